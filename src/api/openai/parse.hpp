@@ -1,0 +1,15 @@
+#pragma once
+// Inbound OpenAI API: request bodies of /v1/chat/completions, /v1/completions and /v1/embeddings
+// → the internal request. Only the fields sluice relies on are checked (a bad one is a 400 that
+// names it, as OpenAI does); every other field passes through to the provider untouched.
+
+#include <string_view>
+
+#include "model/error.hpp"
+#include "model/request.hpp"
+
+namespace sluice::api::openai {
+
+Result<model::Request> parse_request(model::Operation operation, std::string_view body);
+
+}  // namespace sluice::api::openai

@@ -1,0 +1,75 @@
+#include "api/openai/render.hpp"
+
+#include <boost/json.hpp>
+#include <vector>
+
+#include "util/base64.hpp"
+
+namespace sluice::api::openai {
+namespace json = boost::json;
+
+namespace {
+
+void encode_embeddings_base64(json::object& body) {
+  auto* data = body.if_contains("data");
+  if (data == nullptr || !data->is_array()) return;
+  std::vector<float> values;
+  for (auto& item : data->get_array()) {
+    if (!item.is_object()) continue;
+    auto* embedding = item.get_object().if_contains("embedding");
+    if (embedding == nullptr || !embedding->is_array()) continue;  // already base64
+    values.clear();
+    for (const auto& v : embedding->get_array()) {
+      values.push_back(v.is_number() ? static_cast<float>(v.to_number<double>()) : 0.0f);
+    }
+    *embedding = util::floats_to_base64(values);
+  }
+}
+
+json::object error_object(const Error& error) {
+  return json::object{
+      {"error",
+       {{"message", error.message},
+        {"type", openai_type(error)},
+        {"param", error.param.empty() ? json::value(nullptr) : json::value(error.param)},
+        {"code", error.error_code.empty() ? json::value(nullptr) : json::value(error.error_code)}}}};
+}
+
+}  // namespace
+
+std::string render_response(const model::Request& request, model::Response& response) {
+  if (request.operation == model::Operation::kEmbeddings && request.embeddings_base64) {
+    encode_embeddings_base64(response.body);
+  }
+  return json::serialize(response.body);
+}
+
+std::string render_stream_event(const model::Request& request, model::StreamEvent& event) {
+  if (event.kind == model::StreamEvent::Kind::kUsage && !request.include_usage) return {};
+  // Upstream was asked for usage on the client's behalf; strip it where the client did not ask.
+  if (!request.include_usage) event.chunk.erase("usage");
+  std::string frame = "data: ";
+  frame += json::serialize(event.chunk);
+  frame += "\n\n";
+  return frame;
+}
+
+std::string render_error(const Error& error) { return json::serialize(error_object(error)); }
+
+std::string render_stream_error(const Error& error) {
+  return "data: " + json::serialize(error_object(error)) + "\n\n";
+}
+
+std::string render_models(const config::Snapshot& snapshot) {
+  json::array data;
+  for (const auto& e : snapshot.endpoints) {
+    data.push_back(json::object{{"id", e.name},
+                                {"object", "model"},
+                                {"created", 0},
+                                {"owned_by", e.provider},
+                                {"endpoint_type", model::endpoint_type_name(e.operation)}});
+  }
+  return json::serialize(json::object{{"object", "list"}, {"data", std::move(data)}});
+}
+
+}  // namespace sluice::api::openai

@@ -1,0 +1,30 @@
+#pragma once
+// Outbound OpenAI API: internal responses, stream events and errors → OpenAI's wire shapes.
+
+#include <string>
+
+#include "config/snapshot.hpp"
+#include "model/error.hpp"
+#include "model/request.hpp"
+#include "model/response.hpp"
+
+namespace sluice::api::openai {
+
+// Body of a non-streamed answer. Embeddings asked for as base64 and given as float arrays by
+// the provider are encoded here (little-endian float32, as OpenAI does).
+std::string render_response(const model::Request& request, model::Response& response);
+
+// One SSE frame ("data: …\n\n") for an event, or "" when the event is not for this client
+// (a usage-only chunk the client did not ask for).
+std::string render_stream_event(const model::Request& request, model::StreamEvent& event);
+inline constexpr std::string_view kStreamDone = "data: [DONE]\n\n";
+
+// {"error": {"message", "type", "param", "code"}}
+std::string render_error(const Error& error);
+// The same error as an SSE frame, ending a stream whose headers have already gone out.
+std::string render_stream_error(const Error& error);
+
+// GET /v1/models
+std::string render_models(const config::Snapshot& snapshot);
+
+}  // namespace sluice::api::openai

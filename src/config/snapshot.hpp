@@ -1,0 +1,79 @@
+#pragma once
+// One immutable view of the configuration. Loaded once, then shared read-only by every worker
+// through std::shared_ptr<const Snapshot>; a reload builds a new snapshot and swaps the pointer,
+// and each request keeps the snapshot it started with.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "model/request.hpp"
+#include "providers/provider.hpp"
+
+namespace sluice::observability {
+struct EndpointStats;
+}
+
+namespace sluice::config {
+
+using Millis = std::chrono::milliseconds;
+
+// Per phase of an upstream call; every wait has a deadline.
+struct UpstreamTimeouts {
+  Millis connect{10'000};
+  Millis first_byte{120'000};  // request sent → response head (non-stream: whole answer computed)
+  Millis total{600'000};
+  Millis stream_idle{60'000};  // longest silence between two pieces of a streamed body
+};
+
+struct ServerConfig {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;
+  unsigned workers = 0;  // 0: one per core
+  std::uint64_t max_body_bytes = 10 * 1024 * 1024;
+  std::uint32_t max_header_bytes = 16 * 1024;
+  Millis idle_timeout{60'000};     // keep-alive connection with no request
+  Millis request_timeout{30'000};  // reading one request, head and body
+  Millis shutdown_timeout{10'000}; // in-flight requests get this long to finish on SIGTERM
+  std::string access_log = "-";    // "-": stdout, "": off, else a file path (appended)
+  UpstreamTimeouts upstream_timeout;
+};
+
+// MLflow's `limit: {renewal_period, calls}`; enforced from the MLflow-compatibility issue on.
+struct Limit {
+  std::string renewal_period;
+  std::uint64_t calls = 0;
+  std::string key;
+};
+
+struct Endpoint {
+  std::string name;
+  model::Operation operation = model::Operation::kChat;
+  std::string provider;
+  std::string model_name;
+  std::shared_ptr<const providers::ProviderAdapter> adapter;
+  std::optional<Limit> limit;
+  UpstreamTimeouts timeout;
+  observability::EndpointStats* stats = nullptr;  // process-lifetime, owned by Metrics
+};
+
+struct Snapshot {
+  std::string source;  // file it was loaded from
+  ServerConfig server;
+  std::vector<Endpoint> endpoints;
+  std::unordered_map<std::string, std::size_t> index;  // name → position in endpoints
+
+  const Endpoint* find(std::string_view name) const {
+    auto it = index.find(std::string(name));
+    return it == index.end() ? nullptr : &endpoints[it->second];
+  }
+};
+
+using SnapshotPtr = std::shared_ptr<const Snapshot>;
+
+}  // namespace sluice::config

@@ -1,0 +1,32 @@
+// Flags → command. Everything else lives in cli/, config/ and server/.
+
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"sluice: a fast AI gateway (OpenAI- and MLflow-compatible)"};
+  app.require_subcommand(1);
+
+  sluice::cli::ServeOptions serve;
+  auto* serve_cmd = app.add_subcommand("serve", "Serve the endpoints of a config file");
+  serve_cmd->add_option("-c,--config", serve.config, "Config file (MLflow AI Gateway YAML)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  serve_cmd->add_option("--host", serve.host, "Address to listen on (overrides server.host)");
+  serve_cmd->add_option("--port", serve.port, "Port to listen on; 0 picks a free one (overrides server.port)");
+  serve_cmd->add_option("--workers", serve.workers, "Event-loop threads (overrides server.workers)")
+      ->check(CLI::Range(1u, 1024u));
+
+  std::string check_path;
+  auto* check_cmd = app.add_subcommand("check-config", "Validate a config file and list its endpoints");
+  check_cmd->add_option("file", check_path, "Config file")->required();
+
+  auto* version_cmd = app.add_subcommand("version", "Print the version");
+
+  CLI11_PARSE(app, argc, argv);
+  if (*serve_cmd) return sluice::cli::serve(serve);
+  if (*check_cmd) return sluice::cli::check_config(check_path);
+  if (*version_cmd) return sluice::cli::version();
+  return 1;
+}

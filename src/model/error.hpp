@@ -1,0 +1,64 @@
+#pragma once
+// The one error type of the request path. Expected failures travel as values (Result<T>), never
+// as exceptions; status, OpenAI error type and retryability are each decided in one table here.
+
+#include <boost/system/result.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sluice::model {
+
+enum class ErrorCode {
+  kInvalidRequest,
+  kUnauthorized,
+  kForbidden,
+  kNotFound,
+  kMethodNotAllowed,
+  kRequestTimeout,
+  kPayloadTooLarge,
+  kUnsupportedMediaType,
+  kHeadersTooLarge,
+  kRateLimited,
+  kUpstreamClientError,  // provider answered 4xx: passed through with its status
+  kUpstreamServerError,  // provider answered 5xx: passed through with its status
+  kUpstreamTimeout,
+  kUpstreamUnavailable,  // could not connect, connection dropped, unreadable answer
+  kInternal,
+};
+
+struct Error {
+  ErrorCode code = ErrorCode::kInternal;
+  std::string message;  // safe to show the client: never holds a secret
+  std::string param;    // OpenAI `param`, when one input field is at fault
+  std::optional<unsigned> upstream_status;
+  std::string provider;
+  std::string error_code;  // OpenAI `code` (e.g. "model_not_found"); empty → null
+
+  static Error invalid(std::string message, std::string param = {}) {
+    return Error{ErrorCode::kInvalidRequest, std::move(message), std::move(param), {}, {}, {}};
+  }
+  static Error make(ErrorCode code, std::string message) {
+    return Error{code, std::move(message), {}, {}, {}, {}};
+  }
+};
+
+// HTTP status for the client. Upstream errors keep the provider's status.
+unsigned http_status(const Error& error);
+// OpenAI's `error.type` string for this error.
+std::string_view openai_type(const Error& error);
+// Whether another attempt (retry or fallback) may succeed: timeouts, connection failures,
+// 5xx and 429. Other 4xx are the caller's fault and are returned at once.
+bool retryable(const Error& error);
+
+// Lets boost::system::result<T, Error>::value() throw on error (only used at startup and in tests).
+[[noreturn]] void throw_exception_from_error(const Error& error, const boost::source_location& loc);
+
+}  // namespace sluice::model
+
+namespace sluice {
+template <class T>
+using Result = boost::system::result<T, model::Error>;
+using model::Error;
+using model::ErrorCode;
+}  // namespace sluice

@@ -1,0 +1,35 @@
+#pragma once
+// The internal request. Its body is kept in OpenAI's dialect, the lingua franca every inbound API
+// is translated into and every provider translates out of. Fields sluice does not touch stay in
+// the object untouched, so they pass through to OpenAI-dialect providers without a schema change.
+
+#include <boost/json/object.hpp>
+#include <string>
+#include <string_view>
+
+namespace sluice::model {
+
+enum class Operation { kChat, kCompletions, kEmbeddings };
+
+// MLflow's endpoint_type string for an operation, e.g. "llm/v1/chat".
+std::string_view endpoint_type_name(Operation op);
+
+struct Request {
+  Operation operation = Operation::kChat;
+  std::string endpoint;      // the `model` the client sent: a configured endpoint name
+  boost::json::object body;  // OpenAI-dialect body, `model` still as the client sent it
+  bool stream = false;
+  bool include_usage = false;  // client asked for stream_options.include_usage
+  bool embeddings_base64 = false;  // client asked for encoding_format: "base64"
+};
+
+inline std::string_view endpoint_type_name(Operation op) {
+  switch (op) {
+    case Operation::kChat: return "llm/v1/chat";
+    case Operation::kCompletions: return "llm/v1/completions";
+    case Operation::kEmbeddings: return "llm/v1/embeddings";
+  }
+  return "";
+}
+
+}  // namespace sluice::model

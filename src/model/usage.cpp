@@ -1,0 +1,49 @@
+#include "model/usage.hpp"
+
+#include <boost/json.hpp>
+
+namespace sluice::model {
+namespace {
+
+std::optional<std::uint64_t> count(const boost::json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  if (v == nullptr) return std::nullopt;
+  if (v->is_uint64()) return v->as_uint64();
+  if (v->is_int64() && v->as_int64() >= 0) return static_cast<std::uint64_t>(v->as_int64());
+  return std::nullopt;
+}
+
+}  // namespace
+
+Usage usage_from_openai(const boost::json::value* usage) {
+  Usage u;
+  if (usage == nullptr || !usage->is_object()) return u;
+  const auto& o = usage->get_object();
+  u.prompt_tokens = count(o, "prompt_tokens");
+  u.completion_tokens = count(o, "completion_tokens");
+  u.total_tokens = count(o, "total_tokens");
+  if (const auto* d = o.if_contains("prompt_tokens_details"); d && d->is_object()) {
+    u.cached_tokens = count(d->get_object(), "cached_tokens");
+  }
+  if (const auto* d = o.if_contains("completion_tokens_details"); d && d->is_object()) {
+    u.reasoning_tokens = count(d->get_object(), "reasoning_tokens");
+  }
+  if (!u.total_tokens && (u.prompt_tokens || u.completion_tokens)) {
+    u.total_tokens = u.prompt_tokens.value_or(0) + u.completion_tokens.value_or(0);
+  }
+  return u;
+}
+
+boost::json::object usage_to_openai(const Usage& usage) {
+  boost::json::object o;
+  if (usage.prompt_tokens) o["prompt_tokens"] = *usage.prompt_tokens;
+  if (usage.completion_tokens) o["completion_tokens"] = *usage.completion_tokens;
+  if (usage.total_tokens) o["total_tokens"] = *usage.total_tokens;
+  if (usage.cached_tokens) o["prompt_tokens_details"] = {{"cached_tokens", *usage.cached_tokens}};
+  if (usage.reasoning_tokens) {
+    o["completion_tokens_details"] = {{"reasoning_tokens", *usage.reasoning_tokens}};
+  }
+  return o;
+}
+
+}  // namespace sluice::model

@@ -1,0 +1,25 @@
+#pragma once
+// Token usage as the provider reported it. Every field is optional because "not reported" is not 0.
+
+#include <boost/json/fwd.hpp>
+#include <cstdint>
+#include <optional>
+
+namespace sluice::model {
+
+struct Usage {
+  std::optional<std::uint64_t> prompt_tokens;
+  std::optional<std::uint64_t> completion_tokens;
+  std::optional<std::uint64_t> total_tokens;
+  std::optional<std::uint64_t> cached_tokens;     // prompt_tokens_details.cached_tokens
+  std::optional<std::uint64_t> reasoning_tokens;  // completion_tokens_details.reasoning_tokens
+
+  bool empty() const { return !prompt_tokens && !completion_tokens && !total_tokens; }
+};
+
+// Reads OpenAI's `usage` object (chat, completions and embeddings shapes). Missing → empty.
+Usage usage_from_openai(const boost::json::value* usage);
+// Writes `usage` in OpenAI's shape; absent counts are left out rather than written as 0.
+boost::json::object usage_to_openai(const Usage& usage);
+
+}  // namespace sluice::model

@@ -1,0 +1,124 @@
+#include "observability/access_log.hpp"
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <stdexcept>
+
+#include "observability/metrics.hpp"
+
+namespace sluice::observability {
+namespace json = boost::json;
+
+namespace {
+
+std::string now_iso8601() {
+  auto now = std::chrono::system_clock::now();
+  auto secs = std::chrono::system_clock::to_time_t(now);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+  return buf;
+}
+
+// Fixed three decimals: Boost.JSON would print doubles in exponent form (1.89E-1).
+std::string millis(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", v);
+  return buf;
+}
+
+void add(std::string& out, std::string_view key, std::string_view raw_value) {
+  out += out.size() > 1 ? ",\"" : "\"";
+  out += key;
+  out += "\":";
+  out += raw_value;
+}
+
+std::string quoted(std::string_view s) { return s.empty() ? "null" : json::serialize(json::string(s)); }
+
+std::string count(const std::optional<std::uint64_t>& v) { return v ? std::to_string(*v) : "null"; }
+
+}  // namespace
+
+std::string format_access_line(const AccessRecord& r) {
+  std::string o = "{";
+  add(o, "time", quoted(now_iso8601()));
+  add(o, "request_id", quoted(r.request_id));
+  add(o, "method", quoted(r.method));
+  add(o, "path", quoted(r.path));
+  add(o, "endpoint", quoted(r.endpoint));
+  add(o, "provider", quoted(r.provider));
+  add(o, "provider_model", quoted(r.provider_model));
+  add(o, "status", std::to_string(r.status));
+  add(o, "latency_ms", millis(r.latency_ms));
+  add(o, "upstream_latency_ms", r.upstream_latency_ms ? millis(*r.upstream_latency_ms) : "null");
+  add(o, "overhead_ms", millis(r.overhead_ms));
+  add(o, "stream", r.stream ? "true" : "false");
+  add(o, "prompt_tokens", count(r.usage.prompt_tokens));
+  add(o, "completion_tokens", count(r.usage.completion_tokens));
+  add(o, "total_tokens", count(r.usage.total_tokens));
+  if (!r.error.empty()) add(o, "error", quoted(r.error));
+  o += '}';
+  return o;
+}
+
+AccessLog::AccessLog(const std::string& target) {
+  if (target.empty()) return;
+  if (target == "-") {
+    file_ = stdout;
+  } else {
+    file_ = std::fopen(target.c_str(), "a");
+    if (file_ == nullptr) throw std::runtime_error("cannot open access log '" + target + "'");
+    owns_file_ = true;
+  }
+  writer_ = std::thread([this] { run(); });
+}
+
+AccessLog::~AccessLog() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  ready_.notify_one();
+  if (writer_.joinable()) writer_.join();
+  if (owns_file_) std::fclose(file_);
+}
+
+void AccessLog::write(const AccessRecord& record) {
+  if (file_ == nullptr) return;
+  std::string line = format_access_line(record);
+  {
+    std::lock_guard lock(mutex_);
+    if (queue_.size() >= kMaxQueued) {
+      Metrics::global().access_log_dropped.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    queue_.push_back(std::move(line));
+  }
+  ready_.notify_one();
+}
+
+void AccessLog::run() {
+  std::deque<std::string> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty() && stopping_) return;
+      batch.swap(queue_);
+    }
+    for (const auto& line : batch) {
+      std::fwrite(line.data(), 1, line.size(), file_);
+      std::fputc('\n', file_);
+    }
+    std::fflush(file_);
+    batch.clear();
+  }
+}
+
+}  // namespace sluice::observability

@@ -1,0 +1,61 @@
+#pragma once
+// One JSON line per request, written by a background thread from a bounded queue so a slow disk
+// never blocks a request. When the queue is full the line is dropped and counted in
+// sluice_access_log_dropped_total (visible backpressure, never a silent loss).
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "model/usage.hpp"
+
+namespace sluice::observability {
+
+struct AccessRecord {
+  std::string request_id;
+  std::string method;
+  std::string path;
+  std::string endpoint;
+  std::string provider;
+  std::string provider_model;
+  unsigned status = 0;
+  double latency_ms = 0;
+  std::optional<double> upstream_latency_ms;
+  double overhead_ms = 0;
+  bool stream = false;
+  model::Usage usage;
+  std::string error;  // short message when the request failed (already redacted)
+};
+
+// The JSON line for a record (no trailing newline).
+std::string format_access_line(const AccessRecord& record);
+
+class AccessLog {
+ public:
+  static constexpr std::size_t kMaxQueued = 65536;
+
+  // "-": stdout, "": disabled, else a file opened for append. Throws on an unopenable file.
+  explicit AccessLog(const std::string& target);
+  ~AccessLog();  // drains the queue, then stops the writer
+  AccessLog(const AccessLog&) = delete;
+  AccessLog& operator=(const AccessLog&) = delete;
+
+  void write(const AccessRecord& record);
+
+ private:
+  void run();
+
+  std::FILE* file_ = nullptr;
+  bool owns_file_ = false;
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<std::string> queue_;
+  bool stopping_ = false;
+  std::thread writer_;
+};
+
+}  // namespace sluice::observability

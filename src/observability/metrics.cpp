@@ -1,0 +1,99 @@
+#include "observability/metrics.hpp"
+
+#include <cstdio>
+
+namespace sluice::observability {
+namespace {
+
+std::string format_double(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+// Endpoint names are restricted by config validation to [A-Za-z0-9_.-], so no escaping needed.
+std::string endpoint_label(const std::string& name) { return "endpoint=\"" + name + "\""; }
+
+}  // namespace
+
+void Histogram::observe(double seconds) {
+  std::size_t i = 0;
+  while (i < kBounds.size() && seconds > kBounds[i]) ++i;
+  buckets_[i].fetch_add(1, std::memory_order_relaxed);
+  count_.fetch_add(1, std::memory_order_relaxed);
+  sum_ns_.fetch_add(static_cast<std::uint64_t>(seconds * 1e9), std::memory_order_relaxed);
+}
+
+void Histogram::render(std::string& out, const std::string& name, const std::string& labels) const {
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i <= kBounds.size(); ++i) {
+    cumulative += buckets_[i].load(std::memory_order_relaxed);
+    std::string le = i < kBounds.size() ? format_double(kBounds[i]) : "+Inf";
+    out += name + "_bucket{" + labels + ",le=\"" + le + "\"} " + std::to_string(cumulative) + "\n";
+  }
+  out += name + "_sum{" + labels + "} " +
+         format_double(static_cast<double>(sum_ns_.load(std::memory_order_relaxed)) / 1e9) + "\n";
+  out += name + "_count{" + labels + "} " + std::to_string(count_.load(std::memory_order_relaxed)) + "\n";
+}
+
+Metrics& Metrics::global() {
+  static Metrics metrics;
+  return metrics;
+}
+
+EndpointStats& Metrics::endpoint(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  auto& slot = endpoints_[name];
+  if (!slot) slot = std::make_unique<EndpointStats>();
+  return *slot;
+}
+
+std::string Metrics::render() const {
+  std::string out;
+  std::lock_guard lock(mutex_);
+  auto each = [&](auto&& f) {
+    for (const auto& [name, stats] : endpoints_) f(endpoint_label(name), *stats);
+    f(endpoint_label(""), unrouted_);
+  };
+  out += "# HELP sluice_requests_total Requests answered, by endpoint and HTTP status.\n";
+  out += "# TYPE sluice_requests_total counter\n";
+  each([&](const std::string& label, const EndpointStats& s) {
+    for (std::size_t status = 100; status < s.requests_by_status.size(); ++status) {
+      auto n = s.requests_by_status[status].load(std::memory_order_relaxed);
+      if (n == 0) continue;
+      out += "sluice_requests_total{" + label + ",status=\"" + std::to_string(status) + "\"} " +
+             std::to_string(n) + "\n";
+    }
+  });
+  out += "# HELP sluice_request_duration_seconds Time from request read to response end.\n";
+  out += "# TYPE sluice_request_duration_seconds histogram\n";
+  each([&](const std::string& label, const EndpointStats& s) {
+    s.latency.render(out, "sluice_request_duration_seconds", label);
+  });
+  out += "# HELP sluice_upstream_duration_seconds Time spent waiting on the provider.\n";
+  out += "# TYPE sluice_upstream_duration_seconds histogram\n";
+  for (const auto& [name, stats] : endpoints_) {
+    stats->upstream_latency.render(out, "sluice_upstream_duration_seconds", endpoint_label(name));
+  }
+  out += "# HELP sluice_tokens_total Tokens reported by providers, by endpoint and kind.\n";
+  out += "# TYPE sluice_tokens_total counter\n";
+  for (const auto& [name, stats] : endpoints_) {
+    out += "sluice_tokens_total{" + endpoint_label(name) + ",kind=\"prompt\"} " +
+           std::to_string(stats->prompt_tokens.load(std::memory_order_relaxed)) + "\n";
+    out += "sluice_tokens_total{" + endpoint_label(name) + ",kind=\"completion\"} " +
+           std::to_string(stats->completion_tokens.load(std::memory_order_relaxed)) + "\n";
+  }
+  out += "# HELP sluice_requests_in_flight Requests being handled now.\n";
+  out += "# TYPE sluice_requests_in_flight gauge\n";
+  out += "sluice_requests_in_flight " + std::to_string(in_flight.load(std::memory_order_relaxed)) + "\n";
+  out += "# HELP sluice_access_log_dropped_total Access log lines dropped because the writer fell behind.\n";
+  out += "# TYPE sluice_access_log_dropped_total counter\n";
+  out += "sluice_access_log_dropped_total " + std::to_string(access_log_dropped.load()) + "\n";
+  out += "# HELP sluice_upstream_connections_total Upstream connections, by whether a pooled one was reused.\n";
+  out += "# TYPE sluice_upstream_connections_total counter\n";
+  out += "sluice_upstream_connections_total{outcome=\"opened\"} " + std::to_string(upstream_connections_opened.load()) + "\n";
+  out += "sluice_upstream_connections_total{outcome=\"reused\"} " + std::to_string(upstream_connections_reused.load()) + "\n";
+  return out;
+}
+
+}  // namespace sluice::observability

@@ -1,0 +1,63 @@
+#pragma once
+// Process-wide Prometheus metrics. Counters are relaxed atomics, so recording never takes a lock;
+// only registering a new endpoint (at config load) does. Endpoint stats live for the whole
+// process, so a config reload keeps the counts.
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace sluice::observability {
+
+class Histogram {
+ public:
+  static constexpr std::array<double, 14> kBounds = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                     0.1,    0.25,  0.5,    1,     2.5,  5,     10};
+  void observe(double seconds);
+  void render(std::string& out, const std::string& name, const std::string& labels) const;
+
+ private:
+  std::array<std::atomic<std::uint64_t>, kBounds.size() + 1> buckets_{};
+  std::atomic<std::uint64_t> count_{0};
+  std::atomic<std::uint64_t> sum_ns_{0};
+};
+
+struct EndpointStats {
+  std::array<std::atomic<std::uint64_t>, 600> requests_by_status{};
+  Histogram latency;           // whole request, as the client sees it
+  Histogram upstream_latency;  // upstream call only
+  std::atomic<std::uint64_t> prompt_tokens{0};
+  std::atomic<std::uint64_t> completion_tokens{0};
+
+  void count_status(unsigned status) {
+    if (status < requests_by_status.size()) requests_by_status[status].fetch_add(1, std::memory_order_relaxed);
+  }
+};
+
+class Metrics {
+ public:
+  static Metrics& global();
+
+  // Stable reference for the endpoint's whole lifetime in the process.
+  EndpointStats& endpoint(const std::string& name);
+  // Requests that never reached an endpoint (unknown path, bad JSON, unknown model…).
+  EndpointStats& unrouted() { return unrouted_; }
+
+  std::atomic<std::int64_t> in_flight{0};
+  std::atomic<std::uint64_t> access_log_dropped{0};
+  std::atomic<std::uint64_t> upstream_connections_opened{0};
+  std::atomic<std::uint64_t> upstream_connections_reused{0};
+
+  std::string render() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, std::unique_ptr<EndpointStats>> endpoints_;
+  EndpointStats unrouted_;
+};
+
+}  // namespace sluice::observability

@@ -1,0 +1,35 @@
+#include "pipeline/chain.hpp"
+
+namespace sluice::pipeline {
+
+boost::asio::awaitable<Verdict> Chain::Run::request(RequestContext& ctx) {
+  for (const auto& policy : chain_.policies_) {
+    ++entered_;
+    if (co_await policy->on_request(ctx) == Verdict::kStop) co_return Verdict::kStop;
+  }
+  co_return Verdict::kContinue;
+}
+
+boost::asio::awaitable<Verdict> Chain::Run::response(RequestContext& ctx, model::Response& response) {
+  for (std::size_t i = entered_; i-- > 0;) {
+    if (co_await chain_.policies_[i]->on_response(ctx, response) == Verdict::kStop) {
+      co_return Verdict::kStop;
+    }
+  }
+  co_return Verdict::kContinue;
+}
+
+Verdict Chain::Run::stream_event(RequestContext& ctx, model::StreamEvent& event) {
+  for (std::size_t i = entered_; i-- > 0;) {
+    if (chain_.policies_[i]->on_stream_event(ctx, event) == Verdict::kStop) return Verdict::kStop;
+  }
+  return Verdict::kContinue;
+}
+
+void Chain::Run::complete(RequestContext& ctx, const Outcome& outcome) {
+  if (completed_) return;
+  completed_ = true;
+  for (std::size_t i = entered_; i-- > 0;) chain_.policies_[i]->on_complete(ctx, outcome);
+}
+
+}  // namespace sluice::pipeline

@@ -1,0 +1,43 @@
+#pragma once
+// Runs a list of policies with the ordering and symmetry rules stated in policy.hpp.
+
+#include <memory>
+#include <vector>
+
+#include "pipeline/policy.hpp"
+
+namespace sluice::pipeline {
+
+class Chain {
+ public:
+  Chain() = default;
+  explicit Chain(std::vector<std::shared_ptr<const Policy>> policies) : policies_(std::move(policies)) {}
+
+  // Per-request cursor: remembers how many on_request hooks ran, so on_complete reaches exactly
+  // those. Not thread-safe; one per request.
+  class Run {
+   public:
+    explicit Run(const Chain& chain) : chain_(chain) {}
+    Run(const Run&) = delete;
+    Run& operator=(const Run&) = delete;
+    ~Run() = default;
+
+    boost::asio::awaitable<Verdict> request(RequestContext& ctx);
+    boost::asio::awaitable<Verdict> response(RequestContext& ctx, model::Response& response);
+    Verdict stream_event(RequestContext& ctx, model::StreamEvent& event);
+    // Idempotent: the first call notifies, later calls do nothing.
+    void complete(RequestContext& ctx, const Outcome& outcome);
+
+   private:
+    const Chain& chain_;
+    std::size_t entered_ = 0;
+    bool completed_ = false;
+  };
+
+  bool empty() const { return policies_.empty(); }
+
+ private:
+  std::vector<std::shared_ptr<const Policy>> policies_;
+};
+
+}  // namespace sluice::pipeline

@@ -1,0 +1,41 @@
+#pragma once
+// A policy is one step of the request pipeline (auth, limits, guardrails, cache, templates, …):
+// the Envoy filter chain, reduced to what a gateway needs.
+//
+// Contract:
+// - on_request runs in config order before routing; on_response, on_stream_event and
+//   on_complete run in reverse order afterwards.
+// - on_complete is called exactly once for every policy whose on_request ran, whatever happened
+//   next (success, error, a later policy stopping, the client going away), so accounting can
+//   rely on it.
+// - A policy object is immutable once built from its config section and shared by every request
+//   and thread; per-request state belongs in RequestContext.
+
+#include <boost/asio/awaitable.hpp>
+#include <string_view>
+
+#include "pipeline/request_context.hpp"
+
+namespace sluice::pipeline {
+
+enum class Verdict {
+  kContinue,
+  kStop,  // the policy has set ctx.error or ctx.reply; later policies and routing are skipped
+};
+
+class Policy {
+ public:
+  virtual ~Policy() = default;
+  virtual std::string_view name() const = 0;
+  // Before routing; may co_await stores (keys, limits, cache lookups).
+  virtual boost::asio::awaitable<Verdict> on_request(RequestContext&) const { co_return Verdict::kContinue; }
+  // The whole response; may rewrite or replace it.
+  virtual boost::asio::awaitable<Verdict> on_response(RequestContext&, model::Response&) const {
+    co_return Verdict::kContinue;
+  }
+  // Each streamed event. Synchronous because it runs once per token.
+  virtual Verdict on_stream_event(RequestContext&, model::StreamEvent&) const { return Verdict::kContinue; }
+  virtual void on_complete(RequestContext&, const Outcome&) const {}
+};
+
+}  // namespace sluice::pipeline

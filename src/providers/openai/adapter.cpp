@@ -1,0 +1,149 @@
+#include "providers/openai/adapter.hpp"
+
+#include <boost/json.hpp>
+
+namespace sluice::providers::openai {
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view kDefaultBase = "https://api.openai.com/v1";
+
+std::string_view operation_path(model::Operation op) {
+  switch (op) {
+    case model::Operation::kChat: return "/chat/completions";
+    case model::Operation::kCompletions: return "/completions";
+    case model::Operation::kEmbeddings: return "/embeddings";
+  }
+  return "";
+}
+
+}  // namespace
+
+OpenAiAdapter::OpenAiAdapter(OpenAiSettings settings) : settings_(std::move(settings)) {
+  if (!settings_.api_key.empty()) secrets_.push_back(settings_.api_key);
+}
+
+Result<UpstreamRequest> OpenAiAdapter::translate_request(const model::Request& request) const {
+  json::object body = request.body;
+  body["model"] = settings_.model;
+  if (request.stream) {
+    // Always ask for usage so the gateway can account for the stream; the final usage-only
+    // chunk is dropped again on the way out unless the client asked for it.
+    auto& options = body["stream_options"];
+    if (!options.is_object()) options = json::object{};
+    options.get_object()["include_usage"] = true;
+  }
+  UpstreamRequest out;
+  out.target = settings_.upstream.url.path;
+  out.target += operation_path(request.operation);
+  out.headers.emplace_back("Content-Type", "application/json");
+  out.headers.emplace_back("Accept", request.stream ? "text/event-stream" : "application/json");
+  if (!settings_.api_key.empty()) {
+    out.headers.emplace_back("Authorization", "Bearer " + settings_.api_key);
+  }
+  if (!settings_.organization.empty()) {
+    out.headers.emplace_back("OpenAI-Organization", settings_.organization);
+  }
+  out.body = json::serialize(body);
+  return out;
+}
+
+Result<model::Response> OpenAiAdapter::translate_response(const model::Request&,
+                                                          const UpstreamHead&,
+                                                          std::string_view body) const {
+  boost::system::error_code ec;
+  json::value parsed = json::parse(body, ec);
+  if (ec || !parsed.is_object()) {
+    Error e = Error::make(ErrorCode::kUpstreamUnavailable,
+                          "provider returned a response that is not a JSON object");
+    e.provider = settings_.provider_name;
+    return e;
+  }
+  model::Response response;
+  response.body = std::move(parsed.get_object());
+  response.usage = model::usage_from_openai(response.body.if_contains("usage"));
+  return response;
+}
+
+std::unique_ptr<StreamTranslator> OpenAiAdapter::open_stream(const model::Request&) const {
+  return make_openai_stream_translator(settings_.provider_name);
+}
+
+Error OpenAiAdapter::map_error(const UpstreamHead& head, std::string_view body) const {
+  Error error;
+  error.code = head.status >= 500 ? ErrorCode::kUpstreamServerError : ErrorCode::kUpstreamClientError;
+  error.upstream_status = head.status;
+  error.provider = settings_.provider_name;
+  boost::system::error_code ec;
+  json::value parsed = json::parse(body, ec);
+  const json::object* err = nullptr;
+  if (!ec && parsed.is_object()) {
+    if (const auto* e = parsed.get_object().if_contains("error"); e && e->is_object()) {
+      err = &e->get_object();
+    }
+  }
+  if (err != nullptr) {
+    if (const auto* m = err->if_contains("message"); m && m->is_string()) error.message = m->get_string();
+    if (const auto* p = err->if_contains("param"); p && p->is_string()) error.param = p->get_string();
+    if (const auto* c = err->if_contains("code"); c && c->is_string()) error.error_code = c->get_string();
+  }
+  if (error.message.empty()) {
+    std::string_view snippet = body.substr(0, 200);
+    error.message = "provider returned HTTP " + std::to_string(head.status);
+    if (!snippet.empty()) error.message += ": " + std::string(snippet);
+  }
+  return error;
+}
+
+Result<std::shared_ptr<const ProviderAdapter>> make_openai_adapter(const AdapterSpec& spec) {
+  const ConfigMap& config = *spec.config;
+  OpenAiSettings settings;
+  settings.model = spec.model_name;
+  if (settings.model.empty()) return config.fail_section("the openai provider needs model.name");
+
+  auto api_type = config.string("openai_api_type");
+  if (!api_type) return api_type.error();
+  std::string type = api_type->value_or("openai");
+  for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (type != "openai" && type != "azure" && type != "azuread") {
+    return config.fail("openai_api_type", "must be one of openai, azure, azuread");
+  }
+  auto key = config.string("openai_api_key");
+  auto base = config.string("openai_api_base");
+  auto org = config.string("openai_organization");
+  auto deployment = config.string("openai_deployment_name");
+  auto version = config.string("openai_api_version");
+  for (auto* r : {&key, &base, &org, &deployment, &version}) {
+    if (!*r) return r->error();
+  }
+  if (type != "openai") {
+    // MLflow's rules for Azure, checked now so a config written for MLflow fails clearly.
+    for (auto [name, value] : {std::pair{"openai_api_base", &*base},
+                               std::pair{"openai_deployment_name", &*deployment},
+                               std::pair{"openai_api_version", &*version}}) {
+      if (!*value) return config.fail_section(std::string(name) + " is required when openai_api_type is " + type);
+    }
+    if (*org) return config.fail("openai_organization", "is not allowed when openai_api_type is " + type);
+    return config.fail("openai_api_type",
+                       "'" + type + "' (Azure OpenAI) is not served by this version of sluice yet");
+  }
+  if (*deployment) {
+    return config.fail("openai_deployment_name", "is only allowed when openai_api_type is azure or azuread");
+  }
+  std::string base_text = base->value_or(std::string(kDefaultBase));
+  std::string why;
+  auto url = util::parse_base_url(base_text, why);
+  if (!url) return config.fail(base->has_value() ? "openai_api_base" : "", "'" + base_text + "' " + why);
+  settings.upstream.url = *url;
+  if (key->has_value()) {
+    settings.api_key = **key;
+  } else if (!base->has_value()) {
+    return config.fail_section("openai_api_key is required when openai_api_base is OpenAI's own API");
+  }
+  settings.organization = org->value_or("");
+  if (auto r = config.reject_unknown(); !r) return r.error();
+  return std::shared_ptr<const ProviderAdapter>(std::make_shared<OpenAiAdapter>(std::move(settings)));
+}
+
+}  // namespace sluice::providers::openai

@@ -1,0 +1,51 @@
+#pragma once
+// OpenAI and every server speaking its dialect (vLLM, Ollama's /v1, Together, Groq, …) through
+// `openai_api_base`. The internal model already is OpenAI's dialect, so translation is a model
+// rename plus asking for streamed usage; unknown fields pass through untouched.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "providers/provider.hpp"
+#include "providers/registry.hpp"
+
+namespace sluice::providers::openai {
+
+struct OpenAiSettings {
+  std::string provider_name = "openai";
+  std::string model;
+  Upstream upstream;
+  std::string api_key;       // empty: no Authorization header (local OpenAI-compatible servers)
+  std::string organization;  // OpenAI-Organization header when set
+  Capabilities capabilities{.chat = true, .completions = true, .embeddings = true, .streaming = true};
+};
+
+class OpenAiAdapter : public ProviderAdapter {
+ public:
+  explicit OpenAiAdapter(OpenAiSettings settings);
+
+  std::string_view provider() const override { return settings_.provider_name; }
+  const std::string& provider_model() const override { return settings_.model; }
+  Capabilities capabilities() const override { return settings_.capabilities; }
+  const Upstream& upstream() const override { return settings_.upstream; }
+  const std::vector<std::string>& secrets() const override { return secrets_; }
+
+  Result<UpstreamRequest> translate_request(const model::Request& request) const override;
+  Result<model::Response> translate_response(const model::Request& request,
+                                             const UpstreamHead& head,
+                                             std::string_view body) const override;
+  std::unique_ptr<StreamTranslator> open_stream(const model::Request& request) const override;
+  Error map_error(const UpstreamHead& head, std::string_view body) const override;
+
+ private:
+  OpenAiSettings settings_;
+  std::vector<std::string> secrets_;
+};
+
+Result<std::shared_ptr<const ProviderAdapter>> make_openai_adapter(const AdapterSpec& spec);
+
+// The OpenAI-dialect stream translator, shared with other OpenAI-dialect adapters (mock).
+std::unique_ptr<StreamTranslator> make_openai_stream_translator(std::string provider);
+
+}  // namespace sluice::providers::openai

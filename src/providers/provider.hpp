@@ -1,0 +1,108 @@
+#pragma once
+// The provider adapter interface: one implementation per provider folder. Adapters are pure
+// translators: they never do I/O, so each is tested with bytes in and bytes out. Connections,
+// timeouts and retries belong to upstream/ and routing/.
+//
+// One adapter object is built per configured endpoint when a config snapshot is loaded (it holds
+// that endpoint's provider model name, base URL and credentials), is immutable afterwards, and is
+// shared by all worker threads; every method is const and thread-safe.
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "model/error.hpp"
+#include "model/request.hpp"
+#include "model/response.hpp"
+#include "util/url.hpp"
+
+namespace sluice::providers {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+// Built by the adapter, sent by upstream/.
+struct UpstreamRequest {
+  std::string method = "POST";
+  std::string target;  // origin-relative path + query, e.g. "/v1/chat/completions"
+  Headers headers;     // includes auth: log only through util::redact()
+  std::string body;
+};
+
+struct UpstreamHead {
+  unsigned status = 0;
+  Headers headers;
+};
+
+// What an in-process provider (mock) answers instead of a network server: the same wire bytes a
+// server would send, with pacing, so the whole translation path is exercised without a socket.
+struct LocalReply {
+  UpstreamHead head;
+  std::chrono::milliseconds first_byte_delay{0};
+  std::vector<std::string> parts;  // body pieces, sent one by one
+  std::chrono::milliseconds part_delay{0};
+};
+
+class LocalResponder {
+ public:
+  virtual ~LocalResponder() = default;
+  virtual LocalReply respond(const UpstreamRequest& request) const = 0;
+};
+
+// Where the adapter's requests go: a network origin, or an in-process responder.
+struct Upstream {
+  util::BaseUrl url;                              // used when `local` is null
+  std::shared_ptr<const LocalResponder> local;
+};
+
+struct Capabilities {
+  bool chat = false;
+  bool completions = false;
+  bool embeddings = false;
+  bool streaming = false;
+
+  bool supports(model::Operation op) const {
+    switch (op) {
+      case model::Operation::kChat: return chat;
+      case model::Operation::kCompletions: return completions;
+      case model::Operation::kEmbeddings: return embeddings;
+    }
+    return false;
+  }
+};
+
+// Translates one streamed response. Created per request, holds parse state across reads,
+// not thread-safe and never shared.
+class StreamTranslator {
+ public:
+  virtual ~StreamTranslator() = default;
+  // `bytes` may end in the middle of an event: the tail is kept. Appends 0..n events.
+  // An error event from the provider comes back as an Error.
+  virtual Result<void> feed(std::string_view bytes, std::vector<model::StreamEvent>& out) = 0;
+  // The upstream body ended: flush, or fail if the stream was cut short.
+  virtual Result<void> finish(std::vector<model::StreamEvent>& out) = 0;
+};
+
+class ProviderAdapter {
+ public:
+  virtual ~ProviderAdapter() = default;
+  virtual std::string_view provider() const = 0;      // e.g. "openai"
+  virtual const std::string& provider_model() const = 0;  // model name sent upstream
+  virtual Capabilities capabilities() const = 0;
+  virtual const Upstream& upstream() const = 0;
+  // Secret values this adapter holds (API keys), removed from anything shown or logged.
+  virtual const std::vector<std::string>& secrets() const = 0;
+
+  virtual Result<UpstreamRequest> translate_request(const model::Request& request) const = 0;
+  // A 2xx body → the internal response, usage extracted in the same parse.
+  virtual Result<model::Response> translate_response(const model::Request& request,
+                                                     const UpstreamHead& head,
+                                                     std::string_view body) const = 0;
+  virtual std::unique_ptr<StreamTranslator> open_stream(const model::Request& request) const = 0;
+  // A non-2xx answer → an Error with the provider's message and status.
+  virtual Error map_error(const UpstreamHead& head, std::string_view body) const = 0;
+};
+
+}  // namespace sluice::providers

@@ -1,0 +1,39 @@
+#include "providers/registry.hpp"
+
+#include "providers/mock/adapter.hpp"
+#include "providers/openai/adapter.hpp"
+
+namespace sluice::providers {
+namespace {
+
+using Factory = Result<std::shared_ptr<const ProviderAdapter>> (*)(const AdapterSpec&);
+
+struct Entry {
+  const char* name;
+  Factory make;
+};
+
+constexpr Entry kProviders[] = {
+    {"openai", &openai::make_openai_adapter},
+    {"mock", &mock::make_mock_adapter},
+};
+
+}  // namespace
+
+Result<std::shared_ptr<const ProviderAdapter>> make_adapter(const std::string& provider,
+                                                            const AdapterSpec& spec) {
+  for (const auto& entry : kProviders) {
+    if (provider == entry.name) return entry.make(spec);
+  }
+  std::string known;
+  for (const auto& entry : kProviders) known += std::string(known.empty() ? "" : ", ") + entry.name;
+  return Error::invalid("unknown provider '" + provider + "' (known: " + known + ")");
+}
+
+std::vector<std::string> provider_names() {
+  std::vector<std::string> names;
+  for (const auto& entry : kProviders) names.emplace_back(entry.name);
+  return names;
+}
+
+}  // namespace sluice::providers

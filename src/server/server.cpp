@@ -1,0 +1,133 @@
+#include "server/server.hpp"
+
+#include <boost/asio.hpp>
+#include <chrono>
+#include <iostream>
+#include <thread>
+
+#include "observability/metrics.hpp"
+#include "pipeline/handler.hpp"
+#include "server/session.hpp"
+#include "upstream/client.hpp"
+
+namespace sluice::server {
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+// Everything one event-loop thread owns. Members are destroyed in reverse order: the acceptor
+// and handler first, the upstream pool next, and the io_context (with any suspended
+// coroutines) last.
+struct Worker {
+  asio::io_context io{1};
+  upstream::Client client{io};
+  pipeline::Handler handler;
+  tcp::acceptor acceptor{io};
+  std::thread thread;
+
+  Worker(config::SnapshotHolder& config, observability::AccessLog& log) : handler(config, log, client) {}
+};
+
+void log_escape(std::exception_ptr e) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    std::cerr << "sluice: connection task failed: " << ex.what() << "\n";
+  }
+}
+
+asio::awaitable<void> accept_loop(Worker& worker, const std::atomic<bool>& draining,
+                                  const config::ServerConfig& limits) {
+  for (;;) {
+    auto [ec, socket] = co_await worker.acceptor.async_accept(use_nothrow);
+    if (ec) {
+      if (!worker.acceptor.is_open() || ec == asio::error::operation_aborted) co_return;
+      // Out of file descriptors or similar: back off instead of spinning.
+      asio::steady_timer pause(worker.io, std::chrono::milliseconds(50));
+      co_await pause.async_wait(use_nothrow);
+      continue;
+    }
+    asio::co_spawn(worker.io, run_session(std::move(socket), SessionEnv{worker.handler, draining}, limits),
+                   log_escape);
+  }
+}
+
+void open_acceptor(tcp::acceptor& acceptor, const tcp::endpoint& endpoint) {
+  acceptor.open(endpoint.protocol());
+  acceptor.set_option(tcp::acceptor::reuse_address(true));
+  int one = 1;
+  if (::setsockopt(acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+    throw std::runtime_error("cannot set SO_REUSEPORT");
+  }
+  acceptor.bind(endpoint);
+  acceptor.listen(asio::socket_base::max_listen_connections);
+}
+
+}  // namespace
+
+Server::Server(config::SnapshotHolder& config, observability::AccessLog& access_log)
+    : config_(config), access_log_(access_log) {}
+
+Server::~Server() = default;
+
+int Server::run() {
+  const auto snapshot = config_.get();
+  const config::ServerConfig& server = snapshot->server;
+  unsigned count = server.workers != 0 ? server.workers : std::max(1u, std::thread::hardware_concurrency());
+
+  asio::io_context resolve_io;
+  tcp::resolver resolver(resolve_io);
+  auto results = resolver.resolve(server.host, std::to_string(server.port));
+  tcp::endpoint endpoint = results.begin()->endpoint();
+
+  std::atomic<bool> draining{false};
+  std::vector<std::unique_ptr<Worker>> workers;
+  for (unsigned i = 0; i < count; ++i) {
+    auto worker = std::make_unique<Worker>(config_, access_log_);
+    open_acceptor(worker->acceptor, endpoint);
+    if (i == 0) endpoint = worker->acceptor.local_endpoint();  // port 0: the others share the chosen one
+    workers.push_back(std::move(worker));
+  }
+  for (auto& worker : workers) {
+    asio::co_spawn(worker->io, accept_loop(*worker, draining, server), log_escape);
+    worker->thread = std::thread([w = worker.get()] { w->io.run(); });
+  }
+  std::cerr << "sluice listening on http://" << endpoint.address().to_string() << ":" << endpoint.port()
+            << " (" << count << " worker" << (count == 1 ? "" : "s") << ", " << snapshot->endpoints.size()
+            << " endpoint" << (snapshot->endpoints.size() == 1 ? "" : "s") << ")" << std::endl;
+
+  asio::io_context main_io;
+  asio::signal_set signals(main_io, SIGINT, SIGTERM);
+  int received = 0;
+  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+    if (!ec) received = signal;
+  });
+  main_io.run();
+
+  std::cerr << "sluice: signal " << received << ", draining" << std::endl;
+  draining.store(true);
+  for (auto& worker : workers) {
+    asio::post(worker->io, [w = worker.get()] {
+      boost::system::error_code ignored;
+      w->acceptor.close(ignored);
+    });
+  }
+  const auto deadline = std::chrono::steady_clock::now() + server.shutdown_timeout;
+  auto& in_flight = observability::Metrics::global().in_flight;
+  while (in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (in_flight.load() > 0) {
+    std::cerr << "sluice: " << in_flight.load() << " request(s) still running at the shutdown deadline" << std::endl;
+  }
+  for (auto& worker : workers) worker->io.stop();
+  for (auto& worker : workers) worker->thread.join();
+  workers.clear();
+  std::cerr << "sluice: stopped" << std::endl;
+  return 0;
+}
+
+}  // namespace sluice::server

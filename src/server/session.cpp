@@ -1,0 +1,176 @@
+#include "server/session.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <sstream>
+
+namespace sluice::server {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+constexpr auto kWriteTimeout = std::chrono::seconds(30);
+
+class Session : public pipeline::Responder {
+ public:
+  Session(asio::ip::tcp::socket socket, SessionEnv env, config::ServerConfig limits)
+      : stream_(std::move(socket)), env_(env), limits_(std::move(limits)) {}
+
+  asio::awaitable<void> run() {
+    for (;;) {
+      http::request_parser<http::string_body> parser;
+      parser.header_limit(limits_.max_header_bytes);
+      parser.body_limit(limits_.max_body_bytes);
+      stream_.expires_after(limits_.idle_timeout);
+      auto [hec, hn] = co_await http::async_read_header(stream_, buffer_, parser, use_nothrow);
+      if (hec) {
+        co_await on_read_error(hec, parser, hn > 0 || buffer_.size() > 0);
+        co_return;
+      }
+      keep_alive_ = parser.get().keep_alive() && !env_.draining.load(std::memory_order_relaxed);
+      if (auto length = parser.content_length(); length && *length > limits_.max_body_bytes) {
+        keep_alive_ = false;
+        co_await reject(parser, too_large());
+        co_return;
+      }
+      if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+        stream_.expires_after(kWriteTimeout);
+        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        auto [cec, cn] = co_await asio::async_write(stream_, asio::buffer(kContinue), use_nothrow);
+        if (cec) co_return;
+      }
+      stream_.expires_after(limits_.request_timeout);
+      auto [bec, bn] = co_await http::async_read(stream_, buffer_, parser, use_nothrow);
+      if (bec) {
+        co_await on_read_error(bec, parser, true);
+        co_return;
+      }
+      stream_.expires_never();
+      pipeline::HttpRequest request = to_request(parser.release());
+      co_await env_.handler.handle(request, *this);
+      if (!keep_alive_ || client_gone_) break;
+    }
+    beast::error_code ignored;
+    stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  }
+
+  asio::awaitable<bool> send(unsigned status, pipeline::HeaderList headers, std::string body) override {
+    http::response<http::string_body> res{static_cast<http::status>(status), 11};
+    res.set(http::field::server, "sluice");
+    for (auto& [name, value] : headers) res.set(name, value);
+    res.keep_alive(keep_alive_);
+    res.body() = std::move(body);
+    res.prepare_payload();
+    stream_.expires_after(kWriteTimeout);
+    auto [ec, n] = co_await http::async_write(stream_, res, use_nothrow);
+    client_gone_ = client_gone_ || ec;
+    co_return !ec;
+  }
+
+  // The head is kept and written together with the first chunk: one write, one packet.
+  asio::awaitable<bool> start_stream(unsigned status, pipeline::HeaderList headers) override {
+    http::response<http::empty_body> res{static_cast<http::status>(status), 11};
+    res.set(http::field::server, "sluice");
+    for (auto& [name, value] : headers) res.set(name, value);
+    res.keep_alive(keep_alive_);
+    res.chunked(true);
+    std::ostringstream head;
+    head << res.base();
+    pending_head_ = head.str();
+    co_return true;
+  }
+
+  asio::awaitable<bool> send_chunk(std::string data) override {
+    if (data.empty()) co_return true;  // an empty chunk would end the body
+    char size[20];
+    int len = std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+    std::array<asio::const_buffer, 4> buffers{asio::buffer(pending_head_), asio::buffer(size, len),
+                                              asio::buffer(data), asio::buffer("\r\n", 2)};
+    co_return co_await write(buffers);
+  }
+
+  asio::awaitable<bool> end_stream() override {
+    std::array<asio::const_buffer, 2> buffers{asio::buffer(pending_head_), asio::buffer("0\r\n\r\n", 5)};
+    co_return co_await write(buffers);
+  }
+
+ private:
+  template <class Buffers>
+  asio::awaitable<bool> write(const Buffers& buffers) {
+    stream_.expires_after(kWriteTimeout);
+    auto [ec, n] = co_await asio::async_write(stream_, buffers, use_nothrow);
+    pending_head_.clear();
+    client_gone_ = client_gone_ || ec;
+    co_return !ec;
+  }
+
+  static pipeline::HttpRequest to_request(http::request<http::string_body>&& msg) {
+    pipeline::HttpRequest request;
+    request.method = std::string(msg.method_string());
+    request.target = std::string(msg.target());
+    request.headers.reserve(8);
+    for (const auto& field : msg) {
+      std::string name(field.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      request.headers.emplace_back(std::move(name), std::string(field.value()));
+    }
+    request.body = std::move(msg.body());
+    return request;
+  }
+
+  static Error too_large() {
+    return Error::make(ErrorCode::kPayloadTooLarge, "Request body is larger than the gateway accepts.");
+  }
+
+  asio::awaitable<void> reject(http::request_parser<http::string_body>& parser, Error error) {
+    keep_alive_ = false;
+    pipeline::HttpRequest partial;
+    if (parser.is_header_done()) {
+      const auto& msg = parser.get();
+      partial.method = std::string(msg.method_string());
+      partial.target = std::string(msg.target());
+      if (auto id = msg["x-request-id"]; !id.empty()) partial.headers.emplace_back("x-request-id", std::string(id));
+    }
+    co_await env_.handler.reject(partial, error, *this);
+    beast::error_code ignored;
+    stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  }
+
+  // Answers what can be answered (413, 431, 408, 400); a closed or reset connection just ends.
+  asio::awaitable<void> on_read_error(beast::error_code ec, http::request_parser<http::string_body>& parser,
+                                      bool got_bytes) {
+    if (ec == http::error::body_limit) {
+      co_await reject(parser, too_large());
+    } else if (ec == http::error::header_limit) {
+      Error e = Error::make(ErrorCode::kHeadersTooLarge, "Request headers are larger than the gateway accepts.");
+      co_await reject(parser, e);
+    } else if (ec == beast::error::timeout && parser.is_header_done()) {
+      co_await reject(parser, Error::make(ErrorCode::kRequestTimeout, "Request body was not received in time."));
+    } else if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
+               ec != http::error::end_of_stream && ec != http::error::partial_message && got_bytes) {
+      co_await reject(parser, Error::invalid("Malformed HTTP request: " + ec.message() + "."));
+    }
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  SessionEnv env_;
+  config::ServerConfig limits_;
+  std::string pending_head_;
+  bool keep_alive_ = true;
+  bool client_gone_ = false;
+};
+
+}  // namespace
+
+asio::awaitable<void> run_session(asio::ip::tcp::socket socket, SessionEnv env, config::ServerConfig limits) {
+  socket.set_option(asio::ip::tcp::no_delay(true));
+  Session session(std::move(socket), env, std::move(limits));
+  co_await session.run();
+}
+
+}  // namespace sluice::server

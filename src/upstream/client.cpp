@@ -1,0 +1,327 @@
+#include "upstream/client.hpp"
+
+#include <openssl/ssl.h>
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <deque>
+#include <unordered_map>
+
+#include "observability/metrics.hpp"
+
+namespace sluice::upstream {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
+
+asio::awaitable<Result<std::string>> Exchange::read_all(std::size_t limit) {
+  std::string body;
+  for (;;) {
+    auto piece = co_await read_some();
+    if (!piece) co_return piece.error();
+    if (piece->empty()) co_return body;
+    if (body.size() + piece->size() > limit) {
+      co_return Error::make(ErrorCode::kUpstreamUnavailable, "provider response is larger than the gateway accepts");
+    }
+    body.append(*piece);
+  }
+}
+
+namespace {
+
+constexpr std::size_t kMaxIdlePerOrigin = 64;
+constexpr auto kMaxIdleAge = std::chrono::seconds(30);  // below common server keep-alive timeouts
+
+Error failure(ErrorCode code, std::string message, std::string_view provider) {
+  Error e = Error::make(code, std::move(message));
+  e.provider = provider;
+  return e;
+}
+
+// A pooled connection: plain TCP or TLS over TCP.
+struct Connection {
+  std::string origin;
+  std::unique_ptr<beast::tcp_stream> plain;
+  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;
+  beast::flat_buffer buffer;
+  Clock::time_point idle_since;
+
+  beast::tcp_stream& tcp() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+
+  // Runs `f(stream)` on whichever stream this connection has.
+  template <class F>
+  auto with_stream(F&& f) {
+    return tls ? f(*tls) : f(*plain);
+  }
+};
+
+// Remaining time until `deadline`, capped at `phase`.
+Clock::duration bounded(Clock::duration phase, Clock::time_point deadline) {
+  auto left = deadline - Clock::now();
+  if (left < Clock::duration::zero()) left = Clock::duration::zero();
+  return std::min(phase, left);
+}
+
+}  // namespace
+
+struct Client::Impl {
+  asio::io_context& io;
+  asio::ssl::context tls_context{asio::ssl::context::tls_client};
+  tcp::resolver resolver{io};
+  std::unordered_map<std::string, std::deque<std::unique_ptr<Connection>>> idle;
+
+  explicit Impl(asio::io_context& ctx) : io(ctx) {
+    tls_context.set_verify_mode(asio::ssl::verify_peer);
+    tls_context.set_default_verify_paths();
+  }
+
+  std::unique_ptr<Connection> take_idle(const std::string& origin) {
+    auto it = idle.find(origin);
+    if (it == idle.end()) return nullptr;
+    auto& list = it->second;
+    while (!list.empty()) {
+      auto conn = std::move(list.back());
+      list.pop_back();
+      if (Clock::now() - conn->idle_since < kMaxIdleAge && conn->tcp().socket().is_open()) return conn;
+    }
+    return nullptr;
+  }
+
+  void give_back(std::unique_ptr<Connection> conn) {
+    auto& list = idle[conn->origin];
+    if (list.size() >= kMaxIdlePerOrigin) return;  // dropping it closes it
+    conn->idle_since = Clock::now();
+    list.push_back(std::move(conn));
+  }
+
+  asio::awaitable<Result<std::unique_ptr<Connection>>> connect(const util::BaseUrl& url,
+                                                               Clock::duration timeout,
+                                                               std::string_view provider) {
+    auto conn = std::make_unique<Connection>();
+    conn->origin = url.origin();
+    const auto deadline = Clock::now() + timeout;
+    auto [rec, results] = co_await resolver.async_resolve(url.host, std::to_string(url.port), use_nothrow);
+    if (rec) {
+      co_return failure(ErrorCode::kUpstreamUnavailable,
+                        "cannot resolve provider host '" + url.host + "': " + rec.message(), provider);
+    }
+    if (url.tls()) {
+      conn->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(io, tls_context);
+    } else {
+      conn->plain = std::make_unique<beast::tcp_stream>(io);
+    }
+    auto& tcp = conn->tcp();
+    tcp.expires_after(bounded(timeout, deadline));
+    auto [cec, ep] = co_await tcp.async_connect(results, use_nothrow);
+    if (cec == beast::error::timeout) {
+      co_return failure(ErrorCode::kUpstreamTimeout, "timed out connecting to the provider", provider);
+    }
+    if (cec) {
+      co_return failure(ErrorCode::kUpstreamUnavailable,
+                        "cannot connect to the provider at " + url.host + ":" + std::to_string(url.port) +
+                            ": " + cec.message(), provider);
+    }
+    tcp.socket().set_option(tcp::no_delay(true));
+    if (conn->tls) {
+      if (!SSL_set_tlsext_host_name(conn->tls->native_handle(), url.host.c_str())) {
+        co_return failure(ErrorCode::kUpstreamUnavailable, "cannot set TLS server name", provider);
+      }
+      conn->tls->set_verify_callback(asio::ssl::host_name_verification(url.host));
+      tcp.expires_after(bounded(timeout, deadline));
+      auto [hec] = co_await conn->tls->async_handshake(asio::ssl::stream_base::client, use_nothrow);
+      if (hec == beast::error::timeout) {
+        co_return failure(ErrorCode::kUpstreamTimeout, "timed out in the TLS handshake with the provider", provider);
+      }
+      if (hec) {
+        co_return failure(ErrorCode::kUpstreamUnavailable,
+                          "TLS handshake with the provider failed: " + hec.message(), provider);
+      }
+    }
+    observability::Metrics::global().upstream_connections_opened.fetch_add(1, std::memory_order_relaxed);
+    co_return conn;
+  }
+};
+
+namespace {
+
+class NetworkExchange : public Exchange {
+ public:
+  NetworkExchange(std::weak_ptr<Client::Impl> client, std::unique_ptr<Connection> conn,
+                  std::unique_ptr<http::response_parser<http::buffer_body>> parser,
+                  providers::UpstreamHead head, const config::UpstreamTimeouts& timeouts,
+                  Clock::time_point deadline, std::string provider)
+      : client_(client), conn_(std::move(conn)), parser_(std::move(parser)), head_(std::move(head)),
+        timeouts_(timeouts), deadline_(deadline), provider_(std::move(provider)) {}
+
+  ~NetworkExchange() override {
+    // Only a fully read, keep-alive response leaves the connection reusable.
+    // The client may be gone already when a worker shuts down with this exchange suspended.
+    auto client = client_.lock();
+    if (client && conn_ && finished_ && parser_->keep_alive()) {
+      conn_->tcp().expires_never();
+      client->give_back(std::move(conn_));
+    }
+  }
+
+  const providers::UpstreamHead& head() const override { return head_; }
+
+  asio::awaitable<Result<std::string_view>> read_some() override {
+    while (!parser_->is_done()) {
+      auto& body = parser_->get().body();
+      body.data = buffer_;
+      body.size = sizeof buffer_;
+      body.more = true;
+      conn_->tcp().expires_after(bounded(timeouts_.stream_idle, deadline_));
+      auto [ec, n] = co_await conn_->with_stream([&](auto& stream) {
+        return http::async_read_some(stream, conn_->buffer, *parser_, use_nothrow);
+      });
+      if (ec == http::error::need_buffer) ec = {};
+      if (ec == beast::error::timeout) {
+        co_return failure(ErrorCode::kUpstreamTimeout,
+                          Clock::now() >= deadline_ ? "provider did not finish within the total timeout"
+                                                    : "provider stream went idle for too long",
+                          provider_);
+      }
+      if (ec) {
+        co_return failure(ErrorCode::kUpstreamUnavailable,
+                          "connection to the provider was lost: " + ec.message(), provider_);
+      }
+      std::size_t produced = sizeof buffer_ - body.size;
+      if (produced > 0) co_return std::string_view(buffer_, produced);
+    }
+    finished_ = true;
+    co_return std::string_view{};
+  }
+
+ private:
+  std::weak_ptr<Client::Impl> client_;
+  std::unique_ptr<Connection> conn_;
+  std::unique_ptr<http::response_parser<http::buffer_body>> parser_;
+  providers::UpstreamHead head_;
+  config::UpstreamTimeouts timeouts_;
+  Clock::time_point deadline_;
+  std::string provider_;
+  bool finished_ = false;
+  char buffer_[16384];
+};
+
+// Plays a LocalReply back with its pacing, under the same deadlines as a network upstream.
+class LocalExchange : public Exchange {
+ public:
+  LocalExchange(asio::io_context& io, providers::LocalReply reply, const config::UpstreamTimeouts& timeouts,
+                Clock::time_point deadline, std::string provider)
+      : io_(io), reply_(std::move(reply)), timeouts_(timeouts), deadline_(deadline), provider_(std::move(provider)) {}
+
+  const providers::UpstreamHead& head() const override { return reply_.head; }
+
+  asio::awaitable<Result<std::string_view>> read_some() override {
+    if (next_ >= reply_.parts.size()) co_return std::string_view{};
+    if (next_ > 0 && reply_.part_delay.count() > 0) {
+      auto limit = bounded(timeouts_.stream_idle, deadline_);
+      if (!co_await wait(std::min<Clock::duration>(reply_.part_delay, limit)) || reply_.part_delay > limit) {
+        co_return failure(ErrorCode::kUpstreamTimeout, "provider stream went idle for too long", provider_);
+      }
+    }
+    co_return std::string_view(reply_.parts[next_++]);
+  }
+
+  // Waits for the reply's first byte; false on timeout.
+  asio::awaitable<bool> wait_first_byte() {
+    auto limit = bounded(timeouts_.first_byte, deadline_);
+    if (reply_.first_byte_delay.count() == 0) co_return true;
+    co_await wait(std::min<Clock::duration>(reply_.first_byte_delay, limit));
+    co_return reply_.first_byte_delay <= limit;
+  }
+
+ private:
+  asio::awaitable<bool> wait(Clock::duration d) {
+    asio::steady_timer timer(io_, d);
+    auto [ec] = co_await timer.async_wait(use_nothrow);
+    co_return !ec;
+  }
+
+  asio::io_context& io_;
+  providers::LocalReply reply_;
+  config::UpstreamTimeouts timeouts_;
+  Clock::time_point deadline_;
+  std::string provider_;
+  std::size_t next_ = 0;
+};
+
+}  // namespace
+
+Client::Client(asio::io_context& io) : impl_(std::make_shared<Impl>(io)) {}
+Client::~Client() = default;
+
+asio::awaitable<Result<std::unique_ptr<Exchange>>> Client::start(
+    const providers::Upstream& upstream, const providers::UpstreamRequest& request,
+    const config::UpstreamTimeouts& timeouts, std::string_view provider) {
+  const auto deadline = Clock::now() + timeouts.total;
+  if (upstream.local) {
+    auto exchange = std::make_unique<LocalExchange>(impl_->io, upstream.local->respond(request), timeouts,
+                                                    deadline, std::string(provider));
+    if (!co_await exchange->wait_first_byte()) {
+      co_return failure(ErrorCode::kUpstreamTimeout, "provider did not answer within the first-byte timeout", provider);
+    }
+    co_return std::unique_ptr<Exchange>(std::move(exchange));
+  }
+
+  const util::BaseUrl& url = upstream.url;
+  http::request<http::string_body> req{http::string_to_verb(request.method), request.target, 11};
+  req.set(http::field::host, url.port == (url.tls() ? 443 : 80) ? url.host : url.host + ":" + std::to_string(url.port));
+  req.set(http::field::user_agent, "sluice/0.1");
+  for (const auto& [name, value] : request.headers) req.set(name, value);
+  req.keep_alive(true);
+  req.body() = request.body;
+  req.prepare_payload();
+
+  // A pooled connection may have been closed by the server while idle; that shows as a failure
+  // before any response byte. Then, and only then, try once more on a fresh connection.
+  for (int attempt = 0;; ++attempt) {
+    auto conn = attempt == 0 ? impl_->take_idle(url.origin()) : nullptr;
+    const bool reused = conn != nullptr;
+    if (reused) {
+      observability::Metrics::global().upstream_connections_reused.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      auto fresh = co_await impl_->connect(url, bounded(timeouts.connect, deadline), provider);
+      if (!fresh) co_return fresh.error();
+      conn = std::move(*fresh);
+    }
+    conn->tcp().expires_after(bounded(timeouts.first_byte, deadline));
+    auto [wec, wn] = co_await conn->with_stream([&](auto& stream) { return http::async_write(stream, req, use_nothrow); });
+    auto parser = std::make_unique<http::response_parser<http::buffer_body>>();
+    parser->header_limit(64 * 1024);
+    parser->body_limit(boost::none);
+    boost::system::error_code ec = wec;
+    if (!ec) {
+      auto [rec, rn] = co_await conn->with_stream([&](auto& stream) {
+        return http::async_read_header(stream, conn->buffer, *parser, use_nothrow);
+      });
+      ec = rec;
+    }
+    if (ec == beast::error::timeout) {
+      co_return failure(ErrorCode::kUpstreamTimeout, "provider did not answer within the first-byte timeout", provider);
+    }
+    if (ec) {
+      const bool stale = reused && (ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
+                                    ec == asio::error::eof || ec == asio::error::broken_pipe);
+      if (stale && attempt == 0) continue;
+      co_return failure(ErrorCode::kUpstreamUnavailable, "provider connection failed: " + ec.message(), provider);
+    }
+    providers::UpstreamHead head;
+    head.status = parser->get().result_int();
+    for (const auto& field : parser->get()) {
+      head.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    co_return std::unique_ptr<Exchange>(std::make_unique<NetworkExchange>(
+        impl_, std::move(conn), std::move(parser), std::move(head), timeouts, deadline, std::string(provider)));
+  }
+}
+
+}  // namespace sluice::upstream

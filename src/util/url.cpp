@@ -1,0 +1,47 @@
+#include "util/url.hpp"
+
+#include <boost/url/parse.hpp>
+
+namespace sluice::util {
+
+std::string BaseUrl::origin() const { return scheme + "://" + host + ":" + std::to_string(port); }
+
+std::optional<BaseUrl> parse_base_url(std::string_view text, std::string& why) {
+  auto parsed = boost::urls::parse_absolute_uri(text);
+  if (!parsed) {
+    why = "is not an absolute URL";
+    return std::nullopt;
+  }
+  BaseUrl url;
+  url.scheme = parsed->scheme();
+  if (url.scheme != "http" && url.scheme != "https") {
+    why = "must start with http:// or https://";
+    return std::nullopt;
+  }
+  url.host = parsed->encoded_host();
+  if (url.host.empty()) {
+    why = "has no host";
+    return std::nullopt;
+  }
+  if (url.host.size() > 2 && url.host.front() == '[' && url.host.back() == ']') {
+    url.host = url.host.substr(1, url.host.size() - 2);  // IPv6 literal: resolver wants it bare
+  }
+  if (parsed->has_port()) {
+    if (parsed->port().empty() || parsed->port_number() == 0) {
+      why = "has an invalid port";
+      return std::nullopt;
+    }
+    url.port = parsed->port_number();
+  } else {
+    url.port = url.tls() ? 443 : 80;
+  }
+  url.path = parsed->encoded_path();
+  while (!url.path.empty() && url.path.back() == '/') url.path.pop_back();
+  if (parsed->has_query() || parsed->has_fragment()) {
+    why = "must not have a query or fragment";
+    return std::nullopt;
+  }
+  return url;
+}
+
+}  // namespace sluice::util

@@ -136,8 +136,23 @@ class Session : public pipeline::Responder {
       if (auto id = msg["x-request-id"]; !id.empty()) partial.headers.emplace_back("x-request-id", std::string(id));
     }
     co_await env_.handler.reject(partial, error, *this);
+    co_await linger_close();
+  }
+
+  // Closing a socket with unread input makes the kernel send a reset, which can destroy the
+  // error response before the client reads it. So: stop sending, then read and discard what the
+  // client still sends, for a bounded time and size, before closing (nginx's lingering close).
+  asio::awaitable<void> linger_close() {
     beast::error_code ignored;
     stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    std::size_t discarded = 0;
+    char sink[16384];
+    while (discarded < 16 * 1024 * 1024) {
+      stream_.expires_after(std::chrono::seconds(2));
+      auto [ec, n] = co_await stream_.async_read_some(asio::buffer(sink), use_nothrow);
+      if (ec) break;
+      discarded += n;
+    }
   }
 
   // Answers what can be answered (413, 431, 408, 400); a closed or reset connection just ends.

@@ -1,0 +1,130 @@
+// An OpenAI-dialect upstream on a loopback port, for integration tests. What it does is chosen
+// by the `model` of each request (the provider model name in sluice's config), so one server
+// covers every scenario:
+//   ok            normal answer (chat / completions / embeddings by path)
+//   fail-<code>   HTTP <code> with an OpenAI error body whose message contains the API key
+//   text-<code>   HTTP <code> with a plain-text body
+//   hang          never answers
+//   bad-json      200 with a body that is not JSON
+//   die-mid       stream: two content chunks, then the connection is destroyed
+//   slow-stream   stream: one chunk every 50 ms, 40 chunks (for disconnect tests)
+//   error-event   stream: one chunk, then an error event
+// It records every request (method, path, headers, body) and counts TCP connections.
+import http from 'node:http';
+
+export async function startMockUpstream() {
+  const requests = [];
+  const state = { connections: 0, closedEarly: 0 };
+  const server = http.createServer((req, res) => {
+    let raw = '';
+    req.on('data', (d) => (raw += d));
+    req.on('end', () => {
+      let body = {};
+      try { body = JSON.parse(raw); } catch { body = { unparsable: raw }; }
+      requests.push({ method: req.method, path: req.url, headers: req.headers, body });
+      handle(req, res, body, state);
+    });
+  });
+  server.on('connection', () => state.connections++);
+  server.keepAliveTimeout = 60000;
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const port = server.address().port;
+  return {
+    port,
+    base: `http://127.0.0.1:${port}/v1`,
+    requests,
+    state,
+    close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }),
+  };
+}
+
+const usage = { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 };
+
+function json(res, status, obj) {
+  const text = JSON.stringify(obj);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function chunk(model, delta, finish = null, extra = {}) {
+  return { id: 'chatcmpl-up', object: 'chat.completion.chunk', created: 1, model,
+           choices: [{ index: 0, delta, finish_reason: finish }], ...extra };
+}
+
+function handle(req, res, body, state) {
+  const model = body.model ?? '';
+  const key = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+  const fail = /^fail-(\d+)$/.exec(model);
+  if (fail) {
+    return json(res, Number(fail[1]), { error: { message: `upstream says no (key ${key})`, type: 'test_error', param: 'messages', code: 'upstream_code' } });
+  }
+  const text = /^text-(\d+)$/.exec(model);
+  if (text) {
+    res.writeHead(Number(text[1]), { 'content-type': 'text/plain' });
+    return res.end('plain failure text');
+  }
+  if (model === 'hang') return;  // never answer
+  if (model === 'bad-json') {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    return res.end('{not json');
+  }
+  if (req.url.endsWith('/embeddings')) {
+    const inputs = Array.isArray(body.input) ? body.input : [body.input];
+    if (body.encoding_format === 'base64') {
+      const b64 = Buffer.from(new Float32Array([0.5, -0.25]).buffer).toString('base64');
+      return json(res, 200, { object: 'list', model, data: inputs.map((_, i) => ({ object: 'embedding', index: i, embedding: b64 })), usage: { prompt_tokens: 3, total_tokens: 3 } });
+    }
+    return json(res, 200, { object: 'list', model, data: inputs.map((_, i) => ({ object: 'embedding', index: i, embedding: [0.5, -0.25, i] })), usage: { prompt_tokens: 3, total_tokens: 3 } });
+  }
+  const isChat = req.url.endsWith('/chat/completions');
+  if (!body.stream) {
+    if (isChat) {
+      return json(res, 200, { id: 'chatcmpl-up', object: 'chat.completion', created: 1, model,
+        choices: [{ index: 0, message: { role: 'assistant', content: 'upstream answer' }, finish_reason: 'stop' }],
+        usage, system_fingerprint: 'fp_test' });
+    }
+    return json(res, 200, { id: 'cmpl-up', object: 'text_completion', created: 1, model,
+      choices: [{ index: 0, text: 'upstream completion', finish_reason: 'stop', logprobs: null }], usage });
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  const send = (obj) => res.write(`data: ${JSON.stringify(obj)}\n\n`);
+  const includeUsage = body.stream_options?.include_usage === true;
+  if (!isChat) {
+    send({ id: 'cmpl-up', object: 'text_completion', created: 1, model, choices: [{ index: 0, text: 'up', finish_reason: null }] });
+    send({ id: 'cmpl-up', object: 'text_completion', created: 1, model, choices: [{ index: 0, text: 'stream', finish_reason: 'stop' }] });
+    if (includeUsage) send({ id: 'cmpl-up', object: 'text_completion', created: 1, model, choices: [], usage });
+    res.write('data: [DONE]\n\n');
+    return res.end();
+  }
+  if (model === 'die-mid') {
+    send(chunk(model, { role: 'assistant', content: '' }));
+    send(chunk(model, { content: 'partial' }));
+    return setTimeout(() => res.socket.destroy(), 30);
+  }
+  if (model === 'error-event') {
+    send(chunk(model, { role: 'assistant', content: 'partial' }));
+    res.write(`data: ${JSON.stringify({ error: { message: 'overloaded mid-stream', type: 'server_error' } })}\n\n`);
+    return res.end();
+  }
+  if (model === 'slow-stream') {
+    let i = 0;
+    const timer = setInterval(() => {
+      if (res.destroyed || res.writableEnded) { clearInterval(timer); return; }
+      send(chunk(model, { content: `c${i} ` }));
+      if (++i === 40) { clearInterval(timer); res.write('data: [DONE]\n\n'); res.end(); }
+    }, 50);
+    res.on('close', () => { if (i < 40) state.closedEarly++; clearInterval(timer); });
+    return;
+  }
+  // Normal stream, split awkwardly across writes to exercise the parser: CRLF line ends and a
+  // comment line, as real servers sometimes send.
+  res.write(': keep-alive\r\n\r\n');
+  const first = `data: ${JSON.stringify(chunk(model, { role: 'assistant', content: '' }, null, includeUsage ? { usage: null } : {}))}\r\n\r\n`;
+  res.write(first.slice(0, 10));
+  res.write(first.slice(10));
+  for (const word of ['Hello', ' from', ' upstream']) send(chunk(model, { content: word }, null, includeUsage ? { usage: null } : {}));
+  send(chunk(model, {}, 'stop', includeUsage ? { usage: null } : {}));
+  if (includeUsage) send({ id: 'chatcmpl-up', object: 'chat.completion.chunk', created: 1, model, choices: [], usage });
+  res.write('data: [DONE]\n\n');
+  res.end();
+}

@@ -6,7 +6,7 @@ namespace sluice::util {
 namespace {
 
 bool is_token_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
 }
 
 // Masks the token following each `prefix` if it is long enough to be a credential.

@@ -1,0 +1,186 @@
+#include "config/loader.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace sluice::config {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+std::optional<std::string> env(const std::string& name) {
+  if (name == "OPENAI_API_KEY") return std::string("sk-from-env-1234567890");
+  return std::nullopt;
+}
+
+Result<SnapshotPtr> load(const std::string& yaml) { return load_string(yaml, "cfg.yaml", env); }
+
+std::string error_of(const std::string& yaml) {
+  auto r = load(yaml);
+  if (r) return "<loaded>";
+  return r.error().message;
+}
+
+constexpr const char* kValid = R"(
+server:
+  host: 0.0.0.0
+  port: 9000
+  workers: 3
+  max_body_bytes: 2048
+  access_log: ""
+  upstream_timeout: {connect_ms: 100, first_byte_ms: 200, total_ms: 300, stream_idle_ms: 400}
+endpoints:
+  - name: chat
+    endpoint_type: llm/v1/chat
+    model:
+      provider: openai
+      name: gpt-4o-mini
+      config:
+        openai_api_key: $OPENAI_API_KEY
+        openai_organization: org-1
+    limit:
+      renewal_period: minute
+      calls: 10
+  - name: local.vllm_1
+    endpoint_type: llm/v1/completions
+    model:
+      provider: openai
+      name: meta-llama/Llama-3-8B
+      config: {openai_api_base: "http://127.0.0.1:8000/v1"}
+    timeout: {first_byte_ms: 5}
+  - name: emb
+    endpoint_type: llm/v1/embeddings
+    model: {provider: mock}
+)";
+
+}  // namespace
+
+TEST(ConfigLoader, ReadsMlflowEndpointsAndServerSection) {
+  auto r = load(kValid);
+  ASSERT_TRUE(r) << r.error().message;
+  const Snapshot& s = **r;
+  EXPECT_EQ(s.server.host, "0.0.0.0");
+  EXPECT_EQ(s.server.port, 9000);
+  EXPECT_EQ(s.server.workers, 3u);
+  EXPECT_EQ(s.server.max_body_bytes, 2048u);
+  EXPECT_EQ(s.server.access_log, "");
+  EXPECT_EQ(s.server.upstream_timeout.stream_idle, Millis(400));
+  ASSERT_EQ(s.endpoints.size(), 3u);
+  const Endpoint* chat = s.find("chat");
+  ASSERT_NE(chat, nullptr);
+  EXPECT_EQ(chat->operation, model::Operation::kChat);
+  EXPECT_EQ(chat->provider, "openai");
+  EXPECT_EQ(chat->adapter->provider_model(), "gpt-4o-mini");
+  EXPECT_EQ(chat->adapter->upstream().url.host, "api.openai.com");
+  EXPECT_THAT(chat->adapter->secrets(), ::testing::ElementsAre("sk-from-env-1234567890"));
+  ASSERT_TRUE(chat->limit);
+  EXPECT_EQ(chat->limit->calls, 10u);
+  EXPECT_EQ(chat->limit->renewal_period, "minute");
+  EXPECT_EQ(chat->timeout.connect, Millis(100));
+  const Endpoint* local = s.find("local.vllm_1");
+  ASSERT_NE(local, nullptr);
+  EXPECT_EQ(local->adapter->upstream().url.port, 8000);
+  EXPECT_EQ(local->timeout.first_byte, Millis(5));
+  EXPECT_EQ(local->timeout.total, Millis(300));  // the rest from server.upstream_timeout
+  EXPECT_TRUE(local->adapter->secrets().empty());
+  EXPECT_EQ(s.find("emb")->adapter->provider(), "mock");
+  EXPECT_EQ(s.find("nope"), nullptr);
+}
+
+TEST(ConfigLoader, DefaultsWhenServerSectionIsAbsent) {
+  auto r = load("endpoints: []");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ((*r)->server.port, 8080);
+  EXPECT_EQ((*r)->server.max_body_bytes, 10u * 1024 * 1024);
+  EXPECT_EQ((*r)->server.access_log, "-");
+}
+
+struct BadConfig {
+  const char* name;
+  const char* yaml;
+  const char* where;    // expected "cfg.yaml:L:C"
+  const char* message;  // expected substring
+};
+
+class ConfigLoaderRejects : public ::testing::TestWithParam<BadConfig> {};
+
+TEST_P(ConfigLoaderRejects, WithPositionAndReason) {
+  const auto& c = GetParam();
+  std::string e = error_of(c.yaml);
+  EXPECT_THAT(e, StartsWith(std::string(c.where) + ": ")) << e;
+  EXPECT_THAT(e, HasSubstr(c.message)) << e;
+  EXPECT_THAT(e, ::testing::Not(HasSubstr("sk-from-env"))) << "secret leaked: " << e;
+}
+
+constexpr const char* kEndpointHead = "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n";
+
+INSTANTIATE_TEST_SUITE_P(
+    Validation, ConfigLoaderRejects,
+    ::testing::Values(
+        BadConfig{"EmptyFile", "", "cfg.yaml", "the file is empty"},
+        BadConfig{"BadYaml", "endpoints: [\n", "cfg.yaml:2:1", "invalid YAML"},
+        BadConfig{"UnknownTopLevelKey", "endpoint: []\n", "cfg.yaml:1:1", "unknown key 'endpoint'"},
+        BadConfig{"EndpointsNotAList", "endpoints: {a: 1}\n", "cfg.yaml:1:12", "must be a list"},
+        BadConfig{"MissingName", "endpoints:\n  - endpoint_type: llm/v1/chat\n    model: {provider: mock}\n",
+                  "cfg.yaml:2:5", "name is required"},
+        BadConfig{"BadName", "endpoints:\n  - name: a/b\n    endpoint_type: llm/v1/chat\n    model: {provider: mock}\n",
+                  "cfg.yaml:2:11", "may only contain"},
+        BadConfig{"UnknownEndpointType",
+                  "endpoints:\n  - name: a\n    endpoint_type: llm/v2/chat\n    model: {provider: mock}\n",
+                  "cfg.yaml:3:20", "unknown endpoint type 'llm/v2/chat'"},
+        BadConfig{"UnknownEndpointKey",
+                  "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model: {provider: mock}\n    temperature: 1\n",
+                  "cfg.yaml:5:5", "unknown key 'temperature'"},
+        BadConfig{"DuplicateName",
+                  "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model: {provider: mock}\n"
+                  "  - name: a\n    endpoint_type: llm/v1/chat\n    model: {provider: mock}\n",
+                  "cfg.yaml:5:11", "endpoint name 'a' is used twice"},
+        BadConfig{"DuplicateKey", "endpoints:\n  - name: a\n    name: b\n    endpoint_type: llm/v1/chat\n    model: {provider: mock}\n",
+                  "cfg.yaml:3:5", "key 'name' is given twice"},
+        BadConfig{"UnknownProvider", "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model: {provider: skynet, config: {}}\n",
+                  "cfg.yaml:4:23", "unknown provider 'skynet'"},
+        BadConfig{"ConfigRequired", "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model: {provider: openai, name: g}\n",
+                  "cfg.yaml:4:12", "config is required for provider 'openai'"},
+        BadConfig{"MissingApiKey", "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model:\n      provider: openai\n      name: g\n      config: {openai_organization: o}\n",
+                  "cfg.yaml:7:15", "openai_api_key is required"},
+        BadConfig{"MissingEnvVar", "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model:\n      provider: openai\n      name: g\n      config:\n        openai_api_key: ${{ secrets.NOT_SET }}\n",
+                  "cfg.yaml:8:25", "environment variable 'NOT_SET' is not set"},
+        BadConfig{"UnknownProviderKey", "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model:\n      provider: openai\n      name: g\n      config:\n        openai_api_key: $OPENAI_API_KEY\n        openai_api_bse: http://x\n",
+                  "cfg.yaml:9:25", "openai_api_bse: unknown key for this provider"},
+        BadConfig{"BadBaseUrl", "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model:\n      provider: openai\n      name: g\n      config: {openai_api_key: k, openai_api_base: localhost:8000}\n",
+                  "cfg.yaml:7:52", "'localhost:8000' must start with http://"},
+        BadConfig{"AzureNotYet", "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model:\n      provider: openai\n      name: g\n      config: {openai_api_key: k, openai_api_type: azure, openai_api_base: 'https://x', openai_deployment_name: d, openai_api_version: v}\n",
+                  "cfg.yaml:7:52", "not served by this version"},
+        BadConfig{"AzureMissingVersion", "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model:\n      provider: openai\n      name: g\n      config: {openai_api_key: k, openai_api_type: azuread, openai_api_base: 'https://x', openai_deployment_name: d}\n",
+                  "cfg.yaml:7:15", "openai_api_version is required when openai_api_type is azuread"},
+        BadConfig{"DeploymentForOpenAi", "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model:\n      provider: openai\n      name: g\n      config: {openai_api_key: k, openai_deployment_name: d}\n",
+                  "cfg.yaml:7:59", "only allowed when openai_api_type is azure"},
+        BadConfig{"BadLimitPeriod", "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model: {provider: mock}\n    limit: {renewal_period: fortnight, calls: 2}\n",
+                  "cfg.yaml:5:29", "must be one of second, minute"},
+        BadConfig{"BadLimitCalls", "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model: {provider: mock}\n    limit: {renewal_period: minute, calls: many}\n",
+                  "cfg.yaml:5:44", "must be an integer, got 'many'"},
+        BadConfig{"MockBadNumber", "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model: {provider: mock, config: {latency_ms: -1}}\n",
+                  "cfg.yaml:4:50", "latency_ms: must be between 0"},
+        BadConfig{"PortOutOfRange", "server: {port: 70000}\nendpoints: []\n", "cfg.yaml:1:16", "must be between 0 and 65535"},
+        BadConfig{"QuotedPort", "server: {port: '80'}\nendpoints: []\n", "cfg.yaml:1:16", "must be an integer"},
+        BadConfig{"UnknownServerKey", "server: {prot: 80}\nendpoints: []\n", "cfg.yaml:1:10", "unknown key 'prot'"},
+        BadConfig{"RoutesNotYet", "endpoints: []\nroutes: []\n", "cfg.yaml:2:9", "routes are not supported"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(ConfigLoader, MissingFileIsAClearError) {
+  auto r = load_file("/nonexistent/sluice.yaml");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message, "/nonexistent/sluice.yaml: cannot read the file");
+}
+
+TEST(ConfigLoader, DescribeListsEndpoints) {
+  auto r = load(kValid);
+  ASSERT_TRUE(r);
+  std::string text = describe(**r);
+  EXPECT_THAT(text, HasSubstr("3 endpoints"));
+  EXPECT_THAT(text, HasSubstr("chat  llm/v1/chat  openai/gpt-4o-mini  limit 10/minute"));
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("sk-from-env")));
+}
+
+}  // namespace sluice::config

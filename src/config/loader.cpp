@@ -4,7 +4,6 @@
 
 #include <charconv>
 #include <fstream>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -84,6 +83,15 @@ class Reader {
   const EnvLookup& env_;
 };
 
+// MLflow's rule for endpoint names: ^[a-zA-Z0-9_\-.]+$ (mlflow/gateway/utils.py).
+bool is_valid_name(std::string_view name) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.') return false;
+  }
+  return true;
+}
+
 model::Operation parse_operation(const Reader& r, const YAML::Node& node, const std::string& path) {
   std::string t = r.string(node, path);
   if (t == "llm/v1/chat") return model::Operation::kChat;
@@ -161,8 +169,7 @@ Endpoint read_endpoint(const Reader& r, const YAML::Node& node, const std::strin
   }
   Endpoint e;
   e.name = r.string(node["name"], path + ".name");
-  static const std::regex kName("^[a-zA-Z0-9_.\\-]+$");
-  if (!std::regex_match(e.name, kName)) {
+  if (!is_valid_name(e.name)) {
     r.fail(node["name"], path + ".name",
            "'" + e.name + "' may only contain letters, digits, '_', '-' and '.'");
   }

@@ -24,7 +24,10 @@ endpoints:
 `);
   client = new OpenAI({ baseURL: gw.url + '/v1', apiKey: 'not-needed', maxRetries: 0 });
 });
-after(async () => { await gw.stop(); });
+after(async () => {
+  const { code } = await gw.stop();
+  assert.equal(code, 0, gw.stderr());
+});
 
 test('chat.completions.create', async () => {
   const r = await client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] });

@@ -36,7 +36,7 @@ ${extraEndpoints}`;
     upstream,
     gateway,
     async close() {
-      await gateway.stop();
+      await stopCleanly(gateway);
       await upstream.close();
     },
   };
@@ -70,4 +70,10 @@ export async function logFor(gateway, res) {
 export function floats(b64) {
   const buf = Buffer.from(b64, 'base64');
   return Array.from(new Float32Array(buf.buffer, buf.byteOffset, buf.length / 4));
+}
+
+// Stops a gateway and fails unless it exited 0 (this is also where sanitizer reports surface).
+export async function stopCleanly(gateway) {
+  const { code, signal } = await gateway.stop();
+  if (code !== 0) throw new Error(`sluice exited with ${code ?? signal}:\n${gateway.stderr()}`);
 }

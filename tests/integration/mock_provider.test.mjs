@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { post, sseData, chatBody, floats } from './helpers.mjs';
+import { post, sseData, chatBody, floats, stopCleanly } from './helpers.mjs';
 import { startSluice } from '../support/sluice.mjs';
 
 let gw;
@@ -27,7 +27,7 @@ endpoints:
     model: {provider: mock, name: m5, config: {embedding_dims: 4}}
 `);
 });
-after(async () => { await gw.stop(); });
+after(async () => { await stopCleanly(gw); });
 
 test('configured text, usage and latency', async () => {
   const t0 = Date.now();
@@ -95,6 +95,6 @@ test('the quick start config serves all three endpoint types', async () => {
     const emb = await (await post(qs, '/v1/embeddings', { model: 'embeddings', input: 'hi' })).json();
     assert.equal(emb.data[0].embedding.length, 16);
   } finally {
-    await qs.stop();
+    await stopCleanly(qs);
   }
 });

@@ -11,6 +11,9 @@ namespace sluice::model {
 struct Response {
   boost::json::object body;  // chat.completion / text_completion / list of embeddings
   Usage usage;               // extracted in the same parse as the body
+  // The provider's bytes when they already are OpenAI's dialect; rendered as they are instead of
+  // re-serializing `body`. Whoever changes `body` must clear it.
+  std::string raw;
 };
 
 struct StreamEvent {

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "observability/metrics.hpp"
+#include "util/json_write.hpp"
 
 namespace sluice::observability {
 namespace json = boost::json;
@@ -39,7 +40,12 @@ void add(std::string& out, std::string_view key, std::string_view raw_value) {
   out += raw_value;
 }
 
-std::string quoted(std::string_view s) { return s.empty() ? "null" : json::serialize(json::string(s)); }
+std::string quoted(std::string_view s) {
+  if (s.empty()) return "null";
+  std::string out;
+  util::append_json_string(out, s);
+  return out;
+}
 
 std::string count(const std::optional<std::uint64_t>& v) { return v ? std::to_string(*v) : "null"; }
 
@@ -47,6 +53,7 @@ std::string count(const std::optional<std::uint64_t>& v) { return v ? std::to_st
 
 std::string format_access_line(const AccessRecord& r) {
   std::string o = "{";
+  o.reserve(512);
   add(o, "time", quoted(now_iso8601()));
   add(o, "request_id", quoted(r.request_id));
   add(o, "method", quoted(r.method));
@@ -99,6 +106,9 @@ void AccessLog::write(const AccessRecord& record) {
       return;
     }
     queue_.push_back(std::move(line));
+    // Waking the writer per line would cost a context switch per request; it wakes on its own
+    // every kFlushInterval, and early only when a burst fills a batch.
+    if (queue_.size() != kWakeAt) return;
   }
   ready_.notify_one();
 }
@@ -108,8 +118,9 @@ void AccessLog::run() {
   for (;;) {
     {
       std::unique_lock lock(mutex_);
-      ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      ready_.wait_for(lock, kFlushInterval, [&] { return stopping_ || queue_.size() >= kWakeAt; });
       if (queue_.empty() && stopping_) return;
+      if (queue_.empty()) continue;
       batch.swap(queue_);
     }
     for (const auto& line : batch) {

@@ -3,6 +3,7 @@
 // never blocks a request. When the queue is full the line is dropped and counted in
 // sluice_access_log_dropped_total (visible backpressure, never a silent loss).
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -37,6 +38,8 @@ std::string format_access_line(const AccessRecord& record);
 class AccessLog {
  public:
   static constexpr std::size_t kMaxQueued = 65536;
+  static constexpr std::size_t kWakeAt = 1024;
+  static constexpr std::chrono::milliseconds kFlushInterval{20};
 
   // "-": stdout, "": disabled, else a file opened for append. Throws on an unopenable file.
   explicit AccessLog(const std::string& target);

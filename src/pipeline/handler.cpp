@@ -159,12 +159,10 @@ asio::awaitable<void> Handler::invoke(model::Operation op, const HttpRequest& ht
                         ctx, out, answer);
     co_return;
   }
-  auto parsed = api::openai::parse_request(op, http.body);
-  if (!parsed) {
+  if (auto parsed = api::openai::parse_request_into(op, http.body, ctx.request); !parsed) {
     co_await send_error(parsed.error(), ctx, out, answer);
     co_return;
   }
-  ctx.request = std::move(*parsed);
   ctx.endpoint = ctx.snapshot->find(ctx.request.endpoint);
   if (ctx.endpoint == nullptr) {
     Error e = Error::make(ErrorCode::kNotFound, "The model '" + ctx.request.endpoint +

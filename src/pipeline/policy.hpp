@@ -29,7 +29,7 @@ class Policy {
   virtual std::string_view name() const = 0;
   // Before routing; may co_await stores (keys, limits, cache lookups).
   virtual boost::asio::awaitable<Verdict> on_request(RequestContext&) const { co_return Verdict::kContinue; }
-  // The whole response; may rewrite or replace it.
+  // The whole response; may rewrite or replace it (and must then clear Response::raw).
   virtual boost::asio::awaitable<Verdict> on_response(RequestContext&, model::Response&) const {
     co_return Verdict::kContinue;
   }

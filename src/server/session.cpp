@@ -3,7 +3,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <sstream>
+#include <array>
 
 namespace sluice::server {
 namespace asio = boost::asio;
@@ -32,6 +32,7 @@ class Session : public pipeline::Responder {
         co_return;
       }
       keep_alive_ = parser.get().keep_alive() && !env_.draining.load(std::memory_order_relaxed);
+      http10_ = parser.get().version() == 10;
       if (auto length = parser.content_length(); length && *length > limits_.max_body_bytes) {
         keep_alive_ = false;
         co_await reject(parser, too_large());
@@ -59,28 +60,16 @@ class Session : public pipeline::Responder {
   }
 
   asio::awaitable<bool> send(unsigned status, pipeline::HeaderList headers, std::string body) override {
-    http::response<http::string_body> res{static_cast<http::status>(status), 11};
-    res.set(http::field::server, "sluice");
-    for (auto& [name, value] : headers) res.set(name, value);
-    res.keep_alive(keep_alive_);
-    res.body() = std::move(body);
-    res.prepare_payload();
-    stream_.expires_after(kWriteTimeout);
-    auto [ec, n] = co_await http::async_write(stream_, res, use_nothrow);
-    client_gone_ = client_gone_ || ec;
-    co_return !ec;
+    std::string head = response_head(status, headers);
+    head.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n\r\n");
+    const std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};
+    co_return co_await write(buffers);
   }
 
   // The head is kept and written together with the first chunk: one write, one packet.
   asio::awaitable<bool> start_stream(unsigned status, pipeline::HeaderList headers) override {
-    http::response<http::empty_body> res{static_cast<http::status>(status), 11};
-    res.set(http::field::server, "sluice");
-    for (auto& [name, value] : headers) res.set(name, value);
-    res.keep_alive(keep_alive_);
-    res.chunked(true);
-    std::ostringstream head;
-    head << res.base();
-    pending_head_ = head.str();
+    pending_head_ = response_head(status, headers);
+    pending_head_ += "Transfer-Encoding: chunked\r\n\r\n";
     co_return true;
   }
 
@@ -106,6 +95,21 @@ class Session : public pipeline::Responder {
     pending_head_.clear();
     client_gone_ = client_gone_ || ec;
     co_return !ec;
+  }
+
+  // Status line and headers, written by hand into one string: Beast's serializer allocates per
+  // field and was a visible share of the per-request CPU. Header names and values are the
+  // pipeline's own (never echoed client input other than a validated request id).
+  std::string response_head(unsigned status, const pipeline::HeaderList& headers) const {
+    std::string head;
+    head.reserve(256);
+    head.append("HTTP/1.1 ").append(std::to_string(status)).append(" ");
+    head.append(http::obsolete_reason(static_cast<http::status>(status)));
+    head.append("\r\nServer: sluice\r\n");
+    for (const auto& [name, value] : headers) head.append(name).append(": ").append(value).append("\r\n");
+    if (!keep_alive_) head.append("Connection: close\r\n");
+    if (keep_alive_ && http10_) head.append("Connection: keep-alive\r\n");
+    return head;
   }
 
   static pipeline::HttpRequest to_request(http::request<http::string_body>&& msg) {
@@ -177,6 +181,7 @@ class Session : public pipeline::Responder {
   config::ServerConfig limits_;
   std::string pending_head_;
   bool keep_alive_ = true;
+  bool http10_ = false;  // HTTP/1.0 keep-alive must be confirmed explicitly
   bool client_gone_ = false;
 };
 

@@ -7,6 +7,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <array>
 #include <deque>
 #include <unordered_map>
 
@@ -50,6 +51,7 @@ struct Connection {
   std::unique_ptr<beast::tcp_stream> plain;
   std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;
   beast::flat_buffer buffer;
+  std::array<char, 16384> body_buffer;  // body pieces land here; reused for the connection's life
   Clock::time_point idle_since;
 
   beast::tcp_stream& tcp() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
@@ -60,6 +62,29 @@ struct Connection {
     return tls ? f(*tls) : f(*plain);
   }
 };
+
+// The request line and headers, written by hand: one string and one write, rather than Beast's
+// per-field allocations. Header values come from config and adapters; a CR or LF in one would
+// split the request, so it is refused (naming the header, never the value).
+Result<std::string> serialize_head(const providers::UpstreamRequest& request, const util::BaseUrl& url) {
+  std::string head;
+  head.reserve(256);
+  head.append(request.method).append(" ").append(request.target).append(" HTTP/1.1\r\nHost: ");
+  const bool ipv6 = url.host.find(':') != std::string::npos;
+  if (ipv6) head += '[';
+  head += url.host;
+  if (ipv6) head += ']';
+  if (url.port != (url.tls() ? 443 : 80)) head.append(":").append(std::to_string(url.port));
+  head += "\r\nUser-Agent: sluice/0.1\r\n";
+  for (const auto& [name, value] : request.headers) {
+    if (name.find_first_of("\r\n:") != std::string::npos || value.find_first_of("\r\n") != std::string::npos) {
+      return Error::make(ErrorCode::kInternal, "provider request header '" + name + "' has an invalid value");
+    }
+    head.append(name).append(": ").append(value).append("\r\n");
+  }
+  head.append("Content-Length: ").append(std::to_string(request.body.size())).append("\r\n\r\n");
+  return head;
+}
 
 // Remaining time until `deadline`, capped at `phase`.
 Clock::duration bounded(Clock::duration phase, Clock::time_point deadline) {
@@ -174,8 +199,10 @@ class NetworkExchange : public Exchange {
   asio::awaitable<Result<std::string_view>> read_some() override {
     while (!parser_->is_done()) {
       auto& body = parser_->get().body();
-      body.data = buffer_;
-      body.size = sizeof buffer_;
+      char* buffer = conn_->body_buffer.data();
+      const std::size_t capacity = conn_->body_buffer.size();
+      body.data = buffer;
+      body.size = capacity;
       body.more = true;
       conn_->tcp().expires_after(bounded(timeouts_.stream_idle, deadline_));
       auto [ec, n] = co_await conn_->with_stream([&](auto& stream) {
@@ -192,8 +219,8 @@ class NetworkExchange : public Exchange {
         co_return failure(ErrorCode::kUpstreamUnavailable,
                           "connection to the provider was lost: " + ec.message(), provider_);
       }
-      std::size_t produced = sizeof buffer_ - body.size;
-      if (produced > 0) co_return std::string_view(buffer_, produced);
+      std::size_t produced = capacity - body.size;
+      if (produced > 0) co_return std::string_view(buffer, produced);
     }
     finished_ = true;
     co_return std::string_view{};
@@ -208,7 +235,6 @@ class NetworkExchange : public Exchange {
   Clock::time_point deadline_;
   std::string provider_;
   bool finished_ = false;
-  char buffer_[16384];
 };
 
 // Plays a LocalReply back with its pacing, under the same deadlines as a network upstream.
@@ -273,13 +299,9 @@ asio::awaitable<Result<std::unique_ptr<Exchange>>> Client::start(
   }
 
   const util::BaseUrl& url = upstream.url;
-  http::request<http::string_body> req{http::string_to_verb(request.method), request.target, 11};
-  req.set(http::field::host, url.port == (url.tls() ? 443 : 80) ? url.host : url.host + ":" + std::to_string(url.port));
-  req.set(http::field::user_agent, "sluice/0.1");
-  for (const auto& [name, value] : request.headers) req.set(name, value);
-  req.keep_alive(true);
-  req.body() = request.body;
-  req.prepare_payload();
+  auto head = serialize_head(request, url);
+  if (!head) co_return failure(ErrorCode::kInternal, head.error().message, provider);
+  const std::array<asio::const_buffer, 2> wire{asio::buffer(*head), asio::buffer(request.body)};
 
   // A pooled connection may have been closed by the server while idle; that shows as a failure
   // before any response byte. Then, and only then, try once more on a fresh connection.
@@ -294,7 +316,7 @@ asio::awaitable<Result<std::unique_ptr<Exchange>>> Client::start(
       conn = std::move(*fresh);
     }
     conn->tcp().expires_after(bounded(timeouts.first_byte, deadline));
-    auto [wec, wn] = co_await conn->with_stream([&](auto& stream) { return http::async_write(stream, req, use_nothrow); });
+    auto [wec, wn] = co_await conn->with_stream([&](auto& stream) { return asio::async_write(stream, wire, use_nothrow); });
     auto parser = std::make_unique<http::response_parser<http::buffer_body>>();
     parser->header_limit(64 * 1024);
     parser->body_limit(boost::none);

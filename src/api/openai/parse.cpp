@@ -1,6 +1,8 @@
 #include "api/openai/parse.hpp"
 
 #include <boost/json.hpp>
+
+#include "util/json_parse.hpp"
 #include <set>
 
 namespace sluice::api::openai {
@@ -139,15 +141,20 @@ Result<void> check_text_input(const json::object& body, const char* name, bool r
 }  // namespace
 
 Result<model::Request> parse_request(model::Operation operation, std::string_view body) {
+  model::Request request;
+  if (auto r = parse_request_into(operation, body, request); !r) return r.error();
+  return request;
+}
+
+Result<void> parse_request_into(model::Operation operation, std::string_view body, model::Request& request) {
   boost::system::error_code ec;
-  json::value parsed = json::parse(body, ec);
+  json::value parsed = util::parse_json(body, ec, request.body.storage());
   if (ec) {
     return Error::invalid(
         "We could not parse the JSON body of your request. (HINT: This likely means you aren't "
         "using your HTTP library correctly. The OpenAI API expects a JSON payload.)");
   }
   if (!parsed.is_object()) return Error::invalid("The request body must be a JSON object.");
-  model::Request request;
   request.operation = operation;
   request.body = std::move(parsed.get_object());
   const json::object& b = request.body;
@@ -189,7 +196,7 @@ Result<model::Request> parse_request(model::Operation operation, std::string_vie
         request.embeddings_base64 = f->get_string() == "base64";
       }
       if (auto r = check_integer(b, "dimensions", 1); !r) return r.error();
-      return request;
+      return {};
     }
   }
   for (auto [name, min, max] : {std::tuple{"temperature", 0.0, 2.0}, std::tuple{"top_p", 0.0, 1.0},
@@ -202,7 +209,7 @@ Result<model::Request> parse_request(model::Operation operation, std::string_vie
     if (auto r = check_integer(b, name, min); !r) return r.error();
   }
   if (auto r = check_stop(b); !r) return r.error();
-  return request;
+  return {};
 }
 
 }  // namespace sluice::api::openai

@@ -10,9 +10,11 @@ namespace json = boost::json;
 
 namespace {
 
-void encode_embeddings_base64(json::object& body) {
+// Returns whether anything was converted.
+bool encode_embeddings_base64(json::object& body) {
+  bool changed = false;
   auto* data = body.if_contains("data");
-  if (data == nullptr || !data->is_array()) return;
+  if (data == nullptr || !data->is_array()) return false;
   std::vector<float> values;
   for (auto& item : data->get_array()) {
     if (!item.is_object()) continue;
@@ -23,7 +25,9 @@ void encode_embeddings_base64(json::object& body) {
       values.push_back(v.is_number() ? static_cast<float>(v.to_number<double>()) : 0.0f);
     }
     *embedding = util::floats_to_base64(values);
+    changed = true;
   }
+  return changed;
 }
 
 json::object error_object(const Error& error) {
@@ -38,9 +42,11 @@ json::object error_object(const Error& error) {
 }  // namespace
 
 std::string render_response(const model::Request& request, model::Response& response) {
-  if (request.operation == model::Operation::kEmbeddings && request.embeddings_base64) {
-    encode_embeddings_base64(response.body);
+  if (request.operation == model::Operation::kEmbeddings && request.embeddings_base64 &&
+      encode_embeddings_base64(response.body)) {
+    response.raw.clear();
   }
+  if (!response.raw.empty()) return std::move(response.raw);
   return json::serialize(response.body);
 }
 

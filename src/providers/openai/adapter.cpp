@@ -2,6 +2,10 @@
 
 #include <boost/json.hpp>
 
+#include "util/json_parse.hpp"
+
+#include "util/json_write.hpp"
+
 namespace sluice::providers::openai {
 namespace json = boost::json;
 
@@ -25,13 +29,13 @@ OpenAiAdapter::OpenAiAdapter(OpenAiSettings settings) : settings_(std::move(sett
 }
 
 Result<UpstreamRequest> OpenAiAdapter::translate_request(const model::Request& request) const {
-  json::object body = request.body;
-  body["model"] = settings_.model;
+  const json::value model(json::string_view(settings_.model));
+  json::value options;
   if (request.stream) {
     // Always ask for usage so the gateway can account for the stream; the final usage-only
     // chunk is dropped again on the way out unless the client asked for it.
-    auto& options = body["stream_options"];
-    if (!options.is_object()) options = json::object{};
+    const auto* given = request.body.if_contains("stream_options");
+    options = given != nullptr && given->is_object() ? *given : json::object{};
     options.get_object()["include_usage"] = true;
   }
   UpstreamRequest out;
@@ -45,15 +49,16 @@ Result<UpstreamRequest> OpenAiAdapter::translate_request(const model::Request& r
   if (!settings_.organization.empty()) {
     out.headers.emplace_back("OpenAI-Organization", settings_.organization);
   }
-  out.body = json::serialize(body);
+  out.body = request.stream ? util::serialize_with(request.body, {{"model", &model}, {"stream_options", &options}})
+                            : util::serialize_with(request.body, {{"model", &model}});
   return out;
 }
 
-Result<model::Response> OpenAiAdapter::translate_response(const model::Request&,
+Result<model::Response> OpenAiAdapter::translate_response(const model::Request& request,
                                                           const UpstreamHead&,
                                                           std::string_view body) const {
   boost::system::error_code ec;
-  json::value parsed = json::parse(body, ec);
+  json::value parsed = util::parse_json(body, ec, request.body.storage());
   if (ec || !parsed.is_object()) {
     Error e = Error::make(ErrorCode::kUpstreamUnavailable,
                           "provider returned a response that is not a JSON object");
@@ -63,6 +68,7 @@ Result<model::Response> OpenAiAdapter::translate_response(const model::Request&,
   model::Response response;
   response.body = std::move(parsed.get_object());
   response.usage = model::usage_from_openai(response.body.if_contains("usage"));
+  response.raw = body;  // already the client's dialect: forwarded byte for byte unless changed
   return response;
 }
 

@@ -5,6 +5,8 @@
 
 #include <boost/json.hpp>
 
+#include "util/json_parse.hpp"
+
 #include "providers/openai/adapter.hpp"
 #include "upstream/sse_parser.hpp"
 
@@ -26,7 +28,7 @@ class OpenAiStreamTranslator : public StreamTranslator {
         return true;
       }
       boost::system::error_code ec;
-      json::value parsed = json::parse(event.data, ec);
+      json::value parsed = util::parse_json(event.data, ec);
       if (ec || !parsed.is_object()) {
         failure = fail(ErrorCode::kUpstreamUnavailable, "provider sent a stream event that is not JSON");
         return false;

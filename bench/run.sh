@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# sluice vs a plain nginx reverse-proxy hop, in front of the same fixed-body upstream, in one run.
+#
+#   upstream : nginx serving canned OpenAI chat/embeddings JSON and a 24-event SSE stream paced
+#              by limit_rate (core 1, with the load generators)
+#   nginx    : one worker, keepalive upstream pool, proxy buffering off (core 0)
+#   sluice   : workers=1, openai provider pointing at the upstream (core 0)
+#
+# For each target: req/s at 1 and 64 connections (wrk, 10 s after a warm-up), latency added over
+# calling the upstream directly at a fixed 200 req/s (h2load --rps, p50/p99 from its per-request
+# log), CPU µs per request (utime+stime of the target from /proc), time to first byte and total
+# time of the stream (curl, median of 20), and peak RSS (VmHWM).
+#
+# Usage: bench/run.sh [seconds]   (default 10; needs `make build` and bench/setup.sh)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${1:-10}
+SLUICE=${SLUICE_BIN:-build/sluice}
+WORK=$(mktemp -d /tmp/sluice-bench.XXXXXX)
+UP_PORT=18101 NGX_PORT=18102 SL_PORT=18103
+TARGET_CPU=0 LOAD_CPU=1
+[ "$(nproc)" -ge 2 ] || { TARGET_CPU=0; LOAD_CPU=0; echo "warning: one core; targets and load share it"; }
+command -v wrk >/dev/null && command -v h2load >/dev/null && command -v nginx >/dev/null || bash bench/setup.sh
+[ -x "$SLUICE" ] || { echo "build sluice first (make build)"; exit 1; }
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+# --- canned bodies -----------------------------------------------------------------------------
+CHAT='{"id":"chatcmpl-bench","object":"chat.completion","created":1732500000,"model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"message":{"role":"assistant","content":"This is a fixed answer from the benchmark upstream, about as long as a short reply.","refusal":null},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":25,"completion_tokens":18,"total_tokens":43},"system_fingerprint":"fp_bench"}'
+EMB='{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.0023,-0.0093,0.0158,-0.0051,0.0121,0.0042,-0.0187,0.0099]}],"model":"text-embedding-3-small","usage":{"prompt_tokens":5,"total_tokens":5}}'
+{
+  printf 'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}\n\n'
+  for i in $(seq 1 21); do
+    printf 'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":" word%02d"},"finish_reason":null}]}\n\n' "$i"
+  done
+  printf 'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":21,"total_tokens":26}}\n\n'
+  printf 'data: [DONE]\n\n'
+} > "$WORK/stream.sse"
+STREAM_BYTES=$(stat -c %s "$WORK/stream.sse")
+# ~100 ms for the whole stream: limit_rate paces it in small bursts, like tokens arriving.
+RATE=$(( STREAM_BYTES * 10 ))
+
+mkdir -p "$WORK"/{up,ngx}/logs
+cat > "$WORK/up/nginx.conf" <<NGINX
+worker_processes 1;
+daemon off;
+error_log $WORK/up/logs/error.log warn;
+pid $WORK/up/nginx.pid;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  server {
+    listen 127.0.0.1:$UP_PORT reuseport;
+    client_body_buffer_size 64k;
+    location = /v1/chat/completions { default_type application/json; return 200 '$CHAT'; }
+    location = /v1/embeddings { default_type application/json; return 200 '$EMB'; }
+    location = /stream/v1/chat/completions {
+      default_type text/event-stream;
+      limit_rate $RATE; limit_rate_after 0;
+      sendfile off; output_buffers 1 256;
+      error_page 405 =200 \$uri; root $WORK; try_files /stream.sse =404;
+    }
+  }
+}
+NGINX
+cat > "$WORK/ngx/nginx.conf" <<NGINX
+worker_processes 1;
+daemon off;
+error_log $WORK/ngx/logs/error.log warn;
+pid $WORK/ngx/nginx.pid;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  upstream up { server 127.0.0.1:$UP_PORT; keepalive 128; }
+  server {
+    listen 127.0.0.1:$NGX_PORT;
+    location / {
+      proxy_pass http://up;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+      proxy_request_buffering off;
+    }
+  }
+}
+NGINX
+cat > "$WORK/sluice.yaml" <<YAML
+server: {host: 127.0.0.1, port: $SL_PORT, workers: 1, access_log: "$WORK/sluice-access.log"}
+endpoints:
+  - name: chat
+    endpoint_type: llm/v1/chat
+    model: {provider: openai, name: gpt-4o-mini, config: {openai_api_key: sk-bench, openai_api_base: "http://127.0.0.1:$UP_PORT/v1"}}
+  - name: embeddings
+    endpoint_type: llm/v1/embeddings
+    model: {provider: openai, name: text-embedding-3-small, config: {openai_api_key: sk-bench, openai_api_base: "http://127.0.0.1:$UP_PORT/v1"}}
+  - name: stream
+    endpoint_type: llm/v1/chat
+    model: {provider: openai, name: gpt-4o-mini, config: {openai_api_key: sk-bench, openai_api_base: "http://127.0.0.1:$UP_PORT/stream/v1"}}
+YAML
+
+taskset -c $LOAD_CPU nginx -c "$WORK/up/nginx.conf" -p "$WORK/up" & pids+=($!)
+taskset -c $TARGET_CPU nginx -c "$WORK/ngx/nginx.conf" -p "$WORK/ngx" & pids+=($!)
+taskset -c $TARGET_CPU "$SLUICE" serve --config "$WORK/sluice.yaml" 2>"$WORK/sluice.err" & pids+=($!)
+SLUICE_PID=$!
+for port in $UP_PORT $NGX_PORT $SL_PORT; do
+  for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done
+done
+sleep 0.3
+NGX_WORKER=$(pgrep -P "$(cat "$WORK/ngx/nginx.pid")" | head -1)
+
+BODY='{"model":"chat","messages":[{"role":"user","content":"Say something short."}],"max_tokens":50}'
+STREAM_BODY='{"model":"stream","stream":true,"messages":[{"role":"user","content":"Say something short."}]}'
+printf '%s' "$BODY" > "$WORK/body.json"
+cat > "$WORK/post.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '$BODY'
+LUA
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hwm_kb() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
+TICK_US=$(( 1000000 / $(getconf CLK_TCK) ))
+
+# wrk run → "req/s requests"
+wrk_run() { # url conns
+  taskset -c $LOAD_CPU wrk -t1 -c"$2" -d"${DURATION}s" -s "$WORK/post.lua" "$1" | awk '
+    /requests in/ {req=$1} /Requests\/sec/ {rps=$2} END {print rps, req}'
+}
+
+declare -A RPS1 RPS64 CPU P50 P99 TTFB TOTAL RSS
+URL_direct="http://127.0.0.1:$UP_PORT/v1/chat/completions"
+URL_nginx="http://127.0.0.1:$NGX_PORT/v1/chat/completions"
+URL_sluice="http://127.0.0.1:$SL_PORT/v1/chat/completions"
+
+for t in nginx sluice; do
+  url_var="URL_$t"; url=${!url_var}
+  pid=$([ $t = nginx ] && echo "$NGX_WORKER" || echo "$SLUICE_PID")
+  taskset -c $LOAD_CPU wrk -t1 -c64 -d3s -s "$WORK/post.lua" "$url" >/dev/null   # warm-up
+  read -r RPS1[$t] _ < <(wrk_run "$url" 1)
+  before=$(cpu_ticks "$pid")
+  read -r RPS64[$t] reqs < <(wrk_run "$url" 64)
+  after=$(cpu_ticks "$pid")
+  CPU[$t]=$(( (after - before) * TICK_US / reqs ))
+done
+
+# Latency at a fixed 200 req/s (10 clients × 20 rps), per-request log → p50/p99 in µs.
+latency() { # url name
+  local log="$WORK/h2load-$2.log"
+  taskset -c $LOAD_CPU h2load --h1 -D "$DURATION" -c 10 --rps 20 -d "$WORK/body.json" \
+    -H 'Content-Type: application/json' --log-file="$log" "$1" >/dev/null
+  awk '$2 == 200 {print $3}' "$log" | sort -n | awk '{a[NR]=$1} END {print a[int(NR*0.5)], a[int(NR*0.99)]}'
+}
+read -r P50[direct] P99[direct] < <(latency "$URL_direct" direct)
+for t in nginx sluice; do
+  url_var="URL_$t"; read -r P50[$t] P99[$t] < <(latency "${!url_var}" "$t")
+done
+
+# Stream: time to first byte and total, median of 20 runs.
+stream_times() { # url model-field
+  for _ in $(seq 20); do
+    taskset -c $LOAD_CPU curl -s -o /dev/null -w '%{time_starttransfer} %{time_total}\n' \
+      -H 'Content-Type: application/json' -d "$STREAM_BODY" "$1"
+  done | sort -n | awk '{f[NR]=$1; t[NR]=$2} END {printf "%.2f %.2f\n", f[10]*1000, t[10]*1000}'
+}
+read -r TTFB[direct] TOTAL[direct] < <(stream_times "http://127.0.0.1:$UP_PORT/stream/v1/chat/completions")
+read -r TTFB[nginx] TOTAL[nginx] < <(stream_times "http://127.0.0.1:$NGX_PORT/stream/v1/chat/completions")
+read -r TTFB[sluice] TOTAL[sluice] < <(stream_times "http://127.0.0.1:$SL_PORT/v1/chat/completions")
+
+RSS[nginx]=$(hwm_kb "$NGX_WORKER")
+RSS[sluice]=$(hwm_kb "$SLUICE_PID")
+
+echo
+echo "sluice vs nginx proxy hop — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, ${DURATION}s runs"
+printf '%-34s %12s %12s %8s\n' metric nginx sluice ratio
+row() { printf '%-34s %12s %12s %8s\n' "$1" "$2" "$3" "$(awk -v a="$2" -v b="$3" 'BEGIN { if (a > 0) printf "%.2f", b / a; else print "-" }')"; }
+row "req/s, 1 connection" "${RPS1[nginx]}" "${RPS1[sluice]}"
+row "req/s, 64 connections" "${RPS64[nginx]}" "${RPS64[sluice]}"
+row "CPU µs per request (64 conns)" "${CPU[nginx]}" "${CPU[sluice]}"
+row "added p50 µs @200 req/s" "$(( P50[nginx] - P50[direct] ))" "$(( P50[sluice] - P50[direct] ))"
+row "added p99 µs @200 req/s" "$(( P99[nginx] - P99[direct] ))" "$(( P99[sluice] - P99[direct] ))"
+row "stream first byte ms (direct $(printf %s "${TTFB[direct]}"))" "${TTFB[nginx]}" "${TTFB[sluice]}"
+row "stream total ms (direct ${TOTAL[direct]})" "${TOTAL[nginx]}" "${TOTAL[sluice]}"
+row "peak RSS KiB" "${RSS[nginx]}" "${RSS[sluice]}"
+echo "direct upstream p50/p99 µs @200 req/s: ${P50[direct]}/${P99[direct]}"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # sluice vs a plain nginx reverse-proxy hop, in front of the same fixed-body upstream, in one run.
 #
-#   upstream : nginx serving canned OpenAI chat/embeddings JSON and a 24-event SSE stream paced
-#              by limit_rate (core 1, with the load generators)
+#   upstream : nginx serving canned OpenAI chat/embeddings JSON, and a small node server sending
+#              a 24-event SSE stream paced at 4 ms (core 1, with the load generators)
 #   nginx    : one worker, keepalive upstream pool, proxy buffering off (core 0)
 #   sluice   : workers=1, openai provider pointing at the upstream (core 0)
 #
@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 DURATION=${1:-10}
 SLUICE=${SLUICE_BIN:-build/sluice}
 WORK=$(mktemp -d /tmp/sluice-bench.XXXXXX)
-UP_PORT=18101 NGX_PORT=18102 SL_PORT=18103
+UP_PORT=18101 NGX_PORT=18102 SL_PORT=18103 SSE_PORT=18104
 TARGET_CPU=0 LOAD_CPU=1
 [ "$(nproc)" -ge 2 ] || { TARGET_CPU=0; LOAD_CPU=0; echo "warning: one core; targets and load share it"; }
 command -v wrk >/dev/null && command -v h2load >/dev/null && command -v nginx >/dev/null || bash bench/setup.sh
@@ -30,18 +30,6 @@ trap cleanup EXIT
 # --- canned bodies -----------------------------------------------------------------------------
 CHAT='{"id":"chatcmpl-bench","object":"chat.completion","created":1732500000,"model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"message":{"role":"assistant","content":"This is a fixed answer from the benchmark upstream, about as long as a short reply.","refusal":null},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":25,"completion_tokens":18,"total_tokens":43},"system_fingerprint":"fp_bench"}'
 EMB='{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.0023,-0.0093,0.0158,-0.0051,0.0121,0.0042,-0.0187,0.0099]}],"model":"text-embedding-3-small","usage":{"prompt_tokens":5,"total_tokens":5}}'
-{
-  printf 'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}\n\n'
-  for i in $(seq 1 21); do
-    printf 'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":" word%02d"},"finish_reason":null}]}\n\n' "$i"
-  done
-  printf 'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":21,"total_tokens":26}}\n\n'
-  printf 'data: [DONE]\n\n'
-} > "$WORK/stream.sse"
-STREAM_BYTES=$(stat -c %s "$WORK/stream.sse")
-# ~100 ms for the whole stream: limit_rate paces it in small bursts, like tokens arriving.
-RATE=$(( STREAM_BYTES * 10 ))
-
 mkdir -p "$WORK"/{up,ngx}/logs
 cat > "$WORK/up/nginx.conf" <<NGINX
 worker_processes 1;
@@ -57,12 +45,6 @@ http {
     client_body_buffer_size 64k;
     location = /v1/chat/completions { default_type application/json; return 200 '$CHAT'; }
     location = /v1/embeddings { default_type application/json; return 200 '$EMB'; }
-    location = /stream/v1/chat/completions {
-      default_type text/event-stream;
-      limit_rate $RATE; limit_rate_after 0;
-      sendfile off; output_buffers 1 256;
-      error_page 405 =200 \$uri; root $WORK; try_files /stream.sse =404;
-    }
   }
 }
 NGINX
@@ -76,8 +58,15 @@ http {
   access_log off;
   keepalive_requests 1000000;
   upstream up { server 127.0.0.1:$UP_PORT; keepalive 128; }
+  upstream sse { server 127.0.0.1:$SSE_PORT; keepalive 16; }
   server {
     listen 127.0.0.1:$NGX_PORT;
+    location /stream/ {
+      proxy_pass http://sse;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+    }
     location / {
       proxy_pass http://up;
       proxy_http_version 1.1;
@@ -99,14 +88,15 @@ endpoints:
     model: {provider: openai, name: text-embedding-3-small, config: {openai_api_key: sk-bench, openai_api_base: "http://127.0.0.1:$UP_PORT/v1"}}
   - name: stream
     endpoint_type: llm/v1/chat
-    model: {provider: openai, name: gpt-4o-mini, config: {openai_api_key: sk-bench, openai_api_base: "http://127.0.0.1:$UP_PORT/stream/v1"}}
+    model: {provider: openai, name: gpt-4o-mini, config: {openai_api_key: sk-bench, openai_api_base: "http://127.0.0.1:$SSE_PORT/stream/v1"}}
 YAML
 
 taskset -c $LOAD_CPU nginx -c "$WORK/up/nginx.conf" -p "$WORK/up" & pids+=($!)
+taskset -c $LOAD_CPU node bench/sse_upstream.mjs $SSE_PORT & pids+=($!)
 taskset -c $TARGET_CPU nginx -c "$WORK/ngx/nginx.conf" -p "$WORK/ngx" & pids+=($!)
 taskset -c $TARGET_CPU "$SLUICE" serve --config "$WORK/sluice.yaml" 2>"$WORK/sluice.err" & pids+=($!)
 SLUICE_PID=$!
-for port in $UP_PORT $NGX_PORT $SL_PORT; do
+for port in $UP_PORT $NGX_PORT $SL_PORT $SSE_PORT; do
   for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done
 done
 sleep 0.3
@@ -166,7 +156,7 @@ stream_times() { # url model-field
       -H 'Content-Type: application/json' -d "$STREAM_BODY" "$1"
   done | sort -n | awk '{f[NR]=$1; t[NR]=$2} END {printf "%.2f %.2f\n", f[10]*1000, t[10]*1000}'
 }
-read -r TTFB[direct] TOTAL[direct] < <(stream_times "http://127.0.0.1:$UP_PORT/stream/v1/chat/completions")
+read -r TTFB[direct] TOTAL[direct] < <(stream_times "http://127.0.0.1:$SSE_PORT/stream/v1/chat/completions")
 read -r TTFB[nginx] TOTAL[nginx] < <(stream_times "http://127.0.0.1:$NGX_PORT/stream/v1/chat/completions")
 read -r TTFB[sluice] TOTAL[sluice] < <(stream_times "http://127.0.0.1:$SL_PORT/v1/chat/completions")
 

@@ -6,7 +6,7 @@
 namespace sluice::pipeline {
 namespace {
 
-constexpr std::size_t kMaxFreeBlocks = 256;  // about the requests in flight one thread sees at once
+constexpr std::size_t kMaxFreeBlocks = 64;  // bounds the memory kept after a burst (1 MiB)
 
 struct FreeList {
   std::vector<unsigned char*> blocks;

@@ -9,6 +9,7 @@
 #include <boost/beast/ssl.hpp>
 #include <array>
 #include <deque>
+#include <optional>
 #include <unordered_map>
 
 #include "observability/metrics.hpp"
@@ -97,13 +98,20 @@ Clock::duration bounded(Clock::duration phase, Clock::time_point deadline) {
 
 struct Client::Impl {
   asio::io_context& io;
-  asio::ssl::context tls_context{asio::ssl::context::tls_client};
+  // Built on first use: loading the system CA store costs memory a plain-HTTP gateway never needs.
+  std::optional<asio::ssl::context> tls_context;
   tcp::resolver resolver{io};
   std::unordered_map<std::string, std::deque<std::unique_ptr<Connection>>> idle;
 
-  explicit Impl(asio::io_context& ctx) : io(ctx) {
-    tls_context.set_verify_mode(asio::ssl::verify_peer);
-    tls_context.set_default_verify_paths();
+  explicit Impl(asio::io_context& ctx) : io(ctx) {}
+
+  asio::ssl::context& tls() {
+    if (!tls_context) {
+      tls_context.emplace(asio::ssl::context::tls_client);
+      tls_context->set_verify_mode(asio::ssl::verify_peer);
+      tls_context->set_default_verify_paths();
+    }
+    return *tls_context;
   }
 
   std::unique_ptr<Connection> take_idle(const std::string& origin) {
@@ -137,7 +145,7 @@ struct Client::Impl {
                         "cannot resolve provider host '" + url.host + "': " + rec.message(), provider);
     }
     if (url.tls()) {
-      conn->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(io, tls_context);
+      conn->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(io, tls());
     } else {
       conn->plain = std::make_unique<beast::tcp_stream>(io);
     }

@@ -137,16 +137,26 @@ for t in nginx sluice; do
   CPU[$t]=$(( (after - before) * TICK_US / reqs ))
 done
 
-# Latency at a fixed 200 req/s (10 clients × 20 rps), per-request log → p50/p99 in µs.
-latency() { # url name
-  local log="$WORK/h2load-$2.log"
+# Latency at a fixed 200 req/s (10 clients × 20 rps), per-request log → p50/p99 in µs. Three
+# rounds, each visiting direct/nginx/sluice in turn, so drift on a shared machine hits all three
+# alike; each figure is the median of its three rounds.
+latency() { # url log
   taskset -c $LOAD_CPU h2load --h1 -D "$DURATION" -c 10 --rps 20 -d "$WORK/body.json" \
-    -H 'Content-Type: application/json' --log-file="$log" "$1" >/dev/null
-  awk '$2 == 200 {print $3}' "$log" | sort -n | awk '{a[NR]=$1} END {print a[int(NR*0.5)], a[int(NR*0.99)]}'
+    -H 'Content-Type: application/json' --log-file="$2" "$1" >/dev/null
+  awk '$2 == 200 {print $3}' "$2" | sort -n | awk '{a[NR]=$1} END {print a[int(NR*0.5)], a[int(NR*0.99)]}'
 }
-read -r P50[direct] P99[direct] < <(latency "$URL_direct" direct)
-for t in nginx sluice; do
-  url_var="URL_$t"; read -r P50[$t] P99[$t] < <(latency "${!url_var}" "$t")
+median3() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
+declare -A L50 L99
+for round in 1 2 3; do
+  for t in direct nginx sluice; do
+    url_var="URL_$t"
+    read -r p50 p99 < <(latency "${!url_var}" "$WORK/h2load-$t-$round.log")
+    L50[$t]+="$p50 "; L99[$t]+="$p99 "
+  done
+done
+for t in direct nginx sluice; do
+  # shellcheck disable=SC2086
+  P50[$t]=$(median3 ${L50[$t]}); P99[$t]=$(median3 ${L99[$t]})
 done
 
 # Stream: time to first byte and total, median of 20 runs.
@@ -170,8 +180,8 @@ row() { printf '%-34s %12s %12s %8s\n' "$1" "$2" "$3" "$(awk -v a="$2" -v b="$3"
 row "req/s, 1 connection" "${RPS1[nginx]}" "${RPS1[sluice]}"
 row "req/s, 64 connections" "${RPS64[nginx]}" "${RPS64[sluice]}"
 row "CPU µs per request (64 conns)" "${CPU[nginx]}" "${CPU[sluice]}"
-row "added p50 µs @200 req/s" "$(( P50[nginx] - P50[direct] ))" "$(( P50[sluice] - P50[direct] ))"
-row "added p99 µs @200 req/s" "$(( P99[nginx] - P99[direct] ))" "$(( P99[sluice] - P99[direct] ))"
+row "added p50 µs @200 req/s (median/3)" "$(( P50[nginx] - P50[direct] ))" "$(( P50[sluice] - P50[direct] ))"
+row "added p99 µs @200 req/s (median/3)" "$(( P99[nginx] - P99[direct] ))" "$(( P99[sluice] - P99[direct] ))"
 row "stream first byte ms (direct $(printf %s "${TTFB[direct]}"))" "${TTFB[nginx]}" "${TTFB[sluice]}"
 row "stream total ms (direct ${TOTAL[direct]})" "${TOTAL[nginx]}" "${TOTAL[sluice]}"
 row "peak RSS KiB" "${RSS[nginx]}" "${RSS[sluice]}"

@@ -11,11 +11,13 @@
 //   error-event   stream: one chunk, then an error event
 // It records every request (method, path, headers, body) and counts TCP connections.
 import http from 'node:http';
+import https from 'node:https';
 
-export async function startMockUpstream() {
+// `tls: {key, cert}` (PEM) serves HTTPS instead of HTTP.
+export async function startMockUpstream({ tls } = {}) {
   const requests = [];
   const state = { connections: 0, closedEarly: 0 };
-  const server = http.createServer((req, res) => {
+  const serve = (req, res) => {
     let raw = '';
     req.on('data', (d) => (raw += d));
     req.on('end', () => {
@@ -24,14 +26,15 @@ export async function startMockUpstream() {
       requests.push({ method: req.method, path: req.url, headers: req.headers, body });
       handle(req, res, body, state);
     });
-  });
+  };
+  const server = tls ? https.createServer(tls, serve) : http.createServer(serve);
   server.on('connection', () => state.connections++);
   server.keepAliveTimeout = 60000;
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const port = server.address().port;
   return {
     port,
-    base: `http://127.0.0.1:${port}/v1`,
+    base: tls ? `https://localhost:${port}/v1` : `http://127.0.0.1:${port}/v1`,
     requests,
     state,
     close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }),

@@ -14,12 +14,14 @@ int main(int argc, char** argv) {
       ->required()
       ->check(CLI::ExistingFile);
   serve_cmd->add_option("--host", serve.host, "Address to listen on (overrides server.host)");
-  serve_cmd->add_option("--port", serve.port, "Port to listen on; 0 picks a free one (overrides server.port)");
+  serve_cmd->add_option("--port", serve.port,
+                        "Port to listen on; 0 picks a free one (overrides server.port)");
   serve_cmd->add_option("--workers", serve.workers, "Event-loop threads (overrides server.workers)")
       ->check(CLI::Range(1u, 1024u));
 
   std::string check_path;
-  auto* check_cmd = app.add_subcommand("check-config", "Validate a config file and list its endpoints");
+  auto* check_cmd =
+      app.add_subcommand("check-config", "Validate a config file and list its endpoints");
   check_cmd->add_option("file", check_path, "Config file")->required();
 
   auto* version_cmd = app.add_subcommand("version", "Print the version");

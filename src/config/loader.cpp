@@ -29,7 +29,8 @@ class Reader {
     return source_ + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
   }
 
-  [[noreturn]] void fail(const YAML::Node& node, const std::string& path, const std::string& message) const {
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& path,
+                         const std::string& message) const {
     throw LoadError{where(node) + ": " + (path.empty() ? "" : path + ": ") + message};
   }
 
@@ -56,7 +57,8 @@ class Reader {
     return node.Scalar();
   }
 
-  long long integer(const YAML::Node& node, const std::string& path, long long min, long long max) const {
+  long long integer(const YAML::Node& node, const std::string& path, long long min,
+                    long long max) const {
     if (!node.IsScalar()) fail(node, path, "must be an integer");
     const std::string& t = node.Scalar();
     long long v = 0;
@@ -87,7 +89,8 @@ class Reader {
 bool is_valid_name(std::string_view name) {
   if (name.empty()) return false;
   for (char c : name) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.') return false;
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.')
+      return false;
   }
   return true;
 }
@@ -97,29 +100,34 @@ model::Operation parse_operation(const Reader& r, const YAML::Node& node, const 
   if (t == "llm/v1/chat") return model::Operation::kChat;
   if (t == "llm/v1/completions") return model::Operation::kCompletions;
   if (t == "llm/v1/embeddings") return model::Operation::kEmbeddings;
-  r.fail(node, path, "unknown endpoint type '" + t +
-                         "' (expected llm/v1/chat, llm/v1/completions or llm/v1/embeddings)");
+  r.fail(node, path,
+         "unknown endpoint type '" + t +
+             "' (expected llm/v1/chat, llm/v1/completions or llm/v1/embeddings)");
 }
 
 void read_timeouts(const Reader& r, const YAML::Node& node, const std::string& path,
                    UpstreamTimeouts& t) {
   r.expect_map(node, path, {"connect_ms", "first_byte_ms", "total_ms", "stream_idle_ms"});
   constexpr long long kDay = 86'400'000;
-  if (node["connect_ms"]) t.connect = Millis(r.integer(node["connect_ms"], path + ".connect_ms", 1, kDay));
-  if (node["first_byte_ms"]) t.first_byte = Millis(r.integer(node["first_byte_ms"], path + ".first_byte_ms", 1, kDay));
+  if (node["connect_ms"])
+    t.connect = Millis(r.integer(node["connect_ms"], path + ".connect_ms", 1, kDay));
+  if (node["first_byte_ms"])
+    t.first_byte = Millis(r.integer(node["first_byte_ms"], path + ".first_byte_ms", 1, kDay));
   if (node["total_ms"]) t.total = Millis(r.integer(node["total_ms"], path + ".total_ms", 1, kDay));
-  if (node["stream_idle_ms"]) t.stream_idle = Millis(r.integer(node["stream_idle_ms"], path + ".stream_idle_ms", 1, kDay));
+  if (node["stream_idle_ms"])
+    t.stream_idle = Millis(r.integer(node["stream_idle_ms"], path + ".stream_idle_ms", 1, kDay));
 }
 
 ServerConfig read_server(const Reader& r, const YAML::Node& node) {
   ServerConfig s;
   if (!node) return s;
   const std::string p = "server";
-  r.expect_map(node, p, {"host", "port", "workers", "max_body_bytes", "max_header_bytes",
-                         "idle_timeout_ms", "request_timeout_ms", "shutdown_timeout_ms",
-                         "access_log", "upstream_timeout"});
+  r.expect_map(node, p,
+               {"host", "port", "workers", "max_body_bytes", "max_header_bytes", "idle_timeout_ms",
+                "request_timeout_ms", "shutdown_timeout_ms", "access_log", "upstream_timeout"});
   if (node["host"]) s.host = r.string(node["host"], p + ".host");
-  if (node["port"]) s.port = static_cast<std::uint16_t>(r.integer(node["port"], p + ".port", 0, 65535));
+  if (node["port"])
+    s.port = static_cast<std::uint16_t>(r.integer(node["port"], p + ".port", 0, 65535));
   if (auto w = node["workers"]) {
     if (w.IsScalar() && w.Scalar() == "auto") {
       s.workers = 0;
@@ -128,20 +136,28 @@ ServerConfig read_server(const Reader& r, const YAML::Node& node) {
     }
   }
   if (node["max_body_bytes"]) {
-    s.max_body_bytes = static_cast<std::uint64_t>(r.integer(node["max_body_bytes"], p + ".max_body_bytes", 1024, 1LL << 34));
+    s.max_body_bytes = static_cast<std::uint64_t>(
+        r.integer(node["max_body_bytes"], p + ".max_body_bytes", 1024, 1LL << 34));
   }
   if (node["max_header_bytes"]) {
-    s.max_header_bytes = static_cast<std::uint32_t>(r.integer(node["max_header_bytes"], p + ".max_header_bytes", 1024, 1 << 20));
+    s.max_header_bytes = static_cast<std::uint32_t>(
+        r.integer(node["max_header_bytes"], p + ".max_header_bytes", 1024, 1 << 20));
   }
   constexpr long long kDay = 86'400'000;
-  if (node["idle_timeout_ms"]) s.idle_timeout = Millis(r.integer(node["idle_timeout_ms"], p + ".idle_timeout_ms", 1, kDay));
-  if (node["request_timeout_ms"]) s.request_timeout = Millis(r.integer(node["request_timeout_ms"], p + ".request_timeout_ms", 1, kDay));
-  if (node["shutdown_timeout_ms"]) s.shutdown_timeout = Millis(r.integer(node["shutdown_timeout_ms"], p + ".shutdown_timeout_ms", 0, kDay));
+  if (node["idle_timeout_ms"])
+    s.idle_timeout = Millis(r.integer(node["idle_timeout_ms"], p + ".idle_timeout_ms", 1, kDay));
+  if (node["request_timeout_ms"])
+    s.request_timeout =
+        Millis(r.integer(node["request_timeout_ms"], p + ".request_timeout_ms", 1, kDay));
+  if (node["shutdown_timeout_ms"])
+    s.shutdown_timeout =
+        Millis(r.integer(node["shutdown_timeout_ms"], p + ".shutdown_timeout_ms", 0, kDay));
   if (node["access_log"]) {
     const auto& n = node["access_log"];
     s.access_log = n.IsNull() ? "" : r.string(n, p + ".access_log");
   }
-  if (node["upstream_timeout"]) read_timeouts(r, node["upstream_timeout"], p + ".upstream_timeout", s.upstream_timeout);
+  if (node["upstream_timeout"])
+    read_timeouts(r, node["upstream_timeout"], p + ".upstream_timeout", s.upstream_timeout);
   return s;
 }
 
@@ -151,7 +167,8 @@ Limit read_limit(const Reader& r, const YAML::Node& node, const std::string& pat
   if (!node["renewal_period"]) r.fail(node, path, "renewal_period is required");
   if (!node["calls"]) r.fail(node, path, "calls is required");
   limit.renewal_period = r.string(node["renewal_period"], path + ".renewal_period");
-  static const std::set<std::string> kPeriods = {"second", "minute", "hour", "day", "month", "year"};
+  static const std::set<std::string> kPeriods = {"second", "minute", "hour",
+                                                 "day",    "month",  "year"};
   if (!kPeriods.contains(limit.renewal_period)) {
     r.fail(node["renewal_period"], path + ".renewal_period",
            "must be one of second, minute, hour, day, month, year");
@@ -176,14 +193,16 @@ Endpoint read_endpoint(const Reader& r, const YAML::Node& node, const std::strin
   e.operation = parse_operation(r, node["endpoint_type"], path + ".endpoint_type");
   e.timeout = server.upstream_timeout;
   if (node["timeout"]) read_timeouts(r, node["timeout"], path + ".timeout", e.timeout);
-  if (node["limit"] && !node["limit"].IsNull()) e.limit = read_limit(r, node["limit"], path + ".limit");
+  if (node["limit"] && !node["limit"].IsNull())
+    e.limit = read_limit(r, node["limit"], path + ".limit");
 
   const YAML::Node model = node["model"];
   const std::string mp = path + ".model";
   r.expect_map(model, mp, {"provider", "name", "config"});
   if (!model["provider"]) r.fail(model, mp, "provider is required");
   e.provider = r.string(model["provider"], mp + ".provider");
-  if (model["name"] && !model["name"].IsNull()) e.model_name = r.string(model["name"], mp + ".name");
+  if (model["name"] && !model["name"].IsNull())
+    e.model_name = r.string(model["name"], mp + ".name");
 
   const YAML::Node cfg = model["config"];
   providers::ConfigMap config(cfg ? r.where(cfg) : r.where(model), mp + ".config");
@@ -192,7 +211,8 @@ Endpoint read_endpoint(const Reader& r, const YAML::Node& node, const std::strin
     std::set<std::string> seen;
     for (auto it = cfg.begin(); it != cfg.end(); ++it) {
       std::string key = it->first.as<std::string>();
-      if (!seen.insert(key).second) r.fail(it->first, mp + ".config", "key '" + key + "' is given twice");
+      if (!seen.insert(key).second)
+        r.fail(it->first, mp + ".config", "key '" + key + "' is given twice");
       providers::ConfigValue value;
       value.location = r.where(it->second);
       value.is_scalar = it->second.IsScalar();
@@ -216,7 +236,8 @@ Endpoint read_endpoint(const Reader& r, const YAML::Node& node, const std::strin
   e.adapter = *adapter;
   if (!e.adapter->capabilities().supports(e.operation)) {
     r.fail(node["endpoint_type"], path + ".endpoint_type",
-           "provider '" + e.provider + "' cannot serve " + std::string(model::endpoint_type_name(e.operation)));
+           "provider '" + e.provider + "' cannot serve " +
+               std::string(model::endpoint_type_name(e.operation)));
   }
   return e;
 }
@@ -224,10 +245,12 @@ Endpoint read_endpoint(const Reader& r, const YAML::Node& node, const std::strin
 SnapshotPtr build(const Reader& r, const YAML::Node& root) {
   auto snapshot = std::make_shared<Snapshot>();
   snapshot->source = r.source();
-  if (!root || root.IsNull()) throw LoadError{r.source() + ": the file is empty; expected 'endpoints:'"};
+  if (!root || root.IsNull())
+    throw LoadError{r.source() + ": the file is empty; expected 'endpoints:'"};
   r.expect_map(root, "", {"endpoints", "routes", "server"});
   if (root["routes"]) {
-    r.fail(root["routes"], "routes", "routes are not supported by this version of sluice yet; use endpoints");
+    r.fail(root["routes"], "routes",
+           "routes are not supported by this version of sluice yet; use endpoints");
   }
   snapshot->server = read_server(r, root["server"]);
   const YAML::Node endpoints = root["endpoints"];

@@ -34,7 +34,8 @@ std::optional<std::string> process_env(const std::string& name) {
   return std::string(v);
 }
 
-Result<std::string> resolve_secrets(std::string_view value, const EnvLookup& env, bool& was_secret) {
+Result<std::string> resolve_secrets(std::string_view value, const EnvLookup& env,
+                                    bool& was_secret) {
   was_secret = false;
   if (value.size() > 1 && value[0] == '$' && is_name(value.substr(1))) {
     was_secret = true;
@@ -61,7 +62,8 @@ Result<std::string> resolve_secrets(std::string_view value, const EnvLookup& env
       end = value.find('}', start);
       if (end == std::string_view::npos) return Error::invalid("unterminated '${' in value");
       std::string_view inner = value.substr(start + 2, end - start - 2);
-      if (!is_name(inner)) return Error::invalid("'${" + std::string(inner) + "}' is not a variable name");
+      if (!is_name(inner))
+        return Error::invalid("'${" + std::string(inner) + "}' is not a variable name");
       name = inner;
       end += 1;
     }

@@ -37,10 +37,10 @@ struct ServerConfig {
   unsigned workers = 0;  // 0: one per core
   std::uint64_t max_body_bytes = 10 * 1024 * 1024;
   std::uint32_t max_header_bytes = 16 * 1024;
-  Millis idle_timeout{60'000};     // keep-alive connection with no request
-  Millis request_timeout{30'000};  // reading one request, head and body
-  Millis shutdown_timeout{10'000}; // in-flight requests get this long to finish on SIGTERM
-  std::string access_log = "-";    // "-": stdout, "": off, else a file path (appended)
+  Millis idle_timeout{60'000};      // keep-alive connection with no request
+  Millis request_timeout{30'000};   // reading one request, head and body
+  Millis shutdown_timeout{10'000};  // in-flight requests get this long to finish on SIGTERM
+  std::string access_log = "-";     // "-": stdout, "": off, else a file path (appended)
   UpstreamTimeouts upstream_timeout;
 };
 

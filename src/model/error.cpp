@@ -6,24 +6,38 @@ namespace sluice::model {
 
 unsigned http_status(const Error& error) {
   switch (error.code) {
-    case ErrorCode::kInvalidRequest: return 400;
-    case ErrorCode::kUnauthorized: return 401;
-    case ErrorCode::kForbidden: return 403;
-    case ErrorCode::kNotFound: return 404;
-    case ErrorCode::kMethodNotAllowed: return 405;
-    case ErrorCode::kRequestTimeout: return 408;
-    case ErrorCode::kPayloadTooLarge: return 413;
-    case ErrorCode::kUnsupportedMediaType: return 415;
-    case ErrorCode::kHeadersTooLarge: return 431;
-    case ErrorCode::kRateLimited: return 429;
-    case ErrorCode::kUpstreamClientError: return error.upstream_status.value_or(400);
+    case ErrorCode::kInvalidRequest:
+      return 400;
+    case ErrorCode::kUnauthorized:
+      return 401;
+    case ErrorCode::kForbidden:
+      return 403;
+    case ErrorCode::kNotFound:
+      return 404;
+    case ErrorCode::kMethodNotAllowed:
+      return 405;
+    case ErrorCode::kRequestTimeout:
+      return 408;
+    case ErrorCode::kPayloadTooLarge:
+      return 413;
+    case ErrorCode::kUnsupportedMediaType:
+      return 415;
+    case ErrorCode::kHeadersTooLarge:
+      return 431;
+    case ErrorCode::kRateLimited:
+      return 429;
+    case ErrorCode::kUpstreamClientError:
+      return error.upstream_status.value_or(400);
     case ErrorCode::kUpstreamServerError: {
       unsigned s = error.upstream_status.value_or(502);
       return s >= 500 && s <= 599 ? s : 502;
     }
-    case ErrorCode::kUpstreamTimeout: return 504;
-    case ErrorCode::kUpstreamUnavailable: return 502;
-    case ErrorCode::kInternal: return 500;
+    case ErrorCode::kUpstreamTimeout:
+      return 504;
+    case ErrorCode::kUpstreamUnavailable:
+      return 502;
+    case ErrorCode::kInternal:
+      return 500;
   }
   return 500;
 }
@@ -36,19 +50,26 @@ std::string_view openai_type(const Error& error) {
     case ErrorCode::kRequestTimeout:
     case ErrorCode::kPayloadTooLarge:
     case ErrorCode::kUnsupportedMediaType:
-    case ErrorCode::kHeadersTooLarge: return "invalid_request_error";
-    case ErrorCode::kUnauthorized: return "authentication_error";
-    case ErrorCode::kForbidden: return "permission_error";
-    case ErrorCode::kRateLimited: return "rate_limit_error";
+    case ErrorCode::kHeadersTooLarge:
+      return "invalid_request_error";
+    case ErrorCode::kUnauthorized:
+      return "authentication_error";
+    case ErrorCode::kForbidden:
+      return "permission_error";
+    case ErrorCode::kRateLimited:
+      return "rate_limit_error";
     case ErrorCode::kUpstreamClientError:
       if (error.upstream_status == 401) return "authentication_error";
       if (error.upstream_status == 403) return "permission_error";
       if (error.upstream_status == 429) return "rate_limit_error";
       return "invalid_request_error";
     case ErrorCode::kUpstreamServerError:
-    case ErrorCode::kUpstreamUnavailable: return "upstream_error";
-    case ErrorCode::kUpstreamTimeout: return "timeout_error";
-    case ErrorCode::kInternal: return "server_error";
+    case ErrorCode::kUpstreamUnavailable:
+      return "upstream_error";
+    case ErrorCode::kUpstreamTimeout:
+      return "timeout_error";
+    case ErrorCode::kInternal:
+      return "server_error";
   }
   return "server_error";
 }
@@ -57,10 +78,12 @@ bool retryable(const Error& error) {
   switch (error.code) {
     case ErrorCode::kUpstreamServerError:
     case ErrorCode::kUpstreamTimeout:
-    case ErrorCode::kUpstreamUnavailable: return true;
+    case ErrorCode::kUpstreamUnavailable:
+      return true;
     case ErrorCode::kUpstreamClientError:
       return error.upstream_status == 429 || error.upstream_status == 408;
-    default: return false;
+    default:
+      return false;
   }
 }
 

@@ -19,15 +19,18 @@ struct Request {
   std::string endpoint;      // the `model` the client sent: a configured endpoint name
   boost::json::object body;  // OpenAI-dialect body, `model` still as the client sent it
   bool stream = false;
-  bool include_usage = false;  // client asked for stream_options.include_usage
+  bool include_usage = false;      // client asked for stream_options.include_usage
   bool embeddings_base64 = false;  // client asked for encoding_format: "base64"
 };
 
 inline std::string_view endpoint_type_name(Operation op) {
   switch (op) {
-    case Operation::kChat: return "llm/v1/chat";
-    case Operation::kCompletions: return "llm/v1/completions";
-    case Operation::kEmbeddings: return "llm/v1/embeddings";
+    case Operation::kChat:
+      return "llm/v1/chat";
+    case Operation::kCompletions:
+      return "llm/v1/completions";
+    case Operation::kEmbeddings:
+      return "llm/v1/embeddings";
   }
   return "";
 }

@@ -33,7 +33,8 @@ void Histogram::render(std::string& out, const std::string& name, const std::str
   }
   out += name + "_sum{" + labels + "} " +
          format_double(static_cast<double>(sum_ns_.load(std::memory_order_relaxed)) / 1e9) + "\n";
-  out += name + "_count{" + labels + "} " + std::to_string(count_.load(std::memory_order_relaxed)) + "\n";
+  out += name + "_count{" + labels + "} " + std::to_string(count_.load(std::memory_order_relaxed)) +
+         "\n";
 }
 
 Metrics& Metrics::global() {
@@ -85,14 +86,21 @@ std::string Metrics::render() const {
   }
   out += "# HELP sluice_requests_in_flight Requests being handled now.\n";
   out += "# TYPE sluice_requests_in_flight gauge\n";
-  out += "sluice_requests_in_flight " + std::to_string(in_flight.load(std::memory_order_relaxed)) + "\n";
-  out += "# HELP sluice_access_log_dropped_total Access log lines dropped because the writer fell behind.\n";
+  out += "sluice_requests_in_flight " + std::to_string(in_flight.load(std::memory_order_relaxed)) +
+         "\n";
+  out +=
+      "# HELP sluice_access_log_dropped_total Access log lines dropped because the writer fell "
+      "behind.\n";
   out += "# TYPE sluice_access_log_dropped_total counter\n";
   out += "sluice_access_log_dropped_total " + std::to_string(access_log_dropped.load()) + "\n";
-  out += "# HELP sluice_upstream_connections_total Upstream connections, by whether a pooled one was reused.\n";
+  out +=
+      "# HELP sluice_upstream_connections_total Upstream connections, by whether a pooled one was "
+      "reused.\n";
   out += "# TYPE sluice_upstream_connections_total counter\n";
-  out += "sluice_upstream_connections_total{outcome=\"opened\"} " + std::to_string(upstream_connections_opened.load()) + "\n";
-  out += "sluice_upstream_connections_total{outcome=\"reused\"} " + std::to_string(upstream_connections_reused.load()) + "\n";
+  out += "sluice_upstream_connections_total{outcome=\"opened\"} " +
+         std::to_string(upstream_connections_opened.load()) + "\n";
+  out += "sluice_upstream_connections_total{outcome=\"reused\"} " +
+         std::to_string(upstream_connections_reused.load()) + "\n";
   return out;
 }
 

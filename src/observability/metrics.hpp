@@ -15,8 +15,8 @@ namespace sluice::observability {
 
 class Histogram {
  public:
-  static constexpr std::array<double, 14> kBounds = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                                     0.1,    0.25,  0.5,    1,     2.5,  5,     10};
+  static constexpr std::array<double, 14> kBounds = {
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
   void observe(double seconds);
   void render(std::string& out, const std::string& name, const std::string& labels) const;
 
@@ -34,7 +34,8 @@ struct EndpointStats {
   std::atomic<std::uint64_t> completion_tokens{0};
 
   void count_status(unsigned status) {
-    if (status < requests_by_status.size()) requests_by_status[status].fetch_add(1, std::memory_order_relaxed);
+    if (status < requests_by_status.size())
+      requests_by_status[status].fetch_add(1, std::memory_order_relaxed);
   }
 };
 

@@ -10,7 +10,8 @@ boost::asio::awaitable<Verdict> Chain::Run::request(RequestContext& ctx) {
   co_return Verdict::kContinue;
 }
 
-boost::asio::awaitable<Verdict> Chain::Run::response(RequestContext& ctx, model::Response& response) {
+boost::asio::awaitable<Verdict> Chain::Run::response(RequestContext& ctx,
+                                                     model::Response& response) {
   for (std::size_t i = entered_; i-- > 0;) {
     if (co_await chain_.policies_[i]->on_response(ctx, response) == Verdict::kStop) {
       co_return Verdict::kStop;

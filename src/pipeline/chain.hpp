@@ -11,7 +11,8 @@ namespace sluice::pipeline {
 class Chain {
  public:
   Chain() = default;
-  explicit Chain(std::vector<std::shared_ptr<const Policy>> policies) : policies_(std::move(policies)) {}
+  explicit Chain(std::vector<std::shared_ptr<const Policy>> policies)
+      : policies_(std::move(policies)) {}
 
   // Per-request cursor: remembers how many on_request hooks ran, so on_complete reaches exactly
   // those. Not thread-safe; one per request.

@@ -71,7 +71,8 @@ asio::awaitable<void> Handler::handle(const HttpRequest& http, Responder& out) {
   RequestContext ctx;
   ctx.snapshot = config_.get();
   std::string_view client_id = http.header("x-request-id");
-  ctx.request_id = util::is_acceptable_request_id(client_id) ? std::string(client_id) : util::new_request_id();
+  ctx.request_id =
+      util::is_acceptable_request_id(client_id) ? std::string(client_id) : util::new_request_id();
   Answer answer;
 
   const std::string_view path = http.path();
@@ -94,16 +95,19 @@ asio::awaitable<void> Handler::handle(const HttpRequest& http, Responder& out) {
   }
 
   if (route == nullptr && !allow.empty()) {
-    Error e = Error::make(ErrorCode::kMethodNotAllowed,
-                          "Method " + http.method + " is not allowed on " + std::string(path) + "; use " + allow + ".");
+    Error e =
+        Error::make(ErrorCode::kMethodNotAllowed, "Method " + http.method + " is not allowed on " +
+                                                      std::string(path) + "; use " + allow + ".");
     answer.status = http_status(e);
     answer.error = e.message;
     HeaderList headers = json_headers(ctx);
     headers.emplace_back("Allow", allow);
-    answer.client_gone = !co_await out.send(answer.status, std::move(headers), api::openai::render_error(e));
+    answer.client_gone =
+        !co_await out.send(answer.status, std::move(headers), api::openai::render_error(e));
   } else if (route == nullptr) {
-    co_await send_error(Error::make(ErrorCode::kNotFound, "Unknown request URL: " + http.method + " " +
-                                                              std::string(path) + ". Please check the URL for typos."),
+    co_await send_error(Error::make(ErrorCode::kNotFound, "Unknown request URL: " + http.method +
+                                                              " " + std::string(path) +
+                                                              ". Please check the URL for typos."),
                         ctx, out, answer);
   } else {
     switch (route->kind) {
@@ -113,13 +117,16 @@ asio::awaitable<void> Handler::handle(const HttpRequest& http, Responder& out) {
       case ApiRoute::kModels:
         if (model_id.empty()) {
           answer.status = 200;
-          answer.client_gone = !co_await out.send(200, json_headers(ctx), api::openai::render_models(*ctx.snapshot));
+          answer.client_gone =
+              !co_await out.send(200, json_headers(ctx), api::openai::render_models(*ctx.snapshot));
         } else if (const auto* e = ctx.snapshot->find(model_id)) {
           answer.status = 200;
-          json::object o{{"id", e->name}, {"object", "model"}, {"created", 0}, {"owned_by", e->provider}};
+          json::object o{
+              {"id", e->name}, {"object", "model"}, {"created", 0}, {"owned_by", e->provider}};
           answer.client_gone = !co_await out.send(200, json_headers(ctx), json::serialize(o));
         } else {
-          Error err = Error::make(ErrorCode::kNotFound, "The model '" + std::string(model_id) + "' does not exist.");
+          Error err = Error::make(ErrorCode::kNotFound,
+                                  "The model '" + std::string(model_id) + "' does not exist.");
           err.param = "model";
           err.error_code = "model_not_found";
           co_await send_error(err, ctx, out, answer);
@@ -127,13 +134,15 @@ asio::awaitable<void> Handler::handle(const HttpRequest& http, Responder& out) {
         break;
       case ApiRoute::kMetrics: {
         answer.status = 200;
-        HeaderList headers{{"Content-Type", "text/plain; version=0.0.4"}, {"x-request-id", ctx.request_id}};
+        HeaderList headers{{"Content-Type", "text/plain; version=0.0.4"},
+                           {"x-request-id", ctx.request_id}};
         answer.client_gone = !co_await out.send(200, std::move(headers), metrics.render());
         break;
       }
       case ApiRoute::kHealth:
         answer.status = 200;
-        answer.client_gone = !co_await out.send(200, json_headers(ctx), std::string(R"({"status":"OK"})"));
+        answer.client_gone =
+            !co_await out.send(200, json_headers(ctx), std::string(R"({"status":"OK"})"));
         break;
     }
   }
@@ -144,19 +153,21 @@ asio::awaitable<void> Handler::handle(const HttpRequest& http, Responder& out) {
 asio::awaitable<void> Handler::reject(const HttpRequest& http, const Error& error, Responder& out) {
   RequestContext ctx;
   std::string_view client_id = http.header("x-request-id");
-  ctx.request_id = util::is_acceptable_request_id(client_id) ? std::string(client_id) : util::new_request_id();
+  ctx.request_id =
+      util::is_acceptable_request_id(client_id) ? std::string(client_id) : util::new_request_id();
   Answer answer;
   co_await send_error(error, ctx, out, answer);
   record(http, ctx, answer);
 }
 
-asio::awaitable<void> Handler::invoke(model::Operation op, const HttpRequest& http, RequestContext& ctx,
-                                      Responder& out, Answer& answer) {
+asio::awaitable<void> Handler::invoke(model::Operation op, const HttpRequest& http,
+                                      RequestContext& ctx, Responder& out, Answer& answer) {
   if (!is_json_media_type(http.header("content-type"))) {
-    co_await send_error(Error::make(ErrorCode::kUnsupportedMediaType,
-                                    "Unsupported Content-Type '" + std::string(http.header("content-type")) +
-                                        "'; send application/json."),
-                        ctx, out, answer);
+    co_await send_error(
+        Error::make(ErrorCode::kUnsupportedMediaType, "Unsupported Content-Type '" +
+                                                          std::string(http.header("content-type")) +
+                                                          "'; send application/json."),
+        ctx, out, answer);
     co_return;
   }
   if (auto parsed = api::openai::parse_request_into(op, http.body, ctx.request); !parsed) {
@@ -165,8 +176,10 @@ asio::awaitable<void> Handler::invoke(model::Operation op, const HttpRequest& ht
   }
   ctx.endpoint = ctx.snapshot->find(ctx.request.endpoint);
   if (ctx.endpoint == nullptr) {
-    Error e = Error::make(ErrorCode::kNotFound, "The model '" + ctx.request.endpoint +
-                                                    "' does not exist: it is not an endpoint in the gateway's configuration.");
+    Error e =
+        Error::make(ErrorCode::kNotFound,
+                    "The model '" + ctx.request.endpoint +
+                        "' does not exist: it is not an endpoint in the gateway's configuration.");
     e.param = "model";
     e.error_code = "model_not_found";
     co_await send_error(e, ctx, out, answer);
@@ -187,7 +200,8 @@ asio::awaitable<void> Handler::invoke(model::Operation op, const HttpRequest& ht
       co_await send_error(*ctx.error, ctx, out, answer);
     } else if (ctx.reply) {
       answer.status = 200;
-      answer.client_gone = !co_await out.send(200, json_headers(ctx), api::openai::render_response(ctx.request, *ctx.reply));
+      answer.client_gone = !co_await out.send(
+          200, json_headers(ctx), api::openai::render_response(ctx.request, *ctx.reply));
     }
   } else if (ctx.request.stream) {
     co_await stream(ctx, run, out, answer);
@@ -208,7 +222,8 @@ asio::awaitable<void> Handler::invoke(model::Operation op, const HttpRequest& ht
   run.complete(ctx, Outcome{answer.status, answer.client_gone, ctx.error ? &*ctx.error : nullptr});
 }
 
-asio::awaitable<void> Handler::stream(RequestContext& ctx, Chain::Run& run, Responder& out, Answer& answer) {
+asio::awaitable<void> Handler::stream(RequestContext& ctx, Chain::Run& run, Responder& out,
+                                      Answer& answer) {
   answer.stream = true;
   auto opened = co_await router_.open_stream(ctx);
   if (!opened) {
@@ -230,7 +245,8 @@ asio::awaitable<void> Handler::stream(RequestContext& ctx, Chain::Run& run, Resp
     }
     const bool at_end = piece->empty();
     events.clear();
-    auto fed = at_end ? opened->translator->finish(events) : opened->translator->feed(*piece, events);
+    auto fed =
+        at_end ? opened->translator->finish(events) : opened->translator->feed(*piece, events);
     std::string frames;
     for (auto& event : events) {
       if (!event.usage.empty()) ctx.usage = event.usage;
@@ -272,11 +288,13 @@ asio::awaitable<void> Handler::stream(RequestContext& ctx, Chain::Run& run, Resp
   if (!answer.client_gone) answer.client_gone = !co_await out.end_stream();
 }
 
-asio::awaitable<void> Handler::send_error(const Error& error, RequestContext& ctx, Responder& out, Answer& answer) {
+asio::awaitable<void> Handler::send_error(const Error& error, RequestContext& ctx, Responder& out,
+                                          Answer& answer) {
   answer.status = http_status(error);
   answer.error = error.message;
   if (!ctx.error) ctx.error = error;
-  answer.client_gone = !co_await out.send(answer.status, json_headers(ctx), api::openai::render_error(error));
+  answer.client_gone =
+      !co_await out.send(answer.status, json_headers(ctx), api::openai::render_error(error));
 }
 
 void Handler::record(const HttpRequest& http, const RequestContext& ctx, const Answer& answer) {
@@ -291,7 +309,8 @@ void Handler::record(const HttpRequest& http, const RequestContext& ctx, const A
   if (r.overhead_ms < 0) r.overhead_ms = 0;
   r.stream = answer.stream;
   r.usage = ctx.usage;
-  r.error = answer.client_gone ? (answer.error.empty() ? "client disconnected" : answer.error + "; client disconnected")
+  r.error = answer.client_gone ? (answer.error.empty() ? "client disconnected"
+                                                       : answer.error + "; client disconnected")
                                : answer.error;
   auto& metrics = observability::Metrics::global();
   observability::EndpointStats* stats = &metrics.unrouted();
@@ -304,7 +323,8 @@ void Handler::record(const HttpRequest& http, const RequestContext& ctx, const A
       r.upstream_latency_ms = millis(ctx.upstream_time);
       stats->upstream_latency.observe(std::chrono::duration<double>(ctx.upstream_time).count());
     }
-    if (ctx.usage.prompt_tokens) stats->prompt_tokens.fetch_add(*ctx.usage.prompt_tokens, std::memory_order_relaxed);
+    if (ctx.usage.prompt_tokens)
+      stats->prompt_tokens.fetch_add(*ctx.usage.prompt_tokens, std::memory_order_relaxed);
     if (ctx.usage.completion_tokens) {
       stats->completion_tokens.fetch_add(*ctx.usage.completion_tokens, std::memory_order_relaxed);
     }

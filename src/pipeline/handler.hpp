@@ -23,7 +23,8 @@ class Handler {
   boost::asio::awaitable<void> handle(const HttpRequest& request, Responder& out);
   // Answers a request the server could not read (too large, malformed, too slow) with `error`,
   // logged and counted like any other. `request` holds what was read of it.
-  boost::asio::awaitable<void> reject(const HttpRequest& request, const Error& error, Responder& out);
+  boost::asio::awaitable<void> reject(const HttpRequest& request, const Error& error,
+                                      Responder& out);
 
  private:
   struct Answer;

@@ -38,7 +38,8 @@ class Responder {
  public:
   virtual ~Responder() = default;
   // A complete response with a body.
-  virtual boost::asio::awaitable<bool> send(unsigned status, HeaderList headers, std::string body) = 0;
+  virtual boost::asio::awaitable<bool> send(unsigned status, HeaderList headers,
+                                            std::string body) = 0;
   // A streamed response: head first (chunked), then pieces, each flushed at once, then the end.
   virtual boost::asio::awaitable<bool> start_stream(unsigned status, HeaderList headers) = 0;
   virtual boost::asio::awaitable<bool> send_chunk(std::string data) = 0;

@@ -28,13 +28,17 @@ class Policy {
   virtual ~Policy() = default;
   virtual std::string_view name() const = 0;
   // Before routing; may co_await stores (keys, limits, cache lookups).
-  virtual boost::asio::awaitable<Verdict> on_request(RequestContext&) const { co_return Verdict::kContinue; }
+  virtual boost::asio::awaitable<Verdict> on_request(RequestContext&) const {
+    co_return Verdict::kContinue;
+  }
   // The whole response; may rewrite or replace it (and must then clear Response::raw).
   virtual boost::asio::awaitable<Verdict> on_response(RequestContext&, model::Response&) const {
     co_return Verdict::kContinue;
   }
   // Each streamed event. Synchronous because it runs once per token.
-  virtual Verdict on_stream_event(RequestContext&, model::StreamEvent&) const { return Verdict::kContinue; }
+  virtual Verdict on_stream_event(RequestContext&, model::StreamEvent&) const {
+    return Verdict::kContinue;
+  }
   virtual void on_complete(RequestContext&, const Outcome&) const {}
 };
 

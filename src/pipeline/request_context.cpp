@@ -11,7 +11,7 @@ constexpr std::size_t kMaxFreeBlocks = 64;  // bounds the memory kept after a bu
 struct FreeList {
   std::vector<unsigned char*> blocks;
   ~FreeList() {
-    for (auto* b : blocks) ::operator delete(b, std::align_val_t{alignof(std::max_align_t)});
+    for (auto* b : blocks) ::operator delete (b, std::align_val_t{alignof(std::max_align_t)});
   }
 };
 
@@ -25,7 +25,8 @@ FreeList& free_list() {
 ArenaBlock::ArenaBlock() {
   auto& list = free_list().blocks;
   if (list.empty()) {
-    data_ = static_cast<unsigned char*>(::operator new(kSize, std::align_val_t{alignof(std::max_align_t)}));
+    data_ = static_cast<unsigned char*>(
+        ::operator new (kSize, std::align_val_t{alignof(std::max_align_t)}));
   } else {
     data_ = list.back();
     list.pop_back();
@@ -37,7 +38,7 @@ ArenaBlock::~ArenaBlock() {
   if (list.size() < kMaxFreeBlocks) {
     list.push_back(data_);
   } else {
-    ::operator delete(data_, std::align_val_t{alignof(std::max_align_t)});
+    ::operator delete (data_, std::align_val_t{alignof(std::max_align_t)});
   }
 }
 

@@ -48,14 +48,14 @@ struct RequestContext {
  public:
   std::string request_id;
   Clock::time_point started = Clock::now();
-  config::SnapshotPtr snapshot;          // the config this request started with
+  config::SnapshotPtr snapshot;                // the config this request started with
   const config::Endpoint* endpoint = nullptr;  // valid while `snapshot` is held
   model::Request request;
   // Set by a policy that answers the request itself (kStop) or by a failure.
   std::optional<Error> error;
   std::optional<model::Response> reply;
-  model::Usage usage;                    // provider-reported usage once known
-  Clock::duration upstream_time{};       // time spent waiting on the provider
+  model::Usage usage;               // provider-reported usage once known
+  Clock::duration upstream_time{};  // time spent waiting on the provider
   bool upstream_called = false;
 };
 

@@ -13,22 +13,24 @@
 namespace sluice::providers {
 
 struct ConfigValue {
-  std::string text;         // scalar value, secrets already resolved
-  bool is_scalar = true;    // false for maps/lists, which no provider key accepts yet
-  std::string location;     // "file:line:col"
+  std::string text;       // scalar value, secrets already resolved
+  bool is_scalar = true;  // false for maps/lists, which no provider key accepts yet
+  std::string location;   // "file:line:col"
 };
 
 class ConfigMap {
  public:
   ConfigMap() = default;
-  ConfigMap(std::string location, std::string path) : location_(std::move(location)), path_(std::move(path)) {}
+  ConfigMap(std::string location, std::string path)
+      : location_(std::move(location)), path_(std::move(path)) {}
 
   void add(const std::string& key, ConfigValue value) { values_[key] = std::move(value); }
 
   // Reads a string key; marks it known. Non-scalars are an error.
   Result<std::optional<std::string>> string(const std::string& key) const;
   // Reads a non-negative integer key within [min, max].
-  Result<std::optional<long long>> integer(const std::string& key, long long min, long long max) const;
+  Result<std::optional<long long>> integer(const std::string& key, long long min,
+                                           long long max) const;
   Result<std::optional<bool>> boolean(const std::string& key) const;
   // Marks a key as accepted without reading it.
   void accept(const std::string& key) const { used_.insert(key); }

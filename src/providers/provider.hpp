@@ -53,7 +53,7 @@ class LocalResponder {
 
 // Where the adapter's requests go: a network origin, or an in-process responder.
 struct Upstream {
-  util::BaseUrl url;                              // used when `local` is null
+  util::BaseUrl url;  // used when `local` is null
   std::shared_ptr<const LocalResponder> local;
 };
 
@@ -65,9 +65,12 @@ struct Capabilities {
 
   bool supports(model::Operation op) const {
     switch (op) {
-      case model::Operation::kChat: return chat;
-      case model::Operation::kCompletions: return completions;
-      case model::Operation::kEmbeddings: return embeddings;
+      case model::Operation::kChat:
+        return chat;
+      case model::Operation::kCompletions:
+        return completions;
+      case model::Operation::kEmbeddings:
+        return embeddings;
     }
     return false;
   }
@@ -88,7 +91,7 @@ class StreamTranslator {
 class ProviderAdapter {
  public:
   virtual ~ProviderAdapter() = default;
-  virtual std::string_view provider() const = 0;      // e.g. "openai"
+  virtual std::string_view provider() const = 0;          // e.g. "openai"
   virtual const std::string& provider_model() const = 0;  // model name sent upstream
   virtual Capabilities capabilities() const = 0;
   virtual const Upstream& upstream() const = 0;

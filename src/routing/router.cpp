@@ -21,14 +21,16 @@ bool is_success(unsigned status) { return status >= 200 && status < 300; }
 
 }  // namespace
 
-asio::awaitable<Result<std::unique_ptr<upstream::Exchange>>> Router::start(pipeline::RequestContext& ctx) {
+asio::awaitable<Result<std::unique_ptr<upstream::Exchange>>> Router::start(
+    pipeline::RequestContext& ctx) {
   const auto& endpoint = *ctx.endpoint;
   const auto& adapter = *endpoint.adapter;
   auto wire = adapter.translate_request(ctx.request);
   if (!wire) co_return redacted(wire.error(), adapter);
   ctx.upstream_called = true;
   const auto t0 = Clock::now();
-  auto exchange = co_await client_.start(adapter.upstream(), *wire, endpoint.timeout, adapter.provider());
+  auto exchange =
+      co_await client_.start(adapter.upstream(), *wire, endpoint.timeout, adapter.provider());
   if (!exchange) {
     ctx.upstream_time += Clock::now() - t0;
     co_return redacted(exchange.error(), adapter);

@@ -29,7 +29,8 @@ class Router {
   boost::asio::awaitable<Result<OpenStream>> open_stream(pipeline::RequestContext& ctx);
 
  private:
-  boost::asio::awaitable<Result<std::unique_ptr<upstream::Exchange>>> start(pipeline::RequestContext& ctx);
+  boost::asio::awaitable<Result<std::unique_ptr<upstream::Exchange>>> start(
+      pipeline::RequestContext& ctx);
 
   upstream::Client& client_;
 };

@@ -27,7 +27,8 @@ struct Worker {
   tcp::acceptor acceptor{io};
   std::thread thread;
 
-  Worker(config::SnapshotHolder& config, observability::AccessLog& log) : handler(config, log, client) {}
+  Worker(config::SnapshotHolder& config, observability::AccessLog& log)
+      : handler(config, log, client) {}
 };
 
 void log_escape(std::exception_ptr e) {
@@ -50,7 +51,8 @@ asio::awaitable<void> accept_loop(Worker& worker, const std::atomic<bool>& drain
       co_await pause.async_wait(use_nothrow);
       continue;
     }
-    asio::co_spawn(worker.io, run_session(std::move(socket), SessionEnv{worker.handler, draining}, limits),
+    asio::co_spawn(worker.io,
+                   run_session(std::move(socket), SessionEnv{worker.handler, draining}, limits),
                    log_escape);
   }
 }
@@ -76,7 +78,8 @@ Server::~Server() = default;
 int Server::run() {
   const auto snapshot = config_.get();
   const config::ServerConfig& server = snapshot->server;
-  unsigned count = server.workers != 0 ? server.workers : std::max(1u, std::thread::hardware_concurrency());
+  unsigned count =
+      server.workers != 0 ? server.workers : std::max(1u, std::thread::hardware_concurrency());
 
   asio::io_context resolve_io;
   tcp::resolver resolver(resolve_io);
@@ -88,16 +91,18 @@ int Server::run() {
   for (unsigned i = 0; i < count; ++i) {
     auto worker = std::make_unique<Worker>(config_, access_log_);
     open_acceptor(worker->acceptor, endpoint);
-    if (i == 0) endpoint = worker->acceptor.local_endpoint();  // port 0: the others share the chosen one
+    if (i == 0)
+      endpoint = worker->acceptor.local_endpoint();  // port 0: the others share the chosen one
     workers.push_back(std::move(worker));
   }
   for (auto& worker : workers) {
     asio::co_spawn(worker->io, accept_loop(*worker, draining, server), log_escape);
     worker->thread = std::thread([w = worker.get()] { w->io.run(); });
   }
-  std::cerr << "sluice listening on http://" << endpoint.address().to_string() << ":" << endpoint.port()
-            << " (" << count << " worker" << (count == 1 ? "" : "s") << ", " << snapshot->endpoints.size()
-            << " endpoint" << (snapshot->endpoints.size() == 1 ? "" : "s") << ")" << std::endl;
+  std::cerr << "sluice listening on http://" << endpoint.address().to_string() << ":"
+            << endpoint.port() << " (" << count << " worker" << (count == 1 ? "" : "s") << ", "
+            << snapshot->endpoints.size() << " endpoint"
+            << (snapshot->endpoints.size() == 1 ? "" : "s") << ")" << std::endl;
 
   asio::io_context main_io;
   asio::signal_set signals(main_io, SIGINT, SIGTERM);
@@ -121,7 +126,8 @@ int Server::run() {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   if (in_flight.load() > 0) {
-    std::cerr << "sluice: " << in_flight.load() << " request(s) still running at the shutdown deadline" << std::endl;
+    std::cerr << "sluice: " << in_flight.load()
+              << " request(s) still running at the shutdown deadline" << std::endl;
   }
   for (auto& worker : workers) worker->io.stop();
   for (auto& worker : workers) worker->thread.join();

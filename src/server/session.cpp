@@ -1,9 +1,9 @@
 #include "server/session.hpp"
 
+#include <array>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <array>
 
 namespace sluice::server {
 namespace asio = boost::asio;
@@ -59,7 +59,8 @@ class Session : public pipeline::Responder {
     stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
   }
 
-  asio::awaitable<bool> send(unsigned status, pipeline::HeaderList headers, std::string body) override {
+  asio::awaitable<bool> send(unsigned status, pipeline::HeaderList headers,
+                             std::string body) override {
     std::string head = response_head(status, headers);
     head.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n\r\n");
     const std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};
@@ -83,7 +84,8 @@ class Session : public pipeline::Responder {
   }
 
   asio::awaitable<bool> end_stream() override {
-    std::array<asio::const_buffer, 2> buffers{asio::buffer(pending_head_), asio::buffer("0\r\n\r\n", 5)};
+    std::array<asio::const_buffer, 2> buffers{asio::buffer(pending_head_),
+                                              asio::buffer("0\r\n\r\n", 5)};
     co_return co_await write(buffers);
   }
 
@@ -106,7 +108,8 @@ class Session : public pipeline::Responder {
     head.append("HTTP/1.1 ").append(std::to_string(status)).append(" ");
     head.append(http::obsolete_reason(static_cast<http::status>(status)));
     head.append("\r\nServer: sluice\r\n");
-    for (const auto& [name, value] : headers) head.append(name).append(": ").append(value).append("\r\n");
+    for (const auto& [name, value] : headers)
+      head.append(name).append(": ").append(value).append("\r\n");
     if (!keep_alive_) head.append("Connection: close\r\n");
     if (keep_alive_ && http10_) head.append("Connection: keep-alive\r\n");
     return head;
@@ -127,7 +130,8 @@ class Session : public pipeline::Responder {
   }
 
   static Error too_large() {
-    return Error::make(ErrorCode::kPayloadTooLarge, "Request body is larger than the gateway accepts.");
+    return Error::make(ErrorCode::kPayloadTooLarge,
+                       "Request body is larger than the gateway accepts.");
   }
 
   asio::awaitable<void> reject(http::request_parser<http::string_body>& parser, Error error) {
@@ -137,7 +141,8 @@ class Session : public pipeline::Responder {
       const auto& msg = parser.get();
       partial.method = std::string(msg.method_string());
       partial.target = std::string(msg.target());
-      if (auto id = msg["x-request-id"]; !id.empty()) partial.headers.emplace_back("x-request-id", std::string(id));
+      if (auto id = msg["x-request-id"]; !id.empty())
+        partial.headers.emplace_back("x-request-id", std::string(id));
     }
     co_await env_.handler.reject(partial, error, *this);
     co_await linger_close();
@@ -160,17 +165,21 @@ class Session : public pipeline::Responder {
   }
 
   // Answers what can be answered (413, 431, 408, 400); a closed or reset connection just ends.
-  asio::awaitable<void> on_read_error(beast::error_code ec, http::request_parser<http::string_body>& parser,
+  asio::awaitable<void> on_read_error(beast::error_code ec,
+                                      http::request_parser<http::string_body>& parser,
                                       bool got_bytes) {
     if (ec == http::error::body_limit) {
       co_await reject(parser, too_large());
     } else if (ec == http::error::header_limit) {
-      Error e = Error::make(ErrorCode::kHeadersTooLarge, "Request headers are larger than the gateway accepts.");
+      Error e = Error::make(ErrorCode::kHeadersTooLarge,
+                            "Request headers are larger than the gateway accepts.");
       co_await reject(parser, e);
     } else if (ec == beast::error::timeout && parser.is_header_done()) {
-      co_await reject(parser, Error::make(ErrorCode::kRequestTimeout, "Request body was not received in time."));
+      co_await reject(parser, Error::make(ErrorCode::kRequestTimeout,
+                                          "Request body was not received in time."));
     } else if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
-               ec != http::error::end_of_stream && ec != http::error::partial_message && got_bytes) {
+               ec != http::error::end_of_stream && ec != http::error::partial_message &&
+               got_bytes) {
       co_await reject(parser, Error::invalid("Malformed HTTP request: " + ec.message() + "."));
     }
   }
@@ -187,7 +196,8 @@ class Session : public pipeline::Responder {
 
 }  // namespace
 
-asio::awaitable<void> run_session(asio::ip::tcp::socket socket, SessionEnv env, config::ServerConfig limits) {
+asio::awaitable<void> run_session(asio::ip::tcp::socket socket, SessionEnv env,
+                                  config::ServerConfig limits) {
   socket.set_option(asio::ip::tcp::no_delay(true));
   Session session(std::move(socket), env, std::move(limits));
   co_await session.run();

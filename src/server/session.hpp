@@ -2,9 +2,9 @@
 // One client connection: HTTP/1.1 keep-alive, requests answered strictly in order (so pipelined
 // requests are safe), bounded header/body sizes and read times.
 
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <atomic>
 
 #include "config/snapshot.hpp"
 #include "pipeline/handler.hpp"

@@ -2,12 +2,12 @@
 
 #include <openssl/ssl.h>
 
+#include <array>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <array>
 #include <deque>
 #include <optional>
 #include <unordered_map>
@@ -29,7 +29,8 @@ asio::awaitable<Result<std::string>> Exchange::read_all(std::size_t limit) {
     if (!piece) co_return piece.error();
     if (piece->empty()) co_return body;
     if (body.size() + piece->size() > limit) {
-      co_return Error::make(ErrorCode::kUpstreamUnavailable, "provider response is larger than the gateway accepts");
+      co_return Error::make(ErrorCode::kUpstreamUnavailable,
+                            "provider response is larger than the gateway accepts");
     }
     body.append(*piece);
   }
@@ -67,7 +68,8 @@ struct Connection {
 // The request line and headers, written by hand: one string and one write, rather than Beast's
 // per-field allocations. Header values come from config and adapters; a CR or LF in one would
 // split the request, so it is refused (naming the header, never the value).
-Result<std::string> serialize_head(const providers::UpstreamRequest& request, const util::BaseUrl& url) {
+Result<std::string> serialize_head(const providers::UpstreamRequest& request,
+                                   const util::BaseUrl& url) {
   std::string head;
   head.reserve(256);
   head.append(request.method).append(" ").append(request.target).append(" HTTP/1.1\r\nHost: ");
@@ -78,8 +80,10 @@ Result<std::string> serialize_head(const providers::UpstreamRequest& request, co
   if (url.port != (url.tls() ? 443 : 80)) head.append(":").append(std::to_string(url.port));
   head += "\r\nUser-Agent: sluice/0.1\r\n";
   for (const auto& [name, value] : request.headers) {
-    if (name.find_first_of("\r\n:") != std::string::npos || value.find_first_of("\r\n") != std::string::npos) {
-      return Error::make(ErrorCode::kInternal, "provider request header '" + name + "' has an invalid value");
+    if (name.find_first_of("\r\n:") != std::string::npos ||
+        value.find_first_of("\r\n") != std::string::npos) {
+      return Error::make(ErrorCode::kInternal,
+                         "provider request header '" + name + "' has an invalid value");
     }
     head.append(name).append(": ").append(value).append("\r\n");
   }
@@ -121,7 +125,8 @@ struct Client::Impl {
     while (!list.empty()) {
       auto conn = std::move(list.back());
       list.pop_back();
-      if (Clock::now() - conn->idle_since < kMaxIdleAge && conn->tcp().socket().is_open()) return conn;
+      if (Clock::now() - conn->idle_since < kMaxIdleAge && conn->tcp().socket().is_open())
+        return conn;
     }
     return nullptr;
   }
@@ -139,10 +144,12 @@ struct Client::Impl {
     auto conn = std::make_unique<Connection>();
     conn->origin = url.origin();
     const auto deadline = Clock::now() + timeout;
-    auto [rec, results] = co_await resolver.async_resolve(url.host, std::to_string(url.port), use_nothrow);
+    auto [rec, results] =
+        co_await resolver.async_resolve(url.host, std::to_string(url.port), use_nothrow);
     if (rec) {
       co_return failure(ErrorCode::kUpstreamUnavailable,
-                        "cannot resolve provider host '" + url.host + "': " + rec.message(), provider);
+                        "cannot resolve provider host '" + url.host + "': " + rec.message(),
+                        provider);
     }
     if (url.tls()) {
       conn->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(io, tls());
@@ -153,12 +160,14 @@ struct Client::Impl {
     tcp.expires_after(bounded(timeout, deadline));
     auto [cec, ep] = co_await tcp.async_connect(results, use_nothrow);
     if (cec == beast::error::timeout) {
-      co_return failure(ErrorCode::kUpstreamTimeout, "timed out connecting to the provider", provider);
+      co_return failure(ErrorCode::kUpstreamTimeout, "timed out connecting to the provider",
+                        provider);
     }
     if (cec) {
       co_return failure(ErrorCode::kUpstreamUnavailable,
-                        "cannot connect to the provider at " + url.host + ":" + std::to_string(url.port) +
-                            ": " + cec.message(), provider);
+                        "cannot connect to the provider at " + url.host + ":" +
+                            std::to_string(url.port) + ": " + cec.message(),
+                        provider);
     }
     tcp.socket().set_option(tcp::no_delay(true));
     if (conn->tls) {
@@ -169,14 +178,16 @@ struct Client::Impl {
       tcp.expires_after(bounded(timeout, deadline));
       auto [hec] = co_await conn->tls->async_handshake(asio::ssl::stream_base::client, use_nothrow);
       if (hec == beast::error::timeout) {
-        co_return failure(ErrorCode::kUpstreamTimeout, "timed out in the TLS handshake with the provider", provider);
+        co_return failure(ErrorCode::kUpstreamTimeout,
+                          "timed out in the TLS handshake with the provider", provider);
       }
       if (hec) {
         co_return failure(ErrorCode::kUpstreamUnavailable,
                           "TLS handshake with the provider failed: " + hec.message(), provider);
       }
     }
-    observability::Metrics::global().upstream_connections_opened.fetch_add(1, std::memory_order_relaxed);
+    observability::Metrics::global().upstream_connections_opened.fetch_add(
+        1, std::memory_order_relaxed);
     co_return conn;
   }
 };
@@ -189,8 +200,13 @@ class NetworkExchange : public Exchange {
                   std::unique_ptr<http::response_parser<http::buffer_body>> parser,
                   providers::UpstreamHead head, const config::UpstreamTimeouts& timeouts,
                   Clock::time_point deadline, std::string provider)
-      : client_(client), conn_(std::move(conn)), parser_(std::move(parser)), head_(std::move(head)),
-        timeouts_(timeouts), deadline_(deadline), provider_(std::move(provider)) {}
+      : client_(client),
+        conn_(std::move(conn)),
+        parser_(std::move(parser)),
+        head_(std::move(head)),
+        timeouts_(timeouts),
+        deadline_(deadline),
+        provider_(std::move(provider)) {}
 
   ~NetworkExchange() override {
     // Only a fully read, keep-alive response leaves the connection reusable.
@@ -219,8 +235,9 @@ class NetworkExchange : public Exchange {
       if (ec == http::error::need_buffer) ec = {};
       if (ec == beast::error::timeout) {
         co_return failure(ErrorCode::kUpstreamTimeout,
-                          Clock::now() >= deadline_ ? "provider did not finish within the total timeout"
-                                                    : "provider stream went idle for too long",
+                          Clock::now() >= deadline_
+                              ? "provider did not finish within the total timeout"
+                              : "provider stream went idle for too long",
                           provider_);
       }
       if (ec) {
@@ -248,9 +265,14 @@ class NetworkExchange : public Exchange {
 // Plays a LocalReply back with its pacing, under the same deadlines as a network upstream.
 class LocalExchange : public Exchange {
  public:
-  LocalExchange(asio::io_context& io, providers::LocalReply reply, const config::UpstreamTimeouts& timeouts,
-                Clock::time_point deadline, std::string provider)
-      : io_(io), reply_(std::move(reply)), timeouts_(timeouts), deadline_(deadline), provider_(std::move(provider)) {}
+  LocalExchange(asio::io_context& io, providers::LocalReply reply,
+                const config::UpstreamTimeouts& timeouts, Clock::time_point deadline,
+                std::string provider)
+      : io_(io),
+        reply_(std::move(reply)),
+        timeouts_(timeouts),
+        deadline_(deadline),
+        provider_(std::move(provider)) {}
 
   const providers::UpstreamHead& head() const override { return reply_.head; }
 
@@ -258,8 +280,10 @@ class LocalExchange : public Exchange {
     if (next_ >= reply_.parts.size()) co_return std::string_view{};
     if (next_ > 0 && reply_.part_delay.count() > 0) {
       auto limit = bounded(timeouts_.stream_idle, deadline_);
-      if (!co_await wait(std::min<Clock::duration>(reply_.part_delay, limit)) || reply_.part_delay > limit) {
-        co_return failure(ErrorCode::kUpstreamTimeout, "provider stream went idle for too long", provider_);
+      if (!co_await wait(std::min<Clock::duration>(reply_.part_delay, limit)) ||
+          reply_.part_delay > limit) {
+        co_return failure(ErrorCode::kUpstreamTimeout, "provider stream went idle for too long",
+                          provider_);
       }
     }
     co_return std::string_view(reply_.parts[next_++]);
@@ -298,10 +322,11 @@ asio::awaitable<Result<std::unique_ptr<Exchange>>> Client::start(
     const config::UpstreamTimeouts& timeouts, std::string_view provider) {
   const auto deadline = Clock::now() + timeouts.total;
   if (upstream.local) {
-    auto exchange = std::make_unique<LocalExchange>(impl_->io, upstream.local->respond(request), timeouts,
-                                                    deadline, std::string(provider));
+    auto exchange = std::make_unique<LocalExchange>(impl_->io, upstream.local->respond(request),
+                                                    timeouts, deadline, std::string(provider));
     if (!co_await exchange->wait_first_byte()) {
-      co_return failure(ErrorCode::kUpstreamTimeout, "provider did not answer within the first-byte timeout", provider);
+      co_return failure(ErrorCode::kUpstreamTimeout,
+                        "provider did not answer within the first-byte timeout", provider);
     }
     co_return std::unique_ptr<Exchange>(std::move(exchange));
   }
@@ -317,14 +342,16 @@ asio::awaitable<Result<std::unique_ptr<Exchange>>> Client::start(
     auto conn = attempt == 0 ? impl_->take_idle(url.origin()) : nullptr;
     const bool reused = conn != nullptr;
     if (reused) {
-      observability::Metrics::global().upstream_connections_reused.fetch_add(1, std::memory_order_relaxed);
+      observability::Metrics::global().upstream_connections_reused.fetch_add(
+          1, std::memory_order_relaxed);
     } else {
       auto fresh = co_await impl_->connect(url, bounded(timeouts.connect, deadline), provider);
       if (!fresh) co_return fresh.error();
       conn = std::move(*fresh);
     }
     conn->tcp().expires_after(bounded(timeouts.first_byte, deadline));
-    auto [wec, wn] = co_await conn->with_stream([&](auto& stream) { return asio::async_write(stream, wire, use_nothrow); });
+    auto [wec, wn] = co_await conn->with_stream(
+        [&](auto& stream) { return asio::async_write(stream, wire, use_nothrow); });
     auto parser = std::make_unique<http::response_parser<http::buffer_body>>();
     parser->header_limit(64 * 1024);
     parser->body_limit(boost::none);
@@ -336,13 +363,16 @@ asio::awaitable<Result<std::unique_ptr<Exchange>>> Client::start(
       ec = rec;
     }
     if (ec == beast::error::timeout) {
-      co_return failure(ErrorCode::kUpstreamTimeout, "provider did not answer within the first-byte timeout", provider);
+      co_return failure(ErrorCode::kUpstreamTimeout,
+                        "provider did not answer within the first-byte timeout", provider);
     }
     if (ec) {
-      const bool stale = reused && (ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
-                                    ec == asio::error::eof || ec == asio::error::broken_pipe);
+      const bool stale =
+          reused && (ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
+                     ec == asio::error::eof || ec == asio::error::broken_pipe);
       if (stale && attempt == 0) continue;
-      co_return failure(ErrorCode::kUpstreamUnavailable, "provider connection failed: " + ec.message(), provider);
+      co_return failure(ErrorCode::kUpstreamUnavailable,
+                        "provider connection failed: " + ec.message(), provider);
     }
     providers::UpstreamHead head;
     head.status = parser->get().result_int();
@@ -350,7 +380,8 @@ asio::awaitable<Result<std::unique_ptr<Exchange>>> Client::start(
       head.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     }
     co_return std::unique_ptr<Exchange>(std::make_unique<NetworkExchange>(
-        impl_, std::move(conn), std::move(parser), std::move(head), timeouts, deadline, std::string(provider)));
+        impl_, std::move(conn), std::move(parser), std::move(head), timeouts, deadline,
+        std::string(provider)));
   }
 }
 

@@ -4,7 +4,8 @@
 
 namespace sluice::util {
 
-boost::json::value parse_json(std::string_view text, boost::system::error_code& ec, boost::json::storage_ptr storage) {
+boost::json::value parse_json(std::string_view text, boost::system::error_code& ec,
+                              boost::json::storage_ptr storage) {
   thread_local boost::json::parser parser;
   parser.reset(std::move(storage));
   parser.write(text, ec);

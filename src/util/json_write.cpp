@@ -20,7 +20,8 @@ void append_json_string(std::string& out, std::string_view text) {
   append(out, sr);
 }
 
-std::string serialize_with(const boost::json::object& object, std::initializer_list<JsonMember> replace) {
+std::string serialize_with(const boost::json::object& object,
+                           std::initializer_list<JsonMember> replace) {
   std::string out;
   out.reserve(256);
   out += '{';

@@ -15,7 +15,8 @@ using JsonMember = std::pair<std::string_view, const boost::json::value*>;
 
 // `object` serialized with each of `replace` written in place of the member of the same key, or
 // appended if absent. Other members keep their order and bytes.
-std::string serialize_with(const boost::json::object& object, std::initializer_list<JsonMember> replace);
+std::string serialize_with(const boost::json::object& object,
+                           std::initializer_list<JsonMember> replace);
 
 // `text` as a JSON string literal, quotes included.
 void append_json_string(std::string& out, std::string_view text);

@@ -122,50 +122,94 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"BadYaml", "endpoints: [\n", "cfg.yaml:2:1", "invalid YAML"},
         BadConfig{"UnknownTopLevelKey", "endpoint: []\n", "cfg.yaml:1:1", "unknown key 'endpoint'"},
         BadConfig{"EndpointsNotAList", "endpoints: {a: 1}\n", "cfg.yaml:1:12", "must be a list"},
-        BadConfig{"MissingName", "endpoints:\n  - endpoint_type: llm/v1/chat\n    model: {provider: mock}\n",
+        BadConfig{"MissingName",
+                  "endpoints:\n  - endpoint_type: llm/v1/chat\n    model: {provider: mock}\n",
                   "cfg.yaml:2:5", "name is required"},
-        BadConfig{"BadName", "endpoints:\n  - name: a/b\n    endpoint_type: llm/v1/chat\n    model: {provider: mock}\n",
+        BadConfig{"BadName",
+                  "endpoints:\n  - name: a/b\n    endpoint_type: llm/v1/chat\n    model: "
+                  "{provider: mock}\n",
                   "cfg.yaml:2:11", "may only contain"},
         BadConfig{"UnknownEndpointType",
-                  "endpoints:\n  - name: a\n    endpoint_type: llm/v2/chat\n    model: {provider: mock}\n",
+                  "endpoints:\n  - name: a\n    endpoint_type: llm/v2/chat\n    model: {provider: "
+                  "mock}\n",
                   "cfg.yaml:3:20", "unknown endpoint type 'llm/v2/chat'"},
         BadConfig{"UnknownEndpointKey",
-                  "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model: {provider: mock}\n    temperature: 1\n",
+                  "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model: {provider: "
+                  "mock}\n    temperature: 1\n",
                   "cfg.yaml:5:5", "unknown key 'temperature'"},
-        BadConfig{"DuplicateName",
-                  "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model: {provider: mock}\n"
-                  "  - name: a\n    endpoint_type: llm/v1/chat\n    model: {provider: mock}\n",
-                  "cfg.yaml:5:11", "endpoint name 'a' is used twice"},
-        BadConfig{"DuplicateKey", "endpoints:\n  - name: a\n    name: b\n    endpoint_type: llm/v1/chat\n    model: {provider: mock}\n",
+        BadConfig{
+            "DuplicateName",
+            "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model: {provider: mock}\n"
+            "  - name: a\n    endpoint_type: llm/v1/chat\n    model: {provider: mock}\n",
+            "cfg.yaml:5:11", "endpoint name 'a' is used twice"},
+        BadConfig{"DuplicateKey",
+                  "endpoints:\n  - name: a\n    name: b\n    endpoint_type: llm/v1/chat\n    "
+                  "model: {provider: mock}\n",
                   "cfg.yaml:3:5", "key 'name' is given twice"},
-        BadConfig{"UnknownProvider", "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model: {provider: skynet, config: {}}\n",
+        BadConfig{"UnknownProvider",
+                  "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model: {provider: "
+                  "skynet, config: {}}\n",
                   "cfg.yaml:4:23", "unknown provider 'skynet'"},
-        BadConfig{"ConfigRequired", "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model: {provider: openai, name: g}\n",
+        BadConfig{"ConfigRequired",
+                  "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model: {provider: "
+                  "openai, name: g}\n",
                   "cfg.yaml:4:12", "config is required for provider 'openai'"},
-        BadConfig{"MissingApiKey", "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model:\n      provider: openai\n      name: g\n      config: {openai_organization: o}\n",
+        BadConfig{"MissingApiKey",
+                  "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model:\n      "
+                  "provider: openai\n      name: g\n      config: {openai_organization: o}\n",
                   "cfg.yaml:7:15", "openai_api_key is required"},
-        BadConfig{"MissingEnvVar", "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model:\n      provider: openai\n      name: g\n      config:\n        openai_api_key: ${{ secrets.NOT_SET }}\n",
+        BadConfig{"MissingEnvVar",
+                  "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model:\n      "
+                  "provider: openai\n      name: g\n      config:\n        openai_api_key: ${{ "
+                  "secrets.NOT_SET }}\n",
                   "cfg.yaml:8:25", "environment variable 'NOT_SET' is not set"},
-        BadConfig{"UnknownProviderKey", "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model:\n      provider: openai\n      name: g\n      config:\n        openai_api_key: $OPENAI_API_KEY\n        openai_api_bse: http://x\n",
+        BadConfig{"UnknownProviderKey",
+                  "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model:\n      "
+                  "provider: openai\n      name: g\n      config:\n        openai_api_key: "
+                  "$OPENAI_API_KEY\n        openai_api_bse: http://x\n",
                   "cfg.yaml:9:25", "openai_api_bse: unknown key for this provider"},
-        BadConfig{"BadBaseUrl", "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model:\n      provider: openai\n      name: g\n      config: {openai_api_key: k, openai_api_base: localhost:8000}\n",
+        BadConfig{"BadBaseUrl",
+                  "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model:\n      "
+                  "provider: openai\n      name: g\n      config: {openai_api_key: k, "
+                  "openai_api_base: localhost:8000}\n",
                   "cfg.yaml:7:52", "'localhost:8000' must start with http://"},
-        BadConfig{"AzureNotYet", "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model:\n      provider: openai\n      name: g\n      config: {openai_api_key: k, openai_api_type: azure, openai_api_base: 'https://x', openai_deployment_name: d, openai_api_version: v}\n",
-                  "cfg.yaml:7:52", "not served by this version"},
-        BadConfig{"AzureMissingVersion", "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model:\n      provider: openai\n      name: g\n      config: {openai_api_key: k, openai_api_type: azuread, openai_api_base: 'https://x', openai_deployment_name: d}\n",
-                  "cfg.yaml:7:15", "openai_api_version is required when openai_api_type is azuread"},
-        BadConfig{"DeploymentForOpenAi", "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model:\n      provider: openai\n      name: g\n      config: {openai_api_key: k, openai_deployment_name: d}\n",
-                  "cfg.yaml:7:59", "only allowed when openai_api_type is azure"},
-        BadConfig{"BadLimitPeriod", "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model: {provider: mock}\n    limit: {renewal_period: fortnight, calls: 2}\n",
+        BadConfig{
+            "AzureNotYet",
+            "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model:\n      provider: "
+            "openai\n      name: g\n      config: {openai_api_key: k, openai_api_type: azure, "
+            "openai_api_base: 'https://x', openai_deployment_name: d, openai_api_version: v}\n",
+            "cfg.yaml:7:52", "not served by this version"},
+        BadConfig{
+            "AzureMissingVersion",
+            "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model:\n      provider: "
+            "openai\n      name: g\n      config: {openai_api_key: k, openai_api_type: azuread, "
+            "openai_api_base: 'https://x', openai_deployment_name: d}\n",
+            "cfg.yaml:7:15", "openai_api_version is required when openai_api_type is azuread"},
+        BadConfig{
+            "DeploymentForOpenAi",
+            "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model:\n      provider: "
+            "openai\n      name: g\n      config: {openai_api_key: k, openai_deployment_name: d}\n",
+            "cfg.yaml:7:59", "only allowed when openai_api_type is azure"},
+        BadConfig{"BadLimitPeriod",
+                  "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model: {provider: "
+                  "mock}\n    limit: {renewal_period: fortnight, calls: 2}\n",
                   "cfg.yaml:5:29", "must be one of second, minute"},
-        BadConfig{"BadLimitCalls", "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model: {provider: mock}\n    limit: {renewal_period: minute, calls: many}\n",
+        BadConfig{"BadLimitCalls",
+                  "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model: {provider: "
+                  "mock}\n    limit: {renewal_period: minute, calls: many}\n",
                   "cfg.yaml:5:44", "must be an integer, got 'many'"},
-        BadConfig{"MockBadNumber", "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model: {provider: mock, config: {latency_ms: -1}}\n",
+        BadConfig{"MockBadNumber",
+                  "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model: {provider: "
+                  "mock, config: {latency_ms: -1}}\n",
                   "cfg.yaml:4:50", "latency_ms: must be between 0"},
-        BadConfig{"PortOutOfRange", "server: {port: 70000}\nendpoints: []\n", "cfg.yaml:1:16", "must be between 0 and 65535"},
-        BadConfig{"QuotedPort", "server: {port: '80'}\nendpoints: []\n", "cfg.yaml:1:16", "must be an integer"},
-        BadConfig{"UnknownServerKey", "server: {prot: 80}\nendpoints: []\n", "cfg.yaml:1:10", "unknown key 'prot'"},
-        BadConfig{"RoutesNotYet", "endpoints: []\nroutes: []\n", "cfg.yaml:2:9", "routes are not supported"}),
+        BadConfig{"PortOutOfRange", "server: {port: 70000}\nendpoints: []\n", "cfg.yaml:1:16",
+                  "must be between 0 and 65535"},
+        BadConfig{"QuotedPort", "server: {port: '80'}\nendpoints: []\n", "cfg.yaml:1:16",
+                  "must be an integer"},
+        BadConfig{"UnknownServerKey", "server: {prot: 80}\nendpoints: []\n", "cfg.yaml:1:10",
+                  "unknown key 'prot'"},
+        BadConfig{"RoutesNotYet", "endpoints: []\nroutes: []\n", "cfg.yaml:2:9",
+                  "routes are not supported"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST(ConfigLoader, MissingFileIsAClearError) {

@@ -25,7 +25,8 @@ TEST(ResolveSecrets, AllThreeForms) {
   EXPECT_EQ(resolve_secrets("${KEY}", env, secret).value(), "sk-1");
   EXPECT_EQ(resolve_secrets("${{ secrets.KEY }}", env, secret).value(), "sk-1");
   EXPECT_EQ(resolve_secrets("${{secrets.KEY}}", env, secret).value(), "sk-1");
-  EXPECT_EQ(resolve_secrets("http://${HOST}:1/${{ secrets.KEY }}", env, secret).value(), "http://h:1/sk-1");
+  EXPECT_EQ(resolve_secrets("http://${HOST}:1/${{ secrets.KEY }}", env, secret).value(),
+            "http://h:1/sk-1");
 }
 
 TEST(ResolveSecrets, LiteralsStayLiteral) {

@@ -45,7 +45,8 @@ TEST(AccessLine, HasEveryFieldAsJson) {
 }
 
 TEST(AccessLog, WritesEveryLineToTheFileBeforeClosing) {
-  auto path = std::filesystem::temp_directory_path() / ("sluice-access-" + std::to_string(::getpid()) + ".log");
+  auto path = std::filesystem::temp_directory_path() /
+              ("sluice-access-" + std::to_string(::getpid()) + ".log");
   std::filesystem::remove(path);
   {
     AccessLog log(path.string());
@@ -61,6 +62,8 @@ TEST(AccessLog, WritesEveryLineToTheFileBeforeClosing) {
   EXPECT_NE(text.find("\"request_id\":\"req_999\""), std::string::npos);
 }
 
-TEST(AccessLog, UnopenableFileThrows) { EXPECT_THROW(AccessLog("/nonexistent-dir/x.log"), std::runtime_error); }
+TEST(AccessLog, UnopenableFileThrows) {
+  EXPECT_THROW(AccessLog("/nonexistent-dir/x.log"), std::runtime_error);
+}
 
 }  // namespace sluice::observability

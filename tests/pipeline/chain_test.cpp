@@ -32,7 +32,9 @@ class RecordingPolicy : public Policy {
     journal_.push_back(name_ + ".event");
     return Verdict::kContinue;
   }
-  void on_complete(RequestContext&, const Outcome&) const override { journal_.push_back(name_ + ".complete"); }
+  void on_complete(RequestContext&, const Outcome&) const override {
+    journal_.push_back(name_ + ".complete");
+  }
 
  private:
   std::string name_;
@@ -52,7 +54,8 @@ void run(F f) {
 
 TEST(Chain, RequestInOrderThenResponseEventsAndCompleteInReverse) {
   std::vector<std::string> journal;
-  Chain chain({std::make_shared<RecordingPolicy>("a", journal), std::make_shared<RecordingPolicy>("b", journal)});
+  Chain chain({std::make_shared<RecordingPolicy>("a", journal),
+               std::make_shared<RecordingPolicy>("b", journal)});
   run([&]() -> asio::awaitable<void> {
     RequestContext ctx;
     Chain::Run r(chain);
@@ -64,13 +67,14 @@ TEST(Chain, RequestInOrderThenResponseEventsAndCompleteInReverse) {
     r.complete(ctx, Outcome{200});
     r.complete(ctx, Outcome{200});  // idempotent
   });
-  EXPECT_EQ(journal, (std::vector<std::string>{"a.request", "b.request", "b.response", "a.response", "b.event",
-                                               "a.event", "b.complete", "a.complete"}));
+  EXPECT_EQ(journal, (std::vector<std::string>{"a.request", "b.request", "b.response", "a.response",
+                                               "b.event", "a.event", "b.complete", "a.complete"}));
 }
 
 TEST(Chain, StopSkipsLaterPoliciesAndCompletesOnlyThoseThatRan) {
   std::vector<std::string> journal;
-  Chain chain({std::make_shared<RecordingPolicy>("a", journal), std::make_shared<RecordingPolicy>("b", journal, true),
+  Chain chain({std::make_shared<RecordingPolicy>("a", journal),
+               std::make_shared<RecordingPolicy>("b", journal, true),
                std::make_shared<RecordingPolicy>("c", journal)});
   run([&]() -> asio::awaitable<void> {
     RequestContext ctx;
@@ -78,7 +82,8 @@ TEST(Chain, StopSkipsLaterPoliciesAndCompletesOnlyThoseThatRan) {
     EXPECT_EQ(co_await r.request(ctx), Verdict::kStop);
     r.complete(ctx, Outcome{429});
   });
-  EXPECT_EQ(journal, (std::vector<std::string>{"a.request", "b.request", "b.complete", "a.complete"}));
+  EXPECT_EQ(journal,
+            (std::vector<std::string>{"a.request", "b.request", "b.complete", "a.complete"}));
 }
 
 }  // namespace sluice::pipeline

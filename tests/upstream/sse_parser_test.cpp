@@ -61,7 +61,8 @@ TEST(SseParser, BlankLineWithoutDataDispatchesNothing) {
 }
 
 TEST(SseParser, SplitAtEveryByteGivesTheSameEvents) {
-  const std::string text = ": hi\r\nevent: e\r\ndata: {\"a\":1}\r\ndata: two\r\n\r\ndata: [DONE]\n\n";
+  const std::string text =
+      ": hi\r\nevent: e\r\ndata: {\"a\":1}\r\ndata: two\r\n\r\ndata: [DONE]\n\n";
   auto whole = parse(text);
   ASSERT_EQ(whole.size(), 2u);
   for (std::size_t cut = 1; cut < text.size(); ++cut) {

@@ -18,7 +18,8 @@ TEST(Base64, EncodesRfc4648TestVectors) {
 TEST(Base64, FloatsAreLittleEndianFloat32) {
   // 1.0f = 0x3f800000 → bytes 00 00 80 3f; -2.0f = 0xc0000000 → 00 00 00 c0
   const float values[] = {1.0f, -2.0f};
-  EXPECT_EQ(floats_to_base64(values), base64_encode(std::string("\x00\x00\x80\x3f\x00\x00\x00\xc0", 8)));
+  EXPECT_EQ(floats_to_base64(values),
+            base64_encode(std::string("\x00\x00\x80\x3f\x00\x00\x00\xc0", 8)));
 }
 
 }  // namespace sluice::util

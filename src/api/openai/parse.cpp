@@ -1,9 +1,9 @@
 #include "api/openai/parse.hpp"
 
 #include <boost/json.hpp>
+#include <set>
 
 #include "util/json_parse.hpp"
-#include <set>
 
 namespace sluice::api::openai {
 namespace json = boost::json;
@@ -17,13 +17,15 @@ Error missing(const std::string& param) {
 }
 
 Error invalid_type(const std::string& param, std::string_view expected) {
-  Error e = Error::invalid("Invalid type for '" + param + "': expected " + std::string(expected) + ".", param);
+  Error e = Error::invalid(
+      "Invalid type for '" + param + "': expected " + std::string(expected) + ".", param);
   e.error_code = "invalid_type";
   return e;
 }
 
 Error out_of_range(const std::string& param, std::string_view range) {
-  Error e = Error::invalid("Invalid value for '" + param + "': must be " + std::string(range) + ".", param);
+  Error e = Error::invalid("Invalid value for '" + param + "': must be " + std::string(range) + ".",
+                           param);
   e.error_code = "invalid_value";
   return e;
 }
@@ -35,7 +37,8 @@ Result<void> check_number(const json::object& body, const char* name, double min
   if (!v->is_number()) return invalid_type(name, "a number");
   double d = v->to_number<double>();
   if (d < min || d > max) {
-    return out_of_range(name, "between " + json::serialize(json::value(min)) + " and " + json::serialize(json::value(max)));
+    return out_of_range(name, "between " + json::serialize(json::value(min)) + " and " +
+                                  json::serialize(json::value(max)));
   }
   return {};
 }
@@ -44,11 +47,14 @@ Result<void> check_number(const json::object& body, const char* name, double min
 Result<void> check_integer(const json::object& body, const char* name, std::int64_t min) {
   const auto* v = body.if_contains(name);
   if (v == nullptr || v->is_null()) return {};
-  bool integral = v->is_int64() || v->is_uint64() ||
-                  (v->is_double() && v->get_double() == static_cast<double>(static_cast<std::int64_t>(v->get_double())));
+  bool integral =
+      v->is_int64() || v->is_uint64() ||
+      (v->is_double() &&
+       v->get_double() == static_cast<double>(static_cast<std::int64_t>(v->get_double())));
   if (!integral) return invalid_type(name, "an integer");
   if (v->is_int64() && v->get_int64() < min) return out_of_range(name, ">= " + std::to_string(min));
-  if (v->is_double() && v->get_double() < static_cast<double>(min)) return out_of_range(name, ">= " + std::to_string(min));
+  if (v->is_double() && v->get_double() < static_cast<double>(min))
+    return out_of_range(name, ">= " + std::to_string(min));
   return {};
 }
 
@@ -80,9 +86,11 @@ Result<void> check_messages(const json::object& body) {
   if (!v->is_array()) return invalid_type("messages", "an array");
   const auto& messages = v->get_array();
   if (messages.empty()) {
-    return Error::invalid("Invalid 'messages': empty array. Expected an array with minimum length 1.", "messages");
+    return Error::invalid(
+        "Invalid 'messages': empty array. Expected an array with minimum length 1.", "messages");
   }
-  static const std::set<std::string_view> kRoles = {"system", "user", "assistant", "tool", "developer", "function"};
+  static const std::set<std::string_view> kRoles = {"system", "user",      "assistant",
+                                                    "tool",   "developer", "function"};
   for (std::size_t i = 0; i < messages.size(); ++i) {
     const std::string p = "messages[" + std::to_string(i) + "]";
     if (!messages[i].is_object()) return invalid_type(p, "an object");
@@ -90,7 +98,8 @@ Result<void> check_messages(const json::object& body) {
     const auto* role = m.if_contains("role");
     if (role == nullptr) return missing(p + ".role");
     if (!role->is_string() || !kRoles.contains(role->get_string())) {
-      return out_of_range(p + ".role", "one of 'system', 'user', 'assistant', 'tool', 'developer', 'function'");
+      return out_of_range(p + ".role",
+                          "one of 'system', 'user', 'assistant', 'tool', 'developer', 'function'");
     }
     const auto* content = m.if_contains("content");
     bool assistant = role->get_string() == "assistant";
@@ -122,7 +131,8 @@ Result<void> check_text_input(const json::object& body, const char* name, bool r
   if (!v->is_array()) return invalid_type(name, expected);
   const auto& arr = v->get_array();
   if (arr.empty()) {
-    return Error::invalid("Invalid '" + std::string(name) + "': empty array. Expected at least one input.", name);
+    return Error::invalid(
+        "Invalid '" + std::string(name) + "': empty array. Expected at least one input.", name);
   }
   bool tokens = arr[0].is_int64() || arr[0].is_uint64();
   for (const auto& e : arr) {
@@ -146,7 +156,8 @@ Result<model::Request> parse_request(model::Operation operation, std::string_vie
   return request;
 }
 
-Result<void> parse_request_into(model::Operation operation, std::string_view body, model::Request& request) {
+Result<void> parse_request_into(model::Operation operation, std::string_view body,
+                                model::Request& request) {
   boost::system::error_code ec;
   json::value parsed = util::parse_json(body, ec, request.body.storage());
   if (ec) {
@@ -161,7 +172,8 @@ Result<void> parse_request_into(model::Operation operation, std::string_view bod
 
   const auto* model = b.if_contains("model");
   if (model == nullptr) return missing("model");
-  if (!model->is_string() || model->get_string().empty()) return invalid_type("model", "a non-empty string");
+  if (!model->is_string() || model->get_string().empty())
+    return invalid_type("model", "a non-empty string");
   request.endpoint = model->get_string();
 
   if (const auto* stream = b.if_contains("stream"); stream && !stream->is_null()) {
@@ -171,9 +183,12 @@ Result<void> parse_request_into(model::Operation operation, std::string_view bod
   if (const auto* options = b.if_contains("stream_options"); options && !options->is_null()) {
     if (!options->is_object()) return invalid_type("stream_options", "an object");
     if (!request.stream) {
-      return Error::invalid("The 'stream_options' parameter is only allowed when 'stream' is enabled.", "stream_options");
+      return Error::invalid(
+          "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
+          "stream_options");
     }
-    if (const auto* inc = options->get_object().if_contains("include_usage"); inc && !inc->is_null()) {
+    if (const auto* inc = options->get_object().if_contains("include_usage");
+        inc && !inc->is_null()) {
       if (!inc->is_bool()) return invalid_type("stream_options.include_usage", "a boolean");
       request.include_usage = inc->get_bool();
     }
@@ -199,13 +214,13 @@ Result<void> parse_request_into(model::Operation operation, std::string_view bod
       return {};
     }
   }
-  for (auto [name, min, max] : {std::tuple{"temperature", 0.0, 2.0}, std::tuple{"top_p", 0.0, 1.0},
-                                std::tuple{"presence_penalty", -2.0, 2.0},
-                                std::tuple{"frequency_penalty", -2.0, 2.0}}) {
+  for (auto [name, min, max] :
+       {std::tuple{"temperature", 0.0, 2.0}, std::tuple{"top_p", 0.0, 1.0},
+        std::tuple{"presence_penalty", -2.0, 2.0}, std::tuple{"frequency_penalty", -2.0, 2.0}}) {
     if (auto r = check_number(b, name, min, max); !r) return r.error();
   }
-  for (auto [name, min] : {std::pair{"n", 1}, std::pair{"max_tokens", 1},
-                           std::pair{"max_completion_tokens", 1}}) {
+  for (auto [name, min] :
+       {std::pair{"n", 1}, std::pair{"max_tokens", 1}, std::pair{"max_completion_tokens", 1}}) {
     if (auto r = check_integer(b, name, min); !r) return r.error();
   }
   if (auto r = check_stop(b); !r) return r.error();

@@ -11,7 +11,8 @@
 namespace sluice::api::openai {
 
 // Parses into `out`, allocating in out.body's storage (the request's arena on the hot path).
-Result<void> parse_request_into(model::Operation operation, std::string_view body, model::Request& out);
+Result<void> parse_request_into(model::Operation operation, std::string_view body,
+                                model::Request& out);
 // The same, into a new Request with default storage.
 Result<model::Request> parse_request(model::Operation operation, std::string_view body);
 

@@ -36,7 +36,8 @@ json::object error_object(const Error& error) {
        {{"message", error.message},
         {"type", openai_type(error)},
         {"param", error.param.empty() ? json::value(nullptr) : json::value(error.param)},
-        {"code", error.error_code.empty() ? json::value(nullptr) : json::value(error.error_code)}}}};
+        {"code",
+         error.error_code.empty() ? json::value(nullptr) : json::value(error.error_code)}}}};
 }
 
 }  // namespace

@@ -92,12 +92,13 @@ LocalReply MockResponder::respond(const UpstreamRequest& request) const {
   reply.head.headers.emplace_back("Content-Type", "application/json");
   if (settings_.fail_status) {
     reply.head.status = *settings_.fail_status;
-    reply.parts.push_back(json::serialize(json::object{
-        {"error", {{"message", "mock provider configured to fail with HTTP " +
-                                   std::to_string(*settings_.fail_status)},
-                   {"type", "mock_error"},
-                   {"param", nullptr},
-                   {"code", nullptr}}}}));
+    reply.parts.push_back(
+        json::serialize(json::object{{"error",
+                                      {{"message", "mock provider configured to fail with HTTP " +
+                                                       std::to_string(*settings_.fail_status)},
+                                       {"type", "mock_error"},
+                                       {"param", nullptr},
+                                       {"code", nullptr}}}}));
     return reply;
   }
   boost::system::error_code ec;
@@ -109,7 +110,9 @@ LocalReply MockResponder::respond(const UpstreamRequest& request) const {
   reply.head.status = 200;
 
   const std::uint64_t id_hash = fnv1a(request.body);
-  std::string id = (chat ? "chatcmpl-mock-" : embeddings ? "emb-mock-" : "cmpl-mock-") +
+  std::string id = (chat         ? "chatcmpl-mock-"
+                    : embeddings ? "emb-mock-"
+                                 : "cmpl-mock-") +
                    std::to_string(id_hash % 1000000000000ull);
   const std::int64_t created = 1700000000;  // fixed so answers are byte-for-byte repeatable
 
@@ -133,11 +136,13 @@ LocalReply MockResponder::respond(const UpstreamRequest& request) const {
       }
       norm = norm > 0 ? std::sqrt(norm) : 1;
       for (double v : values) vec.push_back(static_cast<float>(v / norm));
-      data.push_back(json::object{{"object", "embedding"}, {"index", i}, {"embedding", std::move(vec)}});
+      data.push_back(
+          json::object{{"object", "embedding"}, {"index", i}, {"embedding", std::move(vec)}});
     }
     std::uint64_t prompt = settings_.prompt_tokens.value_or(count_words(input));
     json::object out{{"object", "list"}, {"data", std::move(data)}, {"model", model}};
-    if (settings_.report_usage) out["usage"] = {{"prompt_tokens", prompt}, {"total_tokens", prompt}};
+    if (settings_.report_usage)
+      out["usage"] = {{"prompt_tokens", prompt}, {"total_tokens", prompt}};
     reply.parts.push_back(json::serialize(out));
     return reply;
   }
@@ -160,7 +165,10 @@ LocalReply MockResponder::respond(const UpstreamRequest& request) const {
     } else {
       choice["text"] = text;
     }
-    json::object out{{"id", id}, {"object", object}, {"created", created}, {"model", model},
+    json::object out{{"id", id},
+                     {"object", object},
+                     {"created", created},
+                     {"model", model},
                      {"choices", json::array{std::move(choice)}}};
     if (settings_.report_usage) out["usage"] = std::move(usage);
     reply.parts.push_back(json::serialize(out));
@@ -173,26 +181,33 @@ LocalReply MockResponder::respond(const UpstreamRequest& request) const {
   auto make_chunk = [&](json::object choice) {
     choice["index"] = 0;
     if (!choice.contains("finish_reason")) choice["finish_reason"] = nullptr;
-    return json::object{{"id", id}, {"object", chunk_object}, {"created", created},
-                        {"model", model}, {"choices", json::array{std::move(choice)}}};
+    return json::object{{"id", id},
+                        {"object", chunk_object},
+                        {"created", created},
+                        {"model", model},
+                        {"choices", json::array{std::move(choice)}}};
   };
   if (chat) {
     reply.parts.push_back(sse(make_chunk({{"delta", {{"role", "assistant"}, {"content", ""}}}})));
   }
   for (auto& piece : split_text(text, settings_.stream_chunks)) {
-    reply.parts.push_back(sse(chat ? make_chunk({{"delta", {{"content", piece}}}})
-                                   : make_chunk({{"text", piece}})));
+    reply.parts.push_back(
+        sse(chat ? make_chunk({{"delta", {{"content", piece}}}}) : make_chunk({{"text", piece}})));
   }
-  reply.parts.push_back(sse(chat ? make_chunk({{"delta", json::object{}}, {"finish_reason", "stop"}})
-                                 : make_chunk({{"text", ""}, {"finish_reason", "stop"}})));
+  reply.parts.push_back(sse(chat
+                                ? make_chunk({{"delta", json::object{}}, {"finish_reason", "stop"}})
+                                : make_chunk({{"text", ""}, {"finish_reason", "stop"}})));
   const auto* options = body.if_contains("stream_options");
   const json::value* include = options && options->is_object()
                                    ? options->get_object().if_contains("include_usage")
                                    : nullptr;
   if (settings_.report_usage && include && include->is_bool() && include->get_bool()) {
-    reply.parts.push_back(sse(json::object{{"id", id}, {"object", chunk_object},
-                                           {"created", created}, {"model", model},
-                                           {"choices", json::array{}}, {"usage", std::move(usage)}}));
+    reply.parts.push_back(sse(json::object{{"id", id},
+                                           {"object", chunk_object},
+                                           {"created", created},
+                                           {"model", model},
+                                           {"choices", json::array{}},
+                                           {"usage", std::move(usage)}}));
   }
   reply.parts.push_back("data: [DONE]\n\n");
   return reply;

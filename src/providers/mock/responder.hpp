@@ -12,8 +12,10 @@
 namespace sluice::providers::mock {
 
 struct MockSettings {
-  std::string text = "Hello from the sluice mock provider. Point an endpoint at a real provider to get real answers.";
-  bool echo = false;  // answer with the last user message instead of `text`
+  std::string text =
+      "Hello from the sluice mock provider. Point an endpoint at a real provider to get real "
+      "answers.";
+  bool echo = false;                         // answer with the last user message instead of `text`
   std::chrono::milliseconds latency{0};      // before the first byte
   std::chrono::milliseconds chunk_delay{0};  // between stream chunks
   std::optional<unsigned> stream_chunks;     // default: one chunk per word

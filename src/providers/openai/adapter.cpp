@@ -3,7 +3,6 @@
 #include <boost/json.hpp>
 
 #include "util/json_parse.hpp"
-
 #include "util/json_write.hpp"
 
 namespace sluice::providers::openai {
@@ -15,9 +14,12 @@ constexpr std::string_view kDefaultBase = "https://api.openai.com/v1";
 
 std::string_view operation_path(model::Operation op) {
   switch (op) {
-    case model::Operation::kChat: return "/chat/completions";
-    case model::Operation::kCompletions: return "/completions";
-    case model::Operation::kEmbeddings: return "/embeddings";
+    case model::Operation::kChat:
+      return "/chat/completions";
+    case model::Operation::kCompletions:
+      return "/completions";
+    case model::Operation::kEmbeddings:
+      return "/embeddings";
   }
   return "";
 }
@@ -49,7 +51,8 @@ Result<UpstreamRequest> OpenAiAdapter::translate_request(const model::Request& r
   if (!settings_.organization.empty()) {
     out.headers.emplace_back("OpenAI-Organization", settings_.organization);
   }
-  out.body = request.stream ? util::serialize_with(request.body, {{"model", &model}, {"stream_options", &options}})
+  out.body = request.stream ? util::serialize_with(
+                                  request.body, {{"model", &model}, {"stream_options", &options}})
                             : util::serialize_with(request.body, {{"model", &model}});
   return out;
 }
@@ -78,7 +81,8 @@ std::unique_ptr<StreamTranslator> OpenAiAdapter::open_stream(const model::Reques
 
 Error OpenAiAdapter::map_error(const UpstreamHead& head, std::string_view body) const {
   Error error;
-  error.code = head.status >= 500 ? ErrorCode::kUpstreamServerError : ErrorCode::kUpstreamClientError;
+  error.code =
+      head.status >= 500 ? ErrorCode::kUpstreamServerError : ErrorCode::kUpstreamClientError;
   error.upstream_status = head.status;
   error.provider = settings_.provider_name;
   boost::system::error_code ec;
@@ -90,9 +94,12 @@ Error OpenAiAdapter::map_error(const UpstreamHead& head, std::string_view body) 
     }
   }
   if (err != nullptr) {
-    if (const auto* m = err->if_contains("message"); m && m->is_string()) error.message = m->get_string();
-    if (const auto* p = err->if_contains("param"); p && p->is_string()) error.param = p->get_string();
-    if (const auto* c = err->if_contains("code"); c && c->is_string()) error.error_code = c->get_string();
+    if (const auto* m = err->if_contains("message"); m && m->is_string())
+      error.message = m->get_string();
+    if (const auto* p = err->if_contains("param"); p && p->is_string())
+      error.param = p->get_string();
+    if (const auto* c = err->if_contains("code"); c && c->is_string())
+      error.error_code = c->get_string();
   }
   if (error.message.empty()) {
     std::string_view snippet = body.substr(0, 200);
@@ -125,31 +132,38 @@ Result<std::shared_ptr<const ProviderAdapter>> make_openai_adapter(const Adapter
   }
   if (type != "openai") {
     // MLflow's rules for Azure, checked now so a config written for MLflow fails clearly.
-    for (auto [name, value] : {std::pair{"openai_api_base", &*base},
-                               std::pair{"openai_deployment_name", &*deployment},
-                               std::pair{"openai_api_version", &*version}}) {
-      if (!*value) return config.fail_section(std::string(name) + " is required when openai_api_type is " + type);
+    for (auto [name, value] :
+         {std::pair{"openai_api_base", &*base}, std::pair{"openai_deployment_name", &*deployment},
+          std::pair{"openai_api_version", &*version}}) {
+      if (!*value)
+        return config.fail_section(std::string(name) + " is required when openai_api_type is " +
+                                   type);
     }
-    if (*org) return config.fail("openai_organization", "is not allowed when openai_api_type is " + type);
+    if (*org)
+      return config.fail("openai_organization", "is not allowed when openai_api_type is " + type);
     return config.fail("openai_api_type",
                        "'" + type + "' (Azure OpenAI) is not served by this version of sluice yet");
   }
   if (*deployment) {
-    return config.fail("openai_deployment_name", "is only allowed when openai_api_type is azure or azuread");
+    return config.fail("openai_deployment_name",
+                       "is only allowed when openai_api_type is azure or azuread");
   }
   std::string base_text = base->value_or(std::string(kDefaultBase));
   std::string why;
   auto url = util::parse_base_url(base_text, why);
-  if (!url) return config.fail(base->has_value() ? "openai_api_base" : "", "'" + base_text + "' " + why);
+  if (!url)
+    return config.fail(base->has_value() ? "openai_api_base" : "", "'" + base_text + "' " + why);
   settings.upstream.url = *url;
   if (key->has_value()) {
     settings.api_key = **key;
   } else if (!base->has_value()) {
-    return config.fail_section("openai_api_key is required when openai_api_base is OpenAI's own API");
+    return config.fail_section(
+        "openai_api_key is required when openai_api_base is OpenAI's own API");
   }
   settings.organization = org->value_or("");
   if (auto r = config.reject_unknown(); !r) return r.error();
-  return std::shared_ptr<const ProviderAdapter>(std::make_shared<OpenAiAdapter>(std::move(settings)));
+  return std::shared_ptr<const ProviderAdapter>(
+      std::make_shared<OpenAiAdapter>(std::move(settings)));
 }
 
 }  // namespace sluice::providers::openai

@@ -18,7 +18,8 @@ struct OpenAiSettings {
   Upstream upstream;
   std::string api_key;       // empty: no Authorization header (local OpenAI-compatible servers)
   std::string organization;  // OpenAI-Organization header when set
-  Capabilities capabilities{.chat = true, .completions = true, .embeddings = true, .streaming = true};
+  Capabilities capabilities{
+      .chat = true, .completions = true, .embeddings = true, .streaming = true};
 };
 
 class OpenAiAdapter : public ProviderAdapter {

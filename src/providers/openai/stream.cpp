@@ -5,10 +5,9 @@
 
 #include <boost/json.hpp>
 
-#include "util/json_parse.hpp"
-
 #include "providers/openai/adapter.hpp"
 #include "upstream/sse_parser.hpp"
+#include "util/json_parse.hpp"
 
 namespace sluice::providers::openai {
 namespace json = boost::json;
@@ -30,7 +29,8 @@ class OpenAiStreamTranslator : public StreamTranslator {
       boost::system::error_code ec;
       json::value parsed = util::parse_json(event.data, ec);
       if (ec || !parsed.is_object()) {
-        failure = fail(ErrorCode::kUpstreamUnavailable, "provider sent a stream event that is not JSON");
+        failure =
+            fail(ErrorCode::kUpstreamUnavailable, "provider sent a stream event that is not JSON");
         return false;
       }
       json::object& chunk = parsed.get_object();

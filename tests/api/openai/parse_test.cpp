@@ -5,8 +5,9 @@
 namespace sluice::api::openai {
 
 TEST(OpenAiParse, ChatRequestFields) {
-  auto r = parse_request(model::Operation::kChat,
-                         R"({"model":"chat","messages":[{"role":"user","content":"hi"}],"stream":true,
+  auto r =
+      parse_request(model::Operation::kChat,
+                    R"({"model":"chat","messages":[{"role":"user","content":"hi"}],"stream":true,
                              "stream_options":{"include_usage":true},"extra":1})");
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->endpoint, "chat");
@@ -25,17 +26,20 @@ TEST(OpenAiParse, AssistantWithToolCallsNeedsNoContent) {
 }
 
 TEST(OpenAiParse, ToolMessageNeedsToolCallId) {
-  auto r = parse_request(model::Operation::kChat, R"({"model":"c","messages":[{"role":"tool","content":"x"}]})");
+  auto r = parse_request(model::Operation::kChat,
+                         R"({"model":"c","messages":[{"role":"tool","content":"x"}]})");
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().param, "messages[0].tool_call_id");
 }
 
 TEST(OpenAiParse, EmbeddingsInputShapesAndBase64) {
   for (const char* input : {R"("text")", R"(["a","b"])", R"([1,2,3])", R"([[1,2],[3]])"}) {
-    auto r = parse_request(model::Operation::kEmbeddings, std::string(R"({"model":"e","input":)") + input + "}");
+    auto r = parse_request(model::Operation::kEmbeddings,
+                           std::string(R"({"model":"e","input":)") + input + "}");
     EXPECT_TRUE(r) << input;
   }
-  auto b = parse_request(model::Operation::kEmbeddings, R"({"model":"e","input":"x","encoding_format":"base64"})");
+  auto b = parse_request(model::Operation::kEmbeddings,
+                         R"({"model":"e","input":"x","encoding_format":"base64"})");
   ASSERT_TRUE(b);
   EXPECT_TRUE(b->embeddings_base64);
   auto mixed = parse_request(model::Operation::kEmbeddings, R"({"model":"e","input":[1,"a"]})");
@@ -53,10 +57,17 @@ TEST(OpenAiParse, ErrorsNameTheField) {
       {model::Operation::kChat, R"({"messages":[]})", "model"},
       {model::Operation::kChat, R"({"model":7,"messages":[]})", "model"},
       {model::Operation::kChat, R"({"model":"c","messages":"hi"})", "messages"},
-      {model::Operation::kChat, R"({"model":"c","messages":[{"role":"user","content":[{"text":"x"}]}]})", "messages[0].content[0].type"},
-      {model::Operation::kChat, R"({"model":"c","messages":[{"role":"user","content":"x"}],"top_p":1.5})", "top_p"},
-      {model::Operation::kChat, R"({"model":"c","messages":[{"role":"user","content":"x"}],"stop":["a","b","c","d","e"]})", "stop"},
-      {model::Operation::kChat, R"({"model":"c","messages":[{"role":"user","content":"x"}],"stream":true,"stream_options":{"include_usage":"y"}})", "stream_options.include_usage"},
+      {model::Operation::kChat,
+       R"({"model":"c","messages":[{"role":"user","content":[{"text":"x"}]}]})",
+       "messages[0].content[0].type"},
+      {model::Operation::kChat,
+       R"({"model":"c","messages":[{"role":"user","content":"x"}],"top_p":1.5})", "top_p"},
+      {model::Operation::kChat,
+       R"({"model":"c","messages":[{"role":"user","content":"x"}],"stop":["a","b","c","d","e"]})",
+       "stop"},
+      {model::Operation::kChat,
+       R"({"model":"c","messages":[{"role":"user","content":"x"}],"stream":true,"stream_options":{"include_usage":"y"}})",
+       "stream_options.include_usage"},
       {model::Operation::kCompletions, R"({"model":"c","prompt":{}})", "prompt"},
       {model::Operation::kEmbeddings, R"({"model":"e","input":"x","dimensions":0})", "dimensions"},
   };

@@ -20,7 +20,9 @@ UpstreamRequest request(std::string target, json::object body) {
 }
 
 json::object chat_body(bool stream, bool usage = false) {
-  json::object b{{"model", "m"}, {"messages", json::array{json::object{{"role", "user"}, {"content", "one two three"}}}}};
+  json::object b{
+      {"model", "m"},
+      {"messages", json::array{json::object{{"role", "user"}, {"content", "one two three"}}}}};
   if (stream) b["stream"] = true;
   if (usage) b["stream_options"] = {{"include_usage", true}};
   return b;
@@ -41,7 +43,8 @@ TEST(MockResponder, ChatAnswerWithDefaultUsage) {
   EXPECT_EQ(body.at("usage").at("prompt_tokens"), 3);      // words in the prompt
   EXPECT_EQ(body.at("usage").at("completion_tokens"), 2);  // words in the answer
   // deterministic: the same request gives the same bytes
-  EXPECT_EQ(reply.parts[0], MockResponder(s).respond(request("/v1/chat/completions", chat_body(false))).parts[0]);
+  EXPECT_EQ(reply.parts[0],
+            MockResponder(s).respond(request("/v1/chat/completions", chat_body(false))).parts[0]);
 }
 
 TEST(MockResponder, StreamHonoursChunkCountDelaysAndUsageFlag) {
@@ -71,11 +74,13 @@ TEST(MockResponder, StreamHonoursChunkCountDelaysAndUsageFlag) {
 TEST(MockResponder, EmbeddingsAreDeterministicUnitVectors) {
   MockSettings s;
   s.embedding_dims = 5;
-  auto reply = MockResponder(s).respond(request("/v1/embeddings", {{"model", "e"}, {"input", json::array{"x", "y"}}}));
+  auto reply = MockResponder(s).respond(
+      request("/v1/embeddings", {{"model", "e"}, {"input", json::array{"x", "y"}}}));
   auto data = json::parse(reply.parts[0]).at("data").as_array();
   ASSERT_EQ(data.size(), 2u);
   double norm = 0;
-  for (const auto& v : data[0].at("embedding").as_array()) norm += v.to_number<double>() * v.to_number<double>();
+  for (const auto& v : data[0].at("embedding").as_array())
+    norm += v.to_number<double>() * v.to_number<double>();
   EXPECT_NEAR(norm, 1.0, 1e-5);
   EXPECT_NE(data[0].at("embedding"), data[1].at("embedding"));
 }
@@ -94,7 +99,8 @@ TEST(MockAdapter, RejectsUnknownKeys) {
   AdapterSpec spec{"e", model::Operation::kChat, "", &config};
   auto adapter = make_mock_adapter(spec);
   ASSERT_FALSE(adapter);
-  EXPECT_EQ(adapter.error().message, "f:2:3: endpoints[0].model.config.txt: unknown key for this provider");
+  EXPECT_EQ(adapter.error().message,
+            "f:2:3: endpoints[0].model.config.txt: unknown key for this provider");
 }
 
 }  // namespace sluice::providers::mock

@@ -26,8 +26,10 @@ model::Operation operation_of(const json::object& c) {
 std::shared_ptr<const ProviderAdapter> adapter_for(const json::object& c) {
   ConfigMap config("test", "config");
   std::string key(c.at("api_key").as_string());
-  if (!key.empty()) config.add("openai_api_key", {key, true, "test:1:1"});
-  else config.add("openai_api_base", {"http://127.0.0.1:8000/v1", true, "test:1:1"});
+  if (!key.empty())
+    config.add("openai_api_key", {key, true, "test:1:1"});
+  else
+    config.add("openai_api_base", {"http://127.0.0.1:8000/v1", true, "test:1:1"});
   AdapterSpec spec{"e", operation_of(c), std::string(c.at("provider_model").as_string()), &config};
   return make_openai_adapter(spec).value();
 }
@@ -43,13 +45,16 @@ Case load_case(const fs::path& dir) {
   Case c;
   c.dir = dir;
   c.meta = testing::read_json(dir / "case.json").as_object();
-  c.request = api::openai::parse_request(operation_of(c.meta), testing::read_text(dir / "request.json")).value();
+  c.request =
+      api::openai::parse_request(operation_of(c.meta), testing::read_text(dir / "request.json"))
+          .value();
   c.adapter = adapter_for(c.meta);
   return c;
 }
 
 std::string upstream_body(const fs::path& dir) {
-  if (fs::exists(dir / "upstream_response.json")) return testing::read_text(dir / "upstream_response.json");
+  if (fs::exists(dir / "upstream_response.json"))
+    return testing::read_text(dir / "upstream_response.json");
   return testing::read_text(dir / "upstream_response.txt");
 }
 
@@ -86,16 +91,19 @@ TEST_P(OpenAiRequestFixture, RequestBody) {
 
 TEST_P(OpenAiResponseFixture, ResponseBody) {
   Case c = load_case(GetParam());
-  auto response = c.adapter->translate_response(c.request, UpstreamHead{200, {}}, upstream_body(c.dir));
+  auto response =
+      c.adapter->translate_response(c.request, UpstreamHead{200, {}}, upstream_body(c.dir));
   ASSERT_TRUE(response) << response.error().message;
   auto upstream = testing::read_json(c.dir / "upstream_response.json");
-  EXPECT_EQ(response->usage.total_tokens, upstream.at("usage").at("total_tokens").to_number<std::uint64_t>());
+  EXPECT_EQ(response->usage.total_tokens,
+            upstream.at("usage").at("total_tokens").to_number<std::uint64_t>());
   std::string out = api::openai::render_response(c.request, *response);
   EXPECT_EQ(json::parse(out), testing::read_json(c.dir / "expected.json"));
 }
 
 // Runs the stream through a fresh translator in the given pieces; returns client SSE text.
-std::string translate_stream(const Case& c, const std::vector<std::string_view>& pieces, model::Usage& usage) {
+std::string translate_stream(const Case& c, const std::vector<std::string_view>& pieces,
+                             model::Usage& usage) {
   auto translator = c.adapter->open_stream(c.request);
   std::vector<model::StreamEvent> events;
   for (auto piece : pieces) {
@@ -134,7 +142,8 @@ TEST_P(OpenAiStreamFixture, StreamInOnePieceAndSplitAtEveryByte) {
     std::string_view v = raw;
     model::Usage u;
     std::string out = translate_stream(c, {v.substr(0, cut), v.substr(cut)}, u);
-    ASSERT_EQ(testing::sse_data(out).size(), testing::sse_data(expected).size()) << "cut at " << cut;
+    ASSERT_EQ(testing::sse_data(out).size(), testing::sse_data(expected).size())
+        << "cut at " << cut;
     ASSERT_EQ(u.total_tokens, usage.total_tokens) << "cut at " << cut;
   }
 }
@@ -145,21 +154,30 @@ TEST_P(OpenAiErrorFixture, ErrorMapping) {
   Error e = c.adapter->map_error(UpstreamHead{status, {}}, upstream_body(c.dir));
   e.message = util::redact(e.message, c.adapter->secrets());
   EXPECT_EQ(model::http_status(e), status);
-  EXPECT_EQ(json::parse(api::openai::render_error(e)), testing::read_json(c.dir / "expected_error.json"));
+  EXPECT_EQ(json::parse(api::openai::render_error(e)),
+            testing::read_json(c.dir / "expected_error.json"));
 }
 
-std::string case_name(const ::testing::TestParamInfo<fs::path>& info) { return info.param.filename().string(); }
+std::string case_name(const ::testing::TestParamInfo<fs::path>& info) {
+  return info.param.filename().string();
+}
 
-INSTANTIATE_TEST_SUITE_P(Fixtures, OpenAiRequestFixture, ::testing::ValuesIn(cases_with("request.json")), case_name);
-INSTANTIATE_TEST_SUITE_P(Fixtures, OpenAiResponseFixture, ::testing::ValuesIn(cases_with("expected.json")), case_name);
-INSTANTIATE_TEST_SUITE_P(Fixtures, OpenAiStreamFixture, ::testing::ValuesIn(cases_with("upstream_stream.sse")), case_name);
-INSTANTIATE_TEST_SUITE_P(Fixtures, OpenAiErrorFixture, ::testing::ValuesIn(cases_with("expected_error.json")), case_name);
+INSTANTIATE_TEST_SUITE_P(Fixtures, OpenAiRequestFixture,
+                         ::testing::ValuesIn(cases_with("request.json")), case_name);
+INSTANTIATE_TEST_SUITE_P(Fixtures, OpenAiResponseFixture,
+                         ::testing::ValuesIn(cases_with("expected.json")), case_name);
+INSTANTIATE_TEST_SUITE_P(Fixtures, OpenAiStreamFixture,
+                         ::testing::ValuesIn(cases_with("upstream_stream.sse")), case_name);
+INSTANTIATE_TEST_SUITE_P(Fixtures, OpenAiErrorFixture,
+                         ::testing::ValuesIn(cases_with("expected_error.json")), case_name);
 
 TEST(OpenAiStream, CutShortIsAnError) {
   auto translator = make_openai_stream_translator("openai");
   std::vector<model::StreamEvent> events;
   ASSERT_TRUE(translator->feed(
-      "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"},\"finish_reason\":null}]}\n\n", events));
+      "data: "
+      "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"},\"finish_reason\":null}]}\n\n",
+      events));
   EXPECT_EQ(events.size(), 1u);
   auto end = translator->finish(events);
   ASSERT_FALSE(end);
@@ -177,7 +195,9 @@ TEST(OpenAiStream, FinishReasonWithoutDoneIsComplete) {
 TEST(OpenAiStream, ErrorEventAndGarbageAreErrors) {
   std::vector<model::StreamEvent> events;
   auto a = make_openai_stream_translator("openai");
-  auto r = a->feed("data: {\"error\":{\"message\":\"The server had an error\",\"type\":\"server_error\"}}\n\n", events);
+  auto r = a->feed(
+      "data: {\"error\":{\"message\":\"The server had an error\",\"type\":\"server_error\"}}\n\n",
+      events);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().message, "The server had an error");
   EXPECT_EQ(r.error().code, ErrorCode::kUpstreamServerError);
@@ -192,11 +212,14 @@ TEST(OpenAiAdapter, OrganizationHeaderAndDefaultBase) {
   AdapterSpec spec{"e", model::Operation::kChat, "gpt-4o", &config};
   auto adapter = make_openai_adapter(spec).value();
   EXPECT_EQ(adapter->upstream().url.origin(), "https://api.openai.com:443");
-  model::Request req = api::openai::parse_request(model::Operation::kChat,
-                                                  R"({"model":"x","messages":[{"role":"user","content":"a"}]})").value();
+  model::Request req =
+      api::openai::parse_request(model::Operation::kChat,
+                                 R"({"model":"x","messages":[{"role":"user","content":"a"}]})")
+          .value();
   auto wire = adapter->translate_request(req).value();
   EXPECT_EQ(wire.target, "/v1/chat/completions");
-  EXPECT_NE(std::find(wire.headers.begin(), wire.headers.end(), std::pair<std::string, std::string>{"OpenAI-Organization", "org-9"}),
+  EXPECT_NE(std::find(wire.headers.begin(), wire.headers.end(),
+                      std::pair<std::string, std::string>{"OpenAI-Organization", "org-9"}),
             wire.headers.end());
 }
 

@@ -12,21 +12,34 @@
 
 namespace sluice::cli {
 
-int serve(const ServeOptions& options) {
+namespace {
+
+// The file's config with the command line's overrides on top (they win over the file, and stay
+// in force across reloads).
+Result<config::SnapshotPtr> load_with_overrides(const ServeOptions& options) {
   auto loaded = config::load_file(options.config);
-  if (!loaded) {
-    std::cerr << "sluice: " << loaded.error().message << "\n";
-    return 1;
-  }
-  // Command-line flags win over the file's server section.
+  if (!loaded) return loaded.error();
   auto snapshot = std::make_shared<config::Snapshot>(**loaded);
   if (options.host) snapshot->server.host = *options.host;
   if (options.port) snapshot->server.port = *options.port;
   if (options.workers) snapshot->server.workers = *options.workers;
+  return config::SnapshotPtr(std::move(snapshot));
+}
+
+}  // namespace
+
+int serve(const ServeOptions& options) {
+  auto snapshot = load_with_overrides(options);
+  if (!snapshot) {
+    std::cerr << "sluice: " << snapshot.error().message << "\n";
+    return 1;
+  }
   try {
-    observability::AccessLog access_log(snapshot->server.access_log);
-    config::SnapshotHolder holder(std::move(snapshot));
-    server::Server server(holder, access_log);
+    observability::AccessLog access_log((*snapshot)->server.access_log);
+    const bool watch = (*snapshot)->server.watch_config;
+    config::SnapshotHolder holder(std::move(*snapshot));
+    server::Reloader reloader{options.config, [options] { return load_with_overrides(options); }, watch};
+    server::Server server(holder, access_log, std::move(reloader));
     return server.run();
   } catch (const std::exception& e) {
     std::cerr << "sluice: " << e.what() << "\n";

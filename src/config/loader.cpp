@@ -124,7 +124,7 @@ ServerConfig read_server(const Reader& r, const YAML::Node& node) {
   const std::string p = "server";
   r.expect_map(node, p,
                {"host", "port", "workers", "max_body_bytes", "max_header_bytes", "idle_timeout_ms",
-                "request_timeout_ms", "shutdown_timeout_ms", "access_log", "upstream_timeout"});
+                "request_timeout_ms", "shutdown_timeout_ms", "access_log", "upstream_timeout", "watch_config"});
   if (node["host"]) s.host = r.string(node["host"], p + ".host");
   if (node["port"])
     s.port = static_cast<std::uint16_t>(r.integer(node["port"], p + ".port", 0, 65535));
@@ -156,6 +156,11 @@ ServerConfig read_server(const Reader& r, const YAML::Node& node) {
     const auto& n = node["access_log"];
     s.access_log = n.IsNull() ? "" : r.string(n, p + ".access_log");
   }
+  if (auto w = node["watch_config"]) {
+    std::string v = r.string(w, p + ".watch_config");
+    if (v != "true" && v != "false") r.fail(w, p + ".watch_config", "must be true or false");
+    s.watch_config = v == "true";
+  }
   if (node["upstream_timeout"])
     read_timeouts(r, node["upstream_timeout"], p + ".upstream_timeout", s.upstream_timeout);
   return s;
@@ -178,10 +183,18 @@ Limit read_limit(const Reader& r, const YAML::Node& node, const std::string& pat
   return limit;
 }
 
+// `legacy`: an entry of MLflow ≤ 2.8's `routes:` list, whose type key is `route_type`.
 Endpoint read_endpoint(const Reader& r, const YAML::Node& node, const std::string& path,
-                       const ServerConfig& server) {
-  r.expect_map(node, path, {"name", "endpoint_type", "model", "limit", "timeout"});
-  for (const char* required : {"name", "endpoint_type", "model"}) {
+                       const ServerConfig& server, bool legacy = false) {
+  if (!node.IsMap()) r.fail(node, path, "must be a mapping");
+  const char* type_key = legacy ? "route_type" : "endpoint_type";
+  if (!legacy && node["route_type"]) {
+    // MLflow 3.x: check_configuration_deprecated_fields
+    r.fail(node["route_type"], path + ".route_type", "Use 'endpoint_type' instead");
+  }
+  if (legacy && node["endpoint_type"] && !node["route_type"]) type_key = "endpoint_type";
+  r.expect_map(node, path, {"name", type_key, "model", "limit", "timeout"});
+  for (const char* required : {"name", type_key, "model"}) {
     if (!node[required]) r.fail(node, path, std::string(required) + " is required");
   }
   Endpoint e;
@@ -190,7 +203,7 @@ Endpoint read_endpoint(const Reader& r, const YAML::Node& node, const std::strin
     r.fail(node["name"], path + ".name",
            "'" + e.name + "' may only contain letters, digits, '_', '-' and '.'");
   }
-  e.operation = parse_operation(r, node["endpoint_type"], path + ".endpoint_type");
+  e.operation = parse_operation(r, node[type_key], path + "." + type_key);
   e.timeout = server.upstream_timeout;
   if (node["timeout"]) read_timeouts(r, node["timeout"], path + ".timeout", e.timeout);
   if (node["limit"] && !node["limit"].IsNull())
@@ -235,11 +248,66 @@ Endpoint read_endpoint(const Reader& r, const YAML::Node& node, const std::strin
   }
   e.adapter = *adapter;
   if (!e.adapter->capabilities().supports(e.operation)) {
-    r.fail(node["endpoint_type"], path + ".endpoint_type",
+    r.fail(node[type_key], path + "." + type_key,
            "provider '" + e.provider + "' cannot serve " +
                std::string(model::endpoint_type_name(e.operation)));
   }
   return e;
+}
+
+void add_endpoint(const Reader& r, Snapshot& snapshot, Endpoint e, const YAML::Node& node,
+                  const std::string& path) {
+  if (snapshot.index.contains(e.name)) {
+    r.fail(node["name"], path + ".name", "endpoint name '" + e.name + "' is used twice");
+  }
+  e.stats = &observability::Metrics::global().endpoint(e.name);
+  snapshot.index.emplace(e.name, snapshot.endpoints.size());
+  snapshot.endpoints.push_back(std::move(e));
+}
+
+TrafficRoute read_traffic_route(const Reader& r, const YAML::Node& node, const std::string& path,
+                                const Snapshot& snapshot) {
+  r.expect_map(node, path, {"name", "task_type", "destinations", "routing_strategy"});
+  for (const char* required : {"name", "task_type", "destinations"}) {
+    if (!node[required]) r.fail(node, path, std::string(required) + " is required");
+  }
+  TrafficRoute route;
+  route.name = r.string(node["name"], path + ".name");
+  if (!is_valid_name(route.name)) {
+    r.fail(node["name"], path + ".name", "'" + route.name + "' may only contain letters, digits, '_', '-' and '.'");
+  }
+  if (snapshot.index.contains(route.name) || snapshot.route_index.contains(route.name)) {
+    r.fail(node["name"], path + ".name", "name '" + route.name + "' is already used by an endpoint or route");
+  }
+  route.operation = parse_operation(r, node["task_type"], path + ".task_type");
+  if (auto s = node["routing_strategy"]; s && r.string(s, path + ".routing_strategy") != "TRAFFIC_SPLIT") {
+    r.fail(s, path + ".routing_strategy", "must be TRAFFIC_SPLIT");
+  }
+  const YAML::Node dests = node["destinations"];
+  if (!dests.IsSequence() || dests.size() == 0) r.fail(dests, path + ".destinations", "must be a non-empty list");
+  unsigned total = 0;
+  for (std::size_t i = 0; i < dests.size(); ++i) {
+    const std::string dp = path + ".destinations[" + std::to_string(i) + "]";
+    const YAML::Node d = dests[i];
+    r.expect_map(d, dp, {"name", "traffic_percentage"});
+    if (!d["name"] || !d["traffic_percentage"]) r.fail(d, dp, "name and traffic_percentage are required");
+    TrafficRoute::Destination dest;
+    dest.endpoint = r.string(d["name"], dp + ".name");
+    const Endpoint* target = snapshot.find(dest.endpoint);
+    if (target == nullptr) r.fail(d["name"], dp + ".name", "'" + dest.endpoint + "' is not an endpoint");
+    if (target->operation != route.operation) {
+      r.fail(d["name"], dp + ".name",
+             "endpoint '" + dest.endpoint + "' is " + std::string(model::endpoint_type_name(target->operation)) +
+                 ", not the route's task_type " + std::string(model::endpoint_type_name(route.operation)));
+    }
+    dest.percentage = static_cast<unsigned>(r.integer(d["traffic_percentage"], dp + ".traffic_percentage", 0, 100));
+    total += dest.percentage;
+    route.destinations.push_back(std::move(dest));
+  }
+  if (total != 100) {
+    r.fail(dests, path + ".destinations", "traffic_percentage values must sum to 100, not " + std::to_string(total));
+  }
+  return route;
 }
 
 SnapshotPtr build(const Reader& r, const YAML::Node& root) {
@@ -248,23 +316,38 @@ SnapshotPtr build(const Reader& r, const YAML::Node& root) {
   if (!root || root.IsNull())
     throw LoadError{r.source() + ": the file is empty; expected 'endpoints:'"};
   r.expect_map(root, "", {"endpoints", "routes", "server"});
-  if (root["routes"]) {
-    r.fail(root["routes"], "routes",
-           "routes are not supported by this version of sluice yet; use endpoints");
-  }
   snapshot->server = read_server(r, root["server"]);
   const YAML::Node endpoints = root["endpoints"];
-  if (!endpoints) r.fail(root, "", "'endpoints' is required");
-  if (!endpoints.IsSequence()) r.fail(endpoints, "endpoints", "must be a list");
-  for (std::size_t i = 0; i < endpoints.size(); ++i) {
-    const std::string path = "endpoints[" + std::to_string(i) + "]";
-    Endpoint e = read_endpoint(r, endpoints[i], path, snapshot->server);
-    if (snapshot->index.contains(e.name)) {
-      r.fail(endpoints[i]["name"], path + ".name", "endpoint name '" + e.name + "' is used twice");
+  const YAML::Node routes = root["routes"];
+  if (!endpoints && !routes) r.fail(root, "", "'endpoints' is required");
+  if (endpoints) {
+    if (!endpoints.IsSequence()) r.fail(endpoints, "endpoints", "must be a list");
+    for (std::size_t i = 0; i < endpoints.size(); ++i) {
+      const std::string path = "endpoints[" + std::to_string(i) + "]";
+      add_endpoint(r, *snapshot, read_endpoint(r, endpoints[i], path, snapshot->server), endpoints[i], path);
     }
-    e.stats = &observability::Metrics::global().endpoint(e.name);
-    snapshot->index.emplace(e.name, snapshot->endpoints.size());
-    snapshot->endpoints.push_back(std::move(e));
+  }
+  if (routes) {
+    if (!routes.IsSequence()) r.fail(routes, "routes", "must be a list");
+    // Entries with `model` are MLflow ≤ 2.8 endpoints; the rest are traffic routes over them,
+    // read second so they may name endpoints from either list.
+    for (std::size_t i = 0; i < routes.size(); ++i) {
+      const std::string path = "routes[" + std::to_string(i) + "]";
+      if (routes[i].IsMap() && routes[i]["model"]) {
+        add_endpoint(r, *snapshot, read_endpoint(r, routes[i], path, snapshot->server, true), routes[i], path);
+      }
+    }
+    for (std::size_t i = 0; i < routes.size(); ++i) {
+      const std::string path = "routes[" + std::to_string(i) + "]";
+      const YAML::Node node = routes[i];
+      if (node.IsMap() && node["model"]) continue;
+      if (node.IsMap() && node["path"]) {
+        r.fail(node["path"], path + ".path", "routes with a path are not supported by this version of sluice yet");
+      }
+      TrafficRoute route = read_traffic_route(r, node, path, *snapshot);
+      snapshot->route_index.emplace(route.name, snapshot->routes.size());
+      snapshot->routes.push_back(std::move(route));
+    }
   }
   return snapshot;
 }

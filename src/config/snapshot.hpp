@@ -41,6 +41,7 @@ struct ServerConfig {
   Millis request_timeout{30'000};   // reading one request, head and body
   Millis shutdown_timeout{10'000};  // in-flight requests get this long to finish on SIGTERM
   std::string access_log = "-";     // "-": stdout, "": off, else a file path (appended)
+  bool watch_config = true;  // reload when the config file changes (SIGHUP always does)
   UpstreamTimeouts upstream_timeout;
 };
 
@@ -62,15 +63,42 @@ struct Endpoint {
   observability::EndpointStats* stats = nullptr;  // process-lifetime, owned by Metrics
 };
 
+// MLflow 3.6's traffic route: `routes: [{name, task_type, destinations: [{name,
+// traffic_percentage}], routing_strategy: TRAFFIC_SPLIT}]`, an A/B split over endpoints.
+struct TrafficRoute {
+  struct Destination {
+    std::string endpoint;
+    unsigned percentage = 0;
+  };
+  std::string name;
+  model::Operation operation = model::Operation::kChat;
+  std::vector<Destination> destinations;  // percentages sum to 100 (checked at load)
+
+  // The destination for a uniform random draw `roll` in [0, 100).
+  const std::string& pick(unsigned roll) const {
+    for (const auto& d : destinations) {
+      if (roll < d.percentage) return d.endpoint;
+      roll -= d.percentage;
+    }
+    return destinations.back().endpoint;
+  }
+};
+
 struct Snapshot {
   std::string source;  // file it was loaded from
   ServerConfig server;
   std::vector<Endpoint> endpoints;
   std::unordered_map<std::string, std::size_t> index;  // name → position in endpoints
+  std::vector<TrafficRoute> routes;
+  std::unordered_map<std::string, std::size_t> route_index;
 
   const Endpoint* find(std::string_view name) const {
     auto it = index.find(std::string(name));
     return it == index.end() ? nullptr : &endpoints[it->second];
+  }
+  const TrafficRoute* find_route(std::string_view name) const {
+    auto it = route_index.find(std::string(name));
+    return it == route_index.end() ? nullptr : &routes[it->second];
   }
 };
 

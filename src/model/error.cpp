@@ -22,8 +22,12 @@ unsigned http_status(const Error& error) {
       return 413;
     case ErrorCode::kUnsupportedMediaType:
       return 415;
+    case ErrorCode::kUnprocessable:
+      return 422;
     case ErrorCode::kHeadersTooLarge:
       return 431;
+    case ErrorCode::kNotImplemented:
+      return 501;
     case ErrorCode::kRateLimited:
       return 429;
     case ErrorCode::kUpstreamClientError:
@@ -50,7 +54,9 @@ std::string_view openai_type(const Error& error) {
     case ErrorCode::kRequestTimeout:
     case ErrorCode::kPayloadTooLarge:
     case ErrorCode::kUnsupportedMediaType:
+    case ErrorCode::kUnprocessable:
     case ErrorCode::kHeadersTooLarge:
+    case ErrorCode::kNotImplemented:
       return "invalid_request_error";
     case ErrorCode::kUnauthorized:
       return "authentication_error";

@@ -18,7 +18,9 @@ enum class ErrorCode {
   kRequestTimeout,
   kPayloadTooLarge,
   kUnsupportedMediaType,
+  kUnprocessable,  // well-formed but invalid fields (MLflow's 422)
   kHeadersTooLarge,
+  kNotImplemented,
   kRateLimited,
   kUpstreamClientError,  // provider answered 4xx: passed through with its status
   kUpstreamServerError,  // provider answered 5xx: passed through with its status
@@ -34,12 +36,19 @@ struct Error {
   std::optional<unsigned> upstream_status;
   std::string provider;
   std::string error_code;  // OpenAI `code` (e.g. "model_not_found"); empty → null
+  std::optional<unsigned> retry_after_s;  // sent as Retry-After (rate limits, provider 429s)
+  std::string detail_json;  // structured detail, pre-rendered (MLflow's per-field 422 list)
 
   static Error invalid(std::string message, std::string param = {}) {
-    return Error{ErrorCode::kInvalidRequest, std::move(message), std::move(param), {}, {}, {}};
+    Error e = make(ErrorCode::kInvalidRequest, std::move(message));
+    e.param = std::move(param);
+    return e;
   }
   static Error make(ErrorCode code, std::string message) {
-    return Error{code, std::move(message), {}, {}, {}, {}};
+    Error e;
+    e.code = code;
+    e.message = std::move(message);
+    return e;
   }
 };
 

@@ -59,6 +59,7 @@ std::string format_access_line(const AccessRecord& r) {
   add(o, "request_id", quoted(r.request_id));
   add(o, "method", quoted(r.method));
   add(o, "path", quoted(r.path));
+  add(o, "route", quoted(r.route));
   add(o, "endpoint", quoted(r.endpoint));
   add(o, "provider", quoted(r.provider));
   add(o, "provider_model", quoted(r.provider_model));

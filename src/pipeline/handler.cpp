@@ -3,9 +3,12 @@
 #include <boost/json.hpp>
 #include <cstdio>
 
-#include "api/openai/parse.hpp"
+#include "api/mlflow/catalog.hpp"
+#include "api/mlflow/mlflow_api.hpp"
+#include "api/openai/openai_api.hpp"
 #include "api/openai/render.hpp"
 #include "observability/metrics.hpp"
+#include "pipeline/policies/rate_limit.hpp"
 #include "util/request_id.hpp"
 
 namespace sluice::pipeline {
@@ -22,6 +25,13 @@ struct Handler::Answer {
 
 namespace {
 
+const api::openai::OpenAiApi kOpenAi;
+const api::mlflow::MlflowApi kMlflow;
+
+const api::InboundApi& api_for(PathMatch::Dialect d) {
+  return d == PathMatch::Dialect::kOpenAi ? static_cast<const api::InboundApi&>(kOpenAi) : kMlflow;
+}
+
 double millis(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
 std::string overhead_header(const RequestContext& ctx) {
@@ -32,26 +42,12 @@ std::string overhead_header(const RequestContext& ctx) {
 }
 
 HeaderList json_headers(const RequestContext& ctx) {
-  return {{"Content-Type", "application/json"},
-          {"x-request-id", ctx.request_id},
-          {"x-sluice-overhead-ms", overhead_header(ctx)}};
+  HeaderList h{{"Content-Type", "application/json"},
+               {"x-request-id", ctx.request_id},
+               {"x-sluice-overhead-ms", overhead_header(ctx)}};
+  if (ctx.endpoint != nullptr) h.emplace_back("x-sluice-destination", ctx.endpoint->name);
+  return h;
 }
-
-struct ApiRoute {
-  std::string_view path;
-  std::string_view method;
-  enum Kind { kInvoke, kModels, kMetrics, kHealth } kind;
-  model::Operation operation = model::Operation::kChat;
-};
-
-constexpr ApiRoute kRoutes[] = {
-    {"/v1/chat/completions", "POST", ApiRoute::kInvoke, model::Operation::kChat},
-    {"/v1/completions", "POST", ApiRoute::kInvoke, model::Operation::kCompletions},
-    {"/v1/embeddings", "POST", ApiRoute::kInvoke, model::Operation::kEmbeddings},
-    {"/v1/models", "GET", ApiRoute::kModels},
-    {"/metrics", "GET", ApiRoute::kMetrics},
-    {"/health", "GET", ApiRoute::kHealth},
-};
 
 // True unless the request names a media type other than JSON.
 bool is_json_media_type(std::string_view content_type) {
@@ -63,88 +59,149 @@ bool is_json_media_type(std::string_view content_type) {
   return lower == "application/json";
 }
 
+std::string_view query_param(std::string_view target, std::string_view key) {
+  auto q = target.find('?');
+  if (q == std::string_view::npos) return {};
+  std::string_view query = target.substr(q + 1);
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    if (pair.starts_with(key) && pair.size() > key.size() && pair[key.size()] == '=') {
+      return pair.substr(key.size() + 1);
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return {};
+}
+
+// Undoes %XX escapes (a base64 page token arrives with '=' as %3D).
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i] == '+' ? ' ' : s[i];
+    }
+  }
+  return out;
+}
+
 }  // namespace
+
+Handler::Handler(HandlerEnv env, upstream::Client& client)
+    : env_(env), router_(client), chain_({std::make_shared<RateLimitPolicy>(env.counters)}),
+      rng_(std::random_device{}()) {}
+
+bool Handler::resolve(RequestContext& ctx, std::string_view name) {
+  ctx.endpoint = ctx.snapshot->find(name);
+  if (ctx.endpoint != nullptr) return true;
+  ctx.route = ctx.snapshot->find_route(name);
+  if (ctx.route == nullptr) return false;
+  const unsigned roll = static_cast<unsigned>(rng_() % 100);
+  // Guaranteed by config validation: every destination names an endpoint of this snapshot.
+  ctx.endpoint = ctx.snapshot->find(ctx.route->pick(roll));
+  return ctx.endpoint != nullptr;
+}
 
 asio::awaitable<void> Handler::handle(const HttpRequest& http, Responder& out) {
   auto& metrics = observability::Metrics::global();
   metrics.in_flight.fetch_add(1, std::memory_order_relaxed);
   RequestContext ctx;
-  ctx.snapshot = config_.get();
+  ctx.snapshot = env_.config.get();
+  ctx.client_address = http.remote_address;
   std::string_view client_id = http.header("x-request-id");
   ctx.request_id =
       util::is_acceptable_request_id(client_id) ? std::string(client_id) : util::new_request_id();
   Answer answer;
 
-  const std::string_view path = http.path();
-  const ApiRoute* route = nullptr;
-  std::string allow;
-  for (const auto& r : kRoutes) {
-    if (r.path != path) continue;
-    if (r.method == http.method) route = &r;
-    allow = r.method;
-  }
-  std::string_view model_id;
-  if (route == nullptr && path.starts_with("/v1/models/")) {
-    model_id = path.substr(std::string_view("/v1/models/").size());
-    if (http.method == "GET") {
-      static constexpr ApiRoute kModel{"/v1/models/{id}", "GET", ApiRoute::kModels};
-      route = &kModel;
-    } else {
-      allow = "GET";
-    }
-  }
-
-  if (route == nullptr && !allow.empty()) {
-    Error e =
-        Error::make(ErrorCode::kMethodNotAllowed, "Method " + http.method + " is not allowed on " +
-                                                      std::string(path) + "; use " + allow + ".");
-    answer.status = http_status(e);
-    answer.error = e.message;
-    HeaderList headers = json_headers(ctx);
-    headers.emplace_back("Allow", allow);
-    answer.client_gone =
-        !co_await out.send(answer.status, std::move(headers), api::openai::render_error(e));
-  } else if (route == nullptr) {
-    co_await send_error(Error::make(ErrorCode::kNotFound, "Unknown request URL: " + http.method +
-                                                              " " + std::string(path) +
-                                                              ". Please check the URL for typos."),
-                        ctx, out, answer);
-  } else {
-    switch (route->kind) {
-      case ApiRoute::kInvoke:
-        co_await invoke(route->operation, http, ctx, out, answer);
-        break;
-      case ApiRoute::kModels:
-        if (model_id.empty()) {
-          answer.status = 200;
-          answer.client_gone =
-              !co_await out.send(200, json_headers(ctx), api::openai::render_models(*ctx.snapshot));
-        } else if (const auto* e = ctx.snapshot->find(model_id)) {
-          answer.status = 200;
-          json::object o{
-              {"id", e->name}, {"object", "model"}, {"created", 0}, {"owned_by", e->provider}};
-          answer.client_gone = !co_await out.send(200, json_headers(ctx), json::serialize(o));
-        } else {
-          Error err = Error::make(ErrorCode::kNotFound,
-                                  "The model '" + std::string(model_id) + "' does not exist.");
-          err.param = "model";
-          err.error_code = "model_not_found";
-          co_await send_error(err, ctx, out, answer);
-        }
-        break;
-      case ApiRoute::kMetrics: {
-        answer.status = 200;
-        HeaderList headers{{"Content-Type", "text/plain; version=0.0.4"},
-                           {"x-request-id", ctx.request_id}};
-        answer.client_gone = !co_await out.send(200, std::move(headers), metrics.render());
-        break;
+  const PathMatch match = match_path(http.method, http.path());
+  const api::InboundApi& api = api_for(match.dialect);
+  using Kind = PathMatch::Kind;
+  switch (match.kind) {
+    case Kind::kNotFound: {
+      Error e = Error::make(ErrorCode::kNotFound, "Not Found");
+      if (match.dialect == PathMatch::Dialect::kOpenAi) {
+        e.message = "Unknown request URL: " + http.method + " " + std::string(http.path()) +
+                    ". Please check the URL for typos.";
       }
-      case ApiRoute::kHealth:
-        answer.status = 200;
-        answer.client_gone =
-            !co_await out.send(200, json_headers(ctx), std::string(R"({"status":"OK"})"));
-        break;
+      co_await send_error(api, e, ctx, out, answer);
+      break;
     }
+    case Kind::kMethodNotAllowed: {
+      Error e = Error::make(ErrorCode::kMethodNotAllowed, "Method Not Allowed");
+      if (match.dialect == PathMatch::Dialect::kOpenAi) {
+        e.message = "Method " + http.method + " is not allowed on " + std::string(http.path()) +
+                    "; use " + std::string(match.allow) + ".";
+      }
+      answer.status = http_status(e);
+      answer.error = e.message;
+      HeaderList headers = json_headers(ctx);
+      headers.emplace_back("Allow", std::string(match.allow));
+      answer.client_gone = !co_await out.send(answer.status, std::move(headers), api.render_error(e));
+      break;
+    }
+    case Kind::kOpenAiInvoke:
+    case Kind::kMlflowInvoke:
+      co_await invoke(match, api, http, ctx, out, answer);
+      break;
+    case Kind::kOpenAiModels:
+      co_await send_json(200, api::openai::render_models(*ctx.snapshot), ctx, out, answer);
+      break;
+    case Kind::kOpenAiModel:
+      if (const auto* e = ctx.snapshot->find(match.name)) {
+        json::object o{{"id", e->name}, {"object", "model"}, {"created", 0}, {"owned_by", e->provider}};
+        co_await send_json(200, json::serialize(o), ctx, out, answer);
+      } else {
+        Error err = Error::make(ErrorCode::kNotFound, "The model '" + std::string(match.name) + "' does not exist.");
+        err.param = "model";
+        err.error_code = "model_not_found";
+        co_await send_error(api, err, ctx, out, answer);
+      }
+      break;
+    case Kind::kMlflowList:
+    case Kind::kMlflowListRoutes: {
+      auto body = api::mlflow::list_endpoints(*ctx.snapshot, percent_decode(query_param(http.target, "page_token")),
+                                              match.kind == Kind::kMlflowListRoutes);
+      if (body) {
+        co_await send_json(200, std::move(*body), ctx, out, answer);
+      } else {
+        co_await send_error(api, body.error(), ctx, out, answer);
+      }
+      break;
+    }
+    case Kind::kMlflowGet:
+    case Kind::kMlflowGetRoute:
+    case Kind::kMlflowTrafficRoute: {
+      auto body = match.kind == Kind::kMlflowTrafficRoute
+                      ? api::mlflow::get_traffic_route(*ctx.snapshot, match.name)
+                      : api::mlflow::get_endpoint(*ctx.snapshot, match.name, match.kind == Kind::kMlflowGetRoute);
+      if (body) {
+        co_await send_json(200, std::move(*body), ctx, out, answer);
+      } else {
+        co_await send_error(api, body.error(), ctx, out, answer);
+      }
+      break;
+    }
+    case Kind::kMlflowLimits:
+      co_await send_error(api,
+                          Error::make(ErrorCode::kNotImplemented,
+                                      http.method == "GET" ? "The get_limits API is not available yet."
+                                                           : "The set_limits API is not available yet."),
+                          ctx, out, answer);
+      break;
+    case Kind::kMetrics: {
+      answer.status = 200;
+      HeaderList headers{{"Content-Type", "text/plain; version=0.0.4"}, {"x-request-id", ctx.request_id}};
+      answer.client_gone = !co_await out.send(200, std::move(headers), metrics.render());
+      break;
+    }
+    case Kind::kHealth:
+      co_await send_json(200, std::string(R"({"status":"OK"})"), ctx, out, answer);
+      break;
   }
   record(http, ctx, answer);
   metrics.in_flight.fetch_sub(1, std::memory_order_relaxed);
@@ -156,55 +213,73 @@ asio::awaitable<void> Handler::reject(const HttpRequest& http, const Error& erro
   ctx.request_id =
       util::is_acceptable_request_id(client_id) ? std::string(client_id) : util::new_request_id();
   Answer answer;
-  co_await send_error(error, ctx, out, answer);
+  // What was read may not even name a path; OpenAI's shape unless it is one of MLflow's paths.
+  const PathMatch match = match_path(http.method, http.path());
+  const bool mlflow = match.kind != PathMatch::Kind::kNotFound && match.dialect == PathMatch::Dialect::kMlflow;
+  co_await send_error(api_for(mlflow ? PathMatch::Dialect::kMlflow : PathMatch::Dialect::kOpenAi), error, ctx,
+                      out, answer);
   record(http, ctx, answer);
 }
 
-asio::awaitable<void> Handler::invoke(model::Operation op, const HttpRequest& http,
+asio::awaitable<void> Handler::invoke(const PathMatch& match, const api::InboundApi& api, const HttpRequest& http,
                                       RequestContext& ctx, Responder& out, Answer& answer) {
   if (!is_json_media_type(http.header("content-type"))) {
-    co_await send_error(
-        Error::make(ErrorCode::kUnsupportedMediaType, "Unsupported Content-Type '" +
-                                                          std::string(http.header("content-type")) +
-                                                          "'; send application/json."),
-        ctx, out, answer);
+    co_await send_error(api,
+                        Error::make(ErrorCode::kUnsupportedMediaType, "Unsupported Content-Type '" +
+                                                                          std::string(http.header("content-type")) +
+                                                                          "'; send application/json."),
+                        ctx, out, answer);
     co_return;
   }
-  if (auto parsed = api::openai::parse_request_into(op, http.body, ctx.request); !parsed) {
-    co_await send_error(parsed.error(), ctx, out, answer);
-    co_return;
-  }
-  ctx.endpoint = ctx.snapshot->find(ctx.request.endpoint);
-  if (ctx.endpoint == nullptr) {
-    Error e =
-        Error::make(ErrorCode::kNotFound,
-                    "The model '" + ctx.request.endpoint +
-                        "' does not exist: it is not an endpoint in the gateway's configuration.");
-    e.param = "model";
-    e.error_code = "model_not_found";
-    co_await send_error(e, ctx, out, answer);
-    co_return;
-  }
-  if (ctx.endpoint->operation != op) {
-    Error e = Error::invalid("Endpoint '" + ctx.endpoint->name + "' is a " +
-                                 std::string(model::endpoint_type_name(ctx.endpoint->operation)) +
-                                 " endpoint; it cannot serve " + std::string(http.path()) + ".",
-                             "model");
-    co_await send_error(e, ctx, out, answer);
-    co_return;
+  if (match.operation) {
+    // OpenAI: the path says what to do, the body's `model` names the endpoint or route.
+    if (auto parsed = api.parse(*match.operation, http.body, ctx.request); !parsed) {
+      co_await send_error(api, parsed.error(), ctx, out, answer);
+      co_return;
+    }
+    if (!resolve(ctx, ctx.request.endpoint)) {
+      Error e = Error::make(ErrorCode::kNotFound,
+                            "The model '" + ctx.request.endpoint +
+                                "' does not exist: it is not an endpoint or route in the gateway's configuration.");
+      e.param = "model";
+      e.error_code = "model_not_found";
+      co_await send_error(api, e, ctx, out, answer);
+      co_return;
+    }
+    if (ctx.endpoint->operation != *match.operation) {
+      Error e = Error::invalid("Endpoint '" + ctx.request.endpoint + "' is a " +
+                                   std::string(model::endpoint_type_name(ctx.endpoint->operation)) +
+                                   " endpoint; it cannot serve " + std::string(http.path()) + ".",
+                               "model");
+      co_await send_error(api, e, ctx, out, answer);
+      co_return;
+    }
+  } else {
+    // MLflow: the path names the endpoint or route, whose type says how to read the body.
+    if (!resolve(ctx, match.name)) {
+      co_await send_error(api, Error::make(ErrorCode::kNotFound, "Not Found"), ctx, out, answer);
+      co_return;
+    }
+    if (auto parsed = api.parse(ctx.endpoint->operation, http.body, ctx.request); !parsed) {
+      co_await send_error(api, parsed.error(), ctx, out, answer);
+      co_return;
+    }
+    ctx.request.endpoint = match.name;
+    if (auto native = api::mlflow::check_native_parameters(ctx.endpoint->provider, ctx.request); !native) {
+      co_await send_error(api, native.error(), ctx, out, answer);
+      co_return;
+    }
   }
 
   Chain::Run run(chain_);
   if (co_await run.request(ctx) == Verdict::kStop) {
     if (ctx.error) {
-      co_await send_error(*ctx.error, ctx, out, answer);
+      co_await send_error(api, *ctx.error, ctx, out, answer);
     } else if (ctx.reply) {
-      answer.status = 200;
-      answer.client_gone = !co_await out.send(
-          200, json_headers(ctx), api::openai::render_response(ctx.request, *ctx.reply));
+      co_await send_json(200, api.render_response(ctx.request, *ctx.reply), ctx, out, answer);
     }
   } else if (ctx.request.stream) {
-    co_await stream(ctx, run, out, answer);
+    co_await stream(api, ctx, run, out, answer);
   } else {
     auto response = co_await router_.call(ctx);
     if (response) {
@@ -212,22 +287,20 @@ asio::awaitable<void> Handler::invoke(model::Operation op, const HttpRequest& ht
       co_await run.response(ctx, *response);
     }
     if (!response) {
-      co_await send_error(response.error(), ctx, out, answer);
+      co_await send_error(api, response.error(), ctx, out, answer);
     } else {
-      answer.status = 200;
-      std::string body = api::openai::render_response(ctx.request, *response);
-      answer.client_gone = !co_await out.send(200, json_headers(ctx), std::move(body));
+      co_await send_json(200, api.render_response(ctx.request, *response), ctx, out, answer);
     }
   }
   run.complete(ctx, Outcome{answer.status, answer.client_gone, ctx.error ? &*ctx.error : nullptr});
 }
 
-asio::awaitable<void> Handler::stream(RequestContext& ctx, Chain::Run& run, Responder& out,
-                                      Answer& answer) {
+asio::awaitable<void> Handler::stream(const api::InboundApi& api, RequestContext& ctx, Chain::Run& run,
+                                      Responder& out, Answer& answer) {
   answer.stream = true;
   auto opened = co_await router_.open_stream(ctx);
   if (!opened) {
-    co_await send_error(opened.error(), ctx, out, answer);
+    co_await send_error(api, opened.error(), ctx, out, answer);
     co_return;
   }
   // Headers are held back until the first event is ready, so a provider that fails before
@@ -245,23 +318,23 @@ asio::awaitable<void> Handler::stream(RequestContext& ctx, Chain::Run& run, Resp
     }
     const bool at_end = piece->empty();
     events.clear();
-    auto fed =
-        at_end ? opened->translator->finish(events) : opened->translator->feed(*piece, events);
+    auto fed = at_end ? opened->translator->finish(events) : opened->translator->feed(*piece, events);
     std::string frames;
     for (auto& event : events) {
       if (!event.usage.empty()) ctx.usage = event.usage;
       run.stream_event(ctx, event);
-      frames += api::openai::render_stream_event(ctx.request, event);
+      frames += api.render_stream_event(ctx.request, event);
     }
     if (!fed) failure = fed.error();
-    if (at_end && !failure) frames += api::openai::kStreamDone;
-    if (!frames.empty() && !started) {
+    if (at_end && !failure) frames += api.stream_end();
+    if (!started && (!frames.empty() || (at_end && !failure))) {
       if (failure) break;  // nothing sent yet: answer with a plain error response below
       started = true;
       answer.status = 200;
       HeaderList headers{{"Content-Type", "text/event-stream"},
                          {"Cache-Control", "no-cache"},
-                         {"x-request-id", ctx.request_id}};
+                         {"x-request-id", ctx.request_id},
+                         {"x-sluice-destination", ctx.endpoint->name}};
       if (!co_await out.start_stream(200, std::move(headers))) {
         answer.client_gone = true;
         co_return;
@@ -278,23 +351,30 @@ asio::awaitable<void> Handler::stream(RequestContext& ctx, Chain::Run& run, Resp
     }
   }
   if (!started) {
-    co_await send_error(*failure, ctx, out, answer);
+    co_await send_error(api, *failure, ctx, out, answer);
     co_return;
   }
   // Content has reached the client: end the stream with an error event, never a silent cut.
   answer.error = "stream failed: " + failure->message;
   ctx.error = *failure;
-  answer.client_gone = !co_await out.send_chunk(api::openai::render_stream_error(*failure));
+  answer.client_gone = !co_await out.send_chunk(api.render_stream_error(*failure));
   if (!answer.client_gone) answer.client_gone = !co_await out.end_stream();
 }
 
-asio::awaitable<void> Handler::send_error(const Error& error, RequestContext& ctx, Responder& out,
-                                          Answer& answer) {
+asio::awaitable<void> Handler::send_json(unsigned status, std::string body, RequestContext& ctx, Responder& out,
+                                         Answer& answer) {
+  answer.status = status;
+  answer.client_gone = !co_await out.send(status, json_headers(ctx), std::move(body));
+}
+
+asio::awaitable<void> Handler::send_error(const api::InboundApi& api, const Error& error, RequestContext& ctx,
+                                          Responder& out, Answer& answer) {
   answer.status = http_status(error);
   answer.error = error.message;
   if (!ctx.error) ctx.error = error;
-  answer.client_gone =
-      !co_await out.send(answer.status, json_headers(ctx), api::openai::render_error(error));
+  HeaderList headers = json_headers(ctx);
+  if (error.retry_after_s) headers.emplace_back("Retry-After", std::to_string(*error.retry_after_s));
+  answer.client_gone = !co_await out.send(answer.status, std::move(headers), api.render_error(error));
 }
 
 void Handler::record(const HttpRequest& http, const RequestContext& ctx, const Answer& answer) {
@@ -309,11 +389,12 @@ void Handler::record(const HttpRequest& http, const RequestContext& ctx, const A
   if (r.overhead_ms < 0) r.overhead_ms = 0;
   r.stream = answer.stream;
   r.usage = ctx.usage;
-  r.error = answer.client_gone ? (answer.error.empty() ? "client disconnected"
-                                                       : answer.error + "; client disconnected")
-                               : answer.error;
+  r.error = answer.client_gone
+                ? (answer.error.empty() ? "client disconnected" : answer.error + "; client disconnected")
+                : answer.error;
   auto& metrics = observability::Metrics::global();
   observability::EndpointStats* stats = &metrics.unrouted();
+  if (ctx.route != nullptr) r.route = ctx.route->name;
   if (ctx.endpoint != nullptr) {
     stats = ctx.endpoint->stats;
     r.endpoint = ctx.endpoint->name;
@@ -323,15 +404,16 @@ void Handler::record(const HttpRequest& http, const RequestContext& ctx, const A
       r.upstream_latency_ms = millis(ctx.upstream_time);
       stats->upstream_latency.observe(std::chrono::duration<double>(ctx.upstream_time).count());
     }
-    if (ctx.usage.prompt_tokens)
+    if (ctx.usage.prompt_tokens) {
       stats->prompt_tokens.fetch_add(*ctx.usage.prompt_tokens, std::memory_order_relaxed);
+    }
     if (ctx.usage.completion_tokens) {
       stats->completion_tokens.fetch_add(*ctx.usage.completion_tokens, std::memory_order_relaxed);
     }
   }
   stats->count_status(r.status);
   stats->latency.observe(std::chrono::duration<double>(elapsed).count());
-  access_log_.write(r);
+  env_.access_log.write(r);
 }
 
 }  // namespace sluice::pipeline

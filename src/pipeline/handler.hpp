@@ -3,21 +3,30 @@
 // and writes the answer in the caller's API shape. One Handler per worker thread.
 
 #include <boost/asio/awaitable.hpp>
+#include <random>
 
+#include "api/inbound.hpp"
 #include "config/snapshot_holder.hpp"
 #include "observability/access_log.hpp"
 #include "pipeline/chain.hpp"
 #include "pipeline/http_exchange.hpp"
+#include "pipeline/paths.hpp"
 #include "routing/router.hpp"
+#include "stores/counter_store.hpp"
 #include "upstream/client.hpp"
 
 namespace sluice::pipeline {
 
+// What every worker's handler shares: process-wide state owned by the server.
+struct HandlerEnv {
+  const config::SnapshotHolder& config;
+  observability::AccessLog& access_log;
+  stores::CounterStore& counters;
+};
+
 class Handler {
  public:
-  Handler(const config::SnapshotHolder& config, observability::AccessLog& access_log,
-          upstream::Client& client)
-      : config_(config), access_log_(access_log), router_(client) {}
+  Handler(HandlerEnv env, upstream::Client& client);
 
   // Writes exactly one response through `out` (or stops early if the client goes away).
   boost::asio::awaitable<void> handle(const HttpRequest& request, Responder& out);
@@ -28,18 +37,23 @@ class Handler {
 
  private:
   struct Answer;
-  boost::asio::awaitable<void> invoke(model::Operation op, const HttpRequest& http,
-                                      RequestContext& ctx, Responder& out, Answer& answer);
-  boost::asio::awaitable<void> stream(RequestContext& ctx, Chain::Run& run, Responder& out,
+  boost::asio::awaitable<void> invoke(const PathMatch& match, const api::InboundApi& api,
+                                      const HttpRequest& http, RequestContext& ctx, Responder& out,
                                       Answer& answer);
-  boost::asio::awaitable<void> send_error(const Error& error, RequestContext& ctx, Responder& out,
-                                          Answer& answer);
+  boost::asio::awaitable<void> stream(const api::InboundApi& api, RequestContext& ctx,
+                                      Chain::Run& run, Responder& out, Answer& answer);
+  boost::asio::awaitable<void> send_json(unsigned status, std::string body, RequestContext& ctx,
+                                         Responder& out, Answer& answer);
+  boost::asio::awaitable<void> send_error(const api::InboundApi& api, const Error& error,
+                                          RequestContext& ctx, Responder& out, Answer& answer);
+  // Finds the endpoint for `name`: an endpoint, or a traffic route's weighted pick.
+  bool resolve(RequestContext& ctx, std::string_view name);
   void record(const HttpRequest& http, const RequestContext& ctx, const Answer& answer);
 
-  const config::SnapshotHolder& config_;
-  observability::AccessLog& access_log_;
+  HandlerEnv env_;
   routing::Router router_;
-  Chain chain_;  // no policies yet; later issues add auth, limits, cache, … here
+  Chain chain_;
+  std::minstd_rand rng_;  // traffic split draws; per worker, so no lock
 };
 
 }  // namespace sluice::pipeline

@@ -18,6 +18,7 @@ struct HttpRequest {
   std::string target;  // as sent: path + query
   HeaderList headers;  // names lower-cased by the server
   std::string body;
+  std::string remote_address;  // the client's IP address
 
   std::string_view path() const {
     std::string_view t = target;

@@ -47,9 +47,11 @@ struct RequestContext {
 
  public:
   std::string request_id;
+  std::string client_address;  // the peer's IP address, as rate limits key on it
   Clock::time_point started = Clock::now();
   config::SnapshotPtr snapshot;                // the config this request started with
   const config::Endpoint* endpoint = nullptr;  // valid while `snapshot` is held
+  const config::TrafficRoute* route = nullptr;  // set when the client named a traffic route
   model::Request request;
   // Set by a policy that answers the request itself (kStop) or by a failure.
   std::optional<Error> error;

@@ -1,13 +1,17 @@
 #include "server/server.hpp"
 
+#include <sys/stat.h>
+
 #include <boost/asio.hpp>
 #include <chrono>
+#include <functional>
 #include <iostream>
 #include <thread>
 
 #include "observability/metrics.hpp"
 #include "pipeline/handler.hpp"
 #include "server/session.hpp"
+#include "stores/memory/memory_counter_store.hpp"
 #include "upstream/client.hpp"
 
 namespace sluice::server {
@@ -27,9 +31,23 @@ struct Worker {
   tcp::acceptor acceptor{io};
   std::thread thread;
 
-  Worker(config::SnapshotHolder& config, observability::AccessLog& log)
-      : handler(config, log, client) {}
+  explicit Worker(pipeline::HandlerEnv env) : handler(env, client) {}
 };
+
+// What identifies a version of the config file, to notice edits without inotify.
+struct FileStamp {
+  std::int64_t mtime_ns = 0;
+  std::int64_t size = -1;
+  std::uint64_t inode = 0;
+  bool operator==(const FileStamp&) const = default;
+};
+
+FileStamp stamp(const std::string& path) {
+  struct stat st{};
+  if (::stat(path.c_str(), &st) != 0) return {};
+  return FileStamp{static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec,
+                   static_cast<std::int64_t>(st.st_size), static_cast<std::uint64_t>(st.st_ino)};
+}
 
 void log_escape(std::exception_ptr e) {
   if (!e) return;
@@ -70,8 +88,20 @@ void open_acceptor(tcp::acceptor& acceptor, const tcp::endpoint& endpoint) {
 
 }  // namespace
 
-Server::Server(config::SnapshotHolder& config, observability::AccessLog& access_log)
-    : config_(config), access_log_(access_log) {}
+Server::Server(config::SnapshotHolder& config, observability::AccessLog& access_log, Reloader reloader)
+    : config_(config), access_log_(access_log), reloader_(std::move(reloader)) {}
+
+void Server::reload(const char* why) {
+  if (!reloader_.load) return;
+  auto next = reloader_.load();
+  if (!next) {
+    std::cerr << "sluice: reload (" << why << ") failed, still serving the previous config: "
+              << next.error().message << std::endl;
+    return;
+  }
+  config_.set(std::move(*next));
+  std::cerr << "sluice: reloaded " << reloader_.path << " (" << why << ")" << std::endl;
+}
 
 Server::~Server() = default;
 
@@ -87,9 +117,10 @@ int Server::run() {
   tcp::endpoint endpoint = results.begin()->endpoint();
 
   std::atomic<bool> draining{false};
+  stores::MemoryCounterStore counters;
   std::vector<std::unique_ptr<Worker>> workers;
   for (unsigned i = 0; i < count; ++i) {
-    auto worker = std::make_unique<Worker>(config_, access_log_);
+    auto worker = std::make_unique<Worker>(pipeline::HandlerEnv{config_, access_log_, counters});
     open_acceptor(worker->acceptor, endpoint);
     if (i == 0)
       endpoint = worker->acceptor.local_endpoint();  // port 0: the others share the chosen one
@@ -104,12 +135,39 @@ int Server::run() {
             << snapshot->endpoints.size() << " endpoint"
             << (snapshot->endpoints.size() == 1 ? "" : "s") << ")" << std::endl;
 
+  // The main thread waits for signals and watches the config file; reloads are parsed and
+  // validated here, off the event loops, then swapped in atomically.
   asio::io_context main_io;
-  asio::signal_set signals(main_io, SIGINT, SIGTERM);
+  asio::signal_set signals(main_io, SIGINT, SIGTERM, SIGHUP);
+  asio::steady_timer watch(main_io);
   int received = 0;
-  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
-    if (!ec) received = signal;
-  });
+  std::function<void()> wait_signal = [&] {
+    signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+      if (ec) return;
+      if (signal == SIGHUP) {
+        reload("SIGHUP");
+        wait_signal();
+        return;
+      }
+      received = signal;
+      watch.cancel();
+    });
+  };
+  wait_signal();
+  FileStamp last = reloader_.watch ? stamp(reloader_.path) : FileStamp{};
+  std::function<void()> watch_file = [&] {
+    watch.expires_after(std::chrono::milliseconds(500));
+    watch.async_wait([&](const boost::system::error_code& ec) {
+      if (ec) return;
+      FileStamp now = stamp(reloader_.path);
+      if (now != last) {
+        last = now;
+        if (now.size >= 0) reload("file changed");
+      }
+      watch_file();
+    });
+  };
+  if (reloader_.watch) watch_file();
   main_io.run();
 
   std::cerr << "sluice: signal " << received << ", draining" << std::endl;

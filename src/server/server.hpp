@@ -4,16 +4,25 @@
 // accepting, let requests in flight finish (bounded by server.shutdown_timeout_ms), then exit.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <string>
 
 #include "config/snapshot_holder.hpp"
 #include "observability/access_log.hpp"
 
 namespace sluice::server {
 
+// How to reload the config: SIGHUP, and (when `watch`) a change of the file at `path`.
+struct Reloader {
+  std::string path;
+  std::function<Result<config::SnapshotPtr>()> load;
+  bool watch = true;
+};
+
 class Server {
  public:
-  Server(config::SnapshotHolder& config, observability::AccessLog& access_log);
+  Server(config::SnapshotHolder& config, observability::AccessLog& access_log, Reloader reloader = {});
   ~Server();
 
   // Binds, serves until a stop signal and the drain that follows; returns the exit code.
@@ -21,8 +30,12 @@ class Server {
   int run();
 
  private:
+  // Loads and validates the file again; swaps it in, or keeps the old config and says why.
+  void reload(const char* why);
+
   config::SnapshotHolder& config_;
   observability::AccessLog& access_log_;
+  Reloader reloader_;
 };
 
 }  // namespace sluice::server

@@ -18,7 +18,11 @@ constexpr auto kWriteTimeout = std::chrono::seconds(30);
 class Session : public pipeline::Responder {
  public:
   Session(asio::ip::tcp::socket socket, SessionEnv env, config::ServerConfig limits)
-      : stream_(std::move(socket)), env_(env), limits_(std::move(limits)) {}
+      : stream_(std::move(socket)), env_(env), limits_(std::move(limits)) {
+    beast::error_code ec;
+    auto peer = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_address_ = peer.address().to_string();
+  }
 
   asio::awaitable<void> run() {
     for (;;) {
@@ -52,6 +56,7 @@ class Session : public pipeline::Responder {
       }
       stream_.expires_never();
       pipeline::HttpRequest request = to_request(parser.release());
+      request.remote_address = remote_address_;
       co_await env_.handler.handle(request, *this);
       if (!keep_alive_ || client_gone_) break;
     }
@@ -189,6 +194,7 @@ class Session : public pipeline::Responder {
   SessionEnv env_;
   config::ServerConfig limits_;
   std::string pending_head_;
+  std::string remote_address_;
   bool keep_alive_ = true;
   bool http10_ = false;  // HTTP/1.0 keep-alive must be confirmed explicitly
   bool client_gone_ = false;

@@ -208,9 +208,63 @@ INSTANTIATE_TEST_SUITE_P(
                   "must be an integer"},
         BadConfig{"UnknownServerKey", "server: {prot: 80}\nendpoints: []\n", "cfg.yaml:1:10",
                   "unknown key 'prot'"},
-        BadConfig{"RoutesNotYet", "endpoints: []\nroutes: []\n", "cfg.yaml:2:9",
-                  "routes are not supported"}),
+        BadConfig{"NamedRoutesNotYet", "routes:\n  - name: r\n    path: /chat\n", "cfg.yaml:3:11",
+                  "routes with a path are not supported"},
+        BadConfig{"RouteTypeInEndpoints",
+                  "endpoints:\n  - name: a\n    route_type: llm/v1/chat\n    model: {provider: mock}\n",
+                  "cfg.yaml:3:17", "Use 'endpoint_type' instead"},
+        BadConfig{"RouteUnknownDestination",
+                  "endpoints: []\nroutes:\n  - name: r\n    task_type: llm/v1/chat\n    destinations:\n"
+                  "      - {name: ghost, traffic_percentage: 100}\n",
+                  "cfg.yaml:6:16", "'ghost' is not an endpoint"},
+        BadConfig{"RouteSumNot100",
+                  "endpoints:\n  - {name: a, endpoint_type: llm/v1/chat, model: {provider: mock}}\n"
+                  "  - {name: b, endpoint_type: llm/v1/chat, model: {provider: mock}}\nroutes:\n"
+                  "  - name: r\n    task_type: llm/v1/chat\n    destinations:\n"
+                  "      - {name: a, traffic_percentage: 60}\n      - {name: b, traffic_percentage: 30}\n",
+                  "cfg.yaml:8:7", "must sum to 100, not 90"},
+        BadConfig{"RouteTypeMismatch",
+                  "endpoints:\n  - {name: a, endpoint_type: llm/v1/embeddings, model: {provider: mock}}\nroutes:\n"
+                  "  - name: r\n    task_type: llm/v1/chat\n    destinations:\n      - {name: a, traffic_percentage: 100}\n",
+                  "cfg.yaml:7:16", "is llm/v1/embeddings, not the route's task_type llm/v1/chat"},
+        BadConfig{"RouteNameCollision",
+                  "endpoints:\n  - {name: a, endpoint_type: llm/v1/chat, model: {provider: mock}}\nroutes:\n"
+                  "  - name: a\n    task_type: llm/v1/chat\n    destinations:\n      - {name: a, traffic_percentage: 100}\n",
+                  "cfg.yaml:4:11", "already used by an endpoint or route"},
+        BadConfig{"RouteBadStrategy",
+                  "endpoints:\n  - {name: a, endpoint_type: llm/v1/chat, model: {provider: mock}}\nroutes:\n"
+                  "  - name: r\n    task_type: llm/v1/chat\n    routing_strategy: ROUND_ROBIN\n"
+                  "    destinations:\n      - {name: a, traffic_percentage: 100}\n",
+                  "cfg.yaml:6:23", "must be TRAFFIC_SPLIT"}),
     [](const auto& info) { return std::string(info.param.name); });
+
+TEST(ConfigLoader, TrafficRoutesAndLegacyRoutes) {
+  auto r = load(R"(
+routes:
+  - name: old-style
+    route_type: llm/v1/chat
+    model: {provider: mock, name: m}
+  - name: ab
+    task_type: llm/v1/chat
+    destinations:
+      - {name: old-style, traffic_percentage: 70}
+      - {name: other, traffic_percentage: 30}
+  - name: other
+    endpoint_type: llm/v1/chat
+    model: {provider: mock}
+)");
+  ASSERT_TRUE(r) << r.error().message;
+  const Snapshot& s = **r;
+  ASSERT_EQ(s.endpoints.size(), 2u);
+  EXPECT_EQ(s.find("old-style")->operation, model::Operation::kChat);
+  const TrafficRoute* ab = s.find_route("ab");
+  ASSERT_NE(ab, nullptr);
+  EXPECT_EQ(ab->pick(0), "old-style");
+  EXPECT_EQ(ab->pick(69), "old-style");
+  EXPECT_EQ(ab->pick(70), "other");
+  EXPECT_EQ(ab->pick(99), "other");
+  EXPECT_EQ(s.find("ab"), nullptr);  // a route is not an endpoint
+}
 
 TEST(ConfigLoader, MissingFileIsAClearError) {
   auto r = load_file("/nonexistent/sluice.yaml");

@@ -1,0 +1,40 @@
+#pragma once
+// Which of sluice's HTTP paths a request is for: the OpenAI-compatible /v1/* paths, MLflow's
+// REST paths, and the operational ones. A pure function, so the table is unit-tested.
+
+#include <optional>
+#include <string_view>
+
+#include "model/request.hpp"
+
+namespace sluice::pipeline {
+
+struct PathMatch {
+  enum class Kind {
+    kNotFound,          // no such path
+    kMethodNotAllowed,  // the path exists for another method: `allow`
+    kOpenAiInvoke,      // operation fixed by the path, endpoint in the body
+    kOpenAiModels,      // GET /v1/models
+    kOpenAiModel,       // GET /v1/models/{name}
+    kMlflowInvoke,      // POST /endpoints/{name}/invocations, /gateway/{name}/invocations
+    kMlflowList,        // GET /api/2.0/endpoints/
+    kMlflowGet,         // GET /api/2.0/endpoints/{name}, /api/3.0/gateway/endpoint/{name}
+    kMlflowListRoutes,  // GET /api/2.0/gateway/routes/ (pre-3.0 shape)
+    kMlflowGetRoute,    // GET /api/2.0/gateway/routes/{name} (pre-3.0 shape)
+    kMlflowTrafficRoute,  // GET /api/3.0/gateway/route/{name}
+    kMlflowLimits,      // the limits API MLflow declares but answers with 501
+    kMetrics,
+    kHealth,
+  };
+  enum class Dialect { kOpenAi, kMlflow };
+
+  Kind kind = Kind::kNotFound;
+  Dialect dialect = Dialect::kMlflow;  // whose error shape applies
+  std::optional<model::Operation> operation;
+  std::string_view name;   // from the path
+  std::string_view allow;  // for kMethodNotAllowed
+};
+
+PathMatch match_path(std::string_view method, std::string_view path);
+
+}  // namespace sluice::pipeline

@@ -46,6 +46,7 @@ export function startSluice(yaml, { env = {}, workers = 2, args = [] } = {}) {
         const port = Number(m[2]);
         resolvePromise({
           port,
+          configPath: config,
           url: `http://127.0.0.1:${port}`,
           pid: child.pid,
           logs: () => stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)),

@@ -1,0 +1,51 @@
+#include "pipeline/paths.hpp"
+
+#include <gtest/gtest.h>
+
+namespace sluice::pipeline {
+
+using Kind = PathMatch::Kind;
+using Dialect = PathMatch::Dialect;
+
+TEST(MatchPath, OpenAiPaths) {
+  auto m = match_path("POST", "/v1/chat/completions");
+  EXPECT_EQ(m.kind, Kind::kOpenAiInvoke);
+  EXPECT_EQ(m.dialect, Dialect::kOpenAi);
+  EXPECT_EQ(m.operation, model::Operation::kChat);
+  EXPECT_EQ(match_path("POST", "/v1/embeddings").operation, model::Operation::kEmbeddings);
+  auto model = match_path("GET", "/v1/models/chat-1");
+  EXPECT_EQ(model.kind, Kind::kOpenAiModel);
+  EXPECT_EQ(model.name, "chat-1");
+  auto wrong = match_path("GET", "/v1/completions");
+  EXPECT_EQ(wrong.kind, Kind::kMethodNotAllowed);
+  EXPECT_EQ(wrong.allow, "POST");
+  auto unknown = match_path("POST", "/v1/nothing");
+  EXPECT_EQ(unknown.kind, Kind::kNotFound);
+  EXPECT_EQ(unknown.dialect, Dialect::kOpenAi);
+}
+
+TEST(MatchPath, MlflowPaths) {
+  auto inv = match_path("POST", "/endpoints/my-chat/invocations");
+  EXPECT_EQ(inv.kind, Kind::kMlflowInvoke);
+  EXPECT_EQ(inv.name, "my-chat");
+  EXPECT_FALSE(inv.operation);
+  EXPECT_EQ(match_path("POST", "/gateway/my-chat/invocations").name, "my-chat");
+  EXPECT_EQ(match_path("GET", "/api/2.0/endpoints/").kind, Kind::kMlflowList);
+  EXPECT_EQ(match_path("GET", "/api/2.0/endpoints").kind, Kind::kMlflowList);
+  EXPECT_EQ(match_path("GET", "/api/2.0/endpoints/x").kind, Kind::kMlflowGet);
+  EXPECT_EQ(match_path("GET", "/api/3.0/gateway/endpoint/x").kind, Kind::kMlflowGet);
+  EXPECT_EQ(match_path("GET", "/api/2.0/gateway/routes/").kind, Kind::kMlflowListRoutes);
+  EXPECT_EQ(match_path("GET", "/api/2.0/gateway/routes/x").kind, Kind::kMlflowGetRoute);
+  EXPECT_EQ(match_path("GET", "/api/3.0/gateway/route/x").kind, Kind::kMlflowTrafficRoute);
+  EXPECT_EQ(match_path("GET", "/api/2.0/endpoints/limits/x").kind, Kind::kMlflowLimits);
+  EXPECT_EQ(match_path("POST", "/api/2.0/gateway/limits/").kind, Kind::kMlflowLimits);
+  EXPECT_EQ(match_path("GET", "/endpoints/x/invocations").kind, Kind::kMethodNotAllowed);
+  // a name is one segment: anything else is not a path of ours
+  EXPECT_EQ(match_path("POST", "/endpoints/a/b/invocations").kind, Kind::kNotFound);
+  EXPECT_EQ(match_path("POST", "/endpoints//invocations").kind, Kind::kNotFound);
+  EXPECT_EQ(match_path("GET", "/health").kind, Kind::kHealth);
+  EXPECT_EQ(match_path("GET", "/metrics").kind, Kind::kMetrics);
+  EXPECT_EQ(match_path("GET", "/nothing").dialect, Dialect::kMlflow);
+}
+
+}  // namespace sluice::pipeline

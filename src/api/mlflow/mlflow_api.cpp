@@ -1,6 +1,7 @@
 #include "api/mlflow/mlflow_api.hpp"
 
 #include <boost/json.hpp>
+#include <cstdio>
 #include <vector>
 
 #include "util/json_parse.hpp"
@@ -39,10 +40,11 @@ std::int64_t as_int(const json::value& v) {
   return v.is_int64() ? v.get_int64() : static_cast<std::int64_t>(v.get_uint64());
 }
 
+// A bound as pydantic prints it in messages: 2, 0.5, -2.
 std::string number_text(double d) {
-  std::string s = json::serialize(json::value(d));
-  if (s.size() > 2 && s.ends_with(".0")) return s;
-  return s.find_first_of(".eE") == std::string::npos ? s + ".0" : s;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", d);
+  return buf;
 }
 
 void check_int_ge(Violations& v, const json::object& b, const char* key, std::int64_t min) {

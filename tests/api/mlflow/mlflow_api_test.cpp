@@ -27,7 +27,7 @@ TEST(MlflowApi, CollectsEveryFieldViolation) {
   auto detail = json::parse(result.error().detail_json).as_array();
   ASSERT_EQ(detail.size(), 3u);
   EXPECT_EQ(detail[0].at("loc"), json::parse(R"(["body","temperature"])"));
-  EXPECT_EQ(detail[0].at("msg"), "Input should be greater than or equal to 0.0");
+  EXPECT_EQ(detail[0].at("msg"), "Input should be greater than or equal to 0");
   EXPECT_EQ(detail[1].at("loc"), json::parse(R"(["body","stop",1])"));
   EXPECT_EQ(detail[2].at("type"), "too_short");
   auto rendered = json::parse(api.render_error(result.error()));

@@ -8,7 +8,10 @@
 #include <sstream>
 #include <thread>
 
+#include <boost/json.hpp>
+
 #include "observability/metrics.hpp"
+#include "pipeline/paths.hpp"
 #include "providers/registry.hpp"
 
 namespace sluice::config {
@@ -183,17 +186,116 @@ Limit read_limit(const Reader& r, const YAML::Node& node, const std::string& pat
   return limit;
 }
 
-// `legacy`: an entry of MLflow ≤ 2.8's `routes:` list, whose type key is `route_type`.
+// A YAML value as JSON: numbers, booleans and null by their plain spelling, quoted scalars as
+// strings, maps and lists recursively (for `parameters` and `overrides`).
+boost::json::value to_json(const YAML::Node& node) {
+  if (node.IsMap()) {
+    boost::json::object o;
+    for (auto it = node.begin(); it != node.end(); ++it) o[it->first.as<std::string>()] = to_json(it->second);
+    return o;
+  }
+  if (node.IsSequence()) {
+    boost::json::array a;
+    for (const auto& item : node) a.push_back(to_json(item));
+    return a;
+  }
+  if (node.IsNull()) return nullptr;
+  const std::string& t = node.Scalar();
+  if (node.Tag() != "!") {
+    if (t == "true" || t == "True") return true;
+    if (t == "false" || t == "False") return false;
+    if (t == "null" || t == "~") return nullptr;
+    long long i = 0;
+    if (auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), i); ec == std::errc{} && end == t.data() + t.size()) {
+      return i;
+    }
+    double d = 0;
+    if (auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), d); ec == std::errc{} && end == t.data() + t.size()) {
+      return d;
+    }
+  }
+  return boost::json::string(t);
+}
+
+// `prompt_template`, `parameters`, `overrides`, `limits` (and a named route's `path`).
+std::shared_ptr<const prompts::PromptSpec> read_prompt_spec(const Reader& r, const YAML::Node& node,
+                                                            const std::string& path) {
+  if (!node["prompt_template"] && !node["parameters"] && !node["overrides"] && !node["limits"] && !node["path"]) {
+    return nullptr;
+  }
+  auto spec = std::make_shared<prompts::PromptSpec>();
+  if (const YAML::Node t = node["prompt_template"]) {
+    auto add = [&](const std::string& version, const YAML::Node& text, const std::string& where) {
+      auto parsed = prompts::PromptTemplate::parse(r.string(text, where));
+      if (!parsed) r.fail(text, where, parsed.error().message);
+      spec->versions.emplace(version, std::move(*parsed));
+    };
+    if (t.IsScalar()) {
+      add("default", t, path + ".prompt_template");
+      spec->default_version = "default";
+    } else if (t.IsMap()) {
+      for (auto it = t.begin(); it != t.end(); ++it) {
+        std::string key = it->first.as<std::string>();
+        if (key == "default") continue;
+        add(key, it->second, path + ".prompt_template." + key);
+      }
+      if (!t["default"]) r.fail(t, path + ".prompt_template", "a map of versions needs 'default: <version>'");
+      spec->default_version = r.string(t["default"], path + ".prompt_template.default");
+      if (!spec->versions.contains(spec->default_version)) {
+        r.fail(t["default"], path + ".prompt_template.default", "'" + spec->default_version + "' is not one of the versions");
+      }
+    } else {
+      r.fail(t, path + ".prompt_template", "must be a string or a map of named versions");
+    }
+  }
+  for (const char* key : {"parameters", "overrides"}) {
+    if (const YAML::Node p = node[key]) {
+      if (!p.IsMap()) r.fail(p, path + "." + key, "must be a mapping");
+      (std::string(key) == "parameters" ? spec->parameters : spec->overrides) = to_json(p).as_object();
+    }
+  }
+  if (const YAML::Node l = node["limits"]) {
+    r.expect_map(l, path + ".limits", {"max_tokens", "on_exceed"});
+    if (l["max_tokens"]) spec->max_tokens = static_cast<std::uint64_t>(r.integer(l["max_tokens"], path + ".limits.max_tokens", 1, 1LL << 40));
+    if (l["on_exceed"]) {
+      std::string mode = r.string(l["on_exceed"], path + ".limits.on_exceed");
+      if (mode != "clamp" && mode != "reject") r.fail(l["on_exceed"], path + ".limits.on_exceed", "must be clamp or reject");
+      spec->clamp_max_tokens = mode == "clamp";
+    }
+  }
+  if (const YAML::Node p = node["path"]) {
+    spec->path = r.string(p, path + ".path");
+    if (!spec->path.starts_with("/") || spec->path.find_first_of("?# ") != std::string::npos || spec->path.size() < 2) {
+      r.fail(p, path + ".path", "must be an absolute path such as /chat");
+    }
+  }
+  return spec;
+}
+
+enum class EndpointForm {
+  kEndpoint,     // `endpoints:` entry: endpoint_type
+  kLegacyRoute,  // MLflow ≤ 2.8 `routes:` entry: route_type
+  kNamedRoute,   // `routes:` entry with a `path`: type
+};
+
 Endpoint read_endpoint(const Reader& r, const YAML::Node& node, const std::string& path,
-                       const ServerConfig& server, bool legacy = false) {
+                       const ServerConfig& server, EndpointForm form = EndpointForm::kEndpoint) {
   if (!node.IsMap()) r.fail(node, path, "must be a mapping");
-  const char* type_key = legacy ? "route_type" : "endpoint_type";
-  if (!legacy && node["route_type"]) {
+  const char* type_key = form == EndpointForm::kLegacyRoute ? "route_type"
+                         : form == EndpointForm::kNamedRoute ? "type"
+                                                             : "endpoint_type";
+  if (form == EndpointForm::kEndpoint && node["route_type"]) {
     // MLflow 3.x: check_configuration_deprecated_fields
     r.fail(node["route_type"], path + ".route_type", "Use 'endpoint_type' instead");
   }
-  if (legacy && node["endpoint_type"] && !node["route_type"]) type_key = "endpoint_type";
-  r.expect_map(node, path, {"name", type_key, "model", "limit", "timeout"});
+  if (form != EndpointForm::kEndpoint && node["endpoint_type"] && !node[type_key]) type_key = "endpoint_type";
+  if (form == EndpointForm::kNamedRoute) {
+    r.expect_map(node, path, {"name", type_key, "model", "limit", "timeout", "path", "prompt_template",
+                              "parameters", "overrides", "limits"});
+  } else {
+    r.expect_map(node, path, {"name", type_key, "model", "limit", "timeout", "prompt_template", "parameters",
+                              "overrides", "limits"});
+  }
   for (const char* required : {"name", type_key, "model"}) {
     if (!node[required]) r.fail(node, path, std::string(required) + " is required");
   }
@@ -204,6 +306,10 @@ Endpoint read_endpoint(const Reader& r, const YAML::Node& node, const std::strin
            "'" + e.name + "' may only contain letters, digits, '_', '-' and '.'");
   }
   e.operation = parse_operation(r, node[type_key], path + "." + type_key);
+  e.prompt = read_prompt_spec(r, node, path);
+  if (e.prompt && e.operation == model::Operation::kEmbeddings && !e.prompt->versions.empty()) {
+    r.fail(node["prompt_template"], path + ".prompt_template", "embeddings endpoints take no prompt template");
+  }
   e.timeout = server.upstream_timeout;
   if (node["timeout"]) read_timeouts(r, node["timeout"], path + ".timeout", e.timeout);
   if (node["limit"] && !node["limit"].IsNull())
@@ -260,6 +366,17 @@ void add_endpoint(const Reader& r, Snapshot& snapshot, Endpoint e, const YAML::N
   if (snapshot.index.contains(e.name)) {
     r.fail(node["name"], path + ".name", "endpoint name '" + e.name + "' is used twice");
   }
+  if (e.prompt && !e.prompt->path.empty()) {
+    const std::string& p = e.prompt->path;
+    // A named path must not shadow one of sluice's own paths (nor any under their prefixes).
+    static constexpr std::string_view kReserved[] = {"/v1/", "/api/", "/endpoints/", "/gateway/", "/admin/"};
+    bool reserved = pipeline::match_path("POST", p).kind != pipeline::PathMatch::Kind::kNotFound ||
+                    pipeline::match_path("GET", p).kind != pipeline::PathMatch::Kind::kNotFound;
+    for (auto prefix : kReserved) reserved = reserved || p.starts_with(prefix) || p + "/" == prefix;
+    if (reserved) r.fail(node["path"], path + ".path", "'" + p + "' would shadow one of sluice's own paths");
+    if (snapshot.path_index.contains(p)) r.fail(node["path"], path + ".path", "path '" + p + "' is used twice");
+    snapshot.path_index.emplace(p, snapshot.endpoints.size());
+  }
   e.stats = &observability::Metrics::global().endpoint(e.name);
   snapshot.index.emplace(e.name, snapshot.endpoints.size());
   snapshot.endpoints.push_back(std::move(e));
@@ -289,12 +406,19 @@ TrafficRoute read_traffic_route(const Reader& r, const YAML::Node& node, const s
   for (std::size_t i = 0; i < dests.size(); ++i) {
     const std::string dp = path + ".destinations[" + std::to_string(i) + "]";
     const YAML::Node d = dests[i];
-    r.expect_map(d, dp, {"name", "traffic_percentage"});
+    r.expect_map(d, dp, {"name", "traffic_percentage", "prompt_version"});
     if (!d["name"] || !d["traffic_percentage"]) r.fail(d, dp, "name and traffic_percentage are required");
     TrafficRoute::Destination dest;
     dest.endpoint = r.string(d["name"], dp + ".name");
     const Endpoint* target = snapshot.find(dest.endpoint);
     if (target == nullptr) r.fail(d["name"], dp + ".name", "'" + dest.endpoint + "' is not an endpoint");
+    if (d["prompt_version"]) {
+      dest.prompt_version = r.string(d["prompt_version"], dp + ".prompt_version");
+      if (!target->prompt || target->prompt->version(dest.prompt_version) == nullptr) {
+        r.fail(d["prompt_version"], dp + ".prompt_version",
+               "endpoint '" + dest.endpoint + "' has no prompt version '" + dest.prompt_version + "'");
+      }
+    }
     if (target->operation != route.operation) {
       r.fail(d["name"], dp + ".name",
              "endpoint '" + dest.endpoint + "' is " + std::string(model::endpoint_type_name(target->operation)) +
@@ -334,16 +458,15 @@ SnapshotPtr build(const Reader& r, const YAML::Node& root) {
     for (std::size_t i = 0; i < routes.size(); ++i) {
       const std::string path = "routes[" + std::to_string(i) + "]";
       if (routes[i].IsMap() && routes[i]["model"]) {
-        add_endpoint(r, *snapshot, read_endpoint(r, routes[i], path, snapshot->server, true), routes[i], path);
+        const auto form = routes[i]["path"] ? EndpointForm::kNamedRoute : EndpointForm::kLegacyRoute;
+        add_endpoint(r, *snapshot, read_endpoint(r, routes[i], path, snapshot->server, form), routes[i], path);
       }
     }
     for (std::size_t i = 0; i < routes.size(); ++i) {
       const std::string path = "routes[" + std::to_string(i) + "]";
       const YAML::Node node = routes[i];
       if (node.IsMap() && node["model"]) continue;
-      if (node.IsMap() && node["path"]) {
-        r.fail(node["path"], path + ".path", "routes with a path are not supported by this version of sluice yet");
-      }
+      if (node.IsMap() && node["path"]) r.fail(node, path, "a route with a path needs a model");
       TrafficRoute route = read_traffic_route(r, node, path, *snapshot);
       snapshot->route_index.emplace(route.name, snapshot->routes.size());
       snapshot->routes.push_back(std::move(route));

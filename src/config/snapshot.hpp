@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "model/request.hpp"
+#include "prompts/template.hpp"
 #include "providers/provider.hpp"
 
 namespace sluice::observability {
@@ -61,6 +62,7 @@ struct Endpoint {
   std::optional<Limit> limit;
   UpstreamTimeouts timeout;
   observability::EndpointStats* stats = nullptr;  // process-lifetime, owned by Metrics
+  std::shared_ptr<const prompts::PromptSpec> prompt;  // template, parameters, overrides, limits
 };
 
 // MLflow 3.6's traffic route: `routes: [{name, task_type, destinations: [{name,
@@ -69,18 +71,19 @@ struct TrafficRoute {
   struct Destination {
     std::string endpoint;
     unsigned percentage = 0;
+    std::string prompt_version;  // prompt A/B tests: a version of the endpoint's template
   };
   std::string name;
   model::Operation operation = model::Operation::kChat;
   std::vector<Destination> destinations;  // percentages sum to 100 (checked at load)
 
   // The destination for a uniform random draw `roll` in [0, 100).
-  const std::string& pick(unsigned roll) const {
+  const Destination& pick(unsigned roll) const {
     for (const auto& d : destinations) {
-      if (roll < d.percentage) return d.endpoint;
+      if (roll < d.percentage) return d;
       roll -= d.percentage;
     }
-    return destinations.back().endpoint;
+    return destinations.back();
   }
 };
 
@@ -91,10 +94,15 @@ struct Snapshot {
   std::unordered_map<std::string, std::size_t> index;  // name → position in endpoints
   std::vector<TrafficRoute> routes;
   std::unordered_map<std::string, std::size_t> route_index;
+  std::unordered_map<std::string, std::size_t> path_index;  // named route path → endpoint
 
   const Endpoint* find(std::string_view name) const {
     auto it = index.find(std::string(name));
     return it == index.end() ? nullptr : &endpoints[it->second];
+  }
+  const Endpoint* find_path(std::string_view path) const {
+    auto it = path_index.find(std::string(path));
+    return it == path_index.end() ? nullptr : &endpoints[it->second];
   }
   const TrafficRoute* find_route(std::string_view name) const {
     auto it = route_index.find(std::string(name));

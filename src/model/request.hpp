@@ -21,6 +21,8 @@ struct Request {
   bool stream = false;
   bool include_usage = false;      // client asked for stream_options.include_usage
   bool embeddings_base64 = false;  // client asked for encoding_format: "base64"
+  // The endpoint fills messages/prompt from a template, so the body may come without them.
+  bool templated = false;
 };
 
 inline std::string_view endpoint_type_name(Operation op) {

@@ -60,6 +60,7 @@ std::string format_access_line(const AccessRecord& r) {
   add(o, "method", quoted(r.method));
   add(o, "path", quoted(r.path));
   add(o, "route", quoted(r.route));
+  if (!r.prompt_version.empty()) add(o, "prompt_version", quoted(r.prompt_version));
   add(o, "endpoint", quoted(r.endpoint));
   add(o, "provider", quoted(r.provider));
   add(o, "provider_model", quoted(r.provider_model));

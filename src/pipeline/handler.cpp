@@ -8,7 +8,9 @@
 #include "api/openai/openai_api.hpp"
 #include "api/openai/render.hpp"
 #include "observability/metrics.hpp"
+#include "pipeline/policies/prompt.hpp"
 #include "pipeline/policies/rate_limit.hpp"
+#include "util/json_parse.hpp"
 #include "util/request_id.hpp"
 
 namespace sluice::pipeline {
@@ -46,6 +48,7 @@ HeaderList json_headers(const RequestContext& ctx) {
                {"x-request-id", ctx.request_id},
                {"x-sluice-overhead-ms", overhead_header(ctx)}};
   if (ctx.endpoint != nullptr) h.emplace_back("x-sluice-destination", ctx.endpoint->name);
+  if (!ctx.prompt_version.empty()) h.emplace_back("x-sluice-prompt-version", ctx.prompt_version);
   return h;
 }
 
@@ -93,7 +96,9 @@ std::string percent_decode(std::string_view s) {
 }  // namespace
 
 Handler::Handler(HandlerEnv env, upstream::Client& client)
-    : env_(env), router_(client), chain_({std::make_shared<RateLimitPolicy>(env.counters)}),
+    : env_(env),
+      router_(client),
+      chain_({std::make_shared<RateLimitPolicy>(env.counters), std::make_shared<PromptPolicy>()}),
       rng_(std::random_device{}()) {}
 
 bool Handler::resolve(RequestContext& ctx, std::string_view name) {
@@ -102,8 +107,10 @@ bool Handler::resolve(RequestContext& ctx, std::string_view name) {
   ctx.route = ctx.snapshot->find_route(name);
   if (ctx.route == nullptr) return false;
   const unsigned roll = static_cast<unsigned>(rng_() % 100);
+  const auto& destination = ctx.route->pick(roll);
+  ctx.prompt_version = destination.prompt_version;
   // Guaranteed by config validation: every destination names an endpoint of this snapshot.
-  ctx.endpoint = ctx.snapshot->find(ctx.route->pick(roll));
+  ctx.endpoint = ctx.snapshot->find(destination.endpoint);
   return ctx.endpoint != nullptr;
 }
 
@@ -118,9 +125,15 @@ asio::awaitable<void> Handler::handle(const HttpRequest& http, Responder& out) {
       util::is_acceptable_request_id(client_id) ? std::string(client_id) : util::new_request_id();
   Answer answer;
 
-  const PathMatch match = match_path(http.method, http.path());
+  PathMatch match = match_path(http.method, http.path());
   const api::InboundApi& api = api_for(match.dialect);
   using Kind = PathMatch::Kind;
+  if (match.kind == Kind::kNotFound) {
+    if (const auto* named = ctx.snapshot->find_path(http.path())) {
+      match = http.method == "POST" ? PathMatch{Kind::kNamedInvoke, PathMatch::Dialect::kOpenAi, std::nullopt, named->name, {}}
+                                    : PathMatch{Kind::kMethodNotAllowed, PathMatch::Dialect::kOpenAi, std::nullopt, {}, "POST"};
+    }
+  }
   switch (match.kind) {
     case Kind::kNotFound: {
       Error e = Error::make(ErrorCode::kNotFound, "Not Found");
@@ -146,7 +159,8 @@ asio::awaitable<void> Handler::handle(const HttpRequest& http, Responder& out) {
     }
     case Kind::kOpenAiInvoke:
     case Kind::kMlflowInvoke:
-      co_await invoke(match, api, http, ctx, out, answer);
+    case Kind::kNamedInvoke:
+      co_await invoke(match, api_for(match.dialect), http, ctx, out, answer);
       break;
     case Kind::kOpenAiModels:
       co_await send_json(200, api::openai::render_models(*ctx.snapshot), ctx, out, answer);
@@ -231,9 +245,35 @@ asio::awaitable<void> Handler::invoke(const PathMatch& match, const api::Inbound
                         ctx, out, answer);
     co_return;
   }
-  if (match.operation) {
+  if (match.kind == PathMatch::Kind::kNamedInvoke) {
+    // A named route's own path: the body holds template variables and parameters.
+    resolve(ctx, match.name);
+    boost::system::error_code ec;
+    json::value parsed = util::parse_json(http.body, ec, ctx.request.body.storage());
+    if (ec || !parsed.is_object()) {
+      co_await send_error(api, Error::invalid("The request body must be a JSON object."), ctx, out, answer);
+      co_return;
+    }
+    ctx.request.body = std::move(parsed.get_object());
+    ctx.request.operation = ctx.endpoint->operation;
+    ctx.request.endpoint = ctx.endpoint->name;
+    ctx.request.templated = true;
+    ctx.named_path = true;
+    if (const auto* s = ctx.request.body.if_contains("stream"); s && s->is_bool()) ctx.request.stream = s->get_bool();
+  } else if (match.operation) {
     // OpenAI: the path says what to do, the body's `model` names the endpoint or route.
-    if (auto parsed = api.parse(*match.operation, http.body, ctx.request); !parsed) {
+    auto parsed = api.parse(*match.operation, http.body, ctx.request);
+    if (!parsed && (parsed.error().param == "messages" || parsed.error().param == "prompt") &&
+        ctx.request.body.contains("model")) {
+      // Without messages/prompt the body may be template variables for a templated endpoint.
+      const auto* m = ctx.request.body.if_contains("model");
+      if (m->is_string() && resolve(ctx, m->get_string()) && ctx.endpoint->prompt &&
+          !ctx.endpoint->prompt->versions.empty()) {
+        ctx.request.templated = true;
+        parsed = api.parse(*match.operation, http.body, ctx.request);
+      }
+    }
+    if (!parsed) {
       co_await send_error(api, parsed.error(), ctx, out, answer);
       co_return;
     }
@@ -260,6 +300,7 @@ asio::awaitable<void> Handler::invoke(const PathMatch& match, const api::Inbound
       co_await send_error(api, Error::make(ErrorCode::kNotFound, "Not Found"), ctx, out, answer);
       co_return;
     }
+    ctx.request.templated = ctx.endpoint->prompt && !ctx.endpoint->prompt->versions.empty();
     if (auto parsed = api.parse(ctx.endpoint->operation, http.body, ctx.request); !parsed) {
       co_await send_error(api, parsed.error(), ctx, out, answer);
       co_return;
@@ -335,6 +376,7 @@ asio::awaitable<void> Handler::stream(const api::InboundApi& api, RequestContext
                          {"Cache-Control", "no-cache"},
                          {"x-request-id", ctx.request_id},
                          {"x-sluice-destination", ctx.endpoint->name}};
+      if (!ctx.prompt_version.empty()) headers.emplace_back("x-sluice-prompt-version", ctx.prompt_version);
       if (!co_await out.start_stream(200, std::move(headers))) {
         answer.client_gone = true;
         co_return;
@@ -395,6 +437,7 @@ void Handler::record(const HttpRequest& http, const RequestContext& ctx, const A
   auto& metrics = observability::Metrics::global();
   observability::EndpointStats* stats = &metrics.unrouted();
   if (ctx.route != nullptr) r.route = ctx.route->name;
+  r.prompt_version = ctx.prompt_version;
   if (ctx.endpoint != nullptr) {
     stats = ctx.endpoint->stats;
     r.endpoint = ctx.endpoint->name;

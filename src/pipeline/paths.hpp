@@ -17,6 +17,7 @@ struct PathMatch {
     kOpenAiModels,      // GET /v1/models
     kOpenAiModel,       // GET /v1/models/{name}
     kMlflowInvoke,      // POST /endpoints/{name}/invocations, /gateway/{name}/invocations
+    kNamedInvoke,       // POST to a named route's own path (from the config, not this table)
     kMlflowList,        // GET /api/2.0/endpoints/
     kMlflowGet,         // GET /api/2.0/endpoints/{name}, /api/3.0/gateway/endpoint/{name}
     kMlflowListRoutes,  // GET /api/2.0/gateway/routes/ (pre-3.0 shape)

@@ -211,8 +211,24 @@ INSTANTIATE_TEST_SUITE_P(
                   "must be an integer"},
         BadConfig{"UnknownServerKey", "server: {prot: 80}\nendpoints: []\n", "cfg.yaml:1:10",
                   "unknown key 'prot'"},
-        BadConfig{"NamedRoutesNotYet", "routes:\n  - name: r\n    path: /chat\n", "cfg.yaml:3:11",
-                  "routes with a path are not supported"},
+        BadConfig{"NamedRouteWithoutModel", "routes:\n  - name: r\n    path: /chat\n", "cfg.yaml:2:5",
+                  "a route with a path needs a model"},
+        BadConfig{"NamedRouteShadowsBuiltin",
+                  "routes:\n  - name: r\n    path: /v1/chat/completions\n    type: llm/v1/chat\n    model: {provider: mock}\n",
+                  "cfg.yaml:3:11", "would shadow one of sluice's own paths"},
+        BadConfig{"NamedRouteDuplicatePath",
+                  "routes:\n  - {name: a, path: /x, type: llm/v1/chat, model: {provider: mock}}\n"
+                  "  - {name: b, path: /x, type: llm/v1/chat, model: {provider: mock}}\n",
+                  "cfg.yaml:3:21", "path '/x' is used twice"},
+        BadConfig{"TemplateBadVariable",
+                  "routes:\n  - name: r\n    path: /p\n    type: llm/v1/chat\n    model: {provider: mock}\n    prompt_template: 'Hi {{ 1x }}'\n",
+                  "cfg.yaml:6:22", "is not a variable name"},
+        BadConfig{"TemplateVersionsNeedDefault",
+                  "routes:\n  - name: r\n    path: /p\n    type: llm/v1/chat\n    model: {provider: mock}\n    prompt_template: {v1: 'a'}\n",
+                  "cfg.yaml:6:22", "needs 'default: <version>'"},
+        BadConfig{"LimitsMode",
+                  "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model: {provider: mock}\n    limits: {max_tokens: 5, on_exceed: truncate}\n",
+                  "cfg.yaml:5:40", "must be clamp or reject"},
         BadConfig{"RouteTypeInEndpoints",
                   "endpoints:\n  - name: a\n    route_type: llm/v1/chat\n    model: {provider: mock}\n",
                   "cfg.yaml:3:17", "Use 'endpoint_type' instead"},
@@ -262,10 +278,10 @@ routes:
   EXPECT_EQ(s.find("old-style")->operation, model::Operation::kChat);
   const TrafficRoute* ab = s.find_route("ab");
   ASSERT_NE(ab, nullptr);
-  EXPECT_EQ(ab->pick(0), "old-style");
-  EXPECT_EQ(ab->pick(69), "old-style");
-  EXPECT_EQ(ab->pick(70), "other");
-  EXPECT_EQ(ab->pick(99), "other");
+  EXPECT_EQ(ab->pick(0).endpoint, "old-style");
+  EXPECT_EQ(ab->pick(69).endpoint, "old-style");
+  EXPECT_EQ(ab->pick(70).endpoint, "other");
+  EXPECT_EQ(ab->pick(99).endpoint, "other");
   EXPECT_EQ(s.find("ab"), nullptr);  // a route is not an endpoint
 }
 
@@ -292,11 +308,11 @@ namespace sluice::config {
 // a χ² test over 10 000 seeded draws (df = 2, 0.1 % critical value 13.82).
 TEST(TrafficRoute, SplitDistributionChiSquare) {
   TrafficRoute route;
-  route.destinations = {{"a", 50}, {"b", 30}, {"c", 20}};
+  route.destinations = {{"a", 50, ""}, {"b", 30, ""}, {"c", 20, ""}};
   std::minstd_rand rng(12345);
   std::map<std::string, int> counts;
   const int n = 10000;
-  for (int i = 0; i < n; ++i) counts[route.pick(static_cast<unsigned>(rng() % 100))]++;
+  for (int i = 0; i < n; ++i) counts[route.pick(static_cast<unsigned>(rng() % 100)).endpoint]++;
   double chi2 = 0;
   for (const auto& d : route.destinations) {
     double expected = n * d.percentage / 100.0;
@@ -305,8 +321,8 @@ TEST(TrafficRoute, SplitDistributionChiSquare) {
   }
   EXPECT_LT(chi2, 13.82) << "a=" << counts["a"] << " b=" << counts["b"] << " c=" << counts["c"];
   TrafficRoute zero;
-  zero.destinations = {{"never", 0}, {"always", 100}};
-  for (unsigned roll = 0; roll < 100; ++roll) EXPECT_EQ(zero.pick(roll), "always");
+  zero.destinations = {{"never", 0, ""}, {"always", 100, ""}};
+  for (unsigned roll = 0; roll < 100; ++roll) EXPECT_EQ(zero.pick(roll).endpoint, "always");
 }
 
 }  // namespace sluice::config

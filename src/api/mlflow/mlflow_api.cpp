@@ -246,10 +246,18 @@ Result<void> MlflowApi::parse(model::Operation operation, std::string_view body,
   const json::object& b = out.body;
   Violations v;
   check_common(v, b);
+  // A templated endpoint builds messages/prompt from the body's fields when they are absent.
+  const bool own = !out.templated;
   switch (operation) {
-    case model::Operation::kChat: check_messages(v, b); break;
-    case model::Operation::kCompletions: check_prompt(v, b); break;
-    case model::Operation::kEmbeddings: check_input(v, b); break;
+    case model::Operation::kChat:
+      if (own || b.contains("messages")) check_messages(v, b);
+      break;
+    case model::Operation::kCompletions:
+      if (own || b.contains("prompt")) check_prompt(v, b);
+      break;
+    case model::Operation::kEmbeddings:
+      check_input(v, b);
+      break;
   }
   if (!v.empty()) return v.error();
   if (b.contains("model")) {

@@ -196,10 +196,12 @@ Result<void> parse_request_into(model::Operation operation, std::string_view bod
 
   switch (operation) {
     case model::Operation::kChat:
-      if (auto r = check_messages(b); !r) return r.error();
+      if (!request.templated || b.contains("messages")) {
+        if (auto r = check_messages(b); !r) return r.error();
+      }
       break;
     case model::Operation::kCompletions:
-      if (auto r = check_text_input(b, "prompt", true); !r) return r.error();
+      if (auto r = check_text_input(b, "prompt", !request.templated); !r) return r.error();
       break;
     case model::Operation::kEmbeddings: {
       if (request.stream) return Error::invalid("Embeddings cannot be streamed.", "stream");

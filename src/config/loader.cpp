@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -272,6 +273,19 @@ std::shared_ptr<const prompts::PromptSpec> read_prompt_spec(const Reader& r, con
   return spec;
 }
 
+// MLflow's rule for `*_api_key` values: one naming a readable file is read from it. MLflow keeps
+// the trailing newline, which no provider accepts in a header; sluice strips trailing whitespace.
+std::string key_from_file(const std::string& value) {
+  if (value.empty() || value.size() > 4096 || value.find('\n') != std::string::npos) return value;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(value, ec)) return value;
+  std::ifstream in(value, std::ios::binary);
+  if (!in) return value;
+  std::string key((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  while (!key.empty() && std::isspace(static_cast<unsigned char>(key.back()))) key.pop_back();
+  return key;
+}
+
 enum class EndpointForm {
   kEndpoint,     // `endpoints:` entry: endpoint_type
   kLegacyRoute,  // MLflow ≤ 2.8 `routes:` entry: route_type
@@ -338,6 +352,7 @@ Endpoint read_endpoint(const Reader& r, const YAML::Node& node, const std::strin
       if (value.is_scalar) {
         bool secret = false;
         value.text = r.resolved(it->second, mp + ".config." + key, secret);
+        if (key.ends_with("_api_key")) value.text = key_from_file(value.text);
       }
       config.add(key, std::move(value));
     }
@@ -439,8 +454,19 @@ SnapshotPtr build(const Reader& r, const YAML::Node& root) {
   snapshot->source = r.source();
   if (!root || root.IsNull())
     throw LoadError{r.source() + ": the file is empty; expected 'endpoints:'"};
-  r.expect_map(root, "", {"endpoints", "routes", "server"});
+  r.expect_map(root, "", {"endpoints", "routes", "server", "auth"});
   snapshot->server = read_server(r, root["server"]);
+  if (const YAML::Node auth = root["auth"]) {
+    r.expect_map(auth, "auth", {"mode", "admin_key"});
+    if (auth["mode"] && r.string(auth["mode"], "auth.mode") != "none") {
+      r.fail(auth["mode"], "auth.mode", "only 'none' is supported by this version of sluice (gateway keys come later)");
+    }
+    if (auth["admin_key"]) {
+      bool secret = false;
+      snapshot->admin_key = r.resolved(auth["admin_key"], "auth.admin_key", secret);
+      if (snapshot->admin_key.size() < 16) r.fail(auth["admin_key"], "auth.admin_key", "must be at least 16 characters");
+    }
+  }
   const YAML::Node endpoints = root["endpoints"];
   const YAML::Node routes = root["routes"];
   if (!endpoints && !routes) r.fail(root, "", "'endpoints' is required");

@@ -90,6 +90,7 @@ struct TrafficRoute {
 struct Snapshot {
   std::string source;  // file it was loaded from
   ServerConfig server;
+  std::string admin_key;  // `auth.admin_key`: bearer for /admin/*; empty turns the admin API off
   std::vector<Endpoint> endpoints;
   std::unordered_map<std::string, std::size_t> index;  // name → position in endpoints
   std::vector<TrafficRoute> routes;

@@ -1,5 +1,7 @@
 #include "pipeline/handler.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <cstdio>
 
@@ -10,6 +12,7 @@
 #include "observability/metrics.hpp"
 #include "pipeline/policies/prompt.hpp"
 #include "pipeline/policies/rate_limit.hpp"
+#include "util/constant_time.hpp"
 #include "util/json_parse.hpp"
 #include "util/request_id.hpp"
 
@@ -216,9 +219,39 @@ asio::awaitable<void> Handler::handle(const HttpRequest& http, Responder& out) {
     case Kind::kHealth:
       co_await send_json(200, std::string(R"({"status":"OK"})"), ctx, out, answer);
       break;
+    case Kind::kAdminReload:
+      co_await admin_reload(http, ctx, out, answer);
+      break;
   }
   record(http, ctx, answer);
   metrics.in_flight.fetch_sub(1, std::memory_order_relaxed);
+}
+
+asio::awaitable<void> Handler::admin_reload(const HttpRequest& http, RequestContext& ctx, Responder& out,
+                                            Answer& answer) {
+  const std::string& key = ctx.snapshot->admin_key;
+  if (key.empty()) {  // no admin key configured: the admin API does not exist
+    co_await send_error(kOpenAi, Error::make(ErrorCode::kNotFound, "Not Found"), ctx, out, answer);
+    co_return;
+  }
+  std::string_view auth = http.header("authorization");
+  std::string_view given = auth.starts_with("Bearer ") ? auth.substr(7) : std::string_view{};
+  if (!util::constant_time_equal(given, key)) {
+    co_await send_error(kOpenAi, Error::make(ErrorCode::kUnauthorized, "A valid admin key is required."), ctx, out,
+                        answer);
+    co_return;
+  }
+  // Parsing and validating the file is blocking work: done on the blocking pool, then resumed here.
+  auto reload = env_.reload;
+  Result<void> result = co_await asio::co_spawn(
+      env_.blocking, [reload]() -> asio::awaitable<Result<void>> { co_return reload(); }, asio::use_awaitable);
+  if (!result) {
+    co_await send_error(kOpenAi, result.error(), ctx, out, answer);
+    co_return;
+  }
+  auto now = env_.config.get();
+  json::object body{{"status", "reloaded"}, {"endpoints", now->endpoints.size()}, {"routes", now->routes.size()}};
+  co_await send_json(200, json::serialize(body), ctx, out, answer);
 }
 
 asio::awaitable<void> Handler::reject(const HttpRequest& http, const Error& error, Responder& out) {

@@ -46,6 +46,7 @@ PathMatch match_path(std::string_view method, std::string_view path) {
       {"/api/2.0/gateway/limits/", "POST", Kind::kMlflowLimits, Dialect::kMlflow, std::nullopt},
       {"/metrics", "GET", Kind::kMetrics, Dialect::kOpenAi, std::nullopt},
       {"/health", "GET", Kind::kHealth, Dialect::kMlflow, std::nullopt},
+      {"/admin/reload", "POST", Kind::kAdminReload, Dialect::kOpenAi, std::nullopt},
   };
   for (const auto& f : kFixed) {
     if (f.path == path) return with_method(method, f.method, PathMatch{f.kind, f.dialect, f.operation, {}, {}});

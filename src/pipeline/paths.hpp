@@ -26,6 +26,7 @@ struct PathMatch {
     kMlflowLimits,      // the limits API MLflow declares but answers with 501
     kMetrics,
     kHealth,
+    kAdminReload,  // POST /admin/reload
   };
   enum class Dialect { kOpenAi, kMlflow };
 

@@ -91,16 +91,18 @@ void open_acceptor(tcp::acceptor& acceptor, const tcp::endpoint& endpoint) {
 Server::Server(config::SnapshotHolder& config, observability::AccessLog& access_log, Reloader reloader)
     : config_(config), access_log_(access_log), reloader_(std::move(reloader)) {}
 
-void Server::reload(const char* why) {
-  if (!reloader_.load) return;
+Result<void> Server::reload(const char* why) {
+  if (!reloader_.load) return Error::make(ErrorCode::kNotImplemented, "this server has no config file to reload");
+  std::lock_guard lock(reload_mutex_);  // SIGHUP, the file watch and the admin API may race
   auto next = reloader_.load();
   if (!next) {
     std::cerr << "sluice: reload (" << why << ") failed, still serving the previous config: "
               << next.error().message << std::endl;
-    return;
+    return next.error();
   }
   config_.set(std::move(*next));
   std::cerr << "sluice: reloaded " << reloader_.path << " (" << why << ")" << std::endl;
+  return {};
 }
 
 Server::~Server() = default;
@@ -118,9 +120,13 @@ int Server::run() {
 
   std::atomic<bool> draining{false};
   stores::MemoryCounterStore counters;
+  // Blocking work requested from a request (the admin API's reload) runs here, off the loops.
+  asio::thread_pool blocking(1);
+  pipeline::HandlerEnv env{config_, access_log_, counters, blocking.get_executor(),
+                           [this] { return reload("admin API"); }};
   std::vector<std::unique_ptr<Worker>> workers;
   for (unsigned i = 0; i < count; ++i) {
-    auto worker = std::make_unique<Worker>(pipeline::HandlerEnv{config_, access_log_, counters});
+    auto worker = std::make_unique<Worker>(env);
     open_acceptor(worker->acceptor, endpoint);
     if (i == 0)
       endpoint = worker->acceptor.local_endpoint();  // port 0: the others share the chosen one
@@ -190,6 +196,7 @@ int Server::run() {
   for (auto& worker : workers) worker->io.stop();
   for (auto& worker : workers) worker->thread.join();
   workers.clear();
+  blocking.join();
   std::cerr << "sluice: stopped" << std::endl;
   return 0;
 }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "config/snapshot_holder.hpp"
@@ -31,11 +32,12 @@ class Server {
 
  private:
   // Loads and validates the file again; swaps it in, or keeps the old config and says why.
-  void reload(const char* why);
+  Result<void> reload(const char* why);
 
   config::SnapshotHolder& config_;
   observability::AccessLog& access_log_;
   Reloader reloader_;
+  std::mutex reload_mutex_;
 };
 
 }  // namespace sluice::server

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <random>
 
@@ -283,6 +285,16 @@ routes:
   EXPECT_EQ(ab->pick(70).endpoint, "other");
   EXPECT_EQ(ab->pick(99).endpoint, "other");
   EXPECT_EQ(s.find("ab"), nullptr);  // a route is not an endpoint
+}
+
+TEST(ConfigLoader, ApiKeyMayBeAPathToAFile) {
+  auto path = std::filesystem::temp_directory_path() / ("sluice-key-" + std::to_string(::getpid()));
+  { std::ofstream(path) << "sk-from-file-0123456789\n"; }
+  auto r = load("endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model:\n      provider: openai\n"
+                "      name: g\n      config: {openai_api_key: " + path.string() + "}\n");
+  std::filesystem::remove(path);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_THAT((*r)->find("a")->adapter->secrets(), ::testing::ElementsAre("sk-from-file-0123456789"));
 }
 
 TEST(ConfigLoader, MissingFileIsAClearError) {

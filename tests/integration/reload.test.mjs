@@ -94,3 +94,38 @@ test('twenty reloads under a loop of streams and non-streams: no failed request'
   assert.ok(done > 100, `only ${done} requests ran`);
   assert.equal((gw.stderr().match(/reloaded/g) ?? []).length >= 20, true);
 });
+
+test('POST /admin/reload with the admin key reloads, or returns the validation error', async () => {
+  const admin = 'admin-key-for-tests-0123456789';
+  const auth = `auth: {admin_key: "\${{ secrets.TEST_ADMIN_KEY }}"}\nserver: {watch_config: false}\n`;
+  const gw = await startSluice(config(['one']) + auth, { env: { TEST_ADMIN_KEY: admin } });
+  const reload = (key) => fetch(gw.url + '/admin/reload', { method: 'POST', headers: key ? { authorization: `Bearer ${key}` } : {} });
+  try {
+    const none = await reload(null);
+    assert.equal(none.status, 401);
+    assert.equal((await none.json()).error.type, 'authentication_error');
+    const wrong = await reload('admin-key-for-tests-0123456780');
+    assert.equal(wrong.status, 401);
+    await wrong.arrayBuffer();
+    rewrite(gw.configPath, config(['one', 'four']) + auth);
+    const ok = await reload(admin);
+    assert.equal(ok.status, 200);
+    assert.deepEqual(await ok.json(), { status: 'reloaded', endpoints: 2, routes: 0 });
+    assert.deepEqual(await names(gw), ['four', 'one']);
+    rewrite(gw.configPath, 'endpoints:\n  - name: broken\n' + auth);
+    const bad = await reload(admin);
+    assert.equal(bad.status, 400);
+    assert.match((await bad.json()).error.message, /config\.yaml:2:5: .*is required/);
+    assert.deepEqual(await names(gw), ['four', 'one']);
+  } finally {
+    await stopCleanly(gw);
+  }
+  const open = await startSluice(config(['one']));
+  try {
+    const res = await fetch(open.url + '/admin/reload', { method: 'POST' });
+    assert.equal(res.status, 404, 'no admin key configured: no admin API');
+    await res.arrayBuffer();
+  } finally {
+    await stopCleanly(open);
+  }
+});

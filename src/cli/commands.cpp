@@ -38,7 +38,8 @@ int serve(const ServeOptions& options) {
     observability::AccessLog access_log((*snapshot)->server.access_log);
     const bool watch = (*snapshot)->server.watch_config;
     config::SnapshotHolder holder(std::move(*snapshot));
-    server::Reloader reloader{options.config, [options] { return load_with_overrides(options); }, watch};
+    server::Reloader reloader{options.config, [options] { return load_with_overrides(options); },
+                              watch};
     server::Server server(holder, access_log, std::move(reloader));
     return server.run();
   } catch (const std::exception& e) {

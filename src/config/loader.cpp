@@ -2,14 +2,13 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <boost/json.hpp>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
 #include <thread>
-
-#include <boost/json.hpp>
 
 #include "observability/metrics.hpp"
 #include "pipeline/paths.hpp"
@@ -128,7 +127,8 @@ ServerConfig read_server(const Reader& r, const YAML::Node& node) {
   const std::string p = "server";
   r.expect_map(node, p,
                {"host", "port", "workers", "max_body_bytes", "max_header_bytes", "idle_timeout_ms",
-                "request_timeout_ms", "shutdown_timeout_ms", "access_log", "upstream_timeout", "watch_config"});
+                "request_timeout_ms", "shutdown_timeout_ms", "access_log", "upstream_timeout",
+                "watch_config"});
   if (node["host"]) s.host = r.string(node["host"], p + ".host");
   if (node["port"])
     s.port = static_cast<std::uint16_t>(r.integer(node["port"], p + ".port", 0, 65535));
@@ -192,7 +192,8 @@ Limit read_limit(const Reader& r, const YAML::Node& node, const std::string& pat
 boost::json::value to_json(const YAML::Node& node) {
   if (node.IsMap()) {
     boost::json::object o;
-    for (auto it = node.begin(); it != node.end(); ++it) o[it->first.as<std::string>()] = to_json(it->second);
+    for (auto it = node.begin(); it != node.end(); ++it)
+      o[it->first.as<std::string>()] = to_json(it->second);
     return o;
   }
   if (node.IsSequence()) {
@@ -207,11 +208,13 @@ boost::json::value to_json(const YAML::Node& node) {
     if (t == "false" || t == "False") return false;
     if (t == "null" || t == "~") return nullptr;
     long long i = 0;
-    if (auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), i); ec == std::errc{} && end == t.data() + t.size()) {
+    if (auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), i);
+        ec == std::errc{} && end == t.data() + t.size()) {
       return i;
     }
     double d = 0;
-    if (auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), d); ec == std::errc{} && end == t.data() + t.size()) {
+    if (auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), d);
+        ec == std::errc{} && end == t.data() + t.size()) {
       return d;
     }
   }
@@ -221,7 +224,8 @@ boost::json::value to_json(const YAML::Node& node) {
 // `prompt_template`, `parameters`, `overrides`, `limits` (and a named route's `path`).
 std::shared_ptr<const prompts::PromptSpec> read_prompt_spec(const Reader& r, const YAML::Node& node,
                                                             const std::string& path) {
-  if (!node["prompt_template"] && !node["parameters"] && !node["overrides"] && !node["limits"] && !node["path"]) {
+  if (!node["prompt_template"] && !node["parameters"] && !node["overrides"] && !node["limits"] &&
+      !node["path"]) {
     return nullptr;
   }
   auto spec = std::make_shared<prompts::PromptSpec>();
@@ -240,10 +244,12 @@ std::shared_ptr<const prompts::PromptSpec> read_prompt_spec(const Reader& r, con
         if (key == "default") continue;
         add(key, it->second, path + ".prompt_template." + key);
       }
-      if (!t["default"]) r.fail(t, path + ".prompt_template", "a map of versions needs 'default: <version>'");
+      if (!t["default"])
+        r.fail(t, path + ".prompt_template", "a map of versions needs 'default: <version>'");
       spec->default_version = r.string(t["default"], path + ".prompt_template.default");
       if (!spec->versions.contains(spec->default_version)) {
-        r.fail(t["default"], path + ".prompt_template.default", "'" + spec->default_version + "' is not one of the versions");
+        r.fail(t["default"], path + ".prompt_template.default",
+               "'" + spec->default_version + "' is not one of the versions");
       }
     } else {
       r.fail(t, path + ".prompt_template", "must be a string or a map of named versions");
@@ -252,21 +258,26 @@ std::shared_ptr<const prompts::PromptSpec> read_prompt_spec(const Reader& r, con
   for (const char* key : {"parameters", "overrides"}) {
     if (const YAML::Node p = node[key]) {
       if (!p.IsMap()) r.fail(p, path + "." + key, "must be a mapping");
-      (std::string(key) == "parameters" ? spec->parameters : spec->overrides) = to_json(p).as_object();
+      (std::string(key) == "parameters" ? spec->parameters : spec->overrides) =
+          to_json(p).as_object();
     }
   }
   if (const YAML::Node l = node["limits"]) {
     r.expect_map(l, path + ".limits", {"max_tokens", "on_exceed"});
-    if (l["max_tokens"]) spec->max_tokens = static_cast<std::uint64_t>(r.integer(l["max_tokens"], path + ".limits.max_tokens", 1, 1LL << 40));
+    if (l["max_tokens"])
+      spec->max_tokens = static_cast<std::uint64_t>(
+          r.integer(l["max_tokens"], path + ".limits.max_tokens", 1, 1LL << 40));
     if (l["on_exceed"]) {
       std::string mode = r.string(l["on_exceed"], path + ".limits.on_exceed");
-      if (mode != "clamp" && mode != "reject") r.fail(l["on_exceed"], path + ".limits.on_exceed", "must be clamp or reject");
+      if (mode != "clamp" && mode != "reject")
+        r.fail(l["on_exceed"], path + ".limits.on_exceed", "must be clamp or reject");
       spec->clamp_max_tokens = mode == "clamp";
     }
   }
   if (const YAML::Node p = node["path"]) {
     spec->path = r.string(p, path + ".path");
-    if (!spec->path.starts_with("/") || spec->path.find_first_of("?# ") != std::string::npos || spec->path.size() < 2) {
+    if (!spec->path.starts_with("/") || spec->path.find_first_of("?# ") != std::string::npos ||
+        spec->path.size() < 2) {
       r.fail(p, path + ".path", "must be an absolute path such as /chat");
     }
   }
@@ -295,20 +306,23 @@ enum class EndpointForm {
 Endpoint read_endpoint(const Reader& r, const YAML::Node& node, const std::string& path,
                        const ServerConfig& server, EndpointForm form = EndpointForm::kEndpoint) {
   if (!node.IsMap()) r.fail(node, path, "must be a mapping");
-  const char* type_key = form == EndpointForm::kLegacyRoute ? "route_type"
+  const char* type_key = form == EndpointForm::kLegacyRoute  ? "route_type"
                          : form == EndpointForm::kNamedRoute ? "type"
                                                              : "endpoint_type";
   if (form == EndpointForm::kEndpoint && node["route_type"]) {
     // MLflow 3.x: check_configuration_deprecated_fields
     r.fail(node["route_type"], path + ".route_type", "Use 'endpoint_type' instead");
   }
-  if (form != EndpointForm::kEndpoint && node["endpoint_type"] && !node[type_key]) type_key = "endpoint_type";
+  if (form != EndpointForm::kEndpoint && node["endpoint_type"] && !node[type_key])
+    type_key = "endpoint_type";
   if (form == EndpointForm::kNamedRoute) {
-    r.expect_map(node, path, {"name", type_key, "model", "limit", "timeout", "path", "prompt_template",
-                              "parameters", "overrides", "limits"});
+    r.expect_map(node, path,
+                 {"name", type_key, "model", "limit", "timeout", "path", "prompt_template",
+                  "parameters", "overrides", "limits"});
   } else {
-    r.expect_map(node, path, {"name", type_key, "model", "limit", "timeout", "prompt_template", "parameters",
-                              "overrides", "limits"});
+    r.expect_map(node, path,
+                 {"name", type_key, "model", "limit", "timeout", "prompt_template", "parameters",
+                  "overrides", "limits"});
   }
   for (const char* required : {"name", type_key, "model"}) {
     if (!node[required]) r.fail(node, path, std::string(required) + " is required");
@@ -322,7 +336,8 @@ Endpoint read_endpoint(const Reader& r, const YAML::Node& node, const std::strin
   e.operation = parse_operation(r, node[type_key], path + "." + type_key);
   e.prompt = read_prompt_spec(r, node, path);
   if (e.prompt && e.operation == model::Operation::kEmbeddings && !e.prompt->versions.empty()) {
-    r.fail(node["prompt_template"], path + ".prompt_template", "embeddings endpoints take no prompt template");
+    r.fail(node["prompt_template"], path + ".prompt_template",
+           "embeddings endpoints take no prompt template");
   }
   e.timeout = server.upstream_timeout;
   if (node["timeout"]) read_timeouts(r, node["timeout"], path + ".timeout", e.timeout);
@@ -384,12 +399,15 @@ void add_endpoint(const Reader& r, Snapshot& snapshot, Endpoint e, const YAML::N
   if (e.prompt && !e.prompt->path.empty()) {
     const std::string& p = e.prompt->path;
     // A named path must not shadow one of sluice's own paths (nor any under their prefixes).
-    static constexpr std::string_view kReserved[] = {"/v1/", "/api/", "/endpoints/", "/gateway/", "/admin/"};
+    static constexpr std::string_view kReserved[] = {"/v1/", "/api/", "/endpoints/", "/gateway/",
+                                                     "/admin/"};
     bool reserved = pipeline::match_path("POST", p).kind != pipeline::PathMatch::Kind::kNotFound ||
                     pipeline::match_path("GET", p).kind != pipeline::PathMatch::Kind::kNotFound;
     for (auto prefix : kReserved) reserved = reserved || p.starts_with(prefix) || p + "/" == prefix;
-    if (reserved) r.fail(node["path"], path + ".path", "'" + p + "' would shadow one of sluice's own paths");
-    if (snapshot.path_index.contains(p)) r.fail(node["path"], path + ".path", "path '" + p + "' is used twice");
+    if (reserved)
+      r.fail(node["path"], path + ".path", "'" + p + "' would shadow one of sluice's own paths");
+    if (snapshot.path_index.contains(p))
+      r.fail(node["path"], path + ".path", "path '" + p + "' is used twice");
     snapshot.path_index.emplace(p, snapshot.endpoints.size());
   }
   e.stats = &observability::Metrics::global().endpoint(e.name);
@@ -406,45 +424,56 @@ TrafficRoute read_traffic_route(const Reader& r, const YAML::Node& node, const s
   TrafficRoute route;
   route.name = r.string(node["name"], path + ".name");
   if (!is_valid_name(route.name)) {
-    r.fail(node["name"], path + ".name", "'" + route.name + "' may only contain letters, digits, '_', '-' and '.'");
+    r.fail(node["name"], path + ".name",
+           "'" + route.name + "' may only contain letters, digits, '_', '-' and '.'");
   }
   if (snapshot.index.contains(route.name) || snapshot.route_index.contains(route.name)) {
-    r.fail(node["name"], path + ".name", "name '" + route.name + "' is already used by an endpoint or route");
+    r.fail(node["name"], path + ".name",
+           "name '" + route.name + "' is already used by an endpoint or route");
   }
   route.operation = parse_operation(r, node["task_type"], path + ".task_type");
-  if (auto s = node["routing_strategy"]; s && r.string(s, path + ".routing_strategy") != "TRAFFIC_SPLIT") {
+  if (auto s = node["routing_strategy"];
+      s && r.string(s, path + ".routing_strategy") != "TRAFFIC_SPLIT") {
     r.fail(s, path + ".routing_strategy", "must be TRAFFIC_SPLIT");
   }
   const YAML::Node dests = node["destinations"];
-  if (!dests.IsSequence() || dests.size() == 0) r.fail(dests, path + ".destinations", "must be a non-empty list");
+  if (!dests.IsSequence() || dests.size() == 0)
+    r.fail(dests, path + ".destinations", "must be a non-empty list");
   unsigned total = 0;
   for (std::size_t i = 0; i < dests.size(); ++i) {
     const std::string dp = path + ".destinations[" + std::to_string(i) + "]";
     const YAML::Node d = dests[i];
     r.expect_map(d, dp, {"name", "traffic_percentage", "prompt_version"});
-    if (!d["name"] || !d["traffic_percentage"]) r.fail(d, dp, "name and traffic_percentage are required");
+    if (!d["name"] || !d["traffic_percentage"])
+      r.fail(d, dp, "name and traffic_percentage are required");
     TrafficRoute::Destination dest;
     dest.endpoint = r.string(d["name"], dp + ".name");
     const Endpoint* target = snapshot.find(dest.endpoint);
-    if (target == nullptr) r.fail(d["name"], dp + ".name", "'" + dest.endpoint + "' is not an endpoint");
+    if (target == nullptr)
+      r.fail(d["name"], dp + ".name", "'" + dest.endpoint + "' is not an endpoint");
     if (d["prompt_version"]) {
       dest.prompt_version = r.string(d["prompt_version"], dp + ".prompt_version");
       if (!target->prompt || target->prompt->version(dest.prompt_version) == nullptr) {
-        r.fail(d["prompt_version"], dp + ".prompt_version",
-               "endpoint '" + dest.endpoint + "' has no prompt version '" + dest.prompt_version + "'");
+        r.fail(
+            d["prompt_version"], dp + ".prompt_version",
+            "endpoint '" + dest.endpoint + "' has no prompt version '" + dest.prompt_version + "'");
       }
     }
     if (target->operation != route.operation) {
       r.fail(d["name"], dp + ".name",
-             "endpoint '" + dest.endpoint + "' is " + std::string(model::endpoint_type_name(target->operation)) +
-                 ", not the route's task_type " + std::string(model::endpoint_type_name(route.operation)));
+             "endpoint '" + dest.endpoint + "' is " +
+                 std::string(model::endpoint_type_name(target->operation)) +
+                 ", not the route's task_type " +
+                 std::string(model::endpoint_type_name(route.operation)));
     }
-    dest.percentage = static_cast<unsigned>(r.integer(d["traffic_percentage"], dp + ".traffic_percentage", 0, 100));
+    dest.percentage = static_cast<unsigned>(
+        r.integer(d["traffic_percentage"], dp + ".traffic_percentage", 0, 100));
     total += dest.percentage;
     route.destinations.push_back(std::move(dest));
   }
   if (total != 100) {
-    r.fail(dests, path + ".destinations", "traffic_percentage values must sum to 100, not " + std::to_string(total));
+    r.fail(dests, path + ".destinations",
+           "traffic_percentage values must sum to 100, not " + std::to_string(total));
   }
   return route;
 }
@@ -459,12 +488,14 @@ SnapshotPtr build(const Reader& r, const YAML::Node& root) {
   if (const YAML::Node auth = root["auth"]) {
     r.expect_map(auth, "auth", {"mode", "admin_key"});
     if (auth["mode"] && r.string(auth["mode"], "auth.mode") != "none") {
-      r.fail(auth["mode"], "auth.mode", "only 'none' is supported by this version of sluice (gateway keys come later)");
+      r.fail(auth["mode"], "auth.mode",
+             "only 'none' is supported by this version of sluice (gateway keys come later)");
     }
     if (auth["admin_key"]) {
       bool secret = false;
       snapshot->admin_key = r.resolved(auth["admin_key"], "auth.admin_key", secret);
-      if (snapshot->admin_key.size() < 16) r.fail(auth["admin_key"], "auth.admin_key", "must be at least 16 characters");
+      if (snapshot->admin_key.size() < 16)
+        r.fail(auth["admin_key"], "auth.admin_key", "must be at least 16 characters");
     }
   }
   const YAML::Node endpoints = root["endpoints"];
@@ -474,7 +505,8 @@ SnapshotPtr build(const Reader& r, const YAML::Node& root) {
     if (!endpoints.IsSequence()) r.fail(endpoints, "endpoints", "must be a list");
     for (std::size_t i = 0; i < endpoints.size(); ++i) {
       const std::string path = "endpoints[" + std::to_string(i) + "]";
-      add_endpoint(r, *snapshot, read_endpoint(r, endpoints[i], path, snapshot->server), endpoints[i], path);
+      add_endpoint(r, *snapshot, read_endpoint(r, endpoints[i], path, snapshot->server),
+                   endpoints[i], path);
     }
   }
   if (routes) {
@@ -484,8 +516,10 @@ SnapshotPtr build(const Reader& r, const YAML::Node& root) {
     for (std::size_t i = 0; i < routes.size(); ++i) {
       const std::string path = "routes[" + std::to_string(i) + "]";
       if (routes[i].IsMap() && routes[i]["model"]) {
-        const auto form = routes[i]["path"] ? EndpointForm::kNamedRoute : EndpointForm::kLegacyRoute;
-        add_endpoint(r, *snapshot, read_endpoint(r, routes[i], path, snapshot->server, form), routes[i], path);
+        const auto form =
+            routes[i]["path"] ? EndpointForm::kNamedRoute : EndpointForm::kLegacyRoute;
+        add_endpoint(r, *snapshot, read_endpoint(r, routes[i], path, snapshot->server, form),
+                     routes[i], path);
       }
     }
     for (std::size_t i = 0; i < routes.size(); ++i) {

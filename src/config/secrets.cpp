@@ -3,22 +3,13 @@
 #include <cctype>
 #include <cstdlib>
 
+#include "util/text.hpp"
+
 namespace sluice::config {
 namespace {
 
-bool is_name(std::string_view s) {
-  if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
-  for (char c : s) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
-  }
-  return true;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-  return s;
-}
+using util::is_identifier;
+using util::trim;
 
 Result<std::string> lookup(const std::string& name, const EnvLookup& env) {
   auto value = env(name);
@@ -37,7 +28,7 @@ std::optional<std::string> process_env(const std::string& name) {
 Result<std::string> resolve_secrets(std::string_view value, const EnvLookup& env,
                                     bool& was_secret) {
   was_secret = false;
-  if (value.size() > 1 && value[0] == '$' && is_name(value.substr(1))) {
+  if (value.size() > 1 && value[0] == '$' && is_identifier(value.substr(1))) {
     was_secret = true;
     return lookup(std::string(value.substr(1)), env);
   }
@@ -53,7 +44,7 @@ Result<std::string> resolve_secrets(std::string_view value, const EnvLookup& env
       end = value.find("}}", start);
       if (end == std::string_view::npos) return Error::invalid("unterminated '${{' in value");
       std::string_view inner = trim(value.substr(start + 3, end - start - 3));
-      if (!inner.starts_with("secrets.") || !is_name(inner.substr(8))) {
+      if (!inner.starts_with("secrets.") || !is_identifier(inner.substr(8))) {
         return Error::invalid("expected '${{ secrets.NAME }}'");
       }
       name = inner.substr(8);
@@ -62,7 +53,7 @@ Result<std::string> resolve_secrets(std::string_view value, const EnvLookup& env
       end = value.find('}', start);
       if (end == std::string_view::npos) return Error::invalid("unterminated '${' in value");
       std::string_view inner = value.substr(start + 2, end - start - 2);
-      if (!is_name(inner))
+      if (!is_identifier(inner))
         return Error::invalid("'${" + std::string(inner) + "}' is not a variable name");
       name = inner;
       end += 1;

@@ -42,7 +42,7 @@ struct ServerConfig {
   Millis request_timeout{30'000};   // reading one request, head and body
   Millis shutdown_timeout{10'000};  // in-flight requests get this long to finish on SIGTERM
   std::string access_log = "-";     // "-": stdout, "": off, else a file path (appended)
-  bool watch_config = true;  // reload when the config file changes (SIGHUP always does)
+  bool watch_config = true;         // reload when the config file changes (SIGHUP always does)
   UpstreamTimeouts upstream_timeout;
 };
 
@@ -61,7 +61,7 @@ struct Endpoint {
   std::shared_ptr<const providers::ProviderAdapter> adapter;
   std::optional<Limit> limit;
   UpstreamTimeouts timeout;
-  observability::EndpointStats* stats = nullptr;  // process-lifetime, owned by Metrics
+  observability::EndpointStats* stats = nullptr;      // process-lifetime, owned by Metrics
   std::shared_ptr<const prompts::PromptSpec> prompt;  // template, parameters, overrides, limits
 };
 

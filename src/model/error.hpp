@@ -35,7 +35,7 @@ struct Error {
   std::string param;    // OpenAI `param`, when one input field is at fault
   std::optional<unsigned> upstream_status;
   std::string provider;
-  std::string error_code;  // OpenAI `code` (e.g. "model_not_found"); empty → null
+  std::string error_code;                 // OpenAI `code` (e.g. "model_not_found"); empty → null
   std::optional<unsigned> retry_after_s;  // sent as Retry-After (rate limits, provider 429s)
   std::string detail_json;  // structured detail, pre-rendered (MLflow's per-field 422 list)
 

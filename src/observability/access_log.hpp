@@ -20,9 +20,9 @@ struct AccessRecord {
   std::string request_id;
   std::string method;
   std::string path;
-  std::string route;     // the traffic route the client named, if any
+  std::string route;           // the traffic route the client named, if any
   std::string prompt_version;  // the prompt template version used, if any
-  std::string endpoint;  // the endpoint that served the request
+  std::string endpoint;        // the endpoint that served the request
   std::string provider;
   std::string provider_model;
   unsigned status = 0;

@@ -133,8 +133,15 @@ asio::awaitable<void> Handler::handle(const HttpRequest& http, Responder& out) {
   using Kind = PathMatch::Kind;
   if (match.kind == Kind::kNotFound) {
     if (const auto* named = ctx.snapshot->find_path(http.path())) {
-      match = http.method == "POST" ? PathMatch{Kind::kNamedInvoke, PathMatch::Dialect::kOpenAi, std::nullopt, named->name, {}}
-                                    : PathMatch{Kind::kMethodNotAllowed, PathMatch::Dialect::kOpenAi, std::nullopt, {}, "POST"};
+      match =
+          http.method == "POST"
+              ? PathMatch{Kind::kNamedInvoke,
+                          PathMatch::Dialect::kOpenAi,
+                          std::nullopt,
+                          named->name,
+                          {}}
+              : PathMatch{
+                    Kind::kMethodNotAllowed, PathMatch::Dialect::kOpenAi, std::nullopt, {}, "POST"};
     }
   }
   switch (match.kind) {
@@ -157,7 +164,8 @@ asio::awaitable<void> Handler::handle(const HttpRequest& http, Responder& out) {
       answer.error = e.message;
       HeaderList headers = json_headers(ctx);
       headers.emplace_back("Allow", std::string(match.allow));
-      answer.client_gone = !co_await out.send(answer.status, std::move(headers), api.render_error(e));
+      answer.client_gone =
+          !co_await out.send(answer.status, std::move(headers), api.render_error(e));
       break;
     }
     case Kind::kOpenAiInvoke:
@@ -170,10 +178,12 @@ asio::awaitable<void> Handler::handle(const HttpRequest& http, Responder& out) {
       break;
     case Kind::kOpenAiModel:
       if (const auto* e = ctx.snapshot->find(match.name)) {
-        json::object o{{"id", e->name}, {"object", "model"}, {"created", 0}, {"owned_by", e->provider}};
+        json::object o{
+            {"id", e->name}, {"object", "model"}, {"created", 0}, {"owned_by", e->provider}};
         co_await send_json(200, json::serialize(o), ctx, out, answer);
       } else {
-        Error err = Error::make(ErrorCode::kNotFound, "The model '" + std::string(match.name) + "' does not exist.");
+        Error err = Error::make(ErrorCode::kNotFound,
+                                "The model '" + std::string(match.name) + "' does not exist.");
         err.param = "model";
         err.error_code = "model_not_found";
         co_await send_error(api, err, ctx, out, answer);
@@ -181,8 +191,9 @@ asio::awaitable<void> Handler::handle(const HttpRequest& http, Responder& out) {
       break;
     case Kind::kMlflowList:
     case Kind::kMlflowListRoutes: {
-      auto body = api::mlflow::list_endpoints(*ctx.snapshot, percent_decode(query_param(http.target, "page_token")),
-                                              match.kind == Kind::kMlflowListRoutes);
+      auto body = api::mlflow::list_endpoints(
+          *ctx.snapshot, percent_decode(query_param(http.target, "page_token")),
+          match.kind == Kind::kMlflowListRoutes);
       if (body) {
         co_await send_json(200, std::move(*body), ctx, out, answer);
       } else {
@@ -195,7 +206,8 @@ asio::awaitable<void> Handler::handle(const HttpRequest& http, Responder& out) {
     case Kind::kMlflowTrafficRoute: {
       auto body = match.kind == Kind::kMlflowTrafficRoute
                       ? api::mlflow::get_traffic_route(*ctx.snapshot, match.name)
-                      : api::mlflow::get_endpoint(*ctx.snapshot, match.name, match.kind == Kind::kMlflowGetRoute);
+                      : api::mlflow::get_endpoint(*ctx.snapshot, match.name,
+                                                  match.kind == Kind::kMlflowGetRoute);
       if (body) {
         co_await send_json(200, std::move(*body), ctx, out, answer);
       } else {
@@ -204,15 +216,17 @@ asio::awaitable<void> Handler::handle(const HttpRequest& http, Responder& out) {
       break;
     }
     case Kind::kMlflowLimits:
-      co_await send_error(api,
-                          Error::make(ErrorCode::kNotImplemented,
-                                      http.method == "GET" ? "The get_limits API is not available yet."
-                                                           : "The set_limits API is not available yet."),
-                          ctx, out, answer);
+      co_await send_error(
+          api,
+          Error::make(ErrorCode::kNotImplemented, http.method == "GET"
+                                                      ? "The get_limits API is not available yet."
+                                                      : "The set_limits API is not available yet."),
+          ctx, out, answer);
       break;
     case Kind::kMetrics: {
       answer.status = 200;
-      HeaderList headers{{"Content-Type", "text/plain; version=0.0.4"}, {"x-request-id", ctx.request_id}};
+      HeaderList headers{{"Content-Type", "text/plain; version=0.0.4"},
+                         {"x-request-id", ctx.request_id}};
       answer.client_gone = !co_await out.send(200, std::move(headers), metrics.render());
       break;
     }
@@ -227,8 +241,8 @@ asio::awaitable<void> Handler::handle(const HttpRequest& http, Responder& out) {
   metrics.in_flight.fetch_sub(1, std::memory_order_relaxed);
 }
 
-asio::awaitable<void> Handler::admin_reload(const HttpRequest& http, RequestContext& ctx, Responder& out,
-                                            Answer& answer) {
+asio::awaitable<void> Handler::admin_reload(const HttpRequest& http, RequestContext& ctx,
+                                            Responder& out, Answer& answer) {
   const std::string& key = ctx.snapshot->admin_key;
   if (key.empty()) {  // no admin key configured: the admin API does not exist
     co_await send_error(kOpenAi, Error::make(ErrorCode::kNotFound, "Not Found"), ctx, out, answer);
@@ -237,20 +251,23 @@ asio::awaitable<void> Handler::admin_reload(const HttpRequest& http, RequestCont
   std::string_view auth = http.header("authorization");
   std::string_view given = auth.starts_with("Bearer ") ? auth.substr(7) : std::string_view{};
   if (!util::constant_time_equal(given, key)) {
-    co_await send_error(kOpenAi, Error::make(ErrorCode::kUnauthorized, "A valid admin key is required."), ctx, out,
-                        answer);
+    co_await send_error(kOpenAi,
+                        Error::make(ErrorCode::kUnauthorized, "A valid admin key is required."),
+                        ctx, out, answer);
     co_return;
   }
   // Parsing and validating the file is blocking work: done on the blocking pool, then resumed here.
   auto reload = env_.reload;
   Result<void> result = co_await asio::co_spawn(
-      env_.blocking, [reload]() -> asio::awaitable<Result<void>> { co_return reload(); }, asio::use_awaitable);
+      env_.blocking, [reload]() -> asio::awaitable<Result<void>> { co_return reload(); },
+      asio::use_awaitable);
   if (!result) {
     co_await send_error(kOpenAi, result.error(), ctx, out, answer);
     co_return;
   }
   auto now = env_.config.get();
-  json::object body{{"status", "reloaded"}, {"endpoints", now->endpoints.size()}, {"routes", now->routes.size()}};
+  json::object body{
+      {"status", "reloaded"}, {"endpoints", now->endpoints.size()}, {"routes", now->routes.size()}};
   co_await send_json(200, json::serialize(body), ctx, out, answer);
 }
 
@@ -262,20 +279,23 @@ asio::awaitable<void> Handler::reject(const HttpRequest& http, const Error& erro
   Answer answer;
   // What was read may not even name a path; OpenAI's shape unless it is one of MLflow's paths.
   const PathMatch match = match_path(http.method, http.path());
-  const bool mlflow = match.kind != PathMatch::Kind::kNotFound && match.dialect == PathMatch::Dialect::kMlflow;
-  co_await send_error(api_for(mlflow ? PathMatch::Dialect::kMlflow : PathMatch::Dialect::kOpenAi), error, ctx,
-                      out, answer);
+  const bool mlflow =
+      match.kind != PathMatch::Kind::kNotFound && match.dialect == PathMatch::Dialect::kMlflow;
+  co_await send_error(api_for(mlflow ? PathMatch::Dialect::kMlflow : PathMatch::Dialect::kOpenAi),
+                      error, ctx, out, answer);
   record(http, ctx, answer);
 }
 
-asio::awaitable<void> Handler::invoke(const PathMatch& match, const api::InboundApi& api, const HttpRequest& http,
-                                      RequestContext& ctx, Responder& out, Answer& answer) {
+asio::awaitable<void> Handler::invoke(const PathMatch& match, const api::InboundApi& api,
+                                      const HttpRequest& http, RequestContext& ctx, Responder& out,
+                                      Answer& answer) {
   if (!is_json_media_type(http.header("content-type"))) {
-    co_await send_error(api,
-                        Error::make(ErrorCode::kUnsupportedMediaType, "Unsupported Content-Type '" +
-                                                                          std::string(http.header("content-type")) +
-                                                                          "'; send application/json."),
-                        ctx, out, answer);
+    co_await send_error(
+        api,
+        Error::make(ErrorCode::kUnsupportedMediaType, "Unsupported Content-Type '" +
+                                                          std::string(http.header("content-type")) +
+                                                          "'; send application/json."),
+        ctx, out, answer);
     co_return;
   }
   if (match.kind == PathMatch::Kind::kNamedInvoke) {
@@ -284,7 +304,8 @@ asio::awaitable<void> Handler::invoke(const PathMatch& match, const api::Inbound
     boost::system::error_code ec;
     json::value parsed = util::parse_json(http.body, ec, ctx.request.body.storage());
     if (ec || !parsed.is_object()) {
-      co_await send_error(api, Error::invalid("The request body must be a JSON object."), ctx, out, answer);
+      co_await send_error(api, Error::invalid("The request body must be a JSON object."), ctx, out,
+                          answer);
       co_return;
     }
     ctx.request.body = std::move(parsed.get_object());
@@ -292,7 +313,8 @@ asio::awaitable<void> Handler::invoke(const PathMatch& match, const api::Inbound
     ctx.request.endpoint = ctx.endpoint->name;
     ctx.request.templated = true;
     ctx.named_path = true;
-    if (const auto* s = ctx.request.body.if_contains("stream"); s && s->is_bool()) ctx.request.stream = s->get_bool();
+    if (const auto* s = ctx.request.body.if_contains("stream"); s && s->is_bool())
+      ctx.request.stream = s->get_bool();
   } else if (match.operation) {
     // OpenAI: the path says what to do, the body's `model` names the endpoint or route.
     auto parsed = api.parse(*match.operation, http.body, ctx.request);
@@ -311,9 +333,10 @@ asio::awaitable<void> Handler::invoke(const PathMatch& match, const api::Inbound
       co_return;
     }
     if (!resolve(ctx, ctx.request.endpoint)) {
-      Error e = Error::make(ErrorCode::kNotFound,
-                            "The model '" + ctx.request.endpoint +
-                                "' does not exist: it is not an endpoint or route in the gateway's configuration.");
+      Error e = Error::make(
+          ErrorCode::kNotFound,
+          "The model '" + ctx.request.endpoint +
+              "' does not exist: it is not an endpoint or route in the gateway's configuration.");
       e.param = "model";
       e.error_code = "model_not_found";
       co_await send_error(api, e, ctx, out, answer);
@@ -339,7 +362,8 @@ asio::awaitable<void> Handler::invoke(const PathMatch& match, const api::Inbound
       co_return;
     }
     ctx.request.endpoint = match.name;
-    if (auto native = api::mlflow::check_native_parameters(ctx.endpoint->provider, ctx.request); !native) {
+    if (auto native = api::mlflow::check_native_parameters(ctx.endpoint->provider, ctx.request);
+        !native) {
       co_await send_error(api, native.error(), ctx, out, answer);
       co_return;
     }
@@ -369,8 +393,8 @@ asio::awaitable<void> Handler::invoke(const PathMatch& match, const api::Inbound
   run.complete(ctx, Outcome{answer.status, answer.client_gone, ctx.error ? &*ctx.error : nullptr});
 }
 
-asio::awaitable<void> Handler::stream(const api::InboundApi& api, RequestContext& ctx, Chain::Run& run,
-                                      Responder& out, Answer& answer) {
+asio::awaitable<void> Handler::stream(const api::InboundApi& api, RequestContext& ctx,
+                                      Chain::Run& run, Responder& out, Answer& answer) {
   answer.stream = true;
   auto opened = co_await router_.open_stream(ctx);
   if (!opened) {
@@ -392,7 +416,8 @@ asio::awaitable<void> Handler::stream(const api::InboundApi& api, RequestContext
     }
     const bool at_end = piece->empty();
     events.clear();
-    auto fed = at_end ? opened->translator->finish(events) : opened->translator->feed(*piece, events);
+    auto fed =
+        at_end ? opened->translator->finish(events) : opened->translator->feed(*piece, events);
     std::string frames;
     for (auto& event : events) {
       if (!event.usage.empty()) ctx.usage = event.usage;
@@ -409,7 +434,8 @@ asio::awaitable<void> Handler::stream(const api::InboundApi& api, RequestContext
                          {"Cache-Control", "no-cache"},
                          {"x-request-id", ctx.request_id},
                          {"x-sluice-destination", ctx.endpoint->name}};
-      if (!ctx.prompt_version.empty()) headers.emplace_back("x-sluice-prompt-version", ctx.prompt_version);
+      if (!ctx.prompt_version.empty())
+        headers.emplace_back("x-sluice-prompt-version", ctx.prompt_version);
       if (!co_await out.start_stream(200, std::move(headers))) {
         answer.client_gone = true;
         co_return;
@@ -436,20 +462,22 @@ asio::awaitable<void> Handler::stream(const api::InboundApi& api, RequestContext
   if (!answer.client_gone) answer.client_gone = !co_await out.end_stream();
 }
 
-asio::awaitable<void> Handler::send_json(unsigned status, std::string body, RequestContext& ctx, Responder& out,
-                                         Answer& answer) {
+asio::awaitable<void> Handler::send_json(unsigned status, std::string body, RequestContext& ctx,
+                                         Responder& out, Answer& answer) {
   answer.status = status;
   answer.client_gone = !co_await out.send(status, json_headers(ctx), std::move(body));
 }
 
-asio::awaitable<void> Handler::send_error(const api::InboundApi& api, const Error& error, RequestContext& ctx,
-                                          Responder& out, Answer& answer) {
+asio::awaitable<void> Handler::send_error(const api::InboundApi& api, const Error& error,
+                                          RequestContext& ctx, Responder& out, Answer& answer) {
   answer.status = http_status(error);
   answer.error = error.message;
   if (!ctx.error) ctx.error = error;
   HeaderList headers = json_headers(ctx);
-  if (error.retry_after_s) headers.emplace_back("Retry-After", std::to_string(*error.retry_after_s));
-  answer.client_gone = !co_await out.send(answer.status, std::move(headers), api.render_error(error));
+  if (error.retry_after_s)
+    headers.emplace_back("Retry-After", std::to_string(*error.retry_after_s));
+  answer.client_gone =
+      !co_await out.send(answer.status, std::move(headers), api.render_error(error));
 }
 
 void Handler::record(const HttpRequest& http, const RequestContext& ctx, const Answer& answer) {
@@ -464,9 +492,9 @@ void Handler::record(const HttpRequest& http, const RequestContext& ctx, const A
   if (r.overhead_ms < 0) r.overhead_ms = 0;
   r.stream = answer.stream;
   r.usage = ctx.usage;
-  r.error = answer.client_gone
-                ? (answer.error.empty() ? "client disconnected" : answer.error + "; client disconnected")
-                : answer.error;
+  r.error = answer.client_gone ? (answer.error.empty() ? "client disconnected"
+                                                       : answer.error + "; client disconnected")
+                               : answer.error;
   auto& metrics = observability::Metrics::global();
   observability::EndpointStats* stats = &metrics.unrouted();
   if (ctx.route != nullptr) r.route = ctx.route->name;

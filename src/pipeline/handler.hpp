@@ -2,8 +2,8 @@
 // Answers one HTTP request: finds the API and endpoint, runs the policy chain and the router,
 // and writes the answer in the caller's API shape. One Handler per worker thread.
 
-#include <boost/asio/awaitable.hpp>
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
 #include <functional>
 #include <random>
 
@@ -24,8 +24,8 @@ struct HandlerEnv {
   const config::SnapshotHolder& config;
   observability::AccessLog& access_log;
   stores::CounterStore& counters;
-  boost::asio::any_io_executor blocking;      // for work that must not run on an event loop
-  std::function<Result<void>()> reload;       // reload the config file (blocking)
+  boost::asio::any_io_executor blocking;  // for work that must not run on an event loop
+  std::function<Result<void>()> reload;   // reload the config file (blocking)
 };
 
 class Handler {
@@ -50,8 +50,8 @@ class Handler {
                                          Responder& out, Answer& answer);
   boost::asio::awaitable<void> send_error(const api::InboundApi& api, const Error& error,
                                           RequestContext& ctx, Responder& out, Answer& answer);
-  boost::asio::awaitable<void> admin_reload(const HttpRequest& http, RequestContext& ctx, Responder& out,
-                                            Answer& answer);
+  boost::asio::awaitable<void> admin_reload(const HttpRequest& http, RequestContext& ctx,
+                                            Responder& out, Answer& answer);
   // Finds the endpoint for `name`: an endpoint, or a traffic route's weighted pick.
   bool resolve(RequestContext& ctx, std::string_view name);
   void record(const HttpRequest& http, const RequestContext& ctx, const Answer& answer);

@@ -9,7 +9,8 @@ using Dialect = PathMatch::Dialect;
 // `path` is prefix + one segment (+ suffix); returns the segment or nullopt.
 std::optional<std::string_view> segment(std::string_view path, std::string_view prefix,
                                         std::string_view suffix = {}) {
-  if (!path.starts_with(prefix) || !path.ends_with(suffix) || path.size() <= prefix.size() + suffix.size()) {
+  if (!path.starts_with(prefix) || !path.ends_with(suffix) ||
+      path.size() <= prefix.size() + suffix.size()) {
     return std::nullopt;
   }
   std::string_view s = path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
@@ -34,9 +35,12 @@ PathMatch match_path(std::string_view method, std::string_view path) {
     std::optional<model::Operation> operation;
   };
   static constexpr Fixed kFixed[] = {
-      {"/v1/chat/completions", "POST", Kind::kOpenAiInvoke, Dialect::kOpenAi, model::Operation::kChat},
-      {"/v1/completions", "POST", Kind::kOpenAiInvoke, Dialect::kOpenAi, model::Operation::kCompletions},
-      {"/v1/embeddings", "POST", Kind::kOpenAiInvoke, Dialect::kOpenAi, model::Operation::kEmbeddings},
+      {"/v1/chat/completions", "POST", Kind::kOpenAiInvoke, Dialect::kOpenAi,
+       model::Operation::kChat},
+      {"/v1/completions", "POST", Kind::kOpenAiInvoke, Dialect::kOpenAi,
+       model::Operation::kCompletions},
+      {"/v1/embeddings", "POST", Kind::kOpenAiInvoke, Dialect::kOpenAi,
+       model::Operation::kEmbeddings},
       {"/v1/models", "GET", Kind::kOpenAiModels, Dialect::kOpenAi, std::nullopt},
       {"/api/2.0/endpoints/", "GET", Kind::kMlflowList, Dialect::kMlflow, std::nullopt},
       {"/api/2.0/endpoints", "GET", Kind::kMlflowList, Dialect::kMlflow, std::nullopt},
@@ -49,7 +53,8 @@ PathMatch match_path(std::string_view method, std::string_view path) {
       {"/admin/reload", "POST", Kind::kAdminReload, Dialect::kOpenAi, std::nullopt},
   };
   for (const auto& f : kFixed) {
-    if (f.path == path) return with_method(method, f.method, PathMatch{f.kind, f.dialect, f.operation, {}, {}});
+    if (f.path == path)
+      return with_method(method, f.method, PathMatch{f.kind, f.dialect, f.operation, {}, {}});
   }
   struct Pattern {
     std::string_view prefix, suffix, method;
@@ -72,8 +77,11 @@ PathMatch match_path(std::string_view method, std::string_view path) {
       return with_method(method, p.method, PathMatch{p.kind, p.dialect, std::nullopt, *name, {}});
     }
   }
-  return PathMatch{Kind::kNotFound, path.starts_with("/v1/") ? Dialect::kOpenAi : Dialect::kMlflow,
-                   std::nullopt, {}, {}};
+  return PathMatch{Kind::kNotFound,
+                   path.starts_with("/v1/") ? Dialect::kOpenAi : Dialect::kMlflow,
+                   std::nullopt,
+                   {},
+                   {}};
 }
 
 }  // namespace sluice::pipeline

@@ -11,19 +11,19 @@ namespace sluice::pipeline {
 
 struct PathMatch {
   enum class Kind {
-    kNotFound,          // no such path
-    kMethodNotAllowed,  // the path exists for another method: `allow`
-    kOpenAiInvoke,      // operation fixed by the path, endpoint in the body
-    kOpenAiModels,      // GET /v1/models
-    kOpenAiModel,       // GET /v1/models/{name}
-    kMlflowInvoke,      // POST /endpoints/{name}/invocations, /gateway/{name}/invocations
-    kNamedInvoke,       // POST to a named route's own path (from the config, not this table)
-    kMlflowList,        // GET /api/2.0/endpoints/
-    kMlflowGet,         // GET /api/2.0/endpoints/{name}, /api/3.0/gateway/endpoint/{name}
-    kMlflowListRoutes,  // GET /api/2.0/gateway/routes/ (pre-3.0 shape)
-    kMlflowGetRoute,    // GET /api/2.0/gateway/routes/{name} (pre-3.0 shape)
+    kNotFound,            // no such path
+    kMethodNotAllowed,    // the path exists for another method: `allow`
+    kOpenAiInvoke,        // operation fixed by the path, endpoint in the body
+    kOpenAiModels,        // GET /v1/models
+    kOpenAiModel,         // GET /v1/models/{name}
+    kMlflowInvoke,        // POST /endpoints/{name}/invocations, /gateway/{name}/invocations
+    kNamedInvoke,         // POST to a named route's own path (from the config, not this table)
+    kMlflowList,          // GET /api/2.0/endpoints/
+    kMlflowGet,           // GET /api/2.0/endpoints/{name}, /api/3.0/gateway/endpoint/{name}
+    kMlflowListRoutes,    // GET /api/2.0/gateway/routes/ (pre-3.0 shape)
+    kMlflowGetRoute,      // GET /api/2.0/gateway/routes/{name} (pre-3.0 shape)
     kMlflowTrafficRoute,  // GET /api/3.0/gateway/route/{name}
-    kMlflowLimits,      // the limits API MLflow declares but answers with 501
+    kMlflowLimits,        // the limits API MLflow declares but answers with 501
     kMetrics,
     kHealth,
     kAdminReload,  // POST /admin/reload

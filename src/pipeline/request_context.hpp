@@ -49,11 +49,11 @@ struct RequestContext {
   std::string request_id;
   std::string client_address;  // the peer's IP address, as rate limits key on it
   Clock::time_point started = Clock::now();
-  config::SnapshotPtr snapshot;                // the config this request started with
-  const config::Endpoint* endpoint = nullptr;  // valid while `snapshot` is held
+  config::SnapshotPtr snapshot;                 // the config this request started with
+  const config::Endpoint* endpoint = nullptr;   // valid while `snapshot` is held
   const config::TrafficRoute* route = nullptr;  // set when the client named a traffic route
-  std::string prompt_version;  // the prompt template version used, if any
-  bool named_path = false;     // called on a named route's own path (POST /chat)
+  std::string prompt_version;                   // the prompt template version used, if any
+  bool named_path = false;                      // called on a named route's own path (POST /chat)
   model::Request request;
   // Set by a policy that answers the request itself (kStop) or by a failure.
   std::optional<Error> error;

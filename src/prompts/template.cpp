@@ -4,22 +4,13 @@
 #include <boost/json/value.hpp>
 #include <cctype>
 
+#include "util/text.hpp"
+
 namespace sluice::prompts {
 namespace {
 
-bool is_name(std::string_view s) {
-  if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
-  for (char c : s) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
-  }
-  return true;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
+using util::is_identifier;
+using util::trim;
 
 }  // namespace
 
@@ -31,9 +22,10 @@ Result<PromptTemplate> PromptTemplate::parse(std::string_view text) {
     if (open == std::string_view::npos) break;
     if (open > pos) t.pieces_.push_back({false, std::string(text.substr(pos, open - pos))});
     std::size_t close = text.find("}}", open + 2);
-    if (close == std::string_view::npos) return Error::invalid("unterminated '{{' in prompt_template");
+    if (close == std::string_view::npos)
+      return Error::invalid("unterminated '{{' in prompt_template");
     std::string_view name = trim(text.substr(open + 2, close - open - 2));
-    if (!is_name(name)) {
+    if (!is_identifier(name)) {
       return Error::invalid("'{{" + std::string(text.substr(open + 2, close - open - 2)) +
                             "}}' in prompt_template is not a variable name");
     }
@@ -73,7 +65,8 @@ std::pair<std::string, std::string> split_system(std::string_view filled) {
   std::size_t at = filled.starts_with("User:") ? 0 : filled.find("\nUser:");
   if (at == std::string_view::npos || at == 0) return {std::string(), std::string(filled)};
   std::string_view system = filled.substr(0, at);
-  while (!system.empty() && (system.back() == '\n' || system.back() == ' ')) system.remove_suffix(1);
+  while (!system.empty() && (system.back() == '\n' || system.back() == ' '))
+    system.remove_suffix(1);
   return {std::string(system), std::string(filled.substr(at + 1))};
 }
 

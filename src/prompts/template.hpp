@@ -49,8 +49,8 @@ struct PromptSpec {
   boost::json::object parameters;  // defaults, the client may override
   boost::json::object overrides;   // forced, whatever the client sends
   std::optional<std::uint64_t> max_tokens;
-  bool clamp_max_tokens = true;    // false: a larger max_tokens is a 400
-  std::string path;                // the named route's path, if it has one
+  bool clamp_max_tokens = true;  // false: a larger max_tokens is a 400
+  std::string path;              // the named route's path, if it has one
 
   const PromptTemplate* version(std::string_view name) const {
     auto it = versions.find(std::string(name));

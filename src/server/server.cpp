@@ -43,10 +43,11 @@ struct FileStamp {
 };
 
 FileStamp stamp(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return {};
-  return FileStamp{static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec,
-                   static_cast<std::int64_t>(st.st_size), static_cast<std::uint64_t>(st.st_ino)};
+  return FileStamp{
+      static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec,
+      static_cast<std::int64_t>(st.st_size), static_cast<std::uint64_t>(st.st_ino)};
 }
 
 void log_escape(std::exception_ptr e) {
@@ -88,16 +89,19 @@ void open_acceptor(tcp::acceptor& acceptor, const tcp::endpoint& endpoint) {
 
 }  // namespace
 
-Server::Server(config::SnapshotHolder& config, observability::AccessLog& access_log, Reloader reloader)
+Server::Server(config::SnapshotHolder& config, observability::AccessLog& access_log,
+               Reloader reloader)
     : config_(config), access_log_(access_log), reloader_(std::move(reloader)) {}
 
 Result<void> Server::reload(const char* why) {
-  if (!reloader_.load) return Error::make(ErrorCode::kNotImplemented, "this server has no config file to reload");
+  if (!reloader_.load)
+    return Error::make(ErrorCode::kNotImplemented, "this server has no config file to reload");
   std::lock_guard lock(reload_mutex_);  // SIGHUP, the file watch and the admin API may race
   auto next = reloader_.load();
   if (!next) {
-    std::cerr << "sluice: reload (" << why << ") failed, still serving the previous config: "
-              << next.error().message << std::endl;
+    std::cerr << "sluice: reload (" << why
+              << ") failed, still serving the previous config: " << next.error().message
+              << std::endl;
     return next.error();
   }
   config_.set(std::move(*next));

@@ -23,7 +23,8 @@ struct Reloader {
 
 class Server {
  public:
-  Server(config::SnapshotHolder& config, observability::AccessLog& access_log, Reloader reloader = {});
+  Server(config::SnapshotHolder& config, observability::AccessLog& access_log,
+         Reloader reloader = {});
   ~Server();
 
   // Binds, serves until a stop signal and the drain that follows; returns the exit code.

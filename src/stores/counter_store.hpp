@@ -14,8 +14,8 @@ using Clock = std::chrono::steady_clock;
 
 struct WindowHit {
   bool allowed = true;
-  std::uint64_t count = 0;                   // calls in the current window, this one included
-  std::chrono::seconds retry_after{0};       // until the window resets, when not allowed
+  std::uint64_t count = 0;              // calls in the current window, this one included
+  std::chrono::seconds retry_after{0};  // until the window resets, when not allowed
 };
 
 class CounterStore {
@@ -25,7 +25,8 @@ class CounterStore {
   // (the `limits` library's fixed-window strategy, which MLflow uses); allowed while the count
   // stays within `limit`. A refused call is not counted.
   virtual boost::asio::awaitable<WindowHit> hit(std::string_view key, std::uint64_t limit,
-                                                std::chrono::seconds period, Clock::time_point now) = 0;
+                                                std::chrono::seconds period,
+                                                Clock::time_point now) = 0;
 };
 
 }  // namespace sluice::stores

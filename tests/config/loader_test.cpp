@@ -213,47 +213,59 @@ INSTANTIATE_TEST_SUITE_P(
                   "must be an integer"},
         BadConfig{"UnknownServerKey", "server: {prot: 80}\nendpoints: []\n", "cfg.yaml:1:10",
                   "unknown key 'prot'"},
-        BadConfig{"NamedRouteWithoutModel", "routes:\n  - name: r\n    path: /chat\n", "cfg.yaml:2:5",
-                  "a route with a path needs a model"},
+        BadConfig{"NamedRouteWithoutModel", "routes:\n  - name: r\n    path: /chat\n",
+                  "cfg.yaml:2:5", "a route with a path needs a model"},
         BadConfig{"NamedRouteShadowsBuiltin",
-                  "routes:\n  - name: r\n    path: /v1/chat/completions\n    type: llm/v1/chat\n    model: {provider: mock}\n",
+                  "routes:\n  - name: r\n    path: /v1/chat/completions\n    type: llm/v1/chat\n   "
+                  " model: {provider: mock}\n",
                   "cfg.yaml:3:11", "would shadow one of sluice's own paths"},
         BadConfig{"NamedRouteDuplicatePath",
                   "routes:\n  - {name: a, path: /x, type: llm/v1/chat, model: {provider: mock}}\n"
                   "  - {name: b, path: /x, type: llm/v1/chat, model: {provider: mock}}\n",
                   "cfg.yaml:3:21", "path '/x' is used twice"},
         BadConfig{"TemplateBadVariable",
-                  "routes:\n  - name: r\n    path: /p\n    type: llm/v1/chat\n    model: {provider: mock}\n    prompt_template: 'Hi {{ 1x }}'\n",
+                  "routes:\n  - name: r\n    path: /p\n    type: llm/v1/chat\n    model: "
+                  "{provider: mock}\n    prompt_template: 'Hi {{ 1x }}'\n",
                   "cfg.yaml:6:22", "is not a variable name"},
         BadConfig{"TemplateVersionsNeedDefault",
-                  "routes:\n  - name: r\n    path: /p\n    type: llm/v1/chat\n    model: {provider: mock}\n    prompt_template: {v1: 'a'}\n",
+                  "routes:\n  - name: r\n    path: /p\n    type: llm/v1/chat\n    model: "
+                  "{provider: mock}\n    prompt_template: {v1: 'a'}\n",
                   "cfg.yaml:6:22", "needs 'default: <version>'"},
         BadConfig{"LimitsMode",
-                  "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model: {provider: mock}\n    limits: {max_tokens: 5, on_exceed: truncate}\n",
+                  "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model: {provider: "
+                  "mock}\n    limits: {max_tokens: 5, on_exceed: truncate}\n",
                   "cfg.yaml:5:40", "must be clamp or reject"},
-        BadConfig{"RouteTypeInEndpoints",
-                  "endpoints:\n  - name: a\n    route_type: llm/v1/chat\n    model: {provider: mock}\n",
-                  "cfg.yaml:3:17", "Use 'endpoint_type' instead"},
-        BadConfig{"RouteUnknownDestination",
-                  "endpoints: []\nroutes:\n  - name: r\n    task_type: llm/v1/chat\n    destinations:\n"
-                  "      - {name: ghost, traffic_percentage: 100}\n",
-                  "cfg.yaml:6:16", "'ghost' is not an endpoint"},
+        BadConfig{
+            "RouteTypeInEndpoints",
+            "endpoints:\n  - name: a\n    route_type: llm/v1/chat\n    model: {provider: mock}\n",
+            "cfg.yaml:3:17", "Use 'endpoint_type' instead"},
+        BadConfig{
+            "RouteUnknownDestination",
+            "endpoints: []\nroutes:\n  - name: r\n    task_type: llm/v1/chat\n    destinations:\n"
+            "      - {name: ghost, traffic_percentage: 100}\n",
+            "cfg.yaml:6:16", "'ghost' is not an endpoint"},
         BadConfig{"RouteSumNot100",
                   "endpoints:\n  - {name: a, endpoint_type: llm/v1/chat, model: {provider: mock}}\n"
                   "  - {name: b, endpoint_type: llm/v1/chat, model: {provider: mock}}\nroutes:\n"
                   "  - name: r\n    task_type: llm/v1/chat\n    destinations:\n"
-                  "      - {name: a, traffic_percentage: 60}\n      - {name: b, traffic_percentage: 30}\n",
+                  "      - {name: a, traffic_percentage: 60}\n      - {name: b, "
+                  "traffic_percentage: 30}\n",
                   "cfg.yaml:8:7", "must sum to 100, not 90"},
         BadConfig{"RouteTypeMismatch",
-                  "endpoints:\n  - {name: a, endpoint_type: llm/v1/embeddings, model: {provider: mock}}\nroutes:\n"
-                  "  - name: r\n    task_type: llm/v1/chat\n    destinations:\n      - {name: a, traffic_percentage: 100}\n",
+                  "endpoints:\n  - {name: a, endpoint_type: llm/v1/embeddings, model: {provider: "
+                  "mock}}\nroutes:\n"
+                  "  - name: r\n    task_type: llm/v1/chat\n    destinations:\n      - {name: a, "
+                  "traffic_percentage: 100}\n",
                   "cfg.yaml:7:16", "is llm/v1/embeddings, not the route's task_type llm/v1/chat"},
         BadConfig{"RouteNameCollision",
-                  "endpoints:\n  - {name: a, endpoint_type: llm/v1/chat, model: {provider: mock}}\nroutes:\n"
-                  "  - name: a\n    task_type: llm/v1/chat\n    destinations:\n      - {name: a, traffic_percentage: 100}\n",
+                  "endpoints:\n  - {name: a, endpoint_type: llm/v1/chat, model: {provider: "
+                  "mock}}\nroutes:\n"
+                  "  - name: a\n    task_type: llm/v1/chat\n    destinations:\n      - {name: a, "
+                  "traffic_percentage: 100}\n",
                   "cfg.yaml:4:11", "already used by an endpoint or route"},
         BadConfig{"RouteBadStrategy",
-                  "endpoints:\n  - {name: a, endpoint_type: llm/v1/chat, model: {provider: mock}}\nroutes:\n"
+                  "endpoints:\n  - {name: a, endpoint_type: llm/v1/chat, model: {provider: "
+                  "mock}}\nroutes:\n"
                   "  - name: r\n    task_type: llm/v1/chat\n    routing_strategy: ROUND_ROBIN\n"
                   "    destinations:\n      - {name: a, traffic_percentage: 100}\n",
                   "cfg.yaml:6:23", "must be TRAFFIC_SPLIT"}),
@@ -290,11 +302,15 @@ routes:
 TEST(ConfigLoader, ApiKeyMayBeAPathToAFile) {
   auto path = std::filesystem::temp_directory_path() / ("sluice-key-" + std::to_string(::getpid()));
   { std::ofstream(path) << "sk-from-file-0123456789\n"; }
-  auto r = load("endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model:\n      provider: openai\n"
-                "      name: g\n      config: {openai_api_key: " + path.string() + "}\n");
+  auto r = load(
+      "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model:\n      provider: "
+      "openai\n"
+      "      name: g\n      config: {openai_api_key: " +
+      path.string() + "}\n");
   std::filesystem::remove(path);
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_THAT((*r)->find("a")->adapter->secrets(), ::testing::ElementsAre("sk-from-file-0123456789"));
+  EXPECT_THAT((*r)->find("a")->adapter->secrets(),
+              ::testing::ElementsAre("sk-from-file-0123456789"));
 }
 
 TEST(ConfigLoader, MissingFileIsAClearError) {

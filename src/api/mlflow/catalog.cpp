@@ -28,23 +28,28 @@ json::object describe(const config::Endpoint& e, bool legacy) {
 }
 
 Error bad_token(std::string_view token, std::string_view why) {
-  return Error::invalid("Invalid SearchRoutes token: " + std::string(token) + ". " + std::string(why));
+  return Error::invalid("Invalid SearchRoutes token: " + std::string(token) + ". " +
+                        std::string(why));
 }
 
 }  // namespace
 
-Result<std::string> list_endpoints(const config::Snapshot& snapshot, std::string_view page_token, bool legacy,
-                                   std::size_t page_size) {
+Result<std::string> list_endpoints(const config::Snapshot& snapshot, std::string_view page_token,
+                                   bool legacy, std::size_t page_size) {
   std::size_t start = 0;
   if (!page_token.empty()) {
     auto decoded = util::base64_decode(page_token);
     boost::system::error_code ec;
     json::value token = decoded ? json::parse(*decoded, ec) : json::value();
-    const json::value* index = !ec && token.is_object() ? token.get_object().if_contains("index") : nullptr;
+    const json::value* index =
+        !ec && token.is_object() ? token.get_object().if_contains("index") : nullptr;
     if (index == nullptr || !(index->is_int64() || index->is_uint64())) {
-      return bad_token(page_token, "The index is not defined as a value that can be represented as a positive integer.");
+      return bad_token(
+          page_token,
+          "The index is not defined as a value that can be represented as a positive integer.");
     }
-    if (index->is_int64() && index->get_int64() < 0) return bad_token(page_token, "The index cannot be negative.");
+    if (index->is_int64() && index->get_int64() < 0)
+      return bad_token(page_token, "The index cannot be negative.");
     start = static_cast<std::size_t>(index->to_number<std::uint64_t>());
   }
   json::array items;
@@ -58,12 +63,14 @@ Result<std::string> list_endpoints(const config::Snapshot& snapshot, std::string
   return json::serialize(out);
 }
 
-Result<std::string> get_endpoint(const config::Snapshot& snapshot, std::string_view name, bool legacy) {
+Result<std::string> get_endpoint(const config::Snapshot& snapshot, std::string_view name,
+                                 bool legacy) {
   const auto* e = snapshot.find(name);
   if (e == nullptr) {
-    return Error::make(ErrorCode::kNotFound, std::string(legacy ? "The route '" : "The endpoint '") + std::string(name) +
-                                                 "' is not present or active on the server. Please verify the " +
-                                                 (legacy ? "route" : "endpoint") + " name.");
+    return Error::make(ErrorCode::kNotFound,
+                       std::string(legacy ? "The route '" : "The endpoint '") + std::string(name) +
+                           "' is not present or active on the server. Please verify the " +
+                           (legacy ? "route" : "endpoint") + " name.");
   }
   return json::serialize(describe(*e, legacy));
 }
@@ -71,12 +78,15 @@ Result<std::string> get_endpoint(const config::Snapshot& snapshot, std::string_v
 Result<std::string> get_traffic_route(const config::Snapshot& snapshot, std::string_view name) {
   const auto* r = snapshot.find_route(name);
   if (r == nullptr) {
-    return Error::make(ErrorCode::kNotFound, "The route '" + std::string(name) +
-                                                 "' is not present or active on the server. Please verify the route name.");
+    return Error::make(
+        ErrorCode::kNotFound,
+        "The route '" + std::string(name) +
+            "' is not present or active on the server. Please verify the route name.");
   }
   json::array destinations;
   for (const auto& d : r->destinations) {
-    destinations.push_back(json::object{{"name", d.endpoint}, {"traffic_percentage", d.percentage}});
+    destinations.push_back(
+        json::object{{"name", d.endpoint}, {"traffic_percentage", d.percentage}});
   }
   return json::serialize(json::object{{"name", r->name},
                                       {"task_type", model::endpoint_type_name(r->operation)},

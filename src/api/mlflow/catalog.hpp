@@ -1,6 +1,7 @@
 #pragma once
-// MLflow's read-only endpoint catalogue: GET /api/2.0/endpoints/ (paged), /api/2.0/endpoints/{name},
-// the older /api/2.0/gateway/routes/ forms, and the 3.x /api/3.0/gateway/{endpoint,route}/{name}.
+// MLflow's read-only endpoint catalogue: GET /api/2.0/endpoints/ (paged),
+// /api/2.0/endpoints/{name}, the older /api/2.0/gateway/routes/ forms, and the 3.x
+// /api/3.0/gateway/{endpoint,route}/{name}.
 
 #include <string>
 #include <string_view>
@@ -15,7 +16,8 @@ inline constexpr std::size_t kPageSize = 3000;  // MLFLOW_DEPLOYMENTS_LIST_ENDPO
 // `legacy` selects the /api/2.0/gateway/routes/ shape (route_type, route_url, "routes").
 Result<std::string> list_endpoints(const config::Snapshot& snapshot, std::string_view page_token,
                                    bool legacy, std::size_t page_size = kPageSize);
-Result<std::string> get_endpoint(const config::Snapshot& snapshot, std::string_view name, bool legacy);
+Result<std::string> get_endpoint(const config::Snapshot& snapshot, std::string_view name,
+                                 bool legacy);
 Result<std::string> get_traffic_route(const config::Snapshot& snapshot, std::string_view name);
 
 }  // namespace sluice::api::mlflow

@@ -24,8 +24,7 @@ class Violations {
   }
   bool empty() const { return list_.empty(); }
   Error error() const {
-    Error e = Error::make(ErrorCode::kUnprocessable,
-                          list_.front().at("msg").as_string().c_str());
+    Error e = Error::make(ErrorCode::kUnprocessable, list_.front().at("msg").as_string().c_str());
     e.detail_json = json::serialize(list_);
     return e;
   }
@@ -53,11 +52,13 @@ void check_int_ge(Violations& v, const json::object& b, const char* key, std::in
   if (!is_integer(*x)) {
     v.add("int_type", {key}, "Input should be a valid integer", x);
   } else if (as_int(*x) < min) {
-    v.add("greater_than_equal", {key}, "Input should be greater than or equal to " + std::to_string(min), x);
+    v.add("greater_than_equal", {key},
+          "Input should be greater than or equal to " + std::to_string(min), x);
   }
 }
 
-void check_float_range(Violations& v, const json::object& b, const char* key, double min, double max) {
+void check_float_range(Violations& v, const json::object& b, const char* key, double min,
+                       double max) {
   const auto* x = b.if_contains(key);
   if (x == nullptr || x->is_null()) return;
   if (!x->is_number()) {
@@ -65,8 +66,11 @@ void check_float_range(Violations& v, const json::object& b, const char* key, do
     return;
   }
   double d = x->to_number<double>();
-  if (d < min) v.add("greater_than_equal", {key}, "Input should be greater than or equal to " + number_text(min), x);
-  if (d > max) v.add("less_than_equal", {key}, "Input should be less than or equal to " + number_text(max), x);
+  if (d < min)
+    v.add("greater_than_equal", {key},
+          "Input should be greater than or equal to " + number_text(min), x);
+  if (d > max)
+    v.add("less_than_equal", {key}, "Input should be less than or equal to " + number_text(max), x);
 }
 
 void check_common(Violations& v, const json::object& b) {
@@ -115,13 +119,17 @@ void check_messages(Violations& v, const json::object& b) {
   std::size_t i = 0;
   for (const auto& msg : m->get_array()) {
     if (!msg.is_object()) {
-      v.add("model_type", {"messages", i}, "Input should be a valid dictionary or instance of RequestMessage", &msg);
+      v.add("model_type", {"messages", i},
+            "Input should be a valid dictionary or instance of RequestMessage", &msg);
     } else {
       const auto* role = msg.get_object().if_contains("role");
-      if (role == nullptr) v.add("missing", {"messages", i, "role"}, "Field required");
-      else if (!role->is_string()) v.add("string_type", {"messages", i, "role"}, "Input should be a valid string", role);
+      if (role == nullptr)
+        v.add("missing", {"messages", i, "role"}, "Field required");
+      else if (!role->is_string())
+        v.add("string_type", {"messages", i, "role"}, "Input should be a valid string", role);
       const auto* content = msg.get_object().if_contains("content");
-      if (content != nullptr && !content->is_null() && !content->is_string() && !content->is_array()) {
+      if (content != nullptr && !content->is_null() && !content->is_string() &&
+          !content->is_array()) {
         v.add("string_type", {"messages", i, "content"}, "Input should be a valid string", content);
       }
     }
@@ -131,8 +139,10 @@ void check_messages(Violations& v, const json::object& b) {
 
 void check_prompt(Violations& v, const json::object& b) {
   const auto* p = b.if_contains("prompt");
-  if (p == nullptr) v.add("missing", {"prompt"}, "Field required");
-  else if (!p->is_string()) v.add("string_type", {"prompt"}, "Input should be a valid string", p);
+  if (p == nullptr)
+    v.add("missing", {"prompt"}, "Field required");
+  else if (!p->is_string())
+    v.add("string_type", {"prompt"}, "Input should be a valid string", p);
 }
 
 void check_input(Violations& v, const json::object& b) {
@@ -159,7 +169,9 @@ void check_input(Violations& v, const json::object& b) {
   }
   if (!ok) {
     v.add("union_type", {"input"},
-          "Input should be a valid string, a list of strings, a list of integers or a list of lists of integers", in);
+          "Input should be a valid string, a list of strings, a list of integers or a list of "
+          "lists of integers",
+          in);
   }
 }
 
@@ -175,7 +187,8 @@ json::object pick(const json::object& from, std::initializer_list<std::string_vi
 json::object usage_of(const json::object& body) {
   const auto* u = body.if_contains("usage");
   if (u == nullptr || !u->is_object()) {
-    return json::object{{"prompt_tokens", nullptr}, {"completion_tokens", nullptr}, {"total_tokens", nullptr}};
+    return json::object{
+        {"prompt_tokens", nullptr}, {"completion_tokens", nullptr}, {"total_tokens", nullptr}};
   }
   json::object out = pick(u->get_object(), {"prompt_tokens", "completion_tokens", "total_tokens"});
   for (auto k : {"prompt_tokens", "completion_tokens", "total_tokens"}) {
@@ -194,14 +207,17 @@ json::array map_choices(const json::value* choices, bool chunk, bool chat) {
     if (!c.is_object()) continue;
     const auto& o = c.get_object();
     json::object choice{{"index", o.contains("index") ? o.at("index") : json::value(0)},
-                        {"finish_reason", o.contains("finish_reason") ? o.at("finish_reason") : json::value(nullptr)}};
+                        {"finish_reason", o.contains("finish_reason") ? o.at("finish_reason")
+                                                                      : json::value(nullptr)}};
     if (chat) {
       const char* key = chunk ? "delta" : "message";
       const auto* m = o.if_contains(key);
       json::object message;
       if (m != nullptr && m->is_object()) {
         const auto& mo = m->get_object();
-        message["role"] = mo.contains("role") ? mo.at("role") : json::value(chunk ? json::value(nullptr) : json::value("assistant"));
+        message["role"] = mo.contains("role") ? mo.at("role")
+                                              : json::value(chunk ? json::value(nullptr)
+                                                                  : json::value("assistant"));
         message["content"] = mo.contains("content") ? mo.at("content") : json::value(nullptr);
         for (auto k : {"tool_calls", "refusal"}) {
           if (const auto* x = mo.if_contains(k); x && !x->is_null()) message[k] = *x;
@@ -227,7 +243,8 @@ json::object detail_body(const Error& error) {
 
 }  // namespace
 
-Result<void> MlflowApi::parse(model::Operation operation, std::string_view body, model::Request& out) const {
+Result<void> MlflowApi::parse(model::Operation operation, std::string_view body,
+                              model::Request& out) const {
   boost::system::error_code ec;
   json::value parsed = util::parse_json(body, ec, out.body.storage());
   if (ec) {
@@ -238,7 +255,8 @@ Result<void> MlflowApi::parse(model::Operation operation, std::string_view body,
   }
   if (!parsed.is_object()) {
     Violations v;
-    v.add("model_attributes_type", {}, "Input should be a valid dictionary or object to extract fields from", &parsed);
+    v.add("model_attributes_type", {},
+          "Input should be a valid dictionary or object to extract fields from", &parsed);
     return v.error();
   }
   out.operation = operation;
@@ -269,7 +287,8 @@ Result<void> MlflowApi::parse(model::Operation operation, std::string_view body,
   if (const auto* s = b.if_contains("stream"); s && s->is_bool()) out.stream = s->get_bool();
   if (operation == model::Operation::kEmbeddings) out.stream = false;
   if (const auto* o = b.if_contains("stream_options"); o && o->is_object() && out.stream) {
-    if (const auto* u = o->get_object().if_contains("include_usage"); u && u->is_bool()) out.include_usage = u->get_bool();
+    if (const auto* u = o->get_object().if_contains("include_usage"); u && u->is_bool())
+      out.include_usage = u->get_bool();
   }
   if (const auto* f = b.if_contains("encoding_format"); f && f->is_string()) {
     out.embeddings_base64 = f->get_string() == "base64";
@@ -277,7 +296,8 @@ Result<void> MlflowApi::parse(model::Operation operation, std::string_view body,
   return {};
 }
 
-std::string MlflowApi::render_response(const model::Request& request, model::Response& response) const {
+std::string MlflowApi::render_response(const model::Request& request,
+                                       model::Response& response) const {
   const json::object& b = response.body;
   json::object out;
   switch (request.operation) {
@@ -312,13 +332,15 @@ std::string MlflowApi::render_response(const model::Request& request, model::Res
   return json::serialize(out);
 }
 
-std::string MlflowApi::render_stream_event(const model::Request& request, model::StreamEvent& event) const {
+std::string MlflowApi::render_stream_event(const model::Request& request,
+                                           model::StreamEvent& event) const {
   if (event.kind == model::StreamEvent::Kind::kUsage) return {};
   const bool chat = request.operation == model::Operation::kChat;
   json::object out = pick(event.chunk, {"id", "created", "model"});
   out["object"] = chat ? "chat.completion.chunk" : "text_completion_chunk";
   out["choices"] = map_choices(event.chunk.if_contains("choices"), true, chat);
-  if (const auto* u = event.chunk.if_contains("usage"); u && u->is_object()) out["usage"] = usage_of(event.chunk);
+  if (const auto* u = event.chunk.if_contains("usage"); u && u->is_object())
+    out["usage"] = usage_of(event.chunk);
   return "data: " + json::serialize(out) + "\n\n";
 }
 
@@ -333,7 +355,8 @@ std::string MlflowApi::render_stream_error(const Error& error) const {
   // MLflow's YAML server just drops the connection here; sluice says why, in the error-event
   // shape MLflow's newer gateway uses (`safe_stream`).
   return "data: " +
-         json::serialize(json::object{{"error", {{"message", error.message}, {"type", openai_type(error)}}}}) +
+         json::serialize(
+             json::object{{"error", {{"message", error.message}, {"type", openai_type(error)}}}}) +
          "\n\n";
 }
 
@@ -351,8 +374,9 @@ Result<void> check_native_parameters(std::string_view provider, const model::Req
   };
   for (const auto& r : kRenames) {
     if (r.provider == provider && request.body.contains(r.theirs)) {
-      return Error::make(ErrorCode::kUnprocessable,
-                         "Invalid parameter " + std::string(r.theirs) + ". Use " + std::string(r.ours) + " instead.");
+      return Error::make(ErrorCode::kUnprocessable, "Invalid parameter " + std::string(r.theirs) +
+                                                        ". Use " + std::string(r.ours) +
+                                                        " instead.");
     }
   }
   return {};

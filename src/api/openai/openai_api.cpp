@@ -22,7 +22,9 @@ std::string OpenAiApi::render_stream_event(const model::Request& request,
 
 std::string_view OpenAiApi::stream_end() const { return kStreamDone; }
 
-std::string OpenAiApi::render_error(const Error& error) const { return openai::render_error(error); }
+std::string OpenAiApi::render_error(const Error& error) const {
+  return openai::render_error(error);
+}
 
 std::string OpenAiApi::render_stream_error(const Error& error) const {
   return openai::render_stream_error(error);

@@ -18,9 +18,10 @@ std::optional<Error> fill_template(RequestContext& ctx, const prompts::PromptTem
       bool known = key == "stream" || key == "stream_options" || spec.parameters.contains(key);
       for (const auto& v : tpl.variables()) known = known || v == key;
       if (!known) {
-        return Error::invalid("Unexpected field '" + std::string(key) +
-                                  "': it is neither a template variable nor one of the route's parameters.",
-                              std::string(key));
+        return Error::invalid(
+            "Unexpected field '" + std::string(key) +
+                "': it is neither a template variable nor one of the route's parameters.",
+            std::string(key));
       }
     }
   }
@@ -48,7 +49,8 @@ std::optional<Error> limit_max_tokens(json::object& body, const prompts::PromptS
     if (spec.clamp_max_tokens) {
       *v = *spec.max_tokens;
     } else {
-      std::string message = "'";  // built by appending: GCC 12 misreports chained + here (-Wrestrict)
+      std::string message =
+          "'";  // built by appending: GCC 12 misreports chained + here (-Wrestrict)
       message.append(key).append("' may be at most ").append(std::to_string(*spec.max_tokens));
       message.append(" on this endpoint.");
       return Error::invalid(std::move(message), key);
@@ -66,7 +68,8 @@ std::optional<Error> PromptPolicy::apply(RequestContext& ctx) {
 
   // The client's prompt_version wins over the one a traffic route picked.
   if (const auto* v = body.if_contains("prompt_version")) {
-    if (!v->is_string()) return Error::invalid("'prompt_version' must be a string.", "prompt_version");
+    if (!v->is_string())
+      return Error::invalid("'prompt_version' must be a string.", "prompt_version");
     ctx.prompt_version = v->get_string();
     body.erase("prompt_version");
   }
@@ -74,7 +77,8 @@ std::optional<Error> PromptPolicy::apply(RequestContext& ctx) {
     return Error::invalid("Unknown prompt version '" + ctx.prompt_version + "'.", "prompt_version");
   }
   const char* own = ctx.request.operation == model::Operation::kChat ? "messages" : "prompt";
-  if (!spec.versions.empty() && ctx.request.operation != model::Operation::kEmbeddings && !body.contains(own)) {
+  if (!spec.versions.empty() && ctx.request.operation != model::Operation::kEmbeddings &&
+      !body.contains(own)) {
     if (ctx.prompt_version.empty()) ctx.prompt_version = spec.default_version;
     if (auto e = fill_template(ctx, *spec.version(ctx.prompt_version), spec)) return e;
   } else if (!spec.versions.empty()) {

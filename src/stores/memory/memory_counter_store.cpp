@@ -5,12 +5,13 @@
 namespace sluice::stores {
 
 boost::asio::awaitable<WindowHit> MemoryCounterStore::hit(std::string_view key, std::uint64_t limit,
-                                                          std::chrono::seconds period, Clock::time_point now) {
+                                                          std::chrono::seconds period,
+                                                          Clock::time_point now) {
   co_return hit_now(key, limit, period, now);
 }
 
-WindowHit MemoryCounterStore::hit_now(std::string_view key, std::uint64_t limit, std::chrono::seconds period,
-                                      Clock::time_point now) {
+WindowHit MemoryCounterStore::hit_now(std::string_view key, std::uint64_t limit,
+                                      std::chrono::seconds period, Clock::time_point now) {
   Shard& shard = shards_[std::hash<std::string_view>{}(key) % kShards];
   std::lock_guard lock(shard.mutex);
   if (shard.windows.size() >= shard.sweep_at) {

@@ -12,10 +12,12 @@ namespace sluice::stores {
 // all worker threads see one exact count. Expired windows are swept as a shard grows.
 class MemoryCounterStore : public CounterStore {
  public:
-  boost::asio::awaitable<WindowHit> hit(std::string_view key, std::uint64_t limit, std::chrono::seconds period,
+  boost::asio::awaitable<WindowHit> hit(std::string_view key, std::uint64_t limit,
+                                        std::chrono::seconds period,
                                         Clock::time_point now) override;
   // The synchronous core of hit(), for tests and for callers outside a coroutine.
-  WindowHit hit_now(std::string_view key, std::uint64_t limit, std::chrono::seconds period, Clock::time_point now);
+  WindowHit hit_now(std::string_view key, std::uint64_t limit, std::chrono::seconds period,
+                    Clock::time_point now);
 
  private:
   struct Window {

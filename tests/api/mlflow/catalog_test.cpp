@@ -14,7 +14,8 @@ namespace {
 config::SnapshotPtr snapshot_with(int n) {
   std::string yaml = "endpoints:\n";
   for (int i = 0; i < n; ++i) {
-    yaml += "  - {name: e" + std::to_string(i) + ", endpoint_type: llm/v1/chat, model: {provider: mock, name: m}}\n";
+    yaml += "  - {name: e" + std::to_string(i) +
+            ", endpoint_type: llm/v1/chat, model: {provider: mock, name: m}}\n";
   }
   return config::load_string(yaml, "t.yaml").value();
 }
@@ -28,15 +29,18 @@ TEST(MlflowCatalog, PagesWithMlflowTokens) {
   EXPECT_EQ(util::base64_decode(token).value(), R"({"index":2})");
   auto second = json::parse(list_endpoints(*s, token, false, 2).value()).as_object();
   EXPECT_EQ(second.at("endpoints").at(0).at("name"), "e2");
-  auto last = json::parse(list_endpoints(*s, util::base64_encode(R"({"index": 4})"), false, 2).value()).as_object();
+  auto last =
+      json::parse(list_endpoints(*s, util::base64_encode(R"({"index": 4})"), false, 2).value())
+          .as_object();
   EXPECT_EQ(last.at("endpoints").as_array().size(), 1u);
   EXPECT_FALSE(last.contains("next_page_token"));
 }
 
 TEST(MlflowCatalog, BadTokensAre400s) {
   auto s = snapshot_with(1);
-  for (std::string bad : {std::string("%%%"), util::base64_encode("[1]"), util::base64_encode(R"({"index": -1})"),
-                          util::base64_encode(R"({"index": "x"})")}) {
+  for (std::string bad :
+       {std::string("%%%"), util::base64_encode("[1]"), util::base64_encode(R"({"index": -1})"),
+        util::base64_encode(R"({"index": "x"})")}) {
     auto r = list_endpoints(*s, bad, false);
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(model::http_status(r.error()), 400u);

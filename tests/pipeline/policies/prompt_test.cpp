@@ -31,11 +31,13 @@ TEST(PromptPolicy, ParametersAreDefaultsOverridesAreForcedLimitsClamp) {
   f.spec.overrides = json::parse(R"({"top_p":1})").as_object();
   f.spec.max_tokens = 1000;
   RequestContext ctx;
-  ASSERT_FALSE(f.run(ctx, R"({"messages":[{"role":"user","content":"x"}],"temperature":0.1,"top_p":0.5,"max_tokens":5000})"));
+  ASSERT_FALSE(f.run(
+      ctx,
+      R"({"messages":[{"role":"user","content":"x"}],"temperature":0.1,"top_p":0.5,"max_tokens":5000})"));
   const auto& b = ctx.request.body;
   EXPECT_EQ(b.at("temperature"), 0.1);  // client overrides a default
-  EXPECT_EQ(b.at("top_p"), 1);           // an override wins over the client
-  EXPECT_EQ(b.at("max_tokens"), 1000);   // clamped
+  EXPECT_EQ(b.at("top_p"), 1);          // an override wins over the client
+  EXPECT_EQ(b.at("max_tokens"), 1000);  // clamped
   RequestContext defaults;
   ASSERT_FALSE(f.run(defaults, R"({"messages":[{"role":"user","content":"x"}]})"));
   EXPECT_EQ(defaults.request.body.at("temperature"), 0.7);
@@ -55,13 +57,16 @@ TEST(PromptPolicy, LimitsRejectWhenConfiguredTo) {
 
 TEST(PromptPolicy, TemplateBuildsSystemAndUserMessages) {
   Fixture f;
-  f.spec.versions.emplace("default", prompts::PromptTemplate::parse("Be brief.\nUser: {{ q }}").value());
+  f.spec.versions.emplace("default",
+                          prompts::PromptTemplate::parse("Be brief.\nUser: {{ q }}").value());
   f.spec.default_version = "default";
   RequestContext ctx;
   ctx.named_path = true;
   ASSERT_FALSE(f.run(ctx, R"({"q":"why?","stream":false})"));
-  EXPECT_EQ(ctx.request.body.at("messages"),
-            json::parse(R"([{"role":"system","content":"Be brief."},{"role":"user","content":"User: why?"}])"));
+  EXPECT_EQ(
+      ctx.request.body.at("messages"),
+      json::parse(
+          R"([{"role":"system","content":"Be brief."},{"role":"user","content":"User: why?"}])"));
   EXPECT_FALSE(ctx.request.body.contains("q"));
   EXPECT_EQ(ctx.prompt_version, "default");
 }

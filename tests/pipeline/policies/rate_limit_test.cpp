@@ -50,8 +50,8 @@ TEST(RateLimitPolicy, StopsWithMlflowMessageAndRetryAfter) {
       },
       asio::use_future);
   io.run();
-  EXPECT_EQ(verdicts.get(),
-            (std::vector<Verdict>{Verdict::kContinue, Verdict::kStop, Verdict::kContinue, Verdict::kContinue}));
+  EXPECT_EQ(verdicts.get(), (std::vector<Verdict>{Verdict::kContinue, Verdict::kStop,
+                                                  Verdict::kContinue, Verdict::kContinue}));
 }
 
 }  // namespace sluice::pipeline

@@ -17,7 +17,8 @@ TEST(MemoryCounterStore, FixedWindowFromTheFirstCall) {
   auto refused = store.hit_now("k", 2, seconds(60), t0 + seconds(20));
   EXPECT_FALSE(refused.allowed);
   EXPECT_EQ(refused.retry_after, seconds(40));
-  EXPECT_EQ(store.hit_now("k", 2, seconds(60), t0 + std::chrono::milliseconds(59500)).retry_after, seconds(1));
+  EXPECT_EQ(store.hit_now("k", 2, seconds(60), t0 + std::chrono::milliseconds(59500)).retry_after,
+            seconds(1));
   // the window closes 60 s after its first call, and a new one opens
   auto next = store.hit_now("k", 2, seconds(60), t0 + seconds(60));
   EXPECT_TRUE(next.allowed);

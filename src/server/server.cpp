@@ -112,6 +112,10 @@ Result<void> Server::reload(const char* why) {
 Server::~Server() = default;
 
 int Server::run() {
+  // Signal handlers go in first: a SIGTERM that arrives once "listening" is printed must drain,
+  // not kill the process with the default action.
+  asio::io_context main_io;
+  asio::signal_set signals(main_io, SIGINT, SIGTERM, SIGHUP);
   const auto snapshot = config_.get();
   const config::ServerConfig& server = snapshot->server;
   unsigned count =
@@ -147,8 +151,6 @@ int Server::run() {
 
   // The main thread waits for signals and watches the config file; reloads are parsed and
   // validated here, off the event loops, then swapped in atomically.
-  asio::io_context main_io;
-  asio::signal_set signals(main_io, SIGINT, SIGTERM, SIGHUP);
   asio::steady_timer watch(main_io);
   int received = 0;
   std::function<void()> wait_signal = [&] {

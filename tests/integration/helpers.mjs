@@ -36,8 +36,13 @@ ${extraEndpoints}`;
     upstream,
     gateway,
     async close() {
-      await stopCleanly(gateway);
-      await upstream.close();
+      // The upstream closes even when the gateway did not exit cleanly, or the test process
+      // would be kept alive by its listener and hang instead of failing.
+      try {
+        await stopCleanly(gateway);
+      } finally {
+        await upstream.close();
+      }
     },
   };
 }

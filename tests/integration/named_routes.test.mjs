@@ -37,7 +37,13 @@ routes:
       - {name: writer, prompt_version: long, traffic_percentage: 50}
 `);
 });
-after(async () => { await stopCleanly(gw); await upstream.close(); });
+after(async () => {
+  try {
+    await stopCleanly(gw);
+  } finally {
+    await upstream.close();
+  }
+});
 
 test('POST /chat fills the template, applies parameters and overrides', async () => {
   const res = await post(gw, '/chat', { user_input: 'What is {{ user_input }}?', max_tokens: 2000 });

@@ -111,5 +111,6 @@ test('GET /metrics counts requests, tokens and latency per endpoint', async () =
   assert.match(text, /sluice_tokens_total\{endpoint="chat-ok",kind="prompt"\} [1-9]\d*/);
   assert.match(text, /sluice_request_duration_seconds_bucket\{endpoint="chat-ok",le="\+Inf"\} [1-9]/);
   assert.match(text, /sluice_upstream_duration_seconds_count\{endpoint="chat-ok"\} [1-9]/);
-  assert.match(text, /sluice_requests_in_flight 1/);  // this very request
+  // this very request at least (the previous one may still be finishing its log line)
+  assert.match(text, /sluice_requests_in_flight [1-9]/);
 });

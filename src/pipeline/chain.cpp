@@ -3,8 +3,10 @@
 namespace sluice::pipeline {
 
 boost::asio::awaitable<Verdict> Chain::Run::request(RequestContext& ctx) {
-  for (const auto& policy : chain_.policies_) {
-    ++entered_;
+  for (std::size_t i = 0; i < chain_.policies_.size(); ++i) {
+    const auto& policy = chain_.policies_[i];
+    if (!policy->applies(ctx)) continue;
+    entered_ |= std::uint64_t{1} << i;
     if (co_await policy->on_request(ctx) == Verdict::kStop) co_return Verdict::kStop;
   }
   co_return Verdict::kContinue;
@@ -12,7 +14,8 @@ boost::asio::awaitable<Verdict> Chain::Run::request(RequestContext& ctx) {
 
 boost::asio::awaitable<Verdict> Chain::Run::response(RequestContext& ctx,
                                                      model::Response& response) {
-  for (std::size_t i = entered_; i-- > 0;) {
+  for (std::size_t i = chain_.policies_.size(); i-- > 0;) {
+    if (!entered(i)) continue;
     if (co_await chain_.policies_[i]->on_response(ctx, response) == Verdict::kStop) {
       co_return Verdict::kStop;
     }
@@ -21,8 +24,10 @@ boost::asio::awaitable<Verdict> Chain::Run::response(RequestContext& ctx,
 }
 
 Verdict Chain::Run::stream_event(RequestContext& ctx, model::StreamEvent& event) {
-  for (std::size_t i = entered_; i-- > 0;) {
-    if (chain_.policies_[i]->on_stream_event(ctx, event) == Verdict::kStop) return Verdict::kStop;
+  for (std::size_t i = chain_.policies_.size(); i-- > 0;) {
+    if (entered(i) && chain_.policies_[i]->on_stream_event(ctx, event) == Verdict::kStop) {
+      return Verdict::kStop;
+    }
   }
   return Verdict::kContinue;
 }
@@ -30,7 +35,9 @@ Verdict Chain::Run::stream_event(RequestContext& ctx, model::StreamEvent& event)
 void Chain::Run::complete(RequestContext& ctx, const Outcome& outcome) {
   if (completed_) return;
   completed_ = true;
-  for (std::size_t i = entered_; i-- > 0;) chain_.policies_[i]->on_complete(ctx, outcome);
+  for (std::size_t i = chain_.policies_.size(); i-- > 0;) {
+    if (entered(i)) chain_.policies_[i]->on_complete(ctx, outcome);
+  }
 }
 
 }  // namespace sluice::pipeline

@@ -1,6 +1,7 @@
 #pragma once
 // Runs a list of policies with the ordering and symmetry rules stated in policy.hpp.
 
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -11,10 +12,11 @@ namespace sluice::pipeline {
 class Chain {
  public:
   Chain() = default;
+  // At most 64 policies (a Run keeps one bit per policy).
   explicit Chain(std::vector<std::shared_ptr<const Policy>> policies)
       : policies_(std::move(policies)) {}
 
-  // Per-request cursor: remembers how many on_request hooks ran, so on_complete reaches exactly
+  // Per-request cursor: remembers which on_request hooks ran, so the later hooks reach exactly
   // those. Not thread-safe; one per request.
   class Run {
    public:
@@ -30,8 +32,10 @@ class Chain {
     void complete(RequestContext& ctx, const Outcome& outcome);
 
    private:
+    bool entered(std::size_t i) const { return (entered_ >> i & 1) != 0; }
+
     const Chain& chain_;
-    std::size_t entered_ = 0;
+    std::uint64_t entered_ = 0;  // bit i: policy i's on_request ran
     bool completed_ = false;
   };
 

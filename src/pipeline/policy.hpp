@@ -27,6 +27,10 @@ class Policy {
  public:
   virtual ~Policy() = default;
   virtual std::string_view name() const = 0;
+  // Whether the policy has anything to do for this request (say, the endpoint has no limit).
+  // A policy that does not apply is skipped entirely, which spares the hot path a coroutine
+  // per policy per request; skipped policies get no other hook either.
+  virtual bool applies(const RequestContext&) const { return true; }
   // Before routing; may co_await stores (keys, limits, cache lookups).
   virtual boost::asio::awaitable<Verdict> on_request(RequestContext&) const {
     co_return Verdict::kContinue;

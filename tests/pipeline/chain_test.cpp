@@ -17,9 +17,10 @@ namespace {
 // Records each hook call as "<name>.<hook>" into a shared journal.
 class RecordingPolicy : public Policy {
  public:
-  RecordingPolicy(std::string name, std::vector<std::string>& journal, bool stop = false)
-      : name_(std::move(name)), journal_(journal), stop_(stop) {}
+  RecordingPolicy(std::string name, std::vector<std::string>& journal, bool stop = false, bool applies = true)
+      : name_(std::move(name)), journal_(journal), stop_(stop), applies_(applies) {}
   std::string_view name() const override { return name_; }
+  bool applies(const RequestContext&) const override { return applies_; }
   asio::awaitable<Verdict> on_request(RequestContext&) const override {
     journal_.push_back(name_ + ".request");
     co_return stop_ ? Verdict::kStop : Verdict::kContinue;
@@ -40,6 +41,7 @@ class RecordingPolicy : public Policy {
   std::string name_;
   std::vector<std::string>& journal_;
   bool stop_;
+  bool applies_;
 };
 
 template <class F>
@@ -84,6 +86,27 @@ TEST(Chain, StopSkipsLaterPoliciesAndCompletesOnlyThoseThatRan) {
   });
   EXPECT_EQ(journal,
             (std::vector<std::string>{"a.request", "b.request", "b.complete", "a.complete"}));
+}
+
+}  // namespace sluice::pipeline
+
+namespace sluice::pipeline {
+
+TEST(Chain, PoliciesThatDoNotApplyGetNoHookAtAll) {
+  std::vector<std::string> journal;
+  Chain chain({std::make_shared<RecordingPolicy>("a", journal),
+               std::make_shared<RecordingPolicy>("skipped", journal, false, false),
+               std::make_shared<RecordingPolicy>("c", journal)});
+  run([&]() -> asio::awaitable<void> {
+    RequestContext ctx;
+    Chain::Run r(chain);
+    co_await r.request(ctx);
+    model::StreamEvent ev;
+    r.stream_event(ctx, ev);
+    r.complete(ctx, Outcome{200});
+  });
+  EXPECT_EQ(journal, (std::vector<std::string>{"a.request", "c.request", "c.event", "a.event", "c.complete",
+                                               "a.complete"}));
 }
 
 }  // namespace sluice::pipeline

@@ -143,6 +143,9 @@ struct Client::Impl {
                                                                std::string_view provider) {
     auto conn = std::make_unique<Connection>();
     conn->origin = url.origin();
+    // Beast reads 512 bytes at a time into an empty buffer, splitting a typical answer's head
+    // and body over two reads (two syscalls, measured); room for a whole small answer avoids it.
+    conn->buffer.reserve(8192);
     const auto deadline = Clock::now() + timeout;
     auto [rec, results] =
         co_await resolver.async_resolve(url.host, std::to_string(url.port), use_nothrow);

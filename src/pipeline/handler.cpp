@@ -190,24 +190,19 @@ asio::awaitable<void> Handler::handle(const HttpRequest& http, Responder& out) {
       }
       break;
     case Kind::kMlflowList:
-    case Kind::kMlflowListRoutes: {
-      auto body = api::mlflow::list_endpoints(
-          *ctx.snapshot, percent_decode(query_param(http.target, "page_token")),
-          match.kind == Kind::kMlflowListRoutes);
-      if (body) {
-        co_await send_json(200, std::move(*body), ctx, out, answer);
-      } else {
-        co_await send_error(api, body.error(), ctx, out, answer);
-      }
-      break;
-    }
+    case Kind::kMlflowListRoutes:
     case Kind::kMlflowGet:
     case Kind::kMlflowGetRoute:
     case Kind::kMlflowTrafficRoute: {
-      auto body = match.kind == Kind::kMlflowTrafficRoute
-                      ? api::mlflow::get_traffic_route(*ctx.snapshot, match.name)
-                      : api::mlflow::get_endpoint(*ctx.snapshot, match.name,
-                                                  match.kind == Kind::kMlflowGetRoute);
+      Result<std::string> body =
+          match.kind == Kind::kMlflowTrafficRoute
+              ? api::mlflow::get_traffic_route(*ctx.snapshot, match.name)
+          : match.kind == Kind::kMlflowGet || match.kind == Kind::kMlflowGetRoute
+              ? api::mlflow::get_endpoint(*ctx.snapshot, match.name,
+                                          match.kind == Kind::kMlflowGetRoute)
+              : api::mlflow::list_endpoints(*ctx.snapshot,
+                                            percent_decode(query_param(http.target, "page_token")),
+                                            match.kind == Kind::kMlflowListRoutes);
       if (body) {
         co_await send_json(200, std::move(*body), ctx, out, answer);
       } else {
@@ -332,7 +327,8 @@ asio::awaitable<void> Handler::invoke(const PathMatch& match, const api::Inbound
       co_await send_error(api, parsed.error(), ctx, out, answer);
       co_return;
     }
-    if (!resolve(ctx, ctx.request.endpoint)) {
+    // (already resolved above when the body turned out to be template variables)
+    if (ctx.endpoint == nullptr && !resolve(ctx, ctx.request.endpoint)) {
       Error e = Error::make(
           ErrorCode::kNotFound,
           "The model '" + ctx.request.endpoint +

@@ -13,6 +13,7 @@
 #include "observability/metrics.hpp"
 #include "pipeline/paths.hpp"
 #include "providers/registry.hpp"
+#include "routing/target_health.hpp"
 
 namespace sluice::config {
 namespace {
@@ -318,11 +319,11 @@ Endpoint read_endpoint(const Reader& r, const YAML::Node& node, const std::strin
   if (form == EndpointForm::kNamedRoute) {
     r.expect_map(node, path,
                  {"name", type_key, "model", "limit", "timeout", "path", "prompt_template",
-                  "parameters", "overrides", "limits"});
+                  "parameters", "overrides", "limits", "fallbacks", "retry", "circuit_breaker"});
   } else {
     r.expect_map(node, path,
                  {"name", type_key, "model", "limit", "timeout", "prompt_template", "parameters",
-                  "overrides", "limits"});
+                  "overrides", "limits", "fallbacks", "retry", "circuit_breaker"});
   }
   for (const char* required : {"name", type_key, "model"}) {
     if (!node[required]) r.fail(node, path, std::string(required) + " is required");
@@ -411,17 +412,154 @@ void add_endpoint(const Reader& r, Snapshot& snapshot, Endpoint e, const YAML::N
     snapshot.path_index.emplace(p, snapshot.endpoints.size());
   }
   e.stats = &observability::Metrics::global().endpoint(e.name);
+  e.health = &routing::TargetHealth::of(e.name);
   snapshot.index.emplace(e.name, snapshot.endpoints.size());
   snapshot.endpoints.push_back(std::move(e));
 }
 
-TrafficRoute read_traffic_route(const Reader& r, const YAML::Node& node, const std::string& path,
-                                const Snapshot& snapshot) {
-  r.expect_map(node, path, {"name", "task_type", "destinations", "routing_strategy"});
+bool boolean(const Reader& r, const YAML::Node& node, const std::string& path) {
+  std::string v = r.string(node, path);
+  if (v != "true" && v != "false") r.fail(node, path, "must be true or false");
+  return v == "true";
+}
+
+RetryPolicy read_retry(const Reader& r, const YAML::Node& node, const std::string& path) {
+  r.expect_map(node, path, {"attempts", "backoff_ms", "max_backoff_ms", "on"});
+  RetryPolicy retry;
+  if (node["attempts"])
+    retry.attempts = static_cast<unsigned>(r.integer(node["attempts"], path + ".attempts", 0, 10));
+  if (node["backoff_ms"])
+    retry.backoff = Millis(r.integer(node["backoff_ms"], path + ".backoff_ms", 0, 60'000));
+  if (node["max_backoff_ms"])
+    retry.max_backoff =
+        Millis(r.integer(node["max_backoff_ms"], path + ".max_backoff_ms", 0, 600'000));
+  if (retry.max_backoff < retry.backoff) {
+    r.fail(node["max_backoff_ms"] ? node["max_backoff_ms"] : node, path + ".max_backoff_ms",
+           "must not be less than backoff_ms");
+  }
+  if (const YAML::Node on = node["on"]) {
+    if (!on.IsSequence() || on.size() == 0) r.fail(on, path + ".on", "must be a non-empty list");
+    retry.statuses.reset();
+    retry.on_timeout = retry.on_connect = false;
+    for (std::size_t i = 0; i < on.size(); ++i) {
+      const std::string ip = path + ".on[" + std::to_string(i) + "]";
+      const std::string v = r.string(on[i], ip);
+      if (v == "timeout") {
+        retry.on_timeout = true;
+      } else if (v == "connect") {
+        retry.on_connect = true;
+      } else if (v == "5xx") {
+        for (unsigned s = 500; s < 600; ++s) retry.statuses.set(s);
+      } else {
+        const auto status = r.integer(on[i], ip, 400, 599);
+        // The caller's own mistakes are never retried: another try gets the same answer.
+        if (status < 500 && status != 408 && status != 409 && status != 425 && status != 429) {
+          r.fail(on[i], ip,
+                 std::to_string(status) +
+                     " is the caller's error and is never retried (allowed: 408, 409, 425, 429, "
+                     "5xx, timeout, connect)");
+        }
+        retry.statuses.set(static_cast<std::size_t>(status));
+      }
+    }
+  }
+  return retry;
+}
+
+BreakerPolicy read_breaker(const Reader& r, const YAML::Node& node, const std::string& path) {
+  r.expect_map(node, path, {"failures", "window_s", "cooldown_s"});
+  if (!node["failures"]) r.fail(node, path, "failures is required");
+  BreakerPolicy b;
+  b.failures = static_cast<unsigned>(r.integer(node["failures"], path + ".failures", 1, 100'000));
+  if (node["window_s"])
+    b.window = Millis(1000 * r.integer(node["window_s"], path + ".window_s", 1, 86'400));
+  if (node["cooldown_s"])
+    b.cooldown = Millis(1000 * r.integer(node["cooldown_s"], path + ".cooldown_s", 1, 86'400));
+  return b;
+}
+
+Strategy parse_strategy(const Reader& r, const YAML::Node& node, const std::string& path) {
+  const std::string v = r.string(node, path);
+  for (Strategy s : {Strategy::kFallback, Strategy::kSplit, Strategy::kWeighted,
+                     Strategy::kLeastBusy, Strategy::kLeastLatency, Strategy::kCost}) {
+    if (strategy_name(s) == v) return s;
+  }
+  r.fail(node, path,
+         "unknown strategy '" + v +
+             "' (expected fallback, split, weighted, least_busy, least_latency or cost)");
+}
+
+// Whether moving from one destination to another means preparing the request again.
+bool needs_reprepare(const Route& route, const Snapshot& snapshot) {
+  for (const auto& d : route.destinations) {
+    if (snapshot.endpoints[d.endpoint].prompt) return true;
+    if (d.prompt_version != route.destinations.front().prompt_version) return true;
+  }
+  return false;
+}
+
+// The target endpoint `name` for a route or fallback list; it must exist and match `operation`.
+RouteTarget read_target(const Reader& r, const YAML::Node& node, const std::string& path,
+                        const Snapshot& snapshot, model::Operation operation,
+                        std::string_view owner) {
+  RouteTarget t;
+  t.name = r.string(node, path);
+  auto it = snapshot.index.find(t.name);
+  if (it == snapshot.index.end()) r.fail(node, path, "'" + t.name + "' is not an endpoint");
+  t.endpoint = it->second;
+  const Endpoint& target = snapshot.endpoints[t.endpoint];
+  if (target.operation != operation) {
+    r.fail(node, path,
+           "endpoint '" + t.name + "' is " +
+               std::string(model::endpoint_type_name(target.operation)) + ", not " +
+               std::string(owner) + std::string(model::endpoint_type_name(operation)));
+  }
+  return t;
+}
+
+// An endpoint's own `fallbacks:`, `retry:` and `circuit_breaker:` become a route of its own
+// that starts with the endpoint (read once every endpoint is known, as fallbacks name others).
+void read_endpoint_routing(const Reader& r, Snapshot& snapshot, std::size_t index,
+                           const YAML::Node& node, const std::string& path) {
+  Endpoint& e = snapshot.endpoints[index];
+  auto route = std::make_shared<Route>();
+  route->name = e.name;
+  route->operation = e.operation;
+  route->implicit = true;
+  route->allow_pin = true;  // every destination is an endpoint the client may call directly
+  RouteTarget self;
+  self.endpoint = index;
+  self.name = e.name;
+  route->destinations.push_back(self);
+  if (const YAML::Node f = node["fallbacks"]) {
+    if (!f.IsSequence() || f.size() == 0)
+      r.fail(f, path + ".fallbacks", "must be a non-empty list");
+    for (std::size_t i = 0; i < f.size(); ++i) {
+      const std::string fp = path + ".fallbacks[" + std::to_string(i) + "]";
+      RouteTarget t = read_target(r, f[i], fp, snapshot, e.operation,
+                                  "the endpoint_type of '" + e.name + "', ");
+      for (const auto& d : route->destinations) {
+        if (d.endpoint == t.endpoint) r.fail(f[i], fp, "'" + t.name + "' is already in the chain");
+      }
+      route->destinations.push_back(std::move(t));
+    }
+  }
+  if (node["retry"]) route->retry = read_retry(r, node["retry"], path + ".retry");
+  if (node["circuit_breaker"])
+    route->breaker = read_breaker(r, node["circuit_breaker"], path + ".circuit_breaker");
+  route->reprepare = needs_reprepare(*route, snapshot);
+  e.routing = std::move(route);
+}
+
+Route read_route(const Reader& r, const YAML::Node& node, const std::string& path,
+                 const Snapshot& snapshot) {
+  r.expect_map(node, path,
+               {"name", "task_type", "destinations", "routing_strategy", "strategy", "retry",
+                "timeout", "circuit_breaker", "fallback", "allow_pin"});
   for (const char* required : {"name", "task_type", "destinations"}) {
     if (!node[required]) r.fail(node, path, std::string(required) + " is required");
   }
-  TrafficRoute route;
+  Route route;
   route.name = r.string(node["name"], path + ".name");
   if (!is_valid_name(route.name)) {
     r.fail(node["name"], path + ".name",
@@ -432,49 +570,104 @@ TrafficRoute read_traffic_route(const Reader& r, const YAML::Node& node, const s
            "name '" + route.name + "' is already used by an endpoint or route");
   }
   route.operation = parse_operation(r, node["task_type"], path + ".task_type");
+  const YAML::Node dests = node["destinations"];
+  if (!dests.IsSequence() || dests.size() == 0)
+    r.fail(dests, path + ".destinations", "must be a non-empty list");
+
+  // MLflow's form (routing_strategy: TRAFFIC_SPLIT, traffic_percentage) is the split strategy.
   if (auto s = node["routing_strategy"];
       s && r.string(s, path + ".routing_strategy") != "TRAFFIC_SPLIT") {
     r.fail(s, path + ".routing_strategy", "must be TRAFFIC_SPLIT");
   }
-  const YAML::Node dests = node["destinations"];
-  if (!dests.IsSequence() || dests.size() == 0)
-    r.fail(dests, path + ".destinations", "must be a non-empty list");
+  bool percentages = false;
+  for (const auto& d : dests) percentages = percentages || (d.IsMap() && d["traffic_percentage"]);
+  route.mlflow_shape = node["routing_strategy"] || percentages;
+  if (node["strategy"]) {
+    route.strategy = parse_strategy(r, node["strategy"], path + ".strategy");
+    if (node["routing_strategy"] && route.strategy != Strategy::kSplit) {
+      r.fail(node["strategy"], path + ".strategy",
+             "routing_strategy TRAFFIC_SPLIT is the split strategy; remove one of the two");
+    }
+  } else {
+    route.strategy = route.mlflow_shape ? Strategy::kSplit : Strategy::kFallback;
+  }
+  const bool split = route.strategy == Strategy::kSplit;
+  const bool cost = route.strategy == Strategy::kCost;
+
   unsigned total = 0;
   for (std::size_t i = 0; i < dests.size(); ++i) {
     const std::string dp = path + ".destinations[" + std::to_string(i) + "]";
     const YAML::Node d = dests[i];
-    r.expect_map(d, dp, {"name", "traffic_percentage", "prompt_version"});
-    if (!d["name"] || !d["traffic_percentage"])
-      r.fail(d, dp, "name and traffic_percentage are required");
-    TrafficRoute::Destination dest;
-    dest.endpoint = r.string(d["name"], dp + ".name");
-    const Endpoint* target = snapshot.find(dest.endpoint);
-    if (target == nullptr)
-      r.fail(d["name"], dp + ".name", "'" + dest.endpoint + "' is not an endpoint");
+    r.expect_map(
+        d, dp,
+        {"name", "traffic_percentage", "weight", "prompt_version", "larger_context", "cost"});
+    if (!d["name"]) r.fail(d, dp, "name is required");
+    RouteTarget dest = read_target(r, d["name"], dp + ".name", snapshot, route.operation,
+                                   "the route's task_type ");
+    const Endpoint& target = snapshot.endpoints[dest.endpoint];
     if (d["prompt_version"]) {
       dest.prompt_version = r.string(d["prompt_version"], dp + ".prompt_version");
-      if (!target->prompt || target->prompt->version(dest.prompt_version) == nullptr) {
-        r.fail(
-            d["prompt_version"], dp + ".prompt_version",
-            "endpoint '" + dest.endpoint + "' has no prompt version '" + dest.prompt_version + "'");
+      if (!target.prompt || target.prompt->version(dest.prompt_version) == nullptr) {
+        r.fail(d["prompt_version"], dp + ".prompt_version",
+               "endpoint '" + dest.name + "' has no prompt version '" + dest.prompt_version + "'");
       }
     }
-    if (target->operation != route.operation) {
-      r.fail(d["name"], dp + ".name",
-             "endpoint '" + dest.endpoint + "' is " +
-                 std::string(model::endpoint_type_name(target->operation)) +
-                 ", not the route's task_type " +
-                 std::string(model::endpoint_type_name(route.operation)));
+    if (split) {
+      if (d["weight"])
+        r.fail(d["weight"], dp + ".weight", "the split strategy uses traffic_percentage");
+      if (!d["traffic_percentage"]) r.fail(d, dp, "name and traffic_percentage are required");
+      dest.weight = static_cast<unsigned>(
+          r.integer(d["traffic_percentage"], dp + ".traffic_percentage", 0, 100));
+      dest.weighted = true;
+      total += dest.weight;
+    } else {
+      if (d["traffic_percentage"]) {
+        r.fail(d["traffic_percentage"], dp + ".traffic_percentage",
+               "traffic_percentage belongs to the split strategy; use weight with " +
+                   std::string(strategy_name(route.strategy)));
+      }
+      if (d["weight"]) {
+        dest.weight = static_cast<unsigned>(r.integer(d["weight"], dp + ".weight", 0, 1'000'000));
+        dest.weighted = true;
+      }
     }
-    dest.percentage = static_cast<unsigned>(
-        r.integer(d["traffic_percentage"], dp + ".traffic_percentage", 0, 100));
-    total += dest.percentage;
+    if (d["larger_context"])
+      dest.larger_context = boolean(r, d["larger_context"], dp + ".larger_context");
+    if (cost != static_cast<bool>(d["cost"])) {
+      r.fail(d["cost"] ? d["cost"] : d, dp + (d["cost"] ? ".cost" : ""),
+             cost ? "the cost strategy needs each destination's cost (USD per 1M tokens)"
+                  : "cost is only used by the cost strategy");
+    }
+    if (cost) {
+      const auto& n = d["cost"];
+      double v = -1;
+      if (n.IsScalar()) {
+        const std::string& t = n.Scalar();
+        auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+        if (ec != std::errc{} || end != t.data() + t.size()) v = -1;
+      }
+      if (!(v >= 0)) r.fail(n, dp + ".cost", "must be a number of USD per 1M tokens, 0 or more");
+      dest.cost = v;
+    }
     route.destinations.push_back(std::move(dest));
   }
-  if (total != 100) {
+  if (split && total != 100) {
     r.fail(dests, path + ".destinations",
            "traffic_percentage values must sum to 100, not " + std::to_string(total));
   }
+  if (route.strategy == Strategy::kWeighted && route.total_weight() == 0)
+    r.fail(dests, path + ".destinations", "at least one weight must be above 0");
+  if (node["retry"]) route.retry = read_retry(r, node["retry"], path + ".retry");
+  if (node["timeout"]) {
+    UpstreamTimeouts t = snapshot.server.upstream_timeout;
+    read_timeouts(r, node["timeout"], path + ".timeout", t);
+    route.timeout = t;
+  }
+  if (node["circuit_breaker"])
+    route.breaker = read_breaker(r, node["circuit_breaker"], path + ".circuit_breaker");
+  if (node["fallback"]) route.fallback = boolean(r, node["fallback"], path + ".fallback");
+  if (node["allow_pin"]) route.allow_pin = boolean(r, node["allow_pin"], path + ".allow_pin");
+  route.reprepare = needs_reprepare(route, snapshot);
   return route;
 }
 
@@ -501,36 +694,43 @@ SnapshotPtr build(const Reader& r, const YAML::Node& root) {
   const YAML::Node endpoints = root["endpoints"];
   const YAML::Node routes = root["routes"];
   if (!endpoints && !routes) r.fail(root, "", "'endpoints' is required");
-  if (endpoints) {
-    if (!endpoints.IsSequence()) r.fail(endpoints, "endpoints", "must be a list");
-    for (std::size_t i = 0; i < endpoints.size(); ++i) {
-      const std::string path = "endpoints[" + std::to_string(i) + "]";
-      add_endpoint(r, *snapshot, read_endpoint(r, endpoints[i], path, snapshot->server),
-                   endpoints[i], path);
+  if (endpoints && !endpoints.IsSequence()) r.fail(endpoints, "endpoints", "must be a list");
+  if (routes && !routes.IsSequence()) r.fail(routes, "routes", "must be a list");
+  // Endpoints first, from both lists (`routes:` entries with `model` are MLflow ≤ 2.8
+  // endpoints), then what refers to them: fallback chains and routes over endpoints.
+  struct Read {
+    YAML::Node node;
+    std::string path;
+  };
+  std::vector<Read> read;
+  for (std::size_t i = 0; endpoints && i < endpoints.size(); ++i) {
+    const std::string path = "endpoints[" + std::to_string(i) + "]";
+    add_endpoint(r, *snapshot, read_endpoint(r, endpoints[i], path, snapshot->server), endpoints[i],
+                 path);
+    read.push_back({endpoints[i], path});
+  }
+  for (std::size_t i = 0; routes && i < routes.size(); ++i) {
+    const std::string path = "routes[" + std::to_string(i) + "]";
+    if (routes[i].IsMap() && routes[i]["model"]) {
+      const auto form = routes[i]["path"] ? EndpointForm::kNamedRoute : EndpointForm::kLegacyRoute;
+      add_endpoint(r, *snapshot, read_endpoint(r, routes[i], path, snapshot->server, form),
+                   routes[i], path);
+      read.push_back({routes[i], path});
     }
   }
-  if (routes) {
-    if (!routes.IsSequence()) r.fail(routes, "routes", "must be a list");
-    // Entries with `model` are MLflow ≤ 2.8 endpoints; the rest are traffic routes over them,
-    // read second so they may name endpoints from either list.
-    for (std::size_t i = 0; i < routes.size(); ++i) {
-      const std::string path = "routes[" + std::to_string(i) + "]";
-      if (routes[i].IsMap() && routes[i]["model"]) {
-        const auto form =
-            routes[i]["path"] ? EndpointForm::kNamedRoute : EndpointForm::kLegacyRoute;
-        add_endpoint(r, *snapshot, read_endpoint(r, routes[i], path, snapshot->server, form),
-                     routes[i], path);
-      }
-    }
-    for (std::size_t i = 0; i < routes.size(); ++i) {
-      const std::string path = "routes[" + std::to_string(i) + "]";
-      const YAML::Node node = routes[i];
-      if (node.IsMap() && node["model"]) continue;
-      if (node.IsMap() && node["path"]) r.fail(node, path, "a route with a path needs a model");
-      TrafficRoute route = read_traffic_route(r, node, path, *snapshot);
-      snapshot->route_index.emplace(route.name, snapshot->routes.size());
-      snapshot->routes.push_back(std::move(route));
-    }
+  for (std::size_t i = 0; i < read.size(); ++i) {
+    const YAML::Node& node = read[i].node;
+    if (node["fallbacks"] || node["retry"] || node["circuit_breaker"])
+      read_endpoint_routing(r, *snapshot, i, node, read[i].path);
+  }
+  for (std::size_t i = 0; routes && i < routes.size(); ++i) {
+    const std::string path = "routes[" + std::to_string(i) + "]";
+    const YAML::Node node = routes[i];
+    if (node.IsMap() && node["model"]) continue;
+    if (node.IsMap() && node["path"]) r.fail(node, path, "a route with a path needs a model");
+    Route route = read_route(r, node, path, *snapshot);
+    snapshot->route_index.emplace(route.name, snapshot->routes.size());
+    snapshot->routes.push_back(std::move(route));
   }
   return snapshot;
 }

@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "config/route.hpp"
 #include "model/request.hpp"
 #include "prompts/template.hpp"
 #include "providers/provider.hpp"
@@ -19,18 +20,11 @@
 namespace sluice::observability {
 struct EndpointStats;
 }
+namespace sluice::routing {
+class TargetHealth;
+}
 
 namespace sluice::config {
-
-using Millis = std::chrono::milliseconds;
-
-// Per phase of an upstream call; every wait has a deadline.
-struct UpstreamTimeouts {
-  Millis connect{10'000};
-  Millis first_byte{120'000};  // request sent → response head (non-stream: whole answer computed)
-  Millis total{600'000};
-  Millis stream_idle{60'000};  // longest silence between two pieces of a streamed body
-};
 
 struct ServerConfig {
   std::string host = "127.0.0.1";
@@ -63,28 +57,10 @@ struct Endpoint {
   UpstreamTimeouts timeout;
   observability::EndpointStats* stats = nullptr;      // process-lifetime, owned by Metrics
   std::shared_ptr<const prompts::PromptSpec> prompt;  // template, parameters, overrides, limits
-};
-
-// MLflow 3.6's traffic route: `routes: [{name, task_type, destinations: [{name,
-// traffic_percentage}], routing_strategy: TRAFFIC_SPLIT}]`, an A/B split over endpoints.
-struct TrafficRoute {
-  struct Destination {
-    std::string endpoint;
-    unsigned percentage = 0;
-    std::string prompt_version;  // prompt A/B tests: a version of the endpoint's template
-  };
-  std::string name;
-  model::Operation operation = model::Operation::kChat;
-  std::vector<Destination> destinations;  // percentages sum to 100 (checked at load)
-
-  // The destination for a uniform random draw `roll` in [0, 100).
-  const Destination& pick(unsigned roll) const {
-    for (const auto& d : destinations) {
-      if (roll < d.percentage) return d;
-      roll -= d.percentage;
-    }
-    return destinations.back();
-  }
+  routing::TargetHealth* health = nullptr;            // process-lifetime, shared by all routes
+  // The endpoint's own `fallbacks:`, `retry:` or `circuit_breaker:`, as a route that starts with
+  // this endpoint; null when it has none (one attempt, the common case).
+  std::shared_ptr<const Route> routing;
 };
 
 struct Snapshot {
@@ -93,7 +69,7 @@ struct Snapshot {
   std::string admin_key;  // `auth.admin_key`: bearer for /admin/*; empty turns the admin API off
   std::vector<Endpoint> endpoints;
   std::unordered_map<std::string, std::size_t> index;  // name → position in endpoints
-  std::vector<TrafficRoute> routes;
+  std::vector<Route> routes;  // `routes:` with destinations (MLflow traffic routes and sluice's)
   std::unordered_map<std::string, std::size_t> route_index;
   std::unordered_map<std::string, std::size_t> path_index;  // named route path → endpoint
 
@@ -105,7 +81,7 @@ struct Snapshot {
     auto it = path_index.find(std::string(path));
     return it == path_index.end() ? nullptr : &endpoints[it->second];
   }
-  const TrafficRoute* find_route(std::string_view name) const {
+  const Route* find_route(std::string_view name) const {
     auto it = route_index.find(std::string(name));
     return it == route_index.end() ? nullptr : &routes[it->second];
   }

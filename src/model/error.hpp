@@ -37,6 +37,7 @@ struct Error {
   std::string provider;
   std::string error_code;                 // OpenAI `code` (e.g. "model_not_found"); empty → null
   std::optional<unsigned> retry_after_s;  // sent as Retry-After (rate limits, provider 429s)
+  std::optional<unsigned> retry_after_ms;  // the provider's own wait, as precise as it gave it
   std::string detail_json;  // structured detail, pre-rendered (MLflow's per-field 422 list)
 
   static Error invalid(std::string message, std::string param = {}) {

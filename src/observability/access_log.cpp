@@ -73,6 +73,21 @@ std::string format_access_line(const AccessRecord& r) {
   add(o, "completion_tokens", count(r.usage.completion_tokens));
   add(o, "total_tokens", count(r.usage.total_tokens));
   if (!r.error.empty()) add(o, "error", quoted(r.error));
+  if (!r.attempts.empty()) {
+    std::string list = "[";
+    for (const auto& a : r.attempts) {
+      if (list.size() > 1) list += ',';
+      std::string item = "{";
+      add(item, "destination", quoted(a.destination));
+      add(item, "status", a.status ? std::to_string(a.status) : "null");
+      add(item, "ms", millis(a.latency_ms));
+      add(item, "outcome", quoted(a.outcome));
+      list += item;
+      list += '}';
+    }
+    list += ']';
+    add(o, "attempts", list);
+  }
   o += '}';
   return o;
 }

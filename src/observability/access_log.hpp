@@ -10,11 +10,21 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 #include "model/usage.hpp"
 
 namespace sluice::observability {
+
+// One try at one destination (a request may make several: retries, fallbacks).
+struct AttemptLog {
+  std::string destination;
+  unsigned status = 0;  // the provider's HTTP status; 0 when it did not answer
+  double latency_ms = 0;
+  std::string_view outcome;  // a static name: success, rate_limited, timeout, …
+};
 
 struct AccessRecord {
   std::string request_id;
@@ -32,6 +42,7 @@ struct AccessRecord {
   bool stream = false;
   model::Usage usage;
   std::string error;  // short message when the request failed (already redacted)
+  std::vector<AttemptLog> attempts;
 };
 
 // The JSON line for a record (no trailing newline).

@@ -12,8 +12,10 @@
 #include "observability/metrics.hpp"
 #include "pipeline/policies/prompt.hpp"
 #include "pipeline/policies/rate_limit.hpp"
+#include "routing/describe.hpp"
 #include "util/constant_time.hpp"
 #include "util/json_parse.hpp"
+#include "util/redact.hpp"
 #include "util/request_id.hpp"
 
 namespace sluice::pipeline {
@@ -100,21 +102,33 @@ std::string percent_decode(std::string_view s) {
 
 Handler::Handler(HandlerEnv env, upstream::Client& client)
     : env_(env),
-      router_(client),
+      router_(client, [](RequestContext& ctx) { return PromptPolicy::apply(ctx); }),
       chain_({std::make_shared<RateLimitPolicy>(env.counters), std::make_shared<PromptPolicy>()}),
-      rng_(std::random_device{}()) {}
+      planner_(std::random_device{}()) {}
 
 bool Handler::resolve(RequestContext& ctx, std::string_view name) {
-  ctx.endpoint = ctx.snapshot->find(name);
-  if (ctx.endpoint != nullptr) return true;
-  ctx.route = ctx.snapshot->find_route(name);
-  if (ctx.route == nullptr) return false;
-  const unsigned roll = static_cast<unsigned>(rng_() % 100);
-  const auto& destination = ctx.route->pick(roll);
-  ctx.prompt_version = destination.prompt_version;
-  // Guaranteed by config validation: every destination names an endpoint of this snapshot.
-  ctx.endpoint = ctx.snapshot->find(destination.endpoint);
-  return ctx.endpoint != nullptr;
+  if (const config::Endpoint* endpoint = ctx.snapshot->find(name)) {
+    ctx.endpoint = endpoint;
+    ctx.route = endpoint->routing.get();
+    if (ctx.route == nullptr) {
+      // One endpoint, one destination: a pin can only name it.
+      if (!ctx.choice.pin.empty() && ctx.choice.pin != endpoint->name) {
+        ctx.plan_error = Error::invalid("x-sluice-destination '" + std::string(ctx.choice.pin) +
+                                        "' is not a destination of '" + endpoint->name + "'.");
+      }
+      return true;
+    }
+  } else {
+    ctx.route = ctx.snapshot->find_route(name);
+    if (ctx.route == nullptr) return false;
+  }
+  // Validation guarantees every destination names an endpoint of this snapshot.
+  auto planned = planner_.plan(*ctx.route, *ctx.snapshot, ctx.choice, Clock::now(), ctx.plan);
+  const auto& first = ctx.route->destinations[planned ? ctx.plan.front() : 0];
+  ctx.endpoint = &ctx.snapshot->endpoints[first.endpoint];
+  ctx.prompt_version = first.prompt_version;
+  if (!planned) ctx.plan_error = planned.error();
+  return true;
 }
 
 asio::awaitable<void> Handler::handle(const HttpRequest& http, Responder& out) {
@@ -126,6 +140,9 @@ asio::awaitable<void> Handler::handle(const HttpRequest& http, Responder& out) {
   std::string_view client_id = http.header("x-request-id");
   ctx.request_id =
       util::is_acceptable_request_id(client_id) ? std::string(client_id) : util::new_request_id();
+  ctx.choice.pin = http.header("x-sluice-destination");
+  const std::string_view no_fallback = http.header("x-sluice-no-fallback");
+  ctx.choice.no_fallback = !no_fallback.empty() && no_fallback != "0" && no_fallback != "false";
   Answer answer;
 
   PathMatch match = match_path(http.method, http.path());
@@ -222,7 +239,9 @@ asio::awaitable<void> Handler::handle(const HttpRequest& http, Responder& out) {
       answer.status = 200;
       HeaderList headers{{"Content-Type", "text/plain; version=0.0.4"},
                          {"x-request-id", ctx.request_id}};
-      answer.client_gone = !co_await out.send(200, std::move(headers), metrics.render());
+      std::string text = metrics.render();
+      routing::render_metrics(*ctx.snapshot, routing::Clock::now(), text);
+      answer.client_gone = !co_await out.send(200, std::move(headers), std::move(text));
       break;
     }
     case Kind::kHealth:
@@ -231,17 +250,20 @@ asio::awaitable<void> Handler::handle(const HttpRequest& http, Responder& out) {
     case Kind::kAdminReload:
       co_await admin_reload(http, ctx, out, answer);
       break;
+    case Kind::kAdminRoutes:
+      co_await admin_routes(http, ctx, out, answer);
+      break;
   }
   record(http, ctx, answer);
   metrics.in_flight.fetch_sub(1, std::memory_order_relaxed);
 }
 
-asio::awaitable<void> Handler::admin_reload(const HttpRequest& http, RequestContext& ctx,
-                                            Responder& out, Answer& answer) {
+asio::awaitable<bool> Handler::admin_allowed(const HttpRequest& http, RequestContext& ctx,
+                                             Responder& out, Answer& answer) {
   const std::string& key = ctx.snapshot->admin_key;
   if (key.empty()) {  // no admin key configured: the admin API does not exist
     co_await send_error(kOpenAi, Error::make(ErrorCode::kNotFound, "Not Found"), ctx, out, answer);
-    co_return;
+    co_return false;
   }
   std::string_view auth = http.header("authorization");
   std::string_view given = auth.starts_with("Bearer ") ? auth.substr(7) : std::string_view{};
@@ -249,8 +271,21 @@ asio::awaitable<void> Handler::admin_reload(const HttpRequest& http, RequestCont
     co_await send_error(kOpenAi,
                         Error::make(ErrorCode::kUnauthorized, "A valid admin key is required."),
                         ctx, out, answer);
-    co_return;
+    co_return false;
   }
+  co_return true;
+}
+
+asio::awaitable<void> Handler::admin_routes(const HttpRequest& http, RequestContext& ctx,
+                                            Responder& out, Answer& answer) {
+  if (!co_await admin_allowed(http, ctx, out, answer)) co_return;
+  co_await send_json(200, routing::describe_routes(*ctx.snapshot, routing::Clock::now()), ctx, out,
+                     answer);
+}
+
+asio::awaitable<void> Handler::admin_reload(const HttpRequest& http, RequestContext& ctx,
+                                            Responder& out, Answer& answer) {
+  if (!co_await admin_allowed(http, ctx, out, answer)) co_return;
   // Parsing and validating the file is blocking work: done on the blocking pool, then resumed here.
   auto reload = env_.reload;
   Result<void> result = co_await asio::co_spawn(
@@ -365,6 +400,14 @@ asio::awaitable<void> Handler::invoke(const PathMatch& match, const api::Inbound
     }
   }
 
+  if (ctx.plan_error) {
+    co_await send_error(api, *ctx.plan_error, ctx, out, answer);
+    co_return;
+  }
+  // Another destination may need the request prepared its own way: keep the client's version.
+  if (ctx.route != nullptr && ctx.route->reprepare && ctx.plan.size() > 1)
+    ctx.pristine_body.emplace(ctx.request.body, ctx.request.body.storage());
+
   Chain::Run run(chain_);
   if (co_await run.request(ctx) == Verdict::kStop) {
     if (ctx.error) {
@@ -392,70 +435,70 @@ asio::awaitable<void> Handler::invoke(const PathMatch& match, const api::Inbound
 asio::awaitable<void> Handler::stream(const api::InboundApi& api, RequestContext& ctx,
                                       Chain::Run& run, Responder& out, Answer& answer) {
   answer.stream = true;
+  // The router hands the stream over only once content has arrived, so a provider that fails
+  // before that is retried or replaced, or its error goes out with its real status, not a 200.
   auto opened = co_await router_.open_stream(ctx);
   if (!opened) {
     co_await send_error(api, opened.error(), ctx, out, answer);
     co_return;
   }
-  // Headers are held back until the first event is ready, so a provider that fails before
-  // producing anything still gets its real status to the client instead of a 200.
-  bool started = false;
+  answer.status = 200;
+  HeaderList headers{{"Content-Type", "text/event-stream"},
+                     {"Cache-Control", "no-cache"},
+                     {"x-request-id", ctx.request_id},
+                     {"x-sluice-destination", ctx.endpoint->name},
+                     {"x-sluice-attempts", std::to_string(ctx.attempts.size())}};
+  if (!ctx.prompt_version.empty())
+    headers.emplace_back("x-sluice-prompt-version", ctx.prompt_version);
+  if (!co_await out.start_stream(200, std::move(headers))) {
+    answer.client_gone = true;
+    router_.stream_finished(ctx, nullptr);
+    co_return;
+  }
+  std::vector<model::StreamEvent> events = std::move(opened->first_events);
+  bool at_end = opened->ended;
   std::optional<Error> failure;
-  std::vector<model::StreamEvent> events;
   for (;;) {
-    const auto t0 = Clock::now();
-    auto piece = co_await opened->exchange->read_some();
-    ctx.upstream_time += Clock::now() - t0;
-    if (!piece) {
-      failure = piece.error();
-      break;
-    }
-    const bool at_end = piece->empty();
-    events.clear();
-    auto fed =
-        at_end ? opened->translator->finish(events) : opened->translator->feed(*piece, events);
     std::string frames;
     for (auto& event : events) {
       if (!event.usage.empty()) ctx.usage = event.usage;
       run.stream_event(ctx, event);
       frames += api.render_stream_event(ctx.request, event);
     }
-    if (!fed) failure = fed.error();
     if (at_end && !failure) frames += api.stream_end();
-    if (!started && (!frames.empty() || (at_end && !failure))) {
-      if (failure) break;  // nothing sent yet: answer with a plain error response below
-      started = true;
-      answer.status = 200;
-      HeaderList headers{{"Content-Type", "text/event-stream"},
-                         {"Cache-Control", "no-cache"},
-                         {"x-request-id", ctx.request_id},
-                         {"x-sluice-destination", ctx.endpoint->name}};
-      if (!ctx.prompt_version.empty())
-        headers.emplace_back("x-sluice-prompt-version", ctx.prompt_version);
-      if (!co_await out.start_stream(200, std::move(headers))) {
-        answer.client_gone = true;
-        co_return;
-      }
-    }
     if (!frames.empty() && !co_await out.send_chunk(std::move(frames))) {
       answer.client_gone = true;  // dropping the exchange closes the upstream connection
-      co_return;
+      break;
     }
     if (failure) break;
     if (at_end) {
       answer.client_gone = !co_await out.end_stream();
-      co_return;
+      break;
+    }
+    events.clear();
+    const auto t0 = Clock::now();
+    auto piece = co_await opened->exchange->read_some();
+    ctx.upstream_time += Clock::now() - t0;
+    if (!piece) {
+      failure = piece.error();
+      continue;
+    }
+    at_end = piece->empty();
+    auto fed =
+        at_end ? opened->translator->finish(events) : opened->translator->feed(*piece, events);
+    if (!fed) failure = fed.error();
+  }
+  if (failure) {
+    // Content has reached the client: end the stream with an error event, never a silent cut.
+    failure->message = util::redact(failure->message, ctx.endpoint->adapter->secrets());
+    answer.error = "stream failed: " + failure->message;
+    ctx.error = *failure;
+    if (!answer.client_gone) {
+      answer.client_gone = !co_await out.send_chunk(api.render_stream_error(*failure));
+      if (!answer.client_gone) answer.client_gone = !co_await out.end_stream();
     }
   }
-  if (!started) {
-    co_await send_error(api, *failure, ctx, out, answer);
-    co_return;
-  }
-  // Content has reached the client: end the stream with an error event, never a silent cut.
-  answer.error = "stream failed: " + failure->message;
-  ctx.error = *failure;
-  answer.client_gone = !co_await out.send_chunk(api.render_stream_error(*failure));
-  if (!answer.client_gone) answer.client_gone = !co_await out.end_stream();
+  router_.stream_finished(ctx, failure ? &*failure : nullptr);
 }
 
 asio::awaitable<void> Handler::send_json(unsigned status, std::string body, RequestContext& ctx,
@@ -493,7 +536,11 @@ void Handler::record(const HttpRequest& http, const RequestContext& ctx, const A
                                : answer.error;
   auto& metrics = observability::Metrics::global();
   observability::EndpointStats* stats = &metrics.unrouted();
-  if (ctx.route != nullptr) r.route = ctx.route->name;
+  if (ctx.route != nullptr && !ctx.route->implicit) r.route = ctx.route->name;
+  for (const auto& a : ctx.attempts) {
+    r.attempts.push_back(
+        {a.endpoint->name, a.status, a.latency_ms, routing::outcome_name(a.outcome)});
+  }
   r.prompt_version = ctx.prompt_version;
   if (ctx.endpoint != nullptr) {
     stats = ctx.endpoint->stats;

@@ -5,7 +5,6 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <functional>
-#include <random>
 
 #include "api/inbound.hpp"
 #include "config/snapshot_holder.hpp"
@@ -52,14 +51,21 @@ class Handler {
                                           RequestContext& ctx, Responder& out, Answer& answer);
   boost::asio::awaitable<void> admin_reload(const HttpRequest& http, RequestContext& ctx,
                                             Responder& out, Answer& answer);
-  // Finds the endpoint for `name`: an endpoint, or a traffic route's weighted pick.
+  boost::asio::awaitable<void> admin_routes(const HttpRequest& http, RequestContext& ctx,
+                                            Responder& out, Answer& answer);
+  // Whether the admin key was given; answers the request itself (404/401) when not.
+  boost::asio::awaitable<bool> admin_allowed(const HttpRequest& http, RequestContext& ctx,
+                                             Responder& out, Answer& answer);
+  // Finds what `name` names (an endpoint or a route) and plans the destinations to try; sets
+  // ctx.endpoint to the first. False when the name is unknown; a planning failure (a pin the
+  // route does not allow, every breaker open) is left in ctx.plan_error.
   bool resolve(RequestContext& ctx, std::string_view name);
   void record(const HttpRequest& http, const RequestContext& ctx, const Answer& answer);
 
   HandlerEnv env_;
   routing::Router router_;
   Chain chain_;
-  std::minstd_rand rng_;  // traffic split draws; per worker, so no lock
+  routing::Planner planner_;  // per worker, so its random draws need no lock
 };
 
 }  // namespace sluice::pipeline

@@ -51,6 +51,7 @@ PathMatch match_path(std::string_view method, std::string_view path) {
       {"/metrics", "GET", Kind::kMetrics, Dialect::kOpenAi, std::nullopt},
       {"/health", "GET", Kind::kHealth, Dialect::kMlflow, std::nullopt},
       {"/admin/reload", "POST", Kind::kAdminReload, Dialect::kOpenAi, std::nullopt},
+      {"/admin/routes", "GET", Kind::kAdminRoutes, Dialect::kOpenAi, std::nullopt},
   };
   for (const auto& f : kFixed) {
     if (f.path == path)

@@ -27,6 +27,7 @@ struct PathMatch {
     kMetrics,
     kHealth,
     kAdminReload,  // POST /admin/reload
+    kAdminRoutes,  // GET /admin/routes
   };
   enum class Dialect { kOpenAi, kMlflow };
 

@@ -12,6 +12,8 @@
 #include "model/error.hpp"
 #include "model/request.hpp"
 #include "model/response.hpp"
+#include "routing/planner.hpp"
+#include "routing/target_health.hpp"
 
 namespace sluice::pipeline {
 
@@ -34,6 +36,14 @@ class ArenaBlock {
   unsigned char* data_;
 };
 
+// One try at one destination, for the access log and the response headers.
+struct AttemptRecord {
+  const config::Endpoint* endpoint = nullptr;
+  unsigned status = 0;  // what the provider answered; 0 when it did not
+  double latency_ms = 0;
+  routing::AttemptOutcome outcome = routing::AttemptOutcome::kSuccess;
+};
+
 struct RequestContext {
   RequestContext() { request.body = boost::json::object(boost::json::storage_ptr(&arena_)); }
   RequestContext(const RequestContext&) = delete;
@@ -49,11 +59,19 @@ struct RequestContext {
   std::string request_id;
   std::string client_address;  // the peer's IP address, as rate limits key on it
   Clock::time_point started = Clock::now();
-  config::SnapshotPtr snapshot;                 // the config this request started with
-  const config::Endpoint* endpoint = nullptr;   // valid while `snapshot` is held
-  const config::TrafficRoute* route = nullptr;  // set when the client named a traffic route
-  std::string prompt_version;                   // the prompt template version used, if any
-  bool named_path = false;                      // called on a named route's own path (POST /chat)
+  config::SnapshotPtr snapshot;                // the config this request started with
+  const config::Endpoint* endpoint = nullptr;  // valid while `snapshot` is held
+  // The route being followed: the one the client named, or its endpoint's fallback chain.
+  const config::Route* route = nullptr;
+  routing::ClientChoice choice;  // x-sluice-destination / x-sluice-no-fallback
+  routing::Plan plan;            // destinations of `route` in the order they will be tried
+  std::optional<Error> plan_error;
+  // The client's body before any policy ran, kept when another destination of the route may
+  // need the request prepared again (its own template or parameters).
+  std::optional<boost::json::object> pristine_body;
+  boost::container::small_vector<AttemptRecord, 2> attempts;
+  std::string prompt_version;  // the prompt template version used, if any
+  bool named_path = false;     // called on a named route's own path (POST /chat)
   model::Request request;
   // Set by a policy that answers the request itself (kStop) or by a failure.
   std::optional<Error> error;

@@ -231,15 +231,18 @@ class NetworkExchange : public Exchange {
       body.data = buffer;
       body.size = capacity;
       body.more = true;
-      conn_->tcp().expires_after(bounded(timeouts_.stream_idle, deadline_));
+      const auto until = std::min(deadline_, read_deadline_);
+      conn_->tcp().expires_after(bounded(timeouts_.stream_idle, until));
       auto [ec, n] = co_await conn_->with_stream([&](auto& stream) {
         return http::async_read_some(stream, conn_->buffer, *parser_, use_nothrow);
       });
       if (ec == http::error::need_buffer) ec = {};
       if (ec == beast::error::timeout) {
+        const auto now = Clock::now();
         co_return failure(ErrorCode::kUpstreamTimeout,
-                          Clock::now() >= deadline_
-                              ? "provider did not finish within the total timeout"
+                          now >= deadline_ ? "provider did not finish within the total timeout"
+                          : now >= read_deadline_
+                              ? "provider sent no content within the first-byte timeout"
                               : "provider stream went idle for too long",
                           provider_);
       }
@@ -282,7 +285,7 @@ class LocalExchange : public Exchange {
   asio::awaitable<Result<std::string_view>> read_some() override {
     if (next_ >= reply_.parts.size()) co_return std::string_view{};
     if (next_ > 0 && reply_.part_delay.count() > 0) {
-      auto limit = bounded(timeouts_.stream_idle, deadline_);
+      auto limit = bounded(timeouts_.stream_idle, std::min(deadline_, read_deadline_));
       if (!co_await wait(std::min<Clock::duration>(reply_.part_delay, limit)) ||
           reply_.part_delay > limit) {
         co_return failure(ErrorCode::kUpstreamTimeout, "provider stream went idle for too long",

@@ -29,8 +29,15 @@ class Exchange {
   virtual const providers::UpstreamHead& head() const = 0;
   // The next piece of the body; an empty view at the end. Valid until the next call.
   virtual boost::asio::awaitable<Result<std::string_view>> read_some() = 0;
+  // Reads must also finish by `until` (the router's stream warm-up: first content within the
+  // first-byte timeout); time_point::max() lifts it. A read that runs past it fails as a timeout.
+  void set_read_deadline(std::chrono::steady_clock::time_point until) { read_deadline_ = until; }
   // The rest of the body, at most `limit` bytes.
   boost::asio::awaitable<Result<std::string>> read_all(std::size_t limit);
+
+ protected:
+  std::chrono::steady_clock::time_point read_deadline_ =
+      std::chrono::steady_clock::time_point::max();
 };
 
 class Client {

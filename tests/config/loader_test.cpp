@@ -290,12 +290,14 @@ routes:
   const Snapshot& s = **r;
   ASSERT_EQ(s.endpoints.size(), 2u);
   EXPECT_EQ(s.find("old-style")->operation, model::Operation::kChat);
-  const TrafficRoute* ab = s.find_route("ab");
+  const Route* ab = s.find_route("ab");
   ASSERT_NE(ab, nullptr);
-  EXPECT_EQ(ab->pick(0).endpoint, "old-style");
-  EXPECT_EQ(ab->pick(69).endpoint, "old-style");
-  EXPECT_EQ(ab->pick(70).endpoint, "other");
-  EXPECT_EQ(ab->pick(99).endpoint, "other");
+  EXPECT_EQ(ab->strategy, Strategy::kSplit);  // MLflow's traffic route is the split strategy
+  ASSERT_EQ(ab->destinations.size(), 2u);
+  EXPECT_EQ(ab->destinations[0].name, "old-style");
+  EXPECT_EQ(ab->destinations[0].weight, 70u);
+  EXPECT_EQ(ab->destinations[1].name, "other");
+  EXPECT_EQ(s.endpoints[ab->destinations[1].endpoint].name, "other");
   EXPECT_EQ(s.find("ab"), nullptr);  // a route is not an endpoint
 }
 
@@ -326,31 +328,6 @@ TEST(ConfigLoader, DescribeListsEndpoints) {
   EXPECT_THAT(text, HasSubstr("3 endpoints"));
   EXPECT_THAT(text, HasSubstr("chat  llm/v1/chat  openai/gpt-4o-mini  limit 10/minute"));
   EXPECT_THAT(text, ::testing::Not(HasSubstr("sk-from-env")));
-}
-
-}  // namespace sluice::config
-
-namespace sluice::config {
-
-// The weighted pick over a uniform roll in [0, 100) gives each destination its percentage;
-// a χ² test over 10 000 seeded draws (df = 2, 0.1 % critical value 13.82).
-TEST(TrafficRoute, SplitDistributionChiSquare) {
-  TrafficRoute route;
-  route.destinations = {{"a", 50, ""}, {"b", 30, ""}, {"c", 20, ""}};
-  std::minstd_rand rng(12345);
-  std::map<std::string, int> counts;
-  const int n = 10000;
-  for (int i = 0; i < n; ++i) counts[route.pick(static_cast<unsigned>(rng() % 100)).endpoint]++;
-  double chi2 = 0;
-  for (const auto& d : route.destinations) {
-    double expected = n * d.percentage / 100.0;
-    double diff = counts[d.endpoint] - expected;
-    chi2 += diff * diff / expected;
-  }
-  EXPECT_LT(chi2, 13.82) << "a=" << counts["a"] << " b=" << counts["b"] << " c=" << counts["c"];
-  TrafficRoute zero;
-  zero.destinations = {{"never", 0, ""}, {"always", 100, ""}};
-  for (unsigned roll = 0; roll < 100; ++roll) EXPECT_EQ(zero.pick(roll).endpoint, "always");
 }
 
 }  // namespace sluice::config

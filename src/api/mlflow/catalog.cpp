@@ -85,13 +85,24 @@ Result<std::string> get_traffic_route(const config::Snapshot& snapshot, std::str
   }
   json::array destinations;
   for (const auto& d : r->destinations) {
-    destinations.push_back(
-        json::object{{"name", d.endpoint}, {"traffic_percentage", d.percentage}});
+    json::object o{{"name", d.name}};
+    if (r->strategy == config::Strategy::kSplit) {
+      o["traffic_percentage"] = d.weight;
+    } else if (d.weighted) {
+      o["weight"] = d.weight;
+    }
+    destinations.push_back(std::move(o));
   }
-  return json::serialize(json::object{{"name", r->name},
-                                      {"task_type", model::endpoint_type_name(r->operation)},
-                                      {"destinations", std::move(destinations)},
-                                      {"routing_strategy", "TRAFFIC_SPLIT"}});
+  json::object out{{"name", r->name},
+                   {"task_type", model::endpoint_type_name(r->operation)},
+                   {"destinations", std::move(destinations)}};
+  // MLflow knows only the traffic split; sluice's other strategies are named as sluice calls them.
+  if (r->strategy == config::Strategy::kSplit) {
+    out["routing_strategy"] = "TRAFFIC_SPLIT";
+  } else {
+    out["strategy"] = config::strategy_name(r->strategy);
+  }
+  return json::serialize(out);
 }
 
 }  // namespace sluice::api::mlflow

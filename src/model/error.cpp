@@ -40,6 +40,8 @@ unsigned http_status(const Error& error) {
       return 504;
     case ErrorCode::kUpstreamUnavailable:
       return 502;
+    case ErrorCode::kServiceUnavailable:
+      return 503;
     case ErrorCode::kInternal:
       return 500;
   }
@@ -74,6 +76,7 @@ std::string_view openai_type(const Error& error) {
       return "upstream_error";
     case ErrorCode::kUpstreamTimeout:
       return "timeout_error";
+    case ErrorCode::kServiceUnavailable:
     case ErrorCode::kInternal:
       return "server_error";
   }
@@ -85,6 +88,7 @@ bool retryable(const Error& error) {
     case ErrorCode::kUpstreamServerError:
     case ErrorCode::kUpstreamTimeout:
     case ErrorCode::kUpstreamUnavailable:
+    case ErrorCode::kServiceUnavailable:
       return true;
     case ErrorCode::kUpstreamClientError:
       return error.upstream_status == 429 || error.upstream_status == 408;

@@ -26,6 +26,7 @@ enum class ErrorCode {
   kUpstreamServerError,  // provider answered 5xx: passed through with its status
   kUpstreamTimeout,
   kUpstreamUnavailable,  // could not connect, connection dropped, unreadable answer
+  kServiceUnavailable,   // the gateway itself will not try now (every circuit breaker open): 503
   kInternal,
 };
 
@@ -35,8 +36,8 @@ struct Error {
   std::string param;    // OpenAI `param`, when one input field is at fault
   std::optional<unsigned> upstream_status;
   std::string provider;
-  std::string error_code;                 // OpenAI `code` (e.g. "model_not_found"); empty → null
-  std::optional<unsigned> retry_after_s;  // sent as Retry-After (rate limits, provider 429s)
+  std::string error_code;                  // OpenAI `code` (e.g. "model_not_found"); empty → null
+  std::optional<unsigned> retry_after_s;   // sent as Retry-After (rate limits, provider 429s)
   std::optional<unsigned> retry_after_ms;  // the provider's own wait, as precise as it gave it
   std::string detail_json;  // structured detail, pre-rendered (MLflow's per-field 422 list)
 

@@ -69,7 +69,7 @@ Result<void> Planner::plan(const config::Route& route, const config::Snapshot& s
       if (const TargetHealth* h = health_of(snapshot, d))
         wait = std::min(wait, h->breaker.reopens_in(route.breaker, now));
     }
-    Error e = Error::make(ErrorCode::kUpstreamUnavailable,
+    Error e = Error::make(ErrorCode::kServiceUnavailable,
                           "Every destination of '" + route.name +
                               "' is failing and has been taken out of rotation (circuit breaker "
                               "open); try again shortly.");

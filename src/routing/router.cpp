@@ -254,7 +254,7 @@ asio::awaitable<Result<Router::Answer<kStream>>> Router::run_chain(RequestContex
   }
   if (last) co_return *last;
   // Every destination was refused by its breaker at the moment of trying.
-  Error e = Error::make(ErrorCode::kUpstreamUnavailable,
+  Error e = Error::make(ErrorCode::kServiceUnavailable,
                         "Every destination of '" + (route ? route->name : ctx.endpoint->name) +
                             "' is failing and has been taken out of rotation (circuit breaker "
                             "open); try again shortly.");

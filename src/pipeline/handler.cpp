@@ -53,6 +53,8 @@ HeaderList json_headers(const RequestContext& ctx) {
                {"x-request-id", ctx.request_id},
                {"x-sluice-overhead-ms", overhead_header(ctx)}};
   if (ctx.endpoint != nullptr) h.emplace_back("x-sluice-destination", ctx.endpoint->name);
+  if (!ctx.attempts.empty())
+    h.emplace_back("x-sluice-attempts", std::to_string(ctx.attempts.size()));
   if (!ctx.prompt_version.empty()) h.emplace_back("x-sluice-prompt-version", ctx.prompt_version);
   return h;
 }
@@ -258,34 +260,35 @@ asio::awaitable<void> Handler::handle(const HttpRequest& http, Responder& out) {
   metrics.in_flight.fetch_sub(1, std::memory_order_relaxed);
 }
 
-asio::awaitable<bool> Handler::admin_allowed(const HttpRequest& http, RequestContext& ctx,
-                                             Responder& out, Answer& answer) {
+std::optional<Error> Handler::admin_check(const HttpRequest& http, const RequestContext& ctx) {
   const std::string& key = ctx.snapshot->admin_key;
   if (key.empty()) {  // no admin key configured: the admin API does not exist
-    co_await send_error(kOpenAi, Error::make(ErrorCode::kNotFound, "Not Found"), ctx, out, answer);
-    co_return false;
+    return Error::make(ErrorCode::kNotFound, "Not Found");
   }
   std::string_view auth = http.header("authorization");
   std::string_view given = auth.starts_with("Bearer ") ? auth.substr(7) : std::string_view{};
   if (!util::constant_time_equal(given, key)) {
-    co_await send_error(kOpenAi,
-                        Error::make(ErrorCode::kUnauthorized, "A valid admin key is required."),
-                        ctx, out, answer);
-    co_return false;
+    return Error::make(ErrorCode::kUnauthorized, "A valid admin key is required.");
   }
-  co_return true;
+  return std::nullopt;
 }
 
 asio::awaitable<void> Handler::admin_routes(const HttpRequest& http, RequestContext& ctx,
                                             Responder& out, Answer& answer) {
-  if (!co_await admin_allowed(http, ctx, out, answer)) co_return;
+  if (auto denied = admin_check(http, ctx)) {
+    co_await send_error(kOpenAi, *denied, ctx, out, answer);
+    co_return;
+  }
   co_await send_json(200, routing::describe_routes(*ctx.snapshot, routing::Clock::now()), ctx, out,
                      answer);
 }
 
 asio::awaitable<void> Handler::admin_reload(const HttpRequest& http, RequestContext& ctx,
                                             Responder& out, Answer& answer) {
-  if (!co_await admin_allowed(http, ctx, out, answer)) co_return;
+  if (auto denied = admin_check(http, ctx)) {
+    co_await send_error(kOpenAi, *denied, ctx, out, answer);
+    co_return;
+  }
   // Parsing and validating the file is blocking work: done on the blocking pool, then resumed here.
   auto reload = env_.reload;
   Result<void> result = co_await asio::co_spawn(

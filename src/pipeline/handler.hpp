@@ -53,9 +53,8 @@ class Handler {
                                             Responder& out, Answer& answer);
   boost::asio::awaitable<void> admin_routes(const HttpRequest& http, RequestContext& ctx,
                                             Responder& out, Answer& answer);
-  // Whether the admin key was given; answers the request itself (404/401) when not.
-  boost::asio::awaitable<bool> admin_allowed(const HttpRequest& http, RequestContext& ctx,
-                                             Responder& out, Answer& answer);
+  // Why the request may not use the admin API (no admin key configured: 404; wrong key: 401).
+  static std::optional<Error> admin_check(const HttpRequest& http, const RequestContext& ctx);
   // Finds what `name` names (an endpoint or a route) and plans the destinations to try; sets
   // ctx.endpoint to the first. False when the name is unknown; a planning failure (a pin the
   // route does not allow, every breaker open) is left in ctx.plan_error.

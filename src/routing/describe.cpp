@@ -80,7 +80,8 @@ std::string describe_routes(const config::Snapshot& snapshot, Clock::time_point 
       if (const TargetHealth* h = snapshot.endpoints[d.endpoint].health) {
         o["circuit"] = state_name(h->breaker.state(route.breaker, now));
         o["in_flight"] = h->in_flight.load(std::memory_order_relaxed);
-        o["first_byte_ewma_ms"] = h->latency_ms();
+        // Whole microseconds: Boost.JSON would print a double in exponent form.
+        o["first_byte_ewma_us"] = static_cast<std::uint64_t>(h->latency_ms() * 1000.0 + 0.5);
         json::object attempts;
         for (std::size_t i = 0; i < kOutcomes; ++i) {
           const auto outcome = static_cast<AttemptOutcome>(i);

@@ -239,14 +239,14 @@ asio::awaitable<Result<Router::Answer<kStream>>> Router::run_chain(RequestContex
         break;
       }
       if (!retryable) co_return error;  // the request itself is at fault: no retry, no fallback
-      const bool more_destinations = pi + 1 < targets;
       const auto asked = error.retry_after_ms;
       last = std::move(error);
       if (tr >= retry.attempts) break;
       Clock::duration delay = asked ? Clock::duration(std::chrono::milliseconds(*asked))
                                     : Clock::duration(backoff_delay(retry, tr, rng_));
-      // A provider asking for a long pause is better left alone when another destination exists.
-      if (asked && more_destinations && delay > retry.max_backoff) break;
+      // A provider asking for a longer pause than the policy allows is not waited for: the next
+      // destination is tried, or the client gets the provider's answer and its Retry-After.
+      if (asked && delay > retry.max_backoff) break;
       if (Clock::now() + delay >= deadline) break;
       co_await sleep_for(delay);
       ctx.upstream_time += delay;

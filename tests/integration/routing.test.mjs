@@ -400,3 +400,28 @@ test('least_latency sends at least 80% of 500 requests to the fastest of three d
     await t.close();
   }
 });
+
+test('falling over to an endpoint with its own prompt template prepares the request again for it', async () => {
+  const t = await setup({
+    endpoints: [['a', 'rp-a'], ['b', 'rp-b']],
+    extra: {
+      a: '    prompt_template: "A says {{ x }}"\n',
+      b: '    prompt_template: "B says {{ x }}"\n    parameters: {temperature: 0.25}\n',
+    },
+    routes: `  - name: tpl
+    task_type: llm/v1/chat
+    destinations: [{name: a}, {name: b}]
+`,
+  });
+  try {
+    t.upstream.script('rp-a', [{ status: 503 }]);
+    const res = await post(t.gateway, '/v1/chat/completions', { model: 'tpl', x: 'hello' });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('x-sluice-destination'), 'b');
+    const [first, second] = t.upstream.log;
+    assert.deepEqual(first.messages, [{ role: 'user', content: 'A says hello' }]);
+    assert.deepEqual(second.messages, [{ role: 'user', content: 'B says hello' }]);
+  } finally {
+    await t.close();
+  }
+});

@@ -33,7 +33,7 @@ export async function startFaultUpstream() {
       const queue = scripts.get(model);
       const action = queue && queue.length ? queue.shift() : defaultAction(model);
       const name = typeof action === 'string' ? action : action.status ? `status-${action.status}` : 'ok';
-      log.push({ model, stream: body.stream === true, action: name, at: Date.now() });
+      log.push({ model, stream: body.stream === true, action: name, at: Date.now(), messages: body.messages });
       if (name !== 'ok') state.injected++;
       perform(action, body, req, res, state);
     });

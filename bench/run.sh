@@ -86,9 +86,19 @@ endpoints:
   - name: embeddings
     endpoint_type: llm/v1/embeddings
     model: {provider: openai, name: text-embedding-3-small, config: {openai_api_key: sk-bench, openai_api_base: "http://127.0.0.1:$UP_PORT/v1"}}
+  - {name: chat-a, endpoint_type: llm/v1/chat, model: {provider: openai, name: gpt-4o-mini, config: {openai_api_key: sk-bench, openai_api_base: "http://127.0.0.1:$UP_PORT/v1"}}}
+  - {name: chat-b, endpoint_type: llm/v1/chat, model: {provider: openai, name: gpt-4o-mini, config: {openai_api_key: sk-bench, openai_api_base: "http://127.0.0.1:$UP_PORT/v1"}}}
+  - {name: chat-c, endpoint_type: llm/v1/chat, model: {provider: openai, name: gpt-4o-mini, config: {openai_api_key: sk-bench, openai_api_base: "http://127.0.0.1:$UP_PORT/v1"}}}
   - name: stream
     endpoint_type: llm/v1/chat
     model: {provider: openai, name: gpt-4o-mini, config: {openai_api_key: sk-bench, openai_api_base: "http://127.0.0.1:$SSE_PORT/stream/v1"}}
+routes:
+  - name: routed
+    task_type: llm/v1/chat
+    strategy: least_latency
+    destinations: [{name: chat-a}, {name: chat-b}, {name: chat-c}]
+    retry: {attempts: 1}
+    circuit_breaker: {failures: 5}
 YAML
 
 taskset -c $LOAD_CPU nginx -c "$WORK/up/nginx.conf" -p "$WORK/up" & pids+=($!)
@@ -104,20 +114,21 @@ NGX_WORKER=$(pgrep -P "$(cat "$WORK/ngx/nginx.pid")" | head -1)
 
 BODY='{"model":"chat","messages":[{"role":"user","content":"Say something short."}],"max_tokens":50}'
 STREAM_BODY='{"model":"stream","stream":true,"messages":[{"role":"user","content":"Say something short."}]}'
+ROUTED_BODY=${BODY/\"chat\"/\"routed\"}
 printf '%s' "$BODY" > "$WORK/body.json"
-cat > "$WORK/post.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.body = '$BODY'
-LUA
+printf '%s' "$ROUTED_BODY" > "$WORK/routed.json"
+for name in post routed; do
+  body=$([ $name = post ] && echo "$BODY" || echo "$ROUTED_BODY")
+  printf 'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = %s%s%s\n' "'" "$body" "'" > "$WORK/$name.lua"
+done
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hwm_kb() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
 TICK_US=$(( 1000000 / $(getconf CLK_TCK) ))
 
 # wrk run → "req/s requests"
-wrk_run() { # url conns
-  taskset -c $LOAD_CPU wrk -t1 -c"$2" -d"${DURATION}s" -s "$WORK/post.lua" "$1" | awk '
+wrk_run() { # url conns [script]
+  taskset -c $LOAD_CPU wrk -t1 -c"$2" -d"${DURATION}s" -s "${3:-$WORK/post.lua}" "$1" | awk '
     /requests in/ {req=$1} /Requests\/sec/ {rps=$2} END {print rps, req}'
 }
 
@@ -140,8 +151,8 @@ done
 # Latency at a fixed 200 req/s (10 clients × 20 rps), per-request log → p50/p99 in µs. Three
 # rounds, each visiting direct/nginx/sluice in turn, so drift on a shared machine hits all three
 # alike; each figure is the median of its three rounds.
-latency() { # url log
-  taskset -c $LOAD_CPU h2load --h1 -D "$DURATION" -c 10 --rps 20 -d "$WORK/body.json" \
+latency() { # url log [body]
+  taskset -c $LOAD_CPU h2load --h1 -D "$DURATION" -c 10 --rps 20 -d "${3:-$WORK/body.json}" \
     -H 'Content-Type: application/json' --log-file="$2" "$1" >/dev/null
   awk '$2 == 200 {print $3}' "$2" | sort -n | awk '{a[NR]=$1} END {print a[int(NR*0.5)], a[int(NR*0.99)]}'
 }
@@ -158,6 +169,24 @@ for t in direct nginx sluice; do
   # shellcheck disable=SC2086
   P50[$t]=$(median3 ${L50[$t]}); P99[$t]=$(median3 ${L99[$t]})
 done
+
+# Routing: the plain endpoint vs a route over three destinations (least_latency, retry and
+# breaker on), same sluice, interleaved rounds; then throughput and CPU per request of the route.
+declare -A R50 R99
+for round in 1 2 3; do
+  read -r p50 p99 < <(latency "$URL_sluice" "$WORK/h2load-plain-$round.log")
+  R50[plain]+="$p50 "; R99[plain]+="$p99 "
+  read -r p50 p99 < <(latency "$URL_sluice" "$WORK/h2load-routed-$round.log" "$WORK/routed.json")
+  R50[routed]+="$p50 "; R99[routed]+="$p99 "
+done
+# shellcheck disable=SC2086
+P50[plain]=$(median3 ${R50[plain]}); P99[plain]=$(median3 ${R99[plain]})
+# shellcheck disable=SC2086
+P50[routed]=$(median3 ${R50[routed]}); P99[routed]=$(median3 ${R99[routed]})
+before=$(cpu_ticks "$SLUICE_PID")
+read -r RPS64[routed] reqs < <(wrk_run "$URL_sluice" 64 "$WORK/routed.lua")
+after=$(cpu_ticks "$SLUICE_PID")
+CPU[routed]=$(( (after - before) * TICK_US / reqs ))
 
 # Stream: time to first byte and total, median of 20 runs.
 stream_times() { # url model-field
@@ -186,3 +215,10 @@ row "stream first byte ms (direct $(printf %s "${TTFB[direct]}"))" "${TTFB[nginx
 row "stream total ms (direct ${TOTAL[direct]})" "${TOTAL[nginx]}" "${TOTAL[sluice]}"
 row "peak RSS KiB" "${RSS[nginx]}" "${RSS[sluice]}"
 echo "direct upstream p50/p99 µs @200 req/s: ${P50[direct]}/${P99[direct]}"
+echo
+echo "routing: plain endpoint vs a 3-destination least_latency route (same sluice, same run)"
+printf '%-34s %12s %12s %8s\n' metric endpoint route ratio
+row "p50 µs @200 req/s (median/3)" "${P50[plain]}" "${P50[routed]}"
+row "p99 µs @200 req/s (median/3)" "${P99[plain]}" "${P99[routed]}"
+row "req/s, 64 connections" "${RPS64[sluice]}" "${RPS64[routed]}"
+row "CPU µs per request (64 conns)" "${CPU[sluice]}" "${CPU[routed]}"

@@ -8,8 +8,9 @@
 #
 # For each target: req/s at 1 and 64 connections (wrk, 10 s after a warm-up), latency added over
 # calling the upstream directly at a fixed 200 req/s (h2load --rps, p50/p99 from its per-request
-# log), CPU µs per request (utime+stime of the target from /proc), time to first byte and total
-# time of the stream (curl, median of 20), and peak RSS (VmHWM).
+# log), CPU µs per request (utime+stime of the target from /proc), time to first byte, to first
+# content token and total time of the stream (bench/stream_timing.mjs, median of 20), and peak
+# RSS (VmHWM). Then sluice's plain endpoint against a 3-destination least_latency route.
 #
 # Usage: bench/run.sh [seconds]   (default 10; needs `make build` and bench/setup.sh)
 set -euo pipefail
@@ -132,7 +133,7 @@ wrk_run() { # url conns [script]
     /requests in/ {req=$1} /Requests\/sec/ {rps=$2} END {print rps, req}'
 }
 
-declare -A RPS1 RPS64 CPU P50 P99 TTFB TOTAL RSS
+declare -A RPS1 RPS64 CPU P50 P99 TTFB TTFT TOTAL RSS
 URL_direct="http://127.0.0.1:$UP_PORT/v1/chat/completions"
 URL_nginx="http://127.0.0.1:$NGX_PORT/v1/chat/completions"
 URL_sluice="http://127.0.0.1:$SL_PORT/v1/chat/completions"
@@ -188,16 +189,11 @@ read -r RPS64[routed] reqs < <(wrk_run "$URL_sluice" 64 "$WORK/routed.lua")
 after=$(cpu_ticks "$SLUICE_PID")
 CPU[routed]=$(( (after - before) * TICK_US / reqs ))
 
-# Stream: time to first byte and total, median of 20 runs.
-stream_times() { # url model-field
-  for _ in $(seq 20); do
-    taskset -c $LOAD_CPU curl -s -o /dev/null -w '%{time_starttransfer} %{time_total}\n' \
-      -H 'Content-Type: application/json' -d "$STREAM_BODY" "$1"
-  done | sort -n | awk '{f[NR]=$1; t[NR]=$2} END {printf "%.2f %.2f\n", f[10]*1000, t[10]*1000}'
-}
-read -r TTFB[direct] TOTAL[direct] < <(stream_times "http://127.0.0.1:$SSE_PORT/stream/v1/chat/completions")
-read -r TTFB[nginx] TOTAL[nginx] < <(stream_times "http://127.0.0.1:$NGX_PORT/stream/v1/chat/completions")
-read -r TTFB[sluice] TOTAL[sluice] < <(stream_times "http://127.0.0.1:$SL_PORT/v1/chat/completions")
+# Stream: time to first byte, to first content token and to the end, median of 20 runs.
+stream_times() { taskset -c $LOAD_CPU node bench/stream_timing.mjs "$1" "$2"; }
+read -r TTFB[direct] TTFT[direct] TOTAL[direct] < <(stream_times "http://127.0.0.1:$SSE_PORT/stream/v1/chat/completions" m)
+read -r TTFB[nginx] TTFT[nginx] TOTAL[nginx] < <(stream_times "http://127.0.0.1:$NGX_PORT/stream/v1/chat/completions" m)
+read -r TTFB[sluice] TTFT[sluice] TOTAL[sluice] < <(stream_times "http://127.0.0.1:$SL_PORT/v1/chat/completions" stream)
 
 RSS[nginx]=$(hwm_kb "$NGX_WORKER")
 RSS[sluice]=$(hwm_kb "$SLUICE_PID")
@@ -211,7 +207,8 @@ row "req/s, 64 connections" "${RPS64[nginx]}" "${RPS64[sluice]}"
 row "CPU µs per request (64 conns)" "${CPU[nginx]}" "${CPU[sluice]}"
 row "added p50 µs @200 req/s (median/3)" "$(( P50[nginx] - P50[direct] ))" "$(( P50[sluice] - P50[direct] ))"
 row "added p99 µs @200 req/s (median/3)" "$(( P99[nginx] - P99[direct] ))" "$(( P99[sluice] - P99[direct] ))"
-row "stream first byte ms (direct $(printf %s "${TTFB[direct]}"))" "${TTFB[nginx]}" "${TTFB[sluice]}"
+row "stream first byte ms (direct ${TTFB[direct]})" "${TTFB[nginx]}" "${TTFB[sluice]}"
+row "stream first token ms (direct ${TTFT[direct]})" "${TTFT[nginx]}" "${TTFT[sluice]}"
 row "stream total ms (direct ${TOTAL[direct]})" "${TOTAL[nginx]}" "${TOTAL[sluice]}"
 row "peak RSS KiB" "${RSS[nginx]}" "${RSS[sluice]}"
 echo "direct upstream p50/p99 µs @200 req/s: ${P50[direct]}/${P99[direct]}"

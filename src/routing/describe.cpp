@@ -1,6 +1,7 @@
 #include "routing/describe.hpp"
 
 #include <boost/json.hpp>
+#include <cmath>
 #include <cstdio>
 
 #include "routing/target_health.hpp"
@@ -81,7 +82,8 @@ std::string describe_routes(const config::Snapshot& snapshot, Clock::time_point 
         o["circuit"] = state_name(h->breaker.state(route.breaker, now));
         o["in_flight"] = h->in_flight.load(std::memory_order_relaxed);
         // Whole microseconds: Boost.JSON would print a double in exponent form.
-        o["first_byte_ewma_us"] = static_cast<std::uint64_t>(h->latency_ms() * 1000.0 + 0.5);
+        o["first_byte_ewma_us"] =
+            static_cast<std::uint64_t>(std::llround(h->latency_ms() * 1000.0));
         json::object attempts;
         for (std::size_t i = 0; i < kOutcomes; ++i) {
           const auto outcome = static_cast<AttemptOutcome>(i);

@@ -112,6 +112,9 @@ Result<void> Server::reload(const char* why) {
 Server::~Server() = default;
 
 int Server::run() {
+  // The file as it is now is the baseline for the watch. Taken first thing: an edit made once
+  // "listening" is printed must count as a change, not become the baseline.
+  FileStamp last = reloader_.watch ? stamp(reloader_.path) : FileStamp{};
   // Signal handlers go in first: a SIGTERM that arrives once "listening" is printed must drain,
   // not kill the process with the default action.
   asio::io_context main_io;
@@ -166,7 +169,6 @@ int Server::run() {
     });
   };
   wait_signal();
-  FileStamp last = reloader_.watch ? stamp(reloader_.path) : FileStamp{};
   std::function<void()> watch_file = [&] {
     watch.expires_after(std::chrono::milliseconds(500));
     watch.async_wait([&](const boost::system::error_code& ec) {

@@ -13,6 +13,9 @@ struct Usage {
   std::optional<std::uint64_t> total_tokens;
   std::optional<std::uint64_t> cached_tokens;     // prompt_tokens_details.cached_tokens
   std::optional<std::uint64_t> reasoning_tokens;  // completion_tokens_details.reasoning_tokens
+  // Prompt tokens written to the provider's cache (Anthropic, Bedrock): priced apart from both
+  // fresh and cached input; counted in prompt_tokens.
+  std::optional<std::uint64_t> cache_write_tokens;
 
   bool empty() const { return !prompt_tokens && !completion_tokens && !total_tokens; }
 };

@@ -48,6 +48,16 @@ std::string overhead_header(const RequestContext& ctx) {
   return buf;
 }
 
+// "seed, service_tier": the parameters the provider adapter left out.
+std::string dropped_list(const RequestContext& ctx) {
+  std::string list;
+  for (const auto& p : ctx.dropped_params) {
+    if (!list.empty()) list += ", ";
+    list += p;
+  }
+  return list;
+}
+
 HeaderList json_headers(const RequestContext& ctx) {
   HeaderList h{{"Content-Type", "application/json"},
                {"x-request-id", ctx.request_id},
@@ -55,6 +65,7 @@ HeaderList json_headers(const RequestContext& ctx) {
   if (ctx.endpoint != nullptr) h.emplace_back("x-sluice-destination", ctx.endpoint->name);
   if (!ctx.attempts.empty())
     h.emplace_back("x-sluice-attempts", std::to_string(ctx.attempts.size()));
+  if (!ctx.dropped_params.empty()) h.emplace_back("x-sluice-dropped-params", dropped_list(ctx));
   if (!ctx.prompt_version.empty()) h.emplace_back("x-sluice-prompt-version", ctx.prompt_version);
   return h;
 }
@@ -453,6 +464,8 @@ asio::awaitable<void> Handler::stream(const api::InboundApi& api, RequestContext
                      {"x-sluice-attempts", std::to_string(ctx.attempts.size())}};
   if (!ctx.prompt_version.empty())
     headers.emplace_back("x-sluice-prompt-version", ctx.prompt_version);
+  if (!ctx.dropped_params.empty())
+    headers.emplace_back("x-sluice-dropped-params", dropped_list(ctx));
   if (!co_await out.start_stream(200, std::move(headers))) {
     answer.client_gone = true;
     router_.stream_finished(ctx, nullptr);

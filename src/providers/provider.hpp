@@ -29,6 +29,9 @@ struct UpstreamRequest {
   std::string target;  // origin-relative path + query, e.g. "/v1/chat/completions"
   Headers headers;     // includes auth: log only through util::redact()
   std::string body;
+  // Request parameters the provider has no use for and the adapter left out; the client is told
+  // in the x-sluice-dropped-params header.
+  std::vector<std::string> dropped;
 };
 
 struct UpstreamHead {

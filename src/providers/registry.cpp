@@ -1,5 +1,6 @@
 #include "providers/registry.hpp"
 
+#include "providers/anthropic/adapter.hpp"
 #include "providers/mock/adapter.hpp"
 #include "providers/openai/adapter.hpp"
 
@@ -15,6 +16,7 @@ struct Entry {
 
 constexpr Entry kProviders[] = {
     {"openai", &openai::make_openai_adapter},
+    {"anthropic", &anthropic::make_anthropic_adapter},
     {"mock", &mock::make_mock_adapter},
 };
 

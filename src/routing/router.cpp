@@ -79,6 +79,7 @@ asio::awaitable<Result<std::unique_ptr<upstream::Exchange>>> Router::start(
   auto wire = adapter.translate_request(ctx.request);
   if (!wire) co_return redacted(wire.error(), adapter);
   ctx.upstream_called = true;
+  ctx.dropped_params = std::move(wire->dropped);
   auto exchange = co_await client_.start(adapter.upstream(), *wire, timeouts, adapter.provider());
   if (!exchange) co_return redacted(exchange.error(), adapter);
   const providers::UpstreamHead& head = (*exchange)->head();

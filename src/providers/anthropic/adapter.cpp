@@ -1,0 +1,108 @@
+#include "providers/anthropic/adapter.hpp"
+
+#include <boost/json.hpp>
+
+#include "providers/anthropic/translate.hpp"
+#include "util/json_parse.hpp"
+
+namespace sluice::providers::anthropic {
+namespace json = boost::json;
+
+namespace {
+constexpr std::string_view kDefaultBase = "https://api.anthropic.com/v1";
+}
+
+AnthropicAdapter::AnthropicAdapter(AnthropicSettings settings) : settings_(std::move(settings)) {
+  if (!settings_.api_key.empty()) secrets_.push_back(settings_.api_key);
+}
+
+Result<UpstreamRequest> AnthropicAdapter::translate_request(const model::Request& request) const {
+  auto translated =
+      to_messages_request(request, RequestOptions{settings_.model, settings_.reject_unsupported});
+  if (!translated) return translated.error();
+  UpstreamRequest out;
+  out.target = settings_.upstream.url.path + "/messages";
+  out.headers.emplace_back("Content-Type", "application/json");
+  out.headers.emplace_back("Accept", request.stream ? "text/event-stream" : "application/json");
+  out.headers.emplace_back("x-api-key", settings_.api_key);
+  out.headers.emplace_back("anthropic-version", settings_.version);
+  out.body = json::serialize(translated->body);
+  out.dropped = std::move(translated->dropped);
+  return out;
+}
+
+Result<model::Response> AnthropicAdapter::translate_response(const model::Request& request,
+                                                             const UpstreamHead&,
+                                                             std::string_view body) const {
+  boost::system::error_code ec;
+  json::value parsed = util::parse_json(body, ec, request.body.storage());
+  if (ec || !parsed.is_object()) {
+    Error e = Error::make(ErrorCode::kUpstreamUnavailable,
+                          "provider returned a response that is not a JSON object");
+    e.provider = "anthropic";
+    return e;
+  }
+  return from_message(request, std::move(parsed.get_object()), "anthropic");
+}
+
+std::unique_ptr<StreamTranslator> AnthropicAdapter::open_stream(
+    const model::Request& request) const {
+  return make_stream_translator("anthropic", request.operation == model::Operation::kChat);
+}
+
+Error AnthropicAdapter::map_error(const UpstreamHead& head, std::string_view body) const {
+  // {"type": "error", "error": {"type": "rate_limit_error", "message": "…"}}
+  Error error;
+  error.code =
+      head.status >= 500 ? ErrorCode::kUpstreamServerError : ErrorCode::kUpstreamClientError;
+  error.upstream_status = head.status;
+  error.provider = "anthropic";
+  boost::system::error_code ec;
+  json::value parsed = json::parse(body, ec);
+  if (!ec && parsed.is_object()) {
+    if (const auto* e = parsed.get_object().if_contains("error"); e && e->is_object()) {
+      const auto& err = e->get_object();
+      if (const auto* m = err.if_contains("message"); m && m->is_string())
+        error.message = m->get_string();
+      if (const auto* t = err.if_contains("type"); t && t->is_string())
+        error.error_code = t->get_string();
+    }
+  }
+  if (error.message.empty()) {
+    error.message = "provider returned HTTP " + std::to_string(head.status);
+    if (!body.empty()) error.message += ": " + std::string(body.substr(0, 200));
+  }
+  return error;
+}
+
+Result<std::shared_ptr<const ProviderAdapter>> make_anthropic_adapter(const AdapterSpec& spec) {
+  const ConfigMap& config = *spec.config;
+  AnthropicSettings settings;
+  settings.model = spec.model_name;
+  if (settings.model.empty())
+    return config.fail_section("the anthropic provider needs model.name (e.g. claude-sonnet-4-5)");
+  auto key = config.string("anthropic_api_key");
+  auto version = config.string("anthropic_version");
+  auto base = config.string("anthropic_api_base");
+  auto unsupported = config.string("unsupported_params");
+  for (auto* r : {&key, &version, &base, &unsupported}) {
+    if (!*r) return r->error();
+  }
+  if (!*key) return config.fail_section("anthropic_api_key is required");
+  settings.api_key = **key;
+  settings.version = version->value_or(settings.version);
+  const std::string base_text = base->value_or(std::string(kDefaultBase));
+  std::string why;
+  auto url = util::parse_base_url(base_text, why);
+  if (!url) return config.fail("anthropic_api_base", "'" + base_text + "' " + why);
+  settings.upstream.url = *url;
+  const std::string mode = unsupported->value_or("reject");
+  if (mode != "reject" && mode != "drop")
+    return config.fail("unsupported_params", "must be reject or drop");
+  settings.reject_unsupported = mode == "reject";
+  if (auto r = config.reject_unknown(); !r) return r.error();
+  return std::shared_ptr<const ProviderAdapter>(
+      std::make_shared<AnthropicAdapter>(std::move(settings)));
+}
+
+}  // namespace sluice::providers::anthropic

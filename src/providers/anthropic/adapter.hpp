@@ -1,0 +1,51 @@
+#pragma once
+// Anthropic's Messages API (https://docs.anthropic.com/en/api/messages): chat, and completions
+// as a one-message chat. Config keys as MLflow's: anthropic_api_key, anthropic_version; plus
+// anthropic_api_base (a proxy or a test server) and unsupported_params (reject | drop).
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "providers/provider.hpp"
+#include "providers/registry.hpp"
+
+namespace sluice::providers::anthropic {
+
+struct AnthropicSettings {
+  std::string model;
+  Upstream upstream;
+  std::string api_key;
+  std::string version = "2023-06-01";
+  bool reject_unsupported = true;
+};
+
+class AnthropicAdapter : public ProviderAdapter {
+ public:
+  explicit AnthropicAdapter(AnthropicSettings settings);
+
+  std::string_view provider() const override { return "anthropic"; }
+  const std::string& provider_model() const override { return settings_.model; }
+  Capabilities capabilities() const override {
+    return {.chat = true, .completions = true, .embeddings = false, .streaming = true};
+  }
+  const Upstream& upstream() const override { return settings_.upstream; }
+  const std::vector<std::string>& secrets() const override { return secrets_; }
+
+  Result<UpstreamRequest> translate_request(const model::Request& request) const override;
+  Result<model::Response> translate_response(const model::Request& request,
+                                             const UpstreamHead& head,
+                                             std::string_view body) const override;
+  std::unique_ptr<StreamTranslator> open_stream(const model::Request& request) const override;
+  Error map_error(const UpstreamHead& head, std::string_view body) const override;
+
+ private:
+  AnthropicSettings settings_;
+  std::vector<std::string> secrets_;
+};
+
+Result<std::shared_ptr<const ProviderAdapter>> make_anthropic_adapter(const AdapterSpec& spec);
+
+std::unique_ptr<StreamTranslator> make_stream_translator(std::string provider, bool chat);
+
+}  // namespace sluice::providers::anthropic

@@ -1,0 +1,198 @@
+// Anthropic's Messages stream (https://docs.anthropic.com/en/api/messages-streaming): SSE events
+// message_start, content_block_start/delta/stop, message_delta (stop reason, output usage),
+// message_stop, ping, and error. Translated into OpenAI chat.completion.chunk (or
+// text_completion) events: the role chunk at message_start, text and tool-call argument deltas
+// as they come, the finish reason at message_delta, and the usage at message_stop.
+#include <boost/json.hpp>
+#include <ctime>
+#include <map>
+
+#include "providers/anthropic/adapter.hpp"
+#include "providers/anthropic/translate.hpp"
+#include "upstream/sse_parser.hpp"
+#include "util/json_parse.hpp"
+
+namespace sluice::providers::anthropic {
+namespace json = boost::json;
+
+namespace {
+
+class AnthropicStreamTranslator : public StreamTranslator {
+ public:
+  AnthropicStreamTranslator(std::string provider, bool chat)
+      : provider_(std::move(provider)), chat_(chat), created_(std::time(nullptr)) {}
+
+  Result<void> feed(std::string_view bytes, std::vector<model::StreamEvent>& out) override {
+    std::optional<Error> failure;
+    parser_.feed(bytes, [&](upstream::SseEvent& event) {
+      if (stopped_) return true;
+      boost::system::error_code ec;
+      json::value parsed = util::parse_json(event.data, ec);
+      if (ec || !parsed.is_object()) {
+        if (event.data.empty()) return true;
+        failure =
+            fail(ErrorCode::kUpstreamUnavailable, "provider sent a stream event that is not JSON");
+        return false;
+      }
+      failure = handle(parsed.get_object(), out);
+      return !failure;
+    });
+    if (failure) return *failure;
+    return {};
+  }
+
+  Result<void> finish(std::vector<model::StreamEvent>&) override {
+    if (!stopped_)
+      return fail(ErrorCode::kUpstreamUnavailable, "provider stream ended before it was complete");
+    return {};
+  }
+
+ private:
+  std::optional<Error> handle(const json::object& event, std::vector<model::StreamEvent>& out) {
+    const json::value* type = event.if_contains("type");
+    if (type == nullptr || !type->is_string()) return std::nullopt;
+    const std::string_view t = type->get_string();
+    if (t == "message_start") {
+      if (const auto* m = event.if_contains("message"); m && m->is_object()) {
+        const auto& msg = m->get_object();
+        if (const auto* id = msg.if_contains("id"); id && id->is_string()) id_ = id->get_string();
+        if (const auto* model = msg.if_contains("model"); model && model->is_string())
+          model_ = model->get_string();
+        if (const auto* u = msg.if_contains("usage"); u && u->is_object()) usage_ = u->get_object();
+      }
+      if (chat_) out.push_back(chunk(json::object{{"role", "assistant"}, {"content", ""}}));
+    } else if (t == "content_block_start") {
+      const json::object* block = object_at(event, "content_block");
+      if (block != nullptr && block->contains("type") && block->at("type") == "tool_use" && chat_) {
+        const int index = next_tool_++;
+        tools_[index_of(event)] = index;
+        json::object call{{"index", index},
+                          {"id", block->contains("id") ? block->at("id") : json::value("")},
+                          {"type", "function"},
+                          {"function",
+                           {{"name", block->contains("name") ? block->at("name") : json::value("")},
+                            {"arguments", ""}}}};
+        out.push_back(chunk(json::object{{"tool_calls", json::array{std::move(call)}}}));
+      } else if (block != nullptr && block->contains("type") && block->at("type") == "text") {
+        if (const auto* text = block->if_contains("text");
+            text && text->is_string() && !text->get_string().empty()) {
+          out.push_back(text_chunk(text->get_string()));
+        }
+      }
+    } else if (t == "content_block_delta") {
+      const json::object* delta = object_at(event, "delta");
+      if (delta == nullptr) return std::nullopt;
+      const json::value* dt = delta->if_contains("type");
+      if (dt != nullptr && *dt == "text_delta") {
+        if (const auto* text = delta->if_contains("text"); text && text->is_string())
+          out.push_back(text_chunk(text->get_string()));
+      } else if (dt != nullptr && *dt == "input_json_delta" && chat_) {
+        auto it = tools_.find(index_of(event));
+        const json::value* partial = delta->if_contains("partial_json");
+        if (it != tools_.end() && partial != nullptr && partial->is_string()) {
+          json::object call{{"index", it->second}, {"function", {{"arguments", *partial}}}};
+          out.push_back(chunk(json::object{{"tool_calls", json::array{std::move(call)}}}));
+        }
+      }
+      // thinking_delta / signature_delta: no counterpart in OpenAI's chat stream
+    } else if (t == "message_delta") {
+      if (const json::object* delta = object_at(event, "delta")) {
+        if (const auto* stop = delta->if_contains("stop_reason"); stop && stop->is_string()) {
+          out.push_back(finish_chunk(finish_reason(stop->get_string())));
+        }
+      }
+      if (const json::object* u = object_at(event, "usage")) {
+        for (const auto& kv : *u) usage_[kv.key()] = kv.value();
+      }
+    } else if (t == "message_stop") {
+      stopped_ = true;
+      model::Usage usage = usage_from_anthropic(usage_);
+      if (!usage.empty()) {
+        model::StreamEvent ev;
+        ev.kind = model::StreamEvent::Kind::kUsage;
+        ev.usage = usage;
+        ev.chunk = base();
+        ev.chunk["choices"] = json::array{};
+        ev.chunk["usage"] = model::usage_to_openai(usage);
+        out.push_back(std::move(ev));
+      }
+    } else if (t == "error") {
+      std::string message = "provider reported an error mid-stream";
+      std::string kind;
+      if (const json::object* err = object_at(event, "error")) {
+        if (const auto* m = err->if_contains("message"); m && m->is_string())
+          message = m->get_string();
+        if (const auto* k = err->if_contains("type"); k && k->is_string()) kind = k->get_string();
+      }
+      Error e = fail(ErrorCode::kUpstreamServerError, std::move(message));
+      if (kind == "overloaded_error") e.upstream_status = 529;
+      e.error_code = kind;
+      return e;
+    }
+    return std::nullopt;  // ping, content_block_stop, and event types added later
+  }
+
+  static const json::object* object_at(const json::object& o, std::string_view key) {
+    const json::value* v = o.if_contains(key);
+    return v != nullptr && v->is_object() ? &v->get_object() : nullptr;
+  }
+  static std::int64_t index_of(const json::object& event) {
+    const json::value* i = event.if_contains("index");
+    return i != nullptr && i->is_int64() ? i->get_int64() : -1;
+  }
+
+  json::object base() const {
+    return json::object{{"id", id_},
+                        {"object", chat_ ? "chat.completion.chunk" : "text_completion"},
+                        {"created", static_cast<std::int64_t>(created_)},
+                        {"model", model_}};
+  }
+  model::StreamEvent chunk(json::object delta, json::value finish = nullptr) const {
+    model::StreamEvent ev;
+    ev.chunk = base();
+    ev.chunk["choices"] = json::array{json::object{
+        {"index", 0}, {"delta", std::move(delta)}, {"finish_reason", std::move(finish)}}};
+    return ev;
+  }
+  model::StreamEvent text_chunk(std::string_view text) const {
+    if (chat_) return chunk(json::object{{"content", text}});
+    model::StreamEvent ev;
+    ev.chunk = base();
+    ev.chunk["choices"] = json::array{json::object{
+        {"index", 0}, {"text", text}, {"finish_reason", nullptr}, {"logprobs", nullptr}}};
+    return ev;
+  }
+  model::StreamEvent finish_chunk(std::string_view reason) const {
+    if (chat_) return chunk(json::object{}, json::value(reason));
+    model::StreamEvent ev;
+    ev.chunk = base();
+    ev.chunk["choices"] = json::array{
+        json::object{{"index", 0}, {"text", ""}, {"finish_reason", reason}, {"logprobs", nullptr}}};
+    return ev;
+  }
+
+  Error fail(ErrorCode code, std::string message) const {
+    Error e = Error::make(code, std::move(message));
+    e.provider = provider_;
+    return e;
+  }
+
+  std::string provider_;
+  bool chat_;
+  std::time_t created_;
+  upstream::SseParser parser_;
+  std::string id_;
+  std::string model_;
+  json::object usage_;
+  std::map<std::int64_t, int> tools_;  // content block index → OpenAI tool_calls index
+  int next_tool_ = 0;
+  bool stopped_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<StreamTranslator> make_stream_translator(std::string provider, bool chat) {
+  return std::make_unique<AnthropicStreamTranslator>(std::move(provider), chat);
+}
+
+}  // namespace sluice::providers::anthropic

@@ -1,0 +1,359 @@
+// OpenAI chat/completions request → Anthropic Messages request.
+#include <boost/json.hpp>
+
+#include "providers/anthropic/translate.hpp"
+#include "util/json_parse.hpp"
+
+namespace sluice::providers::anthropic {
+namespace json = boost::json;
+
+namespace {
+
+Error invalid(std::string message, std::string param = {}) {
+  return Error::invalid(std::move(message), std::move(param));
+}
+
+// A content part `image_url` → an image block (base64 data URL or a web URL).
+Result<json::object> image_block(const json::object& part) {
+  const json::value* ref = part.if_contains("image_url");
+  const json::value* url =
+      ref != nullptr && ref->is_object() ? ref->get_object().if_contains("url") : ref;
+  if (url == nullptr || !url->is_string())
+    return invalid("image_url.url must be a string.", "messages");
+  std::string_view u = url->get_string();
+  if (u.starts_with("data:")) {
+    auto comma = u.find(',');
+    auto meta = u.substr(5, comma == std::string_view::npos ? 0 : comma - 5);
+    if (comma == std::string_view::npos || !meta.ends_with(";base64")) {
+      return invalid("An image data URL must look like data:image/png;base64,….", "messages");
+    }
+    return json::object{{"type", "image"},
+                        {"source",
+                         {{"type", "base64"},
+                          {"media_type", meta.substr(0, meta.size() - 7)},
+                          {"data", u.substr(comma + 1)}}}};
+  }
+  if (u.starts_with("https://") || u.starts_with("http://")) {
+    return json::object{{"type", "image"}, {"source", {{"type", "url"}, {"url", u}}}};
+  }
+  return invalid("image_url.url must be an http(s) URL or a base64 data URL.", "messages");
+}
+
+// Message content (a string or an array of parts) → Anthropic content: a string stays a string.
+Result<json::value> content_of(const json::value* content, bool images_allowed) {
+  if (content == nullptr || content->is_null()) return json::value(json::array{});
+  if (content->is_string()) return *content;
+  if (!content->is_array())
+    return invalid("Message content must be a string or an array.", "messages");
+  json::array blocks;
+  for (const auto& p : content->get_array()) {
+    const json::object* part = p.if_object();
+    const json::value* type = part != nullptr ? part->if_contains("type") : nullptr;
+    if (type == nullptr || !type->is_string())
+      return invalid("Each content part needs a type.", "messages");
+    const std::string_view t = type->get_string();
+    if (t == "text") {
+      const json::value* text = part->if_contains("text");
+      if (text == nullptr || !text->is_string())
+        return invalid("A text part needs text.", "messages");
+      blocks.push_back(json::object{{"type", "text"}, {"text", *text}});
+    } else if (t == "image_url" && images_allowed) {
+      auto block = image_block(*part);
+      if (!block) return block.error();
+      blocks.push_back(std::move(*block));
+    } else if (t == "refusal") {
+      continue;  // an assistant's refusal text has no Anthropic counterpart
+    } else {
+      return invalid("Content parts of type '" + std::string(t) +
+                         "' are not supported by the anthropic provider here.",
+                     "messages");
+    }
+  }
+  return json::value(std::move(blocks));
+}
+
+// Text of a system message (a string or text parts).
+Result<std::string> text_of(const json::value* content) {
+  if (content == nullptr || content->is_null()) return std::string();
+  if (content->is_string()) return std::string(content->get_string());
+  auto blocks = content_of(content, false);
+  if (!blocks) return blocks.error();
+  std::string text;
+  for (const auto& b : blocks->get_array()) {
+    if (!text.empty()) text += '\n';
+    text += b.at("text").get_string();
+  }
+  return text;
+}
+
+json::array as_blocks(json::value content) {
+  if (content.is_string()) {
+    json::array a;
+    if (!content.get_string().empty())
+      a.push_back(json::object{{"type", "text"}, {"text", content}});
+    return a;
+  }
+  return std::move(content.get_array());
+}
+
+// Appends a turn, merging it into the previous one when the role repeats (tool results arrive
+// as several OpenAI `tool` messages but are one Anthropic user turn).
+void append_turn(json::array& messages, std::string_view role, json::value content) {
+  if (!messages.empty()) {
+    json::object& last = messages.back().get_object();
+    if (last.at("role").get_string() == role) {
+      json::array merged = as_blocks(std::move(last["content"]));
+      for (auto& b : as_blocks(std::move(content))) merged.push_back(std::move(b));
+      last["content"] = std::move(merged);
+      return;
+    }
+  }
+  messages.push_back(json::object{{"role", role}, {"content", std::move(content)}});
+}
+
+Result<json::value> tool_use_blocks(const json::value& content, const json::array& calls) {
+  json::array blocks = as_blocks(content);
+  for (const auto& c : calls) {
+    const json::object* call = c.if_object();
+    const json::object* fn = call ? call->contains("function") && call->at("function").is_object()
+                                        ? &call->at("function").get_object()
+                                        : nullptr
+                                  : nullptr;
+    if (fn == nullptr || !call->contains("id") || !fn->contains("name")) {
+      return invalid("Each tool call needs an id and a function name.", "messages");
+    }
+    json::value input = json::object{};
+    if (const auto* args = fn->if_contains("arguments");
+        args && args->is_string() && !args->get_string().empty()) {
+      boost::system::error_code ec;
+      input = util::parse_json(args->get_string(), ec);
+      if (ec || !input.is_object())
+        return invalid("Tool call arguments must be a JSON object.", "messages");
+    }
+    blocks.push_back(json::object{{"type", "tool_use"},
+                                  {"id", call->at("id")},
+                                  {"name", fn->at("name")},
+                                  {"input", std::move(input)}});
+  }
+  return json::value(std::move(blocks));
+}
+
+Result<void> translate_messages(const json::value* given, json::object& out) {
+  if (given == nullptr || !given->is_array())
+    return invalid("'messages' must be an array.", "messages");
+  std::string system;
+  json::array messages;
+  for (const auto& m : given->get_array()) {
+    const json::object* msg = m.if_object();
+    const json::value* role = msg ? msg->if_contains("role") : nullptr;
+    if (role == nullptr || !role->is_string())
+      return invalid("Each message needs a role.", "messages");
+    const std::string_view r = role->get_string();
+    const json::value* content = msg->if_contains("content");
+    if (r == "system" || r == "developer") {
+      auto text = text_of(content);
+      if (!text) return text.error();
+      if (!system.empty()) system += '\n';
+      system += *text;
+    } else if (r == "user") {
+      auto c = content_of(content, true);
+      if (!c) return c.error();
+      append_turn(messages, "user", std::move(*c));
+    } else if (r == "assistant") {
+      auto c = content_of(content, false);
+      if (!c) return c.error();
+      if (const auto* calls = msg->if_contains("tool_calls");
+          calls && calls->is_array() && !calls->get_array().empty()) {
+        c = tool_use_blocks(*c, calls->get_array());
+        if (!c) return c.error();
+      }
+      append_turn(messages, "assistant", std::move(*c));
+    } else if (r == "tool") {
+      const json::value* id = msg->if_contains("tool_call_id");
+      if (id == nullptr || !id->is_string())
+        return invalid("A tool message needs tool_call_id.", "messages");
+      auto c = content_of(content, false);
+      if (!c) return c.error();
+      json::object result{
+          {"type", "tool_result"}, {"tool_use_id", *id}, {"content", std::move(*c)}};
+      append_turn(messages, "user", json::array{std::move(result)});
+    } else {
+      return invalid("Messages with role '" + std::string(r) +
+                         "' are not supported by the anthropic provider.",
+                     "messages");
+    }
+  }
+  if (!system.empty()) out["system"] = system;
+  out["messages"] = std::move(messages);
+  return {};
+}
+
+Result<json::object> translate_tools(const json::value& tools) {
+  if (!tools.is_array()) return invalid("'tools' must be an array.", "tools");
+  json::array out;
+  for (const auto& t : tools.get_array()) {
+    const json::object* tool = t.if_object();
+    const json::value* fn = tool ? tool->if_contains("function") : nullptr;
+    if (tool == nullptr || !tool->contains("type") || tool->at("type") != "function" ||
+        fn == nullptr || !fn->is_object() || !fn->get_object().contains("name")) {
+      return invalid("The anthropic provider takes tools of type 'function' with a name.", "tools");
+    }
+    const json::object& f = fn->get_object();
+    json::object a{{"name", f.at("name")}};
+    if (const auto* d = f.if_contains("description")) a["description"] = *d;
+    const json::value* params = f.if_contains("parameters");
+    a["input_schema"] =
+        params != nullptr && params->is_object()
+            ? *params
+            : json::value(json::object{{"type", "object"}, {"properties", json::object{}}});
+    out.push_back(std::move(a));
+  }
+  return json::object{{"tools", std::move(out)}};
+}
+
+Result<json::object> translate_tool_choice(const json::value& choice) {
+  if (choice.is_string()) {
+    const std::string_view c = choice.get_string();
+    if (c == "auto") return json::object{{"type", "auto"}};
+    if (c == "none") return json::object{{"type", "none"}};
+    if (c == "required") return json::object{{"type", "any"}};
+  } else if (const json::object* o = choice.if_object()) {
+    const json::value* fn = o->if_contains("function");
+    if (fn != nullptr && fn->is_object() && fn->get_object().contains("name"))
+      return json::object{{"type", "tool"}, {"name", fn->get_object().at("name")}};
+  }
+  return invalid("tool_choice must be auto, none, required or {type: function, function: {name}}.",
+                 "tool_choice");
+}
+
+bool is_zero(const json::value& v) {
+  return v.is_null() || (v.is_number() && v.to_number<double>() == 0.0);
+}
+
+// What a parameter the provider lacks would change, were it dropped.
+enum class Lack { kCosmetic, kSemantic };
+
+}  // namespace
+
+std::uint64_t default_max_tokens(std::string_view model) {
+  // The Claude 3 (not 3.5+) models stop at 4096 output tokens; later ones take at least 8192.
+  if (model.starts_with("claude-3-") && !model.starts_with("claude-3-5") &&
+      !model.starts_with("claude-3-7")) {
+    return 4096;
+  }
+  return 8192;
+}
+
+Result<MessagesRequest> to_messages_request(const model::Request& request,
+                                            const RequestOptions& options) {
+  MessagesRequest result;
+  json::object& out = result.body;
+  out["model"] = options.model;
+  const json::object& in = request.body;
+  const bool chat = request.operation == model::Operation::kChat;
+  const json::value* max = in.if_contains("max_completion_tokens");
+  if (max == nullptr || max->is_null()) max = in.if_contains("max_tokens");
+  if (max != nullptr && !max->is_null()) {
+    if (!max->is_int64() && !max->is_uint64())
+      return invalid("max_tokens must be an integer.", "max_tokens");
+    out["max_tokens"] = *max;
+  } else {
+    out["max_tokens"] = default_max_tokens(options.model);
+  }
+  if (chat) {
+    if (auto r = translate_messages(in.if_contains("messages"), out); !r) return r.error();
+  } else {
+    const json::value* prompt = in.if_contains("prompt");
+    if (prompt != nullptr && prompt->is_array() && prompt->get_array().size() == 1)
+      prompt = &prompt->get_array()[0];
+    if (prompt == nullptr || !prompt->is_string())
+      return invalid("The anthropic provider takes one prompt string.", "prompt");
+    out["messages"] = json::array{json::object{{"role", "user"}, {"content", *prompt}}};
+  }
+
+  auto lacks = [&](std::string_view key, Lack kind) -> Result<void> {
+    if (kind == Lack::kSemantic && options.reject_unsupported) {
+      std::string message = "'";  // built by appending: GCC 12 misreports chained + (-Wrestrict)
+      message.append(key).append(
+          "' is not supported by the anthropic provider (set unsupported_params: drop in the "
+          "endpoint's config to drop it instead).");
+      return invalid(std::move(message), std::string(key));
+    }
+    result.dropped.emplace_back(key);
+    return {};
+  };
+  std::optional<json::object> tool_choice;
+  bool parallel_off = false;
+  for (const auto& kv : in) {
+    const std::string_view key = kv.key();
+    const json::value& v = kv.value();
+    if (key == "model" || key == "messages" || key == "prompt" || key == "max_tokens" ||
+        key == "max_completion_tokens" || key == "stream_options") {
+      continue;
+    }
+    if (key == "temperature") {
+      if (!v.is_null() &&
+          (!v.is_number() || v.to_number<double>() < 0 || v.to_number<double>() > 1))
+        return invalid("temperature must be between 0 and 1 for anthropic models.", "temperature");
+      if (!v.is_null()) out["temperature"] = v;
+    } else if (key == "stop") {
+      if (v.is_string()) {
+        out["stop_sequences"] = json::array{v};
+      } else if (v.is_array()) {
+        out["stop_sequences"] = v;
+      } else if (!v.is_null()) {
+        return invalid("stop must be a string or an array of strings.", "stop");
+      }
+    } else if (key == "stream") {
+      if (v.is_bool() && v.get_bool()) out["stream"] = true;
+    } else if (key == "tools") {
+      auto tools = translate_tools(v);
+      if (!tools) return tools.error();
+      out["tools"] = std::move(tools->at("tools"));
+    } else if (key == "tool_choice") {
+      auto c = translate_tool_choice(v);
+      if (!c) return c.error();
+      tool_choice = std::move(*c);
+    } else if (key == "parallel_tool_calls") {
+      parallel_off = v.is_bool() && !v.get_bool();
+    } else if (key == "user") {
+      if (v.is_string()) out["metadata"] = json::object{{"user_id", v}};
+    } else if (key == "n" || key == "best_of") {
+      if (!v.is_null() && !(v.is_number() && v.to_number<double>() == 1)) {
+        if (auto r = lacks(key, Lack::kSemantic); !r) return r.error();
+      }
+    } else if (key == "logprobs" || key == "echo") {
+      if (v.is_bool() ? v.get_bool() : !v.is_null()) {
+        if (auto r = lacks(key, Lack::kSemantic); !r) return r.error();
+      }
+    } else if (key == "presence_penalty" || key == "frequency_penalty") {
+      if (!is_zero(v)) {
+        if (auto r = lacks(key, Lack::kSemantic); !r) return r.error();
+      }
+    } else if (key == "response_format") {
+      const json::object* f = v.if_object();
+      const bool text = v.is_null() || (f && f->contains("type") && f->at("type") == "text");
+      if (!text) {
+        if (auto r = lacks(key, Lack::kSemantic); !r) return r.error();
+      }
+    } else if (key == "top_logprobs" || key == "logit_bias" || key == "suffix" || key == "audio" ||
+               key == "modalities" || key == "prediction" || key == "reasoning_effort" ||
+               key == "web_search_options" || key == "functions" || key == "function_call") {
+      if (!v.is_null()) {
+        if (auto r = lacks(key, Lack::kSemantic); !r) return r.error();
+      }
+    } else if (key == "seed" || key == "service_tier" || key == "store" || key == "metadata") {
+      if (auto r = lacks(key, Lack::kCosmetic); !r) return r.error();
+    } else {
+      out[key] = v;  // top_p, top_k, thinking and anything else: Anthropic judges it
+    }
+  }
+  if (parallel_off) {
+    if (!tool_choice) tool_choice = json::object{{"type", "auto"}};
+    (*tool_choice)["disable_parallel_tool_use"] = true;
+  }
+  if (tool_choice) out["tool_choice"] = std::move(*tool_choice);
+  return result;
+}
+
+}  // namespace sluice::providers::anthropic

@@ -1,0 +1,82 @@
+// Imitates Anthropic's Messages API on loopback: POST /v1/messages with `x-api-key` and
+// `anthropic-version` required (401 / 400 otherwise, in Anthropic's error shape), JSON answers
+// and `event:`/`data:` SSE streams as the real API frames them. Behaviour by the request's model:
+//   ok (or anything else)  a text answer, or a stream of it; with tools, a tool_use block
+//   rate-limited           429 rate_limit_error with retry-after: 7
+//   overloaded             529 overloaded_error
+//   cut                    stream: message_start and some text, then the connection drops
+// `requests` records each request's headers and body.
+import http from 'node:http';
+
+export async function startAnthropicUpstream({ key = 'sk-ant-test-key-0123456789' } = {}) {
+  const requests = [];
+  const server = http.createServer((req, res) => {
+    let raw = '';
+    req.on('data', (d) => (raw += d));
+    req.on('end', () => {
+      let body = {};
+      try { body = JSON.parse(raw); } catch { body = {}; }
+      requests.push({ path: req.url, headers: req.headers, body });
+      if (req.method !== 'POST' || req.url !== '/v1/messages') return error(res, 404, 'not_found_error', `no route ${req.url}`);
+      if (req.headers['x-api-key'] !== key) return error(res, 401, 'authentication_error', 'invalid x-api-key');
+      if (!req.headers['anthropic-version']) return error(res, 400, 'invalid_request_error', 'anthropic-version header is required');
+      if (typeof body.max_tokens !== 'number') return error(res, 400, 'invalid_request_error', 'max_tokens: Field required');
+      if (body.model === 'rate-limited') return error(res, 429, 'rate_limit_error', 'Number of requests has exceeded your rate limit', { 'retry-after': '7' });
+      if (body.model === 'overloaded') return error(res, 529, 'overloaded_error', 'Overloaded');
+      const toolUse = Array.isArray(body.tools) && body.tools.length > 0;
+      const text = toolUse ? 'Let me look that up.' : `Claude heard: ${lastUserText(body)}`;
+      const usage = { input_tokens: 21, output_tokens: 9, cache_read_input_tokens: 4, cache_creation_input_tokens: 0 };
+      if (!body.stream) {
+        const content = [{ type: 'text', text }];
+        if (toolUse) content.push({ type: 'tool_use', id: 'toolu_mock1', name: body.tools[0].name, input: { city: 'Paris' } });
+        return json(res, 200, { id: 'msg_mock1', type: 'message', role: 'assistant', model: `${body.model}-20250101`, content,
+          stop_reason: toolUse ? 'tool_use' : 'end_turn', stop_sequence: null, usage });
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      const send = (type, data) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+      send('message_start', { message: { id: 'msg_mock2', type: 'message', role: 'assistant', model: `${body.model}-20250101`, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 21, output_tokens: 1, cache_read_input_tokens: 4 } } });
+      send('content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
+      send('ping', {});
+      const words = text.split(/(?= )/);
+      send('content_block_delta', { index: 0, delta: { type: 'text_delta', text: words[0] } });
+      if (body.model === 'cut') return setTimeout(() => res.socket.destroy(), 20);
+      for (const w of words.slice(1)) send('content_block_delta', { index: 0, delta: { type: 'text_delta', text: w } });
+      send('content_block_stop', { index: 0 });
+      if (toolUse) {
+        send('content_block_start', { index: 1, content_block: { type: 'tool_use', id: 'toolu_mock2', name: body.tools[0].name, input: {} } });
+        send('content_block_delta', { index: 1, delta: { type: 'input_json_delta', partial_json: '{"city": ' } });
+        send('content_block_delta', { index: 1, delta: { type: 'input_json_delta', partial_json: '"Paris"}' } });
+        send('content_block_stop', { index: 1 });
+      }
+      send('message_delta', { delta: { stop_reason: toolUse ? 'tool_use' : 'end_turn', stop_sequence: null }, usage: { output_tokens: 9 } });
+      send('message_stop', {});
+      res.end();
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const port = server.address().port;
+  return {
+    port,
+    base: `http://127.0.0.1:${port}/v1`,
+    key,
+    requests,
+    close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }),
+  };
+}
+
+function lastUserText(body) {
+  const user = (body.messages ?? []).filter((m) => m.role === 'user').at(-1);
+  if (!user) return '';
+  if (typeof user.content === 'string') return user.content;
+  return user.content.filter((b) => b.type === 'text').map((b) => b.text).join(' ');
+}
+
+function json(res, status, obj, headers = {}) {
+  const text = JSON.stringify(obj);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+function error(res, status, type, message, headers = {}) {
+  json(res, status, { type: 'error', error: { type, message } }, headers);
+}

@@ -1,8 +1,9 @@
 #pragma once
-// An inbound API: one dialect clients speak to sluice (OpenAI's, MLflow's, later Anthropic's).
+// An inbound API: one dialect clients speak to sluice (OpenAI's, MLflow's, Anthropic's).
 // It turns request bodies into the internal request and internal answers, stream events and
 // errors back into its own wire shapes. Implementations are stateless and shared by all threads.
 
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -11,6 +12,19 @@
 #include "model/response.hpp"
 
 namespace sluice::api {
+
+// Writes one response stream in the client's shape. Made per request, so it may keep state
+// between events (Anthropic's stream opens and closes content blocks around the deltas).
+class StreamWriter {
+ public:
+  virtual ~StreamWriter() = default;
+  // The SSE frames for one event ("" when the event is not for this client).
+  virtual std::string event(model::StreamEvent& event) = 0;
+  // What ends a successful stream.
+  virtual std::string end() = 0;
+  // The error as the last event of a stream whose headers have gone out.
+  virtual std::string error(const Error& error) = 0;
+};
 
 class InboundApi {
  public:
@@ -29,6 +43,8 @@ class InboundApi {
   virtual std::string render_error(const Error& error) const = 0;
   // The error as the last event of a stream whose headers have gone out.
   virtual std::string render_stream_error(const Error& error) const = 0;
+  // The writer for one stream; by default the three stateless calls above.
+  virtual std::unique_ptr<StreamWriter> stream_writer(const model::Request& request) const;
 };
 
 }  // namespace sluice::api

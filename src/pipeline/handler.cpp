@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <cstdio>
 
+#include "api/anthropic/anthropic_api.hpp"
 #include "api/mlflow/catalog.hpp"
 #include "api/mlflow/mlflow_api.hpp"
 #include "api/openai/openai_api.hpp"
@@ -34,9 +35,18 @@ namespace {
 
 const api::openai::OpenAiApi kOpenAi;
 const api::mlflow::MlflowApi kMlflow;
+const api::anthropic::AnthropicApi kAnthropic;
 
 const api::InboundApi& api_for(PathMatch::Dialect d) {
-  return d == PathMatch::Dialect::kOpenAi ? static_cast<const api::InboundApi&>(kOpenAi) : kMlflow;
+  switch (d) {
+    case PathMatch::Dialect::kOpenAi:
+      return kOpenAi;
+    case PathMatch::Dialect::kAnthropic:
+      return kAnthropic;
+    case PathMatch::Dialect::kMlflow:
+      break;
+  }
+  return kMlflow;
 }
 
 double millis(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
@@ -67,6 +77,12 @@ HeaderList json_headers(const RequestContext& ctx) {
     h.emplace_back("x-sluice-attempts", std::to_string(ctx.attempts.size()));
   if (!ctx.dropped_params.empty()) h.emplace_back("x-sluice-dropped-params", dropped_list(ctx));
   if (!ctx.prompt_version.empty()) h.emplace_back("x-sluice-prompt-version", ctx.prompt_version);
+  return h;
+}
+
+HeaderList estimate_headers(const RequestContext& ctx) {
+  HeaderList h = json_headers(ctx);
+  h.emplace_back("x-sluice-token-count", "estimate");
   return h;
 }
 
@@ -266,6 +282,17 @@ asio::awaitable<void> Handler::handle(const HttpRequest& http, Responder& out) {
     case Kind::kAdminRoutes:
       co_await admin_routes(http, ctx, out, answer);
       break;
+    case Kind::kAnthropicCountTokens:
+      if (auto tokens = api::anthropic::estimate_input_tokens(http.body); tokens) {
+        // An estimate until exact tokenizers exist: said so in a header, not hidden.
+        answer.status = 200;
+        HeaderList headers = estimate_headers(ctx);
+        std::string body = "{\"input_tokens\":" + std::to_string(*tokens) + "}";
+        answer.client_gone = !co_await out.send(200, std::move(headers), std::move(body));
+      } else {
+        co_await send_error(api, tokens.error(), ctx, out, answer);
+      }
+      break;
   }
   record(http, ctx, answer);
   metrics.in_flight.fetch_sub(1, std::memory_order_relaxed);
@@ -323,10 +350,9 @@ asio::awaitable<void> Handler::reject(const HttpRequest& http, const Error& erro
   Answer answer;
   // What was read may not even name a path; OpenAI's shape unless it is one of MLflow's paths.
   const PathMatch match = match_path(http.method, http.path());
-  const bool mlflow =
-      match.kind != PathMatch::Kind::kNotFound && match.dialect == PathMatch::Dialect::kMlflow;
-  co_await send_error(api_for(mlflow ? PathMatch::Dialect::kMlflow : PathMatch::Dialect::kOpenAi),
-                      error, ctx, out, answer);
+  const auto dialect =
+      match.kind != PathMatch::Kind::kNotFound ? match.dialect : PathMatch::Dialect::kOpenAi;
+  co_await send_error(api_for(dialect), error, ctx, out, answer);
   record(http, ctx, answer);
 }
 
@@ -471,6 +497,7 @@ asio::awaitable<void> Handler::stream(const api::InboundApi& api, RequestContext
     router_.stream_finished(ctx, nullptr);
     co_return;
   }
+  std::unique_ptr<api::StreamWriter> writer = api.stream_writer(ctx.request);
   std::vector<model::StreamEvent> events = std::move(opened->first_events);
   bool at_end = opened->ended;
   std::optional<Error> failure;
@@ -479,9 +506,9 @@ asio::awaitable<void> Handler::stream(const api::InboundApi& api, RequestContext
     for (auto& event : events) {
       if (!event.usage.empty()) ctx.usage = event.usage;
       run.stream_event(ctx, event);
-      frames += api.render_stream_event(ctx.request, event);
+      frames += writer->event(event);
     }
-    if (at_end && !failure) frames += api.stream_end();
+    if (at_end && !failure) frames += writer->end();
     if (!frames.empty() && !co_await out.send_chunk(std::move(frames))) {
       answer.client_gone = true;  // dropping the exchange closes the upstream connection
       break;
@@ -510,7 +537,7 @@ asio::awaitable<void> Handler::stream(const api::InboundApi& api, RequestContext
     answer.error = "stream failed: " + failure->message;
     ctx.error = *failure;
     if (!answer.client_gone) {
-      answer.client_gone = !co_await out.send_chunk(api.render_stream_error(*failure));
+      answer.client_gone = !co_await out.send_chunk(writer->error(*failure));
       if (!answer.client_gone) answer.client_gone = !co_await out.end_stream();
     }
   }

@@ -26,10 +26,11 @@ struct PathMatch {
     kMlflowLimits,        // the limits API MLflow declares but answers with 501
     kMetrics,
     kHealth,
-    kAdminReload,  // POST /admin/reload
-    kAdminRoutes,  // GET /admin/routes
+    kAdminReload,           // POST /admin/reload
+    kAdminRoutes,           // GET /admin/routes
+    kAnthropicCountTokens,  // POST /v1/messages/count_tokens
   };
-  enum class Dialect { kOpenAi, kMlflow };
+  enum class Dialect { kOpenAi, kMlflow, kAnthropic };
 
   Kind kind = Kind::kNotFound;
   Dialect dialect = Dialect::kMlflow;  // whose error shape applies

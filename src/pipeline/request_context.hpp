@@ -71,8 +71,8 @@ struct RequestContext {
   std::optional<boost::json::object> pristine_body;
   boost::container::small_vector<AttemptRecord, 2> attempts;
   std::vector<std::string> dropped_params;  // left out by the provider adapter of the answer
-  std::string prompt_version;  // the prompt template version used, if any
-  bool named_path = false;     // called on a named route's own path (POST /chat)
+  std::string prompt_version;               // the prompt template version used, if any
+  bool named_path = false;                  // called on a named route's own path (POST /chat)
   model::Request request;
   // Set by a policy that answers the request itself (kStop) or by a failure.
   std::optional<Error> error;

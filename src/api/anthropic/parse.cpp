@@ -1,0 +1,254 @@
+// Anthropic Messages request → internal (OpenAI-dialect) request.
+#include <boost/json.hpp>
+
+#include "api/anthropic/anthropic_api.hpp"
+#include "util/json_parse.hpp"
+
+namespace sluice::api::anthropic {
+namespace json = boost::json;
+
+namespace {
+
+Error invalid(std::string message) { return Error::invalid(std::move(message)); }
+
+// A text block's text, or the joined text of a block list (system prompts, tool results).
+Result<std::string> joined_text(const json::value& content, std::string_view where) {
+  if (content.is_string()) return std::string(content.get_string());
+  if (!content.is_array())
+    return invalid(std::string(where) + ": must be a string or a list of blocks");
+  std::string text;
+  for (const auto& b : content.get_array()) {
+    const json::object* block = b.if_object();
+    const json::value* t = block ? block->if_contains("text") : nullptr;
+    if (block == nullptr || !block->contains("type") || block->at("type") != "text" ||
+        t == nullptr || !t->is_string()) {
+      return invalid(std::string(where) + ": only text blocks are supported here");
+    }
+    if (!text.empty()) text += '\n';
+    text += t->get_string();
+  }
+  return text;
+}
+
+Result<json::object> image_part(const json::object& block) {
+  const json::value* source = block.if_contains("source");
+  const json::object* s = source ? source->if_object() : nullptr;
+  const json::value* type = s ? s->if_contains("type") : nullptr;
+  if (type != nullptr && *type == "base64" && s->contains("media_type") && s->contains("data") &&
+      s->at("media_type").is_string() && s->at("data").is_string()) {
+    std::string url = "data:";
+    url += s->at("media_type").get_string();
+    url += ";base64,";
+    url += s->at("data").get_string();
+    return json::object{{"type", "image_url"}, {"image_url", {{"url", url}}}};
+  }
+  if (type != nullptr && *type == "url" && s->contains("url") && s->at("url").is_string())
+    return json::object{{"type", "image_url"}, {"image_url", {{"url", s->at("url")}}}};
+  return invalid("messages: an image source must be base64 (media_type, data) or url");
+}
+
+// One Anthropic message → one or more OpenAI messages (tool results become `tool` messages).
+Result<void> convert_message(const json::object& msg, json::array& out) {
+  const json::value* role = msg.if_contains("role");
+  const json::value* content = msg.if_contains("content");
+  if (role == nullptr || !role->is_string() || content == nullptr)
+    return invalid("messages: each message needs role and content");
+  const std::string_view r = role->get_string();
+  if (r != "user" && r != "assistant")
+    return invalid("messages: role must be user or assistant, not '" + std::string(r) + "'");
+  if (content->is_string()) {
+    out.push_back(json::object{{"role", r}, {"content", *content}});
+    return {};
+  }
+  if (!content->is_array())
+    return invalid("messages: content must be a string or a list of blocks");
+  json::array parts;
+  json::array tool_calls;
+  std::string assistant_text;
+  for (const auto& b : content->get_array()) {
+    const json::object* block = b.if_object();
+    const json::value* type = block ? block->if_contains("type") : nullptr;
+    if (type == nullptr || !type->is_string()) return invalid("messages: each block needs a type");
+    const std::string_view t = type->get_string();
+    if (t == "text") {
+      const json::value* text = block->if_contains("text");
+      if (text == nullptr || !text->is_string())
+        return invalid("messages: a text block needs text");
+      if (r == "assistant") {
+        assistant_text += text->get_string();
+      } else {
+        parts.push_back(json::object{{"type", "text"}, {"text", *text}});
+      }
+    } else if (t == "image" && r == "user") {
+      auto part = image_part(*block);
+      if (!part) return part.error();
+      parts.push_back(std::move(*part));
+    } else if (t == "tool_result" && r == "user") {
+      const json::value* id = block->if_contains("tool_use_id");
+      if (id == nullptr || !id->is_string())
+        return invalid("messages: tool_result needs tool_use_id");
+      std::string text;
+      if (const json::value* c = block->if_contains("content"); c && !c->is_null()) {
+        auto joined = joined_text(*c, "messages: tool_result content");
+        if (!joined) return joined.error();
+        text = std::move(*joined);
+      }
+      if (const json::value* e = block->if_contains("is_error"); e && e->is_bool() && e->get_bool())
+        text = "Error: " + text;
+      out.push_back(json::object{{"role", "tool"}, {"tool_call_id", *id}, {"content", text}});
+    } else if (t == "tool_use" && r == "assistant") {
+      const json::value* input = block->if_contains("input");
+      tool_calls.push_back(json::object{
+          {"id", block->contains("id") ? block->at("id") : json::value("")},
+          {"type", "function"},
+          {"function",
+           {{"name", block->contains("name") ? block->at("name") : json::value("")},
+            {"arguments", input != nullptr ? json::serialize(*input) : std::string("{}")}}}});
+    } else if (t == "thinking" || t == "redacted_thinking") {
+      continue;  // earlier reasoning; other providers have no place for it
+    } else {
+      return invalid("messages: content blocks of type '" + std::string(t) +
+                     "' are not supported by this gateway");
+    }
+  }
+  if (r == "assistant") {
+    json::object m{{"role", "assistant"}};
+    m["content"] = assistant_text.empty() && !tool_calls.empty() ? json::value(nullptr)
+                                                                 : json::value(assistant_text);
+    if (!tool_calls.empty()) m["tool_calls"] = std::move(tool_calls);
+    out.push_back(std::move(m));
+  } else if (!parts.empty()) {
+    out.push_back(json::object{{"role", "user"}, {"content", std::move(parts)}});
+  }
+  return {};
+}
+
+Result<json::value> convert_tools(const json::value& tools) {
+  if (!tools.is_array()) return invalid("tools: must be a list");
+  json::array out;
+  for (const auto& t : tools.get_array()) {
+    const json::object* tool = t.if_object();
+    if (tool == nullptr || !tool->contains("name")) return invalid("tools: each tool needs a name");
+    if (const auto* type = tool->if_contains("type"); type && *type != "custom") {
+      return invalid("tools: server tools (" + json::serialize(*type) +
+                     ") are not supported by this gateway; define client tools with input_schema");
+    }
+    json::object fn{{"name", tool->at("name")}};
+    if (const auto* d = tool->if_contains("description")) fn["description"] = *d;
+    if (const auto* schema = tool->if_contains("input_schema")) fn["parameters"] = *schema;
+    out.push_back(json::object{{"type", "function"}, {"function", std::move(fn)}});
+  }
+  return json::value(std::move(out));
+}
+
+}  // namespace
+
+Result<void> AnthropicApi::parse(model::Operation, std::string_view text,
+                                 model::Request& out) const {
+  boost::system::error_code ec;
+  json::value parsed = util::parse_json(text, ec, out.body.storage());
+  if (ec || !parsed.is_object()) return invalid("The request body must be a JSON object.");
+  const json::object& in = parsed.get_object();
+  out.operation = model::Operation::kChat;
+  const json::value* model = in.if_contains("model");
+  if (model == nullptr || !model->is_string()) return invalid("model: Field required");
+  out.endpoint = model->get_string();
+  const json::value* max = in.if_contains("max_tokens");
+  if (max == nullptr) return invalid("max_tokens: Field required");
+  if (!(max->is_int64() && max->get_int64() >= 1) && !max->is_uint64())
+    return invalid("max_tokens: must be an integer of at least 1");
+  const json::value* messages = in.if_contains("messages");
+  if (messages == nullptr) return invalid("messages: Field required");
+  if (!messages->is_array()) return invalid("messages: must be a list");
+
+  json::object body(out.body.storage());
+  body["model"] = *model;
+  json::array converted(out.body.storage());
+  if (const json::value* system = in.if_contains("system"); system && !system->is_null()) {
+    auto text = joined_text(*system, "system");
+    if (!text) return text.error();
+    converted.push_back(json::object{{"role", "system"}, {"content", *text}});
+  }
+  for (const auto& m : messages->get_array()) {
+    if (!m.is_object()) return invalid("messages: each message must be an object");
+    if (auto r = convert_message(m.get_object(), converted); !r) return r.error();
+  }
+  body["messages"] = std::move(converted);
+  body["max_tokens"] = *max;
+  bool parallel_off = false;
+  for (const auto& kv : in) {
+    const std::string_view key = kv.key();
+    const json::value& v = kv.value();
+    if (key == "model" || key == "messages" || key == "max_tokens" || key == "system") continue;
+    if (key == "stop_sequences") {
+      body["stop"] = v;
+    } else if (key == "stream") {
+      if (!v.is_bool()) return invalid("stream: must be a boolean");
+      out.stream = v.get_bool();
+      body["stream"] = v;
+    } else if (key == "tools") {
+      auto tools = convert_tools(v);
+      if (!tools) return tools.error();
+      body["tools"] = std::move(*tools);
+    } else if (key == "tool_choice") {
+      const json::object* c = v.if_object();
+      const json::value* type = c ? c->if_contains("type") : nullptr;
+      if (type == nullptr) return invalid("tool_choice: needs a type");
+      if (*type == "auto") {
+        body["tool_choice"] = "auto";
+      } else if (*type == "any") {
+        body["tool_choice"] = "required";
+      } else if (*type == "none") {
+        body["tool_choice"] = "none";
+      } else if (*type == "tool" && c->contains("name")) {
+        body["tool_choice"] = {{"type", "function"}, {"function", {{"name", c->at("name")}}}};
+      } else {
+        return invalid("tool_choice: type must be auto, any, tool (with name) or none");
+      }
+      if (const auto* d = c->if_contains("disable_parallel_tool_use"); d && d->is_bool())
+        parallel_off = d->get_bool();
+    } else if (key == "metadata") {
+      if (const auto* o = v.if_object(); o && o->contains("user_id"))
+        body["user"] = o->at("user_id");
+    } else if (key == "service_tier" || key == "container" || key == "mcp_servers") {
+      continue;  // Anthropic account features with no meaning for other providers
+    } else {
+      body[key] = v;  // temperature, top_p, top_k, thinking, …
+    }
+  }
+  if (parallel_off && body.contains("tools")) body["parallel_tool_calls"] = false;
+  out.body = std::move(body);
+  return {};
+}
+
+Result<std::uint64_t> estimate_input_tokens(std::string_view text) {
+  boost::system::error_code ec;
+  json::value parsed = json::parse(text, ec);
+  if (ec || !parsed.is_object()) return invalid("The request body must be a JSON object.");
+  const json::object& in = parsed.get_object();
+  if (!in.contains("model") || !in.at("model").is_string()) return invalid("model: Field required");
+  if (!in.contains("messages") || !in.at("messages").is_array())
+    return invalid("messages: Field required");
+  std::uint64_t chars = 0, messages = 0;
+  // Every string in system, messages and tools counts, keys of tool schemas included.
+  auto walk = [&](const json::value& v, auto& self) -> void {
+    if (v.is_string()) {
+      chars += v.get_string().size();
+    } else if (v.is_array()) {
+      for (const auto& x : v.get_array()) self(x, self);
+    } else if (v.is_object()) {
+      for (const auto& kv : v.get_object()) {
+        if (kv.key() == "data" || kv.key() == "type") continue;  // image bytes are not text
+        chars += kv.key().size();
+        self(kv.value(), self);
+      }
+    }
+  };
+  for (const char* key : {"system", "messages", "tools"}) {
+    if (const auto* v = in.if_contains(key)) walk(*v, walk);
+  }
+  messages = in.at("messages").get_array().size();
+  return (chars + 3) / 4 + 3 * messages + 3;
+}
+
+}  // namespace sluice::api::anthropic

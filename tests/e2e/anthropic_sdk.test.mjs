@@ -1,0 +1,112 @@
+// The official `@anthropic-ai/sdk`, unchanged, pointed at sluice's /v1/messages: Claude-shaped
+// clients answered by an OpenAI-dialect endpoint (the in-process mock) and by the anthropic
+// provider (a loopback server speaking Anthropic's wire protocol).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import Anthropic from '@anthropic-ai/sdk';
+import { startSluice } from '../support/sluice.mjs';
+import { startAnthropicUpstream } from '../support/anthropic_upstream.mjs';
+
+let gw, client, upstream;
+before(async () => {
+  upstream = await startAnthropicUpstream();
+  gw = await startSluice(`
+endpoints:
+  - name: openai-shaped
+    endpoint_type: llm/v1/chat
+    model: {provider: mock, name: mock-chat, config: {text: "Hello from an OpenAI-dialect model", prompt_tokens: 7, completion_tokens: 6}}
+  - name: claude
+    endpoint_type: llm/v1/chat
+    model:
+      provider: anthropic
+      name: claude-sonnet-4-5
+      config: {anthropic_api_key: "${upstream.key}", anthropic_api_base: "${upstream.base}"}
+  - name: overloaded
+    endpoint_type: llm/v1/chat
+    model: {provider: mock, name: m, config: {fail_status: 429}}
+  - name: embeddings
+    endpoint_type: llm/v1/embeddings
+    model: {provider: mock, name: e}
+`);
+  client = new Anthropic({ baseURL: gw.url, apiKey: 'not-needed', maxRetries: 0 });
+});
+after(async () => {
+  try {
+    const { code } = await gw.stop();
+    assert.equal(code, 0, gw.stderr());
+  } finally {
+    await upstream.close();
+  }
+});
+
+test('messages.create answered by an OpenAI-dialect endpoint', async () => {
+  const m = await client.messages.create({
+    model: 'openai-shaped', max_tokens: 100, system: 'Be brief.',
+    messages: [{ role: 'user', content: 'hi' }],
+  });
+  assert.equal(m.type, 'message');
+  assert.equal(m.role, 'assistant');
+  assert.equal(m.model, 'openai-shaped');
+  assert.equal(m.stop_reason, 'end_turn');
+  assert.deepEqual(m.content, [{ type: 'text', text: 'Hello from an OpenAI-dialect model' }]);
+  assert.equal(m.usage.input_tokens, 7);
+  assert.equal(m.usage.output_tokens, 6);
+});
+
+test('messages.stream: text deltas, final message and usage', async () => {
+  const stream = client.messages.stream({ model: 'openai-shaped', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] });
+  let text = '';
+  stream.on('text', (t) => { text += t; });
+  const final = await stream.finalMessage();
+  assert.equal(text, 'Hello from an OpenAI-dialect model');
+  assert.equal(final.content[0].text, 'Hello from an OpenAI-dialect model');
+  assert.equal(final.stop_reason, 'end_turn');
+  assert.equal(final.usage.output_tokens, 6);
+});
+
+test('tool use round trip through the anthropic provider, streamed and not', async () => {
+  const tools = [{ name: 'get_weather', description: 'Weather in a city', input_schema: { type: 'object', properties: { city: { type: 'string' } } } }];
+  const m = await client.messages.create({ model: 'claude', max_tokens: 200, tools, messages: [{ role: 'user', content: 'Weather in Paris?' }] });
+  assert.equal(m.stop_reason, 'tool_use');
+  const use = m.content.find((b) => b.type === 'tool_use');
+  assert.deepEqual(use.input, { city: 'Paris' });
+  assert.equal(use.name, 'get_weather');
+
+  // The tool's result goes back as Anthropic's tool_result block.
+  const next = await client.messages.create({
+    model: 'claude', max_tokens: 200, tools,
+    messages: [
+      { role: 'user', content: 'Weather in Paris?' },
+      { role: 'assistant', content: m.content },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: '18°C' }, { type: 'text', text: 'thanks' }] },
+    ],
+  });
+  assert.equal(next.stop_reason, 'tool_use');
+  const sent = upstream.requests.at(-1).body;
+  assert.deepEqual(sent.messages.at(-1).content, [{ type: 'tool_result', tool_use_id: use.id, content: '18°C' }, { type: 'text', text: 'thanks' }]);
+
+  const stream = client.messages.stream({ model: 'claude', max_tokens: 200, tools, messages: [{ role: 'user', content: 'Weather in Paris?' }] });
+  const final = await stream.finalMessage();
+  assert.equal(final.stop_reason, 'tool_use');
+  assert.deepEqual(final.content.find((b) => b.type === 'tool_use').input, { city: 'Paris' });
+  assert.equal(final.usage.cache_read_input_tokens, 4);
+});
+
+test('count_tokens gives an estimate', async () => {
+  const r = await client.messages.countTokens({ model: 'openai-shaped', messages: [{ role: 'user', content: 'How many tokens is this sentence?' }] });
+  assert.ok(r.input_tokens > 5 && r.input_tokens < 40, String(r.input_tokens));
+});
+
+test('errors arrive as the SDK\'s typed errors', async () => {
+  await assert.rejects(client.messages.create({ model: 'no-such-model', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }),
+    (e) => e instanceof Anthropic.NotFoundError && e.error.error.type === 'not_found_error');
+  await assert.rejects(client.messages.create({ model: 'overloaded', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }),
+    (e) => e instanceof Anthropic.RateLimitError && e.error.error.type === 'rate_limit_error');
+  await assert.rejects(client.messages.create({ model: 'embeddings', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }),
+    (e) => e instanceof Anthropic.BadRequestError && e.error.error.type === 'invalid_request_error');
+  // The SDK checks max_tokens itself; a raw request without it gets Anthropic's message.
+  const res = await fetch(gw.url + '/v1/messages', { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'openai-shaped', messages: [{ role: 'user', content: 'x' }] }) });
+  assert.equal(res.status, 400);
+  assert.deepEqual(await res.json(), { type: 'error', error: { type: 'invalid_request_error', message: 'max_tokens: Field required' } });
+});

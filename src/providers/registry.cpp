@@ -3,6 +3,7 @@
 #include "providers/anthropic/adapter.hpp"
 #include "providers/mock/adapter.hpp"
 #include "providers/openai/adapter.hpp"
+#include "providers/openai/presets.hpp"
 
 namespace sluice::providers {
 namespace {
@@ -27,14 +28,18 @@ Result<std::shared_ptr<const ProviderAdapter>> make_adapter(const std::string& p
   for (const auto& entry : kProviders) {
     if (provider == entry.name) return entry.make(spec);
   }
+  for (const auto& preset : openai::presets()) {
+    if (provider == preset.name) return openai::make_preset_adapter(spec, preset);
+  }
   std::string known;
-  for (const auto& entry : kProviders) known += std::string(known.empty() ? "" : ", ") + entry.name;
+  for (const auto& name : provider_names()) known += (known.empty() ? "" : ", ") + name;
   return Error::invalid("unknown provider '" + provider + "' (known: " + known + ")");
 }
 
 std::vector<std::string> provider_names() {
   std::vector<std::string> names;
   for (const auto& entry : kProviders) names.emplace_back(entry.name);
+  for (const auto& preset : openai::presets()) names.emplace_back(preset.name);
   return names;
 }
 

@@ -1,6 +1,7 @@
 #include "providers/registry.hpp"
 
 #include "providers/anthropic/adapter.hpp"
+#include "providers/gemini/adapter.hpp"
 #include "providers/mock/adapter.hpp"
 #include "providers/openai/adapter.hpp"
 #include "providers/openai/presets.hpp"
@@ -18,6 +19,7 @@ struct Entry {
 constexpr Entry kProviders[] = {
     {"openai", &openai::make_openai_adapter},
     {"anthropic", &anthropic::make_anthropic_adapter},
+    {"gemini", &gemini::make_gemini_adapter},
     {"mock", &mock::make_mock_adapter},
 };
 

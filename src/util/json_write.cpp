@@ -47,11 +47,11 @@ std::string serialize_with(const boost::json::object& object,
       }
       ++i;
     }
-    member(kv.key(), *value);
+    if (value != nullptr) member(kv.key(), *value);
   }
   std::size_t i = 0;
   for (const auto& [key, replacement] : replace) {
-    if (!written[i++]) member(key, *replacement);
+    if (!written[i++] && replacement != nullptr) member(key, *replacement);
   }
   out += '}';
   return out;

@@ -14,7 +14,8 @@ namespace sluice::util {
 using JsonMember = std::pair<std::string_view, const boost::json::value*>;
 
 // `object` serialized with each of `replace` written in place of the member of the same key, or
-// appended if absent. Other members keep their order and bytes.
+// appended if absent; a null pointer leaves the member out. Other members keep their order and
+// bytes.
 std::string serialize_with(const boost::json::object& object,
                            std::initializer_list<JsonMember> replace);
 

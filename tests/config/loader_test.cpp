@@ -179,11 +179,11 @@ INSTANTIATE_TEST_SUITE_P(
                   "openai_api_base: localhost:8000}\n",
                   "cfg.yaml:7:52", "'localhost:8000' must start with http://"},
         BadConfig{
-            "AzureNotYet",
+            "AzureBaseNotAUrl",
             "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model:\n      provider: "
             "openai\n      name: g\n      config: {openai_api_key: k, openai_api_type: azure, "
-            "openai_api_base: 'https://x', openai_deployment_name: d, openai_api_version: v}\n",
-            "cfg.yaml:7:52", "not served by this version"},
+            "openai_api_base: 'x.azure.com', openai_deployment_name: d, openai_api_version: v}\n",
+            "cfg.yaml:7:76", "'x.azure.com' is not an absolute URL"},
         BadConfig{
             "AzureMissingVersion",
             "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    model:\n      provider: "

@@ -53,3 +53,42 @@ endpoints:
   assert.equal(r.code, 1);
   assert.match(r.stderr + r.stdout, /provider 'groq' cannot serve llm\/v1\/embeddings/);
 });
+
+test('Azure OpenAI: deployment URL with api-version, api-key header (azure) or bearer (azuread), no model in the body', async () => {
+  const upstream = await startMockUpstream();
+  const base = upstream.base.replace(/\/v1$/, '');
+  const gateway = await startSluice(`
+endpoints:
+  - name: azure-chat
+    endpoint_type: llm/v1/chat
+    model:
+      provider: openai
+      name: gpt-4o
+      config: {openai_api_type: azure, openai_api_key: az-key-0123456789, openai_api_base: "${base}", openai_deployment_name: gpt4o-prod, openai_api_version: "2024-10-21"}
+  - name: azuread-embed
+    endpoint_type: llm/v1/embeddings
+    model:
+      provider: openai
+      name: text-embedding-3-small
+      config: {openai_api_type: azuread, openai_api_key: entra-token-0123, openai_api_base: "${base}", openai_deployment_name: emb, openai_api_version: "2024-10-21"}
+`);
+  try {
+    const res = await post(gateway, '/v1/chat/completions', chatBody('azure-chat', { stream: true }));
+    assert.equal(res.status, 200);
+    await res.text();
+    const sent = upstream.requests.at(-1);
+    assert.equal(sent.path, '/openai/deployments/gpt4o-prod/chat/completions?api-version=2024-10-21');
+    assert.equal(sent.headers['api-key'], 'az-key-0123456789');
+    assert.equal(sent.headers.authorization, undefined);
+    assert.equal(sent.body.model, undefined);
+    assert.equal((await logFor(gateway, res)).provider, 'azure');
+
+    const emb = await post(gateway, '/v1/embeddings', { model: 'azuread-embed', input: 'x' });
+    assert.equal(emb.status, 200);
+    const e = upstream.requests.at(-1);
+    assert.equal(e.path, '/openai/deployments/emb/embeddings?api-version=2024-10-21');
+    assert.equal(e.headers.authorization, 'Bearer entra-token-0123');
+  } finally {
+    try { await stopCleanly(gateway); } finally { await upstream.close(); }
+  }
+});

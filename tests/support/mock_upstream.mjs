@@ -71,7 +71,8 @@ function handle(req, res, body, state) {
     res.writeHead(200, { 'content-type': 'application/json' });
     return res.end('{not json');
   }
-  if (req.url.endsWith('/embeddings')) {
+  const path = req.url.split('?')[0];
+  if (path.endsWith('/embeddings')) {
     const inputs = Array.isArray(body.input) ? body.input : [body.input];
     if (body.encoding_format === 'base64') {
       const b64 = Buffer.from(new Float32Array([0.5, -0.25]).buffer).toString('base64');
@@ -79,7 +80,7 @@ function handle(req, res, body, state) {
     }
     return json(res, 200, { object: 'list', model, data: inputs.map((_, i) => ({ object: 'embedding', index: i, embedding: [0.5, -0.25, i] })), usage: { prompt_tokens: 3, total_tokens: 3 } });
   }
-  const isChat = req.url.endsWith('/chat/completions');
+  const isChat = path.endsWith('/chat/completions');
   if (!body.stream) {
     if (isChat) {
       return json(res, 200, { id: 'chatcmpl-up', object: 'chat.completion', created: 1, model,

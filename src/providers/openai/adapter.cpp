@@ -41,19 +41,33 @@ Result<UpstreamRequest> OpenAiAdapter::translate_request(const model::Request& r
     options.get_object()["include_usage"] = true;
   }
   UpstreamRequest out;
+  const bool azure = !settings_.azure_deployment.empty();
   out.target = settings_.upstream.url.path;
+  if (azure) {
+    out.target += "/openai/deployments/";
+    out.target += settings_.azure_deployment;
+  }
   out.target += operation_path(request.operation);
+  if (azure) {
+    out.target += "?api-version=";
+    out.target += settings_.azure_api_version;
+  }
   out.headers.emplace_back("Content-Type", "application/json");
   out.headers.emplace_back("Accept", request.stream ? "text/event-stream" : "application/json");
-  if (!settings_.api_key.empty()) {
+  if (azure && !settings_.azure_bearer) {
+    out.headers.emplace_back("api-key", settings_.api_key);
+  } else if (!settings_.api_key.empty()) {
     out.headers.emplace_back("Authorization", "Bearer " + settings_.api_key);
   }
   if (!settings_.organization.empty()) {
     out.headers.emplace_back("OpenAI-Organization", settings_.organization);
   }
-  out.body = request.stream ? util::serialize_with(
-                                  request.body, {{"model", &model}, {"stream_options", &options}})
-                            : util::serialize_with(request.body, {{"model", &model}});
+  // Azure takes the model from the deployment; the client's `model` (an endpoint name) is left
+  // out rather than sent where Azure would ignore it.
+  const json::value* model_value = azure ? nullptr : &model;
+  out.body = request.stream ? util::serialize_with(request.body, {{"model", model_value},
+                                                                  {"stream_options", &options}})
+                            : util::serialize_with(request.body, {{"model", model_value}});
   return out;
 }
 
@@ -141,8 +155,19 @@ Result<std::shared_ptr<const ProviderAdapter>> make_openai_adapter(const Adapter
     }
     if (*org)
       return config.fail("openai_organization", "is not allowed when openai_api_type is " + type);
-    return config.fail("openai_api_type",
-                       "'" + type + "' (Azure OpenAI) is not served by this version of sluice yet");
+    if (!*key) return config.fail_section("openai_api_key is required for Azure OpenAI");
+    std::string why;
+    auto url = util::parse_base_url(**base, why);
+    if (!url) return config.fail("openai_api_base", "'" + **base + "' " + why);
+    settings.provider_name = "azure";
+    settings.upstream.url = *url;
+    settings.api_key = **key;
+    settings.azure_deployment = **deployment;
+    settings.azure_api_version = **version;
+    settings.azure_bearer = type == "azuread";
+    if (auto r = config.reject_unknown(); !r) return r.error();
+    return std::shared_ptr<const ProviderAdapter>(
+        std::make_shared<OpenAiAdapter>(std::move(settings)));
   }
   if (*deployment) {
     return config.fail("openai_deployment_name",

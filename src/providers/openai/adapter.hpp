@@ -1,6 +1,6 @@
 #pragma once
-// OpenAI and every server speaking its dialect (vLLM, Ollama's /v1, Together, Groq, …) through
-// `openai_api_base`. The internal model already is OpenAI's dialect, so translation is a model
+// OpenAI, Azure OpenAI, and every server speaking its dialect (vLLM, Ollama's /v1, Together,
+// Groq, …) through `openai_api_base`. The internal model already is OpenAI's dialect, so translation is a model
 // rename plus asking for streamed usage; unknown fields pass through untouched.
 
 #include <memory>
@@ -18,6 +18,11 @@ struct OpenAiSettings {
   Upstream upstream;
   std::string api_key;       // empty: no Authorization header (local OpenAI-compatible servers)
   std::string organization;  // OpenAI-Organization header when set
+  // Azure OpenAI: {base}/openai/deployments/{deployment}/…?api-version=…, the key in `api-key`
+  // (azure) or as a bearer token (azuread), and no `model` in the body (the deployment is it).
+  std::string azure_deployment;  // empty: not Azure
+  std::string azure_api_version;
+  bool azure_bearer = false;
   Capabilities capabilities{
       .chat = true, .completions = true, .embeddings = true, .streaming = true};
 };

@@ -10,7 +10,7 @@
 #include "api/openai/parse.hpp"
 #include "api/openai/render.hpp"
 #include "providers/anthropic/translate.hpp"
-#include "support/fixtures.hpp"
+#include "support/provider_fixtures.hpp"
 #include "util/redact.hpp"
 
 namespace sluice::providers::anthropic {
@@ -18,11 +18,6 @@ namespace {
 
 namespace json = boost::json;
 namespace fs = std::filesystem;
-
-model::Operation operation_of(const json::object& c) {
-  return c.at("operation").as_string() == "completions" ? model::Operation::kCompletions
-                                                        : model::Operation::kChat;
-}
 
 std::shared_ptr<const ProviderAdapter> make(const std::string& model, model::Operation op,
                                             const std::string& unsupported = "") {
@@ -33,39 +28,10 @@ std::shared_ptr<const ProviderAdapter> make(const std::string& model, model::Ope
   return make_anthropic_adapter(spec).value();
 }
 
-struct Case {
-  fs::path dir;
-  json::object meta;
-  model::Request request;
-  std::shared_ptr<const ProviderAdapter> adapter;
-};
-
-Case load_case(const fs::path& dir) {
-  Case c;
-  c.dir = dir;
-  c.meta = testing::read_json(dir / "case.json").as_object();
-  const auto op = operation_of(c.meta);
-  if (fs::exists(dir / "request.json")) {
-    c.request = api::openai::parse_request(op, testing::read_text(dir / "request.json")).value();
-  } else {
-    c.request.operation = op;
-  }
-  c.adapter = make(std::string(c.meta.at("provider_model").as_string()), op);
-  return c;
-}
-
-std::vector<fs::path> cases_with(const char* file) {
-  std::vector<fs::path> out;
-  for (auto& dir : testing::cases("anthropic")) {
-    if (fs::exists(dir / file)) out.push_back(dir);
-  }
-  return out;
-}
-
-// Anthropic answers carry no creation time; sluice stamps its own, which the fixtures hold as 0.
-json::value without_time(json::value v) {
-  if (auto* o = v.if_object(); o && o->contains("created")) (*o)["created"] = 0;
-  return v;
+testing::ProviderCase load_case(const fs::path& dir) {
+  return testing::load_provider_case(dir, [](const json::object& meta) {
+    return make(std::string(meta.at("provider_model").as_string()), testing::operation_of(meta));
+  });
 }
 
 class AnthropicRequestFixture : public ::testing::TestWithParam<fs::path> {};
@@ -74,7 +40,7 @@ class AnthropicStreamFixture : public ::testing::TestWithParam<fs::path> {};
 class AnthropicErrorFixture : public ::testing::TestWithParam<fs::path> {};
 
 TEST_P(AnthropicRequestFixture, RequestBodyAndHeaders) {
-  Case c = load_case(GetParam());
+  auto c = load_case(GetParam());
   auto wire = c.adapter->translate_request(c.request);
   ASSERT_TRUE(wire) << wire.error().message;
   EXPECT_EQ(wire->target, c.meta.at("path").as_string());
@@ -89,62 +55,20 @@ TEST_P(AnthropicRequestFixture, RequestBodyAndHeaders) {
 }
 
 TEST_P(AnthropicResponseFixture, ResponseBody) {
-  Case c = load_case(GetParam());
+  auto c = load_case(GetParam());
   auto response = c.adapter->translate_response(
       c.request, UpstreamHead{200, {}}, testing::read_text(c.dir / "upstream_response.json"));
   ASSERT_TRUE(response) << response.error().message;
   std::string out = api::openai::render_response(c.request, *response);
-  EXPECT_EQ(without_time(json::parse(out)), testing::read_json(c.dir / "expected.json"));
-}
-
-std::string translate_stream(const Case& c, const std::vector<std::string_view>& pieces,
-                             model::Usage& usage) {
-  auto translator = c.adapter->open_stream(c.request);
-  std::vector<model::StreamEvent> events;
-  for (auto piece : pieces) {
-    auto r = translator->feed(piece, events);
-    EXPECT_TRUE(r) << r.error().message;
-  }
-  EXPECT_TRUE(translator->finish(events));
-  std::string out;
-  for (auto& e : events) {
-    if (!e.usage.empty()) usage = e.usage;
-    out += api::openai::render_stream_event(c.request, e);
-  }
-  return out + std::string(api::openai::kStreamDone);
-}
-
-void expect_same_sse(const std::string& actual, const std::string& expected) {
-  auto a = testing::sse_data(actual), e = testing::sse_data(expected);
-  ASSERT_EQ(a.size(), e.size()) << actual;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (e[i] == "[DONE]") {
-      EXPECT_EQ(a[i], "[DONE]");
-    } else {
-      EXPECT_EQ(without_time(json::parse(a[i])), json::parse(e[i])) << "event " << i;
-    }
-  }
+  EXPECT_EQ(testing::without_time(json::parse(out)), testing::read_json(c.dir / "expected.json"));
 }
 
 TEST_P(AnthropicStreamFixture, StreamInOnePieceAndSplitAtEveryByte) {
-  Case c = load_case(GetParam());
-  const std::string raw = testing::read_text(c.dir / "upstream_stream.sse");
-  const std::string expected = testing::read_text(c.dir / "expected.sse");
-  model::Usage usage;
-  expect_same_sse(translate_stream(c, {raw}, usage), expected);
-  EXPECT_EQ(usage.total_tokens, c.meta.at("usage").at("total_tokens").to_number<std::uint64_t>());
-  for (std::size_t cut = 1; cut < raw.size(); ++cut) {
-    std::string_view v = raw;
-    model::Usage u;
-    std::string out = translate_stream(c, {v.substr(0, cut), v.substr(cut)}, u);
-    ASSERT_EQ(testing::sse_data(out).size(), testing::sse_data(expected).size())
-        << "cut at " << cut;
-    ASSERT_EQ(u.total_tokens, usage.total_tokens) << "cut at " << cut;
-  }
+  testing::check_stream_fixture(load_case(GetParam()));
 }
 
 TEST_P(AnthropicErrorFixture, ErrorMapping) {
-  Case c = load_case(GetParam());
+  auto c = load_case(GetParam());
   unsigned status = static_cast<unsigned>(c.meta.at("status").to_number<int>());
   Error e = c.adapter->map_error(UpstreamHead{status, {}},
                                  testing::read_text(c.dir / "upstream_response.json"));
@@ -154,18 +78,23 @@ TEST_P(AnthropicErrorFixture, ErrorMapping) {
             testing::read_json(c.dir / "expected_error.json"));
 }
 
-std::string case_name(const ::testing::TestParamInfo<fs::path>& info) {
-  return info.param.filename().string();
-}
+using testing::case_name;
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, AnthropicRequestFixture,
-                         ::testing::ValuesIn(cases_with("upstream_request.json")), case_name);
+                         ::testing::ValuesIn(testing::cases_with("anthropic",
+                                                                 "upstream_request.json")),
+                         case_name);
 INSTANTIATE_TEST_SUITE_P(Fixtures, AnthropicResponseFixture,
-                         ::testing::ValuesIn(cases_with("expected.json")), case_name);
+                         ::testing::ValuesIn(testing::cases_with("anthropic", "expected.json")),
+                         case_name);
 INSTANTIATE_TEST_SUITE_P(Fixtures, AnthropicStreamFixture,
-                         ::testing::ValuesIn(cases_with("upstream_stream.sse")), case_name);
+                         ::testing::ValuesIn(testing::cases_with("anthropic",
+                                                                 "upstream_stream.sse")),
+                         case_name);
 INSTANTIATE_TEST_SUITE_P(Fixtures, AnthropicErrorFixture,
-                         ::testing::ValuesIn(cases_with("expected_error.json")), case_name);
+                         ::testing::ValuesIn(testing::cases_with("anthropic",
+                                                                 "expected_error.json")),
+                         case_name);
 
 model::Request chat(const std::string& body) {
   return api::openai::parse_request(model::Operation::kChat, body).value();

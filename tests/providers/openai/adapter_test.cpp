@@ -30,6 +30,14 @@ std::shared_ptr<const ProviderAdapter> adapter_for(const json::object& c) {
     config.add("openai_api_key", {key, true, "test:1:1"});
   else
     config.add("openai_api_base", {"http://127.0.0.1:8000/v1", true, "test:1:1"});
+  if (const auto* type = c.if_contains("api_type")) {  // Azure OpenAI
+    config.add("openai_api_type", {std::string(type->as_string()), true, "test:1:2"});
+    config.add("openai_api_base", {std::string(c.at("api_base").as_string()), true, "test:1:3"});
+    config.add("openai_deployment_name",
+               {std::string(c.at("deployment").as_string()), true, "test:1:4"});
+    config.add("openai_api_version",
+               {std::string(c.at("api_version").as_string()), true, "test:1:5"});
+  }
   AdapterSpec spec{"e", operation_of(c), std::string(c.at("provider_model").as_string()), &config};
   return make_openai_adapter(spec).value();
 }
@@ -79,14 +87,20 @@ TEST_P(OpenAiRequestFixture, RequestBody) {
   EXPECT_EQ(wire->target, c.meta.at("path").as_string());
   EXPECT_EQ(json::parse(wire->body), testing::read_json(c.dir / "upstream_request.json"));
   std::string key(c.meta.at("api_key").as_string());
-  bool has_auth = false;
+  const bool azure_key = c.meta.contains("api_type") && c.meta.at("api_type") == "azure";
+  bool has_auth = false, has_api_key = false;
   for (const auto& [name, value] : wire->headers) {
     if (name == "Authorization") {
       has_auth = true;
       EXPECT_EQ(value, "Bearer " + key);
     }
+    if (name == "api-key") {
+      has_api_key = true;
+      EXPECT_EQ(value, key);
+    }
   }
-  EXPECT_EQ(has_auth, !key.empty());
+  EXPECT_EQ(has_auth, !key.empty() && !azure_key);
+  EXPECT_EQ(has_api_key, azure_key);
 }
 
 TEST_P(OpenAiResponseFixture, ResponseBody) {

@@ -1,0 +1,117 @@
+#include "providers/gemini/adapter.hpp"
+
+#include <boost/json.hpp>
+
+#include "providers/gemini/translate.hpp"
+#include "util/json_parse.hpp"
+
+namespace sluice::providers::gemini {
+namespace json = boost::json;
+
+namespace {
+constexpr std::string_view kDefaultBase = "https://generativelanguage.googleapis.com/v1beta";
+}
+
+GeminiAdapter::GeminiAdapter(GeminiSettings settings) : settings_(std::move(settings)) {
+  if (!settings_.api_key.empty()) secrets_.push_back(settings_.api_key);
+}
+
+Result<UpstreamRequest> GeminiAdapter::translate_request(const model::Request& request) const {
+  UpstreamRequest out;
+  out.target = settings_.upstream.url.path + "/models/" + settings_.model;
+  if (request.operation == model::Operation::kEmbeddings) {
+    auto body = to_embed_request(request, settings_.model);
+    if (!body) return body.error();
+    out.target += ":batchEmbedContents";
+    out.body = json::serialize(*body);
+  } else {
+    auto translated = to_generate_request(request, settings_.reject_unsupported);
+    if (!translated) return translated.error();
+    out.target += request.stream ? ":streamGenerateContent?alt=sse" : ":generateContent";
+    out.body = json::serialize(translated->body);
+    out.dropped = std::move(translated->dropped);
+  }
+  out.headers.emplace_back("Content-Type", "application/json");
+  out.headers.emplace_back("Accept", request.stream ? "text/event-stream" : "application/json");
+  out.headers.emplace_back("x-goog-api-key", settings_.api_key);
+  return out;
+}
+
+Result<model::Response> GeminiAdapter::translate_response(const model::Request& request,
+                                                          const UpstreamHead&,
+                                                          std::string_view body) const {
+  boost::system::error_code ec;
+  json::value parsed = util::parse_json(body, ec, request.body.storage());
+  if (ec || !parsed.is_object()) {
+    Error e = Error::make(ErrorCode::kUpstreamUnavailable,
+                          "provider returned a response that is not a JSON object");
+    e.provider = "gemini";
+    return e;
+  }
+  if (request.operation == model::Operation::kEmbeddings)
+    return from_embed_response(request, std::move(parsed.get_object()), settings_.model);
+  return from_generate_response(request, std::move(parsed.get_object()), settings_.model);
+}
+
+std::unique_ptr<StreamTranslator> GeminiAdapter::open_stream(const model::Request& request) const {
+  return make_stream_translator(settings_.model, request.operation == model::Operation::kChat);
+}
+
+Error GeminiAdapter::map_error(const UpstreamHead& head, std::string_view body) const {
+  // {"error": {"code": 429, "message": "…", "status": "RESOURCE_EXHAUSTED"}}
+  Error error;
+  error.code =
+      head.status >= 500 ? ErrorCode::kUpstreamServerError : ErrorCode::kUpstreamClientError;
+  error.upstream_status = head.status;
+  error.provider = "gemini";
+  boost::system::error_code ec;
+  json::value parsed = json::parse(body, ec);
+  const json::value* err =
+      !ec && parsed.is_object() ? parsed.get_object().if_contains("error") : nullptr;
+  if (err == nullptr && !ec && parsed.is_array() && !parsed.get_array().empty() &&
+      parsed.get_array()[0].is_object()) {
+    err = parsed.get_array()[0].get_object().if_contains("error");  // some errors come in a list
+  }
+  if (err != nullptr && err->is_object()) {
+    const auto& e = err->get_object();
+    if (const auto* m = e.if_contains("message"); m && m->is_string())
+      error.message = m->get_string();
+    if (const auto* s = e.if_contains("status"); s && s->is_string())
+      error.error_code = s->get_string();
+  }
+  if (error.message.empty()) {
+    error.message = "provider returned HTTP " + std::to_string(head.status);
+    if (!body.empty()) error.message += ": " + std::string(body.substr(0, 200));
+  }
+  return error;
+}
+
+Result<std::shared_ptr<const ProviderAdapter>> make_gemini_adapter(const AdapterSpec& spec) {
+  const ConfigMap& config = *spec.config;
+  GeminiSettings settings;
+  settings.model = spec.model_name;
+  if (settings.model.empty())
+    return config.fail_section("the gemini provider needs model.name (e.g. gemini-2.5-flash)");
+  auto key = config.string("gemini_api_key");
+  auto base = config.string("gemini_api_base");
+  auto unsupported = config.string("unsupported_params");
+  for (auto* r : {&key, &base, &unsupported}) {
+    if (!*r) return r->error();
+  }
+  if (!*key) return config.fail_section("gemini_api_key is required");
+  settings.api_key = **key;
+  const std::string base_text = base->value_or(std::string(kDefaultBase));
+  std::string why;
+  auto url = util::parse_base_url(base_text, why);
+  if (!url) return config.fail("gemini_api_base", "'" + base_text + "' " + why);
+  settings.upstream.url = *url;
+  const std::string mode = unsupported->value_or("reject");
+  if (mode != "reject" && mode != "drop")
+    return config.fail("unsupported_params", "must be reject or drop");
+  settings.reject_unsupported = mode == "reject";
+  if (auto r = config.reject_unknown(); !r) return r.error();
+  return std::shared_ptr<const ProviderAdapter>(
+      std::make_shared<GeminiAdapter>(std::move(settings)));
+}
+
+}  // namespace sluice::providers::gemini

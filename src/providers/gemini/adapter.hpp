@@ -1,0 +1,50 @@
+#pragma once
+// Google AI Studio's Gemini API: chat and completions through generateContent (streamed with
+// streamGenerateContent?alt=sse), embeddings through batchEmbedContents. Config keys:
+// gemini_api_key (MLflow's), gemini_api_base and unsupported_params (reject | drop).
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "providers/provider.hpp"
+#include "providers/registry.hpp"
+
+namespace sluice::providers::gemini {
+
+struct GeminiSettings {
+  std::string model;
+  Upstream upstream;
+  std::string api_key;
+  bool reject_unsupported = true;
+};
+
+class GeminiAdapter : public ProviderAdapter {
+ public:
+  explicit GeminiAdapter(GeminiSettings settings);
+
+  std::string_view provider() const override { return "gemini"; }
+  const std::string& provider_model() const override { return settings_.model; }
+  Capabilities capabilities() const override {
+    return {.chat = true, .completions = true, .embeddings = true, .streaming = true};
+  }
+  const Upstream& upstream() const override { return settings_.upstream; }
+  const std::vector<std::string>& secrets() const override { return secrets_; }
+
+  Result<UpstreamRequest> translate_request(const model::Request& request) const override;
+  Result<model::Response> translate_response(const model::Request& request,
+                                             const UpstreamHead& head,
+                                             std::string_view body) const override;
+  std::unique_ptr<StreamTranslator> open_stream(const model::Request& request) const override;
+  Error map_error(const UpstreamHead& head, std::string_view body) const override;
+
+ private:
+  GeminiSettings settings_;
+  std::vector<std::string> secrets_;
+};
+
+Result<std::shared_ptr<const ProviderAdapter>> make_gemini_adapter(const AdapterSpec& spec);
+
+std::unique_ptr<StreamTranslator> make_stream_translator(std::string model, bool chat);
+
+}  // namespace sluice::providers::gemini

@@ -588,7 +588,7 @@ void Handler::record(const HttpRequest& http, const RequestContext& ctx, const A
   if (ctx.endpoint != nullptr) {
     stats = ctx.endpoint->stats;
     r.endpoint = ctx.endpoint->name;
-    r.provider = ctx.endpoint->provider;
+    r.provider = std::string(ctx.endpoint->adapter->provider());  // "azure" for Azure OpenAI
     r.provider_model = ctx.endpoint->adapter->provider_model();
     if (ctx.upstream_called) {
       r.upstream_latency_ms = millis(ctx.upstream_time);

@@ -1,6 +1,7 @@
 #include "providers/registry.hpp"
 
 #include "providers/anthropic/adapter.hpp"
+#include "providers/cohere/adapter.hpp"
 #include "providers/gemini/adapter.hpp"
 #include "providers/mock/adapter.hpp"
 #include "providers/openai/adapter.hpp"
@@ -20,6 +21,7 @@ constexpr Entry kProviders[] = {
     {"openai", &openai::make_openai_adapter},
     {"anthropic", &anthropic::make_anthropic_adapter},
     {"gemini", &gemini::make_gemini_adapter},
+    {"cohere", &cohere::make_cohere_adapter},
     {"mock", &mock::make_mock_adapter},
 };
 

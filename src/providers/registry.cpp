@@ -3,6 +3,8 @@
 #include "providers/anthropic/adapter.hpp"
 #include "providers/cohere/adapter.hpp"
 #include "providers/gemini/adapter.hpp"
+#include "providers/huggingface/adapter.hpp"
+#include "providers/mlflow_serving/adapter.hpp"
 #include "providers/mock/adapter.hpp"
 #include "providers/openai/adapter.hpp"
 #include "providers/openai/presets.hpp"
@@ -22,6 +24,8 @@ constexpr Entry kProviders[] = {
     {"anthropic", &anthropic::make_anthropic_adapter},
     {"gemini", &gemini::make_gemini_adapter},
     {"cohere", &cohere::make_cohere_adapter},
+    {"huggingface-text-generation-inference", &huggingface::make_tgi_adapter},
+    {"mlflow-model-serving", &mlflow_serving::make_mlflow_serving_adapter},
     {"mock", &mock::make_mock_adapter},
 };
 

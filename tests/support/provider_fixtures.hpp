@@ -109,6 +109,42 @@ inline void check_stream_fixture(const ProviderCase& c) {
   }
 }
 
+// The wire request: path, JSON-equal body, dropped parameters and, when given, one header.
+inline void check_request_fixture(const ProviderCase& c,
+                                  const std::pair<std::string, std::string>* header = nullptr) {
+  auto wire = c.adapter->translate_request(c.request);
+  ASSERT_TRUE(wire) << wire.error().message;
+  EXPECT_EQ(wire->target, c.meta.at("path").as_string());
+  EXPECT_EQ(boost::json::parse(wire->body), read_json(c.dir / "upstream_request.json"));
+  std::vector<std::string> dropped;
+  for (const auto& d : c.meta.at("dropped").as_array()) dropped.emplace_back(d.as_string());
+  EXPECT_EQ(wire->dropped, dropped);
+  if (header != nullptr) {
+    bool found = false;
+    for (const auto& h : wire->headers) found = found || h == *header;
+    EXPECT_TRUE(found) << header->first;
+  }
+}
+
+// The provider's answer rendered for an OpenAI client equals expected.json.
+inline void check_response_fixture(const ProviderCase& c) {
+  auto response = c.adapter->translate_response(c.request, providers::UpstreamHead{200, {}},
+                                                read_text(c.dir / "upstream_response.json"));
+  ASSERT_TRUE(response) << response.error().message;
+  std::string out = api::openai::render_response(c.request, *response);
+  EXPECT_EQ(without_time(boost::json::parse(out)), read_json(c.dir / "expected.json"));
+}
+
+// The provider's error keeps its status and renders as expected_error.json.
+inline void check_error_fixture(const ProviderCase& c) {
+  unsigned status = static_cast<unsigned>(c.meta.at("status").to_number<int>());
+  Error e = c.adapter->map_error(providers::UpstreamHead{status, {}},
+                                 read_text(c.dir / "upstream_response.json"));
+  EXPECT_EQ(model::http_status(e), status);
+  EXPECT_EQ(boost::json::parse(api::openai::render_error(e)),
+            read_json(c.dir / "expected_error.json"));
+}
+
 inline std::string case_name(const ::testing::TestParamInfo<std::filesystem::path>& info) {
   return info.param.filename().string();
 }

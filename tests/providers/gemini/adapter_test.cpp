@@ -40,40 +40,19 @@ class GeminiStreamFixture : public ::testing::TestWithParam<fs::path> {};
 class GeminiErrorFixture : public ::testing::TestWithParam<fs::path> {};
 
 TEST_P(GeminiRequestFixture, RequestBodyPathAndKey) {
-  auto c = load_case(GetParam());
-  auto wire = c.adapter->translate_request(c.request);
-  ASSERT_TRUE(wire) << wire.error().message;
-  EXPECT_EQ(wire->target, c.meta.at("path").as_string());
-  EXPECT_EQ(json::parse(wire->body), testing::read_json(c.dir / "upstream_request.json"));
-  std::vector<std::string> dropped;
-  for (const auto& d : c.meta.at("dropped").as_array()) dropped.emplace_back(d.as_string());
-  EXPECT_EQ(wire->dropped, dropped);
-  EXPECT_THAT(wire->headers,
-              ::testing::Contains(std::pair<std::string, std::string>("x-goog-api-key", kKey)));
+  const auto key = std::pair<std::string, std::string>("x-goog-api-key", kKey);
+  testing::check_request_fixture(load_case(GetParam()), &key);
 }
 
 TEST_P(GeminiResponseFixture, ResponseBody) {
-  auto c = load_case(GetParam());
-  auto response = c.adapter->translate_response(
-      c.request, UpstreamHead{200, {}}, testing::read_text(c.dir / "upstream_response.json"));
-  ASSERT_TRUE(response) << response.error().message;
-  std::string out = api::openai::render_response(c.request, *response);
-  EXPECT_EQ(testing::without_time(json::parse(out)), testing::read_json(c.dir / "expected.json"));
+  testing::check_response_fixture(load_case(GetParam()));
 }
 
 TEST_P(GeminiStreamFixture, StreamInOnePieceAndSplitAtEveryByte) {
   testing::check_stream_fixture(load_case(GetParam()));
 }
 
-TEST_P(GeminiErrorFixture, ErrorMapping) {
-  auto c = load_case(GetParam());
-  unsigned status = static_cast<unsigned>(c.meta.at("status").to_number<int>());
-  Error e = c.adapter->map_error(UpstreamHead{status, {}},
-                                 testing::read_text(c.dir / "upstream_response.json"));
-  EXPECT_EQ(model::http_status(e), status);
-  EXPECT_EQ(json::parse(api::openai::render_error(e)),
-            testing::read_json(c.dir / "expected_error.json"));
-}
+TEST_P(GeminiErrorFixture, ErrorMapping) { testing::check_error_fixture(load_case(GetParam())); }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, GeminiRequestFixture,
                          ::testing::ValuesIn(testing::cases_with("gemini",

@@ -1,0 +1,80 @@
+// MLflow's self-hosted providers in an MLflow-format config, end to end: a model served by MLflow
+// (`mlflow-model-serving`) and Hugging Face TGI, called on MLflow's and OpenAI's paths.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startMlflowScoringServer, startTgiServer } from '../support/model_servers.mjs';
+import { startSluice } from '../support/sluice.mjs';
+import { post, sseData, stopCleanly } from './helpers.mjs';
+
+let scoring, tgi, gateway;
+
+before(async () => {
+  scoring = await startMlflowScoringServer();
+  tgi = await startTgiServer();
+  gateway = await startSluice(`
+endpoints:
+  - name: served-chat
+    endpoint_type: llm/v1/chat
+    model: {provider: mlflow-model-serving, name: my-model, config: {model_server_url: "${scoring.url}"}}
+  - name: served-completions
+    endpoint_type: llm/v1/completions
+    model: {provider: mlflow-model-serving, name: my-model, config: {model_server_url: "${scoring.url}"}}
+  - name: served-embeddings
+    endpoint_type: llm/v1/embeddings
+    model: {provider: mlflow-model-serving, name: my-embedder, config: {model_server_url: "${scoring.url}"}}
+  - name: tgi-completions
+    endpoint_type: llm/v1/completions
+    model: {provider: huggingface-text-generation-inference, name: llama, config: {hf_server_url: "${tgi.url}"}}
+  - name: tgi-chat
+    endpoint_type: llm/v1/chat
+    model: {provider: huggingface-text-generation-inference, name: llama, config: {hf_server_url: "${tgi.url}", hf_api_token: hf_secret_token_01}}
+`);
+});
+
+after(async () => {
+  try { await stopCleanly(gateway); } finally { await scoring.close(); await tgi.close(); }
+});
+
+test('mlflow-model-serving on MLflow paths: chat, completions, embeddings, errors', async () => {
+  const chat = await post(gateway, '/endpoints/served-chat/invocations', { messages: [{ role: 'user', content: 'hi' }], temperature: 0.1 });
+  assert.equal(chat.status, 200);
+  assert.equal((await chat.json()).choices[0].message.content, 'served answer to hi');
+  assert.deepEqual(scoring.requests.at(-1).body, { inputs: ['hi'], params: { temperature: 0.1 } });
+
+  const comp = await post(gateway, '/endpoints/served-completions/invocations', { prompt: 'once' });
+  assert.equal((await comp.json()).choices[0].text, 'served answer to once');
+
+  const emb = await post(gateway, '/v1/embeddings', { model: 'served-embeddings', input: ['embed:ab'] });
+  assert.deepEqual((await emb.json()).data[0].embedding, [8, 1]);
+
+  const two = await post(gateway, '/endpoints/served-chat/invocations', { messages: [{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }] });
+  assert.equal(two.status, 422);
+  assert.match(JSON.stringify(await two.json()), /single query at a time/);
+
+  const refused = await post(gateway, '/v1/chat/completions', { model: 'served-chat', messages: [{ role: 'user', content: 'fail' }] });
+  assert.equal(refused.status, 400);
+  assert.match((await refused.json()).error.message, /the model refused the input/);
+
+  const stream = await post(gateway, '/v1/chat/completions', { model: 'served-chat', stream: true, messages: [{ role: 'user', content: 'x' }] });
+  assert.equal(stream.status, 400);
+  assert.equal((await stream.json()).error.param, 'stream');
+});
+
+test('TGI: completions through /generate and /generate_stream, chat through its OpenAI route', async () => {
+  const comp = await post(gateway, '/v1/completions', { model: 'tgi-completions', prompt: 'start', max_tokens: 4 });
+  const body = await comp.json();
+  assert.equal(body.choices[0].text, ' and more after start');
+  assert.equal(body.choices[0].finish_reason, 'length');
+  assert.deepEqual(body.usage, { prompt_tokens: 2, completion_tokens: 4, total_tokens: 6 });
+  assert.equal(tgi.requests.at(-1).body.parameters.max_new_tokens, 4);
+
+  const s = await post(gateway, '/v1/completions', { model: 'tgi-completions', prompt: 'count', stream: true });
+  const chunks = sseData(await s.text());
+  assert.equal(chunks.at(-1), '[DONE]');
+  assert.equal(chunks.slice(0, -1).map((d) => JSON.parse(d).choices[0]?.text ?? '').join(''), ' one two three');
+
+  const chat = await post(gateway, '/v1/chat/completions', { model: 'tgi-chat', messages: [{ role: 'user', content: 'hi' }] });
+  assert.equal((await chat.json()).choices[0].message.content, 'TGI chat answer');
+  assert.equal(tgi.requests.at(-1).path, '/v1/chat/completions');
+  assert.equal(tgi.requests.at(-1).headers.authorization, 'Bearer hf_secret_token_01');
+});

@@ -1,0 +1,63 @@
+// Two small self-hosted model servers on loopback, speaking their own protocols:
+//   startMlflowScoringServer  MLflow's pyfunc scoring server: POST /invocations with
+//                             {"inputs": [...], "params": {...}} → {"predictions": [...]}
+//   startTgiServer            Hugging Face TGI: POST /generate, /generate_stream (SSE tokens) and
+//                             its OpenAI route /v1/chat/completions
+// Each records its requests in `requests`.
+import http from 'node:http';
+
+async function listen(handler) {
+  const requests = [];
+  const server = http.createServer((req, res) => {
+    let raw = '';
+    req.on('data', (d) => (raw += d));
+    req.on('end', () => {
+      let body = {};
+      try { body = JSON.parse(raw); } catch { body = {}; }
+      requests.push({ path: req.url, headers: req.headers, body });
+      handler(req, res, body);
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const port = server.address().port;
+  return { port, url: `http://127.0.0.1:${port}`, requests, close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }) };
+}
+
+function json(res, status, obj) {
+  const text = JSON.stringify(obj);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export function startMlflowScoringServer() {
+  return listen((req, res, body) => {
+    if (req.url !== '/invocations') return json(res, 404, { error_code: 'ENDPOINT_NOT_FOUND', message: 'no such path' });
+    const inputs = body.inputs ?? [];
+    if (inputs.some((x) => x === 'fail')) return json(res, 400, { error_code: 'BAD_REQUEST', message: 'the model refused the input' });
+    if (typeof inputs[0] === 'string' && inputs[0].startsWith('embed:')) return json(res, 200, { predictions: inputs.map((t) => [t.length, 1]) });
+    json(res, 200, { predictions: inputs.map((t) => `served answer to ${t}`) });
+  });
+}
+
+export function startTgiServer() {
+  return listen((req, res, body) => {
+    if (req.url === '/v1/chat/completions') {
+      return json(res, 200, { id: 'tgi-chat', object: 'chat.completion', created: 1, model: 'tgi',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'TGI chat answer' }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 3, completion_tokens: 3, total_tokens: 6 } });
+    }
+    if (req.url === '/generate') {
+      return json(res, 200, { generated_text: ` and more after ${body.inputs}`, details: { finish_reason: 'length', generated_tokens: 4, prefill: [{ id: 1 }, { id: 2 }] } });
+    }
+    if (req.url === '/generate_stream') {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const tokens = [' one', ' two', ' three'];
+      tokens.forEach((t, i) => {
+        const last = i === tokens.length - 1;
+        res.write(`data:${JSON.stringify({ index: i + 1, token: { id: i, text: t, special: false }, generated_text: last ? tokens.join('') : null, details: last ? { finish_reason: 'eos_token', generated_tokens: 3 } : null })}\n\n`);
+      });
+      return res.end();
+    }
+    json(res, 404, { error: `no route ${req.url}`, error_type: 'not_found' });
+  });
+}

@@ -370,6 +370,21 @@ Endpoint read_endpoint(const Reader& r, const YAML::Node& node, const std::strin
         value.text = r.resolved(it->second, mp + ".config." + key, secret);
         if (key.ends_with("_api_key")) value.text = key_from_file(value.text);
       }
+      // A nested map (MLflow's `aws_config: {...}`) is read as `parent.child` keys.
+      if (it->second.IsMap()) {
+        for (auto sub = it->second.begin(); sub != it->second.end(); ++sub) {
+          const std::string child = key + "." + sub->first.as<std::string>();
+          providers::ConfigValue v;
+          v.location = r.where(sub->second);
+          v.is_scalar = sub->second.IsScalar();
+          if (v.is_scalar) {
+            bool secret = false;
+            v.text = r.resolved(sub->second, mp + ".config." + child, secret);
+          }
+          config.add(child, std::move(v));
+        }
+        continue;
+      }
       config.add(key, std::move(value));
     }
   } else if (e.provider != "mock") {

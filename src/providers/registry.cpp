@@ -1,6 +1,7 @@
 #include "providers/registry.hpp"
 
 #include "providers/anthropic/adapter.hpp"
+#include "providers/bedrock/adapter.hpp"
 #include "providers/cohere/adapter.hpp"
 #include "providers/gemini/adapter.hpp"
 #include "providers/huggingface/adapter.hpp"
@@ -24,6 +25,8 @@ constexpr Entry kProviders[] = {
     {"anthropic", &anthropic::make_anthropic_adapter},
     {"gemini", &gemini::make_gemini_adapter},
     {"cohere", &cohere::make_cohere_adapter},
+    {"bedrock", &bedrock::make_bedrock_adapter},
+    {"amazon-bedrock", &bedrock::make_bedrock_adapter},  // MLflow's alias
     {"huggingface-text-generation-inference", &huggingface::make_tgi_adapter},
     {"mlflow-model-serving", &mlflow_serving::make_mlflow_serving_adapter},
     {"mock", &mock::make_mock_adapter},

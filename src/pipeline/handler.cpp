@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "api/anthropic/anthropic_api.hpp"
+#include "api/gemini/gemini_errors.hpp"
 #include "api/mlflow/catalog.hpp"
 #include "api/mlflow/mlflow_api.hpp"
 #include "api/openai/openai_api.hpp"
@@ -36,6 +37,7 @@ namespace {
 const api::openai::OpenAiApi kOpenAi;
 const api::mlflow::MlflowApi kMlflow;
 const api::anthropic::AnthropicApi kAnthropic;
+const api::gemini::GeminiErrors kGeminiErrors;
 
 const api::InboundApi& api_for(PathMatch::Dialect d) {
   switch (d) {
@@ -179,15 +181,20 @@ asio::awaitable<void> Handler::handle(const HttpRequest& http, Responder& out) {
   using Kind = PathMatch::Kind;
   if (match.kind == Kind::kNotFound) {
     if (const auto* named = ctx.snapshot->find_path(http.path())) {
-      match =
-          http.method == "POST"
-              ? PathMatch{Kind::kNamedInvoke,
-                          PathMatch::Dialect::kOpenAi,
-                          std::nullopt,
-                          named->name,
-                          {}}
-              : PathMatch{
-                    Kind::kMethodNotAllowed, PathMatch::Dialect::kOpenAi, std::nullopt, {}, "POST"};
+      match = http.method == "POST" ? PathMatch{Kind::kNamedInvoke,
+                                                PathMatch::Dialect::kOpenAi,
+                                                std::nullopt,
+                                                named->name,
+                                                {},
+                                                {},
+                                                {}}
+                                    : PathMatch{Kind::kMethodNotAllowed,
+                                                PathMatch::Dialect::kOpenAi,
+                                                std::nullopt,
+                                                {},
+                                                "POST",
+                                                {},
+                                                {}};
     }
   }
   switch (match.kind) {
@@ -282,6 +289,9 @@ asio::awaitable<void> Handler::handle(const HttpRequest& http, Responder& out) {
     case Kind::kAdminRoutes:
       co_await admin_routes(http, ctx, out, answer);
       break;
+    case Kind::kPassthrough:
+      co_await passthrough(match, http, ctx, out, answer);
+      break;
     case Kind::kAnthropicCountTokens:
       if (auto tokens = api::anthropic::estimate_input_tokens(http.body); tokens) {
         // An estimate until exact tokenizers exist: said so in a header, not hidden.
@@ -309,6 +319,151 @@ std::optional<Error> Handler::admin_check(const HttpRequest& http, const Request
     return Error::make(ErrorCode::kUnauthorized, "A valid admin key is required.");
   }
   return std::nullopt;
+}
+
+asio::awaitable<void> Handler::passthrough(const PathMatch& match, const HttpRequest& http,
+                                           RequestContext& ctx, Responder& out, Answer& answer) {
+  const api::InboundApi& api =
+      match.family == "anthropic" ? static_cast<const api::InboundApi&>(kAnthropic)
+      : match.family == "gemini"  ? static_cast<const api::InboundApi&>(kGeminiErrors)
+                                  : static_cast<const api::InboundApi&>(kOpenAi);
+  if (!is_json_media_type(http.header("content-type"))) {
+    co_await send_error(api,
+                        Error::make(ErrorCode::kUnsupportedMediaType, "Send application/json."),
+                        ctx, out, answer);
+    co_return;
+  }
+  boost::system::error_code ec;
+  json::value parsed = util::parse_json(http.body, ec, ctx.request.body.storage());
+  if (ec || !parsed.is_object()) {
+    co_await send_error(api, Error::invalid("The request body must be a JSON object."), ctx, out,
+                        answer);
+    co_return;
+  }
+  ctx.request.body = std::move(parsed.get_object());
+  std::string name(match.name);
+  if (match.family != "gemini") {
+    const json::value* m = ctx.request.body.if_contains("model");
+    if (m == nullptr || !m->is_string()) {
+      co_await send_error(api,
+                          Error::invalid("'model' is required: it names the endpoint.", "model"),
+                          ctx, out, answer);
+      co_return;
+    }
+    name = m->get_string();
+  }
+  ctx.endpoint = ctx.snapshot->find(name);
+  if (ctx.endpoint == nullptr) {
+    Error e = Error::make(ErrorCode::kNotFound,
+                          "The model '" + name + "' is not an endpoint of this gateway.");
+    e.param = "model";
+    co_await send_error(api, e, ctx, out, answer);
+    co_return;
+  }
+  const std::string_view dialect = ctx.endpoint->adapter->native_dialect();
+  if (dialect != match.family || ctx.endpoint->operation != *match.operation) {
+    std::string message = "Endpoint '" + name + "' is a " +
+                          std::string(model::endpoint_type_name(ctx.endpoint->operation)) +
+                          " endpoint of provider '" +
+                          std::string(ctx.endpoint->adapter->provider()) + "'; ";
+    message += dialect.empty()
+                   ? std::string("it has no native passthrough.")
+                   : "its passthrough path is under /gateway/" + std::string(dialect) + "/.";
+    co_await send_error(api, Error::invalid(std::move(message), "model"), ctx, out, answer);
+    co_return;
+  }
+  ctx.passthrough = true;
+  ctx.request.operation = *match.operation;
+  ctx.request.endpoint = name;
+  const json::value* s = ctx.request.body.if_contains("stream");
+  ctx.request.stream = match.family == "gemini" ? match.native == ":streamGenerateContent"
+                                                : (s != nullptr && s->is_bool() && s->get_bool());
+  answer.stream = ctx.request.stream;
+
+  Chain::Run run(chain_);
+  if (co_await run.request(ctx) == Verdict::kStop) {
+    if (ctx.error) co_await send_error(api, *ctx.error, ctx, out, answer);
+    run.complete(ctx,
+                 Outcome{answer.status, answer.client_gone, ctx.error ? &*ctx.error : nullptr});
+    co_return;
+  }
+  auto wire = ctx.endpoint->adapter->passthrough_request(match.native, ctx.request.body,
+                                                         ctx.request.stream);
+  std::optional<Error> failure;
+  if (!wire) failure = wire.error();
+  std::unique_ptr<upstream::Exchange> exchange;
+  if (!failure) {
+    auto started = co_await router_.passthrough(ctx, *wire);
+    if (started) {
+      exchange = std::move(*started);
+    } else {
+      failure = started.error();
+    }
+  }
+  if (failure) {
+    co_await send_error(api, *failure, ctx, out, answer);
+    run.complete(ctx, Outcome{answer.status, answer.client_gone, &*failure});
+    co_return;
+  }
+  const unsigned status = exchange->head().status;
+  HeaderList headers{{"x-request-id", ctx.request_id},
+                     {"x-sluice-destination", ctx.endpoint->name},
+                     {"x-sluice-attempts", std::to_string(ctx.attempts.size())}};
+  for (const auto& [k, v] : exchange->head().headers) {
+    std::string lower(k);
+    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower == "content-type" || lower == "retry-after" || lower.starts_with("x-ratelimit-") ||
+        lower.starts_with("anthropic-ratelimit-")) {
+      headers.emplace_back(k, v);
+    }
+  }
+  const bool ok = status >= 200 && status < 300;
+  if (ctx.request.stream && ok) {
+    // Relayed byte for byte; the provider's own stream translator reads along for the usage.
+    auto reader = ctx.endpoint->adapter->open_stream(ctx.request);
+    std::vector<model::StreamEvent> events;
+    bool readable = true;
+    answer.status = status;
+    if (!co_await out.start_stream(status, std::move(headers))) {
+      answer.client_gone = true;
+    } else {
+      for (;;) {
+        const auto t0 = Clock::now();
+        auto piece = co_await exchange->read_some();
+        ctx.upstream_time += Clock::now() - t0;
+        if (!piece) {
+          answer.error = "stream failed: " + piece.error().message;
+          break;  // the client sees the provider's stream end early, as the provider sent it
+        }
+        if (piece->empty()) {
+          if (readable) (void)reader->finish(events);
+          answer.client_gone = !co_await out.end_stream();
+          break;
+        }
+        if (readable) readable = static_cast<bool>(reader->feed(*piece, events));
+        if (!co_await out.send_chunk(std::string(*piece))) {
+          answer.client_gone = true;
+          break;
+        }
+      }
+      for (const auto& e : events) {
+        if (!e.usage.empty()) ctx.usage = e.usage;
+      }
+    }
+  } else {
+    auto body = co_await exchange->read_all(64 * 1024 * 1024);
+    if (!body) {
+      const Error read_error = body.error();
+      co_await send_error(api, read_error, ctx, out, answer);
+      run.complete(ctx, Outcome{answer.status, answer.client_gone, &read_error});
+      co_return;
+    }
+    if (ok) ctx.usage = ctx.endpoint->adapter->passthrough_usage(*body);
+    if (!ok) answer.error = "provider answered HTTP " + std::to_string(status);
+    answer.status = status;
+    answer.client_gone = !co_await out.send(status, std::move(headers), std::move(*body));
+  }
+  run.complete(ctx, Outcome{answer.status, answer.client_gone, nullptr});
 }
 
 asio::awaitable<void> Handler::admin_routes(const HttpRequest& http, RequestContext& ctx,

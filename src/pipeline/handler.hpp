@@ -51,6 +51,10 @@ class Handler {
                                           RequestContext& ctx, Responder& out, Answer& answer);
   boost::asio::awaitable<void> admin_reload(const HttpRequest& http, RequestContext& ctx,
                                             Responder& out, Answer& answer);
+  // POST /gateway/{openai,anthropic,gemini}/…: the client's provider-native request relayed to
+  // the endpoint its body (or path) names, with the gateway's policies, logging and accounting.
+  boost::asio::awaitable<void> passthrough(const PathMatch& match, const HttpRequest& http,
+                                           RequestContext& ctx, Responder& out, Answer& answer);
   boost::asio::awaitable<void> admin_routes(const HttpRequest& http, RequestContext& ctx,
                                             Responder& out, Answer& answer);
   // Why the request may not use the admin API (no admin key configured: 404; wrong key: 401).

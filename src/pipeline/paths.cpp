@@ -58,7 +58,50 @@ PathMatch match_path(std::string_view method, std::string_view path) {
   };
   for (const auto& f : kFixed) {
     if (f.path == path)
-      return with_method(method, f.method, PathMatch{f.kind, f.dialect, f.operation, {}, {}});
+      return with_method(method, f.method,
+                         PathMatch{f.kind, f.dialect, f.operation, {}, {}, {}, {}});
+  }
+  // Provider-native passthrough, as the newer MLflow gateway has it.
+  struct Native {
+    std::string_view path, family, native;
+    model::Operation operation;
+  };
+  static constexpr Native kNative[] = {
+      {"/gateway/openai/v1/chat/completions", "openai", "/chat/completions",
+       model::Operation::kChat},
+      {"/gateway/openai/v1/embeddings", "openai", "/embeddings", model::Operation::kEmbeddings},
+      {"/gateway/openai/v1/responses", "openai", "/responses", model::Operation::kChat},
+      {"/gateway/anthropic/v1/messages", "anthropic", "/messages", model::Operation::kChat},
+  };
+  for (const auto& n : kNative) {
+    if (n.path == path) {
+      return with_method(method, "POST",
+                         PathMatch{Kind::kPassthrough,
+                                   n.family == "anthropic" ? Dialect::kAnthropic : Dialect::kOpenAi,
+                                   n.operation,
+                                   {},
+                                   {},
+                                   n.family,
+                                   n.native});
+    }
+  }
+  if (constexpr std::string_view kGemini = "/gateway/gemini/v1beta/models/";
+      path.starts_with(kGemini)) {
+    std::string_view rest = path.substr(kGemini.size());
+    for (std::string_view verb :
+         {std::string_view(":generateContent"), std::string_view(":streamGenerateContent")}) {
+      if (rest.size() > verb.size() && rest.ends_with(verb) &&
+          rest.substr(0, rest.size() - verb.size()).find('/') == std::string_view::npos) {
+        return with_method(method, "POST",
+                           PathMatch{Kind::kPassthrough,
+                                     Dialect::kOpenAi,
+                                     model::Operation::kChat,
+                                     rest.substr(0, rest.size() - verb.size()),
+                                     {},
+                                     "gemini",
+                                     verb});
+      }
+    }
   }
   struct Pattern {
     std::string_view prefix, suffix, method;
@@ -78,12 +121,15 @@ PathMatch match_path(std::string_view method, std::string_view path) {
   };
   for (const auto& p : kPatterns) {
     if (auto name = segment(path, p.prefix, p.suffix)) {
-      return with_method(method, p.method, PathMatch{p.kind, p.dialect, std::nullopt, *name, {}});
+      return with_method(method, p.method,
+                         PathMatch{p.kind, p.dialect, std::nullopt, *name, {}, {}, {}});
     }
   }
   return PathMatch{Kind::kNotFound,
                    path.starts_with("/v1/") ? Dialect::kOpenAi : Dialect::kMlflow,
                    std::nullopt,
+                   {},
+                   {},
                    {},
                    {}};
 }

@@ -29,6 +29,7 @@ struct PathMatch {
     kAdminReload,           // POST /admin/reload
     kAdminRoutes,           // GET /admin/routes
     kAnthropicCountTokens,  // POST /v1/messages/count_tokens
+    kPassthrough,           // POST /gateway/{openai,anthropic,gemini}/…: the provider's own API
   };
   enum class Dialect { kOpenAi, kMlflow, kAnthropic };
 
@@ -37,6 +38,10 @@ struct PathMatch {
   std::optional<model::Operation> operation;
   std::string_view name;   // from the path
   std::string_view allow;  // for kMethodNotAllowed
+  // kPassthrough: the provider dialect ("openai", "anthropic", "gemini") and the provider's own
+  // path under its API root ("/chat/completions", ":generateContent", …).
+  std::string_view family;
+  std::string_view native;
 };
 
 PathMatch match_path(std::string_view method, std::string_view path);

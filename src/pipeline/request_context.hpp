@@ -73,6 +73,7 @@ struct RequestContext {
   std::vector<std::string> dropped_params;  // left out by the provider adapter of the answer
   std::string prompt_version;               // the prompt template version used, if any
   bool named_path = false;                  // called on a named route's own path (POST /chat)
+  bool passthrough = false;  // provider-native: relayed as it is, no templates or parameters
   model::Request request;
   // Set by a policy that answers the request itself (kStop) or by a failure.
   std::optional<Error> error;

@@ -7,6 +7,7 @@
 // that endpoint's provider model name, base URL and credentials), is immutable afterwards, and is
 // shared by all worker threads; every method is const and thread-safe.
 
+#include <boost/json/fwd.hpp>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -109,6 +110,17 @@ class ProviderAdapter {
   virtual std::unique_ptr<StreamTranslator> open_stream(const model::Request& request) const = 0;
   // A non-2xx answer → an Error with the provider's message and status.
   virtual Error map_error(const UpstreamHead& head, std::string_view body) const = 0;
+
+  // Provider-native passthrough (the /gateway/<provider>/… paths): which wire dialect this
+  // adapter speaks ("openai", "anthropic", "gemini"; empty: none), and the upstream request for
+  // the client's own `body` sent to `native_path` under the provider's API root, with this
+  // endpoint's model and credentials. The answer goes back to the client unchanged.
+  virtual std::string_view native_dialect() const { return {}; }
+  virtual Result<UpstreamRequest> passthrough_request(std::string_view native_path,
+                                                      const boost::json::object& body,
+                                                      bool stream) const;
+  // Usage from a whole native answer, for accounting (empty when it has none).
+  virtual model::Usage passthrough_usage(std::string_view body) const;
 };
 
 }  // namespace sluice::providers

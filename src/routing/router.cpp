@@ -264,6 +264,36 @@ asio::awaitable<Result<Router::Answer<kStream>>> Router::run_chain(RequestContex
   co_return e;
 }
 
+asio::awaitable<Result<std::unique_ptr<upstream::Exchange>>> Router::passthrough(
+    RequestContext& ctx, const providers::UpstreamRequest& wire) {
+  const config::Endpoint& endpoint = *ctx.endpoint;
+  const auto& adapter = *endpoint.adapter;
+  ctx.upstream_called = true;
+  const auto t0 = Clock::now();
+  auto exchange =
+      co_await client_.start(adapter.upstream(), wire, endpoint.timeout, adapter.provider());
+  const auto spent = Clock::now() - t0;
+  ctx.upstream_time += spent;
+  AttemptRecord record{&endpoint, 0, millis(spent), AttemptOutcome::kSuccess};
+  if (!exchange) {
+    record.outcome = outcome_of(exchange.error());
+    ctx.attempts.push_back(record);
+    if (endpoint.health) endpoint.health->count(record.outcome);
+    co_return redacted(exchange.error(), adapter);
+  }
+  record.status = (*exchange)->head().status;
+  if (!is_success(record.status)) {
+    Error as_error;
+    as_error.code =
+        record.status >= 500 ? ErrorCode::kUpstreamServerError : ErrorCode::kUpstreamClientError;
+    as_error.upstream_status = record.status;
+    record.outcome = outcome_of(as_error);
+  }
+  ctx.attempts.push_back(record);
+  if (endpoint.health) endpoint.health->count(record.outcome);
+  co_return std::move(*exchange);
+}
+
 asio::awaitable<Result<model::Response>> Router::call(RequestContext& ctx) {
   co_return co_await run_chain<false>(ctx);
 }

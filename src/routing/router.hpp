@@ -41,6 +41,10 @@ class Router {
   // Streamed call up to its first content. Failure comes back as an Error before the client has
   // been sent anything, so it keeps its real status.
   boost::asio::awaitable<Result<OpenStream>> open_stream(pipeline::RequestContext& ctx);
+  // Provider-native passthrough: one attempt at ctx.endpoint with `wire` as it is; the answer
+  // comes back whatever its status, to be relayed unchanged.
+  boost::asio::awaitable<Result<std::unique_ptr<upstream::Exchange>>> passthrough(
+      pipeline::RequestContext& ctx, const providers::UpstreamRequest& wire);
   // After the relayed stream ends (also when the client left): counts the attempt's outcome; a
   // failure once content was flowing counts against the destination's breaker.
   void stream_finished(pipeline::RequestContext& ctx, const Error* failure);

@@ -49,3 +49,32 @@ TEST(MatchPath, MlflowPaths) {
 }
 
 }  // namespace sluice::pipeline
+
+namespace sluice::pipeline {
+
+TEST(Paths, ProviderNativePassthrough) {
+  using Kind = PathMatch::Kind;
+  auto m = match_path("POST", "/gateway/openai/v1/chat/completions");
+  EXPECT_EQ(m.kind, Kind::kPassthrough);
+  EXPECT_EQ(m.family, "openai");
+  EXPECT_EQ(m.native, "/chat/completions");
+  EXPECT_EQ(match_path("POST", "/gateway/openai/v1/embeddings").operation,
+            model::Operation::kEmbeddings);
+  EXPECT_EQ(match_path("POST", "/gateway/openai/v1/responses").native, "/responses");
+  auto a = match_path("POST", "/gateway/anthropic/v1/messages");
+  EXPECT_EQ(a.family, "anthropic");
+  EXPECT_EQ(a.dialect, PathMatch::Dialect::kAnthropic);
+  auto g = match_path("POST", "/gateway/gemini/v1beta/models/my-gemini:streamGenerateContent");
+  EXPECT_EQ(g.kind, Kind::kPassthrough);
+  EXPECT_EQ(g.name, "my-gemini");
+  EXPECT_EQ(g.native, ":streamGenerateContent");
+  EXPECT_EQ(match_path("POST", "/gateway/gemini/v1beta/models/:generateContent").kind,
+            Kind::kNotFound);
+  EXPECT_EQ(match_path("POST", "/gateway/gemini/v1beta/models/a/b:generateContent").kind,
+            Kind::kNotFound);
+  EXPECT_EQ(match_path("GET", "/gateway/anthropic/v1/messages").kind, Kind::kMethodNotAllowed);
+  // MLflow's own /gateway/{name}/invocations is unaffected.
+  EXPECT_EQ(match_path("POST", "/gateway/openai/invocations").kind, Kind::kMlflowInvoke);
+}
+
+}  // namespace sluice::pipeline

@@ -11,7 +11,9 @@ namespace sluice::pipeline {
 class PromptPolicy : public Policy {
  public:
   std::string_view name() const override { return "prompt"; }
-  bool applies(const RequestContext& ctx) const override { return ctx.endpoint != nullptr && ctx.endpoint->prompt != nullptr; }
+  bool applies(const RequestContext& ctx) const override {
+    return ctx.endpoint != nullptr && ctx.endpoint->prompt != nullptr && !ctx.passthrough;
+  }
   boost::asio::awaitable<Verdict> on_request(RequestContext& ctx) const override;
   // The synchronous core, for tests: nullopt to continue, or the error to answer with.
   static std::optional<Error> apply(RequestContext& ctx);

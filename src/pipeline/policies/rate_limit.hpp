@@ -19,7 +19,9 @@ class RateLimitPolicy : public Policy {
  public:
   explicit RateLimitPolicy(stores::CounterStore& store) : store_(store) {}
   std::string_view name() const override { return "rate_limit"; }
-  bool applies(const RequestContext& ctx) const override { return ctx.endpoint != nullptr && ctx.endpoint->limit.has_value(); }
+  bool applies(const RequestContext& ctx) const override {
+    return ctx.endpoint != nullptr && ctx.endpoint->limit.has_value();
+  }
   boost::asio::awaitable<Verdict> on_request(RequestContext& ctx) const override;
 
  private:

@@ -4,6 +4,7 @@
 
 #include "providers/anthropic/translate.hpp"
 #include "util/json_parse.hpp"
+#include "util/json_write.hpp"
 
 namespace sluice::providers::anthropic {
 namespace json = boost::json;
@@ -20,15 +21,39 @@ Result<UpstreamRequest> AnthropicAdapter::translate_request(const model::Request
   auto translated =
       to_messages_request(request, RequestOptions{settings_.model, settings_.reject_unsupported});
   if (!translated) return translated.error();
-  UpstreamRequest out;
-  out.target = settings_.upstream.url.path + "/messages";
-  out.headers.emplace_back("Content-Type", "application/json");
-  out.headers.emplace_back("Accept", request.stream ? "text/event-stream" : "application/json");
-  out.headers.emplace_back("x-api-key", settings_.api_key);
-  out.headers.emplace_back("anthropic-version", settings_.version);
+  UpstreamRequest out = base_request("/messages", request.stream);
   out.body = json::serialize(translated->body);
   out.dropped = std::move(translated->dropped);
   return out;
+}
+
+UpstreamRequest AnthropicAdapter::base_request(std::string_view path, bool stream) const {
+  UpstreamRequest out;
+  out.target = settings_.upstream.url.path;
+  out.target += path;
+  out.headers.emplace_back("Content-Type", "application/json");
+  out.headers.emplace_back("Accept", stream ? "text/event-stream" : "application/json");
+  out.headers.emplace_back("x-api-key", settings_.api_key);
+  out.headers.emplace_back("anthropic-version", settings_.version);
+  return out;
+}
+
+Result<UpstreamRequest> AnthropicAdapter::passthrough_request(std::string_view native_path,
+                                                              const json::object& body,
+                                                              bool stream) const {
+  UpstreamRequest out = base_request(native_path, stream);
+  const json::value model(json::string_view(settings_.model));
+  out.body = util::serialize_with(body, {{"model", &model}});
+  return out;
+}
+
+model::Usage AnthropicAdapter::passthrough_usage(std::string_view body) const {
+  boost::system::error_code ec;
+  json::value parsed = json::parse(body, ec);
+  const json::value* usage =
+      !ec && parsed.is_object() ? parsed.get_object().if_contains("usage") : nullptr;
+  return usage != nullptr && usage->is_object() ? usage_from_anthropic(usage->get_object())
+                                                : model::Usage{};
 }
 
 Result<model::Response> AnthropicAdapter::translate_response(const model::Request& request,

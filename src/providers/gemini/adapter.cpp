@@ -37,6 +37,30 @@ Result<UpstreamRequest> GeminiAdapter::translate_request(const model::Request& r
   return out;
 }
 
+Result<UpstreamRequest> GeminiAdapter::passthrough_request(std::string_view native_path,
+                                                           const json::object& body,
+                                                           bool stream) const {
+  // `native_path` is the method after the model: ":generateContent" or ":streamGenerateContent".
+  UpstreamRequest out;
+  out.target = settings_.upstream.url.path + "/models/" + settings_.model;
+  out.target += native_path;
+  if (stream) out.target += "?alt=sse";
+  out.headers.emplace_back("Content-Type", "application/json");
+  out.headers.emplace_back("Accept", stream ? "text/event-stream" : "application/json");
+  out.headers.emplace_back("x-goog-api-key", settings_.api_key);
+  out.body = json::serialize(body);
+  return out;
+}
+
+model::Usage GeminiAdapter::passthrough_usage(std::string_view body) const {
+  boost::system::error_code ec;
+  json::value parsed = json::parse(body, ec);
+  const json::value* usage =
+      !ec && parsed.is_object() ? parsed.get_object().if_contains("usageMetadata") : nullptr;
+  return usage != nullptr && usage->is_object() ? usage_from_gemini(usage->get_object())
+                                                : model::Usage{};
+}
+
 Result<model::Response> GeminiAdapter::translate_response(const model::Request& request,
                                                           const UpstreamHead&,
                                                           std::string_view body) const {

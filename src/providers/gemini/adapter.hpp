@@ -38,6 +38,12 @@ class GeminiAdapter : public ProviderAdapter {
   std::unique_ptr<StreamTranslator> open_stream(const model::Request& request) const override;
   Error map_error(const UpstreamHead& head, std::string_view body) const override;
 
+  std::string_view native_dialect() const override { return "gemini"; }
+  Result<UpstreamRequest> passthrough_request(std::string_view native_path,
+                                              const boost::json::object& body,
+                                              bool stream) const override;
+  model::Usage passthrough_usage(std::string_view body) const override;
+
  private:
   GeminiSettings settings_;
   std::vector<std::string> secrets_;

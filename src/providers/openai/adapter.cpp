@@ -40,6 +40,18 @@ Result<UpstreamRequest> OpenAiAdapter::translate_request(const model::Request& r
     options = given != nullptr && given->is_object() ? *given : json::object{};
     options.get_object()["include_usage"] = true;
   }
+  UpstreamRequest out = base_request(operation_path(request.operation), request.stream);
+  const bool azure = !settings_.azure_deployment.empty();
+  // Azure takes the model from the deployment; the client's `model` (an endpoint name) is left
+  // out rather than sent where Azure would ignore it.
+  const json::value* model_value = azure ? nullptr : &model;
+  out.body = request.stream ? util::serialize_with(request.body, {{"model", model_value},
+                                                                  {"stream_options", &options}})
+                            : util::serialize_with(request.body, {{"model", model_value}});
+  return out;
+}
+
+UpstreamRequest OpenAiAdapter::base_request(std::string_view operation_path, bool stream) const {
   UpstreamRequest out;
   const bool azure = !settings_.azure_deployment.empty();
   out.target = settings_.upstream.url.path;
@@ -47,13 +59,13 @@ Result<UpstreamRequest> OpenAiAdapter::translate_request(const model::Request& r
     out.target += "/openai/deployments/";
     out.target += settings_.azure_deployment;
   }
-  out.target += operation_path(request.operation);
+  out.target += operation_path;
   if (azure) {
     out.target += "?api-version=";
     out.target += settings_.azure_api_version;
   }
   out.headers.emplace_back("Content-Type", "application/json");
-  out.headers.emplace_back("Accept", request.stream ? "text/event-stream" : "application/json");
+  out.headers.emplace_back("Accept", stream ? "text/event-stream" : "application/json");
   if (azure && !settings_.azure_bearer) {
     out.headers.emplace_back("api-key", settings_.api_key);
   } else if (!settings_.api_key.empty()) {
@@ -62,13 +74,39 @@ Result<UpstreamRequest> OpenAiAdapter::translate_request(const model::Request& r
   if (!settings_.organization.empty()) {
     out.headers.emplace_back("OpenAI-Organization", settings_.organization);
   }
-  // Azure takes the model from the deployment; the client's `model` (an endpoint name) is left
-  // out rather than sent where Azure would ignore it.
-  const json::value* model_value = azure ? nullptr : &model;
-  out.body = request.stream ? util::serialize_with(request.body, {{"model", model_value},
-                                                                  {"stream_options", &options}})
-                            : util::serialize_with(request.body, {{"model", model_value}});
   return out;
+}
+
+Result<UpstreamRequest> OpenAiAdapter::passthrough_request(std::string_view native_path,
+                                                           const json::object& body,
+                                                           bool stream) const {
+  UpstreamRequest out = base_request(native_path, stream);
+  const json::value model(json::string_view(settings_.model));
+  out.body = util::serialize_with(
+      body, {{"model", settings_.azure_deployment.empty() ? &model : nullptr}});
+  return out;
+}
+
+model::Usage OpenAiAdapter::passthrough_usage(std::string_view body) const {
+  boost::system::error_code ec;
+  json::value parsed = json::parse(body, ec);
+  if (ec || !parsed.is_object()) return {};
+  const json::value* usage = parsed.get_object().if_contains("usage");
+  model::Usage u = model::usage_from_openai(usage);
+  if (u.empty() && usage != nullptr && usage->is_object()) {
+    // The Responses API counts input_tokens / output_tokens.
+    const auto& o = usage->get_object();
+    auto count = [&](const char* k) -> std::optional<std::uint64_t> {
+      const json::value* v = o.if_contains(k);
+      return v && v->is_int64() && v->get_int64() >= 0
+                 ? std::optional<std::uint64_t>(static_cast<std::uint64_t>(v->get_int64()))
+                 : std::nullopt;
+    };
+    u.prompt_tokens = count("input_tokens");
+    u.completion_tokens = count("output_tokens");
+    u.total_tokens = count("total_tokens");
+  }
+  return u;
 }
 
 Result<model::Response> OpenAiAdapter::translate_response(const model::Request& request,

@@ -1,7 +1,8 @@
 #pragma once
 // OpenAI, Azure OpenAI, and every server speaking its dialect (vLLM, Ollama's /v1, Together,
-// Groq, …) through `openai_api_base`. The internal model already is OpenAI's dialect, so translation is a model
-// rename plus asking for streamed usage; unknown fields pass through untouched.
+// Groq, …) through `openai_api_base`. The internal model already is OpenAI's dialect, so
+// translation is a model rename plus asking for streamed usage; unknown fields pass through
+// untouched.
 
 #include <memory>
 #include <string>
@@ -44,7 +45,15 @@ class OpenAiAdapter : public ProviderAdapter {
   std::unique_ptr<StreamTranslator> open_stream(const model::Request& request) const override;
   Error map_error(const UpstreamHead& head, std::string_view body) const override;
 
+  std::string_view native_dialect() const override { return "openai"; }
+  Result<UpstreamRequest> passthrough_request(std::string_view native_path,
+                                              const boost::json::object& body,
+                                              bool stream) const override;
+  model::Usage passthrough_usage(std::string_view body) const override;
+
  private:
+  // Path prefix, auth and content headers shared by translated and passthrough requests.
+  UpstreamRequest base_request(std::string_view operation_path, bool stream) const;
   OpenAiSettings settings_;
   std::vector<std::string> secrets_;
 };

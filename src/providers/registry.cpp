@@ -7,6 +7,7 @@
 #include "providers/huggingface/adapter.hpp"
 #include "providers/mlflow_serving/adapter.hpp"
 #include "providers/mock/adapter.hpp"
+#include "providers/ollama/adapter.hpp"
 #include "providers/openai/adapter.hpp"
 #include "providers/openai/presets.hpp"
 
@@ -29,6 +30,7 @@ constexpr Entry kProviders[] = {
     {"amazon-bedrock", &bedrock::make_bedrock_adapter},  // MLflow's alias
     {"huggingface-text-generation-inference", &huggingface::make_tgi_adapter},
     {"mlflow-model-serving", &mlflow_serving::make_mlflow_serving_adapter},
+    {"ollama", &ollama::make_ollama_adapter},  // before the presets: it has a native mode
     {"mock", &mock::make_mock_adapter},
 };
 

@@ -2,15 +2,16 @@
 // (`mlflow-model-serving`) and Hugging Face TGI, called on MLflow's and OpenAI's paths.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startMlflowScoringServer, startTgiServer } from '../support/model_servers.mjs';
+import { startMlflowScoringServer, startTgiServer, startOllamaServer } from '../support/model_servers.mjs';
 import { startSluice } from '../support/sluice.mjs';
 import { post, sseData, stopCleanly } from './helpers.mjs';
 
-let scoring, tgi, gateway;
+let scoring, tgi, ollama, gateway;
 
 before(async () => {
   scoring = await startMlflowScoringServer();
   tgi = await startTgiServer();
+  ollama = await startOllamaServer();
   gateway = await startSluice(`
 endpoints:
   - name: served-chat
@@ -28,11 +29,20 @@ endpoints:
   - name: tgi-chat
     endpoint_type: llm/v1/chat
     model: {provider: huggingface-text-generation-inference, name: llama, config: {hf_server_url: "${tgi.url}", hf_api_token: hf_secret_token_01}}
+  - name: ollama-chat
+    endpoint_type: llm/v1/chat
+    model: {provider: ollama, name: llama3.2, config: {api: native, api_base: "${ollama.url}"}}
+  - name: ollama-missing
+    endpoint_type: llm/v1/chat
+    model: {provider: ollama, name: missing, config: {api: native, api_base: "${ollama.url}"}}
+  - name: ollama-embed
+    endpoint_type: llm/v1/embeddings
+    model: {provider: ollama, name: nomic-embed-text, config: {api: native, api_base: "${ollama.url}"}}
 `);
 });
 
 after(async () => {
-  try { await stopCleanly(gateway); } finally { await scoring.close(); await tgi.close(); }
+  try { await stopCleanly(gateway); } finally { await scoring.close(); await tgi.close(); await ollama.close(); }
 });
 
 test('mlflow-model-serving on MLflow paths: chat, completions, embeddings, errors', async () => {
@@ -77,4 +87,26 @@ test('TGI: completions through /generate and /generate_stream, chat through its 
   assert.equal((await chat.json()).choices[0].message.content, 'TGI chat answer');
   assert.equal(tgi.requests.at(-1).path, '/v1/chat/completions');
   assert.equal(tgi.requests.at(-1).headers.authorization, 'Bearer hf_secret_token_01');
+});
+
+test('Ollama native API: NDJSON streams, one-object answers, embeddings, errors', async () => {
+  const res = await post(gateway, '/v1/chat/completions', { model: 'ollama-chat', messages: [{ role: 'user', content: 'hi' }] });
+  const body = await res.json();
+  assert.equal(body.choices[0].message.content, 'Ollama heard: hi');
+  assert.deepEqual(body.usage, { prompt_tokens: 7, completion_tokens: 3, total_tokens: 10 });
+  assert.equal(ollama.requests.at(-1).body.stream, false);
+
+  const s = await post(gateway, '/v1/chat/completions', { model: 'ollama-chat', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'count to three' }] });
+  const chunks = sseData(await s.text());
+  assert.equal(chunks.at(-1), '[DONE]');
+  const parsed = chunks.slice(0, -1).map((d) => JSON.parse(d));
+  assert.equal(parsed.map((c) => c.choices[0]?.delta?.content ?? '').join(''), 'Ollama heard: count to three');
+  assert.equal(parsed.at(-1).usage.total_tokens, 10);
+
+  const e = await post(gateway, '/v1/embeddings', { model: 'ollama-embed', input: 'abc' });
+  assert.deepEqual((await e.json()).data[0].embedding, [3, 0.25]);
+
+  const missing = await post(gateway, '/v1/chat/completions', { model: 'ollama-missing', messages: [{ role: 'user', content: 'x' }] });
+  assert.equal(missing.status, 404);
+  assert.match((await missing.json()).error.message, /try pulling it first/);
 });

@@ -61,3 +61,25 @@ export function startTgiServer() {
     json(res, 404, { error: `no route ${req.url}`, error_type: 'not_found' });
   });
 }
+
+// Ollama's native API: POST /api/chat (NDJSON stream by default, one object with stream:false),
+// /api/generate and /api/embed.
+export function startOllamaServer() {
+  return listen((req, res, body) => {
+    const finalStats = { done: true, done_reason: 'stop', prompt_eval_count: 7, eval_count: 3 };
+    if (req.url === '/api/embed') return json(res, 200, { model: body.model, embeddings: [].concat(body.input).map((t) => [t.length, 0.25]), prompt_eval_count: 2 });
+    if (req.url !== '/api/chat' && req.url !== '/api/generate') return json(res, 404, { error: `no route ${req.url}` });
+    if (body.model === 'missing') return json(res, 404, { error: 'model "missing" not found, try pulling it first' });
+    const chat = req.url === '/api/chat';
+    const prompt = chat ? body.messages.at(-1).content : body.prompt;
+    const words = `Ollama heard: ${prompt}`.split(/(?= )/);
+    const piece = (text) => (chat ? { model: body.model, message: { role: 'assistant', content: text }, done: false } : { model: body.model, response: text, done: false });
+    if (body.stream === false) {
+      const whole = chat ? { model: body.model, message: { role: 'assistant', content: words.join('') }, ...finalStats } : { model: body.model, response: words.join(''), ...finalStats };
+      return json(res, 200, whole);
+    }
+    res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+    for (const w of words) res.write(JSON.stringify(piece(w)) + '\n');
+    res.end(JSON.stringify({ ...piece(''), ...finalStats }) + '\n');
+  });
+}

@@ -104,9 +104,10 @@ model::Operation parse_operation(const Reader& r, const YAML::Node& node, const 
   if (t == "llm/v1/chat") return model::Operation::kChat;
   if (t == "llm/v1/completions") return model::Operation::kCompletions;
   if (t == "llm/v1/embeddings") return model::Operation::kEmbeddings;
+  if (t == "custom/v1/predict") return model::Operation::kCustom;
   r.fail(node, path,
          "unknown endpoint type '" + t +
-             "' (expected llm/v1/chat, llm/v1/completions or llm/v1/embeddings)");
+             "' (expected llm/v1/chat, llm/v1/completions, llm/v1/embeddings or custom/v1/predict)");
 }
 
 void read_timeouts(const Reader& r, const YAML::Node& node, const std::string& path,

@@ -9,7 +9,12 @@
 
 namespace sluice::model {
 
-enum class Operation { kChat, kCompletions, kEmbeddings };
+enum class Operation {
+  kChat,
+  kCompletions,
+  kEmbeddings,
+  kCustom,  // custom/v1/predict: a non-LLM model behind a custom HTTP API (provider `custom`)
+};
 
 // MLflow's endpoint_type string for an operation, e.g. "llm/v1/chat".
 std::string_view endpoint_type_name(Operation op);
@@ -33,6 +38,8 @@ inline std::string_view endpoint_type_name(Operation op) {
       return "llm/v1/completions";
     case Operation::kEmbeddings:
       return "llm/v1/embeddings";
+    case Operation::kCustom:
+      return "custom/v1/predict";
   }
   return "";
 }

@@ -7,6 +7,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "model/error.hpp"
 
@@ -42,6 +44,14 @@ class ConfigMap {
   Error fail_section(const std::string& message) const;
   // First key the provider never read, as an error; call after the provider read its keys.
   Result<void> reject_unknown() const;
+  // Keys starting with `prefix` (a nested map's entries are read as "parent.child" keys).
+  std::vector<std::string> keys_with_prefix(std::string_view prefix) const {
+    std::vector<std::string> out;
+    for (const auto& [key, value] : values_) {
+      if (key.starts_with(prefix)) out.push_back(key);
+    }
+    return out;
+  }
 
  private:
   std::map<std::string, ConfigValue> values_;

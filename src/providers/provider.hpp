@@ -66,6 +66,7 @@ struct Capabilities {
   bool completions = false;
   bool embeddings = false;
   bool streaming = false;
+  bool custom = false;  // custom/v1/predict
 
   bool supports(model::Operation op) const {
     switch (op) {
@@ -75,6 +76,8 @@ struct Capabilities {
         return completions;
       case model::Operation::kEmbeddings:
         return embeddings;
+      case model::Operation::kCustom:
+        return custom;
     }
     return false;
   }

@@ -3,6 +3,7 @@
 #include "providers/anthropic/adapter.hpp"
 #include "providers/bedrock/adapter.hpp"
 #include "providers/cohere/adapter.hpp"
+#include "providers/custom/adapter.hpp"
 #include "providers/gemini/adapter.hpp"
 #include "providers/huggingface/adapter.hpp"
 #include "providers/mlflow_serving/adapter.hpp"
@@ -30,7 +31,8 @@ constexpr Entry kProviders[] = {
     {"amazon-bedrock", &bedrock::make_bedrock_adapter},  // MLflow's alias
     {"huggingface-text-generation-inference", &huggingface::make_tgi_adapter},
     {"mlflow-model-serving", &mlflow_serving::make_mlflow_serving_adapter},
-    {"ollama", &ollama::make_ollama_adapter},  // before the presets: it has a native mode
+    {"ollama", &ollama::make_ollama_adapter},
+    {"custom", &custom::make_custom_adapter},  // before the presets: it has a native mode
     {"mock", &mock::make_mock_adapter},
 };
 

@@ -276,8 +276,11 @@ Result<void> MlflowApi::parse(model::Operation operation, std::string_view body,
     case model::Operation::kEmbeddings:
       check_input(v, b);
       break;
+    case model::Operation::kCustom:
+      break;  // the endpoint's request template names what it needs
   }
   if (!v.empty()) return v.error();
+  if (operation == model::Operation::kCustom) return {};  // any JSON object, as it is
   if (b.contains("model")) {
     // BaseProvider.check_for_model_field
     return Error::make(ErrorCode::kUnprocessable,
@@ -328,6 +331,8 @@ std::string MlflowApi::render_response(const model::Request& request,
       out["usage"] = std::move(usage);
       break;
     }
+    case model::Operation::kCustom:
+      return json::serialize(b);  // the fields the endpoint's config picked from the answer
   }
   return json::serialize(out);
 }

@@ -215,6 +215,8 @@ Result<void> parse_request_into(model::Operation operation, std::string_view bod
       if (auto r = check_integer(b, "dimensions", 1); !r) return r.error();
       return {};
     }
+    case model::Operation::kCustom:
+      return {};  // no OpenAI path serves custom/v1/predict; the handler refuses it first
   }
   for (auto [name, min, max] :
        {std::tuple{"temperature", 0.0, 2.0}, std::tuple{"top_p", 0.0, 1.0},

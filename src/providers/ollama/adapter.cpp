@@ -290,6 +290,8 @@ Result<UpstreamRequest> OllamaNativeAdapter::translate_request(
       if (const auto* d = in.if_contains("dimensions"); d && !d->is_null()) body["dimensions"] = *d;
       out.target = upstream_.url.path + "/api/embed";
       break;
+    case model::Operation::kCustom:
+      return Error::invalid("The ollama provider does not serve custom/v1/predict.");
   }
   if (request.operation != model::Operation::kEmbeddings)
     body["stream"] = request.stream;  // Ollama streams by default

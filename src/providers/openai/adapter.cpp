@@ -20,6 +20,8 @@ std::string_view operation_path(model::Operation op) {
       return "/completions";
     case model::Operation::kEmbeddings:
       return "/embeddings";
+    case model::Operation::kCustom:
+      break;
   }
   return "";
 }

@@ -24,6 +24,7 @@ struct Entry {
 
 constexpr Entry kProviders[] = {
     {"openai", &openai::make_openai_adapter},
+    {"azure", &openai::make_openai_adapter},  // MLflow's alias: the same config keys
     {"anthropic", &anthropic::make_anthropic_adapter},
     {"gemini", &gemini::make_gemini_adapter},
     {"cohere", &cohere::make_cohere_adapter},

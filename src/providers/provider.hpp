@@ -9,7 +9,9 @@
 
 #include <boost/json/fwd.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -59,6 +61,14 @@ class LocalResponder {
 struct Upstream {
   util::BaseUrl url;  // used when `local` is null
   std::shared_ptr<const LocalResponder> local;
+};
+
+// Credentials that expire (Vertex AI's OAuth tokens): a request for fresh ones, which the router
+// sends before the provider call, and what to do with the answer.
+struct CredentialRefresh {
+  Upstream upstream;
+  UpstreamRequest request;
+  std::function<Result<void>(const UpstreamHead&, std::string_view)> accept;
 };
 
 struct Capabilities {
@@ -124,6 +134,12 @@ class ProviderAdapter {
                                                       bool stream) const;
   // Usage from a whole native answer, for accounting (empty when it has none).
   virtual model::Usage passthrough_usage(std::string_view body) const;
+
+  // A credential exchange to make before calling, when this adapter's credentials have expired
+  // or are about to (`now` in Unix seconds); none for static keys.
+  virtual std::optional<CredentialRefresh> credential_refresh(long long /*now*/) const {
+    return std::nullopt;
+  }
 };
 
 }  // namespace sluice::providers

@@ -27,6 +27,7 @@ constexpr Entry kProviders[] = {
     {"azure", &openai::make_openai_adapter},  // MLflow's alias: the same config keys
     {"anthropic", &anthropic::make_anthropic_adapter},
     {"gemini", &gemini::make_gemini_adapter},
+    {"vertex_ai", &gemini::make_vertex_adapter},
     {"cohere", &cohere::make_cohere_adapter},
     {"bedrock", &bedrock::make_bedrock_adapter},
     {"amazon-bedrock", &bedrock::make_bedrock_adapter},  // MLflow's alias

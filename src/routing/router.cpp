@@ -76,6 +76,17 @@ Router::Router(upstream::Client& client, Prepare prepare)
 asio::awaitable<Result<std::unique_ptr<upstream::Exchange>>> Router::start(
     RequestContext& ctx, const config::UpstreamTimeouts& timeouts) {
   const auto& adapter = *ctx.endpoint->adapter;
+  if (auto refresh = adapter.credential_refresh(static_cast<long long>(std::time(nullptr)))) {
+    // Expiring credentials (Vertex AI): fetch fresh ones first, within the same deadlines.
+    ctx.upstream_called = true;
+    auto exchange =
+        co_await client_.start(refresh->upstream, refresh->request, timeouts, adapter.provider());
+    if (!exchange) co_return redacted(exchange.error(), adapter);
+    auto body = co_await (*exchange)->read_all(kMaxErrorBytes);
+    if (!body) co_return redacted(body.error(), adapter);
+    if (auto ok = refresh->accept((*exchange)->head(), *body); !ok)
+      co_return redacted(ok.error(), adapter);
+  }
   auto wire = adapter.translate_request(ctx.request);
   if (!wire) co_return redacted(wire.error(), adapter);
   ctx.upstream_called = true;

@@ -1,7 +1,9 @@
 #include "providers/gemini/adapter.hpp"
 
 #include <boost/json.hpp>
+#include <fstream>
 
+#include "providers/gemini/google_auth.hpp"
 #include "providers/gemini/translate.hpp"
 #include "util/json_parse.hpp"
 
@@ -14,11 +16,25 @@ constexpr std::string_view kDefaultBase = "https://generativelanguage.googleapis
 
 GeminiAdapter::GeminiAdapter(GeminiSettings settings) : settings_(std::move(settings)) {
   if (!settings_.api_key.empty()) secrets_.push_back(settings_.api_key);
+  if (settings_.token) secrets_.push_back(settings_.token->private_key());
+}
+
+void GeminiAdapter::authorize(UpstreamRequest& out) const {
+  if (settings_.token) {
+    out.headers.emplace_back("Authorization", "Bearer " + settings_.token->token());
+  } else {
+    out.headers.emplace_back("x-goog-api-key", settings_.api_key);
+  }
+}
+
+std::optional<CredentialRefresh> GeminiAdapter::credential_refresh(long long now) const {
+  if (!settings_.token) return std::nullopt;
+  return settings_.token->refresh(now);
 }
 
 Result<UpstreamRequest> GeminiAdapter::translate_request(const model::Request& request) const {
   UpstreamRequest out;
-  out.target = settings_.upstream.url.path + "/models/" + settings_.model;
+  out.target = settings_.upstream.url.path + settings_.models_path + settings_.model;
   if (request.operation == model::Operation::kEmbeddings) {
     auto body = to_embed_request(request, settings_.model);
     if (!body) return body.error();
@@ -33,7 +49,7 @@ Result<UpstreamRequest> GeminiAdapter::translate_request(const model::Request& r
   }
   out.headers.emplace_back("Content-Type", "application/json");
   out.headers.emplace_back("Accept", request.stream ? "text/event-stream" : "application/json");
-  out.headers.emplace_back("x-goog-api-key", settings_.api_key);
+  authorize(out);
   return out;
 }
 
@@ -42,12 +58,12 @@ Result<UpstreamRequest> GeminiAdapter::passthrough_request(std::string_view nati
                                                            bool stream) const {
   // `native_path` is the method after the model: ":generateContent" or ":streamGenerateContent".
   UpstreamRequest out;
-  out.target = settings_.upstream.url.path + "/models/" + settings_.model;
+  out.target = settings_.upstream.url.path + settings_.models_path + settings_.model;
   out.target += native_path;
   if (stream) out.target += "?alt=sse";
   out.headers.emplace_back("Content-Type", "application/json");
   out.headers.emplace_back("Accept", stream ? "text/event-stream" : "application/json");
-  out.headers.emplace_back("x-goog-api-key", settings_.api_key);
+  authorize(out);
   out.body = json::serialize(body);
   return out;
 }
@@ -69,7 +85,7 @@ Result<model::Response> GeminiAdapter::translate_response(const model::Request& 
   if (ec || !parsed.is_object()) {
     Error e = Error::make(ErrorCode::kUpstreamUnavailable,
                           "provider returned a response that is not a JSON object");
-    e.provider = "gemini";
+    e.provider = settings_.provider;
     return e;
   }
   if (request.operation == model::Operation::kEmbeddings)
@@ -129,6 +145,57 @@ Result<std::shared_ptr<const ProviderAdapter>> make_gemini_adapter(const Adapter
   auto url = util::parse_base_url(base_text, why);
   if (!url) return config.fail("gemini_api_base", "'" + base_text + "' " + why);
   settings.upstream.url = *url;
+  const std::string mode = unsupported->value_or("reject");
+  if (mode != "reject" && mode != "drop")
+    return config.fail("unsupported_params", "must be reject or drop");
+  settings.reject_unsupported = mode == "reject";
+  if (auto r = config.reject_unknown(); !r) return r.error();
+  return std::shared_ptr<const ProviderAdapter>(
+      std::make_shared<GeminiAdapter>(std::move(settings)));
+}
+
+}  // namespace sluice::providers::gemini
+
+namespace sluice::providers::gemini {
+
+Result<std::shared_ptr<const ProviderAdapter>> make_vertex_adapter(const AdapterSpec& spec) {
+  const ConfigMap& config = *spec.config;
+  GeminiSettings settings;
+  settings.provider = "vertex_ai";
+  settings.model = spec.model_name;
+  if (settings.model.empty())
+    return config.fail_section("the vertex_ai provider needs model.name (e.g. gemini-2.5-flash)");
+  auto project = config.string("vertex_project");
+  auto location = config.string("vertex_location");
+  auto credentials = config.string("vertex_credentials");
+  auto base = config.string("vertex_api_base");
+  auto unsupported = config.string("unsupported_params");
+  for (auto* r : {&project, &location, &credentials, &base, &unsupported}) {
+    if (!*r) return r->error();
+  }
+  if (!*project) return config.fail_section("vertex_project is required");
+  if (!*credentials) {
+    return config.fail_section(
+        "vertex_credentials is required (a service account key's JSON, or the path of its file); "
+        "application default credentials are not supported");
+  }
+  std::string json_text = **credentials;
+  if (!json_text.empty() && json_text.front() != '{') {  // a path to the key file
+    std::ifstream in(json_text, std::ios::binary);
+    if (!in) return config.fail("vertex_credentials", "cannot read the file '" + json_text + "'");
+    json_text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  auto token = GoogleTokenSource::from_service_account(json_text);
+  if (!token) return config.fail("vertex_credentials", token.error().message);
+  settings.token = *token;
+  const std::string loc = location->value_or("us-central1");
+  const std::string base_text = base->value_or("https://" + loc + "-aiplatform.googleapis.com/v1");
+  std::string why;
+  auto url = util::parse_base_url(base_text, why);
+  if (!url) return config.fail("vertex_api_base", "'" + base_text + "' " + why);
+  settings.upstream.url = *url;
+  settings.models_path =
+      "/projects/" + **project + "/locations/" + loc + "/publishers/google/models/";
   const std::string mode = unsupported->value_or("reject");
   if (mode != "reject" && mode != "drop")
     return config.fail("unsupported_params", "must be reject or drop");

@@ -12,10 +12,16 @@
 
 namespace sluice::providers::gemini {
 
+class GoogleTokenSource;
+
 struct GeminiSettings {
+  std::string provider = "gemini";  // or "vertex_ai"
   std::string model;
   Upstream upstream;
-  std::string api_key;
+  std::string models_path =
+      "/models/";       // Vertex: /projects/{p}/locations/{l}/publishers/google/models/
+  std::string api_key;  // AI Studio
+  std::shared_ptr<const GoogleTokenSource> token;  // Vertex AI: OAuth tokens of a service account
   bool reject_unsupported = true;
 };
 
@@ -23,7 +29,7 @@ class GeminiAdapter : public ProviderAdapter {
  public:
   explicit GeminiAdapter(GeminiSettings settings);
 
-  std::string_view provider() const override { return "gemini"; }
+  std::string_view provider() const override { return settings_.provider; }
   const std::string& provider_model() const override { return settings_.model; }
   Capabilities capabilities() const override {
     return {.chat = true, .completions = true, .embeddings = true, .streaming = true};
@@ -43,13 +49,18 @@ class GeminiAdapter : public ProviderAdapter {
                                               const boost::json::object& body,
                                               bool stream) const override;
   model::Usage passthrough_usage(std::string_view body) const override;
+  std::optional<CredentialRefresh> credential_refresh(long long now) const override;
 
  private:
+  void authorize(UpstreamRequest& out) const;
   GeminiSettings settings_;
   std::vector<std::string> secrets_;
 };
 
 Result<std::shared_ptr<const ProviderAdapter>> make_gemini_adapter(const AdapterSpec& spec);
+// Vertex AI (MLflow's keys vertex_project, vertex_location, vertex_credentials; plus
+// vertex_api_base): Gemini's wire format under the project's path, with OAuth tokens.
+Result<std::shared_ptr<const ProviderAdapter>> make_vertex_adapter(const AdapterSpec& spec);
 
 std::unique_ptr<StreamTranslator> make_stream_translator(std::string model, bool chat);
 

@@ -4,6 +4,7 @@
 #include "providers/bedrock/adapter.hpp"
 #include "providers/cohere/adapter.hpp"
 #include "providers/custom/adapter.hpp"
+#include "providers/databricks/adapter.hpp"
 #include "providers/gemini/adapter.hpp"
 #include "providers/huggingface/adapter.hpp"
 #include "providers/mlflow_serving/adapter.hpp"
@@ -34,7 +35,11 @@ constexpr Entry kProviders[] = {
     {"huggingface-text-generation-inference", &huggingface::make_tgi_adapter},
     {"mlflow-model-serving", &mlflow_serving::make_mlflow_serving_adapter},
     {"ollama", &ollama::make_ollama_adapter},
-    {"custom", &custom::make_custom_adapter},  // before the presets: it has a native mode
+    {"custom", &custom::make_custom_adapter},
+    {"databricks", &databricks::make_databricks_adapter},
+    {"databricks-model-serving",
+     &databricks::make_databricks_adapter},  // MLflow's name  // before the presets: it has a
+                                             // native mode
     {"mock", &mock::make_mock_adapter},
 };
 

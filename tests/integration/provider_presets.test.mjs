@@ -92,3 +92,25 @@ endpoints:
     try { await stopCleanly(gateway); } finally { await upstream.close(); }
   }
 });
+
+test('Databricks: the serving endpoint through the workspace OpenAI-compatible API', async () => {
+  const upstream = await startMockUpstream();
+  const workspace = upstream.base.replace(/\/v1$/, '');
+  const gateway = await startSluice(`
+endpoints:
+  - name: dbx
+    endpoint_type: llm/v1/chat
+    model: {provider: databricks, name: ok, config: {databricks_workspace_url: "${workspace}", databricks_token: dapi-test-0123}}
+`);
+  try {
+    const res = await post(gateway, '/v1/chat/completions', chatBody('dbx'));
+    assert.equal(res.status, 200);
+    assert.equal((await res.json()).choices[0].message.content, 'upstream answer');
+    const sent = upstream.requests.at(-1);
+    assert.equal(sent.path, '/serving-endpoints/chat/completions');
+    assert.equal(sent.headers.authorization, 'Bearer dapi-test-0123');
+    assert.equal(sent.body.model, 'ok');
+  } finally {
+    try { await stopCleanly(gateway); } finally { await upstream.close(); }
+  }
+});

@@ -73,6 +73,7 @@ test('errors: a wrong key is 403, throttling is 429, a cut stream ends with an e
 
   const throttled = await post(gateway, '/v1/chat/completions', { model: 'throttled', messages: [{ role: 'user', content: 'x' }] });
   assert.equal(throttled.status, 429);
+  assert.equal(throttled.headers.get('retry-after'), '6');
   assert.equal((await throttled.json()).error.code, 'ThrottlingException');
 
   const cut = await post(gateway, '/v1/chat/completions', { model: 'cut', stream: true, messages: [{ role: 'user', content: 'tell me a story' }] });

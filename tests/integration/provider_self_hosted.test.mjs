@@ -35,6 +35,12 @@ endpoints:
   - name: ollama-missing
     endpoint_type: llm/v1/chat
     model: {provider: ollama, name: missing, config: {api: native, api_base: "${ollama.url}"}}
+  - name: ollama-busy
+    endpoint_type: llm/v1/chat
+    model: {provider: ollama, name: busy, config: {api: native, api_base: "${ollama.url}"}}
+  - name: ollama-cut
+    endpoint_type: llm/v1/chat
+    model: {provider: ollama, name: cut, config: {api: native, api_base: "${ollama.url}"}}
   - name: ollama-embed
     endpoint_type: llm/v1/embeddings
     model: {provider: ollama, name: nomic-embed-text, config: {api: native, api_base: "${ollama.url}"}}
@@ -109,4 +115,27 @@ test('Ollama native API: NDJSON streams, one-object answers, embeddings, errors'
   const missing = await post(gateway, '/v1/chat/completions', { model: 'ollama-missing', messages: [{ role: 'user', content: 'x' }] });
   assert.equal(missing.status, 404);
   assert.match((await missing.json()).error.message, /try pulling it first/);
+});
+
+test('self-hosted servers: 429 keeps Retry-After, streams cut mid-way end with an error event', async () => {
+  const served = await post(gateway, '/v1/chat/completions', { model: 'served-chat', messages: [{ role: 'user', content: 'busy' }] });
+  assert.equal(served.status, 429);
+  assert.equal(served.headers.get('retry-after'), '2');
+
+  const tgiBusy = await post(gateway, '/v1/completions', { model: 'tgi-completions', prompt: 'busy' });
+  assert.equal(tgiBusy.status, 429);
+  assert.equal(tgiBusy.headers.get('retry-after'), '3');
+  assert.match((await tgiBusy.json()).error.message, /overloaded/);
+  const tgiCut = await post(gateway, '/v1/completions', { model: 'tgi-completions', prompt: 'cut', stream: true });
+  const tgiData = sseData(await tgiCut.text());
+  assert.notEqual(tgiData.at(-1), '[DONE]');
+  assert.ok(JSON.parse(tgiData.at(-1)).error);
+
+  const ollamaBusy = await post(gateway, '/v1/chat/completions', { model: 'ollama-busy', messages: [{ role: 'user', content: 'x' }] });
+  assert.equal(ollamaBusy.status, 429);
+  assert.equal(ollamaBusy.headers.get('retry-after'), '5');
+  const ollamaCut = await post(gateway, '/v1/chat/completions', { model: 'ollama-cut', stream: true, messages: [{ role: 'user', content: 'a long story' }] });
+  const ollamaData = sseData(await ollamaCut.text());
+  assert.notEqual(ollamaData.at(-1), '[DONE]');
+  assert.ok(JSON.parse(ollamaData.at(-1)).error);
 });

@@ -68,7 +68,7 @@ export async function startBedrockUpstream({ secret = 'bedrock-test-secret-01234
       const m = /^\/model\/([^/]+)\/(converse|converse-stream|invoke)$/.exec(req.url);
       if (!m) return json(404, { message: 'not found' });
       const model = decodeURIComponent(m[1]);
-      if (model === 'throttled') return json(429, { message: 'Too many requests, please wait before trying again.' }, { 'x-amzn-errortype': 'ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/' });
+      if (model === 'throttled') return json(429, { message: 'Too many requests, please wait before trying again.' }, { 'x-amzn-errortype': 'ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/', 'retry-after': '6' });
       if (m[2] === 'invoke') return json(200, { embedding: [body.inputText.length, 0.5], inputTextTokenCount: 2 });
       const tools = body.toolConfig?.tools?.length > 0;
       const last = body.messages.filter((x) => x.role === 'user').at(-1);

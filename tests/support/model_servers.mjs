@@ -33,6 +33,10 @@ export function startMlflowScoringServer() {
   return listen((req, res, body) => {
     if (req.url !== '/invocations') return json(res, 404, { error_code: 'ENDPOINT_NOT_FOUND', message: 'no such path' });
     const inputs = body.inputs ?? [];
+    if (inputs.some((x) => x === 'busy')) {
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '2' });
+      return res.end(JSON.stringify({ error_code: 'REQUEST_LIMIT_EXCEEDED', message: 'too many requests' }));
+    }
     if (inputs.some((x) => x === 'fail')) return json(res, 400, { error_code: 'BAD_REQUEST', message: 'the model refused the input' });
     if (typeof inputs[0] === 'string' && inputs[0].startsWith('embed:')) return json(res, 200, { predictions: inputs.map((t) => [t.length, 1]) });
     json(res, 200, { predictions: inputs.map((t) => `served answer to ${t}`) });
@@ -46,12 +50,20 @@ export function startTgiServer() {
         choices: [{ index: 0, message: { role: 'assistant', content: 'TGI chat answer' }, finish_reason: 'stop' }],
         usage: { prompt_tokens: 3, completion_tokens: 3, total_tokens: 6 } });
     }
+    if (body.inputs === 'busy') {
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '3' });
+      return res.end(JSON.stringify({ error: 'Model is overloaded', error_type: 'overloaded' }));
+    }
     if (req.url === '/generate') {
       return json(res, 200, { generated_text: ` and more after ${body.inputs}`, details: { finish_reason: 'length', generated_tokens: 4, prefill: [{ id: 1 }, { id: 2 }] } });
     }
     if (req.url === '/generate_stream') {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       const tokens = [' one', ' two', ' three'];
+      if (body.inputs === 'cut') {
+        res.write(`data:${JSON.stringify({ index: 1, token: { id: 0, text: ' one', special: false }, generated_text: null, details: null })}\n\n`);
+        return setTimeout(() => res.socket.destroy(), 20);
+      }
       tokens.forEach((t, i) => {
         const last = i === tokens.length - 1;
         res.write(`data:${JSON.stringify({ index: i + 1, token: { id: i, text: t, special: false }, generated_text: last ? tokens.join('') : null, details: last ? { finish_reason: 'eos_token', generated_tokens: 3 } : null })}\n\n`);
@@ -70,6 +82,10 @@ export function startOllamaServer() {
     if (req.url === '/api/embed') return json(res, 200, { model: body.model, embeddings: [].concat(body.input).map((t) => [t.length, 0.25]), prompt_eval_count: 2 });
     if (req.url !== '/api/chat' && req.url !== '/api/generate') return json(res, 404, { error: `no route ${req.url}` });
     if (body.model === 'missing') return json(res, 404, { error: 'model "missing" not found, try pulling it first' });
+    if (body.model === 'busy') {
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '5' });
+      return res.end(JSON.stringify({ error: 'server busy, please try again' }));
+    }
     const chat = req.url === '/api/chat';
     const prompt = chat ? body.messages.at(-1).content : body.prompt;
     const words = `Ollama heard: ${prompt}`.split(/(?= )/);
@@ -79,6 +95,10 @@ export function startOllamaServer() {
       return json(res, 200, whole);
     }
     res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+    if (body.model === 'cut') {
+      res.write(JSON.stringify(piece(words[0])) + '\n');
+      return setTimeout(() => res.socket.destroy(), 20);
+    }
     for (const w of words) res.write(JSON.stringify(piece(w)) + '\n');
     res.end(JSON.stringify({ ...piece(''), ...finalStats }) + '\n');
   });

@@ -30,10 +30,12 @@ testing::ProviderCase load_case(const fs::path& dir) {
 
 class ServingRequestFixture : public ::testing::TestWithParam<fs::path> {};
 class ServingResponseFixture : public ::testing::TestWithParam<fs::path> {};
+class ServingErrorFixture : public ::testing::TestWithParam<fs::path> {};
 
 TEST_P(ServingRequestFixture, RequestBodyAndPath) {
   testing::check_request_fixture(load_case(GetParam()));
 }
+TEST_P(ServingErrorFixture, ErrorMapping) { testing::check_error_fixture(load_case(GetParam())); }
 TEST_P(ServingResponseFixture, ResponseBody) {
   testing::check_response_fixture(load_case(GetParam()));
 }
@@ -45,6 +47,10 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, ServingRequestFixture,
 INSTANTIATE_TEST_SUITE_P(Fixtures, ServingResponseFixture,
                          ::testing::ValuesIn(testing::cases_with("mlflow-model-serving",
                                                                  "expected.json")),
+                         case_name);
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, ServingErrorFixture,
+                         ::testing::ValuesIn(testing::cases_with("mlflow-model-serving", "expected_error.json")),
                          case_name);
 
 TEST(MlflowServing, RefusalsInMlflowsWords) {

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "providers/anthropic/translate.hpp"
+#include "providers/common/support.hpp"
 #include "util/json_parse.hpp"
 #include "util/json_write.hpp"
 
@@ -77,26 +78,18 @@ std::unique_ptr<StreamTranslator> AnthropicAdapter::open_stream(
 
 Error AnthropicAdapter::map_error(const UpstreamHead& head, std::string_view body) const {
   // {"type": "error", "error": {"type": "rate_limit_error", "message": "…"}}
-  Error error;
-  error.code =
-      head.status >= 500 ? ErrorCode::kUpstreamServerError : ErrorCode::kUpstreamClientError;
-  error.upstream_status = head.status;
-  error.provider = "anthropic";
+  std::string message, type;
   boost::system::error_code ec;
   json::value parsed = json::parse(body, ec);
-  if (!ec && parsed.is_object()) {
-    if (const auto* e = parsed.get_object().if_contains("error"); e && e->is_object()) {
-      const auto& err = e->get_object();
-      if (const auto* m = err.if_contains("message"); m && m->is_string())
-        error.message = m->get_string();
-      if (const auto* t = err.if_contains("type"); t && t->is_string())
-        error.error_code = t->get_string();
-    }
+  if (const auto* e =
+          !ec && parsed.is_object() ? parsed.get_object().if_contains("error") : nullptr;
+      e && e->is_object()) {
+    const auto& err = e->get_object();
+    if (const auto* m = err.if_contains("message"); m && m->is_string()) message = m->get_string();
+    if (const auto* t = err.if_contains("type"); t && t->is_string()) type = t->get_string();
   }
-  if (error.message.empty()) {
-    error.message = "provider returned HTTP " + std::to_string(head.status);
-    if (!body.empty()) error.message += ": " + std::string(body.substr(0, 200));
-  }
+  Error error = common::upstream_error("anthropic", head.status, std::move(message), body);
+  error.error_code = std::move(type);
   return error;
 }
 
@@ -108,23 +101,18 @@ Result<std::shared_ptr<const ProviderAdapter>> make_anthropic_adapter(const Adap
     return config.fail_section("the anthropic provider needs model.name (e.g. claude-sonnet-4-5)");
   auto key = config.string("anthropic_api_key");
   auto version = config.string("anthropic_version");
-  auto base = config.string("anthropic_api_base");
-  auto unsupported = config.string("unsupported_params");
-  for (auto* r : {&key, &version, &base, &unsupported}) {
+  for (auto* r : {&key, &version}) {
     if (!*r) return r->error();
   }
   if (!*key) return config.fail_section("anthropic_api_key is required");
   settings.api_key = **key;
   settings.version = version->value_or(settings.version);
-  const std::string base_text = base->value_or(std::string(kDefaultBase));
-  std::string why;
-  auto url = util::parse_base_url(base_text, why);
-  if (!url) return config.fail("anthropic_api_base", "'" + base_text + "' " + why);
+  auto url = common::base_url(config, "anthropic_api_base", std::string(kDefaultBase));
+  if (!url) return url.error();
   settings.upstream.url = *url;
-  const std::string mode = unsupported->value_or("reject");
-  if (mode != "reject" && mode != "drop")
-    return config.fail("unsupported_params", "must be reject or drop");
-  settings.reject_unsupported = mode == "reject";
+  auto reject = common::reject_unsupported(config);
+  if (!reject) return reject.error();
+  settings.reject_unsupported = *reject;
   if (auto r = config.reject_unknown(); !r) return r.error();
   return std::shared_ptr<const ProviderAdapter>(
       std::make_shared<AnthropicAdapter>(std::move(settings)));

@@ -9,6 +9,7 @@
 
 #include "providers/anthropic/adapter.hpp"
 #include "providers/anthropic/translate.hpp"
+#include "providers/common/chunks.hpp"
 #include "upstream/sse_parser.hpp"
 #include "util/json_parse.hpp"
 
@@ -20,7 +21,7 @@ namespace {
 class AnthropicStreamTranslator : public StreamTranslator {
  public:
   AnthropicStreamTranslator(std::string provider, bool chat)
-      : provider_(std::move(provider)), chat_(chat), created_(std::time(nullptr)) {}
+      : provider_(std::move(provider)), chat_(chat), chunks_(chat, "", "") {}
 
   Result<void> feed(std::string_view bytes, std::vector<model::StreamEvent>& out) override {
     std::optional<Error> failure;
@@ -55,12 +56,13 @@ class AnthropicStreamTranslator : public StreamTranslator {
     if (t == "message_start") {
       if (const auto* m = event.if_contains("message"); m && m->is_object()) {
         const auto& msg = m->get_object();
-        if (const auto* id = msg.if_contains("id"); id && id->is_string()) id_ = id->get_string();
+        if (const auto* id = msg.if_contains("id"); id && id->is_string())
+          chunks_.set_id(std::string(id->get_string()));
         if (const auto* model = msg.if_contains("model"); model && model->is_string())
-          model_ = model->get_string();
+          chunks_.set_model(std::string(model->get_string()));
         if (const auto* u = msg.if_contains("usage"); u && u->is_object()) usage_ = u->get_object();
       }
-      if (chat_) out.push_back(chunk(json::object{{"role", "assistant"}, {"content", ""}}));
+      if (chat_) out.push_back(chunks_.role());
     } else if (t == "content_block_start") {
       const json::object* block = object_at(event, "content_block");
       if (block != nullptr && block->contains("type") && block->at("type") == "tool_use" && chat_) {
@@ -72,11 +74,11 @@ class AnthropicStreamTranslator : public StreamTranslator {
                           {"function",
                            {{"name", block->contains("name") ? block->at("name") : json::value("")},
                             {"arguments", ""}}}};
-        out.push_back(chunk(json::object{{"tool_calls", json::array{std::move(call)}}}));
+        out.push_back(chunks_.delta(json::object{{"tool_calls", json::array{std::move(call)}}}));
       } else if (block != nullptr && block->contains("type") && block->at("type") == "text") {
         if (const auto* text = block->if_contains("text");
             text && text->is_string() && !text->get_string().empty()) {
-          out.push_back(text_chunk(text->get_string()));
+          out.push_back(chunks_.text(text->get_string()));
         }
       }
     } else if (t == "content_block_delta") {
@@ -85,20 +87,20 @@ class AnthropicStreamTranslator : public StreamTranslator {
       const json::value* dt = delta->if_contains("type");
       if (dt != nullptr && *dt == "text_delta") {
         if (const auto* text = delta->if_contains("text"); text && text->is_string())
-          out.push_back(text_chunk(text->get_string()));
+          out.push_back(chunks_.text(text->get_string()));
       } else if (dt != nullptr && *dt == "input_json_delta" && chat_) {
         auto it = tools_.find(index_of(event));
         const json::value* partial = delta->if_contains("partial_json");
         if (it != tools_.end() && partial != nullptr && partial->is_string()) {
           json::object call{{"index", it->second}, {"function", {{"arguments", *partial}}}};
-          out.push_back(chunk(json::object{{"tool_calls", json::array{std::move(call)}}}));
+          out.push_back(chunks_.delta(json::object{{"tool_calls", json::array{std::move(call)}}}));
         }
       }
       // thinking_delta / signature_delta: no counterpart in OpenAI's chat stream
     } else if (t == "message_delta") {
       if (const json::object* delta = object_at(event, "delta")) {
         if (const auto* stop = delta->if_contains("stop_reason"); stop && stop->is_string()) {
-          out.push_back(finish_chunk(finish_reason(stop->get_string())));
+          out.push_back(chunks_.finish(finish_reason(stop->get_string())));
         }
       }
       if (const json::object* u = object_at(event, "usage")) {
@@ -107,15 +109,7 @@ class AnthropicStreamTranslator : public StreamTranslator {
     } else if (t == "message_stop") {
       stopped_ = true;
       model::Usage usage = usage_from_anthropic(usage_);
-      if (!usage.empty()) {
-        model::StreamEvent ev;
-        ev.kind = model::StreamEvent::Kind::kUsage;
-        ev.usage = usage;
-        ev.chunk = base();
-        ev.chunk["choices"] = json::array{};
-        ev.chunk["usage"] = model::usage_to_openai(usage);
-        out.push_back(std::move(ev));
-      }
+      if (!usage.empty()) out.push_back(chunks_.usage(usage));
     } else if (t == "error") {
       std::string message = "provider reported an error mid-stream";
       std::string kind;
@@ -141,36 +135,6 @@ class AnthropicStreamTranslator : public StreamTranslator {
     return i != nullptr && i->is_int64() ? i->get_int64() : -1;
   }
 
-  json::object base() const {
-    return json::object{{"id", id_},
-                        {"object", chat_ ? "chat.completion.chunk" : "text_completion"},
-                        {"created", static_cast<std::int64_t>(created_)},
-                        {"model", model_}};
-  }
-  model::StreamEvent chunk(json::object delta, json::value finish = nullptr) const {
-    model::StreamEvent ev;
-    ev.chunk = base();
-    ev.chunk["choices"] = json::array{json::object{
-        {"index", 0}, {"delta", std::move(delta)}, {"finish_reason", std::move(finish)}}};
-    return ev;
-  }
-  model::StreamEvent text_chunk(std::string_view text) const {
-    if (chat_) return chunk(json::object{{"content", text}});
-    model::StreamEvent ev;
-    ev.chunk = base();
-    ev.chunk["choices"] = json::array{json::object{
-        {"index", 0}, {"text", text}, {"finish_reason", nullptr}, {"logprobs", nullptr}}};
-    return ev;
-  }
-  model::StreamEvent finish_chunk(std::string_view reason) const {
-    if (chat_) return chunk(json::object{}, json::value(reason));
-    model::StreamEvent ev;
-    ev.chunk = base();
-    ev.chunk["choices"] = json::array{
-        json::object{{"index", 0}, {"text", ""}, {"finish_reason", reason}, {"logprobs", nullptr}}};
-    return ev;
-  }
-
   Error fail(ErrorCode code, std::string message) const {
     Error e = Error::make(code, std::move(message));
     e.provider = provider_;
@@ -179,10 +143,8 @@ class AnthropicStreamTranslator : public StreamTranslator {
 
   std::string provider_;
   bool chat_;
-  std::time_t created_;
+  common::ChunkMaker chunks_;
   upstream::SseParser parser_;
-  std::string id_;
-  std::string model_;
   json::object usage_;
   std::map<std::int64_t, int> tools_;  // content block index → OpenAI tool_calls index
   int next_tool_ = 0;

@@ -2,6 +2,7 @@
 #include <boost/json.hpp>
 
 #include "providers/anthropic/translate.hpp"
+#include "providers/common/support.hpp"
 #include "util/json_parse.hpp"
 
 namespace sluice::providers::anthropic {
@@ -230,9 +231,6 @@ bool is_zero(const json::value& v) {
   return v.is_null() || (v.is_number() && v.to_number<double>() == 0.0);
 }
 
-// What a parameter the provider lacks would change, were it dropped.
-enum class Lack { kCosmetic, kSemantic };
-
 }  // namespace
 
 std::uint64_t default_max_tokens(std::string_view model) {
@@ -271,17 +269,7 @@ Result<MessagesRequest> to_messages_request(const model::Request& request,
     out["messages"] = json::array{json::object{{"role", "user"}, {"content", *prompt}}};
   }
 
-  auto lacks = [&](std::string_view key, Lack kind) -> Result<void> {
-    if (kind == Lack::kSemantic && options.reject_unsupported) {
-      std::string message = "'";  // built by appending: GCC 12 misreports chained + (-Wrestrict)
-      message.append(key).append(
-          "' is not supported by the anthropic provider (set unsupported_params: drop in the "
-          "endpoint's config to drop it instead).");
-      return invalid(std::move(message), std::string(key));
-    }
-    result.dropped.emplace_back(key);
-    return {};
-  };
+  common::Unsupported unsupported("anthropic", options.reject_unsupported, result.dropped);
   std::optional<json::object> tool_choice;
   bool parallel_off = false;
   for (const auto& kv : in) {
@@ -320,30 +308,30 @@ Result<MessagesRequest> to_messages_request(const model::Request& request,
       if (v.is_string()) out["metadata"] = json::object{{"user_id", v}};
     } else if (key == "n" || key == "best_of") {
       if (!v.is_null() && !(v.is_number() && v.to_number<double>() == 1)) {
-        if (auto r = lacks(key, Lack::kSemantic); !r) return r.error();
+        if (auto e = unsupported.semantic(key)) return *e;
       }
     } else if (key == "logprobs" || key == "echo") {
       if (v.is_bool() ? v.get_bool() : !v.is_null()) {
-        if (auto r = lacks(key, Lack::kSemantic); !r) return r.error();
+        if (auto e = unsupported.semantic(key)) return *e;
       }
     } else if (key == "presence_penalty" || key == "frequency_penalty") {
       if (!is_zero(v)) {
-        if (auto r = lacks(key, Lack::kSemantic); !r) return r.error();
+        if (auto e = unsupported.semantic(key)) return *e;
       }
     } else if (key == "response_format") {
       const json::object* f = v.if_object();
       const bool text = v.is_null() || (f && f->contains("type") && f->at("type") == "text");
       if (!text) {
-        if (auto r = lacks(key, Lack::kSemantic); !r) return r.error();
+        if (auto e = unsupported.semantic(key)) return *e;
       }
     } else if (key == "top_logprobs" || key == "logit_bias" || key == "suffix" || key == "audio" ||
                key == "modalities" || key == "prediction" || key == "reasoning_effort" ||
                key == "web_search_options" || key == "functions" || key == "function_call") {
       if (!v.is_null()) {
-        if (auto r = lacks(key, Lack::kSemantic); !r) return r.error();
+        if (auto e = unsupported.semantic(key)) return *e;
       }
     } else if (key == "seed" || key == "service_tier" || key == "store" || key == "metadata") {
-      if (auto r = lacks(key, Lack::kCosmetic); !r) return r.error();
+      unsupported.cosmetic(key);
     } else {
       out[key] = v;  // top_p, top_k, thinking and anything else: Anthropic judges it
     }

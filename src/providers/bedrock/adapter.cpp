@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "providers/bedrock/translate.hpp"
+#include "providers/common/support.hpp"
 #include "util/json_parse.hpp"
 
 namespace sluice::providers::bedrock {
@@ -69,20 +70,17 @@ std::unique_ptr<StreamTranslator> BedrockAdapter::open_stream(const model::Reque
 
 Error BedrockAdapter::map_error(const UpstreamHead& head, std::string_view body) const {
   // {"message": "…"} with the error's name in x-amzn-ErrorType ("ThrottlingException:…").
-  Error error;
-  error.code =
-      head.status >= 500 ? ErrorCode::kUpstreamServerError : ErrorCode::kUpstreamClientError;
-  error.upstream_status = head.status;
-  error.provider = "bedrock";
+  std::string message;
   boost::system::error_code ec;
   json::value parsed = json::parse(body, ec);
   if (!ec && parsed.is_object()) {
-    const auto& o = parsed.get_object();
     for (const char* key : {"message", "Message"}) {
-      if (const auto* m = o.if_contains(key); m && m->is_string() && error.message.empty())
-        error.message = m->get_string();
+      if (const auto* m = parsed.get_object().if_contains(key);
+          m && m->is_string() && message.empty())
+        message = m->get_string();
     }
   }
+  Error error = common::upstream_error("bedrock", head.status, std::move(message), body);
   for (const auto& [name, value] : head.headers) {
     if (name.size() == 16 &&
         std::equal(name.begin(), name.end(), "x-amzn-errortype", [](char a, char b) {
@@ -90,10 +88,6 @@ Error BedrockAdapter::map_error(const UpstreamHead& head, std::string_view body)
         })) {
       error.error_code = value.substr(0, value.find(':'));
     }
-  }
-  if (error.message.empty()) {
-    error.message = "provider returned HTTP " + std::to_string(head.status);
-    if (!body.empty()) error.message += ": " + std::string(body.substr(0, 200));
   }
   return error;
 }
@@ -127,13 +121,10 @@ Result<std::shared_ptr<const ProviderAdapter>> make_bedrock_adapter(const Adapte
   auto token = read("aws_session_token");
   auto region = read("aws_region");
   auto endpoint = config.string("bedrock_endpoint");
-  auto unsupported = config.string("unsupported_params");
   for (auto* r : {&id, &secret, &token, &region}) {
     if (!*r) return r->error();
   }
-  for (auto* r : {&endpoint, &unsupported}) {
-    if (!*r) return r->error();
-  }
+  if (!endpoint) return endpoint.error();
   settings.credentials.access_key_id = id->empty() ? env("AWS_ACCESS_KEY_ID") : *id;
   settings.credentials.secret_access_key = secret->empty() ? env("AWS_SECRET_ACCESS_KEY") : *secret;
   settings.credentials.session_token =
@@ -154,10 +145,9 @@ Result<std::shared_ptr<const ProviderAdapter>> make_bedrock_adapter(const Adapte
   auto url = util::parse_base_url(base, why);
   if (!url) return config.fail("bedrock_endpoint", "'" + base + "' " + why);
   settings.upstream.url = *url;
-  const std::string mode = unsupported->value_or("reject");
-  if (mode != "reject" && mode != "drop")
-    return config.fail("unsupported_params", "must be reject or drop");
-  settings.reject_unsupported = mode == "reject";
+  auto reject = common::reject_unsupported(config);
+  if (!reject) return reject.error();
+  settings.reject_unsupported = *reject;
   if (auto r = config.reject_unknown(); !r) return r.error();
   return make_bedrock_adapter_with(std::move(settings));
 }

@@ -8,6 +8,7 @@
 #include "providers/bedrock/adapter.hpp"
 #include "providers/bedrock/event_stream.hpp"
 #include "providers/bedrock/translate.hpp"
+#include "providers/common/chunks.hpp"
 #include "util/json_parse.hpp"
 
 namespace sluice::providers::bedrock {
@@ -18,7 +19,7 @@ namespace {
 class ConverseStreamTranslator : public StreamTranslator {
  public:
   ConverseStreamTranslator(std::string model, bool chat)
-      : model_(std::move(model)), chat_(chat), created_(std::time(nullptr)) {}
+      : chat_(chat), chunks_(chat, "bedrock", std::move(model)) {}
 
   Result<void> feed(std::string_view bytes, std::vector<model::StreamEvent>& out) override {
     std::vector<EventMessage> messages;
@@ -33,7 +34,7 @@ class ConverseStreamTranslator : public StreamTranslator {
   Result<void> finish(std::vector<model::StreamEvent>& out) override {
     if (!stopped_ || !decoder_.idle())
       return fail(ErrorCode::kUpstreamUnavailable, "provider stream ended before it was complete");
-    if (!usage_.empty()) out.push_back(usage_event());
+    if (!usage_.empty()) out.push_back(chunks_.usage(usage_));
     return {};
   }
 
@@ -59,7 +60,7 @@ class ConverseStreamTranslator : public StreamTranslator {
       return fail(ErrorCode::kUpstreamUnavailable, "provider sent a stream event that is not JSON");
     const std::string_view type = header(":event-type");
     if (type == "messageStart") {
-      if (chat_) out.push_back(chunk(json::object{{"role", "assistant"}, {"content", ""}}));
+      if (chat_) out.push_back(chunks_.role());
     } else if (type == "contentBlockStart") {
       const json::value* start = p->if_contains("start");
       const json::value* use =
@@ -74,20 +75,20 @@ class ConverseStreamTranslator : public StreamTranslator {
             {"type", "function"},
             {"function",
              {{"name", u.contains("name") ? u.at("name") : json::value("")}, {"arguments", ""}}}};
-        out.push_back(chunk(json::object{{"tool_calls", json::array{std::move(call)}}}));
+        out.push_back(chunks_.delta(json::object{{"tool_calls", json::array{std::move(call)}}}));
       }
     } else if (type == "contentBlockDelta") {
       const json::value* delta = p->if_contains("delta");
       const json::object* d = delta ? delta->if_object() : nullptr;
       if (d == nullptr) return std::nullopt;
       if (const auto* t = d->if_contains("text"); t && t->is_string()) {
-        out.push_back(text_chunk(t->get_string()));
+        out.push_back(chunks_.text(t->get_string()));
       } else if (const auto* use = d->if_contains("toolUse"); use && use->is_object() && chat_) {
         auto it = tools_.find(block_index(*p));
         const json::value* input = use->get_object().if_contains("input");
         if (it != tools_.end() && input != nullptr && input->is_string()) {
           json::object call{{"index", it->second}, {"function", {{"arguments", *input}}}};
-          out.push_back(chunk(json::object{{"tool_calls", json::array{std::move(call)}}}));
+          out.push_back(chunks_.delta(json::object{{"tool_calls", json::array{std::move(call)}}}));
         }
       }
     } else if (type == "messageStop") {
@@ -95,11 +96,7 @@ class ConverseStreamTranslator : public StreamTranslator {
       const json::value* r = p->if_contains("stopReason");
       const std::string_view reason =
           finish_reason(r && r->is_string() ? std::string_view(r->get_string()) : "");
-      if (chat_) {
-        out.push_back(chunk(json::object{}, json::value(reason)));
-      } else {
-        out.push_back(completion_chunk("", json::value(reason)));
-      }
+      out.push_back(chunks_.finish(reason));
     } else if (type == "metadata") {
       if (const auto* u = p->if_contains("usage"); u && u->is_object())
         usage_ = usage_from_converse(u->get_object());
@@ -111,47 +108,14 @@ class ConverseStreamTranslator : public StreamTranslator {
     const json::value* i = p.if_contains("contentBlockIndex");
     return i != nullptr && i->is_int64() ? i->get_int64() : -1;
   }
-  json::object base() const {
-    return json::object{{"id", "bedrock"},
-                        {"object", chat_ ? "chat.completion.chunk" : "text_completion"},
-                        {"created", static_cast<std::int64_t>(created_)},
-                        {"model", model_}};
-  }
-  model::StreamEvent chunk(json::object delta, json::value finish = nullptr) const {
-    model::StreamEvent ev;
-    ev.chunk = base();
-    ev.chunk["choices"] = json::array{json::object{
-        {"index", 0}, {"delta", std::move(delta)}, {"finish_reason", std::move(finish)}}};
-    return ev;
-  }
-  model::StreamEvent completion_chunk(std::string_view text, json::value finish) const {
-    model::StreamEvent ev;
-    ev.chunk = base();
-    ev.chunk["choices"] = json::array{json::object{
-        {"index", 0}, {"text", text}, {"finish_reason", std::move(finish)}, {"logprobs", nullptr}}};
-    return ev;
-  }
-  model::StreamEvent text_chunk(std::string_view text) const {
-    return chat_ ? chunk(json::object{{"content", text}}) : completion_chunk(text, nullptr);
-  }
-  model::StreamEvent usage_event() const {
-    model::StreamEvent ev;
-    ev.kind = model::StreamEvent::Kind::kUsage;
-    ev.usage = usage_;
-    ev.chunk = base();
-    ev.chunk["choices"] = json::array{};
-    ev.chunk["usage"] = model::usage_to_openai(usage_);
-    return ev;
-  }
   Error fail(ErrorCode code, std::string message) const {
     Error e = Error::make(code, std::move(message));
     e.provider = "bedrock";
     return e;
   }
 
-  std::string model_;
   bool chat_;
-  std::time_t created_;
+  common::ChunkMaker chunks_;
   EventStreamDecoder decoder_;
   std::map<std::int64_t, int> tools_;
   int next_tool_ = 0;

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <ctime>
 
+#include "providers/common/support.hpp"
 #include "util/json_parse.hpp"
 
 namespace sluice::providers::bedrock {
@@ -165,17 +166,7 @@ Result<ConverseRequest> to_converse(const model::Request& request, bool reject_u
   }
   json::object inference, extra;
   json::object tool_config;
-  auto lacks = [&](std::string_view key, bool semantic) -> std::optional<Error> {
-    if (semantic && reject_unsupported) {
-      std::string message = "'";  // appended: GCC 12 misreports chained + (-Wrestrict)
-      message.append(key).append(
-          "' is not supported by the bedrock provider (set unsupported_params: drop in the "
-          "endpoint's config to drop it instead).");
-      return invalid(std::move(message), std::string(key));
-    }
-    result.dropped.emplace_back(key);
-    return std::nullopt;
-  };
+  common::Unsupported unsupported("bedrock", reject_unsupported, result.dropped);
   for (const auto& kv : in) {
     const std::string_view key = kv.key();
     const json::value& v = kv.value();
@@ -219,7 +210,8 @@ Result<ConverseRequest> to_converse(const model::Request& request, bool reject_u
                  o->at("function").get_object().contains("name")) {
         tool_config["toolChoice"] = {
             {"tool", {{"name", o->at("function").get_object().at("name")}}}};
-      } else if (auto e = lacks(key, true)) {  // "none": Converse cannot forbid tools it was given
+      } else if (auto e = unsupported.semantic(
+                     key)) {  // "none": Converse cannot forbid tools it was given
         return *e;
       }
     } else if (key == "n" || key == "logprobs" || key == "top_logprobs" || key == "logit_bias" ||
@@ -235,11 +227,11 @@ Result<ConverseRequest> to_converse(const model::Request& request, bool reject_u
           (key == "response_format" && v.is_object() && v.get_object().contains("type") &&
            v.get_object().at("type") == "text");
       if (!neutral) {
-        if (auto e = lacks(key, true)) return *e;
+        if (auto e = unsupported.semantic(key)) return *e;
       }
     } else if (key == "user" || key == "seed" || key == "service_tier" || key == "store" ||
                key == "metadata" || key == "parallel_tool_calls" || key == "reasoning_effort") {
-      if (auto e = lacks(key, false)) return *e;
+      unsupported.cosmetic(key);
     } else {
       extra[key] = v;  // model-specific (top_k, thinking, …): additionalModelRequestFields
     }

@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "providers/cohere/adapter.hpp"
+#include "providers/common/chunks.hpp"
 #include "upstream/sse_parser.hpp"
 #include "util/json_parse.hpp"
 
@@ -25,8 +26,7 @@ const json::object* message_part(const json::object& event, std::string_view key
 
 class CohereStreamTranslator : public StreamTranslator {
  public:
-  explicit CohereStreamTranslator(std::string model)
-      : model_(std::move(model)), created_(std::time(nullptr)) {}
+  explicit CohereStreamTranslator(std::string model) : chunks_(true, "cohere", std::move(model)) {}
 
   Result<void> feed(std::string_view bytes, std::vector<model::StreamEvent>& out) override {
     std::optional<Error> failure;
@@ -58,13 +58,14 @@ class CohereStreamTranslator : public StreamTranslator {
     if (type == nullptr || !type->is_string()) return std::nullopt;
     const std::string_view t = type->get_string();
     if (t == "message-start") {
-      if (const auto* id = event.if_contains("id"); id && id->is_string()) id_ = id->get_string();
-      out.push_back(chunk(json::object{{"role", "assistant"}, {"content", ""}}));
+      if (const auto* id = event.if_contains("id"); id && id->is_string())
+        chunks_.set_id(std::string(id->get_string()));
+      out.push_back(chunks_.role());
     } else if (t == "content-delta") {
       const json::object* content = message_part(event, "content");
       const json::value* text = content ? content->if_contains("text") : nullptr;
       if (text != nullptr && text->is_string() && !text->get_string().empty())
-        out.push_back(chunk(json::object{{"content", *text}}));
+        out.push_back(chunks_.text(text->get_string()));
     } else if (t == "tool-call-start" || t == "tool-call-delta") {
       const json::object* call = message_part(event, "tool_calls");
       if (call == nullptr) return std::nullopt;
@@ -81,7 +82,7 @@ class CohereStreamTranslator : public StreamTranslator {
         delta["function"] = {
             {"arguments", f && f->contains("arguments") ? f->at("arguments") : json::value("")}};
       }
-      out.push_back(chunk(json::object{{"tool_calls", json::array{std::move(delta)}}}));
+      out.push_back(chunks_.delta(json::object{{"tool_calls", json::array{std::move(delta)}}}));
     } else if (t == "tool-call-end") {
       ++tool_;
     } else if (t == "message-end") {
@@ -96,44 +97,21 @@ class CohereStreamTranslator : public StreamTranslator {
       const json::value* reason = d ? d->if_contains("finish_reason") : nullptr;
       std::string_view finish = finish_reason(
           reason && reason->is_string() ? std::string_view(reason->get_string()) : "");
-      out.push_back(chunk(json::object{}, json::value(finish)));
+      out.push_back(chunks_.finish(finish));
       model::Usage usage = usage_from_cohere(d ? d->if_contains("usage") : nullptr);
-      if (!usage.empty()) {
-        model::StreamEvent ev;
-        ev.kind = model::StreamEvent::Kind::kUsage;
-        ev.usage = usage;
-        ev.chunk = base();
-        ev.chunk["choices"] = json::array{};
-        ev.chunk["usage"] = model::usage_to_openai(usage);
-        out.push_back(std::move(ev));
-      }
+      if (!usage.empty()) out.push_back(chunks_.usage(usage));
     }
     return std::nullopt;  // content-start/end, tool-plan-delta, citations: nothing to relay
   }
 
-  json::object base() const {
-    return json::object{{"id", id_},
-                        {"object", "chat.completion.chunk"},
-                        {"created", static_cast<std::int64_t>(created_)},
-                        {"model", model_}};
-  }
-  model::StreamEvent chunk(json::object delta, json::value finish = nullptr) const {
-    model::StreamEvent ev;
-    ev.chunk = base();
-    ev.chunk["choices"] = json::array{json::object{
-        {"index", 0}, {"delta", std::move(delta)}, {"finish_reason", std::move(finish)}}};
-    return ev;
-  }
   Error fail(ErrorCode code, std::string message) const {
     Error e = Error::make(code, std::move(message));
     e.provider = "cohere";
     return e;
   }
 
-  std::string model_;
-  std::time_t created_;
+  common::ChunkMaker chunks_;
   upstream::SseParser parser_;
-  std::string id_ = "cohere";
   std::int64_t tool_ = 0;
   bool ended_ = false;
 };

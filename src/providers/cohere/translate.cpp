@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include "providers/cohere/adapter.hpp"
+#include "providers/common/support.hpp"
 #include "util/json_parse.hpp"
 
 namespace sluice::providers::cohere {
@@ -98,6 +99,7 @@ Result<UpstreamRequest> CohereAdapter::translate_request(const model::Request& r
   auto messages = messages_of(in.if_contains("messages"));
   if (!messages) return messages.error();
   body["messages"] = std::move(*messages);
+  common::Unsupported unsupported("cohere", settings_.reject_unsupported, out.dropped);
   for (const auto& kv : in) {
     const std::string_view key = kv.key();
     const json::value& v = kv.value();
@@ -145,17 +147,10 @@ Result<UpstreamRequest> CohereAdapter::translate_request(const model::Request& r
       const bool neutral = (key == "n" && v.is_number() && v.to_number<double>() == 1) ||
                            (key == "logprobs" && v.is_bool() && !v.get_bool());
       if (neutral) continue;
-      if (settings_.reject_unsupported) {
-        std::string message = "'";  // appended: GCC 12 misreports chained + (-Wrestrict)
-        message.append(key).append(
-            "' is not supported by the cohere provider (set unsupported_params: drop in the "
-            "endpoint's config to drop it instead).");
-        return invalid(std::move(message), std::string(key));
-      }
-      out.dropped.emplace_back(key);
+      if (auto e = unsupported.semantic(key)) return *e;
     } else if (key == "user" || key == "service_tier" || key == "store" || key == "metadata" ||
                key == "parallel_tool_calls" || key == "reasoning_effort") {
-      out.dropped.emplace_back(key);
+      unsupported.cosmetic(key);
     } else {
       body[key] = v;  // Cohere's own fields (documents, citation_options, safety_mode, …)
     }
@@ -263,22 +258,15 @@ std::unique_ptr<StreamTranslator> CohereAdapter::open_stream(const model::Reques
 
 Error CohereAdapter::map_error(const UpstreamHead& head, std::string_view body) const {
   // {"id": "…", "message": "…"}
-  Error error;
-  error.code =
-      head.status >= 500 ? ErrorCode::kUpstreamServerError : ErrorCode::kUpstreamClientError;
-  error.upstream_status = head.status;
-  error.provider = "cohere";
+  std::string message;
   boost::system::error_code ec;
   json::value parsed = json::parse(body, ec);
-  if (!ec && parsed.is_object()) {
-    if (const auto* m = parsed.get_object().if_contains("message"); m && m->is_string())
-      error.message = m->get_string();
+  if (const auto* m =
+          !ec && parsed.is_object() ? parsed.get_object().if_contains("message") : nullptr;
+      m && m->is_string()) {
+    message = m->get_string();
   }
-  if (error.message.empty()) {
-    error.message = "provider returned HTTP " + std::to_string(head.status);
-    if (!body.empty()) error.message += ": " + std::string(body.substr(0, 200));
-  }
-  return error;
+  return common::upstream_error("cohere", head.status, std::move(message), body);
 }
 
 Result<std::shared_ptr<const ProviderAdapter>> make_cohere_adapter(const AdapterSpec& spec) {
@@ -288,22 +276,15 @@ Result<std::shared_ptr<const ProviderAdapter>> make_cohere_adapter(const Adapter
   if (settings.model.empty())
     return config.fail_section("the cohere provider needs model.name (e.g. command-a-03-2025)");
   auto key = config.string("cohere_api_key");
-  auto base = config.string("cohere_api_base");
-  auto unsupported = config.string("unsupported_params");
-  for (auto* r : {&key, &base, &unsupported}) {
-    if (!*r) return r->error();
-  }
+  if (!key) return key.error();
   if (!*key) return config.fail_section("cohere_api_key is required");
   settings.api_key = **key;
-  const std::string base_text = base->value_or(std::string(kDefaultBase));
-  std::string why;
-  auto url = util::parse_base_url(base_text, why);
-  if (!url) return config.fail("cohere_api_base", "'" + base_text + "' " + why);
+  auto url = common::base_url(config, "cohere_api_base", std::string(kDefaultBase));
+  if (!url) return url.error();
   settings.upstream.url = *url;
-  const std::string mode = unsupported->value_or("reject");
-  if (mode != "reject" && mode != "drop")
-    return config.fail("unsupported_params", "must be reject or drop");
-  settings.reject_unsupported = mode == "reject";
+  auto reject = common::reject_unsupported(config);
+  if (!reject) return reject.error();
+  settings.reject_unsupported = *reject;
   if (auto r = config.reject_unknown(); !r) return r.error();
   return std::shared_ptr<const ProviderAdapter>(
       std::make_shared<CohereAdapter>(std::move(settings)));

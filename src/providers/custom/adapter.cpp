@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "providers/common/support.hpp"
 #include "util/json_parse.hpp"
 
 namespace sluice::providers::custom {
@@ -9,11 +10,7 @@ namespace json = boost::json;
 
 namespace {
 
-Error bad_answer(std::string message) {
-  Error e = Error::make(ErrorCode::kUpstreamUnavailable, std::move(message));
-  e.provider = "custom";
-  return e;
-}
+Error bad_answer(std::string message) { return common::bad_answer("custom", std::move(message)); }
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
@@ -117,12 +114,8 @@ std::unique_ptr<StreamTranslator> CustomAdapter::open_stream(const model::Reques
 }
 
 Error CustomAdapter::map_error(const UpstreamHead& head, std::string_view body) const {
-  Error error;
-  error.code =
-      head.status >= 500 ? ErrorCode::kUpstreamServerError : ErrorCode::kUpstreamClientError;
-  error.upstream_status = head.status;
-  error.provider = "custom";
   // Common shapes: {"error": "…"}, {"error": {"message": "…"}}, {"message": "…"}, {"detail": "…"}.
+  std::string message;
   boost::system::error_code ec;
   json::value parsed = json::parse(body, ec);
   if (!ec && parsed.is_object()) {
@@ -131,14 +124,10 @@ Error CustomAdapter::map_error(const UpstreamHead& head, std::string_view body) 
       const json::value* v = o.if_contains(key);
       if (v != nullptr && v->is_object() && v->get_object().contains("message"))
         v = &v->get_object().at("message");
-      if (v != nullptr && v->is_string() && error.message.empty()) error.message = v->get_string();
+      if (v != nullptr && v->is_string() && message.empty()) message = v->get_string();
     }
   }
-  if (error.message.empty()) {
-    error.message = "the service returned HTTP " + std::to_string(head.status);
-    if (!body.empty()) error.message += ": " + std::string(body.substr(0, 200));
-  }
-  return error;
+  return common::upstream_error("custom", head.status, std::move(message), body);
 }
 
 Result<std::shared_ptr<const ProviderAdapter>> make_custom_adapter(const AdapterSpec& spec) {

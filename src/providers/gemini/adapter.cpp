@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <fstream>
 
+#include "providers/common/support.hpp"
 #include "providers/gemini/google_auth.hpp"
 #include "providers/gemini/translate.hpp"
 #include "util/json_parse.hpp"
@@ -98,31 +99,23 @@ std::unique_ptr<StreamTranslator> GeminiAdapter::open_stream(const model::Reques
 }
 
 Error GeminiAdapter::map_error(const UpstreamHead& head, std::string_view body) const {
-  // {"error": {"code": 429, "message": "…", "status": "RESOURCE_EXHAUSTED"}}
-  Error error;
-  error.code =
-      head.status >= 500 ? ErrorCode::kUpstreamServerError : ErrorCode::kUpstreamClientError;
-  error.upstream_status = head.status;
-  error.provider = "gemini";
+  // {"error": {"code": 429, "message": "…", "status": "RESOURCE_EXHAUSTED"}}, sometimes in a list
+  std::string message, status;
   boost::system::error_code ec;
   json::value parsed = json::parse(body, ec);
   const json::value* err =
       !ec && parsed.is_object() ? parsed.get_object().if_contains("error") : nullptr;
   if (err == nullptr && !ec && parsed.is_array() && !parsed.get_array().empty() &&
       parsed.get_array()[0].is_object()) {
-    err = parsed.get_array()[0].get_object().if_contains("error");  // some errors come in a list
+    err = parsed.get_array()[0].get_object().if_contains("error");
   }
   if (err != nullptr && err->is_object()) {
     const auto& e = err->get_object();
-    if (const auto* m = e.if_contains("message"); m && m->is_string())
-      error.message = m->get_string();
-    if (const auto* s = e.if_contains("status"); s && s->is_string())
-      error.error_code = s->get_string();
+    if (const auto* m = e.if_contains("message"); m && m->is_string()) message = m->get_string();
+    if (const auto* s = e.if_contains("status"); s && s->is_string()) status = s->get_string();
   }
-  if (error.message.empty()) {
-    error.message = "provider returned HTTP " + std::to_string(head.status);
-    if (!body.empty()) error.message += ": " + std::string(body.substr(0, 200));
-  }
+  Error error = common::upstream_error(settings_.provider, head.status, std::move(message), body);
+  error.error_code = std::move(status);
   return error;
 }
 
@@ -133,22 +126,15 @@ Result<std::shared_ptr<const ProviderAdapter>> make_gemini_adapter(const Adapter
   if (settings.model.empty())
     return config.fail_section("the gemini provider needs model.name (e.g. gemini-2.5-flash)");
   auto key = config.string("gemini_api_key");
-  auto base = config.string("gemini_api_base");
-  auto unsupported = config.string("unsupported_params");
-  for (auto* r : {&key, &base, &unsupported}) {
-    if (!*r) return r->error();
-  }
+  if (!key) return key.error();
   if (!*key) return config.fail_section("gemini_api_key is required");
   settings.api_key = **key;
-  const std::string base_text = base->value_or(std::string(kDefaultBase));
-  std::string why;
-  auto url = util::parse_base_url(base_text, why);
-  if (!url) return config.fail("gemini_api_base", "'" + base_text + "' " + why);
+  auto url = common::base_url(config, "gemini_api_base", std::string(kDefaultBase));
+  if (!url) return url.error();
   settings.upstream.url = *url;
-  const std::string mode = unsupported->value_or("reject");
-  if (mode != "reject" && mode != "drop")
-    return config.fail("unsupported_params", "must be reject or drop");
-  settings.reject_unsupported = mode == "reject";
+  auto reject = common::reject_unsupported(config);
+  if (!reject) return reject.error();
+  settings.reject_unsupported = *reject;
   if (auto r = config.reject_unknown(); !r) return r.error();
   return std::shared_ptr<const ProviderAdapter>(
       std::make_shared<GeminiAdapter>(std::move(settings)));
@@ -168,9 +154,7 @@ Result<std::shared_ptr<const ProviderAdapter>> make_vertex_adapter(const Adapter
   auto project = config.string("vertex_project");
   auto location = config.string("vertex_location");
   auto credentials = config.string("vertex_credentials");
-  auto base = config.string("vertex_api_base");
-  auto unsupported = config.string("unsupported_params");
-  for (auto* r : {&project, &location, &credentials, &base, &unsupported}) {
+  for (auto* r : {&project, &location, &credentials}) {
     if (!*r) return r->error();
   }
   if (!*project) return config.fail_section("vertex_project is required");
@@ -189,17 +173,15 @@ Result<std::shared_ptr<const ProviderAdapter>> make_vertex_adapter(const Adapter
   if (!token) return config.fail("vertex_credentials", token.error().message);
   settings.token = *token;
   const std::string loc = location->value_or("us-central1");
-  const std::string base_text = base->value_or("https://" + loc + "-aiplatform.googleapis.com/v1");
-  std::string why;
-  auto url = util::parse_base_url(base_text, why);
-  if (!url) return config.fail("vertex_api_base", "'" + base_text + "' " + why);
+  auto url = common::base_url(config, "vertex_api_base",
+                              "https://" + loc + "-aiplatform.googleapis.com/v1");
+  if (!url) return url.error();
   settings.upstream.url = *url;
   settings.models_path =
       "/projects/" + **project + "/locations/" + loc + "/publishers/google/models/";
-  const std::string mode = unsupported->value_or("reject");
-  if (mode != "reject" && mode != "drop")
-    return config.fail("unsupported_params", "must be reject or drop");
-  settings.reject_unsupported = mode == "reject";
+  auto reject = common::reject_unsupported(config);
+  if (!reject) return reject.error();
+  settings.reject_unsupported = *reject;
   if (auto r = config.reject_unknown(); !r) return r.error();
   return std::shared_ptr<const ProviderAdapter>(
       std::make_shared<GeminiAdapter>(std::move(settings)));

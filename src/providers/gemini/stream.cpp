@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <ctime>
 
+#include "providers/common/chunks.hpp"
 #include "providers/gemini/adapter.hpp"
 #include "providers/gemini/translate.hpp"
 #include "upstream/sse_parser.hpp"
@@ -18,7 +19,7 @@ namespace {
 class GeminiStreamTranslator : public StreamTranslator {
  public:
   GeminiStreamTranslator(std::string model, bool chat)
-      : model_(std::move(model)), chat_(chat), created_(std::time(nullptr)) {}
+      : chat_(chat), chunks_(chat, "gemini", std::move(model)) {}
 
   Result<void> feed(std::string_view bytes, std::vector<model::StreamEvent>& out) override {
     std::optional<Error> failure;
@@ -39,15 +40,7 @@ class GeminiStreamTranslator : public StreamTranslator {
 
   Result<void> finish(std::vector<model::StreamEvent>& out) override {
     if (finish_.empty()) return fail("provider stream ended before it was complete");
-    if (!usage_.empty()) {
-      model::StreamEvent ev;
-      ev.kind = model::StreamEvent::Kind::kUsage;
-      ev.usage = usage_;
-      ev.chunk = base();
-      ev.chunk["choices"] = json::array{};
-      ev.chunk["usage"] = model::usage_to_openai(usage_);
-      out.push_back(std::move(ev));
-    }
+    if (!usage_.empty()) out.push_back(chunks_.usage(usage_));
     return {};
   }
 
@@ -63,68 +56,41 @@ class GeminiStreamTranslator : public StreamTranslator {
         error.error_code = s->get_string();
       return error;
     }
-    if (id_.empty()) {
-      const json::value* id = response.if_contains("responseId");
-      id_ = id != nullptr && id->is_string() ? std::string(id->get_string()) : "gemini";
+    if (!started_) {
+      started_ = true;
+      if (const auto* id = response.if_contains("responseId"); id && id->is_string())
+        chunks_.set_id(std::string(id->get_string()));
       if (const auto* v = response.if_contains("modelVersion"); v && v->is_string())
-        model_ = v->get_string();
-      if (chat_) out.push_back(chunk(json::object{{"role", "assistant"}, {"content", ""}}));
+        chunks_.set_model(std::string(v->get_string()));
+      if (chat_) out.push_back(chunks_.role());
     }
     if (const auto* u = response.if_contains("usageMetadata"); u && u->is_object())
       usage_ = usage_from_gemini(u->get_object());
     CandidateParts parts = read_candidate(response, tools_);
-    if (!parts.text.empty()) {
-      if (chat_) {
-        out.push_back(chunk(json::object{{"content", parts.text}}));
-      } else {
-        out.push_back(completion_chunk(parts.text, nullptr));
-      }
-    }
+    if (!parts.text.empty()) out.push_back(chunks_.text(parts.text));
     if (chat_) {
       for (auto& call : parts.tool_calls) {
         call.get_object()["index"] = tools_++;
-        out.push_back(chunk(json::object{{"tool_calls", json::array{std::move(call)}}}));
+        out.push_back(chunks_.delta(json::object{{"tool_calls", json::array{std::move(call)}}}));
       }
     }
     if (!parts.finish.empty()) {
       finish_ = tools_ > 0 && parts.finish == "stop" ? "tool_calls" : parts.finish;
-      out.push_back(chat_ ? chunk(json::object{}, json::value(finish_))
-                          : completion_chunk("", json::value(finish_)));
+      out.push_back(chunks_.finish(finish_));
     }
     return std::nullopt;
   }
 
-  json::object base() const {
-    return json::object{{"id", id_},
-                        {"object", chat_ ? "chat.completion.chunk" : "text_completion"},
-                        {"created", static_cast<std::int64_t>(created_)},
-                        {"model", model_}};
-  }
-  model::StreamEvent chunk(json::object delta, json::value finish = nullptr) const {
-    model::StreamEvent ev;
-    ev.chunk = base();
-    ev.chunk["choices"] = json::array{json::object{
-        {"index", 0}, {"delta", std::move(delta)}, {"finish_reason", std::move(finish)}}};
-    return ev;
-  }
-  model::StreamEvent completion_chunk(std::string_view text, json::value finish) const {
-    model::StreamEvent ev;
-    ev.chunk = base();
-    ev.chunk["choices"] = json::array{json::object{
-        {"index", 0}, {"text", text}, {"finish_reason", std::move(finish)}, {"logprobs", nullptr}}};
-    return ev;
-  }
   Error fail(std::string message) const {
     Error e = Error::make(ErrorCode::kUpstreamUnavailable, std::move(message));
     e.provider = "gemini";
     return e;
   }
 
-  std::string model_;
   bool chat_;
-  std::time_t created_;
+  common::ChunkMaker chunks_;
+  bool started_ = false;
   upstream::SseParser parser_;
-  std::string id_;
   std::string finish_;
   std::size_t tools_ = 0;
   model::Usage usage_;

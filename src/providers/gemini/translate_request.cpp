@@ -2,6 +2,7 @@
 #include <boost/json.hpp>
 #include <map>
 
+#include "providers/common/support.hpp"
 #include "providers/gemini/translate.hpp"
 #include "util/json_parse.hpp"
 
@@ -168,17 +169,7 @@ Result<GeminiRequest> to_generate_request(const model::Request& request, bool re
         json::object{{"role", "user"}, {"parts", json::array{json::object{{"text", *prompt}}}}}};
   }
   json::object config;
-  auto lacks = [&](std::string_view key, bool semantic) -> std::optional<Error> {
-    if (semantic && reject_unsupported) {
-      std::string message = "'";  // appended: GCC 12 misreports chained + (-Wrestrict)
-      message.append(key).append(
-          "' is not supported by the gemini provider (set unsupported_params: drop in the "
-          "endpoint's config to drop it instead).");
-      return invalid(std::move(message), std::string(key));
-    }
-    result.dropped.emplace_back(key);
-    return std::nullopt;
-  };
+  common::Unsupported unsupported("gemini", reject_unsupported, result.dropped);
   std::optional<json::object> tool_config;
   for (const auto& kv : in) {
     const std::string_view key = kv.key();
@@ -258,19 +249,19 @@ Result<GeminiRequest> to_generate_request(const model::Request& request, bool re
       tool_config = json::object{{"functionCallingConfig", std::move(fc)}};
     } else if (key == "n") {
       if (!(v.is_number() && v.to_number<double>() == 1)) {
-        if (auto e = lacks(key, true)) return *e;
+        if (auto e = unsupported.semantic(key)) return *e;
       }
     } else if (key == "logprobs" || key == "echo") {
       if (v.is_bool() ? v.get_bool() : true) {
-        if (auto e = lacks(key, true)) return *e;
+        if (auto e = unsupported.semantic(key)) return *e;
       }
     } else if (key == "top_logprobs" || key == "logit_bias" || key == "suffix" || key == "audio" ||
                key == "modalities" || key == "prediction" || key == "web_search_options" ||
                key == "functions" || key == "function_call" || key == "best_of") {
-      if (auto e = lacks(key, true)) return *e;
+      if (auto e = unsupported.semantic(key)) return *e;
     } else if (key == "user" || key == "service_tier" || key == "store" || key == "metadata" ||
                key == "parallel_tool_calls" || key == "reasoning_effort") {
-      if (auto e = lacks(key, false)) return *e;
+      unsupported.cosmetic(key);
     } else if (key == "safety_settings" || key == "safetySettings") {
       out["safetySettings"] = v;
     } else if (key == "generation_config" || key == "generationConfig") {

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <ctime>
 
+#include "providers/common/support.hpp"
 #include "util/json_parse.hpp"
 
 namespace sluice::providers::mlflow_serving {
@@ -11,9 +12,7 @@ namespace json = boost::json;
 namespace {
 
 Error bad_answer(std::string message) {
-  Error e = Error::make(ErrorCode::kUpstreamUnavailable, std::move(message));
-  e.provider = "mlflow-model-serving";
-  return e;
+  return common::bad_answer("mlflow-model-serving", std::move(message));
 }
 
 // MLflow's reading of "predictions" for text: a list of strings, or a dict with one key (its
@@ -155,24 +154,17 @@ std::unique_ptr<StreamTranslator> MlflowServingAdapter::open_stream(const model:
 
 Error MlflowServingAdapter::map_error(const UpstreamHead& head, std::string_view body) const {
   // MLflow's scoring server: {"error_code": "BAD_REQUEST", "message": "…"}
-  Error error;
-  error.code =
-      head.status >= 500 ? ErrorCode::kUpstreamServerError : ErrorCode::kUpstreamClientError;
-  error.upstream_status = head.status;
-  error.provider = "mlflow-model-serving";
+  std::string message, code;
   boost::system::error_code ec;
   json::value parsed = json::parse(body, ec);
   if (!ec && parsed.is_object()) {
     const auto& o = parsed.get_object();
-    if (const auto* m = o.if_contains("message"); m && m->is_string())
-      error.message = m->get_string();
-    if (const auto* c = o.if_contains("error_code"); c && c->is_string())
-      error.error_code = c->get_string();
+    if (const auto* m = o.if_contains("message"); m && m->is_string()) message = m->get_string();
+    if (const auto* c = o.if_contains("error_code"); c && c->is_string()) code = c->get_string();
   }
-  if (error.message.empty()) {
-    error.message = "provider returned HTTP " + std::to_string(head.status);
-    if (!body.empty()) error.message += ": " + std::string(body.substr(0, 200));
-  }
+  Error error =
+      common::upstream_error("mlflow-model-serving", head.status, std::move(message), body);
+  error.error_code = std::move(code);
   return error;
 }
 

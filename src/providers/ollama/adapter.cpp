@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <ctime>
 
+#include "providers/common/chunks.hpp"
 #include "providers/openai/presets.hpp"
 #include "util/json_parse.hpp"
 
@@ -148,7 +149,7 @@ Result<json::array> messages_of(const json::value* given) {
 class NdjsonTranslator : public StreamTranslator {
  public:
   NdjsonTranslator(std::string model, bool chat)
-      : model_(std::move(model)), chat_(chat), created_(std::time(nullptr)) {}
+      : chat_(chat), chunks_(chat, "ollama", std::move(model)) {}
 
   Result<void> feed(std::string_view bytes, std::vector<model::StreamEvent>& out) override {
     pending_.append(bytes);
@@ -186,8 +187,7 @@ class NdjsonTranslator : public StreamTranslator {
     const json::object& o = parsed.get_object();
     if (const auto* err = o.if_contains("error"); err && err->is_string())
       return fail(ErrorCode::kUpstreamServerError, std::string(err->get_string()));
-    if (!started_ && chat_)
-      out.push_back(chunk(json::object{{"role", "assistant"}, {"content", ""}}));
+    if (!started_ && chat_) out.push_back(chunks_.role());
     started_ = true;
     std::string text;
     json::array calls;
@@ -201,51 +201,18 @@ class NdjsonTranslator : public StreamTranslator {
     } else if (const auto* r = o.if_contains("response"); r && r->is_string()) {
       text = r->get_string();
     }
-    if (!text.empty()) out.push_back(text_chunk(text, nullptr));
+    if (!text.empty()) out.push_back(chunks_.text(text));
     for (auto& call : calls)
-      out.push_back(chunk(json::object{{"tool_calls", json::array{std::move(call)}}}));
+      out.push_back(chunks_.delta(json::object{{"tool_calls", json::array{std::move(call)}}}));
     if (const auto* d = o.if_contains("done"); d && *d == true) {
       done_ = true;
-      const json::value finish(finish_of(o, tools_ > 0));
-      out.push_back(chat_ ? chunk(json::object{}, finish) : text_chunk("", finish));
-      model::Usage usage = usage_of(o);
-      if (!usage.empty()) {
-        model::StreamEvent ev;
-        ev.kind = model::StreamEvent::Kind::kUsage;
-        ev.usage = usage;
-        ev.chunk = base();
-        ev.chunk["choices"] = json::array{};
-        ev.chunk["usage"] = model::usage_to_openai(usage);
-        out.push_back(std::move(ev));
-      }
+      out.push_back(chunks_.finish(finish_of(o, tools_ > 0)));
+      if (model::Usage usage = usage_of(o); !usage.empty()) out.push_back(chunks_.usage(usage));
     }
     return std::nullopt;
   }
-  json::object base() const {
-    return json::object{{"id", "ollama"},
-                        {"object", chat_ ? "chat.completion.chunk" : "text_completion"},
-                        {"created", static_cast<std::int64_t>(created_)},
-                        {"model", model_}};
-  }
-  model::StreamEvent chunk(json::object delta, json::value finish = nullptr) const {
-    model::StreamEvent ev;
-    ev.chunk = base();
-    ev.chunk["choices"] = json::array{json::object{
-        {"index", 0}, {"delta", std::move(delta)}, {"finish_reason", std::move(finish)}}};
-    return ev;
-  }
-  model::StreamEvent text_chunk(std::string_view text, json::value finish) const {
-    if (chat_) return chunk(json::object{{"content", text}}, std::move(finish));
-    model::StreamEvent ev;
-    ev.chunk = base();
-    ev.chunk["choices"] = json::array{json::object{
-        {"index", 0}, {"text", text}, {"finish_reason", std::move(finish)}, {"logprobs", nullptr}}};
-    return ev;
-  }
-
-  std::string model_;
   bool chat_;
-  std::time_t created_;
+  common::ChunkMaker chunks_;
   std::string pending_;
   std::size_t tools_ = 0;
   bool started_ = false;

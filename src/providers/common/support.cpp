@@ -1,0 +1,77 @@
+#include "providers/common/support.hpp"
+
+#include <boost/json.hpp>
+
+namespace sluice::providers::common {
+
+Error upstream_error(std::string_view provider, unsigned status, std::string message,
+                     std::string_view body) {
+  Error error;
+  error.code = status >= 500 ? ErrorCode::kUpstreamServerError : ErrorCode::kUpstreamClientError;
+  error.upstream_status = status;
+  error.provider = provider;
+  error.message = std::move(message);
+  if (error.message.empty()) {
+    error.message = "provider returned HTTP " + std::to_string(status);
+    if (!body.empty()) error.message += ": " + std::string(body.substr(0, 200));
+  }
+  return error;
+}
+
+Error bad_answer(std::string_view provider, std::string message) {
+  Error e = Error::make(ErrorCode::kUpstreamUnavailable, std::move(message));
+  e.provider = provider;
+  return e;
+}
+
+Result<bool> reject_unsupported(const ConfigMap& config) {
+  auto mode = config.string("unsupported_params");
+  if (!mode) return mode.error();
+  const std::string m = mode->value_or("reject");
+  if (m != "reject" && m != "drop")
+    return config.fail("unsupported_params", "must be reject or drop");
+  return m == "reject";
+}
+
+Result<util::BaseUrl> base_url(const ConfigMap& config, const std::string& key,
+                               const std::string& fallback) {
+  auto given = config.string(key);
+  if (!given) return given.error();
+  const std::string text = given->value_or(fallback);
+  std::string why;
+  auto url = util::parse_base_url(text, why);
+  if (!url) return config.fail(key, "'" + text + "' " + why);
+  return *url;
+}
+
+std::optional<Error> Unsupported::semantic(std::string_view key) {
+  if (reject_) {
+    std::string message = "'";  // appended: GCC 12 misreports chained + (-Wrestrict)
+    message.append(key)
+        .append("' is not supported by the ")
+        .append(provider_)
+        .append(
+            " provider (set unsupported_params: drop in the endpoint's config to drop it "
+            "instead).");
+    return Error::invalid(std::move(message), std::string(key));
+  }
+  dropped_.emplace_back(key);
+  return std::nullopt;
+}
+
+std::optional<DataUrl> parse_data_url(std::string_view url) {
+  const auto comma = url.find(',');
+  if (!url.starts_with("data:") || comma == std::string_view::npos) return std::nullopt;
+  std::string_view meta = url.substr(5, comma - 5);
+  if (!meta.ends_with(";base64")) return std::nullopt;
+  return DataUrl{meta.substr(0, meta.size() - 7), url.substr(comma + 1)};
+}
+
+const boost::json::value* image_url_of(const boost::json::object& part) {
+  const boost::json::value* ref = part.if_contains("image_url");
+  const boost::json::value* url =
+      ref != nullptr && ref->is_object() ? ref->get_object().if_contains("url") : ref;
+  return url != nullptr && url->is_string() ? url : nullptr;
+}
+
+}  // namespace sluice::providers::common

@@ -1,0 +1,54 @@
+#pragma once
+// What the translating providers share besides stream chunks: their error values, the config
+// keys every one of them reads the same way, the handling of request parameters a provider
+// lacks, and image data URLs.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "providers/provider.hpp"
+#include "providers/registry.hpp"
+
+namespace sluice::providers::common {
+
+// A provider's non-2xx answer: status kept, 5xx vs 4xx class, `message` or, when empty, the
+// status and the start of the body.
+Error upstream_error(std::string_view provider, unsigned status, std::string message,
+                     std::string_view body);
+// An answer that cannot be read (not JSON, fields missing): a 502.
+Error bad_answer(std::string_view provider, std::string message);
+
+// `unsupported_params: reject | drop` (default reject).
+Result<bool> reject_unsupported(const ConfigMap& config);
+// The base URL in `key`, or `fallback` when the key is absent.
+Result<util::BaseUrl> base_url(const ConfigMap& config, const std::string& key,
+                               const std::string& fallback);
+
+// Parameters of an OpenAI request the provider has no counterpart for. Semantics-changing ones
+// are a 400 naming them unless the endpoint says `unsupported_params: drop`; cosmetic ones are
+// dropped. Dropped names end up in `dropped` (and the x-sluice-dropped-params header).
+class Unsupported {
+ public:
+  Unsupported(std::string_view provider, bool reject, std::vector<std::string>& dropped)
+      : provider_(provider), reject_(reject), dropped_(dropped) {}
+  std::optional<Error> semantic(std::string_view key);
+  void cosmetic(std::string_view key) { dropped_.emplace_back(key); }
+
+ private:
+  std::string_view provider_;
+  bool reject_;
+  std::vector<std::string>& dropped_;
+};
+
+// `data:<media type>;base64,<data>`.
+struct DataUrl {
+  std::string_view media_type;
+  std::string_view data;
+};
+std::optional<DataUrl> parse_data_url(std::string_view url);
+// The URL of an OpenAI `image_url` content part (`{"url": …}` or a bare string), or null.
+const boost::json::value* image_url_of(const boost::json::object& part);
+
+}  // namespace sluice::providers::common

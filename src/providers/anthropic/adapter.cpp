@@ -49,26 +49,16 @@ Result<UpstreamRequest> AnthropicAdapter::passthrough_request(std::string_view n
 }
 
 model::Usage AnthropicAdapter::passthrough_usage(std::string_view body) const {
-  boost::system::error_code ec;
-  json::value parsed = json::parse(body, ec);
-  const json::value* usage =
-      !ec && parsed.is_object() ? parsed.get_object().if_contains("usage") : nullptr;
-  return usage != nullptr && usage->is_object() ? usage_from_anthropic(usage->get_object())
-                                                : model::Usage{};
+  auto usage = common::object_member(body, "usage");
+  return usage ? usage_from_anthropic(*usage) : model::Usage{};
 }
 
 Result<model::Response> AnthropicAdapter::translate_response(const model::Request& request,
                                                              const UpstreamHead&,
                                                              std::string_view body) const {
-  boost::system::error_code ec;
-  json::value parsed = util::parse_json(body, ec, request.body.storage());
-  if (ec || !parsed.is_object()) {
-    Error e = Error::make(ErrorCode::kUpstreamUnavailable,
-                          "provider returned a response that is not a JSON object");
-    e.provider = "anthropic";
-    return e;
-  }
-  return from_message(request, std::move(parsed.get_object()), "anthropic");
+  auto parsed = common::parse_answer("anthropic", body, request.body.storage());
+  if (!parsed) return parsed.error();
+  return from_message(request, std::move(*parsed), "anthropic");
 }
 
 std::unique_ptr<StreamTranslator> AnthropicAdapter::open_stream(

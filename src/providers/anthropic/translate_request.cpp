@@ -16,23 +16,16 @@ Error invalid(std::string message, std::string param = {}) {
 
 // A content part `image_url` → an image block (base64 data URL or a web URL).
 Result<json::object> image_block(const json::object& part) {
-  const json::value* ref = part.if_contains("image_url");
-  const json::value* url =
-      ref != nullptr && ref->is_object() ? ref->get_object().if_contains("url") : ref;
-  if (url == nullptr || !url->is_string())
-    return invalid("image_url.url must be a string.", "messages");
+  const json::value* url = common::image_url_of(part);
+  if (url == nullptr) return invalid("image_url.url must be a string.", "messages");
   std::string_view u = url->get_string();
   if (u.starts_with("data:")) {
-    auto comma = u.find(',');
-    auto meta = u.substr(5, comma == std::string_view::npos ? 0 : comma - 5);
-    if (comma == std::string_view::npos || !meta.ends_with(";base64")) {
+    auto data = common::parse_data_url(u);
+    if (!data)
       return invalid("An image data URL must look like data:image/png;base64,….", "messages");
-    }
-    return json::object{{"type", "image"},
-                        {"source",
-                         {{"type", "base64"},
-                          {"media_type", meta.substr(0, meta.size() - 7)},
-                          {"data", u.substr(comma + 1)}}}};
+    return json::object{
+        {"type", "image"},
+        {"source", {{"type", "base64"}, {"media_type", data->media_type}, {"data", data->data}}}};
   }
   if (u.starts_with("https://") || u.starts_with("http://")) {
     return json::object{{"type", "image"}, {"source", {{"type", "url"}, {"url", u}}}};

@@ -51,17 +51,11 @@ Result<UpstreamRequest> BedrockAdapter::translate_request(const model::Request& 
 Result<model::Response> BedrockAdapter::translate_response(const model::Request& request,
                                                            const UpstreamHead&,
                                                            std::string_view body) const {
-  boost::system::error_code ec;
-  json::value parsed = util::parse_json(body, ec, request.body.storage());
-  if (ec || !parsed.is_object()) {
-    Error e = Error::make(ErrorCode::kUpstreamUnavailable,
-                          "provider returned a response that is not a JSON object");
-    e.provider = "bedrock";
-    return e;
-  }
+  auto parsed = common::parse_answer("bedrock", body, request.body.storage());
+  if (!parsed) return parsed.error();
   if (request.operation == model::Operation::kEmbeddings)
-    return from_embed(request, std::move(parsed.get_object()), settings_.model);
-  return from_converse(request, std::move(parsed.get_object()), settings_.model);
+    return from_embed(request, std::move(*parsed), settings_.model);
+  return from_converse(request, std::move(*parsed), settings_.model);
 }
 
 std::unique_ptr<StreamTranslator> BedrockAdapter::open_stream(const model::Request& request) const {

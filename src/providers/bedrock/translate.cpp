@@ -24,23 +24,17 @@ std::optional<std::uint64_t> count(const json::object& o, std::string_view key) 
 }
 
 Result<json::object> image_block(const json::object& part) {
-  const json::value* ref = part.if_contains("image_url");
-  const json::value* url =
-      ref != nullptr && ref->is_object() ? ref->get_object().if_contains("url") : ref;
-  if (url == nullptr || !url->is_string())
-    return invalid("image_url.url must be a string.", "messages");
-  std::string_view u = url->get_string();
-  const auto comma = u.find(',');
-  if (!u.starts_with("data:image/") || comma == std::string_view::npos ||
-      !u.substr(0, comma).ends_with(";base64")) {
+  const json::value* url = common::image_url_of(part);
+  if (url == nullptr) return invalid("image_url.url must be a string.", "messages");
+  auto data = common::parse_data_url(url->get_string());
+  if (!data || !data->media_type.starts_with("image/")) {
     return invalid(
         "The bedrock provider takes images as base64 data URLs (data:image/png;base64,…).",
         "messages");
   }
-  std::string_view format = u.substr(11, comma - 11 - 7);
+  std::string_view format = data->media_type.substr(6);
   if (format == "jpg") format = "jpeg";
-  return json::object{
-      {"image", {{"format", format}, {"source", {{"bytes", u.substr(comma + 1)}}}}}};
+  return json::object{{"image", {{"format", format}, {"source", {{"bytes", data->data}}}}}};
 }
 
 Result<json::array> blocks_of(const json::value* content, bool images) {

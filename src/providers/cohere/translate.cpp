@@ -183,15 +183,9 @@ model::Usage usage_from_cohere(const json::value* usage) {
 Result<model::Response> CohereAdapter::translate_response(const model::Request& request,
                                                           const UpstreamHead&,
                                                           std::string_view text) const {
-  boost::system::error_code ec;
-  json::value parsed = util::parse_json(text, ec, request.body.storage());
-  if (ec || !parsed.is_object()) {
-    Error e = Error::make(ErrorCode::kUpstreamUnavailable,
-                          "provider returned a response that is not a JSON object");
-    e.provider = "cohere";
-    return e;
-  }
-  const json::object& in = parsed.get_object();
+  auto parsed = common::parse_answer("cohere", text, request.body.storage());
+  if (!parsed) return parsed.error();
+  const json::object& in = *parsed;
   model::Response response;
   json::object out(request.body.storage());
   if (request.operation == model::Operation::kEmbeddings) {

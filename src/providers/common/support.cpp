@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "util/json_parse.hpp"
+
 namespace sluice::providers::common {
 
 Error upstream_error(std::string_view provider, unsigned status, std::string message,
@@ -22,6 +24,24 @@ Error bad_answer(std::string_view provider, std::string message) {
   Error e = Error::make(ErrorCode::kUpstreamUnavailable, std::move(message));
   e.provider = provider;
   return e;
+}
+
+Result<boost::json::object> parse_answer(std::string_view provider, std::string_view body,
+                                         const boost::json::storage_ptr& storage) {
+  boost::system::error_code ec;
+  boost::json::value parsed = util::parse_json(body, ec, storage);
+  if (ec || !parsed.is_object())
+    return bad_answer(provider, "provider returned a response that is not a JSON object");
+  return std::move(parsed.get_object());
+}
+
+std::optional<boost::json::object> object_member(std::string_view body, std::string_view key) {
+  boost::system::error_code ec;
+  boost::json::value parsed = boost::json::parse(body, ec);
+  const boost::json::value* v =
+      !ec && parsed.is_object() ? parsed.get_object().if_contains(key) : nullptr;
+  if (v == nullptr || !v->is_object()) return std::nullopt;
+  return v->get_object();
 }
 
 Result<bool> reject_unsupported(const ConfigMap& config) {

@@ -19,6 +19,13 @@ Error upstream_error(std::string_view provider, unsigned status, std::string mes
                      std::string_view body);
 // An answer that cannot be read (not JSON, fields missing): a 502.
 Error bad_answer(std::string_view provider, std::string message);
+// A provider's 2xx body as a JSON object (allocated in `storage`, the request's arena), or the
+// 502 saying it is not one.
+Result<boost::json::object> parse_answer(std::string_view provider, std::string_view body,
+                                         const boost::json::storage_ptr& storage);
+// `key` of a JSON object body, when the body is one and the member an object (usage fields of
+// passthrough answers).
+std::optional<boost::json::object> object_member(std::string_view body, std::string_view key);
 
 // `unsupported_params: reject | drop` (default reject).
 Result<bool> reject_unsupported(const ConfigMap& config);

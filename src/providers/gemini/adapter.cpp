@@ -70,28 +70,18 @@ Result<UpstreamRequest> GeminiAdapter::passthrough_request(std::string_view nati
 }
 
 model::Usage GeminiAdapter::passthrough_usage(std::string_view body) const {
-  boost::system::error_code ec;
-  json::value parsed = json::parse(body, ec);
-  const json::value* usage =
-      !ec && parsed.is_object() ? parsed.get_object().if_contains("usageMetadata") : nullptr;
-  return usage != nullptr && usage->is_object() ? usage_from_gemini(usage->get_object())
-                                                : model::Usage{};
+  auto usage = common::object_member(body, "usageMetadata");
+  return usage ? usage_from_gemini(*usage) : model::Usage{};
 }
 
 Result<model::Response> GeminiAdapter::translate_response(const model::Request& request,
                                                           const UpstreamHead&,
                                                           std::string_view body) const {
-  boost::system::error_code ec;
-  json::value parsed = util::parse_json(body, ec, request.body.storage());
-  if (ec || !parsed.is_object()) {
-    Error e = Error::make(ErrorCode::kUpstreamUnavailable,
-                          "provider returned a response that is not a JSON object");
-    e.provider = settings_.provider;
-    return e;
-  }
+  auto parsed = common::parse_answer(settings_.provider, body, request.body.storage());
+  if (!parsed) return parsed.error();
   if (request.operation == model::Operation::kEmbeddings)
-    return from_embed_response(request, std::move(parsed.get_object()), settings_.model);
-  return from_generate_response(request, std::move(parsed.get_object()), settings_.model);
+    return from_embed_response(request, std::move(*parsed), settings_.model);
+  return from_generate_response(request, std::move(*parsed), settings_.model);
 }
 
 std::unique_ptr<StreamTranslator> GeminiAdapter::open_stream(const model::Request& request) const {

@@ -16,20 +16,15 @@ Error invalid(std::string message, std::string param = {}) {
 }
 
 Result<json::object> image_part(const json::object& part) {
-  const json::value* ref = part.if_contains("image_url");
-  const json::value* url =
-      ref != nullptr && ref->is_object() ? ref->get_object().if_contains("url") : ref;
-  if (url == nullptr || !url->is_string())
-    return invalid("image_url.url must be a string.", "messages");
-  std::string_view u = url->get_string();
-  const auto comma = u.find(',');
-  if (u.starts_with("data:") && comma != std::string_view::npos &&
-      u.substr(0, comma).ends_with(";base64")) {
-    return json::object{
-        {"inlineData", {{"mimeType", u.substr(5, comma - 5 - 7)}, {"data", u.substr(comma + 1)}}}};
+  const json::value* url = common::image_url_of(part);
+  if (url == nullptr) return invalid("image_url.url must be a string.", "messages");
+  auto data = common::parse_data_url(url->get_string());
+  if (!data) {
+    return invalid(
+        "The gemini provider takes images as base64 data URLs (data:image/png;base64,…).",
+        "messages");
   }
-  return invalid("The gemini provider takes images as base64 data URLs (data:image/png;base64,…).",
-                 "messages");
+  return json::object{{"inlineData", {{"mimeType", data->media_type}, {"data", data->data}}}};
 }
 
 Result<json::array> parts_of(const json::value* content, bool images) {

@@ -93,11 +93,9 @@ Result<UpstreamRequest> MlflowServingAdapter::translate_request(
 Result<model::Response> MlflowServingAdapter::translate_response(const model::Request& request,
                                                                  const UpstreamHead&,
                                                                  std::string_view text) const {
-  boost::system::error_code ec;
-  json::value parsed = util::parse_json(text, ec, request.body.storage());
-  if (ec || !parsed.is_object())
-    return bad_answer("provider returned a response that is not a JSON object");
-  const json::value* predictions = parsed.get_object().if_contains("predictions");
+  auto parsed = common::parse_answer("mlflow-model-serving", text, request.body.storage());
+  if (!parsed) return parsed.error();
+  const json::value* predictions = parsed->if_contains("predictions");
   if (predictions == nullptr)
     return bad_answer("The response is missing the required key: predictions.");
   model::Response response;

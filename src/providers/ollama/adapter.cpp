@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "providers/common/chunks.hpp"
+#include "providers/common/support.hpp"
 #include "providers/openai/presets.hpp"
 #include "util/json_parse.hpp"
 
@@ -271,12 +272,9 @@ Result<UpstreamRequest> OllamaNativeAdapter::translate_request(
 Result<model::Response> OllamaNativeAdapter::translate_response(const model::Request& request,
                                                                 const UpstreamHead&,
                                                                 std::string_view text) const {
-  boost::system::error_code ec;
-  json::value parsed = util::parse_json(text, ec, request.body.storage());
-  if (ec || !parsed.is_object())
-    return fail(ErrorCode::kUpstreamUnavailable,
-                "provider returned a response that is not a JSON object");
-  const json::object& o = parsed.get_object();
+  auto parsed = common::parse_answer("ollama", text, request.body.storage());
+  if (!parsed) return parsed.error();
+  const json::object& o = *parsed;
   model::Response response;
   response.usage = usage_of(o);
   json::object out(request.body.storage());

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "providers/common/support.hpp"
 #include "util/json_parse.hpp"
 #include "util/json_write.hpp"
 
@@ -114,16 +115,10 @@ model::Usage OpenAiAdapter::passthrough_usage(std::string_view body) const {
 Result<model::Response> OpenAiAdapter::translate_response(const model::Request& request,
                                                           const UpstreamHead&,
                                                           std::string_view body) const {
-  boost::system::error_code ec;
-  json::value parsed = util::parse_json(body, ec, request.body.storage());
-  if (ec || !parsed.is_object()) {
-    Error e = Error::make(ErrorCode::kUpstreamUnavailable,
-                          "provider returned a response that is not a JSON object");
-    e.provider = settings_.provider_name;
-    return e;
-  }
+  auto parsed = common::parse_answer(settings_.provider_name, body, request.body.storage());
+  if (!parsed) return parsed.error();
   model::Response response;
-  response.body = std::move(parsed.get_object());
+  response.body = std::move(*parsed);
   response.usage = model::usage_from_openai(response.body.if_contains("usage"));
   response.raw = body;  // already the client's dialect: forwarded byte for byte unless changed
   return response;

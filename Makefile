@@ -6,14 +6,19 @@ ASAN_DIR ?= build-asan
 CONFIG ?= examples/quickstart.yaml
 JOBS ?= $(shell nproc)
 
-.PHONY: all build run test test-asan bootstrap sdk-deps bench format clean
+.PHONY: all build run test test-asan bootstrap tokenizer-deps sdk-deps bench format clean
 
 all: build
 
 bootstrap:
 	@bash scripts/bootstrap
 
-build: bootstrap
+# js-tiktoken, pinned by scripts/tokenizer/package-lock.json: the build converts its rank tables.
+tokenizer-deps: bootstrap
+	@if [ ! -d scripts/tokenizer/node_modules ] || [ scripts/tokenizer/package-lock.json -nt scripts/tokenizer/node_modules ]; then \
+	  cd scripts/tokenizer && npm ci --no-audit --no-fund --loglevel=error && touch node_modules; fi
+
+build: tokenizer-deps
 	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
@@ -30,7 +35,7 @@ test: build sdk-deps
 	ctest --test-dir $(BUILD_DIR) --output-on-failure
 
 # The same tests against an AddressSanitizer + UndefinedBehaviorSanitizer build.
-test-asan: bootstrap sdk-deps
+test-asan: tokenizer-deps sdk-deps
 	@cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSLUICE_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_DIR) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \

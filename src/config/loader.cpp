@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "config/reader.hpp"
 #include "observability/metrics.hpp"
 #include "pipeline/paths.hpp"
 #include "providers/registry.hpp"
@@ -17,77 +18,6 @@
 
 namespace sluice::config {
 namespace {
-
-// Thrown inside the loader only; load_* turn it into an Error (exceptions are fine at startup).
-struct LoadError {
-  std::string message;
-};
-
-class Reader {
- public:
-  Reader(std::string source, const EnvLookup& env) : source_(std::move(source)), env_(env) {}
-
-  std::string where(const YAML::Node& node) const {
-    const auto mark = node.Mark();
-    if (mark.line < 0) return source_;
-    return source_ + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
-  }
-
-  [[noreturn]] void fail(const YAML::Node& node, const std::string& path,
-                         const std::string& message) const {
-    throw LoadError{where(node) + ": " + (path.empty() ? "" : path + ": ") + message};
-  }
-
-  // Checks `node` is a map whose keys are all in `allowed`, with no key given twice.
-  void expect_map(const YAML::Node& node, const std::string& path,
-                  std::initializer_list<std::string_view> allowed) const {
-    if (!node.IsMap()) fail(node, path, "must be a mapping");
-    std::set<std::string> seen;
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      std::string key = it->first.as<std::string>();
-      if (!seen.insert(key).second) fail(it->first, path, "key '" + key + "' is given twice");
-      bool ok = false;
-      for (auto a : allowed) ok = ok || a == key;
-      if (!ok) {
-        std::string list;
-        for (auto a : allowed) list += std::string(list.empty() ? "" : ", ") + std::string(a);
-        fail(it->first, path, "unknown key '" + key + "' (expected one of: " + list + ")");
-      }
-    }
-  }
-
-  std::string string(const YAML::Node& node, const std::string& path) const {
-    if (!node.IsScalar()) fail(node, path, "must be a string");
-    return node.Scalar();
-  }
-
-  long long integer(const YAML::Node& node, const std::string& path, long long min,
-                    long long max) const {
-    if (!node.IsScalar()) fail(node, path, "must be an integer");
-    const std::string& t = node.Scalar();
-    long long v = 0;
-    auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
-    if (node.Tag() == "!" || ec != std::errc{} || end != t.data() + t.size()) {
-      fail(node, path, "must be an integer, got '" + t + "'");
-    }
-    if (v < min || v > max) {
-      fail(node, path, "must be between " + std::to_string(min) + " and " + std::to_string(max));
-    }
-    return v;
-  }
-
-  std::string resolved(const YAML::Node& node, const std::string& path, bool& was_secret) const {
-    auto r = resolve_secrets(string(node, path), env_, was_secret);
-    if (!r) fail(node, path, r.error().message);
-    return *r;
-  }
-
-  const std::string& source() const { return source_; }
-
- private:
-  std::string source_;
-  const EnvLookup& env_;
-};
 
 // MLflow's rule for endpoint names: ^[a-zA-Z0-9_\-.]+$ (mlflow/gateway/utils.py).
 bool is_valid_name(std::string_view name) {
@@ -692,14 +622,11 @@ SnapshotPtr build(const Reader& r, const YAML::Node& root) {
   snapshot->source = r.source();
   if (!root || root.IsNull())
     throw LoadError{r.source() + ": the file is empty; expected 'endpoints:'"};
-  r.expect_map(root, "", {"endpoints", "routes", "server", "auth"});
+  r.expect_map(root, "", {"endpoints", "routes", "server", "auth", "limits", "budgets", "pricing",
+                          "stores", "accounting"});
   snapshot->server = read_server(r, root["server"]);
   if (const YAML::Node auth = root["auth"]) {
-    r.expect_map(auth, "auth", {"mode", "admin_key"});
-    if (auth["mode"] && r.string(auth["mode"], "auth.mode") != "none") {
-      r.fail(auth["mode"], "auth.mode",
-             "only 'none' is supported by this version of sluice (gateway keys come later)");
-    }
+    r.expect_map(auth, "auth", {"mode", "admin_key", "pepper", "keys"});
     if (auth["admin_key"]) {
       bool secret = false;
       snapshot->admin_key = r.resolved(auth["admin_key"], "auth.admin_key", secret);
@@ -707,6 +634,7 @@ SnapshotPtr build(const Reader& r, const YAML::Node& root) {
         r.fail(auth["admin_key"], "auth.admin_key", "must be at least 16 characters");
     }
   }
+  read_governance(r, root, snapshot->governance);
   const YAML::Node endpoints = root["endpoints"];
   const YAML::Node routes = root["routes"];
   if (!endpoints && !routes) r.fail(root, "", "'endpoints' is required");

@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "config/governance.hpp"
 #include "config/route.hpp"
 #include "model/request.hpp"
 #include "prompts/template.hpp"
@@ -67,6 +68,7 @@ struct Snapshot {
   std::string source;  // file it was loaded from
   ServerConfig server;
   std::string admin_key;  // `auth.admin_key`: bearer for /admin/*; empty turns the admin API off
+  Governance governance;  // keys, limits, budgets, prices, stores
   std::vector<Endpoint> endpoints;
   std::unordered_map<std::string, std::size_t> index;  // name → position in endpoints
   std::vector<Route> routes;  // `routes:` with destinations (MLflow traffic routes and sluice's)

@@ -1,0 +1,319 @@
+#include "config/governance.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <ctime>
+#include <set>
+
+#include "config/reader.hpp"
+#include "governance/key_secret.hpp"
+
+namespace sluice::config {
+
+namespace {
+
+std::string lowercase_hex(const Reader& r, const YAML::Node& node, const std::string& path) {
+  std::string v = r.string(node, path);
+  if (v.size() != 64) r.fail(node, path, "must be 64 hex digits (sluice keys hash prints it)");
+  for (char& c : v) {
+    if (!std::isxdigit(static_cast<unsigned char>(c))) r.fail(node, path, "must be hex digits");
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return v;
+}
+
+std::vector<std::string> string_list(const Reader& r, const YAML::Node& node,
+                                     const std::string& path) {
+  std::vector<std::string> out;
+  if (node.IsScalar()) return {r.string(node, path)};
+  if (!node.IsSequence()) r.fail(node, path, "must be a list of names");
+  for (std::size_t i = 0; i < node.size(); ++i)
+    out.push_back(r.string(node[i], path + "[" + std::to_string(i) + "]"));
+  return out;
+}
+
+Period read_period(const Reader& r, const YAML::Node& node, const std::string& path) {
+  auto p = period_named(r.string(node, path));
+  if (!p) r.fail(node, path, "must be one of second, minute, hour, day, month");
+  return *p;
+}
+
+Scope read_scope(const Reader& r, const YAML::Node& node, const std::string& path) {
+  auto s = scope_named(r.string(node, path));
+  if (!s) r.fail(node, path, "must be one of key, team, user, endpoint, provider, global");
+  return *s;
+}
+
+// "2027-01-31", "2027-01-31T12:00:00Z" or unix seconds.
+std::int64_t read_time(const Reader& r, const YAML::Node& node, const std::string& path) {
+  const std::string t = r.string(node, path);
+  if (!t.empty() && std::all_of(t.begin(), t.end(), [](char c) { return std::isdigit(c); }))
+    return r.integer(node, path, 0, 253402300799);
+  std::tm tm{};
+  const char* end = strptime(t.c_str(), "%Y-%m-%d", &tm);
+  if (end != nullptr && *end == 'T') end = strptime(end + 1, "%H:%M:%S", &tm);
+  if (end == nullptr || !(*end == 0 || (end[0] == 'Z' && end[1] == 0)))
+    r.fail(node, path, "must be a date (2027-01-31), a UTC time (2027-01-31T12:00:00Z) or unix seconds");
+  return static_cast<std::int64_t>(timegm(&tm));
+}
+
+KeySpec read_key(const Reader& r, const YAML::Node& node, const std::string& path,
+                 const std::string& pepper) {
+  r.expect_map(node, path,
+               {"id", "name", "key", "key_hash", "user", "team", "endpoints", "models", "expires",
+                "disabled", "metadata", "limits", "budget"});
+  KeySpec k;
+  k.from_config = true;
+  if (!node["name"]) r.fail(node, path, "'name' is required");
+  k.name = r.string(node["name"], path + ".name");
+  k.id = node["id"] ? r.string(node["id"], path + ".id") : "cfg_" + k.name;
+  if (node["key"].IsDefined() == node["key_hash"].IsDefined())
+    r.fail(node, path, "give exactly one of 'key' (a ${{ secrets.X }} reference) or 'key_hash'");
+  if (node["key"]) {
+    bool secret = false;
+    const std::string key = r.resolved(node["key"], path + ".key", secret);
+    if (!secret) r.fail(node["key"], path + ".key", "must come from ${{ secrets.X }} or $X, not be written in the file");
+    if (key.size() < 20) r.fail(node["key"], path + ".key", "must be at least 20 characters");
+    k.hash = governance::hash_secret(pepper, key);
+    k.prefix = governance::secret_prefix(key);
+  } else {
+    k.hash = lowercase_hex(r, node["key_hash"], path + ".key_hash");
+  }
+  if (node["user"]) k.user = r.string(node["user"], path + ".user");
+  if (node["team"]) k.team = r.string(node["team"], path + ".team");
+  if (node["endpoints"]) k.endpoints = string_list(r, node["endpoints"], path + ".endpoints");
+  if (node["models"]) k.models = string_list(r, node["models"], path + ".models");
+  if (node["expires"]) k.expires_at = read_time(r, node["expires"], path + ".expires");
+  if (node["disabled"]) {
+    const std::string d = r.string(node["disabled"], path + ".disabled");
+    if (d != "true" && d != "false") r.fail(node["disabled"], path + ".disabled", "must be true or false");
+    k.disabled = d == "true";
+  }
+  if (node["metadata"]) {
+    if (!node["metadata"].IsMap()) r.fail(node["metadata"], path + ".metadata", "must be a mapping");
+    YAML::Emitter e;
+    e << YAML::DoubleQuoted << YAML::Flow << YAML::Node(node["metadata"]);
+    k.metadata = e.c_str();  // flow YAML with double quotes: the JSON object for plain strings
+  }
+  if (node["limits"]) {
+    const YAML::Node l = node["limits"];
+    if (!l.IsSequence()) r.fail(l, path + ".limits", "must be a list");
+    for (std::size_t i = 0; i < l.size(); ++i) {
+      LimitSpec s = read_limit_spec(r, l[i], path + ".limits[" + std::to_string(i) + "]");
+      s.scope = Scope::kKey;
+      s.match = k.id;
+      k.limits.push_back(s);
+    }
+  }
+  if (node["budget"]) {
+    BudgetSpec b = read_budget_spec(r, node["budget"], path + ".budget");
+    b.scope = Scope::kKey;
+    b.match = k.id;
+    k.budget = b;
+  }
+  return k;
+}
+
+}  // namespace
+
+std::optional<Period> period_named(std::string_view name) {
+  if (name == "second") return Period::kSecond;
+  if (name == "minute") return Period::kMinute;
+  if (name == "hour") return Period::kHour;
+  if (name == "day") return Period::kDay;
+  if (name == "month") return Period::kMonth;
+  return std::nullopt;
+}
+
+std::string_view period_name(Period p) {
+  switch (p) {
+    case Period::kSecond:
+      return "second";
+    case Period::kMinute:
+      return "minute";
+    case Period::kHour:
+      return "hour";
+    case Period::kDay:
+      return "day";
+    case Period::kMonth:
+      return "month";
+  }
+  return "minute";
+}
+
+std::int64_t period_seconds(Period p) {
+  switch (p) {
+    case Period::kSecond:
+      return 1;
+    case Period::kMinute:
+      return 60;
+    case Period::kHour:
+      return 3600;
+    case Period::kDay:
+      return 86400;
+    case Period::kMonth:
+      return 30 * 86400;
+  }
+  return 60;
+}
+
+std::optional<Scope> scope_named(std::string_view name) {
+  if (name == "key") return Scope::kKey;
+  if (name == "team") return Scope::kTeam;
+  if (name == "user") return Scope::kUser;
+  if (name == "endpoint") return Scope::kEndpoint;
+  if (name == "provider") return Scope::kProvider;
+  if (name == "global") return Scope::kGlobal;
+  return std::nullopt;
+}
+
+std::string_view scope_name(Scope s) {
+  switch (s) {
+    case Scope::kKey:
+      return "key";
+    case Scope::kTeam:
+      return "team";
+    case Scope::kUser:
+      return "user";
+    case Scope::kEndpoint:
+      return "endpoint";
+    case Scope::kProvider:
+      return "provider";
+    case Scope::kGlobal:
+      return "global";
+  }
+  return "key";
+}
+
+LimitSpec read_limit_spec(const Reader& r, const YAML::Node& node, const std::string& path) {
+  r.expect_map(node, path, {"scope", "match", "requests", "tokens", "per"});
+  LimitSpec s;
+  if (node["scope"]) s.scope = read_scope(r, node["scope"], path + ".scope");
+  if (node["match"]) s.match = r.string(node["match"], path + ".match");
+  if (node["requests"]) s.requests = r.integer(node["requests"], path + ".requests", 1, 1LL << 40);
+  if (node["tokens"]) s.tokens = r.integer(node["tokens"], path + ".tokens", 1, 1LL << 50);
+  if (s.requests == 0 && s.tokens == 0) r.fail(node, path, "give 'requests', 'tokens' or both");
+  if (!node["per"]) r.fail(node, path, "'per' is required (second, minute, hour, day)");
+  s.per = read_period(r, node["per"], path + ".per");
+  if (s.per == Period::kMonth) r.fail(node["per"], path + ".per", "limits go up to a day; use a budget for a month");
+  return s;
+}
+
+BudgetSpec read_budget_spec(const Reader& r, const YAML::Node& node, const std::string& path) {
+  r.expect_map(node, path, {"scope", "match", "usd", "per", "alert_at"});
+  BudgetSpec b;
+  if (node["scope"]) b.scope = read_scope(r, node["scope"], path + ".scope");
+  if (node["match"]) b.match = r.string(node["match"], path + ".match");
+  if (!node["usd"]) r.fail(node, path, "'usd' is required");
+  b.usd = r.number(node["usd"], path + ".usd");
+  if (node["per"]) {
+    b.per = read_period(r, node["per"], path + ".per");
+    if (b.per != Period::kDay && b.per != Period::kMonth)
+      r.fail(node["per"], path + ".per", "budgets are per day or month");
+  }
+  if (node["alert_at"]) {
+    b.alert_at = r.number(node["alert_at"], path + ".alert_at");
+    if (b.alert_at > 1) r.fail(node["alert_at"], path + ".alert_at", "is a fraction of usd: 0 to 1");
+  }
+  return b;
+}
+
+void read_pricing(const Reader& r, const YAML::Node& node, pricing::PriceTable& table) {
+  if (!node || node.IsNull()) return;
+  if (!node.IsMap()) r.fail(node, "pricing", "must map providers to models");
+  for (auto p = node.begin(); p != node.end(); ++p) {
+    const std::string provider = p->first.as<std::string>();
+    const std::string ppath = "pricing." + provider;
+    if (!p->second.IsMap()) r.fail(p->second, ppath, "must map model names to prices");
+    for (auto m = p->second.begin(); m != p->second.end(); ++m) {
+      const std::string model = m->first.as<std::string>();
+      const std::string path = ppath + "." + model;
+      const YAML::Node v = m->second;
+      r.expect_map(v, path, {"input", "output", "cached_input", "cache_write", "reasoning"});
+      if (!v["input"] || !v["output"]) r.fail(v, path, "'input' and 'output' are required");
+      pricing::ModelPrice price;
+      price.input = r.number(v["input"], path + ".input");
+      price.output = r.number(v["output"], path + ".output");
+      if (v["cached_input"]) price.cached_input = r.number(v["cached_input"], path + ".cached_input");
+      if (v["cache_write"]) price.cache_write = r.number(v["cache_write"], path + ".cache_write");
+      if (v["reasoning"]) price.reasoning = r.number(v["reasoning"], path + ".reasoning");
+      table.set(provider, model, price);
+    }
+  }
+}
+
+void read_governance(const Reader& r, const YAML::Node& root, Governance& out) {
+  // Prices: the built-in table, then the config's entries over it.
+  auto prices = std::make_shared<pricing::PriceTable>();
+  {
+    static const EnvLookup kNoEnv = [](const std::string&) { return std::optional<std::string>(); };
+    const Reader builtin("data/pricing.yaml (built in)", kNoEnv);
+    read_pricing(builtin, YAML::Load(std::string(pricing::builtin_pricing_yaml())), *prices);
+  }
+  read_pricing(r, root["pricing"], *prices);
+  out.prices = std::move(prices);
+
+  if (const YAML::Node auth = root["auth"]) {
+    if (auth["mode"]) {
+      const std::string mode = r.string(auth["mode"], "auth.mode");
+      if (mode != "none" && mode != "keys") r.fail(auth["mode"], "auth.mode", "must be none or keys");
+      out.keys_required = mode == "keys";
+    }
+    if (auth["pepper"]) {
+      bool secret = false;
+      out.pepper = r.resolved(auth["pepper"], "auth.pepper", secret);
+      if (out.pepper.size() < 16) r.fail(auth["pepper"], "auth.pepper", "must be at least 16 characters");
+    }
+    if ((out.keys_required || auth["keys"]) && out.pepper.empty())
+      r.fail(auth, "auth", "gateway keys need 'pepper' (a secret of 16+ characters, e.g. ${{ secrets.SLUICE_PEPPER }})");
+    if (const YAML::Node keys = auth["keys"]) {
+      if (!keys.IsSequence()) r.fail(keys, "auth.keys", "must be a list");
+      std::set<std::string> ids;
+      for (std::size_t i = 0; i < keys.size(); ++i) {
+        const std::string path = "auth.keys[" + std::to_string(i) + "]";
+        KeySpec k = read_key(r, keys[i], path, out.pepper);
+        if (!ids.insert(k.id).second) r.fail(keys[i], path, "key id '" + k.id + "' is given twice");
+        out.keys.push_back(std::move(k));
+      }
+    }
+  }
+  if (const YAML::Node limits = root["limits"]) {
+    if (!limits.IsSequence()) r.fail(limits, "limits", "must be a list");
+    for (std::size_t i = 0; i < limits.size(); ++i)
+      out.limits.push_back(read_limit_spec(r, limits[i], "limits[" + std::to_string(i) + "]"));
+  }
+  if (const YAML::Node budgets = root["budgets"]) {
+    if (!budgets.IsSequence()) r.fail(budgets, "budgets", "must be a list");
+    for (std::size_t i = 0; i < budgets.size(); ++i)
+      out.budgets.push_back(read_budget_spec(r, budgets[i], "budgets[" + std::to_string(i) + "]"));
+  }
+  if (const YAML::Node stores = root["stores"]) {
+    r.expect_map(stores, "stores", {"sqlite", "redis", "postgres", "redis_failure"});
+    if (stores["sqlite"]) out.store.sqlite = r.string(stores["sqlite"], "stores.sqlite");
+    // Shared stores for several replicas are not in this version: refusing them is better than
+    // a gateway that silently counts per replica.
+    for (const char* shared : {"redis", "postgres"}) {
+      if (stores[shared])
+        r.fail(stores[shared], std::string("stores.") + shared,
+               "is not supported by this version of sluice; use stores.sqlite (one replica)");
+    }
+    if (stores["redis_failure"]) {
+      const std::string f = r.string(stores["redis_failure"], "stores.redis_failure");
+      if (f != "open" && f != "closed")
+        r.fail(stores["redis_failure"], "stores.redis_failure", "must be open or closed");
+      out.store.redis_fail_open = f == "open";
+    }
+  }
+  if (const YAML::Node accounting = root["accounting"]) {
+    r.expect_map(accounting, "accounting", {"cost_header"});
+    if (accounting["cost_header"]) {
+      const std::string v = r.string(accounting["cost_header"], "accounting.cost_header");
+      if (v != "true" && v != "false")
+        r.fail(accounting["cost_header"], "accounting.cost_header", "must be true or false");
+      out.cost_header = v == "true";
+    }
+  }
+  out.ledger = out.keys_required || !out.keys.empty() || !out.budgets.empty() || root["stores"];
+}
+
+}  // namespace sluice::config

@@ -1,0 +1,100 @@
+#pragma once
+// Reading one YAML config file with errors that point at file:line:col and the key path, shared
+// by the loader's parts (endpoints and routes in loader.cpp, governance in governance.cpp).
+
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <initializer_list>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "config/secrets.hpp"
+
+namespace sluice::config {
+
+// Thrown inside the loader only; load_* turn it into an Error (exceptions are fine at startup).
+struct LoadError {
+  std::string message;
+};
+
+class Reader {
+ public:
+  Reader(std::string source, const EnvLookup& env) : source_(std::move(source)), env_(env) {}
+
+  std::string where(const YAML::Node& node) const {
+    const auto mark = node.Mark();
+    if (mark.line < 0) return source_;
+    return source_ + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+  }
+
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& path,
+                         const std::string& message) const {
+    throw LoadError{where(node) + ": " + (path.empty() ? "" : path + ": ") + message};
+  }
+
+  // Checks `node` is a map whose keys are all in `allowed`, with no key given twice.
+  void expect_map(const YAML::Node& node, const std::string& path,
+                  std::initializer_list<std::string_view> allowed) const {
+    if (!node.IsMap()) fail(node, path, "must be a mapping");
+    std::set<std::string> seen;
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      std::string key = it->first.as<std::string>();
+      if (!seen.insert(key).second) fail(it->first, path, "key '" + key + "' is given twice");
+      bool ok = false;
+      for (auto a : allowed) ok = ok || a == key;
+      if (!ok) {
+        std::string list;
+        for (auto a : allowed) list += std::string(list.empty() ? "" : ", ") + std::string(a);
+        fail(it->first, path, "unknown key '" + key + "' (expected one of: " + list + ")");
+      }
+    }
+  }
+
+  std::string string(const YAML::Node& node, const std::string& path) const {
+    if (!node.IsScalar()) fail(node, path, "must be a string");
+    return node.Scalar();
+  }
+
+  long long integer(const YAML::Node& node, const std::string& path, long long min,
+                    long long max) const {
+    if (!node.IsScalar()) fail(node, path, "must be an integer");
+    const std::string& t = node.Scalar();
+    long long v = 0;
+    auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+    if (node.Tag() == "!" || ec != std::errc{} || end != t.data() + t.size()) {
+      fail(node, path, "must be an integer, got '" + t + "'");
+    }
+    if (v < min || v > max) {
+      fail(node, path, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+    }
+    return v;
+  }
+
+  // A finite number >= min; YAML's quoted strings and non-numbers are refused.
+  double number(const YAML::Node& node, const std::string& path, double min = 0) const {
+    if (!node.IsScalar() || node.Tag() == "!") fail(node, path, "must be a number");
+    const std::string& t = node.Scalar();
+    double v = 0;
+    auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+    if (ec != std::errc{} || end != t.data() + t.size() || !(v >= min) || v > 1e15)
+      fail(node, path, "must be a number >= " + std::to_string(static_cast<long long>(min)) +
+                           ", got '" + t + "'");
+    return v;
+  }
+
+  std::string resolved(const YAML::Node& node, const std::string& path, bool& was_secret) const {
+    auto r = resolve_secrets(string(node, path), env_, was_secret);
+    if (!r) fail(node, path, r.error().message);
+    return *r;
+  }
+
+  const std::string& source() const { return source_; }
+
+ private:
+  std::string source_;
+  const EnvLookup& env_;
+};
+
+}  // namespace sluice::config

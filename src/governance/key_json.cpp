@@ -1,0 +1,232 @@
+#include "governance/key_json.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace sluice::governance {
+
+namespace json = boost::json;
+
+namespace {
+
+json::array globs_array(const std::vector<std::string>& globs) {
+  json::array a;
+  for (const auto& g : globs) a.emplace_back(g);
+  return a;
+}
+
+json::object limit_object(const config::LimitSpec& l) {
+  json::object o;
+  if (l.requests) o["requests"] = l.requests;
+  if (l.tokens) o["tokens"] = l.tokens;
+  o["per"] = config::period_name(l.per);
+  return o;
+}
+
+json::object budget_object(const config::BudgetSpec& b) {
+  return {{"usd", b.usd}, {"per", config::period_name(b.per)}, {"alert_at", b.alert_at}};
+}
+
+std::optional<double> number_of(const json::value& v) {
+  if (v.is_double()) return v.get_double();
+  if (v.is_int64()) return static_cast<double>(v.get_int64());
+  if (v.is_uint64()) return static_cast<double>(v.get_uint64());
+  return std::nullopt;
+}
+
+Error field_error(const std::string& field, const std::string& problem) {
+  return Error::invalid("'" + field + "' " + problem, field);
+}
+
+std::optional<Error> read_globs(const json::value& v, const std::string& field,
+                                std::vector<std::string>& out) {
+  if (!v.is_array()) return field_error(field, "must be a list of names or globs");
+  out.clear();
+  for (const auto& item : v.get_array()) {
+    if (!item.is_string() || item.get_string().empty())
+      return field_error(field, "must be a list of non-empty strings");
+    out.emplace_back(item.get_string());
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> read_limit(const json::value& v, const std::string& field,
+                                config::LimitSpec& out) {
+  if (!v.is_object()) return field_error(field, "must be an object {requests, tokens, per}");
+  for (const auto& [k, value] : v.get_object()) {
+    if (k != "requests" && k != "tokens" && k != "per")
+      return field_error(field, "has an unknown field '" + std::string(k) + "'");
+    if (k == "per") {
+      auto p = value.is_string() ? config::period_named(value.get_string()) : std::nullopt;
+      if (!p || *p == config::Period::kMonth)
+        return field_error(field + ".per", "must be second, minute, hour or day");
+      out.per = *p;
+      continue;
+    }
+    const auto n = number_of(value);
+    if (!n || *n < 1 || *n != static_cast<double>(static_cast<std::uint64_t>(*n)) || *n > 1e15)
+      return field_error(field + "." + std::string(k), "must be a whole number of at least 1");
+    (k == "requests" ? out.requests : out.tokens) = static_cast<std::uint64_t>(*n);
+  }
+  if (!v.get_object().contains("per")) return field_error(field + ".per", "is required");
+  if (out.requests == 0 && out.tokens == 0)
+    return field_error(field, "needs 'requests', 'tokens' or both");
+  return std::nullopt;
+}
+
+std::optional<Error> read_budget(const json::value& v, const std::string& field,
+                                 config::BudgetSpec& out) {
+  if (!v.is_object()) return field_error(field, "must be an object {usd, per, alert_at}");
+  const auto& o = v.get_object();
+  for (const auto& [k, value] : o) {
+    if (k == "usd" || k == "alert_at") {
+      const auto n = number_of(value);
+      if (!n || *n < 0 || *n > 1e15)
+        return field_error(field + "." + std::string(k), "must be a number of at least 0");
+      if (k == "alert_at" && *n > 1)
+        return field_error(field + ".alert_at", "is a fraction of usd, from 0 to 1");
+      (k == "usd" ? out.usd : out.alert_at) = *n;
+    } else if (k == "per") {
+      auto p = value.is_string() ? config::period_named(value.get_string()) : std::nullopt;
+      if (!p || (*p != config::Period::kDay && *p != config::Period::kMonth))
+        return field_error(field + ".per", "must be day or month");
+      out.per = *p;
+    } else {
+      return field_error(field, "has an unknown field '" + std::string(k) + "'");
+    }
+  }
+  if (!o.contains("usd")) return field_error(field + ".usd", "is required");
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string globs_to_json(const std::vector<std::string>& globs) {
+  return json::serialize(globs_array(globs));
+}
+
+std::vector<std::string> globs_from_json(const std::string& text) {
+  std::vector<std::string> out;
+  boost::system::error_code ec;
+  const json::value v = json::parse(text, ec);
+  if (!ec) (void)read_globs(v, "globs", out);
+  return out;
+}
+
+std::string limits_to_json(const std::vector<config::LimitSpec>& limits) {
+  json::array a;
+  for (const auto& l : limits) a.emplace_back(limit_object(l));
+  return json::serialize(a);
+}
+
+std::vector<config::LimitSpec> limits_from_json(const std::string& text,
+                                                const std::string& key_id) {
+  std::vector<config::LimitSpec> out;
+  boost::system::error_code ec;
+  const json::value v = json::parse(text, ec);
+  if (ec || !v.is_array()) return out;
+  for (const auto& item : v.get_array()) {
+    config::LimitSpec l;
+    if (read_limit(item, "limits", l)) continue;
+    l.scope = config::Scope::kKey;
+    l.match = key_id;
+    out.push_back(l);
+  }
+  return out;
+}
+
+std::string budget_to_json(const config::BudgetSpec& budget) {
+  return json::serialize(budget_object(budget));
+}
+
+std::optional<config::BudgetSpec> budget_from_json(const std::string& text,
+                                                   const std::string& key_id) {
+  boost::system::error_code ec;
+  const json::value v = json::parse(text, ec);
+  config::BudgetSpec b;
+  if (ec || read_budget(v, "budget", b)) return std::nullopt;
+  b.scope = config::Scope::kKey;
+  b.match = key_id;
+  return b;
+}
+
+json::object key_to_json(const config::KeySpec& key) {
+  json::object o;
+  o["id"] = key.id;
+  o["object"] = "key";
+  o["name"] = key.name;
+  o["prefix"] = key.prefix;
+  o["user"] = key.user;
+  o["team"] = key.team;
+  o["endpoints"] = globs_array(key.endpoints);
+  o["models"] = globs_array(key.models);
+  o["expires_at"] = key.expires_at ? json::value(*key.expires_at) : json::value(nullptr);
+  o["disabled"] = key.disabled;
+  boost::system::error_code ec;
+  json::value metadata = json::parse(key.metadata, ec);
+  o["metadata"] = ec ? json::value(json::object()) : metadata;
+  json::array limits;
+  for (const auto& l : key.limits) limits.emplace_back(limit_object(l));
+  o["limits"] = std::move(limits);
+  o["budget"] = key.budget ? json::value(budget_object(*key.budget)) : json::value(nullptr);
+  o["created_at"] = key.created_at;
+  o["source"] = key.from_config ? "config" : "store";
+  return o;
+}
+
+std::optional<Error> apply_key_fields(const json::object& body, config::KeySpec& key) {
+  for (const auto& [k, v] : body) {
+    const std::string field(k);
+    if (field == "name" || field == "user" || field == "team") {
+      if (!v.is_string()) return field_error(field, "must be a string");
+      std::string& target = field == "name" ? key.name : field == "user" ? key.user : key.team;
+      target = std::string(v.get_string());
+    } else if (field == "endpoints" || field == "models") {
+      if (auto e = read_globs(v, field, field == "endpoints" ? key.endpoints : key.models))
+        return e;
+    } else if (field == "expires_at") {
+      if (v.is_null()) {
+        key.expires_at.reset();
+      } else if (v.is_int64() && v.get_int64() > 0) {
+        key.expires_at = v.get_int64();
+      } else {
+        return field_error(field, "must be unix seconds or null");
+      }
+    } else if (field == "disabled") {
+      if (!v.is_bool()) return field_error(field, "must be true or false");
+      key.disabled = v.get_bool();
+    } else if (field == "metadata") {
+      if (!v.is_object()) return field_error(field, "must be an object");
+      key.metadata = json::serialize(v);
+    } else if (field == "limits") {
+      if (!v.is_array()) return field_error(field, "must be a list");
+      std::vector<config::LimitSpec> limits;
+      for (std::size_t i = 0; i < v.get_array().size(); ++i) {
+        config::LimitSpec l;
+        if (auto e = read_limit(v.get_array()[i], "limits[" + std::to_string(i) + "]", l))
+          return e;
+        l.scope = config::Scope::kKey;
+        l.match = key.id;
+        limits.push_back(l);
+      }
+      key.limits = std::move(limits);
+    } else if (field == "budget") {
+      if (v.is_null()) {
+        key.budget.reset();
+        continue;
+      }
+      config::BudgetSpec b;
+      if (auto e = read_budget(v, "budget", b)) return e;
+      b.scope = config::Scope::kKey;
+      b.match = key.id;
+      key.budget = b;
+    } else {
+      return field_error(field, "is not a key field (name, user, team, endpoints, models, "
+                                "expires_at, disabled, metadata, limits, budget)");
+    }
+  }
+  if (key.name.empty()) return field_error("name", "is required");
+  return std::nullopt;
+}
+
+}  // namespace sluice::governance

@@ -1,0 +1,30 @@
+#pragma once
+// Keys as JSON: the admin API's shape, and the JSON columns the stores keep lists in.
+
+#include <boost/json/object.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/governance.hpp"
+#include "model/error.hpp"
+
+namespace sluice::governance {
+
+std::string globs_to_json(const std::vector<std::string>& globs);
+std::vector<std::string> globs_from_json(const std::string& text);
+std::string limits_to_json(const std::vector<config::LimitSpec>& limits);
+std::vector<config::LimitSpec> limits_from_json(const std::string& text, const std::string& key_id);
+std::string budget_to_json(const config::BudgetSpec& budget);
+std::optional<config::BudgetSpec> budget_from_json(const std::string& text,
+                                                   const std::string& key_id);
+
+// What the admin API shows of a key: everything but its hash.
+boost::json::object key_to_json(const config::KeySpec& key);
+
+// Applies the admin API's fields (name, user, team, endpoints, models, expires_at, disabled,
+// metadata, limits, budget) from `body` to `key`, validating each; unknown fields, a negative
+// or non-numeric budget and the like are a 400 naming the field.
+std::optional<Error> apply_key_fields(const boost::json::object& body, config::KeySpec& key);
+
+}  // namespace sluice::governance

@@ -1,0 +1,44 @@
+#pragma once
+// What tokens cost, per provider and model: the built-in table (data/pricing.yaml, linked into
+// the binary) with the config's `pricing:` on top. Immutable once built; part of the snapshot.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "model/usage.hpp"
+
+namespace sluice::pricing {
+
+// USD per 1 million tokens.
+struct ModelPrice {
+  double input = 0;
+  double output = 0;
+  std::optional<double> cached_input;  // default: input
+  std::optional<double> cache_write;   // default: input
+  std::optional<double> reasoning;     // default: output
+};
+
+class PriceTable {
+ public:
+  void set(std::string provider, std::string model, ModelPrice price);
+  // The entry for the model: exact, else the longest entry that is a prefix of it followed by
+  // '-', ':', '@' or '.'. Azure OpenAI reads the openai table, Vertex AI the gemini one, and
+  // Bedrock model ids lose their region prefix (us., eu., apac., global.).
+  const ModelPrice* find(std::string_view provider, std::string_view model) const;
+  std::size_t size() const;
+
+ private:
+  std::map<std::string, std::map<std::string, ModelPrice, std::less<>>, std::less<>> table_;
+};
+
+// The cost of one request's usage. Cached and cache-write tokens are part of prompt_tokens and
+// priced apart from fresh input; reasoning tokens are part of completion_tokens. Empty usage
+// has no cost (nullopt), which is not the same as a cost of 0.
+std::optional<double> cost_usd(const ModelPrice& price, const model::Usage& usage);
+
+// The built-in table's YAML (data/pricing.yaml).
+std::string_view builtin_pricing_yaml();
+
+}  // namespace sluice::pricing

@@ -1,0 +1,70 @@
+#pragma once
+// Where keys and the spend ledger are kept. SQLite by default (stores/sqlite/); an
+// implementation for several replicas (PostgreSQL) goes behind the same interface. Calls block:
+// they run on the ledger's writer thread, the blocking pool, or the CLI, never on an event loop.
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/governance.hpp"
+
+namespace sluice::stores {
+
+struct LedgerEntry {
+  std::int64_t ts_ms = 0;
+  std::string request_id;
+  std::string key_id;
+  std::string team;
+  std::string user;
+  std::string endpoint;
+  std::string provider;
+  std::string model;
+  unsigned status = 0;
+  std::uint64_t prompt_tokens = 0;
+  std::uint64_t completion_tokens = 0;
+  std::uint64_t cached_tokens = 0;
+  std::uint64_t reasoning_tokens = 0;
+  std::uint64_t cache_write_tokens = 0;
+  double cost_usd = 0;
+  bool priced = true;
+};
+
+enum class SpendBy { kKey, kTeam, kUser, kEndpoint, kModel, kProvider, kDay };
+std::optional<SpendBy> spend_by_named(std::string_view name);
+
+struct SpendRow {
+  std::string group;  // the key id, team, … or the day (YYYY-MM-DD)
+  std::string day;    // with per-day rows: YYYY-MM-DD
+  std::uint64_t requests = 0;
+  std::uint64_t prompt_tokens = 0;
+  std::uint64_t completion_tokens = 0;
+  double cost_usd = 0;
+};
+
+// Spend since a time, summed per (key, team, user, endpoint, provider, UTC day): what the
+// in-memory budget view is rebuilt from at start.
+struct SpendTotal {
+  std::string key_id, team, user, endpoint, provider;
+  std::int64_t day = 0;  // days since the epoch
+  double cost_usd = 0;
+};
+
+class GovernanceStore {
+ public:
+  virtual ~GovernanceStore() = default;
+  virtual std::vector<config::KeySpec> load_keys() = 0;
+  // Changes whenever a key is added, changed or removed, by any process.
+  virtual std::int64_t keys_version() = 0;
+  virtual void insert_key(const config::KeySpec& key) = 0;  // throws when the id or hash exists
+  virtual bool update_key(const config::KeySpec& key) = 0;  // false: no such id
+  virtual bool delete_key(std::string_view id) = 0;
+  virtual void append(std::span<const LedgerEntry> entries) = 0;  // one transaction
+  virtual std::vector<SpendRow> spend(SpendBy by, std::int64_t since_ms, bool per_day) = 0;
+  virtual std::vector<SpendTotal> totals_since(std::int64_t since_ms) = 0;
+  virtual std::uint64_t ledger_count() = 0;
+};
+
+}  // namespace sluice::stores

@@ -1,0 +1,343 @@
+#include "stores/sqlite/sqlite_store.hpp"
+
+#include <sqlite3.h>
+
+#include <ctime>
+#include <stdexcept>
+
+#include "governance/key_json.hpp"
+#include "stores/sqlite/migrations.hpp"
+
+namespace sluice::stores::sqlite {
+
+namespace {
+
+// A prepared statement that finalizes itself; bind_* and step throw on SQLite errors.
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) : db_(db) {
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK)
+      throw std::runtime_error(std::string("sqlite: ") + sqlite3_errmsg(db));
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Statement& text(int i, std::string_view v) {
+    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Statement& integer(int i, std::int64_t v) {
+    sqlite3_bind_int64(stmt_, i, v);
+    return *this;
+  }
+  Statement& real(int i, double v) {
+    sqlite3_bind_double(stmt_, i, v);
+    return *this;
+  }
+  Statement& null(int i) {
+    sqlite3_bind_null(stmt_, i);
+    return *this;
+  }
+  // True while there is a row.
+  bool step() {
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    throw std::runtime_error(std::string("sqlite: ") + sqlite3_errmsg(db_));
+  }
+  void reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  std::string column_text(int i) const {
+    const auto* p = sqlite3_column_text(stmt_, i);
+    return p ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(stmt_, i)) : "";
+  }
+  std::int64_t column_int(int i) const { return sqlite3_column_int64(stmt_, i); }
+  double column_real(int i) const { return sqlite3_column_double(stmt_, i); }
+  bool column_null(int i) const { return sqlite3_column_type(stmt_, i) == SQLITE_NULL; }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+std::int64_t now_s() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+void bind_key(Statement& s, const config::KeySpec& k) {
+  s.text(1, k.id).text(2, k.name).text(3, k.hash).text(4, k.prefix).text(5, k.user).text(6, k.team);
+  s.text(7, governance::globs_to_json(k.endpoints)).text(8, governance::globs_to_json(k.models));
+  if (k.expires_at) {
+    s.integer(9, *k.expires_at);
+  } else {
+    s.null(9);
+  }
+  s.integer(10, k.disabled ? 1 : 0).text(11, k.metadata);
+  s.text(12, governance::limits_to_json(k.limits));
+  if (k.budget) {
+    s.text(13, governance::budget_to_json(*k.budget));
+  } else {
+    s.null(13);
+  }
+  s.integer(14, k.created_at ? k.created_at : now_s()).integer(15, now_s());
+}
+
+}  // namespace
+
+SqliteStore::SqliteStore(const std::string& path) {
+  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+      SQLITE_OK) {
+    std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    throw std::runtime_error("cannot open " + path + ": " + message);
+  }
+  sqlite3_busy_timeout(db_, 5000);
+  exec("PRAGMA journal_mode=WAL");
+  exec("PRAGMA synchronous=NORMAL");
+  exec("PRAGMA foreign_keys=ON");
+  migrate();
+}
+
+SqliteStore::~SqliteStore() { sqlite3_close(db_); }
+
+void SqliteStore::exec(const char* sql) {
+  char* error = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+    std::string message = error ? error : "unknown error";
+    sqlite3_free(error);
+    throw std::runtime_error("sqlite: " + message);
+  }
+}
+
+void SqliteStore::migrate() {
+  std::lock_guard lock(mutex_);
+  // BEGIN IMMEDIATE: two processes opening a new file at once apply each step once.
+  exec("BEGIN IMMEDIATE");
+  try {
+    exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT "
+         "NOT NULL, applied_at INTEGER NOT NULL)");
+    Statement current(db_, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+    current.step();
+    const auto have = current.column_int(0);
+    for (const Migration& m : migrations()) {
+      if (m.version <= have) continue;
+      exec(std::string(m.sql).c_str());
+      Statement done(db_, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?,?,?)");
+      done.integer(1, m.version).text(2, m.name).integer(3, now_s());
+      done.step();
+    }
+    exec("COMMIT");
+  } catch (...) {
+    exec("ROLLBACK");
+    throw;
+  }
+}
+
+int SqliteStore::schema_version() {
+  std::lock_guard lock(mutex_);
+  Statement s(db_, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+  s.step();
+  return static_cast<int>(s.column_int(0));
+}
+
+std::vector<config::KeySpec> SqliteStore::load_keys() {
+  std::lock_guard lock(mutex_);
+  Statement s(db_,
+              "SELECT id, name, hash, prefix, user_name, team, endpoints, models, expires_at, "
+              "disabled, metadata, limits, budget, created_at FROM keys ORDER BY created_at, id");
+  std::vector<config::KeySpec> out;
+  while (s.step()) {
+    config::KeySpec k;
+    k.id = s.column_text(0);
+    k.name = s.column_text(1);
+    k.hash = s.column_text(2);
+    k.prefix = s.column_text(3);
+    k.user = s.column_text(4);
+    k.team = s.column_text(5);
+    k.endpoints = governance::globs_from_json(s.column_text(6));
+    k.models = governance::globs_from_json(s.column_text(7));
+    if (!s.column_null(8)) k.expires_at = s.column_int(8);
+    k.disabled = s.column_int(9) != 0;
+    k.metadata = s.column_text(10);
+    k.limits = governance::limits_from_json(s.column_text(11), k.id);
+    if (!s.column_null(12)) k.budget = governance::budget_from_json(s.column_text(12), k.id);
+    k.created_at = s.column_int(13);
+    out.push_back(std::move(k));
+  }
+  return out;
+}
+
+std::int64_t SqliteStore::keys_version() {
+  std::lock_guard lock(mutex_);
+  Statement s(db_, "SELECT value FROM meta WHERE name = 'keys_version'");
+  return s.step() ? s.column_int(0) : 0;
+}
+
+void SqliteStore::bump_keys_version() {
+  exec("UPDATE meta SET value = value + 1 WHERE name = 'keys_version'");
+}
+
+void SqliteStore::insert_key(const config::KeySpec& key) {
+  std::lock_guard lock(mutex_);
+  exec("BEGIN IMMEDIATE");
+  try {
+    Statement s(db_,
+                "INSERT INTO keys (id, name, hash, prefix, user_name, team, endpoints, models, "
+                "expires_at, disabled, metadata, limits, budget, created_at, updated_at) VALUES "
+                "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    bind_key(s, key);
+    s.step();
+    bump_keys_version();
+    exec("COMMIT");
+  } catch (...) {
+    exec("ROLLBACK");
+    throw;
+  }
+}
+
+bool SqliteStore::update_key(const config::KeySpec& key) {
+  std::lock_guard lock(mutex_);
+  exec("BEGIN IMMEDIATE");
+  try {
+    Statement s(db_,
+                "UPDATE keys SET id = ?1, name = ?2, hash = ?3, prefix = ?4, user_name = ?5, "
+                "team = ?6, endpoints = ?7, models = ?8, expires_at = ?9, disabled = ?10, "
+                "metadata = ?11, limits = ?12, budget = ?13, created_at = ?14, updated_at = ?15 "
+                "WHERE id = ?1");
+    bind_key(s, key);
+    s.step();
+    const bool changed = sqlite3_changes(db_) > 0;
+    if (changed) bump_keys_version();
+    exec("COMMIT");
+    return changed;
+  } catch (...) {
+    exec("ROLLBACK");
+    throw;
+  }
+}
+
+bool SqliteStore::delete_key(std::string_view id) {
+  std::lock_guard lock(mutex_);
+  exec("BEGIN IMMEDIATE");
+  try {
+    Statement s(db_, "DELETE FROM keys WHERE id = ?");
+    s.text(1, id);
+    s.step();
+    const bool changed = sqlite3_changes(db_) > 0;
+    if (changed) bump_keys_version();
+    exec("COMMIT");
+    return changed;
+  } catch (...) {
+    exec("ROLLBACK");
+    throw;
+  }
+}
+
+void SqliteStore::append(std::span<const LedgerEntry> entries) {
+  if (entries.empty()) return;
+  std::lock_guard lock(mutex_);
+  exec("BEGIN IMMEDIATE");
+  try {
+    Statement s(db_,
+                "INSERT INTO ledger (ts_ms, request_id, key_id, team, user_name, endpoint, "
+                "provider, model, status, prompt_tokens, completion_tokens, cached_tokens, "
+                "reasoning_tokens, cache_write_tokens, cost_usd, priced) VALUES "
+                "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    for (const LedgerEntry& e : entries) {
+      s.integer(1, e.ts_ms).text(2, e.request_id).text(3, e.key_id).text(4, e.team);
+      s.text(5, e.user).text(6, e.endpoint).text(7, e.provider).text(8, e.model);
+      s.integer(9, e.status).integer(10, static_cast<std::int64_t>(e.prompt_tokens));
+      s.integer(11, static_cast<std::int64_t>(e.completion_tokens));
+      s.integer(12, static_cast<std::int64_t>(e.cached_tokens));
+      s.integer(13, static_cast<std::int64_t>(e.reasoning_tokens));
+      s.integer(14, static_cast<std::int64_t>(e.cache_write_tokens));
+      s.real(15, e.cost_usd).integer(16, e.priced ? 1 : 0);
+      s.step();
+      s.reset();
+    }
+    exec("COMMIT");
+  } catch (...) {
+    exec("ROLLBACK");
+    throw;
+  }
+}
+
+std::vector<SpendRow> SqliteStore::spend(SpendBy by, std::int64_t since_ms, bool per_day) {
+  const char* column = "key_id";
+  switch (by) {
+    case SpendBy::kKey:
+      column = "key_id";
+      break;
+    case SpendBy::kTeam:
+      column = "team";
+      break;
+    case SpendBy::kUser:
+      column = "user_name";
+      break;
+    case SpendBy::kEndpoint:
+      column = "endpoint";
+      break;
+    case SpendBy::kModel:
+      column = "model";
+      break;
+    case SpendBy::kProvider:
+      column = "provider";
+      break;
+    case SpendBy::kDay:
+      column = "date(ts_ms / 1000, 'unixepoch')";
+      break;
+  }
+  const std::string day = per_day ? "date(ts_ms / 1000, 'unixepoch')" : "''";
+  const std::string sql = std::string("SELECT ") + column + ", " + day +
+                          ", COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(cost_usd) "
+                          "FROM ledger WHERE ts_ms >= ? GROUP BY 1, 2 ORDER BY 2, 6 DESC, 1";
+  std::lock_guard lock(mutex_);
+  Statement s(db_, sql.c_str());
+  s.integer(1, since_ms);
+  std::vector<SpendRow> out;
+  while (s.step()) {
+    out.push_back({s.column_text(0), s.column_text(1), static_cast<std::uint64_t>(s.column_int(2)),
+                   static_cast<std::uint64_t>(s.column_int(3)),
+                   static_cast<std::uint64_t>(s.column_int(4)), s.column_real(5)});
+  }
+  return out;
+}
+
+std::vector<SpendTotal> SqliteStore::totals_since(std::int64_t since_ms) {
+  std::lock_guard lock(mutex_);
+  Statement s(db_,
+              "SELECT key_id, team, user_name, endpoint, provider, ts_ms / 86400000, "
+              "SUM(cost_usd) FROM ledger WHERE ts_ms >= ? GROUP BY 1, 2, 3, 4, 5, 6");
+  s.integer(1, since_ms);
+  std::vector<SpendTotal> out;
+  while (s.step()) {
+    out.push_back({s.column_text(0), s.column_text(1), s.column_text(2), s.column_text(3),
+                   s.column_text(4), s.column_int(5), s.column_real(6)});
+  }
+  return out;
+}
+
+std::uint64_t SqliteStore::ledger_count() {
+  std::lock_guard lock(mutex_);
+  Statement s(db_, "SELECT COUNT(*) FROM ledger");
+  s.step();
+  return static_cast<std::uint64_t>(s.column_int(0));
+}
+
+}  // namespace sluice::stores::sqlite
+
+namespace sluice::stores {
+
+std::optional<SpendBy> spend_by_named(std::string_view name) {
+  if (name == "key") return SpendBy::kKey;
+  if (name == "team") return SpendBy::kTeam;
+  if (name == "user") return SpendBy::kUser;
+  if (name == "endpoint") return SpendBy::kEndpoint;
+  if (name == "model") return SpendBy::kModel;
+  if (name == "provider") return SpendBy::kProvider;
+  if (name == "day") return SpendBy::kDay;
+  return std::nullopt;
+}
+
+}  // namespace sluice::stores

@@ -1,0 +1,45 @@
+#pragma once
+// GovernanceStore on one SQLite file in WAL mode: readers never wait for the ledger writer, and
+// a committed batch survives kill -9 (synchronous=NORMAL loses nothing on a process crash, only
+// on a power cut). One connection per object, serialised by a mutex; the ledger writer opens
+// its own.
+
+#include <mutex>
+#include <string>
+
+#include "stores/governance_store.hpp"
+
+struct sqlite3;
+
+namespace sluice::stores::sqlite {
+
+class SqliteStore : public GovernanceStore {
+ public:
+  // Opens (creating if needed) and migrates the file; throws with SQLite's message on failure.
+  explicit SqliteStore(const std::string& path);
+  ~SqliteStore() override;
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  std::vector<config::KeySpec> load_keys() override;
+  std::int64_t keys_version() override;
+  void insert_key(const config::KeySpec& key) override;
+  bool update_key(const config::KeySpec& key) override;
+  bool delete_key(std::string_view id) override;
+  void append(std::span<const LedgerEntry> entries) override;
+  std::vector<SpendRow> spend(SpendBy by, std::int64_t since_ms, bool per_day) override;
+  std::vector<SpendTotal> totals_since(std::int64_t since_ms) override;
+  std::uint64_t ledger_count() override;
+
+  int schema_version();
+
+ private:
+  void exec(const char* sql);
+  void migrate();
+  void bump_keys_version();
+
+  sqlite3* db_ = nullptr;
+  std::mutex mutex_;
+};
+
+}  // namespace sluice::stores::sqlite

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/governance.hpp"
 #include "cli/tokens.hpp"
 
 int main(int argc, char** argv) {
@@ -40,6 +41,50 @@ int main(int argc, char** argv) {
                   "Encode <|endoftext|> and the like as special tokens");
   }
 
+  sluice::cli::KeysOptions keys;
+  auto* keys_cmd = app.add_subcommand("keys", "Manage gateway keys in the configured store");
+  keys_cmd->require_subcommand(1);
+  auto* keys_create = keys_cmd->add_subcommand("create", "Create a key; prints its secret once");
+  keys_create->add_option("--name", keys.name, "Name of the key")->required();
+  keys_create->add_option("--team", keys.team, "Team the key belongs to");
+  keys_create->add_option("--user", keys.user, "User or owner of the key");
+  keys_create->add_option("--endpoints", keys.endpoints, "Allowed endpoints/routes (globs)");
+  keys_create->add_option("--models", keys.models, "Allowed provider models (globs)");
+  keys_create->add_option("--expires-in-days", keys.expires_in_days, "Expire after N days");
+  keys_create->add_option("--budget-usd", keys.budget_usd, "Budget in USD")
+      ->check(CLI::NonNegativeNumber);
+  keys_create->add_option("--budget-per", keys.budget_per, "day or month (default)")
+      ->check(CLI::IsMember({"day", "month"}));
+  keys_create->add_option("--requests-per-minute", keys.requests_per_minute, "Request limit")
+      ->check(CLI::PositiveNumber);
+  keys_create->add_option("--tokens-per-minute", keys.tokens_per_minute, "Token limit")
+      ->check(CLI::PositiveNumber);
+  auto* keys_list = keys_cmd->add_subcommand("list", "List keys (never their secrets)");
+  auto* keys_get = keys_cmd->add_subcommand("get", "Show one key as JSON");
+  auto* keys_revoke = keys_cmd->add_subcommand("revoke", "Revoke (delete) a key");
+  auto* keys_rotate = keys_cmd->add_subcommand("rotate", "Give a key a new secret");
+  for (auto* cmd : {keys_get, keys_revoke, keys_rotate})
+    cmd->add_option("id", keys.id, "Key id (key_…)")->required();
+  auto* keys_hash =
+      keys_cmd->add_subcommand("hash", "Print the key_hash of a secret read from stdin");
+  for (auto* cmd : {keys_create, keys_list, keys_get, keys_revoke, keys_rotate, keys_hash}) {
+    cmd->add_option("-c,--config", keys.config, "Config file (names the store)")
+        ->required()
+        ->check(CLI::ExistingFile);
+  }
+
+  sluice::cli::SpendOptions spend;
+  auto* spend_cmd = app.add_subcommand("spend", "Spend from the ledger, grouped");
+  spend_cmd->add_option("-c,--config", spend.config, "Config file (names the store)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  spend_cmd->add_option("--by", spend.by, "key, team, user, endpoint, model, provider or day")
+      ->check(CLI::IsMember({"key", "team", "user", "endpoint", "model", "provider", "day"}));
+  spend_cmd->add_option("--since", spend.since, "7d, 24h, 30m or 2026-11-01 (default 30d)");
+  spend_cmd->add_flag("--per-day", spend.per_day, "One row per group and day");
+  spend_cmd->add_option("--format", spend.format, "csv (default) or json")
+      ->check(CLI::IsMember({"csv", "json"}));
+
   auto* version_cmd = app.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(app, argc, argv);
@@ -47,6 +92,13 @@ int main(int argc, char** argv) {
   if (*check_cmd) return sluice::cli::check_config(check_path);
   if (*count_cmd) return sluice::cli::tokens_count(tokens);
   if (*encode_cmd) return sluice::cli::tokens_encode(tokens);
+  if (*keys_create) return sluice::cli::keys_create(keys);
+  if (*keys_list) return sluice::cli::keys_list(keys);
+  if (*keys_get) return sluice::cli::keys_get(keys);
+  if (*keys_revoke) return sluice::cli::keys_revoke(keys);
+  if (*keys_rotate) return sluice::cli::keys_rotate(keys);
+  if (*keys_hash) return sluice::cli::keys_hash(keys);
+  if (*spend_cmd) return sluice::cli::spend(spend);
   if (*version_cmd) return sluice::cli::version();
   return 1;
 }

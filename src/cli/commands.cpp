@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "config/loader.hpp"
+#include "governance/runtime.hpp"
 #include "observability/access_log.hpp"
 #include "server/server.hpp"
 
@@ -37,10 +38,11 @@ int serve(const ServeOptions& options) {
   try {
     observability::AccessLog access_log((*snapshot)->server.access_log);
     const bool watch = (*snapshot)->server.watch_config;
+    governance::Runtime governance((*snapshot)->governance);
     config::SnapshotHolder holder(std::move(*snapshot));
     server::Reloader reloader{options.config, [options] { return load_with_overrides(options); },
                               watch};
-    server::Server server(holder, access_log, std::move(reloader));
+    server::Server server(holder, access_log, governance, std::move(reloader));
     return server.run();
   } catch (const std::exception& e) {
     std::cerr << "sluice: " << e.what() << "\n";

@@ -273,7 +273,7 @@ void read_governance(const Reader& r, const YAML::Node& root, Governance& out) {
         const std::string path = "auth.keys[" + std::to_string(i) + "]";
         KeySpec k = read_key(r, keys[i], path, out.pepper);
         if (!ids.insert(k.id).second) r.fail(keys[i], path, "key id '" + k.id + "' is given twice");
-        out.keys.push_back(std::move(k));
+        out.keys.push_back(std::make_shared<const KeySpec>(std::move(k)));
       }
     }
   }

@@ -74,7 +74,7 @@ struct StoreConfig {
 struct Governance {
   bool keys_required = false;  // auth.mode: keys
   std::string pepper;          // auth.pepper: mixed into every key hash
-  std::vector<KeySpec> keys;   // auth.keys: declared in config
+  std::vector<std::shared_ptr<const KeySpec>> keys;  // auth.keys: declared in config
   std::vector<LimitSpec> limits;
   std::vector<BudgetSpec> budgets;
   std::shared_ptr<const pricing::PriceTable> prices;

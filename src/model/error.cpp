@@ -16,6 +16,8 @@ unsigned http_status(const Error& error) {
       return 404;
     case ErrorCode::kMethodNotAllowed:
       return 405;
+    case ErrorCode::kConflict:
+      return 409;
     case ErrorCode::kRequestTimeout:
       return 408;
     case ErrorCode::kPayloadTooLarge:
@@ -53,6 +55,7 @@ std::string_view openai_type(const Error& error) {
     case ErrorCode::kInvalidRequest:
     case ErrorCode::kNotFound:
     case ErrorCode::kMethodNotAllowed:
+    case ErrorCode::kConflict:
     case ErrorCode::kRequestTimeout:
     case ErrorCode::kPayloadTooLarge:
     case ErrorCode::kUnsupportedMediaType:

@@ -15,6 +15,7 @@ enum class ErrorCode {
   kForbidden,
   kNotFound,
   kMethodNotAllowed,
+  kConflict,  // the admin API: a change to something managed elsewhere (409)
   kRequestTimeout,
   kPayloadTooLarge,
   kUnsupportedMediaType,

@@ -72,6 +72,16 @@ std::string format_access_line(const AccessRecord& r) {
   add(o, "prompt_tokens", count(r.usage.prompt_tokens));
   add(o, "completion_tokens", count(r.usage.completion_tokens));
   add(o, "total_tokens", count(r.usage.total_tokens));
+  if (r.usage.cached_tokens) add(o, "cached_tokens", count(r.usage.cached_tokens));
+  if (r.usage.reasoning_tokens) add(o, "reasoning_tokens", count(r.usage.reasoning_tokens));
+  if (r.usage.cache_write_tokens) add(o, "cache_write_tokens", count(r.usage.cache_write_tokens));
+  if (r.cost_usd) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.8f", *r.cost_usd);
+    add(o, "cost_usd", buf);
+  }
+  if (!r.key_id.empty()) add(o, "key_id", quoted(r.key_id));
+  if (!r.team.empty()) add(o, "team", quoted(r.team));
   if (!r.error.empty()) add(o, "error", quoted(r.error));
   if (!r.attempts.empty()) {
     std::string list = "[";

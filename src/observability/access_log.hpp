@@ -41,6 +41,9 @@ struct AccessRecord {
   double overhead_ms = 0;
   bool stream = false;
   model::Usage usage;
+  std::optional<double> cost_usd;  // USD, when the model has a price
+  std::string key_id;              // the gateway key's id (never the key)
+  std::string team;
   std::string error;  // short message when the request failed (already redacted)
   std::vector<AttemptLog> attempts;
 };

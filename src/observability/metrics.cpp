@@ -93,6 +93,28 @@ std::string Metrics::render() const {
       "behind.\n";
   out += "# TYPE sluice_access_log_dropped_total counter\n";
   out += "sluice_access_log_dropped_total " + std::to_string(access_log_dropped.load()) + "\n";
+  auto counter = [&out](const char* name, const char* help, std::uint64_t value) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name +
+           " " + std::to_string(value) + "\n";
+  };
+  counter("sluice_auth_rejected_total", "Requests refused for a missing, invalid, expired or "
+          "disabled gateway key, or an endpoint the key may not use.", auth_rejected.load());
+  counter("sluice_limit_rejected_total", "Requests refused by a request or token limit.",
+          limit_rejected.load());
+  counter("sluice_budget_rejected_total", "Requests refused because a budget was spent.",
+          budget_rejected.load());
+  counter("sluice_budget_alerts_total", "Budgets that crossed their alert threshold.",
+          budget_alerts.load());
+  counter("sluice_ledger_written_total", "Spend ledger records committed to the store.",
+          ledger_written.load());
+  counter("sluice_ledger_errors_total", "Ledger batches the store refused (retried).",
+          ledger_errors.load());
+  out += "# HELP sluice_ledger_wait_seconds_total Time requests waited for room in the full "
+         "ledger queue.\n# TYPE sluice_ledger_wait_seconds_total counter\n"
+         "sluice_ledger_wait_seconds_total " + std::to_string(ledger_wait_ns.load() / 1e9) + "\n";
+  out += "# HELP sluice_spend_usd_total Cost of the requests served, in USD.\n"
+         "# TYPE sluice_spend_usd_total counter\nsluice_spend_usd_total " +
+         std::to_string(spend_nano_usd.load() / 1e9) + "\n";
   out +=
       "# HELP sluice_upstream_connections_total Upstream connections, by whether a pooled one was "
       "reused.\n";

@@ -52,6 +52,15 @@ class Metrics {
   std::atomic<std::uint64_t> access_log_dropped{0};
   std::atomic<std::uint64_t> upstream_connections_opened{0};
   std::atomic<std::uint64_t> upstream_connections_reused{0};
+  // Governance: gateway keys, limits, budgets, the spend ledger.
+  std::atomic<std::uint64_t> auth_rejected{0};
+  std::atomic<std::uint64_t> limit_rejected{0};
+  std::atomic<std::uint64_t> budget_rejected{0};
+  std::atomic<std::uint64_t> budget_alerts{0};
+  std::atomic<std::uint64_t> ledger_written{0};
+  std::atomic<std::uint64_t> ledger_errors{0};
+  std::atomic<std::uint64_t> ledger_wait_ns{0};  // requests waiting for room in the queue
+  std::atomic<std::uint64_t> spend_nano_usd{0};
 
   std::string render() const;
 

@@ -11,8 +11,14 @@
 #include "api/mlflow/mlflow_api.hpp"
 #include "api/openai/openai_api.hpp"
 #include "api/openai/render.hpp"
+#include "governance/admin_api.hpp"
 #include "observability/metrics.hpp"
+#include "pipeline/tokenize.hpp"
+#include "pipeline/policies/accounting.hpp"
+#include "pipeline/policies/auth.hpp"
+#include "pipeline/policies/budget.hpp"
 #include "pipeline/policies/prompt.hpp"
+#include "pipeline/policies/quota.hpp"
 #include "pipeline/policies/rate_limit.hpp"
 #include "routing/describe.hpp"
 #include "util/constant_time.hpp"
@@ -70,6 +76,42 @@ std::string dropped_list(const RequestContext& ctx) {
   return list;
 }
 
+// OpenAI's "6m0s" / "1.5s" / "20ms" durations for x-ratelimit-reset-*.
+std::string reset_duration(double seconds) {
+  char buf[32];
+  if (seconds < 1) {
+    std::snprintf(buf, sizeof buf, "%dms", static_cast<int>(seconds * 1000));
+  } else if (seconds < 60) {
+    std::snprintf(buf, sizeof buf, "%.3gs", seconds);
+  } else {
+    const int whole = static_cast<int>(seconds);
+    std::snprintf(buf, sizeof buf, "%dm%ds", whole / 60, whole % 60);
+  }
+  return buf;
+}
+
+// x-ratelimit-{limit,remaining,reset}-{requests,tokens}: the tightest limit of each kind
+// (fewest remaining), and x-sluice-cost-usd when the config asks for it.
+void add_governance_headers(const RequestContext& ctx, HeaderList& h) {
+  for (const bool tokens : {false, true}) {
+    const governance::LimitState* tightest = nullptr;
+    for (const auto& s : ctx.limit_states) {
+      if (s.tokens == tokens && (tightest == nullptr || s.remaining < tightest->remaining))
+        tightest = &s;
+    }
+    if (tightest == nullptr) continue;
+    const std::string kind = tokens ? "tokens" : "requests";
+    h.emplace_back("x-ratelimit-limit-" + kind, std::to_string(tightest->limit));
+    h.emplace_back("x-ratelimit-remaining-" + kind, std::to_string(tightest->remaining));
+    h.emplace_back("x-ratelimit-reset-" + kind, reset_duration(tightest->reset_s));
+  }
+  if (ctx.cost_usd && ctx.snapshot && ctx.snapshot->governance.cost_header) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.8f", *ctx.cost_usd);
+    h.emplace_back("x-sluice-cost-usd", buf);
+  }
+}
+
 HeaderList json_headers(const RequestContext& ctx) {
   HeaderList h{{"Content-Type", "application/json"},
                {"x-request-id", ctx.request_id},
@@ -79,7 +121,24 @@ HeaderList json_headers(const RequestContext& ctx) {
     h.emplace_back("x-sluice-attempts", std::to_string(ctx.attempts.size()));
   if (!ctx.dropped_params.empty()) h.emplace_back("x-sluice-dropped-params", dropped_list(ctx));
   if (!ctx.prompt_version.empty()) h.emplace_back("x-sluice-prompt-version", ctx.prompt_version);
+  add_governance_headers(ctx, h);
   return h;
+}
+
+bool needs_gateway_key(PathMatch::Kind kind) {
+  using Kind = PathMatch::Kind;
+  switch (kind) {
+    case Kind::kNotFound:
+    case Kind::kMethodNotAllowed:
+    case Kind::kMetrics:
+    case Kind::kHealth:
+    case Kind::kAdminReload:
+    case Kind::kAdminRoutes:
+    case Kind::kAdminGovernance:
+      return false;
+    default:
+      return true;
+  }
 }
 
 HeaderList estimate_headers(const RequestContext& ctx) {
@@ -129,12 +188,25 @@ std::string percent_decode(std::string_view s) {
   return out;
 }
 
+// Errors on a passthrough path come in that provider's own shape.
+const api::InboundApi& passthrough_api(const PathMatch& match) {
+  if (match.family == "anthropic") return kAnthropic;
+  if (match.family == "gemini") return kGeminiErrors;
+  return kOpenAi;
+}
+
 }  // namespace
 
 Handler::Handler(HandlerEnv env, upstream::Client& client)
     : env_(env),
       router_(client, [](RequestContext& ctx) { return PromptPolicy::apply(ctx); }),
-      chain_({std::make_shared<RateLimitPolicy>(env.counters), std::make_shared<PromptPolicy>()}),
+      // Who, then may they (budget before limits, so a refused request takes no limit slot),
+      // then MLflow's limit, the prompt template, and accounting last (so its on_complete,
+      // run in reverse order, prices the request before the limits settle).
+      chain_({std::make_shared<AuthPolicy>(), std::make_shared<BudgetPolicy>(env.governance),
+              std::make_shared<QuotaPolicy>(env.governance),
+              std::make_shared<RateLimitPolicy>(env.counters), std::make_shared<PromptPolicy>(),
+              std::make_shared<AccountingPolicy>(env.governance)}),
       planner_(std::random_device{}()) {}
 
 bool Handler::resolve(RequestContext& ctx, std::string_view name) {
@@ -179,6 +251,22 @@ asio::awaitable<void> Handler::handle(const HttpRequest& http, Responder& out) {
   PathMatch match = match_path(http.method, http.path());
   const api::InboundApi& api = api_for(match.dialect);
   using Kind = PathMatch::Kind;
+  if (const std::string_view bearer = http.header("authorization"); bearer.starts_with("Bearer ")) {
+    ctx.presented_key = bearer.substr(7);
+  } else {
+    ctx.presented_key = http.header("x-api-key");
+  }
+  // With gateway keys on, everything that reaches or describes a model needs a valid key; the
+  // operational paths (health, metrics, admin with its own key) do not.
+  if (ctx.snapshot->governance.keys_required && needs_gateway_key(match.kind)) {
+    if (auto denied = authenticate(ctx, env_.governance)) {
+      co_await send_error(match.kind == Kind::kPassthrough ? passthrough_api(match) : api, *denied,
+                          ctx, out, answer);
+      record(http, ctx, answer);
+      metrics.in_flight.fetch_sub(1, std::memory_order_relaxed);
+      co_return;
+    }
+  }
   if (match.kind == Kind::kNotFound) {
     if (const auto* named = ctx.snapshot->find_path(http.path())) {
       match = http.method == "POST" ? PathMatch{Kind::kNamedInvoke,
@@ -289,6 +377,16 @@ asio::awaitable<void> Handler::handle(const HttpRequest& http, Responder& out) {
     case Kind::kAdminRoutes:
       co_await admin_routes(http, ctx, out, answer);
       break;
+    case Kind::kAdminGovernance:
+      co_await admin_governance(http, ctx, out, answer);
+      break;
+    case Kind::kTokenize:
+      if (auto body = tokenize(http.body, *ctx.snapshot); body) {
+        co_await send_json(200, std::move(*body), ctx, out, answer);
+      } else {
+        co_await send_error(api, body.error(), ctx, out, answer);
+      }
+      break;
     case Kind::kPassthrough:
       co_await passthrough(match, http, ctx, out, answer);
       break;
@@ -323,10 +421,7 @@ std::optional<Error> Handler::admin_check(const HttpRequest& http, const Request
 
 asio::awaitable<void> Handler::passthrough(const PathMatch& match, const HttpRequest& http,
                                            RequestContext& ctx, Responder& out, Answer& answer) {
-  const api::InboundApi& api =
-      match.family == "anthropic" ? static_cast<const api::InboundApi&>(kAnthropic)
-      : match.family == "gemini"  ? static_cast<const api::InboundApi&>(kGeminiErrors)
-                                  : static_cast<const api::InboundApi&>(kOpenAi);
+  const api::InboundApi& api = passthrough_api(match);
   if (!is_json_media_type(http.header("content-type"))) {
     co_await send_error(api,
                         Error::make(ErrorCode::kUnsupportedMediaType, "Send application/json."),
@@ -412,11 +507,13 @@ asio::awaitable<void> Handler::passthrough(const PathMatch& match, const HttpReq
   for (const auto& [k, v] : exchange->head().headers) {
     std::string lower(k);
     for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (lower == "content-type" || lower == "retry-after" || lower.starts_with("x-ratelimit-") ||
-        lower.starts_with("anthropic-ratelimit-")) {
+    const bool ours = lower.starts_with("x-ratelimit-") && !ctx.limit_states.empty();
+    if (!ours && (lower == "content-type" || lower == "retry-after" ||
+                  lower.starts_with("x-ratelimit-") || lower.starts_with("anthropic-ratelimit-"))) {
       headers.emplace_back(k, v);
     }
   }
+  add_governance_headers(ctx, headers);
   const bool ok = status >= 200 && status < 300;
   if (ctx.request.stream && ok) {
     // Relayed byte for byte; the provider's own stream translator reads along for the usage.
@@ -474,6 +571,37 @@ asio::awaitable<void> Handler::admin_routes(const HttpRequest& http, RequestCont
   }
   co_await send_json(200, routing::describe_routes(*ctx.snapshot, routing::Clock::now()), ctx, out,
                      answer);
+}
+
+asio::awaitable<void> Handler::admin_governance(const HttpRequest& http, RequestContext& ctx,
+                                                Responder& out, Answer& answer) {
+  if (auto denied = admin_check(http, ctx)) {
+    co_await send_error(kOpenAi, *denied, ctx, out, answer);
+    co_return;
+  }
+  // Store reads and writes block: done on the blocking pool, then resumed here.
+  const std::string_view target = http.target;
+  const auto q = target.find('?');
+  governance::AdminRequest request{http.method, http.path(),
+                                   q == std::string_view::npos ? std::string_view()
+                                                               : target.substr(q + 1),
+                                   http.body};
+  auto* runtime = &env_.governance;
+  const config::Snapshot* snapshot = ctx.snapshot.get();
+  governance::AdminAnswer result = co_await asio::co_spawn(
+      env_.blocking,
+      [request, runtime, snapshot]() -> asio::awaitable<governance::AdminAnswer> {
+        co_return governance::handle_admin(request, *runtime, *snapshot);
+      },
+      asio::use_awaitable);
+  if (result.error) {
+    co_await send_error(kOpenAi, *result.error, ctx, out, answer);
+    co_return;
+  }
+  answer.status = result.status;
+  HeaderList headers = json_headers(ctx);
+  headers.front().second = result.content_type;
+  answer.client_gone = !co_await out.send(result.status, std::move(headers), std::move(result.body));
 }
 
 asio::awaitable<void> Handler::admin_reload(const HttpRequest& http, RequestContext& ctx,
@@ -616,6 +744,7 @@ asio::awaitable<void> Handler::invoke(const PathMatch& match, const api::Inbound
     auto response = co_await router_.call(ctx);
     if (response) {
       ctx.usage = response->usage;
+      price_request(ctx);
       co_await run.response(ctx, *response);
     }
     if (!response) {
@@ -647,6 +776,7 @@ asio::awaitable<void> Handler::stream(const api::InboundApi& api, RequestContext
     headers.emplace_back("x-sluice-prompt-version", ctx.prompt_version);
   if (!ctx.dropped_params.empty())
     headers.emplace_back("x-sluice-dropped-params", dropped_list(ctx));
+  add_governance_headers(ctx, headers);
   if (!co_await out.start_stream(200, std::move(headers))) {
     answer.client_gone = true;
     router_.stream_finished(ctx, nullptr);
@@ -729,6 +859,11 @@ void Handler::record(const HttpRequest& http, const RequestContext& ctx, const A
   if (r.overhead_ms < 0) r.overhead_ms = 0;
   r.stream = answer.stream;
   r.usage = ctx.usage;
+  r.cost_usd = ctx.cost_usd;
+  if (ctx.key) {
+    r.key_id = ctx.key->id;
+    r.team = ctx.key->team;
+  }
   r.error = answer.client_gone ? (answer.error.empty() ? "client disconnected"
                                                        : answer.error + "; client disconnected")
                                : answer.error;

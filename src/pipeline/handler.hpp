@@ -9,6 +9,7 @@
 #include "api/inbound.hpp"
 #include "config/snapshot_holder.hpp"
 #include "observability/access_log.hpp"
+#include "governance/runtime.hpp"
 #include "pipeline/chain.hpp"
 #include "pipeline/http_exchange.hpp"
 #include "pipeline/paths.hpp"
@@ -23,6 +24,7 @@ struct HandlerEnv {
   const config::SnapshotHolder& config;
   observability::AccessLog& access_log;
   stores::CounterStore& counters;
+  governance::Runtime& governance;  // keys, limits, budgets, spend ledger
   boost::asio::any_io_executor blocking;  // for work that must not run on an event loop
   std::function<Result<void>()> reload;   // reload the config file (blocking)
 };
@@ -49,6 +51,8 @@ class Handler {
                                          Responder& out, Answer& answer);
   boost::asio::awaitable<void> send_error(const api::InboundApi& api, const Error& error,
                                           RequestContext& ctx, Responder& out, Answer& answer);
+  boost::asio::awaitable<void> admin_governance(const HttpRequest& http, RequestContext& ctx,
+                                                Responder& out, Answer& answer);
   boost::asio::awaitable<void> admin_reload(const HttpRequest& http, RequestContext& ctx,
                                             Responder& out, Answer& answer);
   // POST /gateway/{openai,anthropic,gemini}/…: the client's provider-native request relayed to

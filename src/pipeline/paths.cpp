@@ -1,5 +1,7 @@
 #include "pipeline/paths.hpp"
 
+#include "governance/admin_api.hpp"
+
 namespace sluice::pipeline {
 namespace {
 
@@ -55,12 +57,15 @@ PathMatch match_path(std::string_view method, std::string_view path) {
       {"/health", "GET", Kind::kHealth, Dialect::kMlflow, std::nullopt},
       {"/admin/reload", "POST", Kind::kAdminReload, Dialect::kOpenAi, std::nullopt},
       {"/admin/routes", "GET", Kind::kAdminRoutes, Dialect::kOpenAi, std::nullopt},
+      {"/v1/tokenize", "POST", Kind::kTokenize, Dialect::kOpenAi, std::nullopt},
   };
   for (const auto& f : kFixed) {
     if (f.path == path)
       return with_method(method, f.method,
                          PathMatch{f.kind, f.dialect, f.operation, {}, {}, {}, {}});
   }
+  if (governance::is_governance_admin_path(path))
+    return PathMatch{Kind::kAdminGovernance, Dialect::kOpenAi, std::nullopt, {}, {}, {}, {}};
   // Provider-native passthrough, as the newer MLflow gateway has it.
   struct Native {
     std::string_view path, family, native;

@@ -28,6 +28,8 @@ struct PathMatch {
     kHealth,
     kAdminReload,           // POST /admin/reload
     kAdminRoutes,           // GET /admin/routes
+    kAdminGovernance,       // /admin/keys…, /admin/spend, /admin/budgets, /admin/teams (any method)
+    kTokenize,              // POST /v1/tokenize
     kAnthropicCountTokens,  // POST /v1/messages/count_tokens
     kPassthrough,           // POST /gateway/{openai,anthropic,gemini}/…: the provider's own API
   };

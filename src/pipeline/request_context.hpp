@@ -9,6 +9,7 @@
 #include <string>
 
 #include "config/snapshot.hpp"
+#include "governance/limiter.hpp"
 #include "model/error.hpp"
 #include "model/request.hpp"
 #include "model/response.hpp"
@@ -78,6 +79,13 @@ struct RequestContext {
   // Set by a policy that answers the request itself (kStop) or by a failure.
   std::optional<Error> error;
   std::optional<model::Response> reply;
+  // Governance: who is calling, what they reserved, what it cost.
+  std::string_view presented_key;  // the gateway key the client sent (never logged)
+  std::shared_ptr<const config::KeySpec> key;
+  std::vector<governance::LimitState> limit_states;   // for the x-ratelimit-* headers
+  std::vector<governance::Reservation> reservations;  // token reservations to settle
+  std::uint64_t reserved_tokens = 0;  // estimated prompt + max completion tokens
+  std::optional<double> cost_usd;     // once usage is known and the model has a price
   model::Usage usage;               // provider-reported usage once known
   Clock::duration upstream_time{};  // time spent waiting on the provider
   bool upstream_called = false;

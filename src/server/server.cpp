@@ -90,8 +90,11 @@ void open_acceptor(tcp::acceptor& acceptor, const tcp::endpoint& endpoint) {
 }  // namespace
 
 Server::Server(config::SnapshotHolder& config, observability::AccessLog& access_log,
-               Reloader reloader)
-    : config_(config), access_log_(access_log), reloader_(std::move(reloader)) {}
+               governance::Runtime& governance, Reloader reloader)
+    : config_(config),
+      access_log_(access_log),
+      governance_(governance),
+      reloader_(std::move(reloader)) {}
 
 Result<void> Server::reload(const char* why) {
   if (!reloader_.load)
@@ -133,7 +136,7 @@ int Server::run() {
   stores::MemoryCounterStore counters;
   // Blocking work requested from a request (the admin API's reload) runs here, off the loops.
   asio::thread_pool blocking(1);
-  pipeline::HandlerEnv env{config_, access_log_, counters, blocking.get_executor(),
+  pipeline::HandlerEnv env{config_, access_log_, counters, governance_, blocking.get_executor(),
                            [this] { return reload("admin API"); }};
   std::vector<std::unique_ptr<Worker>> workers;
   for (unsigned i = 0; i < count; ++i) {

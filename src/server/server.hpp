@@ -10,6 +10,7 @@
 #include <string>
 
 #include "config/snapshot_holder.hpp"
+#include "governance/runtime.hpp"
 #include "observability/access_log.hpp"
 
 namespace sluice::server {
@@ -24,7 +25,7 @@ struct Reloader {
 class Server {
  public:
   Server(config::SnapshotHolder& config, observability::AccessLog& access_log,
-         Reloader reloader = {});
+         governance::Runtime& governance, Reloader reloader = {});
   ~Server();
 
   // Binds, serves until a stop signal and the drain that follows; returns the exit code.
@@ -37,6 +38,7 @@ class Server {
 
   config::SnapshotHolder& config_;
   observability::AccessLog& access_log_;
+  governance::Runtime& governance_;
   Reloader reloader_;
   std::mutex reload_mutex_;
 };

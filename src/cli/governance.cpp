@@ -1,0 +1,143 @@
+#include "cli/governance.hpp"
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <iostream>
+
+#include "config/loader.hpp"
+#include "governance/admin_api.hpp"
+#include "governance/key_secret.hpp"
+#include "governance/runtime.hpp"
+
+namespace sluice::cli {
+
+namespace json = boost::json;
+
+namespace {
+
+// Runs one admin call against the config's store and prints its answer; the exit code says
+// whether it succeeded.
+int run_admin(const std::string& config_path, std::string_view method, const std::string& path,
+              const std::string& query, const std::string& body,
+              void (*print)(const std::string&) = nullptr) {
+  auto loaded = config::load_file(config_path);
+  if (!loaded) {
+    std::cerr << "sluice: " << loaded.error().message << "\n";
+    return 1;
+  }
+  try {
+    governance::Runtime runtime((*loaded)->governance);
+    auto answer = governance::handle_admin({method, path, query, body}, runtime, **loaded);
+    if (answer.error) {
+      std::cerr << "sluice: " << answer.error->message << "\n";
+      return 1;
+    }
+    if (print != nullptr) {
+      print(answer.body);
+    } else {
+      std::cout << answer.body << (answer.body.ends_with('\n') ? "" : "\n");
+    }
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "sluice: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+void print_key_table(const std::string& body) {
+  const json::value v = json::parse(body);
+  std::printf("%-22s %-16s %-16s %-12s %-12s %-9s %s\n", "ID", "NAME", "PREFIX", "TEAM", "USER",
+              "STATE", "ENDPOINTS");
+  for (const auto& item : v.at("data").as_array()) {
+    const auto& k = item.as_object();
+    std::string endpoints;
+    for (const auto& e : k.at("endpoints").as_array()) {
+      if (!endpoints.empty()) endpoints += ",";
+      endpoints += e.as_string();
+    }
+    std::string state = k.at("disabled").as_bool() ? "disabled" : "active";
+    if (const auto& exp = k.at("expires_at"); exp.is_int64()) {
+      const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+      if (exp.as_int64() <= now) state = "expired";
+    }
+    std::printf("%-22s %-16s %-16s %-12s %-12s %-9s %s\n",
+                std::string(k.at("id").as_string()).c_str(),
+                std::string(k.at("name").as_string()).c_str(),
+                std::string(k.at("prefix").as_string()).c_str(),
+                std::string(k.at("team").as_string()).c_str(),
+                std::string(k.at("user").as_string()).c_str(), state.c_str(),
+                endpoints.empty() ? "*" : endpoints.c_str());
+  }
+}
+
+}  // namespace
+
+int keys_create(const KeysOptions& o) {
+  json::object body{{"name", o.name}};
+  if (!o.team.empty()) body["team"] = o.team;
+  if (!o.user.empty()) body["user"] = o.user;
+  if (!o.endpoints.empty()) body["endpoints"] = json::value_from(o.endpoints);
+  if (!o.models.empty()) body["models"] = json::value_from(o.models);
+  if (o.expires_in_days) {
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    body["expires_at"] = now + static_cast<std::int64_t>(*o.expires_in_days) * 86400;
+  }
+  if (o.budget_usd) body["budget"] = json::object{{"usd", *o.budget_usd}, {"per", o.budget_per}};
+  json::array limits;
+  if (o.requests_per_minute)
+    limits.emplace_back(json::object{{"requests", *o.requests_per_minute}, {"per", "minute"}});
+  if (o.tokens_per_minute)
+    limits.emplace_back(json::object{{"tokens", *o.tokens_per_minute}, {"per", "minute"}});
+  if (!limits.empty()) body["limits"] = std::move(limits);
+  return run_admin(o.config, "POST", "/admin/keys", "", json::serialize(body));
+}
+
+int keys_list(const KeysOptions& o) {
+  return run_admin(o.config, "GET", "/admin/keys", "", "", print_key_table);
+}
+
+int keys_get(const KeysOptions& o) {
+  return run_admin(o.config, "GET", "/admin/keys/" + o.id, "", "");
+}
+
+int keys_revoke(const KeysOptions& o) {
+  return run_admin(o.config, "DELETE", "/admin/keys/" + o.id, "", "");
+}
+
+int keys_rotate(const KeysOptions& o) {
+  return run_admin(o.config, "POST", "/admin/keys/" + o.id + "/rotate", "", "");
+}
+
+int keys_hash(const KeysOptions& o) {
+  auto loaded = config::load_file(o.config);
+  if (!loaded) {
+    std::cerr << "sluice: " << loaded.error().message << "\n";
+    return 1;
+  }
+  const std::string& pepper = (*loaded)->governance.pepper;
+  if (pepper.empty()) {
+    std::cerr << "sluice: the config has no auth.pepper to hash with\n";
+    return 1;
+  }
+  std::string secret;
+  std::getline(std::cin, secret);
+  while (!secret.empty() && (secret.back() == '\r' || secret.back() == ' ')) secret.pop_back();
+  if (secret.empty()) {
+    std::cerr << "sluice: give the key on standard input\n";
+    return 1;
+  }
+  std::cout << governance::hash_secret(pepper, secret) << "\n";
+  return 0;
+}
+
+int spend(const SpendOptions& o) {
+  std::string query = "by=" + o.by + "&since=" + o.since + "&format=" + o.format;
+  if (o.per_day) query += "&per_day=true";
+  return run_admin(o.config, "GET", "/admin/spend", query, "");
+}
+
+}  // namespace sluice::cli

@@ -1,0 +1,42 @@
+#pragma once
+// `sluice keys …` and `sluice spend`: the admin API's governance calls run in-process against
+// the store the config names, so they work with or without a running gateway.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sluice::cli {
+
+struct KeysOptions {
+  std::string config;
+  std::string id;  // get, revoke, rotate
+  std::string name;
+  std::string team;
+  std::string user;
+  std::vector<std::string> endpoints;
+  std::vector<std::string> models;
+  std::optional<unsigned> expires_in_days;
+  std::optional<double> budget_usd;
+  std::string budget_per = "month";
+  std::optional<unsigned> requests_per_minute;
+  std::optional<unsigned> tokens_per_minute;
+};
+
+struct SpendOptions {
+  std::string config;
+  std::string by = "key";
+  std::string since = "30d";
+  bool per_day = false;
+  std::string format = "csv";
+};
+
+int keys_create(const KeysOptions& options);
+int keys_list(const KeysOptions& options);
+int keys_get(const KeysOptions& options);
+int keys_revoke(const KeysOptions& options);
+int keys_rotate(const KeysOptions& options);
+int keys_hash(const KeysOptions& options);  // secret on stdin → key_hash for the config
+int spend(const SpendOptions& options);
+
+}  // namespace sluice::cli

@@ -1,0 +1,110 @@
+#include "governance/runtime.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <iostream>
+
+#include "governance/key_secret.hpp"
+#include "stores/sqlite/sqlite_store.hpp"
+#include "util/constant_time.hpp"
+
+namespace sluice::governance {
+
+namespace {
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Runtime::Runtime(const config::Governance& g) {
+  by_hash_ = std::make_shared<const std::unordered_map<std::string, KeyPtr>>();
+  if (!g.ledger) return;
+  store_ = std::make_unique<stores::sqlite::SqliteStore>(g.store.sqlite);
+  for (const auto& total : store_->totals_since(month_start_ms(now_ms()))) spend_.add_total(total);
+  reload_keys();
+  ledger_ = std::make_unique<Ledger>(std::make_unique<stores::sqlite::SqliteStore>(g.store.sqlite));
+  watcher_ = std::thread([this] { watch(); });
+}
+
+Runtime::~Runtime() {
+  {
+    std::lock_guard lock(watch_mutex_);
+    stopping_ = true;
+  }
+  stop_watch_.notify_all();
+  if (watcher_.joinable()) watcher_.join();
+  ledger_.reset();  // commits what is queued
+}
+
+void Runtime::watch() {
+  std::unique_lock lock(watch_mutex_);
+  while (!stop_watch_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; })) {
+    lock.unlock();
+    try {
+      std::int64_t version = store_->keys_version();
+      bool changed = false;
+      {
+        std::lock_guard keys(keys_mutex_);
+        changed = version != keys_version_;
+      }
+      if (changed) reload_keys();
+    } catch (const std::exception& e) {
+      std::cerr << "sluice: reading keys from the store failed: " << e.what() << "\n";
+    }
+    lock.lock();
+  }
+}
+
+void Runtime::reload_keys() {
+  if (!store_) return;
+  const std::int64_t version = store_->keys_version();
+  auto map = std::make_shared<std::unordered_map<std::string, KeyPtr>>();
+  for (auto& k : store_->load_keys()) {
+    std::string hash = k.hash;
+    map->emplace(std::move(hash), std::make_shared<const config::KeySpec>(std::move(k)));
+  }
+  std::lock_guard lock(keys_mutex_);
+  by_hash_ = std::move(map);
+  keys_version_ = version;
+}
+
+KeyPtr Runtime::find_key(const config::Governance& g, std::string_view secret) const {
+  const std::string hash = hash_secret(g.pepper, secret);
+  for (const auto& k : g.keys) {
+    if (util::constant_time_equal(k->hash, hash)) return k;
+  }
+  std::shared_ptr<const std::unordered_map<std::string, KeyPtr>> map;
+  {
+    std::lock_guard lock(keys_mutex_);
+    map = by_hash_;
+  }
+  auto it = map->find(hash);
+  // The map compares the HMAC, not the secret; the check below keeps the final comparison
+  // constant-time all the same.
+  if (it == map->end() || !util::constant_time_equal(it->first, hash)) return nullptr;
+  return it->second;
+}
+
+KeyPtr Runtime::store_key(std::string_view id) const {
+  std::lock_guard lock(keys_mutex_);
+  for (const auto& [hash, key] : *by_hash_) {
+    if (key->id == id) return key;
+  }
+  return nullptr;
+}
+
+std::vector<KeyPtr> Runtime::store_keys() const {
+  std::lock_guard lock(keys_mutex_);
+  std::vector<KeyPtr> out;
+  for (const auto& [hash, key] : *by_hash_) out.push_back(key);
+  std::sort(out.begin(), out.end(), [](const KeyPtr& a, const KeyPtr& b) {
+    return a->created_at != b->created_at ? a->created_at < b->created_at : a->id < b->id;
+  });
+  return out;
+}
+
+}  // namespace sluice::governance

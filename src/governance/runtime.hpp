@@ -1,0 +1,66 @@
+#pragma once
+// Everything governance keeps for the life of the process: the store, the ledger writer, the
+// spend view, the limit counters, and the keys created through the admin API or the CLI (config
+// keys live in the snapshot). Created once by `sluice serve`; the store it opens is the one the
+// starting config names (changing `stores:` takes a restart).
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+
+#include "config/governance.hpp"
+#include "governance/ledger.hpp"
+#include "governance/limiter.hpp"
+#include "governance/spend_view.hpp"
+#include "stores/governance_store.hpp"
+
+namespace sluice::governance {
+
+using KeyPtr = std::shared_ptr<const config::KeySpec>;
+
+class Runtime {
+ public:
+  // Opens the SQLite store when governance needs one (keys, budgets or `stores:` configured),
+  // loads its keys and this month's spend, and starts the ledger writer and the key watcher.
+  explicit Runtime(const config::Governance& governance);
+  ~Runtime();
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  // The key whose secret this is: config keys of `governance` first, then the store's.
+  KeyPtr find_key(const config::Governance& governance, std::string_view secret) const;
+  // A store key by id (the admin API); null when none.
+  KeyPtr store_key(std::string_view id) const;
+  std::vector<KeyPtr> store_keys() const;
+  // Reads the store's keys again (after an admin change; the watcher does it for other
+  // processes' changes within a second).
+  void reload_keys();
+
+  stores::GovernanceStore* store() { return store_.get(); }
+  Ledger* ledger() { return ledger_.get(); }
+  SpendView& spend() { return spend_; }
+  Limiter& limiter() { return limiter_; }
+
+ private:
+  void watch();
+
+  std::unique_ptr<stores::GovernanceStore> store_;  // admin API and the watcher (blocking pool)
+  std::unique_ptr<Ledger> ledger_;                   // its own connection, its own thread
+  SpendView spend_;
+  Limiter limiter_;
+
+  mutable std::mutex keys_mutex_;
+  std::shared_ptr<const std::unordered_map<std::string, KeyPtr>> by_hash_;
+  std::int64_t keys_version_ = -1;
+
+  std::mutex watch_mutex_;
+  std::condition_variable stop_watch_;
+  bool stopping_ = false;
+  std::thread watcher_;
+};
+
+}  // namespace sluice::governance

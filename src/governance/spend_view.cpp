@@ -1,0 +1,75 @@
+#include "governance/spend_view.hpp"
+
+#include <ctime>
+
+namespace sluice::governance {
+
+std::int64_t period_bucket(config::Period per, std::int64_t unix_ms) {
+  const std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
+  if (per == config::Period::kMonth) {
+    std::tm tm{};
+    gmtime_r(&seconds, &tm);
+    return static_cast<std::int64_t>(tm.tm_year) * 12 + tm.tm_mon;
+  }
+  return unix_ms / 86'400'000;
+}
+
+std::int64_t month_start_ms(std::int64_t unix_ms) {
+  const std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  tm.tm_mday = 1;
+  tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+  return static_cast<std::int64_t>(timegm(&tm)) * 1000;
+}
+
+std::string SpendView::slot(config::Scope scope, std::string_view name, config::Period per,
+                            std::int64_t bucket) {
+  std::string s(config::scope_name(scope));
+  s += '\x1f';
+  s += name;
+  s += '\x1f';
+  s += per == config::Period::kMonth ? 'm' : 'd';
+  s += std::to_string(bucket);
+  return s;
+}
+
+void SpendView::add_to(config::Scope scope, std::string_view name, std::int64_t unix_ms,
+                       double usd) {
+  totals_[slot(scope, name, config::Period::kDay, period_bucket(config::Period::kDay, unix_ms))] +=
+      usd;
+  totals_[slot(scope, name, config::Period::kMonth,
+               period_bucket(config::Period::kMonth, unix_ms))] += usd;
+}
+
+void SpendView::add(const stores::LedgerEntry& e) {
+  if (e.cost_usd == 0) return;
+  std::lock_guard lock(mutex_);
+  if (!e.key_id.empty()) add_to(config::Scope::kKey, e.key_id, e.ts_ms, e.cost_usd);
+  if (!e.team.empty()) add_to(config::Scope::kTeam, e.team, e.ts_ms, e.cost_usd);
+  if (!e.user.empty()) add_to(config::Scope::kUser, e.user, e.ts_ms, e.cost_usd);
+  if (!e.endpoint.empty()) add_to(config::Scope::kEndpoint, e.endpoint, e.ts_ms, e.cost_usd);
+  if (!e.provider.empty()) add_to(config::Scope::kProvider, e.provider, e.ts_ms, e.cost_usd);
+  add_to(config::Scope::kGlobal, "", e.ts_ms, e.cost_usd);
+}
+
+void SpendView::add_total(const stores::SpendTotal& t) {
+  stores::LedgerEntry e;
+  e.ts_ms = t.day * 86'400'000;
+  e.key_id = t.key_id;
+  e.team = t.team;
+  e.user = t.user;
+  e.endpoint = t.endpoint;
+  e.provider = t.provider;
+  e.cost_usd = t.cost_usd;
+  add(e);
+}
+
+double SpendView::spent(config::Scope scope, std::string_view name, config::Period per,
+                        std::int64_t unix_ms) const {
+  std::lock_guard lock(mutex_);
+  auto it = totals_.find(slot(scope, name, per, period_bucket(per, unix_ms)));
+  return it == totals_.end() ? 0.0 : it->second;
+}
+
+}  // namespace sluice::governance

@@ -1,0 +1,26 @@
+#pragma once
+// Gateway keys (`auth.mode: keys`). Two steps, because they need different things:
+// - authenticate(): who is calling. Runs before the endpoint is looked up, so a caller without a
+//   valid key learns nothing about which endpoints exist. Missing, unknown, expired or disabled
+//   → 401; the key itself never appears in an error or a log line.
+// - AuthPolicy: whether that key may use the endpoint or route it named (its `endpoints` globs)
+//   and the model behind it (`models` globs) → 403 otherwise.
+
+#include <optional>
+
+#include "governance/runtime.hpp"
+#include "pipeline/policy.hpp"
+
+namespace sluice::pipeline {
+
+// Sets ctx.key from ctx.presented_key; an error when the request may not go on.
+std::optional<Error> authenticate(RequestContext& ctx, const governance::Runtime& runtime);
+
+class AuthPolicy : public Policy {
+ public:
+  std::string_view name() const override { return "auth"; }
+  bool applies(const RequestContext& ctx) const override { return ctx.key != nullptr; }
+  boost::asio::awaitable<Verdict> on_request(RequestContext& ctx) const override;
+};
+
+}  // namespace sluice::pipeline

@@ -1,0 +1,62 @@
+#include "pipeline/policies/budget.hpp"
+
+#include <chrono>
+#include <cstdio>
+
+#include "governance/scope.hpp"
+#include "observability/metrics.hpp"
+
+namespace sluice::pipeline {
+
+namespace {
+
+std::string usd(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", v);
+  return buf;
+}
+
+}  // namespace
+
+boost::asio::awaitable<Verdict> BudgetPolicy::on_request(RequestContext& ctx) const {
+  governance::Subject s;
+  if (ctx.key) {
+    s.key_id = ctx.key->id;
+    s.team = ctx.key->team;
+    s.user = ctx.key->user;
+  }
+  if (ctx.endpoint != nullptr) {
+    s.endpoint = ctx.endpoint->name;
+    s.provider = ctx.endpoint->provider;
+  }
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  auto check = [&](const config::BudgetSpec& b) -> bool {
+    auto who = governance::counted_as(b.scope, b.match, s);
+    if (!who) return true;
+    const double spent = runtime_.spend().spent(b.scope, *who, b.per, now);
+    if (spent < b.usd) return true;
+    std::string message = "Budget exceeded: the ";
+    message += config::scope_name(b.scope);
+    if (!who->empty()) {
+      message += " '";
+      message += *who;
+      message += "'";
+    }
+    message += " has spent $" + usd(spent) + " of its $" + usd(b.usd) + " this " +
+               std::string(config::period_name(b.per)) + ".";
+    Error e = Error::make(ErrorCode::kRateLimited, std::move(message));
+    e.error_code = "budget_exceeded";
+    ctx.error = std::move(e);
+    observability::Metrics::global().budget_rejected.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  };
+  if (ctx.key && ctx.key->budget && !check(*ctx.key->budget)) co_return Verdict::kStop;
+  for (const auto& b : ctx.snapshot->governance.budgets) {
+    if (!check(b)) co_return Verdict::kStop;
+  }
+  co_return Verdict::kContinue;
+}
+
+}  // namespace sluice::pipeline

@@ -1,0 +1,125 @@
+#include "pipeline/policies/quota.hpp"
+
+#include <chrono>
+#include <cmath>
+
+#include "governance/scope.hpp"
+#include "observability/metrics.hpp"
+#include "tokenizer/chat_tokens.hpp"
+
+namespace sluice::pipeline {
+
+namespace {
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+governance::Subject subject_of(const RequestContext& ctx) {
+  governance::Subject s;
+  if (ctx.key) {
+    s.key_id = ctx.key->id;
+    s.team = ctx.key->team;
+    s.user = ctx.key->user;
+  }
+  if (ctx.endpoint != nullptr) {
+    s.endpoint = ctx.endpoint->name;
+    s.provider = ctx.endpoint->provider;
+  }
+  return s;
+}
+
+std::string describe(const config::LimitSpec& l, bool tokens, std::string_view who) {
+  std::string s = std::to_string(tokens ? l.tokens : l.requests);
+  s += tokens ? " tokens" : " requests";
+  s += " per ";
+  s += config::period_name(l.per);
+  s += " for ";
+  s += config::scope_name(l.scope);
+  if (!who.empty()) {
+    s += " '";
+    s += who;
+    s += "'";
+  }
+  return s;
+}
+
+}  // namespace
+
+boost::asio::awaitable<Verdict> QuotaPolicy::on_request(RequestContext& ctx) const {
+  const governance::Subject subject = subject_of(ctx);
+  std::vector<const config::LimitSpec*> specs;
+  if (ctx.key) {
+    for (const auto& l : ctx.key->limits) specs.push_back(&l);
+  }
+  for (const auto& l : ctx.snapshot->governance.limits) specs.push_back(&l);
+
+  std::vector<governance::LimitWant> wants;
+  std::vector<std::pair<const config::LimitSpec*, std::string_view>> described;
+  bool tokens_needed = false;
+  for (const auto* l : specs) tokens_needed = tokens_needed || l->tokens != 0;
+  if (tokens_needed && ctx.endpoint != nullptr) {
+    const auto& encoding = tokenizer::Encoding::for_model(ctx.endpoint->model_name);
+    ctx.reserved_tokens =
+        tokenizer::count_prompt_tokens(encoding, ctx.request.operation, ctx.request.body) +
+        tokenizer::max_completion_tokens(ctx.request.body);
+  }
+  for (const auto* l : specs) {
+    auto who = governance::counted_as(l->scope, l->match, subject);
+    if (!who) continue;
+    std::string base(config::scope_name(l->scope));
+    base += ':';
+    base += *who;
+    base += '|';
+    base += config::period_name(l->per);
+    const std::int64_t period_ms = config::period_seconds(l->per) * 1000;
+    if (l->requests) {
+      wants.push_back({base + "|r", l->requests, period_ms, 1, false});
+      described.emplace_back(l, *who);
+    }
+    if (l->tokens) {
+      wants.push_back({base + "|t", l->tokens, period_ms, ctx.reserved_tokens, true});
+      described.emplace_back(l, *who);
+    }
+  }
+  if (wants.empty()) co_return Verdict::kContinue;
+  auto decision = runtime_.limiter().acquire(wants, now_ms());
+  ctx.limit_states = std::move(decision.states);
+  if (decision.allowed) {
+    for (auto& r : decision.reservations) {
+      if (r.counter.ends_with("|t")) ctx.reservations.push_back(std::move(r));
+    }
+    co_return Verdict::kContinue;
+  }
+  observability::Metrics::global().limit_rejected.fetch_add(1, std::memory_order_relaxed);
+  const auto& refused = ctx.limit_states[decision.refused];
+  const auto& [spec, who] = described[decision.refused];
+  std::string message = "Rate limit reached: " + describe(*spec, refused.tokens, who) + ".";
+  if (refused.tokens && ctx.reserved_tokens > spec->tokens) {
+    message += " This request alone needs about " + std::to_string(ctx.reserved_tokens) +
+               " tokens (prompt + max_tokens).";
+  }
+  Error e = Error::make(ErrorCode::kRateLimited, std::move(message));
+  e.error_code = refused.tokens ? "tokens_rate_limit_exceeded" : "rate_limit_exceeded";
+  e.retry_after_s = static_cast<unsigned>(std::max(1.0, std::ceil(refused.retry_after_s)));
+  ctx.error = std::move(e);
+  co_return Verdict::kStop;
+}
+
+void QuotaPolicy::on_complete(RequestContext& ctx, const Outcome&) const {
+  if (ctx.reservations.empty()) return;
+  // Without reported usage (the provider was never reached, or sent none) the request used
+  // no provider tokens, or an unknown number: nothing reached means 0, unknown keeps the estimate.
+  std::int64_t real = static_cast<std::int64_t>(ctx.reserved_tokens);
+  if (!ctx.upstream_called) {
+    real = 0;
+  } else if (!ctx.usage.empty()) {
+    real = static_cast<std::int64_t>(ctx.usage.total_tokens.value_or(
+        ctx.usage.prompt_tokens.value_or(0) + ctx.usage.completion_tokens.value_or(0)));
+  }
+  for (const auto& r : ctx.reservations) runtime_.limiter().settle(r, real);
+}
+
+}  // namespace sluice::pipeline

@@ -1,0 +1,27 @@
+#pragma once
+// Request and token limits per key, team, user, endpoint, provider and in all (`limits:` and
+// each key's own). Requests count 1 each; tokens reserve the estimated prompt tokens plus the
+// completion limit before the call and settle to the provider's usage after it (a stream at its
+// end). Exceeded → 429 with Retry-After; the tightest limit of each kind is reported in OpenAI's
+// x-ratelimit-{limit,remaining,reset}-{requests,tokens} headers on every response.
+
+#include "governance/runtime.hpp"
+#include "pipeline/policy.hpp"
+
+namespace sluice::pipeline {
+
+class QuotaPolicy : public Policy {
+ public:
+  explicit QuotaPolicy(governance::Runtime& runtime) : runtime_(runtime) {}
+  std::string_view name() const override { return "quota"; }
+  bool applies(const RequestContext& ctx) const override {
+    return !ctx.snapshot->governance.limits.empty() || (ctx.key && !ctx.key->limits.empty());
+  }
+  boost::asio::awaitable<Verdict> on_request(RequestContext& ctx) const override;
+  void on_complete(RequestContext& ctx, const Outcome& outcome) const override;
+
+ private:
+  governance::Runtime& runtime_;
+};
+
+}  // namespace sluice::pipeline

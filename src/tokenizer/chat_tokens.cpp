@@ -1,0 +1,74 @@
+#include "tokenizer/chat_tokens.hpp"
+
+namespace sluice::tokenizer {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::uint64_t kPerMessage = 3;
+constexpr std::uint64_t kPerName = 1;
+constexpr std::uint64_t kReplyPriming = 3;
+
+std::uint64_t count_value(const Encoding& e, const json::value& v) {
+  if (v.is_string()) return e.count(v.get_string());
+  std::uint64_t n = 0;
+  if (v.is_array()) {
+    for (const auto& part : v.get_array()) {
+      if (part.is_string()) {
+        n += e.count(part.get_string());
+      } else if (part.is_object()) {
+        if (const auto* text = part.get_object().if_contains("text"); text && text->is_string())
+          n += e.count(text->get_string());
+      }
+    }
+  }
+  return n;
+}
+
+std::uint64_t as_count(const json::value* v) {
+  if (v == nullptr) return 0;
+  if (v->is_uint64()) return v->get_uint64();
+  if (v->is_int64() && v->get_int64() > 0) return static_cast<std::uint64_t>(v->get_int64());
+  return 0;
+}
+
+}  // namespace
+
+std::uint64_t count_prompt_tokens(const Encoding& e, model::Operation operation,
+                                  const json::object& body) {
+  std::uint64_t n = 0;
+  switch (operation) {
+    case model::Operation::kChat: {
+      const auto* messages = body.if_contains("messages");
+      if (messages == nullptr || !messages->is_array()) return 0;
+      for (const auto& m : messages->get_array()) {
+        if (!m.is_object()) continue;
+        n += kPerMessage;
+        for (const auto& [key, value] : m.get_object()) {
+          if (key == "content" || key == "role") n += count_value(e, value);
+          if (key == "name" && value.is_string()) n += e.count(value.get_string()) + kPerName;
+        }
+      }
+      return n + kReplyPriming;
+    }
+    case model::Operation::kCompletions:
+      if (const auto* prompt = body.if_contains("prompt")) return count_value(e, *prompt);
+      return 0;
+    case model::Operation::kEmbeddings:
+      if (const auto* input = body.if_contains("input")) return count_value(e, *input);
+      return 0;
+    case model::Operation::kCustom:
+      return 0;
+  }
+  return n;
+}
+
+std::uint64_t max_completion_tokens(const json::object& body) {
+  std::uint64_t max = as_count(body.if_contains("max_completion_tokens"));
+  if (max == 0) max = as_count(body.if_contains("max_tokens"));
+  const std::uint64_t n = as_count(body.if_contains("n"));
+  return max * (n > 1 ? n : 1);
+}
+
+}  // namespace sluice::tokenizer

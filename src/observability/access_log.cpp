@@ -75,6 +75,7 @@ std::string format_access_line(const AccessRecord& r) {
   if (r.usage.cached_tokens) add(o, "cached_tokens", count(r.usage.cached_tokens));
   if (r.usage.reasoning_tokens) add(o, "reasoning_tokens", count(r.usage.reasoning_tokens));
   if (r.usage.cache_write_tokens) add(o, "cache_write_tokens", count(r.usage.cache_write_tokens));
+  if (r.usage_estimated) add(o, "usage_estimated", "true");
   if (r.cost_usd) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.8f", *r.cost_usd);

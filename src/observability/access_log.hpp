@@ -42,6 +42,7 @@ struct AccessRecord {
   bool stream = false;
   model::Usage usage;
   std::optional<double> cost_usd;  // USD, when the model has a price
+  bool usage_estimated = false;    // counted by sluice's tokenizer (the provider sent none)
   std::string key_id;              // the gateway key's id (never the key)
   std::string team;
   std::string error;  // short message when the request failed (already redacted)

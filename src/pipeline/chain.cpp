@@ -32,6 +32,14 @@ Verdict Chain::Run::stream_event(RequestContext& ctx, model::StreamEvent& event)
   return Verdict::kContinue;
 }
 
+void Chain::Run::usage(RequestContext& ctx) {
+  if (usage_told_ || completed_) return;
+  usage_told_ = true;
+  for (std::size_t i = chain_.policies_.size(); i-- > 0;) {
+    if (entered(i)) chain_.policies_[i]->on_usage(ctx);
+  }
+}
+
 void Chain::Run::complete(RequestContext& ctx, const Outcome& outcome) {
   if (completed_) return;
   completed_ = true;

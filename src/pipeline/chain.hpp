@@ -28,6 +28,8 @@ class Chain {
     boost::asio::awaitable<Verdict> request(RequestContext& ctx);
     boost::asio::awaitable<Verdict> response(RequestContext& ctx, model::Response& response);
     Verdict stream_event(RequestContext& ctx, model::StreamEvent& event);
+    // Idempotent, like complete().
+    void usage(RequestContext& ctx);
     // Idempotent: the first call notifies, later calls do nothing.
     void complete(RequestContext& ctx, const Outcome& outcome);
 
@@ -37,6 +39,7 @@ class Chain {
     const Chain& chain_;
     std::uint64_t entered_ = 0;  // bit i: policy i's on_request ran
     bool completed_ = false;
+    bool usage_told_ = false;
   };
 
   bool empty() const { return policies_.empty(); }

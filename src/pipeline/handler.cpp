@@ -14,6 +14,7 @@
 #include "governance/admin_api.hpp"
 #include "observability/metrics.hpp"
 #include "pipeline/tokenize.hpp"
+#include "tokenizer/chat_tokens.hpp"
 #include "pipeline/policies/accounting.hpp"
 #include "pipeline/policies/auth.hpp"
 #include "pipeline/policies/budget.hpp"
@@ -123,6 +124,20 @@ HeaderList json_headers(const RequestContext& ctx) {
   if (!ctx.prompt_version.empty()) h.emplace_back("x-sluice-prompt-version", ctx.prompt_version);
   add_governance_headers(ctx, h);
   return h;
+}
+
+// A provider that streams without reporting usage: count both sides with the tokenizer, so
+// limits settle and cost is known; marked as an estimate in the access log.
+void estimate_stream_usage(RequestContext& ctx) {
+  if (ctx.endpoint == nullptr) return;
+  const auto& encoding = tokenizer::Encoding::for_model(ctx.endpoint->model_name);
+  model::Usage u;
+  u.prompt_tokens =
+      tokenizer::count_prompt_tokens(encoding, ctx.request.operation, ctx.request.body);
+  u.completion_tokens = encoding.count(ctx.streamed_text);
+  u.total_tokens = *u.prompt_tokens + *u.completion_tokens;
+  ctx.usage = u;
+  ctx.usage_estimated = true;
 }
 
 bool needs_gateway_key(PathMatch::Kind kind) {
@@ -555,7 +570,10 @@ asio::awaitable<void> Handler::passthrough(const PathMatch& match, const HttpReq
       run.complete(ctx, Outcome{answer.status, answer.client_gone, &read_error});
       co_return;
     }
-    if (ok) ctx.usage = ctx.endpoint->adapter->passthrough_usage(*body);
+    if (ok) {
+      ctx.usage = ctx.endpoint->adapter->passthrough_usage(*body);
+      run.usage(ctx);
+    }
     if (!ok) answer.error = "provider answered HTTP " + std::to_string(status);
     answer.status = status;
     answer.client_gone = !co_await out.send(status, std::move(headers), std::move(*body));
@@ -746,6 +764,7 @@ asio::awaitable<void> Handler::invoke(const PathMatch& match, const api::Inbound
       ctx.usage = response->usage;
       price_request(ctx);
       co_await run.response(ctx, *response);
+      run.usage(ctx);
     }
     if (!response) {
       co_await send_error(api, response.error(), ctx, out, answer);
@@ -790,10 +809,17 @@ asio::awaitable<void> Handler::stream(const api::InboundApi& api, RequestContext
     std::string frames;
     for (auto& event : events) {
       if (!event.usage.empty()) ctx.usage = event.usage;
+      if (event.kind == model::StreamEvent::Kind::kChunk)
+        tokenizer::append_streamed_text(event.chunk, ctx.streamed_text);
       run.stream_event(ctx, event);
       frames += writer->event(event);
     }
-    if (at_end && !failure) frames += writer->end();
+    if (at_end && !failure) {
+      // The provider's last word is in: usage is final before the client sees the end.
+      if (ctx.usage.empty()) estimate_stream_usage(ctx);
+      run.usage(ctx);
+      frames += writer->end();
+    }
     if (!frames.empty() && !co_await out.send_chunk(std::move(frames))) {
       answer.client_gone = true;  // dropping the exchange closes the upstream connection
       break;
@@ -826,6 +852,7 @@ asio::awaitable<void> Handler::stream(const api::InboundApi& api, RequestContext
       if (!answer.client_gone) answer.client_gone = !co_await out.end_stream();
     }
   }
+  if (ctx.usage.empty()) estimate_stream_usage(ctx);
   router_.stream_finished(ctx, failure ? &*failure : nullptr);
 }
 
@@ -860,6 +887,7 @@ void Handler::record(const HttpRequest& http, const RequestContext& ctx, const A
   r.stream = answer.stream;
   r.usage = ctx.usage;
   r.cost_usd = ctx.cost_usd;
+  r.usage_estimated = ctx.usage_estimated;
   if (ctx.key) {
     r.key_id = ctx.key->id;
     r.team = ctx.key->team;

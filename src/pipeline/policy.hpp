@@ -43,6 +43,11 @@ class Policy {
   virtual Verdict on_stream_event(RequestContext&, model::StreamEvent&) const {
     return Verdict::kContinue;
   }
+  // The request's usage is final (ctx.usage; the answer or the stream's last event is known)
+  // and the client has not been answered yet: the moment to settle and account, so the next
+  // request of the same caller already sees it. Called at most once, before on_complete; not
+  // at all when no answer came (on_complete must then cover it).
+  virtual void on_usage(RequestContext&) const {}
   virtual void on_complete(RequestContext&, const Outcome&) const {}
 };
 

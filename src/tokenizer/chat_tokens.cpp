@@ -71,4 +71,31 @@ std::uint64_t max_completion_tokens(const json::object& body) {
   return max * (n > 1 ? n : 1);
 }
 
+void append_streamed_text(const json::object& chunk, std::string& out) {
+  const auto* choices = chunk.if_contains("choices");
+  if (choices == nullptr || !choices->is_array()) return;
+  for (const auto& c : choices->get_array()) {
+    if (!c.is_object()) continue;
+    const auto& choice = c.get_object();
+    if (const auto* text = choice.if_contains("text"); text && text->is_string())
+      out += text->get_string();
+    const auto* delta = choice.if_contains("delta");
+    if (delta == nullptr || !delta->is_object()) continue;
+    if (const auto* content = delta->get_object().if_contains("content");
+        content && content->is_string())
+      out += content->get_string();
+    if (const auto* calls = delta->get_object().if_contains("tool_calls");
+        calls && calls->is_array()) {
+      for (const auto& call : calls->get_array()) {
+        const auto* fn = call.is_object() ? call.get_object().if_contains("function") : nullptr;
+        if (fn == nullptr || !fn->is_object()) continue;
+        for (const char* field : {"name", "arguments"}) {
+          if (const auto* v = fn->get_object().if_contains(field); v && v->is_string())
+            out += v->get_string();
+        }
+      }
+    }
+  }
+}
+
 }  // namespace sluice::tokenizer

@@ -5,6 +5,7 @@
 
 #include <boost/json/object.hpp>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "model/request.hpp"
@@ -20,5 +21,9 @@ std::uint64_t count_prompt_tokens(const Encoding& encoding, model::Operation ope
 // The completion tokens the request may produce at most: max_completion_tokens, max_tokens or
 // 0 when it sets neither (times n for several choices).
 std::uint64_t max_completion_tokens(const boost::json::object& body);
+
+// Appends the text a streamed chunk carries (chat deltas, completion text, tool arguments), for
+// counting completion tokens when the provider reports no usage.
+void append_streamed_text(const boost::json::object& chunk, std::string& out);
 
 }  // namespace sluice::tokenizer

@@ -16,9 +16,10 @@ export function writeConfig(yaml) {
 }
 
 // Runs a sluice subcommand to completion: { code, stdout, stderr }.
-export function runSluice(args, env = {}) {
+export function runSluice(args, env = {}, input = undefined) {
   return new Promise((resolvePromise) => {
     const child = spawn(SLUICE_BIN, args, { env: { ...process.env, ...env } });
+    if (input !== undefined) child.stdin.end(input);
     let stdout = '', stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));

@@ -17,7 +17,12 @@ void price_request(RequestContext& ctx) {
 }
 
 void AccountingPolicy::on_complete(RequestContext& ctx, const Outcome& outcome) const {
-  if (!ctx.upstream_called || ctx.endpoint == nullptr) return;
+  account(ctx, outcome.client_gone && outcome.status == 0 ? 499 : outcome.status);
+}
+
+void AccountingPolicy::account(RequestContext& ctx, unsigned status) const {
+  if (ctx.accounted || !ctx.upstream_called || ctx.endpoint == nullptr) return;
+  ctx.accounted = true;
   price_request(ctx);
   const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::system_clock::now().time_since_epoch())
@@ -33,7 +38,7 @@ void AccountingPolicy::on_complete(RequestContext& ctx, const Outcome& outcome) 
   e.endpoint = ctx.endpoint->name;
   e.provider = ctx.endpoint->provider;
   e.model = ctx.endpoint->model_name;
-  e.status = outcome.client_gone && outcome.status == 0 ? 499 : outcome.status;
+  e.status = status;
   e.prompt_tokens = ctx.usage.prompt_tokens.value_or(0);
   e.completion_tokens = ctx.usage.completion_tokens.value_or(0);
   e.cached_tokens = ctx.usage.cached_tokens.value_or(0);

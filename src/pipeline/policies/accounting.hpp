@@ -16,9 +16,13 @@ class AccountingPolicy : public Policy {
   explicit AccountingPolicy(governance::Runtime& runtime) : runtime_(runtime) {}
   std::string_view name() const override { return "accounting"; }
   bool applies(const RequestContext&) const override { return runtime_.ledger() != nullptr; }
+  // With the answer in hand (status 200 so far), before the client has it.
+  void on_usage(RequestContext& ctx) const override { account(ctx, 200); }
+  // Whatever on_usage did not cover: failures, client gone, streams cut short.
   void on_complete(RequestContext& ctx, const Outcome& outcome) const override;
 
  private:
+  void account(RequestContext& ctx, unsigned status) const;
   governance::Runtime& runtime_;
 };
 

@@ -108,7 +108,7 @@ boost::asio::awaitable<Verdict> QuotaPolicy::on_request(RequestContext& ctx) con
   co_return Verdict::kStop;
 }
 
-void QuotaPolicy::on_complete(RequestContext& ctx, const Outcome&) const {
+void QuotaPolicy::settle(RequestContext& ctx) const {
   if (ctx.reservations.empty()) return;
   // Without reported usage (the provider was never reached, or sent none) the request used
   // no provider tokens, or an unknown number: nothing reached means 0, unknown keeps the estimate.
@@ -120,6 +120,7 @@ void QuotaPolicy::on_complete(RequestContext& ctx, const Outcome&) const {
         ctx.usage.prompt_tokens.value_or(0) + ctx.usage.completion_tokens.value_or(0)));
   }
   for (const auto& r : ctx.reservations) runtime_.limiter().settle(r, real);
+  ctx.reservations.clear();  // settled once
 }
 
 }  // namespace sluice::pipeline

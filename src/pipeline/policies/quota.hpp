@@ -18,9 +18,11 @@ class QuotaPolicy : public Policy {
     return !ctx.snapshot->governance.limits.empty() || (ctx.key && !ctx.key->limits.empty());
   }
   boost::asio::awaitable<Verdict> on_request(RequestContext& ctx) const override;
-  void on_complete(RequestContext& ctx, const Outcome& outcome) const override;
+  void on_usage(RequestContext& ctx) const override { settle(ctx); }
+  void on_complete(RequestContext& ctx, const Outcome&) const override { settle(ctx); }
 
  private:
+  void settle(RequestContext& ctx) const;
   governance::Runtime& runtime_;
 };
 

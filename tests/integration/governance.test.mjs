@@ -1,0 +1,365 @@
+// Governance against the real binary and a mock OpenAI upstream: gateway keys (admin API and
+// config), every auth failure in each API's error shape, request and token limits with their
+// headers, budgets with a hard stop on every path, prices, the SQLite ledger (JSON, CSV, CLI),
+// durability across a restart and kill -9, and no secret in any log line.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startMockUpstream } from '../support/mock_upstream.mjs';
+import { startSluice, runSluice, writeConfig, eventually } from '../support/sluice.mjs';
+import { post, chatBody, logFor, stopCleanly, sseData } from './helpers.mjs';
+
+const ADMIN = 'admin-key-for-governance-tests';
+const PEPPER = 'pepper-for-governance-tests-0123';
+
+function config(upstream, db, extra = '') {
+  return `
+auth:
+  mode: keys
+  admin_key: ${ADMIN}
+  pepper: \${{ secrets.TEST_PEPPER }}
+${extra}
+stores:
+  sqlite: ${db}
+accounting: {cost_header: true}
+pricing:
+  openai:
+    ok: {input: 100000, output: 0}
+endpoints:
+  - name: chat
+    endpoint_type: llm/v1/chat
+    model:
+      provider: openai
+      name: ok
+      config: {openai_api_key: sk-upstream-secret-0000000000, openai_api_base: ${upstream.base}}
+  - name: chat-other
+    endpoint_type: llm/v1/chat
+    model:
+      provider: openai
+      name: ok
+      config: {openai_api_key: sk-upstream-secret-0000000000, openai_api_base: ${upstream.base}}
+  - name: chat-mini
+    endpoint_type: llm/v1/chat
+    model:
+      provider: openai
+      name: gpt-4o-mini
+      config: {openai_api_key: sk-upstream-secret-0000000000, openai_api_base: ${upstream.base}}
+`;
+}
+
+const env = { TEST_PEPPER: PEPPER };
+const admin = { authorization: `Bearer ${ADMIN}` };
+
+async function adminCall(gw, method, path, body) {
+  const res = await fetch(gw.url + path, {
+    method,
+    headers: { ...admin, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, text, json: text.startsWith('{') ? JSON.parse(text) : null, headers: res.headers };
+}
+
+async function setup(extra = '', dbDir = mkdtempSync(join(tmpdir(), 'sluice-gov-'))) {
+  const upstream = await startMockUpstream();
+  const db = join(dbDir, 'sluice.db');
+  const yaml = config(upstream, db, extra);
+  const gw = await startSluice(yaml, { env });
+  return { upstream, gw, db, dbDir, yaml };
+}
+
+async function teardown({ upstream, gw }) {
+  try {
+    await stopCleanly(gw);
+  } finally {
+    await upstream.close();
+  }
+}
+
+const withKey = (key) => ({ authorization: `Bearer ${key}` });
+
+test('key lifecycle: create, use, list, disable, rotate, revoke', async () => {
+  const s = await setup();
+  try {
+    const created = await adminCall(s.gw, 'POST', '/admin/keys', { name: 'ci', team: 'ml', user: 'ana', endpoints: ['chat*'], metadata: { owner: 'x' } });
+    assert.equal(created.status, 201, created.text);
+    const { id, key } = created.json;
+    assert.match(key, /^sk-sluice-[0-9A-Za-z]{43}$/);
+    assert.match(id, /^key_[0-9a-f]{16}$/);
+    assert.equal(created.json.prefix, key.slice(0, 14));
+
+    const ok = await post(s.gw, '/v1/chat/completions', chatBody('chat'), withKey(key));
+    assert.equal(ok.status, 200);
+    const line = await logFor(s.gw, ok);
+    assert.equal(line.key_id, id);
+    assert.equal(line.team, 'ml');
+
+    const list = await adminCall(s.gw, 'GET', '/admin/keys');
+    assert.equal(list.status, 200);
+    assert.equal(list.json.data.length, 1);
+    assert.ok(!list.text.includes(key), 'a listed key never shows its secret');
+    assert.ok(!('hash' in list.json.data[0]));
+    assert.deepEqual(list.json.data[0].metadata, { owner: 'x' });
+
+    assert.equal((await adminCall(s.gw, 'PATCH', `/admin/keys/${id}`, { disabled: true })).status, 200);
+    const disabled = await post(s.gw, '/v1/chat/completions', chatBody('chat'), withKey(key));
+    assert.equal(disabled.status, 401);
+    assert.equal((await disabled.json()).error.code, 'key_disabled');
+    await adminCall(s.gw, 'PATCH', `/admin/keys/${id}`, { disabled: false });
+
+    const rotated = await adminCall(s.gw, 'POST', `/admin/keys/${id}/rotate`);
+    assert.equal(rotated.status, 200);
+    assert.equal(rotated.json.id, id);
+    assert.notEqual(rotated.json.key, key);
+    assert.equal((await post(s.gw, '/v1/chat/completions', chatBody('chat'), withKey(key))).status, 401);
+    assert.equal((await post(s.gw, '/v1/chat/completions', chatBody('chat'), withKey(rotated.json.key))).status, 200);
+
+    assert.equal((await adminCall(s.gw, 'DELETE', `/admin/keys/${id}`)).status, 200);
+    assert.equal((await post(s.gw, '/v1/chat/completions', chatBody('chat'), withKey(rotated.json.key))).status, 401);
+    assert.equal((await adminCall(s.gw, 'GET', `/admin/keys/${id}`)).status, 404);
+  } finally {
+    await teardown(s);
+  }
+});
+
+test('every auth failure is a 401/403 in the shape of the API called, never echoing the key', async () => {
+  const s = await setup();
+  try {
+    const { json: k } = await adminCall(s.gw, 'POST', '/admin/keys', { name: 'narrow', endpoints: ['chat-mini'], models: ['gpt-4o*'] });
+    const { json: other } = await adminCall(s.gw, 'POST', '/admin/keys', { name: 'models', models: ['claude-*'] });
+    const { json: old } = await adminCall(s.gw, 'POST', '/admin/keys', { name: 'old' });
+    await adminCall(s.gw, 'PATCH', `/admin/keys/${old.id}`, { expires_at: 1000 });
+    const bogus = 'sk-sluice-not-a-real-key-1234567890';
+    const cases = [
+      [{}, 401, 'missing_api_key'],
+      [withKey(bogus), 401, 'invalid_api_key'],
+      [{ 'x-api-key': bogus }, 401, 'invalid_api_key'],
+      [withKey(old.key), 401, 'key_expired'],
+      [withKey(k.key), 403, 'endpoint_not_allowed', 'chat'],
+      [withKey(other.key), 403, 'model_not_allowed', 'chat-mini'],
+    ];
+    for (const [headers, status, code, model = 'chat'] of cases) {
+      const res = await post(s.gw, '/v1/chat/completions', chatBody(model), headers);
+      const text = await res.text();
+      assert.equal(res.status, status, `${code}: ${text}`);
+      assert.equal(JSON.parse(text).error.code, code);
+      for (const secret of [bogus, k.key, other.key, old.key]) assert.ok(!text.includes(secret));
+    }
+    // The allowed endpoint and model work, with x-api-key too.
+    assert.equal((await post(s.gw, '/v1/chat/completions', chatBody('chat-mini'), { 'x-api-key': k.key })).status, 200);
+    // Anthropic's shape on /v1/messages, MLflow's on its paths; unknown endpoints are not revealed.
+    const anthropic = await post(s.gw, '/v1/messages', { model: 'chat', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }, { 'x-api-key': bogus });
+    assert.equal(anthropic.status, 401);
+    const a = await anthropic.json();
+    assert.equal(a.type, 'error');
+    assert.equal(a.error.type, 'authentication_error');
+    const mlflow = await post(s.gw, '/endpoints/no-such-endpoint/invocations', { messages: [] });
+    assert.equal(mlflow.status, 401);
+    assert.match(JSON.stringify(await mlflow.json()), /Missing gateway key/);
+    const models = await fetch(s.gw.url + '/v1/models');
+    assert.equal(models.status, 401);
+    // Health and metrics stay open; the admin API wants its own key, not a gateway key.
+    assert.equal((await fetch(s.gw.url + '/health')).status, 200);
+    assert.equal((await fetch(s.gw.url + '/admin/keys', { headers: withKey(k.key) })).status, 401);
+  } finally {
+    await teardown(s);
+  }
+});
+
+test('config keys by secret reference or key_hash; the admin API will not change them', async () => {
+  const upstream = await startMockUpstream();
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-gov-'));
+  const secret = 'sk-sluice-from-config-0123456789abcdef';
+  const hashed = 'sk-sluice-hashed-in-config-0123456789';
+  const hashConfig = writeConfig(config(upstream, join(dir, 'h.db')));
+  const h = await runSluice(['keys', 'hash', '-c', hashConfig], env, hashed);
+  assert.equal(h.code, 0, h.stderr);
+  const keyHash = h.stdout.trim();
+  assert.match(keyHash, /^[0-9a-f]{64}$/);
+  const extra = `  keys:
+    - name: gitops
+      id: key_gitops
+      key: \${{ secrets.GITOPS_KEY }}
+      team: platform
+    - {name: hashed, key_hash: ${keyHash}, endpoints: [chat]}`;
+  const yaml = config(upstream, join(dir, 'sluice.db')).replace(`  pepper: \${{ secrets.TEST_PEPPER }}\n`, `  pepper: \${{ secrets.TEST_PEPPER }}\n${extra}\n`);
+  const gw = await startSluice(yaml, { env: { ...env, GITOPS_KEY: secret } });
+  try {
+    assert.equal((await post(gw, '/v1/chat/completions', chatBody('chat'), withKey(secret))).status, 200);
+    assert.equal((await post(gw, '/v1/chat/completions', chatBody('chat'), withKey(hashed))).status, 200);
+    assert.equal((await post(gw, '/v1/chat/completions', chatBody('chat-mini'), withKey(hashed))).status, 403);
+    const list = await adminCall(gw, 'GET', '/admin/keys');
+    assert.deepEqual(list.json.data.map((k) => [k.id, k.source]), [['key_gitops', 'config'], ['cfg_hashed', 'config']]);
+    assert.equal((await adminCall(gw, 'PATCH', '/admin/keys/key_gitops', { disabled: true })).status, 409);
+  } finally {
+    await stopCleanly(gw);
+    await upstream.close();
+  }
+});
+
+test('request and token limits: reserve, settle, 429 with Retry-After and x-ratelimit headers', async () => {
+  const s = await setup(`limits:
+  - {scope: team, match: ml, requests: 3, per: minute}`);
+  try {
+    const { json: k } = await adminCall(s.gw, 'POST', '/admin/keys', { name: 't', team: 'ml', limits: [{ tokens: 120, per: 'minute' }] });
+    // Prompt ≈ 10 tokens + max_tokens 80 reserved; the mock reports 18 used, so the reservation
+    // settles down and a second request of the same size still fits (90 + 18 <= 120).
+    const body = chatBody('chat', { max_tokens: 80 });
+    const first = await post(s.gw, '/v1/chat/completions', body, withKey(k.key));
+    assert.equal(first.status, 200);
+    assert.equal(first.headers.get('x-ratelimit-limit-tokens'), '120');
+    assert.equal(first.headers.get('x-ratelimit-limit-requests'), '3');
+    assert.equal(first.headers.get('x-ratelimit-remaining-requests'), '2');
+    const reserved = 120 - Number(first.headers.get('x-ratelimit-remaining-tokens'));
+    assert.ok(reserved >= 85 && reserved <= 95, `reserved ${reserved}`);
+    const second = await post(s.gw, '/v1/chat/completions', body, withKey(k.key));
+    assert.equal(second.status, 200, 'fits only because the first settled to its real 18 tokens');
+    assert.equal(Number(second.headers.get('x-ratelimit-remaining-tokens')), 120 - 18 - reserved);
+    // Third: 18 + 18 + 90 > 120 → refused by the token limit, with its own code and Retry-After.
+    const third = await post(s.gw, '/v1/chat/completions', body, withKey(k.key));
+    assert.equal(third.status, 429);
+    const e = await third.json();
+    assert.equal(e.error.code, 'tokens_rate_limit_exceeded');
+    assert.ok(Number(third.headers.get('retry-after')) >= 1);
+    // Small requests still pass until the team's 3 requests per minute are used.
+    assert.equal((await post(s.gw, '/v1/chat/completions', chatBody('chat'), withKey(k.key))).status, 200);
+    const fifth = await post(s.gw, '/v1/chat/completions', chatBody('chat'), withKey(k.key));
+    assert.equal(fifth.status, 429);
+    assert.equal((await fifth.json()).error.code, 'rate_limit_exceeded');
+    assert.equal(fifth.headers.get('x-ratelimit-remaining-requests'), '0');
+  } finally {
+    await teardown(s);
+  }
+});
+
+test('budgets: priced per request, hard stop on every path, alert, spend in JSON, CSV and CLI', async () => {
+  const s = await setup(`budgets:
+  - {scope: team, match: ml, usd: 2, per: day, alert_at: 0.5}`);
+  try {
+    const { json: k } = await adminCall(s.gw, 'POST', '/admin/keys', { name: 'b', team: 'ml' });
+    // The mock reports 11 prompt tokens at $0.1 each: $1.10 a request.
+    const one = await post(s.gw, '/v1/chat/completions', chatBody('chat'), withKey(k.key));
+    assert.equal(one.status, 200);
+    assert.equal(one.headers.get('x-sluice-cost-usd'), '1.10000000');
+    assert.equal((await logFor(s.gw, one)).cost_usd, 1.1);
+    const stream = await post(s.gw, '/v1/chat/completions', chatBody('chat', { stream: true }), withKey(k.key));
+    assert.equal(stream.status, 200);
+    assert.ok(sseData(await stream.text()).includes('[DONE]'));
+    await eventually(() => s.gw.stderr().includes('budget alert'), 3000, 'the alert line');
+    // $2.20 spent of $2: every path is refused now, in its own shape.
+    const refused = await post(s.gw, '/v1/chat/completions', chatBody('chat'), withKey(k.key));
+    assert.equal(refused.status, 429);
+    assert.equal((await refused.json()).error.code, 'budget_exceeded');
+    const messages = await post(s.gw, '/v1/messages', { model: 'chat', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }, { 'x-api-key': k.key });
+    assert.equal(messages.status, 429);
+    assert.equal((await messages.json()).error.type, 'rate_limit_error');
+    const mlflow = await post(s.gw, '/endpoints/chat/invocations', { messages: [{ role: 'user', content: 'hi' }] }, withKey(k.key));
+    assert.equal(mlflow.status, 429);
+    const passthrough = await post(s.gw, '/gateway/openai/v1/chat/completions', chatBody('chat'), withKey(k.key));
+    assert.equal(passthrough.status, 429);
+    assert.equal((await passthrough.json()).error.code, 'budget_exceeded');
+
+    const budgets = await adminCall(s.gw, 'GET', '/admin/budgets');
+    assert.equal(budgets.json.data[0].exceeded, true);
+    assert.ok(Math.abs(budgets.json.data[0].spent_usd - 2.2) < 1e-9);
+    const spend = await adminCall(s.gw, 'GET', '/admin/spend?by=team&since=1d');
+    assert.equal(spend.json.data.length, 1);
+    assert.equal(spend.json.data[0].team, 'ml');
+    assert.equal(spend.json.data[0].requests, 2);
+    assert.ok(Math.abs(spend.json.total_cost_usd - 2.2) < 1e-9);
+    const csv = await adminCall(s.gw, 'GET', '/admin/spend?by=endpoint&format=csv&per_day=true');
+    assert.match(csv.headers.get('content-type'), /text\/csv/);
+    const rows = csv.text.trim().split('\n');
+    assert.equal(rows[0], 'endpoint,day,requests,prompt_tokens,completion_tokens,cost_usd');
+    assert.match(rows[1], /^chat,\d{4}-\d\d-\d\d,2,22,14,2\.20000000$/);
+    const cli = await runSluice(['spend', '-c', s.gw.configPath, '--by', 'team', '--since', '7d'], env);
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.match(cli.stdout, /^team,requests,prompt_tokens,completion_tokens,cost_usd\nml,2,22,14,2\.20000000\n$/);
+    assert.equal((await adminCall(s.gw, 'GET', '/admin/spend?by=planet')).status, 400);
+    assert.equal((await adminCall(s.gw, 'POST', '/admin/keys', { name: 'neg', budget: { usd: -5 } })).status, 400);
+    assert.equal((await adminCall(s.gw, 'POST', '/admin/keys', { name: 'nan', budget: { usd: 'ten' } })).status, 400);
+  } finally {
+    await teardown(s);
+  }
+});
+
+test('the ledger survives a restart and kill -9 loses at most the last 100 ms', async () => {
+  const s = await setup();
+  const { json: k } = await adminCall(s.gw, 'POST', '/admin/keys', { name: 'd', team: 'dur', budget: { usd: 100, per: 'month' } });
+  for (let i = 0; i < 5; i++) assert.equal((await post(s.gw, '/v1/chat/completions', chatBody('chat'), withKey(k.key))).status, 200);
+  await stopCleanly(s.gw);  // SIGTERM flushes the queue
+  let gw = await startSluice(s.yaml, { env });
+  try {
+    const budgets = await adminCall(gw, 'GET', '/admin/budgets');
+    const mine = budgets.json.data.find((b) => b.match === k.id);
+    assert.ok(Math.abs(mine.spent_usd - 5.5) < 1e-9, 'the spend view is rebuilt from the ledger');
+    // Load, then kill -9 in the middle of it.
+    const done = [];
+    let stop = false;
+    const worker = async () => {
+      while (!stop) {
+        try {
+          const r = await post(gw, '/v1/chat/completions', chatBody('chat'), withKey(k.key));
+          if (r.status === 200) done.push(Date.now());
+          await r.arrayBuffer();
+        } catch {
+          return;
+        }
+      }
+    };
+    const workers = Array.from({ length: 8 }, worker);
+    await new Promise((r) => setTimeout(r, 1500));
+    const killedAt = Date.now();
+    process.kill(gw.pid, 'SIGKILL');
+    stop = true;
+    await Promise.all(workers);
+    await gw.exited;
+    const mustHave = done.filter((t) => t < killedAt - 100).length;
+    assert.ok(mustHave > 50, `load was running (${mustHave})`);
+    const cli = await runSluice(['spend', '-c', gw.configPath, '--by', 'key', '--format', 'json'], env);
+    assert.equal(cli.code, 0, cli.stderr);
+    const row = JSON.parse(cli.stdout).data.find((r) => r.key === k.id);
+    const recorded = row.requests - 5;
+    assert.ok(recorded >= mustHave, `ledger has ${recorded}, ${mustHave} finished more than 100 ms before the kill`);
+    assert.ok(recorded <= done.length, 'no record of a request that did not finish');
+  } finally {
+    await s.upstream.close();
+  }
+});
+
+test('no key, pepper or upstream secret appears in any log line', async () => {
+  const s = await setup();
+  try {
+    const { json: k } = await adminCall(s.gw, 'POST', '/admin/keys', { name: 'l' });
+    await post(s.gw, '/v1/chat/completions', chatBody('chat'), withKey(k.key));
+    await post(s.gw, '/v1/chat/completions', chatBody('chat'), withKey(k.key + 'x'));
+    await post(s.gw, '/v1/chat/completions', chatBody('fail-401'), withKey(k.key));
+    await post(s.gw, '/v1/chat/completions', chatBody('chat', { stream: true }), withKey(k.key)).then((r) => r.text());
+    await eventually(() => s.gw.logs().length >= 4, 3000, 'log lines');
+    const logs = s.gw.logs().map((l) => JSON.stringify(l)).join('\n') + s.gw.stderr();
+    for (const secret of [k.key, k.key.slice(10), PEPPER, ADMIN, 'sk-upstream-secret-0000000000'])
+      assert.ok(!logs.includes(secret), `log contains ${secret.slice(0, 12)}…`);
+  } finally {
+    await teardown(s);
+  }
+});
+
+test('POST /v1/tokenize counts with the model encoding', async () => {
+  const s = await setup();
+  try {
+    const { json: k } = await adminCall(s.gw, 'POST', '/admin/keys', { name: 'tok' });
+    const res = await post(s.gw, '/v1/tokenize', { model: 'gpt-4o', input: 'Hello world, this is a test!' }, withKey(k.key));
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { object: 'tokenize', encoding: 'o200k_base', model: 'gpt-4o', count: 8, tokens: [13225, 2375, 11, 495, 382, 261, 1746, 0], exact: true });
+    const chat = await (await post(s.gw, '/v1/tokenize', { model: 'chat', messages: [{ role: 'user', content: 'hi' }] }, withKey(k.key))).json();
+    assert.equal(chat.exact, false, 'the endpoint serves model "ok": an estimate');
+    assert.equal(chat.count, 3 + 1 + 1 + 3);  // per message, role, content, reply priming
+    const bad = await post(s.gw, '/v1/tokenize', { encoding: 'nope', input: 'x' }, withKey(k.key));
+    assert.equal(bad.status, 400);
+    assert.equal((await post(s.gw, '/v1/tokenize', { encoding: 'o200k_base', input: 'x' })).status, 401);
+  } finally {
+    await teardown(s);
+  }
+});

@@ -53,7 +53,8 @@ std::int64_t read_time(const Reader& r, const YAML::Node& node, const std::strin
   const char* end = strptime(t.c_str(), "%Y-%m-%d", &tm);
   if (end != nullptr && *end == 'T') end = strptime(end + 1, "%H:%M:%S", &tm);
   if (end == nullptr || !(*end == 0 || (end[0] == 'Z' && end[1] == 0)))
-    r.fail(node, path, "must be a date (2027-01-31), a UTC time (2027-01-31T12:00:00Z) or unix seconds");
+    r.fail(node, path,
+           "must be a date (2027-01-31), a UTC time (2027-01-31T12:00:00Z) or unix seconds");
   return static_cast<std::int64_t>(timegm(&tm));
 }
 
@@ -72,7 +73,9 @@ KeySpec read_key(const Reader& r, const YAML::Node& node, const std::string& pat
   if (node["key"]) {
     bool secret = false;
     const std::string key = r.resolved(node["key"], path + ".key", secret);
-    if (!secret) r.fail(node["key"], path + ".key", "must come from ${{ secrets.X }} or $X, not be written in the file");
+    if (!secret)
+      r.fail(node["key"], path + ".key",
+             "must come from ${{ secrets.X }} or $X, not be written in the file");
     if (key.size() < 20) r.fail(node["key"], path + ".key", "must be at least 20 characters");
     k.hash = governance::hash_secret(pepper, key);
     k.prefix = governance::secret_prefix(key);
@@ -86,11 +89,13 @@ KeySpec read_key(const Reader& r, const YAML::Node& node, const std::string& pat
   if (node["expires"]) k.expires_at = read_time(r, node["expires"], path + ".expires");
   if (node["disabled"]) {
     const std::string d = r.string(node["disabled"], path + ".disabled");
-    if (d != "true" && d != "false") r.fail(node["disabled"], path + ".disabled", "must be true or false");
+    if (d != "true" && d != "false")
+      r.fail(node["disabled"], path + ".disabled", "must be true or false");
     k.disabled = d == "true";
   }
   if (node["metadata"]) {
-    if (!node["metadata"].IsMap()) r.fail(node["metadata"], path + ".metadata", "must be a mapping");
+    if (!node["metadata"].IsMap())
+      r.fail(node["metadata"], path + ".metadata", "must be a mapping");
     YAML::Emitter e;
     e << YAML::DoubleQuoted << YAML::Flow << YAML::Node(node["metadata"]);
     k.metadata = e.c_str();  // flow YAML with double quotes: the JSON object for plain strings
@@ -195,7 +200,8 @@ LimitSpec read_limit_spec(const Reader& r, const YAML::Node& node, const std::st
   if (s.requests == 0 && s.tokens == 0) r.fail(node, path, "give 'requests', 'tokens' or both");
   if (!node["per"]) r.fail(node, path, "'per' is required (second, minute, hour, day)");
   s.per = read_period(r, node["per"], path + ".per");
-  if (s.per == Period::kMonth) r.fail(node["per"], path + ".per", "limits go up to a day; use a budget for a month");
+  if (s.per == Period::kMonth)
+    r.fail(node["per"], path + ".per", "limits go up to a day; use a budget for a month");
   return s;
 }
 
@@ -213,7 +219,8 @@ BudgetSpec read_budget_spec(const Reader& r, const YAML::Node& node, const std::
   }
   if (node["alert_at"]) {
     b.alert_at = r.number(node["alert_at"], path + ".alert_at");
-    if (b.alert_at > 1) r.fail(node["alert_at"], path + ".alert_at", "is a fraction of usd: 0 to 1");
+    if (b.alert_at > 1)
+      r.fail(node["alert_at"], path + ".alert_at", "is a fraction of usd: 0 to 1");
   }
   return b;
 }
@@ -234,7 +241,8 @@ void read_pricing(const Reader& r, const YAML::Node& node, pricing::PriceTable& 
       pricing::ModelPrice price;
       price.input = r.number(v["input"], path + ".input");
       price.output = r.number(v["output"], path + ".output");
-      if (v["cached_input"]) price.cached_input = r.number(v["cached_input"], path + ".cached_input");
+      if (v["cached_input"])
+        price.cached_input = r.number(v["cached_input"], path + ".cached_input");
       if (v["cache_write"]) price.cache_write = r.number(v["cache_write"], path + ".cache_write");
       if (v["reasoning"]) price.reasoning = r.number(v["reasoning"], path + ".reasoning");
       table.set(provider, model, price);
@@ -256,16 +264,20 @@ void read_governance(const Reader& r, const YAML::Node& root, Governance& out) {
   if (const YAML::Node auth = root["auth"]) {
     if (auth["mode"]) {
       const std::string mode = r.string(auth["mode"], "auth.mode");
-      if (mode != "none" && mode != "keys") r.fail(auth["mode"], "auth.mode", "must be none or keys");
+      if (mode != "none" && mode != "keys")
+        r.fail(auth["mode"], "auth.mode", "must be none or keys");
       out.keys_required = mode == "keys";
     }
     if (auth["pepper"]) {
       bool secret = false;
       out.pepper = r.resolved(auth["pepper"], "auth.pepper", secret);
-      if (out.pepper.size() < 16) r.fail(auth["pepper"], "auth.pepper", "must be at least 16 characters");
+      if (out.pepper.size() < 16)
+        r.fail(auth["pepper"], "auth.pepper", "must be at least 16 characters");
     }
     if ((out.keys_required || auth["keys"]) && out.pepper.empty())
-      r.fail(auth, "auth", "gateway keys need 'pepper' (a secret of 16+ characters, e.g. ${{ secrets.SLUICE_PEPPER }})");
+      r.fail(auth, "auth",
+             "gateway keys need 'pepper' (a secret of 16+ characters, e.g. ${{ "
+             "secrets.SLUICE_PEPPER }})");
     if (const YAML::Node keys = auth["keys"]) {
       if (!keys.IsSequence()) r.fail(keys, "auth.keys", "must be a list");
       std::set<std::string> ids;

@@ -53,8 +53,8 @@ struct KeySpec {
   std::string prefix;  // first characters of the secret, to recognise a key in lists
   std::string user;
   std::string team;
-  std::vector<std::string> endpoints;  // globs; empty: all
-  std::vector<std::string> models;     // globs; empty: all
+  std::vector<std::string> endpoints;      // globs; empty: all
+  std::vector<std::string> models;         // globs; empty: all
   std::optional<std::int64_t> expires_at;  // unix seconds
   bool disabled = false;
   std::string metadata = "{}";  // JSON object
@@ -72,8 +72,8 @@ struct StoreConfig {
 };
 
 struct Governance {
-  bool keys_required = false;  // auth.mode: keys
-  std::string pepper;          // auth.pepper: mixed into every key hash
+  bool keys_required = false;                        // auth.mode: keys
+  std::string pepper;                                // auth.pepper: mixed into every key hash
   std::vector<std::shared_ptr<const KeySpec>> keys;  // auth.keys: declared in config
   std::vector<LimitSpec> limits;
   std::vector<BudgetSpec> budgets;

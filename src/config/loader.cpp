@@ -35,9 +35,10 @@ model::Operation parse_operation(const Reader& r, const YAML::Node& node, const 
   if (t == "llm/v1/completions") return model::Operation::kCompletions;
   if (t == "llm/v1/embeddings") return model::Operation::kEmbeddings;
   if (t == "custom/v1/predict") return model::Operation::kCustom;
-  r.fail(node, path,
-         "unknown endpoint type '" + t +
-             "' (expected llm/v1/chat, llm/v1/completions, llm/v1/embeddings or custom/v1/predict)");
+  r.fail(
+      node, path,
+      "unknown endpoint type '" + t +
+          "' (expected llm/v1/chat, llm/v1/completions, llm/v1/embeddings or custom/v1/predict)");
 }
 
 void read_timeouts(const Reader& r, const YAML::Node& node, const std::string& path,
@@ -622,8 +623,9 @@ SnapshotPtr build(const Reader& r, const YAML::Node& root) {
   snapshot->source = r.source();
   if (!root || root.IsNull())
     throw LoadError{r.source() + ": the file is empty; expected 'endpoints:'"};
-  r.expect_map(root, "", {"endpoints", "routes", "server", "auth", "limits", "budgets", "pricing",
-                          "stores", "accounting"});
+  r.expect_map(root, "",
+               {"endpoints", "routes", "server", "auth", "limits", "budgets", "pricing", "stores",
+                "accounting"});
   snapshot->server = read_server(r, root["server"]);
   if (const YAML::Node auth = root["auth"]) {
     r.expect_map(auth, "auth", {"mode", "admin_key", "pepper", "keys"});

@@ -79,8 +79,9 @@ class Reader {
     double v = 0;
     auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
     if (ec != std::errc{} || end != t.data() + t.size() || !(v >= min) || v > 1e15)
-      fail(node, path, "must be a number >= " + std::to_string(static_cast<long long>(min)) +
-                           ", got '" + t + "'");
+      fail(node, path,
+           "must be a number >= " + std::to_string(static_cast<long long>(min)) + ", got '" + t +
+               "'");
     return v;
   }
 

@@ -33,9 +33,9 @@ AdminAnswer not_found(std::string_view what) {
 }
 
 AdminAnswer method_not_allowed(std::string_view method, std::string_view path) {
-  return fail(Error::make(ErrorCode::kMethodNotAllowed,
-                          "Method " + std::string(method) + " is not allowed on " +
-                              std::string(path) + "."));
+  return fail(Error::make(
+      ErrorCode::kMethodNotAllowed,
+      "Method " + std::string(method) + " is not allowed on " + std::string(path) + "."));
 }
 
 AdminAnswer json_answer(unsigned status, const json::value& v) {
@@ -150,9 +150,9 @@ AdminAnswer one_key(const AdminRequest& req, std::string_view id, std::string_vi
                     Runtime& runtime, const config::Snapshot& snapshot) {
   if (const auto* declared = config_key(snapshot, id)) {
     if (req.method == "GET" && action.empty()) return json_answer(200, key_to_json(*declared));
-    return fail(Error::make(ErrorCode::kConflict,
-                            "Key '" + std::string(id) +
-                                "' is declared in the config file; change it there."));
+    return fail(Error::make(
+        ErrorCode::kConflict,
+        "Key '" + std::string(id) + "' is declared in the config file; change it there."));
   }
   if (auto a = need_store(runtime); a.error) return a;
   auto found = runtime.store_key(id);
@@ -198,8 +198,8 @@ AdminAnswer spend(const AdminRequest& req, Runtime& runtime) {
   const std::string_view by_name = query_value(req.query, "by");
   auto by = stores::spend_by_named(by_name.empty() ? "key" : by_name);
   if (!by)
-    return fail(Error::invalid("'by' must be key, team, user, endpoint, model, provider or day.",
-                               "by"));
+    return fail(
+        Error::invalid("'by' must be key, team, user, endpoint, model, provider or day.", "by"));
   const auto since = since_ms(query_value(req.query, "since"), now_ms());
   if (!since)
     return fail(Error::invalid("'since' must look like 7d, 24h, 30m or 2026-11-01.", "since"));
@@ -213,7 +213,8 @@ AdminAnswer spend(const AdminRequest& req, Runtime& runtime) {
   if (format == "csv") {
     AdminAnswer a;
     a.content_type = "text/csv; charset=utf-8";
-    a.body = group + (per_day ? ",day" : "") + ",requests,prompt_tokens,completion_tokens,cost_usd\n";
+    a.body =
+        group + (per_day ? ",day" : "") + ",requests,prompt_tokens,completion_tokens,cost_usd\n";
     for (const auto& r : rows) {
       a.body += csv_field(r.group);
       if (per_day) a.body += "," + r.day;
@@ -292,7 +293,8 @@ AdminAnswer teams(Runtime& runtime, const config::Snapshot& snapshot) {
     data.emplace_back(json::object{
         {"team", team},
         {"keys", std::move(keys)},
-        {"spent_usd_today", runtime.spend().spent(config::Scope::kTeam, team, config::Period::kDay, now)},
+        {"spent_usd_today",
+         runtime.spend().spent(config::Scope::kTeam, team, config::Period::kDay, now)},
         {"spent_usd_this_month",
          runtime.spend().spent(config::Scope::kTeam, team, config::Period::kMonth, now)}});
   }
@@ -337,7 +339,8 @@ AdminAnswer handle_admin(const AdminRequest& req, Runtime& runtime,
     return not_found("Not Found");
   } catch (const std::exception& e) {
     // The store's own words (a constraint, a locked file); no request data is in them.
-    return fail(Error::make(ErrorCode::kServiceUnavailable, std::string("Store error: ") + e.what()));
+    return fail(
+        Error::make(ErrorCode::kServiceUnavailable, std::string("Store error: ") + e.what()));
   }
 }
 

@@ -203,8 +203,7 @@ std::optional<Error> apply_key_fields(const json::object& body, config::KeySpec&
       std::vector<config::LimitSpec> limits;
       for (std::size_t i = 0; i < v.get_array().size(); ++i) {
         config::LimitSpec l;
-        if (auto e = read_limit(v.get_array()[i], "limits[" + std::to_string(i) + "]", l))
-          return e;
+        if (auto e = read_limit(v.get_array()[i], "limits[" + std::to_string(i) + "]", l)) return e;
         l.scope = config::Scope::kKey;
         l.match = key.id;
         limits.push_back(l);
@@ -221,8 +220,9 @@ std::optional<Error> apply_key_fields(const json::object& body, config::KeySpec&
       b.match = key.id;
       key.budget = b;
     } else {
-      return field_error(field, "is not a key field (name, user, team, endpoints, models, "
-                                "expires_at, disabled, metadata, limits, budget)");
+      return field_error(field,
+                         "is not a key field (name, user, team, endpoints, models, "
+                         "expires_at, disabled, metadata, limits, budget)");
     }
   }
   if (key.name.empty()) return field_error("name", "is required");

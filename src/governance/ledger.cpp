@@ -24,10 +24,9 @@ void Ledger::record(stores::LedgerEntry entry) {
     const auto start = std::chrono::steady_clock::now();
     has_room_.wait(lock, [this] { return queue_.size() < kCapacity; });
     observability::Metrics::global().ledger_wait_ns.fetch_add(
-        static_cast<std::uint64_t>(
-            std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
-                                                                 start)
-                .count()),
+        static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                       std::chrono::steady_clock::now() - start)
+                                       .count()),
         std::memory_order_relaxed);
   }
   queue_.push_back(std::move(entry));

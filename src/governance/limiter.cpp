@@ -54,7 +54,18 @@ LimitDecision Limiter::acquire(std::span<const LimitWant> wants, std::int64_t no
     }
     d.states.push_back(s);
   }
-  if (!d.allowed) return d;
+  if (!d.allowed) {
+    // Nothing is taken: report what remains without this request.
+    for (std::size_t i = 0; i < wants.size(); ++i) {
+      const Counter& c = counters_[wants[i].counter];
+      const double into = static_cast<double>(now_ms - c.window * wants[i].period_ms) /
+                          static_cast<double>(wants[i].period_ms);
+      const double count = c.previous * (1 - into) + c.current;
+      d.states[i].remaining = static_cast<std::uint64_t>(
+          std::max(0.0, std::floor(static_cast<double>(wants[i].limit) - count)));
+    }
+    return d;
+  }
   for (const LimitWant& w : wants) {
     Counter& c = counters_[w.counter];
     c.current += static_cast<double>(w.amount);

@@ -49,7 +49,7 @@ class Runtime {
   void watch();
 
   std::unique_ptr<stores::GovernanceStore> store_;  // admin API and the watcher (blocking pool)
-  std::unique_ptr<Ledger> ledger_;                   // its own connection, its own thread
+  std::unique_ptr<Ledger> ledger_;                  // its own connection, its own thread
   SpendView spend_;
   Limiter limiter_;
 

@@ -49,7 +49,8 @@ std::optional<Error> authenticate(RequestContext& ctx, const governance::Runtime
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
-    if (now >= *key->expires_at) return unauthorized("This gateway key has expired.", "key_expired");
+    if (now >= *key->expires_at)
+      return unauthorized("This gateway key has expired.", "key_expired");
   }
   ctx.key = std::move(key);
   return std::nullopt;
@@ -58,19 +59,19 @@ std::optional<Error> authenticate(RequestContext& ctx, const governance::Runtime
 boost::asio::awaitable<Verdict> AuthPolicy::on_request(RequestContext& ctx) const {
   const config::KeySpec& key = *ctx.key;
   // The name the client asked for (a route or an endpoint) is what `endpoints` allows.
-  const std::string_view asked =
-      !ctx.request.endpoint.empty() ? std::string_view(ctx.request.endpoint)
-      : ctx.endpoint != nullptr     ? std::string_view(ctx.endpoint->name)
-                                    : std::string_view();
+  const std::string_view asked = !ctx.request.endpoint.empty()
+                                     ? std::string_view(ctx.request.endpoint)
+                                 : ctx.endpoint != nullptr ? std::string_view(ctx.endpoint->name)
+                                                           : std::string_view();
   if (!any_glob(key.endpoints, asked)) {
     ctx.error = forbidden("This gateway key may not use '" + std::string(asked) + "'.",
                           "endpoint_not_allowed", "model");
     co_return Verdict::kStop;
   }
   if (ctx.endpoint != nullptr && !any_glob(key.models, ctx.endpoint->model_name)) {
-    ctx.error = forbidden("This gateway key may not use the model behind '" + std::string(asked) +
-                              "'.",
-                          "model_not_allowed", "model");
+    ctx.error =
+        forbidden("This gateway key may not use the model behind '" + std::string(asked) + "'.",
+                  "model_not_allowed", "model");
     co_return Verdict::kStop;
   }
   co_return Verdict::kContinue;

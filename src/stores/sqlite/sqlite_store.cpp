@@ -115,15 +115,17 @@ void SqliteStore::migrate() {
   // BEGIN IMMEDIATE: two processes opening a new file at once apply each step once.
   exec("BEGIN IMMEDIATE");
   try {
-    exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT "
-         "NOT NULL, applied_at INTEGER NOT NULL)");
+    exec(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT "
+        "NOT NULL, applied_at INTEGER NOT NULL)");
     Statement current(db_, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
     current.step();
     const auto have = current.column_int(0);
     for (const Migration& m : migrations()) {
       if (m.version <= have) continue;
       exec(std::string(m.sql).c_str());
-      Statement done(db_, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?,?,?)");
+      Statement done(db_,
+                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?,?,?)");
       done.integer(1, m.version).text(2, m.name).integer(3, now_s());
       done.step();
     }

@@ -1,0 +1,81 @@
+// Price lookup (exact, longest prefix, provider aliases) and cost with cached, cache-write and
+// reasoning tokens, the built-in table included.
+#include "pricing/price_table.hpp"
+
+#include <gtest/gtest.h>
+
+#include "config/loader.hpp"
+
+namespace sluice::pricing {
+namespace {
+
+TEST(PriceTable, LongestPrefixAtAWordBoundary) {
+  PriceTable t;
+  t.set("openai", "gpt-4o", {2.5, 10, 1.25, {}, {}});
+  t.set("openai", "gpt-4o-mini", {0.15, 0.6, {}, {}, {}});
+  t.set("openai", "gpt-4", {30, 60, {}, {}, {}});
+  EXPECT_EQ(t.find("openai", "gpt-4o-2024-08-06")->input, 2.5);
+  EXPECT_EQ(t.find("openai", "gpt-4o-mini-2024-07-18")->input, 0.15);
+  EXPECT_EQ(t.find("openai", "gpt-4-0613")->input, 30);
+  EXPECT_EQ(t.find("openai", "gpt-4omni"), nullptr);  // "gpt-4o" only before - : @ .
+  EXPECT_EQ(t.find("azure", "gpt-4o")->input, 2.5);
+  EXPECT_EQ(t.find("groq", "gpt-4o"), nullptr);
+}
+
+TEST(Cost, CachedCacheWriteAndReasoningTokensArePricedApart) {
+  const ModelPrice p{3, 15, 0.3, 3.75, {}};
+  model::Usage u;
+  u.prompt_tokens = 1'000'000;  // of which 600k read from cache, 100k written to it
+  u.cached_tokens = 600'000;
+  u.cache_write_tokens = 100'000;
+  u.completion_tokens = 200'000;
+  u.reasoning_tokens = 50'000;
+  // 300k fresh × 3 + 600k × 0.3 + 100k × 3.75 + 200k × 15 (reasoning at the output price)
+  EXPECT_NEAR(*cost_usd(p, u), 0.9 + 0.18 + 0.375 + 3.0, 1e-12);
+  const ModelPrice with_reasoning{3, 15, 0.3, 3.75, 60.0};
+  EXPECT_NEAR(*cost_usd(with_reasoning, u), 0.9 + 0.18 + 0.375 + 150'000 * 15e-6 + 50'000 * 60e-6,
+              1e-12);
+  EXPECT_FALSE(cost_usd(p, model::Usage{}).has_value());
+}
+
+TEST(Cost, ReportedCountsThatDoNotAddUpAreClamped) {
+  model::Usage u;
+  u.prompt_tokens = 10;
+  u.cached_tokens = 50;  // more cached than prompt: priced as 10 cached, none fresh
+  u.completion_tokens = 0;
+  EXPECT_NEAR(*cost_usd({1, 2, 0.5, {}, {}}, u), 10 * 0.5e-6, 1e-15);
+}
+
+TEST(BuiltinTable, LoadsWithEveryConfigAndConfigEntriesWin) {
+  auto loaded = config::load_string(R"(
+pricing:
+  openai:
+    gpt-4o: {input: 1, output: 2}
+endpoints:
+  - name: c
+    endpoint_type: llm/v1/chat
+    model: {provider: mock, name: x}
+)",
+                                    "test.yaml");
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  const auto& prices = *(*loaded)->governance.prices;
+  EXPECT_GT(prices.size(), 50u);
+  EXPECT_EQ(prices.find("openai", "gpt-4o")->input, 1);
+  EXPECT_EQ(prices.find("anthropic", "claude-sonnet-4-20250514")->cache_write, 3.75);
+  EXPECT_EQ(prices.find("bedrock", "us.anthropic.claude-3-5-haiku-20241022-v1:0")->input, 0.8);
+  EXPECT_EQ(prices.find("vertex_ai", "gemini-2.5-flash")->output, 2.5);
+}
+
+TEST(BuiltinTable, NegativeOrNonNumericPricesAreLoadErrors) {
+  for (const char* bad : {"{input: -1, output: 2}", "{input: ten, output: 2}", "{input: 1}"}) {
+    auto loaded = config::load_string(std::string("pricing:\n  openai:\n    m: ") + bad + R"(
+endpoints:
+  - {name: c, endpoint_type: llm/v1/chat, model: {provider: mock, name: x}}
+)",
+                                      "test.yaml");
+    EXPECT_FALSE(loaded) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace sluice::pricing

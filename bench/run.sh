@@ -28,27 +28,10 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-# --- canned bodies -----------------------------------------------------------------------------
-CHAT='{"id":"chatcmpl-bench","object":"chat.completion","created":1732500000,"model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"message":{"role":"assistant","content":"This is a fixed answer from the benchmark upstream, about as long as a short reply.","refusal":null},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":25,"completion_tokens":18,"total_tokens":43},"system_fingerprint":"fp_bench"}'
-EMB='{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.0023,-0.0093,0.0158,-0.0051,0.0121,0.0042,-0.0187,0.0099]}],"model":"text-embedding-3-small","usage":{"prompt_tokens":5,"total_tokens":5}}'
 mkdir -p "$WORK"/{up,ngx}/logs
-cat > "$WORK/up/nginx.conf" <<NGINX
-worker_processes 1;
-daemon off;
-error_log $WORK/up/logs/error.log warn;
-pid $WORK/up/nginx.pid;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  server {
-    listen 127.0.0.1:$UP_PORT reuseport;
-    client_body_buffer_size 64k;
-    location = /v1/chat/completions { default_type application/json; return 200 '$CHAT'; }
-    location = /v1/embeddings { default_type application/json; return 200 '$EMB'; }
-  }
-}
-NGINX
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+write_upstream_conf "$WORK/up" "$UP_PORT"
 cat > "$WORK/ngx/nginx.conf" <<NGINX
 worker_processes 1;
 daemon off;
@@ -123,16 +106,6 @@ for name in post routed; do
   printf 'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = %s%s%s\n' "'" "$body" "'" > "$WORK/$name.lua"
 done
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-hwm_kb() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
-TICK_US=$(( 1000000 / $(getconf CLK_TCK) ))
-
-# wrk run → "req/s requests"
-wrk_run() { # url conns [script]
-  taskset -c $LOAD_CPU wrk -t1 -c"$2" -d"${DURATION}s" -s "${3:-$WORK/post.lua}" "$1" | awk '
-    /requests in/ {req=$1} /Requests\/sec/ {rps=$2} END {print rps, req}'
-}
-
 declare -A RPS1 RPS64 CPU P50 P99 TTFB TTFT TOTAL RSS
 URL_direct="http://127.0.0.1:$UP_PORT/v1/chat/completions"
 URL_nginx="http://127.0.0.1:$NGX_PORT/v1/chat/completions"
@@ -152,12 +125,6 @@ done
 # Latency at a fixed 200 req/s (10 clients × 20 rps), per-request log → p50/p99 in µs. Three
 # rounds, each visiting direct/nginx/sluice in turn, so drift on a shared machine hits all three
 # alike; each figure is the median of its three rounds.
-latency() { # url log [body]
-  taskset -c $LOAD_CPU h2load --h1 -D "$DURATION" -c 10 --rps 20 -d "${3:-$WORK/body.json}" \
-    -H 'Content-Type: application/json' --log-file="$2" "$1" >/dev/null
-  awk '$2 == 200 {print $3}' "$2" | sort -n | awk '{a[NR]=$1} END {print a[int(NR*0.5)], a[int(NR*0.99)]}'
-}
-median3() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
 declare -A L50 L99
 for round in 1 2 3; do
   for t in direct nginx sluice; do

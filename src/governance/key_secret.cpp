@@ -1,7 +1,8 @@
 #include "governance/key_secret.hpp"
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 
 #include <array>
@@ -51,12 +52,54 @@ std::string new_key_id() {
   return "key_" + hex(buf.data(), buf.size());
 }
 
+namespace {
+
+// One HMAC context per thread, keyed with the pepper once: OpenSSL 3's one-shot HMAC() looks the
+// algorithm up on every call, which costs more than the hash itself on the request path.
+class PepperedMac {
+ public:
+  PepperedMac() : mac_(EVP_MAC_fetch(nullptr, "HMAC", nullptr)), ctx_(EVP_MAC_CTX_new(mac_)) {
+    if (ctx_ == nullptr) throw std::runtime_error("HMAC is not available from OpenSSL");
+  }
+  ~PepperedMac() {
+    EVP_MAC_CTX_free(ctx_);
+    EVP_MAC_free(mac_);
+  }
+  PepperedMac(const PepperedMac&) = delete;
+  PepperedMac& operator=(const PepperedMac&) = delete;
+
+  std::string hash(std::string_view pepper, std::string_view secret) {
+    const unsigned char* key = nullptr;  // NULL: HMAC reuses the key it was given last
+    if (pepper != pepper_) {
+      pepper_.assign(pepper);
+      key = reinterpret_cast<const unsigned char*>(pepper_.data());
+    }
+    char digest[] = "SHA256";
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                           OSSL_PARAM_construct_end()};
+    std::array<unsigned char, EVP_MAX_MD_SIZE> out;
+    std::size_t length = 0;
+    if (EVP_MAC_init(ctx_, key, key ? pepper_.size() : 0, key ? params : nullptr) != 1 ||
+        EVP_MAC_update(ctx_, reinterpret_cast<const unsigned char*>(secret.data()),
+                       secret.size()) != 1 ||
+        EVP_MAC_final(ctx_, out.data(), &length, out.size()) != 1) {
+      pepper_.clear();
+      throw std::runtime_error("HMAC-SHA256 failed");
+    }
+    return hex(out.data(), length);
+  }
+
+ private:
+  EVP_MAC* mac_;
+  EVP_MAC_CTX* ctx_;
+  std::string pepper_ = std::string(1, '\0');  // never a real pepper: the first call keys it
+};
+
+}  // namespace
+
 std::string hash_secret(std::string_view pepper, std::string_view secret) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> mac;
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), pepper.data(), static_cast<int>(pepper.size()),
-       reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), mac.data(), &length);
-  return hex(mac.data(), length);
+  thread_local PepperedMac mac;
+  return mac.hash(pepper, secret);
 }
 
 std::string secret_prefix(std::string_view secret) {

@@ -6,8 +6,10 @@
 
 namespace sluice::governance {
 
-Ledger::Ledger(std::unique_ptr<stores::GovernanceStore> store)
-    : store_(std::move(store)), writer_([this] { run(); }) {}
+Ledger::Ledger(std::unique_ptr<stores::GovernanceStore> store) : store_(std::move(store)) {
+  queue_.reserve(kBatch);
+  writer_ = std::thread([this] { run(); });
+}
 
 Ledger::~Ledger() {
   {
@@ -45,7 +47,8 @@ void Ledger::flush() {
 }
 
 void Ledger::run() {
-  std::vector<stores::LedgerEntry> batch;
+  std::vector<stores::LedgerEntry> taken;
+  taken.reserve(kBatch);
   int failures_at_stop = 0;
   std::unique_lock lock(mutex_);
   for (;;) {
@@ -56,35 +59,38 @@ void Ledger::run() {
       if (stopping_) return;
       continue;
     }
-    const std::size_t n = std::min(queue_.size(), kBatch);
-    batch.assign(std::make_move_iterator(queue_.begin()),
-                 std::make_move_iterator(queue_.begin() + static_cast<std::ptrdiff_t>(n)));
-    lock.unlock();
-    bool ok = true;
-    try {
-      store_->append(batch);
-    } catch (const std::exception& e) {
-      ok = false;
-      observability::Metrics::global().ledger_errors.fetch_add(1, std::memory_order_relaxed);
-      std::cerr << "sluice: ledger write failed, will retry: " << e.what() << "\n";
-    }
-    lock.lock();
-    if (!ok) {
-      // Keep the records queued and try again after a pause; never drop them while running.
-      // At shutdown a store that keeps failing cannot be waited for forever: say what is lost.
-      if (stopping_ && ++failures_at_stop >= 3) {
-        std::cerr << "sluice: ledger: " << queue_.size() << " records could not be written\n";
-        return;
-      }
-      has_work_.wait_for(lock, kFlushInterval * 4, [this] { return false; });
-      continue;
-    }
-    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
-    written_ += n;
-    observability::Metrics::global().ledger_written.fetch_add(n, std::memory_order_relaxed);
+    taken.swap(queue_);  // requests go on filling the (empty, reserved) other vector
     has_room_.notify_all();
+    lock.unlock();
+    // Commit in transactions of at most kBatch; a failed one is retried, never dropped while
+    // running. At shutdown a store that keeps failing cannot be waited for forever.
+    std::size_t done = 0;
+    while (done < taken.size()) {
+      const std::size_t n = std::min(taken.size() - done, kBatch);
+      try {
+        store_->append(std::span(taken).subspan(done, n));
+      } catch (const std::exception& e) {
+        observability::Metrics::global().ledger_errors.fetch_add(1, std::memory_order_relaxed);
+        std::cerr << "sluice: ledger write failed, will retry: " << e.what() << "\n";
+        bool stopping = false;
+        {
+          std::lock_guard check(mutex_);
+          stopping = stopping_;
+        }
+        if (stopping && ++failures_at_stop >= 3) {
+          std::cerr << "sluice: ledger: " << taken.size() - done << " records could not be written\n";
+          return;
+        }
+        std::this_thread::sleep_for(kFlushInterval * 4);
+        continue;
+      }
+      done += n;
+      observability::Metrics::global().ledger_written.fetch_add(n, std::memory_order_relaxed);
+    }
+    taken.clear();
+    lock.lock();
+    written_ += done;
     committed_.notify_all();
   }
 }
-
 }  // namespace sluice::governance

@@ -7,7 +7,6 @@
 
 #include <chrono>
 #include <condition_variable>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -40,7 +39,9 @@ class Ledger {
   std::condition_variable has_work_;
   std::condition_variable has_room_;
   std::condition_variable committed_;
-  std::deque<stores::LedgerEntry> queue_;
+  // Filled by requests; the writer swaps it for an empty one (one pointer swap under the lock,
+  // no per-record node as a deque of these large records would allocate).
+  std::vector<stores::LedgerEntry> queue_;
   std::uint64_t recorded_ = 0;
   std::uint64_t written_ = 0;
   bool stopping_ = false;

@@ -23,23 +23,25 @@ std::int64_t month_start_ms(std::int64_t unix_ms) {
   return static_cast<std::int64_t>(timegm(&tm)) * 1000;
 }
 
-std::string SpendView::slot(config::Scope scope, std::string_view name, config::Period per,
-                            std::int64_t bucket) {
-  std::string s(config::scope_name(scope));
-  s += '\x1f';
-  s += name;
-  s += '\x1f';
-  s += per == config::Period::kMonth ? 'm' : 'd';
-  s += std::to_string(bucket);
-  return s;
+std::size_t SpendView::SlotHash::operator()(const SlotView& s) const {
+  std::size_t h = std::hash<std::string_view>{}(s.name);
+  h ^= (static_cast<std::size_t>(s.bucket) * 0x9e3779b97f4a7c15ull) + static_cast<std::size_t>(s.per) +
+       (static_cast<std::size_t>(s.scope) << 8) + (h << 6) + (h >> 2);
+  return h;
+}
+
+void SpendView::add_slot(const SlotView& slot, double usd) {
+  if (auto it = totals_.find(slot); it != totals_.end()) {
+    it->second += usd;
+    return;
+  }
+  totals_.emplace(Slot{slot.scope, std::string(slot.name), slot.per, slot.bucket}, usd);
 }
 
 void SpendView::add_to(config::Scope scope, std::string_view name, std::int64_t unix_ms,
                        double usd) {
-  totals_[slot(scope, name, config::Period::kDay, period_bucket(config::Period::kDay, unix_ms))] +=
-      usd;
-  totals_[slot(scope, name, config::Period::kMonth,
-               period_bucket(config::Period::kMonth, unix_ms))] += usd;
+  add_slot({scope, name, 'd', period_bucket(config::Period::kDay, unix_ms)}, usd);
+  add_slot({scope, name, 'm', period_bucket(config::Period::kMonth, unix_ms)}, usd);
 }
 
 void SpendView::add(const stores::LedgerEntry& e) {
@@ -67,8 +69,10 @@ void SpendView::add_total(const stores::SpendTotal& t) {
 
 double SpendView::spent(config::Scope scope, std::string_view name, config::Period per,
                         std::int64_t unix_ms) const {
+  const SlotView slot{scope, name, per == config::Period::kMonth ? 'm' : 'd',
+                      period_bucket(per, unix_ms)};
   std::lock_guard lock(mutex_);
-  auto it = totals_.find(slot(scope, name, per, period_bucket(per, unix_ms)));
+  auto it = totals_.find(slot);
   return it == totals_.end() ? 0.0 : it->second;
 }
 

@@ -29,12 +29,42 @@ class SpendView {
                std::int64_t unix_ms) const;
 
  private:
+  // One total: a subject in a scope, in one day or month. Looked up through SlotView, so the
+  // request path builds no string; a string is made only when a subject first spends.
+  struct SlotView {
+    config::Scope scope;
+    std::string_view name;
+    char per;  // 'd' or 'm'
+    std::int64_t bucket;
+  };
+  struct Slot {
+    config::Scope scope;
+    std::string name;
+    char per;
+    std::int64_t bucket;
+    operator SlotView() const { return {scope, name, per, bucket}; }
+  };
+  struct SlotHash {
+    using is_transparent = void;
+    std::size_t operator()(const SlotView& s) const;
+    std::size_t operator()(const Slot& s) const { return (*this)(SlotView(s)); }
+  };
+  struct SlotEqual {
+    using is_transparent = void;
+    static SlotView view(const SlotView& s) { return s; }
+    static SlotView view(const Slot& s) { return s; }
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      const SlotView x = view(a), y = view(b);
+      return x.scope == y.scope && x.per == y.per && x.bucket == y.bucket && x.name == y.name;
+    }
+  };
+
   void add_to(config::Scope scope, std::string_view name, std::int64_t unix_ms, double usd);
-  static std::string slot(config::Scope scope, std::string_view name, config::Period per,
-                          std::int64_t bucket);
+  void add_slot(const SlotView& slot, double usd);
 
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, double> totals_;
+  std::unordered_map<Slot, double, SlotHash, SlotEqual> totals_;
 };
 
 }  // namespace sluice::governance

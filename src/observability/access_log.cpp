@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 #include <chrono>
+#include <charconv>
 #include <cstdio>
 #include <ctime>
 #include <stdexcept>
@@ -77,9 +78,9 @@ std::string format_access_line(const AccessRecord& r) {
   if (r.usage.cache_write_tokens) add(o, "cache_write_tokens", count(r.usage.cache_write_tokens));
   if (r.usage_estimated) add(o, "usage_estimated", "true");
   if (r.cost_usd) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.8f", *r.cost_usd);
-    add(o, "cost_usd", buf);
+    char buf[40];
+    const auto end = std::to_chars(buf, buf + sizeof buf, *r.cost_usd, std::chars_format::fixed, 8);
+    add(o, "cost_usd", std::string_view(buf, static_cast<std::size_t>(end.ptr - buf)));
   }
   if (!r.key_id.empty()) add(o, "key_id", quoted(r.key_id));
   if (!r.team.empty()) add(o, "team", quoted(r.team));

@@ -3,6 +3,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
+#include <charconv>
 #include <cstdio>
 
 #include "api/anthropic/anthropic_api.hpp"
@@ -107,9 +108,9 @@ void add_governance_headers(const RequestContext& ctx, HeaderList& h) {
     h.emplace_back("x-ratelimit-reset-" + kind, reset_duration(tightest->reset_s));
   }
   if (ctx.cost_usd && ctx.snapshot && ctx.snapshot->governance.cost_header) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.8f", *ctx.cost_usd);
-    h.emplace_back("x-sluice-cost-usd", buf);
+    char buf[40];
+    const auto end = std::to_chars(buf, buf + sizeof buf, *ctx.cost_usd, std::chars_format::fixed, 8);
+    h.emplace_back("x-sluice-cost-usd", std::string(buf, end.ptr));
   }
 }
 

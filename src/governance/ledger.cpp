@@ -78,7 +78,8 @@ void Ledger::run() {
           stopping = stopping_;
         }
         if (stopping && ++failures_at_stop >= 3) {
-          std::cerr << "sluice: ledger: " << taken.size() - done << " records could not be written\n";
+          std::cerr << "sluice: ledger: " << taken.size() - done
+                    << " records could not be written\n";
           return;
         }
         std::this_thread::sleep_for(kFlushInterval * 4);

@@ -25,8 +25,9 @@ std::int64_t month_start_ms(std::int64_t unix_ms) {
 
 std::size_t SpendView::SlotHash::operator()(const SlotView& s) const {
   std::size_t h = std::hash<std::string_view>{}(s.name);
-  h ^= (static_cast<std::size_t>(s.bucket) * 0x9e3779b97f4a7c15ull) + static_cast<std::size_t>(s.per) +
-       (static_cast<std::size_t>(s.scope) << 8) + (h << 6) + (h >> 2);
+  h ^= (static_cast<std::size_t>(s.bucket) * 0x9e3779b97f4a7c15ull) +
+       static_cast<std::size_t>(s.per) + (static_cast<std::size_t>(s.scope) << 8) + (h << 6) +
+       (h >> 2);
   return h;
 }
 

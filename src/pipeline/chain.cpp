@@ -7,6 +7,10 @@ boost::asio::awaitable<Verdict> Chain::Run::request(RequestContext& ctx) {
     const auto& policy = chain_.policies_[i];
     if (!policy->applies(ctx)) continue;
     entered_ |= std::uint64_t{1} << i;
+    if (auto verdict = policy->decide(ctx)) {
+      if (*verdict == Verdict::kStop) co_return Verdict::kStop;
+      continue;
+    }
     if (co_await policy->on_request(ctx) == Verdict::kStop) co_return Verdict::kStop;
   }
   co_return Verdict::kContinue;
@@ -15,7 +19,7 @@ boost::asio::awaitable<Verdict> Chain::Run::request(RequestContext& ctx) {
 boost::asio::awaitable<Verdict> Chain::Run::response(RequestContext& ctx,
                                                      model::Response& response) {
   for (std::size_t i = chain_.policies_.size(); i-- > 0;) {
-    if (!entered(i)) continue;
+    if (!entered(i) || !chain_.policies_[i]->rewrites_responses()) continue;
     if (co_await chain_.policies_[i]->on_response(ctx, response) == Verdict::kStop) {
       co_return Verdict::kStop;
     }

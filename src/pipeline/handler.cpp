@@ -14,15 +14,15 @@
 #include "api/openai/render.hpp"
 #include "governance/admin_api.hpp"
 #include "observability/metrics.hpp"
-#include "pipeline/tokenize.hpp"
-#include "tokenizer/chat_tokens.hpp"
 #include "pipeline/policies/accounting.hpp"
 #include "pipeline/policies/auth.hpp"
 #include "pipeline/policies/budget.hpp"
 #include "pipeline/policies/prompt.hpp"
 #include "pipeline/policies/quota.hpp"
 #include "pipeline/policies/rate_limit.hpp"
+#include "pipeline/tokenize.hpp"
 #include "routing/describe.hpp"
+#include "tokenizer/chat_tokens.hpp"
 #include "util/constant_time.hpp"
 #include "util/json_parse.hpp"
 #include "util/redact.hpp"
@@ -78,18 +78,25 @@ std::string dropped_list(const RequestContext& ctx) {
   return list;
 }
 
-// OpenAI's "6m0s" / "1.5s" / "20ms" durations for x-ratelimit-reset-*.
+// OpenAI's "6m0s" / "1.5s" / "20ms" durations for x-ratelimit-reset-* (integer arithmetic: this
+// runs twice per governed response).
 std::string reset_duration(double seconds) {
-  char buf[32];
-  if (seconds < 1) {
-    std::snprintf(buf, sizeof buf, "%dms", static_cast<int>(seconds * 1000));
-  } else if (seconds < 60) {
-    std::snprintf(buf, sizeof buf, "%.3gs", seconds);
-  } else {
-    const int whole = static_cast<int>(seconds);
-    std::snprintf(buf, sizeof buf, "%dm%ds", whole / 60, whole % 60);
+  const auto ms = static_cast<long long>(seconds * 1000);
+  if (ms < 1000) return std::to_string(ms < 0 ? 0 : ms) + "ms";
+  if (ms < 60'000) {
+    std::string out = std::to_string(ms / 1000);
+    if (long long frac = ms % 1000; frac != 0) {
+      char digits[4] = {static_cast<char>('0' + frac / 100),
+                        static_cast<char>('0' + frac / 10 % 10), static_cast<char>('0' + frac % 10),
+                        0};
+      std::size_t n = 3;
+      while (digits[n - 1] == '0') --n;
+      out += '.';
+      out.append(digits, n);
+    }
+    return out + "s";
   }
-  return buf;
+  return std::to_string(ms / 60'000) + "m" + std::to_string(ms % 60'000 / 1000) + "s";
 }
 
 // x-ratelimit-{limit,remaining,reset}-{requests,tokens}: the tightest limit of each kind
@@ -109,7 +116,8 @@ void add_governance_headers(const RequestContext& ctx, HeaderList& h) {
   }
   if (ctx.cost_usd && ctx.snapshot && ctx.snapshot->governance.cost_header) {
     char buf[40];
-    const auto end = std::to_chars(buf, buf + sizeof buf, *ctx.cost_usd, std::chars_format::fixed, 8);
+    const auto end =
+        std::to_chars(buf, buf + sizeof buf, *ctx.cost_usd, std::chars_format::fixed, 8);
     h.emplace_back("x-sluice-cost-usd", std::string(buf, end.ptr));
   }
 }
@@ -601,10 +609,9 @@ asio::awaitable<void> Handler::admin_governance(const HttpRequest& http, Request
   // Store reads and writes block: done on the blocking pool, then resumed here.
   const std::string_view target = http.target;
   const auto q = target.find('?');
-  governance::AdminRequest request{http.method, http.path(),
-                                   q == std::string_view::npos ? std::string_view()
-                                                               : target.substr(q + 1),
-                                   http.body};
+  governance::AdminRequest request{
+      http.method, http.path(),
+      q == std::string_view::npos ? std::string_view() : target.substr(q + 1), http.body};
   auto* runtime = &env_.governance;
   const config::Snapshot* snapshot = ctx.snapshot.get();
   governance::AdminAnswer result = co_await asio::co_spawn(
@@ -620,7 +627,8 @@ asio::awaitable<void> Handler::admin_governance(const HttpRequest& http, Request
   answer.status = result.status;
   HeaderList headers = json_headers(ctx);
   headers.front().second = result.content_type;
-  answer.client_gone = !co_await out.send(result.status, std::move(headers), std::move(result.body));
+  answer.client_gone =
+      !co_await out.send(result.status, std::move(headers), std::move(result.body));
 }
 
 asio::awaitable<void> Handler::admin_reload(const HttpRequest& http, RequestContext& ctx,

@@ -8,8 +8,8 @@
 
 #include "api/inbound.hpp"
 #include "config/snapshot_holder.hpp"
-#include "observability/access_log.hpp"
 #include "governance/runtime.hpp"
+#include "observability/access_log.hpp"
 #include "pipeline/chain.hpp"
 #include "pipeline/http_exchange.hpp"
 #include "pipeline/paths.hpp"
@@ -24,7 +24,7 @@ struct HandlerEnv {
   const config::SnapshotHolder& config;
   observability::AccessLog& access_log;
   stores::CounterStore& counters;
-  governance::Runtime& governance;  // keys, limits, budgets, spend ledger
+  governance::Runtime& governance;        // keys, limits, budgets, spend ledger
   boost::asio::any_io_executor blocking;  // for work that must not run on an event loop
   std::function<Result<void>()> reload;   // reload the config file (blocking)
 };

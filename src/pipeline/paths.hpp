@@ -26,10 +26,10 @@ struct PathMatch {
     kMlflowLimits,        // the limits API MLflow declares but answers with 501
     kMetrics,
     kHealth,
-    kAdminReload,           // POST /admin/reload
-    kAdminRoutes,           // GET /admin/routes
-    kAdminGovernance,       // /admin/keys…, /admin/spend, /admin/budgets, /admin/teams (any method)
-    kTokenize,              // POST /v1/tokenize
+    kAdminReload,      // POST /admin/reload
+    kAdminRoutes,      // GET /admin/routes
+    kAdminGovernance,  // /admin/keys…, /admin/spend, /admin/budgets, /admin/teams (any method)
+    kTokenize,         // POST /v1/tokenize
     kAnthropicCountTokens,  // POST /v1/messages/count_tokens
     kPassthrough,           // POST /gateway/{openai,anthropic,gemini}/…: the provider's own API
   };

@@ -12,6 +12,7 @@
 //   and thread; per-request state belongs in RequestContext.
 
 #include <boost/asio/awaitable.hpp>
+#include <optional>
 #include <string_view>
 
 #include "pipeline/request_context.hpp"
@@ -31,10 +32,15 @@ class Policy {
   // A policy that does not apply is skipped entirely, which spares the hot path a coroutine
   // per policy per request; skipped policies get no other hook either.
   virtual bool applies(const RequestContext&) const { return true; }
-  // Before routing; may co_await stores (keys, limits, cache lookups).
+  // Before routing, for a policy that never waits (keys, in-memory limits, budgets): its
+  // verdict, without the coroutine on_request costs. nullopt: call on_request instead.
+  virtual std::optional<Verdict> decide(RequestContext&) const { return std::nullopt; }
+  // Before routing; may co_await stores (cache lookups, shared counters).
   virtual boost::asio::awaitable<Verdict> on_request(RequestContext&) const {
     co_return Verdict::kContinue;
   }
+  // Whether on_response is overridden; the chain skips the others (a coroutine each otherwise).
+  virtual bool rewrites_responses() const { return false; }
   // The whole response; may rewrite or replace it (and must then clear Response::raw).
   virtual boost::asio::awaitable<Verdict> on_response(RequestContext&, model::Response&) const {
     co_return Verdict::kContinue;

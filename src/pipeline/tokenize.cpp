@@ -54,7 +54,8 @@ Result<std::string> tokenize(std::string_view text, const config::Snapshot& snap
                           "model");
   }
   const auto* allow = body.if_contains("allow_special");
-  if (allow && !allow->is_bool()) return Error::invalid("'allow_special' must be a boolean.", "allow_special");
+  if (allow && !allow->is_bool())
+    return Error::invalid("'allow_special' must be a boolean.", "allow_special");
   const bool allow_special = allow && allow->get_bool();
 
   json::object out{{"object", "tokenize"}, {"encoding", encoding->name()}};
@@ -66,15 +67,15 @@ Result<std::string> tokenize(std::string_view text, const config::Snapshot& snap
   if (messages != nullptr) {
     if (!messages->is_array()) return Error::invalid("'messages' must be a list.", "messages");
     json::object wrapper{{"messages", *messages}};
-    out["count"] =
-        tokenizer::count_prompt_tokens(*encoding, model::Operation::kChat, wrapper);
+    out["count"] = tokenizer::count_prompt_tokens(*encoding, model::Operation::kChat, wrapper);
   } else {
     std::vector<std::string_view> texts;
     if (input->is_string()) {
       texts.push_back(input->get_string());
     } else if (input->is_array()) {
       for (const auto& item : input->get_array()) {
-        if (!item.is_string()) return Error::invalid("'input' must be a string or a list of strings.", "input");
+        if (!item.is_string())
+          return Error::invalid("'input' must be a string or a list of strings.", "input");
         texts.push_back(item.get_string());
       }
     } else {

@@ -17,7 +17,8 @@ namespace {
 // Records each hook call as "<name>.<hook>" into a shared journal.
 class RecordingPolicy : public Policy {
  public:
-  RecordingPolicy(std::string name, std::vector<std::string>& journal, bool stop = false, bool applies = true)
+  RecordingPolicy(std::string name, std::vector<std::string>& journal, bool stop = false,
+                  bool applies = true)
       : name_(std::move(name)), journal_(journal), stop_(stop), applies_(applies) {}
   std::string_view name() const override { return name_; }
   bool applies(const RequestContext&) const override { return applies_; }
@@ -25,6 +26,7 @@ class RecordingPolicy : public Policy {
     journal_.push_back(name_ + ".request");
     co_return stop_ ? Verdict::kStop : Verdict::kContinue;
   }
+  bool rewrites_responses() const override { return true; }
   asio::awaitable<Verdict> on_response(RequestContext&, model::Response&) const override {
     journal_.push_back(name_ + ".response");
     co_return Verdict::kContinue;
@@ -105,8 +107,8 @@ TEST(Chain, PoliciesThatDoNotApplyGetNoHookAtAll) {
     r.stream_event(ctx, ev);
     r.complete(ctx, Outcome{200});
   });
-  EXPECT_EQ(journal, (std::vector<std::string>{"a.request", "c.request", "c.event", "a.event", "c.complete",
-                                               "a.complete"}));
+  EXPECT_EQ(journal, (std::vector<std::string>{"a.request", "c.request", "c.event", "a.event",
+                                               "c.complete", "a.complete"}));
 }
 
 }  // namespace sluice::pipeline

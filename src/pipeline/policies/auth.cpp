@@ -56,7 +56,7 @@ std::optional<Error> authenticate(RequestContext& ctx, const governance::Runtime
   return std::nullopt;
 }
 
-boost::asio::awaitable<Verdict> AuthPolicy::on_request(RequestContext& ctx) const {
+std::optional<Verdict> AuthPolicy::decide(RequestContext& ctx) const {
   const config::KeySpec& key = *ctx.key;
   // The name the client asked for (a route or an endpoint) is what `endpoints` allows.
   const std::string_view asked = !ctx.request.endpoint.empty()
@@ -66,15 +66,15 @@ boost::asio::awaitable<Verdict> AuthPolicy::on_request(RequestContext& ctx) cons
   if (!any_glob(key.endpoints, asked)) {
     ctx.error = forbidden("This gateway key may not use '" + std::string(asked) + "'.",
                           "endpoint_not_allowed", "model");
-    co_return Verdict::kStop;
+    return Verdict::kStop;
   }
   if (ctx.endpoint != nullptr && !any_glob(key.models, ctx.endpoint->model_name)) {
     ctx.error =
         forbidden("This gateway key may not use the model behind '" + std::string(asked) + "'.",
                   "model_not_allowed", "model");
-    co_return Verdict::kStop;
+    return Verdict::kStop;
   }
-  co_return Verdict::kContinue;
+  return Verdict::kContinue;
 }
 
 }  // namespace sluice::pipeline

@@ -20,7 +20,7 @@ class AuthPolicy : public Policy {
  public:
   std::string_view name() const override { return "auth"; }
   bool applies(const RequestContext& ctx) const override { return ctx.key != nullptr; }
-  boost::asio::awaitable<Verdict> on_request(RequestContext& ctx) const override;
+  std::optional<Verdict> decide(RequestContext& ctx) const override;
 };
 
 }  // namespace sluice::pipeline

@@ -18,7 +18,7 @@ std::string usd(double v) {
 
 }  // namespace
 
-boost::asio::awaitable<Verdict> BudgetPolicy::on_request(RequestContext& ctx) const {
+std::optional<Verdict> BudgetPolicy::decide(RequestContext& ctx) const {
   governance::Subject s;
   if (ctx.key) {
     s.key_id = ctx.key->id;
@@ -52,11 +52,11 @@ boost::asio::awaitable<Verdict> BudgetPolicy::on_request(RequestContext& ctx) co
     observability::Metrics::global().budget_rejected.fetch_add(1, std::memory_order_relaxed);
     return false;
   };
-  if (ctx.key && ctx.key->budget && !check(*ctx.key->budget)) co_return Verdict::kStop;
+  if (ctx.key && ctx.key->budget && !check(*ctx.key->budget)) return Verdict::kStop;
   for (const auto& b : ctx.snapshot->governance.budgets) {
-    if (!check(b)) co_return Verdict::kStop;
+    if (!check(b)) return Verdict::kStop;
   }
-  co_return Verdict::kContinue;
+  return Verdict::kContinue;
 }
 
 }  // namespace sluice::pipeline

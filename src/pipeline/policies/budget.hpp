@@ -19,7 +19,7 @@ class BudgetPolicy : public Policy {
   bool applies(const RequestContext& ctx) const override {
     return !ctx.snapshot->governance.budgets.empty() || (ctx.key && ctx.key->budget);
   }
-  boost::asio::awaitable<Verdict> on_request(RequestContext& ctx) const override;
+  std::optional<Verdict> decide(RequestContext& ctx) const override;
 
  private:
   governance::Runtime& runtime_;

@@ -48,7 +48,7 @@ std::string describe(const config::LimitSpec& l, bool tokens, std::string_view w
 
 }  // namespace
 
-boost::asio::awaitable<Verdict> QuotaPolicy::on_request(RequestContext& ctx) const {
+std::optional<Verdict> QuotaPolicy::decide(RequestContext& ctx) const {
   const governance::Subject subject = subject_of(ctx);
   std::vector<const config::LimitSpec*> specs;
   if (ctx.key) {
@@ -84,14 +84,14 @@ boost::asio::awaitable<Verdict> QuotaPolicy::on_request(RequestContext& ctx) con
       described.emplace_back(l, *who);
     }
   }
-  if (wants.empty()) co_return Verdict::kContinue;
+  if (wants.empty()) return Verdict::kContinue;
   auto decision = runtime_.limiter().acquire(wants, now_ms());
   ctx.limit_states = std::move(decision.states);
   if (decision.allowed) {
     for (auto& r : decision.reservations) {
       if (r.counter.ends_with("|t")) ctx.reservations.push_back(std::move(r));
     }
-    co_return Verdict::kContinue;
+    return Verdict::kContinue;
   }
   observability::Metrics::global().limit_rejected.fetch_add(1, std::memory_order_relaxed);
   const auto& refused = ctx.limit_states[decision.refused];
@@ -105,7 +105,7 @@ boost::asio::awaitable<Verdict> QuotaPolicy::on_request(RequestContext& ctx) con
   e.error_code = refused.tokens ? "tokens_rate_limit_exceeded" : "rate_limit_exceeded";
   e.retry_after_s = static_cast<unsigned>(std::max(1.0, std::ceil(refused.retry_after_s)));
   ctx.error = std::move(e);
-  co_return Verdict::kStop;
+  return Verdict::kStop;
 }
 
 void QuotaPolicy::settle(RequestContext& ctx) const {

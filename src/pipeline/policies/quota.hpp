@@ -17,7 +17,7 @@ class QuotaPolicy : public Policy {
   bool applies(const RequestContext& ctx) const override {
     return !ctx.snapshot->governance.limits.empty() || (ctx.key && !ctx.key->limits.empty());
   }
-  boost::asio::awaitable<Verdict> on_request(RequestContext& ctx) const override;
+  std::optional<Verdict> decide(RequestContext& ctx) const override;
   void on_usage(RequestContext& ctx) const override { settle(ctx); }
   void on_complete(RequestContext& ctx, const Outcome&) const override { settle(ctx); }
 

@@ -40,6 +40,12 @@ endpoints:
       provider: openai
       name: ok
       config: {openai_api_key: sk-upstream-secret-0000000000, openai_api_base: ${upstream.base}}
+  - name: chat-no-usage
+    endpoint_type: llm/v1/chat
+    model:
+      provider: openai
+      name: no-usage
+      config: {openai_api_key: sk-upstream-secret-0000000000, openai_api_base: ${upstream.base}}
   - name: chat-mini
     endpoint_type: llm/v1/chat
     model:
@@ -341,6 +347,34 @@ test('no key, pepper or upstream secret appears in any log line', async () => {
     const logs = s.gw.logs().map((l) => JSON.stringify(l)).join('\n') + s.gw.stderr();
     for (const secret of [k.key, k.key.slice(10), PEPPER, ADMIN, 'sk-upstream-secret-0000000000'])
       assert.ok(!logs.includes(secret), `log contains ${secret.slice(0, 12)}…`);
+  } finally {
+    await teardown(s);
+  }
+});
+
+test('a stream without reported usage is counted with the tokenizer, settled and accounted', async () => {
+  const { createRequire } = await import('node:module');
+  const require = createRequire(new URL('../../scripts/tokenizer/package.json', import.meta.url));
+  const { getEncoding } = require('js-tiktoken');
+  const s = await setup(`limits:
+  - {scope: endpoint, tokens: 1000, per: minute}`);
+  try {
+    const { json: k } = await adminCall(s.gw, 'POST', '/admin/keys', { name: 'nu' });
+    const body = chatBody('chat-no-usage', { stream: true, max_tokens: 100 });
+    const res = await post(s.gw, '/v1/chat/completions', body, withKey(k.key));
+    assert.equal(res.status, 200);
+    await res.text();
+    const line = await logFor(s.gw, res);
+    const enc = getEncoding('o200k_base');
+    assert.equal(line.usage_estimated, true);
+    assert.equal(line.completion_tokens, enc.encode('Hello from upstream').length);
+    assert.equal(line.prompt_tokens, 3 + enc.encode('user').length + enc.encode('Say hello').length + 3);
+    // The reservation (prompt + 100) settled to the counted total before the stream ended.
+    const next = await post(s.gw, '/v1/chat/completions', chatBody('chat-no-usage'), withKey(k.key));
+    const used = line.prompt_tokens + line.completion_tokens;
+    const prompt = line.prompt_tokens;
+    assert.equal(Number(next.headers.get('x-ratelimit-remaining-tokens')), 1000 - used - prompt);
+    await next.text();
   } finally {
     await teardown(s);
   }

@@ -92,7 +92,8 @@ function handle(req, res, body, state) {
   }
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   const send = (obj) => res.write(`data: ${JSON.stringify(obj)}\n\n`);
-  const includeUsage = body.stream_options?.include_usage === true;
+  // `no-usage`: a server that ignores stream_options and never reports usage in streams.
+  const includeUsage = body.stream_options?.include_usage === true && model !== 'no-usage';
   if (!isChat) {
     send({ id: 'cmpl-up', object: 'text_completion', created: 1, model, choices: [{ index: 0, text: 'up', finish_reason: null }] });
     send({ id: 'cmpl-up', object: 'text_completion', created: 1, model, choices: [{ index: 0, text: 'stream', finish_reason: 'stop' }] });

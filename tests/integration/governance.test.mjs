@@ -7,9 +7,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
 import { startMockUpstream } from '../support/mock_upstream.mjs';
 import { startSluice, runSluice, writeConfig, eventually } from '../support/sluice.mjs';
 import { post, chatBody, logFor, stopCleanly, sseData } from './helpers.mjs';
+
+const tiktoken = createRequire(new URL('../../scripts/tokenizer/package.json', import.meta.url))('js-tiktoken');
+// The mock's slow stream sends "c0 c1 … c39 " without usage; priced so that one costs $1.
+const SLOW_TOKENS = tiktoken.getEncoding('o200k_base').encode(Array.from({ length: 40 }, (_, i) => `c${i} `).join('')).length;
 
 const ADMIN = 'admin-key-for-governance-tests';
 const PEPPER = 'pepper-for-governance-tests-0123';
@@ -27,6 +32,7 @@ accounting: {cost_header: true}
 pricing:
   openai:
     ok: {input: 100000, output: 0}
+    slow-stream: {input: 0, output: ${1e6 / SLOW_TOKENS}}
 endpoints:
   - name: chat
     endpoint_type: llm/v1/chat
@@ -39,6 +45,12 @@ endpoints:
     model:
       provider: openai
       name: ok
+      config: {openai_api_key: sk-upstream-secret-0000000000, openai_api_base: ${upstream.base}}
+  - name: chat-slow
+    endpoint_type: llm/v1/chat
+    model:
+      provider: openai
+      name: slow-stream
       config: {openai_api_key: sk-upstream-secret-0000000000, openai_api_base: ${upstream.base}}
   - name: chat-no-usage
     endpoint_type: llm/v1/chat
@@ -291,6 +303,32 @@ test('budgets: priced per request, hard stop on every path, alert, spend in JSON
   }
 });
 
+test('a budget crossed in the middle of concurrent streams: they finish, the overshoot stays in bound', async () => {
+  const s = await setup();
+  try {
+    const { json: k } = await adminCall(s.gw, 'POST', '/admin/keys', { name: 'streams', budget: { usd: 2.5, per: 'day' } });
+    const stream = () => post(s.gw, '/v1/chat/completions', chatBody('chat-slow', { stream: true }), withKey(k.key));
+    const first = await stream();
+    assert.ok(sseData(await first.text()).includes('[DONE]'));
+    // $1 spent of $2.5: four streams start together (each checked at its start, all admitted),
+    // and the budget is crossed while they run. None is cut short.
+    const concurrent = await Promise.all([stream(), stream(), stream(), stream()]);
+    assert.deepEqual(concurrent.map((r) => r.status), [200, 200, 200, 200]);
+    const bodies = await Promise.all(concurrent.map((r) => r.text()));
+    for (const b of bodies) assert.ok(sseData(b).includes('[DONE]'), 'a stream in flight is not cut');
+    // Documented bound: spend ≤ budget + what was in flight when it was crossed (4 streams).
+    const spend = await adminCall(s.gw, 'GET', '/admin/spend?by=key');
+    const spent = spend.json.data.find((r) => r.key === k.id).cost_usd;
+    assert.ok(Math.abs(spent - 5) < 1e-6, `spent ${spent}`);
+    assert.ok(spent <= 2.5 + 4 * 1 + 1e-6);
+    const after = await stream();
+    assert.equal(after.status, 429);
+    assert.equal((await after.json()).error.code, 'budget_exceeded');
+  } finally {
+    await teardown(s);
+  }
+});
+
 test('the ledger survives a restart and kill -9 loses at most the last 100 ms', async () => {
   const s = await setup();
   const { json: k } = await adminCall(s.gw, 'POST', '/admin/keys', { name: 'd', team: 'dur', budget: { usd: 100, per: 'month' } });
@@ -353,9 +391,7 @@ test('no key, pepper or upstream secret appears in any log line', async () => {
 });
 
 test('a stream without reported usage is counted with the tokenizer, settled and accounted', async () => {
-  const { createRequire } = await import('node:module');
-  const require = createRequire(new URL('../../scripts/tokenizer/package.json', import.meta.url));
-  const { getEncoding } = require('js-tiktoken');
+  const { getEncoding } = tiktoken;
   const s = await setup(`limits:
   - {scope: endpoint, tokens: 1000, per: minute}`);
   try {

@@ -4,6 +4,7 @@
 
 #include <ctime>
 #include <stdexcept>
+#include <type_traits>
 
 #include "governance/key_json.hpp"
 #include "stores/sqlite/migrations.hpp"
@@ -101,6 +102,26 @@ SqliteStore::SqliteStore(const std::string& path) {
 
 SqliteStore::~SqliteStore() { sqlite3_close(db_); }
 
+template <typename Work>
+auto SqliteStore::transaction(Work&& work) -> decltype(work()) {
+  // BEGIN IMMEDIATE takes the write lock at once, so two processes never both read and then
+  // collide on writing (SQLITE_BUSY mid-transaction); busy_timeout covers the wait.
+  exec("BEGIN IMMEDIATE");
+  try {
+    if constexpr (std::is_void_v<decltype(work())>) {
+      work();
+      exec("COMMIT");
+    } else {
+      auto result = work();
+      exec("COMMIT");
+      return result;
+    }
+  } catch (...) {
+    exec("ROLLBACK");
+    throw;
+  }
+}
+
 void SqliteStore::exec(const char* sql) {
   char* error = nullptr;
   if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
@@ -112,9 +133,8 @@ void SqliteStore::exec(const char* sql) {
 
 void SqliteStore::migrate() {
   std::lock_guard lock(mutex_);
-  // BEGIN IMMEDIATE: two processes opening a new file at once apply each step once.
-  exec("BEGIN IMMEDIATE");
-  try {
+  // One transaction: two processes opening a new file at once apply each step once.
+  transaction([&] {
     exec(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT "
         "NOT NULL, applied_at INTEGER NOT NULL)");
@@ -129,11 +149,7 @@ void SqliteStore::migrate() {
       done.integer(1, m.version).text(2, m.name).integer(3, now_s());
       done.step();
     }
-    exec("COMMIT");
-  } catch (...) {
-    exec("ROLLBACK");
-    throw;
-  }
+  });
 }
 
 int SqliteStore::schema_version() {
@@ -182,8 +198,7 @@ void SqliteStore::bump_keys_version() {
 
 void SqliteStore::insert_key(const config::KeySpec& key) {
   std::lock_guard lock(mutex_);
-  exec("BEGIN IMMEDIATE");
-  try {
+  transaction([&] {
     Statement s(db_,
                 "INSERT INTO keys (id, name, hash, prefix, user_name, team, endpoints, models, "
                 "expires_at, disabled, metadata, limits, budget, created_at, updated_at) VALUES "
@@ -191,17 +206,12 @@ void SqliteStore::insert_key(const config::KeySpec& key) {
     bind_key(s, key);
     s.step();
     bump_keys_version();
-    exec("COMMIT");
-  } catch (...) {
-    exec("ROLLBACK");
-    throw;
-  }
+  });
 }
 
 bool SqliteStore::update_key(const config::KeySpec& key) {
   std::lock_guard lock(mutex_);
-  exec("BEGIN IMMEDIATE");
-  try {
+  return transaction([&] {
     Statement s(db_,
                 "UPDATE keys SET id = ?1, name = ?2, hash = ?3, prefix = ?4, user_name = ?5, "
                 "team = ?6, endpoints = ?7, models = ?8, expires_at = ?9, disabled = ?10, "
@@ -211,36 +221,26 @@ bool SqliteStore::update_key(const config::KeySpec& key) {
     s.step();
     const bool changed = sqlite3_changes(db_) > 0;
     if (changed) bump_keys_version();
-    exec("COMMIT");
     return changed;
-  } catch (...) {
-    exec("ROLLBACK");
-    throw;
-  }
+  });
 }
 
 bool SqliteStore::delete_key(std::string_view id) {
   std::lock_guard lock(mutex_);
-  exec("BEGIN IMMEDIATE");
-  try {
+  return transaction([&] {
     Statement s(db_, "DELETE FROM keys WHERE id = ?");
     s.text(1, id);
     s.step();
     const bool changed = sqlite3_changes(db_) > 0;
     if (changed) bump_keys_version();
-    exec("COMMIT");
     return changed;
-  } catch (...) {
-    exec("ROLLBACK");
-    throw;
-  }
+  });
 }
 
 void SqliteStore::append(std::span<const LedgerEntry> entries) {
   if (entries.empty()) return;
   std::lock_guard lock(mutex_);
-  exec("BEGIN IMMEDIATE");
-  try {
+  transaction([&] {
     Statement s(db_,
                 "INSERT INTO ledger (ts_ms, request_id, key_id, team, user_name, endpoint, "
                 "provider, model, status, prompt_tokens, completion_tokens, cached_tokens, "
@@ -258,11 +258,7 @@ void SqliteStore::append(std::span<const LedgerEntry> entries) {
       s.step();
       s.reset();
     }
-    exec("COMMIT");
-  } catch (...) {
-    exec("ROLLBACK");
-    throw;
-  }
+  });
 }
 
 std::vector<SpendRow> SqliteStore::spend(SpendBy by, std::int64_t since_ms, bool per_day) {

@@ -35,6 +35,9 @@ class SqliteStore : public GovernanceStore {
 
  private:
   void exec(const char* sql);
+  // Runs `work` in one write transaction (rolled back if it throws); the caller holds mutex_.
+  template <typename Work>
+  auto transaction(Work&& work) -> decltype(work());
   void migrate();
   void bump_keys_version();
 

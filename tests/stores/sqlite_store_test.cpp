@@ -1,0 +1,123 @@
+// The SQLite store on a temporary file: migrations applied once, keys round-trip, the ledger's
+// sums by group, and a second connection seeing the first's writes (as the CLI and a gateway do).
+#include "stores/sqlite/sqlite_store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+namespace sluice::stores::sqlite {
+namespace {
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("sluice-sqlite-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+            "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    path_ = (dir_ / "s.db").string();
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path dir_;
+  std::string path_;
+};
+
+config::KeySpec key(std::string id, std::string hash, std::string team) {
+  config::KeySpec k;
+  k.id = std::move(id);
+  k.name = "n-" + k.id;
+  k.hash = std::move(hash);
+  k.prefix = "sk-sluice-abcd";
+  k.team = std::move(team);
+  k.endpoints = {"chat*"};
+  k.expires_at = 2'000'000'000;
+  config::LimitSpec l;
+  l.tokens = 500;
+  l.per = config::Period::kHour;
+  k.limits = {l};
+  config::BudgetSpec b;
+  b.usd = 12.5;
+  b.per = config::Period::kDay;
+  k.budget = b;
+  return k;
+}
+
+LedgerEntry entry(std::int64_t ts_ms, std::string key_id, std::string team, double cost) {
+  LedgerEntry e;
+  e.ts_ms = ts_ms;
+  e.request_id = "req_" + std::to_string(ts_ms);
+  e.key_id = std::move(key_id);
+  e.team = std::move(team);
+  e.endpoint = "chat";
+  e.provider = "openai";
+  e.model = "gpt-4o";
+  e.status = 200;
+  e.prompt_tokens = 10;
+  e.completion_tokens = 5;
+  e.cost_usd = cost;
+  return e;
+}
+
+TEST_F(SqliteStoreTest, MigratesOnceAndKeepsKeys) {
+  {
+    SqliteStore store(path_);
+    EXPECT_EQ(store.schema_version(), 1);
+    const auto v0 = store.keys_version();
+    store.insert_key(key("key_a", std::string(64, 'a'), "ml"));
+    EXPECT_GT(store.keys_version(), v0);
+    EXPECT_THROW(store.insert_key(key("key_b", std::string(64, 'a'), "ml")), std::runtime_error)
+        << "a hash is unique";
+  }
+  SqliteStore again(path_);  // reopening applies nothing twice
+  EXPECT_EQ(again.schema_version(), 1);
+  auto keys = again.load_keys();
+  ASSERT_EQ(keys.size(), 1u);
+  EXPECT_EQ(keys[0].id, "key_a");
+  EXPECT_EQ(keys[0].team, "ml");
+  EXPECT_EQ(keys[0].endpoints, std::vector<std::string>{"chat*"});
+  EXPECT_EQ(keys[0].expires_at, 2'000'000'000);
+  ASSERT_EQ(keys[0].limits.size(), 1u);
+  EXPECT_EQ(keys[0].limits[0].tokens, 500u);
+  EXPECT_EQ(keys[0].limits[0].match, "key_a");
+  ASSERT_TRUE(keys[0].budget);
+  EXPECT_DOUBLE_EQ(keys[0].budget->usd, 12.5);
+
+  keys[0].disabled = true;
+  EXPECT_TRUE(again.update_key(keys[0]));
+  EXPECT_TRUE(again.load_keys()[0].disabled);
+  EXPECT_FALSE(again.delete_key("key_missing"));
+  EXPECT_TRUE(again.delete_key("key_a"));
+  EXPECT_TRUE(again.load_keys().empty());
+}
+
+TEST_F(SqliteStoreTest, LedgerSumsByGroupAndDay) {
+  SqliteStore writer(path_);
+  const std::int64_t day = 20'000LL * 86'400'000;  // 2024-10-04
+  std::vector<LedgerEntry> batch = {entry(day + 1, "key_a", "ml", 1.25),
+                                    entry(day + 2, "key_b", "ml", 0.5),
+                                    entry(day + 86'400'000, "key_a", "web", 2.0)};
+  writer.append(batch);
+  SqliteStore reader(path_);  // another connection, as the CLI is
+  EXPECT_EQ(reader.ledger_count(), 3u);
+  auto by_team = reader.spend(SpendBy::kTeam, 0, false);
+  ASSERT_EQ(by_team.size(), 2u);
+  EXPECT_EQ(by_team[0].group, "web");  // most spent first
+  EXPECT_DOUBLE_EQ(by_team[0].cost_usd, 2.0);
+  EXPECT_EQ(by_team[1].group, "ml");
+  EXPECT_EQ(by_team[1].requests, 2u);
+  EXPECT_DOUBLE_EQ(by_team[1].cost_usd, 1.75);
+  EXPECT_EQ(by_team[1].prompt_tokens, 20u);
+  auto per_day = reader.spend(SpendBy::kKey, 0, true);
+  ASSERT_EQ(per_day.size(), 3u);
+  EXPECT_EQ(per_day[0].day, "2024-10-04");
+  EXPECT_EQ(reader.spend(SpendBy::kKey, day + 3, false).size(), 1u) << "since filters by time";
+  auto totals = reader.totals_since(day);
+  double sum = 0;
+  for (const auto& t : totals) sum += t.cost_usd;
+  EXPECT_DOUBLE_EQ(sum, 3.75);
+}
+
+}  // namespace
+}  // namespace sluice::stores::sqlite

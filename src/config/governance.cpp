@@ -7,6 +7,7 @@
 
 #include "config/reader.hpp"
 #include "governance/key_secret.hpp"
+#include "stores/redis/redis_limiter.hpp"
 
 namespace sluice::config {
 
@@ -302,13 +303,17 @@ void read_governance(const Reader& r, const YAML::Node& root, Governance& out) {
   if (const YAML::Node stores = root["stores"]) {
     r.expect_map(stores, "stores", {"sqlite", "redis", "postgres", "redis_failure"});
     if (stores["sqlite"]) out.store.sqlite = r.string(stores["sqlite"], "stores.sqlite");
-    // Shared stores for several replicas are not in this version: refusing them is better than
-    // a gateway that silently counts per replica.
-    for (const char* shared : {"redis", "postgres"}) {
-      if (stores[shared])
-        r.fail(stores[shared], std::string("stores.") + shared,
-               "is not supported by this version of sluice; use stores.sqlite (one replica)");
+    if (stores["redis"]) {
+      bool secret = false;
+      out.store.redis = r.resolved(stores["redis"], "stores.redis", secret);
+      if (auto parsed = stores::redis::parse_redis_url(out.store.redis); !parsed)
+        r.fail(stores["redis"], "stores.redis", parsed.error().message);
     }
+    // PostgreSQL for keys and the ledger is not in this version: refusing it is better than a
+    // gateway that silently keeps them in a file of its own.
+    if (stores["postgres"])
+      r.fail(stores["postgres"], "stores.postgres",
+             "is not supported by this version of sluice; use stores.sqlite");
     if (stores["redis_failure"]) {
       const std::string f = r.string(stores["redis_failure"], "stores.redis_failure");
       if (f != "open" && f != "closed")
@@ -325,7 +330,11 @@ void read_governance(const Reader& r, const YAML::Node& root, Governance& out) {
       out.cost_header = v == "true";
     }
   }
-  out.ledger = out.keys_required || !out.keys.empty() || !out.budgets.empty() || root["stores"];
+  // The store (and the ledger in it) exists when something needs keeping: keys, budgets, or a
+  // file named outright. Redis alone shares limit counters and needs none.
+  const YAML::Node stores = root["stores"];
+  out.ledger = out.keys_required || !out.keys.empty() || !out.budgets.empty() ||
+               (stores && stores["sqlite"]);
 }
 
 }  // namespace sluice::config

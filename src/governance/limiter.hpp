@@ -43,6 +43,7 @@ struct Reservation {
   std::string counter;
   std::int64_t window = 0;  // window index the amount went into
   std::int64_t amount = 0;
+  bool shared = false;  // taken in Redis rather than in this process
 };
 
 struct LimitDecision {
@@ -52,6 +53,18 @@ struct LimitDecision {
   std::vector<Reservation> reservations;  // empty when refused: nothing is taken
 };
 
+// The counts of one limit's previous and current fixed windows.
+struct WindowCounts {
+  double previous = 0;
+  double current = 0;
+};
+
+// The sliding-window decision for every want from its window counts: shared by the in-process
+// counters and the Redis ones (which fetch the counts and take the amounts in one script).
+LimitDecision decide_limits(std::span<const LimitWant> wants, std::span<const WindowCounts> counts,
+                            std::int64_t now_ms);
+
+// The limit counters, in this process or shared by several (Redis).
 class Limiter {
  public:
   // Checks every want and, only if all fit, takes them all (one lock, so it is atomic).

@@ -22,6 +22,11 @@ std::int64_t now_ms() {
 
 Runtime::Runtime(const config::Governance& g) {
   by_hash_ = std::make_shared<const std::unordered_map<std::string, KeyPtr>>();
+  if (!g.store.redis.empty()) {
+    // Validated at load, so this parse succeeds.
+    redis_ = std::make_unique<stores::redis::RedisLimiter>(
+        *stores::redis::parse_redis_url(g.store.redis));
+  }
   if (!g.ledger) return;
   store_ = std::make_unique<stores::sqlite::SqliteStore>(g.store.sqlite);
   for (const auto& total : store_->totals_since(month_start_ms(now_ms()))) spend_.add_total(total);

@@ -17,6 +17,7 @@
 #include "governance/limiter.hpp"
 #include "governance/spend_view.hpp"
 #include "stores/governance_store.hpp"
+#include "stores/redis/redis_limiter.hpp"
 
 namespace sluice::governance {
 
@@ -44,6 +45,8 @@ class Runtime {
   Ledger* ledger() { return ledger_.get(); }
   SpendView& spend() { return spend_; }
   Limiter& limiter() { return limiter_; }
+  // The shared counters when `stores.redis` is set (the in-process limiter is then unused).
+  stores::redis::RedisLimiter* redis() { return redis_.get(); }
 
  private:
   void watch();
@@ -52,6 +55,7 @@ class Runtime {
   std::unique_ptr<Ledger> ledger_;                  // its own connection, its own thread
   SpendView spend_;
   Limiter limiter_;
+  std::unique_ptr<stores::redis::RedisLimiter> redis_;
 
   mutable std::mutex keys_mutex_;
   std::shared_ptr<const std::unordered_map<std::string, KeyPtr>> by_hash_;

@@ -105,6 +105,9 @@ std::string Metrics::render() const {
           budget_rejected.load());
   counter("sluice_budget_alerts_total", "Budgets that crossed their alert threshold.",
           budget_alerts.load());
+  counter("sluice_redis_failures_total",
+          "Limit checks the shared Redis store could not answer (failed open or closed).",
+          redis_failures.load());
   counter("sluice_ledger_written_total", "Spend ledger records committed to the store.",
           ledger_written.load());
   counter("sluice_ledger_errors_total", "Ledger batches the store refused (retried).",

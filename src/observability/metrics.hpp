@@ -61,6 +61,7 @@ class Metrics {
   std::atomic<std::uint64_t> ledger_errors{0};
   std::atomic<std::uint64_t> ledger_wait_ns{0};  // requests waiting for room in the queue
   std::atomic<std::uint64_t> spend_nano_usd{0};
+  std::atomic<std::uint64_t> redis_failures{0};  // limit checks Redis could not answer
 
   std::string render() const;
 

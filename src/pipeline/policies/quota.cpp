@@ -1,5 +1,9 @@
 #include "pipeline/policies/quota.hpp"
 
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <cmath>
 
@@ -48,16 +52,19 @@ std::string describe(const config::LimitSpec& l, bool tokens, std::string_view w
 
 }  // namespace
 
-std::optional<Verdict> QuotaPolicy::decide(RequestContext& ctx) const {
+struct QuotaPolicy::Wanted {
+  std::vector<governance::LimitWant> wants;
+  // Per want: its limit and the subject's name, for the refusal message.
+  std::vector<std::pair<const config::LimitSpec*, std::string>> described;
+};
+
+bool QuotaPolicy::collect(RequestContext& ctx, Wanted& wanted) const {
   const governance::Subject subject = subject_of(ctx);
   std::vector<const config::LimitSpec*> specs;
   if (ctx.key) {
     for (const auto& l : ctx.key->limits) specs.push_back(&l);
   }
   for (const auto& l : ctx.snapshot->governance.limits) specs.push_back(&l);
-
-  std::vector<governance::LimitWant> wants;
-  std::vector<std::pair<const config::LimitSpec*, std::string_view>> described;
   bool tokens_needed = false;
   for (const auto* l : specs) tokens_needed = tokens_needed || l->tokens != 0;
   if (tokens_needed && ctx.endpoint != nullptr) {
@@ -76,26 +83,40 @@ std::optional<Verdict> QuotaPolicy::decide(RequestContext& ctx) const {
     base += config::period_name(l->per);
     const std::int64_t period_ms = config::period_seconds(l->per) * 1000;
     if (l->requests) {
-      wants.push_back({base + "|r", l->requests, period_ms, 1, false});
-      described.emplace_back(l, *who);
+      wanted.wants.push_back({base + "|r", l->requests, period_ms, 1, false});
+      wanted.described.emplace_back(l, std::string(*who));
     }
     if (l->tokens) {
-      wants.push_back({base + "|t", l->tokens, period_ms, ctx.reserved_tokens, true});
-      described.emplace_back(l, *who);
+      wanted.wants.push_back({base + "|t", l->tokens, period_ms, ctx.reserved_tokens, true});
+      wanted.described.emplace_back(l, std::string(*who));
     }
   }
-  if (wants.empty()) return Verdict::kContinue;
-  auto decision = runtime_.limiter().acquire(wants, now_ms());
-  ctx.limit_states = std::move(decision.states);
-  if (decision.allowed) {
-    for (auto& r : decision.reservations) {
+  return !wanted.wants.empty();
+}
+
+Verdict QuotaPolicy::conclude(RequestContext& ctx, const Wanted& wanted,
+                              std::optional<governance::LimitDecision> decision) const {
+  if (!decision) {
+    // The shared store did not answer: let the request through or refuse it, as configured.
+    if (ctx.snapshot->governance.store.redis_fail_open) return Verdict::kContinue;
+    Error e = Error::make(ErrorCode::kServiceUnavailable,
+                          "Rate limits cannot be checked right now (the limit store is "
+                          "unavailable); try again shortly.");
+    e.error_code = "limits_unavailable";
+    e.retry_after_s = 1;
+    ctx.error = std::move(e);
+    return Verdict::kStop;
+  }
+  ctx.limit_states = std::move(decision->states);
+  if (decision->allowed) {
+    for (auto& r : decision->reservations) {
       if (r.counter.ends_with("|t")) ctx.reservations.push_back(std::move(r));
     }
     return Verdict::kContinue;
   }
   observability::Metrics::global().limit_rejected.fetch_add(1, std::memory_order_relaxed);
-  const auto& refused = ctx.limit_states[decision.refused];
-  const auto& [spec, who] = described[decision.refused];
+  const auto& refused = ctx.limit_states[decision->refused];
+  const auto& [spec, who] = wanted.described[decision->refused];
   std::string message = "Rate limit reached: " + describe(*spec, refused.tokens, who) + ".";
   if (refused.tokens && ctx.reserved_tokens > spec->tokens) {
     message += " This request alone needs about " + std::to_string(ctx.reserved_tokens) +
@@ -106,6 +127,35 @@ std::optional<Verdict> QuotaPolicy::decide(RequestContext& ctx) const {
   e.retry_after_s = static_cast<unsigned>(std::max(1.0, std::ceil(refused.retry_after_s)));
   ctx.error = std::move(e);
   return Verdict::kStop;
+}
+
+std::optional<Verdict> QuotaPolicy::decide(RequestContext& ctx) const {
+  if (runtime_.redis() != nullptr) return std::nullopt;  // on_request waits for Redis
+  Wanted wanted;
+  if (!collect(ctx, wanted)) return Verdict::kContinue;
+  return conclude(ctx, wanted, runtime_.limiter().acquire(wanted.wants, now_ms()));
+}
+
+boost::asio::awaitable<Verdict> QuotaPolicy::on_request(RequestContext& ctx) const {
+  Wanted wanted;
+  if (!collect(ctx, wanted)) co_return Verdict::kContinue;
+  auto* redis = runtime_.redis();
+  const std::int64_t now = now_ms();
+  // The answer comes on the Redis thread; it is handed back to this request's executor.
+  auto decision =
+      co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable),
+                                           void(std::optional<governance::LimitDecision>)>(
+          [&](auto handler) {
+            auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+            auto executor = boost::asio::get_associated_executor(*shared);
+            redis->acquire(
+                wanted.wants, now, [shared, executor](std::optional<governance::LimitDecision> d) {
+                  boost::asio::post(
+                      executor, [shared, d = std::move(d)]() mutable { (*shared)(std::move(d)); });
+                });
+          },
+          boost::asio::use_awaitable);
+  co_return conclude(ctx, wanted, std::move(decision));
 }
 
 void QuotaPolicy::settle(RequestContext& ctx) const {
@@ -119,7 +169,13 @@ void QuotaPolicy::settle(RequestContext& ctx) const {
     real = static_cast<std::int64_t>(ctx.usage.total_tokens.value_or(
         ctx.usage.prompt_tokens.value_or(0) + ctx.usage.completion_tokens.value_or(0)));
   }
-  for (const auto& r : ctx.reservations) runtime_.limiter().settle(r, real);
+  for (const auto& r : ctx.reservations) {
+    if (r.shared && runtime_.redis() != nullptr) {
+      runtime_.redis()->settle(r, real);
+    } else {
+      runtime_.limiter().settle(r, real);
+    }
+  }
   ctx.reservations.clear();  // settled once
 }
 

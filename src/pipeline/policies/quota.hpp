@@ -17,11 +17,18 @@ class QuotaPolicy : public Policy {
   bool applies(const RequestContext& ctx) const override {
     return !ctx.snapshot->governance.limits.empty() || (ctx.key && !ctx.key->limits.empty());
   }
+  // In-process counters: decided at once. Redis: nullopt, and on_request waits for its answer.
   std::optional<Verdict> decide(RequestContext& ctx) const override;
+  boost::asio::awaitable<Verdict> on_request(RequestContext& ctx) const override;
   void on_usage(RequestContext& ctx) const override { settle(ctx); }
   void on_complete(RequestContext& ctx, const Outcome&) const override { settle(ctx); }
 
  private:
+  struct Wanted;
+  // The limits that apply to the request, with the token estimate; false when none does.
+  bool collect(RequestContext& ctx, Wanted& wanted) const;
+  Verdict conclude(RequestContext& ctx, const Wanted& wanted,
+                   std::optional<governance::LimitDecision> decision) const;
   void settle(RequestContext& ctx) const;
   governance::Runtime& runtime_;
 };

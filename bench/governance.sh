@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Governance cost: the same endpoint through two sluice processes, one with governance off and
-# one with a gateway key, three limits (key requests, team tokens, global requests) and the
-# SQLite spend ledger on, in front of the same fixed-body nginx upstream, in one run.
+# Governance cost: the same endpoint through three sluice processes in front of the same
+# fixed-body nginx upstream, in one run: governance off; a gateway key, three limits (key
+# requests, team tokens, global requests) and the SQLite spend ledger on; and the same with the
+# limit counters in a local redis-server.
 #
 # Reports p50/p99 added at a fixed 200 req/s (three interleaved rounds, median) and req/s and
-# CPU µs per request at 64 connections, each as governed/plain.
+# CPU µs per request at 64 connections, as ratios to governance off, and Redis commands per
+# request (counted by the server).
 #
 # Usage: bench/governance.sh [seconds]   (default 10; needs `make build` and bench/setup.sh)
 set -euo pipefail
@@ -12,7 +14,7 @@ cd "$(dirname "$0")/.."
 DURATION=${1:-10}
 SLUICE=${SLUICE_BIN:-build/sluice}
 WORK=$(mktemp -d /tmp/sluice-gov-bench.XXXXXX)
-UP_PORT=18111 PLAIN_PORT=18112 GOV_PORT=18113
+UP_PORT=18111 PLAIN_PORT=18112 GOV_PORT=18113 REDIS_GW_PORT=18114 REDIS_PORT=18115
 TARGET_CPU=0 LOAD_CPU=1
 [ "$(nproc)" -ge 2 ] || { TARGET_CPU=0; LOAD_CPU=0; echo "warning: one core; targets and load share it"; }
 command -v wrk >/dev/null && command -v h2load >/dev/null && command -v nginx >/dev/null || bash bench/setup.sh
@@ -50,15 +52,22 @@ limits:
 stores: {sqlite: "$WORK/sluice.db"}
 $endpoint
 YAML
+sed -e "s/port: $GOV_PORT/port: $REDIS_GW_PORT/" -e "s#gov-access.log#redis-access.log#" \
+    -e "s#stores: {sqlite: \"$WORK/sluice.db\"}#stores: {sqlite: \"$WORK/redis-gw.db\", redis: \"redis://127.0.0.1:$REDIS_PORT\"}#" \
+    "$WORK/gov.yaml" > "$WORK/redis.yaml"
 KEY=sk-sluice-bench-key-0123456789abcdefghijklmnopq
 export BENCH_KEY=$KEY
 
 taskset -c "$LOAD_CPU" nginx -c "$WORK/up/nginx.conf" -p "$WORK/up" & pids+=($!)
+taskset -c "$LOAD_CPU" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+  --dir "$WORK" >/dev/null & pids+=($!)
 taskset -c "$TARGET_CPU" "$SLUICE" serve --config "$WORK/plain.yaml" 2>"$WORK/plain.err" & pids+=($!)
 PLAIN_PID=$!
 taskset -c "$TARGET_CPU" "$SLUICE" serve --config "$WORK/gov.yaml" 2>"$WORK/gov.err" & pids+=($!)
 GOV_PID=$!
-for port in $UP_PORT $PLAIN_PORT $GOV_PORT; do
+taskset -c "$TARGET_CPU" "$SLUICE" serve --config "$WORK/redis.yaml" 2>"$WORK/redis.err" & pids+=($!)
+REDIS_PID=$!
+for port in $UP_PORT $REDIS_PORT $PLAIN_PORT $GOV_PORT $REDIS_GW_PORT; do
   for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done
 done
 sleep 0.3
@@ -70,28 +79,33 @@ printf 'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nw
 URL_direct="http://127.0.0.1:$UP_PORT/v1/chat/completions"
 URL_plain="http://127.0.0.1:$PLAIN_PORT/v1/chat/completions"
 URL_gov="http://127.0.0.1:$GOV_PORT/v1/chat/completions"
+URL_redis="http://127.0.0.1:$REDIS_GW_PORT/v1/chat/completions"
 
 # Sanity: the governed gateway refuses without the key and answers with it.
 code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' -d "$BODY" "$URL_gov")
 [ "$code" = 401 ] || { echo "governed sluice answered $code without a key"; exit 1; }
 
-declare -A RPS CPU L50 L99 P50 P99
-for t in plain gov; do
+evalsha() { redis-cli -p "$REDIS_PORT" INFO commandstats | awk -F'[=,:]' '/cmdstat_evalsha/ {print $3}'; }
+declare -A RPS CPU L50 L99 P50 P99 REQS
+for t in plain gov redis; do
   url_var="URL_$t"; pid_var="${t^^}_PID"
   taskset -c "$LOAD_CPU" wrk -t1 -c64 -d3s -s "$WORK/post.lua" "${!url_var}" >/dev/null  # warm-up
   before=$(cpu_ticks "${!pid_var}")
+  [ $t = redis ] && calls_before=$(evalsha)
   read -r RPS[$t] reqs < <(wrk_run "${!url_var}" 64)
   after=$(cpu_ticks "${!pid_var}")
   CPU[$t]=$(( (after - before) * TICK_US / reqs ))
+  REQS[$t]=$reqs
 done
+calls_after=$(evalsha)
 for round in 1 2 3; do
-  for t in direct plain gov; do
+  for t in direct plain gov redis; do
     url_var="URL_$t"
     read -r p50 p99 < <(latency "${!url_var}" "$WORK/h2load-$t-$round.log" "$WORK/body.json" -H "Authorization: Bearer $KEY")
     L50[$t]+="$p50 "; L99[$t]+="$p99 "
   done
 done
-for t in direct plain gov; do
+for t in direct plain gov redis; do
   # shellcheck disable=SC2086
   P50[$t]=$(median3 ${L50[$t]}); P99[$t]=$(median3 ${L99[$t]})
 done
@@ -100,11 +114,12 @@ ledger=$(BENCH_KEY=$KEY "$SLUICE" spend -c "$WORK/gov.yaml" --by key --since 1d 
 
 added() { echo $(( $1 - P50[direct] )); }
 added99() { echo $(( $1 - P99[direct] )); }
-row() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN {printf "%-34s %12s %12s %8.2f\n", n, a, b, (a > 0 ? b / a : 0)}'; }
-echo "governance: plain endpoint vs key + 3 limits + SQLite ledger (same run, ${DURATION}s per measurement)"
-printf '%-34s %12s %12s %8s\n' metric plain governed ratio
-row "added p50 µs @200 req/s (median/3)" "$(added "${P50[plain]}")" "$(added "${P50[gov]}")"
-row "added p99 µs @200 req/s (median/3)" "$(added99 "${P99[plain]}")" "$(added99 "${P99[gov]}")"
-row "req/s, 64 connections" "${RPS[plain]}" "${RPS[gov]}"
-row "CPU µs per request (64 conns)" "${CPU[plain]}" "${CPU[gov]}"
+row() { awk -v n="$1" -v a="$2" -v b="$3" -v c="$4" 'BEGIN {printf "%-34s %10s %10s %10s %7.2f %7.2f\n", n, a, b, c, (a > 0 ? b / a : 0), (a > 0 ? c / a : 0)}'; }
+echo "governance: plain endpoint vs key + 3 limits + SQLite ledger, in-process or Redis limits (same run, ${DURATION}s per measurement)"
+printf '%-34s %10s %10s %10s %7s %7s\n' metric plain governed +redis gov/pl red/pl
+row "added p50 µs @200 req/s (median/3)" "$(added "${P50[plain]}")" "$(added "${P50[gov]}")" "$(added "${P50[redis]}")"
+row "added p99 µs @200 req/s (median/3)" "$(added99 "${P99[plain]}")" "$(added99 "${P99[gov]}")" "$(added99 "${P99[redis]}")"
+row "req/s, 64 connections" "${RPS[plain]}" "${RPS[gov]}" "${RPS[redis]}"
+row "CPU µs per request (64 conns)" "${CPU[plain]}" "${CPU[gov]}" "${CPU[redis]}"
 echo "ledger records written by the governed gateway: $ledger"
+awk -v c=$((calls_after - calls_before)) -v r="${REQS[redis]}" 'BEGIN {printf "Redis EVALSHA per request (64-connection run): %d / %d = %.3f\n", c, r, c / r}'

@@ -7,7 +7,8 @@
 // One connection on its own thread. Requests queue their scripts; the thread writes everything
 // waiting in one batch and then reads the answers (pipelining), so a request costs one command
 // in one round trip shared with whatever else was waiting, and no event loop ever blocks on
-// Redis. Settling a token reservation is one more command, queued without waiting for it.
+// Redis. Settling a token reservation is one more command, queued without waiting for it, and
+// merged with the other settles of the same window waiting in the batch.
 // Keys: sluice:lim:<counter>:<window index>, expiring two windows after their own.
 
 #include <condition_variable>
@@ -63,6 +64,7 @@ class RedisLimiter {
   bool connect();
   void disconnect();
   void fail(std::vector<Job>& jobs, std::size_t from);
+  static void merge_settles(std::vector<Job>& jobs);
 
   RedisAddress address_;
   redisContext* ctx_ = nullptr;

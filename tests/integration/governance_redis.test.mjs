@@ -44,8 +44,8 @@ test('a limit of 100 per minute across two replicas admits exactly 100 of 300 co
     assert.equal(limited.length, 200);
     assert.ok(Number(limited[0].headers.get('retry-after')) >= 1);
     assert.equal(limited[0].headers.get('x-ratelimit-remaining-requests'), '0');
-    // Both replicas served some of the 100.
-    assert.ok(ok.some((r, i) => r.url.includes(`:${a.port}/`)) && ok.some((r) => r.url.includes(`:${b.port}/`)));
+    // Each replica got 150 requests: counting apart, they would have admitted 200. Which replica
+    // admits which of the 100 is a matter of timing, so only the sum is asserted.
     // One Redis command per request, sent pipelined: the server counted exactly 300.
     assert.equal(await redis.calls('evalsha') - before, 300);
   } finally {

@@ -149,6 +149,12 @@ void estimate_stream_usage(RequestContext& ctx) {
   ctx.usage_estimated = true;
 }
 
+// Whether the request's gateway key (if any) may call this endpoint.
+bool visible_to_key(const RequestContext& ctx, const config::Endpoint& e) {
+  return !ctx.key ||
+         (key_allows_endpoint(*ctx.key, e.name) && key_allows_model(*ctx.key, e.model_name));
+}
+
 bool needs_gateway_key(PathMatch::Kind kind) {
   using Kind = PathMatch::Kind;
   switch (kind) {
@@ -338,11 +344,15 @@ asio::awaitable<void> Handler::handle(const HttpRequest& http, Responder& out) {
     case Kind::kNamedInvoke:
       co_await invoke(match, api_for(match.dialect), http, ctx, out, answer);
       break;
-    case Kind::kOpenAiModels:
-      co_await send_json(200, api::openai::render_models(*ctx.snapshot), ctx, out, answer);
+    case Kind::kOpenAiModels: {
+      // With a gateway key, the list shows what that key may call.
+      std::function<bool(const config::Endpoint&)> visible;
+      if (ctx.key) visible = [&ctx](const config::Endpoint& e) { return visible_to_key(ctx, e); };
+      co_await send_json(200, api::openai::render_models(*ctx.snapshot, visible), ctx, out, answer);
       break;
+    }
     case Kind::kOpenAiModel:
-      if (const auto* e = ctx.snapshot->find(match.name)) {
+      if (const auto* e = ctx.snapshot->find(match.name); e && visible_to_key(ctx, *e)) {
         json::object o{
             {"id", e->name}, {"object", "model"}, {"created", 0}, {"owned_by", e->provider}};
         co_await send_json(200, json::serialize(o), ctx, out, answer);

@@ -167,6 +167,11 @@ test('every auth failure is a 401/403 in the shape of the API called, never echo
     }
     // The allowed endpoint and model work, with x-api-key too.
     assert.equal((await post(s.gw, '/v1/chat/completions', chatBody('chat-mini'), { 'x-api-key': k.key })).status, 200);
+    // The model list shows what the key may call, and nothing else.
+    const listed = await (await fetch(s.gw.url + '/v1/models', { headers: withKey(k.key) })).json();
+    assert.deepEqual(listed.data.map((m) => m.id), ['chat-mini']);
+    assert.equal((await fetch(s.gw.url + '/v1/models/chat', { headers: withKey(k.key) })).status, 404);
+    assert.equal((await fetch(s.gw.url + '/v1/models/chat-mini', { headers: withKey(k.key) })).status, 200);
     // Anthropic's shape on /v1/messages, MLflow's on its paths; unknown endpoints are not revealed.
     const anthropic = await post(s.gw, '/v1/messages', { model: 'chat', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }, { 'x-api-key': bogus });
     assert.equal(anthropic.status, 401);

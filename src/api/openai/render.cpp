@@ -67,9 +67,11 @@ std::string render_stream_error(const Error& error) {
   return "data: " + json::serialize(error_object(error)) + "\n\n";
 }
 
-std::string render_models(const config::Snapshot& snapshot) {
+std::string render_models(const config::Snapshot& snapshot,
+                          const std::function<bool(const config::Endpoint&)>& visible) {
   json::array data;
   for (const auto& e : snapshot.endpoints) {
+    if (visible && !visible(e)) continue;
     data.push_back(json::object{{"id", e.name},
                                 {"object", "model"},
                                 {"created", 0},

@@ -1,6 +1,7 @@
 #pragma once
 // Outbound OpenAI API: internal responses, stream events and errors → OpenAI's wire shapes.
 
+#include <functional>
 #include <string>
 
 #include "config/snapshot.hpp"
@@ -25,6 +26,8 @@ std::string render_error(const Error& error);
 std::string render_stream_error(const Error& error);
 
 // GET /v1/models
-std::string render_models(const config::Snapshot& snapshot);
+// The endpoints as OpenAI's model list; `visible` (when given) leaves out the others.
+std::string render_models(const config::Snapshot& snapshot,
+                          const std::function<bool(const config::Endpoint&)>& visible = {});
 
 }  // namespace sluice::api::openai

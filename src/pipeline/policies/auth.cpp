@@ -34,6 +34,14 @@ bool any_glob(const std::vector<std::string>& globs, std::string_view name) {
 
 }  // namespace
 
+bool key_allows_endpoint(const config::KeySpec& key, std::string_view name) {
+  return any_glob(key.endpoints, name);
+}
+
+bool key_allows_model(const config::KeySpec& key, std::string_view model) {
+  return any_glob(key.models, model);
+}
+
 std::optional<Error> authenticate(RequestContext& ctx, const governance::Runtime& runtime) {
   const auto& g = ctx.snapshot->governance;
   if (!g.keys_required) return std::nullopt;
@@ -63,12 +71,12 @@ std::optional<Verdict> AuthPolicy::decide(RequestContext& ctx) const {
                                      ? std::string_view(ctx.request.endpoint)
                                  : ctx.endpoint != nullptr ? std::string_view(ctx.endpoint->name)
                                                            : std::string_view();
-  if (!any_glob(key.endpoints, asked)) {
+  if (!key_allows_endpoint(key, asked)) {
     ctx.error = forbidden("This gateway key may not use '" + std::string(asked) + "'.",
                           "endpoint_not_allowed", "model");
     return Verdict::kStop;
   }
-  if (ctx.endpoint != nullptr && !any_glob(key.models, ctx.endpoint->model_name)) {
+  if (ctx.endpoint != nullptr && !key_allows_model(key, ctx.endpoint->model_name)) {
     ctx.error =
         forbidden("This gateway key may not use the model behind '" + std::string(asked) + "'.",
                   "model_not_allowed", "model");

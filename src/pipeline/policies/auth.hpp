@@ -13,6 +13,10 @@
 
 namespace sluice::pipeline {
 
+// Whether the key's `endpoints` globs allow this name and its `models` globs this model.
+bool key_allows_endpoint(const config::KeySpec& key, std::string_view name);
+bool key_allows_model(const config::KeySpec& key, std::string_view model);
+
 // Sets ctx.key from ctx.presented_key; an error when the request may not go on.
 std::optional<Error> authenticate(RequestContext& ctx, const governance::Runtime& runtime);
 

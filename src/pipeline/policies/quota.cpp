@@ -54,8 +54,9 @@ std::string describe(const config::LimitSpec& l, bool tokens, std::string_view w
 
 struct QuotaPolicy::Wanted {
   std::vector<governance::LimitWant> wants;
-  // Per want: its limit and the subject's name, for the refusal message.
-  std::vector<std::pair<const config::LimitSpec*, std::string>> described;
+  // Per want: its limit and the subject's name, for the refusal message. The names point into
+  // the request's key and snapshot, which outlive the request, so nothing is copied.
+  std::vector<std::pair<const config::LimitSpec*, std::string_view>> described;
 };
 
 bool QuotaPolicy::collect(RequestContext& ctx, Wanted& wanted) const {
@@ -76,7 +77,9 @@ bool QuotaPolicy::collect(RequestContext& ctx, Wanted& wanted) const {
   for (const auto* l : specs) {
     auto who = governance::counted_as(l->scope, l->match, subject);
     if (!who) continue;
-    std::string base(config::scope_name(l->scope));
+    std::string base;
+    base.reserve(32 + who->size());
+    base += config::scope_name(l->scope);
     base += ':';
     base += *who;
     base += '|';
@@ -84,11 +87,11 @@ bool QuotaPolicy::collect(RequestContext& ctx, Wanted& wanted) const {
     const std::int64_t period_ms = config::period_seconds(l->per) * 1000;
     if (l->requests) {
       wanted.wants.push_back({base + "|r", l->requests, period_ms, 1, false});
-      wanted.described.emplace_back(l, std::string(*who));
+      wanted.described.emplace_back(l, *who);
     }
     if (l->tokens) {
       wanted.wants.push_back({base + "|t", l->tokens, period_ms, ctx.reserved_tokens, true});
-      wanted.described.emplace_back(l, std::string(*who));
+      wanted.described.emplace_back(l, *who);
     }
   }
   return !wanted.wants.empty();

@@ -6,7 +6,11 @@
 
 namespace sluice::governance {
 
-Ledger::Ledger(std::unique_ptr<stores::GovernanceStore> store) : store_(std::move(store)) {
+Ledger::Ledger(std::unique_ptr<stores::GovernanceStore> store, SpendView& view)
+    : store_(std::move(store)),
+      view_(view),
+      refresh_(store_->shared_between_replicas()),
+      next_refresh_(std::chrono::steady_clock::now() + kRefreshInterval) {
   queue_.reserve(kBatch);
   writer_ = std::thread([this] { run(); });
 }
@@ -31,6 +35,7 @@ void Ledger::record(stores::LedgerEntry entry) {
                                        .count()),
         std::memory_order_relaxed);
   }
+  view_.add(entry);
   queue_.push_back(std::move(entry));
   ++recorded_;
   // The writer wakes on its own every kFlushInterval; a wake-up per request would cost a
@@ -54,6 +59,8 @@ void Ledger::run() {
   for (;;) {
     has_work_.wait_for(lock, kFlushInterval,
                        [this] { return stopping_ || flush_requested_ || queue_.size() >= kBatch; });
+    if (refresh_ && !stopping_ && std::chrono::steady_clock::now() >= next_refresh_)
+      refresh_view(lock);
     if (queue_.empty()) {
       flush_requested_ = false;
       if (stopping_) return;
@@ -94,4 +101,25 @@ void Ledger::run() {
     committed_.notify_all();
   }
 }
+void Ledger::refresh_view(std::unique_lock<std::mutex>& lock) {
+  next_refresh_ = std::chrono::steady_clock::now() + kRefreshInterval;
+  lock.unlock();
+  std::vector<stores::SpendTotal> totals;
+  bool read = false;
+  try {
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    totals = store_->totals_since(month_start_ms(now));
+    read = true;
+  } catch (const std::exception& e) {
+    // The view keeps its last totals plus this replica's own spend until the store answers.
+    std::cerr << "sluice: reading spend totals from the store failed: " << e.what() << "\n";
+  }
+  lock.lock();
+  // Everything this writer took has been committed, so the store's totals include it; what
+  // sits in queue_ now is exactly what they do not.
+  if (read) view_.replace(totals, queue_);
+}
+
 }  // namespace sluice::governance

@@ -4,6 +4,11 @@
 // full the request waits for room rather than a record being dropped, and the wait is counted
 // (sluice_ledger_wait_seconds_total). The destructor commits everything queued, so a clean stop
 // (SIGTERM) loses nothing; after kill -9 at most the batch of the last kFlushInterval is missing.
+//
+// The ledger also keeps the spend view current: a record is added to it as it is queued, under
+// the queue's lock. With a store other replicas write to, the writer re-reads the store's totals
+// every kRefreshInterval and makes the view those totals plus what is still queued; holding the
+// queue's lock for that swap is what keeps a record from being counted twice or not at all.
 
 #include <chrono>
 #include <condition_variable>
@@ -12,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "governance/spend_view.hpp"
 #include "stores/governance_store.hpp"
 
 namespace sluice::governance {
@@ -21,8 +27,9 @@ class Ledger {
   static constexpr std::size_t kCapacity = 16384;
   static constexpr std::size_t kBatch = 1024;
   static constexpr std::chrono::milliseconds kFlushInterval{50};
+  static constexpr std::chrono::milliseconds kRefreshInterval{1000};
 
-  explicit Ledger(std::unique_ptr<stores::GovernanceStore> store);
+  Ledger(std::unique_ptr<stores::GovernanceStore> store, SpendView& view);
   ~Ledger();
   Ledger(const Ledger&) = delete;
   Ledger& operator=(const Ledger&) = delete;
@@ -33,8 +40,13 @@ class Ledger {
 
  private:
   void run();
+  // Called by the writer with `lock` held and nothing of its own left uncommitted.
+  void refresh_view(std::unique_lock<std::mutex>& lock);
 
   std::unique_ptr<stores::GovernanceStore> store_;
+  SpendView& view_;
+  const bool refresh_;
+  std::chrono::steady_clock::time_point next_refresh_;
   std::mutex mutex_;
   std::condition_variable has_work_;
   std::condition_variable has_room_;

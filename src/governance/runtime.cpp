@@ -31,7 +31,8 @@ Runtime::Runtime(const config::Governance& g) {
   store_ = std::make_unique<stores::sqlite::SqliteStore>(g.store.sqlite);
   for (const auto& total : store_->totals_since(month_start_ms(now_ms()))) spend_.add_total(total);
   reload_keys();
-  ledger_ = std::make_unique<Ledger>(std::make_unique<stores::sqlite::SqliteStore>(g.store.sqlite));
+  ledger_ = std::make_unique<Ledger>(std::make_unique<stores::sqlite::SqliteStore>(g.store.sqlite),
+                                     spend_);
   watcher_ = std::thread([this] { watch(); });
 }
 

@@ -68,6 +68,15 @@ void SpendView::add_total(const stores::SpendTotal& t) {
   add(e);
 }
 
+void SpendView::replace(std::span<const stores::SpendTotal> totals,
+                        std::span<const stores::LedgerEntry> uncommitted) {
+  SpendView fresh;  // built without the lock; budget checks wait only for the swap
+  for (const auto& t : totals) fresh.add_total(t);
+  for (const auto& e : uncommitted) fresh.add(e);
+  std::lock_guard lock(mutex_);
+  totals_.swap(fresh.totals_);
+}
+
 double SpendView::spent(config::Scope scope, std::string_view name, config::Period per,
                         std::int64_t unix_ms) const {
   const SlotView slot{scope, name, per == config::Period::kMonth ? 'm' : 'd',

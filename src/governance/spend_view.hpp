@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -25,6 +26,10 @@ class SpendView {
   // alert check.
   void add(const stores::LedgerEntry& entry);
   void add_total(const stores::SpendTotal& total);
+  // Becomes the store's totals plus the entries not yet committed to it: how a replica sees what
+  // the others spent (the ledger writer calls it every second when the store is shared).
+  void replace(std::span<const stores::SpendTotal> totals,
+               std::span<const stores::LedgerEntry> uncommitted);
   double spent(config::Scope scope, std::string_view name, config::Period per,
                std::int64_t unix_ms) const;
 

@@ -1,9 +1,10 @@
 #pragma once
-// Where keys and the spend ledger are kept. SQLite by default (stores/sqlite/); an
-// implementation for several replicas (PostgreSQL) goes behind the same interface. Calls block:
+// Where keys and the spend ledger are kept: a SQLite file by default (stores/sqlite/), PostgreSQL
+// for several replicas (stores/postgres/). Calls block:
 // they run on the ledger's writer thread, the blocking pool, or the CLI, never on an event loop.
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -65,6 +66,9 @@ class GovernanceStore {
   virtual std::vector<SpendRow> spend(SpendBy by, std::int64_t since_ms, bool per_day) = 0;
   virtual std::vector<SpendTotal> totals_since(std::int64_t since_ms) = 0;
   virtual std::uint64_t ledger_count() = 0;
+  // True when other gateways write to the same ledger, so the spend view must re-read
+  // totals_since() (which is then cheap) to see what they spent.
+  virtual bool shared_between_replicas() const { return false; }
 };
 
 }  // namespace sluice::stores

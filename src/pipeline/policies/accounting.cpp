@@ -62,7 +62,6 @@ void AccountingPolicy::account(RequestContext& ctx, unsigned status) const {
       before.push_back(who ? runtime_.spend().spent(b.scope, *who, b.per, now) : -1);
     });
   }
-  runtime_.spend().add(e);
   if (e.cost_usd > 0) {
     observability::Metrics::global().spend_nano_usd.fetch_add(
         static_cast<std::uint64_t>(e.cost_usd * 1e9), std::memory_order_relaxed);
@@ -82,7 +81,7 @@ void AccountingPolicy::account(RequestContext& ctx, unsigned status) const {
       }
     });
   }
-  runtime_.ledger()->record(std::move(e));
+  runtime_.ledger()->record(std::move(e));  // adds it to the spend view too
 }
 
 }  // namespace sluice::pipeline

@@ -7,6 +7,7 @@
 
 #include "config/reader.hpp"
 #include "governance/key_secret.hpp"
+#include "stores/postgres/pg_connection.hpp"
 #include "stores/redis/redis_limiter.hpp"
 
 namespace sluice::config {
@@ -309,11 +310,15 @@ void read_governance(const Reader& r, const YAML::Node& root, Governance& out) {
       if (auto parsed = stores::redis::parse_redis_url(out.store.redis); !parsed)
         r.fail(stores["redis"], "stores.redis", parsed.error().message);
     }
-    // PostgreSQL for keys and the ledger is not in this version: refusing it is better than a
-    // gateway that silently keeps them in a file of its own.
-    if (stores["postgres"])
-      r.fail(stores["postgres"], "stores.postgres",
-             "is not supported by this version of sluice; use stores.sqlite");
+    if (stores["postgres"]) {
+      if (stores["sqlite"])
+        r.fail(stores["postgres"], "stores.postgres",
+               "and stores.sqlite both name where keys and the ledger live; keep one");
+      bool secret = false;
+      out.store.postgres = r.resolved(stores["postgres"], "stores.postgres", secret);
+      if (auto problem = stores::postgres::url_problem(out.store.postgres))
+        r.fail(stores["postgres"], "stores.postgres", *problem);
+    }
     if (stores["redis_failure"]) {
       const std::string f = r.string(stores["redis_failure"], "stores.redis_failure");
       if (f != "open" && f != "closed")
@@ -334,7 +339,7 @@ void read_governance(const Reader& r, const YAML::Node& root, Governance& out) {
   // file named outright. Redis alone shares limit counters and needs none.
   const YAML::Node stores = root["stores"];
   out.ledger = out.keys_required || !out.keys.empty() || !out.budgets.empty() ||
-               (stores && stores["sqlite"]);
+               (stores && (stores["sqlite"] || stores["postgres"]));
 }
 
 }  // namespace sluice::config

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "governance/key_secret.hpp"
+#include "stores/postgres/postgres_store.hpp"
 #include "stores/sqlite/sqlite_store.hpp"
 #include "util/constant_time.hpp"
 
@@ -18,6 +19,16 @@ std::int64_t now_ms() {
       .count();
 }
 
+// Connections for admin calls and the key watcher; the ledger writer has one of its own.
+constexpr std::size_t kAdminConnections = 2;
+
+std::unique_ptr<stores::GovernanceStore> open_store(const config::StoreConfig& c,
+                                                    std::size_t connections) {
+  if (!c.postgres.empty())
+    return std::make_unique<stores::postgres::PostgresStore>(c.postgres, connections);
+  return std::make_unique<stores::sqlite::SqliteStore>(c.sqlite);
+}
+
 }  // namespace
 
 Runtime::Runtime(const config::Governance& g) {
@@ -28,11 +39,10 @@ Runtime::Runtime(const config::Governance& g) {
         *stores::redis::parse_redis_url(g.store.redis));
   }
   if (!g.ledger) return;
-  store_ = std::make_unique<stores::sqlite::SqliteStore>(g.store.sqlite);
+  store_ = open_store(g.store, kAdminConnections);
   for (const auto& total : store_->totals_since(month_start_ms(now_ms()))) spend_.add_total(total);
   reload_keys();
-  ledger_ = std::make_unique<Ledger>(std::make_unique<stores::sqlite::SqliteStore>(g.store.sqlite),
-                                     spend_);
+  ledger_ = std::make_unique<Ledger>(open_store(g.store, 1), spend_);
   watcher_ = std::thread([this] { watch(); });
 }
 

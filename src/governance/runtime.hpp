@@ -25,7 +25,8 @@ using KeyPtr = std::shared_ptr<const config::KeySpec>;
 
 class Runtime {
  public:
-  // Opens the SQLite store when governance needs one (keys, budgets or `stores:` configured),
+  // Opens the store when governance needs one (keys, budgets or `stores:` configured): the
+  // PostgreSQL database of `stores.postgres`, else the SQLite file;
   // loads its keys and this month's spend, and starts the ledger writer and the key watcher.
   explicit Runtime(const config::Governance& governance);
   ~Runtime();

@@ -1,0 +1,334 @@
+#include "stores/postgres/postgres_store.hpp"
+
+#include <ctime>
+#include <map>
+#include <tuple>
+#include <type_traits>
+
+#include "governance/key_json.hpp"
+#include "stores/postgres/migrations.hpp"
+#include "stores/postgres/pg_array.hpp"
+
+namespace sluice::stores::postgres {
+
+namespace {
+
+// Any constant will do, as long as it is the same in every sluice: it names the lock replicas
+// take to migrate one at a time.
+constexpr const char* kMigrationLock = "SELECT pg_advisory_xact_lock(7283150214)";
+
+std::int64_t now_s() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+// Runs `work` in one transaction on `c`, rolled back if it throws.
+template <typename Work>
+auto transaction(Connection& c, Work&& work) -> decltype(work()) {
+  c.exec("BEGIN");
+  try {
+    if constexpr (std::is_void_v<decltype(work())>) {
+      work();
+      c.exec("COMMIT");
+    } else {
+      auto result = work();
+      c.exec("COMMIT");
+      return result;
+    }
+  } catch (...) {
+    try {
+      c.exec("ROLLBACK");
+    } catch (...) {
+      // The connection itself failed; it is reopened on its next use, which ends the
+      // transaction on the server too.
+    }
+    throw;
+  }
+}
+
+Params key_params(const config::KeySpec& k) {
+  Params p;
+  p.text(k.id).text(k.name).text(k.hash).text(k.prefix).text(k.user).text(k.team);
+  p.text(governance::globs_to_json(k.endpoints)).text(governance::globs_to_json(k.models));
+  if (k.expires_at) {
+    p.integer(*k.expires_at);
+  } else {
+    p.null();
+  }
+  p.boolean(k.disabled).text(k.metadata).text(governance::limits_to_json(k.limits));
+  if (k.budget) {
+    p.text(governance::budget_to_json(*k.budget));
+  } else {
+    p.null();
+  }
+  p.integer(k.created_at ? k.created_at : now_s()).integer(now_s());
+  return p;
+}
+
+void bump_keys_version(Connection& c) {
+  c.prepared("bump_keys_version", "UPDATE meta SET value = value + 1 WHERE name = 'keys_version'",
+             Params());
+}
+
+constexpr const char* kInsertLedger =
+    "INSERT INTO ledger (ts_ms, request_id, key_id, team, user_name, endpoint, provider, model, "
+    "status, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, "
+    "cache_write_tokens, cost_usd, priced) SELECT * FROM unnest($1::bigint[], $2::text[], "
+    "$3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::integer[], "
+    "$10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], "
+    "$15::double precision[], $16::boolean[])";
+
+constexpr const char* kAddToDaily =
+    "INSERT INTO spend_daily AS s (day, key_id, team, user_name, endpoint, provider, requests, "
+    "cost_usd) SELECT * FROM unnest($1::integer[], $2::text[], $3::text[], $4::text[], "
+    "$5::text[], $6::text[], $7::bigint[], $8::double precision[]) "
+    "ON CONFLICT (day, key_id, team, user_name, endpoint, provider) DO UPDATE SET "
+    "requests = s.requests + excluded.requests, cost_usd = s.cost_usd + excluded.cost_usd";
+
+}  // namespace
+
+template <typename Work>
+auto PostgresStore::with_connection(Work&& work) -> decltype(work(std::declval<Connection&>())) {
+  auto c = pool_.acquire();
+  const std::uint64_t before = c->succeeded();
+  try {
+    return work(*c);
+  } catch (const PgError&) {
+    if (!c->lost() || c->succeeded() != before) throw;
+  }
+  return work(*c);
+}
+
+PostgresStore::PostgresStore(const std::string& url, std::size_t connections)
+    : pool_(url, connections) {
+  migrate();
+}
+
+void PostgresStore::migrate() {
+  return with_connection([&](Connection& c) {
+    transaction(c, [&] {
+      c.exec(kMigrationLock);
+      c.exec(
+          "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT "
+          "NOT NULL, applied_at BIGINT NOT NULL)");
+      const auto have = c.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", Params())
+                            .integer(0, 0);
+      for (const Migration& m : migrations()) {
+        if (m.version <= have) continue;
+        c.exec(std::string(m.sql).c_str());
+        c.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                Params().integer(m.version).text(m.name).integer(now_s()));
+      }
+    });
+  });
+}
+
+int PostgresStore::schema_version() {
+  return with_connection([&](Connection& c) {
+    return static_cast<int>(
+        c.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", Params()).integer(0, 0));
+  });
+}
+
+std::vector<config::KeySpec> PostgresStore::load_keys() {
+  return with_connection([&](Connection& c) {
+    const Result r = c.prepared(
+        "load_keys",
+        "SELECT id, name, hash, prefix, user_name, team, endpoints, models, expires_at, disabled, "
+        "metadata, limits, budget, created_at FROM keys ORDER BY created_at, id",
+        Params());
+    std::vector<config::KeySpec> out;
+    for (int i = 0; i < r.rows(); ++i) {
+      config::KeySpec k;
+      k.id = r.text(i, 0);
+      k.name = r.text(i, 1);
+      k.hash = r.text(i, 2);
+      k.prefix = r.text(i, 3);
+      k.user = r.text(i, 4);
+      k.team = r.text(i, 5);
+      k.endpoints = governance::globs_from_json(r.text(i, 6));
+      k.models = governance::globs_from_json(r.text(i, 7));
+      if (!r.null(i, 8)) k.expires_at = r.integer(i, 8);
+      k.disabled = r.boolean(i, 9);
+      k.metadata = r.text(i, 10);
+      k.limits = governance::limits_from_json(r.text(i, 11), k.id);
+      if (!r.null(i, 12)) k.budget = governance::budget_from_json(r.text(i, 12), k.id);
+      k.created_at = r.integer(i, 13);
+      out.push_back(std::move(k));
+    }
+    return out;
+  });
+}
+
+std::int64_t PostgresStore::keys_version() {
+  return with_connection([&](Connection& c) {
+    const Result r =
+        c.prepared("keys_version", "SELECT value FROM meta WHERE name = 'keys_version'", Params());
+    return r.rows() ? r.integer(0, 0) : 0;
+  });
+}
+
+void PostgresStore::insert_key(const config::KeySpec& key) {
+  return with_connection([&](Connection& c) {
+    transaction(c, [&] {
+      c.prepared("insert_key",
+                 "INSERT INTO keys (id, name, hash, prefix, user_name, team, endpoints, models, "
+                 "expires_at, disabled, metadata, limits, budget, created_at, updated_at) VALUES "
+                 "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                 key_params(key));
+      bump_keys_version(c);
+    });
+  });
+}
+
+bool PostgresStore::update_key(const config::KeySpec& key) {
+  return with_connection([&](Connection& c) {
+    return transaction(c, [&] {
+      const bool changed =
+          c.prepared(
+               "update_key",
+               "UPDATE keys SET name = $2, hash = $3, prefix = $4, user_name = $5, team = $6, "
+               "endpoints = $7, models = $8, expires_at = $9, disabled = $10, metadata = $11, "
+               "limits = $12, budget = $13, created_at = $14, updated_at = $15 WHERE id = $1",
+               key_params(key))
+              .affected() > 0;
+      if (changed) bump_keys_version(c);
+      return changed;
+    });
+  });
+}
+
+bool PostgresStore::delete_key(std::string_view id) {
+  return with_connection([&](Connection& c) {
+    return transaction(c, [&] {
+      const bool changed =
+          c.prepared("delete_key", "DELETE FROM keys WHERE id = $1", Params().text(id)).affected() >
+          0;
+      if (changed) bump_keys_version(c);
+      return changed;
+    });
+  });
+}
+
+void PostgresStore::append(std::span<const LedgerEntry> entries) {
+  if (entries.empty()) return;
+  ArrayLiteral cols[16];
+  // The batch summed per subject and day. Sorted, so two replicas adding to the same rows lock
+  // them in the same order and cannot deadlock.
+  using Subject = std::tuple<std::int64_t, std::string_view, std::string_view, std::string_view,
+                             std::string_view, std::string_view>;
+  std::map<Subject, std::pair<std::int64_t, double>> daily;
+  for (const LedgerEntry& e : entries) {
+    cols[0].integer(e.ts_ms);
+    cols[1].text(e.request_id);
+    cols[2].text(e.key_id);
+    cols[3].text(e.team);
+    cols[4].text(e.user);
+    cols[5].text(e.endpoint);
+    cols[6].text(e.provider);
+    cols[7].text(e.model);
+    cols[8].integer(e.status);
+    cols[9].integer(static_cast<std::int64_t>(e.prompt_tokens));
+    cols[10].integer(static_cast<std::int64_t>(e.completion_tokens));
+    cols[11].integer(static_cast<std::int64_t>(e.cached_tokens));
+    cols[12].integer(static_cast<std::int64_t>(e.reasoning_tokens));
+    cols[13].integer(static_cast<std::int64_t>(e.cache_write_tokens));
+    cols[14].real(e.cost_usd);
+    cols[15].boolean(e.priced);
+    auto& [requests, cost] =
+        daily[{e.ts_ms / 86'400'000, e.key_id, e.team, e.user, e.endpoint, e.provider}];
+    ++requests;
+    cost += e.cost_usd;
+  }
+  Params rows;
+  for (auto& col : cols) rows.text(std::move(col).finish());
+  ArrayLiteral day, key, team, user, endpoint, provider, requests, cost;
+  for (const auto& [s, sums] : daily) {
+    day.integer(std::get<0>(s));
+    key.text(std::get<1>(s));
+    team.text(std::get<2>(s));
+    user.text(std::get<3>(s));
+    endpoint.text(std::get<4>(s));
+    provider.text(std::get<5>(s));
+    requests.integer(sums.first);
+    cost.real(sums.second);
+  }
+  Params sums;
+  for (auto* col : {&day, &key, &team, &user, &endpoint, &provider, &requests, &cost})
+    sums.text(std::move(*col).finish());
+
+  return with_connection([&](Connection& c) {
+    transaction(c, [&] {
+      c.prepared("insert_ledger", kInsertLedger, rows);
+      c.prepared("add_to_daily", kAddToDaily, sums);
+    });
+  });
+}
+
+std::vector<SpendRow> PostgresStore::spend(SpendBy by, std::int64_t since_ms, bool per_day) {
+  static constexpr const char* kDay =
+      "to_char(to_timestamp(ts_ms / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD')";
+  const char* column = "key_id";
+  switch (by) {
+    case SpendBy::kKey:
+      column = "key_id";
+      break;
+    case SpendBy::kTeam:
+      column = "team";
+      break;
+    case SpendBy::kUser:
+      column = "user_name";
+      break;
+    case SpendBy::kEndpoint:
+      column = "endpoint";
+      break;
+    case SpendBy::kModel:
+      column = "model";
+      break;
+    case SpendBy::kProvider:
+      column = "provider";
+      break;
+    case SpendBy::kDay:
+      column = kDay;
+      break;
+  }
+  std::string sql = "SELECT ";
+  sql += column;
+  sql += ", ";
+  sql += per_day ? kDay : "''";
+  sql +=
+      ", COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(cost_usd) FROM ledger "
+      "WHERE ts_ms >= $1 GROUP BY 1, 2 ORDER BY 2, 6 DESC, 1";
+  return with_connection([&](Connection& c) {
+    const Result r = c.query(sql, Params().integer(since_ms));
+    std::vector<SpendRow> out;
+    for (int i = 0; i < r.rows(); ++i) {
+      out.push_back({r.text(i, 0), r.text(i, 1), static_cast<std::uint64_t>(r.integer(i, 2)),
+                     static_cast<std::uint64_t>(r.integer(i, 3)),
+                     static_cast<std::uint64_t>(r.integer(i, 4)), r.real(i, 5)});
+    }
+    return out;
+  });
+}
+
+std::vector<SpendTotal> PostgresStore::totals_since(std::int64_t since_ms) {
+  return with_connection([&](Connection& c) {
+    const Result r = c.prepared("totals_since",
+                                "SELECT key_id, team, user_name, endpoint, provider, day, cost_usd "
+                                "FROM spend_daily WHERE day >= $1",
+                                Params().integer(since_ms / 86'400'000));
+    std::vector<SpendTotal> out;
+    out.reserve(static_cast<std::size_t>(r.rows()));
+    for (int i = 0; i < r.rows(); ++i) {
+      out.push_back({r.text(i, 0), r.text(i, 1), r.text(i, 2), r.text(i, 3), r.text(i, 4),
+                     r.integer(i, 5), r.real(i, 6)});
+    }
+    return out;
+  });
+}
+
+std::uint64_t PostgresStore::ledger_count() {
+  return with_connection([&](Connection& c) {
+    return static_cast<std::uint64_t>(
+        c.prepared("ledger_count", "SELECT COUNT(*) FROM ledger", Params()).integer(0, 0));
+  });
+}
+
+}  // namespace sluice::stores::postgres

@@ -1,0 +1,44 @@
+#pragma once
+// GovernanceStore on PostgreSQL, for several gateway replicas: they share keys, the ledger and
+// a per-day spend summary (spend_daily) that each replica re-reads every second to see the
+// others' spend. A ledger batch is two statements in one transaction (unnest() of one array per
+// column), whatever its size.
+
+#include <string>
+
+#include "stores/governance_store.hpp"
+#include "stores/postgres/pg_pool.hpp"
+
+namespace sluice::stores::postgres {
+
+class PostgresStore : public GovernanceStore {
+ public:
+  // Connects and migrates (every replica may do so at once: an advisory lock serialises them);
+  // throws with the server's message when it cannot. `connections` bounds this object's pool.
+  PostgresStore(const std::string& url, std::size_t connections);
+
+  std::vector<config::KeySpec> load_keys() override;
+  std::int64_t keys_version() override;
+  void insert_key(const config::KeySpec& key) override;
+  bool update_key(const config::KeySpec& key) override;
+  bool delete_key(std::string_view id) override;
+  void append(std::span<const LedgerEntry> entries) override;
+  std::vector<SpendRow> spend(SpendBy by, std::int64_t since_ms, bool per_day) override;
+  std::vector<SpendTotal> totals_since(std::int64_t since_ms) override;
+  std::uint64_t ledger_count() override;
+  bool shared_between_replicas() const override { return true; }
+
+  int schema_version();
+
+ private:
+  void migrate();
+  // Runs `work` on a pooled connection. A connection the server dropped while it sat idle (a
+  // restart, a failover) shows it only when used: when the very first statement fails that way,
+  // nothing was done, so the work runs once more on a fresh session.
+  template <typename Work>
+  auto with_connection(Work&& work) -> decltype(work(std::declval<Connection&>()));
+
+  Pool pool_;
+};
+
+}  // namespace sluice::stores::postgres

@@ -179,8 +179,14 @@ std::optional<Error> apply_key_fields(const json::object& body, config::KeySpec&
     const std::string field(k);
     if (field == "name" || field == "user" || field == "team") {
       if (!v.is_string()) return field_error(field, "must be a string");
+      const json::string& text = v.get_string();
+      // They go into log lines, CSV and database text columns as they are.
+      for (const char c : text) {
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+          return field_error(field, "must not contain control characters");
+      }
       std::string& target = field == "name" ? key.name : field == "user" ? key.user : key.team;
-      target = std::string(v.get_string());
+      target = std::string(text);
     } else if (field == "endpoints" || field == "models") {
       if (auto e = read_globs(v, field, field == "endpoints" ? key.endpoints : key.models))
         return e;

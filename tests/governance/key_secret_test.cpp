@@ -52,8 +52,8 @@ TEST(KeyJson, FieldsAreValidatedAndNamed) {
         R"({"name":"a","budget":{"usd":5,"per":"year"}})",
         R"({"name":"a","limits":[{"per":"minute"}]})",
         R"({"name":"a","limits":[{"requests":1.5,"per":"minute"}]})",
-        R"({"name":"a","colour":"red"})", R"({"team":"t"})",
-        R"({"name":"a","endpoints":"chat"})"}) {
+        R"({"name":"a","colour":"red"})", R"({"team":"t"})", R"({"name":"a","endpoints":"chat"})",
+        R"({"name":"a\u0000b"})", R"({"name":"a","team":"t\nx"})"}) {
     auto e = apply(bad);
     ASSERT_TRUE(e) << bad;
     EXPECT_EQ(e->code, ErrorCode::kInvalidRequest) << bad;

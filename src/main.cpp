@@ -73,6 +73,34 @@ int main(int argc, char** argv) {
         ->check(CLI::ExistingFile);
   }
 
+  sluice::cli::BudgetsOptions budgets;
+  auto* budgets_cmd = app.add_subcommand("budgets", "Manage budgets kept in the configured store");
+  budgets_cmd->require_subcommand(1);
+  auto* budgets_list = budgets_cmd->add_subcommand("list", "List every budget with its spend");
+  auto* budgets_create = budgets_cmd->add_subcommand("create", "Create a budget");
+  budgets_create
+      ->add_option("--scope", budgets.scope, "key, team, user, endpoint, provider or global")
+      ->required()
+      ->check(CLI::IsMember({"key", "team", "user", "endpoint", "provider", "global"}));
+  auto* budgets_update = budgets_cmd->add_subcommand("update", "Change a budget");
+  auto* budgets_delete = budgets_cmd->add_subcommand("delete", "Delete a budget");
+  for (auto* cmd : {budgets_update, budgets_delete})
+    cmd->add_option("id", budgets.id, "Budget id (bud_…)")->required();
+  for (auto* cmd : {budgets_create, budgets_update}) {
+    cmd->add_option("--match", budgets.match, "The key id, team, … it limits (none: each apart)");
+    cmd->add_option("--usd", budgets.usd, "Amount in USD")->check(CLI::NonNegativeNumber);
+    cmd->add_option("--per", budgets.per, "day or month (default)")
+        ->check(CLI::IsMember({"day", "month"}));
+    cmd->add_option("--alert-at", budgets.alert_at, "Alert at this fraction of usd (0.8)")
+        ->check(CLI::Range(0.0, 1.0));
+  }
+  budgets_create->get_option("--usd")->required();
+  for (auto* cmd : {budgets_list, budgets_create, budgets_update, budgets_delete}) {
+    cmd->add_option("-c,--config", budgets.config, "Config file (names the store)")
+        ->required()
+        ->check(CLI::ExistingFile);
+  }
+
   sluice::cli::SpendOptions spend;
   auto* spend_cmd = app.add_subcommand("spend", "Spend from the ledger, grouped");
   spend_cmd->add_option("-c,--config", spend.config, "Config file (names the store)")
@@ -98,6 +126,10 @@ int main(int argc, char** argv) {
   if (*keys_revoke) return sluice::cli::keys_revoke(keys);
   if (*keys_rotate) return sluice::cli::keys_rotate(keys);
   if (*keys_hash) return sluice::cli::keys_hash(keys);
+  if (*budgets_list) return sluice::cli::budgets_list(budgets);
+  if (*budgets_create) return sluice::cli::budgets_create(budgets);
+  if (*budgets_update) return sluice::cli::budgets_update(budgets);
+  if (*budgets_delete) return sluice::cli::budgets_delete(budgets);
   if (*spend_cmd) return sluice::cli::spend(spend);
   if (*version_cmd) return sluice::cli::version();
   return 1;

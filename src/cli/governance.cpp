@@ -134,6 +134,53 @@ int keys_hash(const KeysOptions& o) {
   return 0;
 }
 
+namespace {
+
+void print_budget_table(const std::string& body) {
+  const json::value v = json::parse(body);
+  std::printf("%-8s %-20s %12s %-5s %12s %-6s %s\n", "SCOPE", "MATCH", "USD", "PER", "SPENT",
+              "SOURCE", "ID");
+  for (const auto& item : v.at("data").as_array()) {
+    const auto& b = item.as_object();
+    const std::string match(b.at("match").as_string());
+    std::printf("%-8s %-20s %12.2f %-5s %12.4f %-6s %s\n",
+                std::string(b.at("scope").as_string()).c_str(), match.empty() ? "*" : match.c_str(),
+                b.at("usd").to_number<double>(), std::string(b.at("per").as_string()).c_str(),
+                b.at("spent_usd").to_number<double>(),
+                std::string(b.at("source").as_string()).c_str(),
+                b.contains("id") ? std::string(b.at("id").as_string()).c_str() : "-");
+  }
+}
+
+json::object budget_body(const BudgetsOptions& o) {
+  json::object body;
+  if (!o.scope.empty()) body["scope"] = o.scope;
+  if (o.match) body["match"] = *o.match;
+  if (o.usd) body["usd"] = *o.usd;
+  if (o.per) body["per"] = *o.per;
+  if (o.alert_at) body["alert_at"] = *o.alert_at;
+  return body;
+}
+
+}  // namespace
+
+int budgets_list(const BudgetsOptions& o) {
+  return run_admin(o.config, "GET", "/admin/budgets", "", "", print_budget_table);
+}
+
+int budgets_create(const BudgetsOptions& o) {
+  return run_admin(o.config, "POST", "/admin/budgets", "", json::serialize(budget_body(o)));
+}
+
+int budgets_update(const BudgetsOptions& o) {
+  return run_admin(o.config, "PATCH", "/admin/budgets/" + o.id, "",
+                   json::serialize(budget_body(o)));
+}
+
+int budgets_delete(const BudgetsOptions& o) {
+  return run_admin(o.config, "DELETE", "/admin/budgets/" + o.id, "", "");
+}
+
 int spend(const SpendOptions& o) {
   std::string query = "by=" + o.by + "&since=" + o.since + "&format=" + o.format;
   if (o.per_day) query += "&per_day=true";

@@ -1,6 +1,6 @@
 #pragma once
-// `sluice keys …` and `sluice spend`: the admin API's governance calls run in-process against
-// the store the config names, so they work with or without a running gateway.
+// `sluice keys …`, `sluice budgets …` and `sluice spend`: the admin API's governance calls run
+// in-process against the store the config names, so they work with or without a running gateway.
 
 #include <optional>
 #include <string>
@@ -23,6 +23,16 @@ struct KeysOptions {
   std::optional<unsigned> tokens_per_minute;
 };
 
+struct BudgetsOptions {
+  std::string config;
+  std::string id;  // update, delete
+  std::string scope;
+  std::optional<std::string> match;
+  std::optional<double> usd;
+  std::optional<std::string> per;
+  std::optional<double> alert_at;
+};
+
 struct SpendOptions {
   std::string config;
   std::string by = "key";
@@ -37,6 +47,10 @@ int keys_get(const KeysOptions& options);
 int keys_revoke(const KeysOptions& options);
 int keys_rotate(const KeysOptions& options);
 int keys_hash(const KeysOptions& options);  // secret on stdin → key_hash for the config
+int budgets_list(const BudgetsOptions& options);
+int budgets_create(const BudgetsOptions& options);
+int budgets_update(const BudgetsOptions& options);
+int budgets_delete(const BudgetsOptions& options);
 int spend(const SpendOptions& options);
 
 }  // namespace sluice::cli

@@ -39,11 +39,13 @@ struct LimitSpec {
 };
 
 struct BudgetSpec {
+  std::string id;  // budgets made through the admin API; empty for config and key budgets
   Scope scope = Scope::kKey;
   std::string match;  // empty: each one apart
   double usd = 0;
   Period per = Period::kMonth;  // kDay or kMonth (calendar, UTC)
   double alert_at = 0.8;        // soft alert at this fraction of usd
+  std::int64_t created_at = 0;  // unix seconds (store budgets)
 };
 
 struct KeySpec {

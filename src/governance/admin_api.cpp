@@ -1,6 +1,7 @@
 #include "governance/admin_api.hpp"
 
 #include <boost/json.hpp>
+#include <boost/url/pct_string_view.hpp>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -117,8 +118,8 @@ config::KeySpec const* config_key(const config::Snapshot& s, std::string_view id
 AdminAnswer need_store(Runtime& runtime) {
   if (runtime.store() != nullptr) return {};
   return fail(Error::make(ErrorCode::kServiceUnavailable,
-                          "No key store: set auth.mode: keys, budgets or stores.sqlite to keep "
-                          "keys and spend."));
+                          "No key store: set auth.mode: keys, budgets, stores.sqlite or "
+                          "stores.postgres to keep keys, budgets and spend."));
 }
 
 json::object with_secret(const config::KeySpec& key, const std::string& secret) {
@@ -142,7 +143,7 @@ AdminAnswer create_key(const AdminRequest& req, Runtime& runtime,
   key.prefix = secret_prefix(secret);
   key.created_at = now_ms() / 1000;
   runtime.store()->insert_key(key);
-  runtime.reload_keys();
+  runtime.reload();
   return json_answer(201, with_secret(key, secret));
 }
 
@@ -164,7 +165,7 @@ AdminAnswer one_key(const AdminRequest& req, std::string_view id, std::string_vi
     key.hash = hash_secret(snapshot.governance.pepper, secret);
     key.prefix = secret_prefix(secret);
     runtime.store()->update_key(key);
-    runtime.reload_keys();
+    runtime.reload();
     return json_answer(200, with_secret(key, secret));
   }
   if (!action.empty()) return not_found("Not Found");
@@ -175,12 +176,12 @@ AdminAnswer one_key(const AdminRequest& req, std::string_view id, std::string_vi
     config::KeySpec key = *found;
     if (auto e = apply_key_fields(*body, key)) return fail(*e);
     runtime.store()->update_key(key);
-    runtime.reload_keys();
+    runtime.reload();
     return json_answer(200, key_to_json(key));
   }
   if (req.method == "DELETE") {
     runtime.store()->delete_key(id);
-    runtime.reload_keys();
+    runtime.reload();
     return json_answer(200, json::object{{"id", id}, {"object", "key"}, {"deleted", true}});
   }
   return method_not_allowed(req.method, req.path);
@@ -242,63 +243,167 @@ AdminAnswer spend(const AdminRequest& req, Runtime& runtime) {
                                        {"data", std::move(data)}});
 }
 
+// `source`: where the budget is set (config, key or store); `name`: the subject it is shown for
+// (a budget for "each team" is listed once per team).
 json::object budget_json(const config::BudgetSpec& b, Runtime& runtime, std::int64_t now,
-                         std::string_view name) {
+                         std::string_view name, std::string_view source) {
   const double spent = runtime.spend().spent(b.scope, name, b.per, now);
-  return {{"scope", config::scope_name(b.scope)},
-          {"match", name},
-          {"usd", b.usd},
-          {"per", config::period_name(b.per)},
-          {"alert_at", b.alert_at},
-          {"spent_usd", spent},
-          {"exceeded", spent >= b.usd}};
+  json::object o{
+      {"scope", config::scope_name(b.scope)}, {"match", name},          {"usd", b.usd},
+      {"per", config::period_name(b.per)},    {"alert_at", b.alert_at}, {"spent_usd", spent},
+      {"exceeded", spent >= b.usd},           {"source", source}};
+  if (!b.id.empty()) o["id"] = b.id;
+  return o;
 }
+
+// The subjects a budget with an empty match ("each one apart") is shown for.
+std::set<std::string> subjects_of(const config::BudgetSpec& b, Runtime& runtime,
+                                  const config::Snapshot& snapshot);
 
 AdminAnswer budgets(Runtime& runtime, const config::Snapshot& snapshot) {
   const auto now = now_ms();
   json::array data;
-  for (const auto& b : snapshot.governance.budgets) {
+  auto list = [&](const config::BudgetSpec& b, std::string_view source) {
     if (!b.match.empty() || b.scope == config::Scope::kGlobal) {
-      data.emplace_back(budget_json(b, runtime, now, b.match));
-    } else {
-      // "each team" and the like: one line per subject the config or store knows of.
-      std::set<std::string> names;
-      for (const auto& k : all_keys(runtime, snapshot)) {
-        governance::Subject s{k->id, k->team, k->user, {}, {}};
-        if (auto who = subject_in(b.scope, s)) names.emplace(*who);
-      }
-      if (b.scope == config::Scope::kEndpoint) {
-        for (const auto& e : snapshot.endpoints) names.insert(e.name);
-      }
-      if (b.scope == config::Scope::kProvider) {
-        for (const auto& e : snapshot.endpoints) names.insert(e.provider);
-      }
-      for (const auto& n : names) data.emplace_back(budget_json(b, runtime, now, n));
+      data.emplace_back(budget_json(b, runtime, now, b.match, source));
+      return;
     }
-  }
+    for (const auto& n : subjects_of(b, runtime, snapshot))
+      data.emplace_back(budget_json(b, runtime, now, n, source));
+  };
+  for (const auto& b : snapshot.governance.budgets) list(b, "config");
+  for (const auto& b : *runtime.store_budgets()) list(b, "store");
   for (const auto& k : all_keys(runtime, snapshot)) {
-    if (k->budget) data.emplace_back(budget_json(*k->budget, runtime, now, k->id));
+    if (k->budget) data.emplace_back(budget_json(*k->budget, runtime, now, k->id, "key"));
   }
   return json_answer(200, json::object{{"object", "list"}, {"data", std::move(data)}});
 }
 
-AdminAnswer teams(Runtime& runtime, const config::Snapshot& snapshot) {
-  const auto now = now_ms();
+std::set<std::string> subjects_of(const config::BudgetSpec& b, Runtime& runtime,
+                                  const config::Snapshot& snapshot) {
+  std::set<std::string> names;
+  for (const auto& k : all_keys(runtime, snapshot)) {
+    governance::Subject s{k->id, k->team, k->user, {}, {}};
+    if (auto who = subject_in(b.scope, s)) names.emplace(*who);
+  }
+  for (const auto& e : snapshot.endpoints) {
+    if (b.scope == config::Scope::kEndpoint) names.insert(e.name);
+    if (b.scope == config::Scope::kProvider) names.insert(e.provider);
+  }
+  return names;
+}
+
+// A store budget as the admin API shows it alone: its own fields and, when it names one
+// subject, what that subject has spent.
+json::object stored_budget_json(const config::BudgetSpec& b, Runtime& runtime) {
+  json::object o = budget_object_with_scope(b);
+  o["id"] = b.id;
+  o["object"] = "budget";
+  o["source"] = "store";
+  o["created_at"] = b.created_at;
+  if (!b.match.empty() || b.scope == config::Scope::kGlobal) {
+    const double spent = runtime.spend().spent(b.scope, b.match, b.per, now_ms());
+    o["spent_usd"] = spent;
+    o["exceeded"] = spent >= b.usd;
+  }
+  return o;
+}
+
+AdminAnswer create_budget(const AdminRequest& req, Runtime& runtime) {
+  if (auto a = need_store(runtime); a.error) return a;
+  auto body = parse_body(req.body);
+  if (!body) return fail(body.error());
+  config::BudgetSpec b;
+  if (auto e = apply_budget_fields(*body, b, /*creating=*/true)) return fail(*e);
+  b.id = new_budget_id();
+  b.created_at = now_ms() / 1000;
+  runtime.store()->insert_budget(b);
+  runtime.reload();
+  return json_answer(201, stored_budget_json(b, runtime));
+}
+
+AdminAnswer one_budget(const AdminRequest& req, std::string_view id, Runtime& runtime) {
+  if (auto a = need_store(runtime); a.error) return a;
+  const auto stored = runtime.store_budgets();
+  const config::BudgetSpec* found = nullptr;
+  for (const auto& b : *stored) {
+    if (b.id == id) found = &b;
+  }
+  if (found == nullptr)
+    return not_found("No budget with id '" + std::string(id) +
+                     "' (budgets in the config file have none; change them there).");
+  if (req.method == "GET") return json_answer(200, stored_budget_json(*found, runtime));
+  if (req.method == "PATCH") {
+    auto body = parse_body(req.body);
+    if (!body) return fail(body.error());
+    config::BudgetSpec b = *found;
+    if (auto e = apply_budget_fields(*body, b, /*creating=*/false)) return fail(*e);
+    runtime.store()->update_budget(b);
+    runtime.reload();
+    return json_answer(200, stored_budget_json(b, runtime));
+  }
+  if (req.method == "DELETE") {
+    runtime.store()->delete_budget(id);
+    runtime.reload();
+    return json_answer(200, json::object{{"id", id}, {"object", "budget"}, {"deleted", true}});
+  }
+  return method_not_allowed(req.method, req.path);
+}
+
+// Teams are not stored apart: a team is the `team` of its keys, or a team a budget names.
+std::map<std::string, json::array> team_members(Runtime& runtime,
+                                                const config::Snapshot& snapshot) {
   std::map<std::string, json::array> members;
   for (const auto& k : all_keys(runtime, snapshot)) {
     if (!k->team.empty()) members[k->team].emplace_back(k->id);
   }
-  json::array data;
-  for (auto& [team, keys] : members) {
-    data.emplace_back(json::object{
-        {"team", team},
-        {"keys", std::move(keys)},
-        {"spent_usd_today",
-         runtime.spend().spent(config::Scope::kTeam, team, config::Period::kDay, now)},
-        {"spent_usd_this_month",
-         runtime.spend().spent(config::Scope::kTeam, team, config::Period::kMonth, now)}});
+  auto named = [&](const config::BudgetSpec& b) {
+    if (b.scope == config::Scope::kTeam && !b.match.empty()) members[b.match];
+    return true;
+  };
+  each_budget(nullptr, snapshot.governance, runtime.store_budgets(), named);
+  return members;
+}
+
+json::object team_json(const std::string& team, json::array keys, Runtime& runtime,
+                       const config::Snapshot& snapshot, bool with_budgets) {
+  const auto now = now_ms();
+  json::object o{{"team", team},
+                 {"keys", std::move(keys)},
+                 {"spent_usd_today",
+                  runtime.spend().spent(config::Scope::kTeam, team, config::Period::kDay, now)},
+                 {"spent_usd_this_month",
+                  runtime.spend().spent(config::Scope::kTeam, team, config::Period::kMonth, now)}};
+  if (with_budgets) {
+    json::array budgets;
+    auto add = [&](const config::BudgetSpec& b, std::string_view source) {
+      if (b.scope == config::Scope::kTeam && (b.match.empty() || b.match == team))
+        budgets.emplace_back(budget_json(b, runtime, now, team, source));
+    };
+    for (const auto& b : snapshot.governance.budgets) add(b, "config");
+    for (const auto& b : *runtime.store_budgets()) add(b, "store");
+    o["budgets"] = std::move(budgets);
   }
+  return o;
+}
+
+AdminAnswer teams(Runtime& runtime, const config::Snapshot& snapshot) {
+  json::array data;
+  for (auto& [team, keys] : team_members(runtime, snapshot))
+    data.emplace_back(team_json(team, std::move(keys), runtime, snapshot, false));
   return json_answer(200, json::object{{"object", "list"}, {"data", std::move(data)}});
+}
+
+// `encoded`: the team's name as it appears in the path, percent-encoded where needed.
+AdminAnswer one_team(std::string_view encoded, Runtime& runtime, const config::Snapshot& snapshot) {
+  const auto name = boost::urls::make_pct_string_view(encoded);
+  if (!name)
+    return fail(Error::invalid("The team name in the path is not valid percent-encoding."));
+  auto members = team_members(runtime, snapshot);
+  auto it = members.find(name->decode());
+  if (it == members.end())
+    return not_found("No team '" + name->decode() + "': no key or budget names it.");
+  return json_answer(200, team_json(it->first, std::move(it->second), runtime, snapshot, true));
 }
 
 }  // namespace
@@ -332,10 +437,16 @@ AdminAnswer handle_admin(const AdminRequest& req, Runtime& runtime,
           slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
       return one_key(req, id, action, runtime, snapshot);
     }
+    if (path == "/admin/budgets") {
+      if (req.method == "GET") return budgets(runtime, snapshot);
+      if (req.method == "POST") return create_budget(req, runtime);
+      return method_not_allowed(req.method, path);
+    }
+    if (path.starts_with("/admin/budgets/")) return one_budget(req, path.substr(15), runtime);
     if (req.method != "GET") return method_not_allowed(req.method, path);
     if (path == "/admin/spend") return spend(req, runtime);
-    if (path == "/admin/budgets") return budgets(runtime, snapshot);
     if (path == "/admin/teams") return teams(runtime, snapshot);
+    if (path.starts_with("/admin/teams/")) return one_team(path.substr(13), runtime, snapshot);
     return not_found("Not Found");
   } catch (const std::exception& e) {
     // The store's own words (a constraint, a locked file); no request data is in them.

@@ -74,29 +74,42 @@ std::optional<Error> read_limit(const json::value& v, const std::string& field,
   return std::nullopt;
 }
 
+// Reads one of a budget's amounts (usd, alert_at) or its period (per) into `out`.
+std::optional<Error> read_budget_field(std::string_view k, const json::value& value,
+                                       const std::string& name, config::BudgetSpec& out) {
+  if (k == "usd" || k == "alert_at") {
+    const auto n = number_of(value);
+    if (!n || *n < 0 || *n > 1e15) return field_error(name, "must be a number of at least 0");
+    if (k == "alert_at" && *n > 1) return field_error(name, "is a fraction of usd, from 0 to 1");
+    (k == "usd" ? out.usd : out.alert_at) = *n;
+    return std::nullopt;
+  }
+  auto p = value.is_string() ? config::period_named(value.get_string()) : std::nullopt;
+  if (!p || (*p != config::Period::kDay && *p != config::Period::kMonth))
+    return field_error(name, "must be day or month");
+  out.per = *p;
+  return std::nullopt;
+}
+
 std::optional<Error> read_budget(const json::value& v, const std::string& field,
                                  config::BudgetSpec& out) {
   if (!v.is_object()) return field_error(field, "must be an object {usd, per, alert_at}");
   const auto& o = v.get_object();
   for (const auto& [k, value] : o) {
-    if (k == "usd" || k == "alert_at") {
-      const auto n = number_of(value);
-      if (!n || *n < 0 || *n > 1e15)
-        return field_error(field + "." + std::string(k), "must be a number of at least 0");
-      if (k == "alert_at" && *n > 1)
-        return field_error(field + ".alert_at", "is a fraction of usd, from 0 to 1");
-      (k == "usd" ? out.usd : out.alert_at) = *n;
-    } else if (k == "per") {
-      auto p = value.is_string() ? config::period_named(value.get_string()) : std::nullopt;
-      if (!p || (*p != config::Period::kDay && *p != config::Period::kMonth))
-        return field_error(field + ".per", "must be day or month");
-      out.per = *p;
-    } else {
+    if (k != "usd" && k != "alert_at" && k != "per")
       return field_error(field, "has an unknown field '" + std::string(k) + "'");
-    }
+    if (auto e = read_budget_field(k, value, field + "." + std::string(k), out)) return e;
   }
   if (!o.contains("usd")) return field_error(field + ".usd", "is required");
   return std::nullopt;
+}
+
+// Names, teams and the like go into log lines, CSV and database text columns as they are.
+bool has_control_characters(std::string_view s) {
+  for (const char c : s) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -180,11 +193,8 @@ std::optional<Error> apply_key_fields(const json::object& body, config::KeySpec&
     if (field == "name" || field == "user" || field == "team") {
       if (!v.is_string()) return field_error(field, "must be a string");
       const json::string& text = v.get_string();
-      // They go into log lines, CSV and database text columns as they are.
-      for (const char c : text) {
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
-          return field_error(field, "must not contain control characters");
-      }
+      if (has_control_characters(text))
+        return field_error(field, "must not contain control characters");
       std::string& target = field == "name" ? key.name : field == "user" ? key.user : key.team;
       target = std::string(text);
     } else if (field == "endpoints" || field == "models") {
@@ -232,6 +242,40 @@ std::optional<Error> apply_key_fields(const json::object& body, config::KeySpec&
     }
   }
   if (key.name.empty()) return field_error("name", "is required");
+  return std::nullopt;
+}
+
+json::object budget_object_with_scope(const config::BudgetSpec& b) {
+  json::object o = budget_object(b);
+  o["scope"] = config::scope_name(b.scope);
+  o["match"] = b.match;
+  return o;
+}
+
+std::optional<Error> apply_budget_fields(const json::object& body, config::BudgetSpec& budget,
+                                         bool creating) {
+  for (const auto& [k, v] : body) {
+    const std::string field(k);
+    if (field == "scope") {
+      auto scope = v.is_string() ? config::scope_named(v.get_string()) : std::nullopt;
+      if (!scope)
+        return field_error(field, "must be key, team, user, endpoint, provider or global");
+      budget.scope = *scope;
+    } else if (field == "match") {
+      if (!v.is_string()) return field_error(field, "must be a string");
+      if (has_control_characters(v.get_string()))
+        return field_error(field, "must not contain control characters");
+      budget.match = std::string(v.get_string());
+    } else if (field == "usd" || field == "alert_at" || field == "per") {
+      if (auto e = read_budget_field(field, v, field, budget)) return e;
+    } else {
+      return field_error(field, "is not a budget field (scope, match, usd, per, alert_at)");
+    }
+  }
+  if (creating && !body.contains("scope")) return field_error("scope", "is required");
+  if (creating && !body.contains("usd")) return field_error("usd", "is required");
+  if (budget.scope == config::Scope::kGlobal && !budget.match.empty())
+    return field_error("match", "must be empty for a global budget");
   return std::nullopt;
 }
 

@@ -27,4 +27,11 @@ boost::json::object key_to_json(const config::KeySpec& key);
 // or non-numeric budget and the like are a 400 naming the field.
 std::optional<Error> apply_key_fields(const boost::json::object& body, config::KeySpec& key);
 
+// A budget's fields with its scope and match: {scope, match, usd, per, alert_at}.
+boost::json::object budget_object_with_scope(const config::BudgetSpec& budget);
+// Applies {scope, match, usd, per, alert_at} from `body` to `budget` (a budget made through the
+// admin API), validating each; `creating` requires scope and usd.
+std::optional<Error> apply_budget_fields(const boost::json::object& body,
+                                         config::BudgetSpec& budget, bool creating);
+
 }  // namespace sluice::governance

@@ -46,11 +46,19 @@ std::string new_secret() {
   return out;
 }
 
-std::string new_key_id() {
+namespace {
+
+std::string new_id(const char* prefix) {
   std::array<unsigned char, 8> buf;
   random_bytes(buf.data(), static_cast<int>(buf.size()));
-  return "key_" + hex(buf.data(), buf.size());
+  return prefix + hex(buf.data(), buf.size());
 }
+
+}  // namespace
+
+std::string new_key_id() { return new_id("key_"); }
+
+std::string new_budget_id() { return new_id("bud_"); }
 
 namespace {
 

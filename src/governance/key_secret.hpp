@@ -12,6 +12,8 @@ inline constexpr std::string_view kKeyPrefix = "sk-sluice-";
 std::string new_secret();
 // A new key id: "key_" + 16 hex digits.
 std::string new_key_id();
+// "bud_" + 16 hex digits: the id of a budget made through the admin API.
+std::string new_budget_id();
 // The stored form: hex HMAC-SHA256 keyed with the server's pepper. Without the pepper a stolen
 // database cannot be checked against guesses offline.
 std::string hash_secret(std::string_view pepper, std::string_view secret);

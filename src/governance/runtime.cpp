@@ -33,6 +33,7 @@ std::unique_ptr<stores::GovernanceStore> open_store(const config::StoreConfig& c
 
 Runtime::Runtime(const config::Governance& g) {
   by_hash_ = std::make_shared<const std::unordered_map<std::string, KeyPtr>>();
+  budgets_ = std::make_shared<const std::vector<config::BudgetSpec>>();
   if (!g.store.redis.empty()) {
     // Validated at load, so this parse succeeds.
     redis_ = std::make_unique<stores::redis::RedisLimiter>(
@@ -41,7 +42,7 @@ Runtime::Runtime(const config::Governance& g) {
   if (!g.ledger) return;
   store_ = open_store(g.store, kAdminConnections);
   for (const auto& total : store_->totals_since(month_start_ms(now_ms()))) spend_.add_total(total);
-  reload_keys();
+  reload();
   ledger_ = std::make_unique<Ledger>(open_store(g.store, 1), spend_);
   watcher_ = std::thread([this] { watch(); });
 }
@@ -61,31 +62,34 @@ void Runtime::watch() {
   while (!stop_watch_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; })) {
     lock.unlock();
     try {
-      std::int64_t version = store_->keys_version();
+      std::int64_t version = store_->version();
       bool changed = false;
       {
         std::lock_guard keys(keys_mutex_);
-        changed = version != keys_version_;
+        changed = version != version_;
       }
-      if (changed) reload_keys();
+      if (changed) reload();
     } catch (const std::exception& e) {
-      std::cerr << "sluice: reading keys from the store failed: " << e.what() << "\n";
+      std::cerr << "sluice: reading keys and budgets from the store failed: " << e.what() << "\n";
     }
     lock.lock();
   }
 }
 
-void Runtime::reload_keys() {
+void Runtime::reload() {
   if (!store_) return;
-  const std::int64_t version = store_->keys_version();
+  const std::int64_t version = store_->version();
   auto map = std::make_shared<std::unordered_map<std::string, KeyPtr>>();
   for (auto& k : store_->load_keys()) {
     std::string hash = k.hash;
     map->emplace(std::move(hash), std::make_shared<const config::KeySpec>(std::move(k)));
   }
+  auto budgets = std::make_shared<const std::vector<config::BudgetSpec>>(store_->load_budgets());
   std::lock_guard lock(keys_mutex_);
   by_hash_ = std::move(map);
-  keys_version_ = version;
+  has_store_budgets_.store(!budgets->empty(), std::memory_order_relaxed);
+  budgets_ = std::move(budgets);
+  version_ = version;
 }
 
 KeyPtr Runtime::find_key(const config::Governance& g, std::string_view secret) const {
@@ -111,6 +115,11 @@ KeyPtr Runtime::store_key(std::string_view id) const {
     if (key->id == id) return key;
   }
   return nullptr;
+}
+
+BudgetList Runtime::store_budgets() const {
+  std::lock_guard lock(keys_mutex_);
+  return budgets_;
 }
 
 std::vector<KeyPtr> Runtime::store_keys() const {

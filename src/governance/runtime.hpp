@@ -22,6 +22,24 @@
 namespace sluice::governance {
 
 using KeyPtr = std::shared_ptr<const config::KeySpec>;
+using BudgetList = std::shared_ptr<const std::vector<config::BudgetSpec>>;
+
+// Calls `f` with every budget that may apply to a request, in order: the key's own, the
+// config's, the store's; stops early when `f` returns false. Returns whether it went through all.
+template <typename F>
+bool each_budget(const config::KeySpec* key, const config::Governance& g, const BudgetList& stored,
+                 F&& f) {
+  if (key != nullptr && key->budget && !f(*key->budget)) return false;
+  for (const auto& b : g.budgets) {
+    if (!f(b)) return false;
+  }
+  if (stored) {
+    for (const auto& b : *stored) {
+      if (!f(b)) return false;
+    }
+  }
+  return true;
+}
 
 class Runtime {
  public:
@@ -38,9 +56,14 @@ class Runtime {
   // A store key by id (the admin API); null when none.
   KeyPtr store_key(std::string_view id) const;
   std::vector<KeyPtr> store_keys() const;
-  // Reads the store's keys again (after an admin change; the watcher does it for other
-  // processes' changes within a second).
-  void reload_keys();
+  // Budgets made through the admin API, as of the last reload (never null). Config budgets are
+  // in the snapshot, a key's own in its KeySpec.
+  BudgetList store_budgets() const;
+  // Cheaper than store_budgets() for the question "any at all?" asked on every request.
+  bool has_store_budgets() const { return has_store_budgets_.load(std::memory_order_relaxed); }
+  // Reads the store's keys and budgets again (after an admin change; the watcher does it for
+  // other processes' changes within a second).
+  void reload();
 
   stores::GovernanceStore* store() { return store_.get(); }
   Ledger* ledger() { return ledger_.get(); }
@@ -60,7 +83,9 @@ class Runtime {
 
   mutable std::mutex keys_mutex_;
   std::shared_ptr<const std::unordered_map<std::string, KeyPtr>> by_hash_;
-  std::int64_t keys_version_ = -1;
+  BudgetList budgets_;
+  std::atomic<bool> has_store_budgets_{false};
+  std::int64_t version_ = -1;
 
   std::mutex watch_mutex_;
   std::condition_variable stop_watch_;

@@ -57,11 +57,17 @@ class GovernanceStore {
  public:
   virtual ~GovernanceStore() = default;
   virtual std::vector<config::KeySpec> load_keys() = 0;
-  // Changes whenever a key is added, changed or removed, by any process.
-  virtual std::int64_t keys_version() = 0;
+  // Changes whenever a key or a budget is added, changed or removed, by any process. (The
+  // database row is still named keys_version, from before budgets were kept here.)
+  virtual std::int64_t version() = 0;
   virtual void insert_key(const config::KeySpec& key) = 0;  // throws when the id or hash exists
   virtual bool update_key(const config::KeySpec& key) = 0;  // false: no such id
   virtual bool delete_key(std::string_view id) = 0;
+  // Budgets made through the admin API (config budgets are not stored).
+  virtual std::vector<config::BudgetSpec> load_budgets() = 0;
+  virtual void insert_budget(const config::BudgetSpec& budget) = 0;  // throws when the id exists
+  virtual bool update_budget(const config::BudgetSpec& budget) = 0;  // false: no such id
+  virtual bool delete_budget(std::string_view id) = 0;
   virtual void append(std::span<const LedgerEntry> entries) = 0;  // one transaction
   virtual std::vector<SpendRow> spend(SpendBy by, std::int64_t since_ms, bool per_day) = 0;
   virtual std::vector<SpendTotal> totals_since(std::int64_t since_ms) = 0;

@@ -17,10 +17,14 @@ namespace {
 class SharedFakeStore : public stores::GovernanceStore {
  public:
   std::vector<config::KeySpec> load_keys() override { return {}; }
-  std::int64_t keys_version() override { return 0; }
+  std::int64_t version() override { return 0; }
   void insert_key(const config::KeySpec&) override {}
   bool update_key(const config::KeySpec&) override { return false; }
   bool delete_key(std::string_view) override { return false; }
+  std::vector<config::BudgetSpec> load_budgets() override { return {}; }
+  void insert_budget(const config::BudgetSpec&) override {}
+  bool update_budget(const config::BudgetSpec&) override { return false; }
+  bool delete_budget(std::string_view) override { return false; }
   void append(std::span<const stores::LedgerEntry> entries) override {
     std::lock_guard lock(mutex_);
     for (const auto& e : entries) totals_[e.team] += e.cost_usd;

@@ -257,6 +257,76 @@ test('request and token limits: reserve, settle, 429 with Retry-After and x-rate
   }
 });
 
+test('budgets made through the admin API and the CLI: create, enforce, raise, delete; teams', async () => {
+  const s = await setup(`budgets:
+  - {scope: team, match: ops, usd: 100, per: month}`);
+  try {
+    const { json: k } = await adminCall(s.gw, 'POST', '/admin/keys', { name: 'b', team: 'web' });
+    const call = async () => (await post(s.gw, '/v1/chat/completions', chatBody('chat'), withKey(k.key))).status;
+
+    // Every bad body is a 400 naming the field, and nothing is stored.
+    for (const [body, param] of [
+      [{ usd: 1 }, 'scope'], [{ scope: 'team', match: 'web' }, 'usd'], [{ scope: 'planet', usd: 1 }, 'scope'],
+      [{ scope: 'team', usd: -1 }, 'usd'], [{ scope: 'team', usd: '5' }, 'usd'], [{ scope: 'team', usd: 1, per: 'year' }, 'per'],
+      [{ scope: 'team', usd: 1, alert_at: 2 }, 'alert_at'], [{ scope: 'global', match: 'x', usd: 1 }, 'match'],
+      [{ scope: 'team', usd: 1, colour: 'red' }, 'colour']]) {
+      const bad = await adminCall(s.gw, 'POST', '/admin/budgets', body);
+      assert.equal(bad.status, 400, JSON.stringify(body));
+      assert.equal(bad.json.error.param, param, JSON.stringify(body));
+    }
+    assert.equal((await adminCall(s.gw, 'GET', '/admin/budgets')).json.data.filter((b) => b.source === 'store').length, 0);
+
+    // $1.10 a request: a $2 day budget for the team stops the third.
+    const created = await adminCall(s.gw, 'POST', '/admin/budgets', { scope: 'team', match: 'web', usd: 2, per: 'day' });
+    assert.equal(created.status, 201, created.text);
+    const { id } = created.json;
+    assert.match(id, /^bud_[0-9a-f]{16}$/);
+    assert.equal(created.json.alert_at, 0.8);
+    assert.equal(await call(), 200);
+    assert.equal(await call(), 200);
+    const refused = await post(s.gw, '/v1/chat/completions', chatBody('chat'), withKey(k.key));
+    assert.equal(refused.status, 429);
+    assert.match((await refused.json()).error.message, /team 'web' has spent \$2\.20 of its \$2\.00 this day/);
+
+    const shown = await adminCall(s.gw, 'GET', `/admin/budgets/${id}`);
+    assert.equal(shown.json.exceeded, true);
+    assert.ok(Math.abs(shown.json.spent_usd - 2.2) < 1e-9);
+    const all = (await adminCall(s.gw, 'GET', '/admin/budgets')).json.data;
+    assert.deepEqual(all.map((b) => `${b.source}:${b.scope}:${b.match}`).sort(), ['config:team:ops', 'store:team:web']);
+
+    const team = await adminCall(s.gw, 'GET', '/admin/teams/web');
+    assert.equal(team.status, 200);
+    assert.deepEqual(team.json.keys, [k.id]);
+    assert.equal(team.json.budgets.length, 1);
+    assert.equal(team.json.budgets[0].id, id);
+    // A team only a budget names is a team too; one nothing names is a 404.
+    assert.deepEqual((await adminCall(s.gw, 'GET', '/admin/teams/ops')).json.keys, []);
+    assert.equal((await adminCall(s.gw, 'GET', '/admin/teams/nobody')).status, 404);
+
+    // Raised through the CLI (same store), then deleted through the API.
+    const cli = await runSluice(['budgets', 'update', id, '-c', s.gw.configPath, '--usd', '5'], env);
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.equal(JSON.parse(cli.stdout).usd, 5);
+    await eventually(async () => (await call()) === 200, 3000, 'the raised budget reaching the gateway');
+    const patched = await adminCall(s.gw, 'PATCH', `/admin/budgets/${id}`, { usd: 1 });
+    assert.equal(patched.status, 200);
+    assert.equal(await call(), 429);
+    assert.equal((await adminCall(s.gw, 'PATCH', `/admin/budgets/${id}`, { usd: -3 })).status, 400);
+    assert.equal((await adminCall(s.gw, 'DELETE', `/admin/budgets/${id}`)).status, 200);
+    assert.equal(await call(), 200);
+    assert.equal((await adminCall(s.gw, 'GET', `/admin/budgets/${id}`)).status, 404);
+
+    const made = await runSluice(['budgets', 'create', '-c', s.gw.configPath, '--scope', 'key', '--match', k.id, '--usd', '0.5', '--per', 'month'], env);
+    assert.equal(made.code, 0, made.stderr);
+    const list = await runSluice(['budgets', 'list', '-c', s.gw.configPath], env);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, new RegExp(`^key +${k.id} +0\\.50 month +[0-9.]+ store +bud_`, 'm'));
+    await eventually(async () => (await call()) === 429, 3000, 'the CLI budget reaching the gateway');
+  } finally {
+    await teardown(s);
+  }
+});
+
 test('budgets: priced per request, hard stop on every path, alert, spend in JSON, CSV and CLI', async () => {
   const s = await setup(`budgets:
   - {scope: team, match: ml, usd: 2, per: day, alert_at: 0.5}`);

@@ -66,7 +66,8 @@ test('two replicas share keys and one ledger that sums exactly to what clients w
   const dbEnv = { ...env, TEST_PG_URL: db.url };
   const [a, b] = await startPair(config(), dbEnv);
   try {
-    assert.equal(await db.sql('SELECT count(*) FROM schema_migrations'), '1');
+    // Each step once, though both replicas ran the migration at the same moment.
+    assert.equal(await db.sql('SELECT count(*) FROM schema_migrations'), '2');
 
     const ml = await createKey(a, { name: 'ml', team: 'ml' });
     const web = await createKey(b, { name: 'web', team: 'web' });
@@ -170,6 +171,34 @@ test('a budget spent through one replica stops the other within a refresh', asyn
     await stopCleanly(a);
     await stopCleanly(b);
     if (c) await stopCleanly(c);
+  }
+});
+
+test('a budget made through the admin API on one replica applies on the other', async () => {
+  const db = await pg.database();
+  const dbEnv = { ...env, TEST_PG_URL: db.url };
+  const [a, b] = await startPair(config(), dbEnv);
+  const call = async (gw, key) => (await post(gw, '/v1/chat/completions', chatBody('chat'), withKey(key))).status;
+  try {
+    const { key, id: keyId } = await createKey(a, { name: 'k', team: 'ml' });
+    const made = await fetch(a.url + '/admin/budgets', { method: 'POST', headers: admin,
+      body: JSON.stringify({ scope: 'key', match: keyId, usd: 1, per: 'day' }) });
+    assert.equal(made.status, 201);
+    const { id } = await made.json();
+    await eventually(async () => (await fetch(`${b.url}/admin/budgets/${id}`, { headers: admin })).status === 200,
+      3000, 'replica b loading the budget');
+    assert.equal(await call(b, key), 200);  // $1.10 of $1
+    assert.equal(await call(b, key), 429);
+    await eventually(async () => (await call(a, key)) === 429, 3000, 'replica a seeing the spend');
+    const raised = await fetch(`${b.url}/admin/budgets/${id}`, { method: 'PATCH', headers: admin, body: JSON.stringify({ usd: 10 }) });
+    assert.equal(raised.status, 200);
+    await eventually(async () => (await call(a, key)) === 200, 3000, 'replica a seeing the raised budget');
+    assert.equal((await fetch(`${a.url}/admin/budgets/${id}`, { method: 'DELETE', headers: admin })).status, 200);
+    assert.equal(await db.sql('SELECT count(*) FROM budgets'), '0');
+    assert.equal(await db.sql('SELECT max(version) FROM schema_migrations'), '2');
+  } finally {
+    await stopCleanly(a);
+    await stopCleanly(b);
   }
 });
 

@@ -6,6 +6,8 @@
 
 #include <filesystem>
 
+#include "stores/sqlite/migrations.hpp"
+
 namespace sluice::stores::sqlite {
 namespace {
 
@@ -60,18 +62,52 @@ LedgerEntry entry(std::int64_t ts_ms, std::string key_id, std::string team, doub
   return e;
 }
 
+TEST_F(SqliteStoreTest, BudgetsRoundTripAndBumpTheVersion) {
+  SqliteStore store(path_);
+  config::BudgetSpec b;
+  b.id = "bud_1";
+  b.scope = config::Scope::kTeam;
+  b.match = "ml";
+  b.usd = 12.5;
+  b.per = config::Period::kDay;
+  b.alert_at = 0.5;
+  const auto v0 = store.version();
+  store.insert_budget(b);
+  EXPECT_GT(store.version(), v0);
+  EXPECT_THROW(store.insert_budget(b), std::runtime_error) << "an id is unique";
+  auto loaded = store.load_budgets();
+  ASSERT_EQ(loaded.size(), 1u);
+  EXPECT_EQ(loaded[0].id, "bud_1");
+  EXPECT_EQ(loaded[0].scope, config::Scope::kTeam);
+  EXPECT_EQ(loaded[0].match, "ml");
+  EXPECT_DOUBLE_EQ(loaded[0].usd, 12.5);
+  EXPECT_EQ(loaded[0].per, config::Period::kDay);
+  EXPECT_DOUBLE_EQ(loaded[0].alert_at, 0.5);
+  EXPECT_GT(loaded[0].created_at, 0);
+  b.usd = 20;
+  const auto v1 = store.version();
+  EXPECT_TRUE(store.update_budget(b));
+  EXPECT_GT(store.version(), v1);
+  EXPECT_DOUBLE_EQ(store.load_budgets()[0].usd, 20);
+  b.id = "bud_missing";
+  EXPECT_FALSE(store.update_budget(b));
+  EXPECT_FALSE(store.delete_budget("bud_missing"));
+  EXPECT_TRUE(store.delete_budget("bud_1"));
+  EXPECT_TRUE(store.load_budgets().empty());
+}
+
 TEST_F(SqliteStoreTest, MigratesOnceAndKeepsKeys) {
   {
     SqliteStore store(path_);
-    EXPECT_EQ(store.schema_version(), 1);
-    const auto v0 = store.keys_version();
+    EXPECT_EQ(store.schema_version(), static_cast<int>(migrations().size()));
+    const auto v0 = store.version();
     store.insert_key(key("key_a", std::string(64, 'a'), "ml"));
-    EXPECT_GT(store.keys_version(), v0);
+    EXPECT_GT(store.version(), v0);
     EXPECT_THROW(store.insert_key(key("key_b", std::string(64, 'a'), "ml")), std::runtime_error)
         << "a hash is unique";
   }
   SqliteStore again(path_);  // reopening applies nothing twice
-  EXPECT_EQ(again.schema_version(), 1);
+  EXPECT_EQ(again.schema_version(), static_cast<int>(migrations().size()));
   auto keys = again.load_keys();
   ASSERT_EQ(keys.size(), 1u);
   EXPECT_EQ(keys[0].id, "key_a");

@@ -48,13 +48,17 @@ void AccountingPolicy::account(RequestContext& ctx, unsigned status) const {
   e.priced = ctx.cost_usd.has_value() || ctx.usage.empty();
 
   // Budgets' alert thresholds: compare the spend before and after this request.
-  const auto& budgets = ctx.snapshot->governance.budgets;
-  const bool has_budgets = !budgets.empty() || (ctx.key && ctx.key->budget);
+  const governance::BudgetList stored = runtime_.store_budgets();
+  const bool has_budgets =
+      !ctx.snapshot->governance.budgets.empty() || (ctx.key && ctx.key->budget) || !stored->empty();
   std::vector<double> before;
   governance::Subject s{e.key_id, e.team, e.user, e.endpoint, e.provider};
   auto each_budget = [&](auto&& f) {
-    if (ctx.key && ctx.key->budget) f(*ctx.key->budget);
-    for (const auto& b : budgets) f(b);
+    governance::each_budget(ctx.key.get(), ctx.snapshot->governance, stored,
+                            [&](const config::BudgetSpec& b) {
+                              f(b);
+                              return true;
+                            });
   };
   if (has_budgets && e.cost_usd > 0) {
     each_budget([&](const config::BudgetSpec& b) {

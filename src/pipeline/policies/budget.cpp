@@ -52,11 +52,10 @@ std::optional<Verdict> BudgetPolicy::decide(RequestContext& ctx) const {
     observability::Metrics::global().budget_rejected.fetch_add(1, std::memory_order_relaxed);
     return false;
   };
-  if (ctx.key && ctx.key->budget && !check(*ctx.key->budget)) return Verdict::kStop;
-  for (const auto& b : ctx.snapshot->governance.budgets) {
-    if (!check(b)) return Verdict::kStop;
-  }
-  return Verdict::kContinue;
+  return governance::each_budget(ctx.key.get(), ctx.snapshot->governance, runtime_.store_budgets(),
+                                 check)
+             ? Verdict::kContinue
+             : Verdict::kStop;
 }
 
 }  // namespace sluice::pipeline

@@ -62,8 +62,8 @@ Params key_params(const config::KeySpec& k) {
   return p;
 }
 
-void bump_keys_version(Connection& c) {
-  c.prepared("bump_keys_version", "UPDATE meta SET value = value + 1 WHERE name = 'keys_version'",
+void bump_version(Connection& c) {
+  c.prepared("bump_version", "UPDATE meta SET value = value + 1 WHERE name = 'keys_version'",
              Params());
 }
 
@@ -157,7 +157,7 @@ std::vector<config::KeySpec> PostgresStore::load_keys() {
   });
 }
 
-std::int64_t PostgresStore::keys_version() {
+std::int64_t PostgresStore::version() {
   return with_connection([&](Connection& c) {
     const Result r =
         c.prepared("keys_version", "SELECT value FROM meta WHERE name = 'keys_version'", Params());
@@ -173,7 +173,7 @@ void PostgresStore::insert_key(const config::KeySpec& key) {
                  "expires_at, disabled, metadata, limits, budget, created_at, updated_at) VALUES "
                  "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
                  key_params(key));
-      bump_keys_version(c);
+      bump_version(c);
     });
   });
 }
@@ -189,7 +189,7 @@ bool PostgresStore::update_key(const config::KeySpec& key) {
                "limits = $12, budget = $13, created_at = $14, updated_at = $15 WHERE id = $1",
                key_params(key))
               .affected() > 0;
-      if (changed) bump_keys_version(c);
+      if (changed) bump_version(c);
       return changed;
     });
   });
@@ -201,7 +201,84 @@ bool PostgresStore::delete_key(std::string_view id) {
       const bool changed =
           c.prepared("delete_key", "DELETE FROM keys WHERE id = $1", Params().text(id)).affected() >
           0;
-      if (changed) bump_keys_version(c);
+      if (changed) bump_version(c);
+      return changed;
+    });
+  });
+}
+
+std::vector<config::BudgetSpec> PostgresStore::load_budgets() {
+  return with_connection([&](Connection& c) {
+    const Result r = c.prepared("load_budgets",
+                                "SELECT id, scope, subject, usd, per, alert_at, created_at FROM "
+                                "budgets ORDER BY created_at, id",
+                                Params());
+    std::vector<config::BudgetSpec> out;
+    for (int i = 0; i < r.rows(); ++i) {
+      // Written by this code from validated values; a row edited into nonsense is skipped.
+      auto scope = config::scope_named(r.text(i, 1));
+      auto per = config::period_named(r.text(i, 4));
+      if (!scope || !per) continue;
+      config::BudgetSpec b;
+      b.id = r.text(i, 0);
+      b.scope = *scope;
+      b.match = r.text(i, 2);
+      b.usd = r.real(i, 3);
+      b.per = *per;
+      b.alert_at = r.real(i, 5);
+      b.created_at = r.integer(i, 6);
+      out.push_back(std::move(b));
+    }
+    return out;
+  });
+}
+
+namespace {
+
+Params budget_params(const config::BudgetSpec& b) {
+  Params p;
+  p.text(b.id).text(config::scope_name(b.scope)).text(b.match).real(b.usd);
+  p.text(config::period_name(b.per)).real(b.alert_at);
+  p.integer(b.created_at ? b.created_at : now_s()).integer(now_s());
+  return p;
+}
+
+}  // namespace
+
+void PostgresStore::insert_budget(const config::BudgetSpec& budget) {
+  with_connection([&](Connection& c) {
+    transaction(c, [&] {
+      c.prepared("insert_budget",
+                 "INSERT INTO budgets (id, scope, subject, usd, per, alert_at, created_at, "
+                 "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                 budget_params(budget));
+      bump_version(c);
+    });
+  });
+}
+
+bool PostgresStore::update_budget(const config::BudgetSpec& budget) {
+  return with_connection([&](Connection& c) {
+    return transaction(c, [&] {
+      const bool changed =
+          c.prepared("update_budget",
+                     "UPDATE budgets SET scope = $2, subject = $3, usd = $4, per = $5, "
+                     "alert_at = $6, created_at = $7, updated_at = $8 WHERE id = $1",
+                     budget_params(budget))
+              .affected() > 0;
+      if (changed) bump_version(c);
+      return changed;
+    });
+  });
+}
+
+bool PostgresStore::delete_budget(std::string_view id) {
+  return with_connection([&](Connection& c) {
+    return transaction(c, [&] {
+      const bool changed =
+          c.prepared("delete_budget", "DELETE FROM budgets WHERE id = $1", Params().text(id))
+              .affected() > 0;
+      if (changed) bump_version(c);
       return changed;
     });
   });

@@ -186,13 +186,13 @@ std::vector<config::KeySpec> SqliteStore::load_keys() {
   return out;
 }
 
-std::int64_t SqliteStore::keys_version() {
+std::int64_t SqliteStore::version() {
   std::lock_guard lock(mutex_);
   Statement s(db_, "SELECT value FROM meta WHERE name = 'keys_version'");
   return s.step() ? s.column_int(0) : 0;
 }
 
-void SqliteStore::bump_keys_version() {
+void SqliteStore::bump_version() {
   exec("UPDATE meta SET value = value + 1 WHERE name = 'keys_version'");
 }
 
@@ -205,7 +205,7 @@ void SqliteStore::insert_key(const config::KeySpec& key) {
                 "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     bind_key(s, key);
     s.step();
-    bump_keys_version();
+    bump_version();
   });
 }
 
@@ -220,7 +220,7 @@ bool SqliteStore::update_key(const config::KeySpec& key) {
     bind_key(s, key);
     s.step();
     const bool changed = sqlite3_changes(db_) > 0;
-    if (changed) bump_keys_version();
+    if (changed) bump_version();
     return changed;
   });
 }
@@ -232,7 +232,79 @@ bool SqliteStore::delete_key(std::string_view id) {
     s.text(1, id);
     s.step();
     const bool changed = sqlite3_changes(db_) > 0;
-    if (changed) bump_keys_version();
+    if (changed) bump_version();
+    return changed;
+  });
+}
+
+std::vector<config::BudgetSpec> SqliteStore::load_budgets() {
+  std::lock_guard lock(mutex_);
+  Statement s(db_,
+              "SELECT id, scope, subject, usd, per, alert_at, created_at FROM budgets "
+              "ORDER BY created_at, id");
+  std::vector<config::BudgetSpec> out;
+  while (s.step()) {
+    // Written by this code from validated values; a row edited by hand into nonsense is skipped.
+    auto scope = config::scope_named(s.column_text(1));
+    auto per = config::period_named(s.column_text(4));
+    if (!scope || !per) continue;
+    config::BudgetSpec b;
+    b.id = s.column_text(0);
+    b.scope = *scope;
+    b.match = s.column_text(2);
+    b.usd = s.column_real(3);
+    b.per = *per;
+    b.alert_at = s.column_real(5);
+    b.created_at = s.column_int(6);
+    out.push_back(std::move(b));
+  }
+  return out;
+}
+
+namespace {
+
+void bind_budget(Statement& s, const config::BudgetSpec& b) {
+  s.text(1, b.id).text(2, config::scope_name(b.scope)).text(3, b.match).real(4, b.usd);
+  s.text(5, config::period_name(b.per)).real(6, b.alert_at);
+  s.integer(7, b.created_at ? b.created_at : now_s()).integer(8, now_s());
+}
+
+}  // namespace
+
+void SqliteStore::insert_budget(const config::BudgetSpec& budget) {
+  std::lock_guard lock(mutex_);
+  transaction([&] {
+    Statement s(db_,
+                "INSERT INTO budgets (id, scope, subject, usd, per, alert_at, created_at, "
+                "updated_at) VALUES (?,?,?,?,?,?,?,?)");
+    bind_budget(s, budget);
+    s.step();
+    bump_version();
+  });
+}
+
+bool SqliteStore::update_budget(const config::BudgetSpec& budget) {
+  std::lock_guard lock(mutex_);
+  return transaction([&] {
+    Statement s(db_,
+                "UPDATE budgets SET scope = ?2, subject = ?3, usd = ?4, per = ?5, alert_at = ?6, "
+                "created_at = ?7, updated_at = ?8 WHERE id = ?1");
+    bind_budget(s, budget);
+    s.step();
+    const bool changed = sqlite3_changes(db_) > 0;
+    if (changed) bump_version();
+    return changed;
+  });
+}
+
+bool SqliteStore::delete_budget(std::string_view id) {
+  std::lock_guard lock(mutex_);
+  return transaction([&] {
+    Statement s(db_, "DELETE FROM budgets WHERE id = ?");
+    s.text(1, id);
+    s.step();
+    const bool changed = sqlite3_changes(db_) > 0;
+    if (changed) bump_version();
     return changed;
   });
 }

@@ -22,10 +22,14 @@ class SqliteStore : public GovernanceStore {
   SqliteStore& operator=(const SqliteStore&) = delete;
 
   std::vector<config::KeySpec> load_keys() override;
-  std::int64_t keys_version() override;
+  std::int64_t version() override;
   void insert_key(const config::KeySpec& key) override;
   bool update_key(const config::KeySpec& key) override;
   bool delete_key(std::string_view id) override;
+  std::vector<config::BudgetSpec> load_budgets() override;
+  void insert_budget(const config::BudgetSpec& budget) override;
+  bool update_budget(const config::BudgetSpec& budget) override;
+  bool delete_budget(std::string_view id) override;
   void append(std::span<const LedgerEntry> entries) override;
   std::vector<SpendRow> spend(SpendBy by, std::int64_t since_ms, bool per_day) override;
   std::vector<SpendTotal> totals_since(std::int64_t since_ms) override;
@@ -39,7 +43,7 @@ class SqliteStore : public GovernanceStore {
   template <typename Work>
   auto transaction(Work&& work) -> decltype(work());
   void migrate();
-  void bump_keys_version();
+  void bump_version();
 
   sqlite3* db_ = nullptr;
   std::mutex mutex_;

@@ -64,8 +64,9 @@ double millis(Clock::duration d) { return std::chrono::duration<double, std::mil
 std::string overhead_header(const RequestContext& ctx) {
   double overhead = millis(Clock::now() - ctx.started - ctx.upstream_time);
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3f", overhead < 0 ? 0.0 : overhead);
-  return buf;
+  return std::string(buf, std::to_chars(buf, buf + sizeof buf, overhead < 0 ? 0.0 : overhead,
+                                        std::chars_format::fixed, 3)
+                              .ptr);
 }
 
 // "seed, service_tier": the parameters the provider adapter left out.

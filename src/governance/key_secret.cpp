@@ -8,23 +8,14 @@
 #include <array>
 #include <stdexcept>
 
+#include "util/digest.hpp"
+
 namespace sluice::governance {
 
 namespace {
 
 void random_bytes(unsigned char* out, int n) {
   if (RAND_bytes(out, n) != 1) throw std::runtime_error("no randomness for a key (RAND_bytes)");
-}
-
-std::string hex(const unsigned char* p, std::size_t n) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(n * 2);
-  for (std::size_t i = 0; i < n; ++i) {
-    out += kDigits[p[i] >> 4];
-    out += kDigits[p[i] & 15];
-  }
-  return out;
 }
 
 }  // namespace
@@ -51,7 +42,7 @@ namespace {
 std::string new_id(const char* prefix) {
   std::array<unsigned char, 8> buf;
   random_bytes(buf.data(), static_cast<int>(buf.size()));
-  return prefix + hex(buf.data(), buf.size());
+  return prefix + util::hex_lower(buf.data(), buf.size());
 }
 
 }  // namespace
@@ -94,7 +85,7 @@ class PepperedMac {
       pepper_.clear();
       throw std::runtime_error("HMAC-SHA256 failed");
     }
-    return hex(out.data(), length);
+    return util::hex_lower(out.data(), length);
   }
 
  private:

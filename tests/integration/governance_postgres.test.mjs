@@ -4,9 +4,12 @@
 // restart loses no record. Also the config's refusals and a server that cannot be reached.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { startMockUpstream } from '../support/mock_upstream.mjs';
 import { startPostgres } from '../support/postgres_server.mjs';
-import { startSluice, runSluice, writeConfig, eventually } from '../support/sluice.mjs';
+import { startSluice, runSluice, writeConfig, eventually, SLUICE_BIN } from '../support/sluice.mjs';
 import { post, chatBody, stopCleanly } from './helpers.mjs';
 
 const ADMIN = 'admin-key-for-postgres-tests';
@@ -15,6 +18,7 @@ const PASSWORD = 'pg-password-never-logged-0123';
 const env = { TEST_PEPPER: PEPPER, TEST_PG_URL: '' };
 const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
 const withKey = (key) => ({ authorization: `Bearer ${key}` });
+const STEPS = readdirSync(new URL('../../migrations/postgres/', import.meta.url)).filter((f) => f.endsWith('.sql')).length;
 
 let pg, upstream;
 before(async () => {
@@ -61,13 +65,23 @@ async function startPair(yaml, dbEnv) {
   return Promise.all([startSluice(yaml, { env: dbEnv }), startSluice(yaml, { env: dbEnv })]);
 }
 
+test('the PostgreSQL store unit tests (tests/stores/postgres) pass against this server, none skipped', async () => {
+  const db = await pg.database();
+  const unit = join(dirname(SLUICE_BIN), 'sluice_unit_tests');
+  const out = await new Promise((resolve) => execFile(unit, ['--gtest_filter=PostgresStoreTest.*'],
+    { env: { ...process.env, SLUICE_TEST_POSTGRES_URL: db.url } }, (err, stdout, stderr) => resolve({ err, stdout: stdout + stderr })));
+  assert.equal(out.err, null, out.stdout);
+  assert.match(out.stdout, /\[  PASSED  \] 4 tests\./, out.stdout);
+  assert.doesNotMatch(out.stdout, /SKIPPED/, out.stdout);
+});
+
 test('two replicas share keys and one ledger that sums exactly to what clients were charged', async () => {
   const db = await pg.database(PASSWORD);
   const dbEnv = { ...env, TEST_PG_URL: db.url };
   const [a, b] = await startPair(config(), dbEnv);
   try {
     // Each step once, though both replicas ran the migration at the same moment.
-    assert.equal(await db.sql('SELECT count(*) FROM schema_migrations'), '2');
+    assert.equal(await db.sql('SELECT count(*) FROM schema_migrations'), String(STEPS));
 
     const ml = await createKey(a, { name: 'ml', team: 'ml' });
     const web = await createKey(b, { name: 'web', team: 'web' });
@@ -195,7 +209,7 @@ test('a budget made through the admin API on one replica applies on the other', 
     await eventually(async () => (await call(a, key)) === 200, 3000, 'replica a seeing the raised budget');
     assert.equal((await fetch(`${a.url}/admin/budgets/${id}`, { method: 'DELETE', headers: admin })).status, 200);
     assert.equal(await db.sql('SELECT count(*) FROM budgets'), '0');
-    assert.equal(await db.sql('SELECT max(version) FROM schema_migrations'), '2');
+    assert.equal(await db.sql('SELECT max(version) FROM schema_migrations'), String(STEPS));
   } finally {
     await stopCleanly(a);
     await stopCleanly(b);

@@ -9,15 +9,7 @@
 namespace sluice::providers::bedrock {
 namespace {
 
-std::string hex(const unsigned char* data, std::size_t n) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(n * 2, '0');
-  for (std::size_t i = 0; i < n; ++i) {
-    out[2 * i] = kDigits[data[i] >> 4];
-    out[2 * i + 1] = kDigits[data[i] & 0xF];
-  }
-  return out;
-}
+using util::hex_lower;
 
 std::string hmac(std::string_view key, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
@@ -63,13 +55,6 @@ std::string canonical_query(std::string_view query) {
 }
 
 }  // namespace
-
-std::string sha256_hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
-  return hex(digest, len);
-}
 
 std::string uri_encode(std::string_view text, bool keep_slash) {
   static constexpr char kDigits[] = "0123456789ABCDEF";
@@ -129,7 +114,7 @@ void sign_v4(const AwsCredentials& credentials, const SigningInput& in,
       "Authorization",
       "AWS4-HMAC-SHA256 Credential=" + credentials.access_key_id + '/' + scope +
           ", SignedHeaders=" + names + ", Signature=" +
-          hex(reinterpret_cast<const unsigned char*>(signature.data()), signature.size()));
+          hex_lower(reinterpret_cast<const unsigned char*>(signature.data()), signature.size()));
 }
 
 }  // namespace sluice::providers::bedrock

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "util/digest.hpp"
+
 namespace sluice::providers::bedrock {
 
 struct AwsCredentials {
@@ -28,7 +30,7 @@ struct SigningInput {
   std::string_view amz_date;  // "20150830T123600Z"
 };
 
-std::string sha256_hex(std::string_view data);
+using util::sha256_hex;
 // RFC 3986 percent-encoding of everything but unreserved characters (and '/' if `keep_slash`).
 std::string uri_encode(std::string_view text, bool keep_slash);
 // "20150830T123600Z" for a Unix time.

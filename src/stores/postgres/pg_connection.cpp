@@ -101,6 +101,9 @@ Connection::Connection(const std::string& url) {
     conn_ = nullptr;
     throw PgError(message, "08001");
   }
+  // Notices ("relation … already exists, skipping" from the migration) are not worth a line on
+  // the gateway's stderr; errors come back as results and are thrown.
+  PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
 }
 
 Connection::~Connection() { PQfinish(conn_); }

@@ -1,5 +1,6 @@
 #include "stores/postgres/postgres_store.hpp"
 
+#include <chrono>
 #include <ctime>
 #include <map>
 #include <tuple>
@@ -8,6 +9,7 @@
 #include "governance/key_json.hpp"
 #include "stores/postgres/migrations.hpp"
 #include "stores/postgres/pg_array.hpp"
+#include "util/digest.hpp"
 
 namespace sluice::stores::postgres {
 
@@ -315,7 +317,19 @@ void PostgresStore::append(std::span<const LedgerEntry> entries) {
     cost += e.cost_usd;
   }
   Params rows;
-  for (auto& col : cols) rows.text(std::move(col).finish());
+  std::string all;  // every record, for the batch's digest
+  for (auto& col : cols) {
+    std::string text = std::move(col).finish();
+    all += text;
+    all += '\n';
+    rows.text(text);
+  }
+  // The same records give the same digest on a retry; different batches never share one (each
+  // holds its request ids and millisecond times).
+  const std::string digest = util::sha256_hex(all);
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
   ArrayLiteral day, key, team, user, endpoint, provider, requests, cost;
   for (const auto& [s, sums] : daily) {
     day.integer(std::get<0>(s));
@@ -331,10 +345,20 @@ void PostgresStore::append(std::span<const LedgerEntry> entries) {
   for (auto* col : {&day, &key, &team, &user, &endpoint, &provider, &requests, &cost})
     sums.text(std::move(*col).finish());
 
-  return with_connection([&](Connection& c) {
+  with_connection([&](Connection& c) {
     transaction(c, [&] {
+      const bool first_time =
+          c.prepared("claim_batch",
+                     "INSERT INTO ledger_batches (digest, committed_ms) VALUES ($1, $2) "
+                     "ON CONFLICT DO NOTHING",
+                     Params().text(digest).integer(now_ms))
+              .affected() > 0;
+      // Already there: an earlier attempt committed although its COMMIT's answer was lost.
+      if (!first_time) return;
       c.prepared("insert_ledger", kInsertLedger, rows);
       c.prepared("add_to_daily", kAddToDaily, sums);
+      c.prepared("prune_batches", "DELETE FROM ledger_batches WHERE committed_ms < $1",
+                 Params().integer(now_ms - 86'400'000));
     });
   });
 }

@@ -35,6 +35,9 @@ struct LedgerEntry {
 
 enum class SpendBy { kKey, kTeam, kUser, kEndpoint, kModel, kProvider, kDay };
 std::optional<SpendBy> spend_by_named(std::string_view name);
+// The ledger column a grouping reads (the same in every store); empty for kDay, which each
+// store computes from ts_ms in its own SQL dialect.
+std::string_view ledger_column(SpendBy by);
 
 struct SpendRow {
   std::string group;  // the key id, team, … or the day (YYYY-MM-DD)

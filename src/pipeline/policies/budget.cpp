@@ -5,6 +5,7 @@
 
 #include "governance/scope.hpp"
 #include "observability/metrics.hpp"
+#include "pipeline/policies/subject.hpp"
 
 namespace sluice::pipeline {
 
@@ -19,16 +20,7 @@ std::string usd(double v) {
 }  // namespace
 
 std::optional<Verdict> BudgetPolicy::decide(RequestContext& ctx) const {
-  governance::Subject s;
-  if (ctx.key) {
-    s.key_id = ctx.key->id;
-    s.team = ctx.key->team;
-    s.user = ctx.key->user;
-  }
-  if (ctx.endpoint != nullptr) {
-    s.endpoint = ctx.endpoint->name;
-    s.provider = ctx.endpoint->provider;
-  }
+  const governance::Subject s = subject_of(ctx);
   const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();

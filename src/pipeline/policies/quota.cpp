@@ -9,6 +9,7 @@
 
 #include "governance/scope.hpp"
 #include "observability/metrics.hpp"
+#include "pipeline/policies/subject.hpp"
 #include "tokenizer/chat_tokens.hpp"
 
 namespace sluice::pipeline {
@@ -19,20 +20,6 @@ std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-governance::Subject subject_of(const RequestContext& ctx) {
-  governance::Subject s;
-  if (ctx.key) {
-    s.key_id = ctx.key->id;
-    s.team = ctx.key->team;
-    s.user = ctx.key->user;
-  }
-  if (ctx.endpoint != nullptr) {
-    s.endpoint = ctx.endpoint->name;
-    s.provider = ctx.endpoint->provider;
-  }
-  return s;
 }
 
 std::string describe(const config::LimitSpec& l, bool tokens, std::string_view who) {

@@ -366,30 +366,8 @@ void PostgresStore::append(std::span<const LedgerEntry> entries) {
 std::vector<SpendRow> PostgresStore::spend(SpendBy by, std::int64_t since_ms, bool per_day) {
   static constexpr const char* kDay =
       "to_char(to_timestamp(ts_ms / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD')";
-  const char* column = "key_id";
-  switch (by) {
-    case SpendBy::kKey:
-      column = "key_id";
-      break;
-    case SpendBy::kTeam:
-      column = "team";
-      break;
-    case SpendBy::kUser:
-      column = "user_name";
-      break;
-    case SpendBy::kEndpoint:
-      column = "endpoint";
-      break;
-    case SpendBy::kModel:
-      column = "model";
-      break;
-    case SpendBy::kProvider:
-      column = "provider";
-      break;
-    case SpendBy::kDay:
-      column = kDay;
-      break;
-  }
+  std::string column(ledger_column(by));
+  if (column.empty()) column = kDay;
   std::string sql = "SELECT ";
   sql += column;
   sql += ", ";

@@ -334,31 +334,10 @@ void SqliteStore::append(std::span<const LedgerEntry> entries) {
 }
 
 std::vector<SpendRow> SqliteStore::spend(SpendBy by, std::int64_t since_ms, bool per_day) {
-  const char* column = "key_id";
-  switch (by) {
-    case SpendBy::kKey:
-      column = "key_id";
-      break;
-    case SpendBy::kTeam:
-      column = "team";
-      break;
-    case SpendBy::kUser:
-      column = "user_name";
-      break;
-    case SpendBy::kEndpoint:
-      column = "endpoint";
-      break;
-    case SpendBy::kModel:
-      column = "model";
-      break;
-    case SpendBy::kProvider:
-      column = "provider";
-      break;
-    case SpendBy::kDay:
-      column = "date(ts_ms / 1000, 'unixepoch')";
-      break;
-  }
-  const std::string day = per_day ? "date(ts_ms / 1000, 'unixepoch')" : "''";
+  static constexpr const char* kDay = "date(ts_ms / 1000, 'unixepoch')";
+  std::string column(ledger_column(by));
+  if (column.empty()) column = kDay;
+  const std::string day = per_day ? kDay : "''";
   const std::string sql = std::string("SELECT ") + column + ", " + day +
                           ", COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(cost_usd) "
                           "FROM ledger WHERE ts_ms >= ? GROUP BY 1, 2 ORDER BY 2, 6 DESC, 1";
@@ -396,18 +375,3 @@ std::uint64_t SqliteStore::ledger_count() {
 }
 
 }  // namespace sluice::stores::sqlite
-
-namespace sluice::stores {
-
-std::optional<SpendBy> spend_by_named(std::string_view name) {
-  if (name == "key") return SpendBy::kKey;
-  if (name == "team") return SpendBy::kTeam;
-  if (name == "user") return SpendBy::kUser;
-  if (name == "endpoint") return SpendBy::kEndpoint;
-  if (name == "model") return SpendBy::kModel;
-  if (name == "provider") return SpendBy::kProvider;
-  if (name == "day") return SpendBy::kDay;
-  return std::nullopt;
-}
-
-}  // namespace sluice::stores

@@ -61,6 +61,10 @@ class Runtime {
   BudgetList store_budgets() const;
   // Cheaper than store_budgets() for the question "any at all?" asked on every request.
   bool has_store_budgets() const { return has_store_budgets_.load(std::memory_order_relaxed); }
+  // For the request path: null, without taking the lock, when the store has no budgets.
+  BudgetList store_budgets_if_any() const {
+    return has_store_budgets() ? store_budgets() : nullptr;
+  }
   // Reads the store's keys and budgets again (after an admin change; the watcher does it for
   // other processes' changes within a second).
   void reload();

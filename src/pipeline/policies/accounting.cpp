@@ -48,9 +48,9 @@ void AccountingPolicy::account(RequestContext& ctx, unsigned status) const {
   e.priced = ctx.cost_usd.has_value() || ctx.usage.empty();
 
   // Budgets' alert thresholds: compare the spend before and after this request.
-  const governance::BudgetList stored = runtime_.store_budgets();
-  const bool has_budgets =
-      !ctx.snapshot->governance.budgets.empty() || (ctx.key && ctx.key->budget) || !stored->empty();
+  const governance::BudgetList stored = runtime_.store_budgets_if_any();
+  const bool has_budgets = !ctx.snapshot->governance.budgets.empty() ||
+                           (ctx.key && ctx.key->budget) || (stored && !stored->empty());
   std::vector<double> before;
   governance::Subject s{e.key_id, e.team, e.user, e.endpoint, e.provider};
   auto each_budget = [&](auto&& f) {

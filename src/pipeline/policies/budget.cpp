@@ -44,8 +44,8 @@ std::optional<Verdict> BudgetPolicy::decide(RequestContext& ctx) const {
     observability::Metrics::global().budget_rejected.fetch_add(1, std::memory_order_relaxed);
     return false;
   };
-  return governance::each_budget(ctx.key.get(), ctx.snapshot->governance, runtime_.store_budgets(),
-                                 check)
+  return governance::each_budget(ctx.key.get(), ctx.snapshot->governance,
+                                 runtime_.store_budgets_if_any(), check)
              ? Verdict::kContinue
              : Verdict::kStop;
 }

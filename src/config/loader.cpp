@@ -61,7 +61,8 @@ ServerConfig read_server(const Reader& r, const YAML::Node& node) {
   r.expect_map(node, p,
                {"host", "port", "workers", "max_body_bytes", "max_header_bytes", "idle_timeout_ms",
                 "request_timeout_ms", "shutdown_timeout_ms", "access_log", "upstream_timeout",
-                "watch_config"});
+                "watch_config", "max_header_fields", "upstream_max_event_bytes",
+                "upstream_max_body_bytes", "reuse_port"});
   if (node["host"]) s.host = r.string(node["host"], p + ".host");
   if (node["port"])
     s.port = static_cast<std::uint16_t>(r.integer(node["port"], p + ".port", 0, 65535));
@@ -77,8 +78,26 @@ ServerConfig read_server(const Reader& r, const YAML::Node& node) {
         r.integer(node["max_body_bytes"], p + ".max_body_bytes", 1024, 1LL << 34));
   }
   if (node["max_header_bytes"]) {
-    s.max_header_bytes = static_cast<std::uint32_t>(
-        r.integer(node["max_header_bytes"], p + ".max_header_bytes", 1024, 1 << 20));
+    s.max_header_bytes =
+        static_cast<std::uint32_t>(r.integer(node["max_header_bytes"], p + ".max_header_bytes",
+                                             1024, ServerConfig::kMaxHeaderBytesLimit));
+  }
+  if (node["max_header_fields"]) {
+    s.max_header_fields = static_cast<std::uint32_t>(
+        r.integer(node["max_header_fields"], p + ".max_header_fields", 8, 10'000));
+  }
+  if (node["upstream_max_event_bytes"]) {
+    s.upstream_max_event_bytes = static_cast<std::uint64_t>(r.integer(
+        node["upstream_max_event_bytes"], p + ".upstream_max_event_bytes", 1024, 1LL << 30));
+  }
+  if (node["upstream_max_body_bytes"]) {
+    s.upstream_max_body_bytes = static_cast<std::uint64_t>(r.integer(
+        node["upstream_max_body_bytes"], p + ".upstream_max_body_bytes", 1024, 1LL << 34));
+  }
+  if (auto w = node["reuse_port"]) {
+    std::string v = r.string(w, p + ".reuse_port");
+    if (v != "true" && v != "false") r.fail(w, p + ".reuse_port", "must be true or false");
+    s.reuse_port = v == "true";
   }
   constexpr long long kDay = 86'400'000;
   if (node["idle_timeout_ms"])
@@ -681,11 +700,67 @@ SnapshotPtr build(const Reader& r, const YAML::Node& root) {
   return snapshot;
 }
 
+// A config may come from a less trusted hand than the binary (a GitOps repository, the admin
+// API), so reading it is bounded in time and memory whatever it holds: its size, how deeply it
+// nests, and how many nodes it has once aliases are expanded (a "billion laughs" file is a few
+// hundred bytes that expand to billions of nodes).
+constexpr std::size_t kMaxConfigBytes = 4 * 1024 * 1024;
+constexpr std::size_t kMaxDepth = 64;
+constexpr std::size_t kMaxExpandedNodes = 250'000;
+
+// Flow collections ([ { ) are parsed recursively by yaml-cpp; deep ones are refused before it
+// sees them. Brackets inside quoted scalars or comments count too: a conservative bound.
+void check_text(std::string_view text, const std::string& source) {
+  if (text.size() > kMaxConfigBytes) {
+    throw LoadError{source + ": the file is larger than " + std::to_string(kMaxConfigBytes) +
+                    " bytes"};
+  }
+  std::size_t depth = 0;
+  std::size_t line = 1;
+  for (char c : text) {
+    if (c == '\n') ++line;
+    if (c == '[' || c == '{') {
+      if (++depth > kMaxDepth) {
+        throw LoadError{source + ":" + std::to_string(line) + ": nests deeper than " +
+                        std::to_string(kMaxDepth) + " levels"};
+      }
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+}
+
+// Visits the tree as the loader will (each alias as often as it is used), within the budget.
+void check_tree(const YAML::Node& node, std::size_t depth, std::size_t& budget,
+                const std::string& source) {
+  if (budget == 0) {
+    throw LoadError{source + ": the config expands to more than " +
+                    std::to_string(kMaxExpandedNodes) +
+                    " values (YAML aliases that repeat each other?)"};
+  }
+  --budget;
+  if (depth > kMaxDepth) {
+    throw LoadError{source + ":" + std::to_string(node.Mark().line + 1) + ": nests deeper than " +
+                    std::to_string(kMaxDepth) + " levels"};
+  }
+  if (node.IsMap()) {
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      check_tree(it->first, depth + 1, budget, source);
+      check_tree(it->second, depth + 1, budget, source);
+    }
+  } else if (node.IsSequence()) {
+    for (const auto& item : node) check_tree(item, depth + 1, budget, source);
+  }
+}
+
 Result<SnapshotPtr> load(const std::function<YAML::Node()>& parse, const std::string& source,
                          const EnvLookup& env) {
   try {
     Reader reader(source, env);
-    return SnapshotPtr(build(reader, parse()));
+    YAML::Node root = parse();
+    std::size_t budget = kMaxExpandedNodes;
+    check_tree(root, 0, budget, source);
+    return SnapshotPtr(build(reader, root));
   } catch (const LoadError& e) {
     return Error::invalid(e.message);
   } catch (const YAML::BadFile&) {
@@ -699,11 +774,24 @@ Result<SnapshotPtr> load(const std::function<YAML::Node()>& parse, const std::st
 }  // namespace
 
 Result<SnapshotPtr> load_file(const std::string& path, const EnvLookup& env) {
-  return load([&] { return YAML::LoadFile(path); }, path, env);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error::invalid(path + ": cannot read the file");
+  std::string text;
+  char chunk[65536];
+  while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
+    text.append(chunk, static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kMaxConfigBytes) break;  // check_text says so
+  }
+  return load_string(text, path, env);
 }
 
 Result<SnapshotPtr> load_string(std::string_view yaml, const std::string& source_name,
                                 const EnvLookup& env) {
+  try {
+    check_text(yaml, source_name);
+  } catch (const LoadError& e) {
+    return Error::invalid(e.message);
+  }
   return load([&] { return YAML::Load(std::string(yaml)); }, source_name, env);
 }
 

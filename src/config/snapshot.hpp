@@ -32,7 +32,20 @@ struct ServerConfig {
   std::uint16_t port = 8080;
   unsigned workers = 0;  // 0: one per core
   std::uint64_t max_body_bytes = 10 * 1024 * 1024;
+  // The request line and header section; also bounds one chunk-size line and the trailers.
+  // At most kMaxHeaderBytesLimit: Beast's field store holds a field of at most 65,533 bytes.
   std::uint32_t max_header_bytes = 16 * 1024;
+  std::uint32_t max_header_fields = 100;  // more fields in one request → 431
+  static constexpr std::uint32_t kMaxHeaderBytesLimit = 60 * 1024;
+  // One SSE event (or line) or one AWS event-stream frame from a provider, and what a stream
+  // may send before its first content (warm-up); more ends the stream with an error (or a 502
+  // before the client's head is sent).
+  std::uint64_t upstream_max_event_bytes = 1024 * 1024;
+  // A provider's non-streamed answer; more → 502.
+  std::uint64_t upstream_max_body_bytes = 64 * 1024 * 1024;
+  // Share the port with other processes (SO_REUSEPORT across processes, for a deliberate
+  // hand-over); off: a second sluice on a port already served fails with "address in use".
+  bool reuse_port = false;
   Millis idle_timeout{60'000};      // keep-alive connection with no request
   Millis request_timeout{30'000};   // reading one request, head and body
   Millis shutdown_timeout{10'000};  // in-flight requests get this long to finish on SIGTERM

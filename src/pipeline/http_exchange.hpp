@@ -45,6 +45,12 @@ class Responder {
   virtual boost::asio::awaitable<bool> start_stream(unsigned status, HeaderList headers) = 0;
   virtual boost::asio::awaitable<bool> send_chunk(std::string data) = 0;
   virtual boost::asio::awaitable<bool> end_stream() = 0;
+  // Whether any part of this request's response has been written (so an error found later can
+  // no longer be sent as a response of its own).
+  virtual bool responded() const = 0;
+  // The response begun cannot be completed: close the connection after what was written, so
+  // the client sees a cut response (no final chunk), never a whole-looking one.
+  virtual void abort() = 0;
 };
 
 }  // namespace sluice::pipeline

@@ -1,5 +1,6 @@
 #include "server/server.hpp"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <boost/asio.hpp>
@@ -56,6 +57,8 @@ void log_escape(std::exception_ptr e) {
     std::rethrow_exception(e);
   } catch (const std::exception& ex) {
     std::cerr << "sluice: connection task failed: " << ex.what() << "\n";
+  } catch (...) {
+    std::cerr << "sluice: connection task failed\n";
   }
 }
 
@@ -85,6 +88,52 @@ void open_acceptor(tcp::acceptor& acceptor, const tcp::endpoint& endpoint) {
   }
   acceptor.bind(endpoint);
   acceptor.listen(asio::socket_base::max_listen_connections);
+}
+
+// The workers share the port through SO_REUSEPORT, which would just as well let a second
+// sluice (a botched restart) join it and take half the connections with another config. A
+// socket bound without SO_REUSEPORT fails with "address in use" while anyone serves the port,
+// so one is bound first and closed before the workers bind. Port 0 becomes the port it got.
+tcp::endpoint claim_port(tcp::endpoint endpoint) {
+  tcp::acceptor probe(asio::system_executor{});
+  probe.open(endpoint.protocol());
+  probe.set_option(tcp::acceptor::reuse_address(true));  // TIME_WAIT from our own last run is fine
+  boost::system::error_code ec;
+  probe.bind(endpoint, ec);
+  if (ec) {
+    throw std::runtime_error("cannot listen on " + endpoint.address().to_string() + ":" +
+                             std::to_string(endpoint.port()) + ": " + ec.message() +
+                             " (another process serves this port; server.reuse_port: true "
+                             "shares it deliberately)");
+  }
+  return probe.local_endpoint();
+}
+
+// Each connection costs a descriptor, plus one per upstream connection; the usual soft limit
+// of 1024 would refuse clients long before memory runs short. Raised to the hard limit.
+void raise_open_files_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  const rlim_t before = limit.rlim_cur;
+  limit.rlim_cur = limit.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    std::cerr << "sluice: cannot raise the open-files limit above " << before << std::endl;
+  }
+}
+
+// An exception that escapes a handler unwinds io_context::run(); the loop is entered again so
+// one broken connection cannot take the worker (and every other connection on it) down.
+void run_loop(asio::io_context& io) {
+  for (;;) {
+    try {
+      io.run();
+      return;
+    } catch (const std::exception& e) {
+      std::cerr << "sluice: event loop caught an exception and goes on: " << e.what() << std::endl;
+    } catch (...) {
+      std::cerr << "sluice: event loop caught an unknown exception and goes on" << std::endl;
+    }
+  }
 }
 
 }  // namespace
@@ -131,12 +180,21 @@ int Server::run() {
   tcp::resolver resolver(resolve_io);
   auto results = resolver.resolve(server.host, std::to_string(server.port));
   tcp::endpoint endpoint = results.begin()->endpoint();
+  if (!server.reuse_port) endpoint = claim_port(endpoint);
+  raise_open_files_limit();
 
   std::atomic<bool> draining{false};
   stores::MemoryCounterStore counters;
   // Blocking work requested from a request (the admin API's reload) runs here, off the loops.
   asio::thread_pool blocking(1);
-  pipeline::HandlerEnv env{config_, access_log_, counters, governance_, blocking.get_executor(),
+  // CPU-heavy work a request asks for (a large tokenization) runs here, so no event loop waits.
+  asio::thread_pool cpu(1);
+  pipeline::HandlerEnv env{config_,
+                           access_log_,
+                           counters,
+                           governance_,
+                           blocking.get_executor(),
+                           cpu.get_executor(),
                            [this] { return reload("admin API"); }};
   std::vector<std::unique_ptr<Worker>> workers;
   for (unsigned i = 0; i < count; ++i) {
@@ -148,7 +206,7 @@ int Server::run() {
   }
   for (auto& worker : workers) {
     asio::co_spawn(worker->io, accept_loop(*worker, draining, server), log_escape);
-    worker->thread = std::thread([w = worker.get()] { w->io.run(); });
+    worker->thread = std::thread([w = worker.get()] { run_loop(w->io); });
   }
   std::cerr << "sluice listening on http://" << endpoint.address().to_string() << ":"
             << endpoint.port() << " (" << count << " worker" << (count == 1 ? "" : "s") << ", "
@@ -208,6 +266,7 @@ int Server::run() {
   for (auto& worker : workers) worker->thread.join();
   workers.clear();
   blocking.join();
+  cpu.join();
   std::cerr << "sluice: stopped" << std::endl;
   return 0;
 }

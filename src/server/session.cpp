@@ -4,6 +4,9 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <iostream>
+
+#include "server/request_framing.hpp"
 
 namespace sluice::server {
 namespace asio = boost::asio;
@@ -13,12 +16,23 @@ constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 
 namespace {
 
-constexpr auto kWriteTimeout = std::chrono::seconds(30);
+// A write that makes no progress for this long ends the connection. Each piece the kernel
+// accepts restarts it, so a slow but steady reader gets a large answer whole.
+constexpr auto kWriteIdleTimeout = std::chrono::seconds(30);
+// Room beyond the header limit in the read buffer, for the start of a body read with the head.
+constexpr std::size_t kBufferSlack = 1024;
 
 class Session : public pipeline::Responder {
  public:
   Session(asio::ip::tcp::socket socket, SessionEnv env, config::ServerConfig limits)
-      : stream_(std::move(socket)), env_(env), limits_(std::move(limits)) {
+      : stream_(std::move(socket)),
+        // The read buffer's bound is what bounds every line the parser has to hold whole: the
+        // header section, a chunk-size line with its extensions, and the trailers (Beast limits
+        // none of the last two). It stays below the 65,533 bytes Beast's field store can hold,
+        // which would otherwise throw from inside the parser.
+        buffer_(limits.max_header_bytes + kBufferSlack),
+        env_(env),
+        limits_(std::move(limits)) {
     beast::error_code ec;
     auto peer = stream_.socket().remote_endpoint(ec);
     if (!ec) remote_address_ = peer.address().to_string();
@@ -31,6 +45,8 @@ class Session : public pipeline::Responder {
       parser.header_limit(limits_.max_header_bytes);
       parser.body_limit(limits_.max_body_bytes);
       stream_.expires_after(limits_.idle_timeout);
+      responded_ = false;
+      head_request_ = false;
       auto [hec, hn] = co_await http::async_read_header(stream_, buffer_, parser, use_nothrow);
       if (hec) {
         co_await on_read_error(hec, parser, hn > 0 || buffer_.size() > 0);
@@ -38,14 +54,20 @@ class Session : public pipeline::Responder {
       }
       keep_alive_ = parser.get().keep_alive() && !env_.draining.load(std::memory_order_relaxed);
       http10_ = parser.get().version() == 10;
+      head_request_ = parser.get().method() == http::verb::head;
+      if (auto fault = check_request_head(parser.get().base(), limits_.max_header_fields)) {
+        co_await reject(parser, *fault);
+        co_return;
+      }
+      const std::size_t header_fields =
+          static_cast<std::size_t>(std::distance(parser.get().begin(), parser.get().end()));
       if (auto length = parser.content_length(); length && *length > limits_.max_body_bytes) {
-        keep_alive_ = false;
         co_await reject(parser, too_large());
         co_return;
       }
       if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
-        stream_.expires_after(kWriteTimeout);
         static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        stream_.expires_after(kWriteIdleTimeout);
         auto [cec, cn] = co_await asio::async_write(stream_, asio::buffer(kContinue), use_nothrow);
         if (cec) co_return;
       }
@@ -56,7 +78,7 @@ class Session : public pipeline::Responder {
         co_return;
       }
       stream_.expires_never();
-      pipeline::HttpRequest request = to_request(parser.release());
+      pipeline::HttpRequest request = to_request(parser.release(), header_fields);
       request.remote_address = remote_address_;
       co_await env_.handler.handle(request, *this);
       if (!keep_alive_ || client_gone_) break;
@@ -69,6 +91,8 @@ class Session : public pipeline::Responder {
                              std::string body) override {
     std::string head = response_head(status, headers);
     head.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n\r\n");
+    // A response to HEAD has the same head and no content (RFC 9110 §9.3.2).
+    if (head_request_) body.clear();
     const std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};
     co_return co_await write(buffers);
   }
@@ -77,11 +101,13 @@ class Session : public pipeline::Responder {
   asio::awaitable<bool> start_stream(unsigned status, pipeline::HeaderList headers) override {
     pending_head_ = response_head(status, headers);
     pending_head_ += "Transfer-Encoding: chunked\r\n\r\n";
+    responded_ = true;
     co_return true;
   }
 
   asio::awaitable<bool> send_chunk(std::string data) override {
     if (data.empty()) co_return true;  // an empty chunk would end the body
+    if (head_request_) co_return co_await write(std::array{asio::buffer(pending_head_)});
     char size[20];
     int len = std::snprintf(size, sizeof size, "%zx\r\n", data.size());
     std::array<asio::const_buffer, 4> buffers{asio::buffer(pending_head_), asio::buffer(size, len),
@@ -90,17 +116,43 @@ class Session : public pipeline::Responder {
   }
 
   asio::awaitable<bool> end_stream() override {
+    if (head_request_) co_return co_await write(std::array{asio::buffer(pending_head_)});
     std::array<asio::const_buffer, 2> buffers{asio::buffer(pending_head_),
                                               asio::buffer("0\r\n\r\n", 5)};
     co_return co_await write(buffers);
   }
 
+  bool responded() const override { return responded_; }
+  void abort() override {
+    keep_alive_ = false;
+    client_gone_ = true;
+  }
+
  private:
   template <class Buffers>
   asio::awaitable<bool> write(const Buffers& buffers) {
-    stream_.expires_after(kWriteTimeout);
-    auto [ec, n] = co_await asio::async_write(stream_, buffers, use_nothrow);
+    responded_ = true;
+    if (client_gone_) co_return false;
+    // The deadline is renewed before each piece the kernel takes: it measures lack of
+    // progress, not the time a large answer takes to a slow reader. (One write_some per
+    // piece, each a single writev of what is left.)
+    beast::buffers_suffix<Buffers> rest(buffers);
+    beast::error_code ec;
+    while (beast::buffer_bytes(rest) > 0) {
+      stream_.expires_after(kWriteIdleTimeout);
+      auto [wec, n] = co_await stream_.async_write_some(rest, use_nothrow);
+      if (wec) {
+        ec = wec;
+        break;
+      }
+      rest.consume(n);
+    }
+    stream_.expires_never();
     pending_head_.clear();
+    if (ec == beast::error::timeout) {
+      std::cerr << "sluice: client at " << remote_address_ << " read nothing for "
+                << kWriteIdleTimeout.count() << " s; closing the connection" << std::endl;
+    }
     client_gone_ = client_gone_ || ec;
     co_return !ec;
   }
@@ -121,12 +173,18 @@ class Session : public pipeline::Responder {
     return head;
   }
 
-  static pipeline::HttpRequest to_request(http::request<http::string_body>&& msg) {
+  // Only the fields of the head: Beast appends a chunked body's trailer fields to the same
+  // list, and a trailer must not pass for a header (RFC 9110 §6.5.1).
+  static pipeline::HttpRequest to_request(http::request<http::string_body>&& msg,
+                                          std::size_t header_fields) {
     pipeline::HttpRequest request;
     request.method = std::string(msg.method_string());
-    request.target = std::string(msg.target());
+    request.target = origin_form(msg.target());
+    if (request.target.empty()) request.target = std::string(msg.target());  // "*"
     request.headers.reserve(8);
+    std::size_t taken = 0;
     for (const auto& field : msg) {
+      if (taken++ == header_fields) break;
       std::string name(field.name_string());
       for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       request.headers.emplace_back(std::move(name), std::string(field.value()));
@@ -146,7 +204,7 @@ class Session : public pipeline::Responder {
     if (parser.is_header_done()) {
       const auto& msg = parser.get();
       partial.method = std::string(msg.method_string());
-      partial.target = std::string(msg.target());
+      partial.target = origin_form(msg.target());
       if (auto id = msg["x-request-id"]; !id.empty())
         partial.headers.emplace_back("x-request-id", std::string(id));
     }
@@ -176,10 +234,14 @@ class Session : public pipeline::Responder {
                                       bool got_bytes) {
     if (ec == http::error::body_limit) {
       co_await reject(parser, too_large());
-    } else if (ec == http::error::header_limit) {
+    } else if (ec == http::error::header_limit ||
+               (ec == http::error::buffer_overflow && !parser.is_header_done())) {
       Error e = Error::make(ErrorCode::kHeadersTooLarge,
                             "Request headers are larger than the gateway accepts.");
       co_await reject(parser, e);
+    } else if (ec == http::error::buffer_overflow) {
+      co_await reject(parser, Error::invalid("A chunk-size line or the trailer section of the "
+                                             "request body is longer than the gateway accepts."));
     } else if (ec == beast::error::timeout && parser.is_header_done()) {
       co_await reject(parser, Error::make(ErrorCode::kRequestTimeout,
                                           "Request body was not received in time."));
@@ -198,6 +260,8 @@ class Session : public pipeline::Responder {
   std::string remote_address_;
   bool keep_alive_ = true;
   bool http10_ = false;  // HTTP/1.0 keep-alive must be confirmed explicitly
+  bool head_request_ = false;
+  bool responded_ = false;
   bool client_gone_ = false;
 };
 
@@ -205,7 +269,8 @@ class Session : public pipeline::Responder {
 
 asio::awaitable<void> run_session(asio::ip::tcp::socket socket, SessionEnv env,
                                   config::ServerConfig limits) {
-  socket.set_option(asio::ip::tcp::no_delay(true));
+  beast::error_code ignored;
+  socket.set_option(asio::ip::tcp::no_delay(true), ignored);  // fails if the peer already left
   Session session(std::move(socket), env, std::move(limits));
   co_await session.run();
 }

@@ -315,6 +315,41 @@ TEST(ConfigLoader, ApiKeyMayBeAPathToAFile) {
               ::testing::ElementsAre("sk-from-file-0123456789"));
 }
 
+// A config may come from a less trusted hand: aliases that repeat each other, deep nesting and
+// header limits the HTTP parser cannot hold are refused quickly, with a clear error.
+TEST(ConfigLoader, BoundedWhateverTheFileHolds) {
+  std::string bomb =
+      "x:\n  a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n";
+  for (char c = 'b'; c <= 'j'; ++c) {
+    const char p = static_cast<char>(c - 1);
+    bomb += std::string("  ") + c + ": &" + c + " [";
+    for (int i = 0; i < 9; ++i) bomb += std::string(i ? "," : "") + "*" + p;
+    bomb += "]\n";
+  }
+  bomb += std::string(kEndpointHead) + "    model: {provider: mock}\n    parameters: {stop: *j}\n";
+  EXPECT_THAT(error_of(bomb), HasSubstr("expands to more than"));
+
+  std::string deep =
+      std::string(kEndpointHead) + "    model: {provider: mock}\n    parameters: {stop: ";
+  for (int i = 0; i < 200; ++i) deep += "[";
+  EXPECT_THAT(error_of(deep), HasSubstr("nests deeper than"));
+
+  std::string nested_blocks =
+      std::string(kEndpointHead) + "    model: {provider: mock}\n    parameters:\n";
+  std::string indent = "      ";
+  for (int i = 0; i < 80; ++i) {
+    nested_blocks += indent + "k" + std::to_string(i) + ":\n";
+    indent += "  ";
+  }
+  nested_blocks += indent + "v\n";
+  EXPECT_THAT(error_of(nested_blocks), HasSubstr("nests deeper than"));
+
+  EXPECT_THAT(error_of("server: {max_header_bytes: 70000}\n" + std::string(kEndpointHead) +
+                       "    model: {provider: mock}\n"),
+              HasSubstr("max_header_bytes"));
+  EXPECT_THAT(error_of(std::string(5 * 1024 * 1024, '#')), HasSubstr("larger than"));
+}
+
 TEST(ConfigLoader, MissingFileIsAClearError) {
   auto r = load_file("/nonexistent/sluice.yaml");
   ASSERT_FALSE(r);

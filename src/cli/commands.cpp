@@ -6,6 +6,7 @@
 #include "governance/runtime.hpp"
 #include "observability/access_log.hpp"
 #include "server/server.hpp"
+#include "upstream/sse_parser.hpp"
 
 #ifndef SLUICE_VERSION
 #define SLUICE_VERSION "0.1.0"
@@ -24,6 +25,8 @@ Result<config::SnapshotPtr> load_with_overrides(const ServeOptions& options) {
   if (options.host) snapshot->server.host = *options.host;
   if (options.port) snapshot->server.port = *options.port;
   if (options.workers) snapshot->server.workers = *options.workers;
+  // Stream parsers created from now on hold at most this much of one event.
+  upstream::set_max_event_bytes(snapshot->server.upstream_max_event_bytes);
   return config::SnapshotPtr(std::move(snapshot));
 }
 

@@ -18,7 +18,6 @@ using pipeline::RequestContext;
 
 namespace {
 
-constexpr std::size_t kMaxResponseBytes = 64 * 1024 * 1024;
 constexpr std::size_t kMaxErrorBytes = 1024 * 1024;
 
 Error redacted(Error error, const providers::ProviderAdapter& adapter) {
@@ -114,7 +113,7 @@ asio::awaitable<Result<model::Response>> Router::finish_call(
   auto exchange = co_await start(ctx, timeouts);
   if (!exchange) co_return exchange.error();
   first_byte = Clock::now() - t0;
-  auto body = co_await (*exchange)->read_all(kMaxResponseBytes);
+  auto body = co_await (*exchange)->read_all(ctx.snapshot->server.upstream_max_body_bytes);
   const auto& adapter = *ctx.endpoint->adapter;
   if (!body) co_return redacted(body.error(), adapter);
   auto response = adapter.translate_response(ctx.request, (*exchange)->head(), *body);
@@ -135,9 +134,21 @@ asio::awaitable<Result<OpenStream>> Router::warm_up(RequestContext& ctx,
   // The client's response head waits for real content, but not longer than the first-byte
   // timeout: a provider that answers 200 and then stalls is a failure we can still hide.
   stream.exchange->set_read_deadline(t0 + timeouts.first_byte);
+  // What is held before the first content is bounded: a provider that streams events without
+  // content would otherwise grow this request without limit.
+  const std::uint64_t warm_up_limit = ctx.snapshot->server.upstream_max_event_bytes;
+  std::uint64_t warm_up_bytes = 0;
   for (;;) {
     auto piece = co_await stream.exchange->read_some();
     if (!piece) co_return redacted(piece.error(), adapter);
+    warm_up_bytes += piece->size();
+    if (warm_up_bytes > warm_up_limit) {
+      Error e = Error::make(ErrorCode::kUpstreamUnavailable,
+                            "provider sent more than server.upstream_max_event_bytes (" +
+                                std::to_string(warm_up_limit) + ") before any content");
+      e.provider = ctx.endpoint->provider;
+      co_return e;
+    }
     const bool at_end = piece->empty();
     const std::size_t before = stream.first_events.size();
     auto fed = at_end ? stream.translator->finish(stream.first_events)

@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "observability/metrics.hpp"
+#include "util/json_numbers.hpp"
 
 namespace sluice::upstream {
 namespace asio = boost::asio;
@@ -39,6 +40,13 @@ asio::awaitable<Result<std::string>> Exchange::read_all(std::size_t limit) {
 namespace {
 
 constexpr std::size_t kMaxIdlePerOrigin = 64;
+// A provider's status line and header section; a chunk-size line and the trailers are bounded
+// by the read buffer, which stays below the 65,533 bytes Beast's field store can hold (a longer
+// field would throw from inside the parser).
+constexpr std::size_t kMaxHeadBytes = 48 * 1024;
+constexpr std::size_t kMaxReadBuffer = 60 * 1024;
+// Interim answers (100 Continue, 103 Early Hints) skipped before the final one.
+constexpr int kMaxInterimAnswers = 8;
 constexpr auto kMaxIdleAge = std::chrono::seconds(30);  // below common server keep-alive timeouts
 
 Error failure(ErrorCode code, std::string message, std::string_view provider) {
@@ -52,7 +60,7 @@ struct Connection {
   std::string origin;
   std::unique_ptr<beast::tcp_stream> plain;
   std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;
-  beast::flat_buffer buffer;
+  beast::flat_buffer buffer{kMaxReadBuffer};
   std::array<char, 16384> body_buffer;  // body pieces land here; reused for the connection's life
   Clock::time_point idle_since;
 
@@ -69,7 +77,7 @@ struct Connection {
 // per-field allocations. Header values come from config and adapters; a CR or LF in one would
 // split the request, so it is refused (naming the header, never the value).
 Result<std::string> serialize_head(const providers::UpstreamRequest& request,
-                                   const util::BaseUrl& url) {
+                                   const util::BaseUrl& url, std::size_t body_size) {
   std::string head;
   head.reserve(256);
   head.append(request.method).append(" ").append(request.target).append(" HTTP/1.1\r\nHost: ");
@@ -87,7 +95,7 @@ Result<std::string> serialize_head(const providers::UpstreamRequest& request,
     }
     head.append(name).append(": ").append(value).append("\r\n");
   }
-  head.append("Content-Length: ").append(std::to_string(request.body.size())).append("\r\n\r\n");
+  head.append("Content-Length: ").append(std::to_string(body_size)).append("\r\n\r\n");
   return head;
 }
 
@@ -212,10 +220,11 @@ class NetworkExchange : public Exchange {
         provider_(std::move(provider)) {}
 
   ~NetworkExchange() override {
-    // Only a fully read, keep-alive response leaves the connection reusable.
+    // Only a response read exactly to its end, on a keep-alive connection with no byte after
+    // it, leaves the connection reusable: a stray byte would start the next caller's answer.
     // The client may be gone already when a worker shuts down with this exchange suspended.
     auto client = client_.lock();
-    if (client && conn_ && finished_ && parser_->keep_alive()) {
+    if (client && conn_ && finished_ && parser_->keep_alive() && conn_->buffer.size() == 0) {
       conn_->tcp().expires_never();
       client->give_back(std::move(conn_));
     }
@@ -225,6 +234,12 @@ class NetworkExchange : public Exchange {
 
   asio::awaitable<Result<std::string_view>> read_some() override {
     while (!parser_->is_done()) {
+      // Checked before each read, not only while one waits: a provider that keeps sending
+      // bytes that are not content must not hold the warm-up open past its deadline.
+      if (Clock::now() >= read_deadline_) {
+        co_return failure(ErrorCode::kUpstreamTimeout,
+                          "provider sent no content within the first-byte timeout", provider_);
+      }
       auto& body = parser_->get().body();
       char* buffer = conn_->body_buffer.data();
       const std::size_t capacity = conn_->body_buffer.size();
@@ -244,6 +259,12 @@ class NetworkExchange : public Exchange {
                           : now >= read_deadline_
                               ? "provider sent no content within the first-byte timeout"
                               : "provider stream went idle for too long",
+                          provider_);
+      }
+      if (ec == http::error::buffer_overflow) {
+        co_return failure(ErrorCode::kUpstreamUnavailable,
+                          "provider sent a chunk-size line or trailer longer than the gateway "
+                          "accepts",
                           provider_);
       }
       if (ec) {
@@ -338,9 +359,18 @@ asio::awaitable<Result<std::unique_ptr<Exchange>>> Client::start(
   }
 
   const util::BaseUrl& url = upstream.url;
-  auto head = serialize_head(request, url);
+  // Numbers a double could not carry were kept as marker strings when the client's body was
+  // read (util/json_numbers.hpp); here they become the client's own text again.
+  std::string restored;
+  const std::string* body = &request.body;
+  if (util::raw_numbers_kept() && request.body.find(util::kRawNumberMarker) != std::string::npos) {
+    restored = request.body;
+    util::restore_raw_numbers(restored);
+    body = &restored;
+  }
+  auto head = serialize_head(request, url, body->size());
   if (!head) co_return failure(ErrorCode::kInternal, head.error().message, provider);
-  const std::array<asio::const_buffer, 2> wire{asio::buffer(*head), asio::buffer(request.body)};
+  const std::array<asio::const_buffer, 2> wire{asio::buffer(*head), asio::buffer(*body)};
 
   // A pooled connection may have been closed by the server while idle; that shows as a failure
   // before any response byte. Then, and only then, try once more on a fresh connection.
@@ -358,15 +388,27 @@ asio::awaitable<Result<std::unique_ptr<Exchange>>> Client::start(
     conn->tcp().expires_after(bounded(timeouts.first_byte, deadline));
     auto [wec, wn] = co_await conn->with_stream(
         [&](auto& stream) { return asio::async_write(stream, wire, use_nothrow); });
-    auto parser = std::make_unique<http::response_parser<http::buffer_body>>();
-    parser->header_limit(64 * 1024);
-    parser->body_limit(boost::none);
+    std::unique_ptr<http::response_parser<http::buffer_body>> parser;
     boost::system::error_code ec = wec;
-    if (!ec) {
+    // Interim 1xx answers come before the final one and are skipped (RFC 9110 §15.2); 101
+    // would switch protocols, which no provider call asks for.
+    for (int interim = 0; !ec; ++interim) {
+      parser = std::make_unique<http::response_parser<http::buffer_body>>();
+      parser->header_limit(kMaxHeadBytes);
+      parser->body_limit(boost::none);
       auto [rec, rn] = co_await conn->with_stream([&](auto& stream) {
         return http::async_read_header(stream, conn->buffer, *parser, use_nothrow);
       });
       ec = rec;
+      if (ec) break;
+      const unsigned status = parser->get().result_int();
+      if (status >= 200) break;
+      if (status == 101 || status < 100 || interim == kMaxInterimAnswers) {
+        co_return failure(
+            ErrorCode::kUpstreamUnavailable,
+            "provider answered HTTP " + std::to_string(status) + " where a final answer was due",
+            provider);
+      }
     }
     if (ec == beast::error::timeout) {
       co_return failure(ErrorCode::kUpstreamTimeout,
@@ -377,8 +419,28 @@ asio::awaitable<Result<std::unique_ptr<Exchange>>> Client::start(
           reused && (ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
                      ec == asio::error::eof || ec == asio::error::broken_pipe);
       if (stale && attempt == 0) continue;
+      if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
+        co_return failure(ErrorCode::kUpstreamUnavailable,
+                          "provider's response head is larger than the gateway accepts", provider);
+      }
       co_return failure(ErrorCode::kUpstreamUnavailable,
                         "provider connection failed: " + ec.message(), provider);
+    }
+    // A redirect is never followed: provider hosts are what the config names, nothing else.
+    if (const unsigned status = parser->get().result_int(); status >= 300 && status < 400) {
+      co_return failure(ErrorCode::kUpstreamUnavailable,
+                        "provider answered HTTP " + std::to_string(status) +
+                            " (a redirect), which the gateway does not follow",
+                        provider);
+    }
+    // sluice asks for no content coding; a coded body would reach the translators (or a
+    // passthrough client, without the header) as bytes no one can read.
+    if (const auto coding = parser->get()[http::field::content_encoding];
+        !coding.empty() && !beast::iequals(coding, "identity")) {
+      co_return failure(ErrorCode::kUpstreamUnavailable,
+                        "provider answered with Content-Encoding '" + std::string(coding) +
+                            "', which the gateway does not decode",
+                        provider);
     }
     providers::UpstreamHead head;
     head.status = parser->get().result_int();

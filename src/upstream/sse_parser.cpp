@@ -1,8 +1,27 @@
 #include "upstream/sse_parser.hpp"
 
+#include <atomic>
+
 namespace sluice::upstream {
 
+namespace {
+std::atomic<std::size_t> g_max_event_bytes{1024 * 1024};
+}  // namespace
+
+void set_max_event_bytes(std::size_t bytes) { g_max_event_bytes.store(bytes); }
+std::size_t max_event_bytes() { return g_max_event_bytes.load(std::memory_order_relaxed); }
+
+bool SseParser::overflow() {
+  overflowed_ = true;
+  line_.clear();
+  line_.shrink_to_fit();
+  event_ = SseEvent{};
+  has_data_ = false;
+  return false;
+}
+
 bool SseParser::feed(std::string_view bytes, const std::function<bool(SseEvent&)>& on_event) {
+  if (overflowed_) return false;
   std::size_t start = 0;
   for (std::size_t i = 0; i < bytes.size(); ++i) {
     char c = bytes[i];
@@ -13,6 +32,7 @@ bool SseParser::feed(std::string_view bytes, const std::function<bool(SseEvent&)
       start = i + 1;
       continue;
     }
+    if (line_.size() + (i - start) + event_.data.size() > limit_) return overflow();
     line_.append(bytes.substr(start, i - start));
     last_was_cr_ = c == '\r';
     start = i + 1;
@@ -21,6 +41,7 @@ bool SseParser::feed(std::string_view bytes, const std::function<bool(SseEvent&)
     if (!process_line(line, on_event)) return false;
   }
   if (start < bytes.size()) {
+    if (line_.size() + (bytes.size() - start) + event_.data.size() > limit_) return overflow();
     line_.append(bytes.substr(start));
     last_was_cr_ = false;
   }

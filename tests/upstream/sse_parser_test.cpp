@@ -101,3 +101,34 @@ TEST(SseParser, StopsWhenTheCallbackSaysSo) {
 }
 
 }  // namespace sluice::upstream
+
+namespace sluice::upstream {
+
+TEST(SseParser, ALineWithoutEndStopsAtTheLimitAndHoldsNothing) {
+  SseParser parser(1024);
+  int events = 0;
+  auto count = [&](SseEvent&) {
+    ++events;
+    return true;
+  };
+  EXPECT_TRUE(parser.feed("data: ok\n\n", count));
+  EXPECT_EQ(events, 1);
+  const std::string piece(300, 'x');
+  EXPECT_TRUE(parser.feed("data: ", count));
+  EXPECT_TRUE(parser.feed(piece, count));
+  EXPECT_TRUE(parser.feed(piece, count));
+  EXPECT_FALSE(parser.feed(piece + piece, count));
+  EXPECT_TRUE(parser.overflowed());
+  EXPECT_FALSE(parser.feed("\n\ndata: later\n\n", count));  // stays stopped
+  EXPECT_EQ(events, 1);
+}
+
+TEST(SseParser, ManyDataLinesCountTowardsOneEvent) {
+  SseParser parser(100);
+  std::string text;
+  for (int i = 0; i < 30; ++i) text += "data: 0123456789\n";
+  EXPECT_FALSE(parser.feed(text, [](SseEvent&) { return true; }));
+  EXPECT_TRUE(parser.overflowed());
+}
+
+}  // namespace sluice::upstream

@@ -38,6 +38,8 @@ class AnthropicStreamTranslator : public StreamTranslator {
       failure = handle(parsed.get_object(), out);
       return !failure;
     });
+    if (parser_.overflowed())
+      return fail(ErrorCode::kUpstreamUnavailable, std::string(upstream::SseParser::kTooLarge));
     if (failure) return *failure;
     return {};
   }

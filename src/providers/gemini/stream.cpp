@@ -34,6 +34,7 @@ class GeminiStreamTranslator : public StreamTranslator {
       failure = handle(parsed.get_object(), out);
       return !failure;
     });
+    if (parser_.overflowed()) return fail(std::string(upstream::SseParser::kTooLarge));
     if (failure) return *failure;
     return {};
   }

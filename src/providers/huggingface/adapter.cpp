@@ -95,6 +95,8 @@ class GenerateStreamTranslator : public StreamTranslator {
       }
       return true;
     });
+    if (parser_.overflowed())
+      return fail(ErrorCode::kUpstreamUnavailable, std::string(upstream::SseParser::kTooLarge));
     if (failure) return *failure;
     return {};
   }

@@ -62,6 +62,8 @@ class OpenAiStreamTranslator : public StreamTranslator {
       out.push_back(std::move(ev));
       return true;
     });
+    if (parser_.overflowed())
+      return fail(ErrorCode::kUpstreamUnavailable, std::string(upstream::SseParser::kTooLarge));
     if (failure) return *failure;
     return {};
   }

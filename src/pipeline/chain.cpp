@@ -2,7 +2,17 @@
 
 namespace sluice::pipeline {
 
+Chain::Run::~Run() {
+  if (completed_ || ctx_ == nullptr) return;
+  try {
+    const Error failure = Error::make(ErrorCode::kInternal, "the request ended without an answer");
+    complete(*ctx_, Outcome{500, false, &failure});
+  } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor must not throw
+  }
+}
+
 boost::asio::awaitable<Verdict> Chain::Run::request(RequestContext& ctx) {
+  ctx_ = &ctx;
   for (std::size_t i = 0; i < chain_.policies_.size(); ++i) {
     const auto& policy = chain_.policies_[i];
     if (!policy->applies(ctx)) continue;

@@ -23,7 +23,9 @@ class Chain {
     explicit Run(const Chain& chain) : chain_(chain) {}
     Run(const Run&) = delete;
     Run& operator=(const Run&) = delete;
-    ~Run() = default;
+    // A request that ends without complete() (an exception unwound it) is completed here as a
+    // 500, so reservations and counters are settled whatever happened.
+    ~Run();
 
     boost::asio::awaitable<Verdict> request(RequestContext& ctx);
     boost::asio::awaitable<Verdict> response(RequestContext& ctx, model::Response& response);
@@ -37,7 +39,8 @@ class Chain {
     bool entered(std::size_t i) const { return (entered_ >> i & 1) != 0; }
 
     const Chain& chain_;
-    std::uint64_t entered_ = 0;  // bit i: policy i's on_request ran
+    RequestContext* ctx_ = nullptr;  // set by request(); outlives the Run
+    std::uint64_t entered_ = 0;      // bit i: policy i's on_request ran
     bool completed_ = false;
     bool usage_told_ = false;
   };

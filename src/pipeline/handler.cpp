@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <charconv>
 #include <cstdio>
+#include <iostream>
 
 #include "api/anthropic/anthropic_api.hpp"
 #include "api/gemini/gemini_errors.hpp"
@@ -24,6 +25,7 @@
 #include "routing/describe.hpp"
 #include "tokenizer/chat_tokens.hpp"
 #include "util/constant_time.hpp"
+#include "util/json_numbers.hpp"
 #include "util/json_parse.hpp"
 #include "util/redact.hpp"
 #include "util/request_id.hpp"
@@ -136,6 +138,30 @@ HeaderList json_headers(const RequestContext& ctx) {
   return h;
 }
 
+// Bodies up to this size are tokenized on the event loop (well under a millisecond's work for
+// ordinary text); larger ones go to the CPU pool.
+constexpr std::size_t kInlineTokenizeBytes = 64 * 1024;
+// A stream's text is kept for a usage estimate only up to this size; beyond it, the text up to
+// the last word boundary is counted and dropped, so memory stays bounded however long it runs.
+constexpr std::size_t kStreamTextKeptBytes = 64 * 1024;
+
+void fold_streamed_text(RequestContext& ctx) {
+  std::string& text = ctx.streamed_text;
+  if (text.size() <= kStreamTextKeptBytes || ctx.endpoint == nullptr) return;
+  // Cut before a space or newline, where a new piece of the tokenizer starts anyway; without
+  // one, at the end, backed off to the start of a UTF-8 character.
+  std::size_t cut = text.find_last_of(" \n", text.size() - 1);
+  if (cut == std::string::npos || cut == 0) {
+    cut = text.size();
+    while (cut > 0 && (static_cast<unsigned char>(text[cut - 1]) & 0xC0) == 0x80) --cut;
+    if (cut > 0) --cut;
+    if (cut == 0) cut = text.size();
+  }
+  const auto& encoding = tokenizer::Encoding::for_model(ctx.endpoint->model_name);
+  ctx.streamed_tokens += encoding.count(std::string_view(text).substr(0, cut));
+  text.erase(0, cut);
+}
+
 // A provider that streams without reporting usage: count both sides with the tokenizer, so
 // limits settle and cost is known; marked as an estimate in the access log.
 void estimate_stream_usage(RequestContext& ctx) {
@@ -144,7 +170,7 @@ void estimate_stream_usage(RequestContext& ctx) {
   model::Usage u;
   u.prompt_tokens =
       tokenizer::count_prompt_tokens(encoding, ctx.request.operation, ctx.request.body);
-  u.completion_tokens = encoding.count(ctx.streamed_text);
+  u.completion_tokens = ctx.streamed_tokens + encoding.count(ctx.streamed_text);
   u.total_tokens = *u.prompt_tokens + *u.completion_tokens;
   ctx.usage = u;
   ctx.usage_estimated = true;
@@ -268,12 +294,47 @@ bool Handler::resolve(RequestContext& ctx, std::string_view name) {
 asio::awaitable<void> Handler::handle(const HttpRequest& http, Responder& out) {
   auto& metrics = observability::Metrics::global();
   metrics.in_flight.fetch_add(1, std::memory_order_relaxed);
+  struct Settle {
+    ~Settle() {
+      observability::Metrics::global().in_flight.fetch_sub(1, std::memory_order_relaxed);
+    }
+  } settle;
+  std::string_view client_id = http.header("x-request-id");
+  std::string request_id =
+      util::is_acceptable_request_id(client_id) ? std::string(client_id) : util::new_request_id();
+  std::string cause;
+  try {
+    co_await handle_request(http, out, request_id);
+    co_return;
+  } catch (const std::exception& e) {
+    cause = e.what();
+  } catch (...) {
+    cause = "unknown exception";
+  }
+  std::cerr << "sluice: request " << request_id << " (" << http.method << " "
+            << std::string(http.path()) << ") failed inside the gateway: " << cause << std::endl;
+  if (out.responded()) {
+    out.abort();  // the response is cut: the client must not take it for a whole one
+    co_return;
+  }
+  HttpRequest answered;
+  answered.method = http.method;
+  answered.target = http.target;
+  answered.headers.emplace_back("x-request-id", request_id);
+  co_await reject(answered,
+                  Error::make(ErrorCode::kInternal,
+                              "The gateway failed while handling this request (request id " +
+                                  request_id + "); the cause is in its log."),
+                  out);
+}
+
+asio::awaitable<void> Handler::handle_request(const HttpRequest& http, Responder& out,
+                                              std::string request_id) {
+  auto& metrics = observability::Metrics::global();
   RequestContext ctx;
   ctx.snapshot = env_.config.get();
   ctx.client_address = http.remote_address;
-  std::string_view client_id = http.header("x-request-id");
-  ctx.request_id =
-      util::is_acceptable_request_id(client_id) ? std::string(client_id) : util::new_request_id();
+  ctx.request_id = std::move(request_id);
   ctx.choice.pin = http.header("x-sluice-destination");
   const std::string_view no_fallback = http.header("x-sluice-no-fallback");
   ctx.choice.no_fallback = !no_fallback.empty() && no_fallback != "0" && no_fallback != "false";
@@ -294,7 +355,6 @@ asio::awaitable<void> Handler::handle(const HttpRequest& http, Responder& out) {
       co_await send_error(match.kind == Kind::kPassthrough ? passthrough_api(match) : api, *denied,
                           ctx, out, answer);
       record(http, ctx, answer);
-      metrics.in_flight.fetch_sub(1, std::memory_order_relaxed);
       co_return;
     }
   }
@@ -415,18 +475,43 @@ asio::awaitable<void> Handler::handle(const HttpRequest& http, Responder& out) {
     case Kind::kAdminGovernance:
       co_await admin_governance(http, ctx, out, answer);
       break;
-    case Kind::kTokenize:
-      if (auto body = tokenize(http.body, *ctx.snapshot); body) {
+    case Kind::kTokenize: {
+      // A large input is tokenized on the CPU pool, so this event loop keeps serving others.
+      // (No co_await inside ?: — GCC 12 destroys such a temporary twice.)
+      Result<std::string> body = Error::invalid("");
+      if (http.body.size() <= kInlineTokenizeBytes) {
+        body = tokenize(http.body, *ctx.snapshot);
+      } else {
+        body = co_await asio::co_spawn(
+            env_.cpu,
+            [&http, snapshot = ctx.snapshot]() -> asio::awaitable<Result<std::string>> {
+              co_return tokenize(http.body, *snapshot);
+            },
+            asio::use_awaitable);
+      }
+      if (body) {
         co_await send_json(200, std::move(*body), ctx, out, answer);
       } else {
         co_await send_error(api, body.error(), ctx, out, answer);
       }
       break;
+    }
     case Kind::kPassthrough:
       co_await passthrough(match, http, ctx, out, answer);
       break;
-    case Kind::kAnthropicCountTokens:
-      if (auto tokens = api::anthropic::estimate_input_tokens(http.body); tokens) {
+    case Kind::kAnthropicCountTokens: {
+      Result<std::uint64_t> tokens = Error::invalid("");
+      if (http.body.size() <= kInlineTokenizeBytes) {
+        tokens = api::anthropic::estimate_input_tokens(http.body);
+      } else {
+        tokens = co_await asio::co_spawn(
+            env_.cpu,
+            [&http]() -> asio::awaitable<Result<std::uint64_t>> {
+              co_return api::anthropic::estimate_input_tokens(http.body);
+            },
+            asio::use_awaitable);
+      }
+      if (tokens) {
         // An estimate until exact tokenizers exist: said so in a header, not hidden.
         answer.status = 200;
         HeaderList headers = estimate_headers(ctx);
@@ -436,9 +521,9 @@ asio::awaitable<void> Handler::handle(const HttpRequest& http, Responder& out) {
         co_await send_error(api, tokens.error(), ctx, out, answer);
       }
       break;
+    }
   }
   record(http, ctx, answer);
-  metrics.in_flight.fetch_sub(1, std::memory_order_relaxed);
 }
 
 std::optional<Error> Handler::admin_check(const HttpRequest& http, const RequestContext& ctx) {
@@ -464,7 +549,7 @@ asio::awaitable<void> Handler::passthrough(const PathMatch& match, const HttpReq
     co_return;
   }
   boost::system::error_code ec;
-  json::value parsed = util::parse_json(http.body, ec, ctx.request.body.storage());
+  json::value parsed = util::parse_json_keeping_numbers(http.body, ec, ctx.request.body.storage());
   if (ec || !parsed.is_object()) {
     co_await send_error(api, Error::invalid("The request body must be a JSON object."), ctx, out,
                         answer);
@@ -553,6 +638,8 @@ asio::awaitable<void> Handler::passthrough(const PathMatch& match, const HttpReq
   if (ctx.request.stream && ok) {
     // Relayed byte for byte; the provider's own stream translator reads along for the usage.
     auto reader = ctx.endpoint->adapter->open_stream(ctx.request);
+    // A provider that echoes the key it was given must not hand it to the client.
+    util::StreamRedactor redactor(ctx.endpoint->adapter->secrets());
     std::vector<model::StreamEvent> events;
     bool readable = true;
     answer.status = status;
@@ -569,11 +656,16 @@ asio::awaitable<void> Handler::passthrough(const PathMatch& match, const HttpReq
         }
         if (piece->empty()) {
           if (readable) (void)reader->finish(events);
+          if (std::string rest = redactor.finish();
+              !rest.empty() && !co_await out.send_chunk(std::move(rest))) {
+            answer.client_gone = true;
+            break;
+          }
           answer.client_gone = !co_await out.end_stream();
           break;
         }
         if (readable) readable = static_cast<bool>(reader->feed(*piece, events));
-        if (!co_await out.send_chunk(std::string(*piece))) {
+        if (!co_await out.send_chunk(redactor.feed(*piece))) {
           answer.client_gone = true;
           break;
         }
@@ -583,7 +675,7 @@ asio::awaitable<void> Handler::passthrough(const PathMatch& match, const HttpReq
       }
     }
   } else {
-    auto body = co_await exchange->read_all(64 * 1024 * 1024);
+    auto body = co_await exchange->read_all(ctx.snapshot->server.upstream_max_body_bytes);
     if (!body) {
       const Error read_error = body.error();
       co_await send_error(api, read_error, ctx, out, answer);
@@ -596,7 +688,8 @@ asio::awaitable<void> Handler::passthrough(const PathMatch& match, const HttpReq
     }
     if (!ok) answer.error = "provider answered HTTP " + std::to_string(status);
     answer.status = status;
-    answer.client_gone = !co_await out.send(status, std::move(headers), std::move(*body));
+    answer.client_gone = !co_await out.send(
+        status, std::move(headers), util::redact_exact(*body, ctx.endpoint->adapter->secrets()));
   }
   run.complete(ctx, Outcome{answer.status, answer.client_gone, nullptr});
 }
@@ -693,7 +786,8 @@ asio::awaitable<void> Handler::invoke(const PathMatch& match, const api::Inbound
     // A named route's own path: the body holds template variables and parameters.
     resolve(ctx, match.name);
     boost::system::error_code ec;
-    json::value parsed = util::parse_json(http.body, ec, ctx.request.body.storage());
+    json::value parsed =
+        util::parse_json_keeping_numbers(http.body, ec, ctx.request.body.storage());
     if (ec || !parsed.is_object()) {
       co_await send_error(api, Error::invalid("The request body must be a JSON object."), ctx, out,
                           answer);
@@ -829,8 +923,10 @@ asio::awaitable<void> Handler::stream(const api::InboundApi& api, RequestContext
     std::string frames;
     for (auto& event : events) {
       if (!event.usage.empty()) ctx.usage = event.usage;
-      if (event.kind == model::StreamEvent::Kind::kChunk)
+      if (event.kind == model::StreamEvent::Kind::kChunk) {
         tokenizer::append_streamed_text(event.chunk, ctx.streamed_text);
+        fold_streamed_text(ctx);
+      }
       run.stream_event(ctx, event);
       frames += writer->event(event);
     }

@@ -26,6 +26,7 @@ struct HandlerEnv {
   stores::CounterStore& counters;
   governance::Runtime& governance;        // keys, limits, budgets, spend ledger
   boost::asio::any_io_executor blocking;  // for work that must not run on an event loop
+  boost::asio::any_io_executor cpu;       // CPU-heavy work (large tokenizations) off the loops
   std::function<Result<void>()> reload;   // reload the config file (blocking)
 };
 
@@ -33,7 +34,10 @@ class Handler {
  public:
   Handler(HandlerEnv env, upstream::Client& client);
 
-  // Writes exactly one response through `out` (or stops early if the client goes away).
+  // Writes exactly one response through `out` (or stops early if the client goes away). Never
+  // throws: whatever throws while the request is handled becomes a 500 in the caller's error
+  // shape with the request id (or, once the response has begun, a cut connection), logged with
+  // its cause; the in-flight gauge and the policies' reservations are settled either way.
   boost::asio::awaitable<void> handle(const HttpRequest& request, Responder& out);
   // Answers a request the server could not read (too large, malformed, too slow) with `error`,
   // logged and counted like any other. `request` holds what was read of it.
@@ -42,6 +46,8 @@ class Handler {
 
  private:
   struct Answer;
+  boost::asio::awaitable<void> handle_request(const HttpRequest& http, Responder& out,
+                                              std::string request_id);
   boost::asio::awaitable<void> invoke(const PathMatch& match, const api::InboundApi& api,
                                       const HttpRequest& http, RequestContext& ctx, Responder& out,
                                       Answer& answer);

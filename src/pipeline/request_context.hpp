@@ -85,12 +85,13 @@ struct RequestContext {
   std::vector<governance::LimitState> limit_states;   // for the x-ratelimit-* headers
   std::vector<governance::Reservation> reservations;  // token reservations to settle
   std::uint64_t reserved_tokens = 0;                  // estimated prompt + max completion tokens
-  std::optional<double> cost_usd;   // once usage is known and the model has a price
-  std::string streamed_text;        // a stream's text, to count tokens if the provider reports none
-  bool usage_estimated = false;     // usage counted by sluice's tokenizer, not the provider
-  bool accounted = false;           // the ledger has this request's record
-  model::Usage usage;               // provider-reported usage once known
-  Clock::duration upstream_time{};  // time spent waiting on the provider
+  std::optional<double> cost_usd;  // once usage is known and the model has a price
+  std::string streamed_text;       // a stream's text, to count tokens if the provider reports none
+  std::uint64_t streamed_tokens = 0;  // tokens of the streamed text already counted and dropped
+  bool usage_estimated = false;       // usage counted by sluice's tokenizer, not the provider
+  bool accounted = false;             // the ledger has this request's record
+  model::Usage usage;                 // provider-reported usage once known
+  Clock::duration upstream_time{};    // time spent waiting on the provider
   bool upstream_called = false;
 };
 

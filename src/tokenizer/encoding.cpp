@@ -1,6 +1,8 @@
 #include "tokenizer/encoding.hpp"
 
+#include <algorithm>
 #include <array>
+#include <functional>
 
 #include "tokenizer/embedded.hpp"
 
@@ -76,8 +78,11 @@ Encoding::Encoding(std::string name, Pattern pattern, std::span<const unsigned c
 
 // tiktoken's byte-pair merge: repeatedly join the adjacent pair with the lowest rank (the
 // leftmost on a tie) until no adjacent pair is a token, keeping each part's pair rank current.
+// The scan below is quadratic in the piece's length, which is fastest for the short pieces of
+// ordinary text; a long piece (a run of one character, a base64 blob) goes to merge_long().
 template <typename Emit>
 void Encoding::merge(const unsigned char* piece, std::size_t size, Emit&& emit) const {
+  if (size > long_piece_) return merge_long(piece, size, emit);
   thread_local std::vector<Part> parts;
   parts.clear();
   for (std::size_t i = 0; i + 1 < size; ++i)
@@ -105,6 +110,64 @@ void Encoding::merge(const unsigned char* piece, std::size_t size, Emit&& emit) 
   }
   for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
     const Rank r = ranks_.find(piece + parts[i].start, parts[i + 1].start - parts[i].start);
+    if (r != kNoRank) emit(r);  // every single byte is a token, so this always holds
+  }
+}
+
+// The same merges in O(n log n): parts form a linked list, and candidate pairs wait in a
+// min-heap keyed by (rank, start), so the lowest rank and then the leftmost pair comes out
+// first, as in the scan. A heap entry whose part is gone or whose pair rank has changed since
+// it was pushed is stale and skipped.
+template <typename Emit>
+void Encoding::merge_long(const unsigned char* piece, std::size_t size, Emit&& emit) const {
+  struct Node {
+    std::uint32_t next;  // index of the next part's first byte; `size` past the last
+    std::uint32_t prev;  // index of the previous part's first byte; UINT32_MAX for the first
+    Rank pair_rank;      // rank of this part joined with the next one
+    bool alive;
+  };
+  using Candidate = std::pair<Rank, std::uint32_t>;  // (rank, start): compared in that order
+  thread_local std::vector<Node> nodes;
+  thread_local std::vector<Candidate> heap;
+  const auto n = static_cast<std::uint32_t>(size);
+  nodes.assign(size, Node{0, 0, kNoRank, true});
+  heap.clear();
+  auto rank_of_pair = [&](std::uint32_t at) {
+    const std::uint32_t next = nodes[at].next;
+    if (next >= n) return kNoRank;
+    const std::uint32_t end = nodes[next].next;
+    return ranks_.find(piece + at, end - at);
+  };
+  const auto later = std::greater<Candidate>();
+  for (std::uint32_t i = 0; i < n; ++i) {
+    nodes[i].next = i + 1;
+    nodes[i].prev = i == 0 ? UINT32_MAX : i - 1;
+  }
+  for (std::uint32_t i = 0; i + 1 < n; ++i) {
+    nodes[i].pair_rank = rank_of_pair(i);
+    if (nodes[i].pair_rank != kNoRank) heap.emplace_back(nodes[i].pair_rank, i);
+  }
+  std::make_heap(heap.begin(), heap.end(), later);
+  while (!heap.empty()) {
+    std::pop_heap(heap.begin(), heap.end(), later);
+    const auto [rank, at] = heap.back();
+    heap.pop_back();
+    if (!nodes[at].alive || nodes[at].pair_rank != rank) continue;  // stale
+    const std::uint32_t gone = nodes[at].next;
+    nodes[gone].alive = false;
+    nodes[at].next = nodes[gone].next;
+    if (nodes[at].next < n) nodes[nodes[at].next].prev = at;
+    for (const std::uint32_t changed : {at, nodes[at].prev}) {
+      if (changed == UINT32_MAX) continue;
+      nodes[changed].pair_rank = rank_of_pair(changed);
+      if (nodes[changed].pair_rank != kNoRank) {
+        heap.emplace_back(nodes[changed].pair_rank, changed);
+        std::push_heap(heap.begin(), heap.end(), later);
+      }
+    }
+  }
+  for (std::uint32_t at = 0; at < n; at = nodes[at].next) {
+    const Rank r = ranks_.find(piece + at, nodes[at].next - at);
     if (r != kNoRank) emit(r);  // every single byte is a token, so this always holds
   }
 }

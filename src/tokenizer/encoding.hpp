@@ -26,6 +26,7 @@ class Encoding {
   Encoding(std::string name, Pattern pattern, std::span<const unsigned char> ranks);
 
   const std::string& name() const { return name_; }
+  void set_long_piece_threshold(std::size_t bytes) { long_piece_ = bytes; }
 
   // Appends the ids of `text`. With `allow_special`, special-token texts (<|endoftext|>, …)
   // become their ids; without, they are ordinary text, as in tiktoken's encode_ordinary.
@@ -42,9 +43,14 @@ class Encoding {
   void encode_ordinary(std::string_view text, Emit&& emit) const;
   template <typename Emit>
   void merge(const unsigned char* piece, std::size_t size, Emit&& emit) const;
+  template <typename Emit>
+  void merge_long(const unsigned char* piece, std::size_t size, Emit&& emit) const;
 
   std::string name_;
   Pattern pattern_;
+  // Pieces longer than this (bytes) are merged with a heap instead of a scan; the two give the
+  // same tokens, which a test checks by moving the threshold.
+  std::size_t long_piece_ = 256;
   RankTable ranks_;
 };
 

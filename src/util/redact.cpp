@@ -1,9 +1,12 @@
 #include "util/redact.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 namespace sluice::util {
 namespace {
+
+constexpr std::size_t kMinSecret = 4;  // shorter is not a credential; replacing would mangle text
 
 bool is_token_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
@@ -25,21 +28,55 @@ void mask_after(std::string& text, std::string_view prefix, std::size_t min_len)
   }
 }
 
-}  // namespace
-
-std::string redact(std::string_view text, const std::vector<std::string>& secrets) {
-  std::string out(text);
+void replace_secrets(std::string& out, const std::vector<std::string>& secrets) {
   for (const auto& secret : secrets) {
-    if (secret.size() < 4) continue;  // too short to be a credential; replacing would mangle text
+    if (secret.size() < kMinSecret) continue;
     std::size_t pos = 0;
     while ((pos = out.find(secret, pos)) != std::string::npos) {
       out.replace(pos, secret.size(), "[REDACTED]");
       pos += 10;
     }
   }
+}
+
+}  // namespace
+
+std::string redact(std::string_view text, const std::vector<std::string>& secrets) {
+  std::string out(text);
+  replace_secrets(out, secrets);
   mask_after(out, "sk-", 12);
   mask_after(out, "Bearer ", 8);
   return out;
+}
+
+std::string redact_exact(std::string_view text, const std::vector<std::string>& secrets) {
+  std::string out(text);
+  replace_secrets(out, secrets);
+  return out;
+}
+
+StreamRedactor::StreamRedactor(const std::vector<std::string>& secrets) {
+  for (const auto& s : secrets) {
+    if (s.size() < kMinSecret) continue;
+    secrets_.push_back(s);
+    hold_ = std::max(hold_, s.size() - 1);
+  }
+}
+
+std::string StreamRedactor::feed(std::string_view piece) {
+  if (!active()) return std::string(piece);
+  pending_.append(piece);
+  replace_secrets(pending_, secrets_);
+  if (pending_.size() <= hold_) return {};
+  std::string ready = pending_.substr(0, pending_.size() - hold_);
+  pending_.erase(0, pending_.size() - hold_);
+  return ready;
+}
+
+std::string StreamRedactor::finish() {
+  std::string rest = std::move(pending_);
+  pending_.clear();
+  return rest;
 }
 
 }  // namespace sluice::util

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "tokenizer/embedded.hpp"
+
 namespace sluice::tokenizer {
 namespace {
 
@@ -40,6 +42,39 @@ TEST(Encoding, SpecialTokensOnlyWhenAllowed) {
   EXPECT_GT(ordinary.size(), 3u);
   EXPECT_EQ(e.decode(ordinary), "a<|endoftext|>b");
   EXPECT_EQ(e.count("a<|endoftext|>b"), ordinary.size());
+}
+
+// Long pieces are merged with a heap, short ones with a scan; both must give tiktoken's tokens.
+TEST(Encoding, HeapMergeGivesTheSameTokensAsTheScan) {
+  std::vector<std::string> texts = {std::string(3000, 'x'), std::string(1001, 'a'),
+                                    "Hello world, this is a test!  \n\n  x"};
+  std::string mixed;
+  for (int i = 0; i < 2000; ++i) mixed += static_cast<char>("ab0 -_xyzQ\xc3\xa9"[(i * 7) % 13]);
+  texts.push_back(mixed);
+  std::string base64;
+  for (int i = 0; i < 4000; ++i) base64 += "AbQz09+/"[(i * i + 3 * i) % 8];
+  texts.push_back(base64);
+  for (const std::string_view name : Encoding::names()) {
+    const Encoding& shared = *Encoding::named(name);
+    Encoding heap_only(std::string(name),
+                       name == "o200k_base"    ? Pattern::kO200k
+                       : name == "cl100k_base" ? Pattern::kCl100k
+                                               : Pattern::kR50k,
+                       embedded::ranks(name));
+    heap_only.set_long_piece_threshold(1);
+    Encoding scan_only(std::string(name),
+                       name == "o200k_base"    ? Pattern::kO200k
+                       : name == "cl100k_base" ? Pattern::kCl100k
+                                               : Pattern::kR50k,
+                       embedded::ranks(name));
+    scan_only.set_long_piece_threshold(SIZE_MAX);
+    for (const auto& text : texts) {
+      const auto expected = scan_only.encode(text);
+      EXPECT_EQ(heap_only.encode(text), expected) << name << " " << text.substr(0, 20);
+      EXPECT_EQ(shared.encode(text), expected) << name;
+      EXPECT_EQ(shared.decode(expected), text);
+    }
+  }
 }
 
 TEST(Encoding, DecodeRoundTripsBytesIncludingInvalidUtf8) {

@@ -20,3 +20,37 @@ TEST(Redact, LeavesOrdinaryTextAlone) {
 }
 
 }  // namespace sluice::util
+
+namespace sluice::util {
+
+// A relayed stream may be cut anywhere, including inside the secret: every split is tried.
+TEST(StreamRedactor, RedactsASecretSplitAtEveryByte) {
+  const std::string secret = "sk-provider-secret-0123456789";
+  const std::string text = "data: {\"error\":\"bad key " + secret + "\"}\n\ndata: [DONE]\n\n";
+  const std::string expected = redact_exact(text, {secret});
+  ASSERT_EQ(expected.find(secret), std::string::npos);
+  for (std::size_t a = 0; a <= text.size(); ++a) {
+    for (std::size_t b = a; b <= text.size(); b += 7) {
+      StreamRedactor r({secret, "ab"});
+      std::string out = r.feed(text.substr(0, a));
+      out += r.feed(text.substr(a, b - a));
+      out += r.feed(text.substr(b));
+      out += r.finish();
+      ASSERT_EQ(out, expected) << a << " " << b;
+    }
+  }
+}
+
+TEST(StreamRedactor, WithoutSecretsPassesBytesThroughAtOnce) {
+  StreamRedactor r({"ab"});  // too short to count as a secret
+  EXPECT_FALSE(r.active());
+  EXPECT_EQ(r.feed("ab cd"), "ab cd");
+  EXPECT_EQ(r.finish(), "");
+}
+
+TEST(Redact, ExactLeavesCredentialShapedTextAlone) {
+  EXPECT_EQ(redact_exact("sk-proj-ABCDEFGHIJKLMNOP and k3y-secret", {"k3y-secret"}),
+            "sk-proj-ABCDEFGHIJKLMNOP and [REDACTED]");
+}
+
+}  // namespace sluice::util

@@ -2,6 +2,7 @@
 #include <boost/json.hpp>
 
 #include "api/anthropic/anthropic_api.hpp"
+#include "util/json_numbers.hpp"
 #include "util/json_parse.hpp"
 
 namespace sluice::api::anthropic {
@@ -146,7 +147,7 @@ Result<json::value> convert_tools(const json::value& tools) {
 Result<void> AnthropicApi::parse(model::Operation, std::string_view text,
                                  model::Request& out) const {
   boost::system::error_code ec;
-  json::value parsed = util::parse_json(text, ec, out.body.storage());
+  json::value parsed = util::parse_json_keeping_numbers(text, ec, out.body.storage());
   if (ec || !parsed.is_object()) return invalid("The request body must be a JSON object.");
   const json::object& in = parsed.get_object();
   out.operation = model::Operation::kChat;

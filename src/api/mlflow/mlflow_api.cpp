@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "util/json_numbers.hpp"
 #include "util/json_parse.hpp"
 
 namespace sluice::api::mlflow {
@@ -246,7 +247,7 @@ json::object detail_body(const Error& error) {
 Result<void> MlflowApi::parse(model::Operation operation, std::string_view body,
                               model::Request& out) const {
   boost::system::error_code ec;
-  json::value parsed = util::parse_json(body, ec, out.body.storage());
+  json::value parsed = util::parse_json_keeping_numbers(body, ec, out.body.storage());
   if (ec) {
     Violations v;
     json::value empty = json::object{};

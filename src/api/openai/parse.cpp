@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <set>
 
+#include "util/json_numbers.hpp"
 #include "util/json_parse.hpp"
 
 namespace sluice::api::openai {
@@ -159,7 +160,7 @@ Result<model::Request> parse_request(model::Operation operation, std::string_vie
 Result<void> parse_request_into(model::Operation operation, std::string_view body,
                                 model::Request& request) {
   boost::system::error_code ec;
-  json::value parsed = util::parse_json(body, ec, request.body.storage());
+  json::value parsed = util::parse_json_keeping_numbers(body, ec, request.body.storage());
   if (ec) {
     return Error::invalid(
         "We could not parse the JSON body of your request. (HINT: This likely means you aren't "

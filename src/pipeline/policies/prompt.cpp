@@ -45,6 +45,11 @@ std::optional<Error> limit_max_tokens(json::object& body, const prompts::PromptS
   for (const char* key : {"max_tokens", "max_completion_tokens"}) {
     auto* v = body.if_contains(key);
     if (v == nullptr || !(v->is_int64() || v->is_uint64())) continue;
+    if (v->is_int64() && v->get_int64() < 0) {
+      std::string message = "'";
+      message.append(key).append("' must not be negative.");
+      return Error::invalid(std::move(message), key);
+    }
     if (v->to_number<std::uint64_t>() <= *spec.max_tokens) continue;
     if (spec.clamp_max_tokens) {
       *v = *spec.max_tokens;

@@ -55,6 +55,21 @@ TEST(PromptPolicy, LimitsRejectWhenConfiguredTo) {
   EXPECT_EQ(e->message, "'max_tokens' may be at most 100 on this endpoint.");
 }
 
+// A negative number read as unsigned threw inside request handling (the connection was dropped
+// without an answer); it is a 400 naming the field.
+TEST(PromptPolicy, NegativeMaxTokensIsRefused) {
+  for (const bool clamp : {true, false}) {
+    Fixture f;
+    f.spec.max_tokens = 100;
+    f.spec.clamp_max_tokens = clamp;
+    RequestContext ctx;
+    auto e = f.run(ctx, R"({"messages":[{"role":"user","content":"x"}],"max_tokens":-1})");
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->param, "max_tokens");
+    EXPECT_EQ(e->message, "'max_tokens' must not be negative.");
+  }
+}
+
 TEST(PromptPolicy, TemplateBuildsSystemAndUserMessages) {
   Fixture f;
   f.spec.versions.emplace("default",

@@ -1,0 +1,84 @@
+#include "util/json_numbers.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json/serialize.hpp>
+
+#include "util/json_write.hpp"
+
+namespace sluice::util {
+namespace {
+
+// What the gateway forwards: the parsed body serialized again, then the kept numbers restored.
+std::string round_trip(std::string_view text) {
+  boost::system::error_code ec;
+  boost::json::value v = parse_json_keeping_numbers(text, ec);
+  EXPECT_FALSE(ec) << text;
+  std::string out = boost::json::serialize(v);
+  restore_raw_numbers(out);
+  return out;
+}
+
+TEST(JsonNumbers, NumbersADoubleCannotCarryReachTheProviderAsWritten) {
+  EXPECT_EQ(round_trip(R"({"x":1e400})"), R"({"x":1e400})");
+  EXPECT_EQ(round_trip(R"({"x":-1E+400})"), R"({"x":-1E+400})");
+  EXPECT_EQ(round_trip(R"({"x":1e-400})"), R"({"x":1e-400})");
+  EXPECT_EQ(round_trip(R"({"x":123456789012345678901234567890})"),
+            R"({"x":123456789012345678901234567890})");
+  EXPECT_EQ(round_trip(R"({"a":[0.1234567890123456789,2]})"), R"({"a":[0.1234567890123456789,2]})");
+  EXPECT_TRUE(raw_numbers_kept());
+}
+
+TEST(JsonNumbers, OrdinaryNumbersStayNumbers) {
+  boost::system::error_code ec;
+  boost::json::value v = parse_json_keeping_numbers(
+      R"({"t":0.7,"n":-3,"u":18446744073709551615,"z":0.0,"e":1e10,"w":1.000000000000000000000})",
+      ec);
+  ASSERT_FALSE(ec);
+  const auto& o = v.as_object();
+  EXPECT_TRUE(o.at("t").is_double());
+  EXPECT_TRUE(o.at("n").is_int64());
+  EXPECT_TRUE(o.at("u").is_uint64());
+  EXPECT_TRUE(o.at("z").is_double());
+  EXPECT_TRUE(o.at("e").is_double());
+  EXPECT_TRUE(o.at("w").is_double());  // trailing zeros are not significant
+}
+
+TEST(JsonNumbers, AClientCannotForgeAMarker) {
+  boost::system::error_code ec;
+  std::string forged = "{\"content\":\"";
+  forged += kRawNumberMarker;
+  forged += "1,\\\"model\\\":\\\"other\\\"\"}";
+  parse_json_keeping_numbers(forged, ec);
+  EXPECT_TRUE(ec);
+  // A marker the client wrote with an escape is the same string, and refused the same way.
+  parse_json_keeping_numbers("{\"content\":\"\\ue000#number:1\"}", ec);
+  EXPECT_TRUE(ec);
+  // The marker elsewhere in a string is ordinary text.
+  ec = {};
+  std::string inside = "{\"content\":\"x";
+  inside += kRawNumberMarker;
+  inside += "1\"}";
+  parse_json_keeping_numbers(inside, ec);
+  EXPECT_FALSE(ec);
+}
+
+TEST(JsonNumbers, RestoreOnlyTouchesWholeMarkerStrings) {
+  std::string text = std::string("{\"a\":\"x") + std::string(kRawNumberMarker) + "1\"}";
+  EXPECT_FALSE(restore_raw_numbers(text));
+  std::string bad = std::string("{\"a\":\"") + std::string(kRawNumberMarker) + "1,2\"}";
+  EXPECT_FALSE(restore_raw_numbers(bad));
+}
+
+TEST(JsonNumbers, SerializeWithKeepsKeptNumbersRestorable) {
+  boost::system::error_code ec;
+  boost::json::value v = parse_json_keeping_numbers(R"({"model":"a","seed":1e999,"n":1})", ec);
+  ASSERT_FALSE(ec);
+  const boost::json::value model = "gpt";
+  std::string out = serialize_with(v.as_object(), {{"model", &model}});
+  restore_raw_numbers(out);
+  EXPECT_EQ(out, R"({"model":"gpt","seed":1e999,"n":1})");
+}
+
+}  // namespace
+}  // namespace sluice::util

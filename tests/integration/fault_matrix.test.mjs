@@ -73,6 +73,12 @@ const answers = {
     const timer = setInterval(() => { if (s.destroyed) clearInterval(timer); else s.write(chunk.repeat(50)); }, 5);
     s.on('close', () => clearInterval(timer));
   },
+  // Content, then silence with the connection open.
+  'never-ends': (s) => {
+    s.write('HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n');
+    const first = `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'hi' } }] })}\n\n`;
+    s.write(`${Buffer.byteLength(first).toString(16)}\r\n${first}\r\n`);
+  },
   // One SSE line that never ends.
   'endless-line': (s) => {
     s.write('HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n');
@@ -309,4 +315,49 @@ test('config limits: header bytes beyond what the parser holds, and YAML alias b
   const r2 = await runSluice(['check-config', bomb]);
   assert.notEqual(r2.code, 0);
   assert.match(r2.stderr + r2.stdout, /expands to more than/);
+});
+
+// Open connections that each send a header a byte a second (slowloris), and many idle keep-alive
+// connections: a normal client must still be answered. (The time it takes is printed, not
+// asserted: timing belongs to bench/; a stalled loop shows as a test timeout.)
+test('1,000 slowloris connections and 5,000 idle keep-alive connections do not starve a normal client', async () => {
+  const open = (n) => Promise.all(Array.from({ length: n }, () => new Promise((resolve) => {
+    const s = net.connect(gateway.port, '127.0.0.1');
+    s.on('connect', () => resolve(s));
+    s.on('error', () => resolve(s));
+  })));
+  const slow = await open(1000);
+  const trickle = 'GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ' + 'a'.repeat(100);
+  let at = 0;
+  const timer = setInterval(() => { for (const s of slow) if (!s.destroyed) s.write(trickle[at % trickle.length]); at++; }, 1000);
+  const idle = await open(5000);
+  for (const s of idle) s.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n');  // then nothing more
+  try {
+    const timings = [];
+    for (let i = 0; i < 20; i++) {
+      const t0 = performance.now();
+      await assertHealthy();
+      const res = await post(gateway, '/v1/chat/completions', chatBody('ok'));
+      assert.equal(res.status, 200);
+      await res.json();
+      timings.push(performance.now() - t0);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    timings.sort((a, b) => a - b);
+    console.log(`# normal client under 6,000 held connections: median ${timings[10].toFixed(1)} ms, max ${timings.at(-1).toFixed(1)} ms`);
+    const stillOpen = idle.filter((s) => !s.destroyed).length;
+    assert.ok(stillOpen > 4900, `idle keep-alive connections kept: ${stillOpen}`);
+  } finally {
+    clearInterval(timer);
+    for (const s of [...slow, ...idle]) s.destroy();
+  }
+});
+
+test('a provider that never ends its stream is cut by the stream idle timeout', async () => {
+  const res = await post(gateway, '/v1/chat/completions', chatBody('never-ends', { stream: true }));
+  assert.equal(res.status, 200);
+  const events = sseData(await res.text());
+  const last = JSON.parse(events.filter((e) => e !== '[DONE]').at(-1));
+  assert.match(last.error.message, /idle|timeout|time/i);
+  await assertHealthy();
 });

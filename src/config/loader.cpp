@@ -15,6 +15,7 @@
 #include "pipeline/paths.hpp"
 #include "providers/registry.hpp"
 #include "routing/target_health.hpp"
+#include "util/redact.hpp"
 
 namespace sluice::config {
 namespace {
@@ -755,14 +756,16 @@ void check_tree(const YAML::Node& node, std::size_t depth, std::size_t& budget,
 
 Result<SnapshotPtr> load(const std::function<YAML::Node()>& parse, const std::string& source,
                          const EnvLookup& env) {
+  Reader reader(source, env);
   try {
-    Reader reader(source, env);
     YAML::Node root = parse();
     std::size_t budget = kMaxExpandedNodes;
     check_tree(root, 0, budget, source);
     return SnapshotPtr(build(reader, root));
   } catch (const LoadError& e) {
-    return Error::invalid(e.message);
+    // Whatever part of the loader wrote the message (a provider quoting a bad base URL, a file
+    // path that was a key), a value that came from a secret never appears in it.
+    return Error::invalid(util::redact_exact(e.message, reader.secrets()));
   } catch (const YAML::BadFile&) {
     return Error::invalid(source + ": cannot read the file");
   } catch (const YAML::Exception& e) {

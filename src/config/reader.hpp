@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/secrets.hpp"
 
@@ -85,17 +86,23 @@ class Reader {
     return v;
   }
 
+  // Remembers every value that came from a secret, so no load error can quote one.
   std::string resolved(const YAML::Node& node, const std::string& path, bool& was_secret) const {
     auto r = resolve_secrets(string(node, path), env_, was_secret);
     if (!r) fail(node, path, r.error().message);
+    if (was_secret) secrets_.push_back(*r);
     return *r;
   }
+
+  // The secret values resolved so far (for redacting error messages).
+  const std::vector<std::string>& secrets() const { return secrets_; }
 
   const std::string& source() const { return source_; }
 
  private:
   std::string source_;
   const EnvLookup& env_;
+  mutable std::vector<std::string> secrets_;
 };
 
 }  // namespace sluice::config

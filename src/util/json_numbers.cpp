@@ -151,7 +151,8 @@ json::value parse_json_keeping_numbers(std::string_view text, json::error_code& 
   parser.reset();
   parser.handler().clear();
   parser.handler().stack().reset(std::move(storage));
-  parser.write_some(false, text.data(), text.size(), ec);
+  const std::size_t used = parser.write_some(false, text.data(), text.size(), ec);
+  if (!ec && used < text.size()) ec = json::error::extra_data;  // as json::parser::write does
   if (ec) return nullptr;
   return parser.handler().stack().release();
 }

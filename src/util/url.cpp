@@ -36,6 +36,12 @@ std::optional<BaseUrl> parse_base_url(std::string_view text, std::string& why) {
     url.port = url.tls() ? 443 : 80;
   }
   url.path = parsed->encoded_path();
+  // Boost.URL 1.81 reads "http://host:80x/v1" as port "80", path "x/v1" (found by fuzzing);
+  // after an authority a path must start with '/' (RFC 3986 §3.3).
+  if (!url.path.empty() && url.path.front() != '/') {
+    why = "has an invalid port or path";
+    return std::nullopt;
+  }
   while (!url.path.empty() && url.path.back() == '/') url.path.pop_back();
   if (parsed->has_query() || parsed->has_fragment()) {
     why = "must not have a query or fragment";

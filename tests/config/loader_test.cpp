@@ -16,6 +16,7 @@ using ::testing::StartsWith;
 
 std::optional<std::string> env(const std::string& name) {
   if (name == "OPENAI_API_KEY") return std::string("sk-from-env-1234567890");
+  if (name == "SECRET_BASE") return std::string("not a url sk-from-env-base");
   return std::nullopt;
 }
 
@@ -348,6 +349,16 @@ TEST(ConfigLoader, BoundedWhateverTheFileHolds) {
                        "    model: {provider: mock}\n"),
               HasSubstr("max_header_bytes"));
   EXPECT_THAT(error_of(std::string(5 * 1024 * 1024, '#')), HasSubstr("larger than"));
+}
+
+// Found by fuzzing: a provider's message quoted a bad base URL that came from a secret.
+TEST(ConfigLoader, ErrorsNeverQuoteASecretValue) {
+  const std::string e =
+      error_of(std::string(kEndpointHead) +
+               "    model:\n      provider: openai\n      name: g\n"
+               "      config: {openai_api_key: k, openai_api_base: $SECRET_BASE}\n");
+  EXPECT_THAT(e, HasSubstr("not an absolute URL"));
+  EXPECT_THAT(e, ::testing::Not(HasSubstr("sk-from-env-base"))) << e;
 }
 
 TEST(ConfigLoader, MissingFileIsAClearError) {

@@ -63,6 +63,16 @@ TEST(JsonNumbers, AClientCannotForgeAMarker) {
   EXPECT_FALSE(ec);
 }
 
+// Found by the inbound_openai fuzzer: a document followed by more bytes is not a document.
+TEST(JsonNumbers, TrailingBytesAreAnError) {
+  boost::system::error_code ec;
+  parse_json_keeping_numbers(R"({"model":"chat"}}]x)", ec);
+  EXPECT_TRUE(ec);
+  ec = {};
+  parse_json_keeping_numbers("{\"a\":1} \n", ec);
+  EXPECT_FALSE(ec);
+}
+
 TEST(JsonNumbers, RestoreOnlyTouchesWholeMarkerStrings) {
   std::string text = std::string("{\"a\":\"x") + std::string(kRawNumberMarker) + "1\"}";
   EXPECT_FALSE(restore_raw_numbers(text));

@@ -30,6 +30,9 @@ TEST(ParseBaseUrl, RejectsWhatCannotBeAnUpstream) {
   EXPECT_EQ(why, "must start with http:// or https://");
   EXPECT_FALSE(parse_base_url("http://host/v1?x=1", why));
   EXPECT_FALSE(parse_base_url("http://host:0/", why));
+  // Found by fuzzing: Boost.URL reads these as a port and a path without its leading '/'.
+  EXPECT_FALSE(parse_base_url("http://example.com:80x/v1", why));
+  EXPECT_FALSE(parse_base_url("https://[::1]1.x3/a/b//", why));
 }
 
 }  // namespace sluice::util

@@ -1,6 +1,7 @@
 #include "api/openai/parse.hpp"
 
 #include <boost/json.hpp>
+#include <cmath>
 #include <set>
 
 #include "util/json_numbers.hpp"
@@ -48,10 +49,11 @@ Result<void> check_number(const json::object& body, const char* name, double min
 Result<void> check_integer(const json::object& body, const char* name, std::int64_t min) {
   const auto* v = body.if_contains(name);
   if (v == nullptr || v->is_null()) return {};
-  bool integral =
-      v->is_int64() || v->is_uint64() ||
-      (v->is_double() &&
-       v->get_double() == static_cast<double>(static_cast<std::int64_t>(v->get_double())));
+  // A double is integral when it has no fraction; it is compared with trunc(), not cast to an
+  // integer type, which is undefined beyond that type's range (1e19, 1e300: found by fuzzing).
+  bool integral = v->is_int64() || v->is_uint64() ||
+                  (v->is_double() && std::isfinite(v->get_double()) &&
+                   v->get_double() == std::trunc(v->get_double()));
   if (!integral) return invalid_type(name, "an integer");
   if (v->is_int64() && v->get_int64() < min) return out_of_range(name, ">= " + std::to_string(min));
   if (v->is_double() && v->get_double() < static_cast<double>(min))

@@ -23,7 +23,8 @@ std::optional<std::uint64_t> count(const json::value* o, std::string_view key) {
   if (v == nullptr) return std::nullopt;
   if (v->is_uint64()) return v->get_uint64();
   if (v->is_int64() && v->get_int64() >= 0) return static_cast<std::uint64_t>(v->get_int64());
-  if (v->is_double() && v->get_double() >= 0) return static_cast<std::uint64_t>(v->get_double());
+  if (v->is_double() && v->get_double() >= 0 && v->get_double() < 1.8e19)  // cast is UB beyond
+    return static_cast<std::uint64_t>(v->get_double());
   return std::nullopt;
 }
 

@@ -477,14 +477,17 @@ asio::awaitable<void> Handler::handle_request(const HttpRequest& http, Responder
       break;
     case Kind::kTokenize: {
       // A large input is tokenized on the CPU pool, so this event loop keeps serving others.
-      // (No co_await inside ?: — GCC 12 destroys such a temporary twice.)
+      // GCC 12 may destroy a temporary of a co_await expression twice (a ?: around it, a lambda
+      // argument): no co_await in ?:, and the lambda captures only plain pointers (ctx, and so
+      // its snapshot, outlives the call).
       Result<std::string> body = Error::invalid("");
       if (http.body.size() <= kInlineTokenizeBytes) {
         body = tokenize(http.body, *ctx.snapshot);
       } else {
+        const config::Snapshot* snapshot = ctx.snapshot.get();
         body = co_await asio::co_spawn(
             env_.cpu,
-            [&http, snapshot = ctx.snapshot]() -> asio::awaitable<Result<std::string>> {
+            [&http, snapshot]() -> asio::awaitable<Result<std::string>> {
               co_return tokenize(http.body, *snapshot);
             },
             asio::use_awaitable);
@@ -742,9 +745,9 @@ asio::awaitable<void> Handler::admin_reload(const HttpRequest& http, RequestCont
     co_return;
   }
   // Parsing and validating the file is blocking work: done on the blocking pool, then resumed here.
-  auto reload = env_.reload;
+  const auto* reload = &env_.reload;  // a plain pointer: see the GCC 12 note in handle_request
   Result<void> result = co_await asio::co_spawn(
-      env_.blocking, [reload]() -> asio::awaitable<Result<void>> { co_return reload(); },
+      env_.blocking, [reload]() -> asio::awaitable<Result<void>> { co_return (*reload)(); },
       asio::use_awaitable);
   if (!result) {
     co_await send_error(kOpenAi, result.error(), ctx, out, answer);

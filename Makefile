@@ -3,10 +3,16 @@
 SHELL := /bin/bash
 BUILD_DIR ?= build
 ASAN_DIR ?= build-asan
+TSAN_DIR ?= build-tsan
 CONFIG ?= examples/quickstart.yaml
 JOBS ?= $(shell nproc)
+# libFuzzer targets (docs/fuzzing.md): tests/fuzz/<name>_fuzz.cpp, built with clang in FUZZ_DIR.
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= $(patsubst tests/fuzz/%_fuzz.cpp,%,$(sort $(wildcard tests/fuzz/*_fuzz.cpp)))
 
-.PHONY: all build run test test-asan bootstrap tokenizer-deps sdk-deps bench format clean
+.PHONY: all build run test test-asan test-tsan bootstrap tokenizer-deps sdk-deps bench fuzz \
+        fuzz-build format clean
 
 all: build
 
@@ -41,11 +47,58 @@ test-asan: tokenizer-deps sdk-deps
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir $(ASAN_DIR) --output-on-failure
 
+# The same tests against a ThreadSanitizer build.
+test-tsan: tokenizer-deps sdk-deps
+	@cmake -S . -B $(TSAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSLUICE_TSAN=ON >/dev/null
+	@cmake --build $(TSAN_DIR) -j $(JOBS)
+	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+	  ctest --test-dir $(TSAN_DIR) --output-on-failure
+
 bench: build
 	bash bench/run.sh
+
+# The fuzz targets only (clang-14, libFuzzer + ASan + UBSan), in their own build dir.
+fuzz-build: tokenizer-deps
+	@bash scripts/bootstrap fuzz
+	@CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ_DIR) -G Ninja \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLUICE_FUZZ=ON -DSLUICE_TESTS=OFF >/dev/null
+	@cmake --build $(FUZZ_DIR) -j $(JOBS) --target $(addsuffix _fuzz,$(FUZZ_TARGETS))
+
+# Runs each of FUZZ_TARGETS for FUZZ_SECONDS on its corpus (seeded by scripts/fuzz_seeds; what
+# libFuzzer finds is added there). A crash, an invariant failure, an input slower than 10 s or
+# more than 2 GB of memory fails the target: its input lands in FUZZ_DIR/crashes/<target>/ and
+# make fails once every target has run. Logs: FUZZ_DIR/logs/<target>.log.
+fuzz: fuzz-build
+	@bash scripts/fuzz_seeds $(FUZZ_DIR)/corpus >/dev/null
+	@mkdir -p $(FUZZ_DIR)/logs; failed=""; \
+	for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/crashes/$$t; \
+	  dict=""; if [ -f tests/fuzz/$$t.dict ]; then dict="-dict=tests/fuzz/$$t.dict"; fi; \
+	  log=$(FUZZ_DIR)/logs/$$t.log; \
+	  if ls tests/fuzz/crashes/$$t/* >/dev/null 2>&1 && \
+	     ! ./$(FUZZ_DIR)/$${t}_fuzz -timeout=10 $$(ls tests/fuzz/crashes/$$t/* | grep -v README) \
+	       >$(FUZZ_DIR)/logs/$$t.regressions.log 2>&1; then \
+	    failed="$$failed $$t(regression)"; \
+	    echo "  FAILED on a saved reproducer (log: $(FUZZ_DIR)/logs/$$t.regressions.log)"; fi; \
+	  echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+	  if UBSAN_OPTIONS=print_stacktrace=1 ./$(FUZZ_DIR)/$${t}_fuzz $(FUZZ_DIR)/corpus/$$t $$dict \
+	       -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	       -artifact_prefix=$(FUZZ_DIR)/crashes/$$t/ >$$log 2>&1; then \
+	    echo "  ok: $$(grep -o 'cov: [0-9]* ft: [0-9]*' $$log | tail -1)," \
+	         "$$(grep -o 'stat::number_of_executed_units: *[0-9]*' $$log | grep -o '[0-9]*$$') runs," \
+	         "$$(grep -o 'stat::average_exec_per_sec: *[0-9]*' $$log | grep -o '[0-9]*$$') exec/s"; \
+	  else \
+	    failed="$$failed $$t"; \
+	    echo "  FAILED (log: $$log):"; \
+	    grep -E 'runtime error|ERROR|FUZZ|SUMMARY|Test unit written|^    #[0-2] ' $$log | head -20 | \
+	      sed 's/^/    /'; \
+	  fi; \
+	done; \
+	if [ -n "$$failed" ]; then \
+	  echo "fuzz: failed:$$failed (reproduce: ./$(FUZZ_DIR)/<target>_fuzz <crash file>)"; exit 1; fi
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR)

@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "observability/metrics.hpp"
+#include "upstream/response_head.hpp"
 #include "util/json_numbers.hpp"
 
 namespace sluice::upstream {
@@ -40,13 +41,7 @@ asio::awaitable<Result<std::string>> Exchange::read_all(std::size_t limit) {
 namespace {
 
 constexpr std::size_t kMaxIdlePerOrigin = 64;
-// A provider's status line and header section; a chunk-size line and the trailers are bounded
-// by the read buffer, which stays below the 65,533 bytes Beast's field store can hold (a longer
-// field would throw from inside the parser).
-constexpr std::size_t kMaxHeadBytes = 48 * 1024;
-constexpr std::size_t kMaxReadBuffer = 60 * 1024;
-// Interim answers (100 Continue, 103 Early Hints) skipped before the final one.
-constexpr int kMaxInterimAnswers = 8;
+
 constexpr auto kMaxIdleAge = std::chrono::seconds(30);  // below common server keep-alive timeouts
 
 Error failure(ErrorCode code, std::string message, std::string_view provider) {
@@ -392,6 +387,7 @@ asio::awaitable<Result<std::unique_ptr<Exchange>>> Client::start(
     boost::system::error_code ec = wec;
     // Interim 1xx answers come before the final one and are skipped (RFC 9110 §15.2); 101
     // would switch protocols, which no provider call asks for.
+    std::optional<Error> refused;
     for (int interim = 0; !ec; ++interim) {
       parser = std::make_unique<http::response_parser<http::buffer_body>>();
       parser->header_limit(kMaxHeadBytes);
@@ -401,15 +397,22 @@ asio::awaitable<Result<std::unique_ptr<Exchange>>> Client::start(
       });
       ec = rec;
       if (ec) break;
-      const unsigned status = parser->get().result_int();
-      if (status >= 200) break;
-      if (status == 101 || status < 100 || interim == kMaxInterimAnswers) {
-        co_return failure(
+      auto kind = check_response_head(parser->get().result_int(),
+                                      parser->get()[http::field::content_encoding], provider);
+      if (!kind) {
+        refused = kind.error();
+        break;
+      }
+      if (*kind == HeadKind::kFinal) break;
+      if (interim == kMaxInterimAnswers) {
+        refused = failure(
             ErrorCode::kUpstreamUnavailable,
-            "provider answered HTTP " + std::to_string(status) + " where a final answer was due",
+            "provider sent more than " + std::to_string(kMaxInterimAnswers) + " interim answers",
             provider);
+        break;
       }
     }
+    if (refused) co_return *refused;
     if (ec == beast::error::timeout) {
       co_return failure(ErrorCode::kUpstreamTimeout,
                         "provider did not answer within the first-byte timeout", provider);
@@ -425,22 +428,6 @@ asio::awaitable<Result<std::unique_ptr<Exchange>>> Client::start(
       }
       co_return failure(ErrorCode::kUpstreamUnavailable,
                         "provider connection failed: " + ec.message(), provider);
-    }
-    // A redirect is never followed: provider hosts are what the config names, nothing else.
-    if (const unsigned status = parser->get().result_int(); status >= 300 && status < 400) {
-      co_return failure(ErrorCode::kUpstreamUnavailable,
-                        "provider answered HTTP " + std::to_string(status) +
-                            " (a redirect), which the gateway does not follow",
-                        provider);
-    }
-    // sluice asks for no content coding; a coded body would reach the translators (or a
-    // passthrough client, without the header) as bytes no one can read.
-    if (const auto coding = parser->get()[http::field::content_encoding];
-        !coding.empty() && !beast::iequals(coding, "identity")) {
-      co_return failure(ErrorCode::kUpstreamUnavailable,
-                        "provider answered with Content-Encoding '" + std::string(coding) +
-                            "', which the gateway does not decode",
-                        provider);
     }
     providers::UpstreamHead head;
     head.status = parser->get().result_int();

@@ -4,10 +4,10 @@
 // the input. No exception may escape (Beast's field store throws past 65,533 bytes; the cap must
 // keep every field below that), the body never exceeds the body limit, and a head the check
 // accepts has an unambiguous length: chunked last and alone, or Content-Length, or none.
-#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "capped_reader.hpp"
 #include "fuzz_support.hpp"
 #include "server/request_framing.hpp"
 
@@ -19,9 +19,8 @@ constexpr std::size_t kHeaderLimit = 4096;
 constexpr std::size_t kBodyLimit = 64 * 1024;
 
 void read_requests(std::string_view in) {
-  boost::beast::flat_buffer buffer(kHeaderLimit + 1024);
-  std::size_t fed = 0;
-  const std::size_t cut = sluice::fuzz::split_point(in);
+  sluice::fuzz::CappedReader socket(in, kHeaderLimit + 1024);
+  auto& buffer = socket.buffer();
   // Up to 4 pipelined requests from one connection, as the session reads them.
   for (int request = 0; request < 4; ++request) {
     http::request_parser<http::string_body> parser;
@@ -47,22 +46,15 @@ void read_requests(std::string_view in) {
         if (parser.is_done()) break;
         if (used > 0 || ec != http::error::need_more) continue;
       }
-      if (fed == in.size()) {
+      if (socket.exhausted()) {
         if (parser.need_eof()) {
           boost::beast::error_code eof;
           parser.put_eof(eof);
         }
         return;
       }
-      // Read what fits: the buffer's cap is what bounds each line the parser must hold whole.
-      const std::size_t room = buffer.max_size() - buffer.size();
-      if (room == 0) return;  // buffer_overflow: 431 or 400, then close
-      const std::size_t until = fed < cut ? cut : in.size();
-      const std::size_t n = std::min(room, until - fed);
-      auto space = buffer.prepare(n);
-      std::memcpy(space.data(), in.data() + fed, n);
-      buffer.commit(n);
-      fed += n;
+      // The buffer's cap is what bounds each line the parser must hold whole.
+      if (!socket.read()) return;  // buffer_overflow: 431 or 400, then close
     }
     SLUICE_FUZZ_CHECK(parser.get().body().size() <= kBodyLimit, "body past the limit");
     (void)sluice::server::origin_form(parser.get().target());

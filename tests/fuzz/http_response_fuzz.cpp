@@ -3,11 +3,10 @@
 // answers skipped by check_response_head() as the client does, then the body read into a fixed
 // piece buffer (buffer_body). No exception may escape; the body never holds more than was fed;
 // an answer the client would pool ends exactly where its framing says.
-#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <cstring>
 
+#include "capped_reader.hpp"
 #include "fuzz_support.hpp"
 #include "upstream/response_head.hpp"
 
@@ -17,21 +16,9 @@ namespace http = boost::beast::http;
 using sluice::upstream::HeadKind;
 
 void read_answer(std::string_view in) {
-  boost::beast::flat_buffer buffer(sluice::upstream::kMaxReadBuffer);
-  std::size_t fed = 0;
-  const std::size_t cut = sluice::fuzz::split_point(in);
-  auto refill = [&]() -> bool {
-    if (fed == in.size()) return false;
-    const std::size_t room = buffer.max_size() - buffer.size();
-    if (room == 0) return false;  // buffer_overflow: a 502
-    const std::size_t until = fed < cut ? cut : in.size();
-    const std::size_t n = std::min(room, until - fed);
-    auto space = buffer.prepare(n);
-    std::memcpy(space.data(), in.data() + fed, n);
-    buffer.commit(n);
-    fed += n;
-    return true;
-  };
+  sluice::fuzz::CappedReader socket(in, sluice::upstream::kMaxReadBuffer);
+  auto& buffer = socket.buffer();
+  auto refill = [&] { return socket.read(); };
   std::unique_ptr<http::response_parser<http::buffer_body>> parser;
   for (int interim = 0;; ++interim) {
     parser = std::make_unique<http::response_parser<http::buffer_body>>();
@@ -66,7 +53,7 @@ void read_answer(std::string_view in) {
     if (ec == http::error::need_buffer) continue;
     if (ec && ec != http::error::need_more) return;  // a broken answer: 502 or an error event
     if (used == 0 && !refill()) {
-      if (fed == in.size() && parser->need_eof()) {
+      if (socket.exhausted() && parser->need_eof()) {
         boost::beast::error_code eof;
         parser->put_eof(eof);
         continue;

@@ -51,7 +51,7 @@ test-asan: tokenizer-deps sdk-deps
 test-tsan: tokenizer-deps sdk-deps
 	@cmake -S . -B $(TSAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSLUICE_TSAN=ON >/dev/null
 	@cmake --build $(TSAN_DIR) -j $(JOBS)
-	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
 	  ctest --test-dir $(TSAN_DIR) --output-on-failure
 
 bench: build

@@ -63,7 +63,7 @@ ServerConfig read_server(const Reader& r, const YAML::Node& node) {
                {"host", "port", "workers", "max_body_bytes", "max_header_bytes", "idle_timeout_ms",
                 "request_timeout_ms", "shutdown_timeout_ms", "access_log", "upstream_timeout",
                 "watch_config", "max_header_fields", "upstream_max_event_bytes",
-                "upstream_max_body_bytes", "reuse_port"});
+                "upstream_max_body_bytes", "reuse_port", "write_timeout_ms"});
   if (node["host"]) s.host = r.string(node["host"], p + ".host");
   if (node["port"])
     s.port = static_cast<std::uint16_t>(r.integer(node["port"], p + ".port", 0, 65535));
@@ -106,6 +106,8 @@ ServerConfig read_server(const Reader& r, const YAML::Node& node) {
   if (node["request_timeout_ms"])
     s.request_timeout =
         Millis(r.integer(node["request_timeout_ms"], p + ".request_timeout_ms", 1, kDay));
+  if (node["write_timeout_ms"])
+    s.write_timeout = Millis(r.integer(node["write_timeout_ms"], p + ".write_timeout_ms", 1, kDay));
   if (node["shutdown_timeout_ms"])
     s.shutdown_timeout =
         Millis(r.integer(node["shutdown_timeout_ms"], p + ".shutdown_timeout_ms", 0, kDay));

@@ -49,6 +49,7 @@ struct ServerConfig {
   Millis idle_timeout{60'000};      // keep-alive connection with no request
   Millis request_timeout{30'000};   // reading one request, head and body
   Millis shutdown_timeout{10'000};  // in-flight requests get this long to finish on SIGTERM
+  Millis write_timeout{30'000};     // a response write that makes no progress this long is cut
   std::string access_log = "-";     // "-": stdout, "": off, else a file path (appended)
   bool watch_config = true;         // reload when the config file changes (SIGHUP always does)
   UpstreamTimeouts upstream_timeout;

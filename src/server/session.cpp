@@ -16,9 +16,6 @@ constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 
 namespace {
 
-// A write that makes no progress for this long ends the connection. Each piece the kernel
-// accepts restarts it, so a slow but steady reader gets a large answer whole.
-constexpr auto kWriteIdleTimeout = std::chrono::seconds(30);
 // Room beyond the header limit in the read buffer, for the start of a body read with the head.
 constexpr std::size_t kBufferSlack = 1024;
 
@@ -67,7 +64,7 @@ class Session : public pipeline::Responder {
       }
       if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
         static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-        stream_.expires_after(kWriteIdleTimeout);
+        stream_.expires_after(limits_.write_timeout);
         auto [cec, cn] = co_await asio::async_write(stream_, asio::buffer(kContinue), use_nothrow);
         if (cec) co_return;
       }
@@ -133,13 +130,13 @@ class Session : public pipeline::Responder {
   asio::awaitable<bool> write(const Buffers& buffers) {
     responded_ = true;
     if (client_gone_) co_return false;
-    // The deadline is renewed before each piece the kernel takes: it measures lack of
-    // progress, not the time a large answer takes to a slow reader. (One write_some per
-    // piece, each a single writev of what is left.)
+    // server.write_timeout_ms is renewed before each piece the kernel takes: it measures lack
+    // of progress, not the time a large answer takes to a slow but steady reader. (One write_some
+    // per piece, each a single writev of what is left.)
     beast::buffers_suffix<Buffers> rest(buffers);
     beast::error_code ec;
     while (beast::buffer_bytes(rest) > 0) {
-      stream_.expires_after(kWriteIdleTimeout);
+      stream_.expires_after(limits_.write_timeout);
       auto [wec, n] = co_await stream_.async_write_some(rest, use_nothrow);
       if (wec) {
         ec = wec;
@@ -151,7 +148,7 @@ class Session : public pipeline::Responder {
     pending_head_.clear();
     if (ec == beast::error::timeout) {
       std::cerr << "sluice: client at " << remote_address_ << " read nothing for "
-                << kWriteIdleTimeout.count() << " s; closing the connection" << std::endl;
+                << limits_.write_timeout.count() << " ms; closing the connection" << std::endl;
     }
     client_gone_ = client_gone_ || ec;
     co_return !ec;

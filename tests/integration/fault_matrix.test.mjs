@@ -33,6 +33,7 @@ let gateway;
 
 const answers = {
   ok: (s) => s.write(chatAnswer('plain')),
+  big: (s) => s.write(chatAnswer('y'.repeat(20 * 1024 * 1024))),
   'echo-body': (s, req) => s.write(chatAnswer(req.text)),
   // An interim answer before the final one: the client must get the 200, and nothing of it may
   // be left on the pooled connection for the next request.
@@ -108,6 +109,7 @@ before(async () => {
 server:
   max_body_bytes: 1048576
   upstream_max_event_bytes: 262144
+  write_timeout_ms: 1000
   upstream_timeout: {first_byte_ms: 1500, stream_idle_ms: 1500}
 endpoints:${Object.keys(answers).map(endpoint).join('')}
 routes:
@@ -359,5 +361,46 @@ test('a provider that never ends its stream is cut by the stream idle timeout', 
   const events = sseData(await res.text());
   const last = JSON.parse(events.filter((e) => e !== '[DONE]').at(-1));
   assert.match(last.error.message, /idle|timeout|time/i);
+  await assertHealthy();
+});
+
+// Reads the answer to a request for `model` at about `perSecond` bytes a second, or, with
+// `stallMs`, reads nothing for that long after the first bytes and then everything at once:
+// { bytes } once the gateway closes the connection (or `ms` pass).
+function slowRead(port, model, { perSecond = 0, stallMs = 0 }, ms) {
+  return new Promise((resolve) => {
+    const body = JSON.stringify(chatBody(model));
+    const socket = net.connect(port, '127.0.0.1');
+    let bytes = 0;
+    let windowBytes = 0;
+    let stalled = false;
+    const finish = () => { clearInterval(tick); clearTimeout(timer); socket.destroy(); resolve({ bytes }); };
+    const tick = setInterval(() => { windowBytes = 0; if (perSecond > 0) socket.resume(); }, 100);
+    const timer = setTimeout(finish, ms);
+    socket.on('data', (d) => {
+      bytes += d.length;
+      windowBytes += d.length;
+      if (perSecond > 0 && windowBytes >= perSecond / 10) socket.pause();
+      if (stallMs > 0 && !stalled) {
+        stalled = true;
+        socket.pause();
+        setTimeout(() => socket.resume(), stallMs);
+      }
+    });
+    socket.on('close', finish);
+    socket.on('error', () => {});
+    socket.on('connect', () => socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: ${body.length}\r\n\r\n${body}`));
+  });
+}
+
+test('a slow but steady reader gets a large answer whole; one that stops reading is cut', async () => {
+  // 20 MB at ~5 MB/s takes about 4 s, well past the 1 s write timeout, with progress all along.
+  const steady = await slowRead(gateway.port, 'big', { perSecond: 5 * 1024 * 1024 }, 30000);
+  assert.ok(steady.bytes > 20 * 1024 * 1024, `read ${steady.bytes} bytes`);
+  // Reading nothing for 3 s: the gateway gives up after 1 s; what the kernel buffered arrives,
+  // the rest never does.
+  const stalled = await slowRead(gateway.port, 'big', { stallMs: 3000 }, 15000);
+  assert.ok(stalled.bytes < 20 * 1024 * 1024, `read ${stalled.bytes} bytes`);
+  assert.match(gateway.stderr(), /read nothing for 1000 ms/);
   await assertHealthy();
 });

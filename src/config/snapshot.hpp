@@ -37,9 +37,9 @@ struct ServerConfig {
   std::uint32_t max_header_bytes = 16 * 1024;
   std::uint32_t max_header_fields = 100;  // more fields in one request → 431
   static constexpr std::uint32_t kMaxHeaderBytesLimit = 60 * 1024;
-  // One SSE event (or line) or one AWS event-stream frame from a provider, and what a stream
-  // may send before its first content (warm-up); more ends the stream with an error (or a 502
-  // before the client's head is sent).
+  // One SSE event (or line) from a provider, and what a stream may send before its first
+  // content (warm-up); more ends the stream with an error (or a 502 before the client's head is
+  // sent). AWS event-stream frames have their own fixed bound (16 MiB, the format's own).
   std::uint64_t upstream_max_event_bytes = 1024 * 1024;
   // A provider's non-streamed answer; more → 502.
   std::uint64_t upstream_max_body_bytes = 64 * 1024 * 1024;

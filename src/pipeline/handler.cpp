@@ -655,7 +655,10 @@ asio::awaitable<void> Handler::passthrough(const PathMatch& match, const HttpReq
         ctx.upstream_time += Clock::now() - t0;
         if (!piece) {
           answer.error = "stream failed: " + piece.error().message;
-          break;  // the client sees the provider's stream end early, as the provider sent it
+          // The client sees the provider's stream end early, as the provider sent it: no final
+          // chunk, the connection closed, never a whole-looking answer.
+          out.abort();
+          break;
         }
         if (piece->empty()) {
           if (readable) (void)reader->finish(events);

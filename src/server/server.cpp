@@ -264,9 +264,11 @@ int Server::run() {
   }
   for (auto& worker : workers) worker->io.stop();
   for (auto& worker : workers) worker->thread.join();
-  workers.clear();
+  // The pools first: a task still running there reads from a request whose coroutine frame the
+  // workers' io_contexts own, and posts its completion to them.
   blocking.join();
   cpu.join();
+  workers.clear();
   std::cerr << "sluice: stopped" << std::endl;
   return 0;
 }

@@ -56,8 +56,10 @@ class Session : public pipeline::Responder {
         co_await reject(parser, *fault);
         co_return;
       }
-      const std::size_t header_fields =
-          static_cast<std::size_t>(std::distance(parser.get().begin(), parser.get().end()));
+      // The head is copied now: Beast files a chunked body's trailer fields into the same list
+      // (a repeated name next to the first), and a trailer must not pass for a header
+      // (RFC 9110 §6.5.1).
+      pipeline::HttpRequest request = head_of(parser.get());
       if (auto length = parser.content_length(); length && *length > limits_.max_body_bytes) {
         co_await reject(parser, too_large());
         co_return;
@@ -75,7 +77,7 @@ class Session : public pipeline::Responder {
         co_return;
       }
       stream_.expires_never();
-      pipeline::HttpRequest request = to_request(parser.release(), header_fields);
+      request.body = std::move(parser.release().body());
       request.remote_address = remote_address_;
       co_await env_.handler.handle(request, *this);
       if (!keep_alive_ || client_gone_) break;
@@ -98,7 +100,6 @@ class Session : public pipeline::Responder {
   asio::awaitable<bool> start_stream(unsigned status, pipeline::HeaderList headers) override {
     pending_head_ = response_head(status, headers);
     pending_head_ += "Transfer-Encoding: chunked\r\n\r\n";
-    responded_ = true;
     co_return true;
   }
 
@@ -170,23 +171,17 @@ class Session : public pipeline::Responder {
     return head;
   }
 
-  // Only the fields of the head: Beast appends a chunked body's trailer fields to the same
-  // list, and a trailer must not pass for a header (RFC 9110 §6.5.1).
-  static pipeline::HttpRequest to_request(http::request<http::string_body>&& msg,
-                                          std::size_t header_fields) {
+  static pipeline::HttpRequest head_of(const http::request<http::string_body>& msg) {
     pipeline::HttpRequest request;
     request.method = std::string(msg.method_string());
     request.target = origin_form(msg.target());
     if (request.target.empty()) request.target = std::string(msg.target());  // "*"
     request.headers.reserve(8);
-    std::size_t taken = 0;
     for (const auto& field : msg) {
-      if (taken++ == header_fields) break;
       std::string name(field.name_string());
       for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       request.headers.emplace_back(std::move(name), std::string(field.value()));
     }
-    request.body = std::move(msg.body());
     return request;
   }
 
@@ -217,7 +212,8 @@ class Session : public pipeline::Responder {
     stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
     std::size_t discarded = 0;
     char sink[16384];
-    while (discarded < 16 * 1024 * 1024) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (discarded < 16 * 1024 * 1024 && std::chrono::steady_clock::now() < until) {
       stream_.expires_after(std::chrono::seconds(2));
       auto [ec, n] = co_await stream_.async_read_some(asio::buffer(sink), use_nothrow);
       if (ec) break;

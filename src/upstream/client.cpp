@@ -128,7 +128,12 @@ struct Client::Impl {
     while (!list.empty()) {
       auto conn = std::move(list.back());
       list.pop_back();
-      if (Clock::now() - conn->idle_since < kMaxIdleAge && conn->tcp().socket().is_open())
+      // Bytes that arrived while it sat idle (a late stray body, an unasked-for answer) would
+      // become the next caller's answer: such a connection is closed instead.
+      boost::system::error_code ec;
+      const bool quiet = conn->tcp().socket().available(ec) == 0 && !ec &&
+                         (!conn->tls || SSL_pending(conn->tls->native_handle()) == 0);
+      if (Clock::now() - conn->idle_since < kMaxIdleAge && conn->tcp().socket().is_open() && quiet)
         return conn;
     }
     return nullptr;
@@ -397,8 +402,14 @@ asio::awaitable<Result<std::unique_ptr<Exchange>>> Client::start(
       });
       ec = rec;
       if (ec) break;
-      auto kind = check_response_head(parser->get().result_int(),
-                                      parser->get()[http::field::content_encoding], provider);
+      // Every Content-Encoding line counts: "identity" then "gzip" is a gzip body.
+      std::string_view coding;
+      for (const auto& field : parser->get()) {
+        if (field.name() == http::field::content_encoding &&
+            !beast::iequals(field.value(), "identity"))
+          coding = field.value();
+      }
+      auto kind = check_response_head(parser->get().result_int(), coding, provider);
       if (!kind) {
         refused = kind.error();
         break;

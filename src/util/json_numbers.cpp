@@ -74,10 +74,13 @@ class Handler {
     return true;
   }
   bool on_key_part(json::string_view s, std::size_t, json::error_code&) {
+    remember(s);
     stack_.push_chars(s);
     return true;
   }
-  bool on_key(json::string_view s, std::size_t, json::error_code&) {
+  bool on_key(json::string_view s, std::size_t, json::error_code& ec) {
+    remember(s);
+    if (forged(ec)) return false;
     stack_.push_key(s);
     return true;
   }
@@ -162,20 +165,32 @@ bool raw_numbers_kept() { return g_kept.load(std::memory_order_relaxed); }
 bool restore_raw_numbers(std::string& json_text) {
   std::string quoted = "\"";
   quoted += kRawNumberMarker;
+  std::size_t pos = json_text.find(quoted);
+  if (pos == std::string::npos) return false;
+  // One pass into a new string: replacing in place would move the rest of the body once per
+  // number, quadratic in a body of many kept numbers.
+  std::string out;
+  out.reserve(json_text.size());
+  std::size_t copied = 0;
   bool replaced = false;
-  std::size_t pos = 0;
-  while ((pos = json_text.find(quoted, pos)) != std::string::npos) {
+  for (; pos != std::string::npos; pos = json_text.find(quoted, pos + 1)) {
+    // A quote after an odd number of backslashes is inside a string, not the start of one.
+    std::size_t slashes = 0;
+    while (pos > slashes && json_text[pos - 1 - slashes] == '\\') ++slashes;
+    if (slashes % 2 == 1) continue;
     const std::size_t start = pos + quoted.size();
     std::size_t end = start;
     while (end < json_text.size() && is_number_char(json_text[end])) ++end;
-    if (end == start || end >= json_text.size() || json_text[end] != '"') {
-      pos = start;  // not one of ours (cannot happen for parsed input); leave it
-      continue;
-    }
-    json_text.replace(pos, end + 1 - pos, json_text.substr(start, end - start));
+    if (end == start || end >= json_text.size() || json_text[end] != '"') continue;
+    out.append(json_text, copied, pos - copied);
+    out.append(json_text, start, end - start);
+    copied = end + 1;
     replaced = true;
   }
-  return replaced;
+  if (!replaced) return false;
+  out.append(json_text, copied, std::string::npos);
+  json_text.swap(out);
+  return true;
 }
 
 }  // namespace sluice::util

@@ -67,9 +67,21 @@ std::string StreamRedactor::feed(std::string_view piece) {
   if (!active()) return std::string(piece);
   pending_.append(piece);
   replace_secrets(pending_, secrets_);
-  if (pending_.size() <= hold_) return {};
-  std::string ready = pending_.substr(0, pending_.size() - hold_);
-  pending_.erase(0, pending_.size() - hold_);
+  // Only a tail that could be the start of a secret is held back: one that is not cannot become
+  // one with more bytes, so the rest goes out now (no event waits for the next piece for nothing).
+  std::size_t held = 0;
+  for (const auto& secret : secrets_) {
+    const std::size_t longest = std::min(pending_.size(), secret.size() - 1);
+    for (std::size_t at = pending_.size() - longest; at < pending_.size() - held; ++at) {
+      if (pending_[at] != secret[0]) continue;
+      if (secret.compare(0, pending_.size() - at, pending_, at) == 0) {
+        held = pending_.size() - at;
+        break;
+      }
+    }
+  }
+  std::string ready = pending_.substr(0, pending_.size() - held);
+  pending_.erase(0, pending_.size() - held);
   return ready;
 }
 

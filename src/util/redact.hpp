@@ -17,7 +17,8 @@ std::string redact(std::string_view text, const std::vector<std::string>& secret
 std::string redact_exact(std::string_view text, const std::vector<std::string>& secrets);
 
 // redact_exact() over a byte stream cut anywhere: a secret split across two pieces is still
-// replaced. Holds back at most (longest secret - 1) bytes until the next piece or finish().
+// replaced. Holds back only a tail that could begin a secret (at most its length - 1 bytes)
+// until the next piece or finish().
 // Costs nothing (no copy, nothing held) when there is no secret.
 class StreamRedactor {
  public:

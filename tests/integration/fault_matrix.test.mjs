@@ -158,6 +158,13 @@ for (const te of ['xchunked', 'chunked, identity', 'gzip', 'chunked, chunked']) 
   });
 }
 
+test('trailer fields never take the place of header fields', async () => {
+  // Beast files a repeated name next to the first one: a trailer "Host" lands among the headers.
+  const text = await raw(gateway.port, 'POST /health HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+    'X-Request-Id: req-from-the-head\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n2\r\n{}\r\n0\r\nHost: evil\r\n\r\n');
+  assert.match(text, /x-request-id: req-from-the-head/i);
+});
+
 test('Transfer-Encoding together with Content-Length is refused', async () => {
   const text = await raw(gateway.port,
     'POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n');

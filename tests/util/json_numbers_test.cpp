@@ -73,6 +73,32 @@ TEST(JsonNumbers, TrailingBytesAreAnError) {
   EXPECT_FALSE(ec);
 }
 
+// From review: a marker after an escaped quote is inside a string, and keys are checked too.
+TEST(JsonNumbers, EscapedQuotesAndKeysCannotCarryAMarker) {
+  boost::system::error_code ec;
+  std::string in_key = "{\"";
+  in_key += kRawNumberMarker;
+  in_key += "1\":2}";
+  parse_json_keeping_numbers(in_key, ec);
+  EXPECT_TRUE(ec);
+  std::string escaped = "{\"content\":\"x\\\"";
+  escaped += kRawNumberMarker;
+  escaped += "1\"}";
+  EXPECT_FALSE(restore_raw_numbers(escaped)) << escaped;
+  std::string even = "{\"a\":\"x\\\\\",\"b\":\"";
+  even += kRawNumberMarker;
+  even += "1\"}";
+  EXPECT_TRUE(restore_raw_numbers(even)) << even;  // "x\\" ends before the marker string
+  EXPECT_EQ(even, "{\"a\":\"x\\\\\",\"b\":1}");
+}
+
+TEST(JsonNumbers, ManyKeptNumbersRestoreInOnePass) {
+  std::string body = "[";
+  for (int i = 0; i < 200000; ++i) body += std::string(i ? "," : "") + "1e400";
+  body += "]";
+  EXPECT_EQ(round_trip(body), body);
+}
+
 TEST(JsonNumbers, RestoreOnlyTouchesWholeMarkerStrings) {
   std::string text = std::string("{\"a\":\"x") + std::string(kRawNumberMarker) + "1\"}";
   EXPECT_FALSE(restore_raw_numbers(text));

@@ -41,6 +41,15 @@ TEST(StreamRedactor, RedactsASecretSplitAtEveryByte) {
   }
 }
 
+TEST(StreamRedactor, HoldsBackOnlyWhatCouldStartASecret) {
+  StreamRedactor r({"sk-secret-value"});
+  EXPECT_EQ(r.feed("data: hello\n\n"), "data: hello\n\n");  // nothing held: no 's' at the end
+  EXPECT_EQ(r.feed("key sk-sec"), "key ");
+  EXPECT_EQ(r.feed("ret-value!"), "[REDACTED]!");
+  EXPECT_EQ(r.feed("a s"), "a ");
+  EXPECT_EQ(r.finish(), "s");
+}
+
 TEST(StreamRedactor, WithoutSecretsPassesBytesThroughAtOnce) {
   StreamRedactor r({"ab"});  // too short to count as a secret
   EXPECT_FALSE(r.active());

@@ -6,6 +6,7 @@
 
 #include "providers/bedrock/translate.hpp"
 #include "providers/common/support.hpp"
+#include "util/json_numbers.hpp"
 #include "util/json_parse.hpp"
 
 namespace sluice::providers::bedrock {
@@ -37,6 +38,9 @@ Result<UpstreamRequest> BedrockAdapter::translate_request(const model::Request& 
   out.headers.emplace_back("Content-Type", "application/json");
   out.headers.emplace_back(
       "Accept", request.stream ? "application/vnd.amazon.eventstream" : "application/json");
+  // The signature covers the body as sent, so numbers kept as text go back in before it is
+  // signed (the upstream client would otherwise restore them after: util/json_numbers.hpp).
+  util::restore_raw_numbers(out.body);
   const util::BaseUrl& url = settings_.upstream.url;
   std::string host = url.host;
   if (url.port != (url.tls() ? 443 : 80)) host += ":" + std::to_string(url.port);

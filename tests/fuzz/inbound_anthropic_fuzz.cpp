@@ -57,10 +57,7 @@ void run(const api::anthropic::AnthropicApi& api, std::string_view body) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const api::anthropic::AnthropicApi api;
-  const std::string_view in = fuzz::as_text(data, size);
-  run(api, in);
-  fuzz::ByteReader reader(in);
-  fuzz::JsonBuilder builder(reader, kWords);
-  run(api, boost::json::serialize(builder.object()));
+  fuzz::run_raw_and_structured(fuzz::as_text(data, size), kWords,
+                               [](std::string_view body) { run(api, body); });
   return 0;
 }

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "api/error_renderer.hpp"
 #include "model/error.hpp"
 #include "model/request.hpp"
 #include "model/response.hpp"
@@ -26,9 +27,8 @@ class StreamWriter {
   virtual std::string error(const Error& error) = 0;
 };
 
-class InboundApi {
+class InboundApi : public ErrorRenderer {
  public:
-  virtual ~InboundApi() = default;
   virtual std::string_view name() const = 0;  // "openai", "mlflow"
   // Parses a body for `operation` into `out` (allocating in out.body's storage).
   virtual Result<void> parse(model::Operation operation, std::string_view body,
@@ -40,9 +40,6 @@ class InboundApi {
                                           model::StreamEvent& event) const = 0;
   // What ends a successful stream ("data: [DONE]\n\n" for OpenAI; nothing for MLflow).
   virtual std::string_view stream_end() const = 0;
-  virtual std::string render_error(const Error& error) const = 0;
-  // The error as the last event of a stream whose headers have gone out.
-  virtual std::string render_stream_error(const Error& error) const = 0;
   // The writer for one stream; by default the three stateless calls above.
   virtual std::unique_ptr<StreamWriter> stream_writer(const model::Request& request) const;
 };

@@ -4,8 +4,8 @@
 #include <chrono>
 #include <iostream>
 
+#include "admin/admin_api.hpp"
 #include "config/loader.hpp"
-#include "governance/admin_api.hpp"
 #include "governance/key_secret.hpp"
 #include "governance/runtime.hpp"
 
@@ -27,7 +27,7 @@ int run_admin(const std::string& config_path, std::string_view method, const std
   }
   try {
     governance::Runtime runtime((*loaded)->governance);
-    auto answer = governance::handle_admin({method, path, query, body}, runtime, **loaded);
+    auto answer = admin::handle_admin({method, path, query, body}, runtime, **loaded);
     if (answer.error) {
       std::cerr << "sluice: " << answer.error->message << "\n";
       return 1;

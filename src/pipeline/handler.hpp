@@ -1,18 +1,32 @@
 #pragma once
-// Answers one HTTP request: finds the API and endpoint, runs the policy chain and the router,
-// and writes the answer in the caller's API shape. One Handler per worker thread.
+// Answers one HTTP request: finds what its path is for (paths.hpp, then the table in
+// handler.cpp), and for a model call runs the endpoint's policy chain and the router and writes
+// the answer in the caller's API shape. One Handler per worker thread. Its parts, one file each:
+//   handler.cpp          dispatch, errors, the request's start and completion
+//   invoke.cpp           /v1/*, MLflow invocations, named routes: parse, chain, route, answer
+//   stream.cpp           relaying a provider's stream through the chain's stream hooks
+//   passthrough.cpp      /gateway/{openai,anthropic,gemini}/…: the provider's own API
+//   catalog_paths.cpp    models, MLflow's endpoint catalogue, metrics, health, token counts
+//   admin_paths.cpp      /admin/… (admin/ answers the governance resources)
+//   sub_requests.cpp     a policy's call to another endpoint (sub_request.hpp)
+//   response_headers.cpp the head of every response
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <functional>
 
-#include "api/inbound.hpp"
+#include "api/registry.hpp"
 #include "config/snapshot_holder.hpp"
 #include "governance/runtime.hpp"
 #include "observability/access_log.hpp"
 #include "pipeline/chain.hpp"
 #include "pipeline/http_exchange.hpp"
+#include "pipeline/observer.hpp"
+#include "pipeline/observers/access_log_observer.hpp"
+#include "pipeline/observers/metrics_observer.hpp"
 #include "pipeline/paths.hpp"
+#include "pipeline/sub_request.hpp"
+#include "policies/registry.hpp"
 #include "routing/router.hpp"
 #include "stores/counter_store.hpp"
 #include "upstream/client.hpp"
@@ -28,11 +42,15 @@ struct HandlerEnv {
   boost::asio::any_io_executor blocking;  // for work that must not run on an event loop
   boost::asio::any_io_executor cpu;       // CPU-heavy work (large tokenizations) off the loops
   std::function<Result<void>()> reload;   // reload the config file (blocking)
+  // The policies, in chain order (tests add their own).
+  std::span<const policies::PolicyRow> policy_rows = policies::policy_rows();
 };
 
-class Handler {
+class Handler : public SubRequests {
  public:
   Handler(HandlerEnv env, upstream::Client& client);
+  Handler(const Handler&) = delete;
+  Handler& operator=(const Handler&) = delete;
 
   // Writes exactly one response through `out` (or stops early if the client goes away). Never
   // throws: whatever throws while the request is handled becomes a 500 in the caller's error
@@ -44,41 +62,69 @@ class Handler {
   boost::asio::awaitable<void> reject(const HttpRequest& request, const Error& error,
                                       Responder& out);
 
+  boost::asio::awaitable<Result<model::Response>> call(const RequestContext& parent,
+                                                       model::Request& request) override;
+
+  // One request being answered: what every path's function is given.
+  struct Answer : Answered {
+    const Chain::Run* run = nullptr;  // once the chain has started: its policies add headers
+  };
+  struct Call {
+    const HttpRequest& http;
+    PathMatch match;
+    const api::ApiRow* api;  // the path family's API and error shape
+    RequestContext& ctx;
+    Responder& out;
+    Answer answer;
+  };
+  using PathFunction = boost::asio::awaitable<void> (Handler::*)(Call&);
+
  private:
-  struct Answer;
   boost::asio::awaitable<void> handle_request(const HttpRequest& http, Responder& out,
                                               std::string request_id);
-  boost::asio::awaitable<void> invoke(const PathMatch& match, const api::InboundApi& api,
-                                      const HttpRequest& http, RequestContext& ctx, Responder& out,
-                                      Answer& answer);
-  boost::asio::awaitable<void> stream(const api::InboundApi& api, RequestContext& ctx,
-                                      Chain::Run& run, Responder& out, Answer& answer);
-  boost::asio::awaitable<void> send_json(unsigned status, std::string body, RequestContext& ctx,
-                                         Responder& out, Answer& answer);
-  boost::asio::awaitable<void> send_error(const api::InboundApi& api, const Error& error,
-                                          RequestContext& ctx, Responder& out, Answer& answer);
-  boost::asio::awaitable<void> admin_governance(const HttpRequest& http, RequestContext& ctx,
-                                                Responder& out, Answer& answer);
-  boost::asio::awaitable<void> admin_reload(const HttpRequest& http, RequestContext& ctx,
-                                            Responder& out, Answer& answer);
-  // POST /gateway/{openai,anthropic,gemini}/…: the client's provider-native request relayed to
-  // the endpoint its body (or path) names, with the gateway's policies, logging and accounting.
-  boost::asio::awaitable<void> passthrough(const PathMatch& match, const HttpRequest& http,
-                                           RequestContext& ctx, Responder& out, Answer& answer);
-  boost::asio::awaitable<void> admin_routes(const HttpRequest& http, RequestContext& ctx,
-                                            Responder& out, Answer& answer);
-  // Why the request may not use the admin API (no admin key configured: 404; wrong key: 401).
-  static std::optional<Error> admin_check(const HttpRequest& http, const RequestContext& ctx);
+  // The paths (handler.cpp's table maps each PathMatch::Kind to one of these).
+  boost::asio::awaitable<void> not_found(Call& call);
+  boost::asio::awaitable<void> method_not_allowed(Call& call);
+  boost::asio::awaitable<void> invoke(Call& call);
+  boost::asio::awaitable<void> passthrough(Call& call);
+  boost::asio::awaitable<void> models(Call& call);
+  boost::asio::awaitable<void> model(Call& call);
+  boost::asio::awaitable<void> mlflow_catalog(Call& call);
+  boost::asio::awaitable<void> mlflow_limits(Call& call);
+  boost::asio::awaitable<void> metrics(Call& call);
+  boost::asio::awaitable<void> health(Call& call);
+  boost::asio::awaitable<void> tokenize(Call& call);
+  boost::asio::awaitable<void> count_tokens(Call& call);
+  boost::asio::awaitable<void> admin(Call& call);
+  static const PathFunction kPaths[];
+
+  // invoke's parts.
+  // Reads the body into ctx.request and finds its endpoint; false when it answered an error.
+  boost::asio::awaitable<bool> parse_invocation(Call& call);
+  boost::asio::awaitable<void> stream(Call& call, Chain::Run& run);
+  // A policy's answer in the provider's place, as a stream when the client asked for one.
+  boost::asio::awaitable<void> send_reply(Call& call, Reply reply);
+  boost::asio::awaitable<void> send_json(Call& call, unsigned status, std::string body);
+  boost::asio::awaitable<void> send_error(Call& call, const Error& error);
+
   // Finds what `name` names (an endpoint or a route) and plans the destinations to try; sets
   // ctx.endpoint to the first. False when the name is unknown; a planning failure (a pin the
   // route does not allow, every breaker open) is left in ctx.plan_error.
   bool resolve(RequestContext& ctx, std::string_view name);
-  void record(const HttpRequest& http, const RequestContext& ctx, const Answer& answer);
+  // The chains of ctx's snapshot (built here on first use).
+  std::shared_ptr<const policies::Chains> chains_for(const RequestContext& ctx);
+  // A fresh request context for this worker.
+  void begin(RequestContext& ctx, const HttpRequest& http, std::string request_id);
 
   HandlerEnv env_;
   routing::Router router_;
-  Chain chain_;
-  routing::Planner planner_;  // per worker, so its random draws need no lock
+  policies::Services services_;
+  std::shared_ptr<const policies::Chains> chains_;  // of the newest snapshot seen here
+  routing::Planner planner_;                        // per worker, so its random draws need no lock
+  AccessLogObserver access_log_;
+  MetricsObserver metrics_;
+  Observers observers_;
+  std::uint64_t sub_requests_ = 0;  // numbers this worker's sub-requests
 };
 
 }  // namespace sluice::pipeline

@@ -1,12 +1,13 @@
 #include "pipeline/paths.hpp"
 
-#include "governance/admin_api.hpp"
-
 namespace sluice::pipeline {
 namespace {
 
 using Kind = PathMatch::Kind;
-using Dialect = PathMatch::Dialect;
+
+constexpr std::string_view kOpenAi = "openai";
+constexpr std::string_view kAnthropic = "anthropic";
+constexpr std::string_view kMlflow = "mlflow";
 
 // `path` is prefix + one segment (+ suffix); returns the segment or nullopt.
 std::optional<std::string_view> segment(std::string_view path, std::string_view prefix,
@@ -33,39 +34,32 @@ PathMatch match_path(std::string_view method, std::string_view path) {
   struct Fixed {
     std::string_view path, method;
     Kind kind;
-    Dialect dialect;
+    std::string_view api;
     std::optional<model::Operation> operation;
   };
   static constexpr Fixed kFixed[] = {
-      {"/v1/chat/completions", "POST", Kind::kOpenAiInvoke, Dialect::kOpenAi,
-       model::Operation::kChat},
-      {"/v1/completions", "POST", Kind::kOpenAiInvoke, Dialect::kOpenAi,
-       model::Operation::kCompletions},
-      {"/v1/embeddings", "POST", Kind::kOpenAiInvoke, Dialect::kOpenAi,
-       model::Operation::kEmbeddings},
-      {"/v1/models", "GET", Kind::kOpenAiModels, Dialect::kOpenAi, std::nullopt},
-      {"/v1/messages", "POST", Kind::kOpenAiInvoke, Dialect::kAnthropic, model::Operation::kChat},
-      {"/v1/messages/count_tokens", "POST", Kind::kAnthropicCountTokens, Dialect::kAnthropic,
-       std::nullopt},
-      {"/api/2.0/endpoints/", "GET", Kind::kMlflowList, Dialect::kMlflow, std::nullopt},
-      {"/api/2.0/endpoints", "GET", Kind::kMlflowList, Dialect::kMlflow, std::nullopt},
-      {"/api/2.0/gateway/routes/", "GET", Kind::kMlflowListRoutes, Dialect::kMlflow, std::nullopt},
-      {"/api/2.0/gateway/routes", "GET", Kind::kMlflowListRoutes, Dialect::kMlflow, std::nullopt},
-      {"/api/2.0/endpoints/limits/", "POST", Kind::kMlflowLimits, Dialect::kMlflow, std::nullopt},
-      {"/api/2.0/gateway/limits/", "POST", Kind::kMlflowLimits, Dialect::kMlflow, std::nullopt},
-      {"/metrics", "GET", Kind::kMetrics, Dialect::kOpenAi, std::nullopt},
-      {"/health", "GET", Kind::kHealth, Dialect::kMlflow, std::nullopt},
-      {"/admin/reload", "POST", Kind::kAdminReload, Dialect::kOpenAi, std::nullopt},
-      {"/admin/routes", "GET", Kind::kAdminRoutes, Dialect::kOpenAi, std::nullopt},
-      {"/v1/tokenize", "POST", Kind::kTokenize, Dialect::kOpenAi, std::nullopt},
+      {"/v1/chat/completions", "POST", Kind::kInvoke, kOpenAi, model::Operation::kChat},
+      {"/v1/completions", "POST", Kind::kInvoke, kOpenAi, model::Operation::kCompletions},
+      {"/v1/embeddings", "POST", Kind::kInvoke, kOpenAi, model::Operation::kEmbeddings},
+      {"/v1/models", "GET", Kind::kOpenAiModels, kOpenAi, std::nullopt},
+      {"/v1/messages", "POST", Kind::kInvoke, kAnthropic, model::Operation::kChat},
+      {"/v1/messages/count_tokens", "POST", Kind::kAnthropicCountTokens, kAnthropic, std::nullopt},
+      {"/api/2.0/endpoints/", "GET", Kind::kMlflowList, kMlflow, std::nullopt},
+      {"/api/2.0/endpoints", "GET", Kind::kMlflowList, kMlflow, std::nullopt},
+      {"/api/2.0/gateway/routes/", "GET", Kind::kMlflowListRoutes, kMlflow, std::nullopt},
+      {"/api/2.0/gateway/routes", "GET", Kind::kMlflowListRoutes, kMlflow, std::nullopt},
+      {"/api/2.0/endpoints/limits/", "POST", Kind::kMlflowLimits, kMlflow, std::nullopt},
+      {"/api/2.0/gateway/limits/", "POST", Kind::kMlflowLimits, kMlflow, std::nullopt},
+      {"/metrics", "GET", Kind::kMetrics, kOpenAi, std::nullopt},
+      {"/health", "GET", Kind::kHealth, kMlflow, std::nullopt},
+      {"/v1/tokenize", "POST", Kind::kTokenize, kOpenAi, std::nullopt},
   };
   for (const auto& f : kFixed) {
     if (f.path == path)
-      return with_method(method, f.method,
-                         PathMatch{f.kind, f.dialect, f.operation, {}, {}, {}, {}});
+      return with_method(method, f.method, PathMatch{f.kind, f.api, f.operation, {}, {}, {}});
   }
-  if (governance::is_governance_admin_path(path))
-    return PathMatch{Kind::kAdminGovernance, Dialect::kOpenAi, std::nullopt, {}, {}, {}, {}};
+  if (path.starts_with("/admin/"))
+    return PathMatch{Kind::kAdmin, kOpenAi, std::nullopt, {}, {}, {}};
   // Provider-native passthrough, as the newer MLflow gateway has it.
   struct Native {
     std::string_view path, family, native;
@@ -81,13 +75,7 @@ PathMatch match_path(std::string_view method, std::string_view path) {
   for (const auto& n : kNative) {
     if (n.path == path) {
       return with_method(method, "POST",
-                         PathMatch{Kind::kPassthrough,
-                                   n.family == "anthropic" ? Dialect::kAnthropic : Dialect::kOpenAi,
-                                   n.operation,
-                                   {},
-                                   {},
-                                   n.family,
-                                   n.native});
+                         PathMatch{Kind::kPassthrough, n.family, n.operation, {}, {}, n.native});
     }
   }
   if (constexpr std::string_view kGemini = "/gateway/gemini/v1beta/models/";
@@ -99,11 +87,10 @@ PathMatch match_path(std::string_view method, std::string_view path) {
           rest.substr(0, rest.size() - verb.size()).find('/') == std::string_view::npos) {
         return with_method(method, "POST",
                            PathMatch{Kind::kPassthrough,
-                                     Dialect::kOpenAi,
+                                     "gemini",
                                      model::Operation::kChat,
                                      rest.substr(0, rest.size() - verb.size()),
                                      {},
-                                     "gemini",
                                      verb});
       }
     }
@@ -111,32 +98,26 @@ PathMatch match_path(std::string_view method, std::string_view path) {
   struct Pattern {
     std::string_view prefix, suffix, method;
     Kind kind;
-    Dialect dialect;
+    std::string_view api;
   };
   static constexpr Pattern kPatterns[] = {
-      {"/v1/models/", "", "GET", Kind::kOpenAiModel, Dialect::kOpenAi},
-      {"/endpoints/", "/invocations", "POST", Kind::kMlflowInvoke, Dialect::kMlflow},
-      {"/gateway/", "/invocations", "POST", Kind::kMlflowInvoke, Dialect::kMlflow},
-      {"/api/2.0/endpoints/limits/", "", "GET", Kind::kMlflowLimits, Dialect::kMlflow},
-      {"/api/2.0/gateway/limits/", "", "GET", Kind::kMlflowLimits, Dialect::kMlflow},
-      {"/api/2.0/endpoints/", "", "GET", Kind::kMlflowGet, Dialect::kMlflow},
-      {"/api/3.0/gateway/endpoint/", "", "GET", Kind::kMlflowGet, Dialect::kMlflow},
-      {"/api/2.0/gateway/routes/", "", "GET", Kind::kMlflowGetRoute, Dialect::kMlflow},
-      {"/api/3.0/gateway/route/", "", "GET", Kind::kMlflowTrafficRoute, Dialect::kMlflow},
+      {"/v1/models/", "", "GET", Kind::kOpenAiModel, kOpenAi},
+      {"/endpoints/", "/invocations", "POST", Kind::kMlflowInvoke, kMlflow},
+      {"/gateway/", "/invocations", "POST", Kind::kMlflowInvoke, kMlflow},
+      {"/api/2.0/endpoints/limits/", "", "GET", Kind::kMlflowLimits, kMlflow},
+      {"/api/2.0/gateway/limits/", "", "GET", Kind::kMlflowLimits, kMlflow},
+      {"/api/2.0/endpoints/", "", "GET", Kind::kMlflowGet, kMlflow},
+      {"/api/3.0/gateway/endpoint/", "", "GET", Kind::kMlflowGet, kMlflow},
+      {"/api/2.0/gateway/routes/", "", "GET", Kind::kMlflowGetRoute, kMlflow},
+      {"/api/3.0/gateway/route/", "", "GET", Kind::kMlflowTrafficRoute, kMlflow},
   };
   for (const auto& p : kPatterns) {
     if (auto name = segment(path, p.prefix, p.suffix)) {
-      return with_method(method, p.method,
-                         PathMatch{p.kind, p.dialect, std::nullopt, *name, {}, {}, {}});
+      return with_method(method, p.method, PathMatch{p.kind, p.api, std::nullopt, *name, {}, {}});
     }
   }
-  return PathMatch{Kind::kNotFound,
-                   path.starts_with("/v1/") ? Dialect::kOpenAi : Dialect::kMlflow,
-                   std::nullopt,
-                   {},
-                   {},
-                   {},
-                   {}};
+  return PathMatch{
+      Kind::kNotFound, path.starts_with("/v1/") ? kOpenAi : kMlflow, std::nullopt, {}, {}, {}};
 }
 
 }  // namespace sluice::pipeline

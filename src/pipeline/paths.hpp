@@ -11,38 +11,37 @@ namespace sluice::pipeline {
 
 struct PathMatch {
   enum class Kind {
-    kNotFound,            // no such path
-    kMethodNotAllowed,    // the path exists for another method: `allow`
-    kOpenAiInvoke,        // operation fixed by the path, endpoint in the body
-    kOpenAiModels,        // GET /v1/models
-    kOpenAiModel,         // GET /v1/models/{name}
-    kMlflowInvoke,        // POST /endpoints/{name}/invocations, /gateway/{name}/invocations
-    kNamedInvoke,         // POST to a named route's own path (from the config, not this table)
-    kMlflowList,          // GET /api/2.0/endpoints/
-    kMlflowGet,           // GET /api/2.0/endpoints/{name}, /api/3.0/gateway/endpoint/{name}
-    kMlflowListRoutes,    // GET /api/2.0/gateway/routes/ (pre-3.0 shape)
-    kMlflowGetRoute,      // GET /api/2.0/gateway/routes/{name} (pre-3.0 shape)
+    kNotFound,          // no such path
+    kMethodNotAllowed,  // the path exists for another method: `allow`
+    kInvoke,            // operation fixed by the path, endpoint in the body (/v1/chat/completions,
+                        // /v1/completions, /v1/embeddings, /v1/messages)
+    kOpenAiModels,      // GET /v1/models
+    kOpenAiModel,       // GET /v1/models/{name}
+    kMlflowInvoke,      // POST /endpoints/{name}/invocations, /gateway/{name}/invocations
+    kNamedInvoke,       // POST to a named route's own path (from the config, not this table)
+    kMlflowList,        // GET /api/2.0/endpoints/
+    kMlflowGet,         // GET /api/2.0/endpoints/{name}, /api/3.0/gateway/endpoint/{name}
+    kMlflowListRoutes,  // GET /api/2.0/gateway/routes/ (pre-3.0 shape)
+    kMlflowGetRoute,    // GET /api/2.0/gateway/routes/{name} (pre-3.0 shape)
     kMlflowTrafficRoute,  // GET /api/3.0/gateway/route/{name}
     kMlflowLimits,        // the limits API MLflow declares but answers with 501
     kMetrics,
     kHealth,
-    kAdminReload,      // POST /admin/reload
-    kAdminRoutes,      // GET /admin/routes
-    kAdminGovernance,  // /admin/keys…, /admin/spend, /admin/budgets, /admin/teams (any method)
-    kTokenize,         // POST /v1/tokenize
+    kAdmin,                 // /admin/…, any method: admin/admin_api.hpp takes it from there
+    kTokenize,              // POST /v1/tokenize
     kAnthropicCountTokens,  // POST /v1/messages/count_tokens
     kPassthrough,           // POST /gateway/{openai,anthropic,gemini}/…: the provider's own API
+    kCount,                 // (the number of kinds)
   };
-  enum class Dialect { kOpenAi, kMlflow, kAnthropic };
-
   Kind kind = Kind::kNotFound;
-  Dialect dialect = Dialect::kMlflow;  // whose error shape applies
+  // The path family (api/registry.hpp) whose shapes the request and its errors take: "openai",
+  // "anthropic", "mlflow"; on a passthrough path, the provider's dialect ("gemini" too).
+  std::string_view api = "mlflow";
   std::optional<model::Operation> operation;
   std::string_view name;   // from the path
   std::string_view allow;  // for kMethodNotAllowed
-  // kPassthrough: the provider dialect ("openai", "anthropic", "gemini") and the provider's own
-  // path under its API root ("/chat/completions", ":generateContent", …).
-  std::string_view family;
+  // kPassthrough: the provider's own path under its API root ("/chat/completions",
+  // ":generateContent", …).
   std::string_view native;
 };
 

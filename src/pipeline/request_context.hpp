@@ -9,7 +9,6 @@
 #include <string>
 
 #include "config/snapshot.hpp"
-#include "governance/limiter.hpp"
 #include "model/error.hpp"
 #include "model/request.hpp"
 #include "model/response.hpp"
@@ -18,6 +17,8 @@
 
 namespace sluice::pipeline {
 
+class Observers;
+class SubRequests;
 using Clock = std::chrono::steady_clock;
 
 // A 16 KiB block from a per-thread free list: the request arena's first block without a malloc
@@ -50,6 +51,9 @@ struct RequestContext {
   RequestContext(const RequestContext&) = delete;
   RequestContext& operator=(const RequestContext&) = delete;
 
+  // The request's arena: JSON and per-policy state that live as long as the request.
+  boost::json::memory_resource& arena() { return arena_; }
+
  private:
   // The request's JSON (and the provider's answer, parsed with request.body.storage()) lives in
   // this arena: a recycled 16 KiB block first, more only for big bodies, all freed at once.
@@ -71,35 +75,28 @@ struct RequestContext {
   // need the request prepared again (its own template or parameters).
   std::optional<boost::json::object> pristine_body;
   boost::container::small_vector<AttemptRecord, 2> attempts;
+  const Observers* observers = nullptr;     // told about each attempt (observer.hpp)
+  SubRequests* sub_requests = nullptr;      // a policy's calls to other endpoints (sub_request.hpp)
   std::vector<std::string> dropped_params;  // left out by the provider adapter of the answer
   std::string prompt_version;               // the prompt template version used, if any
   bool named_path = false;                  // called on a named route's own path (POST /chat)
   bool passthrough = false;  // provider-native: relayed as it is, no templates or parameters
   model::Request request;
-  // Set by a policy that answers the request itself (kStop) or by a failure.
+  // Why the request failed (a policy, the router, a provider), once it has.
   std::optional<Error> error;
-  std::optional<model::Response> reply;
-  // Governance: who is calling, what they reserved, what it cost.
+  // Who is calling and what it cost; what each policy keeps for itself is in its own state.
   std::string_view presented_key;  // the gateway key the client sent (never logged)
   std::shared_ptr<const config::KeySpec> key;
-  std::vector<governance::LimitState> limit_states;   // for the x-ratelimit-* headers
-  std::vector<governance::Reservation> reservations;  // token reservations to settle
-  std::uint64_t reserved_tokens = 0;                  // estimated prompt + max completion tokens
   std::optional<double> cost_usd;  // once usage is known and the model has a price
   std::string streamed_text;       // a stream's text, to count tokens if the provider reports none
   std::uint64_t streamed_tokens = 0;  // tokens of the streamed text already counted and dropped
   bool usage_estimated = false;       // usage counted by sluice's tokenizer, not the provider
-  bool accounted = false;             // the ledger has this request's record
   model::Usage usage;                 // provider-reported usage once known
   Clock::duration upstream_time{};    // time spent waiting on the provider
   bool upstream_called = false;
-};
 
-// How the request ended, for on_complete.
-struct Outcome {
-  unsigned status = 0;
-  bool client_gone = false;
-  const Error* error = nullptr;
+  // Adds an attempt to `attempts` and tells the observers.
+  void record_attempt(const AttemptRecord& attempt);
 };
 
 }  // namespace sluice::pipeline

@@ -234,7 +234,7 @@ asio::awaitable<Result<Router::Answer<kStream>>> Router::run_chain(RequestContex
       AttemptRecord record{&endpoint, 0, millis(spent), AttemptOutcome::kSuccess};
       if (result) {
         record.status = 200;
-        ctx.attempts.push_back(record);
+        ctx.record_attempt(record);
         if (health) {
           // A stream is counted when it ends (stream_finished): it may still fail.
           if (!kStream) health->count(AttemptOutcome::kSuccess);
@@ -247,7 +247,7 @@ asio::awaitable<Result<Router::Answer<kStream>>> Router::run_chain(RequestContex
       Error error = std::move(result.error());
       record.status = error.upstream_status.value_or(0);
       record.outcome = outcome_of(error);
-      ctx.attempts.push_back(record);
+      ctx.record_attempt(record);
       if (health) health->count(record.outcome);
       const bool retryable = retry.retryable(error);
       if (retryable && breaker && health) health->breaker.record_failure(*breaker, Clock::now());
@@ -299,7 +299,7 @@ asio::awaitable<Result<std::unique_ptr<upstream::Exchange>>> Router::passthrough
   AttemptRecord record{&endpoint, 0, millis(spent), AttemptOutcome::kSuccess};
   if (!exchange) {
     record.outcome = outcome_of(exchange.error());
-    ctx.attempts.push_back(record);
+    ctx.record_attempt(record);
     if (endpoint.health) endpoint.health->count(record.outcome);
     co_return redacted(exchange.error(), adapter);
   }
@@ -311,7 +311,7 @@ asio::awaitable<Result<std::unique_ptr<upstream::Exchange>>> Router::passthrough
     as_error.upstream_status = record.status;
     record.outcome = outcome_of(as_error);
   }
-  ctx.attempts.push_back(record);
+  ctx.record_attempt(record);
   if (endpoint.health) endpoint.health->count(record.outcome);
   co_return std::move(*exchange);
 }

@@ -1,5 +1,5 @@
 #pragma once
-// Small text helpers shared by config and template parsing.
+// Small text helpers shared by config, template and request parsing.
 
 #include <cctype>
 #include <string_view>
@@ -20,6 +20,19 @@ inline std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
   return s;
+}
+
+// Whether a Content-Type names JSON (or names nothing): "application/json", any case, with or
+// without parameters.
+inline bool is_json_media_type(std::string_view content_type) {
+  if (content_type.empty()) return true;
+  std::string_view type = trim(content_type.substr(0, content_type.find(';')));
+  constexpr std::string_view kJson = "application/json";
+  if (type.size() != kJson.size()) return false;
+  for (std::size_t i = 0; i < type.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(type[i])) != kJson[i]) return false;
+  }
+  return true;
 }
 
 }  // namespace sluice::util

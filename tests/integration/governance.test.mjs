@@ -83,7 +83,7 @@ async function adminCall(gw, method, path, body) {
 async function setup(extra = '', dbDir = mkdtempSync(join(tmpdir(), 'sluice-gov-'))) {
   const upstream = await startMockUpstream();
   const db = join(dbDir, 'sluice.db');
-  const yaml = config(upstream, db, extra);
+  const yaml = config(upstream, db, typeof extra === 'function' ? extra(upstream) : extra);
   const gw = await startSluice(yaml, { env });
   return { upstream, gw, db, dbDir, yaml };
 }
@@ -186,6 +186,30 @@ test('every auth failure is a 401/403 in the shape of the API called, never echo
     // Health and metrics stay open; the admin API wants its own key, not a gateway key.
     assert.equal((await fetch(s.gw.url + '/health')).status, 200);
     assert.equal((await fetch(s.gw.url + '/admin/keys', { headers: withKey(k.key) })).status, 401);
+  } finally {
+    await teardown(s);
+  }
+});
+
+test('a named route\'s own path needs a gateway key like every other model path', async () => {
+  // Before the handler was split, the path table ran before named paths were known, so a
+  // named route's path skipped the key check entirely.
+  const s = await setup((upstream) => `routes:
+  - name: named-chat
+    path: /named-chat
+    type: llm/v1/chat
+    model: {provider: openai, name: ok, config: {openai_api_key: sk-upstream-secret-0000000000, openai_api_base: ${upstream.base}}}
+    prompt_template: "Say {{ word }}"`);
+  try {
+    const before = s.upstream.requests.length;
+    const bare = await post(s.gw, '/named-chat', { word: 'hi' });
+    assert.equal(bare.status, 401);
+    assert.equal((await bare.json()).error.code, 'missing_api_key');
+    assert.equal(s.upstream.requests.length, before, 'nothing reached the provider');
+    const { json: k } = await adminCall(s.gw, 'POST', '/admin/keys', { name: 'named' });
+    const { json: narrow } = await adminCall(s.gw, 'POST', '/admin/keys', { name: 'narrow', endpoints: ['chat'] });
+    assert.equal((await post(s.gw, '/named-chat', { word: 'hi' }, withKey(k.key))).status, 200);
+    assert.equal((await post(s.gw, '/named-chat', { word: 'hi' }, withKey(narrow.key))).status, 403);
   } finally {
     await teardown(s);
   }

@@ -5,12 +5,11 @@
 namespace sluice::pipeline {
 
 using Kind = PathMatch::Kind;
-using Dialect = PathMatch::Dialect;
 
 TEST(MatchPath, OpenAiPaths) {
   auto m = match_path("POST", "/v1/chat/completions");
-  EXPECT_EQ(m.kind, Kind::kOpenAiInvoke);
-  EXPECT_EQ(m.dialect, Dialect::kOpenAi);
+  EXPECT_EQ(m.kind, Kind::kInvoke);
+  EXPECT_EQ(m.api, "openai");
   EXPECT_EQ(m.operation, model::Operation::kChat);
   EXPECT_EQ(match_path("POST", "/v1/embeddings").operation, model::Operation::kEmbeddings);
   auto model = match_path("GET", "/v1/models/chat-1");
@@ -21,7 +20,7 @@ TEST(MatchPath, OpenAiPaths) {
   EXPECT_EQ(wrong.allow, "POST");
   auto unknown = match_path("POST", "/v1/nothing");
   EXPECT_EQ(unknown.kind, Kind::kNotFound);
-  EXPECT_EQ(unknown.dialect, Dialect::kOpenAi);
+  EXPECT_EQ(unknown.api, "openai");
 }
 
 TEST(MatchPath, MlflowPaths) {
@@ -45,7 +44,7 @@ TEST(MatchPath, MlflowPaths) {
   EXPECT_EQ(match_path("POST", "/endpoints//invocations").kind, Kind::kNotFound);
   EXPECT_EQ(match_path("GET", "/health").kind, Kind::kHealth);
   EXPECT_EQ(match_path("GET", "/metrics").kind, Kind::kMetrics);
-  EXPECT_EQ(match_path("GET", "/nothing").dialect, Dialect::kMlflow);
+  EXPECT_EQ(match_path("GET", "/nothing").api, "mlflow");
 }
 
 }  // namespace sluice::pipeline
@@ -56,14 +55,14 @@ TEST(Paths, ProviderNativePassthrough) {
   using Kind = PathMatch::Kind;
   auto m = match_path("POST", "/gateway/openai/v1/chat/completions");
   EXPECT_EQ(m.kind, Kind::kPassthrough);
-  EXPECT_EQ(m.family, "openai");
+  EXPECT_EQ(m.api, "openai");
   EXPECT_EQ(m.native, "/chat/completions");
   EXPECT_EQ(match_path("POST", "/gateway/openai/v1/embeddings").operation,
             model::Operation::kEmbeddings);
   EXPECT_EQ(match_path("POST", "/gateway/openai/v1/responses").native, "/responses");
   auto a = match_path("POST", "/gateway/anthropic/v1/messages");
-  EXPECT_EQ(a.family, "anthropic");
-  EXPECT_EQ(a.dialect, PathMatch::Dialect::kAnthropic);
+  EXPECT_EQ(a.api, "anthropic");
+  EXPECT_EQ(a.api, "anthropic");
   auto g = match_path("POST", "/gateway/gemini/v1beta/models/my-gemini:streamGenerateContent");
   EXPECT_EQ(g.kind, Kind::kPassthrough);
   EXPECT_EQ(g.name, "my-gemini");

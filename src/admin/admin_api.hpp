@@ -1,0 +1,55 @@
+#pragma once
+// The admin API (bearer auth.admin_key). Its own paths, so the server's path table knows only
+// the /admin/ prefix:
+//   POST   /admin/reload               reload the config file (the server answers it)
+//   GET    /admin/routes               routes with their destinations' health (the server)
+// and the governance resources, answered by a plain function so the CLI runs the very same code
+// against the configured store (keys.cpp, budgets.cpp, teams.cpp, spend.cpp):
+//   GET    /admin/keys                 list (config keys and store keys; never a secret or hash)
+//   POST   /admin/keys                 create → 201 with the secret, shown this once
+//   GET    /admin/keys/{id}            one key
+//   PATCH  /admin/keys/{id}            change fields (name, team, endpoints, limits, budget, …)
+//   POST   /admin/keys/{id}/rotate     new secret, same id and settings
+//   DELETE /admin/keys/{id}            revoke
+//   GET    /admin/teams                teams with their keys and this month's spend
+//   GET    /admin/budgets              every budget with what it has spent this period
+//   GET    /admin/spend?by=team&since=7d[&per_day=true][&format=csv]
+// Blocking (it reads and writes the store): the server runs it on its blocking pool.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "config/snapshot.hpp"
+#include "governance/runtime.hpp"
+#include "model/error.hpp"
+
+namespace sluice::admin {
+
+struct AdminRequest {
+  std::string_view method;
+  std::string_view path;
+  std::string_view query;  // without '?'
+  std::string_view body;
+};
+
+struct AdminAnswer {
+  unsigned status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+  std::optional<Error> error;  // when set, the answer is this error in OpenAI's shape
+};
+
+// Which admin resource a path is for; `allow` is set when the method is not the one it takes.
+struct AdminPath {
+  enum Kind { kNone, kReload, kRoutes, kGovernance };
+  Kind kind = kNone;
+  std::string_view allow;
+};
+AdminPath match_admin_path(std::string_view method, std::string_view path);
+
+// The governance resources (kGovernance paths). Blocking.
+AdminAnswer handle_admin(const AdminRequest& request, governance::Runtime& runtime,
+                         const config::Snapshot& snapshot);
+
+}  // namespace sluice::admin

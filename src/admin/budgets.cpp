@@ -1,0 +1,136 @@
+// /admin/budgets: every budget (config, key, store) with what it has spent; the store's are
+// created, changed and deleted here.
+#include <boost/json.hpp>
+#include <set>
+
+#include "admin/support.hpp"
+#include "governance/key_json.hpp"
+#include "governance/key_secret.hpp"
+#include "governance/scope.hpp"
+
+namespace sluice::admin {
+
+namespace json = boost::json;
+using governance::apply_budget_fields;
+using governance::budget_object_with_scope;
+using governance::each_budget;
+using governance::new_budget_id;
+using governance::Runtime;
+using governance::subject_in;
+
+// `source`: where the budget is set (config, key or store); `name`: the subject it is shown for
+// (a budget for "each team" is listed once per team).
+json::object budget_json(const config::BudgetSpec& b, Runtime& runtime, std::int64_t now,
+                         std::string_view name, std::string_view source) {
+  const double spent = runtime.spend().spent(b.scope, name, b.per, now);
+  json::object o{
+      {"scope", config::scope_name(b.scope)}, {"match", name},          {"usd", b.usd},
+      {"per", config::period_name(b.per)},    {"alert_at", b.alert_at}, {"spent_usd", spent},
+      {"exceeded", spent >= b.usd},           {"source", source}};
+  if (!b.id.empty()) o["id"] = b.id;
+  return o;
+}
+
+namespace {
+
+// The subjects a budget with an empty match ("each one apart") is shown for.
+std::set<std::string> subjects_of(const config::BudgetSpec& b, Runtime& runtime,
+                                  const config::Snapshot& snapshot);
+
+}  // namespace
+
+AdminAnswer budgets(Runtime& runtime, const config::Snapshot& snapshot) {
+  const auto now = now_ms();
+  json::array data;
+  auto list = [&](const config::BudgetSpec& b, std::string_view source) {
+    if (!b.match.empty() || b.scope == config::Scope::kGlobal) {
+      data.emplace_back(budget_json(b, runtime, now, b.match, source));
+      return;
+    }
+    for (const auto& n : subjects_of(b, runtime, snapshot))
+      data.emplace_back(budget_json(b, runtime, now, n, source));
+  };
+  for (const auto& b : snapshot.governance.budgets) list(b, "config");
+  for (const auto& b : *runtime.store_budgets()) list(b, "store");
+  for (const auto& k : all_keys(runtime, snapshot)) {
+    if (k->budget) data.emplace_back(budget_json(*k->budget, runtime, now, k->id, "key"));
+  }
+  return json_answer(200, json::object{{"object", "list"}, {"data", std::move(data)}});
+}
+
+namespace {
+
+std::set<std::string> subjects_of(const config::BudgetSpec& b, Runtime& runtime,
+                                  const config::Snapshot& snapshot) {
+  std::set<std::string> names;
+  for (const auto& k : all_keys(runtime, snapshot)) {
+    governance::Subject s{k->id, k->team, k->user, {}, {}};
+    if (auto who = subject_in(b.scope, s)) names.emplace(*who);
+  }
+  for (const auto& e : snapshot.endpoints) {
+    if (b.scope == config::Scope::kEndpoint) names.insert(e.name);
+    if (b.scope == config::Scope::kProvider) names.insert(e.provider);
+  }
+  return names;
+}
+
+// A store budget as the admin API shows it alone: its own fields and, when it names one
+// subject, what that subject has spent.
+json::object stored_budget_json(const config::BudgetSpec& b, Runtime& runtime) {
+  json::object o = budget_object_with_scope(b);
+  o["id"] = b.id;
+  o["object"] = "budget";
+  o["source"] = "store";
+  o["created_at"] = b.created_at;
+  if (!b.match.empty() || b.scope == config::Scope::kGlobal) {
+    const double spent = runtime.spend().spent(b.scope, b.match, b.per, now_ms());
+    o["spent_usd"] = spent;
+    o["exceeded"] = spent >= b.usd;
+  }
+  return o;
+}
+
+}  // namespace
+
+AdminAnswer create_budget(const AdminRequest& req, Runtime& runtime) {
+  if (auto a = need_store(runtime); a.error) return a;
+  auto body = parse_body(req.body);
+  if (!body) return fail(body.error());
+  config::BudgetSpec b;
+  if (auto e = apply_budget_fields(*body, b, /*creating=*/true)) return fail(*e);
+  b.id = new_budget_id();
+  b.created_at = now_ms() / 1000;
+  runtime.store()->insert_budget(b);
+  runtime.reload();
+  return json_answer(201, stored_budget_json(b, runtime));
+}
+
+AdminAnswer one_budget(const AdminRequest& req, std::string_view id, Runtime& runtime) {
+  if (auto a = need_store(runtime); a.error) return a;
+  const auto stored = runtime.store_budgets();
+  const config::BudgetSpec* found = nullptr;
+  for (const auto& b : *stored) {
+    if (b.id == id) found = &b;
+  }
+  if (found == nullptr)
+    return not_found("No budget with id '" + std::string(id) +
+                     "' (budgets in the config file have none; change them there).");
+  if (req.method == "GET") return json_answer(200, stored_budget_json(*found, runtime));
+  if (req.method == "PATCH") {
+    auto body = parse_body(req.body);
+    if (!body) return fail(body.error());
+    config::BudgetSpec b = *found;
+    if (auto e = apply_budget_fields(*body, b, /*creating=*/false)) return fail(*e);
+    runtime.store()->update_budget(b);
+    runtime.reload();
+    return json_answer(200, stored_budget_json(b, runtime));
+  }
+  if (req.method == "DELETE") {
+    runtime.store()->delete_budget(id);
+    runtime.reload();
+    return json_answer(200, json::object{{"id", id}, {"object", "budget"}, {"deleted", true}});
+  }
+  return method_not_allowed(req.method, req.path);
+}
+
+}  // namespace sluice::admin

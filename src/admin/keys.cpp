@@ -1,0 +1,94 @@
+// /admin/keys: the gateway keys of the config file (read-only here) and of the store.
+#include <boost/json.hpp>
+
+#include "admin/support.hpp"
+#include "governance/key_json.hpp"
+#include "governance/key_secret.hpp"
+
+namespace sluice::admin {
+
+namespace json = boost::json;
+using governance::apply_key_fields;
+using governance::hash_secret;
+using governance::key_to_json;
+using governance::new_key_id;
+using governance::new_secret;
+using governance::Runtime;
+using governance::secret_prefix;
+
+namespace {
+
+json::object with_secret(const config::KeySpec& key, const std::string& secret) {
+  json::object o = key_to_json(key);
+  o["key"] = secret;  // shown this once; only its hash is kept
+  return o;
+}
+
+}  // namespace
+
+AdminAnswer list_keys(Runtime& runtime, const config::Snapshot& snapshot) {
+  json::array data;
+  for (const auto& k : all_keys(runtime, snapshot)) data.emplace_back(governance::key_to_json(*k));
+  return json_answer(200, json::object{{"object", "list"}, {"data", std::move(data)}});
+}
+
+AdminAnswer create_key(const AdminRequest& req, Runtime& runtime,
+                       const config::Snapshot& snapshot) {
+  if (auto a = need_store(runtime); a.error) return a;
+  if (snapshot.governance.pepper.empty())
+    return fail(Error::invalid("Keys need auth.pepper in the config."));
+  auto body = parse_body(req.body);
+  if (!body) return fail(body.error());
+  config::KeySpec key;
+  key.id = new_key_id();
+  if (auto e = apply_key_fields(*body, key)) return fail(*e);
+  const std::string secret = new_secret();
+  key.hash = hash_secret(snapshot.governance.pepper, secret);
+  key.prefix = secret_prefix(secret);
+  key.created_at = now_ms() / 1000;
+  runtime.store()->insert_key(key);
+  runtime.reload();
+  return json_answer(201, with_secret(key, secret));
+}
+
+AdminAnswer one_key(const AdminRequest& req, std::string_view id, std::string_view action,
+                    Runtime& runtime, const config::Snapshot& snapshot) {
+  if (const auto* declared = config_key(snapshot, id)) {
+    if (req.method == "GET" && action.empty()) return json_answer(200, key_to_json(*declared));
+    return fail(Error::make(
+        ErrorCode::kConflict,
+        "Key '" + std::string(id) + "' is declared in the config file; change it there."));
+  }
+  if (auto a = need_store(runtime); a.error) return a;
+  auto found = runtime.store_key(id);
+  if (found == nullptr) return not_found("No key with id '" + std::string(id) + "'.");
+  if (action == "rotate") {
+    if (req.method != "POST") return method_not_allowed(req.method, req.path);
+    config::KeySpec key = *found;
+    const std::string secret = new_secret();
+    key.hash = hash_secret(snapshot.governance.pepper, secret);
+    key.prefix = secret_prefix(secret);
+    runtime.store()->update_key(key);
+    runtime.reload();
+    return json_answer(200, with_secret(key, secret));
+  }
+  if (!action.empty()) return not_found("Not Found");
+  if (req.method == "GET") return json_answer(200, key_to_json(*found));
+  if (req.method == "PATCH") {
+    auto body = parse_body(req.body);
+    if (!body) return fail(body.error());
+    config::KeySpec key = *found;
+    if (auto e = apply_key_fields(*body, key)) return fail(*e);
+    runtime.store()->update_key(key);
+    runtime.reload();
+    return json_answer(200, key_to_json(key));
+  }
+  if (req.method == "DELETE") {
+    runtime.store()->delete_key(id);
+    runtime.reload();
+    return json_answer(200, json::object{{"id", id}, {"object", "key"}, {"deleted", true}});
+  }
+  return method_not_allowed(req.method, req.path);
+}
+
+}  // namespace sluice::admin

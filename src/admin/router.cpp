@@ -1,0 +1,55 @@
+// The admin API's paths: which resource a request is for, and the governance resources' answers.
+#include "admin/admin_api.hpp"
+#include "admin/support.hpp"
+
+namespace sluice::admin {
+
+using governance::Runtime;
+
+AdminPath match_admin_path(std::string_view method, std::string_view path) {
+  if (path == "/admin/reload") return {AdminPath::kReload, method == "POST" ? "" : "POST"};
+  if (path == "/admin/routes") return {AdminPath::kRoutes, method == "GET" ? "" : "GET"};
+  for (std::string_view p : {"/admin/keys", "/admin/spend", "/admin/budgets", "/admin/teams"}) {
+    if (path == p || (path.starts_with(p) && path[p.size()] == '/'))
+      return {AdminPath::kGovernance, ""};
+  }
+  return {AdminPath::kNone, ""};
+}
+
+AdminAnswer handle_admin(const AdminRequest& req, Runtime& runtime,
+                         const config::Snapshot& snapshot) {
+  try {
+    std::string_view path = req.path;
+    while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+    if (path == "/admin/keys") {
+      if (req.method == "GET") return list_keys(runtime, snapshot);
+      if (req.method == "POST") return create_key(req, runtime, snapshot);
+      return method_not_allowed(req.method, path);
+    }
+    if (path.starts_with("/admin/keys/")) {
+      std::string_view rest = path.substr(12);
+      const auto slash = rest.find('/');
+      const std::string_view id = rest.substr(0, slash);
+      const std::string_view action =
+          slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+      return one_key(req, id, action, runtime, snapshot);
+    }
+    if (path == "/admin/budgets") {
+      if (req.method == "GET") return budgets(runtime, snapshot);
+      if (req.method == "POST") return create_budget(req, runtime);
+      return method_not_allowed(req.method, path);
+    }
+    if (path.starts_with("/admin/budgets/")) return one_budget(req, path.substr(15), runtime);
+    if (req.method != "GET") return method_not_allowed(req.method, path);
+    if (path == "/admin/spend") return spend(req, runtime);
+    if (path == "/admin/teams") return teams(runtime, snapshot);
+    if (path.starts_with("/admin/teams/")) return one_team(path.substr(13), runtime, snapshot);
+    return not_found("Not Found");
+  } catch (const std::exception& e) {
+    // The store's own words (a constraint, a locked file); no request data is in them.
+    return fail(
+        Error::make(ErrorCode::kServiceUnavailable, std::string("Store error: ") + e.what()));
+  }
+}
+
+}  // namespace sluice::admin

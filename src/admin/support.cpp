@@ -1,0 +1,125 @@
+#include "admin/support.hpp"
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+namespace sluice::admin {
+
+namespace json = boost::json;
+using governance::Runtime;
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+AdminAnswer fail(Error e) {
+  AdminAnswer a;
+  a.error = std::move(e);
+  return a;
+}
+
+AdminAnswer not_found(std::string_view what) {
+  return fail(Error::make(ErrorCode::kNotFound, std::string(what)));
+}
+
+AdminAnswer method_not_allowed(std::string_view method, std::string_view path) {
+  return fail(Error::make(
+      ErrorCode::kMethodNotAllowed,
+      "Method " + std::string(method) + " is not allowed on " + std::string(path) + "."));
+}
+
+AdminAnswer json_answer(unsigned status, const json::value& v) {
+  AdminAnswer a;
+  a.status = status;
+  a.body = json::serialize(v);
+  return a;
+}
+
+std::string_view query_value(std::string_view query, std::string_view key) {
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    if (pair.size() > key.size() && pair.starts_with(key) && pair[key.size()] == '=')
+      return pair.substr(key.size() + 1);
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return {};
+}
+
+// "7d", "24h", "30m", "2026-11-01" → unix ms; nullopt when unreadable.
+std::optional<std::int64_t> since_ms(std::string_view since, std::int64_t now) {
+  if (since.empty()) return now - 30LL * 86'400'000;  // default: the last 30 days
+  if (since.size() == 10 && since[4] == '-' && since[7] == '-') {
+    std::tm tm{};
+    const std::string s(since);
+    if (strptime(s.c_str(), "%Y-%m-%d", &tm) == nullptr) return std::nullopt;
+    return static_cast<std::int64_t>(timegm(&tm)) * 1000;
+  }
+  const char unit = since.back();
+  const std::string digits(since.substr(0, since.size() - 1));
+  if (digits.empty() || digits.size() > 6 ||
+      digits.find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
+  const std::int64_t n = std::stoll(digits);
+  switch (unit) {
+    case 'd':
+      return now - n * 86'400'000;
+    case 'h':
+      return now - n * 3'600'000;
+    case 'm':
+      return now - n * 60'000;
+    default:
+      return std::nullopt;
+  }
+}
+
+std::string csv_field(std::string_view v) {
+  if (v.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(v);
+  std::string out = "\"";
+  for (char c : v) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string money(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.8f", v);
+  return buf;
+}
+
+Result<json::object> parse_body(std::string_view body) {
+  boost::system::error_code ec;
+  json::value v = json::parse(body.empty() ? std::string_view("{}") : body, ec);
+  if (ec || !v.is_object()) return Error::invalid("The request body must be a JSON object.");
+  return std::move(v.get_object());
+}
+
+config::KeySpec const* config_key(const config::Snapshot& s, std::string_view id) {
+  for (const auto& k : s.governance.keys) {
+    if (k->id == id) return k.get();
+  }
+  return nullptr;
+}
+
+AdminAnswer need_store(Runtime& runtime) {
+  if (runtime.store() != nullptr) return {};
+  return fail(Error::make(ErrorCode::kServiceUnavailable,
+                          "No key store: set auth.mode: keys, budgets, stores.sqlite or "
+                          "stores.postgres to keep keys, budgets and spend."));
+}
+
+std::vector<std::shared_ptr<const config::KeySpec>> all_keys(Runtime& runtime,
+                                                             const config::Snapshot& snapshot) {
+  std::vector<std::shared_ptr<const config::KeySpec>> keys = snapshot.governance.keys;
+  for (auto& k : runtime.store_keys()) keys.push_back(std::move(k));
+  return keys;
+}
+
+}  // namespace sluice::admin

@@ -1,0 +1,55 @@
+#pragma once
+// What the admin API's resource handlers share: answers, errors, reading the body and query.
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "admin/admin_api.hpp"
+
+namespace sluice::admin {
+
+std::int64_t now_ms();
+AdminAnswer fail(Error e);
+AdminAnswer not_found(std::string_view what);
+AdminAnswer method_not_allowed(std::string_view method, std::string_view path);
+AdminAnswer json_answer(unsigned status, const boost::json::value& v);
+// The value of `key` in a query string (without '?'), as it is; "" when absent.
+std::string_view query_value(std::string_view query, std::string_view key);
+// "7d", "24h", "30m", "2026-11-01" → unix ms (empty: the last 30 days); nullopt when unreadable.
+std::optional<std::int64_t> since_ms(std::string_view since, std::int64_t now);
+std::string csv_field(std::string_view v);
+std::string money(double v);
+// The body as a JSON object ("" counts as {}).
+Result<boost::json::object> parse_body(std::string_view body);
+// The key the config file declares with this id, if any.
+const config::KeySpec* config_key(const config::Snapshot& s, std::string_view id);
+// An answer with an error when there is no store to keep keys, budgets and spend in.
+AdminAnswer need_store(governance::Runtime& runtime);
+// The config file's keys and the store's.
+std::vector<std::shared_ptr<const config::KeySpec>> all_keys(governance::Runtime& runtime,
+                                                             const config::Snapshot& snapshot);
+
+// The resources (keys.cpp, budgets.cpp, teams.cpp, spend.cpp), each given the path's parts.
+AdminAnswer list_keys(governance::Runtime& runtime, const config::Snapshot& snapshot);
+AdminAnswer create_key(const AdminRequest& req, governance::Runtime& runtime,
+                       const config::Snapshot& snapshot);
+AdminAnswer one_key(const AdminRequest& req, std::string_view id, std::string_view action,
+                    governance::Runtime& runtime, const config::Snapshot& snapshot);
+AdminAnswer budgets(governance::Runtime& runtime, const config::Snapshot& snapshot);
+AdminAnswer create_budget(const AdminRequest& req, governance::Runtime& runtime);
+AdminAnswer one_budget(const AdminRequest& req, std::string_view id, governance::Runtime& runtime);
+// Shared with teams.cpp: a budget with what it has spent, as listed.
+boost::json::object budget_json(const config::BudgetSpec& b, governance::Runtime& runtime,
+                                std::int64_t now, std::string_view name, std::string_view source);
+AdminAnswer teams(governance::Runtime& runtime, const config::Snapshot& snapshot);
+AdminAnswer one_team(std::string_view encoded, governance::Runtime& runtime,
+                     const config::Snapshot& snapshot);
+AdminAnswer spend(const AdminRequest& req, governance::Runtime& runtime);
+
+}  // namespace sluice::admin

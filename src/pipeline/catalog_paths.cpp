@@ -1,0 +1,181 @@
+// The paths that describe rather than call: OpenAI's model list, MLflow's endpoint catalogue,
+// metrics, health, and the token counters. The answers themselves are built next to their API
+// (api/openai/render, api/mlflow/catalog, api/anthropic, observability/metrics).
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+
+#include "api/anthropic/anthropic_api.hpp"
+#include "api/mlflow/catalog.hpp"
+#include "api/openai/render.hpp"
+#include "observability/metrics.hpp"
+#include "pipeline/handler.hpp"
+#include "pipeline/response_headers.hpp"
+#include "pipeline/tokenize.hpp"
+#include "policies/auth/auth.hpp"
+#include "routing/describe.hpp"
+
+namespace sluice::pipeline {
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace {
+
+// Bodies up to this size are tokenized on the event loop (well under a millisecond's work for
+// ordinary text); larger ones go to the CPU pool.
+constexpr std::size_t kInlineTokenizeBytes = 64 * 1024;
+
+// Whether the request's gateway key (if any) may call this endpoint.
+bool visible_to_key(const RequestContext& ctx, const config::Endpoint& e) {
+  return !ctx.key || (policies::key_allows_endpoint(*ctx.key, e.name) &&
+                      policies::key_allows_model(*ctx.key, e.model_name));
+}
+
+std::string_view query_param(std::string_view target, std::string_view key) {
+  auto q = target.find('?');
+  if (q == std::string_view::npos) return {};
+  std::string_view query = target.substr(q + 1);
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    if (pair.starts_with(key) && pair.size() > key.size() && pair[key.size()] == '=') {
+      return pair.substr(key.size() + 1);
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return {};
+}
+
+// Undoes %XX escapes (a base64 page token arrives with '=' as %3D).
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i] == '+' ? ' ' : s[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+asio::awaitable<void> Handler::models(Call& call) {
+  // With a gateway key, the list shows what that key may call.
+  std::function<bool(const config::Endpoint&)> visible;
+  if (call.ctx.key) {
+    visible = [&ctx = call.ctx](const config::Endpoint& e) { return visible_to_key(ctx, e); };
+  }
+  co_await send_json(call, 200, api::openai::render_models(*call.ctx.snapshot, visible));
+}
+
+asio::awaitable<void> Handler::model(Call& call) {
+  const std::string_view name = call.match.name;
+  if (const auto* e = call.ctx.snapshot->find(name); e && visible_to_key(call.ctx, *e)) {
+    json::object o{{"id", e->name}, {"object", "model"}, {"created", 0}, {"owned_by", e->provider}};
+    co_await send_json(call, 200, json::serialize(o));
+    co_return;
+  }
+  Error err =
+      Error::make(ErrorCode::kNotFound, "The model '" + std::string(name) + "' does not exist.");
+  err.param = "model";
+  err.error_code = "model_not_found";
+  co_await send_error(call, err);
+}
+
+asio::awaitable<void> Handler::mlflow_catalog(Call& call) {
+  using Kind = PathMatch::Kind;
+  const config::Snapshot& snapshot = *call.ctx.snapshot;
+  const Kind kind = call.match.kind;
+  Result<std::string> body = Error::invalid("");
+  if (kind == Kind::kMlflowTrafficRoute) {
+    body = api::mlflow::get_traffic_route(snapshot, call.match.name);
+  } else if (kind == Kind::kMlflowGet || kind == Kind::kMlflowGetRoute) {
+    body = api::mlflow::get_endpoint(snapshot, call.match.name, kind == Kind::kMlflowGetRoute);
+  } else {
+    body = api::mlflow::list_endpoints(snapshot,
+                                       percent_decode(query_param(call.http.target, "page_token")),
+                                       kind == Kind::kMlflowListRoutes);
+  }
+  if (body) {
+    co_await send_json(call, 200, std::move(*body));
+  } else {
+    co_await send_error(call, body.error());
+  }
+}
+
+asio::awaitable<void> Handler::mlflow_limits(Call& call) {
+  co_await send_error(
+      call, Error::make(ErrorCode::kNotImplemented,
+                        call.http.method == "GET" ? "The get_limits API is not available yet."
+                                                  : "The set_limits API is not available yet."));
+}
+
+asio::awaitable<void> Handler::metrics(Call& call) {
+  call.answer.status = 200;
+  HeaderList headers{{"Content-Type", "text/plain; version=0.0.4"},
+                     {"x-request-id", call.ctx.request_id}};
+  std::string text = observability::Metrics::global().render();
+  routing::render_metrics(*call.ctx.snapshot, routing::Clock::now(), text);
+  call.answer.client_gone = !co_await call.out.send(200, std::move(headers), std::move(text));
+}
+
+asio::awaitable<void> Handler::health(Call& call) {
+  co_await send_json(call, 200, std::string(R"({"status":"OK"})"));
+}
+
+asio::awaitable<void> Handler::tokenize(Call& call) {
+  // A large input is tokenized on the CPU pool, so this event loop keeps serving others.
+  // GCC 12 may destroy a temporary of a co_await expression twice (a ?: around it, a lambda
+  // argument): no co_await in ?:, and the lambda captures only plain pointers (the request, and
+  // so its snapshot, outlives the call).
+  Result<std::string> body = Error::invalid("");
+  const HttpRequest* http = &call.http;
+  const config::Snapshot* snapshot = call.ctx.snapshot.get();
+  if (http->body.size() <= kInlineTokenizeBytes) {
+    body = pipeline::tokenize(http->body, *snapshot);
+  } else {
+    body = co_await asio::co_spawn(
+        env_.cpu,
+        [http, snapshot]() -> asio::awaitable<Result<std::string>> {
+          co_return pipeline::tokenize(http->body, *snapshot);
+        },
+        asio::use_awaitable);
+  }
+  if (body) {
+    co_await send_json(call, 200, std::move(*body));
+  } else {
+    co_await send_error(call, body.error());
+  }
+}
+
+asio::awaitable<void> Handler::count_tokens(Call& call) {
+  Result<std::uint64_t> tokens = Error::invalid("");
+  const HttpRequest* http = &call.http;
+  if (http->body.size() <= kInlineTokenizeBytes) {
+    tokens = api::anthropic::estimate_input_tokens(http->body);
+  } else {
+    tokens = co_await asio::co_spawn(
+        env_.cpu,
+        [http]() -> asio::awaitable<Result<std::uint64_t>> {
+          co_return api::anthropic::estimate_input_tokens(http->body);
+        },
+        asio::use_awaitable);
+  }
+  if (!tokens) {
+    co_await send_error(call, tokens.error());
+    co_return;
+  }
+  // An estimate until exact tokenizers exist: said so in a header, not hidden.
+  call.answer.status = 200;
+  HeaderList headers = response_headers(call.ctx, nullptr, Body::kJson);
+  headers.emplace_back("x-sluice-token-count", "estimate");
+  std::string body = "{\"input_tokens\":" + std::to_string(*tokens) + "}";
+  call.answer.client_gone = !co_await call.out.send(200, std::move(headers), std::move(body));
+}
+
+}  // namespace sluice::pipeline

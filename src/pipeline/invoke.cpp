@@ -1,0 +1,178 @@
+// A model call in one of the inbound APIs' shapes: read the body into the internal request, find
+// its endpoint or route, run the endpoint's chain, route it, answer in the caller's shape.
+#include <boost/json.hpp>
+
+#include "api/mlflow/mlflow_api.hpp"
+#include "model/stream_assembly.hpp"
+#include "pipeline/handler.hpp"
+#include "pipeline/response_headers.hpp"
+#include "policies/accounting/accounting.hpp"
+#include "util/json_numbers.hpp"
+#include "util/text.hpp"
+
+namespace sluice::pipeline {
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+asio::awaitable<bool> Handler::parse_invocation(Call& call) {
+  const HttpRequest& http = call.http;
+  RequestContext& ctx = call.ctx;
+  const api::InboundApi& api = *call.api->api;
+  if (!util::is_json_media_type(http.header("content-type"))) {
+    co_await send_error(
+        call, Error::make(ErrorCode::kUnsupportedMediaType,
+                          "Unsupported Content-Type '" + std::string(http.header("content-type")) +
+                              "'; send application/json."));
+    co_return false;
+  }
+  if (call.match.kind == PathMatch::Kind::kNamedInvoke) {
+    // A named route's own path: the body holds template variables and parameters.
+    resolve(ctx, call.match.name);
+    boost::system::error_code ec;
+    json::value parsed =
+        util::parse_json_keeping_numbers(http.body, ec, ctx.request.body.storage());
+    if (ec || !parsed.is_object()) {
+      co_await send_error(call, Error::invalid("The request body must be a JSON object."));
+      co_return false;
+    }
+    ctx.request.body = std::move(parsed.get_object());
+    ctx.request.operation = ctx.endpoint->operation;
+    ctx.request.endpoint = ctx.endpoint->name;
+    ctx.request.templated = true;
+    ctx.named_path = true;
+    if (const auto* s = ctx.request.body.if_contains("stream"); s && s->is_bool())
+      ctx.request.stream = s->get_bool();
+  } else if (call.match.operation) {
+    // OpenAI and Anthropic: the path says what to do, the body's `model` names the endpoint or
+    // route.
+    const model::Operation op = *call.match.operation;
+    auto parsed = api.parse(op, http.body, ctx.request);
+    if (!parsed && (parsed.error().param == "messages" || parsed.error().param == "prompt") &&
+        ctx.request.body.contains("model")) {
+      // Without messages/prompt the body may be template variables for a templated endpoint.
+      const auto* m = ctx.request.body.if_contains("model");
+      if (m->is_string() && resolve(ctx, m->get_string()) && ctx.endpoint->prompt &&
+          !ctx.endpoint->prompt->versions.empty()) {
+        ctx.request.templated = true;
+        parsed = api.parse(op, http.body, ctx.request);
+      }
+    }
+    if (!parsed) {
+      co_await send_error(call, parsed.error());
+      co_return false;
+    }
+    // (already resolved above when the body turned out to be template variables)
+    if (ctx.endpoint == nullptr && !resolve(ctx, ctx.request.endpoint)) {
+      Error e = Error::make(
+          ErrorCode::kNotFound,
+          "The model '" + ctx.request.endpoint +
+              "' does not exist: it is not an endpoint or route in the gateway's configuration.");
+      e.param = "model";
+      e.error_code = "model_not_found";
+      co_await send_error(call, e);
+      co_return false;
+    }
+    if (ctx.endpoint->operation != op) {
+      co_await send_error(
+          call, Error::invalid("Endpoint '" + ctx.request.endpoint + "' is a " +
+                                   std::string(model::endpoint_type_name(ctx.endpoint->operation)) +
+                                   " endpoint; it cannot serve " + std::string(http.path()) + ".",
+                               "model"));
+      co_return false;
+    }
+  } else {
+    // MLflow: the path names the endpoint or route, whose type says how to read the body.
+    if (!resolve(ctx, call.match.name)) {
+      co_await send_error(call, Error::make(ErrorCode::kNotFound, "Not Found"));
+      co_return false;
+    }
+    ctx.request.templated = ctx.endpoint->prompt && !ctx.endpoint->prompt->versions.empty();
+    if (auto parsed = api.parse(ctx.endpoint->operation, http.body, ctx.request); !parsed) {
+      co_await send_error(call, parsed.error());
+      co_return false;
+    }
+    ctx.request.endpoint = call.match.name;
+    if (auto native = api::mlflow::check_native_parameters(ctx.endpoint->provider, ctx.request);
+        !native) {
+      co_await send_error(call, native.error());
+      co_return false;
+    }
+  }
+  if (ctx.plan_error) {
+    co_await send_error(call, *ctx.plan_error);
+    co_return false;
+  }
+  co_return true;
+}
+
+asio::awaitable<void> Handler::invoke(Call& call) {
+  if (!co_await parse_invocation(call)) co_return;
+  RequestContext& ctx = call.ctx;
+  const api::InboundApi& api = *call.api->api;
+  // Another destination may need the request prepared its own way: keep the client's version.
+  if (ctx.route != nullptr && ctx.route->reprepare && ctx.plan.size() > 1)
+    ctx.pristine_body.emplace(ctx.request.body, ctx.request.body.storage());
+
+  auto chains = chains_for(ctx);
+  Chain::Run run(chains->of(ctx.endpoint), ctx);
+  call.answer.run = &run;
+  const Step::Kind decided = co_await run.request();
+  if (decided == Step::Kind::kFail) {
+    co_await send_error(call, *ctx.error);
+  } else if (decided == Step::Kind::kAnswer) {
+    co_await send_reply(call, std::move(*run.take_reply()));
+  } else if (ctx.request.stream) {
+    co_await stream(call, run);
+  } else {
+    auto response = co_await router_.call(ctx);
+    if (!response) {
+      co_await send_error(call, response.error());
+    } else {
+      ctx.usage = response->usage;
+      policies::price_request(ctx);
+      if (!co_await run.answer(*response)) {
+        co_await send_error(call, *ctx.error);
+      } else {
+        run.usage();
+        co_await send_json(call, 200, api.render_response(ctx.request, *response));
+      }
+    }
+  }
+  run.complete(
+      Outcome{call.answer.status, call.answer.client_gone, ctx.error ? &*ctx.error : nullptr});
+}
+
+asio::awaitable<void> Handler::send_reply(Call& call, Reply reply) {
+  RequestContext& ctx = call.ctx;
+  const api::InboundApi& api = *call.api->api;
+  const model::Operation op = ctx.request.operation;
+  if (!ctx.request.stream) {
+    model::Response response =
+        reply.response ? std::move(*reply.response) : model::assemble_response(reply.events, op);
+    ctx.usage = response.usage;
+    co_await send_json(call, 200, api.render_response(ctx.request, response));
+    co_return;
+  }
+  // A recorded stream replays through the client's own stream writer, as a provider's would.
+  std::vector<model::StreamEvent> events =
+      reply.response ? model::split_response(*reply.response, op) : std::move(reply.events);
+  call.answer.stream = true;
+  call.answer.status = 200;
+  if (!co_await call.out.start_stream(200,
+                                      response_headers(ctx, call.answer.run, Body::kEventStream))) {
+    call.answer.client_gone = true;
+    co_return;
+  }
+  std::unique_ptr<api::StreamWriter> writer = api.stream_writer(ctx.request);
+  std::string frames;
+  for (auto& event : events) {
+    if (!event.usage.empty()) ctx.usage = event.usage;
+    frames += writer->event(event);
+  }
+  frames += writer->end();
+  // (Two statements: GCC 12 mishandles co_await in a short-circuit operand.)
+  call.answer.client_gone = !co_await call.out.send_chunk(std::move(frames));
+  if (!call.answer.client_gone) call.answer.client_gone = !co_await call.out.end_stream();
+}
+
+}  // namespace sluice::pipeline

@@ -1,0 +1,243 @@
+// POST /gateway/{openai,anthropic,gemini}/…: the client's provider-native request relayed to
+// the endpoint its body (or path) names, with the endpoint's chain, logging and accounting. The
+// provider's bytes go back as they came unless a policy rewrites the answer or stream.
+#include <boost/json.hpp>
+
+#include "pipeline/handler.hpp"
+#include "pipeline/response_headers.hpp"
+#include "util/json_numbers.hpp"
+#include "util/redact.hpp"
+#include "util/text.hpp"
+
+namespace sluice::pipeline {
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+asio::awaitable<void> Handler::passthrough(Call& call) {
+  const PathMatch& match = call.match;
+  const HttpRequest& http = call.http;
+  RequestContext& ctx = call.ctx;
+  Responder& out = call.out;
+  Answer& answer = call.answer;
+  const api::ErrorRenderer& errors = call.api->errors;
+  // The family's own shapes can carry what a policy rewrites or answers (OpenAI's and
+  // Anthropic's chat); on the others (Gemini, Responses) a policy's verdicts are limited to
+  // pass and fail, and the provider's bytes go out as they came.
+  const api::InboundApi* renderer =
+      match.native != "/responses" && *match.operation == model::Operation::kChat ? call.api->api
+                                                                                  : nullptr;
+  if (!util::is_json_media_type(http.header("content-type"))) {
+    co_await send_error(call,
+                        Error::make(ErrorCode::kUnsupportedMediaType, "Send application/json."));
+    co_return;
+  }
+  boost::system::error_code ec;
+  json::value parsed = util::parse_json_keeping_numbers(http.body, ec, ctx.request.body.storage());
+  if (ec || !parsed.is_object()) {
+    co_await send_error(call, Error::invalid("The request body must be a JSON object."));
+    co_return;
+  }
+  ctx.request.body = std::move(parsed.get_object());
+  std::string name(match.name);
+  if (match.api != "gemini") {
+    const json::value* m = ctx.request.body.if_contains("model");
+    if (m == nullptr || !m->is_string()) {
+      co_await send_error(call,
+                          Error::invalid("'model' is required: it names the endpoint.", "model"));
+      co_return;
+    }
+    name = m->get_string();
+  }
+  ctx.endpoint = ctx.snapshot->find(name);
+  if (ctx.endpoint == nullptr) {
+    Error e = Error::make(ErrorCode::kNotFound,
+                          "The model '" + name + "' is not an endpoint of this gateway.");
+    e.param = "model";
+    co_await send_error(call, e);
+    co_return;
+  }
+  const std::string_view dialect = ctx.endpoint->adapter->native_dialect();
+  if (dialect != match.api || ctx.endpoint->operation != *match.operation) {
+    std::string message = "Endpoint '" + name + "' is a " +
+                          std::string(model::endpoint_type_name(ctx.endpoint->operation)) +
+                          " endpoint of provider '" +
+                          std::string(ctx.endpoint->adapter->provider()) + "'; ";
+    message += dialect.empty()
+                   ? std::string("it has no native passthrough.")
+                   : "its passthrough path is under /gateway/" + std::string(dialect) + "/.";
+    co_await send_error(call, Error::invalid(std::move(message), "model"));
+    co_return;
+  }
+  ctx.passthrough = true;
+  ctx.request.operation = *match.operation;
+  ctx.request.endpoint = name;
+  const json::value* s = ctx.request.body.if_contains("stream");
+  ctx.request.stream = match.api == "gemini" ? match.native == ":streamGenerateContent"
+                                             : (s != nullptr && s->is_bool() && s->get_bool());
+  answer.stream = ctx.request.stream;
+
+  if (const auto* u = ctx.request.body.if_contains("stream_options"); u && u->is_object()) {
+    const auto* include = u->get_object().if_contains("include_usage");
+    ctx.request.include_usage = include != nullptr && include->is_bool() && include->get_bool();
+  }
+  auto chains = chains_for(ctx);
+  Chain::Run run(chains->of(ctx.endpoint), ctx);
+  answer.run = &run;
+  const Step::Kind decided = co_await run.request();
+  if (decided == Step::Kind::kAnswer && renderer == nullptr) {
+    ctx.error = Error::make(ErrorCode::kNotImplemented,
+                            "A policy answered this request, but answers cannot be given on "
+                            "this path; use /v1/chat/completions or /v1/messages.");
+  }
+  if (decided == Step::Kind::kFail || ctx.error) {
+    co_await send_error(call, *ctx.error);
+    run.complete(Outcome{answer.status, answer.client_gone, &*ctx.error});
+    co_return;
+  }
+  if (decided == Step::Kind::kAnswer) {
+    co_await send_reply(call, std::move(*run.take_reply()));
+    run.complete(Outcome{answer.status, answer.client_gone, nullptr});
+    co_return;
+  }
+  auto wire = ctx.endpoint->adapter->passthrough_request(match.native, ctx.request.body,
+                                                         ctx.request.stream);
+  std::optional<Error> failure;
+  if (!wire) failure = wire.error();
+  std::unique_ptr<upstream::Exchange> exchange;
+  if (!failure) {
+    auto started = co_await router_.passthrough(ctx, *wire);
+    if (started) {
+      exchange = std::move(*started);
+    } else {
+      failure = started.error();
+    }
+  }
+  if (failure) {
+    co_await send_error(call, *failure);
+    run.complete(Outcome{answer.status, answer.client_gone, &*failure});
+    co_return;
+  }
+  const unsigned status = exchange->head().status;
+  HeaderList headers{{"x-request-id", ctx.request_id},
+                     {"x-sluice-destination", ctx.endpoint->name},
+                     {"x-sluice-attempts", std::to_string(ctx.attempts.size())}};
+  HeaderList governance_headers;
+  add_governance_headers(ctx, &run, governance_headers);
+  bool ours = false;  // the gateway's own x-ratelimit-* replace the provider's
+  for (const auto& [k, v] : governance_headers) ours = ours || k.starts_with("x-ratelimit-");
+  const bool ok = status >= 200 && status < 300;
+  // A policy that rewrites the stream or the answer needs it in the family's own shape again.
+  const bool rewrite_stream =
+      ok && ctx.request.stream && renderer != nullptr && run.watches_stream();
+  for (const auto& [k, v] : exchange->head().headers) {
+    std::string lower(k);
+    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower == "content-type" && rewrite_stream) continue;
+    const bool ratelimit = lower.starts_with("x-ratelimit-");
+    if ((ratelimit && !ours) || lower == "content-type" || lower == "retry-after" ||
+        lower.starts_with("anthropic-ratelimit-")) {
+      headers.emplace_back(k, v);
+    }
+  }
+  for (auto& h : governance_headers) headers.push_back(std::move(h));
+  if (rewrite_stream) {
+    headers.emplace_back("Content-Type", "text/event-stream");
+    headers.emplace_back("Cache-Control", "no-cache");
+  }
+  if (ctx.request.stream && ok) {
+    // Relayed byte for byte; the provider's own stream translator reads along for the usage and
+    // the policies' stream hooks. When a policy may rewrite events, they are rendered again in
+    // the family's shape instead.
+    auto reader = ctx.endpoint->adapter->open_stream(ctx.request);
+    std::unique_ptr<api::StreamWriter> writer =
+        rewrite_stream ? renderer->stream_writer(ctx.request) : nullptr;
+    // A provider that echoes the key it was given must not hand it to the client.
+    util::StreamRedactor redactor(ctx.endpoint->adapter->secrets());
+    std::vector<model::StreamEvent> events;
+    bool readable = true;
+    answer.status = status;
+    if (!co_await out.start_stream(status, std::move(headers))) {
+      answer.client_gone = true;
+    } else {
+      for (;;) {
+        const auto t0 = Clock::now();
+        auto piece = co_await exchange->read_some();
+        ctx.upstream_time += Clock::now() - t0;
+        if (!piece) {
+          answer.error = "stream failed: " + piece.error().message;
+          // The client sees the provider's stream end early, as the provider sent it: no final
+          // chunk, the connection closed, never a whole-looking answer.
+          out.abort();
+          break;
+        }
+        const bool at_end = piece->empty();
+        events.clear();
+        if (readable) {
+          readable =
+              static_cast<bool>(at_end ? reader->finish(events) : reader->feed(*piece, events));
+        }
+        for (const auto& e : events) {
+          if (!e.usage.empty()) ctx.usage = e.usage;
+        }
+        bool going = run.stream_events(events);
+        if (going && at_end) going = run.stream_end(events);
+        std::string frames;
+        if (writer) {
+          for (auto& e : events) frames += writer->event(e);
+          if (going && at_end) frames += writer->end();
+        } else if (going) {
+          frames = at_end ? redactor.finish() : redactor.feed(*piece);
+        }
+        if (!going) {
+          // A policy stopped the stream: its error ends it in the client's shape.
+          answer.error = "stream stopped: " + run.stopped()->message;
+          frames +=
+              writer ? writer->error(*run.stopped()) : errors.render_stream_error(*run.stopped());
+        }
+        if (!frames.empty() && !co_await out.send_chunk(std::move(frames))) {
+          answer.client_gone = true;
+          break;
+        }
+        if (at_end || !going) {
+          answer.client_gone = !co_await out.end_stream();
+          break;
+        }
+      }
+    }
+  } else {
+    auto body = co_await exchange->read_all(ctx.snapshot->server.upstream_max_body_bytes);
+    if (!body) {
+      const Error read_error = body.error();
+      co_await send_error(call, read_error);
+      run.complete(Outcome{answer.status, answer.client_gone, &read_error});
+      co_return;
+    }
+    std::string sent = std::move(*body);
+    if (ok) {
+      ctx.usage = ctx.endpoint->adapter->passthrough_usage(sent);
+      if (run.watches_answers() && renderer != nullptr) {
+        // The answer hooks see the answer in the internal shape; untouched, the provider's bytes
+        // go out as they came.
+        auto translated =
+            ctx.endpoint->adapter->translate_response(ctx.request, exchange->head(), sent);
+        if (translated) {
+          translated->raw = sent;
+          if (!co_await run.answer(*translated)) {
+            co_await send_error(call, *ctx.error);
+            run.complete(Outcome{answer.status, answer.client_gone, &*ctx.error});
+            co_return;
+          }
+          if (translated->raw.empty()) sent = renderer->render_response(ctx.request, *translated);
+        }
+      }
+      run.usage();
+    }
+    if (!ok) answer.error = "provider answered HTTP " + std::to_string(status);
+    answer.status = status;
+    answer.client_gone = !co_await out.send(
+        status, std::move(headers), util::redact_exact(sent, ctx.endpoint->adapter->secrets()));
+  }
+  run.complete(Outcome{answer.status, answer.client_gone, nullptr});
+}
+
+}  // namespace sluice::pipeline

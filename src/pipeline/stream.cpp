@@ -1,0 +1,140 @@
+// Relaying a provider's stream to the client: each batch of translated events passes the chain's
+// stream hooks, then the client's stream writer; usage is made final before the client sees the
+// end; a failure once content has gone out ends the stream with an error event.
+#include "pipeline/handler.hpp"
+#include "pipeline/response_headers.hpp"
+#include "tokenizer/chat_tokens.hpp"
+#include "util/redact.hpp"
+
+namespace sluice::pipeline {
+namespace asio = boost::asio;
+
+namespace {
+
+// A stream's text is kept for a usage estimate only up to this size; beyond it, the text up to
+// the last word boundary is counted and dropped, so memory stays bounded however long it runs.
+constexpr std::size_t kStreamTextKeptBytes = 64 * 1024;
+
+void fold_streamed_text(RequestContext& ctx) {
+  std::string& text = ctx.streamed_text;
+  if (text.size() <= kStreamTextKeptBytes || ctx.endpoint == nullptr) return;
+  // Cut before a space or newline, where a new piece of the tokenizer starts anyway; without
+  // one, at the end, backed off to the start of a UTF-8 character.
+  std::size_t cut = text.find_last_of(" \n", text.size() - 1);
+  if (cut == std::string::npos || cut == 0) {
+    cut = text.size();
+    while (cut > 0 && (static_cast<unsigned char>(text[cut - 1]) & 0xC0) == 0x80) --cut;
+    if (cut > 0) --cut;
+    if (cut == 0) cut = text.size();
+  }
+  const auto& encoding = tokenizer::Encoding::for_model(ctx.endpoint->model_name);
+  ctx.streamed_tokens += encoding.count(std::string_view(text).substr(0, cut));
+  text.erase(0, cut);
+}
+
+// A provider that streams without reporting usage: count both sides with the tokenizer, so
+// limits settle and cost is known; marked as an estimate in the access log.
+void estimate_stream_usage(RequestContext& ctx) {
+  if (ctx.endpoint == nullptr) return;
+  const auto& encoding = tokenizer::Encoding::for_model(ctx.endpoint->model_name);
+  model::Usage u;
+  u.prompt_tokens =
+      tokenizer::count_prompt_tokens(encoding, ctx.request.operation, ctx.request.body);
+  u.completion_tokens = ctx.streamed_tokens + encoding.count(ctx.streamed_text);
+  u.total_tokens = *u.prompt_tokens + *u.completion_tokens;
+  ctx.usage = u;
+  ctx.usage_estimated = true;
+}
+
+}  // namespace
+
+asio::awaitable<void> Handler::stream(Call& call, Chain::Run& run) {
+  RequestContext& ctx = call.ctx;
+  Answer& answer = call.answer;
+  answer.stream = true;
+  // The router hands the stream over only once content has arrived, so a provider that fails
+  // before that is retried or replaced, or its error goes out with its real status, not a 200.
+  auto opened = co_await router_.open_stream(ctx);
+  if (!opened) {
+    co_await send_error(call, opened.error());
+    co_return;
+  }
+  answer.status = 200;
+  if (!co_await call.out.start_stream(200, response_headers(ctx, &run, Body::kEventStream))) {
+    answer.client_gone = true;
+    router_.stream_finished(ctx, nullptr);
+    co_return;
+  }
+  std::unique_ptr<api::StreamWriter> writer = call.api->api->stream_writer(ctx.request);
+  std::vector<model::StreamEvent> events = std::move(opened->first_events);
+  bool at_end = opened->ended;
+  bool first = true;
+  std::optional<Error> failure;
+  for (;;) {
+    for (auto& event : events) {
+      if (!event.usage.empty()) ctx.usage = event.usage;
+      if (event.kind == model::StreamEvent::Kind::kChunk) {
+        tokenizer::append_streamed_text(event.chunk, ctx.streamed_text);
+        fold_streamed_text(ctx);
+      }
+    }
+    // At the provider's last word, the stream-end hooks may still append or stop.
+    const bool stopped =
+        !run.stream_events(events) || (at_end && !failure && !run.stream_end(events));
+    std::string frames;
+    for (auto& event : events) frames += writer->event(event);
+    if (stopped) {
+      answer.error = "stream stopped: " + run.stopped()->message;
+      ctx.error = *run.stopped();
+      frames += writer->error(*run.stopped());
+    } else if (at_end && !failure) {
+      // Usage is final before the client sees the end.
+      if (ctx.usage.empty()) estimate_stream_usage(ctx);
+      run.usage();
+      frames += writer->end();
+    }
+    if (!frames.empty()) {
+      if (first) {
+        first = false;
+        observers_.first_token(ctx);
+      }
+      if (!co_await call.out.send_chunk(std::move(frames))) {
+        answer.client_gone = true;  // dropping the exchange closes the upstream connection
+        break;
+      }
+    }
+    if (failure) break;
+    if (at_end || stopped) {
+      answer.client_gone = !co_await call.out.end_stream();
+      break;
+    }
+    events.clear();
+    const auto t0 = Clock::now();
+    auto piece = co_await opened->exchange->read_some();
+    ctx.upstream_time += Clock::now() - t0;
+    if (!piece) {
+      failure = piece.error();
+      continue;
+    }
+    at_end = piece->empty();
+    auto fed =
+        at_end ? opened->translator->finish(events) : opened->translator->feed(*piece, events);
+    if (!fed) failure = fed.error();
+  }
+  if (failure) {
+    // Content has reached the client: end the stream with an error event, never a silent cut.
+    failure->message = util::redact(failure->message, ctx.endpoint->adapter->secrets());
+    answer.error = "stream failed: " + failure->message;
+    ctx.error = *failure;
+    if (!answer.client_gone) {
+      answer.client_gone = !co_await call.out.send_chunk(writer->error(*failure));
+      if (!answer.client_gone) answer.client_gone = !co_await call.out.end_stream();
+    }
+  }
+  if (ctx.usage.empty()) estimate_stream_usage(ctx);
+  observers_.stream_end(ctx);
+  // A stop by a policy is not the destination's failure: its breaker does not count it.
+  router_.stream_finished(ctx, failure ? &*failure : nullptr);
+}
+
+}  // namespace sluice::pipeline

@@ -1,0 +1,98 @@
+#include "policies/accounting/accounting.hpp"
+
+#include <chrono>
+#include <iostream>
+
+#include "governance/scope.hpp"
+#include "observability/metrics.hpp"
+
+namespace sluice::policies {
+
+using pipeline::RequestContext;
+
+void price_request(RequestContext& ctx) {
+  if (ctx.cost_usd || ctx.endpoint == nullptr || ctx.usage.empty()) return;
+  const auto& prices = ctx.snapshot->governance.prices;
+  if (!prices) return;
+  if (const auto* price = prices->find(ctx.endpoint->provider, ctx.endpoint->model_name))
+    ctx.cost_usd = pricing::cost_usd(*price, ctx.usage);
+}
+
+pipeline::Step AccountingPolicy::on_request(RequestContext& /*ctx*/, void* /*state*/) const {
+  return runtime_.ledger() != nullptr ? pipeline::Step::next() : pipeline::Step::skip();
+}
+
+void AccountingPolicy::on_complete(RequestContext& ctx, void* state,
+                                   const pipeline::Outcome& outcome) const {
+  account(ctx, state_of(state), outcome.client_gone && outcome.status == 0 ? 499 : outcome.status);
+}
+
+void AccountingPolicy::account(RequestContext& ctx, AccountingState& state, unsigned status) const {
+  if (state.accounted || !ctx.upstream_called || ctx.endpoint == nullptr) return;
+  state.accounted = true;
+  price_request(ctx);
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  stores::LedgerEntry e;
+  e.ts_ms = now;
+  e.request_id = ctx.request_id;
+  if (ctx.key) {
+    e.key_id = ctx.key->id;
+    e.team = ctx.key->team;
+    e.user = ctx.key->user;
+  }
+  e.endpoint = ctx.endpoint->name;
+  e.provider = ctx.endpoint->provider;
+  e.model = ctx.endpoint->model_name;
+  e.status = status;
+  e.prompt_tokens = ctx.usage.prompt_tokens.value_or(0);
+  e.completion_tokens = ctx.usage.completion_tokens.value_or(0);
+  e.cached_tokens = ctx.usage.cached_tokens.value_or(0);
+  e.reasoning_tokens = ctx.usage.reasoning_tokens.value_or(0);
+  e.cache_write_tokens = ctx.usage.cache_write_tokens.value_or(0);
+  e.cost_usd = ctx.cost_usd.value_or(0);
+  e.priced = ctx.cost_usd.has_value() || ctx.usage.empty();
+
+  // Budgets' alert thresholds: compare the spend before and after this request.
+  const governance::BudgetList stored = runtime_.store_budgets_if_any();
+  const bool has_budgets = !ctx.snapshot->governance.budgets.empty() ||
+                           (ctx.key && ctx.key->budget) || (stored && !stored->empty());
+  std::vector<double> before;
+  governance::Subject s{e.key_id, e.team, e.user, e.endpoint, e.provider};
+  auto each_budget = [&](auto&& f) {
+    governance::each_budget(ctx.key.get(), ctx.snapshot->governance, stored,
+                            [&](const config::BudgetSpec& b) {
+                              f(b);
+                              return true;
+                            });
+  };
+  if (has_budgets && e.cost_usd > 0) {
+    each_budget([&](const config::BudgetSpec& b) {
+      auto who = governance::counted_as(b.scope, b.match, s);
+      before.push_back(who ? runtime_.spend().spent(b.scope, *who, b.per, now) : -1);
+    });
+  }
+  if (e.cost_usd > 0) {
+    observability::Metrics::global().spend_nano_usd.fetch_add(
+        static_cast<std::uint64_t>(e.cost_usd * 1e9), std::memory_order_relaxed);
+  }
+  if (!before.empty()) {
+    std::size_t i = 0;
+    each_budget([&](const config::BudgetSpec& b) {
+      const double was = before[i++];
+      if (was < 0 || b.usd <= 0) return;
+      const double threshold = b.usd * b.alert_at;
+      if (was < threshold && was + e.cost_usd >= threshold) {
+        observability::Metrics::global().budget_alerts.fetch_add(1, std::memory_order_relaxed);
+        auto who = governance::counted_as(b.scope, b.match, s);
+        std::cerr << "sluice: budget alert: " << config::scope_name(b.scope) << " '"
+                  << (who ? *who : "") << "' has spent $" << was + e.cost_usd << " of $" << b.usd
+                  << " this " << config::period_name(b.per) << "\n";
+      }
+    });
+  }
+  runtime_.ledger()->record(std::move(e));  // adds it to the spend view too
+}
+
+}  // namespace sluice::policies

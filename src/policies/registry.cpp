@@ -1,0 +1,83 @@
+#include "policies/registry.hpp"
+
+#include "policies/accounting/accounting.hpp"
+#include "policies/auth/auth.hpp"
+#include "policies/budgets/budgets.hpp"
+#include "policies/limits/limits.hpp"
+#include "policies/mlflow_limit/mlflow_limit.hpp"
+#include "policies/prompt/prompt.hpp"
+
+namespace sluice::policies {
+namespace {
+
+using PolicyPtr = std::shared_ptr<const pipeline::Policy>;
+
+// Governance policies are attached to every endpoint once governance is on: whether a request
+// is covered (a key's own limits, a budget made through the admin API) is known only then.
+bool governed(const Site& site, const Services& services) {
+  const auto& g = site.snapshot.governance;
+  // A store can gain budgets through the admin API at any time, without a new snapshot.
+  return g.keys_required || !g.limits.empty() || !g.budgets.empty() ||
+         services.governance.store() != nullptr || services.governance.ledger() != nullptr;
+}
+
+// Who, then may they (budgets before limits, so a refused request takes no limit slot), then
+// MLflow's limit, the prompt template, and accounting last (so its complete hook, run in reverse
+// order, prices the request before the limits settle).
+const PolicyRow kRows[] = {
+    {"auth",
+     [](const Site& site, Services&) -> PolicyPtr {
+       return site.snapshot.governance.keys_required ? std::make_shared<AuthPolicy>() : nullptr;
+     }},
+    {"budgets",
+     [](const Site& site, Services& s) -> PolicyPtr {
+       return governed(site, s) ? std::make_shared<BudgetsPolicy>(s.governance) : nullptr;
+     }},
+    {"limits",
+     [](const Site& site, Services& s) -> PolicyPtr {
+       return governed(site, s) ? std::make_shared<LimitsPolicy>(s.governance) : nullptr;
+     }},
+    {"limit",
+     [](const Site& site, Services& s) -> PolicyPtr {
+       return site.endpoint != nullptr && site.endpoint->limit
+                  ? std::make_shared<MlflowLimitPolicy>(s.counters)
+                  : nullptr;
+     }},
+    {"prompt",
+     [](const Site& site, Services&) -> PolicyPtr {
+       return site.endpoint != nullptr && site.endpoint->prompt ? std::make_shared<PromptPolicy>()
+                                                                : nullptr;
+     }},
+    {"accounting",
+     [](const Site& site, Services& s) -> PolicyPtr {
+       return governed(site, s) ? std::make_shared<AccountingPolicy>(s.governance) : nullptr;
+     }},
+};
+
+}  // namespace
+
+std::span<const PolicyRow> policy_rows() { return kRows; }
+
+pipeline::Chain build_chain(std::span<const PolicyRow> rows, const Site& site, Services& services) {
+  std::vector<PolicyPtr> policies;
+  for (const auto& row : rows) {
+    if (auto p = row.make(site, services)) policies.push_back(std::move(p));
+  }
+  return pipeline::Chain(std::move(policies));
+}
+
+Chains::Chains(config::SnapshotPtr snapshot, std::span<const PolicyRow> rows, Services& services)
+    : snapshot_(std::move(snapshot)),
+      none_(build_chain(rows, Site{*snapshot_, nullptr}, services)) {
+  by_endpoint_.reserve(snapshot_->endpoints.size());
+  for (const auto& e : snapshot_->endpoints)
+    by_endpoint_.push_back(build_chain(rows, Site{*snapshot_, &e}, services));
+}
+
+const pipeline::Chain& Chains::of(const config::Endpoint* endpoint) const {
+  if (endpoint == nullptr || snapshot_->endpoints.empty()) return none_;
+  const auto i = static_cast<std::size_t>(endpoint - snapshot_->endpoints.data());
+  return i < by_endpoint_.size() ? by_endpoint_[i] : none_;
+}
+
+}  // namespace sluice::policies

@@ -1,0 +1,320 @@
+// The request handler against the in-process mock provider, answering through a fake responder:
+// invoke, stream, a policy answering in the provider's place (replayed in each inbound dialect),
+// a policy stopping a stream, sub-requests, and the admin and catalogue paths.
+#include "pipeline/handler.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/json.hpp>
+
+#include "config/loader.hpp"
+#include "stores/memory/memory_counter_store.hpp"
+#include "support/scripted_policy.hpp"
+
+namespace sluice::pipeline {
+namespace asio = boost::asio;
+namespace json = boost::json;
+using testing_support::ScriptedPolicy;
+
+namespace {
+
+// Records what the handler sends.
+class FakeResponder : public Responder {
+ public:
+  unsigned status = 0;
+  HeaderList headers;
+  std::string body;  // a whole answer, or the stream's chunks joined
+  bool streamed = false;
+  bool ended = false;
+  bool aborted = false;
+
+  asio::awaitable<bool> send(unsigned s, HeaderList h, std::string b) override {
+    status = s;
+    headers = std::move(h);
+    body = std::move(b);
+    co_return true;
+  }
+  asio::awaitable<bool> start_stream(unsigned s, HeaderList h) override {
+    status = s;
+    headers = std::move(h);
+    streamed = true;
+    co_return true;
+  }
+  asio::awaitable<bool> send_chunk(std::string data) override {
+    body += data;
+    co_return true;
+  }
+  asio::awaitable<bool> end_stream() override {
+    ended = true;
+    co_return true;
+  }
+  bool responded() const override { return status != 0; }
+  void abort() override { aborted = true; }
+
+  std::string header(std::string_view name) const {
+    for (const auto& [k, v] : headers) {
+      if (k == name) return v;
+    }
+    return {};
+  }
+};
+
+constexpr const char* kConfig = R"(
+endpoints:
+  - name: chat
+    endpoint_type: llm/v1/chat
+    model: {provider: mock, name: mock-chat, config: {text: "one two three"}}
+  - name: completions
+    endpoint_type: llm/v1/completions
+    model: {provider: mock, name: mock-completions, config: {text: "alpha beta"}}
+  - name: embeddings
+    endpoint_type: llm/v1/embeddings
+    model: {provider: mock, name: mock-embeddings}
+)";
+
+// A handler with the standard policies plus `extra` (last in the chain), on one io_context.
+struct Harness {
+  explicit Harness(std::shared_ptr<ScriptedPolicy> extra = nullptr, const char* yaml = kConfig)
+      : snapshot(config::load_string(yaml, "test.yaml").value()),
+        holder(snapshot),
+        runtime(snapshot->governance) {
+    for (const auto& row : policies::policy_rows()) rows.push_back(row);
+    if (extra) {
+      rows.push_back({"scripted",
+                      [extra](const policies::Site& site,
+                              policies::Services&) -> std::shared_ptr<const Policy> {
+                        return site.endpoint != nullptr ? extra : nullptr;
+                      }});
+    }
+    handler = std::make_unique<Handler>(
+        HandlerEnv{holder, access_log, counters, runtime, blocking.get_executor(),
+                   blocking.get_executor(), [] { return Result<void>(); }, rows},
+        client);
+  }
+
+  FakeResponder send(std::string method, std::string target, std::string body = {},
+                     HeaderList headers = {}) {
+    HttpRequest http;
+    http.method = std::move(method);
+    http.target = std::move(target);
+    http.body = std::move(body);
+    http.headers = std::move(headers);
+    http.remote_address = "127.0.0.1";
+    FakeResponder out;
+    auto done = asio::co_spawn(io, handler->handle(http, out), asio::use_future);
+    io.restart();
+    io.run();
+    done.get();
+    return out;
+  }
+
+  config::SnapshotPtr snapshot;
+  config::SnapshotHolder holder;
+  observability::AccessLog access_log{""};
+  stores::MemoryCounterStore counters;
+  governance::Runtime runtime;
+  asio::thread_pool blocking{1};
+  asio::io_context io;
+  upstream::Client client{io};
+  std::vector<policies::PolicyRow> rows;
+  std::unique_ptr<Handler> handler;
+};
+
+constexpr const char* kChatBody = R"({"model":"chat","messages":[{"role":"user","content":"hi"}]})";
+constexpr const char* kChatStreamBody =
+    R"({"model":"chat","stream":true,"messages":[{"role":"user","content":"hi"}]})";
+
+std::shared_ptr<ScriptedPolicy> scripted(std::vector<std::string>& journal) {
+  return std::make_shared<ScriptedPolicy>("scripted", journal);
+}
+
+// A recorded chat stream a policy replays in the provider's place.
+Reply recorded_reply() {
+  Reply reply;
+  for (const char* text : {"cached ", "answer"}) {
+    model::StreamEvent e;
+    e.chunk = json::object{
+        {"id", "rec-1"},
+        {"object", "chat.completion.chunk"},
+        {"created", 1},
+        {"model", "mock-chat"},
+        {"choices", json::array{json::object{{"index", 0},
+                                             {"delta", json::object{{"content", text}}},
+                                             {"finish_reason", nullptr}}}}};
+    reply.events.push_back(std::move(e));
+  }
+  model::StreamEvent last;
+  last.chunk = json::object{
+      {"id", "rec-1"},
+      {"object", "chat.completion.chunk"},
+      {"created", 1},
+      {"model", "mock-chat"},
+      {"choices", json::array{json::object{
+                      {"index", 0}, {"delta", json::object{}}, {"finish_reason", "stop"}}}}};
+  reply.events.push_back(std::move(last));
+  return reply;
+}
+
+}  // namespace
+
+TEST(Handler, InvokeAnswersInOpenAisShapeWithTheGatewaysHeaders) {
+  Harness h;
+  FakeResponder out =
+      h.send("POST", "/v1/chat/completions", kChatBody, {{"x-request-id", "req-abc"}});
+  EXPECT_EQ(out.status, 200u);
+  EXPECT_FALSE(out.streamed);
+  auto body = json::parse(out.body).as_object();
+  EXPECT_EQ(body.at("choices").at(0).at("message").at("content"), "one two three");
+  EXPECT_EQ(out.header("x-request-id"), "req-abc");
+  EXPECT_EQ(out.header("x-sluice-destination"), "chat");
+  EXPECT_EQ(out.header("x-sluice-attempts"), "1");
+  EXPECT_FALSE(out.header("x-sluice-overhead-ms").empty());
+}
+
+TEST(Handler, StreamRelaysEventsAndEndsWithDone) {
+  Harness h;
+  FakeResponder out = h.send("POST", "/v1/chat/completions", kChatStreamBody);
+  EXPECT_EQ(out.status, 200u);
+  EXPECT_TRUE(out.streamed);
+  EXPECT_TRUE(out.ended);
+  EXPECT_EQ(out.header("Content-Type"), "text/event-stream");
+  EXPECT_NE(out.body.find("three"), std::string::npos);
+  EXPECT_TRUE(out.body.ends_with("data: [DONE]\n\n"));
+}
+
+TEST(Handler, ErrorsComeInTheCallersShape) {
+  Harness h;
+  FakeResponder openai = h.send("POST", "/v1/chat/completions",
+                                R"({"model":"nope","messages":[{"role":"user","content":"x"}]})");
+  EXPECT_EQ(openai.status, 404u);
+  EXPECT_EQ(json::parse(openai.body).at("error").at("code"), "model_not_found");
+  FakeResponder anthropic =
+      h.send("POST", "/v1/messages",
+             R"({"model":"nope","max_tokens":5,"messages":[{"role":"user","content":"x"}]})");
+  EXPECT_EQ(json::parse(anthropic.body).at("type"), "error");
+  FakeResponder mlflow = h.send("POST", "/endpoints/nope/invocations", "{}");
+  EXPECT_EQ(mlflow.status, 404u);
+  FakeResponder wrong = h.send("GET", "/v1/chat/completions");
+  EXPECT_EQ(wrong.status, 405u);
+  EXPECT_EQ(wrong.header("Allow"), "POST");
+}
+
+TEST(Handler, APolicysAnswerReplaysAsAStreamInEachDialect) {
+  std::vector<std::string> journal;
+  auto cache = scripted(journal);
+  cache->request = [](RequestContext&) { return Step::answer(recorded_reply()); };
+  Harness h(cache);
+
+  FakeResponder openai = h.send("POST", "/v1/chat/completions", kChatStreamBody);
+  EXPECT_TRUE(openai.streamed);
+  EXPECT_NE(openai.body.find(R"("content":"cached ")"), std::string::npos);
+  EXPECT_TRUE(openai.body.ends_with("data: [DONE]\n\n"));
+  EXPECT_EQ(openai.header("x-sluice-attempts"), "");  // no provider was called
+
+  FakeResponder anthropic = h.send(
+      "POST", "/v1/messages",
+      R"({"model":"chat","max_tokens":10,"stream":true,"messages":[{"role":"user","content":"hi"}]})");
+  EXPECT_TRUE(anthropic.streamed);
+  EXPECT_TRUE(anthropic.body.starts_with("event: message_start"));
+  EXPECT_NE(anthropic.body.find(R"("text":"answer")"), std::string::npos);
+  EXPECT_NE(anthropic.body.find("event: message_stop"), std::string::npos);
+
+  FakeResponder mlflow = h.send("POST", "/endpoints/chat/invocations",
+                                R"({"stream":true,"messages":[{"role":"user","content":"hi"}]})");
+  EXPECT_TRUE(mlflow.streamed);
+  EXPECT_NE(mlflow.body.find(R"("content":"answer")"), std::string::npos);
+
+  // The same recorded stream answers a request that did not ask for a stream, whole.
+  FakeResponder whole = h.send("POST", "/v1/chat/completions", kChatBody);
+  EXPECT_FALSE(whole.streamed);
+  EXPECT_EQ(json::parse(whole.body).at("choices").at(0).at("message").at("content"),
+            "cached answer");
+}
+
+TEST(Handler, APolicyStopsAStreamWithAnErrorEventInTheClientsShape) {
+  std::vector<std::string> journal;
+  auto guard = scripted(journal);
+  guard->event = [](RequestContext&, ScriptedPolicy::State&, model::StreamEvent& e,
+                    StreamOut& out) {
+    if (json::serialize(e.chunk).find("two") != std::string::npos)
+      return out.stop(Error::make(ErrorCode::kForbidden, "the answer was blocked"));
+    return EventVerdict::kPass;
+  };
+  Harness h(guard);
+  FakeResponder out = h.send("POST", "/v1/chat/completions", kChatStreamBody);
+  EXPECT_EQ(out.status, 200u);
+  EXPECT_TRUE(out.ended);
+  EXPECT_NE(out.body.find("\"one"), std::string::npos);
+  EXPECT_EQ(out.body.find("three"), std::string::npos);
+  EXPECT_NE(out.body.find("the answer was blocked"), std::string::npos);
+  EXPECT_EQ(out.body.find("[DONE]"), std::string::npos);  // not a whole-looking stream
+
+  FakeResponder anthropic = h.send(
+      "POST", "/v1/messages",
+      R"({"model":"chat","max_tokens":10,"stream":true,"messages":[{"role":"user","content":"hi"}]})");
+  EXPECT_NE(anthropic.body.find("event: error"), std::string::npos);
+  EXPECT_NE(anthropic.body.find("the answer was blocked"), std::string::npos);
+}
+
+TEST(Handler, AnAnswerHookReplacesTheAnswerTheClientGets) {
+  std::vector<std::string> journal;
+  auto rewriter = scripted(journal);
+  rewriter->answer = [](RequestContext&, model::Response& r) {
+    r.body["choices"].as_array()[0].as_object()["message"].as_object()["content"] = "[redacted]";
+    r.raw.clear();
+    return Step::next();
+  };
+  Harness h(rewriter);
+  FakeResponder out = h.send("POST", "/v1/chat/completions", kChatBody);
+  EXPECT_EQ(json::parse(out.body).at("choices").at(0).at("message").at("content"), "[redacted]");
+  EXPECT_EQ(journal,
+            (std::vector<std::string>{"scripted.request", "scripted.answer", "scripted.usage",
+                                      "scripted.headers", "scripted.complete"}));
+  EXPECT_EQ(out.header("x-scripted"), "1");  // the policy's own header
+}
+
+TEST(Handler, APolicyCallsAnotherEndpointThroughASubRequest) {
+  std::vector<std::string> journal;
+  auto embedder = scripted(journal);
+  auto seen = std::make_shared<std::string>();
+  embedder->request = [](RequestContext& ctx) {
+    return ctx.request.endpoint == "chat" ? Step::wait() : Step::skip();
+  };
+  embedder->request_async = [seen](RequestContext& ctx) -> asio::awaitable<Step> {
+    model::Request sub;
+    sub.operation = model::Operation::kEmbeddings;
+    sub.endpoint = "embeddings";
+    sub.body = json::object{{"input", "hi"}};
+    auto answer = co_await ctx.sub_requests->call(ctx, sub);
+    if (!answer) co_return Step::fail(answer.error());
+    *seen = json::serialize(answer->body.at("data").at(0).at("embedding").at(0));
+    model::Request nowhere;
+    nowhere.operation = model::Operation::kEmbeddings;
+    nowhere.endpoint = "nowhere";
+    auto missing = co_await ctx.sub_requests->call(ctx, nowhere);
+    if (missing) co_return Step::fail(Error::invalid("a missing endpoint answered"));
+    co_return Step::next();
+  };
+  Harness h(embedder);
+  FakeResponder out = h.send("POST", "/v1/chat/completions", kChatBody);
+  EXPECT_EQ(out.status, 200u);
+  EXPECT_FALSE(seen->empty());
+}
+
+TEST(Handler, CatalogueHealthAndAdminPaths) {
+  Harness h;
+  FakeResponder models = h.send("GET", "/v1/models");
+  EXPECT_EQ(json::parse(models.body).at("data").as_array().size(), 3u);
+  EXPECT_EQ(h.send("GET", "/health").body, R"({"status":"OK"})");
+  EXPECT_EQ(h.send("GET", "/api/2.0/endpoints/chat").status, 200u);
+  // No admin key configured: the admin API does not exist.
+  EXPECT_EQ(h.send("GET", "/admin/routes").status, 404u);
+  EXPECT_EQ(h.send("GET", "/admin/reload").status, 405u);
+  EXPECT_EQ(h.send("GET", "/admin/whatever").status, 404u);
+}
+
+}  // namespace sluice::pipeline

@@ -8,10 +8,11 @@ CONFIG ?= examples/quickstart.yaml
 JOBS ?= $(shell nproc)
 # libFuzzer targets (docs/fuzzing.md): tests/fuzz/<name>_fuzz.cpp, built with clang in FUZZ_DIR.
 FUZZ_DIR ?= build-fuzz
+LAYERS_DIR ?= build-layers
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= $(patsubst tests/fuzz/%_fuzz.cpp,%,$(sort $(wildcard tests/fuzz/*_fuzz.cpp)))
 
-.PHONY: all build run test test-asan test-tsan bootstrap tokenizer-deps sdk-deps bench fuzz \
+.PHONY: all build run test test-asan test-tsan bootstrap tokenizer-deps sdk-deps bench fuzz layers \
         fuzz-build format clean
 
 all: build
@@ -56,6 +57,14 @@ test-tsan: tokenizer-deps sdk-deps
 
 bench: build
 	bash bench/run.sh
+
+# Every layer as a shared library that must resolve its symbols in the layers below it
+# (CMakeLists.txt, docs/architecture.md): a call up the stack is a link error here.
+layers: tokenizer-deps
+	@cmake -S . -B $(LAYERS_DIR) -G Ninja -DCMAKE_BUILD_TYPE= -DCMAKE_CXX_FLAGS=-O0 \
+	  -DSLUICE_LAYER_CHECK=ON -DSLUICE_TESTS=OFF >/dev/null
+	@cmake --build $(LAYERS_DIR) -j $(JOBS) --target sluice
+	@echo "layers: every layer links against the ones below it only"
 
 # The fuzz targets only (clang-14, libFuzzer + ASan + UBSan), in their own build dir.
 fuzz-build: tokenizer-deps

@@ -4,19 +4,19 @@
 #include <set>
 
 #include "admin/support.hpp"
-#include "governance/key_json.hpp"
-#include "governance/key_secret.hpp"
 #include "governance/scope.hpp"
+#include "stores/key_json.hpp"
+#include "util/key_secret.hpp"
 
 namespace sluice::admin {
 
 namespace json = boost::json;
-using governance::apply_budget_fields;
-using governance::budget_object_with_scope;
 using governance::each_budget;
-using governance::new_budget_id;
 using governance::Runtime;
 using governance::subject_in;
+using stores::apply_budget_fields;
+using stores::budget_object_with_scope;
+using util::new_budget_id;
 
 // `source`: where the budget is set (config, key or store); `name`: the subject it is shown for
 // (a budget for "each team" is listed once per team).

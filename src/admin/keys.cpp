@@ -2,19 +2,19 @@
 #include <boost/json.hpp>
 
 #include "admin/support.hpp"
-#include "governance/key_json.hpp"
-#include "governance/key_secret.hpp"
+#include "stores/key_json.hpp"
+#include "util/key_secret.hpp"
 
 namespace sluice::admin {
 
 namespace json = boost::json;
-using governance::apply_key_fields;
-using governance::hash_secret;
-using governance::key_to_json;
-using governance::new_key_id;
-using governance::new_secret;
 using governance::Runtime;
-using governance::secret_prefix;
+using stores::apply_key_fields;
+using stores::key_to_json;
+using util::hash_secret;
+using util::new_key_id;
+using util::new_secret;
+using util::secret_prefix;
 
 namespace {
 
@@ -28,7 +28,7 @@ json::object with_secret(const config::KeySpec& key, const std::string& secret) 
 
 AdminAnswer list_keys(Runtime& runtime, const config::Snapshot& snapshot) {
   json::array data;
-  for (const auto& k : all_keys(runtime, snapshot)) data.emplace_back(governance::key_to_json(*k));
+  for (const auto& k : all_keys(runtime, snapshot)) data.emplace_back(stores::key_to_json(*k));
   return json_answer(200, json::object{{"object", "list"}, {"data", std::move(data)}});
 }
 

@@ -5,8 +5,9 @@
 #include "config/loader.hpp"
 #include "governance/runtime.hpp"
 #include "observability/access_log.hpp"
+#include "pipeline/paths.hpp"
+#include "providers/common/sse_parser.hpp"
 #include "server/server.hpp"
-#include "upstream/sse_parser.hpp"
 
 #ifndef SLUICE_VERSION
 #define SLUICE_VERSION "0.1.0"
@@ -19,14 +20,14 @@ namespace {
 // The file's config with the command line's overrides on top (they win over the file, and stay
 // in force across reloads).
 Result<config::SnapshotPtr> load_with_overrides(const ServeOptions& options) {
-  auto loaded = config::load_file(options.config);
+  auto loaded = config::load_file(options.config, config::process_env, pipeline::is_reserved_path);
   if (!loaded) return loaded.error();
   auto snapshot = std::make_shared<config::Snapshot>(**loaded);
   if (options.host) snapshot->server.host = *options.host;
   if (options.port) snapshot->server.port = *options.port;
   if (options.workers) snapshot->server.workers = *options.workers;
   // Stream parsers created from now on hold at most this much of one event.
-  upstream::set_max_event_bytes(snapshot->server.upstream_max_event_bytes);
+  providers::common::set_max_event_bytes(snapshot->server.upstream_max_event_bytes);
   return config::SnapshotPtr(std::move(snapshot));
 }
 
@@ -54,7 +55,7 @@ int serve(const ServeOptions& options) {
 }
 
 int check_config(const std::string& path) {
-  auto loaded = config::load_file(path);
+  auto loaded = config::load_file(path, config::process_env, pipeline::is_reserved_path);
   if (!loaded) {
     std::cerr << "sluice: " << loaded.error().message << "\n";
     return 1;

@@ -6,8 +6,8 @@
 
 #include "admin/admin_api.hpp"
 #include "config/loader.hpp"
-#include "governance/key_secret.hpp"
 #include "governance/runtime.hpp"
+#include "util/key_secret.hpp"
 
 namespace sluice::cli {
 
@@ -130,7 +130,7 @@ int keys_hash(const KeysOptions& o) {
     std::cerr << "sluice: give the key on standard input\n";
     return 1;
   }
-  std::cout << governance::hash_secret(pepper, secret) << "\n";
+  std::cout << util::hash_secret(pepper, secret) << "\n";
   return 0;
 }
 

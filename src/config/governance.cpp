@@ -6,9 +6,8 @@
 #include <set>
 
 #include "config/reader.hpp"
-#include "governance/key_secret.hpp"
-#include "stores/postgres/pg_connection.hpp"
-#include "stores/redis/redis_limiter.hpp"
+#include "util/key_secret.hpp"
+#include "util/store_urls.hpp"
 
 namespace sluice::config {
 
@@ -79,8 +78,8 @@ KeySpec read_key(const Reader& r, const YAML::Node& node, const std::string& pat
       r.fail(node["key"], path + ".key",
              "must come from ${{ secrets.X }} or $X, not be written in the file");
     if (key.size() < 20) r.fail(node["key"], path + ".key", "must be at least 20 characters");
-    k.hash = governance::hash_secret(pepper, key);
-    k.prefix = governance::secret_prefix(key);
+    k.hash = util::hash_secret(pepper, key);
+    k.prefix = util::secret_prefix(key);
   } else {
     k.hash = lowercase_hex(r, node["key_hash"], path + ".key_hash");
   }
@@ -307,7 +306,7 @@ void read_governance(const Reader& r, const YAML::Node& root, Governance& out) {
     if (stores["redis"]) {
       bool secret = false;
       out.store.redis = r.resolved(stores["redis"], "stores.redis", secret);
-      if (auto parsed = stores::redis::parse_redis_url(out.store.redis); !parsed)
+      if (auto parsed = util::parse_redis_url(out.store.redis); !parsed)
         r.fail(stores["redis"], "stores.redis", parsed.error().message);
     }
     if (stores["postgres"]) {
@@ -316,7 +315,7 @@ void read_governance(const Reader& r, const YAML::Node& root, Governance& out) {
                "and stores.sqlite both name where keys and the ledger live; keep one");
       bool secret = false;
       out.store.postgres = r.resolved(stores["postgres"], "stores.postgres", secret);
-      if (auto problem = stores::postgres::url_problem(out.store.postgres))
+      if (auto problem = util::postgres_url_problem(out.store.postgres))
         r.fail(stores["postgres"], "stores.postgres", *problem);
     }
     if (stores["redis_failure"]) {

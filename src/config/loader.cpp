@@ -12,9 +12,8 @@
 
 #include "config/reader.hpp"
 #include "observability/metrics.hpp"
-#include "pipeline/paths.hpp"
 #include "providers/registry.hpp"
-#include "routing/target_health.hpp"
+#include "routing/health/target_health.hpp"
 #include "util/redact.hpp"
 
 namespace sluice::config {
@@ -368,13 +367,8 @@ void add_endpoint(const Reader& r, Snapshot& snapshot, Endpoint e, const YAML::N
   }
   if (e.prompt && !e.prompt->path.empty()) {
     const std::string& p = e.prompt->path;
-    // A named path must not shadow one of sluice's own paths (nor any under their prefixes).
-    static constexpr std::string_view kReserved[] = {"/v1/", "/api/", "/endpoints/", "/gateway/",
-                                                     "/admin/"};
-    bool reserved = pipeline::match_path("POST", p).kind != pipeline::PathMatch::Kind::kNotFound ||
-                    pipeline::match_path("GET", p).kind != pipeline::PathMatch::Kind::kNotFound;
-    for (auto prefix : kReserved) reserved = reserved || p.starts_with(prefix) || p + "/" == prefix;
-    if (reserved)
+    // A named path must not shadow one of sluice's own paths.
+    if (r.reserved_path && r.reserved_path(p))
       r.fail(node["path"], path + ".path", "'" + p + "' would shadow one of sluice's own paths");
     if (snapshot.path_index.contains(p))
       r.fail(node["path"], path + ".path", "path '" + p + "' is used twice");
@@ -757,8 +751,9 @@ void check_tree(const YAML::Node& node, std::size_t depth, std::size_t& budget,
 }
 
 Result<SnapshotPtr> load(const std::function<YAML::Node()>& parse, const std::string& source,
-                         const EnvLookup& env) {
+                         const EnvLookup& env, const ReservedPath& reserved) {
   Reader reader(source, env);
+  reader.reserved_path = reserved;
   try {
     YAML::Node root = parse();
     std::size_t budget = kMaxExpandedNodes;
@@ -778,7 +773,8 @@ Result<SnapshotPtr> load(const std::function<YAML::Node()>& parse, const std::st
 
 }  // namespace
 
-Result<SnapshotPtr> load_file(const std::string& path, const EnvLookup& env) {
+Result<SnapshotPtr> load_file(const std::string& path, const EnvLookup& env,
+                              const ReservedPath& reserved) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Error::invalid(path + ": cannot read the file");
   std::string text;
@@ -787,17 +783,17 @@ Result<SnapshotPtr> load_file(const std::string& path, const EnvLookup& env) {
     text.append(chunk, static_cast<std::size_t>(in.gcount()));
     if (text.size() > kMaxConfigBytes) break;  // check_text says so
   }
-  return load_string(text, path, env);
+  return load_string(text, path, env, reserved);
 }
 
 Result<SnapshotPtr> load_string(std::string_view yaml, const std::string& source_name,
-                                const EnvLookup& env) {
+                                const EnvLookup& env, const ReservedPath& reserved) {
   try {
     check_text(yaml, source_name);
   } catch (const LoadError& e) {
     return Error::invalid(e.message);
   }
-  return load([&] { return YAML::Load(std::string(yaml)); }, source_name, env);
+  return load([&] { return YAML::Load(std::string(yaml)); }, source_name, env, reserved);
 }
 
 }  // namespace sluice::config

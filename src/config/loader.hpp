@@ -3,6 +3,7 @@
 // Every problem is reported as "file:line:col: path.to.key: what is wrong"; nothing unknown is
 // silently ignored, and secret values never appear in a message.
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -11,9 +12,16 @@
 
 namespace sluice::config {
 
-Result<SnapshotPtr> load_file(const std::string& path, const EnvLookup& env = process_env);
+// Whether a path is one of the server's own (a named route may not take it). The server's path
+// table is above config, so it is given here rather than known (pipeline::is_reserved_path).
+using ReservedPath = std::function<bool(std::string_view path)>;
+
+// `reserved` empty: no path is refused for shadowing (tools that only read a config).
+Result<SnapshotPtr> load_file(const std::string& path, const EnvLookup& env = process_env,
+                              const ReservedPath& reserved = {});
 Result<SnapshotPtr> load_string(std::string_view yaml, const std::string& source_name,
-                                const EnvLookup& env = process_env);
+                                const EnvLookup& env = process_env,
+                                const ReservedPath& reserved = {});
 
 // Human-readable list of endpoints, for `sluice check-config`.
 std::string describe(const Snapshot& snapshot);

@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
+#include <functional>
 #include <initializer_list>
 #include <set>
 #include <string>
@@ -23,6 +24,9 @@ struct LoadError {
 class Reader {
  public:
   Reader(std::string source, const EnvLookup& env) : source_(std::move(source)), env_(env) {}
+
+  // The server's own paths, which a named route may not take (loader.hpp).
+  std::function<bool(std::string_view)> reserved_path;
 
   std::string where(const YAML::Node& node) const {
     const auto mark = node.Mark();

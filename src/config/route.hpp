@@ -12,18 +12,14 @@
 
 #include "model/error.hpp"
 #include "model/request.hpp"
+#include "upstream/timeouts.hpp"
 
 namespace sluice::config {
 
 using Millis = std::chrono::milliseconds;
 
-// Per phase of an upstream call; every wait has a deadline.
-struct UpstreamTimeouts {
-  Millis connect{10'000};
-  Millis first_byte{120'000};  // request sent → response head (non-stream: whole answer computed)
-  Millis total{600'000};
-  Millis stream_idle{60'000};  // longest silence between two pieces of a streamed body
-};
+// Per phase of an upstream call; every wait has a deadline (upstream/timeouts.hpp).
+using UpstreamTimeouts = upstream::UpstreamTimeouts;
 
 enum class Strategy {
   kFallback,      // in order; a run of destinations with `weight` is one tier, balanced by weight

@@ -4,10 +4,10 @@
 #include <chrono>
 #include <iostream>
 
-#include "governance/key_secret.hpp"
 #include "stores/postgres/postgres_store.hpp"
 #include "stores/sqlite/sqlite_store.hpp"
 #include "util/constant_time.hpp"
+#include "util/key_secret.hpp"
 
 namespace sluice::governance {
 
@@ -93,7 +93,7 @@ void Runtime::reload() {
 }
 
 KeyPtr Runtime::find_key(const config::Governance& g, std::string_view secret) const {
-  const std::string hash = hash_secret(g.pepper, secret);
+  const std::string hash = util::hash_secret(g.pepper, secret);
   for (const auto& k : g.keys) {
     if (util::constant_time_equal(k->hash, hash)) return k;
   }

@@ -14,9 +14,9 @@
 
 #include "config/governance.hpp"
 #include "governance/ledger.hpp"
-#include "governance/limiter.hpp"
 #include "governance/spend_view.hpp"
 #include "stores/governance_store.hpp"
+#include "stores/limiter.hpp"
 #include "stores/redis/redis_limiter.hpp"
 
 namespace sluice::governance {
@@ -72,7 +72,7 @@ class Runtime {
   stores::GovernanceStore* store() { return store_.get(); }
   Ledger* ledger() { return ledger_.get(); }
   SpendView& spend() { return spend_; }
-  Limiter& limiter() { return limiter_; }
+  stores::Limiter& limiter() { return limiter_; }
   // The shared counters when `stores.redis` is set (the in-process limiter is then unused).
   stores::redis::RedisLimiter* redis() { return redis_.get(); }
 
@@ -82,7 +82,7 @@ class Runtime {
   std::unique_ptr<stores::GovernanceStore> store_;  // admin API and the watcher (blocking pool)
   std::unique_ptr<Ledger> ledger_;                  // its own connection, its own thread
   SpendView spend_;
-  Limiter limiter_;
+  stores::Limiter limiter_;
   std::unique_ptr<stores::redis::RedisLimiter> redis_;
 
   mutable std::mutex keys_mutex_;

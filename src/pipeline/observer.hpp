@@ -33,9 +33,13 @@ class RequestObserver {
                            const Answered& /*answered*/) {}
 };
 
-// The observers of one worker, in the order they are told.
-class Observers {
+// The observers of one worker, in the order they are told. It hears the router's attempts as
+// its AttemptListener (every RouteCall it is given is a RequestContext).
+class Observers : public routing::AttemptListener {
  public:
+  void on_attempt(const routing::RouteCall& call, const AttemptRecord& a) override {
+    attempt(static_cast<const RequestContext&>(call), a);
+  }
   void add(RequestObserver& observer) { list_.push_back(&observer); }
   void start(const RequestContext& ctx, const HttpRequest& http) const {
     for (auto* o : list_) o->on_start(ctx, http);

@@ -120,4 +120,14 @@ PathMatch match_path(std::string_view method, std::string_view path) {
       Kind::kNotFound, path.starts_with("/v1/") ? kOpenAi : kMlflow, std::nullopt, {}, {}, {}};
 }
 
+bool is_reserved_path(std::string_view path) {
+  if (match_path("POST", path).kind != Kind::kNotFound ||
+      match_path("GET", path).kind != Kind::kNotFound)
+    return true;
+  for (std::string_view prefix : {"/v1/", "/api/", "/endpoints/", "/gateway/", "/admin/"}) {
+    if (path.starts_with(prefix) || std::string(path) + "/" == prefix) return true;
+  }
+  return false;
+}
+
 }  // namespace sluice::pipeline

@@ -47,4 +47,8 @@ struct PathMatch {
 
 PathMatch match_path(std::string_view method, std::string_view path);
 
+// Whether `path` is one of sluice's own paths or under one of its prefixes (/v1/, /api/,
+// /endpoints/, /gateway/, /admin/): a named route may not take it (config::load_file).
+bool is_reserved_path(std::string_view path);
+
 }  // namespace sluice::pipeline

@@ -3,8 +3,6 @@
 #include <memory>
 #include <vector>
 
-#include "pipeline/observer.hpp"
-
 namespace sluice::pipeline {
 namespace {
 
@@ -42,11 +40,6 @@ ArenaBlock::~ArenaBlock() {
   } else {
     ::operator delete (data_, std::align_val_t{alignof(std::max_align_t)});
   }
-}
-
-void RequestContext::record_attempt(const AttemptRecord& attempt) {
-  attempts.push_back(attempt);
-  if (observers != nullptr) observers->attempt(*this, attempt);
 }
 
 }  // namespace sluice::pipeline

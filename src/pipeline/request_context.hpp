@@ -12,12 +12,10 @@
 #include "model/error.hpp"
 #include "model/request.hpp"
 #include "model/response.hpp"
-#include "routing/planner.hpp"
-#include "routing/target_health.hpp"
+#include "routing/call.hpp"
 
 namespace sluice::pipeline {
 
-class Observers;
 class SubRequests;
 using Clock = std::chrono::steady_clock;
 
@@ -38,50 +36,34 @@ class ArenaBlock {
   unsigned char* data_;
 };
 
-// One try at one destination, for the access log and the response headers.
-struct AttemptRecord {
-  const config::Endpoint* endpoint = nullptr;
-  unsigned status = 0;  // what the provider answered; 0 when it did not
-  double latency_ms = 0;
-  routing::AttemptOutcome outcome = routing::AttemptOutcome::kSuccess;
-};
+using routing::AttemptRecord;
 
-struct RequestContext {
-  RequestContext() { request.body = boost::json::object(boost::json::storage_ptr(&arena_)); }
-  RequestContext(const RequestContext&) = delete;
-  RequestContext& operator=(const RequestContext&) = delete;
-
-  // The request's arena: JSON and per-policy state that live as long as the request.
+// The request arena: the request's JSON (and the provider's answer, parsed with
+// request.body.storage()) and the policies' per-request state live here: a recycled 16 KiB block
+// first, more only for big bodies, all freed at once. A base of RequestContext ahead of the
+// others, so it is built before and destroyed after everything allocated in it.
+class RequestArena {
+ public:
+  RequestArena() = default;
+  RequestArena(const RequestArena&) = delete;
+  RequestArena& operator=(const RequestArena&) = delete;
   boost::json::memory_resource& arena() { return arena_; }
 
  private:
-  // The request's JSON (and the provider's answer, parsed with request.body.storage()) lives in
-  // this arena: a recycled 16 KiB block first, more only for big bodies, all freed at once.
   ArenaBlock block_;
   boost::json::monotonic_resource arena_{block_.data(), block_.size()};
+};
 
- public:
+// Per-request state shared by the pipeline's stages and policies; what the router needs is its
+// routing::RouteCall part. Owned by the handler coroutine for the duration of one request; never
+// shared between requests or threads.
+struct RequestContext : RequestArena, routing::RouteCall {
+  RequestContext() { request.body = boost::json::object(boost::json::storage_ptr(&arena())); }
+
   std::string request_id;
   std::string client_address;  // the peer's IP address, as rate limits key on it
   Clock::time_point started = Clock::now();
-  config::SnapshotPtr snapshot;                // the config this request started with
-  const config::Endpoint* endpoint = nullptr;  // valid while `snapshot` is held
-  // The route being followed: the one the client named, or its endpoint's fallback chain.
-  const config::Route* route = nullptr;
-  routing::ClientChoice choice;  // x-sluice-destination / x-sluice-no-fallback
-  routing::Plan plan;            // destinations of `route` in the order they will be tried
-  std::optional<Error> plan_error;
-  // The client's body before any policy ran, kept when another destination of the route may
-  // need the request prepared again (its own template or parameters).
-  std::optional<boost::json::object> pristine_body;
-  boost::container::small_vector<AttemptRecord, 2> attempts;
-  const Observers* observers = nullptr;     // told about each attempt (observer.hpp)
-  SubRequests* sub_requests = nullptr;      // a policy's calls to other endpoints (sub_request.hpp)
-  std::vector<std::string> dropped_params;  // left out by the provider adapter of the answer
-  std::string prompt_version;               // the prompt template version used, if any
-  bool named_path = false;                  // called on a named route's own path (POST /chat)
-  bool passthrough = false;  // provider-native: relayed as it is, no templates or parameters
-  model::Request request;
+  SubRequests* sub_requests = nullptr;  // a policy's calls to other endpoints (sub_request.hpp)
   // Why the request failed (a policy, the router, a provider), once it has.
   std::optional<Error> error;
   // Who is calling and what it cost; what each policy keeps for itself is in its own state.
@@ -92,11 +74,6 @@ struct RequestContext {
   std::uint64_t streamed_tokens = 0;  // tokens of the streamed text already counted and dropped
   bool usage_estimated = false;       // usage counted by sluice's tokenizer, not the provider
   model::Usage usage;                 // provider-reported usage once known
-  Clock::duration upstream_time{};    // time spent waiting on the provider
-  bool upstream_called = false;
-
-  // Adds an attempt to `attempts` and tells the observers.
-  void record_attempt(const AttemptRecord& attempt);
 };
 
 }  // namespace sluice::pipeline

@@ -3,7 +3,7 @@
 // the model (which may go to a destination with a larger context window).
 
 #include "model/error.hpp"
-#include "routing/target_health.hpp"
+#include "routing/health/target_health.hpp"
 
 namespace sluice::routing {
 

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "routing/target_health.hpp"
+#include "routing/health/target_health.hpp"
 
 namespace sluice::routing {
 namespace json = boost::json;

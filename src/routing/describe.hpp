@@ -6,7 +6,7 @@
 #include <string>
 
 #include "config/snapshot.hpp"
-#include "routing/circuit_breaker.hpp"
+#include "routing/health/circuit_breaker.hpp"
 
 namespace sluice::routing {
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "routing/target_health.hpp"
+#include "routing/health/target_health.hpp"
 
 namespace sluice::routing {
 namespace {

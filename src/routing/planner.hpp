@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "config/snapshot.hpp"
-#include "routing/circuit_breaker.hpp"
+#include "routing/health/circuit_breaker.hpp"
 
 namespace sluice::routing {
 

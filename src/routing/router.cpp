@@ -1,5 +1,6 @@
 #include "routing/router.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -13,8 +14,6 @@
 namespace sluice::routing {
 namespace asio = boost::asio;
 namespace json = boost::json;
-using pipeline::AttemptRecord;
-using pipeline::RequestContext;
 
 namespace {
 
@@ -73,7 +72,7 @@ Router::Router(upstream::Client& client, Prepare prepare)
     : client_(client), prepare_(std::move(prepare)), rng_(std::random_device{}()) {}
 
 asio::awaitable<Result<std::unique_ptr<upstream::Exchange>>> Router::start(
-    RequestContext& ctx, const config::UpstreamTimeouts& timeouts) {
+    RouteCall& ctx, const config::UpstreamTimeouts& timeouts) {
   const auto& adapter = *ctx.endpoint->adapter;
   if (auto refresh = adapter.credential_refresh(static_cast<long long>(std::time(nullptr)))) {
     // Expiring credentials (Vertex AI): fetch fresh ones first, within the same deadlines.
@@ -108,7 +107,7 @@ asio::awaitable<Result<std::unique_ptr<upstream::Exchange>>> Router::start(
 }
 
 asio::awaitable<Result<model::Response>> Router::finish_call(
-    RequestContext& ctx, const config::UpstreamTimeouts& timeouts, Clock::duration& first_byte) {
+    RouteCall& ctx, const config::UpstreamTimeouts& timeouts, Clock::duration& first_byte) {
   const auto t0 = Clock::now();
   auto exchange = co_await start(ctx, timeouts);
   if (!exchange) co_return exchange.error();
@@ -121,7 +120,7 @@ asio::awaitable<Result<model::Response>> Router::finish_call(
   co_return std::move(*response);
 }
 
-asio::awaitable<Result<OpenStream>> Router::warm_up(RequestContext& ctx,
+asio::awaitable<Result<OpenStream>> Router::warm_up(RouteCall& ctx,
                                                     const config::UpstreamTimeouts& timeouts,
                                                     Clock::duration& first_byte) {
   const auto t0 = Clock::now();
@@ -168,7 +167,7 @@ asio::awaitable<Result<OpenStream>> Router::warm_up(RequestContext& ctx,
 
 template <bool kStream>
 asio::awaitable<Result<Router::Answer<kStream>>> Router::attempt(
-    RequestContext& ctx, const config::UpstreamTimeouts& timeouts, Clock::duration& first_byte) {
+    RouteCall& ctx, const config::UpstreamTimeouts& timeouts, Clock::duration& first_byte) {
   if constexpr (kStream) {
     co_return co_await warm_up(ctx, timeouts, first_byte);
   } else {
@@ -177,7 +176,7 @@ asio::awaitable<Result<Router::Answer<kStream>>> Router::attempt(
 }
 
 template <bool kStream>
-asio::awaitable<Result<Router::Answer<kStream>>> Router::run_chain(RequestContext& ctx) {
+asio::awaitable<Result<Router::Answer<kStream>>> Router::run_chain(RouteCall& ctx) {
   const config::Route* route = ctx.route;
   const config::RetryPolicy& retry = route ? route->retry : no_retry();
   const config::BreakerPolicy* breaker = route ? &route->breaker : nullptr;
@@ -287,7 +286,7 @@ asio::awaitable<Result<Router::Answer<kStream>>> Router::run_chain(RequestContex
 }
 
 asio::awaitable<Result<std::unique_ptr<upstream::Exchange>>> Router::passthrough(
-    RequestContext& ctx, const providers::UpstreamRequest& wire) {
+    RouteCall& ctx, const providers::UpstreamRequest& wire) {
   const config::Endpoint& endpoint = *ctx.endpoint;
   const auto& adapter = *endpoint.adapter;
   ctx.upstream_called = true;
@@ -316,15 +315,15 @@ asio::awaitable<Result<std::unique_ptr<upstream::Exchange>>> Router::passthrough
   co_return std::move(*exchange);
 }
 
-asio::awaitable<Result<model::Response>> Router::call(RequestContext& ctx) {
+asio::awaitable<Result<model::Response>> Router::call(RouteCall& ctx) {
   co_return co_await run_chain<false>(ctx);
 }
 
-asio::awaitable<Result<OpenStream>> Router::open_stream(RequestContext& ctx) {
+asio::awaitable<Result<OpenStream>> Router::open_stream(RouteCall& ctx) {
   co_return co_await run_chain<true>(ctx);
 }
 
-void Router::stream_finished(RequestContext& ctx, const Error* failure) {
+void Router::stream_finished(RouteCall& ctx, const Error* failure) {
   if (ctx.attempts.empty()) return;
   AttemptRecord& last = ctx.attempts.back();
   TargetHealth* health = last.endpoint != nullptr ? last.endpoint->health : nullptr;

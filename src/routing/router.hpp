@@ -13,8 +13,8 @@
 #include <random>
 #include <vector>
 
-#include "pipeline/request_context.hpp"
 #include "providers/provider.hpp"
+#include "routing/call.hpp"
 #include "upstream/client.hpp"
 
 namespace sluice::routing {
@@ -32,38 +32,37 @@ class Router {
  public:
   // Prepares ctx.request again for ctx.endpoint (its template, parameters, limits) when the
   // route moves to a destination other than the one the request was prepared for.
-  using Prepare = std::function<std::optional<Error>(pipeline::RequestContext&)>;
+  using Prepare = std::function<std::optional<Error>(RouteCall&)>;
 
   Router(upstream::Client& client, Prepare prepare);
 
   // Non-streamed call; adds the time spent on providers to ctx.upstream_time.
-  boost::asio::awaitable<Result<model::Response>> call(pipeline::RequestContext& ctx);
+  boost::asio::awaitable<Result<model::Response>> call(RouteCall& ctx);
   // Streamed call up to its first content. Failure comes back as an Error before the client has
   // been sent anything, so it keeps its real status.
-  boost::asio::awaitable<Result<OpenStream>> open_stream(pipeline::RequestContext& ctx);
+  boost::asio::awaitable<Result<OpenStream>> open_stream(RouteCall& ctx);
   // Provider-native passthrough: one attempt at ctx.endpoint with `wire` as it is; the answer
   // comes back whatever its status, to be relayed unchanged.
   boost::asio::awaitable<Result<std::unique_ptr<upstream::Exchange>>> passthrough(
-      pipeline::RequestContext& ctx, const providers::UpstreamRequest& wire);
+      RouteCall& ctx, const providers::UpstreamRequest& wire);
   // After the relayed stream ends (also when the client left): counts the attempt's outcome; a
   // failure once content was flowing counts against the destination's breaker.
-  void stream_finished(pipeline::RequestContext& ctx, const Error* failure);
+  void stream_finished(RouteCall& ctx, const Error* failure);
 
  private:
   template <bool kStream>
   using Answer = std::conditional_t<kStream, OpenStream, model::Response>;
   template <bool kStream>
-  boost::asio::awaitable<Result<Answer<kStream>>> run_chain(pipeline::RequestContext& ctx);
+  boost::asio::awaitable<Result<Answer<kStream>>> run_chain(RouteCall& ctx);
   template <bool kStream>
-  boost::asio::awaitable<Result<Answer<kStream>>> attempt(pipeline::RequestContext& ctx,
+  boost::asio::awaitable<Result<Answer<kStream>>> attempt(RouteCall& ctx,
                                                           const config::UpstreamTimeouts& timeouts,
                                                           Clock::duration& first_byte);
   boost::asio::awaitable<Result<std::unique_ptr<upstream::Exchange>>> start(
-      pipeline::RequestContext& ctx, const config::UpstreamTimeouts& timeouts);
+      RouteCall& ctx, const config::UpstreamTimeouts& timeouts);
   boost::asio::awaitable<Result<model::Response>> finish_call(
-      pipeline::RequestContext& ctx, const config::UpstreamTimeouts& timeouts,
-      Clock::duration& first_byte);
-  boost::asio::awaitable<Result<OpenStream>> warm_up(pipeline::RequestContext& ctx,
+      RouteCall& ctx, const config::UpstreamTimeouts& timeouts, Clock::duration& first_byte);
+  boost::asio::awaitable<Result<OpenStream>> warm_up(RouteCall& ctx,
                                                      const config::UpstreamTimeouts& timeouts,
                                                      Clock::duration& first_byte);
 

@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "observability/metrics.hpp"
-#include "pipeline/handler.hpp"
+#include "pipeline/handler/handler.hpp"
 #include "server/session.hpp"
 #include "stores/memory/memory_counter_store.hpp"
 #include "upstream/client.hpp"

@@ -7,7 +7,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "config/snapshot.hpp"
-#include "pipeline/handler.hpp"
+#include "pipeline/handler/handler.hpp"
 
 namespace sluice::server {
 

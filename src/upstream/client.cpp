@@ -209,7 +209,7 @@ class NetworkExchange : public Exchange {
  public:
   NetworkExchange(std::weak_ptr<Client::Impl> client, std::unique_ptr<Connection> conn,
                   std::unique_ptr<http::response_parser<http::buffer_body>> parser,
-                  providers::UpstreamHead head, const config::UpstreamTimeouts& timeouts,
+                  providers::UpstreamHead head, const UpstreamTimeouts& timeouts,
                   Clock::time_point deadline, std::string provider)
       : client_(client),
         conn_(std::move(conn)),
@@ -283,7 +283,7 @@ class NetworkExchange : public Exchange {
   std::unique_ptr<Connection> conn_;
   std::unique_ptr<http::response_parser<http::buffer_body>> parser_;
   providers::UpstreamHead head_;
-  config::UpstreamTimeouts timeouts_;
+  UpstreamTimeouts timeouts_;
   Clock::time_point deadline_;
   std::string provider_;
   bool finished_ = false;
@@ -292,9 +292,8 @@ class NetworkExchange : public Exchange {
 // Plays a LocalReply back with its pacing, under the same deadlines as a network upstream.
 class LocalExchange : public Exchange {
  public:
-  LocalExchange(asio::io_context& io, providers::LocalReply reply,
-                const config::UpstreamTimeouts& timeouts, Clock::time_point deadline,
-                std::string provider)
+  LocalExchange(asio::io_context& io, providers::LocalReply reply, const UpstreamTimeouts& timeouts,
+                Clock::time_point deadline, std::string provider)
       : io_(io),
         reply_(std::move(reply)),
         timeouts_(timeouts),
@@ -333,7 +332,7 @@ class LocalExchange : public Exchange {
 
   asio::io_context& io_;
   providers::LocalReply reply_;
-  config::UpstreamTimeouts timeouts_;
+  UpstreamTimeouts timeouts_;
   Clock::time_point deadline_;
   std::string provider_;
   std::size_t next_ = 0;
@@ -346,7 +345,7 @@ Client::~Client() = default;
 
 asio::awaitable<Result<std::unique_ptr<Exchange>>> Client::start(
     const providers::Upstream& upstream, const providers::UpstreamRequest& request,
-    const config::UpstreamTimeouts& timeouts, std::string_view provider) {
+    const UpstreamTimeouts& timeouts, std::string_view provider) {
   const auto deadline = Clock::now() + timeouts.total;
   if (upstream.local) {
     auto exchange = std::make_unique<LocalExchange>(impl_->io, upstream.local->respond(request),

@@ -10,9 +10,9 @@
 #include <memory>
 #include <string_view>
 
-#include "config/snapshot.hpp"
 #include "model/error.hpp"
 #include "providers/provider.hpp"
+#include "upstream/timeouts.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -50,7 +50,7 @@ class Client {
   // Sends the request and reads the response head. `provider` names the provider in errors.
   boost::asio::awaitable<Result<std::unique_ptr<Exchange>>> start(
       const providers::Upstream& upstream, const providers::UpstreamRequest& request,
-      const config::UpstreamTimeouts& timeouts, std::string_view provider);
+      const UpstreamTimeouts& timeouts, std::string_view provider);
 
   struct Impl;
 

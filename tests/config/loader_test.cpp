@@ -8,6 +8,8 @@
 #include <map>
 #include <random>
 
+#include "pipeline/paths.hpp"
+
 namespace sluice::config {
 namespace {
 
@@ -20,7 +22,9 @@ std::optional<std::string> env(const std::string& name) {
   return std::nullopt;
 }
 
-Result<SnapshotPtr> load(const std::string& yaml) { return load_string(yaml, "cfg.yaml", env); }
+Result<SnapshotPtr> load(const std::string& yaml) {
+  return load_string(yaml, "cfg.yaml", env, pipeline::is_reserved_path);
+}
 
 std::string error_of(const std::string& yaml) {
   auto r = load(yaml);

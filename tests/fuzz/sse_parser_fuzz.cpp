@@ -1,22 +1,22 @@
-// Incremental SSE parser (src/upstream/sse_parser.hpp). The same bytes fed in one piece, split at
-// a point derived from the input, and one byte at a time must give the same events and the same
-// partial state; events never hold more bytes than were fed, nor line ends in single-line fields;
-// and a callback that returns false stops the parser at once. Where the parser takes a per-event
-// byte limit (SseParser(limit), overflowed()), it is also run with a small limit derived from the
-// input: where it overflows must not depend on how the bytes were split, no event may exceed
-// the limit, and an overflowed parser takes nothing more.
+// Incremental SSE parser (src/providers/common/sse_parser.hpp). The same bytes fed in one piece,
+// split at a point derived from the input, and one byte at a time must give the same events and the
+// same partial state; events never hold more bytes than were fed, nor line ends in single-line
+// fields; and a callback that returns false stops the parser at once. Where the parser takes a
+// per-event byte limit (SseParser(limit), overflowed()), it is also run with a small limit derived
+// from the input: where it overflows must not depend on how the bytes were split, no event may
+// exceed the limit, and an overflowed parser takes nothing more.
 #include <concepts>
 #include <cstddef>
 #include <string>
 #include <vector>
 
 #include "fuzz_support.hpp"
-#include "upstream/sse_parser.hpp"
+#include "providers/common/sse_parser.hpp"
 
 namespace {
 
-using sluice::upstream::SseEvent;
-using sluice::upstream::SseParser;
+using sluice::providers::common::SseEvent;
+using sluice::providers::common::SseParser;
 
 struct Outcome {
   std::vector<SseEvent> events;

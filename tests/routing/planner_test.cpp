@@ -6,7 +6,7 @@
 #include <map>
 
 #include "config/loader.hpp"
-#include "routing/target_health.hpp"
+#include "routing/health/target_health.hpp"
 
 namespace sluice::routing {
 namespace {

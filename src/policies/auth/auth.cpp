@@ -2,8 +2,8 @@
 
 #include <chrono>
 
-#include "governance/key_secret.hpp"
 #include "observability/metrics.hpp"
+#include "util/key_secret.hpp"
 
 namespace sluice::policies {
 
@@ -27,7 +27,7 @@ Error forbidden(std::string message, const char* code, const char* param) {
 bool any_glob(const std::vector<std::string>& globs, std::string_view name) {
   if (globs.empty()) return true;
   for (const auto& g : globs) {
-    if (governance::glob_match(g, name)) return true;
+    if (util::glob_match(g, name)) return true;
   }
   return false;
 }

@@ -43,7 +43,7 @@ std::string describe(const config::LimitSpec& l, bool tokens, std::string_view w
 }  // namespace
 
 struct LimitsPolicy::Wanted {
-  std::vector<governance::LimitWant> wants;
+  std::vector<stores::LimitWant> wants;
   // Per want: its limit and the subject's name, for the refusal message. The names point into
   // the request's key and snapshot, which outlive the request, so nothing is copied.
   std::vector<std::pair<const config::LimitSpec*, std::string_view>> described;
@@ -88,7 +88,7 @@ bool LimitsPolicy::collect(RequestContext& ctx, LimitsState& state, Wanted& want
 }
 
 Step LimitsPolicy::conclude(RequestContext& ctx, LimitsState& state, const Wanted& wanted,
-                            std::optional<governance::LimitDecision> decision) const {
+                            std::optional<stores::LimitDecision> decision) const {
   if (!decision) {
     // The shared store did not answer: let the request through or refuse it, as configured.
     if (ctx.snapshot->governance.store.redis_fail_open) return Step::next();
@@ -136,19 +136,18 @@ boost::asio::awaitable<Step> LimitsPolicy::on_request_async(RequestContext& ctx,
   auto* redis = runtime_.redis();
   const std::int64_t now = now_ms();
   // The answer comes on the Redis thread; it is handed back to this request's executor.
-  auto decision =
-      co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable),
-                                           void(std::optional<governance::LimitDecision>)>(
-          [&](auto handler) {
-            auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-            auto executor = boost::asio::get_associated_executor(*shared);
-            redis->acquire(
-                wanted.wants, now, [shared, executor](std::optional<governance::LimitDecision> d) {
-                  boost::asio::post(
-                      executor, [shared, d = std::move(d)]() mutable { (*shared)(std::move(d)); });
-                });
-          },
-          boost::asio::use_awaitable);
+  auto decision = co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable),
+                                                       void(std::optional<stores::LimitDecision>)>(
+      [&](auto handler) {
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        auto executor = boost::asio::get_associated_executor(*shared);
+        redis->acquire(
+            wanted.wants, now, [shared, executor](std::optional<stores::LimitDecision> d) {
+              boost::asio::post(executor,
+                                [shared, d = std::move(d)]() mutable { (*shared)(std::move(d)); });
+            });
+      },
+      boost::asio::use_awaitable);
   co_return conclude(ctx, state_of(state), wanted, std::move(decision));
 }
 
@@ -202,7 +201,7 @@ void LimitsPolicy::add_headers(const RequestContext& /*ctx*/, const void* s,
                                pipeline::HeaderList& h) const {
   const LimitsState& state = state_of(s);
   for (const bool tokens : {false, true}) {
-    const governance::LimitState* tightest = nullptr;
+    const stores::LimitState* tightest = nullptr;
     for (const auto& l : state.limit_states) {
       if (l.tokens == tokens && (tightest == nullptr || l.remaining < tightest->remaining))
         tightest = &l;

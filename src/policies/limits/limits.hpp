@@ -5,16 +5,16 @@
 // end). Exceeded → 429 with Retry-After; the tightest limit of each kind is reported in OpenAI's
 // x-ratelimit-{limit,remaining,reset}-{requests,tokens} headers on every response.
 
-#include "governance/limiter.hpp"
 #include "governance/runtime.hpp"
 #include "pipeline/policy.hpp"
+#include "stores/limiter.hpp"
 
 namespace sluice::policies {
 
 struct LimitsState {
-  std::vector<governance::LimitState> limit_states;   // for the x-ratelimit-* headers
-  std::vector<governance::Reservation> reservations;  // token reservations to settle
-  std::uint64_t reserved_tokens = 0;                  // estimated prompt + max completion tokens
+  std::vector<stores::LimitState> limit_states;   // for the x-ratelimit-* headers
+  std::vector<stores::Reservation> reservations;  // token reservations to settle
+  std::uint64_t reserved_tokens = 0;              // estimated prompt + max completion tokens
 };
 
 class LimitsPolicy : public pipeline::Stateful<LimitsState> {
@@ -40,7 +40,7 @@ class LimitsPolicy : public pipeline::Stateful<LimitsState> {
   // The limits that apply to the request, with the token estimate; false when none does.
   bool collect(pipeline::RequestContext& ctx, LimitsState& state, Wanted& wanted) const;
   pipeline::Step conclude(pipeline::RequestContext& ctx, LimitsState& state, const Wanted& wanted,
-                          std::optional<governance::LimitDecision> decision) const;
+                          std::optional<stores::LimitDecision> decision) const;
   void settle(pipeline::RequestContext& ctx, void* state) const;
   governance::Runtime& runtime_;
 };

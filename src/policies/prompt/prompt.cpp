@@ -9,7 +9,7 @@ namespace json = boost::json;
 
 namespace {
 
-std::optional<Error> fill_template(RequestContext& ctx, const prompts::PromptTemplate& tpl,
+std::optional<Error> fill_template(routing::RouteCall& ctx, const prompts::PromptTemplate& tpl,
                                    const prompts::PromptSpec& spec) {
   json::object& body = ctx.request.body;
   if (ctx.named_path) {
@@ -68,7 +68,7 @@ std::optional<Error> limit_max_tokens(json::object& body, const prompts::PromptS
 
 }  // namespace
 
-std::optional<Error> PromptPolicy::apply(RequestContext& ctx) {
+std::optional<Error> PromptPolicy::apply(routing::RouteCall& ctx) {
   if (ctx.endpoint == nullptr || !ctx.endpoint->prompt) return std::nullopt;
   const prompts::PromptSpec& spec = *ctx.endpoint->prompt;
   json::object& body = ctx.request.body;

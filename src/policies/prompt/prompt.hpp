@@ -15,7 +15,7 @@ class PromptPolicy : public pipeline::Policy {
   pipeline::Step on_request(pipeline::RequestContext& ctx, void* state) const override;
   // The request prepared for ctx.endpoint: nullopt to continue, or the error to answer with.
   // Also what the router calls when a route moves to a destination with its own settings.
-  static std::optional<Error> apply(pipeline::RequestContext& ctx);
+  static std::optional<Error> apply(routing::RouteCall& ctx);
 };
 
 }  // namespace sluice::policies

@@ -10,7 +10,7 @@
 #include "providers/anthropic/adapter.hpp"
 #include "providers/anthropic/translate.hpp"
 #include "providers/common/chunks.hpp"
-#include "upstream/sse_parser.hpp"
+#include "providers/common/sse_parser.hpp"
 #include "util/json_parse.hpp"
 
 namespace sluice::providers::anthropic {
@@ -25,7 +25,7 @@ class AnthropicStreamTranslator : public StreamTranslator {
 
   Result<void> feed(std::string_view bytes, std::vector<model::StreamEvent>& out) override {
     std::optional<Error> failure;
-    parser_.feed(bytes, [&](upstream::SseEvent& event) {
+    parser_.feed(bytes, [&](common::SseEvent& event) {
       if (stopped_) return true;
       boost::system::error_code ec;
       json::value parsed = util::parse_json(event.data, ec);
@@ -39,7 +39,7 @@ class AnthropicStreamTranslator : public StreamTranslator {
       return !failure;
     });
     if (parser_.overflowed())
-      return fail(ErrorCode::kUpstreamUnavailable, std::string(upstream::SseParser::kTooLarge));
+      return fail(ErrorCode::kUpstreamUnavailable, std::string(common::SseParser::kTooLarge));
     if (failure) return *failure;
     return {};
   }
@@ -146,7 +146,7 @@ class AnthropicStreamTranslator : public StreamTranslator {
   std::string provider_;
   bool chat_;
   common::ChunkMaker chunks_;
-  upstream::SseParser parser_;
+  common::SseParser parser_;
   json::object usage_;
   std::map<std::int64_t, int> tools_;  // content block index → OpenAI tool_calls index
   int next_tool_ = 0;

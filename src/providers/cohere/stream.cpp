@@ -6,7 +6,7 @@
 
 #include "providers/cohere/adapter.hpp"
 #include "providers/common/chunks.hpp"
-#include "upstream/sse_parser.hpp"
+#include "providers/common/sse_parser.hpp"
 #include "util/json_parse.hpp"
 
 namespace sluice::providers::cohere {
@@ -30,7 +30,7 @@ class CohereStreamTranslator : public StreamTranslator {
 
   Result<void> feed(std::string_view bytes, std::vector<model::StreamEvent>& out) override {
     std::optional<Error> failure;
-    parser_.feed(bytes, [&](upstream::SseEvent& event) {
+    parser_.feed(bytes, [&](common::SseEvent& event) {
       if (ended_ || event.data.empty()) return true;
       boost::system::error_code ec;
       json::value parsed = util::parse_json(event.data, ec);
@@ -43,7 +43,7 @@ class CohereStreamTranslator : public StreamTranslator {
       return !failure;
     });
     if (parser_.overflowed())
-      return fail(ErrorCode::kUpstreamUnavailable, std::string(upstream::SseParser::kTooLarge));
+      return fail(ErrorCode::kUpstreamUnavailable, std::string(common::SseParser::kTooLarge));
     if (failure) return *failure;
     return {};
   }
@@ -113,7 +113,7 @@ class CohereStreamTranslator : public StreamTranslator {
   }
 
   common::ChunkMaker chunks_;
-  upstream::SseParser parser_;
+  common::SseParser parser_;
   std::int64_t tool_ = 0;
   bool ended_ = false;
 };

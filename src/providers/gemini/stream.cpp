@@ -6,9 +6,9 @@
 #include <ctime>
 
 #include "providers/common/chunks.hpp"
+#include "providers/common/sse_parser.hpp"
 #include "providers/gemini/adapter.hpp"
 #include "providers/gemini/translate.hpp"
-#include "upstream/sse_parser.hpp"
 #include "util/json_parse.hpp"
 
 namespace sluice::providers::gemini {
@@ -23,7 +23,7 @@ class GeminiStreamTranslator : public StreamTranslator {
 
   Result<void> feed(std::string_view bytes, std::vector<model::StreamEvent>& out) override {
     std::optional<Error> failure;
-    parser_.feed(bytes, [&](upstream::SseEvent& event) {
+    parser_.feed(bytes, [&](common::SseEvent& event) {
       if (event.data.empty()) return true;
       boost::system::error_code ec;
       json::value parsed = util::parse_json(event.data, ec);
@@ -34,7 +34,7 @@ class GeminiStreamTranslator : public StreamTranslator {
       failure = handle(parsed.get_object(), out);
       return !failure;
     });
-    if (parser_.overflowed()) return fail(std::string(upstream::SseParser::kTooLarge));
+    if (parser_.overflowed()) return fail(std::string(common::SseParser::kTooLarge));
     if (failure) return *failure;
     return {};
   }
@@ -91,7 +91,7 @@ class GeminiStreamTranslator : public StreamTranslator {
   bool chat_;
   common::ChunkMaker chunks_;
   bool started_ = false;
-  upstream::SseParser parser_;
+  common::SseParser parser_;
   std::string finish_;
   std::size_t tools_ = 0;
   model::Usage usage_;

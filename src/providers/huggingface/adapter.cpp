@@ -3,8 +3,8 @@
 #include <boost/json.hpp>
 #include <ctime>
 
+#include "providers/common/sse_parser.hpp"
 #include "providers/openai/adapter.hpp"
-#include "upstream/sse_parser.hpp"
 #include "util/json_parse.hpp"
 
 namespace sluice::providers::huggingface {
@@ -49,7 +49,7 @@ class GenerateStreamTranslator : public StreamTranslator {
 
   Result<void> feed(std::string_view bytes, std::vector<model::StreamEvent>& out) override {
     std::optional<Error> failure;
-    parser_.feed(bytes, [&](upstream::SseEvent& event) {
+    parser_.feed(bytes, [&](common::SseEvent& event) {
       if (done_ || event.data.empty()) return true;
       boost::system::error_code ec;
       json::value parsed = util::parse_json(event.data, ec);
@@ -96,7 +96,7 @@ class GenerateStreamTranslator : public StreamTranslator {
       return true;
     });
     if (parser_.overflowed())
-      return fail(ErrorCode::kUpstreamUnavailable, std::string(upstream::SseParser::kTooLarge));
+      return fail(ErrorCode::kUpstreamUnavailable, std::string(common::SseParser::kTooLarge));
     if (failure) return *failure;
     return {};
   }
@@ -110,7 +110,7 @@ class GenerateStreamTranslator : public StreamTranslator {
  private:
   std::string model_;
   std::time_t created_;
-  upstream::SseParser parser_;
+  common::SseParser parser_;
   model::Usage usage_;
   bool done_ = false;
 };

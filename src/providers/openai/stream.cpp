@@ -5,8 +5,8 @@
 
 #include <boost/json.hpp>
 
+#include "providers/common/sse_parser.hpp"
 #include "providers/openai/adapter.hpp"
-#include "upstream/sse_parser.hpp"
 #include "util/json_parse.hpp"
 
 namespace sluice::providers::openai {
@@ -20,7 +20,7 @@ class OpenAiStreamTranslator : public StreamTranslator {
 
   Result<void> feed(std::string_view bytes, std::vector<model::StreamEvent>& out) override {
     std::optional<Error> failure;
-    parser_.feed(bytes, [&](upstream::SseEvent& event) {
+    parser_.feed(bytes, [&](common::SseEvent& event) {
       if (done_) return true;  // anything after [DONE] is ignored
       if (event.data == "[DONE]") {
         done_ = true;
@@ -63,7 +63,7 @@ class OpenAiStreamTranslator : public StreamTranslator {
       return true;
     });
     if (parser_.overflowed())
-      return fail(ErrorCode::kUpstreamUnavailable, std::string(upstream::SseParser::kTooLarge));
+      return fail(ErrorCode::kUpstreamUnavailable, std::string(common::SseParser::kTooLarge));
     if (failure) return *failure;
     return {};
   }
@@ -84,7 +84,7 @@ class OpenAiStreamTranslator : public StreamTranslator {
   }
 
   std::string provider_;
-  upstream::SseParser parser_;
+  common::SseParser parser_;
   bool done_ = false;
   bool saw_finish_ = false;
 };

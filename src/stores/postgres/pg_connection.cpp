@@ -17,19 +17,6 @@ std::string trimmed(const char* message) {
 
 }  // namespace
 
-std::optional<std::string> url_problem(const std::string& url) {
-  if (!url.starts_with("postgresql://") && !url.starts_with("postgres://"))
-    return "must be a postgresql:// URL";
-  char* error = nullptr;
-  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
-  if (options == nullptr) {
-    PQfreemem(error);
-    return "is not a valid postgresql:// URL";
-  }
-  PQconninfoFree(options);
-  return std::nullopt;
-}
-
 Params& Params::text(std::string_view v) {
   values_.emplace_back(std::string(v));
   return *this;
@@ -103,7 +90,8 @@ Connection::Connection(const std::string& url) {
   }
   // Notices ("relation … already exists, skipping" from the migration) are not worth a line on
   // the gateway's stderr; errors come back as results and are thrown.
-  PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn_, [](void*, const char*) {}, nullptr);
 }
 
 Connection::~Connection() { PQfinish(conn_); }

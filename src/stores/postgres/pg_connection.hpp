@@ -17,10 +17,6 @@ struct pg_result;
 
 namespace sluice::stores::postgres {
 
-// Why `url` cannot name a server (null when it can): checked at config load. The message never
-// quotes the URL, which may hold a password.
-std::optional<std::string> url_problem(const std::string& url);
-
 class PgError : public std::runtime_error {
  public:
   PgError(const std::string& message, std::string sqlstate)

@@ -6,7 +6,7 @@
 #include <tuple>
 #include <type_traits>
 
-#include "governance/key_json.hpp"
+#include "stores/key_json.hpp"
 #include "stores/postgres/migrations.hpp"
 #include "stores/postgres/pg_array.hpp"
 #include "util/digest.hpp"
@@ -48,15 +48,15 @@ auto transaction(Connection& c, Work&& work) -> decltype(work()) {
 Params key_params(const config::KeySpec& k) {
   Params p;
   p.text(k.id).text(k.name).text(k.hash).text(k.prefix).text(k.user).text(k.team);
-  p.text(governance::globs_to_json(k.endpoints)).text(governance::globs_to_json(k.models));
+  p.text(stores::globs_to_json(k.endpoints)).text(stores::globs_to_json(k.models));
   if (k.expires_at) {
     p.integer(*k.expires_at);
   } else {
     p.null();
   }
-  p.boolean(k.disabled).text(k.metadata).text(governance::limits_to_json(k.limits));
+  p.boolean(k.disabled).text(k.metadata).text(stores::limits_to_json(k.limits));
   if (k.budget) {
-    p.text(governance::budget_to_json(*k.budget));
+    p.text(stores::budget_to_json(*k.budget));
   } else {
     p.null();
   }
@@ -145,13 +145,13 @@ std::vector<config::KeySpec> PostgresStore::load_keys() {
       k.prefix = r.text(i, 3);
       k.user = r.text(i, 4);
       k.team = r.text(i, 5);
-      k.endpoints = governance::globs_from_json(r.text(i, 6));
-      k.models = governance::globs_from_json(r.text(i, 7));
+      k.endpoints = stores::globs_from_json(r.text(i, 6));
+      k.models = stores::globs_from_json(r.text(i, 7));
       if (!r.null(i, 8)) k.expires_at = r.integer(i, 8);
       k.disabled = r.boolean(i, 9);
       k.metadata = r.text(i, 10);
-      k.limits = governance::limits_from_json(r.text(i, 11), k.id);
-      if (!r.null(i, 12)) k.budget = governance::budget_from_json(r.text(i, 12), k.id);
+      k.limits = stores::limits_from_json(r.text(i, 11), k.id);
+      if (!r.null(i, 12)) k.budget = stores::budget_from_json(r.text(i, 12), k.id);
       k.created_at = r.integer(i, 13);
       out.push_back(std::move(k));
     }

@@ -82,36 +82,6 @@ using Reply = std::unique_ptr<redisReply, ReplyFree>;
 
 }  // namespace
 
-Result<RedisAddress> parse_redis_url(std::string_view url) {
-  RedisAddress a;
-  constexpr std::string_view kScheme = "redis://";
-  if (!url.starts_with(kScheme)) return Error::invalid("must look like redis://host:port");
-  url.remove_prefix(kScheme.size());
-  if (auto at = url.rfind('@'); at != std::string_view::npos) {
-    std::string_view credentials = url.substr(0, at);
-    if (auto colon = credentials.find(':'); colon != std::string_view::npos)
-      credentials.remove_prefix(colon + 1);
-    a.password = std::string(credentials);
-    url.remove_prefix(at + 1);
-  }
-  if (auto slash = url.find('/'); slash != std::string_view::npos) {
-    const std::string_view db = url.substr(slash + 1);
-    if (!db.empty() && std::from_chars(db.data(), db.data() + db.size(), a.db).ec != std::errc{})
-      return Error::invalid("the database after '/' must be a number");
-    url = url.substr(0, slash);
-  }
-  if (auto colon = url.rfind(':'); colon != std::string_view::npos) {
-    const std::string_view port = url.substr(colon + 1);
-    if (std::from_chars(port.data(), port.data() + port.size(), a.port).ec != std::errc{} ||
-        a.port <= 0 || a.port > 65535)
-      return Error::invalid("the port must be a number from 1 to 65535");
-    url = url.substr(0, colon);
-  }
-  if (url.empty()) return Error::invalid("names no host");
-  a.host = std::string(url);
-  return a;
-}
-
 RedisLimiter::RedisLimiter(RedisAddress address) : address_(std::move(address)) {
   thread_ = std::thread([this] { run(); });
 }
@@ -126,8 +96,7 @@ RedisLimiter::~RedisLimiter() {
   disconnect();
 }
 
-void RedisLimiter::acquire(std::vector<governance::LimitWant> wants, std::int64_t now_ms,
-                           Done done) {
+void RedisLimiter::acquire(std::vector<stores::LimitWant> wants, std::int64_t now_ms, Done done) {
   {
     std::lock_guard lock(mutex_);
     queue_.push_back({std::move(wants), now_ms, std::move(done), {}, 0});
@@ -135,7 +104,7 @@ void RedisLimiter::acquire(std::vector<governance::LimitWant> wants, std::int64_
   has_work_.notify_one();
 }
 
-void RedisLimiter::settle(const governance::Reservation& r, std::int64_t real_amount) {
+void RedisLimiter::settle(const stores::Reservation& r, std::int64_t real_amount) {
   const double delta = static_cast<double>(real_amount - r.amount);
   if (delta == 0) return;
   {
@@ -280,12 +249,12 @@ void RedisLimiter::run() {
         observability::Metrics::global().redis_failures.fetch_add(1, std::memory_order_relaxed);
         continue;
       }
-      std::vector<governance::WindowCounts> counts(n);
+      std::vector<stores::WindowCounts> counts(n);
       for (std::size_t k = 0; k < n; ++k) {
         counts[k].previous = parse_number(reply->element[1 + 2 * k]);
         counts[k].current = parse_number(reply->element[2 + 2 * k]);
       }
-      governance::LimitDecision d = governance::decide_limits(job.wants, counts, job.now_ms);
+      stores::LimitDecision d = stores::decide_limits(job.wants, counts, job.now_ms);
       // The script's verdict is the one that counted; the same arithmetic here gives the
       // headers and Retry-After.
       const bool taken = reply->element[0]->type == REDIS_REPLY_STRING &&

@@ -1,6 +1,6 @@
 #pragma once
 // Sliding-window limit counters in Redis, shared by every gateway replica that uses the same
-// server (`stores.redis`). The decision is the in-process one (governance::decide_limits); Redis
+// server (`stores.redis`). The decision is the in-process one (stores::decide_limits); Redis
 // keeps the window counts, and one Lua script per request reads them and, only if every limit
 // fits, takes the amounts, atomically.
 //
@@ -21,27 +21,21 @@
 #include <thread>
 #include <vector>
 
-#include "governance/limiter.hpp"
 #include "model/error.hpp"
+#include "stores/limiter.hpp"
+#include "util/store_urls.hpp"
 
 struct redisContext;
 
 namespace sluice::stores::redis {
 
-struct RedisAddress {
-  std::string host = "127.0.0.1";
-  int port = 6379;
-  std::string password;
-  int db = 0;
-};
-
-// redis://[:password@]host[:port][/db]
-Result<RedisAddress> parse_redis_url(std::string_view url);
+using util::parse_redis_url;  // util/store_urls.hpp
+using util::RedisAddress;
 
 class RedisLimiter {
  public:
   // nullopt: Redis could not be asked (down, timed out); the caller fails open or closed.
-  using Done = std::function<void(std::optional<governance::LimitDecision>)>;
+  using Done = std::function<void(std::optional<stores::LimitDecision>)>;
 
   explicit RedisLimiter(RedisAddress address);
   ~RedisLimiter();
@@ -49,12 +43,12 @@ class RedisLimiter {
   RedisLimiter& operator=(const RedisLimiter&) = delete;
 
   // Calls `done` on the limiter's thread.
-  void acquire(std::vector<governance::LimitWant> wants, std::int64_t now_ms, Done done);
-  void settle(const governance::Reservation& reservation, std::int64_t real_amount);
+  void acquire(std::vector<stores::LimitWant> wants, std::int64_t now_ms, Done done);
+  void settle(const stores::Reservation& reservation, std::int64_t real_amount);
 
  private:
   struct Job {
-    std::vector<governance::LimitWant> wants;  // empty: a settle
+    std::vector<stores::LimitWant> wants;  // empty: a settle
     std::int64_t now_ms = 0;
     Done done;
     std::string settle_key;

@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <type_traits>
 
-#include "governance/key_json.hpp"
+#include "stores/key_json.hpp"
 #include "stores/sqlite/migrations.hpp"
 
 namespace sluice::stores::sqlite {
@@ -68,16 +68,16 @@ std::int64_t now_s() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
 void bind_key(Statement& s, const config::KeySpec& k) {
   s.text(1, k.id).text(2, k.name).text(3, k.hash).text(4, k.prefix).text(5, k.user).text(6, k.team);
-  s.text(7, governance::globs_to_json(k.endpoints)).text(8, governance::globs_to_json(k.models));
+  s.text(7, stores::globs_to_json(k.endpoints)).text(8, stores::globs_to_json(k.models));
   if (k.expires_at) {
     s.integer(9, *k.expires_at);
   } else {
     s.null(9);
   }
   s.integer(10, k.disabled ? 1 : 0).text(11, k.metadata);
-  s.text(12, governance::limits_to_json(k.limits));
+  s.text(12, stores::limits_to_json(k.limits));
   if (k.budget) {
-    s.text(13, governance::budget_to_json(*k.budget));
+    s.text(13, stores::budget_to_json(*k.budget));
   } else {
     s.null(13);
   }
@@ -173,13 +173,13 @@ std::vector<config::KeySpec> SqliteStore::load_keys() {
     k.prefix = s.column_text(3);
     k.user = s.column_text(4);
     k.team = s.column_text(5);
-    k.endpoints = governance::globs_from_json(s.column_text(6));
-    k.models = governance::globs_from_json(s.column_text(7));
+    k.endpoints = stores::globs_from_json(s.column_text(6));
+    k.models = stores::globs_from_json(s.column_text(7));
     if (!s.column_null(8)) k.expires_at = s.column_int(8);
     k.disabled = s.column_int(9) != 0;
     k.metadata = s.column_text(10);
-    k.limits = governance::limits_from_json(s.column_text(11), k.id);
-    if (!s.column_null(12)) k.budget = governance::budget_from_json(s.column_text(12), k.id);
+    k.limits = stores::limits_from_json(s.column_text(11), k.id);
+    if (!s.column_null(12)) k.budget = stores::budget_from_json(s.column_text(12), k.id);
     k.created_at = s.column_int(13);
     out.push_back(std::move(k));
   }

@@ -1,4 +1,4 @@
-#include "governance/key_secret.hpp"
+#include "util/key_secret.hpp"
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -10,7 +10,7 @@
 
 #include "util/digest.hpp"
 
-namespace sluice::governance {
+namespace sluice::util {
 
 namespace {
 
@@ -125,4 +125,4 @@ bool glob_match(std::string_view pattern, std::string_view name) {
   return p == pattern.size();
 }
 
-}  // namespace sluice::governance
+}  // namespace sluice::util

@@ -1,9 +1,9 @@
-#include "pipeline/handler.hpp"
+#include "pipeline/handler/handler.hpp"
 
 #include <iostream>
 
 #include "observability/metrics.hpp"
-#include "pipeline/response_headers.hpp"
+#include "pipeline/handler/response_headers.hpp"
 #include "policies/auth/auth.hpp"
 #include "policies/prompt/prompt.hpp"
 #include "util/request_id.hpp"
@@ -57,7 +57,7 @@ const Handler::PathFunction Handler::kPaths[] = {
 
 Handler::Handler(HandlerEnv env, upstream::Client& client)
     : env_(env),
-      router_(client, [](RequestContext& ctx) { return policies::PromptPolicy::apply(ctx); }),
+      router_(client, [](routing::RouteCall& call) { return policies::PromptPolicy::apply(call); }),
       services_{env.governance, env.counters, this},
       planner_(std::random_device{}()),
       access_log_(env.access_log) {
@@ -102,7 +102,7 @@ void Handler::begin(RequestContext& ctx, const HttpRequest& http, std::string re
   ctx.snapshot = env_.config.get();
   ctx.client_address = http.remote_address;
   ctx.request_id = std::move(request_id);
-  ctx.observers = &observers_;
+  ctx.attempt_listener = &observers_;
   ctx.sub_requests = this;
 }
 

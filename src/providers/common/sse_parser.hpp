@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace sluice::upstream {
+namespace sluice::providers::common {
 
 struct SseEvent {
   std::string event;  // empty means the default "message"
@@ -51,4 +51,4 @@ class SseParser {
   SseEvent event_;
 };
 
-}  // namespace sluice::upstream
+}  // namespace sluice::providers::common

@@ -5,8 +5,8 @@
 #include <boost/json.hpp>
 
 #include "admin/admin_api.hpp"
-#include "pipeline/handler.hpp"
-#include "pipeline/response_headers.hpp"
+#include "pipeline/handler/handler.hpp"
+#include "pipeline/handler/response_headers.hpp"
 #include "routing/describe.hpp"
 #include "util/constant_time.hpp"
 

@@ -9,7 +9,7 @@
 #include "config/governance.hpp"
 #include "model/error.hpp"
 
-namespace sluice::governance {
+namespace sluice::stores {
 
 std::string globs_to_json(const std::vector<std::string>& globs);
 std::vector<std::string> globs_from_json(const std::string& text);
@@ -34,4 +34,4 @@ boost::json::object budget_object_with_scope(const config::BudgetSpec& budget);
 std::optional<Error> apply_budget_fields(const boost::json::object& body,
                                          config::BudgetSpec& budget, bool creating);
 
-}  // namespace sluice::governance
+}  // namespace sluice::stores

@@ -1,9 +1,9 @@
-#include "governance/limiter.hpp"
+#include "stores/limiter.hpp"
 
 #include <algorithm>
 #include <cmath>
 
-namespace sluice::governance {
+namespace sluice::stores {
 
 void Limiter::roll(Counter& c, std::int64_t window) {
   if (window == c.window) return;
@@ -106,4 +106,4 @@ void Limiter::settle(const Reservation& r, std::int64_t real_amount) {
   }
 }
 
-}  // namespace sluice::governance
+}  // namespace sluice::stores

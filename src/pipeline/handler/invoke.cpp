@@ -4,8 +4,8 @@
 
 #include "api/mlflow/mlflow_api.hpp"
 #include "model/stream_assembly.hpp"
-#include "pipeline/handler.hpp"
-#include "pipeline/response_headers.hpp"
+#include "pipeline/handler/handler.hpp"
+#include "pipeline/handler/response_headers.hpp"
 #include "policies/accounting/accounting.hpp"
 #include "util/json_numbers.hpp"
 #include "util/text.hpp"

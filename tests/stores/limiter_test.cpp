@@ -1,9 +1,9 @@
 // Sliding-window limits on a fake clock (acquire takes the time), reservations and settling.
-#include "governance/limiter.hpp"
+#include "stores/limiter.hpp"
 
 #include <gtest/gtest.h>
 
-namespace sluice::governance {
+namespace sluice::stores {
 namespace {
 
 constexpr std::int64_t kMinute = 60'000;
@@ -71,4 +71,4 @@ TEST(Limiter, SettleCorrectsAReservationInItsWindow) {
 }
 
 }  // namespace
-}  // namespace sluice::governance
+}  // namespace sluice::stores

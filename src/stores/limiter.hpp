@@ -18,7 +18,7 @@
 
 #include "config/governance.hpp"
 
-namespace sluice::governance {
+namespace sluice::stores {
 
 using LimitClock = std::chrono::system_clock;
 
@@ -84,4 +84,4 @@ class Limiter {
   std::unordered_map<std::string, Counter> counters_;
 };
 
-}  // namespace sluice::governance
+}  // namespace sluice::stores

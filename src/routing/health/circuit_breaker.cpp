@@ -1,4 +1,4 @@
-#include "routing/circuit_breaker.hpp"
+#include "routing/health/circuit_breaker.hpp"
 
 namespace sluice::routing {
 

@@ -11,7 +11,7 @@
 #include <functional>
 #include <string>
 
-#include "routing/circuit_breaker.hpp"
+#include "routing/health/circuit_breaker.hpp"
 
 namespace sluice::routing {
 

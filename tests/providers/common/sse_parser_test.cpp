@@ -1,10 +1,10 @@
-#include "upstream/sse_parser.hpp"
+#include "providers/common/sse_parser.hpp"
 
 #include <gtest/gtest.h>
 
 #include <vector>
 
-namespace sluice::upstream {
+namespace sluice::providers::common {
 namespace {
 
 std::vector<SseEvent> parse_pieces(const std::vector<std::string>& pieces, SseParser& parser) {
@@ -100,9 +100,9 @@ TEST(SseParser, StopsWhenTheCallbackSaysSo) {
   EXPECT_EQ(seen, 1);
 }
 
-}  // namespace sluice::upstream
+}  // namespace sluice::providers::common
 
-namespace sluice::upstream {
+namespace sluice::providers::common {
 
 TEST(SseParser, ALineWithoutEndStopsAtTheLimitAndHoldsNothing) {
   SseParser parser(1024);
@@ -131,4 +131,4 @@ TEST(SseParser, ManyDataLinesCountTowardsOneEvent) {
   EXPECT_TRUE(parser.overflowed());
 }
 
-}  // namespace sluice::upstream
+}  // namespace sluice::providers::common

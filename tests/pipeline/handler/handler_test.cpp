@@ -1,7 +1,7 @@
 // The request handler against the in-process mock provider, answering through a fake responder:
 // invoke, stream, a policy answering in the provider's place (replayed in each inbound dialect),
 // a policy stopping a stream, sub-requests, and the admin and catalogue paths.
-#include "pipeline/handler.hpp"
+#include "pipeline/handler/handler.hpp"
 
 #include <gtest/gtest.h>
 

@@ -3,8 +3,8 @@
 // provider's bytes go back as they came unless a policy rewrites the answer or stream.
 #include <boost/json.hpp>
 
-#include "pipeline/handler.hpp"
-#include "pipeline/response_headers.hpp"
+#include "pipeline/handler/handler.hpp"
+#include "pipeline/handler/response_headers.hpp"
 #include "util/json_numbers.hpp"
 #include "util/redact.hpp"
 #include "util/text.hpp"

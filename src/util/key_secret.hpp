@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-namespace sluice::governance {
+namespace sluice::util {
 
 inline constexpr std::string_view kKeyPrefix = "sk-sluice-";
 
@@ -22,4 +22,4 @@ std::string secret_prefix(std::string_view secret);
 // `*` matches any run of characters, `?` one; everything else itself.
 bool glob_match(std::string_view pattern, std::string_view name);
 
-}  // namespace sluice::governance
+}  // namespace sluice::util

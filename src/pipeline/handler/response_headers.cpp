@@ -1,4 +1,4 @@
-#include "pipeline/response_headers.hpp"
+#include "pipeline/handler/response_headers.hpp"
 
 #include <charconv>
 

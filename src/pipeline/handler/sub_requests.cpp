@@ -1,7 +1,7 @@
 // A policy's call to another endpoint of the same config (sub_request.hpp): a request of its own,
 // through that endpoint's chain and the router, logged and counted like any other.
 #include "model/stream_assembly.hpp"
-#include "pipeline/handler.hpp"
+#include "pipeline/handler/handler.hpp"
 #include "policies/accounting/accounting.hpp"
 
 namespace sluice::pipeline {

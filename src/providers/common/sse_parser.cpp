@@ -1,8 +1,8 @@
-#include "upstream/sse_parser.hpp"
+#include "providers/common/sse_parser.hpp"
 
 #include <atomic>
 
-namespace sluice::upstream {
+namespace sluice::providers::common {
 
 namespace {
 std::atomic<std::size_t> g_max_event_bytes{1024 * 1024};
@@ -78,4 +78,4 @@ bool SseParser::process_line(std::string_view line,
   return true;  // `retry` and unknown fields are ignored, as the spec says
 }
 
-}  // namespace sluice::upstream
+}  // namespace sluice::providers::common

@@ -1,9 +1,9 @@
-#include "governance/key_json.hpp"
+#include "stores/key_json.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-namespace sluice::governance {
+namespace sluice::stores {
 
 namespace json = boost::json;
 
@@ -279,4 +279,4 @@ std::optional<Error> apply_budget_fields(const json::object& body, config::Budge
   return std::nullopt;
 }
 
-}  // namespace sluice::governance
+}  // namespace sluice::stores

@@ -1,8 +1,8 @@
 // Relaying a provider's stream to the client: each batch of translated events passes the chain's
 // stream hooks, then the client's stream writer; usage is made final before the client sees the
 // end; a failure once content has gone out ends the stream with an error event.
-#include "pipeline/handler.hpp"
-#include "pipeline/response_headers.hpp"
+#include "pipeline/handler/handler.hpp"
+#include "pipeline/handler/response_headers.hpp"
 #include "tokenizer/chat_tokens.hpp"
 #include "util/redact.hpp"
 

@@ -1,4 +1,4 @@
-#include "routing/target_health.hpp"
+#include "routing/health/target_health.hpp"
 
 #include <map>
 #include <memory>

@@ -1,0 +1,67 @@
+#pragma once
+// What the router needs of a request, and nothing of the pipeline: the config it started with,
+// the endpoint or route and its planned destinations, the request to send, and where each
+// attempt and the time spent upstream are recorded. pipeline::RequestContext is one (it derives
+// from this), so routing sits below the pipeline. One per request, on its thread.
+
+#include <boost/container/small_vector.hpp>
+#include <boost/json/object.hpp>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/snapshot.hpp"
+#include "model/error.hpp"
+#include "model/request.hpp"
+#include "routing/health/target_health.hpp"
+#include "routing/planner.hpp"
+
+namespace sluice::routing {
+
+// One try at one destination, for the access log and the response headers.
+struct AttemptRecord {
+  const config::Endpoint* endpoint = nullptr;
+  unsigned status = 0;  // what the provider answered; 0 when it did not
+  double latency_ms = 0;
+  AttemptOutcome outcome = AttemptOutcome::kSuccess;
+};
+
+struct RouteCall;
+
+// Told about each attempt as it is made (the pipeline's request observers).
+class AttemptListener {
+ public:
+  virtual ~AttemptListener() = default;
+  virtual void on_attempt(const RouteCall& call, const AttemptRecord& attempt) = 0;
+};
+
+struct RouteCall {
+  config::SnapshotPtr snapshot;                // the config this request started with
+  const config::Endpoint* endpoint = nullptr;  // valid while `snapshot` is held
+  // The route being followed: the one the client named, or its endpoint's fallback chain.
+  const config::Route* route = nullptr;
+  ClientChoice choice;  // x-sluice-destination / x-sluice-no-fallback
+  Plan plan;            // destinations of `route` in the order they will be tried
+  std::optional<Error> plan_error;
+  // The client's body before any policy ran, kept when another destination of the route may
+  // need the request prepared again (its own template or parameters).
+  std::optional<boost::json::object> pristine_body;
+  boost::container::small_vector<AttemptRecord, 2> attempts;
+  AttemptListener* attempt_listener = nullptr;
+  std::vector<std::string> dropped_params;  // left out by the provider adapter of the answer
+  std::string prompt_version;               // the prompt template version used, if any
+  bool named_path = false;                  // called on a named route's own path (POST /chat)
+  bool passthrough = false;  // provider-native: relayed as it is, no templates or parameters
+  model::Request request;
+  std::chrono::steady_clock::duration upstream_time{};  // time spent waiting on providers
+  bool upstream_called = false;
+
+  // Adds an attempt to `attempts` and tells the listener.
+  void record_attempt(const AttemptRecord& attempt) {
+    attempts.push_back(attempt);
+    if (attempt_listener != nullptr) attempt_listener->on_attempt(*this, attempt);
+  }
+};
+
+}  // namespace sluice::routing

@@ -5,63 +5,19 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/thread_pool.hpp>
-#include <boost/asio/use_future.hpp>
 #include <boost/json.hpp>
 
-#include "config/loader.hpp"
-#include "stores/memory/memory_counter_store.hpp"
+#include "support/handler_harness.hpp"
 #include "support/scripted_policy.hpp"
 
 namespace sluice::pipeline {
 namespace asio = boost::asio;
+using Harness = testing_support::HandlerHarness;
 namespace json = boost::json;
+using testing_support::FakeResponder;
 using testing_support::ScriptedPolicy;
 
 namespace {
-
-// Records what the handler sends.
-class FakeResponder : public Responder {
- public:
-  unsigned status = 0;
-  HeaderList headers;
-  std::string body;  // a whole answer, or the stream's chunks joined
-  bool streamed = false;
-  bool ended = false;
-  bool aborted = false;
-
-  asio::awaitable<bool> send(unsigned s, HeaderList h, std::string b) override {
-    status = s;
-    headers = std::move(h);
-    body = std::move(b);
-    co_return true;
-  }
-  asio::awaitable<bool> start_stream(unsigned s, HeaderList h) override {
-    status = s;
-    headers = std::move(h);
-    streamed = true;
-    co_return true;
-  }
-  asio::awaitable<bool> send_chunk(std::string data) override {
-    body += data;
-    co_return true;
-  }
-  asio::awaitable<bool> end_stream() override {
-    ended = true;
-    co_return true;
-  }
-  bool responded() const override { return status != 0; }
-  void abort() override { aborted = true; }
-
-  std::string header(std::string_view name) const {
-    for (const auto& [k, v] : headers) {
-      if (k == name) return v;
-    }
-    return {};
-  }
-};
 
 constexpr const char* kConfig = R"(
 endpoints:
@@ -75,54 +31,6 @@ endpoints:
     endpoint_type: llm/v1/embeddings
     model: {provider: mock, name: mock-embeddings}
 )";
-
-// A handler with the standard policies plus `extra` (last in the chain), on one io_context.
-struct Harness {
-  explicit Harness(std::shared_ptr<ScriptedPolicy> extra = nullptr, const char* yaml = kConfig)
-      : snapshot(config::load_string(yaml, "test.yaml").value()),
-        holder(snapshot),
-        runtime(snapshot->governance) {
-    for (const auto& row : policies::policy_rows()) rows.push_back(row);
-    if (extra) {
-      rows.push_back({"scripted",
-                      [extra](const policies::Site& site,
-                              policies::Services&) -> std::shared_ptr<const Policy> {
-                        return site.endpoint != nullptr ? extra : nullptr;
-                      }});
-    }
-    handler = std::make_unique<Handler>(
-        HandlerEnv{holder, access_log, counters, runtime, blocking.get_executor(),
-                   blocking.get_executor(), [] { return Result<void>(); }, rows},
-        client);
-  }
-
-  FakeResponder send(std::string method, std::string target, std::string body = {},
-                     HeaderList headers = {}) {
-    HttpRequest http;
-    http.method = std::move(method);
-    http.target = std::move(target);
-    http.body = std::move(body);
-    http.headers = std::move(headers);
-    http.remote_address = "127.0.0.1";
-    FakeResponder out;
-    auto done = asio::co_spawn(io, handler->handle(http, out), asio::use_future);
-    io.restart();
-    io.run();
-    done.get();
-    return out;
-  }
-
-  config::SnapshotPtr snapshot;
-  config::SnapshotHolder holder;
-  observability::AccessLog access_log{""};
-  stores::MemoryCounterStore counters;
-  governance::Runtime runtime;
-  asio::thread_pool blocking{1};
-  asio::io_context io;
-  upstream::Client client{io};
-  std::vector<policies::PolicyRow> rows;
-  std::unique_ptr<Handler> handler;
-};
 
 constexpr const char* kChatBody = R"({"model":"chat","messages":[{"role":"user","content":"hi"}]})";
 constexpr const char* kChatStreamBody =
@@ -162,7 +70,7 @@ Reply recorded_reply() {
 }  // namespace
 
 TEST(Handler, InvokeAnswersInOpenAisShapeWithTheGatewaysHeaders) {
-  Harness h;
+  Harness h(kConfig);
   FakeResponder out =
       h.send("POST", "/v1/chat/completions", kChatBody, {{"x-request-id", "req-abc"}});
   EXPECT_EQ(out.status, 200u);
@@ -176,7 +84,7 @@ TEST(Handler, InvokeAnswersInOpenAisShapeWithTheGatewaysHeaders) {
 }
 
 TEST(Handler, StreamRelaysEventsAndEndsWithDone) {
-  Harness h;
+  Harness h(kConfig);
   FakeResponder out = h.send("POST", "/v1/chat/completions", kChatStreamBody);
   EXPECT_EQ(out.status, 200u);
   EXPECT_TRUE(out.streamed);
@@ -187,7 +95,7 @@ TEST(Handler, StreamRelaysEventsAndEndsWithDone) {
 }
 
 TEST(Handler, ErrorsComeInTheCallersShape) {
-  Harness h;
+  Harness h(kConfig);
   FakeResponder openai = h.send("POST", "/v1/chat/completions",
                                 R"({"model":"nope","messages":[{"role":"user","content":"x"}]})");
   EXPECT_EQ(openai.status, 404u);
@@ -207,7 +115,7 @@ TEST(Handler, APolicysAnswerReplaysAsAStreamInEachDialect) {
   std::vector<std::string> journal;
   auto cache = scripted(journal);
   cache->request = [](RequestContext&) { return Step::answer(recorded_reply()); };
-  Harness h(cache);
+  Harness h(kConfig, cache);
 
   FakeResponder openai = h.send("POST", "/v1/chat/completions", kChatStreamBody);
   EXPECT_TRUE(openai.streamed);
@@ -244,7 +152,7 @@ TEST(Handler, APolicyStopsAStreamWithAnErrorEventInTheClientsShape) {
       return out.stop(Error::make(ErrorCode::kForbidden, "the answer was blocked"));
     return EventVerdict::kPass;
   };
-  Harness h(guard);
+  Harness h(kConfig, guard);
   FakeResponder out = h.send("POST", "/v1/chat/completions", kChatStreamBody);
   EXPECT_EQ(out.status, 200u);
   EXPECT_TRUE(out.ended);
@@ -268,7 +176,7 @@ TEST(Handler, AnAnswerHookReplacesTheAnswerTheClientGets) {
     r.raw.clear();
     return Step::next();
   };
-  Harness h(rewriter);
+  Harness h(kConfig, rewriter);
   FakeResponder out = h.send("POST", "/v1/chat/completions", kChatBody);
   EXPECT_EQ(json::parse(out.body).at("choices").at(0).at("message").at("content"), "[redacted]");
   EXPECT_EQ(journal,
@@ -299,14 +207,14 @@ TEST(Handler, APolicyCallsAnotherEndpointThroughASubRequest) {
     if (missing) co_return Step::fail(Error::invalid("a missing endpoint answered"));
     co_return Step::next();
   };
-  Harness h(embedder);
+  Harness h(kConfig, embedder);
   FakeResponder out = h.send("POST", "/v1/chat/completions", kChatBody);
   EXPECT_EQ(out.status, 200u);
   EXPECT_FALSE(seen->empty());
 }
 
 TEST(Handler, CatalogueHealthAndAdminPaths) {
-  Harness h;
+  Harness h(kConfig);
   FakeResponder models = h.send("GET", "/v1/models");
   EXPECT_EQ(json::parse(models.body).at("data").as_array().size(), 3u);
   EXPECT_EQ(h.send("GET", "/health").body, R"({"status":"OK"})");

@@ -1,6 +1,7 @@
 #include "pipeline/chain.hpp"
 
 #include <stdexcept>
+#include <string>
 
 namespace sluice::pipeline {
 
@@ -36,27 +37,40 @@ Step::Kind Chain::Run::conclude(Step& step) {
   return step.kind();
 }
 
+namespace {
+
+// A twin that asks to wait again is a broken policy: the request fails rather than skipping the
+// policies after it unchecked.
+void waited_twice(Step& step, const Policy& policy) {
+  if (step.kind() != Step::Kind::kWait) return;
+  step = Step::fail(Error::make(ErrorCode::kInternal, "policy '" + std::string(policy.name()) +
+                                                          "' asked to wait from its waiting hook"));
+}
+
+}  // namespace
+
 boost::asio::awaitable<Step::Kind> Chain::Run::request() {
   for (std::size_t i = 0; i < chain_.policies_.size(); ++i) {
     const Policy& policy = *chain_.policies_[i];
     const unsigned hooks = chain_.hooks_[i];
     states_[i] = policy.make_state(ctx_.arena());
-    if ((hooks & Policy::kRequest) != 0) {
-      Step step = policy.on_request(ctx_, states_[i]);
-      if (step.kind() == Step::Kind::kWait)
-        step = co_await policy.on_request_async(ctx_, states_[i]);
-      if (step.kind() == Step::Kind::kSkip) {
-        policy.drop_state(states_[i]);
-        states_[i] = nullptr;
-        continue;
-      }
-      entered_ |= std::uint64_t{1} << i;
-      entered_hooks_ |= hooks;
-      if (step.kind() != Step::Kind::kNext) co_return conclude(step);
-    } else {
-      entered_ |= std::uint64_t{1} << i;
-      entered_hooks_ |= hooks;
+    // Entered before its hook runs: a request torn down while the hook waits (the client left
+    // during a Redis round trip) still completes it, so what it reserved is settled.
+    entered_ |= std::uint64_t{1} << i;
+    entered_hooks_ |= hooks;
+    if ((hooks & Policy::kRequest) == 0) continue;
+    Step step = policy.on_request(ctx_, states_[i]);
+    if (step.kind() == Step::Kind::kWait) {
+      step = co_await policy.on_request_async(ctx_, states_[i]);
+      waited_twice(step, policy);
     }
+    if (step.kind() == Step::Kind::kSkip) {
+      entered_ &= ~(std::uint64_t{1} << i);
+      policy.drop_state(states_[i]);
+      states_[i] = nullptr;
+      continue;
+    }
+    if (step.kind() != Step::Kind::kNext) co_return conclude(step);
   }
   co_return Step::Kind::kNext;
 }
@@ -67,8 +81,10 @@ boost::asio::awaitable<bool> Chain::Run::answer(model::Response& response) {
     if (!entered(i) || (chain_.hooks_[i] & Policy::kAnswer) == 0) continue;
     const Policy& policy = *chain_.policies_[i];
     Step step = policy.on_answer(ctx_, states_[i], response);
-    if (step.kind() == Step::Kind::kWait)
+    if (step.kind() == Step::Kind::kWait) {
       step = co_await policy.on_answer_async(ctx_, states_[i], response);
+      waited_twice(step, policy);
+    }
     if (step.kind() == Step::Kind::kFail) {
       conclude(step);
       co_return false;

@@ -58,7 +58,9 @@ class RequestArena {
 // routing::RouteCall part. Owned by the handler coroutine for the duration of one request; never
 // shared between requests or threads.
 struct RequestContext : RequestArena, routing::RouteCall {
-  RequestContext() { request.body = boost::json::object(boost::json::storage_ptr(&arena())); }
+  // The body is constructed in the arena (assigning an object keeps the target's storage, so
+  // it must start there): what is parsed into request.body.storage() then moves in for free.
+  RequestContext() : routing::RouteCall(boost::json::storage_ptr(&arena())) {}
 
   std::string request_id;
   std::string client_address;  // the peer's IP address, as rate limits key on it

@@ -37,6 +37,11 @@ class AttemptListener {
 };
 
 struct RouteCall {
+  RouteCall() = default;
+  // `storage`: where the request's JSON is allocated (the pipeline gives its request arena).
+  explicit RouteCall(boost::json::storage_ptr storage)
+      : request{model::Operation::kChat, std::string(), boost::json::object(std::move(storage))} {}
+
   config::SnapshotPtr snapshot;                // the config this request started with
   const config::Endpoint* endpoint = nullptr;  // valid while `snapshot` is held
   // The route being followed: the one the client named, or its endpoint's fallback chain.

@@ -156,7 +156,12 @@ json::value parse_json_keeping_numbers(std::string_view text, json::error_code& 
   parser.handler().stack().reset(std::move(storage));
   const std::size_t used = parser.write_some(false, text.data(), text.size(), ec);
   if (!ec && used < text.size()) ec = json::error::extra_data;  // as json::parser::write does
-  if (ec) return nullptr;
+  if (ec) {
+    // What was half built lives in `storage` (often a request's arena, freed with the request):
+    // destroyed now, not at the next parse on this thread.
+    parser.handler().stack().reset(json::storage_ptr{});
+    return nullptr;
+  }
   return parser.handler().stack().release();
 }
 

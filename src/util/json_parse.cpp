@@ -9,7 +9,12 @@ boost::json::value parse_json(std::string_view text, boost::system::error_code& 
   thread_local boost::json::parser parser;
   parser.reset(std::move(storage));
   parser.write(text, ec);
-  if (ec) return nullptr;
+  if (ec) {
+    // What was half built lives in `storage` (often a request's arena, freed with the request):
+    // destroyed now, not at the next parse on this thread.
+    parser.reset(boost::json::storage_ptr{});
+    return nullptr;
+  }
   return parser.release();
 }
 

@@ -171,6 +171,22 @@ TEST(Chain, WaitingHooksAreAwaitedAndOthersNeedNoCoroutine) {
                                                "a.complete"}));
 }
 
+TEST(Chain, AWaitingHookThatAsksToWaitAgainFailsTheRequest) {
+  std::vector<std::string> journal;
+  auto broken = policy("broken", journal);
+  broken->request = [](RequestContext&) { return Step::wait(); };
+  broken->request_async = [](RequestContext&) -> asio::awaitable<Step> { co_return Step::wait(); };
+  Chain chain({broken, policy("after", journal)});
+  run([&]() -> asio::awaitable<void> {
+    RequestContext ctx;
+    Chain::Run r(chain, ctx);
+    EXPECT_EQ(co_await r.request(), Step::Kind::kFail);  // never skipped past unchecked
+    EXPECT_EQ(http_status(*ctx.error), 500u);
+    r.complete(Outcome{500, false, &*ctx.error});
+  });
+  EXPECT_EQ(journal, (std::vector<std::string>{"broken.request", "broken.complete"}));
+}
+
 TEST(Chain, AnAnswerHookRewritesTheAnswerInPlace) {
   std::vector<std::string> journal;
   auto upper = policy("upper", journal);

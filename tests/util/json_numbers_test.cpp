@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/serialize.hpp>
+#include <memory>
 
+#include "util/json_parse.hpp"
 #include "util/json_write.hpp"
 
 namespace sluice::util {
@@ -64,6 +67,34 @@ TEST(JsonNumbers, AClientCannotForgeAMarker) {
 }
 
 // Found by the inbound_openai fuzzer: a document followed by more bytes is not a document.
+// A request's body is parsed into its arena, which is freed with the request. A parse that fails
+// half way must not leave values in the thread's parser to be destroyed at the next parse, after
+// the arena is gone (found when request bodies moved into the arena; ASan shows it).
+TEST(JsonNumbers, AFailedParseLeavesNothingBehindInTheCallersStorage) {
+  for (int i = 0; i < 3; ++i) {
+    auto arena = std::make_unique<boost::json::monotonic_resource>();
+    // Through the base class, as the request arena is handed out: destroying a value then calls
+    // the resource.
+    boost::json::memory_resource* resource = arena.get();
+    boost::system::error_code ec;
+    parse_json_keeping_numbers(R"({"a":[1,2,{"b":"a long enough string value"},)", ec,
+                               boost::json::storage_ptr(resource));
+    EXPECT_TRUE(ec);
+    ec = {};
+    parse_json(R"({"a":[1,2,{"b":"a long enough string value"},)", ec,
+               boost::json::storage_ptr(resource));
+    EXPECT_TRUE(ec);
+    arena.reset();  // as a request's arena is
+  }
+  boost::system::error_code ec;
+  auto ok = parse_json_keeping_numbers(R"({"ok":[1,2,3]})", ec, {});
+  EXPECT_FALSE(ec);
+  EXPECT_TRUE(ok.is_object());
+  auto plain = parse_json(R"({"ok":[1,2,3]})", ec, {});
+  EXPECT_FALSE(ec);
+  EXPECT_TRUE(plain.is_object());
+}
+
 TEST(JsonNumbers, TrailingBytesAreAnError) {
   boost::system::error_code ec;
   parse_json_keeping_numbers(R"({"model":"chat"}}]x)", ec);

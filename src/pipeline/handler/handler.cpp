@@ -170,7 +170,11 @@ asio::awaitable<void> Handler::handle_request(const HttpRequest& http, Responder
       match.allow = "POST";
     }
   }
-  Call call{http, match, &api::api_row(match.api), ctx, out, {}};
+  // A named path's 405 keeps the error shape it had before the path table knew named paths
+  // (MLflow's, as for any path outside /v1/).
+  const bool named_405 = match.kind == Kind::kMethodNotAllowed && match.api == "openai" &&
+                         ctx.snapshot->find_path(http.path()) != nullptr;
+  Call call{http, match, &api::api_row(named_405 ? "mlflow" : match.api), ctx, out, {}};
   observers_.start(ctx, http);
   bool allowed = true;
   if (ctx.snapshot->governance.keys_required && needs_gateway_key(match.kind)) {

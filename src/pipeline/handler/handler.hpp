@@ -103,7 +103,7 @@ class Handler : public SubRequests {
   boost::asio::awaitable<bool> parse_invocation(Call& call);
   boost::asio::awaitable<void> stream(Call& call, Chain::Run& run);
   // A policy's answer in the provider's place, as a stream when the client asked for one.
-  boost::asio::awaitable<void> send_reply(Call& call, Reply reply);
+  boost::asio::awaitable<void> send_reply(Call& call, Reply& reply);
   boost::asio::awaitable<void> send_json(Call& call, unsigned status, std::string body);
   boost::asio::awaitable<void> send_error(Call& call, const Error& error);
 

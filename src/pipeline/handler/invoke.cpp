@@ -120,7 +120,9 @@ asio::awaitable<void> Handler::invoke(Call& call) {
   if (decided == Step::Kind::kFail) {
     co_await send_error(call, *ctx.error);
   } else if (decided == Step::Kind::kAnswer) {
-    co_await send_reply(call, std::move(*run.take_reply()));
+    // Named first: GCC 12 may destroy a temporary of a co_await expression twice.
+    std::unique_ptr<Reply> reply = run.take_reply();
+    co_await send_reply(call, *reply);
   } else if (ctx.request.stream) {
     co_await stream(call, run);
   } else {
@@ -142,7 +144,7 @@ asio::awaitable<void> Handler::invoke(Call& call) {
       Outcome{call.answer.status, call.answer.client_gone, ctx.error ? &*ctx.error : nullptr});
 }
 
-asio::awaitable<void> Handler::send_reply(Call& call, Reply reply) {
+asio::awaitable<void> Handler::send_reply(Call& call, Reply& reply) {
   RequestContext& ctx = call.ctx;
   const api::InboundApi& api = *call.api->api;
   const model::Operation op = ctx.request.operation;

@@ -95,7 +95,9 @@ asio::awaitable<void> Handler::passthrough(Call& call) {
     co_return;
   }
   if (decided == Step::Kind::kAnswer) {
-    co_await send_reply(call, std::move(*run.take_reply()));
+    // Named first: GCC 12 may destroy a temporary of a co_await expression twice.
+    std::unique_ptr<Reply> reply = run.take_reply();
+    co_await send_reply(call, *reply);
     run.complete(Outcome{answer.status, answer.client_gone, nullptr});
     co_return;
   }
@@ -172,9 +174,13 @@ asio::awaitable<void> Handler::passthrough(Call& call) {
         }
         const bool at_end = piece->empty();
         events.clear();
+        std::optional<Error> unreadable;  // the translator gave up on the provider's stream
         if (readable) {
-          readable =
-              static_cast<bool>(at_end ? reader->finish(events) : reader->feed(*piece, events));
+          auto fed = at_end ? reader->finish(events) : reader->feed(*piece, events);
+          if (!fed) {
+            readable = false;
+            unreadable = fed.error();
+          }
         }
         for (const auto& e : events) {
           if (!e.usage.empty()) ctx.usage = e.usage;
@@ -182,9 +188,22 @@ asio::awaitable<void> Handler::passthrough(Call& call) {
         bool going = run.stream_events(events);
         if (going && at_end) going = run.stream_end(events);
         std::string frames;
+        bool cut = false;  // the re-rendered stream cannot go on: it ends with an error event
         if (writer) {
-          for (auto& e : events) frames += writer->event(e);
-          if (going && at_end) frames += writer->end();
+          // Rendered again from the events; the redactor still sees everything sent.
+          std::string rendered;
+          for (auto& e : events) rendered += writer->event(e);
+          if (going && unreadable) {
+            unreadable->message =
+                util::redact(unreadable->message, ctx.endpoint->adapter->secrets());
+            answer.error = "stream failed: " + unreadable->message;
+            rendered += writer->error(*unreadable);
+            cut = true;
+          } else if (going && at_end) {
+            rendered += writer->end();
+          }
+          frames = redactor.feed(rendered);
+          if (at_end || cut || !going) frames += redactor.finish();
         } else if (going) {
           frames = at_end ? redactor.finish() : redactor.feed(*piece);
         }
@@ -194,11 +213,14 @@ asio::awaitable<void> Handler::passthrough(Call& call) {
           frames +=
               writer ? writer->error(*run.stopped()) : errors.render_stream_error(*run.stopped());
         }
-        if (!frames.empty() && !co_await out.send_chunk(std::move(frames))) {
-          answer.client_gone = true;
-          break;
+        if (!frames.empty()) {
+          // (Nested: GCC 12 mishandles co_await in a short-circuit operand.)
+          if (!co_await out.send_chunk(std::move(frames))) {
+            answer.client_gone = true;
+            break;
+          }
         }
-        if (at_end || !going) {
+        if (at_end || !going || cut) {
           answer.client_gone = !co_await out.end_stream();
           break;
         }
@@ -220,7 +242,19 @@ asio::awaitable<void> Handler::passthrough(Call& call) {
         // go out as they came.
         auto translated =
             ctx.endpoint->adapter->translate_response(ctx.request, exchange->head(), sent);
-        if (translated) {
+        if (!translated) {
+          // The policies cannot check what they cannot read: the answer is not passed on
+          // unchecked.
+          Error e = Error::make(
+              ErrorCode::kUpstreamUnavailable,
+              "The provider's answer could not be read for the gateway's "
+              "checks: " +
+                  util::redact(translated.error().message, ctx.endpoint->adapter->secrets()));
+          co_await send_error(call, e);
+          run.complete(Outcome{answer.status, answer.client_gone, &e});
+          co_return;
+        }
+        {
           translated->raw = sent;
           if (!co_await run.answer(*translated)) {
             co_await send_error(call, *ctx.error);

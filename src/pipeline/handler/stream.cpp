@@ -60,7 +60,8 @@ asio::awaitable<void> Handler::stream(Call& call, Chain::Run& run) {
     co_return;
   }
   answer.status = 200;
-  if (!co_await call.out.start_stream(200, response_headers(ctx, &run, Body::kEventStream))) {
+  HeaderList headers = response_headers(ctx, &run, Body::kEventStream);
+  if (!co_await call.out.start_stream(200, std::move(headers))) {
     answer.client_gone = true;
     router_.stream_finished(ctx, nullptr);
     co_return;
@@ -69,6 +70,7 @@ asio::awaitable<void> Handler::stream(Call& call, Chain::Run& run) {
   std::vector<model::StreamEvent> events = std::move(opened->first_events);
   bool at_end = opened->ended;
   bool first = true;
+  bool stopped = false;  // a policy ended the stream (its error event is sent)
   std::optional<Error> failure;
   for (;;) {
     for (auto& event : events) {
@@ -79,8 +81,7 @@ asio::awaitable<void> Handler::stream(Call& call, Chain::Run& run) {
       }
     }
     // At the provider's last word, the stream-end hooks may still append or stop.
-    const bool stopped =
-        !run.stream_events(events) || (at_end && !failure && !run.stream_end(events));
+    stopped = !run.stream_events(events) || (at_end && !failure && !run.stream_end(events));
     std::string frames;
     for (auto& event : events) frames += writer->event(event);
     if (stopped) {
@@ -103,7 +104,7 @@ asio::awaitable<void> Handler::stream(Call& call, Chain::Run& run) {
         break;
       }
     }
-    if (failure) break;
+    if (failure && !stopped) break;  // its error event goes out below
     if (at_end || stopped) {
       answer.client_gone = !co_await call.out.end_stream();
       break;
@@ -121,7 +122,7 @@ asio::awaitable<void> Handler::stream(Call& call, Chain::Run& run) {
         at_end ? opened->translator->finish(events) : opened->translator->feed(*piece, events);
     if (!fed) failure = fed.error();
   }
-  if (failure) {
+  if (failure && !stopped) {
     // Content has reached the client: end the stream with an error event, never a silent cut.
     failure->message = util::redact(failure->message, ctx.endpoint->adapter->secrets());
     answer.error = "stream failed: " + failure->message;

@@ -45,8 +45,11 @@ asio::awaitable<Result<model::Response>> Handler::call(const RequestContext& par
       result = *ctx.error;
     } else if (decided == Step::Kind::kAnswer) {
       auto reply = run.take_reply();
-      result = reply->response ? std::move(*reply->response)
-                               : model::assemble_response(reply->events, ctx.request.operation);
+      if (reply->response) {
+        result = std::move(*reply->response);
+      } else {
+        result = model::assemble_response(reply->events, ctx.request.operation);
+      }
     } else {
       result = co_await router_.call(ctx);
       if (result) {
@@ -71,7 +74,12 @@ asio::awaitable<Result<model::Response>> Handler::call(const RequestContext& par
     answered.error = result.error().message;
   }
   observers_.complete(ctx, http, answered);
-  co_return result;
+  if (!result) co_return result;
+  // The answer was parsed into this sub-request's arena, which ends here: the caller gets a copy
+  // on the default heap.
+  model::Response detached{boost::json::object(result->body, boost::json::storage_ptr()),
+                           result->usage, std::move(result->raw)};
+  co_return Result<model::Response>(std::move(detached));
 }
 
 }  // namespace sluice::pipeline

@@ -39,18 +39,6 @@ AdminAnswer json_answer(unsigned status, const json::value& v) {
   return a;
 }
 
-std::string_view query_value(std::string_view query, std::string_view key) {
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    if (pair.size() > key.size() && pair.starts_with(key) && pair[key.size()] == '=')
-      return pair.substr(key.size() + 1);
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return {};
-}
-
 // "7d", "24h", "30m", "2026-11-01" → unix ms; nullopt when unreadable.
 std::optional<std::int64_t> since_ms(std::string_view since, std::int64_t now) {
   if (since.empty()) return now - 30LL * 86'400'000;  // default: the last 30 days

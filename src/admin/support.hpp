@@ -11,16 +11,17 @@
 #include <vector>
 
 #include "admin/admin_api.hpp"
+#include "util/url.hpp"
 
 namespace sluice::admin {
+
+using util::query_value;
 
 std::int64_t now_ms();
 AdminAnswer fail(Error e);
 AdminAnswer not_found(std::string_view what);
 AdminAnswer method_not_allowed(std::string_view method, std::string_view path);
 AdminAnswer json_answer(unsigned status, const boost::json::value& v);
-// The value of `key` in a query string (without '?'), as it is; "" when absent.
-std::string_view query_value(std::string_view query, std::string_view key);
 // "7d", "24h", "30m", "2026-11-01" → unix ms (empty: the last 30 days); nullopt when unreadable.
 std::optional<std::int64_t> since_ms(std::string_view since, std::int64_t now);
 std::string csv_field(std::string_view v);

@@ -24,6 +24,12 @@ struct HttpRequest {
     std::string_view t = target;
     return t.substr(0, t.find('?'));
   }
+  // The query string, without its '?' ("" when there is none).
+  std::string_view query() const {
+    std::string_view t = target;
+    const auto q = t.find('?');
+    return q == std::string_view::npos ? std::string_view() : t.substr(q + 1);
+  }
   // First value of a header (name in lower case), or "".
   std::string_view header(std::string_view name) const {
     for (const auto& [k, v] : headers) {

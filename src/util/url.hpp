@@ -21,4 +21,8 @@ struct BaseUrl {
 // Parses an absolute http(s) URL. Returns nullopt with `why` set when it is not one.
 std::optional<BaseUrl> parse_base_url(std::string_view text, std::string& why);
 
+// The raw (still percent-encoded) value of `key` in a query string given without its '?';
+// "" when absent. The first occurrence wins.
+std::string_view query_value(std::string_view query, std::string_view key);
+
 }  // namespace sluice::util

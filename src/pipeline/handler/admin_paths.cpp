@@ -74,11 +74,8 @@ asio::awaitable<void> Handler::admin(Call& call) {
     co_return;
   }
   // Keys, budgets, teams, spend: store reads and writes, on the blocking pool.
-  const std::string_view target = call.http.target;
-  const auto q = target.find('?');
-  admin::AdminRequest request{
-      call.http.method, call.http.path(),
-      q == std::string_view::npos ? std::string_view() : target.substr(q + 1), call.http.body};
+  admin::AdminRequest request{call.http.method, call.http.path(), call.http.query(),
+                              call.http.body};
   auto* runtime = &env_.governance;
   const config::Snapshot* snapshot = call.ctx.snapshot.get();
   admin::AdminAnswer result = co_await asio::co_spawn(

@@ -14,6 +14,7 @@
 #include "pipeline/tokenize.hpp"
 #include "policies/auth/auth.hpp"
 #include "routing/describe.hpp"
+#include "util/url.hpp"
 
 namespace sluice::pipeline {
 namespace asio = boost::asio;
@@ -29,22 +30,6 @@ constexpr std::size_t kInlineTokenizeBytes = 64 * 1024;
 bool visible_to_key(const RequestContext& ctx, const config::Endpoint& e) {
   return !ctx.key || (policies::key_allows_endpoint(*ctx.key, e.name) &&
                       policies::key_allows_model(*ctx.key, e.model_name));
-}
-
-std::string_view query_param(std::string_view target, std::string_view key) {
-  auto q = target.find('?');
-  if (q == std::string_view::npos) return {};
-  std::string_view query = target.substr(q + 1);
-  while (!query.empty()) {
-    auto amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    if (pair.starts_with(key) && pair.size() > key.size() && pair[key.size()] == '=') {
-      return pair.substr(key.size() + 1);
-    }
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return {};
 }
 
 // Undoes %XX escapes (a base64 page token arrives with '=' as %3D).
@@ -97,9 +82,9 @@ asio::awaitable<void> Handler::mlflow_catalog(Call& call) {
   } else if (kind == Kind::kMlflowGet || kind == Kind::kMlflowGetRoute) {
     body = api::mlflow::get_endpoint(snapshot, call.match.name, kind == Kind::kMlflowGetRoute);
   } else {
-    body = api::mlflow::list_endpoints(snapshot,
-                                       percent_decode(query_param(call.http.target, "page_token")),
-                                       kind == Kind::kMlflowListRoutes);
+    body = api::mlflow::list_endpoints(
+        snapshot, percent_decode(util::query_value(call.http.query(), "page_token")),
+        kind == Kind::kMlflowListRoutes);
   }
   if (body) {
     co_await send_json(call, 200, std::move(*body));

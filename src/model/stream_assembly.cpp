@@ -32,7 +32,33 @@ struct Choice {
   json::value finish_reason = nullptr;
   json::value logprobs = nullptr;
   bool has_content = false;
+  json::array thinking_blocks;
+  std::size_t thought = 0;  // reasoning_content already in a thinking block
 };
+
+// A `thinking_blocks` delta (see assemble_response in the header).
+void add_thinking(Choice& into, const json::value& blocks) {
+  if (!blocks.is_array()) return;
+  for (const auto& b : blocks.get_array()) {
+    const json::object* block = b.if_object();
+    if (block == nullptr) continue;
+    const json::value* type = block->if_contains("type");
+    if (type != nullptr && *type == "thinking" && !block->contains("thinking")) {
+      const json::value* all = into.message.if_contains("reasoning_content");
+      const std::string_view text = all != nullptr && all->is_string()
+                                        ? std::string_view(all->get_string())
+                                        : std::string_view();
+      json::object whole{{"type", "thinking"}, {"thinking", text.substr(into.thought)}};
+      for (const auto& kv : *block) {
+        if (kv.key() != "type") whole[kv.key()] = kv.value();
+      }
+      into.thought = text.size();
+      into.thinking_blocks.push_back(std::move(whole));
+    } else {
+      into.thinking_blocks.push_back(b);
+    }
+  }
+}
 
 }  // namespace
 
@@ -74,6 +100,8 @@ Response assemble_response(const std::vector<StreamEvent>& events, Operation ope
         into.text.append(content->get_string());
       }
       append_string(into.message, "refusal", delta.if_contains("refusal"));
+      append_string(into.message, "reasoning_content", delta.if_contains("reasoning_content"));
+      if (const auto* t = delta.if_contains("thinking_blocks")) add_thinking(into, *t);
       const auto* calls = delta.if_contains("tool_calls");
       if (calls == nullptr || !calls->is_array()) continue;
       for (const auto& call : calls->get_array()) {
@@ -104,6 +132,7 @@ Response assemble_response(const std::vector<StreamEvent>& events, Operation ope
         for (auto& [i, tc] : c.tool_calls) calls.push_back(std::move(tc));
         c.message["tool_calls"] = std::move(calls);
       }
+      if (!c.thinking_blocks.empty()) c.message["thinking_blocks"] = std::move(c.thinking_blocks);
       choice["message"] = std::move(c.message);
     } else {
       choice["text"] = c.text;

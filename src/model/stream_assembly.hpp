@@ -14,7 +14,11 @@ namespace sluice::model {
 
 // Choices are joined by `index`: content and text concatenated, tool calls by their index (id,
 // name and arguments pieces joined), the last non-null finish_reason kept; id, model and created
-// from the first chunk; usage from the last event that has it.
+// from the first chunk; usage from the last event that has it. Thinking (Anthropic's, as the
+// anthropic provider streams it): `reasoning_content` pieces concatenated; a `thinking_blocks`
+// delta of a thinking block without text (its signature) closes the block made of the
+// reasoning_content since the previous one; blocks with text, and redacted ones, are kept as
+// they come.
 Response assemble_response(const std::vector<StreamEvent>& events, Operation operation);
 
 // One chunk per choice carrying its whole message (role, content, tool calls) and finish reason,

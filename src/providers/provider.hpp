@@ -129,6 +129,9 @@ class ProviderAdapter {
   // the client's own `body` sent to `native_path` under the provider's API root, with this
   // endpoint's model and credentials. The answer goes back to the client unchanged.
   virtual std::string_view native_dialect() const { return {}; }
+  // Whether translate_request reads the Anthropic-only fields of the internal form
+  // (providers/anthropic_fields.hpp); the router takes them out for providers that do not.
+  virtual bool takes_anthropic_fields() const { return false; }
   virtual Result<UpstreamRequest> passthrough_request(std::string_view native_path,
                                                       const boost::json::object& body,
                                                       bool stream) const;

@@ -7,6 +7,7 @@
 #include <boost/json/object.hpp>
 #include <ctime>
 
+#include "providers/anthropic_fields.hpp"
 #include "routing/backoff.hpp"
 #include "routing/classify.hpp"
 #include "util/redact.hpp"
@@ -85,10 +86,15 @@ asio::awaitable<Result<std::unique_ptr<upstream::Exchange>>> Router::start(
     if (auto ok = refresh->accept((*exchange)->head(), *body); !ok)
       co_return redacted(ok.error(), adapter);
   }
-  auto wire = adapter.translate_request(ctx.request);
+  std::vector<std::string> dropped;
+  std::optional<model::Request> plain;  // without Anthropic-only fields this provider cannot take
+  if (ctx.request.anthropic_fields && !adapter.takes_anthropic_fields())
+    plain = providers::without_anthropic_fields(ctx.request, dropped);
+  auto wire = adapter.translate_request(plain ? *plain : ctx.request);
   if (!wire) co_return redacted(wire.error(), adapter);
   ctx.upstream_called = true;
   ctx.dropped_params = std::move(wire->dropped);
+  ctx.dropped_params.insert(ctx.dropped_params.end(), dropped.begin(), dropped.end());
   auto exchange = co_await client_.start(adapter.upstream(), *wire, timeouts, adapter.provider());
   if (!exchange) co_return redacted(exchange.error(), adapter);
   const providers::UpstreamHead& head = (*exchange)->head();

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
 import { startSluice } from '../support/sluice.mjs';
-import { startAnthropicUpstream } from '../support/anthropic_upstream.mjs';
+import { startAnthropicUpstream, SIGNATURE, THOUGHT } from '../support/anthropic_upstream.mjs';
 
 let gw, client, upstream;
 before(async () => {
@@ -90,6 +90,30 @@ test('tool use round trip through the anthropic provider, streamed and not', asy
   assert.equal(final.stop_reason, 'tool_use');
   assert.deepEqual(final.content.find((b) => b.type === 'tool_use').input, { city: 'Paris' });
   assert.equal(final.usage.cache_read_input_tokens, 4);
+});
+
+test('a Claude Code–style tool loop with thinking and cache markers, streamed and not: nothing is lost', async () => {
+  const system = [{ type: 'text', text: 'You are a coding agent.', cache_control: { type: 'ephemeral', ttl: '1h' } }];
+  const tools = [{ name: 'read_file', input_schema: { type: 'object', properties: { path: { type: 'string' } } }, cache_control: { type: 'ephemeral' } }];
+  const thinking = { type: 'enabled', budget_tokens: 1024 };
+  const messages = [{ role: 'user', content: [{ type: 'text', text: 'Read the README.', cache_control: { type: 'ephemeral' } }] }];
+  const headers = { 'anthropic-beta': 'extended-cache-ttl-2025-04-11' };
+  for (const streamed of [true, false, true]) {
+    const params = { model: 'claude', max_tokens: 2048, system, tools, thinking, messages };
+    const m = streamed
+      ? await client.messages.stream(params, { headers }).finalMessage()
+      : await client.messages.create(params, { headers });
+    assert.deepEqual(m.content[0], { type: 'thinking', thinking: THOUGHT, signature: SIGNATURE });
+    assert.equal(m.stop_reason, 'tool_use');
+    const sent = upstream.requests.at(-1);
+    assert.equal(sent.headers['anthropic-beta'], 'extended-cache-ttl-2025-04-11');
+    assert.deepEqual(sent.body.system, system);
+    assert.deepEqual(sent.body.tools, tools);
+    assert.deepEqual(sent.body.messages, messages);
+    const use = m.content.find((b) => b.type === 'tool_use');
+    messages.push({ role: 'assistant', content: m.content });
+    messages.push({ role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: 'README text' }] });
+  }
 });
 
 test('count_tokens gives an estimate', async () => {

@@ -12,23 +12,49 @@ namespace {
 
 Error invalid(std::string message) { return Error::invalid(std::move(message)); }
 
-// A text block's text, or the joined text of a block list (system prompts, tool results).
-Result<std::string> joined_text(const json::value& content, std::string_view where) {
-  if (content.is_string()) return std::string(content.get_string());
-  if (!content.is_array())
-    return invalid(std::string(where) + ": must be a string or a list of blocks");
+// Anthropic-only fields of a block that the internal form keeps on the matching OpenAI part,
+// message or tool (docs/providers.md, "What passes through"): the anthropic provider puts them
+// back, the others drop them (x-sluice-dropped-params).
+void keep_cache_control(const json::object& block, json::object& part, bool& extras) {
+  if (const json::value* c = block.if_contains("cache_control"); c && !c->is_null()) {
+    part["cache_control"] = *c;
+    extras = true;
+  }
+}
+
+bool has_cache_control(const json::array& blocks) {
+  for (const auto& b : blocks) {
+    const json::object* o = b.if_object();
+    if (o != nullptr && o->contains("cache_control")) return true;
+  }
+  return false;
+}
+
+// A system prompt: a string, or text blocks joined into one string; text parts when a block
+// carries cache_control, so the marker reaches a provider that caches.
+Result<json::value> system_content(const json::value& content, bool& extras) {
+  if (content.is_string()) return content;
+  if (!content.is_array()) return invalid("system: must be a string or a list of blocks");
+  const bool parts = has_cache_control(content.get_array());
   std::string text;
+  json::array out;
   for (const auto& b : content.get_array()) {
     const json::object* block = b.if_object();
     const json::value* t = block ? block->if_contains("text") : nullptr;
     if (block == nullptr || !block->contains("type") || block->at("type") != "text" ||
         t == nullptr || !t->is_string()) {
-      return invalid(std::string(where) + ": only text blocks are supported here");
+      return invalid("system: only text blocks are supported here");
     }
-    if (!text.empty()) text += '\n';
-    text += t->get_string();
+    if (parts) {
+      json::object part{{"type", "text"}, {"text", *t}};
+      keep_cache_control(*block, part, extras);
+      out.push_back(std::move(part));
+    } else {
+      if (!text.empty()) text += '\n';
+      text += t->get_string();
+    }
   }
-  return text;
+  return parts ? json::value(std::move(out)) : json::value(std::move(text));
 }
 
 Result<json::object> image_part(const json::object& block) {
@@ -48,8 +74,49 @@ Result<json::object> image_part(const json::object& block) {
   return invalid("messages: an image source must be base64 (media_type, data) or url");
 }
 
+// A tool_result's content: a string, text blocks joined into one string, or (with images or
+// cache markers) OpenAI text and image parts.
+Result<json::value> tool_result_content(const json::value& content, bool& extras) {
+  if (content.is_string()) return content;
+  if (!content.is_array())
+    return invalid("messages: tool_result content must be a string or a list of blocks");
+  bool parts = has_cache_control(content.get_array());
+  for (const auto& b : content.get_array()) {
+    const json::object* block = b.if_object();
+    if (block != nullptr && block->contains("type") && block->at("type") == "image") parts = true;
+  }
+  std::string text;
+  json::array out;
+  for (const auto& b : content.get_array()) {
+    const json::object* block = b.if_object();
+    const json::value* type = block ? block->if_contains("type") : nullptr;
+    const json::value* t = block ? block->if_contains("text") : nullptr;
+    if (type != nullptr && *type == "text" && t != nullptr && t->is_string()) {
+      if (parts) {
+        json::object part{{"type", "text"}, {"text", *t}};
+        keep_cache_control(*block, part, extras);
+        out.push_back(std::move(part));
+      } else {
+        if (!text.empty()) text += '\n';
+        text += t->get_string();
+      }
+    } else if (type != nullptr && *type == "image") {
+      auto part = image_part(*block);
+      if (!part) return part.error();
+      keep_cache_control(*block, *part, extras);
+      out.push_back(std::move(*part));
+    } else {
+      return invalid("messages: tool_result content takes text and image blocks");
+    }
+  }
+  return parts ? json::value(std::move(out)) : json::value(std::move(text));
+}
+
 // One Anthropic message → one or more OpenAI messages (tool results become `tool` messages).
-Result<void> convert_message(const json::object& msg, json::array& out) {
+// Thinking blocks stay on the assistant message (`thinking_blocks`, verbatim with their
+// signatures, and their text as `reasoning_content`): Anthropic requires them back unchanged
+// in a tool loop with thinking on.
+Result<void> convert_message(const json::object& msg, json::array& out, bool& extras) {
   const json::value* role = msg.if_contains("role");
   const json::value* content = msg.if_contains("content");
   if (role == nullptr || !role->is_string() || content == nullptr)
@@ -65,6 +132,10 @@ Result<void> convert_message(const json::object& msg, json::array& out) {
     return invalid("messages: content must be a string or a list of blocks");
   json::array parts;
   json::array tool_calls;
+  json::array thinking_blocks;
+  std::string reasoning;
+  // An assistant's text blocks are joined into one string unless one carries a cache marker.
+  const bool assistant_parts = r == "assistant" && has_cache_control(content->get_array());
   std::string assistant_text;
   for (const auto& b : content->get_array()) {
     const json::object* block = b.if_object();
@@ -75,48 +146,74 @@ Result<void> convert_message(const json::object& msg, json::array& out) {
       const json::value* text = block->if_contains("text");
       if (text == nullptr || !text->is_string())
         return invalid("messages: a text block needs text");
-      if (r == "assistant") {
+      if (r == "assistant" && !assistant_parts) {
         assistant_text += text->get_string();
       } else {
-        parts.push_back(json::object{{"type", "text"}, {"text", *text}});
+        json::object part{{"type", "text"}, {"text", *text}};
+        keep_cache_control(*block, part, extras);
+        parts.push_back(std::move(part));
       }
     } else if (t == "image" && r == "user") {
       auto part = image_part(*block);
       if (!part) return part.error();
+      keep_cache_control(*block, *part, extras);
       parts.push_back(std::move(*part));
     } else if (t == "tool_result" && r == "user") {
       const json::value* id = block->if_contains("tool_use_id");
       if (id == nullptr || !id->is_string())
         return invalid("messages: tool_result needs tool_use_id");
-      std::string text;
+      json::value result_content("");
       if (const json::value* c = block->if_contains("content"); c && !c->is_null()) {
-        auto joined = joined_text(*c, "messages: tool_result content");
-        if (!joined) return joined.error();
-        text = std::move(*joined);
+        auto converted = tool_result_content(*c, extras);
+        if (!converted) return converted.error();
+        result_content = std::move(*converted);
       }
-      if (const json::value* e = block->if_contains("is_error"); e && e->is_bool() && e->get_bool())
-        text = "Error: " + text;
-      out.push_back(json::object{{"role", "tool"}, {"tool_call_id", *id}, {"content", text}});
+      const json::value* e = block->if_contains("is_error");
+      const bool is_error = e != nullptr && e->is_bool() && e->get_bool();
+      // Providers without an error flag read it in the text; the anthropic provider takes the
+      // prefix off again and sets is_error.
+      if (is_error && result_content.is_string())
+        result_content = "Error: " + std::string(result_content.get_string());
+      json::object tool{{"role", "tool"}, {"tool_call_id", *id}, {"content", result_content}};
+      keep_cache_control(*block, tool, extras);
+      if (is_error) {
+        tool["is_error"] = true;
+        extras = true;
+      }
+      out.push_back(std::move(tool));
     } else if (t == "tool_use" && r == "assistant") {
       const json::value* input = block->if_contains("input");
-      tool_calls.push_back(json::object{
+      json::object call{
           {"id", block->contains("id") ? block->at("id") : json::value("")},
           {"type", "function"},
           {"function",
            {{"name", block->contains("name") ? block->at("name") : json::value("")},
-            {"arguments", input != nullptr ? json::serialize(*input) : std::string("{}")}}}});
-    } else if (t == "thinking" || t == "redacted_thinking") {
-      continue;  // earlier reasoning; other providers have no place for it
+            {"arguments", input != nullptr ? json::serialize(*input) : std::string("{}")}}}};
+      keep_cache_control(*block, call, extras);
+      tool_calls.push_back(std::move(call));
+    } else if ((t == "thinking" || t == "redacted_thinking") && r == "assistant") {
+      if (const json::value* text = block->if_contains("thinking"); text && text->is_string())
+        reasoning += text->get_string();
+      thinking_blocks.push_back(*block);
+      extras = true;
     } else {
       return invalid("messages: content blocks of type '" + std::string(t) +
-                     "' are not supported by this gateway");
+                     "' are not supported by this gateway in a " + std::string(r) + " message");
     }
   }
   if (r == "assistant") {
     json::object m{{"role", "assistant"}};
-    m["content"] = assistant_text.empty() && !tool_calls.empty() ? json::value(nullptr)
-                                                                 : json::value(assistant_text);
+    if (assistant_parts) {
+      m["content"] = std::move(parts);
+    } else {
+      m["content"] = assistant_text.empty() && !tool_calls.empty() ? json::value(nullptr)
+                                                                   : json::value(assistant_text);
+    }
     if (!tool_calls.empty()) m["tool_calls"] = std::move(tool_calls);
+    if (!thinking_blocks.empty()) {
+      m["reasoning_content"] = reasoning;
+      m["thinking_blocks"] = std::move(thinking_blocks);
+    }
     out.push_back(std::move(m));
   } else if (!parts.empty()) {
     out.push_back(json::object{{"role", "user"}, {"content", std::move(parts)}});
@@ -124,7 +221,7 @@ Result<void> convert_message(const json::object& msg, json::array& out) {
   return {};
 }
 
-Result<json::value> convert_tools(const json::value& tools) {
+Result<json::value> convert_tools(const json::value& tools, bool& extras) {
   if (!tools.is_array()) return invalid("tools: must be a list");
   json::array out;
   for (const auto& t : tools.get_array()) {
@@ -137,7 +234,9 @@ Result<json::value> convert_tools(const json::value& tools) {
     json::object fn{{"name", tool->at("name")}};
     if (const auto* d = tool->if_contains("description")) fn["description"] = *d;
     if (const auto* schema = tool->if_contains("input_schema")) fn["parameters"] = *schema;
-    out.push_back(json::object{{"type", "function"}, {"function", std::move(fn)}});
+    json::object tool_out{{"type", "function"}, {"function", std::move(fn)}};
+    keep_cache_control(*tool, tool_out, extras);
+    out.push_back(std::move(tool_out));
   }
   return json::value(std::move(out));
 }
@@ -165,14 +264,15 @@ Result<void> AnthropicApi::parse(model::Operation, std::string_view text,
   json::object body(out.body.storage());
   body["model"] = *model;
   json::array converted(out.body.storage());
+  bool extras = false;  // Anthropic-only fields kept: see keep_cache_control
   if (const json::value* system = in.if_contains("system"); system && !system->is_null()) {
-    auto text = joined_text(*system, "system");
-    if (!text) return text.error();
-    converted.push_back(json::object{{"role", "system"}, {"content", *text}});
+    auto content = system_content(*system, extras);
+    if (!content) return content.error();
+    converted.push_back(json::object{{"role", "system"}, {"content", std::move(*content)}});
   }
   for (const auto& m : messages->get_array()) {
     if (!m.is_object()) return invalid("messages: each message must be an object");
-    if (auto r = convert_message(m.get_object(), converted); !r) return r.error();
+    if (auto r = convert_message(m.get_object(), converted, extras); !r) return r.error();
   }
   body["messages"] = std::move(converted);
   body["max_tokens"] = *max;
@@ -188,7 +288,7 @@ Result<void> AnthropicApi::parse(model::Operation, std::string_view text,
       out.stream = v.get_bool();
       body["stream"] = v;
     } else if (key == "tools") {
-      auto tools = convert_tools(v);
+      auto tools = convert_tools(v, extras);
       if (!tools) return tools.error();
       body["tools"] = std::move(*tools);
     } else if (key == "tool_choice") {
@@ -219,6 +319,7 @@ Result<void> AnthropicApi::parse(model::Operation, std::string_view text,
   }
   if (parallel_off && body.contains("tools")) body["parallel_tool_calls"] = false;
   out.body = std::move(body);
+  out.anthropic_fields = extras;
   return {};
 }
 

@@ -68,6 +68,17 @@ class AnthropicStreamWriter : public StreamWriter {
     if (choice == nullptr) return out;
     const json::value* delta = choice->if_contains("delta");
     if (const json::object* d = delta ? delta->if_object() : nullptr) {
+      // Thinking first: it comes before the text and tool calls of the same turn. A delta with
+      // thinking_blocks carries whole blocks (a replayed answer) or a streamed block's
+      // signature; its reasoning_content is then the same text again.
+      if (const auto* blocks = d->if_contains("thinking_blocks"); blocks && blocks->is_array()) {
+        for (const auto& b : blocks->get_array()) {
+          if (b.is_object()) thinking_block(b.get_object(), out);
+        }
+      } else if (const auto* r = d->if_contains("reasoning_content");
+                 r && r->is_string() && !r->get_string().empty()) {
+        thinking(r->get_string(), out);
+      }
       if (const auto* c = d->if_contains("content");
           c && c->is_string() && !c->get_string().empty())
         text(c->get_string(), out);
@@ -130,6 +141,7 @@ class AnthropicStreamWriter : public StreamWriter {
     if (!open_) return;
     open_ = false;
     text_open_ = false;
+    thinking_open_ = false;
     out += frame("content_block_stop",
                  json::object{{"type", "content_block_stop"}, {"index", index_++}});
   }
@@ -142,6 +154,39 @@ class AnthropicStreamWriter : public StreamWriter {
                  json::object{{"type", "content_block_delta"},
                               {"index", index_},
                               {"delta", {{"type", "text_delta"}, {"text", t}}}});
+  }
+  void thinking(std::string_view t, std::string& out) {
+    if (!thinking_open_) {
+      open_block(json::object{{"type", "thinking"}, {"thinking", ""}}, out);
+      thinking_open_ = true;
+    }
+    out += frame("content_block_delta",
+                 json::object{{"type", "content_block_delta"},
+                              {"index", index_},
+                              {"delta", {{"type", "thinking_delta"}, {"thinking", t}}}});
+  }
+  // A whole thinking block, or the signature that ends the one open; a redacted block whole.
+  void thinking_block(const json::object& block, std::string& out) {
+    const json::value* type = block.if_contains("type");
+    if (type != nullptr && *type == "thinking") {
+      if (!thinking_open_) {
+        open_block(json::object{{"type", "thinking"}, {"thinking", ""}}, out);
+        thinking_open_ = true;
+      }
+      if (const auto* t = block.if_contains("thinking");
+          t && t->is_string() && !t->get_string().empty())
+        thinking(t->get_string(), out);
+      if (const auto* sig = block.if_contains("signature"); sig && sig->is_string()) {
+        out += frame("content_block_delta",
+                     json::object{{"type", "content_block_delta"},
+                                  {"index", index_},
+                                  {"delta", {{"type", "signature_delta"}, {"signature", *sig}}}});
+      }
+      close_block(out);
+    } else if (type != nullptr && *type == "redacted_thinking") {
+      open_block(block, out);
+      close_block(out);
+    }
   }
   void tool_delta(const json::object& call, std::string& out) {
     const json::value* i = call.if_contains("index");
@@ -170,6 +215,7 @@ class AnthropicStreamWriter : public StreamWriter {
   bool started_ = false;
   bool open_ = false;
   bool text_open_ = false;
+  bool thinking_open_ = false;
   std::int64_t index_ = 0;
   std::int64_t current_tool_ = -1;
   std::string_view finish_ = "end_turn";
@@ -219,6 +265,12 @@ std::string AnthropicApi::render_response(const model::Request& request,
       finish = f->get_string();
     const json::value* m = choice ? choice->if_contains("message") : nullptr;
     if (const json::object* msg = m ? m->if_object() : nullptr) {
+      // Anthropic's thinking blocks (from the anthropic provider) come first, as they were.
+      if (const auto* t = msg->if_contains("thinking_blocks"); t && t->is_array()) {
+        for (const auto& b : t->get_array()) {
+          if (b.is_object()) content.push_back(b);
+        }
+      }
       if (const auto* c = msg->if_contains("content");
           c && c->is_string() && !c->get_string().empty())
         content.push_back(json::object{{"type", "text"}, {"text", *c}});

@@ -102,6 +102,7 @@ asio::awaitable<bool> Handler::parse_invocation(Call& call) {
     co_await send_error(call, *ctx.plan_error);
     co_return false;
   }
+  ctx.request.anthropic_beta = http.header("anthropic-beta");
   co_return true;
 }
 

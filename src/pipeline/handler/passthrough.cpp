@@ -103,6 +103,10 @@ asio::awaitable<void> Handler::passthrough(Call& call) {
   }
   auto wire = ctx.endpoint->adapter->passthrough_request(match.native, ctx.request.body,
                                                          ctx.request.stream);
+  if (const std::string_view beta = http.header("anthropic-beta");
+      wire && !beta.empty() && dialect == "anthropic") {
+    wire->headers.emplace_back("anthropic-beta", beta);  // (see model::Request::anthropic_beta)
+  }
   std::optional<Error> failure;
   if (!wire) failure = wire.error();
   std::unique_ptr<upstream::Exchange> exchange;

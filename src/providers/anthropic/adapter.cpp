@@ -23,6 +23,8 @@ Result<UpstreamRequest> AnthropicAdapter::translate_request(const model::Request
       to_messages_request(request, RequestOptions{settings_.model, settings_.reject_unsupported});
   if (!translated) return translated.error();
   UpstreamRequest out = base_request("/messages", request.stream);
+  if (!request.anthropic_beta.empty())
+    out.headers.emplace_back("anthropic-beta", request.anthropic_beta);
   out.body = json::serialize(translated->body);
   out.dropped = std::move(translated->dropped);
   return out;

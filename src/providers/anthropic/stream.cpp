@@ -2,7 +2,9 @@
 // message_start, content_block_start/delta/stop, message_delta (stop reason, output usage),
 // message_stop, ping, and error. Translated into OpenAI chat.completion.chunk (or
 // text_completion) events: the role chunk at message_start, text and tool-call argument deltas
-// as they come, the finish reason at message_delta, and the usage at message_stop.
+// as they come, the finish reason at message_delta, and the usage at message_stop. Thinking goes
+// out as `reasoning_content` deltas, each thinking block ending with a `thinking_blocks` delta
+// carrying its signature; a redacted_thinking block as one `thinking_blocks` delta.
 #include <boost/json.hpp>
 #include <ctime>
 #include <map>
@@ -77,6 +79,16 @@ class AnthropicStreamTranslator : public StreamTranslator {
                            {{"name", block->contains("name") ? block->at("name") : json::value("")},
                             {"arguments", ""}}}};
         out.push_back(chunks_.delta(json::object{{"tool_calls", json::array{std::move(call)}}}));
+      } else if (block != nullptr && block->contains("type") &&
+                 block->at("type") == "redacted_thinking" && chat_) {
+        out.push_back(
+            chunks_.delta(json::object{{"thinking_blocks", json::array{json::value(*block)}}}));
+      } else if (block != nullptr && block->contains("type") && block->at("type") == "thinking" &&
+                 chat_) {
+        if (const auto* text = block->if_contains("thinking");
+            text && text->is_string() && !text->get_string().empty()) {
+          out.push_back(chunks_.delta(json::object{{"reasoning_content", *text}}));
+        }
       } else if (block != nullptr && block->contains("type") && block->at("type") == "text") {
         if (const auto* text = block->if_contains("text");
             text && text->is_string() && !text->get_string().empty()) {
@@ -97,8 +109,17 @@ class AnthropicStreamTranslator : public StreamTranslator {
           json::object call{{"index", it->second}, {"function", {{"arguments", *partial}}}};
           out.push_back(chunks_.delta(json::object{{"tool_calls", json::array{std::move(call)}}}));
         }
+      } else if (dt != nullptr && *dt == "thinking_delta" && chat_) {
+        if (const auto* text = delta->if_contains("thinking"); text && text->is_string())
+          out.push_back(chunks_.delta(json::object{{"reasoning_content", *text}}));
+      } else if (dt != nullptr && *dt == "signature_delta" && chat_) {
+        // Ends the thinking block streamed as reasoning_content (model/stream_assembly.hpp).
+        if (const auto* sig = delta->if_contains("signature"); sig && sig->is_string()) {
+          out.push_back(chunks_.delta(json::object{
+              {"thinking_blocks",
+               json::array{json::object{{"type", "thinking"}, {"signature", *sig}}}}}));
+        }
       }
-      // thinking_delta / signature_delta: no counterpart in OpenAI's chat stream
     } else if (t == "message_delta") {
       if (const json::object* delta = object_at(event, "delta")) {
         if (const auto* stop = delta->if_contains("stop_reason"); stop && stop->is_string()) {

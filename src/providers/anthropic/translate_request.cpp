@@ -23,9 +23,11 @@ Result<json::object> image_block(const json::object& part) {
     auto data = common::parse_data_url(u);
     if (!data)
       return invalid("An image data URL must look like data:image/png;base64,….", "messages");
-    return json::object{
-        {"type", "image"},
-        {"source", {{"type", "base64"}, {"media_type", data->media_type}, {"data", data->data}}}};
+    return json::object{{"type", "image"},
+                        {"source",
+                         {{"type", "base64"},
+                          {"media_type", common::image_media_type(data->media_type, data->data)},
+                          {"data", data->data}}}};
   }
   if (u.starts_with("https://") || u.starts_with("http://")) {
     return json::object{{"type", "image"}, {"source", {{"type", "url"}, {"url", u}}}};
@@ -33,7 +35,19 @@ Result<json::object> image_block(const json::object& part) {
   return invalid("image_url.url must be an http(s) URL or a base64 data URL.", "messages");
 }
 
+// Text Anthropic refuses in a block: empty or whitespace only.
+bool blank(std::string_view text) {
+  return text.find_first_not_of(" \t\r\n") == std::string_view::npos;
+}
+
+// A part's, message's or tool's cache marker onto the Anthropic block made from it.
+void copy_cache_control(const json::object& from, json::object& to) {
+  if (const json::value* c = from.if_contains("cache_control"); c && !c->is_null())
+    to["cache_control"] = *c;
+}
+
 // Message content (a string or an array of parts) → Anthropic content: a string stays a string.
+// Blank text parts are left out (Anthropic refuses them).
 Result<json::value> content_of(const json::value* content, bool images_allowed) {
   if (content == nullptr || content->is_null()) return json::value(json::array{});
   if (content->is_string()) return *content;
@@ -50,10 +64,14 @@ Result<json::value> content_of(const json::value* content, bool images_allowed) 
       const json::value* text = part->if_contains("text");
       if (text == nullptr || !text->is_string())
         return invalid("A text part needs text.", "messages");
-      blocks.push_back(json::object{{"type", "text"}, {"text", *text}});
+      if (blank(text->get_string())) continue;
+      json::object block{{"type", "text"}, {"text", *text}};
+      copy_cache_control(*part, block);
+      blocks.push_back(std::move(block));
     } else if (t == "image_url" && images_allowed) {
       auto block = image_block(*part);
       if (!block) return block.error();
+      copy_cache_control(*part, *block);
       blocks.push_back(std::move(*block));
     } else if (t == "refusal") {
       continue;  // an assistant's refusal text has no Anthropic counterpart
@@ -83,7 +101,7 @@ Result<std::string> text_of(const json::value* content) {
 json::array as_blocks(json::value content) {
   if (content.is_string()) {
     json::array a;
-    if (!content.get_string().empty())
+    if (!blank(content.get_string()))
       a.push_back(json::object{{"type", "text"}, {"text", content}});
     return a;
   }
@@ -105,9 +123,28 @@ void append_turn(json::array& messages, std::string_view role, json::value conte
   messages.push_back(json::object{{"role", role}, {"content", std::move(content)}});
 }
 
-Result<json::value> tool_use_blocks(const json::value& content, const json::array& calls) {
-  json::array blocks = as_blocks(content);
-  for (const auto& c : calls) {
+// An assistant turn: its thinking blocks first (Anthropic wants them back, verbatim and first,
+// in a tool loop with thinking on), then its text, then its tool calls.
+Result<json::value> assistant_blocks(const json::object& msg, json::value content) {
+  const json::value* calls = msg.if_contains("tool_calls");
+  const json::value* thinking = msg.if_contains("thinking_blocks");
+  const bool has_calls = calls != nullptr && calls->is_array() && !calls->get_array().empty();
+  const bool has_thinking =
+      thinking != nullptr && thinking->is_array() && !thinking->get_array().empty();
+  if (!has_calls && !has_thinking) return content;
+  json::array blocks;
+  if (has_thinking) {
+    for (const auto& b : thinking->get_array()) {
+      const json::object* block = b.if_object();
+      const json::value* type = block ? block->if_contains("type") : nullptr;
+      if (type == nullptr || (*type != "thinking" && *type != "redacted_thinking"))
+        return invalid("thinking_blocks holds thinking and redacted_thinking blocks.", "messages");
+      blocks.push_back(b);
+    }
+  }
+  for (auto& b : as_blocks(std::move(content))) blocks.push_back(std::move(b));
+  if (!has_calls) return json::value(std::move(blocks));
+  for (const auto& c : calls->get_array()) {
     const json::object* call = c.if_object();
     const json::object* fn = call ? call->contains("function") && call->at("function").is_object()
                                         ? &call->at("function").get_object()
@@ -124,10 +161,12 @@ Result<json::value> tool_use_blocks(const json::value& content, const json::arra
       if (ec || !input.is_object())
         return invalid("Tool call arguments must be a JSON object.", "messages");
     }
-    blocks.push_back(json::object{{"type", "tool_use"},
-                                  {"id", call->at("id")},
-                                  {"name", fn->at("name")},
-                                  {"input", std::move(input)}});
+    json::object block{{"type", "tool_use"},
+                       {"id", call->at("id")},
+                       {"name", fn->at("name")},
+                       {"input", std::move(input)}};
+    copy_cache_control(*call, block);
+    blocks.push_back(std::move(block));
   }
   return json::value(std::move(blocks));
 }
@@ -136,6 +175,7 @@ Result<void> translate_messages(const json::value* given, json::object& out) {
   if (given == nullptr || !given->is_array())
     return invalid("'messages' must be an array.", "messages");
   std::string system;
+  json::array system_blocks;  // when a system part carries a cache marker
   json::array messages;
   for (const auto& m : given->get_array()) {
     const json::object* msg = m.if_object();
@@ -149,6 +189,9 @@ Result<void> translate_messages(const json::value* given, json::object& out) {
       if (!text) return text.error();
       if (!system.empty()) system += '\n';
       system += *text;
+      auto blocks = content_of(content, false);
+      if (!blocks) return blocks.error();
+      for (auto& b : as_blocks(std::move(*blocks))) system_blocks.push_back(std::move(b));
     } else if (r == "user") {
       auto c = content_of(content, true);
       if (!c) return c.error();
@@ -156,20 +199,25 @@ Result<void> translate_messages(const json::value* given, json::object& out) {
     } else if (r == "assistant") {
       auto c = content_of(content, false);
       if (!c) return c.error();
-      if (const auto* calls = msg->if_contains("tool_calls");
-          calls && calls->is_array() && !calls->get_array().empty()) {
-        c = tool_use_blocks(*c, calls->get_array());
-        if (!c) return c.error();
-      }
+      c = assistant_blocks(*msg, std::move(*c));
+      if (!c) return c.error();
       append_turn(messages, "assistant", std::move(*c));
     } else if (r == "tool") {
       const json::value* id = msg->if_contains("tool_call_id");
       if (id == nullptr || !id->is_string())
         return invalid("A tool message needs tool_call_id.", "messages");
-      auto c = content_of(content, false);
+      auto c = content_of(content, true);
       if (!c) return c.error();
-      json::object result{
-          {"type", "tool_result"}, {"tool_use_id", *id}, {"content", std::move(*c)}};
+      json::object result{{"type", "tool_result"}, {"tool_use_id", *id}};
+      if (const auto* e = msg->if_contains("is_error"); e && e->is_bool() && e->get_bool()) {
+        // The Messages API's flag; the "Error: " its parse put in front for other providers
+        // comes off again.
+        result["is_error"] = true;
+        if (c->is_string() && c->get_string().starts_with("Error: "))
+          *c = json::string(c->get_string().subview(7));
+      }
+      result["content"] = std::move(*c);
+      copy_cache_control(*msg, result);
       append_turn(messages, "user", json::array{std::move(result)});
     } else {
       return invalid("Messages with role '" + std::string(r) +
@@ -177,7 +225,13 @@ Result<void> translate_messages(const json::value* given, json::object& out) {
                      "messages");
     }
   }
-  if (!system.empty()) out["system"] = system;
+  bool marked = false;
+  for (const auto& b : system_blocks) marked = marked || b.get_object().contains("cache_control");
+  if (marked) {
+    out["system"] = std::move(system_blocks);
+  } else if (!system.empty()) {
+    out["system"] = system;
+  }
   out["messages"] = std::move(messages);
   return {};
 }
@@ -200,6 +254,7 @@ Result<json::object> translate_tools(const json::value& tools) {
         params != nullptr && params->is_object()
             ? *params
             : json::value(json::object{{"type", "object"}, {"properties", json::object{}}});
+    copy_cache_control(*tool, a);
     out.push_back(std::move(a));
   }
   return json::object{{"tools", std::move(out)}};

@@ -53,6 +53,8 @@ Result<model::Response> from_message(const model::Request& request, json::object
   }
   std::string text;
   json::array tool_calls;
+  json::array thinking_blocks;
+  std::string reasoning;
   for (const auto& b : content->get_array()) {
     const json::object* block = b.if_object();
     if (block == nullptr) continue;
@@ -68,8 +70,12 @@ Result<model::Response> from_message(const model::Request& request, json::object
           {"function",
            {{"name", block->contains("name") ? block->at("name") : json::value("")},
             {"arguments", input != nullptr ? json::serialize(*input) : std::string("{}")}}}});
+    } else if (*type == "thinking" || *type == "redacted_thinking") {
+      // Kept verbatim, signature and all: a client's next turn must send them back unchanged.
+      if (const auto* t = block->if_contains("thinking"); t && t->is_string())
+        reasoning += t->get_string();
+      thinking_blocks.push_back(b);
     }
-    // thinking / redacted_thinking blocks have no place in OpenAI's chat shape
   }
   const json::value* stop = message.if_contains("stop_reason");
   const std::string_view finish = finish_reason(
@@ -87,6 +93,10 @@ Result<model::Response> from_message(const model::Request& request, json::object
     json::object msg{{"role", "assistant"}};
     msg["content"] = text.empty() && !tool_calls.empty() ? json::value(nullptr) : json::value(text);
     if (!tool_calls.empty()) msg["tool_calls"] = std::move(tool_calls);
+    if (!thinking_blocks.empty()) {
+      msg["reasoning_content"] = reasoning;
+      msg["thinking_blocks"] = std::move(thinking_blocks);
+    }
     body["choices"] = json::array{
         json::object{{"index", 0}, {"message", std::move(msg)}, {"finish_reason", finish}}};
   } else {

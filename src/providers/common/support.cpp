@@ -87,6 +87,19 @@ std::optional<DataUrl> parse_data_url(std::string_view url) {
   return DataUrl{meta.substr(0, meta.size() - 7), url.substr(comma + 1)};
 }
 
+std::string_view image_media_type(std::string_view declared, std::string_view base64_data) {
+  // Magic numbers, base64-encoded: \x89PNG\r\n\x1a\n, \xFF\xD8\xFF, GIF8, RIFF....WEBP.
+  if (base64_data.starts_with("iVBORw0KGgo")) return "image/png";
+  if (base64_data.starts_with("/9j/")) return "image/jpeg";
+  if (base64_data.starts_with("R0lGOD")) return "image/gif";
+  if (base64_data.starts_with("UklGR") && base64_data.size() >= 16 &&
+      base64_data.substr(11, 5) == "XRUJQ") {
+    return "image/webp";
+  }
+  if (declared == "image/jpg") return "image/jpeg";
+  return declared;
+}
+
 const boost::json::value* image_url_of(const boost::json::object& part) {
   const boost::json::value* ref = part.if_contains("image_url");
   const boost::json::value* url =

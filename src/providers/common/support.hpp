@@ -55,6 +55,11 @@ struct DataUrl {
   std::string_view data;
 };
 std::optional<DataUrl> parse_data_url(std::string_view url);
+// The media type of base64 image data: sniffed from its first bytes when they are PNG, JPEG,
+// GIF or WebP (the four types Anthropic, Bedrock and Gemini take), else `declared` with the
+// common misspelling image/jpg corrected to image/jpeg. A client's wrong label would otherwise
+// be a provider's 400.
+std::string_view image_media_type(std::string_view declared, std::string_view base64_data);
 // The URL of an OpenAI `image_url` content part (`{"url": …}` or a bare string), or null.
 const boost::json::value* image_url_of(const boost::json::object& part);
 

@@ -1,0 +1,149 @@
+// Coding agents lose nothing through sluice: a Claude Code–style session (system and tools
+// marked for caching, thinking on, a tool loop) against a loopback Anthropic that enforces the
+// real API's rules, through /v1/messages (streamed and not) and through /v1/chat/completions.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startAnthropicUpstream, SIGNATURE, THOUGHT } from '../support/anthropic_upstream.mjs';
+import { startSluice } from '../support/sluice.mjs';
+import { post, sseData, logFor, stopCleanly } from './helpers.mjs';
+
+let upstream;
+let gateway;
+
+before(async () => {
+  upstream = await startAnthropicUpstream();
+  gateway = await startSluice(`
+endpoints:
+  - name: claude
+    endpoint_type: llm/v1/chat
+    model:
+      provider: anthropic
+      name: claude-sonnet-4-5
+      config:
+        anthropic_api_key: \${{ secrets.TEST_ANTHROPIC_KEY }}
+        anthropic_api_base: ${upstream.base}
+`, { env: { TEST_ANTHROPIC_KEY: upstream.key } });
+});
+
+after(async () => {
+  try { await stopCleanly(gateway); } finally { await upstream.close(); }
+});
+
+const system = [
+  { type: 'text', text: 'You are a coding agent.' },
+  { type: 'text', text: 'Project rules.', cache_control: { type: 'ephemeral', ttl: '1h' } },
+];
+const tools = [{ name: 'read_file', input_schema: { type: 'object', properties: { path: { type: 'string' } } }, cache_control: { type: 'ephemeral' } }];
+const thinking = { type: 'enabled', budget_tokens: 1024 };
+const beta = 'extended-cache-ttl-2025-04-11,interleaved-thinking-2025-05-14';
+
+// Anthropic content blocks from a /v1/messages stream.
+function blocksOf(sse) {
+  const blocks = [];
+  for (const data of sseData(sse)) {
+    const e = JSON.parse(data);
+    if (e.type === 'content_block_start') blocks[e.index] = { ...e.content_block };
+    if (e.type === 'content_block_delta') {
+      const b = blocks[e.index];
+      if (e.delta.type === 'thinking_delta') b.thinking += e.delta.thinking;
+      if (e.delta.type === 'signature_delta') b.signature = e.delta.signature;
+      if (e.delta.type === 'text_delta') b.text += e.delta.text;
+      if (e.delta.type === 'input_json_delta') b.partial = (b.partial ?? '') + e.delta.partial_json;
+    }
+  }
+  return blocks.map(({ partial, ...b }) => (partial !== undefined ? { ...b, input: JSON.parse(partial) } : b));
+}
+
+for (const stream of [false, true]) {
+  test(`a three-turn tool loop with thinking through /v1/messages${stream ? ', streamed' : ''}: markers, thinking and beta reach Anthropic`, async () => {
+    const messages = [{ role: 'user', content: [{ type: 'text', text: 'Read the README.', cache_control: { type: 'ephemeral' } }] }];
+    for (let turn = 0; turn < 3; turn++) {
+      const res = await post(gateway, '/v1/messages', { model: 'claude', max_tokens: 2048, system, tools, thinking, messages, stream },
+        { 'anthropic-version': '2023-06-01', 'anthropic-beta': beta });
+      const text = await res.text();
+      assert.equal(res.status, 200, text);
+      const content = stream ? blocksOf(text) : JSON.parse(text).content;
+      assert.deepEqual(content[0], { type: 'thinking', thinking: THOUGHT, signature: SIGNATURE });
+      assert.equal(content.at(-1).type, 'tool_use');
+      const sent = upstream.requests.at(-1);
+      assert.equal(sent.headers['anthropic-beta'], beta);
+      assert.deepEqual(sent.body.system, system);
+      assert.deepEqual(sent.body.tools, tools);
+      assert.deepEqual(sent.body.thinking, thinking);
+      assert.deepEqual(sent.body.messages[0], messages[0]);
+      // The earlier turns went back as the client sent them (the thinking block first).
+      assert.deepEqual(sent.body.messages, messages);
+      messages.push({ role: 'assistant', content });
+      messages.push({ role: 'user', content: [{ type: 'tool_result', tool_use_id: content.at(-1).id, content: [
+        { type: 'text', text: `file ${turn}` },
+        { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgoAAAANSUhEUg==' } }] }] });
+    }
+    const res = await post(gateway, '/v1/messages', { model: 'claude', max_tokens: 2048, system, tools, thinking, messages });
+    const line = await logFor(gateway, res);
+    assert.equal(line.status, 200);
+    assert.equal(line.cached_tokens, 4);
+  });
+}
+
+test('a tool loop with thinking through /v1/chat/completions: the thinking comes back and is accepted on the next turn', async () => {
+  const oaTools = [{ type: 'function', function: { name: 'read_file', parameters: { type: 'object', properties: {} } }, cache_control: { type: 'ephemeral' } }];
+  const messages = [
+    { role: 'system', content: [{ type: 'text', text: 'Long rules.', cache_control: { type: 'ephemeral' } }] },
+    { role: 'user', content: 'Read it.' },
+  ];
+  for (const stream of [false, true, false]) {
+    const res = await post(gateway, '/v1/chat/completions', { model: 'claude', thinking, tools: oaTools, messages, stream });
+    const text = await res.text();
+    assert.equal(res.status, 200, text);
+    let message;
+    if (stream) {
+      const chunks = sseData(text).filter((d) => d !== '[DONE]').map((d) => JSON.parse(d));
+      const deltas = chunks.map((c) => c.choices[0]?.delta ?? {});
+      message = {
+        role: 'assistant',
+        content: deltas.map((d) => d.content ?? '').join(''),
+        reasoning_content: deltas.map((d) => d.reasoning_content ?? '').join(''),
+        tool_calls: [{ id: deltas.find((d) => d.tool_calls?.[0]?.id).tool_calls[0].id, type: 'function',
+          function: { name: 'read_file', arguments: deltas.flatMap((d) => d.tool_calls ?? []).map((t) => t.function.arguments).join('') } }],
+        thinking_blocks: [{ type: 'thinking', thinking: deltas.map((d) => d.reasoning_content ?? '').join(''),
+          signature: deltas.find((d) => d.thinking_blocks).thinking_blocks[0].signature }],
+      };
+    } else {
+      message = JSON.parse(text).choices[0].message;
+    }
+    assert.equal(message.reasoning_content, THOUGHT);
+    assert.deepEqual(message.thinking_blocks, [{ type: 'thinking', thinking: THOUGHT, signature: SIGNATURE }]);
+    const sent = upstream.requests.at(-1).body;
+    assert.deepEqual(sent.system, [{ type: 'text', text: 'Long rules.', cache_control: { type: 'ephemeral' } }]);
+    assert.deepEqual(sent.tools[0].cache_control, { type: 'ephemeral' });
+    messages.push(message);
+    messages.push({ role: 'tool', tool_call_id: message.tool_calls[0].id, content: 'contents' });
+  }
+});
+
+test("what Anthropic would refuse is mended on the way: image/jpg, whitespace beside tool calls", async () => {
+  const res = await post(gateway, '/v1/chat/completions', { model: 'claude', messages: [
+    { role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/jpg;base64,AAAA' } }, { type: 'text', text: 'What is it?' }] },
+    { role: 'assistant', content: '\n\n', tool_calls: [{ id: 't1', type: 'function', function: { name: 'look', arguments: '{}' } }] },
+    { role: 'tool', tool_call_id: 't1', content: 'a cat' }] });
+  assert.equal(res.status, 200, await res.clone().text());
+  const sent = upstream.requests.at(-1).body;
+  assert.equal(sent.messages[0].content[0].source.media_type, 'image/jpeg');
+  assert.deepEqual(sent.messages[1].content.map((b) => b.type), ['tool_use']);
+});
+
+test('an OpenAI endpoint gets the same /v1/messages turn without the Anthropic-only fields, and says so', async () => {
+  // The gateway's own mock provider stands in for any OpenAI-dialect provider.
+  const other = await startSluice(`
+endpoints:
+  - {name: mock, endpoint_type: llm/v1/chat, model: {provider: mock, name: m}}
+`);
+  try {
+    const res = await post(other, '/v1/messages', { model: 'mock', max_tokens: 100, system, tools, messages: [
+      { role: 'user', content: [{ type: 'text', text: 'hi', cache_control: { type: 'ephemeral' } }] }] });
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.ok((res.headers.get('x-sluice-dropped-params') ?? '').split(',').includes('cache_control'), res.headers.get('x-sluice-dropped-params'));
+  } finally {
+    await stopCleanly(other);
+  }
+});

@@ -1,0 +1,303 @@
+// An Anthropic Messages client's request, read by the inbound Messages API and written again by
+// the anthropic provider, reaches Anthropic with every prompt-cache marker, thinking block and
+// tool result it had (issue: coding agents lose nothing through sluice). The other providers
+// get the same request without those fields, and say so.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "api/anthropic/anthropic_api.hpp"
+#include "api/openai/parse.hpp"
+#include "model/stream_assembly.hpp"
+#include "providers/anthropic/adapter.hpp"
+#include "providers/anthropic_fields.hpp"
+#include "providers/common/sse_parser.hpp"
+#include "providers/common/support.hpp"
+#include "providers/registry.hpp"
+
+namespace sluice::providers::anthropic {
+namespace {
+
+namespace json = boost::json;
+
+std::shared_ptr<const ProviderAdapter> adapter() {
+  ConfigMap config("test", "config");
+  config.add("anthropic_api_key", {"sk-ant-test-abcdefghijklmnop", true, "test:1:1"});
+  AdapterSpec spec{"e", model::Operation::kChat, "claude-sonnet-4-5", &config};
+  return make_anthropic_adapter(spec).value();
+}
+
+model::Request from_messages_api(std::string_view body) {
+  model::Request request;
+  auto parsed = api::anthropic::AnthropicApi{}.parse(model::Operation::kChat, body, request);
+  EXPECT_TRUE(parsed) << parsed.error().message;
+  return request;
+}
+
+json::object sent(const model::Request& request) {
+  auto wire = adapter()->translate_request(request);
+  EXPECT_TRUE(wire) << wire.error().message;
+  return wire ? json::parse(wire->body).as_object() : json::object{};
+}
+
+// A Claude Code–style turn: system and tools marked for caching (one with a 1 h TTL), thinking
+// on, an earlier assistant turn with its signed thinking block and a tool call, the tool's
+// result with an image and a cache marker.
+constexpr std::string_view kAgentTurn = R"({
+  "model": "claude",
+  "max_tokens": 4096,
+  "system": [
+    {"type": "text", "text": "You are a coding agent."},
+    {"type": "text", "text": "Project rules: keep it small.", "cache_control": {"type": "ephemeral", "ttl": "1h"}}
+  ],
+  "tools": [
+    {"name": "read_file", "description": "Read a file", "input_schema": {"type": "object", "properties": {"path": {"type": "string"}}}},
+    {"name": "screenshot", "input_schema": {"type": "object", "properties": {}}, "cache_control": {"type": "ephemeral"}}
+  ],
+  "thinking": {"type": "enabled", "budget_tokens": 2048},
+  "messages": [
+    {"role": "user", "content": [{"type": "text", "text": "Fix the bug.", "cache_control": {"type": "ephemeral"}}]},
+    {"role": "assistant", "content": [
+      {"type": "thinking", "thinking": "I should look at the page.", "signature": "EqQBCgIYAhIM1gbcDa9GJwZA"},
+      {"type": "redacted_thinking", "data": "EmwKAhgBEgy3va3pzix/LafPsn4a"},
+      {"type": "tool_use", "id": "toolu_01", "name": "screenshot", "input": {}}
+    ]},
+    {"role": "user", "content": [
+      {"type": "tool_result", "tool_use_id": "toolu_01", "cache_control": {"type": "ephemeral"}, "content": [
+        {"type": "text", "text": "The page:"},
+        {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgoAAAANSUhEUg=="}}
+      ]},
+      {"type": "text", "text": "Go on."}
+    ]}
+  ]
+})";
+
+TEST(AnthropicMessagesFidelity, AnAgentTurnReachesAnthropicAsTheClientSentIt) {
+  model::Request request = from_messages_api(kAgentTurn);
+  EXPECT_TRUE(request.anthropic_fields);
+  json::object expected = json::parse(kAgentTurn).as_object();
+  expected["model"] = "claude-sonnet-4-5";
+  json::object body = sent(request);
+  // The one difference the translation is allowed: client tools carry no `type`, both ways.
+  EXPECT_EQ(body, expected) << json::serialize(body);
+}
+
+TEST(AnthropicMessagesFidelity, TheClientsBetaHeaderIsForwarded) {
+  model::Request request = from_messages_api(kAgentTurn);
+  auto plain = adapter()->translate_request(request);
+  ASSERT_TRUE(plain);
+  for (const auto& [k, v] : plain->headers) EXPECT_NE(k, "anthropic-beta");
+  request.anthropic_beta = "extended-cache-ttl-2025-04-11,interleaved-thinking-2025-05-14";
+  auto wire = adapter()->translate_request(request);
+  ASSERT_TRUE(wire);
+  EXPECT_THAT(wire->headers, ::testing::Contains(std::pair<std::string, std::string>(
+                                 "anthropic-beta",
+                                 "extended-cache-ttl-2025-04-11,interleaved-thinking-2025-05-14")));
+}
+
+TEST(AnthropicMessagesFidelity, ErrorFlagAndStringToolResultsRoundTrip) {
+  constexpr std::string_view turn = R"({"model": "c", "max_tokens": 10, "messages": [
+    {"role": "assistant", "content": [{"type": "tool_use", "id": "t1", "name": "f", "input": {"a": 1}}]},
+    {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t1", "is_error": true, "content": "Error: not found"}]}
+  ]})";
+  model::Request request = from_messages_api(turn);
+  // Other providers read the failure in the text.
+  const auto& tool = request.body.at("messages").as_array()[1].as_object();
+  EXPECT_EQ(tool.at("content"), "Error: Error: not found");
+  json::object expected = json::parse(turn).as_object();
+  expected["model"] = "claude-sonnet-4-5";
+  EXPECT_EQ(sent(request), expected);
+}
+
+TEST(AnthropicMessagesFidelity, OpenAiShapedCacheMarkersReachAnthropic) {
+  auto request = api::openai::parse_request(model::Operation::kChat, R"({"model": "c",
+    "messages": [
+      {"role": "system", "content": [{"type": "text", "text": "Long rules.", "cache_control": {"type": "ephemeral"}}]},
+      {"role": "user", "content": [{"type": "text", "text": "Hi", "cache_control": {"type": "ephemeral", "ttl": "5m"}}]}],
+    "tools": [{"type": "function", "function": {"name": "f"}, "cache_control": {"type": "ephemeral"}}]})");
+  ASSERT_TRUE(request);
+  json::object body = sent(*request);
+  EXPECT_EQ(
+      body.at("system"),
+      json::parse(
+          R"([{"type": "text", "text": "Long rules.", "cache_control": {"type": "ephemeral"}}])"));
+  EXPECT_EQ(body.at("messages").at(0).at("content").at(0).at("cache_control"),
+            json::parse(R"({"type": "ephemeral", "ttl": "5m"})"));
+  EXPECT_EQ(body.at("tools").at(0).at("cache_control"), json::parse(R"({"type": "ephemeral"})"));
+}
+
+TEST(AnthropicMessagesFidelity, ImageMediaTypesAreWhatAnthropicTakes) {
+  // image/jpg is corrected; a label that contradicts the bytes follows the bytes.
+  auto request = api::openai::parse_request(model::Operation::kChat, R"({"model": "c",
+    "messages": [{"role": "user", "content": [
+      {"type": "image_url", "image_url": {"url": "data:image/jpg;base64,AAAA"}},
+      {"type": "image_url", "image_url": {"url": "data:image/jpeg;base64,iVBORw0KGgoAAAANSUhEUg=="}},
+      {"type": "image_url", "image_url": {"url": "data:image/png;base64,/9j/4AAQSkZJRg=="}}]}]})");
+  ASSERT_TRUE(request);
+  const json::object body = sent(*request);
+  const auto& parts = body.at("messages").at(0).at("content").as_array();
+  EXPECT_EQ(parts.at(0).at("source").at("media_type"), "image/jpeg");
+  EXPECT_EQ(parts.at(1).at("source").at("media_type"), "image/png");
+  EXPECT_EQ(parts.at(2).at("source").at("media_type"), "image/jpeg");
+  EXPECT_EQ(common::image_media_type("image/webp", "UklGRgAAAABXRUJQVlA4IA=="), "image/webp");
+  EXPECT_EQ(common::image_media_type("image/png", "UklGRgAAAABBVkkgTElTVA=="), "image/png");
+}
+
+TEST(AnthropicMessagesFidelity, WhitespaceOnlyTextBesideToolCallsIsLeftOut) {
+  for (const char* blank : {R"(" ")", R"("\n\n")", R"([{"type": "text", "text": " \t"}])"}) {
+    auto request = api::openai::parse_request(
+        model::Operation::kChat,
+        std::string(R"({"model": "c", "messages": [{"role": "user", "content": "x"},
+          {"role": "assistant", "content": )") +
+            blank +
+            R"(, "tool_calls": [{"id": "t1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]},
+          {"role": "tool", "tool_call_id": "t1", "content": "ok"}]})");
+    ASSERT_TRUE(request) << blank;
+    const json::object body = sent(*request);
+    const auto& assistant = body.at("messages").at(1).at("content").as_array();
+    ASSERT_EQ(assistant.size(), 1u) << blank;
+    EXPECT_EQ(assistant.at(0).at("type"), "tool_use") << blank;
+  }
+}
+
+TEST(AnthropicMessagesFidelity, OtherProvidersGetTheRequestWithoutAnthropicFields) {
+  model::Request request = from_messages_api(kAgentTurn);
+  std::vector<std::string> dropped;
+  model::Request plain = without_anthropic_fields(request, dropped);
+  EXPECT_FALSE(plain.anthropic_fields);
+  const std::string text = json::serialize(plain.body);
+  for (const char* field : {"cache_control", "thinking_blocks", "reasoning_content"})
+    EXPECT_EQ(text.find(field), std::string::npos) << field << " in " << text;
+  EXPECT_THAT(dropped, ::testing::UnorderedElementsAre("cache_control", "thinking_blocks",
+                                                       "reasoning_content"));
+  // The rest is kept: the tool result's image, the tool call, the system text.
+  EXPECT_NE(text.find("data:image/png;base64,iVBORw0KGgo"), std::string::npos);
+  EXPECT_NE(text.find("toolu_01"), std::string::npos);
+  EXPECT_NE(text.find("Project rules"), std::string::npos);
+  // The original is untouched: the anthropic provider of a fallback still gets everything.
+  EXPECT_NE(json::serialize(request.body).find("cache_control"), std::string::npos);
+}
+
+// What Anthropic streams for a thinking turn that calls a tool
+// (https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking, "Streaming thinking").
+constexpr std::string_view kThinkingStream =
+    "event: message_start\n"
+    R"(data: {"type":"message_start","message":{"id":"msg_01","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":120,"cache_creation_input_tokens":0,"cache_read_input_tokens":2048,"output_tokens":1}}})"
+    "\n\nevent: content_block_start\n"
+    R"(data: {"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":""}})"
+    "\n\nevent: content_block_delta\n"
+    R"(data: {"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"The user wants the weather."}})"
+    "\n\nevent: content_block_delta\n"
+    R"(data: {"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":" I will call the tool."}})"
+    "\n\nevent: content_block_delta\n"
+    R"(data: {"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl"}})"
+    "\n\nevent: content_block_stop\n"
+    R"(data: {"type":"content_block_stop","index":0})"
+    "\n\nevent: content_block_start\n"
+    R"(data: {"type":"content_block_start","index":1,"content_block":{"type":"redacted_thinking","data":"EmwKAhgBEgy3va3pzix"}})"
+    "\n\nevent: content_block_stop\n"
+    R"(data: {"type":"content_block_stop","index":1})"
+    "\n\nevent: content_block_start\n"
+    R"(data: {"type":"content_block_start","index":2,"content_block":{"type":"tool_use","id":"toolu_01","name":"get_weather","input":{}}})"
+    "\n\nevent: content_block_delta\n"
+    R"(data: {"type":"content_block_delta","index":2,"delta":{"type":"input_json_delta","partial_json":"{\"city\": \"Paris\"}"}})"
+    "\n\nevent: content_block_stop\n"
+    R"(data: {"type":"content_block_stop","index":2})"
+    "\n\nevent: message_delta\n"
+    R"(data: {"type":"message_delta","delta":{"stop_reason":"tool_use","stop_sequence":null},"usage":{"output_tokens":60}})"
+    "\n\nevent: message_stop\n"
+    R"(data: {"type":"message_stop"})"
+    "\n\n";
+
+// The content_block_* events of an Anthropic stream, parsed.
+std::vector<json::value> content_events(std::string_view sse) {
+  std::vector<json::value> out;
+  common::SseParser parser;
+  parser.feed(sse, [&](common::SseEvent& e) {
+    json::value v = json::parse(e.data);
+    if (v.at("type").as_string().starts_with("content_block")) out.push_back(std::move(v));
+    return true;
+  });
+  return out;
+}
+
+model::Request streamed_turn() {
+  return from_messages_api(
+      R"({"model": "claude", "max_tokens": 4096, "stream": true, "thinking": {"type": "enabled", "budget_tokens": 2048}, "messages": [{"role": "user", "content": "Weather in Paris?"}]})");
+}
+
+std::vector<model::StreamEvent> translated(std::string_view sse, std::size_t split) {
+  model::Request request = streamed_turn();
+  auto reader = adapter()->open_stream(request);
+  std::vector<model::StreamEvent> events;
+  EXPECT_TRUE(reader->feed(sse.substr(0, split), events));
+  EXPECT_TRUE(reader->feed(sse.substr(split), events));
+  EXPECT_TRUE(reader->finish(events));
+  return events;
+}
+
+TEST(AnthropicMessagesFidelity, AStreamedThinkingTurnReachesTheClientWithItsBlocksAndSignature) {
+  const auto expected = content_events(kThinkingStream);
+  for (std::size_t split = 0; split <= kThinkingStream.size(); ++split) {
+    auto events = translated(kThinkingStream, split);
+    model::Request request = streamed_turn();
+    auto writer = api::anthropic::AnthropicApi{}.stream_writer(request);
+    std::string sse;
+    for (auto& e : events) sse += writer->event(e);
+    sse += writer->end();
+    ASSERT_EQ(content_events(sse), expected) << "split at " << split << ":\n" << sse;
+  }
+}
+
+TEST(AnthropicMessagesFidelity, AStreamedThinkingTurnAddsUpToTheWholeAnswer) {
+  // What an answer policy (or a cache) sees of the stream, and the stream it replays from it.
+  auto assembled =
+      model::assemble_response(translated(kThinkingStream, 0), model::Operation::kChat);
+  const auto& message = assembled.body.at("choices").at(0).at("message");
+  EXPECT_EQ(message.at("reasoning_content"), "The user wants the weather. I will call the tool.");
+  EXPECT_EQ(message.at("thinking_blocks"), json::parse(R"([
+    {"type": "thinking", "thinking": "The user wants the weather. I will call the tool.", "signature": "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl"},
+    {"type": "redacted_thinking", "data": "EmwKAhgBEgy3va3pzix"}])"));
+  // Replayed through the Anthropic writer: the same blocks (the thinking in one delta).
+  model::Request request = streamed_turn();
+  auto writer = api::anthropic::AnthropicApi{}.stream_writer(request);
+  std::string sse;
+  for (auto& e : model::split_response(assembled, model::Operation::kChat)) sse += writer->event(e);
+  sse += writer->end();
+  auto replayed = content_events(sse);
+  ASSERT_EQ(replayed.size(), 9u) << sse;
+  EXPECT_EQ(replayed[1].at("delta").at("thinking"),
+            "The user wants the weather. I will call the tool.");
+  EXPECT_EQ(replayed[2].at("delta").at("signature"),
+            "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl");
+  EXPECT_EQ(replayed[4].at("content_block").at("type"), "redacted_thinking");
+  EXPECT_EQ(replayed[6].at("content_block").at("name"), "get_weather");
+}
+
+TEST(AnthropicMessagesFidelity, AWholeThinkingAnswerKeepsItsBlocksBothWays) {
+  constexpr std::string_view answer = R"({"id": "msg_02", "type": "message", "role": "assistant",
+    "model": "claude-sonnet-4-5-20250929", "stop_reason": "tool_use", "stop_sequence": null,
+    "content": [
+      {"type": "thinking", "thinking": "Call the tool.", "signature": "EqQBsig"},
+      {"type": "redacted_thinking", "data": "EmwKredacted"},
+      {"type": "text", "text": "Let me check."},
+      {"type": "tool_use", "id": "toolu_02", "name": "get_weather", "input": {"city": "Paris"}}],
+    "usage": {"input_tokens": 10, "output_tokens": 20}})";
+  model::Request request = from_messages_api(
+      R"({"model": "claude", "max_tokens": 100, "messages": [{"role": "user", "content": "Weather?"}]})");
+  auto response = adapter()->translate_response(request, UpstreamHead{200, {}}, answer);
+  ASSERT_TRUE(response) << response.error().message;
+  // OpenAI-shaped clients get the thinking too, and can send it back on the next turn.
+  const auto& message = response->body.at("choices").at(0).at("message");
+  EXPECT_EQ(message.at("reasoning_content"), "Call the tool.");
+  EXPECT_EQ(message.at("thinking_blocks").as_array().size(), 2u);
+  // Anthropic clients get the content as Anthropic sent it.
+  json::value rendered =
+      json::parse(api::anthropic::AnthropicApi{}.render_response(request, *response));
+  EXPECT_EQ(rendered.at("content"), json::parse(answer).at("content"));
+}
+
+}  // namespace
+}  // namespace sluice::providers::anthropic

@@ -28,10 +28,9 @@ struct Request {
   bool embeddings_base64 = false;  // client asked for encoding_format: "base64"
   // The endpoint fills messages/prompt from a template, so the body may come without them.
   bool templated = false;
-  // The body carries Anthropic-only fields an Anthropic Messages client sent (cache_control on
-  // parts, messages and tools; thinking_blocks and reasoning_content on assistant messages;
-  // is_error on tool messages), for the anthropic provider to put back. OpenAI-dialect providers
-  // drop them (x-sluice-dropped-params); docs/providers.md lists them.
+  // The body carries Anthropic-only fields (providers/anthropic_fields.hpp lists them), for the
+  // anthropic provider to put back; the other providers get the request without them
+  // (x-sluice-dropped-params). A new member here must be copied in without_anthropic_fields.
   bool anthropic_fields = false;
   // The client's `anthropic-beta` header (comma-separated feature names), which the anthropic
   // provider forwards: betas change what Anthropic accepts (1 h cache TTL, interleaved thinking,

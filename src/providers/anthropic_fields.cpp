@@ -16,20 +16,94 @@ void erase(json::object& o, std::string_view key, std::vector<std::string>& drop
   if (o.erase(key) > 0) note(dropped, key);
 }
 
+bool marked(const json::value& v) {
+  const json::object* o = v.if_object();
+  return o != nullptr && o->contains("cache_control");
+}
+
+bool any_marked(const json::value* list) {
+  if (list == nullptr || !list->is_array()) return false;
+  const auto& a = list->get_array();
+  return std::any_of(a.begin(), a.end(), marked);
+}
+
+// A tool message's content for providers that take text: text parts joined, "Error: " in front
+// when the tool failed.
+Result<void> plain_tool_result(json::object& msg, std::size_t index, std::string_view provider,
+                               std::vector<std::string>& dropped) {
+  const json::value* e = msg.if_contains("is_error");
+  const bool failed = e != nullptr && e->is_bool() && e->get_bool();
+  erase(msg, "is_error", dropped);
+  json::value* content = msg.if_contains("content");
+  std::string text;
+  if (content != nullptr && content->is_array()) {
+    for (const auto& p : content->get_array()) {
+      const json::object* part = p.if_object();
+      const json::value* type = part != nullptr ? part->if_contains("type") : nullptr;
+      const json::value* t = part != nullptr ? part->if_contains("text") : nullptr;
+      if (type != nullptr && *type == "text" && t != nullptr && t->is_string()) {
+        if (!text.empty()) text += '\n';
+        text += t->get_string();
+      } else {
+        return Error::invalid("messages[" + std::to_string(index) +
+                                  "]: a tool result with images can go only to an anthropic "
+                                  "endpoint; provider '" +
+                                  std::string(provider) + "' takes text tool results",
+                              "messages");
+      }
+    }
+  } else if (content != nullptr && content->is_string()) {
+    text = content->get_string();
+  } else if (!failed) {
+    return {};
+  }
+  msg["content"] = failed ? "Error: " + text : text;
+  return {};
+}
+
 }  // namespace
 
-model::Request without_anthropic_fields(const model::Request& request,
-                                        std::vector<std::string>& dropped) {
-  model::Request out = request;
-  out.anthropic_fields = false;
+bool carries_anthropic_fields(const json::object& body) {
+  if (any_marked(body.if_contains("tools"))) return true;
+  const json::value* messages = body.if_contains("messages");
+  if (messages == nullptr || !messages->is_array()) return false;
+  for (const auto& m : messages->get_array()) {
+    const json::object* msg = m.if_object();
+    if (msg == nullptr) continue;
+    if (msg->contains("cache_control") || msg->contains("thinking_blocks") ||
+        msg->contains("reasoning_content") || msg->contains("is_error") ||
+        any_marked(msg->if_contains("content")) || any_marked(msg->if_contains("tool_calls"))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+Result<model::Request> without_anthropic_fields(const model::Request& request,
+                                                std::string_view provider,
+                                                std::vector<std::string>& dropped) {
+  // Field by field, so that the body is copied once, onto the heap.
+  model::Request out{request.operation,
+                     request.endpoint,
+                     json::object(request.body, json::storage_ptr()),
+                     request.stream,
+                     request.include_usage,
+                     request.embeddings_base64,
+                     request.templated,
+                     false,
+                     request.anthropic_beta};
   if (auto* messages = out.body.if_contains("messages"); messages && messages->is_array()) {
+    std::size_t index = 0;
     for (auto& m : messages->get_array()) {
       json::object* msg = m.if_object();
+      ++index;
       if (msg == nullptr) continue;
       erase(*msg, "cache_control", dropped);
       erase(*msg, "thinking_blocks", dropped);
       erase(*msg, "reasoning_content", dropped);
-      erase(*msg, "is_error", dropped);
+      if (const auto* role = msg->if_contains("role"); role && *role == "tool") {
+        if (auto r = plain_tool_result(*msg, index - 1, provider, dropped); !r) return r.error();
+      }
       if (auto* content = msg->if_contains("content"); content && content->is_array()) {
         for (auto& p : content->get_array()) {
           if (auto* part = p.if_object()) erase(*part, "cache_control", dropped);

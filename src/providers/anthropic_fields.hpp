@@ -1,20 +1,32 @@
 #pragma once
-// The Anthropic-only fields an Anthropic Messages client's request keeps in the internal form
-// (model::Request::anthropic_fields): cache_control on content parts, messages and tools;
-// thinking_blocks and reasoning_content on assistant messages; is_error on tool messages. Only
-// the anthropic provider takes them (ProviderAdapter::takes_anthropic_fields); the others get
-// the request without them.
+// The Anthropic-only fields the internal form may carry (model::Request::anthropic_fields):
+// cache_control on content parts, messages, tool calls and tools; thinking_blocks and
+// reasoning_content on assistant messages; is_error, and content of text and image parts, on
+// tool messages. An Anthropic Messages client's request keeps them
+// (api/anthropic/parse.cpp), and an OpenAI-shaped client may send them too (cache_control as
+// other gateways take it, an Anthropic answer's thinking sent back). Only the anthropic provider
+// takes them (ProviderAdapter::takes_anthropic_fields); the router gives the others the request
+// without them. (The `thinking` parameter is not one of them: Claude on Bedrock and Vertex takes
+// it too, and a provider that does not answers its own 400.)
 
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "model/error.hpp"
 #include "model/request.hpp"
 
 namespace sluice::providers {
 
-// A copy of `request` (its body in the same storage) without the fields above; the names it took
-// out, once each, are appended to `dropped` (the x-sluice-dropped-params header).
-model::Request without_anthropic_fields(const model::Request& request,
-                                        std::vector<std::string>& dropped);
+// Whether an OpenAI-dialect body has any of the fields above (a scan of messages and tools).
+bool carries_anthropic_fields(const boost::json::object& body);
+
+// A copy of `request` without the fields above, its body on the heap (not in the request's
+// arena: it lives for one attempt). A tool result flagged is_error reads "Error: …"; one with
+// images is a 400 naming `provider`, which takes text tool results only. The names taken out,
+// once each, are appended to `dropped` (the x-sluice-dropped-params header).
+Result<model::Request> without_anthropic_fields(const model::Request& request,
+                                                std::string_view provider,
+                                                std::vector<std::string>& dropped);
 
 }  // namespace sluice::providers

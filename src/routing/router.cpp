@@ -88,8 +88,11 @@ asio::awaitable<Result<std::unique_ptr<upstream::Exchange>>> Router::start(
   }
   std::vector<std::string> dropped;
   std::optional<model::Request> plain;  // without Anthropic-only fields this provider cannot take
-  if (ctx.request.anthropic_fields && !adapter.takes_anthropic_fields())
-    plain = providers::without_anthropic_fields(ctx.request, dropped);
+  if (ctx.request.anthropic_fields && !adapter.takes_anthropic_fields()) {
+    auto stripped = providers::without_anthropic_fields(ctx.request, adapter.provider(), dropped);
+    if (!stripped) co_return stripped.error();
+    plain = std::move(*stripped);
+  }
   auto wire = adapter.translate_request(plain ? *plain : ctx.request);
   if (!wire) co_return redacted(wire.error(), adapter);
   ctx.upstream_called = true;

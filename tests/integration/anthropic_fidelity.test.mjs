@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startAnthropicUpstream, SIGNATURE, THOUGHT } from '../support/anthropic_upstream.mjs';
 import { startSluice } from '../support/sluice.mjs';
-import { post, sseData, logFor, stopCleanly } from './helpers.mjs';
+import { post, sseData, logFor, stopCleanly, startGatewayWithUpstream } from './helpers.mjs';
 
 let upstream;
 let gateway;
@@ -133,17 +133,31 @@ test("what Anthropic would refuse is mended on the way: image/jpg, whitespace be
 });
 
 test('an OpenAI endpoint gets the same /v1/messages turn without the Anthropic-only fields, and says so', async () => {
-  // The gateway's own mock provider stands in for any OpenAI-dialect provider.
-  const other = await startSluice(`
-endpoints:
-  - {name: mock, endpoint_type: llm/v1/chat, model: {provider: mock, name: m}}
-`);
+  const openai = await startGatewayWithUpstream();
   try {
-    const res = await post(other, '/v1/messages', { model: 'mock', max_tokens: 100, system, tools, messages: [
-      { role: 'user', content: [{ type: 'text', text: 'hi', cache_control: { type: 'ephemeral' } }] }] });
+    const res = await post(openai.gateway, '/v1/messages', { model: 'chat-ok', max_tokens: 100, system, tools, messages: [
+      { role: 'user', content: [{ type: 'text', text: 'hi', cache_control: { type: 'ephemeral' } }] },
+      { role: 'assistant', content: [{ type: 'thinking', thinking: 'hm', signature: 'sig' }, { type: 'tool_use', id: 't1', name: 'read_file', input: {} }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', is_error: true, content: [{ type: 'text', text: 'no such file' }] }] }] });
     assert.equal(res.status, 200, await res.clone().text());
-    assert.ok((res.headers.get('x-sluice-dropped-params') ?? '').split(',').includes('cache_control'), res.headers.get('x-sluice-dropped-params'));
+    assert.deepEqual((res.headers.get('x-sluice-dropped-params') ?? '').split(/, */).sort(),
+      ['cache_control', 'is_error', 'reasoning_content', 'thinking_blocks']);
+    const sent = openai.upstream.requests.at(-1).body;
+    const text = JSON.stringify(sent);
+    for (const field of ['cache_control', 'thinking_blocks', 'reasoning_content', 'is_error', 'signature']) assert.ok(!text.includes(field), `${field} in ${text}`);
+    assert.deepEqual(sent.messages.at(-1), { role: 'tool', tool_call_id: 't1', content: 'Error: no such file' });
+    assert.deepEqual(sent.messages[0], { role: 'system', content: [{ type: 'text', text: 'You are a coding agent.' }, { type: 'text', text: 'Project rules.' }] });
+
+    // A tool result with an image cannot be given to it: a clear 400 in Anthropic's shape.
+    const image = await post(openai.gateway, '/v1/messages', { model: 'chat-ok', max_tokens: 100, messages: [
+      { role: 'user', content: 'look' },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 't2', name: 'shot', input: {} }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't2', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } }] }] }] });
+    assert.equal(image.status, 400);
+    const error = await image.json();
+    assert.equal(error.type, 'error');
+    assert.match(error.error.message, /tool result with images.*provider 'openai'/);
   } finally {
-    await stopCleanly(other);
+    await openai.close();
   }
 });

@@ -25,7 +25,8 @@ void keep_cache_control(const json::object& block, json::object& part, bool& ext
 bool has_cache_control(const json::array& blocks) {
   for (const auto& b : blocks) {
     const json::object* o = b.if_object();
-    if (o != nullptr && o->contains("cache_control")) return true;
+    const json::value* c = o != nullptr ? o->if_contains("cache_control") : nullptr;
+    if (c != nullptr && !c->is_null()) return true;
   }
   return false;
 }
@@ -85,6 +86,8 @@ Result<json::value> tool_result_content(const json::value& content, bool& extras
     const json::object* block = b.if_object();
     if (block != nullptr && block->contains("type") && block->at("type") == "image") parts = true;
   }
+  // Parts in a tool message only the anthropic provider takes (see anthropic_fields.hpp).
+  extras = extras || parts;
   std::string text;
   json::array out;
   for (const auto& b : content.get_array()) {
@@ -170,10 +173,6 @@ Result<void> convert_message(const json::object& msg, json::array& out, bool& ex
       }
       const json::value* e = block->if_contains("is_error");
       const bool is_error = e != nullptr && e->is_bool() && e->get_bool();
-      // Providers without an error flag read it in the text; the anthropic provider takes the
-      // prefix off again and sets is_error.
-      if (is_error && result_content.is_string())
-        result_content = "Error: " + std::string(result_content.get_string());
       json::object tool{{"role", "tool"}, {"tool_call_id", *id}, {"content", result_content}};
       keep_cache_control(*block, tool, extras);
       if (is_error) {

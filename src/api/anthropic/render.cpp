@@ -71,7 +71,10 @@ class AnthropicStreamWriter : public StreamWriter {
       // Thinking first: it comes before the text and tool calls of the same turn. A delta with
       // thinking_blocks carries whole blocks (a replayed answer) or a streamed block's
       // signature; its reasoning_content is then the same text again.
-      if (const auto* blocks = d->if_contains("thinking_blocks"); blocks && blocks->is_array()) {
+      // Reasoning of other providers (DeepSeek, vLLM, …) becomes an unsigned thinking block,
+      // which the anthropic provider leaves out if the client sends it back.
+      if (const auto* blocks = d->if_contains("thinking_blocks");
+          blocks && blocks->is_array() && !blocks->get_array().empty()) {
         for (const auto& b : blocks->get_array()) {
           if (b.is_object()) thinking_block(b.get_object(), out);
         }
@@ -265,11 +268,16 @@ std::string AnthropicApi::render_response(const model::Request& request,
       finish = f->get_string();
     const json::value* m = choice ? choice->if_contains("message") : nullptr;
     if (const json::object* msg = m ? m->if_object() : nullptr) {
-      // Anthropic's thinking blocks (from the anthropic provider) come first, as they were.
-      if (const auto* t = msg->if_contains("thinking_blocks"); t && t->is_array()) {
+      // Anthropic's thinking blocks (from the anthropic provider) come first, as they were;
+      // other providers' reasoning as an unsigned thinking block, as in a stream.
+      const json::value* t = msg->if_contains("thinking_blocks");
+      const json::value* r = msg->if_contains("reasoning_content");
+      if (t != nullptr && t->is_array() && !t->get_array().empty()) {
         for (const auto& b : t->get_array()) {
           if (b.is_object()) content.push_back(b);
         }
+      } else if (r != nullptr && r->is_string() && !r->get_string().empty()) {
+        content.push_back(json::object{{"type", "thinking"}, {"thinking", *r}, {"signature", ""}});
       }
       if (const auto* c = msg->if_contains("content");
           c && c->is_string() && !c->get_string().empty())

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <set>
 
+#include "providers/anthropic_fields.hpp"
 #include "util/json_numbers.hpp"
 #include "util/json_parse.hpp"
 
@@ -202,6 +203,8 @@ Result<void> parse_request_into(model::Operation operation, std::string_view bod
       if (!request.templated || b.contains("messages")) {
         if (auto r = check_messages(b); !r) return r.error();
       }
+      // cache_control as other gateways take it, or an Anthropic answer's thinking sent back.
+      request.anthropic_fields = providers::carries_anthropic_fields(b);
       break;
     case model::Operation::kCompletions:
       if (auto r = check_text_input(b, "prompt", !request.templated); !r) return r.error();

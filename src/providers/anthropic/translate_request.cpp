@@ -139,6 +139,11 @@ Result<json::value> assistant_blocks(const json::object& msg, json::value conten
       const json::value* type = block ? block->if_contains("type") : nullptr;
       if (type == nullptr || (*type != "thinking" && *type != "redacted_thinking"))
         return invalid("thinking_blocks holds thinking and redacted_thinking blocks.", "messages");
+      // Thinking another provider streamed has no signature, and Anthropic refuses a thinking
+      // block without its own: it is left out.
+      const json::value* sig = block->if_contains("signature");
+      if (*type == "thinking" && (sig == nullptr || !sig->is_string() || sig->get_string().empty()))
+        continue;
       blocks.push_back(b);
     }
   }
@@ -209,13 +214,8 @@ Result<void> translate_messages(const json::value* given, json::object& out) {
       auto c = content_of(content, true);
       if (!c) return c.error();
       json::object result{{"type", "tool_result"}, {"tool_use_id", *id}};
-      if (const auto* e = msg->if_contains("is_error"); e && e->is_bool() && e->get_bool()) {
-        // The Messages API's flag; the "Error: " its parse put in front for other providers
-        // comes off again.
+      if (const auto* e = msg->if_contains("is_error"); e && e->is_bool() && e->get_bool())
         result["is_error"] = true;
-        if (c->is_string() && c->get_string().starts_with("Error: "))
-          *c = json::string(c->get_string().subview(7));
-      }
       result["content"] = std::move(*c);
       copy_cache_control(*msg, result);
       append_turn(messages, "user", json::array{std::move(result)});

@@ -103,9 +103,9 @@ TEST(AnthropicMessagesFidelity, ErrorFlagAndStringToolResultsRoundTrip) {
     {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t1", "is_error": true, "content": "Error: not found"}]}
   ]})";
   model::Request request = from_messages_api(turn);
-  // Other providers read the failure in the text.
   const auto& tool = request.body.at("messages").as_array()[1].as_object();
-  EXPECT_EQ(tool.at("content"), "Error: Error: not found");
+  EXPECT_EQ(tool.at("content"), "Error: not found");
+  EXPECT_EQ(tool.at("is_error"), true);
   json::object expected = json::parse(turn).as_object();
   expected["model"] = "claude-sonnet-4-5";
   EXPECT_EQ(sent(request), expected);
@@ -165,19 +165,69 @@ TEST(AnthropicMessagesFidelity, WhitespaceOnlyTextBesideToolCallsIsLeftOut) {
 TEST(AnthropicMessagesFidelity, OtherProvidersGetTheRequestWithoutAnthropicFields) {
   model::Request request = from_messages_api(kAgentTurn);
   std::vector<std::string> dropped;
-  model::Request plain = without_anthropic_fields(request, dropped);
-  EXPECT_FALSE(plain.anthropic_fields);
-  const std::string text = json::serialize(plain.body);
-  for (const char* field : {"cache_control", "thinking_blocks", "reasoning_content"})
+  auto plain = without_anthropic_fields(request, "openai", dropped);
+  // The tool result holds an image: other providers take text tool results only.
+  ASSERT_FALSE(plain);
+  EXPECT_EQ(model::http_status(plain.error()), 400u);
+  EXPECT_THAT(plain.error().message, ::testing::HasSubstr("provider 'openai'"));
+
+  request = from_messages_api(R"({"model": "c", "max_tokens": 10,
+    "system": [{"type": "text", "text": "Rules.", "cache_control": {"type": "ephemeral"}}],
+    "tools": [{"name": "f", "input_schema": {"type": "object"}, "cache_control": {"type": "ephemeral"}}],
+    "messages": [
+      {"role": "user", "content": [{"type": "text", "text": "Go.", "cache_control": {"type": "ephemeral"}}]},
+      {"role": "assistant", "content": [{"type": "thinking", "thinking": "Hm.", "signature": "s"}, {"type": "tool_use", "id": "t1", "name": "f", "input": {}}]},
+      {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t1", "is_error": true, "content": [{"type": "text", "text": "no"}, {"type": "text", "text": "such file"}]}]}]})");
+  dropped.clear();
+  plain = without_anthropic_fields(request, "openai", dropped);
+  ASSERT_TRUE(plain) << plain.error().message;
+  EXPECT_FALSE(plain->anthropic_fields);
+  const std::string text = json::serialize(plain->body);
+  for (const char* field : {"cache_control", "thinking_blocks", "reasoning_content", "is_error"})
     EXPECT_EQ(text.find(field), std::string::npos) << field << " in " << text;
   EXPECT_THAT(dropped, ::testing::UnorderedElementsAre("cache_control", "thinking_blocks",
-                                                       "reasoning_content"));
-  // The rest is kept: the tool result's image, the tool call, the system text.
-  EXPECT_NE(text.find("data:image/png;base64,iVBORw0KGgo"), std::string::npos);
-  EXPECT_NE(text.find("toolu_01"), std::string::npos);
-  EXPECT_NE(text.find("Project rules"), std::string::npos);
+                                                       "reasoning_content", "is_error"));
+  // A failed tool reads as one in the text; the tool call itself is kept.
+  EXPECT_EQ(plain->body.at("messages").at(3), json::parse(R"(
+    {"role": "tool", "tool_call_id": "t1", "content": "Error: no\nsuch file"})"));
+  EXPECT_EQ(plain->body.at("messages").at(2).at("tool_calls").at(0).at("id"), "t1");
   // The original is untouched: the anthropic provider of a fallback still gets everything.
   EXPECT_NE(json::serialize(request.body).find("cache_control"), std::string::npos);
+  EXPECT_TRUE(request.anthropic_fields);
+}
+
+TEST(AnthropicMessagesFidelity, OpenAiShapedRequestsWithAnthropicFieldsAreMarked) {
+  for (
+      const char* message :
+      {R"({"role": "user", "content": [{"type": "text", "text": "x", "cache_control": {"type": "ephemeral"}}]})",
+       R"({"role": "assistant", "content": "x", "thinking_blocks": [{"type": "thinking", "thinking": "t", "signature": "s"}]})",
+       R"({"role": "assistant", "content": "x", "reasoning_content": "t"})"}) {
+    auto request = api::openai::parse_request(
+        model::Operation::kChat, std::string(R"({"model": "c", "messages": [)") + message + "]}");
+    ASSERT_TRUE(request) << message;
+    EXPECT_TRUE(request->anthropic_fields) << message;
+  }
+  auto plain = api::openai::parse_request(
+      model::Operation::kChat,
+      R"({"model": "c", "messages": [{"role": "user", "content": [{"type": "text", "text": "x"}]}], "thinking": {"type": "enabled"}})");
+  ASSERT_TRUE(plain);
+  EXPECT_FALSE(plain->anthropic_fields);
+}
+
+TEST(AnthropicMessagesFidelity, ThinkingWithoutASignatureIsNotSentToAnthropic) {
+  // What an Anthropic client got from another provider's reasoning, sent back.
+  model::Request request = from_messages_api(R"({"model": "c", "max_tokens": 10, "messages": [
+    {"role": "user", "content": "x"},
+    {"role": "assistant", "content": [{"type": "thinking", "thinking": "DeepSeek thought", "signature": ""}, {"type": "tool_use", "id": "t1", "name": "f", "input": {}}]},
+    {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t1", "content": "ok"}]}]})");
+  const json::object body = sent(request);
+  EXPECT_EQ(body.at("messages").at(1).at("content"),
+            json::parse(R"([{"type": "tool_use", "id": "t1", "name": "f", "input": {}}])"));
+  // thinking_blocks that is not a list of thinking blocks is a 400, not a crash.
+  request.body.at("messages").as_array()[1].as_object()["thinking_blocks"] = json::array{1};
+  auto wire = adapter()->translate_request(request);
+  ASSERT_FALSE(wire);
+  EXPECT_EQ(model::http_status(wire.error()), 400u);
 }
 
 // What Anthropic streams for a thinking turn that calls a tool
@@ -297,6 +347,28 @@ TEST(AnthropicMessagesFidelity, AWholeThinkingAnswerKeepsItsBlocksBothWays) {
   json::value rendered =
       json::parse(api::anthropic::AnthropicApi{}.render_response(request, *response));
   EXPECT_EQ(rendered.at("content"), json::parse(answer).at("content"));
+}
+
+TEST(AnthropicMessagesFidelity, OtherProvidersReasoningReachesAnthropicClientsAsThinking) {
+  model::Request request = streamed_turn();
+  model::Response whole;
+  whole.body = json::parse(R"({"id": "x", "choices": [{"index": 0, "finish_reason": "stop",
+    "message": {"role": "assistant", "content": "Hi.", "reasoning_content": "Thought."}}]})")
+                   .as_object();
+  json::value rendered =
+      json::parse(api::anthropic::AnthropicApi{}.render_response(request, whole));
+  EXPECT_EQ(rendered.at("content"), json::parse(R"([
+    {"type": "thinking", "thinking": "Thought.", "signature": ""}, {"type": "text", "text": "Hi."}])"));
+  // Streamed, the same blocks.
+  auto writer = api::anthropic::AnthropicApi{}.stream_writer(request);
+  std::string sse;
+  for (auto& e : model::split_response(whole, model::Operation::kChat)) sse += writer->event(e);
+  sse += writer->end();
+  auto events = content_events(sse);
+  ASSERT_EQ(events.size(), 6u) << sse;
+  EXPECT_EQ(events[0].at("content_block").at("type"), "thinking");
+  EXPECT_EQ(events[1].at("delta").at("thinking"), "Thought.");
+  EXPECT_EQ(events[4].at("delta").at("text"), "Hi.");
 }
 
 }  // namespace

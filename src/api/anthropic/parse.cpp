@@ -31,6 +31,20 @@ bool has_cache_control(const json::array& blocks) {
   return false;
 }
 
+// A text block of a list kept as parts (`parts`: one carries a cache marker or an image) or
+// joined into `joined` with newlines.
+void add_text(const json::object& block, json::string_view text, bool parts, json::array& out,
+              std::string& joined, bool& extras) {
+  if (parts) {
+    json::object part{{"type", "text"}, {"text", text}};
+    keep_cache_control(block, part, extras);
+    out.push_back(std::move(part));
+  } else {
+    if (!joined.empty()) joined += '\n';
+    joined += text;
+  }
+}
+
 // A system prompt: a string, or text blocks joined into one string; text parts when a block
 // carries cache_control, so the marker reaches a provider that caches.
 Result<json::value> system_content(const json::value& content, bool& extras) {
@@ -46,14 +60,7 @@ Result<json::value> system_content(const json::value& content, bool& extras) {
         t == nullptr || !t->is_string()) {
       return invalid("system: only text blocks are supported here");
     }
-    if (parts) {
-      json::object part{{"type", "text"}, {"text", *t}};
-      keep_cache_control(*block, part, extras);
-      out.push_back(std::move(part));
-    } else {
-      if (!text.empty()) text += '\n';
-      text += t->get_string();
-    }
+    add_text(*block, t->get_string(), parts, out, text, extras);
   }
   return parts ? json::value(std::move(out)) : json::value(std::move(text));
 }
@@ -95,14 +102,7 @@ Result<json::value> tool_result_content(const json::value& content, bool& extras
     const json::value* type = block ? block->if_contains("type") : nullptr;
     const json::value* t = block ? block->if_contains("text") : nullptr;
     if (type != nullptr && *type == "text" && t != nullptr && t->is_string()) {
-      if (parts) {
-        json::object part{{"type", "text"}, {"text", *t}};
-        keep_cache_control(*block, part, extras);
-        out.push_back(std::move(part));
-      } else {
-        if (!text.empty()) text += '\n';
-        text += t->get_string();
-      }
+      add_text(*block, t->get_string(), parts, out, text, extras);
     } else if (type != nullptr && *type == "image") {
       auto part = image_part(*block);
       if (!part) return part.error();

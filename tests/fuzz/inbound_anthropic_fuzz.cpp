@@ -1,10 +1,15 @@
 // Inbound Anthropic Messages API (src/api/anthropic/parse.cpp): /v1/messages bodies → the internal
-// (OpenAI-dialect) request, and /v1/messages/count_tokens' estimate. The input is tried as the raw
-// body and as the seed of a JSON object built from Anthropic's field names (fuzz_support.hpp).
+// (OpenAI-dialect) request, and /v1/messages/count_tokens' estimate; then what the providers make
+// of the request: the anthropic provider's Messages body (the Anthropic-only fields put back),
+// and the copy without those fields that every other provider gets. The input is tried as the
+// raw body and as the seed of a JSON object built from Anthropic's field names
+// (fuzz_support.hpp).
 #include <boost/json.hpp>
 
 #include "api/anthropic/anthropic_api.hpp"
 #include "inbound_check.hpp"
+#include "providers/anthropic/adapter.hpp"
+#include "providers/anthropic_fields.hpp"
 
 namespace {
 
@@ -15,7 +20,18 @@ constexpr std::string_view kWords =
     "data tool_result tool_use_id is_error tool_use id name input thinking redacted_thinking "
     "stop_sequences stream tools tool_choice auto any none tool custom disable_parallel_tool_use "
     "metadata user_id service_tier container mcp_servers description input_schema user assistant "
-    "temperature top_k claude-3-5-sonnet image/png";
+    "temperature top_k claude-3-5-sonnet image/png cache_control ephemeral ttl 1h signature "
+    "image/jpg";
+
+const providers::ProviderAdapter& anthropic_provider() {
+  static const auto adapter = [] {
+    providers::ConfigMap config("fuzz", "config");
+    config.add("anthropic_api_key", {"sk-ant-fuzz-0123456789abcdef", true, "fuzz:1:1"});
+    providers::AdapterSpec spec{"e", model::Operation::kChat, "claude-sonnet-4-5", &config};
+    return providers::anthropic::make_anthropic_adapter(spec).value();
+  }();
+  return *adapter;
+}
 
 void run(const api::anthropic::AnthropicApi& api, std::string_view body) {
   fuzz::check_inbound(api, body, [&](model::Operation, bool, const model::Request& out) {
@@ -42,6 +58,26 @@ void run(const api::anthropic::AnthropicApi& api, std::string_view body) {
     boost::system::error_code ec;
     const auto again = boost::json::parse(text, ec);
     SLUICE_FUZZ_CHECK(!ec && again == boost::json::value(out.body), "converted body round-trips");
+    // The anthropic provider writes a Messages body or refuses with a clear 4xx.
+    auto wire = anthropic_provider().translate_request(out);
+    if (wire) {
+      auto sent = boost::json::parse(wire->body, ec);
+      SLUICE_FUZZ_CHECK(!ec && sent.is_object(), "the Messages body is a JSON object");
+    } else {
+      SLUICE_FUZZ_CHECK(model::http_status(wire.error()) / 100 == 4,
+                        "a refusal is a 4xx: " + wire.error().message);
+    }
+    // Every other provider gets the request without any Anthropic-only field.
+    std::vector<std::string> dropped;
+    auto plain = providers::without_anthropic_fields(out, "openai", dropped);
+    if (plain) {
+      SLUICE_FUZZ_CHECK(!providers::carries_anthropic_fields(plain->body),
+                        "nothing Anthropic-only is left: " + boost::json::serialize(plain->body));
+      SLUICE_FUZZ_CHECK(out.anthropic_fields || dropped.empty(),
+                        "only a marked request loses fields");
+    } else {
+      SLUICE_FUZZ_CHECK(model::http_status(plain.error()) == 400, "a refusal is a 400");
+    }
     // Any body Messages accepts has what count_tokens needs.
     auto tokens = api::anthropic::estimate_input_tokens(body);
     SLUICE_FUZZ_CHECK(tokens.has_value(), "count_tokens accepts what Messages accepts");

@@ -5,6 +5,8 @@
 #include <boost/json/value_stack.hpp>
 #include <cmath>
 
+#include "util/json_parse.hpp"
+
 namespace sluice::util {
 namespace json = boost::json;
 
@@ -150,7 +152,7 @@ bool is_number_char(char c) {
 json::value parse_json_keeping_numbers(std::string_view text, json::error_code& ec,
                                        json::storage_ptr storage) {
   // One parser per thread, as parse_json() keeps: its stacks stay warm between requests.
-  thread_local json::basic_parser<Handler> parser(json::parse_options{}, json::storage_ptr{});
+  thread_local json::basic_parser<Handler> parser(request_parse_options(), json::storage_ptr{});
   parser.reset();
   parser.handler().clear();
   parser.handler().stack().reset(std::move(storage));

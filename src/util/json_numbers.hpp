@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "util/json_parse.hpp"  // kMaxJsonDepth, too_deep(): the same limits apply
+
 namespace sluice::util {
 
 // What a kept number looks like inside the parsed value: this prefix (a private-use character

@@ -6,7 +6,7 @@ namespace sluice::util {
 
 boost::json::value parse_json(std::string_view text, boost::system::error_code& ec,
                               boost::json::storage_ptr storage) {
-  thread_local boost::json::parser parser;
+  thread_local boost::json::parser parser(boost::json::storage_ptr{}, request_parse_options());
   parser.reset(std::move(storage));
   parser.write(text, ec);
   if (ec) {
@@ -17,5 +17,7 @@ boost::json::value parse_json(std::string_view text, boost::system::error_code& 
   }
   return parser.release();
 }
+
+bool too_deep(const boost::system::error_code& ec) { return ec == boost::json::error::too_deep; }
 
 }  // namespace sluice::util

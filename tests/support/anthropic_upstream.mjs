@@ -50,7 +50,7 @@ export async function startAnthropicUpstream({ key = 'sk-ant-test-key-0123456789
       send('message_start', { message: { id: 'msg_mock2', type: 'message', role: 'assistant', model: `${body.model}-20250101`, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 21, output_tokens: 1, cache_read_input_tokens: 4 } } });
       let i = 0;
       if (thinking) {
-        send('content_block_start', { index: i, content_block: { type: 'thinking', thinking: '' } });
+        send('content_block_start', { index: i, content_block: { type: 'thinking', thinking: '', signature: '' } });
         for (const piece of THOUGHT.split(/(?= )/)) send('content_block_delta', { index: i, delta: { type: 'thinking_delta', thinking: piece } });
         send('content_block_delta', { index: i, delta: { type: 'signature_delta', signature: SIGNATURE } });
         send('content_block_stop', { index: i++ });

@@ -115,6 +115,21 @@ Result<json::value> tool_result_content(const json::value& content, bool& extras
   return parts ? json::value(std::move(out)) : json::value(std::move(text));
 }
 
+// A thinking block goes back to Anthropic verbatim, so it is checked the way Anthropic checks it:
+// `thinking` and `signature` strings, or a redacted block's `data` string. Left unchecked, a
+// block Anthropic would refuse could be dropped on the way and the turn sent without it.
+Result<void> check_thinking(const json::object& block, std::string_view type) {
+  auto is_string = [&](const char* key) {
+    const json::value* v = block.if_contains(key);
+    return v != nullptr && v->is_string();
+  };
+  if (type == "thinking" && !(is_string("thinking") && is_string("signature")))
+    return invalid("messages: a thinking block needs thinking and signature strings");
+  if (type == "redacted_thinking" && !is_string("data"))
+    return invalid("messages: a redacted_thinking block needs a data string");
+  return {};
+}
+
 // One Anthropic message → one or more OpenAI messages (tool results become `tool` messages).
 // Thinking blocks stay on the assistant message (`thinking_blocks`, verbatim with their
 // signatures, and their text as `reasoning_content`): Anthropic requires them back unchanged
@@ -172,6 +187,8 @@ Result<void> convert_message(const json::object& msg, json::array& out, bool& ex
         result_content = std::move(*converted);
       }
       const json::value* e = block->if_contains("is_error");
+      if (e != nullptr && !e->is_null() && !e->is_bool())
+        return invalid("messages: tool_result is_error must be a boolean");
       const bool is_error = e != nullptr && e->is_bool() && e->get_bool();
       json::object tool{{"role", "tool"}, {"tool_call_id", *id}, {"content", result_content}};
       keep_cache_control(*block, tool, extras);
@@ -191,8 +208,8 @@ Result<void> convert_message(const json::object& msg, json::array& out, bool& ex
       keep_cache_control(*block, call, extras);
       tool_calls.push_back(std::move(call));
     } else if ((t == "thinking" || t == "redacted_thinking") && r == "assistant") {
-      if (const json::value* text = block->if_contains("thinking"); text && text->is_string())
-        reasoning += text->get_string();
+      if (auto checked = check_thinking(*block, t); !checked) return checked;
+      if (t == "thinking") reasoning += block->at("thinking").get_string();
       thinking_blocks.push_back(*block);
       extras = true;
     } else {
@@ -202,7 +219,7 @@ Result<void> convert_message(const json::object& msg, json::array& out, bool& ex
   }
   if (r == "assistant") {
     json::object m{{"role", "assistant"}};
-    if (assistant_parts) {
+    if (assistant_parts && !(parts.empty() && !tool_calls.empty())) {
       m["content"] = std::move(parts);
     } else {
       m["content"] = assistant_text.empty() && !tool_calls.empty() ? json::value(nullptr)
@@ -246,6 +263,7 @@ Result<void> AnthropicApi::parse(model::Operation, std::string_view text,
                                  model::Request& out) const {
   boost::system::error_code ec;
   json::value parsed = util::parse_json_keeping_numbers(text, ec, out.body.storage());
+  if (util::too_deep(ec)) return invalid(std::string(util::kTooDeepMessage));
   if (ec || !parsed.is_object()) return invalid("The request body must be a JSON object.");
   const json::object& in = parsed.get_object();
   out.operation = model::Operation::kChat;

@@ -149,41 +149,40 @@ class AnthropicStreamWriter : public StreamWriter {
                  json::object{{"type", "content_block_stop"}, {"index", index_++}});
   }
   void text(std::string_view t, std::string& out) {
-    if (!text_open_) {
-      open_block(json::object{{"type", "text"}, {"text", ""}}, out);
-      text_open_ = true;
-    }
-    out += frame("content_block_delta",
-                 json::object{{"type", "content_block_delta"},
-                              {"index", index_},
-                              {"delta", {{"type", "text_delta"}, {"text", t}}}});
+    streamed(text_open_, json::object{{"type", "text"}, {"text", ""}},
+             json::object{{"type", "text_delta"}, {"text", t}}, out);
   }
   void thinking(std::string_view t, std::string& out) {
-    if (!thinking_open_) {
-      open_block(json::object{{"type", "thinking"}, {"thinking", ""}}, out);
-      thinking_open_ = true;
+    streamed(thinking_open_, thinking_start(),
+             json::object{{"type", "thinking_delta"}, {"thinking", t}}, out);
+  }
+  // As Anthropic opens one: the signature comes as a signature_delta before the block stops.
+  static json::object thinking_start() {
+    return json::object{{"type", "thinking"}, {"thinking", ""}, {"signature", ""}};
+  }
+  // A delta to the open text or thinking block (`open` says which is), opening `block` first.
+  void streamed(bool& open, json::object block, json::object delta, std::string& out) {
+    if (!open) {
+      open_block(std::move(block), out);
+      open = true;
     }
-    out += frame("content_block_delta",
-                 json::object{{"type", "content_block_delta"},
-                              {"index", index_},
-                              {"delta", {{"type", "thinking_delta"}, {"thinking", t}}}});
+    out += frame("content_block_delta", json::object{{"type", "content_block_delta"},
+                                                     {"index", index_},
+                                                     {"delta", std::move(delta)}});
   }
   // A whole thinking block, or the signature that ends the one open; a redacted block whole.
   void thinking_block(const json::object& block, std::string& out) {
     const json::value* type = block.if_contains("type");
     if (type != nullptr && *type == "thinking") {
-      if (!thinking_open_) {
-        open_block(json::object{{"type", "thinking"}, {"thinking", ""}}, out);
-        thinking_open_ = true;
-      }
       if (const auto* t = block.if_contains("thinking");
           t && t->is_string() && !t->get_string().empty())
         thinking(t->get_string(), out);
-      if (const auto* sig = block.if_contains("signature"); sig && sig->is_string()) {
-        out += frame("content_block_delta",
-                     json::object{{"type", "content_block_delta"},
-                                  {"index", index_},
-                                  {"delta", {{"type", "signature_delta"}, {"signature", *sig}}}});
+      const json::value* sig = block.if_contains("signature");
+      if (sig != nullptr && sig->is_string()) {
+        streamed(thinking_open_, thinking_start(),
+                 json::object{{"type", "signature_delta"}, {"signature", *sig}}, out);
+      } else if (!thinking_open_) {
+        open_block(thinking_start(), out);
       }
       close_block(out);
     } else if (type != nullptr && *type == "redacted_thinking") {

@@ -84,6 +84,40 @@ Result<void> check_content_parts(const json::array& parts, const std::string& pa
   return {};
 }
 
+// The Anthropic-only fields an OpenAI-shaped message may carry back (docs/providers.md): the
+// anthropic provider sends them on verbatim, so they are checked as Anthropic would check them
+// rather than dropped on the way.
+Result<void> check_anthropic_extras(const json::object& m, const std::string& p) {
+  if (const auto* e = m.if_contains("is_error"); e && !e->is_null() && !e->is_bool())
+    return invalid_type(p + ".is_error", "a boolean");
+  if (const auto* r = m.if_contains("reasoning_content"); r && !r->is_null() && !r->is_string())
+    return invalid_type(p + ".reasoning_content", "a string");
+  const auto* blocks = m.if_contains("thinking_blocks");
+  if (blocks == nullptr || blocks->is_null()) return {};
+  if (!blocks->is_array()) return invalid_type(p + ".thinking_blocks", "an array");
+  for (std::size_t i = 0; i < blocks->get_array().size(); ++i) {
+    const std::string q = p + ".thinking_blocks[" + std::to_string(i) + "]";
+    const json::object* b = blocks->get_array()[i].if_object();
+    if (b == nullptr) return invalid_type(q, "an object");
+    const auto* type = b->if_contains("type");
+    auto is_string = [&](const char* key) {
+      const auto* v = b->if_contains(key);
+      return v != nullptr && v->is_string();
+    };
+    if (type != nullptr && *type == "thinking") {
+      if (!is_string("thinking")) return invalid_type(q + ".thinking", "a string");
+      const auto* sig = b->if_contains("signature");
+      if (sig != nullptr && !sig->is_null() && !sig->is_string())
+        return invalid_type(q + ".signature", "a string");
+    } else if (type != nullptr && *type == "redacted_thinking") {
+      if (!is_string("data")) return invalid_type(q + ".data", "a string");
+    } else {
+      return out_of_range(q + ".type", "'thinking' or 'redacted_thinking'");
+    }
+  }
+  return {};
+}
+
 Result<void> check_messages(const json::object& body) {
   const auto* v = body.if_contains("messages");
   if (v == nullptr) return missing("messages");
@@ -107,6 +141,7 @@ Result<void> check_messages(const json::object& body) {
     }
     const auto* content = m.if_contains("content");
     bool assistant = role->get_string() == "assistant";
+    if (auto r = check_anthropic_extras(m, p); !r) return r;
     if (content == nullptr || content->is_null()) {
       if (assistant && (m.contains("tool_calls") || m.contains("function_call"))) continue;
       if (assistant && content != nullptr) continue;  // assistant content: null is allowed
@@ -164,6 +199,7 @@ Result<void> parse_request_into(model::Operation operation, std::string_view bod
                                 model::Request& request) {
   boost::system::error_code ec;
   json::value parsed = util::parse_json_keeping_numbers(body, ec, request.body.storage());
+  if (util::too_deep(ec)) return Error::invalid(std::string(util::kTooDeepMessage));
   if (ec) {
     return Error::invalid(
         "We could not parse the JSON body of your request. (HINT: This likely means you aren't "

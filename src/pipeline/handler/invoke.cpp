@@ -32,7 +32,9 @@ asio::awaitable<bool> Handler::parse_invocation(Call& call) {
     json::value parsed =
         util::parse_json_keeping_numbers(http.body, ec, ctx.request.body.storage());
     if (ec || !parsed.is_object()) {
-      co_await send_error(call, Error::invalid("The request body must be a JSON object."));
+      co_await send_error(
+          call, Error::invalid(util::too_deep(ec) ? std::string(util::kTooDeepMessage)
+                                                  : "The request body must be a JSON object."));
       co_return false;
     }
     ctx.request.body = std::move(parsed.get_object());

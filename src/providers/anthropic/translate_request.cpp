@@ -84,20 +84,6 @@ Result<json::value> content_of(const json::value* content, bool images_allowed) 
   return json::value(std::move(blocks));
 }
 
-// Text of a system message (a string or text parts).
-Result<std::string> text_of(const json::value* content) {
-  if (content == nullptr || content->is_null()) return std::string();
-  if (content->is_string()) return std::string(content->get_string());
-  auto blocks = content_of(content, false);
-  if (!blocks) return blocks.error();
-  std::string text;
-  for (const auto& b : blocks->get_array()) {
-    if (!text.empty()) text += '\n';
-    text += b.at("text").get_string();
-  }
-  return text;
-}
-
 json::array as_blocks(json::value content) {
   if (content.is_string()) {
     json::array a;
@@ -190,13 +176,21 @@ Result<void> translate_messages(const json::value* given, json::object& out) {
     const std::string_view r = role->get_string();
     const json::value* content = msg->if_contains("content");
     if (r == "system" || r == "developer") {
-      auto text = text_of(content);
-      if (!text) return text.error();
-      if (!system.empty()) system += '\n';
-      system += *text;
+      // Kept both as one string and as blocks; the blocks are sent only when one is marked.
       auto blocks = content_of(content, false);
       if (!blocks) return blocks.error();
-      for (auto& b : as_blocks(std::move(*blocks))) system_blocks.push_back(std::move(b));
+      const bool one_string = blocks->is_string();
+      if (one_string) {
+        if (!system.empty()) system += '\n';
+        system += blocks->get_string();
+      }
+      for (auto& b : as_blocks(std::move(*blocks))) {
+        if (!one_string) {
+          if (!system.empty()) system += '\n';
+          system += b.at("text").get_string();
+        }
+        system_blocks.push_back(std::move(b));
+      }
     } else if (r == "user") {
       auto c = content_of(content, true);
       if (!c) return c.error();
@@ -222,6 +216,20 @@ Result<void> translate_messages(const json::value* given, json::object& out) {
     } else {
       return invalid("Messages with role '" + std::string(r) +
                          "' are not supported by the anthropic provider.",
+                     "messages");
+    }
+  }
+  // Blank text left out can leave a turn with nothing, which Anthropic refuses in any turn but a
+  // final assistant one (a prefill); said here, with the turn, rather than sent.
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    const json::object& turn = messages[i].get_object();
+    const json::value& c = turn.at("content");
+    const bool prefill = i + 1 == messages.size() && turn.at("role") == "assistant";
+    if (c.is_array() && c.get_array().empty() && !prefill) {
+      return invalid("Anthropic turn " + std::to_string(i) + " (" +
+                         std::string(turn.at("role").get_string()) +
+                         ") has no content the anthropic provider takes: blank text is left out "
+                         "and unsigned thinking is not sent back.",
                      "messages");
     }
   }

@@ -236,7 +236,7 @@ constexpr std::string_view kThinkingStream =
     "event: message_start\n"
     R"(data: {"type":"message_start","message":{"id":"msg_01","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":120,"cache_creation_input_tokens":0,"cache_read_input_tokens":2048,"output_tokens":1}}})"
     "\n\nevent: content_block_start\n"
-    R"(data: {"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":""}})"
+    R"(data: {"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":"","signature":""}})"
     "\n\nevent: content_block_delta\n"
     R"(data: {"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"The user wants the weather."}})"
     "\n\nevent: content_block_delta\n"
@@ -367,8 +367,117 @@ TEST(AnthropicMessagesFidelity, OtherProvidersReasoningReachesAnthropicClientsAs
   auto events = content_events(sse);
   ASSERT_EQ(events.size(), 6u) << sse;
   EXPECT_EQ(events[0].at("content_block").at("type"), "thinking");
+  // A string signature, so an SDK's accumulated block can be sent back as it is.
+  EXPECT_EQ(events[0].at("content_block").at("signature"), "");
   EXPECT_EQ(events[1].at("delta").at("thinking"), "Thought.");
   EXPECT_EQ(events[4].at("delta").at("text"), "Hi.");
+}
+
+// Found by a hostile client: malformed Anthropic-only fields were dropped on the way, so a
+// turn reached Anthropic without the block it needs (or with no content at all).
+TEST(AnthropicMessagesFidelity, MalformedAnthropicFieldsAreRefusedNotDropped) {
+  const std::string head = R"({"model": "c", "max_tokens": 10, "messages": [
+    {"role": "user", "content": "x"}, {"role": "assistant", "content": [)";
+  const std::string tail = R"(, {"type": "tool_use", "id": "t1", "name": "f", "input": {}}]},
+    {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t1", "content": "ok"}]}]})";
+  for (const char* block :
+       {R"({"type": "thinking", "thinking": "t"})",
+        R"({"type": "thinking", "thinking": "t", "signature": 5})",
+        R"({"type": "thinking", "thinking": 5, "signature": "s"})",
+        R"({"type": "redacted_thinking", "data": 5})", R"({"type": "redacted_thinking"})"}) {
+    model::Request request;
+    auto parsed =
+        api::anthropic::AnthropicApi{}.parse(model::Operation::kChat, head + block + tail, request);
+    ASSERT_FALSE(parsed) << block;
+    EXPECT_EQ(model::http_status(parsed.error()), 400u) << block;
+    EXPECT_THAT(parsed.error().message, ::testing::HasSubstr("thinking block needs")) << block;
+  }
+  model::Request request;
+  auto parsed = api::anthropic::AnthropicApi{}.parse(model::Operation::kChat, R"({"model": "c",
+    "max_tokens": 10, "messages": [{"role": "user", "content": [
+      {"type": "tool_result", "tool_use_id": "t1", "is_error": "yes", "content": "x"}]}]})",
+                                                     request);
+  ASSERT_FALSE(parsed);
+  EXPECT_THAT(parsed.error().message, ::testing::HasSubstr("is_error must be a boolean"));
+
+  // The same fields on an OpenAI-shaped request, each named by its place.
+  for (auto [extra, param] :
+       {std::pair{R"("thinking_blocks": "str")", "messages[1].thinking_blocks"},
+        std::pair{R"("thinking_blocks": 5)", "messages[1].thinking_blocks"},
+        std::pair{R"("thinking_blocks": {})", "messages[1].thinking_blocks"},
+        std::pair{R"("thinking_blocks": [1, 2])", "messages[1].thinking_blocks[0]"},
+        std::pair{R"("thinking_blocks": [{"type": "x"}])", "messages[1].thinking_blocks[0].type"},
+        std::pair{R"("thinking_blocks": [{"type": "thinking", "thinking": 5}])",
+                  "messages[1].thinking_blocks[0].thinking"},
+        std::pair{R"("thinking_blocks": [{"type": "thinking", "thinking": "t", "signature": 1}])",
+                  "messages[1].thinking_blocks[0].signature"},
+        std::pair{R"("thinking_blocks": [{"type": "redacted_thinking", "data": 5}])",
+                  "messages[1].thinking_blocks[0].data"},
+        std::pair{R"("reasoning_content": 5)", "messages[1].reasoning_content"},
+        std::pair{R"("is_error": "yes")", "messages[1].is_error"}}) {
+    auto openai = api::openai::parse_request(
+        model::Operation::kChat,
+        std::string(R"({"model": "c", "messages": [{"role": "user", "content": "x"},
+          {"role": "assistant", "content": "y", )") +
+            extra + "}]}");
+    ASSERT_FALSE(openai) << extra;
+    EXPECT_EQ(openai.error().param, param) << extra;
+  }
+}
+
+TEST(AnthropicMessagesFidelity, ATurnLeftWithNothingIsA400NotAnEmptyTurn) {
+  for (const char* turns : {
+           R"({"role": "user", "content": [{"type": "text", "text": " \n"}]},
+              {"role": "assistant", "content": "y"})",
+           R"({"role": "user", "content": "x"},
+              {"role": "assistant", "content": [{"type": "thinking", "thinking": "Elsewhere.", "signature": ""}, {"type": "text", "text": " "}]},
+              {"role": "user", "content": "z"})"}) {
+    model::Request request = from_messages_api(
+        std::string(R"({"model": "c", "max_tokens": 10, "messages": [)") + turns + "]}");
+    auto wire = adapter()->translate_request(request);
+    ASSERT_FALSE(wire) << turns;
+    EXPECT_EQ(model::http_status(wire.error()), 400u);
+    EXPECT_THAT(wire.error().message, ::testing::HasSubstr("has no content")) << turns;
+  }
+  // A final assistant turn (a prefill) may be empty.
+  model::Request prefill = from_messages_api(R"({"model": "c", "max_tokens": 10, "messages": [
+    {"role": "user", "content": "x"}, {"role": "assistant", "content": [{"type": "text", "text": " "}]}]})");
+  EXPECT_TRUE(adapter()->translate_request(prefill));
+}
+
+TEST(AnthropicMessagesFidelity, AMarkedToolUseTurnHasNullContentForOtherProviders) {
+  model::Request request = from_messages_api(R"({"model": "c", "max_tokens": 10, "messages": [
+    {"role": "user", "content": "x"},
+    {"role": "assistant", "content": [{"type": "tool_use", "id": "t1", "name": "f", "input": {}, "cache_control": {"type": "ephemeral"}}]},
+    {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t1", "content": "ok"}]}]})");
+  std::vector<std::string> dropped;
+  auto plain = without_anthropic_fields(request, "openai", dropped);
+  ASSERT_TRUE(plain) << plain.error().message;
+  EXPECT_TRUE(plain->body.at("messages").at(1).at("content").is_null());
+  EXPECT_THAT(dropped, ::testing::ElementsAre("cache_control"));
+}
+
+TEST(AnthropicMessagesFidelity, DeepToolSchemasAreReadAndTooDeepIsSaidSo) {
+  auto nested = [](int depth) {
+    std::string schema = R"({"type": "string"})";
+    for (int i = 0; i < depth; ++i)
+      schema = R"({"type": "object", "properties": {"a": )" + schema + "}}";
+    return std::string(
+               R"({"model": "c", "max_tokens": 10, "messages": [{"role": "user", "content": "x"}],
+      "tools": [{"name": "f", "input_schema": )") +
+           schema + "}]}";
+  };
+  model::Request request;
+  auto deep = api::anthropic::AnthropicApi{}.parse(model::Operation::kChat, nested(20), request);
+  EXPECT_TRUE(deep) << deep.error().message;  // ~45 levels: past Boost.JSON's default of 32
+  model::Request too_deep;
+  auto refused =
+      api::anthropic::AnthropicApi{}.parse(model::Operation::kChat, nested(40), too_deep);
+  ASSERT_FALSE(refused);
+  EXPECT_THAT(refused.error().message, ::testing::HasSubstr("nests deeper than"));
+  auto openai = api::openai::parse_request(model::Operation::kChat, nested(40));
+  ASSERT_FALSE(openai);
+  EXPECT_THAT(openai.error().message, ::testing::HasSubstr("nests deeper than"));
 }
 
 }  // namespace

@@ -4,19 +4,20 @@
 #include "api/gemini/gemini_errors.hpp"
 #include "api/mlflow/mlflow_api.hpp"
 #include "api/openai/openai_api.hpp"
+#include "api/responses/responses_api.hpp"
 
 namespace sluice::api {
 namespace {
 
 const openai::OpenAiApi kOpenAi;
 const anthropic::AnthropicApi kAnthropic;
+const responses::ResponsesApi kResponses;
 const mlflow::MlflowApi kMlflow;
 const gemini::GeminiErrors kGemini;
 
 const ApiRow kRows[] = {
-    {"openai", &kOpenAi, kOpenAi},
-    {"anthropic", &kAnthropic, kAnthropic},
-    {"mlflow", &kMlflow, kMlflow},
+    {"openai", &kOpenAi, kOpenAi},          {"anthropic", &kAnthropic, kAnthropic},
+    {"responses", &kResponses, kResponses}, {"mlflow", &kMlflow, kMlflow},
     {"gemini", nullptr, kGemini},
 };
 

@@ -11,7 +11,7 @@
 namespace sluice::api {
 
 struct ApiRow {
-  std::string_view family;  // "openai", "anthropic", "mlflow", "gemini"
+  std::string_view family;  // "openai", "anthropic", "responses", "mlflow", "gemini"
   const InboundApi* api;    // nullptr: no requests are parsed in this family's shape
   const ErrorRenderer& errors;
 };

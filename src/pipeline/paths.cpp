@@ -8,6 +8,7 @@ using Kind = PathMatch::Kind;
 constexpr std::string_view kOpenAi = "openai";
 constexpr std::string_view kAnthropic = "anthropic";
 constexpr std::string_view kMlflow = "mlflow";
+constexpr std::string_view kResponses = "responses";
 
 // `path` is prefix + one segment (+ suffix); returns the segment or nullopt.
 std::optional<std::string_view> segment(std::string_view path, std::string_view prefix,
@@ -43,6 +44,7 @@ PathMatch match_path(std::string_view method, std::string_view path) {
       {"/v1/embeddings", "POST", Kind::kInvoke, kOpenAi, model::Operation::kEmbeddings},
       {"/v1/models", "GET", Kind::kOpenAiModels, kOpenAi, std::nullopt},
       {"/v1/messages", "POST", Kind::kInvoke, kAnthropic, model::Operation::kChat},
+      {"/v1/responses", "POST", Kind::kInvoke, kResponses, model::Operation::kChat},
       {"/v1/messages/count_tokens", "POST", Kind::kAnthropicCountTokens, kAnthropic, std::nullopt},
       {"/api/2.0/endpoints/", "GET", Kind::kMlflowList, kMlflow, std::nullopt},
       {"/api/2.0/endpoints", "GET", Kind::kMlflowList, kMlflow, std::nullopt},

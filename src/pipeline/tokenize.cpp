@@ -24,7 +24,7 @@ bool is_openai_model(std::string_view model) {
 
 Result<std::string> tokenize(std::string_view text, const config::Snapshot& snapshot) {
   boost::system::error_code ec;
-  json::value parsed = json::parse(text, ec);
+  json::value parsed = util::parse_json(text, ec);
   if (ec || !parsed.is_object()) return Error::invalid("The request body must be a JSON object.");
   const json::object& body = parsed.get_object();
   for (const auto& [k, v] : body) {

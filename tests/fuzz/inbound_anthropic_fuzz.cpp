@@ -8,8 +8,7 @@
 
 #include "api/anthropic/anthropic_api.hpp"
 #include "inbound_check.hpp"
-#include "providers/anthropic/adapter.hpp"
-#include "providers/anthropic_fields.hpp"
+#include "provider_check.hpp"
 
 namespace {
 
@@ -22,16 +21,6 @@ constexpr std::string_view kWords =
     "metadata user_id service_tier container mcp_servers description input_schema user assistant "
     "temperature top_k claude-3-5-sonnet image/png cache_control ephemeral ttl 1h signature "
     "image/jpg";
-
-const providers::ProviderAdapter& anthropic_provider() {
-  static const auto adapter = [] {
-    providers::ConfigMap config("fuzz", "config");
-    config.add("anthropic_api_key", {"sk-ant-fuzz-0123456789abcdef", true, "fuzz:1:1"});
-    providers::AdapterSpec spec{"e", model::Operation::kChat, "claude-sonnet-4-5", &config};
-    return providers::anthropic::make_anthropic_adapter(spec).value();
-  }();
-  return *adapter;
-}
 
 void run(const api::anthropic::AnthropicApi& api, std::string_view body) {
   fuzz::check_inbound(api, body, [&](model::Operation, bool, const model::Request& out) {
@@ -56,28 +45,9 @@ void run(const api::anthropic::AnthropicApi& api, std::string_view body) {
     // The body is sent on as OpenAI JSON: it must serialize and parse back unchanged.
     const std::string text = boost::json::serialize(out.body);
     boost::system::error_code ec;
-    const auto again = boost::json::parse(text, ec);
+    const auto again = boost::json::parse(text, ec, {}, util::request_parse_options());
     SLUICE_FUZZ_CHECK(!ec && again == boost::json::value(out.body), "converted body round-trips");
-    // The anthropic provider writes a Messages body or refuses with a clear 4xx.
-    auto wire = anthropic_provider().translate_request(out);
-    if (wire) {
-      auto sent = boost::json::parse(wire->body, ec);
-      SLUICE_FUZZ_CHECK(!ec && sent.is_object(), "the Messages body is a JSON object");
-    } else {
-      SLUICE_FUZZ_CHECK(model::http_status(wire.error()) / 100 == 4,
-                        "a refusal is a 4xx: " + wire.error().message);
-    }
-    // Every other provider gets the request without any Anthropic-only field.
-    std::vector<std::string> dropped;
-    auto plain = providers::without_anthropic_fields(out, "openai", dropped);
-    if (plain) {
-      SLUICE_FUZZ_CHECK(!providers::carries_anthropic_fields(plain->body),
-                        "nothing Anthropic-only is left: " + boost::json::serialize(plain->body));
-      SLUICE_FUZZ_CHECK(out.anthropic_fields || dropped.empty(),
-                        "only a marked request loses fields");
-    } else {
-      SLUICE_FUZZ_CHECK(model::http_status(plain.error()) == 400, "a refusal is a 400");
-    }
+    fuzz::check_provider_copies(out);
     // Any body Messages accepts has what count_tokens needs.
     auto tokens = api::anthropic::estimate_input_tokens(body);
     SLUICE_FUZZ_CHECK(tokens.has_value(), "count_tokens accepts what Messages accepts");

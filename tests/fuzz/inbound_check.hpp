@@ -49,7 +49,7 @@ void check_inbound(const api::InboundApi& api, std::string_view body, OnSuccess&
       }
       // An accepted body is one complete JSON text: nothing may follow the value.
       boost::system::error_code ec;
-      boost::json::parse(body, ec);
+      boost::json::parse(body, ec, {}, util::request_parse_options());
       SLUICE_FUZZ_CHECK(!ec, "an accepted body is valid JSON on its own: " + ec.message());
       if (out.operation == model::Operation::kEmbeddings)
         SLUICE_FUZZ_CHECK(!out.stream, "embeddings are never streamed");

@@ -342,7 +342,7 @@ Result<void> AnthropicApi::parse(model::Operation, std::string_view text,
 
 Result<std::uint64_t> estimate_input_tokens(std::string_view text) {
   boost::system::error_code ec;
-  json::value parsed = json::parse(text, ec);
+  json::value parsed = util::parse_json(text, ec);
   if (ec || !parsed.is_object()) return invalid("The request body must be a JSON object.");
   const json::object& in = parsed.get_object();
   if (!in.contains("model") || !in.at("model").is_string()) return invalid("model: Field required");

@@ -1,4 +1,6 @@
 // Internal (OpenAI-dialect) answers → Anthropic's message, stream events and errors.
+#include "api/openai/render.hpp"
+
 #include <boost/json.hpp>
 #include <map>
 
@@ -43,12 +45,7 @@ std::string message_id(const json::object& body) {
 }
 
 std::string frame(std::string_view type, const json::object& data) {
-  std::string out = "event: ";
-  out += type;
-  out += "\ndata: ";
-  out += json::serialize(data);
-  out += "\n\n";
-  return out;
+  return openai::named_event_frame(type, data);
 }
 
 // Opens and closes content blocks around OpenAI's deltas: a text block for content, one

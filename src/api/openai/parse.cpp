@@ -13,18 +13,7 @@ namespace json = boost::json;
 
 namespace {
 
-Error missing(const std::string& param) {
-  Error e = Error::invalid("Missing required parameter: '" + param + "'.", param);
-  e.error_code = "missing_required_parameter";
-  return e;
-}
-
-Error invalid_type(const std::string& param, std::string_view expected) {
-  Error e = Error::invalid(
-      "Invalid type for '" + param + "': expected " + std::string(expected) + ".", param);
-  e.error_code = "invalid_type";
-  return e;
-}
+Error missing(const std::string& param) { return missing_parameter(param); }
 
 Error out_of_range(const std::string& param, std::string_view range) {
   Error e = Error::invalid("Invalid value for '" + param + "': must be " + std::string(range) + ".",
@@ -188,6 +177,19 @@ Result<void> check_text_input(const json::object& body, const char* name, bool r
 }
 
 }  // namespace
+
+Error missing_parameter(const std::string& param) {
+  Error e = Error::invalid("Missing required parameter: '" + param + "'.", param);
+  e.error_code = "missing_required_parameter";
+  return e;
+}
+
+Error invalid_type(const std::string& param, std::string_view expected) {
+  Error e = Error::invalid(
+      "Invalid type for '" + param + "': expected " + std::string(expected) + ".", param);
+  e.error_code = "invalid_type";
+  return e;
+}
 
 Result<model::Request> parse_request(model::Operation operation, std::string_view body) {
   model::Request request;

@@ -42,6 +42,15 @@ json::object error_object(const Error& error) {
 
 }  // namespace
 
+std::string named_event_frame(std::string_view type, const json::object& data) {
+  std::string out = "event: ";
+  out += type;
+  out += "\ndata: ";
+  out += json::serialize(data);
+  out += "\n\n";
+  return out;
+}
+
 std::string render_response(const model::Request& request, model::Response& response) {
   if (request.operation == model::Operation::kEmbeddings && request.embeddings_base64 &&
       encode_embeddings_base64(response.body)) {

@@ -20,6 +20,10 @@ std::string render_response(const model::Request& request, model::Response& resp
 std::string render_stream_event(const model::Request& request, model::StreamEvent& event);
 inline constexpr std::string_view kStreamDone = "data: [DONE]\n\n";
 
+// One server-sent event with an `event:` line, as Anthropic's and the Responses API's streams
+// frame theirs: "event: <type>\ndata: <data as JSON>\n\n".
+std::string named_event_frame(std::string_view type, const boost::json::object& data);
+
 // {"error": {"message", "type", "param", "code"}}
 std::string render_error(const Error& error);
 // The same error as an SSE frame, ending a stream whose headers have already gone out.

@@ -1,5 +1,7 @@
 // OpenAI chat/completions request → Anthropic Messages request.
+#include <algorithm>
 #include <boost/json.hpp>
+#include <cstdint>
 
 #include "providers/anthropic/translate.hpp"
 #include "providers/common/support.hpp"
@@ -283,6 +285,17 @@ Result<json::object> translate_tool_choice(const json::value& choice) {
                  "tool_choice");
 }
 
+// OpenAI's reasoning_effort as an Anthropic thinking budget in tokens (the mapping other gateways
+// use, docs/providers.md has the table): 0 for no thinking, -1 for an effort that is none of these.
+std::int64_t thinking_budget(std::string_view effort) {
+  if (effort == "minimal" || effort == "none") return 0;
+  if (effort == "low") return 1024;
+  if (effort == "medium") return 2048;
+  if (effort == "high") return 4096;
+  if (effort == "xhigh") return 8192;
+  return -1;
+}
+
 bool is_zero(const json::value& v) {
   return v.is_null() || (v.is_number() && v.to_number<double>() == 0.0);
 }
@@ -381,11 +394,31 @@ Result<MessagesRequest> to_messages_request(const model::Request& request,
         if (auto e = unsupported.semantic(key)) return *e;
       }
     } else if (key == "top_logprobs" || key == "logit_bias" || key == "suffix" || key == "audio" ||
-               key == "modalities" || key == "prediction" || key == "reasoning_effort" ||
-               key == "web_search_options" || key == "functions" || key == "function_call") {
+               key == "modalities" || key == "prediction" || key == "web_search_options" ||
+               key == "functions" || key == "function_call") {
       if (!v.is_null()) {
         if (auto e = unsupported.semantic(key)) return *e;
       }
+    } else if (key == "reasoning_effort") {
+      if (v.is_null() || in.contains("thinking")) continue;  // the client's own thinking wins
+      if (!v.is_string()) return invalid("reasoning_effort must be a string.", "reasoning_effort");
+      const std::string_view effort = v.get_string();
+      const std::int64_t budget = thinking_budget(effort);
+      if (budget < 0) {
+        return invalid(
+            "reasoning_effort must be none, minimal, low, medium, high or xhigh for anthropic "
+            "models.",
+            "reasoning_effort");
+      }
+      const json::value& max_tokens = out.at("max_tokens");
+      const std::int64_t cap = max_tokens.is_int64() ? max_tokens.get_int64() : INT64_MAX;
+      // Anthropic wants budget_tokens ≥ 1024 and below max_tokens: a smaller cap thinks less, a
+      // cap below 1025 cannot think at all (said in x-sluice-dropped-params).
+      if (budget == 0 || cap <= 1024) {
+        if (budget != 0) unsupported.cosmetic(key);
+        continue;
+      }
+      out["thinking"] = {{"type", "enabled"}, {"budget_tokens", std::min(budget, cap - 1)}};
     } else if (key == "seed" || key == "service_tier" || key == "store" || key == "metadata") {
       unsupported.cosmetic(key);
     } else {

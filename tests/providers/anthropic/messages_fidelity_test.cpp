@@ -482,3 +482,42 @@ TEST(AnthropicMessagesFidelity, DeepToolSchemasAreReadAndTooDeepIsSaidSo) {
 
 }  // namespace
 }  // namespace sluice::providers::anthropic
+
+namespace sluice::providers::anthropic {
+namespace {
+
+// reasoning_effort (OpenAI's, and the Responses API's reasoning.effort) → Anthropic thinking.
+TEST(AnthropicMessagesFidelity, ReasoningEffortBecomesAThinkingBudgetBelowMaxTokens) {
+  auto with = [](std::string_view extra) {
+    auto request = api::openai::parse_request(
+        model::Operation::kChat,
+        std::string(R"({"model": "c", "messages": [{"role": "user", "content": "x"}], )") +
+            std::string(extra) + "}");
+    EXPECT_TRUE(request) << extra;
+    return adapter()->translate_request(*request);
+  };
+  auto thinking_of = [&](std::string_view extra) {
+    auto wire = with(extra);
+    EXPECT_TRUE(wire) << extra;
+    json::object body = wire ? json::parse(wire->body).as_object() : json::object{};
+    return body.contains("thinking") ? body.at("thinking") : json::value(nullptr);
+  };
+  EXPECT_EQ(thinking_of(R"("reasoning_effort": "low")"),
+            json::parse(R"({"type": "enabled", "budget_tokens": 1024})"));
+  EXPECT_EQ(thinking_of(R"("reasoning_effort": "high")"),
+            json::parse(R"({"type": "enabled", "budget_tokens": 4096})"));
+  // Below max_tokens, as Anthropic wants; too small a cap to think at all thinks not.
+  EXPECT_EQ(thinking_of(R"("reasoning_effort": "high", "max_tokens": 1500)"),
+            json::parse(R"({"type": "enabled", "budget_tokens": 1499})"));
+  EXPECT_TRUE(thinking_of(R"("reasoning_effort": "high", "max_tokens": 1000)").is_null());
+  EXPECT_TRUE(thinking_of(R"("reasoning_effort": "minimal")").is_null());
+  // The client's own thinking wins.
+  EXPECT_EQ(thinking_of(R"("reasoning_effort": "high", "thinking": {"type": "disabled"})"),
+            json::parse(R"({"type": "disabled"})"));
+  auto bogus = with(R"("reasoning_effort": "extreme")");
+  ASSERT_FALSE(bogus);
+  EXPECT_EQ(bogus.error().param, "reasoning_effort");
+}
+
+}  // namespace
+}  // namespace sluice::providers::anthropic

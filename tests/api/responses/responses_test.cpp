@@ -1,0 +1,189 @@
+// The Responses API's translation to and from the internal (chat) request and answer, and its
+// stream events (api/responses/responses_api.hpp).
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "api/responses/responses_api.hpp"
+#include "model/stream_assembly.hpp"
+
+namespace sluice::api::responses {
+namespace {
+
+namespace json = boost::json;
+
+model::Request parsed(std::string_view body) {
+  model::Request request;
+  auto r = ResponsesApi{}.parse(model::Operation::kChat, body, request);
+  EXPECT_TRUE(r) << r.error().message;
+  return request;
+}
+
+Error refused(std::string_view body) {
+  model::Request request;
+  auto r = ResponsesApi{}.parse(model::Operation::kChat, body, request);
+  EXPECT_FALSE(r) << body;
+  return r ? Error{} : r.error();
+}
+
+TEST(ResponsesApi, ItemsBecomeChatMessagesInOrder) {
+  const std::string sealed = seal_thinking_blocks(
+      json::parse(R"([{"type": "thinking", "thinking": "Hm.", "signature": "sig"}])").as_array());
+  model::Request r = parsed(std::string(R"({"model": "m", "instructions": "Be brief.",
+    "max_output_tokens": 50, "reasoning": {"effort": "high"}, "stream": true,
+    "text": {"format": {"type": "json_schema", "name": "x", "schema": {"type": "object"}, "strict": true}},
+    "tools": [{"type": "function", "name": "f", "parameters": {"type": "object"}}],
+    "tool_choice": {"type": "function", "name": "f"},
+    "input": [
+      {"role": "user", "content": [{"type": "input_text", "text": "Look:"}, {"type": "input_image", "image_url": "https://x/y.png", "detail": "low"}]},
+      {"type": "reasoning", "id": "rs_1", "summary": [{"type": "summary_text", "text": "Hm."}], "encrypted_content": ")") +
+                            sealed + R"("},
+      {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "Calling."}]},
+      {"type": "function_call", "call_id": "c1", "name": "f", "arguments": "{}"},
+      {"type": "function_call", "call_id": "c2", "name": "f", "arguments": "{\"a\":1}"},
+      {"type": "function_call_output", "call_id": "c1", "output": "one"},
+      {"type": "function_call_output", "call_id": "c2", "output": [{"type": "input_text", "text": "t"}, {"type": "input_text", "text": "wo"}]}
+    ]})");
+  EXPECT_TRUE(r.stream);
+  EXPECT_EQ(r.endpoint, "m");
+  EXPECT_EQ(json::value(r.body.at("messages")), json::parse(R"([
+    {"role": "system", "content": "Be brief."},
+    {"role": "user", "content": [{"type": "text", "text": "Look:"}, {"type": "image_url", "image_url": {"url": "https://x/y.png", "detail": "low"}}]},
+    {"role": "assistant", "content": "Calling.", "reasoning_content": "Hm.",
+     "thinking_blocks": [{"type": "thinking", "thinking": "Hm.", "signature": "sig"}],
+     "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}},
+                    {"id": "c2", "type": "function", "function": {"name": "f", "arguments": "{\"a\":1}"}}]},
+    {"role": "tool", "tool_call_id": "c1", "content": "one"},
+    {"role": "tool", "tool_call_id": "c2", "content": "two"}])"));
+  EXPECT_EQ(r.body.at("max_tokens"), 50);
+  EXPECT_EQ(r.body.at("reasoning_effort"), "high");
+  EXPECT_EQ(json::value(r.body.at("response_format")), json::parse(R"(
+    {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "object"}, "strict": true}})"));
+  EXPECT_EQ(json::value(r.body.at("tools")), json::parse(R"(
+    [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}])"));
+  EXPECT_EQ(json::value(r.body.at("tool_choice")),
+            json::parse(R"({"type": "function", "function": {"name": "f"}})"));
+  EXPECT_TRUE(r.anthropic_fields);  // thinking blocks for the anthropic provider
+}
+
+TEST(ResponsesApi, WhatCannotBeServedIsA400NamingIt) {
+  for (
+      auto [body, param] : {
+          std::pair{R"({"input": "x"})", "model"},
+          std::pair{R"({"model": "m"})", "input"},
+          std::pair{R"({"model": "m", "input": 5})", "input"},
+          std::pair{R"({"model": "m", "input": []})", "input"},
+          std::pair{R"({"model": "m", "input": "x", "store": true})", "store"},
+          std::pair{R"({"model": "m", "input": "x", "background": true})", "background"},
+          std::pair{R"({"model": "m", "input": "x", "previous_response_id": "resp_1"})",
+                    "previous_response_id"},
+          std::pair{R"({"model": "m", "input": "x", "tools": [{"type": "file_search"}]})",
+                    "tools[0].type"},
+          std::pair{R"({"model": "m", "input": "x", "tool_choice": "sometimes"})", "tool_choice"},
+          std::pair{R"({"model": "m", "input": "x", "max_output_tokens": 0})", "max_output_tokens"},
+          std::pair{R"({"model": "m", "input": "x", "text": {"format": {"type": "xml"}}})",
+                    "text.format.type"},
+          std::pair{R"({"model": "m", "input": [{"type": "computer_call"}]})", "input[0].type"},
+          std::pair{R"({"model": "m", "input": [{"role": "tool", "content": "x"}]})",
+                    "input[0].role"},
+          std::pair{
+              R"({"model": "m", "input": [{"role": "user", "content": [{"type": "input_image", "file_id": "f"}]}]})",
+              "input[0].content[0]"},
+          std::pair{
+              R"({"model": "m", "input": [{"type": "function_call", "name": "f", "arguments": "{}"}]})",
+              "input[0].call_id"},
+          std::pair{R"({"model": "m", "input": "x", "temprature": 1})", "temprature"},
+      }) {
+    EXPECT_EQ(refused(body).param, param) << body;
+  }
+  // store: false, as Codex sends it, is what is served.
+  parsed(
+      R"({"model": "m", "input": "x", "store": false, "include": ["reasoning.encrypted_content"]})");
+}
+
+TEST(ResponsesApi, SealedThinkingBlocksRoundTripAndOthersEncryptedReasoningIsLeftOut) {
+  const json::array blocks =
+      json::parse(R"([{"type": "thinking", "thinking": "a", "signature": "s"},
+    {"type": "redacted_thinking", "data": "d"}])")
+          .as_array();
+  auto opened = open_thinking_blocks(seal_thinking_blocks(blocks));
+  ASSERT_TRUE(opened);
+  EXPECT_EQ(*opened, blocks);
+  EXPECT_FALSE(open_thinking_blocks("gAAAAABopenai-encrypted"));
+  EXPECT_FALSE(open_thinking_blocks("sluice.thinking.v1.not base64!"));
+  model::Request r = parsed(R"({"model": "m", "input": [
+    {"type": "reasoning", "summary": [], "encrypted_content": "gAAAAABopenai-encrypted"},
+    {"type": "function_call", "call_id": "c", "name": "f", "arguments": "{}"},
+    {"type": "function_call_output", "call_id": "c", "output": "x"}]})");
+  EXPECT_FALSE(r.body.at("messages").at(0).as_object().contains("thinking_blocks"));
+}
+
+// What the anthropic provider gives for a thinking turn that calls a tool, in chat shape.
+constexpr std::string_view kThinkingAnswer =
+    R"({"id": "msg_01", "created": 7, "choices": [{"index": 0,
+  "finish_reason": "tool_calls", "message": {"role": "assistant", "content": "Let me look.",
+  "reasoning_content": "Hm.", "thinking_blocks": [{"type": "thinking", "thinking": "Hm.", "signature": "sig"}],
+  "tool_calls": [{"id": "toolu_1", "type": "function", "function": {"name": "f", "arguments": "{\"a\":1}"}}]}}]})";
+
+TEST(ResponsesApi, AWholeAnswerAndItsStreamGiveTheSameResponse) {
+  model::Request request = parsed(R"({"model": "claude", "input": "x"})");
+  model::Response whole;
+  whole.body = json::parse(kThinkingAnswer).as_object();
+  whole.usage.prompt_tokens = 10;
+  whole.usage.completion_tokens = 5;
+  json::value rendered = json::parse(ResponsesApi{}.render_response(request, whole));
+  EXPECT_EQ(rendered.at("id"), "resp_01");
+  EXPECT_EQ(rendered.at("status"), "completed");
+  const json::array& output = rendered.at("output").as_array();
+  ASSERT_EQ(output.size(), 3u) << rendered;
+  EXPECT_EQ(output[0].at("type"), "reasoning");
+  EXPECT_EQ(output[0].at("summary").at(0).at("text"), "Hm.");
+  EXPECT_EQ(json::value(*open_thinking_blocks(output[0].at("encrypted_content").as_string())),
+            whole.body.at("choices").at(0).at("message").at("thinking_blocks"));
+  EXPECT_EQ(output[1].at("content").at(0).at("text"), "Let me look.");
+  EXPECT_EQ(output[2].at("type"), "function_call");
+  EXPECT_EQ(output[2].at("call_id"), "toolu_1");
+  EXPECT_EQ(output[2].at("arguments"), "{\"a\":1}");
+  EXPECT_EQ(rendered.at("usage").at("total_tokens"), 15);
+
+  // Streamed: the same answer as deltas, the signature as a thinking block without text.
+  auto writer = ResponsesApi{}.stream_writer(request);
+  std::string sse;
+  for (auto& e : model::split_response(whole, model::Operation::kChat)) sse += writer->event(e);
+  sse += writer->end();
+  std::vector<json::object> events;
+  std::vector<std::string> types;
+  for (std::size_t at = sse.find("data: "); at != std::string::npos;
+       at = sse.find("data: ", at + 1)) {
+    events.push_back(json::parse(sse.substr(at + 6, sse.find('\n', at) - at - 6)).as_object());
+    types.emplace_back(events.back().at("type").as_string());
+  }
+  ASSERT_FALSE(events.empty());
+  for (std::size_t i = 0; i < events.size(); ++i) EXPECT_EQ(events[i].at("sequence_number"), i);
+  EXPECT_EQ(types.front(), "response.created");
+  EXPECT_EQ(types.back(), "response.completed");
+  EXPECT_EQ(std::count(types.begin(), types.end(), "response.output_item.added"), 3);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "response.output_item.done"), 3);
+  json::object completed = events.back().at("response").as_object();
+  // Created at and ids may differ between the two renderings; the output items may not.
+  EXPECT_EQ(completed.at("output"), rendered.at("output"));
+  EXPECT_EQ(completed.at("usage"), rendered.at("usage"));
+}
+
+TEST(ResponsesApi, ACutShortAnswerIsIncomplete) {
+  model::Request request = parsed(R"({"model": "m", "input": "x", "max_output_tokens": 3})");
+  model::Response whole;
+  whole.body =
+      json::parse(R"({"id": "chatcmpl-1", "choices": [{"index": 0, "finish_reason": "length",
+    "message": {"role": "assistant", "content": "abc"}}]})")
+          .as_object();
+  json::value rendered = json::parse(ResponsesApi{}.render_response(request, whole));
+  EXPECT_EQ(rendered.at("status"), "incomplete");
+  EXPECT_EQ(rendered.at("incomplete_details").at("reason"), "max_output_tokens");
+  EXPECT_EQ(rendered.at("max_output_tokens"), 3);
+}
+
+}  // namespace
+}  // namespace sluice::api::responses

@@ -1,6 +1,6 @@
 // The official `openai` SDK's Responses client, unchanged, pointed at sluice's /v1/responses:
-// answered by an OpenAI chat endpoint and by an Anthropic one (both loopback servers that enforce
-// their API's rules), whole and streamed, and a Codex-style session — stateless, the whole
+// answered by an OpenAI chat endpoint, an Anthropic one and a Gemini 3 one (loopback servers that
+// enforce their API's rules), whole and streamed, and a Codex-style session — stateless, the whole
 // conversation sent each turn, reasoning items sent back — through a three-turn tool loop.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,11 +8,13 @@ import OpenAI from 'openai';
 import { startSluice } from '../support/sluice.mjs';
 import { startAnthropicUpstream, SIGNATURE, THOUGHT } from '../support/anthropic_upstream.mjs';
 import { startOpenAiToolsUpstream, TOOL_ARGUMENTS } from '../support/openai_tools_upstream.mjs';
+import { startGeminiUpstream, GEMINI_SIGNATURE, GEMINI_THOUGHT } from '../support/gemini_upstream.mjs';
 
-let gw, client, anthropic, openai;
+let gw, client, anthropic, openai, gemini;
 before(async () => {
   anthropic = await startAnthropicUpstream();
   openai = await startOpenAiToolsUpstream();
+  gemini = await startGeminiUpstream();
   gw = await startSluice(`
 endpoints:
   - name: gpt
@@ -27,6 +29,12 @@ endpoints:
       provider: anthropic
       name: claude-sonnet-4-5
       config: {anthropic_api_key: "${anthropic.key}", anthropic_api_base: "${anthropic.base}"}
+  - name: gemini
+    endpoint_type: llm/v1/chat
+    model:
+      provider: gemini
+      name: gemini-3-pro-preview
+      config: {gemini_api_key: "${gemini.key}", gemini_api_base: "${gemini.base}"}
   - name: claude-cut
     endpoint_type: llm/v1/chat
     model:
@@ -43,6 +51,7 @@ after(async () => {
   } finally {
     await anthropic.close();
     await openai.close();
+    await gemini.close();
   }
 });
 
@@ -81,10 +90,10 @@ async function turn(model, input, stream) {
   return final;
 }
 
-for (const model of ['gpt', 'claude']) {
+for (const model of ['gpt', 'claude', 'gemini']) {
   for (const stream of [false, true]) {
     test(`a Codex-style three-turn tool loop against ${model}${stream ? ', streamed' : ''}`, async () => {
-      const upstream = model === 'gpt' ? openai : anthropic;
+      const upstream = { gpt: openai, claude: anthropic, gemini }[model];
       const before = upstream.requests.length;
       const input = [{ role: 'user', content: [{ type: 'input_text', text: 'Read the README.' }] }];
       for (let t = 0; t < 3; t++) {
@@ -99,6 +108,11 @@ for (const model of ['gpt', 'claude']) {
         assert.ok(call, JSON.stringify(r.output));
         assert.equal(call.name, 'read_file');
         assert.deepEqual(JSON.parse(call.arguments), model === 'gpt' ? JSON.parse(TOOL_ARGUMENTS) : { city: 'Paris' });
+        if (model === 'gemini') {
+          // Gemini's thought summary comes back as a reasoning item.
+          assert.equal(r.output[0].type, 'reasoning');
+          assert.equal(r.output[0].summary[0].text, GEMINI_THOUGHT);
+        }
         if (model === 'claude') {
           // Claude's signed thinking comes back as a reasoning item, first.
           assert.equal(r.output[0].type, 'reasoning');
@@ -115,6 +129,13 @@ for (const model of ['gpt', 'claude']) {
         assert.equal(last.reasoning_effort, 'low');
         assert.equal(last.messages.filter((m) => m.role === 'tool').length, 2);
         assert.deepEqual(last.tools[0], { type: 'function', function: { name: 'read_file', description: 'Read a file', parameters: tools[0].parameters, strict: false } });
+      } else if (model === 'gemini') {
+        // Gemini 3 gets thinking on and every earlier function call back with its thought
+        // signature — the rule its fake enforces.
+        assert.deepEqual(last.generationConfig.thinkingConfig, { thinkingBudget: 1024, includeThoughts: true });
+        const calls = last.contents.filter((c) => c.role === 'model').flatMap((c) => c.parts.filter((p) => p.functionCall));
+        assert.equal(calls.length, 2);
+        for (const p of calls) assert.equal(p.thoughtSignature, GEMINI_SIGNATURE);
       } else {
         // Anthropic gets thinking on (effort low → 1024 tokens) and, in each earlier assistant
         // turn, its own signed thinking block back first — the rule its fake enforces.

@@ -4,8 +4,16 @@
 //   rate-limited   429 RESOURCE_EXHAUSTED with retry-after: 3
 //   cut            stream: one chunk, then the connection drops
 //   anything else  an answer (a functionCall when the request has tools)
+// A functionCall part carries `thoughtSignature: GEMINI_SIGNATURE`; with
+// thinkingConfig.includeThoughts the answer starts with a thought part (GEMINI_THOUGHT). For a
+// gemini-3 model it enforces Gemini 3's rule (checked against Google's thought-signatures guide on
+// 2026-11-30): every functionCall part of an earlier model turn must come back with the signature
+// it was given, else 400 INVALID_ARGUMENT.
 // `requests` records path, headers and body of each request.
 import http from 'node:http';
+
+export const GEMINI_SIGNATURE = 'CiQBx2vPgeminiSignature';
+export const GEMINI_THOUGHT = 'Thinking about the weather.';
 
 export async function startGeminiUpstream({ key = 'AIza-gemini-test-0123456789' } = {}) {
   const requests = [];
@@ -24,16 +32,29 @@ export async function startGeminiUpstream({ key = 'AIza-gemini-test-0123456789' 
       if (method === 'batchEmbedContents') {
         return json(res, 200, { embeddings: body.requests.map((r, i) => ({ values: [i, r.content.parts[0].text.length, 0.5] })) });
       }
+      if (model.startsWith('gemini-3')) {
+        for (const c of body.contents ?? []) {
+          if (c.role !== 'model') continue;
+          for (const p of c.parts ?? []) {
+            if (p.functionCall && p.thoughtSignature !== GEMINI_SIGNATURE) {
+              return error(res, 400, 'INVALID_ARGUMENT', `Function call is missing a thought_signature in functionCall parts. This is required for tools to work correctly. Additional data, function call \`default_api:${p.functionCall.name}\``);
+            }
+          }
+        }
+      }
+      const thoughts = body.generationConfig?.thinkingConfig?.includeThoughts === true;
+      const thoughtParts = thoughts ? [{ text: GEMINI_THOUGHT, thought: true }] : [];
       const tools = Array.isArray(body.tools) && body.tools.length > 0;
       const prompt = (body.contents ?? []).filter((c) => c.role === 'user').at(-1)?.parts?.map((p) => p.text ?? '').join('') ?? '';
       const text = `Gemini heard: ${prompt}`;
       const usageMetadata = { promptTokenCount: 11, candidatesTokenCount: 5, thoughtsTokenCount: 2, totalTokenCount: 18 };
-      const parts = tools ? [{ functionCall: { name: body.tools[0].functionDeclarations[0].name, args: { city: 'Paris' } } }] : [{ text }];
+      const parts = tools ? [{ functionCall: { name: body.tools[0].functionDeclarations[0].name, args: { city: 'Paris' } }, thoughtSignature: GEMINI_SIGNATURE }] : [{ text }];
       if (method === 'generateContent') {
-        return json(res, 200, { candidates: [{ content: { role: 'model', parts }, finishReason: 'STOP', index: 0 }], usageMetadata, modelVersion: `${model}-001`, responseId: 'resp-mock' });
+        return json(res, 200, { candidates: [{ content: { role: 'model', parts: [...thoughtParts, ...parts] }, finishReason: 'STOP', index: 0 }], usageMetadata, modelVersion: `${model}-001`, responseId: 'resp-mock' });
       }
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       const send = (obj) => res.write(`data: ${JSON.stringify(obj)}\r\n\r\n`);
+      if (thoughts) send({ candidates: [{ content: { role: 'model', parts: thoughtParts }, index: 0 }], modelVersion: `${model}-001`, responseId: 'resp-stream' });
       const words = tools ? [] : text.split(/(?= )/);
       send({ candidates: [{ content: { role: 'model', parts: tools ? parts : [{ text: words[0] }] }, index: 0 }], usageMetadata: { promptTokenCount: 11, totalTokenCount: 11 }, modelVersion: `${model}-001`, responseId: 'resp-stream' });
       if (model === 'cut') return setTimeout(() => res.socket.destroy(), 20);

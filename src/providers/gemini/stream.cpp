@@ -68,6 +68,8 @@ class GeminiStreamTranslator : public StreamTranslator {
     if (const auto* u = response.if_contains("usageMetadata"); u && u->is_object())
       usage_ = usage_from_gemini(u->get_object());
     CandidateParts parts = read_candidate(response, tools_);
+    if (chat_ && !parts.reasoning.empty())
+      out.push_back(chunks_.delta(json::object{{"reasoning_content", std::move(parts.reasoning)}}));
     if (!parts.text.empty()) out.push_back(chunks_.text(parts.text));
     if (chat_) {
       for (auto& call : parts.tool_calls) {

@@ -29,11 +29,20 @@ model::Usage usage_from_gemini(const boost::json::object& usage_metadata);
 
 // One generateContent response (or one streamed chunk of it) → the OpenAI message parts:
 // appends text and tool calls found in the first candidate.
+// Gemini signs the thinking behind a function call (`thoughtSignature` on the functionCall part)
+// and Gemini 3 refuses the next turn if the signature does not come back with the call. No
+// OpenAI or Anthropic field carries it, but every client sends a tool call's id back unchanged:
+// the signature rides in the id, after this mark, and is put back on the call's part.
+inline constexpr std::string_view kThoughtSignatureMark = "__thought__";
+
 struct CandidateParts {
   std::string text;
-  boost::json::array tool_calls;  // OpenAI shape, ids "call_<n>" numbered from `first_tool`
-  std::string finish;             // OpenAI finish reason, empty when the candidate has none
-  bool blocked = false;           // the prompt was blocked (promptFeedback.blockReason)
+  std::string reasoning;  // thought summaries (parts with `thought: true`), as reasoning_content
+  // OpenAI shape, ids "call_<n>" numbered from `first_tool` (or Gemini's own id), followed by
+  // kThoughtSignatureMark and the signature when the call has one.
+  boost::json::array tool_calls;
+  std::string finish;    // OpenAI finish reason, empty when the candidate has none
+  bool blocked = false;  // the prompt was blocked (promptFeedback.blockReason)
 };
 CandidateParts read_candidate(const boost::json::object& response, std::size_t first_tool);
 

@@ -109,10 +109,15 @@ Result<void> translate_messages(const json::value* given, json::object& out) {
             if (ec || !args.is_object())
               return invalid("Tool call arguments must be a JSON object.", "messages");
           }
-          if (const auto* id = call->if_contains("id"); id && id->is_string())
-            tool_names[std::string(id->get_string())] = f->at("name").get_string();
-          parts->push_back(
-              json::object{{"functionCall", {{"name", f->at("name")}, {"args", std::move(args)}}}});
+          json::object part{{"functionCall", {{"name", f->at("name")}, {"args", std::move(args)}}}};
+          if (const auto* id = call->if_contains("id"); id && id->is_string()) {
+            const std::string_view given = id->get_string();
+            tool_names[std::string(given)] = f->at("name").get_string();
+            // The thought signature Gemini gave with this call (translate.hpp), back on its part.
+            if (auto mark = given.find(kThoughtSignatureMark); mark != std::string_view::npos)
+              part["thoughtSignature"] = given.substr(mark + kThoughtSignatureMark.size());
+          }
+          parts->push_back(std::move(part));
         }
       }
       append_turn(contents, "model", std::move(*parts));
@@ -146,6 +151,19 @@ Result<void> translate_messages(const json::value* given, json::object& out) {
   return {};
 }
 
+// OpenAI's reasoning_effort as a Gemini thinking budget in tokens (docs/providers.md has the
+// table; the same steps as Anthropic's): 0 turns thinking off where the model allows it; -1 for
+// an effort that is none of these. Gemini 3 takes a budget too (in place of thinkingLevel).
+std::int64_t thinking_budget(std::string_view effort) {
+  if (effort == "none") return 0;
+  if (effort == "minimal") return 128;
+  if (effort == "low") return 1024;
+  if (effort == "medium") return 2048;
+  if (effort == "high") return 4096;
+  if (effort == "xhigh") return 8192;
+  return -1;
+}
+
 }  // namespace
 
 Result<GeminiRequest> to_generate_request(const model::Request& request, bool reject_unsupported) {
@@ -166,6 +184,7 @@ Result<GeminiRequest> to_generate_request(const model::Request& request, bool re
   json::object config;
   common::Unsupported unsupported("gemini", reject_unsupported, result.dropped);
   std::optional<json::object> tool_config;
+  std::optional<json::object> thinking;  // from reasoning_effort
   for (const auto& kv : in) {
     const std::string_view key = kv.key();
     const json::value& v = kv.value();
@@ -254,8 +273,16 @@ Result<GeminiRequest> to_generate_request(const model::Request& request, bool re
                key == "modalities" || key == "prediction" || key == "web_search_options" ||
                key == "functions" || key == "function_call" || key == "best_of") {
       if (auto e = unsupported.semantic(key)) return *e;
+    } else if (key == "reasoning_effort") {
+      if (!v.is_string() || thinking_budget(v.get_string()) < 0) {
+        return invalid(
+            "reasoning_effort must be none, minimal, low, medium, high or xhigh for gemini models.",
+            "reasoning_effort");
+      }
+      thinking = json::object{{"thinkingBudget", thinking_budget(v.get_string())},
+                              {"includeThoughts", v.get_string() != "none"}};
     } else if (key == "user" || key == "service_tier" || key == "store" || key == "metadata" ||
-               key == "parallel_tool_calls" || key == "reasoning_effort") {
+               key == "parallel_tool_calls") {
       unsupported.cosmetic(key);
     } else if (key == "safety_settings" || key == "safetySettings") {
       out["safetySettings"] = v;
@@ -268,6 +295,9 @@ Result<GeminiRequest> to_generate_request(const model::Request& request, bool re
     }
   }
   if (tool_config) out["toolConfig"] = std::move(*tool_config);
+  // The client's own generationConfig.thinkingConfig wins over reasoning_effort.
+  if (thinking && !config.contains("thinkingConfig"))
+    config["thinkingConfig"] = std::move(*thinking);
   if (!config.empty()) out["generationConfig"] = std::move(config);
   return result;
 }

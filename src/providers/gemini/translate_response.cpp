@@ -64,7 +64,11 @@ CandidateParts read_candidate(const json::object& response, std::size_t first_to
     for (const auto& p : parts->get_array()) {
       const json::object* part = p.if_object();
       if (part == nullptr) continue;
-      if (const auto* thought = part->if_contains("thought"); thought && *thought == true) continue;
+      if (const auto* thought = part->if_contains("thought"); thought && *thought == true) {
+        if (const auto* text = part->if_contains("text"); text && text->is_string())
+          out.reasoning += text->get_string();
+        continue;
+      }
       if (const auto* text = part->if_contains("text"); text && text->is_string()) {
         out.text += text->get_string();
       } else if (const auto* call = part->if_contains("functionCall"); call && call->is_object()) {
@@ -73,6 +77,11 @@ CandidateParts read_candidate(const json::object& response, std::size_t first_to
         std::string id = "call_" + std::to_string(first_tool + out.tool_calls.size());
         if (const auto* given = c.if_contains("id"); given && given->is_string())
           id = given->get_string();
+        if (const auto* sig = part->if_contains("thoughtSignature");
+            sig && sig->is_string() && !sig->get_string().empty()) {
+          id += kThoughtSignatureMark;
+          id += sig->get_string();
+        }
         out.tool_calls.push_back(json::object{
             {"id", id},
             {"type", "function"},
@@ -109,6 +118,7 @@ Result<model::Response> from_generate_response(const model::Request& request, js
     msg["content"] = parts.text.empty() && !parts.tool_calls.empty() ? json::value(nullptr)
                                                                      : json::value(parts.text);
     if (!parts.tool_calls.empty()) msg["tool_calls"] = std::move(parts.tool_calls);
+    if (!parts.reasoning.empty()) msg["reasoning_content"] = std::move(parts.reasoning);
     out["choices"] = json::array{
         json::object{{"index", 0}, {"message", std::move(msg)}, {"finish_reason", finish}}};
   } else {

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
 import { startSluice } from '../support/sluice.mjs';
-import { startAnthropicUpstream, SIGNATURE, THOUGHT } from '../support/anthropic_upstream.mjs';
+import { startAnthropicUpstream, SIGNATURE, THOUGHT, COUNT_BASE } from '../support/anthropic_upstream.mjs';
 
 let gw, client, upstream;
 before(async () => {
@@ -27,6 +27,9 @@ endpoints:
   - name: embeddings
     endpoint_type: llm/v1/embeddings
     model: {provider: mock, name: e}
+  - name: gpt
+    endpoint_type: llm/v1/chat
+    model: {provider: openai, name: gpt-4o, config: {openai_api_key: sk-unused-0123456789, openai_api_base: "http://127.0.0.1:9/v1"}}
 `);
   client = new Anthropic({ baseURL: gw.url, apiKey: 'not-needed', maxRetries: 0 });
 });
@@ -116,9 +119,38 @@ test('a Claude Code–style tool loop with thinking and cache markers, streamed 
   }
 });
 
-test('count_tokens gives an estimate', async () => {
-  const r = await client.messages.countTokens({ model: 'openai-shaped', messages: [{ role: 'user', content: 'How many tokens is this sentence?' }] });
+test('count_tokens: an estimate for a provider without a counter, said so', async () => {
+  const { data: r, response } = await client.messages.countTokens({ model: 'openai-shaped', messages: [{ role: 'user', content: 'How many tokens is this sentence?' }] }).withResponse();
   assert.ok(r.input_tokens > 5 && r.input_tokens < 40, String(r.input_tokens));
+  assert.equal(response.headers.get('x-sluice-token-count'), 'estimate');
+});
+
+test('count_tokens: Anthropic\'s own count for an anthropic endpoint, the body as the client sent it', async () => {
+  const messages = [{ role: 'user', content: [{ type: 'text', text: 'Count me.', cache_control: { type: 'ephemeral' } }] }];
+  const before = upstream.requests.length;
+  const { data: r, response } = await client.messages.countTokens({ model: 'claude', system: 'Be brief.', thinking: { type: 'enabled', budget_tokens: 1024 }, messages }).withResponse();
+  assert.equal(r.input_tokens, COUNT_BASE + JSON.stringify(messages).length);
+  assert.equal(response.headers.get('x-sluice-token-count'), 'exact');
+  const sent = upstream.requests.slice(before);
+  assert.equal(sent.length, 1);
+  assert.equal(sent[0].path, '/v1/messages/count_tokens');
+  assert.deepEqual(sent[0].body, { model: 'claude-sonnet-4-5', system: 'Be brief.', thinking: { type: 'enabled', budget_tokens: 1024 }, messages });
+  // What Anthropic refuses comes back as Anthropic's error.
+  await assert.rejects(client.messages.countTokens({ model: 'claude', messages: [{ role: 'user', content: [{ type: 'text', text: '  ' }] }] }),
+    (e) => e instanceof Anthropic.BadRequestError && /non-whitespace/.test(e.error.error.message));
+  await assert.rejects(client.messages.countTokens({ model: 'no-such-model', messages }), (e) => e instanceof Anthropic.NotFoundError);
+});
+
+test('count_tokens: the tiktoken count for an OpenAI model, the same as /v1/tokenize', async () => {
+  const messages = [{ role: 'user', content: 'How many tokens is this sentence, exactly?' }];
+  const { data: r, response } = await client.messages.countTokens({ model: 'gpt', messages }).withResponse();
+  assert.equal(response.headers.get('x-sluice-token-count'), 'exact');
+  const t = await (await fetch(`${gw.url}/v1/tokenize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt', messages }) })).json();
+  assert.equal(r.input_tokens, t.count);
+  // With tools the local count cannot be exact: it says so.
+  const tools = await client.messages.countTokens({ model: 'gpt', messages, tools: [{ name: 'f', input_schema: { type: 'object' } }] }).withResponse();
+  assert.equal(tools.response.headers.get('x-sluice-token-count'), 'estimate');
+  assert.ok(tools.data.input_tokens > r.input_tokens);
 });
 
 test('errors arrive as the SDK\'s typed errors', async () => {

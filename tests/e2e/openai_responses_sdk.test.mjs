@@ -8,7 +8,8 @@ import OpenAI from 'openai';
 import { startSluice } from '../support/sluice.mjs';
 import { startAnthropicUpstream, SIGNATURE, THOUGHT } from '../support/anthropic_upstream.mjs';
 import { startOpenAiToolsUpstream, TOOL_ARGUMENTS } from '../support/openai_tools_upstream.mjs';
-import { startGeminiUpstream, GEMINI_SIGNATURE, GEMINI_THOUGHT } from '../support/gemini_upstream.mjs';
+import { startGeminiUpstream, GEMINI_SIGNATURE, GEMINI_THOUGHT, GEMINI_COUNT_BASE } from '../support/gemini_upstream.mjs';
+import { COUNT_BASE } from '../support/anthropic_upstream.mjs';
 
 let gw, client, anthropic, openai, gemini;
 before(async () => {
@@ -189,4 +190,26 @@ test('a provider failure mid-stream ends the stream with response.failed', async
   // What arrived before the failure is kept, its item closed.
   assert.equal(final.output[0].type, 'message');
   assert.equal(final.output[0].content[0].text, 'Claude');
+});
+
+test('responses.inputTokens.count: from Anthropic\'s and Gemini\'s counters, tiktoken for an OpenAI model', async () => {
+  const claude = await client.responses.inputTokens.count({ model: 'claude', input: 'Count me.', instructions: 'Be brief.' }).withResponse();
+  assert.equal(claude.data.object, 'response.input_tokens');
+  assert.equal(claude.data.input_tokens, COUNT_BASE + JSON.stringify([{ role: 'user', content: 'Count me.' }]).length);
+  assert.equal(claude.response.headers.get('x-sluice-token-count'), 'exact');
+  const sent = anthropic.requests.at(-1);
+  assert.equal(sent.path, '/v1/messages/count_tokens');
+  assert.equal(sent.body.system, 'Be brief.');
+  assert.equal(sent.body.max_tokens, undefined);
+
+  const g = await client.responses.inputTokens.count({ model: 'gemini', input: 'Count me.' }).withResponse();
+  assert.equal(g.data.input_tokens, GEMINI_COUNT_BASE + JSON.stringify([{ role: 'user', parts: [{ text: 'Count me.' }] }]).length);
+  assert.equal(g.response.headers.get('x-sluice-token-count'), 'exact');
+
+  const gpt = await client.responses.inputTokens.count({ model: 'gpt', input: 'Count me.' }).withResponse();
+  assert.equal(gpt.response.headers.get('x-sluice-token-count'), 'exact');
+  const t = await (await fetch(`${gw.url}/v1/tokenize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt', messages: [{ role: 'user', content: 'Count me.' }] }) })).json();
+  assert.equal(gpt.data.input_tokens, t.count);
+  // Nothing reached the OpenAI server: the count is local.
+  assert.ok(openai.requests.every((r) => !r.path.includes('input_tokens')));
 });

@@ -167,6 +167,13 @@ test('every auth failure is a 401/403 in the shape of the API called, never echo
     }
     // The allowed endpoint and model work, with x-api-key too.
     assert.equal((await post(s.gw, '/v1/chat/completions', chatBody('chat-mini'), { 'x-api-key': k.key })).status, 200);
+    // Token counts are held to the same lists (a count may cost a provider call).
+    for (const [path, body] of [['/v1/messages/count_tokens', { messages: [{ role: 'user', content: 'x' }] }], ['/v1/responses/input_tokens', { input: 'x' }]]) {
+      const refused = await post(s.gw, path, { model: 'chat', ...body }, withKey(k.key));
+      assert.equal(refused.status, 403, path);
+      assert.equal((await post(s.gw, path, { model: 'chat-mini', ...body }, withKey(k.key))).status, 200, path);
+      assert.equal((await post(s.gw, path, { model: 'chat-mini', ...body }, {})).status, 401, path);
+    }
     // The model list shows what the key may call, and nothing else.
     const listed = await (await fetch(s.gw.url + '/v1/models', { headers: withKey(k.key) })).json();
     assert.deepEqual(listed.data.map((m) => m.id), ['chat-mini']);

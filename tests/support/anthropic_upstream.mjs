@@ -26,6 +26,7 @@ export async function startAnthropicUpstream({ key = 'sk-ant-test-key-0123456789
       let body = {};
       try { body = JSON.parse(raw); } catch { body = {}; }
       requests.push({ path: req.url, headers: req.headers, body });
+      if (req.method === 'POST' && req.url === '/v1/messages/count_tokens') return countTokens(req, res, body, key);
       if (req.method !== 'POST' || req.url !== '/v1/messages') return error(res, 404, 'not_found_error', `no route ${req.url}`);
       if (req.headers['x-api-key'] !== key) return error(res, 401, 'authentication_error', 'invalid x-api-key');
       if (!req.headers['anthropic-version']) return error(res, 400, 'invalid_request_error', 'anthropic-version header is required');
@@ -82,6 +83,22 @@ export async function startAnthropicUpstream({ key = 'sk-ant-test-key-0123456789
     requests,
     close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }),
   };
+}
+
+// POST /v1/messages/count_tokens: {input_tokens: COUNT_BASE + the characters of the messages'
+// text}, so a test can tell the provider's count from an estimate. Like the real endpoint it
+// takes only model, messages, system, tools, tool_choice, thinking and mcp_servers.
+export const COUNT_BASE = 1000;
+function countTokens(req, res, body, key) {
+  if (req.headers['x-api-key'] !== key) return error(res, 401, 'authentication_error', 'invalid x-api-key');
+  if (!req.headers['anthropic-version']) return error(res, 400, 'invalid_request_error', 'anthropic-version header is required');
+  const allowed = ['model', 'messages', 'system', 'tools', 'tool_choice', 'thinking', 'mcp_servers'];
+  for (const k of Object.keys(body)) if (!allowed.includes(k)) return error(res, 400, 'invalid_request_error', `${k}: Extra inputs are not permitted`);
+  if (!Array.isArray(body.messages)) return error(res, 400, 'invalid_request_error', 'messages: Field required');
+  const refused = breaksRules({ ...body, max_tokens: 1 });
+  if (refused) return error(res, 400, 'invalid_request_error', refused);
+  const text = JSON.stringify(body.messages);
+  return json(res, 200, { input_tokens: COUNT_BASE + text.length });
 }
 
 export const THOUGHT = 'The user asked something. I will answer briefly.';

@@ -13,6 +13,7 @@
 import http from 'node:http';
 
 export const GEMINI_SIGNATURE = 'CiQBx2vPgeminiSignature';
+export const GEMINI_COUNT_BASE = 2000;
 export const GEMINI_THOUGHT = 'Thinking about the weather.';
 
 export async function startGeminiUpstream({ key = 'AIza-gemini-test-0123456789' } = {}) {
@@ -24,11 +25,18 @@ export async function startGeminiUpstream({ key = 'AIza-gemini-test-0123456789' 
       let body = {};
       try { body = JSON.parse(raw); } catch { body = {}; }
       requests.push({ path: req.url, headers: req.headers, body });
-      const m = /^\/v1beta\/models\/([^:/?]+):(generateContent|streamGenerateContent|batchEmbedContents)(\?alt=sse)?$/.exec(req.url);
+      const m = /^\/v1beta\/models\/([^:/?]+):(generateContent|streamGenerateContent|batchEmbedContents|countTokens)(\?alt=sse)?$/.exec(req.url);
       if (!m) return error(res, 404, 'NOT_FOUND', `no route ${req.url}`);
       const [, model, method] = m;
       if (req.headers['x-goog-api-key'] !== key) return error(res, 400, 'INVALID_ARGUMENT', 'API key not valid. Please pass a valid API key.');
       if (model === 'rate-limited') return error(res, 429, 'RESOURCE_EXHAUSTED', 'Resource has been exhausted (e.g. check quota).', { 'retry-after': '3' });
+      if (method === 'countTokens') {
+        // {totalTokens: GEMINI_COUNT_BASE + the characters of the contents}, as countTokens
+        // answers for a generateContentRequest (whose model is "models/…").
+        const g = body.generateContentRequest;
+        if (!g || g.model !== `models/${model}` || !Array.isArray(g.contents)) return error(res, 400, 'INVALID_ARGUMENT', 'generateContentRequest.model and contents are required');
+        return json(res, 200, { totalTokens: GEMINI_COUNT_BASE + JSON.stringify(g.contents).length });
+      }
       if (method === 'batchEmbedContents') {
         return json(res, 200, { embeddings: body.requests.map((r, i) => ({ values: [i, r.content.parts[0].text.length, 0.5] })) });
       }

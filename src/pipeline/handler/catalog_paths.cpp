@@ -1,11 +1,11 @@
 // The paths that describe rather than call: OpenAI's model list, MLflow's endpoint catalogue,
-// metrics, health, and the token counters. The answers themselves are built next to their API
-// (api/openai/render, api/mlflow/catalog, api/anthropic, observability/metrics).
+// metrics, health, and the tokenizer (the input-token counters are in count_tokens.cpp). The
+// answers themselves are built next to their API (api/openai/render, api/mlflow/catalog,
+// api/anthropic, observability/metrics).
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
-#include "api/anthropic/anthropic_api.hpp"
 #include "api/mlflow/catalog.hpp"
 #include "api/openai/render.hpp"
 #include "observability/metrics.hpp"
@@ -136,31 +136,6 @@ asio::awaitable<void> Handler::tokenize(Call& call) {
   } else {
     co_await send_error(call, body.error());
   }
-}
-
-asio::awaitable<void> Handler::count_tokens(Call& call) {
-  Result<std::uint64_t> tokens = Error::invalid("");
-  const HttpRequest* http = &call.http;
-  if (http->body.size() <= kInlineTokenizeBytes) {
-    tokens = api::anthropic::estimate_input_tokens(http->body);
-  } else {
-    tokens = co_await asio::co_spawn(
-        env_.cpu,
-        [http]() -> asio::awaitable<Result<std::uint64_t>> {
-          co_return api::anthropic::estimate_input_tokens(http->body);
-        },
-        asio::use_awaitable);
-  }
-  if (!tokens) {
-    co_await send_error(call, tokens.error());
-    co_return;
-  }
-  // An estimate until exact tokenizers exist: said so in a header, not hidden.
-  call.answer.status = 200;
-  HeaderList headers = response_headers(call.ctx, nullptr, Body::kJson);
-  headers.emplace_back("x-sluice-token-count", "estimate");
-  std::string body = "{\"input_tokens\":" + std::to_string(*tokens) + "}";
-  call.answer.client_gone = !co_await call.out.send(200, std::move(headers), std::move(body));
 }
 
 }  // namespace sluice::pipeline

@@ -52,7 +52,7 @@ const Handler::PathFunction Handler::kPaths[] = {
     &Handler::health,              // kHealth
     &Handler::admin,               // kAdmin
     &Handler::tokenize,            // kTokenize
-    &Handler::count_tokens,        // kAnthropicCountTokens
+    &Handler::count_tokens,        // kCountTokens
     &Handler::passthrough,         // kPassthrough
 };
 

@@ -61,10 +61,73 @@ Result<void> plain_tool_result(json::object& msg, std::size_t index, std::string
   return {};
 }
 
+// Whether a list holds an item of `type` (an anthropic_block part, an anthropic_tool).
+bool any_of_type(const json::value* list, std::string_view type) {
+  if (list == nullptr || !list->is_array()) return false;
+  const auto& a = list->get_array();
+  return std::any_of(a.begin(), a.end(), [&](const json::value& v) {
+    const json::object* o = v.if_object();
+    const json::value* t = o != nullptr ? o->if_contains("type") : nullptr;
+    return t != nullptr && t->is_string() && t->get_string() == type;
+  });
+}
+
+// The type of an anthropic_block part's block, for the names said to the client.
+std::string block_type(const json::object& part) {
+  const json::value* b = part.if_contains("block");
+  const json::value* t =
+      b != nullptr && b->is_object() ? b->get_object().if_contains("type") : nullptr;
+  return t != nullptr && t->is_string() ? std::string(t->get_string()) : "anthropic_block";
+}
+
+// anthropic_block parts out of a message's content: left out of an assistant turn (a server
+// tool's trace, which the next provider does not need), a 400 elsewhere (a document or search
+// result the provider would never see). Text parts left alone.
+Result<void> without_blocks(json::object& msg, std::size_t index, std::string_view provider,
+                            std::vector<std::string>& dropped) {
+  json::value* content = msg.if_contains("content");
+  if (content == nullptr || !content->is_array()) return {};
+  const bool assistant = msg.contains("role") && msg.at("role") == "assistant";
+  json::array& parts = content->get_array();
+  for (auto it = parts.begin(); it != parts.end();) {
+    const json::object* part = it->if_object();
+    if (part == nullptr || !part->contains("type") || part->at("type") != "anthropic_block") {
+      ++it;
+      continue;
+    }
+    const std::string type = block_type(*part);
+    if (type == "text") {
+      // Cited text: the words stay, the citations go (named).
+      const json::value& block = part->at("block");
+      const json::value* text = block.get_object().if_contains("text");
+      note(dropped, "citations");
+      *it = json::object{{"type", "text"},
+                         {"text", text != nullptr && text->is_string() ? *text : json::value("")}};
+      ++it;
+      continue;
+    }
+    if (!assistant) {
+      return Error::invalid("messages[" + std::to_string(index) + "]: a '" + type +
+                                "' block can go only to an anthropic endpoint; provider '" +
+                                std::string(provider) + "' cannot take it",
+                            "messages");
+    }
+    note(dropped, type);
+    it = parts.erase(it);
+  }
+  // An assistant turn left with only its tool calls has no content, as OpenAI wants it.
+  if (assistant && parts.empty() && msg.contains("tool_calls")) *content = nullptr;
+  return {};
+}
+
 }  // namespace
 
 bool carries_anthropic_fields(const json::object& body) {
   if (any_marked(body.if_contains("tools"))) return true;
+  if (any_of_type(body.if_contains("tools"), "anthropic_tool")) return true;
+  if (body.contains("container") || body.contains("mcp_servers")) return true;
+  if (const auto* tier = body.if_contains("service_tier"); tier && *tier == "standard_only")
+    return true;
   const json::value* messages = body.if_contains("messages");
   if (messages == nullptr || !messages->is_array()) return false;
   for (const auto& m : messages->get_array()) {
@@ -72,7 +135,8 @@ bool carries_anthropic_fields(const json::object& body) {
     if (msg == nullptr) continue;
     if (msg->contains("cache_control") || msg->contains("thinking_blocks") ||
         msg->contains("reasoning_content") || msg->contains("is_error") ||
-        any_marked(msg->if_contains("content")) || any_marked(msg->if_contains("tool_calls"))) {
+        any_marked(msg->if_contains("content")) || any_marked(msg->if_contains("tool_calls")) ||
+        any_of_type(msg->if_contains("content"), "anthropic_block")) {
       return true;
     }
   }
@@ -104,6 +168,7 @@ Result<model::Request> without_anthropic_fields(const model::Request& request,
       if (const auto* role = msg->if_contains("role"); role && *role == "tool") {
         if (auto r = plain_tool_result(*msg, index - 1, provider, dropped); !r) return r.error();
       }
+      if (auto r = without_blocks(*msg, index - 1, provider, dropped); !r) return r.error();
       if (auto* content = msg->if_contains("content"); content && content->is_array()) {
         for (auto& p : content->get_array()) {
           if (auto* part = p.if_object()) erase(*part, "cache_control", dropped);
@@ -117,10 +182,32 @@ Result<model::Request> without_anthropic_fields(const model::Request& request,
     }
   }
   if (auto* tools = out.body.if_contains("tools"); tools && tools->is_array()) {
-    for (auto& t : tools->get_array()) {
-      if (auto* tool = t.if_object()) erase(*tool, "cache_control", dropped);
+    json::array& list = tools->get_array();
+    for (auto it = list.begin(); it != list.end();) {
+      json::object* tool = it->if_object();
+      if (tool != nullptr && tool->contains("type") && tool->at("type") == "anthropic_tool") {
+        // A server tool runs at Anthropic: elsewhere the model works without it (named).
+        const json::value* t = tool->if_contains("tool");
+        const json::value* type =
+            t != nullptr && t->is_object() ? t->get_object().if_contains("type") : nullptr;
+        note(dropped, type != nullptr && type->is_string() ? std::string_view(type->get_string())
+                                                           : std::string_view("anthropic_tool"));
+        it = list.erase(it);
+        continue;
+      }
+      if (tool != nullptr) erase(*tool, "cache_control", dropped);
+      ++it;
+    }
+    if (list.empty()) {
+      out.body.erase("tools");
+      out.body.erase("tool_choice");
+      out.body.erase("parallel_tool_calls");
     }
   }
+  erase(out.body, "container", dropped);
+  erase(out.body, "mcp_servers", dropped);
+  if (const auto* tier = out.body.if_contains("service_tier"); tier && *tier == "standard_only")
+    erase(out.body, "service_tier", dropped);
   return out;
 }
 

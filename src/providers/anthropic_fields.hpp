@@ -2,7 +2,10 @@
 // The Anthropic-only fields the internal form may carry (model::Request::anthropic_fields):
 // cache_control on content parts, messages, tool calls and tools; thinking_blocks and
 // reasoning_content on assistant messages; is_error, and content of text and image parts, on
-// tool messages. An Anthropic Messages client's request keeps them
+// tool messages; `anthropic_block` content parts (a block sluice does not translate — a PDF
+// document, a search result, a server tool's use and result — verbatim in `block`);
+// `anthropic_tool` tools (a server tool, verbatim in `tool`); top-level `container`,
+// `mcp_servers` and service_tier "standard_only". An Anthropic Messages client's request keeps them
 // (api/anthropic/parse.cpp), and an OpenAI-shaped client may send them too (cache_control as
 // other gateways take it, an Anthropic answer's thinking sent back). Only the anthropic provider
 // takes them (ProviderAdapter::takes_anthropic_fields); the router gives the others the request
@@ -23,7 +26,10 @@ bool carries_anthropic_fields(const boost::json::object& body);
 
 // A copy of `request` without the fields above, its body on the heap (not in the request's
 // arena: it lives for one attempt). A tool result flagged is_error reads "Error: …"; one with
-// images is a 400 naming `provider`, which takes text tool results only. The names taken out,
+// images is a 400 naming `provider`, which takes text tool results only. An anthropic_block in
+// a user or tool message is a 400 naming the block's type and `provider`; in an assistant turn
+// it is left out (a server tool's trace). Server tools are left out (the model works without
+// them). The names taken out,
 // once each, are appended to `dropped` (the x-sluice-dropped-params header).
 Result<model::Request> without_anthropic_fields(const model::Request& request,
                                                 std::string_view provider,

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
 import { startSluice } from '../support/sluice.mjs';
-import { startAnthropicUpstream, SIGNATURE, THOUGHT, COUNT_BASE } from '../support/anthropic_upstream.mjs';
+import { startAnthropicUpstream, SIGNATURE, THOUGHT, COUNT_BASE, SEARCH_BLOCKS } from '../support/anthropic_upstream.mjs';
 
 let gw, client, upstream;
 before(async () => {
@@ -166,3 +166,28 @@ test('errors arrive as the SDK\'s typed errors', async () => {
   assert.equal(res.status, 400);
   assert.deepEqual(await res.json(), { type: 'error', error: { type: 'invalid_request_error', message: 'max_tokens: Field required' } });
 });
+
+// Claude Code's WebSearch is Anthropic's server tool, and a PDF it reads is a document block:
+// both reach Anthropic as sent, and the search answer (server_tool_use, its result, cited text)
+// reaches the SDK as Anthropic gave it, whole and streamed; the next turn sends it all back.
+for (const stream of [false, true]) {
+  test(`a web search with a PDF through /v1/messages${stream ? ', streamed' : ''}: server tool blocks and citations intact`, async () => {
+    const tools = [{ type: 'web_search_20250305', name: 'web_search', max_uses: 3 }];
+    const messages = [{ role: 'user', content: [
+      { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0xLjQK' }, title: 'spec.pdf' },
+      { type: 'text', text: 'Is this a gateway? Search.' }] }];
+    const before = upstream.requests.length;
+    const params = { model: 'claude', max_tokens: 500, tools, messages };
+    const m = stream ? await client.messages.stream(params).finalMessage() : await client.messages.create(params);
+    assert.deepEqual(m.content, SEARCH_BLOCKS);
+    assert.equal(m.stop_reason, 'end_turn');
+    let sent = upstream.requests.slice(before)[0].body;
+    assert.deepEqual(sent.tools, tools);
+    assert.deepEqual(sent.messages, messages);
+    // The next turn, as a client sends it: the answer's blocks back, unchanged.
+    messages.push({ role: 'assistant', content: m.content }, { role: 'user', content: 'Thanks.' });
+    await client.messages.create({ model: 'claude', max_tokens: 500, tools, messages });
+    sent = upstream.requests.at(-1).body;
+    assert.deepEqual(sent.messages, messages);
+  });
+}

@@ -35,6 +35,7 @@ export async function startAnthropicUpstream({ key = 'sk-ant-test-key-0123456789
       if (body.model === 'overloaded') return error(res, 529, 'overloaded_error', 'Overloaded');
       const refused = breaksRules(body);
       if (refused) return error(res, 400, 'invalid_request_error', refused);
+      if ((body.tools ?? []).some((t) => t.type?.startsWith('web_search_'))) return webSearch(res, body);
       const thinking = body.thinking?.type === 'enabled';
       const toolUse = Array.isArray(body.tools) && body.tools.length > 0;
       const text = toolUse ? 'Let me look that up.' : `Claude heard: ${lastUserText(body)}`;
@@ -83,6 +84,41 @@ export async function startAnthropicUpstream({ key = 'sk-ant-test-key-0123456789
     requests,
     close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }),
   };
+}
+
+// With a web_search server tool the answer is a search (Anthropic's web search tool docs): a
+// server_tool_use block, its web_search_tool_result, then text with a citation; streamed as
+// Anthropic streams them (the tool input as input_json_delta, the citation as citations_delta).
+export const SEARCH_BLOCKS = [
+  { type: 'text', text: 'Let me search.' },
+  { type: 'server_tool_use', id: 'srvtoolu_01', name: 'web_search', input: { query: 'sluice gateway' } },
+  { type: 'web_search_tool_result', tool_use_id: 'srvtoolu_01', content: [{ type: 'web_search_result', url: 'https://example.com/a', title: 'A', encrypted_content: 'EqgfCioIARgB', page_age: null }] },
+  { type: 'text', text: 'It is a gateway.', citations: [{ type: 'web_search_result_location', url: 'https://example.com/a', title: 'A', encrypted_index: 'Eo8BCioI', cited_text: 'a gateway' }] },
+];
+function webSearch(res, body) {
+  const usage = { input_tokens: 30, output_tokens: 12, server_tool_use: { web_search_requests: 1 } };
+  if (!body.stream) {
+    return json(res, 200, { id: 'msg_ws', type: 'message', role: 'assistant', model: body.model, content: SEARCH_BLOCKS, stop_reason: 'end_turn', stop_sequence: null, usage });
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  const send = (type, data) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+  send('message_start', { message: { id: 'msg_ws2', type: 'message', role: 'assistant', model: body.model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 30, output_tokens: 1 } } });
+  const [intro, use, result, cited] = SEARCH_BLOCKS;
+  send('content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
+  send('content_block_delta', { index: 0, delta: { type: 'text_delta', text: intro.text } });
+  send('content_block_stop', { index: 0 });
+  send('content_block_start', { index: 1, content_block: { ...use, input: {} } });
+  send('content_block_delta', { index: 1, delta: { type: 'input_json_delta', partial_json: JSON.stringify(use.input) } });
+  send('content_block_stop', { index: 1 });
+  send('content_block_start', { index: 2, content_block: result });
+  send('content_block_stop', { index: 2 });
+  send('content_block_start', { index: 3, content_block: { type: 'text', text: '' } });
+  send('content_block_delta', { index: 3, delta: { type: 'citations_delta', citation: cited.citations[0] } });
+  send('content_block_delta', { index: 3, delta: { type: 'text_delta', text: cited.text } });
+  send('content_block_stop', { index: 3 });
+  send('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 12 } });
+  send('message_stop', {});
+  res.end();
 }
 
 // POST /v1/messages/count_tokens: {input_tokens: COUNT_BASE + the characters of the messages'

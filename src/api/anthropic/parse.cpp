@@ -22,6 +22,37 @@ void keep_cache_control(const json::object& block, json::object& part, bool& ext
   }
 }
 
+// A block this gateway does not translate (a PDF `document`, a `search_result`, a server tool's
+// `server_tool_use` and its result, and block types Anthropic adds later) rides in the internal
+// request as an `anthropic_block` part, verbatim: the anthropic provider puts it back where it
+// was; the other providers refuse it (or, in an assistant turn, leave it out) by name
+// (providers/anthropic_fields.hpp).
+json::object opaque_part(const json::object& block, bool& extras) {
+  extras = true;
+  return json::object{{"type", "anthropic_block"}, {"block", block}};
+}
+
+bool translated_block(std::string_view type) {
+  return type == "text" || type == "image" || type == "tool_use" || type == "tool_result" ||
+         type == "thinking" || type == "redacted_thinking";
+}
+
+// Text with citations (a web search answer sent back) keeps them only as it is.
+bool cited_text(const json::object& block) {
+  const json::value* c = block.if_contains("citations");
+  return c != nullptr && !c->is_null() && block.contains("type") && block.at("type") == "text";
+}
+
+bool has_opaque_block(const json::array& blocks) {
+  for (const auto& b : blocks) {
+    const json::object* o = b.if_object();
+    const json::value* t = o != nullptr ? o->if_contains("type") : nullptr;
+    if (t != nullptr && t->is_string() && !translated_block(t->get_string())) return true;
+    if (o != nullptr && cited_text(*o)) return true;
+  }
+  return false;
+}
+
 bool has_cache_control(const json::array& blocks) {
   for (const auto& b : blocks) {
     const json::object* o = b.if_object();
@@ -88,7 +119,7 @@ Result<json::value> tool_result_content(const json::value& content, bool& extras
   if (content.is_string()) return content;
   if (!content.is_array())
     return invalid("messages: tool_result content must be a string or a list of blocks");
-  bool parts = has_cache_control(content.get_array());
+  bool parts = has_cache_control(content.get_array()) || has_opaque_block(content.get_array());
   for (const auto& b : content.get_array()) {
     const json::object* block = b.if_object();
     if (block != nullptr && block->contains("type") && block->at("type") == "image") parts = true;
@@ -108,8 +139,10 @@ Result<json::value> tool_result_content(const json::value& content, bool& extras
       if (!part) return part.error();
       keep_cache_control(*block, *part, extras);
       out.push_back(std::move(*part));
+    } else if (type != nullptr && type->is_string() && !translated_block(type->get_string())) {
+      out.push_back(opaque_part(*block, extras));  // a document or search_result, as it is
     } else {
-      return invalid("messages: tool_result content takes text and image blocks");
+      return invalid("messages: tool_result content takes text, image and document blocks");
     }
   }
   return parts ? json::value(std::move(out)) : json::value(std::move(text));
@@ -153,14 +186,17 @@ Result<void> convert_message(const json::object& msg, json::array& out, bool& ex
   json::array thinking_blocks;
   std::string reasoning;
   // An assistant's text blocks are joined into one string unless one carries a cache marker.
-  const bool assistant_parts = r == "assistant" && has_cache_control(content->get_array());
+  const bool assistant_parts = r == "assistant" && (has_cache_control(content->get_array()) ||
+                                                    has_opaque_block(content->get_array()));
   std::string assistant_text;
   for (const auto& b : content->get_array()) {
     const json::object* block = b.if_object();
     const json::value* type = block ? block->if_contains("type") : nullptr;
     if (type == nullptr || !type->is_string()) return invalid("messages: each block needs a type");
     const std::string_view t = type->get_string();
-    if (t == "text") {
+    if (t == "text" && cited_text(*block)) {
+      parts.push_back(opaque_part(*block, extras));
+    } else if (t == "text") {
       const json::value* text = block->if_contains("text");
       if (text == nullptr || !text->is_string())
         return invalid("messages: a text block needs text");
@@ -212,9 +248,11 @@ Result<void> convert_message(const json::object& msg, json::array& out, bool& ex
       if (t == "thinking") reasoning += block->at("thinking").get_string();
       thinking_blocks.push_back(*block);
       extras = true;
+    } else if (!translated_block(t)) {
+      parts.push_back(opaque_part(*block, extras));
     } else {
-      return invalid("messages: content blocks of type '" + std::string(t) +
-                     "' are not supported by this gateway in a " + std::string(r) + " message");
+      return invalid("messages: content blocks of type '" + std::string(t) + "' cannot be in a " +
+                     std::string(r) + " message");
     }
   }
   if (r == "assistant") {
@@ -244,8 +282,11 @@ Result<json::value> convert_tools(const json::value& tools, bool& extras) {
     const json::object* tool = t.if_object();
     if (tool == nullptr || !tool->contains("name")) return invalid("tools: each tool needs a name");
     if (const auto* type = tool->if_contains("type"); type && *type != "custom") {
-      return invalid("tools: server tools (" + json::serialize(*type) +
-                     ") are not supported by this gateway; define client tools with input_schema");
+      // A server tool (web search, code execution, …): Anthropic runs it, so only an anthropic
+      // endpoint can take it; it rides verbatim (providers/anthropic_fields.hpp).
+      extras = true;
+      out.push_back(json::object{{"type", "anthropic_tool"}, {"tool", *tool}});
+      continue;
     }
     json::object fn{{"name", tool->at("name")}};
     if (const auto* d = tool->if_contains("description")) fn["description"] = *d;
@@ -328,8 +369,10 @@ Result<void> AnthropicApi::parse(model::Operation, std::string_view text,
     } else if (key == "metadata") {
       if (const auto* o = v.if_object(); o && o->contains("user_id"))
         body["user"] = o->at("user_id");
-    } else if (key == "service_tier" || key == "container" || key == "mcp_servers") {
-      continue;  // Anthropic account features with no meaning for other providers
+    } else if (key == "container" || key == "mcp_servers") {
+      // Anthropic features no other provider has: kept for the anthropic provider only.
+      body[key] = v;
+      extras = true;
     } else {
       body[key] = v;  // temperature, top_p, top_k, thinking, …
     }

@@ -64,7 +64,10 @@ class AnthropicStreamWriter : public StreamWriter {
     const json::object* choice = choices->get_array()[0].if_object();
     if (choice == nullptr) return out;
     const json::value* delta = choice->if_contains("delta");
-    if (const json::object* d = delta ? delta->if_object() : nullptr) {
+    if (const json::object* d = delta ? delta->if_object() : nullptr;
+        d != nullptr && d->contains("anthropic_event")) {
+      passed_on(d->at("anthropic_event"), out);
+    } else if (d != nullptr) {
       // Thinking first: it comes before the text and tool calls of the same turn. A delta with
       // thinking_blocks carries whole blocks (a replayed answer) or a streamed block's
       // signature; its reasoning_content is then the same text again.
@@ -91,6 +94,10 @@ class AnthropicStreamWriter : public StreamWriter {
     if (const auto* f = choice->if_contains("finish_reason"); f && f->is_string()) {
       close_block(out);
       finish_ = stop_reason(f->get_string());
+      if (const auto* r = choice->if_contains("anthropic_stop_reason"); r && r->is_string())
+        finish_ = r->get_string();
+      if (const auto* q = choice->if_contains("anthropic_stop_sequence"); q && q->is_string())
+        stop_sequence_ = *q;
     }
     return out;
   }
@@ -99,10 +106,11 @@ class AnthropicStreamWriter : public StreamWriter {
     std::string out;
     start(json::object{}, out);
     close_block(out);
-    out += frame("message_delta",
-                 json::object{{"type", "message_delta"},
-                              {"delta", {{"stop_reason", finish_}, {"stop_sequence", nullptr}}},
-                              {"usage", usage_of(usage_)}});
+    out +=
+        frame("message_delta",
+              json::object{{"type", "message_delta"},
+                           {"delta", {{"stop_reason", finish_}, {"stop_sequence", stop_sequence_}}},
+                           {"usage", usage_of(usage_)}});
     out += frame("message_stop", json::object{{"type", "message_stop"}});
     return out;
   }
@@ -187,6 +195,33 @@ class AnthropicStreamWriter : public StreamWriter {
       close_block(out);
     }
   }
+  // An Anthropic event passed on verbatim (providers/anthropic/stream.cpp): a block the OpenAI
+  // shape cannot hold opens, fills and stops at this stream's own index; a citations_delta goes
+  // to the text block open.
+  void passed_on(const json::value& e, std::string& out) {
+    const json::object* event = e.if_object();
+    const json::value* type = event ? event->if_contains("type") : nullptr;
+    if (type == nullptr) return;
+    if (*type == "content_block_start" && event->contains("content_block") &&
+        event->at("content_block").is_object()) {
+      open_block(event->at("content_block").get_object(), out);
+    } else if (*type == "content_block_delta" && event->contains("delta")) {
+      const json::value& delta = event->at("delta");
+      const bool citation = delta.is_object() && delta.get_object().contains("type") &&
+                            delta.get_object().at("type") == "citations_delta";
+      if (citation && !text_open_) {
+        // A cited text block's citation comes before its text: the block opens here.
+        open_block(json::object{{"type", "text"}, {"text", ""}}, out);
+        text_open_ = true;
+      }
+      if (!open_) return;
+      out +=
+          frame("content_block_delta",
+                json::object{{"type", "content_block_delta"}, {"index", index_}, {"delta", delta}});
+    } else if (*type == "content_block_stop") {
+      close_block(out);
+    }
+  }
   void tool_delta(const json::object& call, std::string& out) {
     const json::value* i = call.if_contains("index");
     const std::int64_t tool = i != nullptr && i->is_int64() ? i->get_int64() : 0;
@@ -217,7 +252,8 @@ class AnthropicStreamWriter : public StreamWriter {
   bool thinking_open_ = false;
   std::int64_t index_ = 0;
   std::int64_t current_tool_ = -1;
-  std::string_view finish_ = "end_turn";
+  std::string finish_ = "end_turn";
+  json::value stop_sequence_ = nullptr;
   model::Usage usage_;
 };
 
@@ -256,14 +292,26 @@ std::string AnthropicApi::render_response(const model::Request& request,
   const json::object& body = response.body;
   json::array content;
   std::string_view finish = "stop";
+  std::string_view stop;  // Anthropic's own stop reason, when the provider kept it
+  json::value stop_sequence = nullptr;
   if (const auto* choices = body.if_contains("choices");
       choices && choices->is_array() && !choices->get_array().empty()) {
     const json::object* choice = choices->get_array()[0].if_object();
     if (const auto* f = choice ? choice->if_contains("finish_reason") : nullptr;
         f && f->is_string())
       finish = f->get_string();
+    if (const auto* r = choice ? choice->if_contains("anthropic_stop_reason") : nullptr;
+        r && r->is_string())
+      stop = r->get_string();
+    if (const auto* q = choice ? choice->if_contains("anthropic_stop_sequence") : nullptr;
+        q && q->is_string())
+      stop_sequence = *q;
     const json::value* m = choice ? choice->if_contains("message") : nullptr;
-    if (const json::object* msg = m ? m->if_object() : nullptr) {
+    const json::object* msg = m ? m->if_object() : nullptr;
+    if (const json::value* v = msg ? msg->if_contains("anthropic_content") : nullptr;
+        v && v->is_array()) {
+      content = v->get_array();  // Anthropic's own blocks, as the anthropic provider kept them
+    } else if (msg != nullptr) {
       // Anthropic's thinking blocks (from the anthropic provider) come first, as they were;
       // other providers' reasoning as an unsigned thinking block, as in a stream.
       const json::value* t = msg->if_contains("thinking_blocks");
@@ -295,10 +343,14 @@ std::string AnthropicApi::render_response(const model::Request& request,
       }
     }
   }
-  json::object out{{"id", message_id(body)},        {"type", "message"},
-                   {"role", "assistant"},           {"model", request.endpoint},
-                   {"content", std::move(content)}, {"stop_reason", stop_reason(finish)},
-                   {"stop_sequence", nullptr},      {"usage", usage_of(response.usage)}};
+  json::object out{{"id", message_id(body)},
+                   {"type", "message"},
+                   {"role", "assistant"},
+                   {"model", request.endpoint},
+                   {"content", std::move(content)},
+                   {"stop_reason", stop.empty() ? stop_reason(finish) : stop},
+                   {"stop_sequence", stop_sequence},
+                   {"usage", usage_of(response.usage)}};
   return json::serialize(out);
 }
 

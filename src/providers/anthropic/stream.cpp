@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 #include <ctime>
 #include <map>
+#include <set>
 
 #include "providers/anthropic/adapter.hpp"
 #include "providers/anthropic/translate.hpp"
@@ -94,12 +95,20 @@ class AnthropicStreamTranslator : public StreamTranslator {
             text && text->is_string() && !text->get_string().empty()) {
           out.push_back(chunks_.text(text->get_string()));
         }
+      } else if (block != nullptr && chat_) {
+        // A block the OpenAI shape cannot hold (a server tool's use and result, and types added
+        // later): its events go on verbatim for Anthropic-shaped clients (anthropic_event).
+        opaque_.insert(index_of(event));
+        out.push_back(chunks_.delta(json::object{{"anthropic_event", event}}));
       }
     } else if (t == "content_block_delta") {
       const json::object* delta = object_at(event, "delta");
       if (delta == nullptr) return std::nullopt;
       const json::value* dt = delta->if_contains("type");
-      if (dt != nullptr && *dt == "text_delta") {
+      if (chat_ &&
+          (opaque_.contains(index_of(event)) || (dt != nullptr && *dt == "citations_delta"))) {
+        out.push_back(chunks_.delta(json::object{{"anthropic_event", event}}));
+      } else if (dt != nullptr && *dt == "text_delta") {
         if (const auto* text = delta->if_contains("text"); text && text->is_string())
           out.push_back(chunks_.text(text->get_string()));
       } else if (dt != nullptr && *dt == "input_json_delta" && chat_) {
@@ -120,10 +129,18 @@ class AnthropicStreamTranslator : public StreamTranslator {
                json::array{json::object{{"type", "thinking"}, {"signature", *sig}}}}}));
         }
       }
+    } else if (t == "content_block_stop") {
+      if (chat_ && opaque_.erase(index_of(event)) > 0)
+        out.push_back(chunks_.delta(json::object{{"anthropic_event", event}}));
     } else if (t == "message_delta") {
       if (const json::object* delta = object_at(event, "delta")) {
         if (const auto* stop = delta->if_contains("stop_reason"); stop && stop->is_string()) {
-          out.push_back(chunks_.finish(finish_reason(stop->get_string())));
+          model::StreamEvent finish = chunks_.finish(finish_reason(stop->get_string()));
+          if (chat_) {
+            json::value& choice = finish.chunk["choices"].get_array()[0];
+            add_stop_details(*delta, choice.get_object());
+          }
+          out.push_back(std::move(finish));
         }
       }
       if (const json::object* u = object_at(event, "usage")) {
@@ -146,7 +163,7 @@ class AnthropicStreamTranslator : public StreamTranslator {
       e.error_code = kind;
       return e;
     }
-    return std::nullopt;  // ping, content_block_stop, and event types added later
+    return std::nullopt;  // ping, and event types added later
   }
 
   static const json::object* object_at(const json::object& o, std::string_view key) {
@@ -170,6 +187,7 @@ class AnthropicStreamTranslator : public StreamTranslator {
   common::SseParser parser_;
   json::object usage_;
   std::map<std::int64_t, int> tools_;  // content block index → OpenAI tool_calls index
+  std::set<std::int64_t> opaque_;      // indexes of the blocks passed on as anthropic_event
   int next_tool_ = 0;
   bool stopped_ = false;
 };

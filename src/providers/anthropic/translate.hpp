@@ -34,6 +34,12 @@ std::uint64_t default_max_tokens(std::string_view model);
 // Anthropic's stop_reason → OpenAI's finish_reason.
 std::string_view finish_reason(std::string_view stop_reason);
 
+// What an OpenAI finish reason cannot say, on the chat choice for Anthropic-shaped clients:
+// `anthropic_stop_reason` when it is not end_turn, max_tokens or tool_use (pause_turn, refusal,
+// stop_sequence, model_context_window_exceeded), `anthropic_stop_sequence` when one matched.
+// `message` is a Messages answer or a stream's message_delta `delta`.
+void add_stop_details(const boost::json::object& message, boost::json::object& choice);
+
 // Anthropic's usage object → the internal usage (prompt tokens include cached ones, as OpenAI's).
 model::Usage usage_from_anthropic(const boost::json::object& usage);
 

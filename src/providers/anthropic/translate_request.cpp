@@ -75,6 +75,12 @@ Result<json::value> content_of(const json::value* content, bool images_allowed) 
       if (!block) return block.error();
       copy_cache_control(*part, *block);
       blocks.push_back(std::move(*block));
+    } else if (t == "anthropic_block") {
+      // A block the client sent in Anthropic's own shape (api/anthropic/parse.cpp), as it was.
+      const json::value* block = part->if_contains("block");
+      if (block == nullptr || !block->is_object())
+        return invalid("An anthropic_block part needs its block.", "messages");
+      blocks.push_back(*block);
     } else if (t == "refusal") {
       continue;  // an assistant's refusal text has no Anthropic counterpart
     } else {
@@ -251,6 +257,11 @@ Result<json::object> translate_tools(const json::value& tools) {
   json::array out;
   for (const auto& t : tools.get_array()) {
     const json::object* tool = t.if_object();
+    if (tool != nullptr && tool->contains("type") && tool->at("type") == "anthropic_tool" &&
+        tool->contains("tool") && tool->at("tool").is_object()) {
+      out.push_back(tool->at("tool"));  // a server tool, as the client defined it
+      continue;
+    }
     const json::value* fn = tool ? tool->if_contains("function") : nullptr;
     if (tool == nullptr || !tool->contains("type") || tool->at("type") != "function" ||
         fn == nullptr || !fn->is_object() || !fn->get_object().contains("name")) {
@@ -419,6 +430,8 @@ Result<MessagesRequest> to_messages_request(const model::Request& request,
         continue;
       }
       out["thinking"] = {{"type", "enabled"}, {"budget_tokens", std::min(budget, cap - 1)}};
+    } else if (key == "service_tier" && (v == "auto" || v == "standard_only")) {
+      out[key] = v;  // Anthropic's own values; OpenAI's others (flex, priority) have no match
     } else if (key == "seed" || key == "service_tier" || key == "store" || key == "metadata") {
       unsupported.cosmetic(key);
     } else {

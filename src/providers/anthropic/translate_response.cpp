@@ -42,6 +42,15 @@ model::Usage usage_from_anthropic(const json::object& usage) {
   return u;
 }
 
+void add_stop_details(const json::object& message, json::object& choice) {
+  const json::value* stop = message.if_contains("stop_reason");
+  if (stop != nullptr && stop->is_string() && stop->get_string() != "end_turn" &&
+      stop->get_string() != "max_tokens" && stop->get_string() != "tool_use")
+    choice["anthropic_stop_reason"] = *stop;
+  if (const json::value* seq = message.if_contains("stop_sequence"); seq && seq->is_string())
+    choice["anthropic_stop_sequence"] = *seq;
+}
+
 Result<model::Response> from_message(const model::Request& request, json::object message,
                                      std::string_view provider) {
   const json::value* content = message.if_contains("content");
@@ -55,6 +64,7 @@ Result<model::Response> from_message(const model::Request& request, json::object
   json::array tool_calls;
   json::array thinking_blocks;
   std::string reasoning;
+  bool verbatim = false;  // a block the OpenAI shape cannot hold: see anthropic_content below
   for (const auto& b : content->get_array()) {
     const json::object* block = b.if_object();
     if (block == nullptr) continue;
@@ -62,6 +72,7 @@ Result<model::Response> from_message(const model::Request& request, json::object
     if (type == nullptr) continue;
     if (*type == "text") {
       if (const auto* t = block->if_contains("text"); t && t->is_string()) text += t->get_string();
+      if (const auto* c = block->if_contains("citations"); c && !c->is_null()) verbatim = true;
     } else if (*type == "tool_use") {
       const json::value* input = block->if_contains("input");
       tool_calls.push_back(json::object{
@@ -75,6 +86,8 @@ Result<model::Response> from_message(const model::Request& request, json::object
       if (const auto* t = block->if_contains("thinking"); t && t->is_string())
         reasoning += t->get_string();
       thinking_blocks.push_back(b);
+    } else {
+      verbatim = true;  // server_tool_use, web_search_tool_result, and types added later
     }
   }
   const json::value* stop = message.if_contains("stop_reason");
@@ -97,8 +110,13 @@ Result<model::Response> from_message(const model::Request& request, json::object
       msg["reasoning_content"] = reasoning;
       msg["thinking_blocks"] = std::move(thinking_blocks);
     }
-    body["choices"] = json::array{
-        json::object{{"index", 0}, {"message", std::move(msg)}, {"finish_reason", finish}}};
+    // An answer with blocks the fields above cannot hold (a server tool's use and result, text
+    // with citations) keeps Anthropic's content as it was, for Anthropic-shaped clients
+    // (api/anthropic/render.cpp); the fields above still carry its text and tool calls.
+    if (verbatim) msg["anthropic_content"] = *content;
+    json::object choice{{"index", 0}, {"message", std::move(msg)}, {"finish_reason", finish}};
+    add_stop_details(message, choice);
+    body["choices"] = json::array{std::move(choice)};
   } else {
     body["choices"] = json::array{json::object{
         {"index", 0}, {"text", text}, {"finish_reason", finish}, {"logprobs", nullptr}}};

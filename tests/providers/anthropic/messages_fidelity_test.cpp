@@ -521,3 +521,142 @@ TEST(AnthropicMessagesFidelity, ReasoningEffortBecomesAThinkingBudgetBelowMaxTok
 
 }  // namespace
 }  // namespace sluice::providers::anthropic
+
+namespace sluice::providers::anthropic {
+namespace {
+
+// What Claude Code sends with its WebSearch tool on and a PDF read, and gets back
+// (https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/web-search-tool, .../pdf-support,
+// .../search-results): blocks sluice does not translate pass through verbatim, in order.
+constexpr std::string_view kServerToolTurn = R"({
+  "model": "claude", "max_tokens": 1024, "container": "container_011", "service_tier": "standard_only",
+  "mcp_servers": [{"type": "url", "url": "https://mcp.example.com/sse", "name": "docs"}],
+  "tools": [
+    {"type": "web_search_20250305", "name": "web_search", "max_uses": 5},
+    {"name": "read_file", "input_schema": {"type": "object", "properties": {"path": {"type": "string"}}}}
+  ],
+  "messages": [
+    {"role": "user", "content": [
+      {"type": "document", "source": {"type": "base64", "media_type": "application/pdf", "data": "JVBERi0xLjQK"}, "title": "spec.pdf", "cache_control": {"type": "ephemeral"}},
+      {"type": "text", "text": "Summarize it and search the web."}]},
+    {"role": "assistant", "content": [
+      {"type": "text", "text": "Searching."},
+      {"type": "server_tool_use", "id": "srvtoolu_01", "name": "web_search", "input": {"query": "sluice gateway"}},
+      {"type": "web_search_tool_result", "tool_use_id": "srvtoolu_01", "content": [{"type": "web_search_result", "url": "https://example.com/a", "title": "A", "encrypted_content": "EqgfCioIARgB", "page_age": null}]},
+      {"type": "text", "text": "It is a gateway.", "citations": [{"type": "web_search_result_location", "url": "https://example.com/a", "title": "A", "encrypted_index": "Eo8BCioI", "cited_text": "a gateway"}]},
+      {"type": "tool_use", "id": "toolu_01", "name": "read_file", "input": {"path": "README.md"}}]},
+    {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_01", "content": [
+      {"type": "search_result", "source": "README.md", "title": "README", "content": [{"type": "text", "text": "sluice is fast."}]}]}]}
+  ]})";
+
+TEST(AnthropicMessagesFidelity, ServerToolsDocumentsAndCitationsReachAnthropicAsSent) {
+  model::Request request = from_messages_api(kServerToolTurn);
+  EXPECT_TRUE(request.anthropic_fields);
+  const json::object body = sent(request);
+  const json::object original = json::parse(kServerToolTurn).as_object();
+  EXPECT_EQ(body.at("messages"), original.at("messages"));
+  EXPECT_EQ(body.at("tools"), original.at("tools"));
+  for (const char* key : {"container", "service_tier", "mcp_servers"})
+    EXPECT_EQ(body.at(key), original.at(key)) << key;
+
+  // Another provider: the document is a 400 naming it; without it, the server tool's trace and
+  // the server tool itself are left out, named, and the client tool call stays.
+  std::vector<std::string> dropped;
+  auto plain = without_anthropic_fields(request, "openai", dropped);
+  ASSERT_FALSE(plain);
+  EXPECT_THAT(plain.error().message, ::testing::HasSubstr("'document' block"));
+  EXPECT_THAT(plain.error().message, ::testing::HasSubstr("provider 'openai'"));
+  json::object no_document = original;
+  auto& first = no_document["messages"].as_array()[0].as_object()["content"].as_array();
+  first.erase(first.begin());
+  no_document["messages"].as_array()[2] = json::parse(
+      R"({"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_01", "content": "ok"}]})");
+  request = from_messages_api(json::serialize(no_document));
+  dropped.clear();
+  plain = without_anthropic_fields(request, "openai", dropped);
+  ASSERT_TRUE(plain) << plain.error().message;
+  EXPECT_FALSE(providers::carries_anthropic_fields(plain->body)) << json::serialize(plain->body);
+  EXPECT_THAT(dropped, ::testing::IsSupersetOf({"server_tool_use", "web_search_tool_result",
+                                                "citations", "web_search_20250305", "container",
+                                                "mcp_servers", "service_tier"}));
+  const json::object& assistant = plain->body.at("messages").at(1).as_object();
+  EXPECT_EQ(assistant.at("content"), json::parse(R"([{"type": "text", "text": "Searching."},
+    {"type": "text", "text": "It is a gateway."}])"));
+  EXPECT_EQ(assistant.at("tool_calls").at(0).at("id"), "toolu_01");
+  EXPECT_EQ(plain->body.at("tools").as_array().size(), 1u);
+}
+
+// A web search answer: Anthropic's blocks and stop reason back to an Anthropic client as they
+// were, whole and streamed.
+constexpr std::string_view kSearchAnswer =
+    R"({"id": "msg_ws1", "type": "message", "role": "assistant",
+  "model": "claude-sonnet-4-5", "stop_reason": "pause_turn", "stop_sequence": null,
+  "usage": {"input_tokens": 50, "output_tokens": 20, "server_tool_use": {"web_search_requests": 1}},
+  "content": [
+    {"type": "text", "text": "Let me search."},
+    {"type": "server_tool_use", "id": "srvtoolu_01", "name": "web_search", "input": {"query": "q"}},
+    {"type": "web_search_tool_result", "tool_use_id": "srvtoolu_01", "content": [{"type": "web_search_result", "url": "https://example.com/a", "title": "A", "encrypted_content": "Eqgf", "page_age": "2 days"}]},
+    {"type": "text", "text": "Found it.", "citations": [{"type": "web_search_result_location", "url": "https://example.com/a", "title": "A", "encrypted_index": "Eo8B", "cited_text": "it"}]}]})";
+
+constexpr std::string_view kSearchStream =
+    "event: message_start\n"
+    R"(data: {"type":"message_start","message":{"id":"msg_ws2","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":50,"output_tokens":1}}})"
+    "\n\nevent: content_block_start\n"
+    R"(data: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}})"
+    "\n\nevent: content_block_delta\n"
+    R"(data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Let me search."}})"
+    "\n\nevent: content_block_stop\n"
+    R"(data: {"type":"content_block_stop","index":0})"
+    "\n\nevent: content_block_start\n"
+    R"(data: {"type":"content_block_start","index":1,"content_block":{"type":"server_tool_use","id":"srvtoolu_01","name":"web_search","input":{}}})"
+    "\n\nevent: content_block_delta\n"
+    R"(data: {"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\"query\": \"q\"}"}})"
+    "\n\nevent: content_block_stop\n"
+    R"(data: {"type":"content_block_stop","index":1})"
+    "\n\nevent: content_block_start\n"
+    R"(data: {"type":"content_block_start","index":2,"content_block":{"type":"web_search_tool_result","tool_use_id":"srvtoolu_01","content":[{"type":"web_search_result","url":"https://example.com/a","title":"A","encrypted_content":"Eqgf","page_age":"2 days"}]}})"
+    "\n\nevent: content_block_stop\n"
+    R"(data: {"type":"content_block_stop","index":2})"
+    "\n\nevent: content_block_start\n"
+    R"(data: {"type":"content_block_start","index":3,"content_block":{"type":"text","text":""}})"
+    "\n\nevent: content_block_delta\n"
+    R"(data: {"type":"content_block_delta","index":3,"delta":{"type":"citations_delta","citation":{"type":"web_search_result_location","url":"https://example.com/a","title":"A","encrypted_index":"Eo8B","cited_text":"it"}}})"
+    "\n\nevent: content_block_delta\n"
+    R"(data: {"type":"content_block_delta","index":3,"delta":{"type":"text_delta","text":"Found it."}})"
+    "\n\nevent: content_block_stop\n"
+    R"(data: {"type":"content_block_stop","index":3})"
+    "\n\nevent: message_delta\n"
+    R"(data: {"type":"message_delta","delta":{"stop_reason":"pause_turn","stop_sequence":null},"usage":{"output_tokens":20}})"
+    "\n\nevent: message_stop\n"
+    R"(data: {"type":"message_stop"})"
+    "\n\n";
+
+TEST(AnthropicMessagesFidelity, AWebSearchAnswerReachesAnAnthropicClientAsItWas) {
+  model::Request request = from_messages_api(kServerToolTurn);
+  auto answer = adapter()->translate_response(request, UpstreamHead{200, {}}, kSearchAnswer);
+  ASSERT_TRUE(answer) << answer.error().message;
+  // OpenAI-shaped clients still get the text.
+  EXPECT_EQ(answer->body.at("choices").at(0).at("message").at("content"),
+            "Let me search.Found it.");
+  json::value rendered =
+      json::parse(api::anthropic::AnthropicApi{}.render_response(request, *answer));
+  const json::value original = json::parse(kSearchAnswer);
+  EXPECT_EQ(rendered.at("content"), original.at("content"));
+  EXPECT_EQ(rendered.at("stop_reason"), "pause_turn");
+
+  // Streamed, split at every byte: the same content events, and pause_turn.
+  const auto expected = content_events(kSearchStream);
+  for (std::size_t split = 0; split <= kSearchStream.size(); ++split) {
+    auto events = translated(kSearchStream, split);
+    model::Request streamed = streamed_turn();
+    auto writer = api::anthropic::AnthropicApi{}.stream_writer(streamed);
+    std::string sse;
+    for (auto& e : events) sse += writer->event(e);
+    sse += writer->end();
+    ASSERT_EQ(content_events(sse), expected) << "split at " << split << ":\n" << sse;
+    ASSERT_NE(sse.find(R"("stop_reason":"pause_turn")"), std::string::npos) << sse;
+  }
+}
+
+}  // namespace
+}  // namespace sluice::providers::anthropic

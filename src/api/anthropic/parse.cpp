@@ -369,6 +369,9 @@ Result<void> AnthropicApi::parse(model::Operation, std::string_view text,
     } else if (key == "metadata") {
       if (const auto* o = v.if_object(); o && o->contains("user_id"))
         body["user"] = o->at("user_id");
+    } else if (key == "service_tier") {
+      body[key] = v;
+      extras = extras || v == "standard_only";  // OpenAI has no such tier (anthropic_fields.hpp)
     } else if (key == "container" || key == "mcp_servers") {
       // Anthropic features no other provider has: kept for the anthropic provider only.
       body[key] = v;

@@ -135,6 +135,13 @@ class ProviderAdapter {
   virtual Result<UpstreamRequest> passthrough_request(std::string_view native_path,
                                                       const boost::json::object& body,
                                                       bool stream) const;
+  // The client's `anthropic-beta` header (comma-separated betas) as this endpoint forwards it,
+  // "" for none; betas left out are named in `dropped` ("anthropic-beta:<name>"). Only the
+  // anthropic provider forwards betas, those its config allows.
+  virtual std::string anthropic_beta(std::string_view /*client*/,
+                                     std::vector<std::string>& /*dropped*/) const {
+    return {};
+  }
   // Usage from a whole native answer, for accounting (empty when it has none).
   virtual model::Usage passthrough_usage(std::string_view body) const;
 

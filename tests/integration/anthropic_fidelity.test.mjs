@@ -22,6 +22,15 @@ endpoints:
       config:
         anthropic_api_key: \${{ secrets.TEST_ANTHROPIC_KEY }}
         anthropic_api_base: ${upstream.base}
+  - name: claude-narrow
+    endpoint_type: llm/v1/chat
+    model:
+      provider: anthropic
+      name: claude-sonnet-4-5
+      config:
+        anthropic_api_key: \${{ secrets.TEST_ANTHROPIC_KEY }}
+        anthropic_api_base: ${upstream.base}
+        anthropic_betas: interleaved-thinking-2025-05-14
 `, { env: { TEST_ANTHROPIC_KEY: upstream.key } });
 });
 
@@ -159,5 +168,18 @@ test('an OpenAI endpoint gets the same /v1/messages turn without the Anthropic-o
     assert.match(error.error.message, /tool result with images.*provider 'openai'/);
   } finally {
     await openai.close();
+  }
+});
+
+test('an endpoint\'s anthropic_betas allow-list holds on every path, and says what it left out', async () => {
+  const body = { model: 'claude-narrow', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] };
+  for (const path of ['/v1/messages', '/gateway/anthropic/v1/messages', '/v1/chat/completions']) {
+    const before = upstream.requests.length;
+    const res = await post(gateway, path, body, { 'anthropic-beta': `context-1m-2025-08-07, ${beta}` });
+    assert.equal(res.status, 200, `${path}: ${await res.clone().text()}`);
+    assert.match(res.headers.get('x-sluice-dropped-params') ?? '', /anthropic-beta:context-1m-2025-08-07/, path);
+    const sent = upstream.requests.slice(before);
+    assert.equal(sent.length, 1, path);
+    assert.equal(sent[0].headers['anthropic-beta'], 'interleaved-thinking-2025-05-14', path);
   }
 });

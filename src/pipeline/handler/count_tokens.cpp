@@ -157,8 +157,11 @@ asio::awaitable<void> Handler::count_tokens(Call& call) {
         wire = std::move(*w);
       }
     }
-    if (wire && !ctx.request.anthropic_beta.empty())
-      wire->headers.emplace_back("anthropic-beta", ctx.request.anthropic_beta);
+    if (wire && !responses) {
+      // (translate_request has set it on the Responses path)
+      std::string beta = adapter.anthropic_beta(ctx.request.anthropic_beta, wire->dropped);
+      if (!beta.empty()) wire->headers.emplace_back("anthropic-beta", std::move(beta));
+    }
   } else if (provider == "gemini") {
     field = "totalTokens";
     if (auto w = adapter.translate_request(request)) {

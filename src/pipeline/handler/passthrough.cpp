@@ -105,9 +105,11 @@ asio::awaitable<void> Handler::passthrough(Call& call) {
   }
   auto wire = ctx.endpoint->adapter->passthrough_request(match.native, ctx.request.body,
                                                          ctx.request.stream);
-  if (const std::string_view beta = http.header("anthropic-beta");
-      wire && !beta.empty() && dialect == "anthropic") {
-    wire->headers.emplace_back("anthropic-beta", beta);  // (see model::Request::anthropic_beta)
+  if (const std::string_view beta = http.header("anthropic-beta"); wire && !beta.empty()) {
+    // (see model::Request::anthropic_beta); the endpoint's allow-list applies here too.
+    if (std::string kept = ctx.endpoint->adapter->anthropic_beta(beta, wire->dropped);
+        !kept.empty())
+      wire->headers.emplace_back("anthropic-beta", std::move(kept));
   }
   std::optional<Error> failure;
   if (!wire) failure = wire.error();
@@ -129,6 +131,12 @@ asio::awaitable<void> Handler::passthrough(Call& call) {
   HeaderList headers{{"x-request-id", ctx.request_id},
                      {"x-sluice-destination", ctx.endpoint->name},
                      {"x-sluice-attempts", std::to_string(ctx.attempts.size())}};
+  if (!wire->dropped.empty()) {
+    // What the endpoint's config kept from the provider (anthropic-beta values it does not allow).
+    std::string list;
+    for (const auto& d : wire->dropped) list += (list.empty() ? "" : ", ") + d;
+    headers.emplace_back("x-sluice-dropped-params", std::move(list));
+  }
   HeaderList governance_headers;
   add_governance_headers(ctx, &run, governance_headers);
   bool ours = false;  // the gateway's own x-ratelimit-* replace the provider's

@@ -1,5 +1,6 @@
 #include "providers/anthropic/adapter.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "providers/anthropic/translate.hpp"
@@ -12,7 +13,22 @@ namespace json = boost::json;
 
 namespace {
 constexpr std::string_view kDefaultBase = "https://api.anthropic.com/v1";
+
+// "a, b,c" → {"a", "b", "c"}: the betas of an anthropic-beta header or of anthropic_betas.
+std::vector<std::string_view> split_betas(std::string_view list) {
+  std::vector<std::string_view> out;
+  for (std::string_view rest = list; !rest.empty();) {
+    const auto comma = rest.find(',');
+    std::string_view beta = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    while (!beta.empty() && beta.front() == ' ') beta.remove_prefix(1);
+    while (!beta.empty() && beta.back() == ' ') beta.remove_suffix(1);
+    if (!beta.empty()) out.push_back(beta);
+  }
+  return out;
 }
+
+}  // namespace
 
 AnthropicAdapter::AnthropicAdapter(AnthropicSettings settings) : settings_(std::move(settings)) {
   if (!settings_.api_key.empty()) secrets_.push_back(settings_.api_key);
@@ -23,10 +39,26 @@ Result<UpstreamRequest> AnthropicAdapter::translate_request(const model::Request
       to_messages_request(request, RequestOptions{settings_.model, settings_.reject_unsupported});
   if (!translated) return translated.error();
   UpstreamRequest out = base_request("/messages", request.stream);
-  if (!request.anthropic_beta.empty())
-    out.headers.emplace_back("anthropic-beta", request.anthropic_beta);
-  out.body = json::serialize(translated->body);
   out.dropped = std::move(translated->dropped);
+  if (std::string beta = anthropic_beta(request.anthropic_beta, out.dropped); !beta.empty())
+    out.headers.emplace_back("anthropic-beta", std::move(beta));
+  out.body = json::serialize(translated->body);
+  return out;
+}
+
+std::string AnthropicAdapter::anthropic_beta(std::string_view client,
+                                             std::vector<std::string>& dropped) const {
+  if (!settings_.allowed_betas) return std::string(client);
+  std::string out;
+  for (std::string_view beta : split_betas(client)) {
+    const auto& allowed = *settings_.allowed_betas;
+    if (std::find(allowed.begin(), allowed.end(), beta) != allowed.end()) {
+      if (!out.empty()) out += ',';
+      out += beta;
+    } else {
+      dropped.push_back("anthropic-beta:" + std::string(beta));
+    }
+  }
   return out;
 }
 
@@ -93,8 +125,14 @@ Result<std::shared_ptr<const ProviderAdapter>> make_anthropic_adapter(const Adap
     return config.fail_section("the anthropic provider needs model.name (e.g. claude-sonnet-4-5)");
   auto key = config.string("anthropic_api_key");
   auto version = config.string("anthropic_version");
-  for (auto* r : {&key, &version}) {
+  auto betas = config.string("anthropic_betas");
+  for (auto* r : {&key, &version, &betas}) {
     if (!*r) return r->error();
+  }
+  if (*betas && **betas != "*") {
+    std::vector<std::string> allowed;
+    for (std::string_view beta : split_betas(**betas)) allowed.emplace_back(beta);
+    settings.allowed_betas = std::move(allowed);
   }
   if (!*key) return config.fail_section("anthropic_api_key is required");
   settings.api_key = **key;

@@ -1,9 +1,11 @@
 #pragma once
 // Anthropic's Messages API (https://docs.anthropic.com/en/api/messages): chat, and completions
 // as a one-message chat. Config keys as MLflow's: anthropic_api_key, anthropic_version; plus
-// anthropic_api_base (a proxy or a test server) and unsupported_params (reject | drop).
+// anthropic_api_base (a proxy or a test server), unsupported_params (reject | drop) and
+// anthropic_betas: the client betas forwarded, comma-separated ("*", the default: all; "": none).
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,8 @@ struct AnthropicSettings {
   std::string api_key;
   std::string version = "2023-06-01";
   bool reject_unsupported = true;
+  // The anthropic-beta values forwarded; nullopt: all of them.
+  std::optional<std::vector<std::string>> allowed_betas;
 };
 
 class AnthropicAdapter : public ProviderAdapter {
@@ -45,6 +49,8 @@ class AnthropicAdapter : public ProviderAdapter {
                                               const boost::json::object& body,
                                               bool stream) const override;
   model::Usage passthrough_usage(std::string_view body) const override;
+  std::string anthropic_beta(std::string_view client,
+                             std::vector<std::string>& dropped) const override;
 
  private:
   UpstreamRequest base_request(std::string_view path, bool stream) const;

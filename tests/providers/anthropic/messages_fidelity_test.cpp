@@ -660,3 +660,33 @@ TEST(AnthropicMessagesFidelity, AWebSearchAnswerReachesAnAnthropicClientAsItWas)
 
 }  // namespace
 }  // namespace sluice::providers::anthropic
+
+namespace sluice::providers::anthropic {
+namespace {
+
+TEST(AnthropicMessagesFidelity, AnEndpointMayAllowOnlySomeBetas) {
+  ConfigMap config("test", "config");
+  config.add("anthropic_api_key", {"sk-ant-test-abcdefghijklmnop", true, "test:1:1"});
+  config.add("anthropic_betas",
+             {"interleaved-thinking-2025-05-14, extended-cache-ttl-2025-04-11", true, "test:1:2"});
+  AdapterSpec spec{"e", model::Operation::kChat, "claude-sonnet-4-5", &config};
+  auto narrow = make_anthropic_adapter(spec).value();
+  model::Request request = from_messages_api(
+      R"({"model": "c", "max_tokens": 10, "messages": [{"role": "user", "content": "x"}]})");
+  request.anthropic_beta = "context-1m-2025-08-07,interleaved-thinking-2025-05-14";
+  auto wire = narrow->translate_request(request);
+  ASSERT_TRUE(wire);
+  std::string sent;
+  for (const auto& [k, v] : wire->headers) {
+    if (k == "anthropic-beta") sent = v;
+  }
+  EXPECT_EQ(sent, "interleaved-thinking-2025-05-14");
+  EXPECT_THAT(wire->dropped, ::testing::Contains("anthropic-beta:context-1m-2025-08-07"));
+  // Without the key every beta goes on, as the client sent them.
+  std::vector<std::string> dropped;
+  EXPECT_EQ(adapter()->anthropic_beta(request.anthropic_beta, dropped), request.anthropic_beta);
+  EXPECT_TRUE(dropped.empty());
+}
+
+}  // namespace
+}  // namespace sluice::providers::anthropic

@@ -143,9 +143,26 @@ bool carries_anthropic_fields(const json::object& body) {
   return false;
 }
 
+Result<std::optional<model::Request>> request_for(const model::Request& request,
+                                                  const ProviderAdapter& adapter,
+                                                  std::vector<std::string>& dropped) {
+  using Taken = ProviderAdapter::AnthropicFields;
+  const Taken taken = adapter.anthropic_fields_taken();
+  if (!request.anthropic_fields || taken == Taken::kAll) return std::optional<model::Request>();
+  auto plain =
+      without_anthropic_fields(request, adapter.provider(), dropped, taken == Taken::kCacheControl);
+  if (!plain) return plain.error();
+  return std::optional<model::Request>(std::move(*plain));
+}
+
 Result<model::Request> without_anthropic_fields(const model::Request& request,
                                                 std::string_view provider,
-                                                std::vector<std::string>& dropped) {
+                                                std::vector<std::string>& dropped,
+                                                bool keep_cache_control) {
+  // The cache markers stay for a provider that reads them (Bedrock's cachePoint).
+  auto unmark = [&](json::object& o) {
+    if (!keep_cache_control) erase(o, "cache_control", dropped);
+  };
   // Field by field, so that the body is copied once, onto the heap.
   model::Request out{request.operation,
                      request.endpoint,
@@ -162,7 +179,7 @@ Result<model::Request> without_anthropic_fields(const model::Request& request,
       json::object* msg = m.if_object();
       ++index;
       if (msg == nullptr) continue;
-      erase(*msg, "cache_control", dropped);
+      unmark(*msg);
       erase(*msg, "thinking_blocks", dropped);
       erase(*msg, "reasoning_content", dropped);
       if (const auto* role = msg->if_contains("role"); role && *role == "tool") {
@@ -171,12 +188,12 @@ Result<model::Request> without_anthropic_fields(const model::Request& request,
       if (auto r = without_blocks(*msg, index - 1, provider, dropped); !r) return r.error();
       if (auto* content = msg->if_contains("content"); content && content->is_array()) {
         for (auto& p : content->get_array()) {
-          if (auto* part = p.if_object()) erase(*part, "cache_control", dropped);
+          if (auto* part = p.if_object()) unmark(*part);
         }
       }
       if (auto* calls = msg->if_contains("tool_calls"); calls && calls->is_array()) {
         for (auto& c : calls->get_array()) {
-          if (auto* call = c.if_object()) erase(*call, "cache_control", dropped);
+          if (auto* call = c.if_object()) unmark(*call);
         }
       }
     }
@@ -195,7 +212,7 @@ Result<model::Request> without_anthropic_fields(const model::Request& request,
         it = list.erase(it);
         continue;
       }
-      if (tool != nullptr) erase(*tool, "cache_control", dropped);
+      if (tool != nullptr) unmark(*tool);
       ++it;
     }
     if (list.empty()) {

@@ -8,16 +8,18 @@
 // `mcp_servers` and service_tier "standard_only". An Anthropic Messages client's request keeps them
 // (api/anthropic/parse.cpp), and an OpenAI-shaped client may send them too (cache_control as
 // other gateways take it, an Anthropic answer's thinking sent back). Only the anthropic provider
-// takes them (ProviderAdapter::takes_anthropic_fields); the router gives the others the request
-// without them. (The `thinking` parameter is not one of them: Claude on Bedrock and Vertex takes
-// it too, and a provider that does not answers its own 400.)
+// takes them all, Bedrock takes cache_control (ProviderAdapter::anthropic_fields_taken); the
+// router gives the others the request without them. (The `thinking` parameter is not one of them:
+// Claude on Bedrock and Vertex takes it too, and a provider that does not answers its own 400.)
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "model/error.hpp"
 #include "model/request.hpp"
+#include "providers/provider.hpp"
 
 namespace sluice::providers {
 
@@ -33,6 +35,14 @@ bool carries_anthropic_fields(const boost::json::object& body);
 // once each, are appended to `dropped` (the x-sluice-dropped-params header).
 Result<model::Request> without_anthropic_fields(const model::Request& request,
                                                 std::string_view provider,
-                                                std::vector<std::string>& dropped);
+                                                std::vector<std::string>& dropped,
+                                                bool keep_cache_control = false);
+
+// The request as `adapter` takes it: nullopt when `request` can go as it is (it carries no
+// Anthropic-only field, or the adapter reads them all), else the copy above, keeping
+// cache_control for an adapter that reads it.
+Result<std::optional<model::Request>> request_for(const model::Request& request,
+                                                  const ProviderAdapter& adapter,
+                                                  std::vector<std::string>& dropped);
 
 }  // namespace sluice::providers

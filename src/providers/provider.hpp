@@ -129,9 +129,11 @@ class ProviderAdapter {
   // the client's own `body` sent to `native_path` under the provider's API root, with this
   // endpoint's model and credentials. The answer goes back to the client unchanged.
   virtual std::string_view native_dialect() const { return {}; }
-  // Whether translate_request reads the Anthropic-only fields of the internal form
-  // (providers/anthropic_fields.hpp); the router takes them out for providers that do not.
-  virtual bool takes_anthropic_fields() const { return false; }
+  // Which Anthropic-only fields of the internal form translate_request reads
+  // (providers/anthropic_fields.hpp): none, only cache_control (Bedrock's cachePoint), or all
+  // (Anthropic's own API); the router takes the others out.
+  enum class AnthropicFields { kNone, kCacheControl, kAll };
+  virtual AnthropicFields anthropic_fields_taken() const { return AnthropicFields::kNone; }
   virtual Result<UpstreamRequest> passthrough_request(std::string_view native_path,
                                                       const boost::json::object& body,
                                                       bool stream) const;

@@ -87,13 +87,10 @@ asio::awaitable<Result<std::unique_ptr<upstream::Exchange>>> Router::start(
       co_return redacted(ok.error(), adapter);
   }
   std::vector<std::string> dropped;
-  std::optional<model::Request> plain;  // without Anthropic-only fields this provider cannot take
-  if (ctx.request.anthropic_fields && !adapter.takes_anthropic_fields()) {
-    auto stripped = providers::without_anthropic_fields(ctx.request, adapter.provider(), dropped);
-    if (!stripped) co_return stripped.error();
-    plain = std::move(*stripped);
-  }
-  auto wire = adapter.translate_request(plain ? *plain : ctx.request);
+  // Without the Anthropic-only fields this provider cannot take (or nullopt: as it is).
+  auto plain = providers::request_for(ctx.request, adapter, dropped);
+  if (!plain) co_return plain.error();
+  auto wire = adapter.translate_request(*plain ? **plain : ctx.request);
   if (!wire) co_return redacted(wire.error(), adapter);
   ctx.upstream_called = true;
   ctx.dropped_params = std::move(wire->dropped);

@@ -81,3 +81,20 @@ test('errors: a wrong key is 403, throttling is 429, a cut stream ends with an e
   assert.notEqual(data.at(-1), '[DONE]');
   assert.ok(JSON.parse(data.at(-1)).error);
 });
+
+test('a Claude Code–style /v1/messages turn to Claude on Bedrock keeps its cache markers as cachePoint blocks', async () => {
+  const before = upstream.requests.length;
+  const res = await post(gateway, '/v1/messages', {
+    model: 'claude', max_tokens: 50,
+    system: [{ type: 'text', text: 'Rules.', cache_control: { type: 'ephemeral' } }],
+    tools: [{ name: 'read_file', input_schema: { type: 'object' }, cache_control: { type: 'ephemeral' } }],
+    messages: [{ role: 'user', content: [{ type: 'text', text: 'Go.', cache_control: { type: 'ephemeral' } }] }],
+  });
+  assert.equal(res.status, 200, await res.clone().text());
+  assert.equal(res.headers.get('x-sluice-dropped-params'), null);
+  const sent = upstream.requests.slice(before)[0].body;
+  const point = { cachePoint: { type: 'default' } };
+  assert.deepEqual(sent.system, [{ text: 'Rules.' }, point]);
+  assert.deepEqual(sent.messages[0].content, [{ text: 'Go.' }, point]);
+  assert.deepEqual(sent.toolConfig.tools[1], point);
+});

@@ -122,17 +122,13 @@ asio::awaitable<void> Handler::count_tokens(Call& call) {
   const providers::ProviderAdapter& adapter = *ctx.endpoint->adapter;
   const std::string_view provider = adapter.provider();
   // As the router does: a provider that does not read Anthropic-only fields gets them stripped.
-  std::optional<model::Request> stripped;
-  if (ctx.request.anthropic_fields && !adapter.takes_anthropic_fields()) {
-    std::vector<std::string> dropped;
-    auto plain = providers::without_anthropic_fields(ctx.request, provider, dropped);
-    if (!plain) {
-      co_await send_error(call, plain.error());
-      co_return;
-    }
-    stripped.emplace(std::move(*plain));
+  std::vector<std::string> stripped_fields;
+  auto stripped = providers::request_for(ctx.request, adapter, stripped_fields);
+  if (!stripped) {
+    co_await send_error(call, stripped.error());
+    co_return;
   }
-  const model::Request& request = stripped ? *stripped : ctx.request;
+  const model::Request& request = *stripped ? **stripped : ctx.request;
   std::optional<std::uint64_t> tokens;
   bool exact = false;
   // Anthropic's and Gemini's own counters: one request to the provider.

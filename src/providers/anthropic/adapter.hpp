@@ -44,7 +44,7 @@ class AnthropicAdapter : public ProviderAdapter {
   Error map_error(const UpstreamHead& head, std::string_view body) const override;
 
   std::string_view native_dialect() const override { return "anthropic"; }
-  bool takes_anthropic_fields() const override { return true; }
+  AnthropicFields anthropic_fields_taken() const override { return AnthropicFields::kAll; }
   Result<UpstreamRequest> passthrough_request(std::string_view native_path,
                                               const boost::json::object& body,
                                               bool stream) const override;

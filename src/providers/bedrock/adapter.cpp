@@ -29,7 +29,7 @@ Result<UpstreamRequest> BedrockAdapter::translate_request(const model::Request& 
     out.target = path + "/invoke";
     out.body = json::serialize(*body);
   } else {
-    auto converse = to_converse(request, settings_.reject_unsupported);
+    auto converse = to_converse(request, settings_.reject_unsupported, settings_.model);
     if (!converse) return converse.error();
     out.target = path + (request.stream ? "/converse-stream" : "/converse");
     out.body = json::serialize(converse->body);

@@ -37,6 +37,8 @@ class BedrockAdapter : public ProviderAdapter {
   const Upstream& upstream() const override { return settings_.upstream; }
   const std::vector<std::string>& secrets() const override { return secrets_; }
 
+  // cache_control becomes Converse cachePoint blocks (translate.hpp).
+  AnthropicFields anthropic_fields_taken() const override { return AnthropicFields::kCacheControl; }
   Result<UpstreamRequest> translate_request(const model::Request& request) const override;
   Result<model::Response> translate_response(const model::Request& request,
                                              const UpstreamHead& head,

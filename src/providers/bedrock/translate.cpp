@@ -37,7 +37,25 @@ Result<json::object> image_block(const json::object& part) {
   return json::object{{"image", {{"format", format}, {"source", {{"bytes", data->data}}}}}};
 }
 
-Result<json::array> blocks_of(const json::value* content, bool images) {
+// Anthropic's cache_control markers as Converse cachePoint blocks, put right after the block,
+// system block or tool made from the marked part (Bedrock's prompt caching: a checkpoint caches
+// everything before it). Only the models Bedrock caches for take them (Claude and Nova); for the
+// others the markers are left out and named.
+struct CachePoints {
+  bool supported = false;
+  bool dropped = false;
+  void after(const json::object& marked, json::array& to) {
+    const json::value* c = marked.if_contains("cache_control");
+    if (c == nullptr || c->is_null()) return;
+    if (supported) {
+      to.push_back(json::object{{"cachePoint", {{"type", "default"}}}});
+    } else {
+      dropped = true;
+    }
+  }
+};
+
+Result<json::array> blocks_of(const json::value* content, bool images, CachePoints& cache) {
   json::array blocks;
   if (content == nullptr || content->is_null()) return blocks;
   if (content->is_string()) {
@@ -52,10 +70,12 @@ Result<json::array> blocks_of(const json::value* content, bool images) {
     if (type != nullptr && *type == "text" && part->contains("text") &&
         part->at("text").is_string()) {
       blocks.push_back(json::object{{"text", part->at("text")}});
+      cache.after(*part, blocks);
     } else if (type != nullptr && *type == "image_url" && images) {
       auto img = image_block(*part);
       if (!img) return img.error();
       blocks.push_back(std::move(*img));
+      cache.after(*part, blocks);
     } else if (type != nullptr && *type == "refusal") {
       continue;
     } else {
@@ -76,7 +96,7 @@ void append_turn(json::array& messages, std::string_view role, json::array block
   messages.push_back(json::object{{"role", role}, {"content", std::move(blocks)}});
 }
 
-Result<void> translate_messages(const json::value* given, json::object& out) {
+Result<void> translate_messages(const json::value* given, json::object& out, CachePoints& cache) {
   if (given == nullptr || !given->is_array())
     return invalid("'messages' must be an array.", "messages");
   json::array system;
@@ -89,15 +109,15 @@ Result<void> translate_messages(const json::value* given, json::object& out) {
     const std::string_view r = role->get_string();
     const json::value* content = msg->if_contains("content");
     if (r == "system" || r == "developer") {
-      auto blocks = blocks_of(content, false);
+      auto blocks = blocks_of(content, false, cache);
       if (!blocks) return blocks.error();
       for (auto& b : *blocks) system.push_back(std::move(b));
     } else if (r == "user") {
-      auto blocks = blocks_of(content, true);
+      auto blocks = blocks_of(content, true, cache);
       if (!blocks) return blocks.error();
       append_turn(messages, "user", std::move(*blocks));
     } else if (r == "assistant") {
-      auto blocks = blocks_of(content, false);
+      auto blocks = blocks_of(content, false, cache);
       if (!blocks) return blocks.error();
       if (const auto* calls = msg->if_contains("tool_calls"); calls && calls->is_array()) {
         for (const auto& c : calls->get_array()) {
@@ -118,6 +138,7 @@ Result<void> translate_messages(const json::value* given, json::object& out) {
                                           {{"toolUseId", call->at("id")},
                                            {"name", f->at("name")},
                                            {"input", std::move(input)}}}});
+          cache.after(*call, *blocks);
         }
       }
       append_turn(messages, "assistant", std::move(*blocks));
@@ -125,11 +146,12 @@ Result<void> translate_messages(const json::value* given, json::object& out) {
       const json::value* id = msg->if_contains("tool_call_id");
       if (id == nullptr || !id->is_string())
         return invalid("A tool message needs tool_call_id.", "messages");
-      auto blocks = blocks_of(content, false);
+      auto blocks = blocks_of(content, false, cache);
       if (!blocks) return blocks.error();
-      append_turn(messages, "user",
-                  json::array{json::object{
-                      {"toolResult", {{"toolUseId", *id}, {"content", std::move(*blocks)}}}}});
+      json::array turn{
+          json::object{{"toolResult", {{"toolUseId", *id}, {"content", std::move(*blocks)}}}}};
+      cache.after(*msg, turn);
+      append_turn(messages, "user", std::move(turn));
     } else {
       return invalid(
           "Messages with role '" + std::string(r) + "' are not supported by the bedrock provider.",
@@ -141,14 +163,23 @@ Result<void> translate_messages(const json::value* given, json::object& out) {
   return {};
 }
 
+// Whether Bedrock caches prompts for `model` (an id or an inference profile: "…anthropic.claude…",
+// "…amazon.nova…").
+bool caches(std::string_view model) {
+  return model.find("anthropic.claude") != std::string_view::npos ||
+         model.find("amazon.nova") != std::string_view::npos;
+}
+
 }  // namespace
 
-Result<ConverseRequest> to_converse(const model::Request& request, bool reject_unsupported) {
+Result<ConverseRequest> to_converse(const model::Request& request, bool reject_unsupported,
+                                    std::string_view model) {
   ConverseRequest result;
   json::object& out = result.body;
   const json::object& in = request.body;
+  CachePoints cache{caches(model)};
   if (request.operation == model::Operation::kChat) {
-    if (auto r = translate_messages(in.if_contains("messages"), out); !r) return r.error();
+    if (auto r = translate_messages(in.if_contains("messages"), out, cache); !r) return r.error();
   } else {
     const json::value* prompt = in.if_contains("prompt");
     if (prompt != nullptr && prompt->is_array() && prompt->get_array().size() == 1)
@@ -192,6 +223,7 @@ Result<ConverseRequest> to_converse(const model::Request& request, bool reject_u
         spec["inputSchema"] = {
             {"json", params ? *params : json::value(json::object{{"type", "object"}})}};
         tools.push_back(json::object{{"toolSpec", std::move(spec)}});
+        cache.after(*tool, tools);
       }
       tool_config["tools"] = std::move(tools);
     } else if (key == "tool_choice") {
@@ -230,6 +262,7 @@ Result<ConverseRequest> to_converse(const model::Request& request, bool reject_u
       extra[key] = v;  // model-specific (top_k, thinking, …): additionalModelRequestFields
     }
   }
+  if (cache.dropped) result.dropped.emplace_back("cache_control");
   if (!inference.empty()) out["inferenceConfig"] = std::move(inference);
   if (!tool_config.empty()) out["toolConfig"] = std::move(tool_config);
   if (!extra.empty()) out["additionalModelRequestFields"] = std::move(extra);

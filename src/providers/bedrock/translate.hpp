@@ -18,7 +18,10 @@ struct ConverseRequest {
   std::vector<std::string> dropped;
 };
 
-Result<ConverseRequest> to_converse(const model::Request& request, bool reject_unsupported);
+// `model` (the Bedrock model id) decides whether cache_control markers become cachePoint
+// blocks: Bedrock caches prompts for Claude and Nova models only.
+Result<ConverseRequest> to_converse(const model::Request& request, bool reject_unsupported,
+                                    std::string_view model);
 Result<model::Response> from_converse(const model::Request& request, boost::json::object body,
                                       const std::string& model);
 

@@ -1,24 +1,41 @@
 // The official `openai` SDK's Responses client, unchanged, pointed at sluice's /v1/responses:
-// answered by an OpenAI chat endpoint, an Anthropic one and a Gemini 3 one (loopback servers that
-// enforce their API's rules), whole and streamed, and a Codex-style session — stateless, the whole
+// sent on natively to an OpenAI endpoint, translated for an OpenAI-compatible chat server (vLLM),
+// an Anthropic endpoint and a Gemini 3 one (loopback servers that enforce their API's rules), whole and streamed, and a Codex-style session — stateless, the whole
 // conversation sent each turn, reasoning items sent back — through a three-turn tool loop.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { startSluice } from '../support/sluice.mjs';
+import { startSluice, eventually } from '../support/sluice.mjs';
 import { startAnthropicUpstream, SIGNATURE, THOUGHT } from '../support/anthropic_upstream.mjs';
-import { startOpenAiToolsUpstream, TOOL_ARGUMENTS } from '../support/openai_tools_upstream.mjs';
+import { startOpenAiToolsUpstream, TOOL_ARGUMENTS, OPENAI_REASONING, OPENAI_INPUT_TOKENS, RESPONSES_USAGE } from '../support/openai_tools_upstream.mjs';
 import { startGeminiUpstream, GEMINI_SIGNATURE, GEMINI_THOUGHT, GEMINI_COUNT_BASE } from '../support/gemini_upstream.mjs';
 import { COUNT_BASE } from '../support/anthropic_upstream.mjs';
 
 let gw, client, anthropic, openai, gemini;
+
+// The access-log line of a response (written by a background thread).
+async function logFor(gateway, res) {
+  const id = res.headers.get('x-request-id');
+  let line;
+  await eventually(() => (line = gateway.logs().find((l) => l.request_id === id)), 3000, `access log line ${id}`);
+  return line;
+}
 before(async () => {
   anthropic = await startAnthropicUpstream();
   openai = await startOpenAiToolsUpstream();
   gemini = await startGeminiUpstream();
   gw = await startSluice(`
+pricing:
+  openai:
+    gpt-5: {input: 1, output: 2}
 endpoints:
   - name: gpt
+    endpoint_type: llm/v1/chat
+    model:
+      provider: vllm
+      name: gpt-5
+      config: {api_key: "${openai.key}", api_base: "${openai.base}"}
+  - name: gpt-native
     endpoint_type: llm/v1/chat
     model:
       provider: openai
@@ -206,10 +223,49 @@ test('responses.inputTokens.count: from Anthropic\'s and Gemini\'s counters, tik
   assert.equal(g.data.input_tokens, GEMINI_COUNT_BASE + JSON.stringify([{ role: 'user', parts: [{ text: 'Count me.' }] }]).length);
   assert.equal(g.response.headers.get('x-sluice-token-count'), 'exact');
 
-  const gpt = await client.responses.inputTokens.count({ model: 'gpt', input: 'Count me.' }).withResponse();
-  assert.equal(gpt.response.headers.get('x-sluice-token-count'), 'exact');
+  // OpenAI counts its own, the client's body as it is.
+  const native = await client.responses.inputTokens.count({ model: 'gpt-native', input: 'Count me.', tools: [{ type: 'web_search' }] }).withResponse();
+  assert.equal(native.data.input_tokens, OPENAI_INPUT_TOKENS);
+  assert.equal(native.response.headers.get('x-sluice-token-count'), 'exact');
+  assert.deepEqual(openai.requests.at(-1).body, { model: 'gpt-5', input: 'Count me.', tools: [{ type: 'web_search' }] });
+  // An OpenAI-compatible server has no counter: the local count is an estimate.
+  const compat = await client.responses.inputTokens.count({ model: 'gpt', input: 'Count me.' }).withResponse();
+  assert.equal(compat.response.headers.get('x-sluice-token-count'), 'estimate');
   const t = await (await fetch(`${gw.url}/v1/tokenize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt', messages: [{ role: 'user', content: 'Count me.' }] }) })).json();
-  assert.equal(gpt.data.input_tokens, t.count);
-  // Nothing reached the OpenAI server: the count is local.
-  assert.ok(openai.requests.every((r) => !r.path.includes('input_tokens')));
+  assert.equal(compat.data.input_tokens, t.count);
 });
+
+// To an OpenAI endpoint the Responses API goes natively: what only OpenAI understands (its
+// encrypted reasoning between turns, hosted tools, stored responses) reaches it, and the answer
+// comes back as OpenAI gave it — counted and priced like any other.
+for (const stream of [false, true]) {
+  test(`a Codex-style loop against an OpenAI endpoint goes natively${stream ? ', streamed' : ''}: encrypted reasoning and hosted tools kept, usage counted`, async () => {
+    const before = openai.requests.length;
+    const input = [{ role: 'user', content: [{ type: 'input_text', text: 'Read the README.' }] }];
+    const nativeTools = [...tools, { type: 'web_search' }];
+    let final;
+    for (let t = 0; t < 3; t++) {
+      const params = { model: 'gpt-native', input, tools: nativeTools, store: false, reasoning: { effort: 'low' }, include: ['reasoning.encrypted_content'] };
+      const r = stream ? await client.responses.stream(params).finalResponse() : await client.responses.create(params);
+      assert.equal(r.output[0].encrypted_content, OPENAI_REASONING);
+      final = r;
+      const call = r.output.find((o) => o.type === 'function_call');
+      if (!call) break;
+      input.push(...r.output, { type: 'function_call_output', call_id: call.call_id, output: `contents, turn ${t}` });
+    }
+    assert.equal(final.output_text, 'Done: contents, turn 1');
+    assert.deepEqual(final.usage, RESPONSES_USAGE);
+    const sent = openai.requests.slice(before);
+    assert.equal(sent.length, 3);
+    for (const r of sent) assert.equal(r.path, '/v1/responses');
+    // The last request is the client's body as it sent it, the provider's model name put in.
+    assert.deepEqual(sent[2].body, { model: 'gpt-5', input, tools: nativeTools, store: false, reasoning: { effort: 'low' }, include: ['reasoning.encrypted_content'], ...(stream ? { stream: true } : {}) });
+    // Priced from the Responses usage (pricing below: $1 per 1M input tokens, $2 per 1M output).
+    const res = await fetch(`${gw.url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-native', input: 'x', stream }) });
+    await res.text();
+    const line = await logFor(gw, res);
+    assert.equal(line.prompt_tokens, 306);
+    assert.equal(line.completion_tokens, 5);
+    assert.ok(Math.abs(line.cost_usd - (306 * 1 + 5 * 2) / 1e6) < 1e-12, JSON.stringify(line));
+  });
+}

@@ -13,6 +13,11 @@
 import http from 'node:http';
 
 export const TOOL_ARGUMENTS = '{"path": "README.md"}';
+// What its Responses API gives: OpenAI's own encrypted reasoning (which only OpenAI can read, so
+// only a request sent on natively can bring it back) and usage in the Responses shape.
+export const OPENAI_INPUT_TOKENS = 4242;
+export const OPENAI_REASONING = 'gAAAAABopenai-encrypted-reasoning';
+export const RESPONSES_USAGE = { input_tokens: 306, input_tokens_details: { cached_tokens: 256 }, output_tokens: 5, output_tokens_details: { reasoning_tokens: 2 }, total_tokens: 311 };
 
 export async function startOpenAiToolsUpstream({ key = 'sk-openai-tools-0123456789' } = {}) {
   const requests = [];
@@ -24,8 +29,10 @@ export async function startOpenAiToolsUpstream({ key = 'sk-openai-tools-01234567
       let body = {};
       try { body = JSON.parse(raw); } catch { body = {}; }
       requests.push({ path: req.url, headers: req.headers, body });
-      if (req.url !== '/v1/chat/completions') return error(res, 404, `no route ${req.url}`);
+      if (!['/v1/chat/completions', '/v1/responses', '/v1/responses/input_tokens'].includes(req.url)) return error(res, 404, `no route ${req.url}`);
       if (req.headers.authorization !== `Bearer ${key}`) return error(res, 401, 'Incorrect API key provided.');
+      if (req.url === '/v1/responses/input_tokens') return json(res, 200, { object: 'response.input_tokens', input_tokens: OPENAI_INPUT_TOKENS });
+      if (req.url === '/v1/responses') return responses(res, body, () => `call_${++calls}`);
       const refused = breaksRules(body);
       if (refused) return error(res, 400, refused);
       const last = body.messages[body.messages.length - 1];
@@ -64,6 +71,51 @@ export async function startOpenAiToolsUpstream({ key = 'sk-openai-tools-01234567
     requests,
     close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }),
   };
+}
+
+// POST /v1/responses, the same tool loop in the Responses API's shapes. Its rules (OpenAI's
+// words): every function_call_output answers a function_call in the input; a reasoning item
+// sent back carries the encrypted_content it was given.
+function responses(res, body, nextId) {
+  const input = typeof body.input === 'string' ? [{ role: 'user', content: body.input }] : body.input;
+  if (!Array.isArray(input) || input.length === 0) return error(res, 400, "Invalid 'input': empty array.");
+  const calls = new Set(input.filter((i) => i.type === 'function_call').map((i) => i.call_id));
+  for (const i of input) {
+    if (i.type === 'function_call_output' && !calls.has(i.call_id)) return error(res, 400, `No tool call found for function call output with call_id ${i.call_id}.`);
+    if (i.type === 'reasoning' && i.encrypted_content !== OPENAI_REASONING) return error(res, 400, 'The encrypted content for item rs_1 could not be verified.');
+  }
+  const results = input.filter((i) => i.type === 'function_call_output');
+  const callTool = Array.isArray(body.tools) && body.tools.some((t) => t.type === 'function') && results.length < 2;
+  const output = [];
+  if (body.reasoning) output.push({ id: 'rs_1', type: 'reasoning', summary: [], encrypted_content: OPENAI_REASONING });
+  if (callTool) {
+    output.push({ id: `fc_${results.length}`, type: 'function_call', status: 'completed', call_id: nextId(), name: body.tools.find((t) => t.type === 'function').name, arguments: TOOL_ARGUMENTS });
+  } else {
+    const last = input.at(-1);
+    const text = `Done: ${typeof last.output === 'string' ? last.output : typeof last.content === 'string' ? last.content : 'input'}`;
+    output.push({ id: 'msg_1', type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text, annotations: [] }] });
+  }
+  const response = { id: 'resp_native1', object: 'response', created_at: 1, status: 'completed', model: body.model, output, usage: RESPONSES_USAGE, store: body.store !== false };
+  if (!body.stream) return json(res, 200, response);
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  let n = 0;
+  const send = (type, data) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: n++, ...data })}\n\n`);
+  send('response.created', { response: { ...response, status: 'in_progress', output: [], usage: null } });
+  output.forEach((item, i) => {
+    send('response.output_item.added', { output_index: i, item: item.type === 'message' ? { ...item, status: 'in_progress', content: [] } : item.type === 'function_call' ? { ...item, arguments: '' } : item });
+    if (item.type === 'message') {
+      send('response.content_part.added', { item_id: item.id, output_index: i, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } });
+      send('response.output_text.delta', { item_id: item.id, output_index: i, content_index: 0, delta: item.content[0].text });
+      send('response.output_text.done', { item_id: item.id, output_index: i, content_index: 0, text: item.content[0].text });
+      send('response.content_part.done', { item_id: item.id, output_index: i, content_index: 0, part: item.content[0] });
+    } else if (item.type === 'function_call') {
+      send('response.function_call_arguments.delta', { item_id: item.id, output_index: i, delta: item.arguments });
+      send('response.function_call_arguments.done', { item_id: item.id, output_index: i, arguments: item.arguments });
+    }
+    send('response.output_item.done', { output_index: i, item });
+  });
+  send('response.completed', { response });
+  res.end();
 }
 
 function breaksRules(body) {

@@ -4,6 +4,7 @@
 // comes from where the tokens are counted for billing, when that is known:
 //   - an anthropic endpoint: Anthropic's own count_tokens (the client's body as it is, on
 //     /v1/messages/count_tokens; the translated request on /v1/responses/input_tokens);
+//   - an openai endpoint on /v1/responses/input_tokens: OpenAI's own, the client's body as it is;
 //   - a gemini endpoint: Gemini's countTokens on the translated request;
 //   - an OpenAI model on an openai or azure endpoint: the model's tiktoken encoding, exact for text
 //     messages (tools and images are not counted locally, so with them it is an estimate);
@@ -97,9 +98,15 @@ asio::awaitable<void> Handler::count_tokens(Call& call) {
   json::value client = util::parse_json(http.body, ec);
   if (!responses && !ec && client.is_object() && !client.get_object().contains("max_tokens"))
     client.get_object()["max_tokens"] = 1;
-  const std::string parse_text = responses || ec ? std::string(http.body) : json::serialize(client);
-  if (auto parsed = call.api->api->parse(model::Operation::kChat, parse_text, ctx.request);
-      !parsed) {
+  // A Responses request for an OpenAI endpoint is counted by OpenAI as it is (native_responses:
+  // hosted tools and all), not read as chat first.
+  const bool native = responses && native_responses(call);
+  if (native) {
+    ctx.request.endpoint = client.get_object().at("model").get_string();
+  } else if (auto parsed = call.api->api->parse(
+                 model::Operation::kChat,
+                 responses || ec ? std::string(http.body) : json::serialize(client), ctx.request);
+             !parsed) {
     co_await send_error(call, parsed.error());
     co_return;
   }
@@ -158,6 +165,11 @@ asio::awaitable<void> Handler::count_tokens(Call& call) {
       std::string beta = adapter.anthropic_beta(ctx.request.anthropic_beta, wire->dropped);
       if (!beta.empty()) wire->headers.emplace_back("anthropic-beta", std::move(beta));
     }
+  } else if (native) {
+    // OpenAI counts a Responses request itself, tools and images included.
+    field = "input_tokens";
+    auto w = adapter.passthrough_request("/responses/input_tokens", client.get_object(), false);
+    if (w) wire = std::move(*w);
   } else if (provider == "gemini") {
     field = "totalTokens";
     if (auto w = adapter.translate_request(request)) {
@@ -191,6 +203,10 @@ asio::awaitable<void> Handler::count_tokens(Call& call) {
   }
   const bool openai_model =
       (provider == "openai" || provider == "azure") && is_openai_model(ctx.endpoint->model_name);
+  if (!tokens && native) {
+    // OpenAI could not be asked: about four characters a token of what would have been sent.
+    tokens = (http.body.size() + 3) / 4;
+  }
   if (!tokens && (openai_model || responses)) {
     // A large conversation is tokenized on the CPU pool, so this event loop keeps serving others.
     // (No co_await in ?: under GCC 12; the lambda captures plain pointers, as in tokenize.)

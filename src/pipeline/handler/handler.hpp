@@ -95,6 +95,7 @@ class Handler : public SubRequests {
   boost::asio::awaitable<void> health(Call& call);
   boost::asio::awaitable<void> tokenize(Call& call);
   boost::asio::awaitable<void> count_tokens(Call& call);
+  bool native_responses(const Call& call) const;
   boost::asio::awaitable<void> admin(Call& call);
   static const PathFunction kPaths[];
 

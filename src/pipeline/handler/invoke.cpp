@@ -8,6 +8,7 @@
 #include "pipeline/handler/response_headers.hpp"
 #include "policies/accounting/accounting.hpp"
 #include "util/json_numbers.hpp"
+#include "util/json_parse.hpp"
 #include "util/text.hpp"
 
 namespace sluice::pipeline {
@@ -108,7 +109,28 @@ asio::awaitable<bool> Handler::parse_invocation(Call& call) {
   co_return true;
 }
 
+// Whether a /v1/responses request goes to OpenAI's own Responses API as it is: its `model` names
+// a plain endpoint (no route, fallbacks, retries or prompt template) of the openai provider.
+// Natively, nothing is lost (hosted tools, OpenAI's encrypted reasoning between turns, stored
+// responses at OpenAI); elsewhere it is translated (api/responses).
+bool Handler::native_responses(const Call& call) const {
+  if (call.match.api != "responses") return false;
+  boost::system::error_code ec;
+  json::value body = util::parse_json(call.http.body, ec);
+  const json::value* model =
+      !ec && body.is_object() ? body.get_object().if_contains("model") : nullptr;
+  if (model == nullptr || !model->is_string()) return false;
+  const config::Endpoint* e = call.ctx.snapshot->find(model->get_string());
+  return e != nullptr && e->provider == "openai" && e->routing == nullptr && e->prompt == nullptr &&
+         e->operation == model::Operation::kChat;
+}
+
 asio::awaitable<void> Handler::invoke(Call& call) {
+  if (native_responses(call)) {
+    call.match.native = "/responses";
+    co_await passthrough(call);
+    co_return;
+  }
   if (!co_await parse_invocation(call)) co_return;
   RequestContext& ctx = call.ctx;
   const api::InboundApi& api = *call.api->api;

@@ -5,6 +5,8 @@
 
 #include "pipeline/handler/handler.hpp"
 #include "pipeline/handler/response_headers.hpp"
+#include "policies/accounting/accounting.hpp"
+#include "providers/openai/adapter.hpp"
 #include "util/json_numbers.hpp"
 #include "util/redact.hpp"
 #include "util/text.hpp"
@@ -59,7 +61,9 @@ asio::awaitable<void> Handler::passthrough(Call& call) {
     co_return;
   }
   const std::string_view dialect = ctx.endpoint->adapter->native_dialect();
-  if (dialect != match.api || ctx.endpoint->operation != *match.operation) {
+  // /v1/responses sent on natively (invoke.cpp) is OpenAI's own API.
+  const std::string_view family = match.api == "responses" ? "openai" : match.api;
+  if (dialect != family || ctx.endpoint->operation != *match.operation) {
     std::string message = "Endpoint '" + name + "' is a " +
                           std::string(model::endpoint_type_name(ctx.endpoint->operation)) +
                           " endpoint of provider '" +
@@ -164,7 +168,9 @@ asio::awaitable<void> Handler::passthrough(Call& call) {
     // Relayed byte for byte; the provider's own stream translator reads along for the usage and
     // the policies' stream hooks. When a policy may rewrite events, they are rendered again in
     // the family's shape instead.
-    auto reader = ctx.endpoint->adapter->open_stream(ctx.request);
+    // A Responses stream is read by its own reader (its events are not chat chunks).
+    auto reader = match.native == "/responses" ? providers::openai::make_responses_usage_reader()
+                                               : ctx.endpoint->adapter->open_stream(ctx.request);
     std::unique_ptr<api::StreamWriter> writer =
         rewrite_stream ? renderer->stream_writer(ctx.request) : nullptr;
     // A provider that echoes the key it was given must not hand it to the client.
@@ -251,6 +257,9 @@ asio::awaitable<void> Handler::passthrough(Call& call) {
     std::string sent = std::move(*body);
     if (ok) {
       ctx.usage = ctx.endpoint->adapter->passthrough_usage(sent);
+      // Priced now, so that the answer says its cost as the other paths' answers do.
+      policies::price_request(ctx);
+      if (ctx.cost_usd) add_cost_header(ctx, headers);
       if (run.watches_answers() && renderer != nullptr) {
         // The answer hooks see the answer in the internal shape; untouched, the provider's bytes
         // go out as they came.
@@ -285,6 +294,7 @@ asio::awaitable<void> Handler::passthrough(Call& call) {
     answer.client_gone = !co_await out.send(
         status, std::move(headers), util::redact_exact(sent, ctx.endpoint->adapter->secrets()));
   }
+  policies::price_request(ctx);  // a stream's usage is known only now (a no-op when priced)
   run.complete(Outcome{answer.status, answer.client_gone, nullptr});
 }
 

@@ -29,6 +29,10 @@ std::string dropped_list(const RequestContext& ctx) {
 
 void add_governance_headers(const RequestContext& ctx, const Chain::Run* run, HeaderList& h) {
   if (run != nullptr) run->add_headers(h);
+  add_cost_header(ctx, h);
+}
+
+void add_cost_header(const RequestContext& ctx, HeaderList& h) {
   if (ctx.cost_usd && ctx.snapshot && ctx.snapshot->governance.cost_header) {
     char buf[40];
     const auto end =

@@ -21,5 +21,7 @@ enum class Body { kJson, kEventStream };
 HeaderList response_headers(const RequestContext& ctx, const Chain::Run* run, Body body);
 // What the policies add, and the cost header.
 void add_governance_headers(const RequestContext& ctx, const Chain::Run* run, HeaderList& h);
+// x-sluice-cost-usd, when the request is priced and the config asks for the header.
+void add_cost_header(const RequestContext& ctx, HeaderList& h);
 
 }  // namespace sluice::pipeline

@@ -95,20 +95,33 @@ model::Usage OpenAiAdapter::passthrough_usage(std::string_view body) const {
   json::value parsed = json::parse(body, ec);
   if (ec || !parsed.is_object()) return {};
   const json::value* usage = parsed.get_object().if_contains("usage");
-  model::Usage u = model::usage_from_openai(usage);
-  if (u.empty() && usage != nullptr && usage->is_object()) {
-    // The Responses API counts input_tokens / output_tokens.
-    const auto& o = usage->get_object();
-    auto count = [&](const char* k) -> std::optional<std::uint64_t> {
-      const json::value* v = o.if_contains(k);
-      return v && v->is_int64() && v->get_int64() >= 0
-                 ? std::optional<std::uint64_t>(static_cast<std::uint64_t>(v->get_int64()))
-                 : std::nullopt;
-    };
-    u.prompt_tokens = count("input_tokens");
-    u.completion_tokens = count("output_tokens");
-    u.total_tokens = count("total_tokens");
-  }
+  if (usage != nullptr && usage->is_object() && usage->get_object().contains("input_tokens"))
+    return usage_from_responses(usage->get_object());
+  return model::usage_from_openai(usage);
+}
+
+model::Usage usage_from_responses(const json::object& o) {
+  // The Responses API counts input_tokens / output_tokens, with cached and reasoning tokens in
+  // their *_details (https://platform.openai.com/docs/api-reference/responses/object).
+  auto count = [](const json::object& in, const char* k) -> std::optional<std::uint64_t> {
+    const json::value* v = in.if_contains(k);
+    if (v != nullptr && v->is_uint64()) return v->get_uint64();
+    if (v != nullptr && v->is_int64() && v->get_int64() >= 0)
+      return static_cast<std::uint64_t>(v->get_int64());
+    return std::nullopt;
+  };
+  auto details = [&](const char* k, const char* field) -> std::optional<std::uint64_t> {
+    const json::value* d = o.if_contains(k);
+    return d != nullptr && d->is_object() ? count(d->get_object(), field) : std::nullopt;
+  };
+  model::Usage u;
+  u.prompt_tokens = count(o, "input_tokens");
+  u.completion_tokens = count(o, "output_tokens");
+  u.total_tokens = count(o, "total_tokens");
+  u.cached_tokens = details("input_tokens_details", "cached_tokens");
+  u.reasoning_tokens = details("output_tokens_details", "reasoning_tokens");
+  if (!u.total_tokens && (u.prompt_tokens || u.completion_tokens))
+    u.total_tokens = u.prompt_tokens.value_or(0) + u.completion_tokens.value_or(0);
   return u;
 }
 

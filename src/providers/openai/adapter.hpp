@@ -63,4 +63,12 @@ Result<std::shared_ptr<const ProviderAdapter>> make_openai_adapter(const Adapter
 // The OpenAI-dialect stream translator, shared with other OpenAI-dialect adapters (mock).
 std::unique_ptr<StreamTranslator> make_openai_stream_translator(std::string provider);
 
+// Usage of a Responses API answer (`usage` of a Response object) as the internal usage.
+model::Usage usage_from_responses(const boost::json::object& usage);
+
+// Reads a relayed Responses API stream (/responses passthrough) for its usage only: one usage
+// event from the terminal event's response (response.completed, .incomplete or .failed); a
+// stream that ends before a terminal event was cut short (an error at finish).
+std::unique_ptr<StreamTranslator> make_responses_usage_reader();
+
 }  // namespace sluice::providers::openai

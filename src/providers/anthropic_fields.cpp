@@ -8,6 +8,9 @@ namespace json = boost::json;
 
 namespace {
 
+// gemini/translate.hpp's kThoughtSignatureMark (providers below it may not include it).
+constexpr std::string_view kThoughtMark = "__thought__";
+
 void note(std::vector<std::string>& dropped, std::string_view name) {
   if (std::find(dropped.begin(), dropped.end(), name) == dropped.end()) dropped.emplace_back(name);
 }
@@ -46,8 +49,8 @@ Result<void> plain_tool_result(json::object& msg, std::size_t index, std::string
         text += t->get_string();
       } else {
         return Error::invalid("messages[" + std::to_string(index) +
-                                  "]: a tool result with images can go only to an anthropic "
-                                  "endpoint; provider '" +
+                                  "]: a tool result with images or documents can go only to "
+                                  "an anthropic endpoint; provider '" +
                                   std::string(provider) + "' takes text tool results",
                               "messages");
       }
@@ -120,9 +123,80 @@ Result<void> without_blocks(json::object& msg, std::size_t index, std::string_vi
   return {};
 }
 
+// The reasoning effort of about the same budget as Anthropic's `thinking` parameter (the steps of
+// translate_request's reasoning_effort table); "none" when it is off; nullopt when unreadable.
+std::optional<std::string_view> effort_of(const json::value& thinking) {
+  const json::object* t = thinking.if_object();
+  const json::value* type = t != nullptr ? t->if_contains("type") : nullptr;
+  if (type == nullptr || !type->is_string()) return std::nullopt;
+  if (*type == "disabled") return "none";
+  const json::value* budget = t->if_contains("budget_tokens");
+  if (*type != "enabled" || budget == nullptr || !budget->is_number()) return std::nullopt;
+  const double b = budget->to_number<double>();
+  return b < 2048 ? "low" : b < 4096 ? "medium" : b < 8192 ? "high" : "xhigh";
+}
+
+// A copy of `request` with its body on the heap, marked as carrying no Anthropic-only field.
+// Field by field, so that the body is copied once. (A new model::Request member goes here.)
+model::Request heap_copy(const model::Request& request) {
+  return model::Request{request.operation,
+                        request.endpoint,
+                        json::object(request.body, json::storage_ptr()),
+                        request.stream,
+                        request.include_usage,
+                        request.embeddings_base64,
+                        request.templated,
+                        false,
+                        request.anthropic_beta};
+}
+
+bool thought_id(const json::value* id) {
+  return id != nullptr && id->is_string() &&
+         id->get_string().find(kThoughtMark) != json::string_view::npos;
+}
+
+// Whether a tool call's id or a tool message's tool_call_id carries a thought signature.
+bool has_thought_ids(const json::object& body) {
+  const json::value* messages = body.if_contains("messages");
+  if (messages == nullptr || !messages->is_array()) return false;
+  for (const auto& m : messages->get_array()) {
+    const json::object* msg = m.if_object();
+    if (msg == nullptr) continue;
+    if (thought_id(msg->if_contains("tool_call_id"))) return true;
+    const json::value* calls = msg->if_contains("tool_calls");
+    if (calls == nullptr || !calls->is_array()) continue;
+    for (const auto& c : calls->get_array()) {
+      if (c.is_object() && thought_id(c.get_object().if_contains("id"))) return true;
+    }
+  }
+  return false;
+}
+
+void cut_thought(json::value* id) {
+  if (!thought_id(id)) return;
+  const json::string_view s = id->get_string();
+  *id = std::string(s.substr(0, s.find(kThoughtMark)));
+}
+
+void strip_thought_ids(json::object& body) {
+  json::value* messages = body.if_contains("messages");
+  if (messages == nullptr || !messages->is_array()) return;
+  for (auto& m : messages->get_array()) {
+    json::object* msg = m.if_object();
+    if (msg == nullptr) continue;
+    cut_thought(msg->if_contains("tool_call_id"));
+    json::value* calls = msg->if_contains("tool_calls");
+    if (calls == nullptr || !calls->is_array()) continue;
+    for (auto& c : calls->get_array()) {
+      if (c.is_object()) cut_thought(c.get_object().if_contains("id"));
+    }
+  }
+}
+
 }  // namespace
 
 bool carries_anthropic_fields(const json::object& body) {
+  if (has_thought_ids(body) || body.contains("thinking")) return true;
   if (any_marked(body.if_contains("tools"))) return true;
   if (any_of_type(body.if_contains("tools"), "anthropic_tool")) return true;
   if (body.contains("container") || body.contains("mcp_servers")) return true;
@@ -147,12 +221,22 @@ Result<std::optional<model::Request>> request_for(const model::Request& request,
                                                   const ProviderAdapter& adapter,
                                                   std::vector<std::string>& dropped) {
   using Taken = ProviderAdapter::AnthropicFields;
+  if (!request.anthropic_fields) return std::optional<model::Request>();
   const Taken taken = adapter.anthropic_fields_taken();
-  if (!request.anthropic_fields || taken == Taken::kAll) return std::optional<model::Request>();
-  auto plain =
-      without_anthropic_fields(request, adapter.provider(), dropped, taken == Taken::kCacheControl);
-  if (!plain) return plain.error();
-  return std::optional<model::Request>(std::move(*plain));
+  const bool ids = !adapter.keeps_thought_signatures() && has_thought_ids(request.body);
+  if (taken == Taken::kAll && !ids) return std::optional<model::Request>();
+  std::optional<model::Request> out;
+  if (taken == Taken::kAll) {
+    out.emplace(heap_copy(request));
+    out->anthropic_fields = true;
+  } else {
+    auto plain = without_anthropic_fields(request, adapter.provider(), dropped,
+                                          taken == Taken::kCacheControl);
+    if (!plain) return plain.error();
+    out.emplace(std::move(*plain));
+  }
+  if (ids) strip_thought_ids(out->body);
+  return out;
 }
 
 Result<model::Request> without_anthropic_fields(const model::Request& request,
@@ -163,16 +247,7 @@ Result<model::Request> without_anthropic_fields(const model::Request& request,
   auto unmark = [&](json::object& o) {
     if (!keep_cache_control) erase(o, "cache_control", dropped);
   };
-  // Field by field, so that the body is copied once, onto the heap.
-  model::Request out{request.operation,
-                     request.endpoint,
-                     json::object(request.body, json::storage_ptr()),
-                     request.stream,
-                     request.include_usage,
-                     request.embeddings_base64,
-                     request.templated,
-                     false,
-                     request.anthropic_beta};
+  model::Request out = heap_copy(request);
   if (auto* messages = out.body.if_contains("messages"); messages && messages->is_array()) {
     std::size_t index = 0;
     for (auto& m : messages->get_array()) {
@@ -183,6 +258,20 @@ Result<model::Request> without_anthropic_fields(const model::Request& request,
       erase(*msg, "thinking_blocks", dropped);
       erase(*msg, "reasoning_content", dropped);
       if (const auto* role = msg->if_contains("role"); role && *role == "tool") {
+        // The tool result's text parts become one text: a marker on one of them goes on the
+        // message, for a provider that keeps markers.
+        json::value marker;  // copied out before the message is changed
+        if (const auto* content = msg->if_contains("content"); keep_cache_control &&
+                                                               !msg->contains("cache_control") &&
+                                                               content && content->is_array()) {
+          for (const auto& p : content->get_array()) {
+            if (marked(p)) {
+              marker = p.get_object().at("cache_control");
+              break;
+            }
+          }
+        }
+        if (!marker.is_null()) (*msg)["cache_control"] = std::move(marker);
         if (auto r = plain_tool_result(*msg, index - 1, provider, dropped); !r) return r.error();
       }
       if (auto r = without_blocks(*msg, index - 1, provider, dropped); !r) return r.error();
@@ -219,6 +308,20 @@ Result<model::Request> without_anthropic_fields(const model::Request& request,
       out.body.erase("tools");
       out.body.erase("tool_choice");
       out.body.erase("parallel_tool_calls");
+    }
+  }
+  if (!keep_cache_control) {
+    // Anthropic's `thinking` (Claude on Bedrock takes it as it is): Gemini thinks by a reasoning
+    // effort of about the same budget; OpenAI-dialect servers, many of which refuse a
+    // reasoning_effort their model lacks, get neither (named).
+    if (const json::value* thinking = out.body.if_contains("thinking")) {
+      std::optional<std::string_view> effort = effort_of(*thinking);
+      const bool gemini = provider == "gemini" || provider == "vertex_ai";
+      if (gemini && effort && !out.body.contains("reasoning_effort"))
+        out.body["reasoning_effort"] = *effort;
+      else
+        note(dropped, "thinking");
+      out.body.erase("thinking");
     }
   }
   erase(out.body, "container", dropped);

@@ -5,12 +5,15 @@
 // tool messages; `anthropic_block` content parts (a block sluice does not translate — a PDF
 // document, a search result, a server tool's use and result — verbatim in `block`);
 // `anthropic_tool` tools (a server tool, verbatim in `tool`); top-level `container`,
-// `mcp_servers` and service_tier "standard_only". An Anthropic Messages client's request keeps them
+// `mcp_servers` and service_tier "standard_only". The same flag marks tool-call ids carrying a
+// Gemini thought signature (after "__thought__", gemini/translate.hpp), which only Gemini reads:
+// every other provider gets the ids without it. An Anthropic Messages client's request keeps them
 // (api/anthropic/parse.cpp), and an OpenAI-shaped client may send them too (cache_control as
 // other gateways take it, an Anthropic answer's thinking sent back). Only the anthropic provider
 // takes them all, Bedrock takes cache_control (ProviderAdapter::anthropic_fields_taken); the
-// router gives the others the request without them. (The `thinking` parameter is not one of them:
-// Claude on Bedrock and Vertex takes it too, and a provider that does not answers its own 400.)
+// router gives the others the request without them. Anthropic's top-level `thinking` is one of
+// them too: Bedrock (Claude) keeps it, Gemini gets it as a reasoning_effort, OpenAI-dialect
+// servers not at all (named).
 
 #include <optional>
 #include <string>
@@ -39,8 +42,9 @@ Result<model::Request> without_anthropic_fields(const model::Request& request,
                                                 bool keep_cache_control = false);
 
 // The request as `adapter` takes it: nullopt when `request` can go as it is (it carries no
-// Anthropic-only field, or the adapter reads them all), else the copy above, keeping
-// cache_control for an adapter that reads it.
+// Anthropic-only field, or the adapter reads them all, and no thought signature the adapter
+// cannot take), else a copy on the heap without what it cannot take (the copy above, keeping
+// cache_control for an adapter that reads it; tool-call ids without thought signatures).
 Result<std::optional<model::Request>> request_for(const model::Request& request,
                                                   const ProviderAdapter& adapter,
                                                   std::vector<std::string>& dropped);

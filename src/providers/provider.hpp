@@ -134,6 +134,10 @@ class ProviderAdapter {
   // (Anthropic's own API); the router takes the others out.
   enum class AnthropicFields { kNone, kCacheControl, kAll };
   virtual AnthropicFields anthropic_fields_taken() const { return AnthropicFields::kNone; }
+  // Whether translate_request reads the Gemini thought signatures riding in tool-call ids
+  // (gemini/translate.hpp); for the others the router takes them out of the ids, which another
+  // provider would refuse (too long, or not [A-Za-z0-9_-]).
+  virtual bool keeps_thought_signatures() const { return false; }
   virtual Result<UpstreamRequest> passthrough_request(std::string_view native_path,
                                                       const boost::json::object& body,
                                                       bool stream) const;

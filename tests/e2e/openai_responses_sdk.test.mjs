@@ -204,9 +204,10 @@ test('a provider failure mid-stream ends the stream with response.failed', async
   assert.equal(types.at(-1), 'response.failed');
   assert.equal(final.status, 'failed');
   assert.ok(final.error.message.length > 0, JSON.stringify(final.error));
-  // What arrived before the failure is kept, its item closed.
+  // What arrived before the failure is kept, its item closed as incomplete.
   assert.equal(final.output[0].type, 'message');
   assert.equal(final.output[0].content[0].text, 'Claude');
+  assert.equal(final.output[0].status, 'incomplete');
 });
 
 test('responses.inputTokens.count: from Anthropic\'s and Gemini\'s counters, tiktoken for an OpenAI model', async () => {

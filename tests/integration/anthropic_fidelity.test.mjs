@@ -182,4 +182,9 @@ test('an endpoint\'s anthropic_betas allow-list holds on every path, and says wh
     assert.equal(sent.length, 1, path);
     assert.equal(sent[0].headers['anthropic-beta'], 'interleaved-thinking-2025-05-14', path);
   }
+  // The token counter too (found by review: it did not say what it left out).
+  const count = await post(gateway, '/v1/messages/count_tokens', { model: 'claude-narrow', messages: body.messages }, { 'anthropic-beta': `context-1m-2025-08-07, ${beta}` });
+  assert.equal(count.status, 200, await count.clone().text());
+  assert.match(count.headers.get('x-sluice-dropped-params') ?? '', /anthropic-beta:context-1m-2025-08-07/);
+  assert.equal(upstream.requests.at(-1).headers['anthropic-beta'], 'interleaved-thinking-2025-05-14');
 });

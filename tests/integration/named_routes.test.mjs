@@ -114,3 +114,13 @@ test('prompt versions: default, client choice, and an A/B split across versions'
   }
   assert.ok(seen.short > 60 && seen.long > 60, JSON.stringify(seen));
 });
+
+// Found by a hostile probe: the same double free on a route's own path.
+test('a body that is not a JSON object on a route\'s own path is a 400, and the gateway lives on', async () => {
+  for (const body of ['', 'nope', '[]']) {
+    const res = await fetch(`${gw.url}/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    assert.equal(res.status, 400, JSON.stringify(body));
+    await res.text();
+  }
+  assert.equal((await fetch(`${gw.url}/health`)).status, 200);
+});

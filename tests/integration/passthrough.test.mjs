@@ -107,3 +107,17 @@ test('policies still apply on passthrough paths: the endpoint limit', async () =
   assert.equal(second.status, 429);
   assert.ok(second.headers.get('retry-after'));
 });
+
+// Found by a hostile probe: a body that is not a JSON object was answered with a 400, then the
+// gateway freed that answer's message twice and died (GCC 12, a temporary under co_await).
+test('a body that is not a JSON object is a 400 on every passthrough path, and the gateway lives on', async () => {
+  for (const path of ['/gateway/anthropic/v1/messages', '/gateway/openai/v1/chat/completions', '/gateway/openai/v1/responses', '/gateway/gemini/v1beta/models/gem:generateContent']) {
+    for (const body of ['', 'nope', '[]', '[1]']) {
+      const res = await fetch(`${gateway.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      assert.equal(res.status, 400, `${path} ${JSON.stringify(body)}`);
+      await res.text();
+    }
+  }
+  const ok = await post(gateway, '/gateway/openai/v1/chat/completions', { model: 'oa', messages: [{ role: 'user', content: 'x' }] });
+  assert.equal(ok.status, 200);
+});

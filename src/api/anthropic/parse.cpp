@@ -378,6 +378,9 @@ Result<void> AnthropicApi::parse(model::Operation, std::string_view text,
       extras = true;
     } else {
       body[key] = v;  // temperature, top_p, top_k, thinking, …
+      // Anthropic's thinking switch: other providers get it as a reasoning effort, or not at
+      // all (providers/anthropic_fields.hpp).
+      if (key == "thinking") extras = true;
     }
   }
   if (parallel_off && body.contains("tools")) body["parallel_tool_calls"] = false;

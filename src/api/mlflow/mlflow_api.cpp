@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "api/openai/render.hpp"
 #include "util/json_numbers.hpp"
 #include "util/json_parse.hpp"
 
@@ -342,6 +343,8 @@ std::string MlflowApi::render_stream_event(const model::Request& request,
                                            model::StreamEvent& event) const {
   if (event.kind == model::StreamEvent::Kind::kUsage) return {};
   const bool chat = request.operation == model::Operation::kChat;
+  // An Anthropic event relayed for Anthropic-shaped clients is not for this one.
+  if (chat && openai::strip_anthropic_extras(event.chunk)) return {};
   json::object out = pick(event.chunk, {"id", "created", "model"});
   out["object"] = chat ? "chat.completion.chunk" : "text_completion_chunk";
   out["choices"] = map_choices(event.chunk.if_contains("choices"), true, chat);

@@ -69,6 +69,14 @@ Result<void> check_content_parts(const json::array& parts, const std::string& pa
     const auto* type = parts[i].get_object().if_contains("type");
     if (type == nullptr) return missing(p + ".type");
     if (!type->is_string()) return invalid_type(p + ".type", "a string");
+    if (*type == "anthropic_block") {
+      // An Anthropic block carried as it is (providers/anthropic_fields.hpp): it needs a type.
+      const auto* block = parts[i].get_object().if_contains("block");
+      const auto* t = block != nullptr && block->is_object()
+                          ? block->get_object().if_contains("type")
+                          : nullptr;
+      if (t == nullptr || !t->is_string()) return invalid_type(p + ".block.type", "a string");
+    }
   }
   return {};
 }

@@ -51,17 +51,38 @@ std::string named_event_frame(std::string_view type, const json::object& data) {
   return out;
 }
 
+bool strip_anthropic_extras(json::object& body) {
+  json::value* choices = body.if_contains("choices");
+  if (choices == nullptr || !choices->is_array()) return false;
+  bool relayed_only = false;
+  for (auto& c : choices->get_array()) {
+    json::object* choice = c.if_object();
+    if (choice == nullptr) continue;
+    choice->erase("anthropic_stop_reason");
+    choice->erase("anthropic_stop_sequence");
+    for (const char* key : {"message", "delta"}) {
+      json::object* m = choice->contains(key) ? choice->at(key).if_object() : nullptr;
+      if (m == nullptr) continue;
+      m->erase("anthropic_content");
+      if (m->erase("anthropic_event") > 0 && m->empty()) relayed_only = true;
+    }
+  }
+  return relayed_only;
+}
+
 std::string render_response(const model::Request& request, model::Response& response) {
   if (request.operation == model::Operation::kEmbeddings && request.embeddings_base64 &&
       encode_embeddings_base64(response.body)) {
     response.raw.clear();
   }
   if (!response.raw.empty()) return std::move(response.raw);
+  strip_anthropic_extras(response.body);
   return json::serialize(response.body);
 }
 
 std::string render_stream_event(const model::Request& request, model::StreamEvent& event) {
   if (event.kind == model::StreamEvent::Kind::kUsage && !request.include_usage) return {};
+  if (strip_anthropic_extras(event.chunk)) return {};  // an Anthropic event for Anthropic clients
   // Upstream was asked for usage on the client's behalf; strip it where the client did not ask.
   if (!request.include_usage) event.chunk.erase("usage");
   std::string frame = "data: ";

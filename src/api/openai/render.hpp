@@ -24,6 +24,12 @@ inline constexpr std::string_view kStreamDone = "data: [DONE]\n\n";
 // frame theirs: "event: <type>\ndata: <data as JSON>\n\n".
 std::string named_event_frame(std::string_view type, const boost::json::object& data);
 
+// Takes out of a chat answer or chunk what the anthropic provider keeps for Anthropic-shaped
+// clients only (providers/anthropic/translate.hpp: anthropic_content, anthropic_event,
+// anthropic_stop_reason, anthropic_stop_sequence); true when a chunk carried nothing else (it is
+// not for this client).
+bool strip_anthropic_extras(boost::json::object& body);
+
 // {"error": {"message", "type", "param", "code"}}
 std::string render_error(const Error& error);
 // The same error as an SSE frame, ending a stream whose headers have already gone out.

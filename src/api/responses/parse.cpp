@@ -51,9 +51,14 @@ json::object& open_assistant(Conversation& c) {
   }
   json::object& m = c.messages.back().get_object();
   if (c.reasoning.any) {
-    m["reasoning_content"] = std::move(c.reasoning.text);
-    if (!c.reasoning.thinking_blocks.empty())
-      m["thinking_blocks"] = std::move(c.reasoning.thinking_blocks);
+    // Added to what the turn has (reasoning, call, reasoning, call is one turn).
+    json::value& text = m["reasoning_content"];
+    text = (text.is_string() ? std::string(text.get_string()) : std::string()) + c.reasoning.text;
+    if (!c.reasoning.thinking_blocks.empty()) {
+      json::value& blocks = m["thinking_blocks"];
+      if (!blocks.is_array()) blocks = json::array{};
+      for (auto& b : c.reasoning.thinking_blocks) blocks.get_array().push_back(std::move(b));
+    }
     c.reasoning = {};
   }
   return m;
@@ -110,10 +115,14 @@ Result<std::string> assistant_text(const json::value& content, const std::string
     const json::object* part = parts[i].if_object();
     const json::value* type = part ? part->if_contains("type") : nullptr;
     const json::value* t = part ? part->if_contains("text") : nullptr;
+    const json::value* refusal = part ? part->if_contains("refusal") : nullptr;
     if (type != nullptr && (*type == "output_text" || *type == "input_text") && t != nullptr &&
         t->is_string()) {
       text += t->get_string();
-    } else if (type == nullptr || *type != "refusal") {
+    } else if (type != nullptr && *type == "refusal" && refusal != nullptr &&
+               refusal->is_string()) {
+      text += refusal->get_string();  // what the model said, as every provider can take it
+    } else {
       return invalid_type(param + "[" + std::to_string(i) + "]", "an output_text or refusal part");
     }
   }
@@ -147,6 +156,7 @@ Result<void> message_item(const json::object& item, const std::string& p, Conver
     return e;
   }
   c.assistant_open = false;
+  c.reasoning = {};  // reasoning belongs to the assistant output right after it, not a later one
   if (content->is_string()) {
     c.messages.push_back(json::object{{"role", r}, {"content", *content}});
     return {};
@@ -199,6 +209,7 @@ Result<void> function_call_output_item(const json::object& item, const std::stri
     return invalid_type(p + ".output", "a string or an array of content parts");
   }
   c.assistant_open = false;
+  c.reasoning = {};
   c.messages.push_back(
       json::object{{"role", "tool"}, {"tool_call_id", *call_id}, {"content", std::move(content)}});
   return {};
@@ -219,8 +230,16 @@ Result<void> reasoning_item(const json::object& item, const std::string& p, Conv
   if (const json::value* sealed = item.if_contains("encrypted_content");
       sealed && sealed->is_string()) {
     // Another provider's encrypted reasoning (OpenAI's own) means nothing to any other: left out.
+    // One sealed by sluice that does not open was changed on the way: said, not dropped.
     if (auto blocks = open_thinking_blocks(sealed->get_string())) {
       for (auto& b : *blocks) c.reasoning.thinking_blocks.push_back(std::move(b));
+    } else if (sealed->get_string().starts_with(kSealPrefix)) {
+      Error e = Error::invalid("Invalid '" + p +
+                                   ".encrypted_content': it is not the reasoning this gateway "
+                                   "gave; send the item back unchanged.",
+                               p + ".encrypted_content");
+      e.error_code = "invalid_encrypted_content";
+      return e;
     }
   }
   c.reasoning.any = true;
@@ -342,10 +361,19 @@ std::optional<json::array> open_thinking_blocks(std::string_view encrypted_conte
   boost::system::error_code ec;
   json::value blocks = util::parse_json(*text, ec);
   if (ec || !blocks.is_array()) return std::nullopt;
+  // Only what Anthropic's thinking blocks hold: a forged one cannot carry other fields through.
   for (const auto& b : blocks.get_array()) {
-    const json::value* type = b.is_object() ? b.get_object().if_contains("type") : nullptr;
-    if (type == nullptr || (*type != "thinking" && *type != "redacted_thinking"))
-      return std::nullopt;
+    const json::object* o = b.if_object();
+    const json::value* type = o != nullptr ? o->if_contains("type") : nullptr;
+    auto string_at = [&](const char* key) {
+      const json::value* v = o->if_contains(key);
+      return v != nullptr && v->is_string();
+    };
+    const bool thinking = type != nullptr && *type == "thinking" && o->size() == 3 &&
+                          string_at("thinking") && string_at("signature");
+    const bool redacted =
+        type != nullptr && *type == "redacted_thinking" && o->size() == 2 && string_at("data");
+    if (!thinking && !redacted) return std::nullopt;
   }
   return std::move(blocks.get_array());
 }
@@ -405,7 +433,7 @@ Result<void> ResponsesApi::parse(model::Operation, std::string_view text,
       if (v.is_null()) continue;
       if (!(v.is_int64() && v.get_int64() >= 1) && !v.is_uint64())
         return invalid_type("max_output_tokens", "an integer of at least 1");
-      body["max_tokens"] = v;
+      body["max_completion_tokens"] = v;  // OpenAI's reasoning models refuse max_tokens
     } else if (key == "temperature" || key == "top_p") {
       if (v.is_null()) continue;
       if (!v.is_number()) return invalid_type(std::string(key), "a number");
@@ -437,8 +465,11 @@ Result<void> ResponsesApi::parse(model::Operation, std::string_view text,
         body["reasoning_effort"] = *effort;
       }
     } else if (key == "user" || key == "safety_identifier") {
-      if (v.is_string()) body["user"] = v;
+      if (v.is_null()) continue;
+      if (!v.is_string()) return invalid_type(std::string(key), "a string");
+      body["user"] = v;
     } else if (key == "store" || key == "background") {
+      if (!v.is_null() && !v.is_bool()) return invalid_type(std::string(key), "a boolean");
       if (set(v)) {
         return unsupported(std::string(key),
                            "'" + std::string(key) +
@@ -462,6 +493,11 @@ Result<void> ResponsesApi::parse(model::Operation, std::string_view text,
       e.error_code = "unknown_parameter";
       return e;
     }
+  }
+  if (!body.contains("tools")) {
+    // Without tools there is nothing to choose from (OpenAI's chat refuses the pair).
+    body.erase("tool_choice");
+    body.erase("parallel_tool_calls");
   }
   out.body = std::move(body);
   out.anthropic_fields = providers::carries_anthropic_fields(out.body);

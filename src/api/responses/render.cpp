@@ -131,7 +131,7 @@ json::object response_object(const model::Request& request, std::string id, std:
                       {"error", nullptr},
                       {"incomplete_details", nullptr},
                       {"instructions", nullptr},
-                      {"max_output_tokens", echoed("max_tokens", nullptr)},
+                      {"max_output_tokens", echoed("max_completion_tokens", nullptr)},
                       {"model", request.endpoint},
                       {"output", std::move(output)},
                       {"parallel_tool_calls", echoed("parallel_tool_calls", true)},
@@ -207,7 +207,7 @@ class ResponsesStreamWriter : public StreamWriter {
   std::string error(const Error& error) override {
     std::string out;
     start(json::object{}, out);
-    close(out);
+    close(out, "incomplete");  // cut short by the failure
     json::object response = whole();
     response["status"] = "failed";
     response["error"] = {{"code", error.error_code.empty() ? json::value(openai_type(error))
@@ -316,8 +316,9 @@ class ResponsesStreamWriter : public StreamWriter {
     }
   }
 
-  // Closes the open item: its …done events, then output_item.done with the whole item.
-  void close(std::string& out) {
+  // Closes the open item: its …done events, then output_item.done with the whole item, whose
+  // status is `status` when it has one (message and function_call items).
+  void close(std::string& out, std::string_view status = "completed") {
     json::object item;
     switch (open_) {
       case Open::kNone:
@@ -350,6 +351,7 @@ class ResponsesStreamWriter : public StreamWriter {
         break;
     }
     open_ = Open::kNone;
+    if (item.contains("status")) item["status"] = status;
     out += emit("response.output_item.done",
                 json::object{{"output_index", output_.size()}, {"item", item}});
     output_.push_back(std::move(item));

@@ -110,6 +110,7 @@ asio::awaitable<void> Handler::count_tokens(Call& call) {
     co_await send_error(call, parsed.error());
     co_return;
   }
+  ctx.request.anthropic_beta = http.header("anthropic-beta");  // as on the model call
   if (!resolve(ctx, ctx.request.endpoint) || ctx.endpoint->operation != model::Operation::kChat) {
     Error e = Error::make(ErrorCode::kNotFound, "The model '" + ctx.request.endpoint +
                                                     "' is not a chat endpoint or route of this "
@@ -140,6 +141,7 @@ asio::awaitable<void> Handler::count_tokens(Call& call) {
   bool exact = false;
   // Anthropic's and Gemini's own counters: one request to the provider.
   std::optional<providers::UpstreamRequest> wire;
+  std::optional<Error> refused;  // the provider's translation refused the request
   std::string_view field;
   if (provider == "anthropic") {
     field = "input_tokens";
@@ -148,7 +150,9 @@ asio::awaitable<void> Handler::count_tokens(Call& call) {
       body.erase("max_tokens");  // (added above for the parse)
       auto w = adapter.passthrough_request("/messages/count_tokens", body, false);
       if (w) wire = std::move(*w);
-    } else if (auto w = adapter.translate_request(ctx.request)) {
+    } else if (auto w = adapter.translate_request(ctx.request); !w) {
+      refused = w.error();
+    } else {
       json::value sent = util::parse_json(w->body, ec);
       if (!ec && sent.is_object()) {
         json::object kept;
@@ -172,7 +176,9 @@ asio::awaitable<void> Handler::count_tokens(Call& call) {
     if (w) wire = std::move(*w);
   } else if (provider == "gemini") {
     field = "totalTokens";
-    if (auto w = adapter.translate_request(request)) {
+    if (auto w = adapter.translate_request(request); !w) {
+      refused = w.error();
+    } else {
       json::value sent = util::parse_json(w->body, ec);
       const auto colon = w->target.rfind(':');
       if (!ec && sent.is_object() && colon != std::string::npos) {
@@ -183,6 +189,11 @@ asio::awaitable<void> Handler::count_tokens(Call& call) {
         wire = std::move(*w);
       }
     }
+  }
+  if (refused) {
+    // The request itself would be refused: the count says so rather than guess.
+    co_await send_error(call, *refused);
+    co_return;
   }
   if (wire) {
     auto started = co_await router_.passthrough(ctx, *wire);
@@ -232,6 +243,11 @@ asio::awaitable<void> Handler::count_tokens(Call& call) {
       co_return;
     }
   }
+  // What was left out on the way (betas the endpoint does not allow, fields the provider cannot
+  // take) is said, as on the model call itself.
+  ctx.dropped_params = std::move(stripped_fields);
+  if (wire)
+    ctx.dropped_params.insert(ctx.dropped_params.end(), wire->dropped.begin(), wire->dropped.end());
   call.answer.status = 200;
   HeaderList headers = response_headers(ctx, nullptr, Body::kJson);
   headers.emplace_back("x-sluice-token-count", exact ? "exact" : "estimate");

@@ -36,9 +36,12 @@ asio::awaitable<void> Handler::passthrough(Call& call) {
   boost::system::error_code ec;
   json::value parsed = util::parse_json_keeping_numbers(http.body, ec, ctx.request.body.storage());
   if (ec || !parsed.is_object()) {
-    co_await send_error(
-        call, Error::invalid(util::too_deep(ec) ? std::string(util::kTooDeepMessage)
-                                                : "The request body must be a JSON object."));
+    // Named first: GCC 12 destroys a temporary made in a ?: under co_await twice (a double free
+    // found by a hostile probe).
+    const Error bad =
+        Error::invalid(util::too_deep(ec) ? std::string(util::kTooDeepMessage)
+                                          : "The request body must be a JSON object.");
+    co_await send_error(call, bad);
     co_return;
   }
   ctx.request.body = std::move(parsed.get_object());

@@ -91,6 +91,7 @@ class AnthropicStreamTranslator : public StreamTranslator {
           out.push_back(chunks_.delta(json::object{{"reasoning_content", *text}}));
         }
       } else if (block != nullptr && block->contains("type") && block->at("type") == "text") {
+        text_.insert(index_of(event));
         if (const auto* text = block->if_contains("text");
             text && text->is_string() && !text->get_string().empty()) {
           out.push_back(chunks_.text(text->get_string()));
@@ -130,7 +131,9 @@ class AnthropicStreamTranslator : public StreamTranslator {
         }
       }
     } else if (t == "content_block_stop") {
-      if (chat_ && opaque_.erase(index_of(event)) > 0)
+      // Relayed for an opaque block, and for a text block: Anthropic clients keep the text
+      // blocks apart (a later block's citations belong to it, not to the text before).
+      if (chat_ && (opaque_.erase(index_of(event)) > 0 || text_.erase(index_of(event)) > 0))
         out.push_back(chunks_.delta(json::object{{"anthropic_event", event}}));
     } else if (t == "message_delta") {
       if (const json::object* delta = object_at(event, "delta")) {
@@ -188,6 +191,7 @@ class AnthropicStreamTranslator : public StreamTranslator {
   json::object usage_;
   std::map<std::int64_t, int> tools_;  // content block index → OpenAI tool_calls index
   std::set<std::int64_t> opaque_;      // indexes of the blocks passed on as anthropic_event
+  std::set<std::int64_t> text_;        // indexes of the open text blocks
   int next_tool_ = 0;
   bool stopped_ = false;
 };

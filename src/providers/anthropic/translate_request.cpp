@@ -193,9 +193,16 @@ Result<void> translate_messages(const json::value* given, json::object& out) {
         system += blocks->get_string();
       }
       for (auto& b : as_blocks(std::move(*blocks))) {
+        // Anthropic's system prompt takes text blocks only (an anthropic_block part of another
+        // type, or a text without a string, is refused here rather than sent).
+        const json::object& block = b.get_object();
+        const json::value* text = block.if_contains("text");
+        if (block.if_contains("type") == nullptr || block.at("type") != "text" || text == nullptr ||
+            !text->is_string())
+          return invalid("A system message takes text parts only.", "messages");
         if (!one_string) {
           if (!system.empty()) system += '\n';
-          system += b.at("text").get_string();
+          system += text->get_string();
         }
         system_blocks.push_back(std::move(b));
       }
@@ -296,6 +303,9 @@ Result<json::object> translate_tool_choice(const json::value& choice) {
                  "tool_choice");
 }
 
+// What a max_tokens the client set keeps for the answer when reasoning_effort asks for thinking.
+constexpr std::int64_t kMinAnswerTokens = 1024;
+
 // OpenAI's reasoning_effort as an Anthropic thinking budget in tokens (the mapping other gateways
 // use, docs/providers.md has the table): 0 for no thinking, -1 for an effort that is none of these.
 std::int64_t thinking_budget(std::string_view effort) {
@@ -338,6 +348,7 @@ Result<MessagesRequest> to_messages_request(const model::Request& request,
   } else {
     out["max_tokens"] = default_max_tokens(options.model);
   }
+  const bool client_max = max != nullptr && !max->is_null();
   if (chat) {
     if (auto r = translate_messages(in.if_contains("messages"), out); !r) return r.error();
   } else {
@@ -413,23 +424,30 @@ Result<MessagesRequest> to_messages_request(const model::Request& request,
     } else if (key == "reasoning_effort") {
       if (v.is_null() || in.contains("thinking")) continue;  // the client's own thinking wins
       if (!v.is_string()) return invalid("reasoning_effort must be a string.", "reasoning_effort");
-      const std::string_view effort = v.get_string();
-      const std::int64_t budget = thinking_budget(effort);
+      std::int64_t budget = thinking_budget(v.get_string());
       if (budget < 0) {
         return invalid(
             "reasoning_effort must be none, minimal, low, medium, high or xhigh for anthropic "
             "models.",
             "reasoning_effort");
       }
+      if (budget == 0) continue;
+      // Anthropic counts thinking within max_tokens and wants budget_tokens ≥ 1024 and below it.
+      // A max_tokens the client left to the default grows by the budget; one the client set
+      // keeps at least kMinAnswerTokens for the answer, or thinking is left out (named).
       const json::value& max_tokens = out.at("max_tokens");
-      const std::int64_t cap = max_tokens.is_int64() ? max_tokens.get_int64() : INT64_MAX;
-      // Anthropic wants budget_tokens ≥ 1024 and below max_tokens: a smaller cap thinks less, a
-      // cap below 1025 cannot think at all (said in x-sluice-dropped-params).
-      if (budget == 0 || cap <= 1024) {
-        if (budget != 0) unsupported.cosmetic(key);
-        continue;
+      const std::int64_t cap =
+          max_tokens.is_number() ? max_tokens.to_number<std::int64_t>() : INT64_MAX;
+      if (!client_max) {
+        out["max_tokens"] = cap + budget;
+      } else {
+        budget = std::min(budget, cap - kMinAnswerTokens);
+        if (budget < 1024) {
+          unsupported.cosmetic(key);
+          continue;
+        }
       }
-      out["thinking"] = {{"type", "enabled"}, {"budget_tokens", std::min(budget, cap - 1)}};
+      out["thinking"] = {{"type", "enabled"}, {"budget_tokens", budget}};
     } else if (key == "service_tier" && (v == "auto" || v == "standard_only")) {
       out[key] = v;  // Anthropic's own values; OpenAI's others (flex, priority) have no match
     } else if (key == "seed" || key == "service_tier" || key == "store" || key == "metadata") {

@@ -42,12 +42,13 @@ Result<json::object> image_block(const json::object& part) {
 // everything before it). Only the models Bedrock caches for take them (Claude and Nova); for the
 // others the markers are left out and named.
 struct CachePoints {
-  bool supported = false;
+  bool supported = false;        // system and messages
+  bool tools_supported = false;  // tool definitions too (Claude; Nova caches no tools)
   bool dropped = false;
-  void after(const json::object& marked, json::array& to) {
+  void after(const json::object& marked, json::array& to, bool tool = false) {
     const json::value* c = marked.if_contains("cache_control");
     if (c == nullptr || c->is_null()) return;
-    if (supported) {
+    if (tool ? tools_supported : supported) {
       to.push_back(json::object{{"cachePoint", {{"type", "default"}}}});
     } else {
       dropped = true;
@@ -177,7 +178,7 @@ Result<ConverseRequest> to_converse(const model::Request& request, bool reject_u
   ConverseRequest result;
   json::object& out = result.body;
   const json::object& in = request.body;
-  CachePoints cache{caches(model)};
+  CachePoints cache{caches(model), model.find("anthropic.claude") != std::string_view::npos};
   if (request.operation == model::Operation::kChat) {
     if (auto r = translate_messages(in.if_contains("messages"), out, cache); !r) return r.error();
   } else {
@@ -223,7 +224,7 @@ Result<ConverseRequest> to_converse(const model::Request& request, bool reject_u
         spec["inputSchema"] = {
             {"json", params ? *params : json::value(json::object{{"type", "object"}})}};
         tools.push_back(json::object{{"toolSpec", std::move(spec)}});
-        cache.after(*tool, tools);
+        cache.after(*tool, tools, true);
       }
       tool_config["tools"] = std::move(tools);
     } else if (key == "tool_choice") {

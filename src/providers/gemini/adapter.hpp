@@ -45,6 +45,7 @@ class GeminiAdapter : public ProviderAdapter {
   Error map_error(const UpstreamHead& head, std::string_view body) const override;
 
   std::string_view native_dialect() const override { return "gemini"; }
+  bool keeps_thought_signatures() const override { return true; }
   Result<UpstreamRequest> passthrough_request(std::string_view native_path,
                                               const boost::json::object& body,
                                               bool stream) const override;

@@ -57,7 +57,7 @@ TEST(ResponsesApi, ItemsBecomeChatMessagesInOrder) {
                     {"id": "c2", "type": "function", "function": {"name": "f", "arguments": "{\"a\":1}"}}]},
     {"role": "tool", "tool_call_id": "c1", "content": "one"},
     {"role": "tool", "tool_call_id": "c2", "content": "two"}])"));
-  EXPECT_EQ(r.body.at("max_tokens"), 50);
+  EXPECT_EQ(r.body.at("max_completion_tokens"), 50);
   EXPECT_EQ(r.body.at("reasoning_effort"), "high");
   EXPECT_EQ(json::value(r.body.at("response_format")), json::parse(R"(
     {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "object"}, "strict": true}})"));
@@ -183,6 +183,76 @@ TEST(ResponsesApi, ACutShortAnswerIsIncomplete) {
   EXPECT_EQ(rendered.at("status"), "incomplete");
   EXPECT_EQ(rendered.at("incomplete_details").at("reason"), "max_output_tokens");
   EXPECT_EQ(rendered.at("max_output_tokens"), 3);
+}
+
+}  // namespace
+}  // namespace sluice::api::responses
+
+namespace sluice::api::responses {
+namespace {
+
+// Found by review: a second reasoning item in one turn replaced the first's signed blocks, and a
+// forged sealed block could carry other fields to Anthropic.
+TEST(ResponsesApi, ReasoningItemsOfOneTurnAddUpAndForgedBlocksAreNotOpened) {
+  auto sealed = [](std::string_view blocks) {
+    return seal_thinking_blocks(json::parse(blocks).as_array());
+  };
+  model::Request r =
+      parsed(std::string(R"({"model": "m", "input": [
+    {"role": "user", "content": "x"},
+    {"type": "reasoning", "summary": [{"type": "summary_text", "text": "A."}], "encrypted_content": ")") +
+             sealed(R"([{"type": "thinking", "thinking": "A.", "signature": "sa"}])") +
+             R"("},
+    {"type": "function_call", "call_id": "c1", "name": "f", "arguments": "{}"},
+    {"type": "reasoning", "summary": [{"type": "summary_text", "text": "B."}], "encrypted_content": ")" +
+             sealed(R"([{"type": "thinking", "thinking": "B.", "signature": "sb"}])") +
+             R"("},
+    {"type": "function_call", "call_id": "c2", "name": "f", "arguments": "{}"},
+    {"type": "function_call_output", "call_id": "c1", "output": "1"},
+    {"type": "function_call_output", "call_id": "c2", "output": "2"}]})");
+  const json::object& turn = r.body.at("messages").at(1).as_object();
+  EXPECT_EQ(turn.at("reasoning_content"), "A.B.");
+  EXPECT_EQ(turn.at("thinking_blocks").as_array().size(), 2u);
+  EXPECT_EQ(turn.at("tool_calls").as_array().size(), 2u);
+  EXPECT_FALSE(open_thinking_blocks(sealed(
+      R"([{"type": "thinking", "thinking": "t", "signature": "s", "cache_control": {"type": "ephemeral"}}])")));
+  EXPECT_FALSE(
+      open_thinking_blocks(sealed(R"([{"type": "thinking", "thinking": 5, "signature": "s"}])")));
+  EXPECT_FALSE(open_thinking_blocks(sealed(R"([{"type": "redacted_thinking", "data": 1}])")));
+  // tool_choice and parallel_tool_calls without tools are left out (chat refuses the pair).
+  model::Request plain = parsed(
+      R"({"model": "m", "input": "x", "tool_choice": "auto", "parallel_tool_calls": false})");
+  EXPECT_FALSE(plain.body.contains("tool_choice"));
+  EXPECT_FALSE(plain.body.contains("parallel_tool_calls"));
+}
+
+}  // namespace
+}  // namespace sluice::api::responses
+
+namespace sluice::api::responses {
+namespace {
+
+// Found by a hostile probe: a sealed reasoning item that does not open was dropped without a
+// word, a reasoning item before a user message went to a later turn, and a refusal sent back
+// left an empty assistant turn.
+TEST(ResponsesApi, SealsThatDoNotOpenRefusalsAndStrayReasoning) {
+  for (const char* sealed : {"sluice.thinking.v1.!!!", "sluice.thinking.v1.InN0ciI="}) {
+    Error e = refused(
+        std::string(R"({"model": "m", "input": [{"role": "user", "content": "x"},
+      {"type": "reasoning", "summary": [], "encrypted_content": ")") +
+        sealed +
+        R"("}, {"type": "function_call", "call_id": "c", "name": "f", "arguments": "{}"}]})");
+    EXPECT_EQ(e.param, "input[1].encrypted_content") << sealed;
+  }
+  model::Request r = parsed(R"({"model": "m", "input": [
+    {"role": "user", "content": "x"}, {"type": "reasoning", "summary": [{"type": "summary_text", "text": "Stray."}]},
+    {"role": "user", "content": "y"}, {"role": "assistant", "content": [{"type": "refusal", "refusal": "I can't."}]},
+    {"role": "user", "content": "z"}]})");
+  const json::object& assistant = r.body.at("messages").at(2).as_object();
+  EXPECT_EQ(assistant.at("content"), "I can't.");
+  EXPECT_FALSE(assistant.contains("reasoning_content"));
+  EXPECT_EQ(refused(R"({"model": "m", "input": "x", "user": 5})").param, "user");
+  EXPECT_EQ(refused(R"({"model": "m", "input": "x", "store": "no"})").param, "store");
 }
 
 }  // namespace

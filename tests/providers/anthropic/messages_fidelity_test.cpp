@@ -10,6 +10,7 @@
 
 #include "api/anthropic/anthropic_api.hpp"
 #include "api/openai/parse.hpp"
+#include "api/openai/render.hpp"
 #include "model/stream_assembly.hpp"
 #include "providers/anthropic/adapter.hpp"
 #include "providers/anthropic_fields.hpp"
@@ -209,9 +210,33 @@ TEST(AnthropicMessagesFidelity, OpenAiShapedRequestsWithAnthropicFieldsAreMarked
   }
   auto plain = api::openai::parse_request(
       model::Operation::kChat,
-      R"({"model": "c", "messages": [{"role": "user", "content": [{"type": "text", "text": "x"}]}], "thinking": {"type": "enabled"}})");
+      R"({"model": "c", "messages": [{"role": "user", "content": [{"type": "text", "text": "x"}]}], "top_k": 5})");
   ASSERT_TRUE(plain);
   EXPECT_FALSE(plain->anthropic_fields);
+}
+
+// Found by a hostile probe: Claude Code's `thinking` reached Gemini and OpenAI-dialect servers as
+// an unknown field, which they refuse. Gemini now gets it as a reasoning effort; OpenAI-dialect
+// servers not at all (named); Claude on Bedrock as it is.
+TEST(AnthropicMessagesFidelity, AnthropicsThinkingSwitchIsCarriedOrLeftOutByProvider) {
+  model::Request request = from_messages_api(R"({"model": "c", "max_tokens": 5000,
+    "thinking": {"type": "enabled", "budget_tokens": 3000}, "messages": [{"role": "user", "content": "x"}]})");
+  EXPECT_TRUE(request.anthropic_fields);
+  std::vector<std::string> dropped;
+  auto gemini = without_anthropic_fields(request, "gemini", dropped);
+  ASSERT_TRUE(gemini);
+  EXPECT_FALSE(gemini->body.contains("thinking"));
+  EXPECT_EQ(gemini->body.at("reasoning_effort"), "medium");
+  EXPECT_TRUE(dropped.empty());
+  auto openai = without_anthropic_fields(request, "openai", dropped);
+  ASSERT_TRUE(openai);
+  EXPECT_FALSE(openai->body.contains("thinking"));
+  EXPECT_FALSE(openai->body.contains("reasoning_effort"));
+  EXPECT_THAT(dropped, ::testing::ElementsAre("thinking"));
+  dropped.clear();
+  auto bedrock = without_anthropic_fields(request, "bedrock", dropped, true);
+  ASSERT_TRUE(bedrock);
+  EXPECT_EQ(bedrock->body.at("thinking"), request.body.at("thinking"));
 }
 
 TEST(AnthropicMessagesFidelity, ThinkingWithoutASignatureIsNotSentToAnthropic) {
@@ -504,12 +529,22 @@ TEST(AnthropicMessagesFidelity, ReasoningEffortBecomesAThinkingBudgetBelowMaxTok
   };
   EXPECT_EQ(thinking_of(R"("reasoning_effort": "low")"),
             json::parse(R"({"type": "enabled", "budget_tokens": 1024})"));
-  EXPECT_EQ(thinking_of(R"("reasoning_effort": "high")"),
+  EXPECT_EQ(thinking_of(R"("reasoning_effort": "xhigh")"),
+            json::parse(R"({"type": "enabled", "budget_tokens": 8192})"));
+  // A max_tokens left to the default grows by the budget (Anthropic counts thinking in it and
+  // wants the budget below it); found by review: xhigh sent budget 8192 with max_tokens 8192.
+  auto wire = with(R"("reasoning_effort": "xhigh")");
+  ASSERT_TRUE(wire);
+  EXPECT_EQ(json::parse(wire->body).at("max_tokens"), 8192 + 8192);
+  // One the client set keeps 1024 tokens for the answer; too small a cap thinks not (named).
+  EXPECT_EQ(thinking_of(R"("reasoning_effort": "high", "max_tokens": 6000)"),
             json::parse(R"({"type": "enabled", "budget_tokens": 4096})"));
-  // Below max_tokens, as Anthropic wants; too small a cap to think at all thinks not.
-  EXPECT_EQ(thinking_of(R"("reasoning_effort": "high", "max_tokens": 1500)"),
-            json::parse(R"({"type": "enabled", "budget_tokens": 1499})"));
-  EXPECT_TRUE(thinking_of(R"("reasoning_effort": "high", "max_tokens": 1000)").is_null());
+  EXPECT_EQ(thinking_of(R"("reasoning_effort": "high", "max_tokens": 3000)"),
+            json::parse(R"({"type": "enabled", "budget_tokens": 1976})"));
+  EXPECT_TRUE(thinking_of(R"("reasoning_effort": "high", "max_tokens": 1500)").is_null());
+  auto small = with(R"("reasoning_effort": "high", "max_tokens": 1500)");
+  ASSERT_TRUE(small);
+  EXPECT_THAT(small->dropped, ::testing::Contains("reasoning_effort"));
   EXPECT_TRUE(thinking_of(R"("reasoning_effort": "minimal")").is_null());
   // The client's own thinking wins.
   EXPECT_EQ(thinking_of(R"("reasoning_effort": "high", "thinking": {"type": "disabled"})"),
@@ -686,6 +721,125 @@ TEST(AnthropicMessagesFidelity, AnEndpointMayAllowOnlySomeBetas) {
   std::vector<std::string> dropped;
   EXPECT_EQ(adapter()->anthropic_beta(request.anthropic_beta, dropped), request.anthropic_beta);
   EXPECT_TRUE(dropped.empty());
+}
+
+}  // namespace
+}  // namespace sluice::providers::anthropic
+
+namespace sluice::providers::anthropic {
+namespace {
+
+// Found by review: an anthropic_block in a system message reached code that took its text as a
+// string (a crash for {"text": 5}); and a block without a type went on unchecked.
+TEST(AnthropicMessagesFidelity, AnthropicBlocksInTheWrongPlaceAreA400) {
+  for (const char* block :
+       {R"({"type": "text", "text": 5})", R"({"type": "document"})", R"({"type": "text"})"}) {
+    auto request = api::openai::parse_request(
+        model::Operation::kChat,
+        std::string(
+            R"({"model": "c", "messages": [{"role": "system", "content": [{"type": "anthropic_block", "block": )") +
+            block + R"(}]}, {"role": "user", "content": "hi"}]})");
+    ASSERT_TRUE(request) << block;
+    auto wire = adapter()->translate_request(*request);
+    ASSERT_FALSE(wire) << block;
+    EXPECT_EQ(model::http_status(wire.error()), 400u) << block;
+  }
+  for (const char* block : {R"(5)", R"({})", R"({"type": 5})"}) {
+    auto request = api::openai::parse_request(
+        model::Operation::kChat,
+        std::string(
+            R"({"model": "c", "messages": [{"role": "user", "content": [{"type": "anthropic_block", "block": )") +
+            block + "}]}]}");
+    ASSERT_FALSE(request) << block;
+    EXPECT_EQ(request.error().param, "messages[0].content[0].block.type") << block;
+  }
+}
+
+// Found by review: what the anthropic provider keeps for Anthropic clients reached OpenAI clients.
+TEST(AnthropicMessagesFidelity, OpenAiClientsGetNoneOfWhatIsKeptForAnthropicClients) {
+  model::Request request = from_messages_api(kServerToolTurn);
+  auto answer = adapter()->translate_response(request, UpstreamHead{200, {}}, kSearchAnswer);
+  ASSERT_TRUE(answer);
+  const std::string whole = api::openai::render_response(request, *answer);
+  EXPECT_EQ(whole.find("anthropic_"), std::string::npos) << whole;
+  model::Request streamed = streamed_turn();
+  std::string sse;
+  for (auto& e : translated(kSearchStream, kSearchStream.size()))
+    sse += api::openai::render_stream_event(streamed, e);
+  EXPECT_EQ(sse.find("anthropic_"), std::string::npos) << sse;
+  EXPECT_NE(sse.find("Found it."), std::string::npos) << sse;
+}
+
+// Found by review: two text blocks in a row, the second cited, came out as one block with the
+// citation on it.
+TEST(AnthropicMessagesFidelity, CitedTextAfterTextStaysItsOwnBlock) {
+  const std::string stream =
+      "event: message_start\n"
+      R"(data: {"type":"message_start","message":{"id":"msg_c","type":"message","role":"assistant","model":"claude","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":5,"output_tokens":1}}})"
+      "\n\nevent: content_block_start\n"
+      R"(data: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}})"
+      "\n\nevent: content_block_delta\n"
+      R"(data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Plain. "}})"
+      "\n\nevent: content_block_stop\n"
+      R"(data: {"type":"content_block_stop","index":0})"
+      "\n\nevent: content_block_start\n"
+      R"(data: {"type":"content_block_start","index":1,"content_block":{"type":"text","text":""}})"
+      "\n\nevent: content_block_delta\n"
+      R"(data: {"type":"content_block_delta","index":1,"delta":{"type":"citations_delta","citation":{"type":"char_location","cited_text":"x","document_index":0,"document_title":"d","start_char_index":0,"end_char_index":1}}})"
+      "\n\nevent: content_block_delta\n"
+      R"(data: {"type":"content_block_delta","index":1,"delta":{"type":"text_delta","text":"Cited."}})"
+      "\n\nevent: content_block_stop\n"
+      R"(data: {"type":"content_block_stop","index":1})"
+      "\n\nevent: message_delta\n"
+      R"(data: {"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":4}})"
+      "\n\nevent: message_stop\n"
+      R"(data: {"type":"message_stop"})"
+      "\n\n";
+  const auto expected = content_events(stream);
+  for (std::size_t split = 0; split <= stream.size(); split += 7) {
+    model::Request request = streamed_turn();
+    auto writer = api::anthropic::AnthropicApi{}.stream_writer(request);
+    std::string sse;
+    for (auto& e : translated(stream, split)) sse += writer->event(e);
+    sse += writer->end();
+    ASSERT_EQ(content_events(sse), expected) << "split at " << split << ":\n" << sse;
+  }
+}
+
+}  // namespace
+}  // namespace sluice::providers::anthropic
+
+namespace sluice::providers::anthropic {
+namespace {
+
+// Found by review: a Gemini thought signature riding in a tool call's id (gemini/translate.hpp)
+// reached other providers, which refuse such ids (Anthropic wants [A-Za-z0-9_-], OpenAI at most
+// 40 characters): a route mixing Gemini with another provider broke at the switch.
+TEST(AnthropicMessagesFidelity, GeminiThoughtSignaturesLeaveToolIdsForOtherProviders) {
+  auto request = api::openai::parse_request(model::Operation::kChat, R"({"model": "c", "messages": [
+    {"role": "user", "content": "x"},
+    {"role": "assistant", "content": null, "tool_calls": [{"id": "call_0__thought__CiQB+x/y==", "type": "function", "function": {"name": "f", "arguments": "{}"}}]},
+    {"role": "tool", "tool_call_id": "call_0__thought__CiQB+x/y==", "content": "ok"}]})");
+  ASSERT_TRUE(request);
+  EXPECT_TRUE(request->anthropic_fields);
+  std::vector<std::string> dropped;
+  auto for_anthropic = request_for(*request, *adapter(), dropped);
+  ASSERT_TRUE(for_anthropic);
+  ASSERT_TRUE(*for_anthropic);
+  const json::array& messages = (*for_anthropic)->body.at("messages").as_array();
+  EXPECT_EQ(messages.at(1).at("tool_calls").at(0).at("id"), "call_0");
+  EXPECT_EQ(messages.at(2).at("tool_call_id"), "call_0");
+  // Gemini keeps them (its own signatures go back on its function calls).
+  ConfigMap config("test", "config");
+  config.add("gemini_api_key", {"AIza-test-0123456789", true, "test:1:1"});
+  AdapterSpec spec{"g", model::Operation::kChat, "gemini-3-pro-preview", &config};
+  auto gemini = make_adapter("gemini", spec);
+  ASSERT_TRUE(gemini);
+  auto for_gemini = request_for(*request, **gemini, dropped);
+  ASSERT_TRUE(for_gemini);
+  ASSERT_TRUE(*for_gemini);  // (without the Anthropic-only fields, of which there are none here)
+  EXPECT_EQ((*for_gemini)->body.at("messages").at(2).at("tool_call_id"),
+            "call_0__thought__CiQB+x/y==");
 }
 
 }  // namespace

@@ -92,7 +92,7 @@ Result<json::array> input_parts(const json::array& parts, const std::string& par
     } else if (t == "input_file") {
       // Chat's `file` part: the providers that take files read it, the others refuse it by name.
       json::object file;
-      for (const char* key : {"file_data", "file_id", "filename"}) {
+      for (const char* key : {"file_data", "file_id", "file_url", "filename"}) {
         if (const json::value* v = part->if_contains(key); v && v->is_string()) file[key] = *v;
       }
       if (file.empty()) return missing(p + ".file_data");

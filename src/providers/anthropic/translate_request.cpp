@@ -5,6 +5,7 @@
 
 #include "providers/anthropic/translate.hpp"
 #include "providers/common/support.hpp"
+#include "util/base64.hpp"
 #include "util/json_parse.hpp"
 
 namespace sluice::providers::anthropic {
@@ -35,6 +36,48 @@ Result<json::object> image_block(const json::object& part) {
     return json::object{{"type", "image"}, {"source", {{"type", "url"}, {"url", u}}}};
   }
   return invalid("image_url.url must be an http(s) URL or a base64 data URL.", "messages");
+}
+
+// A chat `file` part (OpenAI's PDF input, or the Responses API's input_file) → a document block:
+// a PDF as base64 or by URL (file_url), plain text as text
+// (https://docs.anthropic.com/en/docs/build-with-claude/ pdf-support). A file by id lives in
+// OpenAI's Files API, which Anthropic cannot read.
+Result<json::object> document_block(const json::object& part) {
+  const json::value* f = part.if_contains("file");
+  const json::object* file = f != nullptr ? f->if_object() : nullptr;
+  const json::value* data = file != nullptr ? file->if_contains("file_data") : nullptr;
+  const json::value* link = file != nullptr ? file->if_contains("file_url") : nullptr;
+  if (link != nullptr && link->is_string() &&
+      (link->get_string().starts_with("https://") || link->get_string().starts_with("http://"))) {
+    json::object block{{"type", "document"}, {"source", {{"type", "url"}, {"url", *link}}}};
+    if (const json::value* name = file->if_contains("filename"); name && name->is_string())
+      block["title"] = *name;
+    return block;
+  }
+  if (data == nullptr || !data->is_string()) {
+    return invalid(
+        "A file part for the anthropic provider needs file_data (a data URL); files by "
+        "file_id live in OpenAI's Files API.",
+        "messages");
+  }
+  auto url = common::parse_data_url(data->get_string());
+  json::object source;
+  if (url && url->media_type == "application/pdf") {
+    source = {{"type", "base64"}, {"media_type", "application/pdf"}, {"data", url->data}};
+  } else if (url && url->media_type == "text/plain") {
+    auto text = util::base64_decode(url->data);
+    if (!text) return invalid("A text/plain file part must be base64.", "messages");
+    source = {{"type", "text"}, {"media_type", "text/plain"}, {"data", *text}};
+  } else {
+    return invalid(
+        "The anthropic provider takes files as PDF or plain-text data URLs "
+        "(data:application/pdf;base64,…).",
+        "messages");
+  }
+  json::object block{{"type", "document"}, {"source", std::move(source)}};
+  if (const json::value* name = file->if_contains("filename"); name && name->is_string())
+    block["title"] = *name;
+  return block;
 }
 
 // Text Anthropic refuses in a block: empty or whitespace only.
@@ -72,6 +115,11 @@ Result<json::value> content_of(const json::value* content, bool images_allowed) 
       blocks.push_back(std::move(block));
     } else if (t == "image_url" && images_allowed) {
       auto block = image_block(*part);
+      if (!block) return block.error();
+      copy_cache_control(*part, *block);
+      blocks.push_back(std::move(*block));
+    } else if (t == "file" && images_allowed) {
+      auto block = document_block(*part);
       if (!block) return block.error();
       copy_cache_control(*part, *block);
       blocks.push_back(std::move(*block));

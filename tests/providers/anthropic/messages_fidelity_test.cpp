@@ -844,3 +844,39 @@ TEST(AnthropicMessagesFidelity, GeminiThoughtSignaturesLeaveToolIdsForOtherProvi
 
 }  // namespace
 }  // namespace sluice::providers::anthropic
+
+namespace sluice::providers::anthropic {
+namespace {
+
+// Found by a hostile probe: a PDF sent as OpenAI's `file` part (or the Responses API's
+// input_file) was a 400 for Anthropic, which reads PDFs as document blocks.
+TEST(AnthropicMessagesFidelity, FilePartsBecomeDocumentBlocks) {
+  auto request = api::openai::parse_request(model::Operation::kChat, R"({"model": "c", "messages": [
+    {"role": "user", "content": [
+      {"type": "file", "file": {"file_data": "data:application/pdf;base64,JVBERi0x", "filename": "spec.pdf"}, "cache_control": {"type": "ephemeral"}},
+      {"type": "file", "file": {"file_data": "data:text/plain;base64,aGVsbG8=", "filename": "notes.txt"}},
+      {"type": "file", "file": {"file_url": "https://example.com/a.pdf"}},
+      {"type": "text", "text": "Compare them."}]}]})");
+  ASSERT_TRUE(request);
+  EXPECT_EQ(sent(*request).at("messages").at(0).at("content"), json::parse(R"([
+    {"type": "document", "source": {"type": "base64", "media_type": "application/pdf", "data": "JVBERi0x"}, "title": "spec.pdf", "cache_control": {"type": "ephemeral"}},
+    {"type": "document", "source": {"type": "text", "media_type": "text/plain", "data": "hello"}, "title": "notes.txt"},
+    {"type": "document", "source": {"type": "url", "url": "https://example.com/a.pdf"}},
+    {"type": "text", "text": "Compare them."}])"));
+  for (const char* file :
+       {R"({"file_id": "file-abc"})", R"({"file_data": "data:image/png;base64,iVBO"})",
+        R"({"file_data": "not a data url"})"}) {
+    auto bad = api::openai::parse_request(
+        model::Operation::kChat,
+        std::string(
+            R"({"model": "c", "messages": [{"role": "user", "content": [{"type": "file", "file": )") +
+            file + "}]}]}");
+    ASSERT_TRUE(bad) << file;
+    auto wire = adapter()->translate_request(*bad);
+    ASSERT_FALSE(wire) << file;
+    EXPECT_EQ(model::http_status(wire.error()), 400u) << file;
+  }
+}
+
+}  // namespace
+}  // namespace sluice::providers::anthropic

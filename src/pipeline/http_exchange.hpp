@@ -37,6 +37,17 @@ struct HttpRequest {
     }
     return {};
   }
+  // Every line of a list-valued header joined with ", ", as RFC 9110 §5.3 combines them (a
+  // client may send anthropic-beta once per beta), or "".
+  std::string header_list(std::string_view name) const {
+    std::string out;
+    for (const auto& [k, v] : headers) {
+      if (k != name || v.empty()) continue;
+      if (!out.empty()) out += ", ";
+      out += v;
+    }
+    return out;
+  }
 };
 
 // Implemented by the server's connection. Each call returns false when the client is gone, after

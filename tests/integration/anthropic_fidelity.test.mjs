@@ -3,6 +3,7 @@
 // real API's rules, through /v1/messages (streamed and not) and through /v1/chat/completions.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { startAnthropicUpstream, SIGNATURE, THOUGHT } from '../support/anthropic_upstream.mjs';
 import { startSluice } from '../support/sluice.mjs';
 import { post, sseData, logFor, stopCleanly, startGatewayWithUpstream } from './helpers.mjs';
@@ -187,4 +188,21 @@ test('an endpoint\'s anthropic_betas allow-list holds on every path, and says wh
   assert.equal(count.status, 200, await count.clone().text());
   assert.match(count.headers.get('x-sluice-dropped-params') ?? '', /anthropic-beta:context-1m-2025-08-07/);
   assert.equal(upstream.requests.at(-1).headers['anthropic-beta'], 'interleaved-thinking-2025-05-14');
+});
+
+// Found by a hostile probe: a beta sent on a second header line was lost.
+test('anthropic-beta sent on several header lines reaches Anthropic whole', async () => {
+  const before = upstream.requests.length;
+  const res = await new Promise((resolve, reject) => {
+    // fetch() joins repeated headers itself; a raw request sends two lines.
+    const req = http.request(`${gateway.url}/v1/messages`, { method: 'POST', headers: {
+      'content-type': 'application/json', 'anthropic-beta': ['beta-a', 'beta-b'] } }, (r) => {
+      r.resume();
+      r.on('end', () => resolve(r));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify({ model: 'claude', max_tokens: 20, messages: [{ role: 'user', content: 'hi' }] }));
+  });
+  assert.equal(res.statusCode, 200);
+  assert.equal(upstream.requests.slice(before)[0].headers['anthropic-beta'], 'beta-a, beta-b');
 });

@@ -110,7 +110,7 @@ asio::awaitable<void> Handler::count_tokens(Call& call) {
     co_await send_error(call, parsed.error());
     co_return;
   }
-  ctx.request.anthropic_beta = http.header("anthropic-beta");  // as on the model call
+  ctx.request.anthropic_beta = http.header_list("anthropic-beta");  // as on the model call
   if (!resolve(ctx, ctx.request.endpoint) || ctx.endpoint->operation != model::Operation::kChat) {
     Error e = Error::make(ErrorCode::kNotFound, "The model '" + ctx.request.endpoint +
                                                     "' is not a chat endpoint or route of this "

@@ -108,7 +108,7 @@ asio::awaitable<bool> Handler::parse_invocation(Call& call) {
     co_await send_error(call, *ctx.plan_error);
     co_return false;
   }
-  ctx.request.anthropic_beta = http.header("anthropic-beta");
+  ctx.request.anthropic_beta = http.header_list("anthropic-beta");
   co_return true;
 }
 

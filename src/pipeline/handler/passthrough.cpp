@@ -112,7 +112,7 @@ asio::awaitable<void> Handler::passthrough(Call& call) {
   }
   auto wire = ctx.endpoint->adapter->passthrough_request(match.native, ctx.request.body,
                                                          ctx.request.stream);
-  if (const std::string_view beta = http.header("anthropic-beta"); wire && !beta.empty()) {
+  if (const std::string beta = http.header_list("anthropic-beta"); wire && !beta.empty()) {
     // (see model::Request::anthropic_beta); the endpoint's allow-list applies here too.
     if (std::string kept = ctx.endpoint->adapter->anthropic_beta(beta, wire->dropped);
         !kept.empty())

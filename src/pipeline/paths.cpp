@@ -119,8 +119,11 @@ PathMatch match_path(std::string_view method, std::string_view path) {
       return with_method(method, p.method, PathMatch{p.kind, p.api, std::nullopt, *name, {}, {}});
     }
   }
-  return PathMatch{
-      Kind::kNotFound, path.starts_with("/v1/") ? kOpenAi : kMlflow, std::nullopt, {}, {}, {}};
+  // An unknown path answers in the shape of the API its prefix belongs to.
+  std::string_view family = kMlflow;
+  if (path.starts_with("/v1/") || path.starts_with("/gateway/openai/")) family = kOpenAi;
+  if (path.starts_with("/gateway/anthropic/")) family = kAnthropic;
+  return PathMatch{Kind::kNotFound, family, std::nullopt, {}, {}, {}};
 }
 
 bool is_reserved_path(std::string_view path) {

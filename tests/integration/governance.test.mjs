@@ -4,12 +4,11 @@
 // durability across a restart and kill -9, and no secret in any log line.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { startMockUpstream } from '../support/mock_upstream.mjs';
-import { startSluice, runSluice, writeConfig, eventually } from '../support/sluice.mjs';
+import { startSluice, runSluice, writeConfig, eventually, tempDir } from '../support/sluice.mjs';
 import { post, chatBody, logFor, stopCleanly, sseData } from './helpers.mjs';
 
 const tiktoken = createRequire(new URL('../../scripts/tokenizer/package.json', import.meta.url))('js-tiktoken');
@@ -80,7 +79,7 @@ async function adminCall(gw, method, path, body) {
   return { status: res.status, text, json: text.startsWith('{') ? JSON.parse(text) : null, headers: res.headers };
 }
 
-async function setup(extra = '', dbDir = mkdtempSync(join(tmpdir(), 'sluice-gov-'))) {
+async function setup(extra = '', dbDir = tempDir('sluice-gov-')) {
   const upstream = await startMockUpstream();
   const db = join(dbDir, 'sluice.db');
   const yaml = config(upstream, db, typeof extra === 'function' ? extra(upstream) : extra);
@@ -224,7 +223,7 @@ test('a named route\'s own path needs a gateway key like every other model path'
 
 test('config keys by secret reference or key_hash; the admin API will not change them', async () => {
   const upstream = await startMockUpstream();
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-gov-'));
+  const dir = tempDir('sluice-gov-');
   const secret = 'sk-sluice-from-config-0123456789abcdef';
   const hashed = 'sk-sluice-hashed-in-config-0123456789';
   const hashConfig = writeConfig(config(upstream, join(dir, 'h.db')));

@@ -3,16 +3,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startMockUpstream } from '../support/mock_upstream.mjs';
-import { startSluice } from '../support/sluice.mjs';
+import { startSluice, tempDir } from '../support/sluice.mjs';
 import { post, chatBody, stopCleanly } from './helpers.mjs';
 
 let upstream, dir;
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sluice-tls-'));
+  dir = tempDir('sluice-tls-');
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
     '-addext', 'subjectAltName=DNS:localhost', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
   upstream = await startMockUpstream({ tls: { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) } });

@@ -3,17 +3,17 @@
 // for every encoding; with special tokens both as ordinary text and as their own ids.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { runSluice } from '../support/sluice.mjs';
+import { runSluice, tempDir } from '../support/sluice.mjs';
 import { corpus } from '../support/tokenizer_corpus.mjs';
 
 const require = createRequire(new URL('../../scripts/tokenizer/package.json', import.meta.url));
 const { getEncoding } = require('js-tiktoken');
 
-const dir = mkdtempSync(join(tmpdir(), 'sluice-tokenizer-'));
+const dir = tempDir('sluice-tokenizer-');
 
 async function encodeWithSluice(docs, encoding, extra = []) {
   const file = join(dir, `${encoding}-${docs.length}.jsonl`);

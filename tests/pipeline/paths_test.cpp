@@ -21,6 +21,10 @@ TEST(MatchPath, OpenAiPaths) {
   auto unknown = match_path("POST", "/v1/nothing");
   EXPECT_EQ(unknown.kind, Kind::kNotFound);
   EXPECT_EQ(unknown.api, "openai");
+  // Found by a hostile probe: unknown provider-native paths answered in MLflow's shape.
+  EXPECT_EQ(match_path("POST", "/gateway/anthropic/v1/messages/count_tokens").api, "anthropic");
+  EXPECT_EQ(match_path("POST", "/gateway/openai/v1/files").api, "openai");
+  EXPECT_EQ(match_path("POST", "/gateway/x/invocations").kind, Kind::kMlflowInvoke);
 }
 
 TEST(MatchPath, MlflowPaths) {

@@ -1,7 +1,7 @@
 // A real redis-server (the Debian package) on a free loopback port in a temp dir, for tests of
 // limits shared by several gateways. `cli(...args)` runs redis-cli against it.
 import { spawn, execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { tempDir } from './sluice.mjs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ function freePort() {
 
 export async function startRedis() {
   const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-redis-'));
+  const dir = tempDir('sluice-redis-');
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '',
     '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

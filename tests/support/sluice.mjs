@@ -1,6 +1,6 @@
 // Starts the real sluice binary on a free loopback port with a config written to a temp dir.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,8 +8,20 @@ import { fileURLToPath } from 'node:url';
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SLUICE_BIN = process.env.SLUICE_BIN ?? join(repo, 'build', 'sluice');
 
+// A new directory under the system's temp dir, removed when this test process exits (each test
+// file runs in its own process), so test runs leave nothing behind.
+const made = [];
+process.on('exit', () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+export function tempDir(prefix = 'sluice-test-') {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
 export function writeConfig(yaml) {
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-test-'));
+  const dir = tempDir();
   const path = join(dir, 'config.yaml');
   writeFileSync(path, yaml);
   return path;

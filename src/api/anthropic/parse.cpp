@@ -309,7 +309,8 @@ Result<void> AnthropicApi::parse(model::Operation, std::string_view text,
   const json::object& in = parsed.get_object();
   out.operation = model::Operation::kChat;
   const json::value* model = in.if_contains("model");
-  if (model == nullptr || !model->is_string()) return invalid("model: Field required");
+  if (model == nullptr) return invalid("model: Field required");
+  if (!model->is_string()) return invalid("model: Input should be a valid string");
   out.endpoint = model->get_string();
   const json::value* max = in.if_contains("max_tokens");
   if (max == nullptr) return invalid("max_tokens: Field required");

@@ -10,8 +10,6 @@ namespace sluice::pipeline {
 
 namespace json = boost::json;
 
-namespace {
-
 bool is_openai_model(std::string_view model) {
   for (std::string_view p : {"gpt-", "o1", "o3", "o4", "chatgpt-", "text-embedding-", "davinci",
                              "babbage", "text-davinci", "codex"}) {
@@ -19,8 +17,6 @@ bool is_openai_model(std::string_view model) {
   }
   return false;
 }
-
-}  // namespace
 
 Result<std::string> tokenize(std::string_view text, const config::Snapshot& snapshot) {
   boost::system::error_code ec;

@@ -16,4 +16,7 @@ namespace sluice::pipeline {
 
 Result<std::string> tokenize(std::string_view body, const config::Snapshot& snapshot);
 
+// Whether `model` is one of OpenAI's, whose tokenizer (tiktoken's encodings) is known exactly.
+bool is_openai_model(std::string_view model);
+
 }  // namespace sluice::pipeline

@@ -155,19 +155,22 @@ bool thought_id(const json::value* id) {
          id->get_string().find(kThoughtMark) != json::string_view::npos;
 }
 
-// Whether a tool call's id or a tool message's tool_call_id carries a thought signature.
+// Whether a message's tool_call_id or one of its tool calls' ids carries a thought signature.
+bool thought_ids_in(const json::object& msg) {
+  if (thought_id(msg.if_contains("tool_call_id"))) return true;
+  const json::value* calls = msg.if_contains("tool_calls");
+  if (calls == nullptr || !calls->is_array()) return false;
+  for (const auto& c : calls->get_array()) {
+    if (c.is_object() && thought_id(c.get_object().if_contains("id"))) return true;
+  }
+  return false;
+}
+
 bool has_thought_ids(const json::object& body) {
   const json::value* messages = body.if_contains("messages");
   if (messages == nullptr || !messages->is_array()) return false;
   for (const auto& m : messages->get_array()) {
-    const json::object* msg = m.if_object();
-    if (msg == nullptr) continue;
-    if (thought_id(msg->if_contains("tool_call_id"))) return true;
-    const json::value* calls = msg->if_contains("tool_calls");
-    if (calls == nullptr || !calls->is_array()) continue;
-    for (const auto& c : calls->get_array()) {
-      if (c.is_object() && thought_id(c.get_object().if_contains("id"))) return true;
-    }
+    if (m.is_object() && thought_ids_in(m.get_object())) return true;
   }
   return false;
 }
@@ -196,10 +199,18 @@ void strip_thought_ids(json::object& body) {
 }  // namespace
 
 bool carries_anthropic_fields(const json::object& body) {
-  if (has_thought_ids(body) || body.contains("thinking")) return true;
-  if (any_marked(body.if_contains("tools"))) return true;
-  if (any_of_type(body.if_contains("tools"), "anthropic_tool")) return true;
-  if (body.contains("container") || body.contains("mcp_servers")) return true;
+  // One pass over the messages (below) and one over the tools: this runs on every chat request.
+  if (body.contains("thinking") || body.contains("container") || body.contains("mcp_servers"))
+    return true;
+  if (const json::value* tools = body.if_contains("tools"); tools && tools->is_array()) {
+    for (const auto& t : tools->get_array()) {
+      const json::object* tool = t.if_object();
+      if (tool == nullptr) continue;
+      const json::value* type = tool->if_contains("type");
+      if (tool->contains("cache_control") || (type != nullptr && *type == "anthropic_tool"))
+        return true;
+    }
+  }
   if (const auto* tier = body.if_contains("service_tier"); tier && *tier == "standard_only")
     return true;
   const json::value* messages = body.if_contains("messages");
@@ -210,7 +221,7 @@ bool carries_anthropic_fields(const json::object& body) {
     if (msg->contains("cache_control") || msg->contains("thinking_blocks") ||
         msg->contains("reasoning_content") || msg->contains("is_error") ||
         any_marked(msg->if_contains("content")) || any_marked(msg->if_contains("tool_calls")) ||
-        any_of_type(msg->if_contains("content"), "anthropic_block")) {
+        any_of_type(msg->if_contains("content"), "anthropic_block") || thought_ids_in(*msg)) {
       return true;
     }
   }

@@ -20,6 +20,7 @@
 #include "api/anthropic/anthropic_api.hpp"
 #include "pipeline/handler/handler.hpp"
 #include "pipeline/handler/response_headers.hpp"
+#include "pipeline/tokenize.hpp"
 #include "policies/auth/auth.hpp"
 #include "providers/anthropic_fields.hpp"
 #include "tokenizer/chat_tokens.hpp"
@@ -39,13 +40,6 @@ constexpr std::size_t kInlineTokenizeBytes = 64 * 1024;
 // included).
 constexpr std::string_view kAnthropicCountFields[] = {
     "model", "messages", "system", "tools", "tool_choice", "thinking", "mcp_servers"};
-
-bool is_openai_model(std::string_view model) {
-  for (std::string_view p : {"gpt-", "o1", "o3", "o4", "chatgpt-", "codex"}) {
-    if (model.starts_with(p)) return true;
-  }
-  return false;
-}
 
 // Whether a chat body holds only what the local counter counts: text messages, no tools.
 bool text_only(const json::object& body) {

@@ -109,6 +109,15 @@ int main(int argc, char** argv) {
   spend_cmd->add_option("--by", spend.by, "key, team, user, endpoint, model, provider or day")
       ->check(CLI::IsMember({"key", "team", "user", "endpoint", "model", "provider", "day"}));
   spend_cmd->add_option("--since", spend.since, "7d, 24h, 30m or 2026-11-01 (default 30d)");
+  spend_cmd->add_option("--until", spend.until, "The end (exclusive), as --since");
+  // One filter per ledger column; each given adds a condition.
+  std::string spend_filters[6];
+  static constexpr const char* kSpendFilters[] = {"key",      "team",  "user",
+                                                  "endpoint", "model", "provider"};
+  for (int i = 0; i < 6; ++i) {
+    spend_cmd->add_option(std::string("--") + kSpendFilters[i], spend_filters[i],
+                          std::string("Only this ") + kSpendFilters[i] + (i == 0 ? " id" : ""));
+  }
   spend_cmd->add_flag("--per-day", spend.per_day, "One row per group and day");
   spend_cmd->add_option("--format", spend.format, "csv (default) or json")
       ->check(CLI::IsMember({"csv", "json"}));
@@ -118,6 +127,9 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (*serve_cmd) return sluice::cli::serve(serve);
   if (*check_cmd) return sluice::cli::check_config(check_path);
+  for (int i = 0; i < 6; ++i) {
+    if (!spend_filters[i].empty()) spend.where.emplace_back(kSpendFilters[i], spend_filters[i]);
+  }
   if (*count_cmd) return sluice::cli::tokens_count(tokens);
   if (*encode_cmd) return sluice::cli::tokens_encode(tokens);
   if (*keys_create) return sluice::cli::keys_create(keys);

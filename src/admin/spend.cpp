@@ -1,5 +1,7 @@
 // /admin/spend: the ledger grouped by key, team, user, endpoint, model, provider or day.
 #include <boost/json.hpp>
+#include <boost/url/params_view.hpp>
+#include <boost/url/parse_query.hpp>
 
 #include "admin/support.hpp"
 
@@ -10,29 +12,67 @@ using governance::Runtime;
 
 AdminAnswer spend(const AdminRequest& req, Runtime& runtime) {
   if (auto a = need_store(runtime); a.error) return a;
-  const std::string_view by_name = query_value(req.query, "by");
-  auto by = stores::spend_by_named(by_name.empty() ? "key" : by_name);
+  // Every parameter is one this resource knows: a filter it ignored would answer for every key.
+  auto params = boost::urls::parse_query(req.query);
+  if (!params) return fail(Error::invalid("The query string is not valid URL encoding."));
+  stores::SpendQuery q;
+  std::string by_name = "key", since, until, per_day, format;
+  json::object filters;  // echoed in the answer
+  for (const auto& p : boost::urls::params_view(*params)) {
+    std::string* slot = nullptr;
+    if (p.key == "by") {
+      slot = &by_name;
+    } else if (p.key == "since") {
+      slot = &since;
+    } else if (p.key == "until") {
+      slot = &until;
+    } else if (p.key == "per_day") {
+      slot = &per_day;
+    } else if (p.key == "format") {
+      slot = &format;
+    } else if (auto column = stores::spend_by_named(p.key);
+               column && *column != stores::SpendBy::kDay) {
+      q.where.emplace_back(*column, p.value);
+      filters[p.key] = p.value;
+      continue;
+    } else {
+      return fail(Error::invalid("Unknown query parameter '" + p.key +
+                                     "': /admin/spend takes by, since, until, per_day, format, "
+                                     "and key, team, user, endpoint, model or provider to filter.",
+                                 p.key));
+    }
+    *slot = p.value;
+  }
+  auto by = stores::spend_by_named(by_name);
   if (!by)
     return fail(
         Error::invalid("'by' must be key, team, user, endpoint, model, provider or day.", "by"));
-  const auto since = since_ms(query_value(req.query, "since"), now_ms());
-  if (!since)
+  q.by = *by;
+  const auto from = since_ms(since, now_ms());
+  if (!from)
     return fail(Error::invalid("'since' must look like 7d, 24h, 30m or 2026-11-01.", "since"));
-  const bool per_day = query_value(req.query, "per_day") == "true";
-  const std::string_view format = query_value(req.query, "format");
+  q.since_ms = *from;
+  if (!until.empty()) {
+    q.until_ms = since_ms(until, now_ms());
+    if (!q.until_ms)
+      return fail(Error::invalid("'until' must look like 7d, 24h, 30m or 2026-11-01.", "until"));
+  }
+  if (!per_day.empty() && per_day != "true" && per_day != "false")
+    return fail(Error::invalid("'per_day' must be true or false.", "per_day"));
+  q.per_day = per_day == "true";
   if (!format.empty() && format != "json" && format != "csv")
     return fail(Error::invalid("'format' must be json or csv.", "format"));
   if (runtime.ledger() != nullptr) runtime.ledger()->flush();  // include what is still queued
-  const auto rows = runtime.store()->spend(*by, *since, per_day);
-  const std::string group = by_name.empty() ? "key" : std::string(by_name);
+  const auto rows = runtime.store()->spend(q);
+  const std::string& group = by_name;
   if (format == "csv") {
     AdminAnswer a;
     a.content_type = "text/csv; charset=utf-8";
     a.body =
-        group + (per_day ? ",day" : "") + ",requests,prompt_tokens,completion_tokens,cost_usd\n";
+        group + (q.per_day ? ",day" : "") + ",requests,prompt_tokens,completion_tokens,cost_usd\n";
     for (const auto& r : rows) {
       a.body += csv_field(r.group);
-      if (per_day) a.body += "," + r.day;
+      if (q.per_day) a.body += "," + r.day;
       a.body += "," + std::to_string(r.requests) + "," + std::to_string(r.prompt_tokens) + "," +
                 std::to_string(r.completion_tokens) + "," + money(r.cost_usd) + "\n";
     }
@@ -46,15 +86,16 @@ AdminAnswer spend(const AdminRequest& req, Runtime& runtime) {
                    {"prompt_tokens", r.prompt_tokens},
                    {"completion_tokens", r.completion_tokens},
                    {"cost_usd", r.cost_usd}};
-    if (per_day) o["day"] = r.day;
+    if (q.per_day) o["day"] = r.day;
     total += r.cost_usd;
     data.emplace_back(std::move(o));
   }
-  return json_answer(200, json::object{{"object", "list"},
-                                       {"by", group},
-                                       {"since_ms", *since},
-                                       {"total_cost_usd", total},
-                                       {"data", std::move(data)}});
+  json::object out{{"object", "list"}, {"by", group}, {"since_ms", q.since_ms}};
+  if (q.until_ms) out["until_ms"] = *q.until_ms;
+  if (!filters.empty()) out["filters"] = std::move(filters);
+  out["total_cost_usd"] = total;
+  out["data"] = std::move(data);
+  return json_answer(200, out);
 }
 
 }  // namespace sluice::admin

@@ -1,6 +1,8 @@
 #include "cli/governance.hpp"
 
 #include <boost/json.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 #include <chrono>
 #include <iostream>
 
@@ -182,7 +184,12 @@ int budgets_delete(const BudgetsOptions& o) {
 }
 
 int spend(const SpendOptions& o) {
-  std::string query = "by=" + o.by + "&since=" + o.since + "&format=" + o.format;
+  auto encoded = [](std::string_view v) {
+    return boost::urls::encode(v, boost::urls::unreserved_chars);
+  };
+  std::string query = "by=" + o.by + "&since=" + encoded(o.since) + "&format=" + o.format;
+  if (!o.until.empty()) query += "&until=" + encoded(o.until);
+  for (const auto& [name, value] : o.where) query += "&" + name + "=" + encoded(value);
   if (o.per_day) query += "&per_day=true";
   return run_admin(o.config, "GET", "/admin/spend", query, "");
 }

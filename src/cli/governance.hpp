@@ -39,6 +39,9 @@ struct SpendOptions {
   std::string since = "30d";
   bool per_day = false;
   std::string format = "csv";
+  std::string until;
+  // Filters: only the ledger rows of this key id, team, user, endpoint, model or provider.
+  std::vector<std::pair<std::string, std::string>> where;
 };
 
 int keys_create(const KeysOptions& options);

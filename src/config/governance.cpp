@@ -301,7 +301,7 @@ void read_governance(const Reader& r, const YAML::Node& root, Governance& out) {
       out.budgets.push_back(read_budget_spec(r, budgets[i], "budgets[" + std::to_string(i) + "]"));
   }
   if (const YAML::Node stores = root["stores"]) {
-    r.expect_map(stores, "stores", {"sqlite", "redis", "postgres", "redis_failure"});
+    r.expect_map(stores, "stores", {"sqlite", "redis", "postgres", "redis_failure", "responses"});
     if (stores["sqlite"]) out.store.sqlite = r.string(stores["sqlite"], "stores.sqlite");
     if (stores["redis"]) {
       bool secret = false;
@@ -324,6 +324,22 @@ void read_governance(const Reader& r, const YAML::Node& root, Governance& out) {
         r.fail(stores["redis_failure"], "stores.redis_failure", "must be open or closed");
       out.store.redis_fail_open = f == "open";
     }
+    if (const YAML::Node responses = stores["responses"]) {
+      // true (kept 30 days, as OpenAI keeps them), false, or {ttl_s: N}.
+      constexpr long long kThirtyDays = 30LL * 24 * 3600;
+      if (responses.IsMap()) {
+        r.expect_map(responses, "stores.responses", {"ttl_s"});
+        out.store.responses_ttl_s =
+            responses["ttl_s"]
+                ? r.integer(responses["ttl_s"], "stores.responses.ttl_s", 1, 10 * 365 * 86400LL)
+                : kThirtyDays;
+      } else {
+        const std::string v = r.string(responses, "stores.responses");
+        if (v != "true" && v != "false")
+          r.fail(responses, "stores.responses", "must be true, false or {ttl_s: seconds}");
+        out.store.responses_ttl_s = v == "true" ? kThirtyDays : 0;
+      }
+    }
   }
   if (const YAML::Node accounting = root["accounting"]) {
     r.expect_map(accounting, "accounting", {"cost_header"});
@@ -338,6 +354,7 @@ void read_governance(const Reader& r, const YAML::Node& root, Governance& out) {
   // file named outright. Redis alone shares limit counters and needs none.
   const YAML::Node stores = root["stores"];
   out.ledger = out.keys_required || !out.keys.empty() || !out.budgets.empty() ||
+               out.store.responses_ttl_s > 0 ||
                (stores && (stores["sqlite"] || stores["postgres"]));
 }
 

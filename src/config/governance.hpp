@@ -71,6 +71,9 @@ struct StoreConfig {
   std::string redis;                 // redis://host:port shares limit counters
   std::string postgres;              // postgresql://… holds keys and the ledger
   bool redis_fail_open = true;
+  // `stores.responses`: /v1/responses answers are kept this long in the store above, for
+  // previous_response_id and GET /v1/responses/{id}; 0: not kept (the Responses API is stateless).
+  std::int64_t responses_ttl_s = 0;
 };
 
 struct Governance {

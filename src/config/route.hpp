@@ -41,8 +41,12 @@ struct RetryPolicy {
   bool on_timeout = true;
   bool on_connect = true;
 
+  // The default: every provider's overload and temporary-unavailability signal (docs/routing.md
+  // has the table): 429 (OpenAI, Gemini RESOURCE_EXHAUSTED, Bedrock ThrottlingException and
+  // ModelNotReadyException), 503 (UNAVAILABLE, ServiceUnavailableException, vLLM/TGI/Cohere
+  // overloaded), 529 (Anthropic overloaded_error), and the gateway-side 500/502/504.
   RetryPolicy() {
-    for (unsigned s : {429u, 500u, 502u, 503u, 504u}) statuses.set(s);
+    for (unsigned s : {429u, 500u, 502u, 503u, 504u, 529u}) statuses.set(s);
   }
   // Whether `error` (from one attempt) may be retried or fall over to the next destination.
   bool retryable(const Error& error) const;

@@ -41,6 +41,7 @@ Runtime::Runtime(const config::Governance& g) {
   }
   if (!g.ledger) return;
   store_ = open_store(g.store, kAdminConnections);
+  if (g.store.responses_ttl_s > 0) responses_ = dynamic_cast<stores::ResponseStore*>(store_.get());
   for (const auto& total : store_->totals_since(month_start_ms(now_ms()))) spend_.add_total(total);
   reload();
   ledger_ = std::make_unique<Ledger>(open_store(g.store, 1), spend_);

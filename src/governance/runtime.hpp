@@ -18,6 +18,7 @@
 #include "stores/governance_store.hpp"
 #include "stores/limiter.hpp"
 #include "stores/redis/redis_limiter.hpp"
+#include "stores/response_store.hpp"
 
 namespace sluice::governance {
 
@@ -70,6 +71,9 @@ class Runtime {
   void reload();
 
   stores::GovernanceStore* store() { return store_.get(); }
+  // Where /v1/responses answers are kept (`stores.responses`): the same database; null when
+  // they are not kept. Calls block (the blocking pool).
+  stores::ResponseStore* responses() { return responses_; }
   Ledger* ledger() { return ledger_.get(); }
   SpendView& spend() { return spend_; }
   stores::Limiter& limiter() { return limiter_; }
@@ -80,6 +84,7 @@ class Runtime {
   void watch();
 
   std::unique_ptr<stores::GovernanceStore> store_;  // admin API and the watcher (blocking pool)
+  stores::ResponseStore* responses_ = nullptr;      // store_, when it keeps responses
   std::unique_ptr<Ledger> ledger_;                  // its own connection, its own thread
   SpendView spend_;
   stores::Limiter limiter_;

@@ -4,6 +4,7 @@
 // the object untouched, so they pass through to OpenAI-dialect providers without a schema change.
 
 #include <boost/json/object.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,6 +19,18 @@ enum class Operation {
 
 // MLflow's endpoint_type string for an operation, e.g. "llm/v1/chat".
 std::string_view endpoint_type_name(Operation op);
+
+// What a Responses API request (api/responses) says about stored responses, which the handler acts
+// on (pipeline/handler/stored_responses.cpp) when the gateway keeps them (`stores.responses`).
+struct StoredResponseAsk {
+  std::optional<bool> store;  // `store` as the client sent it (OpenAI's default is true)
+  std::string previous_id;    // `previous_response_id`
+  bool instructions = false;  // the first message came from `instructions` (not carried over)
+  // The id the answer goes out under when it is stored (set by the handler); empty: made from
+  // the provider's answer id.
+  std::string id{};
+  bool stored = false;  // the answer is being kept (echoed as `store`)
+};
 
 struct Request {
   Operation operation = Operation::kChat;
@@ -36,6 +49,11 @@ struct Request {
   // provider forwards: betas change what Anthropic accepts (1 h cache TTL, interleaved thinking,
   // longer contexts), so dropping it breaks the request it came with.
   std::string anthropic_beta{};
+  // The client's `anthropic-version` header, when it speaks Anthropic's API (/v1/messages, its
+  // token counter, the passthrough): sent instead of the endpoint's configured version, so the
+  // client gets the API version it was written for. Empty: the endpoint's.
+  std::string anthropic_version{};
+  StoredResponseAsk responses{};  // /v1/responses only
 };
 
 inline std::string_view endpoint_type_name(Operation op) {

@@ -98,6 +98,13 @@ PathMatch match_path(std::string_view method, std::string_view path) {
       }
     }
   }
+  if (auto id = segment(path, "/v1/responses/")) {
+    PathMatch m{Kind::kStoredResponse, kResponses, std::nullopt, *id, {}, {}};
+    if (method == "GET" || method == "DELETE") return m;
+    m.kind = Kind::kMethodNotAllowed;
+    m.allow = "GET, DELETE";
+    return m;
+  }
   struct Pattern {
     std::string_view prefix, suffix, method;
     Kind kind;

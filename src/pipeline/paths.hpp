@@ -27,11 +27,12 @@ struct PathMatch {
     kMlflowLimits,        // the limits API MLflow declares but answers with 501
     kMetrics,
     kHealth,
-    kAdmin,        // /admin/…, any method: admin/admin_api.hpp takes it from there
-    kTokenize,     // POST /v1/tokenize
-    kCountTokens,  // POST /v1/messages/count_tokens, /v1/responses/input_tokens
-    kPassthrough,  // POST /gateway/{openai,anthropic,gemini}/…: the provider's own API
-    kCount,        // (the number of kinds)
+    kAdmin,           // /admin/…, any method: admin/admin_api.hpp takes it from there
+    kTokenize,        // POST /v1/tokenize
+    kCountTokens,     // POST /v1/messages/count_tokens, /v1/responses/input_tokens
+    kPassthrough,     // POST /gateway/{openai,anthropic,gemini}/…: the provider's own API
+    kStoredResponse,  // GET / DELETE /v1/responses/{id}: a response this gateway kept
+    kCount,           // (the number of kinds)
   };
   Kind kind = Kind::kNotFound;
   // The path family (api/registry.hpp) whose shapes the request and its errors take: "openai",

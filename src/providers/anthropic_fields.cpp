@@ -147,7 +147,9 @@ model::Request heap_copy(const model::Request& request) {
                         request.embeddings_base64,
                         request.templated,
                         false,
-                        request.anthropic_beta};
+                        request.anthropic_beta,
+                        request.anthropic_version,
+                        request.responses};
 }
 
 bool thought_id(const json::value* id) {
@@ -197,6 +199,13 @@ void strip_thought_ids(json::object& body) {
 }
 
 }  // namespace
+
+void use_client_anthropic_version(UpstreamRequest& wire, std::string_view version) {
+  if (version.empty()) return;
+  for (auto& [name, value] : wire.headers) {
+    if (name == "anthropic-version") value = version;
+  }
+}
 
 bool carries_anthropic_fields(const json::object& body) {
   // One pass over the messages (below) and one over the tools: this runs on every chat request.

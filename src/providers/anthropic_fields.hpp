@@ -26,6 +26,11 @@
 
 namespace sluice::providers {
 
+// Puts the client's `anthropic-version` (model::Request::anthropic_version; empty: nothing to do)
+// in place of the endpoint's on a request built for Anthropic's API. Only the anthropic provider
+// sends that header, so another provider's request is left as it is.
+void use_client_anthropic_version(UpstreamRequest& wire, std::string_view version);
+
 // Whether an OpenAI-dialect body has any of the fields above (a scan of messages and tools).
 bool carries_anthropic_fields(const boost::json::object& body);
 

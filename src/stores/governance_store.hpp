@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "config/governance.hpp"
@@ -38,6 +39,17 @@ std::optional<SpendBy> spend_by_named(std::string_view name);
 // The ledger column a grouping reads (the same in every store); empty for kDay, which each
 // store computes from ts_ms in its own SQL dialect.
 std::string_view ledger_column(SpendBy by);
+
+// What /admin/spend asks of the ledger: rows from since_ms up to until_ms (exclusive), only those
+// whose columns equal each `where` value (a key id, team, …; never kDay), grouped by `by` and,
+// with per_day, by UTC day too.
+struct SpendQuery {
+  SpendBy by = SpendBy::kKey;
+  std::int64_t since_ms = 0;
+  std::optional<std::int64_t> until_ms{};
+  bool per_day = false;
+  std::vector<std::pair<SpendBy, std::string>> where{};
+};
 
 struct SpendRow {
   std::string group;  // the key id, team, … or the day (YYYY-MM-DD)
@@ -72,7 +84,7 @@ class GovernanceStore {
   virtual bool update_budget(const config::BudgetSpec& budget) = 0;  // false: no such id
   virtual bool delete_budget(std::string_view id) = 0;
   virtual void append(std::span<const LedgerEntry> entries) = 0;  // one transaction
-  virtual std::vector<SpendRow> spend(SpendBy by, std::int64_t since_ms, bool per_day) = 0;
+  virtual std::vector<SpendRow> spend(const SpendQuery& query) = 0;
   virtual std::vector<SpendTotal> totals_since(std::int64_t since_ms) = 0;
   virtual std::uint64_t ledger_count() = 0;
   // True when other gateways write to the same ledger, so the spend view must re-read

@@ -30,7 +30,7 @@ class SharedFakeStore : public stores::GovernanceStore {
     for (const auto& e : entries) totals_[e.team] += e.cost_usd;
     appended_ += entries.size();
   }
-  std::vector<stores::SpendRow> spend(stores::SpendBy, std::int64_t, bool) override { return {}; }
+  std::vector<stores::SpendRow> spend(const stores::SpendQuery&) override { return {}; }
   std::vector<stores::SpendTotal> totals_since(std::int64_t) override {
     std::lock_guard lock(mutex_);
     ++reads_;

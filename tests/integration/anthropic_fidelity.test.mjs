@@ -206,3 +206,32 @@ test('anthropic-beta sent on several header lines reaches Anthropic whole', asyn
   assert.equal(res.statusCode, 200);
   assert.equal(upstream.requests.slice(before)[0].headers['anthropic-beta'], 'beta-a, beta-b');
 });
+
+// The client's anthropic-version goes to Anthropic on every path that speaks its API; the
+// endpoint's configured version (2023-06-01 by default) otherwise.
+test('a client\'s anthropic-version reaches Anthropic on /v1/messages, the passthrough and the token counter', async () => {
+  const body = { model: 'claude', max_tokens: 20, messages: [{ role: 'user', content: 'hi' }] };
+  for (const path of ['/v1/messages', '/gateway/anthropic/v1/messages', '/v1/messages/count_tokens']) {
+    const before = upstream.requests.length;
+    const res = await post(gateway, path, path.endsWith('count_tokens') ? { model: 'claude', messages: body.messages } : body, { 'anthropic-version': '2024-10-22' });
+    assert.equal(res.status, 200, `${path}: ${await res.clone().text()}`);
+    assert.equal(upstream.requests.slice(before)[0].headers['anthropic-version'], '2024-10-22', path);
+    // Without one: the endpoint's.
+    const plain = await post(gateway, path, path.endsWith('count_tokens') ? { model: 'claude', messages: body.messages } : body);
+    assert.equal(plain.status, 200, path);
+    assert.equal(upstream.requests.at(-1).headers['anthropic-version'], '2023-06-01', path);
+    // Not a version: a 400 in Anthropic's shape before anything is sent.
+    const sent = upstream.requests.length;
+    const bad = await post(gateway, path, body, { 'anthropic-version': '2023-06-01; drop' });
+    assert.equal(bad.status, 400, path);
+    const error = await bad.json();
+    assert.equal(error.type, 'error', path);
+    assert.match(error.error.message, /anthropic-version/, path);
+    assert.equal(upstream.requests.length, sent, path);
+  }
+  // An OpenAI-shaped request is translated by the gateway for the version it knows.
+  const before = upstream.requests.length;
+  const res = await post(gateway, '/v1/chat/completions', body, { 'anthropic-version': '2024-10-22' });
+  assert.equal(res.status, 200);
+  assert.equal(upstream.requests.slice(before)[0].headers['anthropic-version'], '2023-06-01');
+});

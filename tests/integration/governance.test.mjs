@@ -401,6 +401,31 @@ test('budgets: priced per request, hard stop on every path, alert, spend in JSON
     assert.equal(cli.code, 0, cli.stderr);
     assert.match(cli.stdout, /^team,requests,prompt_tokens,completion_tokens,cost_usd\nml,2,22,14,2\.20000000\n$/);
     assert.equal((await adminCall(s.gw, 'GET', '/admin/spend?by=planet')).status, 400);
+    // Filters narrow what is summed; one the API does not know is a 400 naming it (it used to
+    // be ignored, answering for every key).
+    const { json: other } = await adminCall(s.gw, 'POST', '/admin/keys', { name: 'other', team: 'web' });
+    assert.equal((await post(s.gw, '/v1/chat/completions', chatBody('chat'), withKey(other.key))).status, 200);
+    const mine = await adminCall(s.gw, 'GET', `/admin/spend?by=team&key=${k.id}`);
+    assert.equal(mine.status, 200, mine.text);
+    assert.deepEqual(mine.json.data.map((r) => [r.team, r.requests]), [['ml', 2]]);
+    assert.deepEqual(mine.json.filters, { key: k.id });
+    const web = await adminCall(s.gw, 'GET', '/admin/spend?by=key&team=web&endpoint=chat&format=csv');
+    assert.match(web.text, new RegExp(`^key,requests,prompt_tokens,completion_tokens,cost_usd\n${other.id},1,11,7,1\.10000000\n$`));
+    assert.equal((await adminCall(s.gw, 'GET', '/admin/spend?by=team&team=nobody')).json.data.length, 0);
+    assert.equal((await adminCall(s.gw, 'GET', '/admin/spend?by=team&until=2000-01-01')).json.data.length, 0);
+    const unknown = await adminCall(s.gw, 'GET', `/admin/spend?kee=${k.id}`);
+    assert.equal(unknown.status, 400);
+    assert.equal(unknown.json.error.param, 'kee');
+    assert.equal((await adminCall(s.gw, 'GET', '/admin/spend?per_day=yes')).status, 400);
+    const cliWeb = await runSluice(['spend', '-c', s.gw.configPath, '--by', 'team', '--key', other.id], env);
+    assert.equal(cliWeb.code, 0, cliWeb.stderr);
+    assert.match(cliWeb.stdout, /^team,requests,prompt_tokens,completion_tokens,cost_usd\nweb,1,11,7,1\.10000000\n$/);
+    // A refusal shows the money with the digits it needs: "$0.0018", not "$0.00".
+    const { json: tiny } = await adminCall(s.gw, 'POST', '/admin/keys', { name: 'tiny', budget: { usd: 0.0018, per: 'day' } });
+    assert.equal((await post(s.gw, '/v1/chat/completions', chatBody('chat'), withKey(tiny.key))).status, 200);
+    const over = await post(s.gw, '/v1/chat/completions', chatBody('chat'), withKey(tiny.key));
+    assert.equal(over.status, 429);
+    assert.match((await over.json()).error.message, /has spent \$1\.10 of its \$0\.0018 this day/);
     assert.equal((await adminCall(s.gw, 'POST', '/admin/keys', { name: 'neg', budget: { usd: -5 } })).status, 400);
     assert.equal((await adminCall(s.gw, 'POST', '/admin/keys', { name: 'nan', budget: { usd: 'ten' } })).status, 400);
   } finally {

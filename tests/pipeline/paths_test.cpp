@@ -80,4 +80,20 @@ TEST(Paths, ProviderNativePassthrough) {
   EXPECT_EQ(match_path("POST", "/gateway/openai/invocations").kind, Kind::kMlflowInvoke);
 }
 
+// A kept response: GET and DELETE by id; other methods are told which two there are; the
+// token counter beside it keeps its own path.
+TEST(Paths, StoredResponsesById) {
+  for (const char* method : {"GET", "DELETE"}) {
+    PathMatch m = match_path(method, "/v1/responses/resp_1");
+    EXPECT_EQ(m.kind, Kind::kStoredResponse) << method;
+    EXPECT_EQ(m.name, "resp_1");
+    EXPECT_EQ(m.api, "responses");
+  }
+  PathMatch put = match_path("PUT", "/v1/responses/resp_1");
+  EXPECT_EQ(put.kind, Kind::kMethodNotAllowed);
+  EXPECT_EQ(put.allow, "GET, DELETE");
+  EXPECT_EQ(match_path("POST", "/v1/responses/input_tokens").kind, Kind::kCountTokens);
+  EXPECT_EQ(match_path("GET", "/v1/responses/resp_1/input_items").kind, Kind::kNotFound);
+}
+
 }  // namespace sluice::pipeline

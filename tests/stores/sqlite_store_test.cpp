@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "stores/response_store_checks.hpp"
 #include "stores/sqlite/migrations.hpp"
 
 namespace sluice::stores::sqlite {
@@ -137,7 +138,7 @@ TEST_F(SqliteStoreTest, LedgerSumsByGroupAndDay) {
   writer.append(batch);
   SqliteStore reader(path_);  // another connection, as the CLI is
   EXPECT_EQ(reader.ledger_count(), 3u);
-  auto by_team = reader.spend(SpendBy::kTeam, 0, false);
+  auto by_team = reader.spend({SpendBy::kTeam, 0});
   ASSERT_EQ(by_team.size(), 2u);
   EXPECT_EQ(by_team[0].group, "web");  // most spent first
   EXPECT_DOUBLE_EQ(by_team[0].cost_usd, 2.0);
@@ -145,14 +146,34 @@ TEST_F(SqliteStoreTest, LedgerSumsByGroupAndDay) {
   EXPECT_EQ(by_team[1].requests, 2u);
   EXPECT_DOUBLE_EQ(by_team[1].cost_usd, 1.75);
   EXPECT_EQ(by_team[1].prompt_tokens, 20u);
-  auto per_day = reader.spend(SpendBy::kKey, 0, true);
+  auto per_day = reader.spend({SpendBy::kKey, 0, std::nullopt, true});
   ASSERT_EQ(per_day.size(), 3u);
   EXPECT_EQ(per_day[0].day, "2024-10-04");
-  EXPECT_EQ(reader.spend(SpendBy::kKey, day + 3, false).size(), 1u) << "since filters by time";
+  EXPECT_EQ(reader.spend({SpendBy::kKey, day + 3}).size(), 1u) << "since filters by time";
+  // until (exclusive) and column filters narrow the rows before they are grouped.
+  auto until = reader.spend({SpendBy::kTeam, 0, day + 2});
+  ASSERT_EQ(until.size(), 1u);
+  EXPECT_DOUBLE_EQ(until[0].cost_usd, 1.25);
+  auto ml_by_key = reader.spend({SpendBy::kKey, 0, std::nullopt, false, {{SpendBy::kTeam, "ml"}}});
+  ASSERT_EQ(ml_by_key.size(), 2u);
+  EXPECT_EQ(ml_by_key[0].group, "key_a");
+  EXPECT_DOUBLE_EQ(ml_by_key[0].cost_usd, 1.25);
+  EXPECT_TRUE(reader
+                  .spend({SpendBy::kKey,
+                          0,
+                          std::nullopt,
+                          false,
+                          {{SpendBy::kTeam, "ml"}, {SpendBy::kKey, "key_a' OR '1'='1"}}})
+                  .empty());
   auto totals = reader.totals_since(day);
   double sum = 0;
   for (const auto& t : totals) sum += t.cost_usd;
   EXPECT_DOUBLE_EQ(sum, 3.75);
+}
+
+TEST_F(SqliteStoreTest, KeepsResponsesUntilTheyExpire) {
+  SqliteStore store(path_);
+  check_response_store(store);
 }
 
 }  // namespace

@@ -266,8 +266,8 @@ Result<void> input_items(const json::array& items, Conversation& c) {
       r = reasoning_item(*item, p, c);
     } else if (t == "item_reference") {
       r = unsupported(p + ".type",
-                      "Item references need stored responses, which this gateway does not keep: "
-                      "send the items themselves.");
+                      "Item references are not served by this gateway: send the items "
+                      "themselves, or continue a kept response with previous_response_id.");
     } else {
       r = unsupported(p + ".type", "Input items of type '" + std::string(t) +
                                        "' are not supported by this gateway (it serves messages, "
@@ -404,6 +404,7 @@ Result<void> ResponsesApi::parse(model::Operation, std::string_view text,
       instructions && !instructions->is_null()) {
     if (!instructions->is_string()) return invalid_type("instructions", "a string");
     c.messages.push_back(json::object{{"role", "system"}, {"content", *instructions}});
+    out.responses.instructions = true;
   }
   if (input->is_string()) {
     c.messages.push_back(json::object{{"role", "user"}, {"content", *input}});
@@ -468,20 +469,29 @@ Result<void> ResponsesApi::parse(model::Operation, std::string_view text,
       if (v.is_null()) continue;
       if (!v.is_string()) return invalid_type(std::string(key), "a string");
       body["user"] = v;
-    } else if (key == "store" || key == "background") {
-      if (!v.is_null() && !v.is_bool()) return invalid_type(std::string(key), "a boolean");
+    } else if (key == "store") {
+      // Acted on by the handler: kept when the gateway keeps responses, else a 400 there.
+      if (!v.is_null() && !v.is_bool()) return invalid_type("store", "a boolean");
+      if (v.is_bool()) out.responses.store = v.get_bool();
+    } else if (key == "previous_response_id") {
+      if (v.is_null()) continue;
+      if (!v.is_string() || v.get_string().empty())
+        return invalid_type("previous_response_id", "a response id (a non-empty string)");
+      out.responses.previous_id = v.get_string();
+    } else if (key == "background") {
+      if (!v.is_null() && !v.is_bool()) return invalid_type("background", "a boolean");
       if (set(v)) {
-        return unsupported(std::string(key),
-                           "'" + std::string(key) +
-                               ": true' needs a response store, which this gateway does not keep; "
-                               "send store: false with the whole conversation each turn.");
+        return unsupported("background",
+                           "'background: true' (responses polled later) is not served by this "
+                           "gateway; send the request without it and read the answer or stream.");
       }
-    } else if (key == "previous_response_id" || key == "conversation" || key == "prompt") {
+    } else if (key == "conversation" || key == "prompt") {
       if (!v.is_null()) {
         return unsupported(std::string(key),
                            "'" + std::string(key) +
-                               "' needs stored responses, which this gateway does not keep; send "
-                               "the whole conversation as input each turn.");
+                               "' needs OpenAI's stored conversations and prompts, which this "
+                               "gateway does not keep; send the conversation as input, or chain "
+                               "turns with previous_response_id.");
       }
     } else if (key == "include" || key == "metadata" || key == "truncation" ||
                key == "service_tier" || key == "prompt_cache_key" || key == "stream_options" ||

@@ -18,8 +18,10 @@ std::int64_t now_s() {
       .count();
 }
 
-// "resp_…" from the provider's answer id (chatcmpl-…, msg_…), or made up when there is none.
-std::string response_id(const json::object& chunk) {
+// The id the handler chose for a stored response; else "resp_…" from the provider's answer id
+// (chatcmpl-…, msg_…), or made up when there is none.
+std::string response_id(const model::Request& request, const json::object& chunk) {
+  if (!request.responses.id.empty()) return request.responses.id;
   const json::value* id = chunk.if_contains("id");
   std::string s = id != nullptr && id->is_string() ? std::string(id->get_string()) : "";
   if (s.starts_with("resp_")) return s;
@@ -124,20 +126,28 @@ json::object response_object(const model::Request& request, std::string id, std:
   if (const json::object* c = tool_choice.if_object(); c && c->contains("function"))
     tool_choice = json::object{{"type", "function"}, {"name", c->at("function").at("name")}};
   json::value effort = echoed("reasoning_effort", nullptr);
+  json::value instructions = nullptr;  // the first message, when it came from `instructions`
+  if (const json::value* m = in.if_contains("messages"); request.responses.instructions && m &&
+                                                         m->is_array() && !m->get_array().empty() &&
+                                                         m->get_array()[0].is_object())
+    if (const json::value* c = m->get_array()[0].get_object().if_contains("content"))
+      instructions = *c;
   return json::object{{"id", std::move(id)},
                       {"object", "response"},
                       {"created_at", created_at},
                       {"status", "in_progress"},
                       {"error", nullptr},
                       {"incomplete_details", nullptr},
-                      {"instructions", nullptr},
+                      {"instructions", std::move(instructions)},
                       {"max_output_tokens", echoed("max_completion_tokens", nullptr)},
                       {"model", request.endpoint},
                       {"output", std::move(output)},
                       {"parallel_tool_calls", echoed("parallel_tool_calls", true)},
-                      {"previous_response_id", nullptr},
+                      {"previous_response_id", request.responses.previous_id.empty()
+                                                   ? json::value(nullptr)
+                                                   : json::value(request.responses.previous_id)},
                       {"reasoning", {{"effort", std::move(effort)}, {"summary", nullptr}}},
-                      {"store", false},
+                      {"store", request.responses.stored},
                       {"temperature", echoed("temperature", 1)},
                       {"text", {{"format", std::move(format)}}},
                       {"tool_choice", std::move(tool_choice)},
@@ -230,7 +240,7 @@ class ResponsesStreamWriter : public StreamWriter {
   void start(const json::object& chunk, std::string& out) {
     if (started_) return;
     started_ = true;
-    id_ = response_id(chunk);
+    id_ = response_id(request_, chunk);
     created_at_ = now_s();
     out += emit("response.created", json::object{{"response", whole()}});
     out += emit("response.in_progress", json::object{{"response", whole()}});
@@ -380,7 +390,7 @@ class ResponsesStreamWriter : public StreamWriter {
 std::string ResponsesApi::render_response(const model::Request& request,
                                           model::Response& response) const {
   const json::object& body = response.body;
-  const std::string id = response_id(body);
+  const std::string id = response_id(request, body);
   json::array output;
   std::string finish = "stop";
   const json::value* choices = body.if_contains("choices");

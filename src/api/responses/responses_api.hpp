@@ -5,9 +5,11 @@
 // object, a stream as the Responses event sequence (response.created … response.completed), an
 // error in OpenAI's error shape.
 //
-// Stateless: the client sends the whole conversation each turn (`store: false`, as Codex does).
-// `store: true`, `previous_response_id`, `conversation`, `background` and item references need a
-// response store, which this gateway does not keep: each is a 400 saying so.
+// Stateless here: the client sends the whole conversation each turn (`store: false`, as Codex
+// does). `store` and `previous_response_id` are recorded in model::Request::responses for the
+// handler, which keeps responses when the gateway has a response store (pipeline/handler/
+// stored_responses.cpp) and refuses them otherwise. `conversation`, `prompt`, `background` and
+// item references are a 400 saying so.
 //
 // Reasoning: a provider's thinking comes back as a `reasoning` item (its text as the summary);
 // Anthropic's signed thinking blocks ride in the item's `encrypted_content` (opaque to the client,

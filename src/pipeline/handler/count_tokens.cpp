@@ -105,6 +105,12 @@ asio::awaitable<void> Handler::count_tokens(Call& call) {
     co_return;
   }
   ctx.request.anthropic_beta = http.header_list("anthropic-beta");  // as on the model call
+  if (!responses) {
+    if (auto bad = client_anthropic_version(http, ctx.request.anthropic_version)) {
+      co_await send_error(call, *bad);
+      co_return;
+    }
+  }
   if (!resolve(ctx, ctx.request.endpoint) || ctx.endpoint->operation != model::Operation::kChat) {
     Error e = Error::make(ErrorCode::kNotFound, "The model '" + ctx.request.endpoint +
                                                     "' is not a chat endpoint or route of this "
@@ -162,6 +168,7 @@ asio::awaitable<void> Handler::count_tokens(Call& call) {
       // (translate_request has set it on the Responses path)
       std::string beta = adapter.anthropic_beta(ctx.request.anthropic_beta, wire->dropped);
       if (!beta.empty()) wire->headers.emplace_back("anthropic-beta", std::move(beta));
+      providers::use_client_anthropic_version(*wire, ctx.request.anthropic_version);
     }
   } else if (native) {
     // OpenAI counts a Responses request itself, tools and images included.

@@ -54,6 +54,7 @@ const Handler::PathFunction Handler::kPaths[] = {
     &Handler::tokenize,            // kTokenize
     &Handler::count_tokens,        // kCountTokens
     &Handler::passthrough,         // kPassthrough
+    &Handler::stored_response,     // kStoredResponse
 };
 
 Handler::Handler(HandlerEnv env, upstream::Client& client)

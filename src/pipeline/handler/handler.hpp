@@ -96,13 +96,28 @@ class Handler : public SubRequests {
   boost::asio::awaitable<void> tokenize(Call& call);
   boost::asio::awaitable<void> count_tokens(Call& call);
   bool native_responses(const Call& call) const;
+  // GET / DELETE /v1/responses/{id} (stored_responses.cpp).
+  boost::asio::awaitable<void> stored_response(Call& call);
   boost::asio::awaitable<void> admin(Call& call);
   static const PathFunction kPaths[];
 
   // invoke's parts.
   // Reads the body into ctx.request and finds its endpoint; false when it answered an error.
   boost::asio::awaitable<bool> parse_invocation(Call& call);
+  // The client's anthropic-version header into `out` (model::Request::anthropic_version), or why
+  // it cannot be sent on.
+  static std::optional<Error> client_anthropic_version(const HttpRequest& http, std::string& out);
   boost::asio::awaitable<void> stream(Call& call, Chain::Run& run);
+  // A /v1/responses request and the gateway's stored responses (stored_responses.cpp): refuses
+  // store/previous_response_id when none are kept, else puts the previous response's
+  // conversation ahead of the input and picks the id the answer is kept under. False when it
+  // answered an error.
+  boost::asio::awaitable<bool> prepare_stored_response(Call& call);
+  // Keeps the answer (`answer`: the whole chat answer, `rendered`: the Response object the client
+  // gets) when prepare_stored_response chose to. False when it could not be kept (logged; the
+  // request's `store` echo is then false and the caller renders again).
+  boost::asio::awaitable<bool> keep_response(Call& call, const model::Response& answer,
+                                             std::string rendered);
   // A policy's answer in the provider's place, as a stream when the client asked for one.
   boost::asio::awaitable<void> send_reply(Call& call, Reply& reply);
   boost::asio::awaitable<void> send_json(Call& call, unsigned status, std::string body);

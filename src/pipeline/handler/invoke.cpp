@@ -1,5 +1,6 @@
 // A model call in one of the inbound APIs' shapes: read the body into the internal request, find
 // its endpoint or route, run the endpoint's chain, route it, answer in the caller's shape.
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "api/mlflow/mlflow_api.hpp"
@@ -109,7 +110,30 @@ asio::awaitable<bool> Handler::parse_invocation(Call& call) {
     co_return false;
   }
   ctx.request.anthropic_beta = http.header_list("anthropic-beta");
+  if (call.match.api == "anthropic") {
+    if (auto bad = client_anthropic_version(http, ctx.request.anthropic_version)) {
+      co_await send_error(call, *bad);
+      co_return false;
+    }
+  }
   co_return true;
+}
+
+std::optional<Error> Handler::client_anthropic_version(const HttpRequest& http, std::string& out) {
+  const std::string_view version = http.header("anthropic-version");
+  // A version is a date (2023-06-01); anything else would only be refused by Anthropic, later
+  // and less clearly.
+  const bool plain =
+      version.size() <= 32 && std::all_of(version.begin(), version.end(), [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '-';
+      });
+  if (!plain) {
+    return Error::invalid(
+        "The anthropic-version header must be an API version such as "
+        "2023-06-01.");
+  }
+  out = version;
+  return std::nullopt;
 }
 
 // Whether a /v1/responses request goes to OpenAI's own Responses API as it is: its `model` names
@@ -135,6 +159,7 @@ asio::awaitable<void> Handler::invoke(Call& call) {
     co_return;
   }
   if (!co_await parse_invocation(call)) co_return;
+  if (call.match.api == "responses" && !co_await prepare_stored_response(call)) co_return;
   RequestContext& ctx = call.ctx;
   const api::InboundApi& api = *call.api->api;
   // Another destination may need the request prepared its own way: keep the client's version.
@@ -164,7 +189,14 @@ asio::awaitable<void> Handler::invoke(Call& call) {
         co_await send_error(call, *ctx.error);
       } else {
         run.usage();
-        co_await send_json(call, 200, api.render_response(ctx.request, *response));
+        std::string rendered = api.render_response(ctx.request, *response);
+        // A kept Response is in the store before the client can ask for it by id.
+        // (Nested ifs: GCC 12 mishandles co_await in a short-circuit operand.)
+        if (ctx.request.responses.stored) {
+          if (!co_await keep_response(call, *response, rendered))
+            rendered = api.render_response(ctx.request, *response);  // now says store: false
+        }
+        co_await send_json(call, 200, std::move(rendered));
       }
     }
   }
@@ -176,6 +208,13 @@ asio::awaitable<void> Handler::send_reply(Call& call, Reply& reply) {
   RequestContext& ctx = call.ctx;
   const api::InboundApi& api = *call.api->api;
   const model::Operation op = ctx.request.operation;
+  if (ctx.request.responses.stored) {
+    // A Responses answer given in the provider's place is kept like any other.
+    model::Response whole =
+        reply.response ? *reply.response : model::assemble_response(reply.events, op);
+    std::string rendered = api.render_response(ctx.request, whole);
+    co_await keep_response(call, whole, std::move(rendered));
+  }
   if (!ctx.request.stream) {
     model::Response response =
         reply.response ? std::move(*reply.response) : model::assemble_response(reply.events, op);

@@ -6,6 +6,7 @@
 #include "pipeline/handler/handler.hpp"
 #include "pipeline/handler/response_headers.hpp"
 #include "policies/accounting/accounting.hpp"
+#include "providers/anthropic_fields.hpp"
 #include "providers/openai/adapter.hpp"
 #include "util/json_numbers.hpp"
 #include "util/redact.hpp"
@@ -117,6 +118,13 @@ asio::awaitable<void> Handler::passthrough(Call& call) {
     if (std::string kept = ctx.endpoint->adapter->anthropic_beta(beta, wire->dropped);
         !kept.empty())
       wire->headers.emplace_back("anthropic-beta", std::move(kept));
+  }
+  if (wire && match.api == "anthropic") {
+    if (auto bad = client_anthropic_version(http, ctx.request.anthropic_version)) {
+      wire = *bad;
+    } else {
+      providers::use_client_anthropic_version(*wire, ctx.request.anthropic_version);
+    }
   }
   std::optional<Error> failure;
   if (!wire) failure = wire.error();

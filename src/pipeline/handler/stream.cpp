@@ -1,6 +1,7 @@
 // Relaying a provider's stream to the client: each batch of translated events passes the chain's
 // stream hooks, then the client's stream writer; usage is made final before the client sees the
 // end; a failure once content has gone out ends the stream with an error event.
+#include "model/stream_assembly.hpp"
 #include "pipeline/handler/handler.hpp"
 #include "pipeline/handler/response_headers.hpp"
 #include "tokenizer/chat_tokens.hpp"
@@ -72,6 +73,8 @@ asio::awaitable<void> Handler::stream(Call& call, Chain::Run& run) {
   bool first = true;
   bool stopped = false;  // a policy ended the stream (its error event is sent)
   std::optional<Error> failure;
+  // A Responses answer the gateway keeps: what the client was sent, to assemble at the end.
+  std::vector<model::StreamEvent> sent;
   for (;;) {
     for (auto& event : events) {
       if (!event.usage.empty()) ctx.usage = event.usage;
@@ -84,6 +87,7 @@ asio::awaitable<void> Handler::stream(Call& call, Chain::Run& run) {
     stopped = !run.stream_events(events) || (at_end && !failure && !run.stream_end(events));
     std::string frames;
     for (auto& event : events) frames += writer->event(event);
+    if (ctx.request.responses.stored) sent.insert(sent.end(), events.begin(), events.end());
     if (stopped) {
       answer.error = "stream stopped: " + run.stopped()->message;
       ctx.error = *run.stopped();
@@ -92,6 +96,13 @@ asio::awaitable<void> Handler::stream(Call& call, Chain::Run& run) {
       // Usage is final before the client sees the end.
       if (ctx.usage.empty()) estimate_stream_usage(ctx);
       run.usage();
+      if (ctx.request.responses.stored) {
+        // In the store before the client sees response.completed and can ask for it by id.
+        model::Response whole = model::assemble_response(sent, ctx.request.operation);
+        whole.usage = ctx.usage;
+        std::string rendered = call.api->api->render_response(ctx.request, whole);
+        co_await keep_response(call, whole, std::move(rendered));
+      }
       frames += writer->end();
     }
     if (!frames.empty()) {

@@ -1,23 +1,13 @@
 #include "policies/budgets/budgets.hpp"
 
 #include <chrono>
-#include <cstdio>
 
 #include "governance/scope.hpp"
 #include "observability/metrics.hpp"
 #include "policies/subject.hpp"
+#include "util/money.hpp"
 
 namespace sluice::policies {
-
-namespace {
-
-std::string usd(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2f", v);
-  return buf;
-}
-
-}  // namespace
 
 pipeline::Step BudgetsPolicy::on_request(pipeline::RequestContext& ctx, void* /*state*/) const {
   if (ctx.snapshot->governance.budgets.empty() && !(ctx.key && ctx.key->budget) &&
@@ -40,8 +30,8 @@ pipeline::Step BudgetsPolicy::on_request(pipeline::RequestContext& ctx, void* /*
       message += *who;
       message += "'";
     }
-    message += " has spent $" + usd(spent) + " of its $" + usd(b.usd) + " this " +
-               std::string(config::period_name(b.per)) + ".";
+    message += " has spent $" + util::dollars(spent) + " of its $" + util::dollars(b.usd) +
+               " this " + std::string(config::period_name(b.per)) + ".";
     Error e = Error::make(ErrorCode::kRateLimited, std::move(message));
     e.error_code = "budget_exceeded";
     refused = std::move(e);

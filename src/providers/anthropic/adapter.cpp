@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include "providers/anthropic/translate.hpp"
+#include "providers/anthropic_fields.hpp"
 #include "providers/common/support.hpp"
 #include "util/json_parse.hpp"
 #include "util/json_write.hpp"
@@ -39,6 +40,7 @@ Result<UpstreamRequest> AnthropicAdapter::translate_request(const model::Request
       to_messages_request(request, RequestOptions{settings_.model, settings_.reject_unsupported});
   if (!translated) return translated.error();
   UpstreamRequest out = base_request("/messages", request.stream);
+  use_client_anthropic_version(out, request.anthropic_version);
   out.dropped = std::move(translated->dropped);
   if (std::string beta = anthropic_beta(request.anthropic_beta, out.dropped); !beta.empty())
     out.headers.emplace_back("anthropic-beta", std::move(beta));

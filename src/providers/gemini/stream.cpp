@@ -55,6 +55,11 @@ class GeminiStreamTranslator : public StreamTranslator {
       error.code = ErrorCode::kUpstreamServerError;
       if (const auto* s = e.if_contains("status"); s && s->is_string())
         error.error_code = s->get_string();
+      // The HTTP status Google would have answered (429 RESOURCE_EXHAUSTED, 503 UNAVAILABLE), so
+      // retries and fallbacks treat a mid-stream error as they would the same error up front.
+      if (const auto* c = e.if_contains("code");
+          c && c->is_int64() && c->get_int64() >= 400 && c->get_int64() <= 599)
+        error.upstream_status = static_cast<unsigned>(c->get_int64());
       return error;
     }
     if (!started_) {

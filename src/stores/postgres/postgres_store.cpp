@@ -363,20 +363,33 @@ void PostgresStore::append(std::span<const LedgerEntry> entries) {
   });
 }
 
-std::vector<SpendRow> PostgresStore::spend(SpendBy by, std::int64_t since_ms, bool per_day) {
+std::vector<SpendRow> PostgresStore::spend(const SpendQuery& q) {
   static constexpr const char* kDay =
       "to_char(to_timestamp(ts_ms / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD')";
-  std::string column(ledger_column(by));
+  std::string column(ledger_column(q.by));
   if (column.empty()) column = kDay;
   std::string sql = "SELECT ";
   sql += column;
   sql += ", ";
-  sql += per_day ? kDay : "''";
+  sql += q.per_day ? kDay : "''";
   sql +=
       ", COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(cost_usd) FROM ledger "
-      "WHERE ts_ms >= $1 GROUP BY 1, 2 ORDER BY 2, 6 DESC, 1";
+      "WHERE ts_ms >= $1";
+  Params params;
+  params.integer(q.since_ms);
+  int n = 1;
+  if (q.until_ms) {
+    sql += " AND ts_ms < $" + std::to_string(++n);
+    params.integer(*q.until_ms);
+  }
+  // Column names from ledger_column (a fixed list), values as parameters.
+  for (const auto& [by, value] : q.where) {
+    sql += " AND " + std::string(ledger_column(by)) + " = $" + std::to_string(++n);
+    params.text(value);
+  }
+  sql += " GROUP BY 1, 2 ORDER BY 2, 6 DESC, 1";
   return with_connection([&](Connection& c) {
-    const Result r = c.query(sql, Params().integer(since_ms));
+    const Result r = c.query(sql, params);
     std::vector<SpendRow> out;
     for (int i = 0; i < r.rows(); ++i) {
       out.push_back({r.text(i, 0), r.text(i, 1), static_cast<std::uint64_t>(r.integer(i, 2)),
@@ -407,6 +420,43 @@ std::uint64_t PostgresStore::ledger_count() {
   return with_connection([&](Connection& c) {
     return static_cast<std::uint64_t>(
         c.prepared("ledger_count", "SELECT COUNT(*) FROM ledger", Params()).integer(0, 0));
+  });
+}
+
+void PostgresStore::put_response(const StoredResponse& r, std::int64_t now_s) {
+  with_connection([&](Connection& c) {
+    transaction(c, [&] {
+      c.prepared("expire_responses", "DELETE FROM responses WHERE expires_at <= $1",
+                 Params().integer(now_s));
+      Params p;
+      p.text(r.id).text(r.owner).text(r.endpoint).integer(r.created_at).integer(r.expires_at);
+      p.text(r.conversation).text(r.response);
+      c.prepared("put_response",
+                 "INSERT INTO responses (id, owner, endpoint, created_at, expires_at, "
+                 "conversation, response) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) "
+                 "DO UPDATE SET owner = $2, endpoint = $3, created_at = $4, expires_at = $5, "
+                 "conversation = $6, response = $7",
+                 p);
+    });
+  });
+}
+
+std::optional<StoredResponse> PostgresStore::get_response(std::string_view id, std::int64_t now_s) {
+  return with_connection([&](Connection& c) -> std::optional<StoredResponse> {
+    const Result r = c.prepared("get_response",
+                                "SELECT owner, endpoint, created_at, expires_at, conversation, "
+                                "response FROM responses WHERE id = $1 AND expires_at > $2",
+                                Params().text(id).integer(now_s));
+    if (r.rows() == 0) return std::nullopt;
+    return StoredResponse{std::string(id), r.text(0, 0), r.text(0, 1), r.integer(0, 2),
+                          r.integer(0, 3), r.text(0, 4), r.text(0, 5)};
+  });
+}
+
+bool PostgresStore::delete_response(std::string_view id) {
+  return with_connection([&](Connection& c) {
+    return c.prepared("delete_response", "DELETE FROM responses WHERE id = $1", Params().text(id))
+               .affected() > 0;
   });
 }
 

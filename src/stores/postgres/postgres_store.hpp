@@ -8,10 +8,11 @@
 
 #include "stores/governance_store.hpp"
 #include "stores/postgres/pg_pool.hpp"
+#include "stores/response_store.hpp"
 
 namespace sluice::stores::postgres {
 
-class PostgresStore : public GovernanceStore {
+class PostgresStore : public GovernanceStore, public ResponseStore {
  public:
   // Connects and migrates (every replica may do so at once: an advisory lock serialises them);
   // throws with the server's message when it cannot. `connections` bounds this object's pool.
@@ -27,10 +28,13 @@ class PostgresStore : public GovernanceStore {
   bool update_budget(const config::BudgetSpec& budget) override;
   bool delete_budget(std::string_view id) override;
   void append(std::span<const LedgerEntry> entries) override;
-  std::vector<SpendRow> spend(SpendBy by, std::int64_t since_ms, bool per_day) override;
+  std::vector<SpendRow> spend(const SpendQuery& query) override;
   std::vector<SpendTotal> totals_since(std::int64_t since_ms) override;
   std::uint64_t ledger_count() override;
   bool shared_between_replicas() const override { return true; }
+  void put_response(const StoredResponse& response, std::int64_t now_s) override;
+  std::optional<StoredResponse> get_response(std::string_view id, std::int64_t now_s) override;
+  bool delete_response(std::string_view id) override;
 
   int schema_version();
 

@@ -333,17 +333,24 @@ void SqliteStore::append(std::span<const LedgerEntry> entries) {
   });
 }
 
-std::vector<SpendRow> SqliteStore::spend(SpendBy by, std::int64_t since_ms, bool per_day) {
+std::vector<SpendRow> SqliteStore::spend(const SpendQuery& q) {
   static constexpr const char* kDay = "date(ts_ms / 1000, 'unixepoch')";
-  std::string column(ledger_column(by));
+  std::string column(ledger_column(q.by));
   if (column.empty()) column = kDay;
-  const std::string day = per_day ? kDay : "''";
-  const std::string sql = std::string("SELECT ") + column + ", " + day +
-                          ", COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(cost_usd) "
-                          "FROM ledger WHERE ts_ms >= ? GROUP BY 1, 2 ORDER BY 2, 6 DESC, 1";
+  const std::string day = q.per_day ? kDay : "''";
+  std::string sql = std::string("SELECT ") + column + ", " + day +
+                    ", COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(cost_usd) "
+                    "FROM ledger WHERE ts_ms >= ?";
+  if (q.until_ms) sql += " AND ts_ms < ?";
+  // Column names from ledger_column (a fixed list), values bound.
+  for (const auto& [by, value] : q.where) sql += " AND " + std::string(ledger_column(by)) + " = ?";
+  sql += " GROUP BY 1, 2 ORDER BY 2, 6 DESC, 1";
   std::lock_guard lock(mutex_);
   Statement s(db_, sql.c_str());
-  s.integer(1, since_ms);
+  int i = 1;
+  s.integer(i++, q.since_ms);
+  if (q.until_ms) s.integer(i++, *q.until_ms);
+  for (const auto& w : q.where) s.text(i++, w.second);
   std::vector<SpendRow> out;
   while (s.step()) {
     out.push_back({s.column_text(0), s.column_text(1), static_cast<std::uint64_t>(s.column_int(2)),
@@ -372,6 +379,42 @@ std::uint64_t SqliteStore::ledger_count() {
   Statement s(db_, "SELECT COUNT(*) FROM ledger");
   s.step();
   return static_cast<std::uint64_t>(s.column_int(0));
+}
+
+void SqliteStore::put_response(const StoredResponse& r, std::int64_t now_s) {
+  std::lock_guard lock(mutex_);
+  transaction([&] {
+    Statement(db_, "DELETE FROM responses WHERE expires_at <= ?").integer(1, now_s).step();
+    Statement(db_,
+              "INSERT OR REPLACE INTO responses (id, owner, endpoint, created_at, expires_at, "
+              "conversation, response) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        .text(1, r.id)
+        .text(2, r.owner)
+        .text(3, r.endpoint)
+        .integer(4, r.created_at)
+        .integer(5, r.expires_at)
+        .text(6, r.conversation)
+        .text(7, r.response)
+        .step();
+  });
+}
+
+std::optional<StoredResponse> SqliteStore::get_response(std::string_view id, std::int64_t now_s) {
+  std::lock_guard lock(mutex_);
+  Statement s(db_,
+              "SELECT owner, endpoint, created_at, expires_at, conversation, response FROM "
+              "responses WHERE id = ? AND expires_at > ?");
+  s.text(1, id).integer(2, now_s);
+  if (!s.step()) return std::nullopt;
+  return StoredResponse{std::string(id), s.column_text(0), s.column_text(1), s.column_int(2),
+                        s.column_int(3), s.column_text(4), s.column_text(5)};
+}
+
+bool SqliteStore::delete_response(std::string_view id) {
+  std::lock_guard lock(mutex_);
+  Statement s(db_, "DELETE FROM responses WHERE id = ?");
+  s.text(1, id).step();
+  return sqlite3_changes(db_) > 0;
 }
 
 }  // namespace sluice::stores::sqlite

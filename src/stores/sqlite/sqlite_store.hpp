@@ -8,12 +8,13 @@
 #include <string>
 
 #include "stores/governance_store.hpp"
+#include "stores/response_store.hpp"
 
 struct sqlite3;
 
 namespace sluice::stores::sqlite {
 
-class SqliteStore : public GovernanceStore {
+class SqliteStore : public GovernanceStore, public ResponseStore {
  public:
   // Opens (creating if needed) and migrates the file; throws with SQLite's message on failure.
   explicit SqliteStore(const std::string& path);
@@ -31,9 +32,12 @@ class SqliteStore : public GovernanceStore {
   bool update_budget(const config::BudgetSpec& budget) override;
   bool delete_budget(std::string_view id) override;
   void append(std::span<const LedgerEntry> entries) override;
-  std::vector<SpendRow> spend(SpendBy by, std::int64_t since_ms, bool per_day) override;
+  std::vector<SpendRow> spend(const SpendQuery& query) override;
   std::vector<SpendTotal> totals_since(std::int64_t since_ms) override;
   std::uint64_t ledger_count() override;
+  void put_response(const StoredResponse& response, std::int64_t now_s) override;
+  std::optional<StoredResponse> get_response(std::string_view id, std::int64_t now_s) override;
+  bool delete_response(std::string_view id) override;
 
   int schema_version();
 

@@ -75,10 +75,13 @@ TEST(ResponsesApi, WhatCannotBeServedIsA400NamingIt) {
           std::pair{R"({"model": "m"})", "input"},
           std::pair{R"({"model": "m", "input": 5})", "input"},
           std::pair{R"({"model": "m", "input": []})", "input"},
-          std::pair{R"({"model": "m", "input": "x", "store": true})", "store"},
+          std::pair{R"({"model": "m", "input": "x", "store": "yes"})", "store"},
           std::pair{R"({"model": "m", "input": "x", "background": true})", "background"},
-          std::pair{R"({"model": "m", "input": "x", "previous_response_id": "resp_1"})",
+          std::pair{R"({"model": "m", "input": "x", "previous_response_id": ""})",
                     "previous_response_id"},
+          std::pair{R"({"model": "m", "input": "x", "previous_response_id": 5})",
+                    "previous_response_id"},
+          std::pair{R"({"model": "m", "input": "x", "conversation": "conv_1"})", "conversation"},
           std::pair{R"({"model": "m", "input": "x", "tools": [{"type": "file_search"}]})",
                     "tools[0].type"},
           std::pair{R"({"model": "m", "input": "x", "tool_choice": "sometimes"})", "tool_choice"},
@@ -101,6 +104,40 @@ TEST(ResponsesApi, WhatCannotBeServedIsA400NamingIt) {
   // store: false, as Codex sends it, is what is served.
   parsed(
       R"({"model": "m", "input": "x", "store": false, "include": ["reasoning.encrypted_content"]})");
+}
+
+// store and previous_response_id are the handler's to act on (a store kept or not): parse only
+// records them, and whether the first message is the instructions, which a next turn drops.
+TEST(ResponsesApi, StoredResponseFieldsAreRecordedNotSent) {
+  model::Request r = parsed(
+      R"({"model": "m", "instructions": "be brief", "input": "x", "store": true, "previous_response_id": "resp_9"})");
+  EXPECT_EQ(r.responses.store, std::optional<bool>(true));
+  EXPECT_EQ(r.responses.previous_id, "resp_9");
+  EXPECT_TRUE(r.responses.instructions);
+  EXPECT_FALSE(r.body.contains("store"));
+  EXPECT_FALSE(r.body.contains("previous_response_id"));
+  model::Request plain = parsed(R"({"model": "m", "input": "x"})");
+  EXPECT_FALSE(plain.responses.store.has_value());
+  EXPECT_TRUE(plain.responses.previous_id.empty());
+  EXPECT_FALSE(plain.responses.instructions);
+}
+
+// A Response echoes the id the handler chose, previous_response_id, store and the instructions.
+TEST(ResponsesApi, AStoredResponseEchoesItsIdAndWhatItContinues) {
+  model::Request r = parsed(
+      R"({"model": "m", "instructions": "be brief", "input": "x", "previous_response_id": "resp_9"})");
+  r.responses.id = "resp_0123";
+  r.responses.stored = true;
+  model::Response answer;
+  answer.body = json::parse(R"({"id": "chatcmpl-1", "choices": [{"index": 0,
+    "message": {"role": "assistant", "content": "hi"}, "finish_reason": "stop"}]})")
+                    .as_object();
+  const json::object out = json::parse(ResponsesApi().render_response(r, answer)).as_object();
+  EXPECT_EQ(out.at("id"), "resp_0123");
+  EXPECT_EQ(out.at("store"), true);
+  EXPECT_EQ(out.at("previous_response_id"), "resp_9");
+  EXPECT_EQ(out.at("instructions"), "be brief");
+  EXPECT_EQ(out.at("output").as_array()[0].at("id"), "msg_0123_0");
 }
 
 TEST(ResponsesApi, SealedThinkingBlocksRoundTripAndOthersEncryptedReasoningIsLeftOut) {

@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "stores/postgres/migrations.hpp"
+#include "stores/response_store_checks.hpp"
 
 namespace sluice::stores::postgres {
 namespace {
@@ -22,7 +23,7 @@ class PostgresStoreTest : public ::testing::Test {
     Connection c(url_);
     c.exec(
         "DROP TABLE IF EXISTS keys, ledger, spend_daily, meta, budgets, ledger_batches, "
-        "schema_migrations");
+        "responses, schema_migrations");
   }
   std::string url_;
 };
@@ -108,14 +109,20 @@ TEST_F(PostgresStoreTest, LedgerSumsAndTheDailySummaryAgree) {
       entry(day + 86'400'000, "r3", "web", 2.0), entry(day + 3, "r4 \"odd\" \xFF", "ml", 0.125)};
   store.append(batch);
   EXPECT_EQ(store.ledger_count(), 4u);
-  auto by_team = store.spend(SpendBy::kTeam, 0, false);
+  auto by_team = store.spend({SpendBy::kTeam, 0});
   ASSERT_EQ(by_team.size(), 2u);
   EXPECT_EQ(by_team[0].group, "web");  // most spent first
   EXPECT_EQ(by_team[1].group, "ml");
   EXPECT_EQ(by_team[1].requests, 3u);
   EXPECT_DOUBLE_EQ(by_team[1].cost_usd, 1.875);
   EXPECT_EQ(by_team[1].prompt_tokens, 30u);
-  auto per_day = store.spend(SpendBy::kDay, 0, false);
+  auto web = store.spend({SpendBy::kKey, 0, std::nullopt, false, {{SpendBy::kTeam, "web"}}});
+  ASSERT_EQ(web.size(), 1u);
+  EXPECT_DOUBLE_EQ(web[0].cost_usd, 2.0);
+  auto first_day = store.spend({SpendBy::kTeam, 0, day + 86'400'000});
+  ASSERT_EQ(first_day.size(), 1u);
+  EXPECT_DOUBLE_EQ(first_day[0].cost_usd, 1.875);
+  auto per_day = store.spend({SpendBy::kDay, 0});
   ASSERT_EQ(per_day.size(), 2u);
   EXPECT_EQ(per_day[0].group, "2024-10-05");
   EXPECT_EQ(per_day[1].group, "2024-10-04");
@@ -141,6 +148,11 @@ TEST_F(PostgresStoreTest, ABatchRetriedAfterItCommittedIsNotWrittenTwice) {
   batch[0].ts_ms += 1;
   store.append(batch);
   EXPECT_EQ(store.ledger_count(), 4u);
+}
+
+TEST_F(PostgresStoreTest, KeepsResponsesUntilTheyExpire) {
+  PostgresStore store(url_, 1);
+  check_response_store(store);
 }
 
 }  // namespace

@@ -86,4 +86,69 @@ double SpendView::spent(config::Scope scope, std::string_view name, config::Peri
   return it == totals_.end() ? 0.0 : it->second;
 }
 
+namespace {
+
+char per_char(config::Period per) { return per == config::Period::kMonth ? 'm' : 'd'; }
+
+// Whether hold `i` repeats an earlier one (same scope, name and period): counted once.
+bool repeated(std::span<const SpendView::Hold> holds, std::size_t i) {
+  for (std::size_t j = 0; j < i; ++j) {
+    if (holds[j].scope == holds[i].scope && holds[j].per == holds[i].per &&
+        holds[j].name == holds[i].name)
+      return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::optional<SpendView::Short> SpendView::try_reserve(std::span<const Hold> holds, double usd,
+                                                       std::int64_t unix_ms) {
+  std::lock_guard lock(mutex_);
+  for (std::size_t i = 0; i < holds.size(); ++i) {
+    const Hold& h = holds[i];
+    const SlotView now{h.scope, h.name, per_char(h.per), period_bucket(h.per, unix_ms)};
+    const SlotView flight{h.scope, h.name, per_char(h.per), 0};
+    auto t = totals_.find(now);
+    auto f = held_.find(flight);
+    const double spent = t == totals_.end() ? 0.0 : t->second;
+    const double held = f == held_.end() ? 0.0 : f->second;
+    const bool room = usd > 0 ? spent + held + usd <= h.limit_usd : spent + held < h.limit_usd;
+    if (!room) return Short{i, spent, held};
+  }
+  if (usd <= 0) return std::nullopt;
+  for (std::size_t i = 0; i < holds.size(); ++i) {
+    if (repeated(holds, i)) continue;
+    const Hold& h = holds[i];
+    const SlotView flight{h.scope, h.name, per_char(h.per), 0};
+    auto f = held_.find(flight);
+    if (f == held_.end()) {
+      held_.emplace(Slot{h.scope, h.name, per_char(h.per), 0}, usd);
+    } else {
+      f->second += usd;
+    }
+  }
+  return std::nullopt;
+}
+
+void SpendView::release(std::span<const Hold> holds, double usd) {
+  if (usd <= 0) return;
+  std::lock_guard lock(mutex_);
+  for (std::size_t i = 0; i < holds.size(); ++i) {
+    if (repeated(holds, i)) continue;
+    const Hold& h = holds[i];
+    auto f = held_.find(SlotView{h.scope, h.name, per_char(h.per), 0});
+    if (f == held_.end()) continue;
+    f->second -= usd;
+    // Sums of doubles drift: what is left of the last hold is dust, and the slot goes.
+    if (f->second < 1e-12) held_.erase(f);
+  }
+}
+
+double SpendView::held(config::Scope scope, std::string_view name, config::Period per) const {
+  std::lock_guard lock(mutex_);
+  auto f = held_.find(SlotView{scope, name, per_char(per), 0});
+  return f == held_.end() ? 0.0 : f->second;
+}
+
 }  // namespace sluice::governance

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -32,6 +33,28 @@ class SpendView {
                std::span<const stores::LedgerEntry> uncommitted);
   double spent(config::Scope scope, std::string_view name, config::Period per,
                std::int64_t unix_ms) const;
+
+  // Budget reservations: a request's worst-case cost, held from its admission until it ends, so
+  // that requests in flight together cannot all pass a budget with room for some of them.
+  struct Hold {
+    config::Scope scope;
+    std::string name;  // the subject in that scope (a key id, team, …)
+    config::Period per;
+    double limit_usd = 0;  // the budget
+  };
+  // What try_reserve found for the first hold without room.
+  struct Short {
+    std::size_t index = 0;  // into the holds
+    double spent_usd = 0;
+    double held_usd = 0;  // by other requests in flight
+  };
+  // Atomically: if every hold has room — spent + held + usd ≤ its limit (and, with usd 0, spent +
+  // held < its limit) — holds `usd` on each and returns nullopt; else holds nothing and says
+  // which has none. Holds on the same (scope, name, per) count once.
+  std::optional<Short> try_reserve(std::span<const Hold> holds, double usd, std::int64_t unix_ms);
+  // Gives back what try_reserve held (the same holds and usd).
+  void release(std::span<const Hold> holds, double usd);
+  double held(config::Scope scope, std::string_view name, config::Period per) const;
 
  private:
   // One total: a subject in a scope, in one day or month. Looked up through SlotView, so the
@@ -70,6 +93,9 @@ class SpendView {
 
   mutable std::mutex mutex_;
   std::unordered_map<Slot, double, SlotHash, SlotEqual> totals_;
+  // Reservations in flight, by (scope, name, per) as a slot with bucket 0: a hold outlives a
+  // day's turn and is given back whole.
+  std::unordered_map<Slot, double, SlotHash, SlotEqual> held_;
 };
 
 }  // namespace sluice::governance

@@ -420,12 +420,12 @@ test('budgets: priced per request, hard stop on every path, alert, spend in JSON
     const cliWeb = await runSluice(['spend', '-c', s.gw.configPath, '--by', 'team', '--key', other.id], env);
     assert.equal(cliWeb.code, 0, cliWeb.stderr);
     assert.match(cliWeb.stdout, /^team,requests,prompt_tokens,completion_tokens,cost_usd\nweb,1,11,7,1\.10000000\n$/);
-    // A refusal shows the money with the digits it needs: "$0.0018", not "$0.00".
+    // A refusal shows the money with the digits it needs ("$0.0018", not "$0.00"), and a request
+    // whose worst case alone does not fit is told so before anything is spent.
     const { json: tiny } = await adminCall(s.gw, 'POST', '/admin/keys', { name: 'tiny', budget: { usd: 0.0018, per: 'day' } });
-    assert.equal((await post(s.gw, '/v1/chat/completions', chatBody('chat'), withKey(tiny.key))).status, 200);
     const over = await post(s.gw, '/v1/chat/completions', chatBody('chat'), withKey(tiny.key));
     assert.equal(over.status, 429);
-    assert.match((await over.json()).error.message, /has spent \$1\.10 of its \$0\.0018 this day/);
+    assert.match((await over.json()).error.message, /has spent \$0\.00 of its \$0\.0018 this day; this request could cost up to \$0\.\d+ .*max_tokens/);
     assert.equal((await adminCall(s.gw, 'POST', '/admin/keys', { name: 'neg', budget: { usd: -5 } })).status, 400);
     assert.equal((await adminCall(s.gw, 'POST', '/admin/keys', { name: 'nan', budget: { usd: 'ten' } })).status, 400);
   } finally {
@@ -433,27 +433,44 @@ test('budgets: priced per request, hard stop on every path, alert, spend in JSON
   }
 });
 
-test('a budget crossed in the middle of concurrent streams: they finish, the overshoot stays in bound', async () => {
+// Found replaying a public report: ten requests at once each walked through a budget that had
+// room for three. Each now holds its worst case (prompt + max_tokens at the model's price) from
+// admission to its end.
+test('a burst of concurrent streams cannot pass a budget: each holds its worst case until it ends', async () => {
   const s = await setup();
   try {
-    const { json: k } = await adminCall(s.gw, 'POST', '/admin/keys', { name: 'streams', budget: { usd: 2.5, per: 'day' } });
-    const stream = () => post(s.gw, '/v1/chat/completions', chatBody('chat-slow', { stream: true }), withKey(k.key));
-    const first = await stream();
-    assert.ok(sseData(await first.text()).includes('[DONE]'));
-    // $1 spent of $2.5: four streams start together (each checked at its start, all admitted),
-    // and the budget is crossed while they run. None is cut short.
-    const concurrent = await Promise.all([stream(), stream(), stream(), stream()]);
-    assert.deepEqual(concurrent.map((r) => r.status), [200, 200, 200, 200]);
-    const bodies = await Promise.all(concurrent.map((r) => r.text()));
-    for (const b of bodies) assert.ok(sseData(b).includes('[DONE]'), 'a stream in flight is not cut');
-    // Documented bound: spend ≤ budget + what was in flight when it was crossed (4 streams).
+    const { json: k } = await adminCall(s.gw, 'POST', '/admin/keys', { name: 'streams', budget: { usd: 3.5, per: 'day' } });
+    // Each stream costs $1 (SLOW_TOKENS output tokens) and may cost at most that (max_tokens).
+    const stream = (extra = { max_tokens: SLOW_TOKENS }) => post(s.gw, '/v1/chat/completions', chatBody('chat-slow', { stream: true, ...extra }), withKey(k.key));
+    const burst = await Promise.all(Array.from({ length: 10 }, () => stream()));
+    const statuses = burst.map((r) => r.status);
+    assert.equal(statuses.filter((c) => c === 200).length, 3, statuses.join());
+    assert.equal(statuses.filter((c) => c === 429).length, 7, statuses.join());
+    const bodies = await Promise.all(burst.map((r) => r.text()));
+    for (let i = 0; i < burst.length; i++) {
+      if (statuses[i] === 200) {
+        assert.ok(sseData(bodies[i]).includes('[DONE]'), 'an admitted stream is not cut');
+      } else {
+        const error = JSON.parse(bodies[i]).error;
+        assert.equal(error.code, 'budget_exceeded');
+        assert.match(error.message, /requests in flight hold \$[123]\.00/);
+      }
+    }
     const spend = await adminCall(s.gw, 'GET', '/admin/spend?by=key');
     const spent = spend.json.data.find((r) => r.key === k.id).cost_usd;
-    assert.ok(Math.abs(spent - 5) < 1e-6, `spent ${spent}`);
-    assert.ok(spent <= 2.5 + 4 * 1 + 1e-6);
+    assert.ok(Math.abs(spent - 3) < 1e-6, `spent ${spent}`);
+    // $0.50 left: a $1 worst case does not fit, and the answer says what would.
     const after = await stream();
     assert.equal(after.status, 429);
-    assert.equal((await after.json()).error.code, 'budget_exceeded');
+    assert.match((await after.json()).error.message, /has spent \$3\.00 of its \$3\.50 this day; this request could cost up to \$1\.00/);
+    // Without max_tokens the worst case assumes 4,096 output tokens.
+    const unbounded = await stream({});
+    assert.equal(unbounded.status, 429);
+    assert.match((await unbounded.json()).error.message, /4096 output tokens when max_tokens is not set/);
+    // Holds are given back: a small enough request still fits.
+    const small = await stream({ max_tokens: Math.floor(SLOW_TOKENS / 4) });
+    assert.equal(small.status, 200);
+    await small.text();
   } finally {
     await teardown(s);
   }

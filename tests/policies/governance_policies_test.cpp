@@ -127,15 +127,18 @@ pricing:
   mock:
     mock-chat: {input: 1000000, output: 1000000}
 budgets:
-  - {scope: global, usd: 5, per: day}
+  - {scope: global, usd: 15, per: day}
 )" + kEndpoints;
   {
     HandlerHarness h(yaml.c_str());
-    FakeResponder first = h.send("POST", "/v1/chat/completions", kChat);
+    // At most ~8 prompt tokens (by the tokenizer) + 3 output tokens at $1: a worst case of ~$11
+    // fits the $15 budget once; after the first's $7, it does not.
+    const char* chat = R"({"model":"chat","max_tokens":3,"messages":[{"role":"user","content":"hi"}]})";
+    FakeResponder first = h.send("POST", "/v1/chat/completions", chat);
     EXPECT_EQ(first.status, 200u);
     // 4 prompt + 3 completion tokens at $1 each.
     EXPECT_EQ(first.header("x-sluice-cost-usd"), "7.00000000");
-    FakeResponder refused = h.send("POST", "/v1/chat/completions", kChat);
+    FakeResponder refused = h.send("POST", "/v1/chat/completions", chat);
     EXPECT_EQ(refused.status, 429u);
     EXPECT_EQ(error_code(refused), "budget_exceeded");
     // The ledger has the one request that reached the provider.

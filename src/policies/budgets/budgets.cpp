@@ -1,47 +1,87 @@
 #include "policies/budgets/budgets.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include "governance/scope.hpp"
 #include "observability/metrics.hpp"
 #include "policies/subject.hpp"
+#include "tokenizer/chat_tokens.hpp"
+#include "tokenizer/encoding.hpp"
 #include "util/money.hpp"
 
 namespace sluice::policies {
 
-pipeline::Step BudgetsPolicy::on_request(pipeline::RequestContext& ctx, void* /*state*/) const {
+double worst_case_usd(const pipeline::RequestContext& ctx) {
+  const auto& prices = ctx.snapshot->governance.prices;
+  if (ctx.endpoint == nullptr || !prices) return 0;
+  const pricing::ModelPrice* price = prices->find(ctx.endpoint->provider, ctx.endpoint->model_name);
+  if (price == nullptr) return 0;
+  const auto& encoding = tokenizer::Encoding::for_model(ctx.endpoint->model_name);
+  const std::uint64_t prompt =
+      tokenizer::count_prompt_tokens(encoding, ctx.request.operation, ctx.request.body);
+  std::uint64_t output = tokenizer::max_completion_tokens(ctx.request.body);
+  if (output == 0 && ctx.request.operation != model::Operation::kEmbeddings)
+    output = BudgetsPolicy::kAssumedOutputTokens;
+  // Each token at the dearest rate it could be billed at.
+  const double input = std::max({price->input, price->cache_write.value_or(0)});
+  const double out = std::max(price->output, price->reasoning.value_or(0));
+  return (static_cast<double>(prompt) * input + static_cast<double>(output) * out) / 1e6;
+}
+
+pipeline::Step BudgetsPolicy::on_request(pipeline::RequestContext& ctx, void* state) const {
   if (ctx.snapshot->governance.budgets.empty() && !(ctx.key && ctx.key->budget) &&
       !runtime_.has_store_budgets())
     return pipeline::Step::skip();
   const governance::Subject s = subject_of(ctx);
-  std::optional<Error> refused;
+  BudgetsState& st = state_of(state);
+  governance::each_budget(ctx.key.get(), ctx.snapshot->governance, runtime_.store_budgets_if_any(),
+                          [&](const config::BudgetSpec& b) {
+                            auto who = governance::counted_as(b.scope, b.match, s);
+                            if (!who) return true;
+                            st.holds.push_back({b.scope, std::string(*who), b.per, b.usd});
+                            return true;
+                          });
+  if (st.holds.empty()) return pipeline::Step::skip();
   const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
-  auto check = [&](const config::BudgetSpec& b) -> bool {
-    auto who = governance::counted_as(b.scope, b.match, s);
-    if (!who) return true;
-    const double spent = runtime_.spend().spent(b.scope, *who, b.per, now);
-    if (spent < b.usd) return true;
-    std::string message = "Budget exceeded: the ";
-    message += config::scope_name(b.scope);
-    if (!who->empty()) {
-      message += " '";
-      message += *who;
-      message += "'";
-    }
-    message += " has spent $" + util::dollars(spent) + " of its $" + util::dollars(b.usd) +
-               " this " + std::string(config::period_name(b.per)) + ".";
-    Error e = Error::make(ErrorCode::kRateLimited, std::move(message));
-    e.error_code = "budget_exceeded";
-    refused = std::move(e);
-    observability::Metrics::global().budget_rejected.fetch_add(1, std::memory_order_relaxed);
-    return false;
-  };
-  if (governance::each_budget(ctx.key.get(), ctx.snapshot->governance,
-                              runtime_.store_budgets_if_any(), check))
+  const double worst = worst_case_usd(ctx);
+  auto short_of = runtime_.spend().try_reserve(st.holds, worst, now);
+  if (!short_of) {
+    st.held_usd = worst;
     return pipeline::Step::next();
-  return pipeline::Step::fail(std::move(*refused));
+  }
+  const auto& h = st.holds[short_of->index];
+  std::string message = "Budget exceeded: the ";
+  message += config::scope_name(h.scope);
+  if (!h.name.empty()) message += " '" + h.name + "'";
+  message += " has spent $" + util::dollars(short_of->spent_usd) + " of its $" +
+             util::dollars(h.limit_usd) + " this " + std::string(config::period_name(h.per));
+  if (short_of->held_usd > 0)
+    message += ", and requests in flight hold $" + util::dollars(short_of->held_usd);
+  if (worst > 0 && short_of->spent_usd + short_of->held_usd < h.limit_usd) {
+    // Room is left, only not for this request's worst case: say what would fit.
+    message += "; this request could cost up to $" + util::dollars(worst) +
+               " (its prompt and max_tokens at the model's price; " +
+               std::to_string(kAssumedOutputTokens) +
+               " output tokens when max_tokens is not set). A smaller max_tokens may fit.";
+  } else {
+    message += ".";
+  }
+  st.holds.clear();
+  Error e = Error::make(ErrorCode::kRateLimited, std::move(message));
+  e.error_code = "budget_exceeded";
+  observability::Metrics::global().budget_rejected.fetch_add(1, std::memory_order_relaxed);
+  return pipeline::Step::fail(std::move(e));
+}
+
+void BudgetsPolicy::on_complete(pipeline::RequestContext&, void* state,
+                                const pipeline::Outcome&) const {
+  BudgetsState& st = state_of(state);
+  // The real cost went onto the view in accounting's hooks, which run before this one.
+  runtime_.spend().release(st.holds, st.held_usd);
+  st.held_usd = 0;
 }
 
 }  // namespace sluice::policies

@@ -4,6 +4,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/governance.hpp"
+#include "cli/prices.hpp"
 #include "cli/tokens.hpp"
 
 int main(int argc, char** argv) {
@@ -122,6 +123,15 @@ int main(int argc, char** argv) {
   spend_cmd->add_option("--format", spend.format, "csv (default) or json")
       ->check(CLI::IsMember({"csv", "json"}));
 
+  std::string prices_config;
+  auto* prices_cmd = app.add_subcommand("prices", "Prices of the config's models");
+  auto* prices_check_cmd = prices_cmd->add_subcommand(
+      "check", "List each endpoint's price; exit 1 when some endpoint has none");
+  prices_check_cmd->add_option("-c,--config", prices_config, "Config file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  prices_cmd->require_subcommand(1);
+
   auto* version_cmd = app.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(app, argc, argv);
@@ -143,6 +153,7 @@ int main(int argc, char** argv) {
   if (*budgets_update) return sluice::cli::budgets_update(budgets);
   if (*budgets_delete) return sluice::cli::budgets_delete(budgets);
   if (*spend_cmd) return sluice::cli::spend(spend);
+  if (*prices_check_cmd) return sluice::cli::prices_check(prices_config);
   if (*version_cmd) return sluice::cli::version();
   return 1;
 }

@@ -4,6 +4,8 @@
 #include <boost/json/value.hpp>
 #include <vector>
 
+#include "util/utf8.hpp"
+
 namespace sluice::util {
 namespace {
 
@@ -16,6 +18,17 @@ void append(std::string& out, boost::json::serializer& sr) {
 
 void append_json_string(std::string& out, std::string_view text) {
   boost::json::serializer sr;
+  // Boost.JSON writes the bytes it is given; JSON must be UTF-8 (RFC 8259 §8.1).
+  std::string fixed;
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t n = utf8_sequence(text, i);
+    if (n == 0) {
+      fixed = valid_utf8(text);
+      text = fixed;
+      break;
+    }
+    i += n;
+  }
   sr.reset(text);
   append(out, sr);
 }

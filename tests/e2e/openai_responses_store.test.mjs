@@ -16,8 +16,9 @@ const KEY_B = 'sk-sluice-responses-key-b-0123456789abcdef';
 const env = { KEY_A, KEY_B, PEPPER: 'pepper-for-responses-tests-012345' };
 let anthropic, openai, dir;
 
-function config(ttl = 3600) {
+function config(ttl = 3600, { server = '', stores = `  responses: {ttl_s: ${ttl}}\n` } = {}) {
   return `
+${server}
 auth:
   mode: keys
   pepper: \${{ secrets.PEPPER }}
@@ -30,8 +31,13 @@ auth:
       key: \${{ secrets.KEY_B }}
 stores:
   sqlite: ${join(dir, `responses-${ttl}.db`)}
-  responses: {ttl_s: ${ttl}}
-endpoints:
+${stores}endpoints:
+  - name: gpt-native
+    endpoint_type: llm/v1/chat
+    model:
+      provider: openai
+      name: gpt-5
+      config: {openai_api_key: "${openai.key}", openai_api_base: "${openai.base}"}
   - name: gpt
     endpoint_type: llm/v1/chat
     model:
@@ -190,5 +196,84 @@ test('stores.responses is checked like the rest of the config', async () => {
   ]) {
     const yaml = config().replace('  responses: {ttl_s: 3600}', `  ${bad}`);
     await assert.rejects(startSluice(yaml, { env }), (e) => message.test(String(e.message ?? e)), bad);
+  }
+});
+
+// OpenAI keeps what it answers natively, under the gateway's one OpenAI key: the gateway records
+// which gateway key made each response, so that no other key can continue it (found by a
+// hostile probe: key B continued key A's conversation).
+test('OpenAI-kept responses can be continued only by the key that made them', async () => {
+  let gw = await startSluice(config(), { env });
+  try {
+    const a = client(gw, KEY_A);
+    const b = client(gw, KEY_B);
+    for (const stream of [false, true]) {
+      const made = await create(a, { model: 'gpt-native', input: 'Say hi' }, stream);
+      assert.equal(made.id, 'resp_native1');  // OpenAI's own id, relayed
+      await assert.rejects(create(b, { model: 'gpt-native', input: 'go on', previous_response_id: made.id }, stream),
+        (e) => e.status === 400 && e.param === 'previous_response_id' && e.code === 'previous_response_not_found');
+      const before = openai.requests.length;
+      const next = await create(a, { model: 'gpt-native', input: 'go on', previous_response_id: made.id }, stream);
+      assert.equal(next.status, 'completed');
+      assert.equal(openai.requests.at(-1).body.previous_response_id, made.id);
+      assert.equal(openai.requests.length, before + 1);
+    }
+    // The passthrough path is held to the same rule.
+    const res = await fetch(`${gw.url}/gateway/openai/v1/responses`, { method: 'POST', headers: { authorization: `Bearer ${KEY_B}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-native', input: 'x', previous_response_id: 'resp_native1' }) });
+    assert.equal(res.status, 400);
+    // The gateway has only the id: GET says where the response lives, and a translated endpoint
+    // cannot continue it.
+    await assert.rejects(a.responses.retrieve('resp_native1'), (e) => e.status === 404 && /OpenAI's own Responses API/.test(e.message));
+    await assert.rejects(a.responses.delete('resp_native1'), (e) => e.status === 400 && /OpenAI's own Responses API/.test(e.message));
+    // Nor may another key have OpenAI count it (found by review).
+    const counted = await fetch(`${gw.url}/v1/responses/input_tokens`, { method: 'POST', headers: { authorization: `Bearer ${KEY_B}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-native', input: 'x', previous_response_id: 'resp_native1' }) });
+    assert.equal(counted.status, 400);
+    assert.equal((await counted.json()).error.code, 'previous_response_not_found');
+    await assert.rejects(a.responses.create({ model: 'gpt', input: 'x', previous_response_id: 'resp_native1' }),
+      (e) => e.status === 400 && /continue it there/.test(e.message));
+    await assert.rejects(a.responses.create({ model: 'gpt-native', input: 'x', conversation: 'conv_1' }), (e) => e.status === 400 && e.param === 'conversation');
+  } finally {
+    await stopped(gw);
+  }
+  // Keys on and no response store: the gateway cannot tell whose a response is, so it refuses.
+  gw = await startSluice(config(3600, { stores: '' }), { env });
+  try {
+    await assert.rejects(client(gw, KEY_A).responses.create({ model: 'gpt-native', input: 'x', previous_response_id: 'resp_native1' }),
+      (e) => e.status === 400 && e.param === 'previous_response_id' && /stores\.responses/.test(e.message));
+  } finally {
+    await stopped(gw);
+  }
+});
+
+test('a chain is held to the request size limit; counts include what it continues; every answer has its own id', async () => {
+  const gw = await startSluice(config(3600, { server: 'server: {max_body_bytes: 6000}' }), { env });
+  try {
+    const a = client(gw, KEY_A);
+    const first = await a.responses.create({ model: 'gpt', input: 'word '.repeat(250) });
+    const second = await a.responses.create({ model: 'gpt', input: 'more', previous_response_id: first.id });
+    // The continued conversation is counted (OpenAI's input_tokens path).
+    const count = async (extra) => (await fetch(`${gw.url}/v1/responses/input_tokens`, { method: 'POST',
+      headers: { authorization: `Bearer ${KEY_A}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt', input: 'more', ...extra }) }));
+    const alone = await (await count({})).json();
+    const chained = await (await count({ previous_response_id: first.id })).json();
+    assert.ok(chained.input_tokens > alone.input_tokens + 200, `${chained.input_tokens} vs ${alone.input_tokens}`);
+    assert.equal((await count({ previous_response_id: 'resp_0000' })).status, 400);
+    // Another 3 kB turn would make the joined request pass 6,000 bytes: 413, not sent.
+    const sent = openai.requests.length;
+    await assert.rejects(a.responses.create({ model: 'gpt', input: 'word '.repeat(700), previous_response_id: second.id }),
+      (e) => e.status === 413 && e.param === 'previous_response_id');
+    assert.equal(openai.requests.length, sent);
+    // Ids the gateway did not make are not looked up, nor echoed.
+    const odd = await fetch(`${gw.url}/v1/responses/%FF%FE`, { headers: { authorization: `Bearer ${KEY_A}` } });
+    assert.equal(odd.status, 404);
+    assert.equal((await odd.json()).error.message, 'No response has that id.');
+    // Unkept answers get ids of their own too (the provider's may repeat).
+    const x = await a.responses.create({ model: 'gpt', input: 'x', store: false });
+    const y = await a.responses.create({ model: 'gpt', input: 'x', store: false });
+    assert.notEqual(x.id, y.id);
+  } finally {
+    await stopped(gw);
   }
 });

@@ -475,8 +475,8 @@ Result<void> ResponsesApi::parse(model::Operation, std::string_view text,
       if (v.is_bool()) out.responses.store = v.get_bool();
     } else if (key == "previous_response_id") {
       if (v.is_null()) continue;
-      if (!v.is_string() || v.get_string().empty())
-        return invalid_type("previous_response_id", "a response id (a non-empty string)");
+      if (!v.is_string() || v.get_string().empty() || v.get_string().size() > 256)
+        return invalid_type("previous_response_id", "a response id (a string of 1 to 256 bytes)");
       out.responses.previous_id = v.get_string();
     } else if (key == "background") {
       if (!v.is_null() && !v.is_bool()) return invalid_type("background", "a boolean");

@@ -104,6 +104,15 @@ asio::awaitable<void> Handler::count_tokens(Call& call) {
     co_await send_error(call, parsed.error());
     co_return;
   }
+  // A Responses request continuing a kept one is counted with the conversation it continues; one
+  // OpenAI keeps may be counted only by the key that made it.
+  // (Nested ifs: GCC 12 mishandles co_await in a short-circuit operand.)
+  if (responses && !native) {
+    if (!co_await prepare_stored_response(call)) co_return;
+  } else if (native) {
+    ctx.request.body = client.get_object();
+    if (!co_await check_native_previous(call)) co_return;
+  }
   ctx.request.anthropic_beta = http.header_list("anthropic-beta");  // as on the model call
   if (!responses) {
     if (auto bad = client_anthropic_version(http, ctx.request.anthropic_version)) {

@@ -118,6 +118,12 @@ class Handler : public SubRequests {
   // request's `store` echo is then false and the caller renders again).
   boost::asio::awaitable<bool> keep_response(Call& call, const model::Response& answer,
                                              std::string rendered);
+  // OpenAI's own Responses API through the gateway (native /v1/responses, the passthrough): with
+  // gateway keys on, previous_response_id must name a response the calling key made, as
+  // recorded by keep_native_response (the id and key only) when the gateway keeps responses.
+  // False when it answered an error.
+  boost::asio::awaitable<bool> check_native_previous(Call& call);
+  boost::asio::awaitable<void> keep_native_response(Call& call, std::string id);
   // A policy's answer in the provider's place, as a stream when the client asked for one.
   boost::asio::awaitable<void> send_reply(Call& call, Reply& reply);
   boost::asio::awaitable<void> send_json(Call& call, unsigned status, std::string body);

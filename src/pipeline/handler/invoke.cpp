@@ -159,7 +159,10 @@ asio::awaitable<void> Handler::invoke(Call& call) {
     co_return;
   }
   if (!co_await parse_invocation(call)) co_return;
-  if (call.match.api == "responses" && !co_await prepare_stored_response(call)) co_return;
+  if (call.match.api == "responses") {
+    // (Nested: GCC 12 mishandles co_await in a short-circuit operand.)
+    if (!co_await prepare_stored_response(call)) co_return;
+  }
   RequestContext& ctx = call.ctx;
   const api::InboundApi& api = *call.api->api;
   // Another destination may need the request prepared its own way: keep the client's version.

@@ -81,6 +81,18 @@ asio::awaitable<void> Handler::passthrough(Call& call) {
   ctx.passthrough = true;
   ctx.request.operation = *match.operation;
   ctx.request.endpoint = name;
+  const bool responses = match.native == "/responses";  // OpenAI's Responses API, which keeps state
+  if (responses) {
+    // (Nested: GCC 12 mishandles co_await in a short-circuit operand.)
+    if (!co_await check_native_previous(call)) co_return;
+  }
+  // The client's anthropic-version, checked before any policy counts the request.
+  if (match.api == "anthropic") {
+    if (auto bad = client_anthropic_version(http, ctx.request.anthropic_version)) {
+      co_await send_error(call, *bad);
+      co_return;
+    }
+  }
   const json::value* s = ctx.request.body.if_contains("stream");
   ctx.request.stream = match.api == "gemini" ? match.native == ":streamGenerateContent"
                                              : (s != nullptr && s->is_bool() && s->get_bool());
@@ -119,13 +131,8 @@ asio::awaitable<void> Handler::passthrough(Call& call) {
         !kept.empty())
       wire->headers.emplace_back("anthropic-beta", std::move(kept));
   }
-  if (wire && match.api == "anthropic") {
-    if (auto bad = client_anthropic_version(http, ctx.request.anthropic_version)) {
-      wire = *bad;
-    } else {
-      providers::use_client_anthropic_version(*wire, ctx.request.anthropic_version);
-    }
-  }
+  if (wire && match.api == "anthropic")
+    providers::use_client_anthropic_version(*wire, ctx.request.anthropic_version);
   std::optional<Error> failure;
   if (!wire) failure = wire.error();
   std::unique_ptr<upstream::Exchange> exchange;
@@ -213,9 +220,14 @@ asio::awaitable<void> Handler::passthrough(Call& call) {
             unreadable = fed.error();
           }
         }
+        std::string kept_id;  // a Response's id, recorded before the client sees its end
         for (const auto& e : events) {
           if (!e.usage.empty()) ctx.usage = e.usage;
+          if (const json::value* id = responses ? e.chunk.if_contains("id") : nullptr;
+              id != nullptr && id->is_string())
+            kept_id = id->get_string();
         }
+        if (!kept_id.empty()) co_await keep_native_response(call, std::move(kept_id));
         bool going = run.stream_events(events);
         if (going && at_end) going = run.stream_end(events);
         std::string frames;
@@ -299,6 +311,16 @@ asio::awaitable<void> Handler::passthrough(Call& call) {
         }
       }
       run.usage();
+    }
+    if (ok && responses && ctx.snapshot->governance.store.responses_ttl_s > 0) {
+      // Recorded before the client has the id (see check_native_previous).
+      std::string kept_id;
+      boost::system::error_code id_ec;
+      json::value whole = util::parse_json(sent, id_ec);
+      const json::value* id =
+          !id_ec && whole.is_object() ? whole.get_object().if_contains("id") : nullptr;
+      if (id != nullptr && id->is_string()) kept_id = id->get_string();
+      if (!kept_id.empty()) co_await keep_native_response(call, std::move(kept_id));
     }
     if (!ok) answer.error = "provider answered HTTP " + std::to_string(status);
     answer.status = status;

@@ -7,9 +7,13 @@
 //   - GET /v1/responses/{id} returns a kept response, DELETE /v1/responses/{id} removes it.
 // A response belongs to the gateway key that made it: another key is told it does not exist, as
 // an unknown id is. Without a store, store: true and previous_response_id are 400s saying so.
-// Requests sent natively to OpenAI (native_responses) are kept by OpenAI, not here.
+// Requests sent natively to OpenAI (native_responses, /gateway/openai/v1/responses) are kept by
+// OpenAI under the gateway's one OpenAI key, which every gateway key shares: with gateway keys
+// on, the gateway records which key made each (an id, no content) and lets only that key
+// continue it; without a response store it cannot, and refuses previous_response_id there.
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
@@ -63,6 +67,23 @@ struct Loaded {
   std::optional<stores::StoredResponse> response;
 };
 
+// Reads response `*id` on the blocking pool (pointers into the caller's frame, which outlives
+// the wait: see the GCC 12 note in catalog_paths.cpp).
+asio::awaitable<Loaded> load(asio::any_io_executor blocking, stores::ResponseStore* store,
+                             const std::string* id, const std::int64_t* at) {
+  co_return co_await asio::co_spawn(
+      blocking,
+      [store, id, at]() -> asio::awaitable<Loaded> {
+        try {
+          co_return Loaded{false, store->get_response(*id, *at)};
+        } catch (const std::exception& e) {
+          std::cerr << "sluice: reading a stored response failed: " << e.what() << "\n";
+          co_return Loaded{true, std::nullopt};
+        }
+      },
+      asio::use_awaitable);
+}
+
 }  // namespace
 
 asio::awaitable<bool> Handler::prepare_stored_response(Call& call) {
@@ -70,6 +91,8 @@ asio::awaitable<bool> Handler::prepare_stored_response(Call& call) {
   model::StoredResponseAsk& ask = ctx.request.responses;
   stores::ResponseStore* store =
       ctx.snapshot->governance.store.responses_ttl_s > 0 ? env_.governance.responses() : nullptr;
+  // Every answer gets an id of its own, kept or not (a provider's may repeat).
+  ask.id = new_response_id();
   if (store == nullptr) {
     if (ask.store.value_or(false) || !ask.previous_id.empty()) {
       const bool previous = !ask.previous_id.empty();
@@ -89,17 +112,7 @@ asio::awaitable<bool> Handler::prepare_stored_response(Call& call) {
     const std::string* id = &ask.previous_id;
     const std::int64_t now = now_s();
     const std::int64_t* at = &now;
-    Loaded loaded = co_await asio::co_spawn(
-        env_.blocking,
-        [store, id, at]() -> asio::awaitable<Loaded> {
-          try {
-            co_return Loaded{false, store->get_response(*id, *at)};
-          } catch (const std::exception& e) {
-            std::cerr << "sluice: reading a stored response failed: " << e.what() << "\n";
-            co_return Loaded{true, std::nullopt};
-          }
-        },
-        asio::use_awaitable);
+    Loaded loaded = co_await load(env_.blocking, store, id, at);
     if (loaded.failed) {
       co_await send_error(call, store_unavailable());
       co_return false;
@@ -108,10 +121,35 @@ asio::awaitable<bool> Handler::prepare_stored_response(Call& call) {
       co_await send_error(call, unknown_response(ask.previous_id, "previous_response_id"));
       co_return false;
     }
+    // The joined request is held to the same size limit as a request sent whole, so a chain of
+    // turns cannot grow past what one client could send.
+    const std::uint64_t joined_bytes = loaded.response->conversation.size() + call.http.body.size();
+    if (joined_bytes > ctx.snapshot->server.max_body_bytes) {
+      Error e = Error::make(
+          ErrorCode::kPayloadTooLarge,
+          "The conversation continued by previous_response_id has grown to about " +
+              std::to_string(joined_bytes) +
+              " bytes with this input, past the gateway's limit of " +
+              std::to_string(ctx.snapshot->server.max_body_bytes) +
+              " bytes for one request; start a new conversation with what matters of this one.");
+      e.param = "previous_response_id";
+      co_await send_error(call, e);
+      co_return false;
+    }
     boost::system::error_code ec;
     json::value history =
         util::parse_json(loaded.response->conversation, ec, ctx.request.body.storage());
     json::value* messages = ctx.request.body.if_contains("messages");
+    if (loaded.response->conversation.empty()) {
+      // OpenAI answered it natively (keep_native_response) and keeps its content.
+      co_await send_error(call, Error::invalid("Response '" + ask.previous_id +
+                                                   "' was answered by OpenAI's own Responses API "
+                                                   "(endpoint '" +
+                                                   loaded.response->endpoint +
+                                                   "'), which keeps it: continue it there.",
+                                               "previous_response_id"));
+      co_return false;
+    }
     if (ec || !history.is_array() || messages == nullptr || !messages->is_array()) {
       // Written by keep_response from a parsed request: only a hand-edited row gets here.
       co_await send_error(call, unknown_response(ask.previous_id, "previous_response_id"));
@@ -130,10 +168,7 @@ asio::awaitable<bool> Handler::prepare_stored_response(Call& call) {
     // for the others to drop.
     ctx.request.anthropic_fields = providers::carries_anthropic_fields(ctx.request.body);
   }
-  if (ask.store.value_or(true)) {
-    ask.id = new_response_id();
-    ask.stored = true;
-  }
+  ask.stored = ask.store.value_or(true);
   co_return true;
 }
 
@@ -195,11 +230,102 @@ asio::awaitable<bool> Handler::keep_response(Call& call, const model::Response& 
   co_return ok;
 }
 
+asio::awaitable<bool> Handler::check_native_previous(Call& call) {
+  RequestContext& ctx = call.ctx;
+  const json::value* previous = ctx.request.body.if_contains("previous_response_id");
+  const json::value* conversation = ctx.request.body.if_contains("conversation");
+  const bool continues = previous != nullptr && !previous->is_null();
+  const bool tenants = ctx.snapshot->governance.keys_required || ctx.key != nullptr;
+  if (!tenants || (!continues && (conversation == nullptr || conversation->is_null())))
+    co_return true;
+  stores::ResponseStore* store =
+      ctx.snapshot->governance.store.responses_ttl_s > 0 ? env_.governance.responses() : nullptr;
+  if (continues && !previous->is_string()) {
+    Error e = Error::invalid("'previous_response_id' must be a string.", "previous_response_id");
+    e.error_code = "invalid_type";
+    co_await send_error(call, e);
+    co_return false;
+  }
+  if (!continues || store == nullptr) {
+    const char* field = continues ? "previous_response_id" : "conversation";
+    Error e = Error::invalid(
+        std::string("'") + field +
+            "' continues state OpenAI keeps under the gateway's one OpenAI key, which every "
+            "gateway key shares. " +
+            (continues ? "This gateway can tie responses to keys only when it keeps them "
+                         "(stores.responses in its config); ask its operator, or send the "
+                         "conversation as input."
+                       : "Conversations are not tied to gateway keys; send the conversation as "
+                         "input, or chain responses with previous_response_id."),
+        field);
+    e.error_code = "unsupported_parameter";
+    co_await send_error(call, e);
+    co_return false;
+  }
+  const std::string id(previous->get_string());
+  const std::string* wanted = &id;
+  const std::int64_t now = now_s();
+  const std::int64_t* at = &now;
+  Loaded loaded = co_await load(env_.blocking, store, wanted, at);
+  if (loaded.failed) {
+    co_await send_error(call, store_unavailable());
+    co_return false;
+  }
+  if (!loaded.response || loaded.response->owner != owner_of(ctx)) {
+    co_await send_error(call, unknown_response(id, "previous_response_id"));
+    co_return false;
+  }
+  co_return true;
+}
+
+asio::awaitable<void> Handler::keep_native_response(Call& call, std::string id) {
+  RequestContext& ctx = call.ctx;
+  stores::ResponseStore* store =
+      ctx.snapshot->governance.store.responses_ttl_s > 0 ? env_.governance.responses() : nullptr;
+  const json::value* keep = ctx.request.body.if_contains("store");
+  // Only gateway keys need telling apart (check_native_previous).
+  const bool tenants = ctx.snapshot->governance.keys_required || ctx.key != nullptr;
+  if (store == nullptr || id.empty() || !tenants ||
+      (keep != nullptr && keep->is_bool() && !keep->get_bool()))
+    co_return;
+  stores::StoredResponse kept;
+  kept.id = std::move(id);
+  kept.owner = owner_of(ctx);
+  kept.endpoint = ctx.request.endpoint;
+  kept.created_at = now_s();
+  kept.expires_at = kept.created_at + ctx.snapshot->governance.store.responses_ttl_s;
+  // No conversation and no Response: OpenAI keeps those (see stored_response).
+  const stores::StoredResponse* what = &kept;
+  const std::int64_t* at = &kept.created_at;
+  co_await asio::co_spawn(
+      env_.blocking,
+      [store, what, at]() -> asio::awaitable<void> {
+        try {
+          store->put_response(*what, *at);
+        } catch (const std::exception& e) {
+          std::cerr << "sluice: recording a response's key failed: " << e.what() << "\n";
+        }
+        co_return;
+      },
+      asio::use_awaitable);
+}
+
 asio::awaitable<void> Handler::stored_response(Call& call) {
   RequestContext& ctx = call.ctx;
   stores::ResponseStore* store =
       ctx.snapshot->governance.store.responses_ttl_s > 0 ? env_.governance.responses() : nullptr;
   const std::string id(call.match.name);
+  // Ids this gateway makes are resp_ and hex; anything else is not one of them, and is not
+  // echoed (it may not even be text).
+  const bool ours = id.size() > 5 && id.size() <= 64 && id.starts_with("resp_") &&
+                    std::all_of(id.begin() + 5, id.end(), [](char c) {
+                      return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+                             (c >= 'A' && c <= 'Z') || c == '_' || c == '-';
+                    });
+  if (!ours) {
+    co_await send_error(call, Error::make(ErrorCode::kNotFound, "No response has that id."));
+    co_return;
+  }
   if (store == nullptr) {
     // Nothing is kept here, so no id is known (OpenAI's own answer to an unknown id).
     co_await send_error(call, unknown_response(id, ""));
@@ -208,17 +334,7 @@ asio::awaitable<void> Handler::stored_response(Call& call) {
   const std::string* wanted = &id;
   const std::int64_t now = now_s();
   const std::int64_t* at = &now;
-  Loaded loaded = co_await asio::co_spawn(
-      env_.blocking,
-      [store, wanted, at]() -> asio::awaitable<Loaded> {
-        try {
-          co_return Loaded{false, store->get_response(*wanted, *at)};
-        } catch (const std::exception& e) {
-          std::cerr << "sluice: reading a stored response failed: " << e.what() << "\n";
-          co_return Loaded{true, std::nullopt};
-        }
-      },
-      asio::use_awaitable);
+  Loaded loaded = co_await load(env_.blocking, store, wanted, at);
   if (loaded.failed) {
     co_await send_error(call, store_unavailable());
     co_return;
@@ -227,24 +343,43 @@ asio::awaitable<void> Handler::stored_response(Call& call) {
     co_await send_error(call, unknown_response(id, ""));
     co_return;
   }
+  if (loaded.response->response.empty()) {
+    // The gateway has only the id (keep_native_response): neither the Response nor a way to
+    // delete what OpenAI keeps. (The error is named first: GCC 12 and temporaries under
+    // co_await.)
+    const ErrorCode code =
+        call.http.method == "GET" ? ErrorCode::kNotFound : ErrorCode::kInvalidRequest;
+    const Error e = Error::make(code, "Response '" + id +
+                                          "' was answered by OpenAI's own Responses API "
+                                          "(endpoint '" +
+                                          loaded.response->endpoint +
+                                          "'), which keeps it; this gateway keeps only which key "
+                                          "made it.");
+    co_await send_error(call, e);
+    co_return;
+  }
   if (call.http.method == "GET") {
     co_await send_json(call, 200, std::move(loaded.response->response));
     co_return;
   }
-  const bool deleted = co_await asio::co_spawn(
+  // 0: the store failed, 1: deleted, 2: gone meanwhile (expired or deleted by another request).
+  const int deleted = co_await asio::co_spawn(
       env_.blocking,
-      [store, wanted]() -> asio::awaitable<bool> {
+      [store, wanted]() -> asio::awaitable<int> {
         try {
-          store->delete_response(*wanted);
-          co_return true;
+          co_return store->delete_response(*wanted) ? 1 : 2;
         } catch (const std::exception& e) {
           std::cerr << "sluice: deleting a stored response failed: " << e.what() << "\n";
-          co_return false;
+          co_return 0;
         }
       },
       asio::use_awaitable);
-  if (!deleted) {
+  if (deleted == 0) {
     co_await send_error(call, store_unavailable());
+    co_return;
+  }
+  if (deleted == 2) {
+    co_await send_error(call, unknown_response(id, ""));
     co_return;
   }
   json::object body{{"id", id}, {"object", "response"}, {"deleted", true}};

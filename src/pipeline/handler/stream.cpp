@@ -89,6 +89,7 @@ asio::awaitable<void> Handler::stream(Call& call, Chain::Run& run) {
     for (auto& event : events) frames += writer->event(event);
     if (ctx.request.responses.stored) sent.insert(sent.end(), events.begin(), events.end());
     if (stopped) {
+      ctx.request.responses.stored = false;  // a stopped answer is not kept
       answer.error = "stream stopped: " + run.stopped()->message;
       ctx.error = *run.stopped();
       frames += writer->error(*run.stopped());
@@ -139,6 +140,7 @@ asio::awaitable<void> Handler::stream(Call& call, Chain::Run& run) {
     answer.error = "stream failed: " + failure->message;
     ctx.error = *failure;
     if (!answer.client_gone) {
+      ctx.request.responses.stored = false;  // a failed answer is not kept
       answer.client_gone = !co_await call.out.send_chunk(writer->error(*failure));
       if (!answer.client_gone) answer.client_gone = !co_await call.out.end_stream();
     }

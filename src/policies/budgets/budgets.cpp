@@ -1,6 +1,7 @@
 #include "policies/budgets/budgets.hpp"
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <chrono>
 
 #include "governance/scope.hpp"
@@ -12,17 +13,51 @@
 
 namespace sluice::policies {
 
+namespace {
+
+std::uint64_t count_of(const boost::json::value* v) {
+  if (v == nullptr) return 0;
+  if (v->is_uint64()) return v->get_uint64();
+  if (v->is_int64() && v->get_int64() > 0) return static_cast<std::uint64_t>(v->get_int64());
+  return 0;
+}
+
+// The output cap of a body in a provider's own shape: OpenAI chat's max_completion_tokens or
+// max_tokens, the Responses API's max_output_tokens, Anthropic's max_tokens, Gemini's
+// generationConfig.maxOutputTokens. 0: none given.
+std::uint64_t passthrough_output_cap(const boost::json::object& body) {
+  for (const char* field : {"max_completion_tokens", "max_output_tokens", "max_tokens"}) {
+    if (std::uint64_t n = count_of(body.if_contains(field))) return n;
+  }
+  if (const auto* g = body.if_contains("generationConfig"); g && g->is_object())
+    return count_of(g->get_object().if_contains("maxOutputTokens"));
+  return 0;
+}
+
+}  // namespace
+
 double worst_case_usd(const pipeline::RequestContext& ctx) {
   const auto& prices = ctx.snapshot->governance.prices;
   if (ctx.endpoint == nullptr || !prices) return 0;
   const pricing::ModelPrice* price = prices->find(ctx.endpoint->provider, ctx.endpoint->model_name);
   if (price == nullptr) return 0;
-  const auto& encoding = tokenizer::Encoding::for_model(ctx.endpoint->model_name);
-  const std::uint64_t prompt =
-      tokenizer::count_prompt_tokens(encoding, ctx.request.operation, ctx.request.body);
-  std::uint64_t output = tokenizer::max_completion_tokens(ctx.request.body);
-  if (output == 0 && ctx.request.operation != model::Operation::kEmbeddings)
-    output = BudgetsPolicy::kAssumedOutputTokens;
+  std::uint64_t prompt = 0;
+  std::uint64_t output = 0;
+  if (ctx.passthrough) {
+    // The provider's own shape (a Responses `input`, Anthropic's `system` and tools, Gemini's
+    // `contents`), which the chat tokenizer does not read: a token per three bytes of the body,
+    // more than text averages.
+    prompt = boost::json::serialize(ctx.request.body).size() / 3 + 1;
+    output = passthrough_output_cap(ctx.request.body);
+  } else {
+    const auto& encoding = tokenizer::Encoding::for_model(ctx.endpoint->model_name);
+    prompt = tokenizer::count_prompt_tokens(encoding, ctx.request.operation, ctx.request.body);
+    output = tokenizer::max_completion_tokens(ctx.request.body);
+  }
+  if (output == 0 && ctx.request.operation != model::Operation::kEmbeddings) {
+    const std::uint64_t n = count_of(ctx.request.body.if_contains("n"));
+    output = BudgetsPolicy::kAssumedOutputTokens * (n > 1 ? n : 1);
+  }
   // Each token at the dearest rate it could be billed at.
   const double input = std::max({price->input, price->cache_write.value_or(0)});
   const double out = std::max(price->output, price->reasoning.value_or(0));

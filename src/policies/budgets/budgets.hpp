@@ -7,13 +7,15 @@
 // Reservations: a request is admitted only if its worst-case cost fits in what is left once
 // what was spent and what requests in flight hold is counted; it holds that worst case until it
 // ends (its real cost is on the view by then). The worst case is the prompt as sluice's tokenizer
-// counts it plus max_tokens (max_completion_tokens, times n) — 4,096 output tokens when the
-// request sets none — at the endpoint model's price. So on one gateway, spend passes a budget
-// only by what the estimate missed: a provider counting more prompt tokens than the tokenizer,
-// or more than 4,096 output tokens on a request without max_tokens. A model without a price
-// holds nothing (its cost is unknown) and is refused only once the budget is spent. Replicas
-// see each other's spend within a second but not each other's holds: with several, add the
-// worst cases in flight on the other replicas to the bound.
+// counts it plus max_tokens (max_completion_tokens, times n) — 4,096 output tokens (times n)
+// when the request sets none — at the endpoint model's price. On a passthrough, whose body is in
+// the provider's own shape, the prompt is taken as a token per three bytes of the body and the
+// output cap from that shape's field (max_output_tokens, max_tokens, maxOutputTokens). So on one
+// gateway, spend passes a budget only by what the estimate missed: a provider counting more prompt
+// tokens than the tokenizer, or more than 4,096 output tokens on a request without max_tokens. A
+// model without a price holds nothing (its cost is unknown) and is refused only once the budget is
+// spent. Replicas see each other's spend within a second but not each other's holds: with several,
+// add the worst cases in flight on the other replicas to the bound.
 
 #include <vector>
 

@@ -67,8 +67,9 @@ std::unique_ptr<StreamTranslator> make_openai_stream_translator(std::string prov
 model::Usage usage_from_responses(const boost::json::object& usage);
 
 // Reads a relayed Responses API stream (/responses passthrough) for its usage only: one usage
-// event from the terminal event's response (response.completed, .incomplete or .failed); a
-// stream that ends before a terminal event was cut short (an error at finish).
+// event from the terminal event's response (response.completed, .incomplete or .failed), with
+// the response's id as `chunk.id`; a stream that ends before a terminal event was cut short (an
+// error at finish).
 std::unique_ptr<StreamTranslator> make_responses_usage_reader();
 
 }  // namespace sluice::providers::openai

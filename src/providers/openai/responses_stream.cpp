@@ -33,12 +33,17 @@ class ResponsesUsageReader : public StreamTranslator {
       const json::value* usage = response != nullptr && response->is_object()
                                      ? response->get_object().if_contains("usage")
                                      : nullptr;
-      if (usage != nullptr && usage->is_object()) {
-        model::StreamEvent u;
-        u.kind = model::StreamEvent::Kind::kUsage;
+      // One usage event at the end: the usage, and the response's id in `chunk` (the gateway
+      // ties the id to the key that asked, when it keeps responses).
+      model::StreamEvent u;
+      u.kind = model::StreamEvent::Kind::kUsage;
+      if (usage != nullptr && usage->is_object())
         u.usage = usage_from_responses(usage->get_object());
-        if (!u.usage.empty()) out.push_back(std::move(u));
-      }
+      const json::value* id = response != nullptr && response->is_object()
+                                  ? response->get_object().if_contains("id")
+                                  : nullptr;
+      if (id != nullptr && id->is_string()) u.chunk["id"] = id->get_string();
+      if (!u.usage.empty() || !u.chunk.empty()) out.push_back(std::move(u));
       return true;
     });
     if (parser_.overflowed()) return fail(std::string(common::SseParser::kTooLarge));

@@ -580,3 +580,61 @@ test('POST /v1/tokenize counts with the model encoding', async () => {
     await teardown(s);
   }
 });
+
+// One accounting path (issue 15): whatever API a request comes in by, streamed or not, through
+// the translation or the provider-native passthrough, its cost is read once and the answer's
+// x-sluice-cost-usd, the access log, the ledger and the budget view agree to the cent.
+test('every path is charged the same way: header, access log, ledger and budget view agree', async () => {
+  // /v1/responses to a plain openai endpoint goes to OpenAI's own Responses API, which the mock
+  // does not speak: a route makes it translated (to chat), as for any other provider.
+  const s = await setup(`routes:
+  - name: chat-route
+    task_type: llm/v1/chat
+    destinations: [{name: chat}]`);
+  try {
+    const { json: k } = await adminCall(s.gw, 'POST', '/admin/keys', { name: 'matrix', budget: { usd: 1000, per: 'day' } });
+    const auth = { ...withKey(k.key), 'x-api-key': k.key };
+    const hi = [{ role: 'user', content: 'Say hello' }];
+    const paths = [
+      ['/v1/chat/completions', (stream) => ({ model: 'chat', messages: hi, stream })],
+      ['/v1/messages', (stream) => ({ model: 'chat', max_tokens: 50, messages: hi, stream })],
+      ['/v1/responses', (stream) => ({ model: 'chat-route', input: 'Say hello', stream })],
+      ['/endpoints/chat/invocations', (stream) => ({ messages: hi, stream })],
+      ['/gateway/openai/v1/chat/completions', (stream) => ({ model: 'chat', messages: hi, stream, ...(stream ? { stream_options: { include_usage: true } } : {}) })],
+    ];
+    let charged = 0;
+    let requests = 0;
+    for (const [path, body] of paths) {
+      for (const stream of [false, true]) {
+        const res = await post(s.gw, path, body(stream), auth);
+        const text = await res.text();
+        assert.equal(res.status, 200, `${path} stream=${stream}: ${text}`);
+        requests++;
+        // The mock bills 11 prompt tokens at $0.10: $1.10 a request, whatever the path.
+        const line = await logFor(s.gw, res);
+        assert.ok(Math.abs(line.cost_usd - 1.1) < 1e-9, `${path} stream=${stream}: logged ${line.cost_usd}`);
+        assert.equal(line.prompt_tokens, 11, `${path} stream=${stream}`);
+        if (!stream) assert.equal(res.headers.get('x-sluice-cost-usd'), '1.10000000', path);
+        charged += line.cost_usd;
+      }
+    }
+    // Found replaying the matrix: a passthrough stream without include_usage was not charged at
+    // all (no usage reported, none estimated). It is counted by the tokenizer now, as the
+    // translated paths count such a stream.
+    const bare = await post(s.gw, '/gateway/openai/v1/chat/completions', { model: 'chat', messages: hi, stream: true }, auth);
+    await bare.text();
+    requests++;
+    const bareLine = await logFor(s.gw, bare);
+    assert.equal(bareLine.usage_estimated, true);
+    assert.ok(bareLine.prompt_tokens > 0 && bareLine.cost_usd > 0, JSON.stringify(bareLine));
+    charged += bareLine.cost_usd;
+    const spend = await adminCall(s.gw, 'GET', `/admin/spend?by=key&key=${k.id}`);
+    assert.equal(spend.json.data[0].requests, requests);
+    assert.ok(Math.abs(spend.json.data[0].cost_usd - charged) < 1e-6, `ledger ${spend.json.data[0].cost_usd} vs ${charged}`);
+    const budgets = await adminCall(s.gw, 'GET', '/admin/budgets');
+    const mine = budgets.json.data.find((b) => b.match === k.id);
+    assert.ok(Math.abs(mine.spent_usd - charged) < 1e-6, `budget view ${mine.spent_usd} vs ${charged}`);
+  } finally {
+    await teardown(s);
+  }
+});

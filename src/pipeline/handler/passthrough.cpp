@@ -5,6 +5,7 @@
 
 #include "pipeline/handler/handler.hpp"
 #include "pipeline/handler/response_headers.hpp"
+#include "pipeline/handler/stream_usage.hpp"
 #include "policies/accounting/accounting.hpp"
 #include "providers/anthropic_fields.hpp"
 #include "providers/openai/adapter.hpp"
@@ -223,6 +224,7 @@ asio::awaitable<void> Handler::passthrough(Call& call) {
         std::string kept_id;  // a Response's id, recorded before the client sees its end
         for (const auto& e : events) {
           if (!e.usage.empty()) ctx.usage = e.usage;
+          keep_streamed_text(ctx, e);  // for an estimate, if the provider reports no usage
           if (const json::value* id = responses ? e.chunk.if_contains("id") : nullptr;
               id != nullptr && id->is_string())
             kept_id = id->get_string();
@@ -327,6 +329,10 @@ asio::awaitable<void> Handler::passthrough(Call& call) {
     answer.client_gone = !co_await out.send(
         status, std::move(headers), util::redact_exact(sent, ctx.endpoint->adapter->secrets()));
   }
+  // A stream the provider reported no usage for (an OpenAI-shaped one without include_usage) is
+  // counted by the tokenizer, as on the translated paths: never free.
+  if (ctx.request.stream && ctx.usage.empty() && answer.status >= 200 && answer.status < 300)
+    estimate_stream_usage(ctx);
   policies::price_request(ctx);  // a stream's usage is known only now (a no-op when priced)
   run.complete(Outcome{answer.status, answer.client_gone, nullptr});
 }

@@ -4,50 +4,11 @@
 #include "model/stream_assembly.hpp"
 #include "pipeline/handler/handler.hpp"
 #include "pipeline/handler/response_headers.hpp"
-#include "tokenizer/chat_tokens.hpp"
+#include "pipeline/handler/stream_usage.hpp"
 #include "util/redact.hpp"
 
 namespace sluice::pipeline {
 namespace asio = boost::asio;
-
-namespace {
-
-// A stream's text is kept for a usage estimate only up to this size; beyond it, the text up to
-// the last word boundary is counted and dropped, so memory stays bounded however long it runs.
-constexpr std::size_t kStreamTextKeptBytes = 64 * 1024;
-
-void fold_streamed_text(RequestContext& ctx) {
-  std::string& text = ctx.streamed_text;
-  if (text.size() <= kStreamTextKeptBytes || ctx.endpoint == nullptr) return;
-  // Cut before a space or newline, where a new piece of the tokenizer starts anyway; without
-  // one, at the end, backed off to the start of a UTF-8 character.
-  std::size_t cut = text.find_last_of(" \n", text.size() - 1);
-  if (cut == std::string::npos || cut == 0) {
-    cut = text.size();
-    while (cut > 0 && (static_cast<unsigned char>(text[cut - 1]) & 0xC0) == 0x80) --cut;
-    if (cut > 0) --cut;
-    if (cut == 0) cut = text.size();
-  }
-  const auto& encoding = tokenizer::Encoding::for_model(ctx.endpoint->model_name);
-  ctx.streamed_tokens += encoding.count(std::string_view(text).substr(0, cut));
-  text.erase(0, cut);
-}
-
-// A provider that streams without reporting usage: count both sides with the tokenizer, so
-// limits settle and cost is known; marked as an estimate in the access log.
-void estimate_stream_usage(RequestContext& ctx) {
-  if (ctx.endpoint == nullptr) return;
-  const auto& encoding = tokenizer::Encoding::for_model(ctx.endpoint->model_name);
-  model::Usage u;
-  u.prompt_tokens =
-      tokenizer::count_prompt_tokens(encoding, ctx.request.operation, ctx.request.body);
-  u.completion_tokens = ctx.streamed_tokens + encoding.count(ctx.streamed_text);
-  u.total_tokens = *u.prompt_tokens + *u.completion_tokens;
-  ctx.usage = u;
-  ctx.usage_estimated = true;
-}
-
-}  // namespace
 
 asio::awaitable<void> Handler::stream(Call& call, Chain::Run& run) {
   RequestContext& ctx = call.ctx;
@@ -78,10 +39,7 @@ asio::awaitable<void> Handler::stream(Call& call, Chain::Run& run) {
   for (;;) {
     for (auto& event : events) {
       if (!event.usage.empty()) ctx.usage = event.usage;
-      if (event.kind == model::StreamEvent::Kind::kChunk) {
-        tokenizer::append_streamed_text(event.chunk, ctx.streamed_text);
-        fold_streamed_text(ctx);
-      }
+      keep_streamed_text(ctx, event);
     }
     // At the provider's last word, the stream-end hooks may still append or stop.
     stopped = !run.stream_events(events) || (at_end && !failure && !run.stream_end(events));

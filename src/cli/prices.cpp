@@ -41,6 +41,11 @@ int prices_check(const std::string& config_path) {
     if (price->cached_input) std::cout << ", cached_input " << per_million(*price->cached_input);
     if (price->cache_write) std::cout << ", cache_write " << per_million(*price->cache_write);
     if (price->reasoning) std::cout << ", reasoning " << per_million(*price->reasoning);
+    if (price->long_context) {
+      std::cout << "; above " << price->long_context_above << " prompt tokens: input "
+                << per_million(price->long_context->input) << ", output "
+                << per_million(price->long_context->output);
+    }
     std::cout << "\n";
   }
   if (missing > 0)

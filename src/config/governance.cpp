@@ -226,6 +226,22 @@ BudgetSpec read_budget_spec(const Reader& r, const YAML::Node& node, const std::
   return b;
 }
 
+namespace {
+
+// One model's rates (USD per 1M tokens): input and output required, the rest optional.
+pricing::ModelPrice read_rates(const Reader& r, const YAML::Node& v, const std::string& path) {
+  if (!v["input"] || !v["output"]) r.fail(v, path, "'input' and 'output' are required");
+  pricing::ModelPrice price;
+  price.input = r.number(v["input"], path + ".input");
+  price.output = r.number(v["output"], path + ".output");
+  if (v["cached_input"]) price.cached_input = r.number(v["cached_input"], path + ".cached_input");
+  if (v["cache_write"]) price.cache_write = r.number(v["cache_write"], path + ".cache_write");
+  if (v["reasoning"]) price.reasoning = r.number(v["reasoning"], path + ".reasoning");
+  return price;
+}
+
+}  // namespace
+
 void read_pricing(const Reader& r, const YAML::Node& node, pricing::PriceTable& table) {
   if (!node || node.IsNull()) return;
   if (!node.IsMap()) r.fail(node, "pricing", "must map providers to models");
@@ -237,15 +253,19 @@ void read_pricing(const Reader& r, const YAML::Node& node, pricing::PriceTable& 
       const std::string model = m->first.as<std::string>();
       const std::string path = ppath + "." + model;
       const YAML::Node v = m->second;
-      r.expect_map(v, path, {"input", "output", "cached_input", "cache_write", "reasoning"});
-      if (!v["input"] || !v["output"]) r.fail(v, path, "'input' and 'output' are required");
-      pricing::ModelPrice price;
-      price.input = r.number(v["input"], path + ".input");
-      price.output = r.number(v["output"], path + ".output");
-      if (v["cached_input"])
-        price.cached_input = r.number(v["cached_input"], path + ".cached_input");
-      if (v["cache_write"]) price.cache_write = r.number(v["cache_write"], path + ".cache_write");
-      if (v["reasoning"]) price.reasoning = r.number(v["reasoning"], path + ".reasoning");
+      r.expect_map(v, path,
+                   {"input", "output", "cached_input", "cache_write", "reasoning", "long_context"});
+      pricing::ModelPrice price = read_rates(r, v, path);
+      if (const YAML::Node lc = v["long_context"]) {
+        const std::string lpath = path + ".long_context";
+        r.expect_map(
+            lc, lpath,
+            {"above_tokens", "input", "output", "cached_input", "cache_write", "reasoning"});
+        if (!lc["above_tokens"]) r.fail(lc, lpath, "'above_tokens' is required");
+        price.long_context_above = static_cast<std::uint64_t>(
+            r.integer(lc["above_tokens"], lpath + ".above_tokens", 1, 100'000'000));
+        price.long_context = std::make_shared<const pricing::ModelPrice>(read_rates(r, lc, lpath));
+      }
       table.set(provider, model, price);
     }
   }

@@ -57,20 +57,21 @@ const ModelPrice* PriceTable::find(std::string_view provider, std::string_view m
   return nullptr;
 }
 
-std::optional<double> cost_usd(const ModelPrice& price, const model::Usage& usage) {
+std::optional<double> cost_usd(const ModelPrice& tiers, const model::Usage& usage) {
   if (usage.empty()) return std::nullopt;
   const std::uint64_t prompt = usage.prompt_tokens.value_or(0);
+  const ModelPrice& price =
+      tiers.long_context && prompt > tiers.long_context_above ? *tiers.long_context : tiers;
   const std::uint64_t cached = std::min(usage.cached_tokens.value_or(0), prompt);
   const std::uint64_t written = std::min(usage.cache_write_tokens.value_or(0), prompt - cached);
   const std::uint64_t fresh = prompt - cached - written;
   const std::uint64_t completion = usage.completion_tokens.value_or(0);
   const std::uint64_t reasoning = std::min(usage.reasoning_tokens.value_or(0), completion);
-  const double micro_usd =
-      static_cast<double>(fresh) * price.input +
-      static_cast<double>(cached) * price.cached_input.value_or(price.input) +
-      static_cast<double>(written) * price.cache_write.value_or(price.input) +
-      static_cast<double>(completion - reasoning) * price.output +
-      static_cast<double>(reasoning) * price.reasoning.value_or(price.output);
+  const double micro_usd = static_cast<double>(fresh) * price.input +
+                           static_cast<double>(cached) * price.cached_input.value_or(price.input) +
+                           static_cast<double>(written) * price.cache_write.value_or(price.input) +
+                           static_cast<double>(completion - reasoning) * price.output +
+                           static_cast<double>(reasoning) * price.reasoning.value_or(price.output);
   return micro_usd / 1e6;
 }
 

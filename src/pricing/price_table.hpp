@@ -2,7 +2,9 @@
 // What tokens cost, per provider and model: the built-in table (data/pricing.yaml, linked into
 // the binary) with the config's `pricing:` on top. Immutable once built; part of the snapshot.
 
+#include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +20,12 @@ struct ModelPrice {
   std::optional<double> cached_input;  // default: input
   std::optional<double> cache_write;   // default: input
   std::optional<double> reasoning;     // default: output
+  // Long-context pricing (Gemini 2.5 Pro above 200k prompt tokens, Claude's 1M-context window
+  // above 200k): a request whose prompt (cached and written tokens included) has more than
+  // `long_context_above` tokens is billed wholly at `long_context`'s rates, as those providers
+  // bill it.
+  std::uint64_t long_context_above = 0;
+  std::shared_ptr<const ModelPrice> long_context{};
 };
 
 class PriceTable {
@@ -34,7 +42,8 @@ class PriceTable {
 };
 
 // The cost of one request's usage. Cached and cache-write tokens are part of prompt_tokens and
-// priced apart from fresh input; reasoning tokens are part of completion_tokens. Empty usage
+// priced apart from fresh input; reasoning tokens are part of completion_tokens; a prompt past
+// long_context_above takes the long-context rates for the whole request. Empty usage
 // has no cost (nullopt), which is not the same as a cost of 0.
 std::optional<double> cost_usd(const ModelPrice& price, const model::Usage& usage);
 

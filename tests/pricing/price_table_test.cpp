@@ -66,6 +66,55 @@ endpoints:
   EXPECT_EQ(prices.find("vertex_ai", "gemini-2.5-flash")->output, 2.5);
 }
 
+// Gemini 2.5 Pro and Claude's 1M-token window bill a whole request at higher rates once its
+// prompt passes 200k tokens (issue 15: prices that match the provider's bill).
+TEST(Cost, APromptPastTheLongContextBoundIsBilledWhollyAtItsRates) {
+  auto loaded = config::load_string(R"(
+endpoints:
+  - {name: c, endpoint_type: llm/v1/chat, model: {provider: mock, name: x}}
+)",
+                                    "test.yaml");
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  const auto& prices = *(*loaded)->governance.prices;
+  const ModelPrice* gemini = prices.find("gemini", "gemini-2.5-pro");
+  ASSERT_NE(gemini, nullptr);
+  model::Usage at_bound;
+  at_bound.prompt_tokens = 200'000;
+  at_bound.completion_tokens = 1'000;
+  EXPECT_NEAR(*cost_usd(*gemini, at_bound), 200'000 * 1.25e-6 + 1'000 * 10e-6, 1e-12);
+  model::Usage past = at_bound;
+  past.prompt_tokens = 200'001;
+  EXPECT_NEAR(*cost_usd(*gemini, past), 200'001 * 2.5e-6 + 1'000 * 15e-6, 1e-12);
+  const ModelPrice* sonnet = prices.find("anthropic", "claude-sonnet-4-5-20250929");
+  ASSERT_NE(sonnet, nullptr);
+  model::Usage cached;
+  cached.prompt_tokens = 300'000;
+  cached.cached_tokens = 100'000;
+  cached.cache_write_tokens = 100'000;
+  cached.completion_tokens = 10;
+  EXPECT_NEAR(*cost_usd(*sonnet, cached),
+              100'000 * 6e-6 + 100'000 * 0.6e-6 + 100'000 * 7.5e-6 + 10 * 22.5e-6, 1e-12);
+  // A config entry may say its own bound; one without above_tokens is a load error.
+  auto own = config::load_string(R"(
+pricing:
+  openai:
+    big: {input: 1, output: 2, long_context: {above_tokens: 1000, input: 3, output: 4}}
+endpoints:
+  - {name: c, endpoint_type: llm/v1/chat, model: {provider: mock, name: x}}
+)",
+                                 "test.yaml");
+  ASSERT_TRUE(own) << own.error().message;
+  EXPECT_EQ((*own)->governance.prices->find("openai", "big")->long_context_above, 1000u);
+  EXPECT_FALSE(config::load_string(R"(
+pricing:
+  openai:
+    big: {input: 1, output: 2, long_context: {input: 3, output: 4}}
+endpoints:
+  - {name: c, endpoint_type: llm/v1/chat, model: {provider: mock, name: x}}
+)",
+                                   "test.yaml"));
+}
+
 TEST(BuiltinTable, NegativeOrNonNumericPricesAreLoadErrors) {
   for (const char* bad : {"{input: -1, output: 2}", "{input: ten, output: 2}", "{input: 1}"}) {
     auto loaded = config::load_string(std::string("pricing:\n  openai:\n    m: ") + bad + R"(

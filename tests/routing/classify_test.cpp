@@ -42,7 +42,7 @@ TEST(Classify, ContextLengthErrors) {
 
 TEST(RetryPolicy, DefaultRetriesRateLimitsServerErrorsTimeoutsAndConnectFailures) {
   config::RetryPolicy p;
-  for (unsigned s : {429u, 500u, 502u, 503u, 504u})
+  for (unsigned s : {429u, 500u, 502u, 503u, 504u, 529u})  // 529: Anthropic overloaded
     EXPECT_TRUE(p.retryable(
         upstream(s >= 500 ? ErrorCode::kUpstreamServerError : ErrorCode::kUpstreamClientError, s)))
         << s;

@@ -58,7 +58,8 @@ double worst_case_usd(const pipeline::RequestContext& ctx) {
     const std::uint64_t n = count_of(ctx.request.body.if_contains("n"));
     output = BudgetsPolicy::kAssumedOutputTokens * (n > 1 ? n : 1);
   }
-  // Each token at the dearest rate it could be billed at.
+  // Each token at the dearest rate it could be billed at (the long-context one past its bound).
+  if (price->long_context && prompt > price->long_context_above) price = price->long_context.get();
   const double input = std::max({price->input, price->cache_write.value_or(0)});
   const double out = std::max(price->output, price->reasoning.value_or(0));
   return (static_cast<double>(prompt) * input + static_cast<double>(output) * out) / 1e6;

@@ -124,6 +124,10 @@ class Handler : public SubRequests {
   // False when it answered an error.
   boost::asio::awaitable<bool> check_native_previous(Call& call);
   boost::asio::awaitable<void> keep_native_response(Call& call, std::string id);
+  // The kept response `id` if the calling key made it; else nullopt, with the error sent (a 503
+  // when the store cannot be read, not found otherwise; `param` names the field, if any).
+  boost::asio::awaitable<std::optional<stores::StoredResponse>> owned_response(
+      Call& call, stores::ResponseStore* store, const std::string& id, std::string param);
   // A policy's answer in the provider's place, as a stream when the client asked for one.
   boost::asio::awaitable<void> send_reply(Call& call, Reply& reply);
   boost::asio::awaitable<void> send_json(Call& call, unsigned status, std::string body);

@@ -86,6 +86,22 @@ asio::awaitable<Loaded> load(asio::any_io_executor blocking, stores::ResponseSto
 
 }  // namespace
 
+asio::awaitable<std::optional<stores::StoredResponse>> Handler::owned_response(
+    Call& call, stores::ResponseStore* store, const std::string& id, std::string param) {
+  const std::int64_t now = now_s();
+  Loaded loaded = co_await load(env_.blocking, store, &id, &now);
+  if (loaded.failed) {
+    co_await send_error(call, store_unavailable());
+    co_return std::nullopt;
+  }
+  // Another key's response does not exist for this one, as an unknown id does not.
+  if (!loaded.response || loaded.response->owner != owner_of(call.ctx)) {
+    co_await send_error(call, unknown_response(id, std::move(param)));
+    co_return std::nullopt;
+  }
+  co_return std::move(loaded.response);
+}
+
 asio::awaitable<bool> Handler::prepare_stored_response(Call& call) {
   RequestContext& ctx = call.ctx;
   model::StoredResponseAsk& ask = ctx.request.responses;
@@ -109,21 +125,12 @@ asio::awaitable<bool> Handler::prepare_stored_response(Call& call) {
     co_return true;
   }
   if (!ask.previous_id.empty()) {
-    const std::string* id = &ask.previous_id;
-    const std::int64_t now = now_s();
-    const std::int64_t* at = &now;
-    Loaded loaded = co_await load(env_.blocking, store, id, at);
-    if (loaded.failed) {
-      co_await send_error(call, store_unavailable());
-      co_return false;
-    }
-    if (!loaded.response || loaded.response->owner != owner_of(ctx)) {
-      co_await send_error(call, unknown_response(ask.previous_id, "previous_response_id"));
-      co_return false;
-    }
+    std::optional<stores::StoredResponse> loaded =
+        co_await owned_response(call, store, ask.previous_id, "previous_response_id");
+    if (!loaded) co_return false;
     // The joined request is held to the same size limit as a request sent whole, so a chain of
     // turns cannot grow past what one client could send.
-    const std::uint64_t joined_bytes = loaded.response->conversation.size() + call.http.body.size();
+    const std::uint64_t joined_bytes = loaded->conversation.size() + call.http.body.size();
     if (joined_bytes > ctx.snapshot->server.max_body_bytes) {
       Error e = Error::make(
           ErrorCode::kPayloadTooLarge,
@@ -137,17 +144,16 @@ asio::awaitable<bool> Handler::prepare_stored_response(Call& call) {
       co_return false;
     }
     boost::system::error_code ec;
-    json::value history =
-        util::parse_json(loaded.response->conversation, ec, ctx.request.body.storage());
+    json::value history = util::parse_json(loaded->conversation, ec, ctx.request.body.storage());
     json::value* messages = ctx.request.body.if_contains("messages");
-    if (loaded.response->conversation.empty()) {
+    if (loaded->conversation.empty()) {
       // OpenAI answered it natively (keep_native_response) and keeps its content.
-      co_await send_error(call, Error::invalid("Response '" + ask.previous_id +
-                                                   "' was answered by OpenAI's own Responses API "
-                                                   "(endpoint '" +
-                                                   loaded.response->endpoint +
-                                                   "'), which keeps it: continue it there.",
-                                               "previous_response_id"));
+      co_await send_error(
+          call, Error::invalid("Response '" + ask.previous_id +
+                                   "' was answered by OpenAI's own Responses API "
+                                   "(endpoint '" +
+                                   loaded->endpoint + "'), which keeps it: continue it there.",
+                               "previous_response_id"));
       co_return false;
     }
     if (ec || !history.is_array() || messages == nullptr || !messages->is_array()) {
@@ -263,19 +269,9 @@ asio::awaitable<bool> Handler::check_native_previous(Call& call) {
     co_return false;
   }
   const std::string id(previous->get_string());
-  const std::string* wanted = &id;
-  const std::int64_t now = now_s();
-  const std::int64_t* at = &now;
-  Loaded loaded = co_await load(env_.blocking, store, wanted, at);
-  if (loaded.failed) {
-    co_await send_error(call, store_unavailable());
-    co_return false;
-  }
-  if (!loaded.response || loaded.response->owner != owner_of(ctx)) {
-    co_await send_error(call, unknown_response(id, "previous_response_id"));
-    co_return false;
-  }
-  co_return true;
+  std::optional<stores::StoredResponse> loaded =
+      co_await owned_response(call, store, id, "previous_response_id");
+  co_return loaded.has_value();
 }
 
 asio::awaitable<void> Handler::keep_native_response(Call& call, std::string id) {
@@ -332,18 +328,9 @@ asio::awaitable<void> Handler::stored_response(Call& call) {
     co_return;
   }
   const std::string* wanted = &id;
-  const std::int64_t now = now_s();
-  const std::int64_t* at = &now;
-  Loaded loaded = co_await load(env_.blocking, store, wanted, at);
-  if (loaded.failed) {
-    co_await send_error(call, store_unavailable());
-    co_return;
-  }
-  if (!loaded.response || loaded.response->owner != owner_of(ctx)) {
-    co_await send_error(call, unknown_response(id, ""));
-    co_return;
-  }
-  if (loaded.response->response.empty()) {
+  std::optional<stores::StoredResponse> loaded = co_await owned_response(call, store, id, "");
+  if (!loaded) co_return;
+  if (loaded->response.empty()) {
     // The gateway has only the id (keep_native_response): neither the Response nor a way to
     // delete what OpenAI keeps. (The error is named first: GCC 12 and temporaries under
     // co_await.)
@@ -352,14 +339,14 @@ asio::awaitable<void> Handler::stored_response(Call& call) {
     const Error e = Error::make(code, "Response '" + id +
                                           "' was answered by OpenAI's own Responses API "
                                           "(endpoint '" +
-                                          loaded.response->endpoint +
+                                          loaded->endpoint +
                                           "'), which keeps it; this gateway keeps only which key "
                                           "made it.");
     co_await send_error(call, e);
     co_return;
   }
   if (call.http.method == "GET") {
-    co_await send_json(call, 200, std::move(loaded.response->response));
+    co_await send_json(call, 200, std::move(loaded->response));
     co_return;
   }
   // 0: the store failed, 1: deleted, 2: gone meanwhile (expired or deleted by another request).

@@ -90,12 +90,16 @@ int main(int argc, char** argv) {
   for (auto* cmd : {budgets_create, budgets_update}) {
     cmd->add_option("--match", budgets.match, "The key id, team, … it limits (none: each apart)");
     cmd->add_option("--usd", budgets.usd, "Amount in USD")->check(CLI::NonNegativeNumber);
+    cmd->add_option("--tokens", budgets.tokens, "Amount in tokens (prompt + completion)")
+        ->check(CLI::PositiveNumber);
     cmd->add_option("--per", budgets.per, "day or month (default)")
         ->check(CLI::IsMember({"day", "month"}));
     cmd->add_option("--alert-at", budgets.alert_at, "Alert at this fraction of usd (0.8)")
         ->check(CLI::Range(0.0, 1.0));
+    cmd->add_option("--on-exceed", budgets.on_exceed, "refuse (default), clamp or fallback")
+        ->check(CLI::IsMember({"refuse", "clamp", "fallback"}));
+    cmd->add_option("--fallback", budgets.fallback, "With --on-exceed fallback: the endpoint");
   }
-  budgets_create->get_option("--usd")->required();
   for (auto* cmd : {budgets_list, budgets_create, budgets_update, budgets_delete}) {
     cmd->add_option("-c,--config", budgets.config, "Config file (names the store)")
         ->required()

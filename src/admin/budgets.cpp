@@ -18,15 +18,28 @@ using stores::apply_budget_fields;
 using stores::budget_object_with_scope;
 using util::new_budget_id;
 
+namespace {
+
+// What the budget's subject has spent this period, and whether a cap is reached.
+void add_spent(json::object& o, const config::BudgetSpec& b, Runtime& runtime,
+               std::string_view name, std::int64_t now) {
+  const double spent = runtime.spend().spent(b.scope, name, b.per, now);
+  const std::uint64_t tokens = runtime.spend().spent_tokens(b.scope, name, b.per, now);
+  o["spent_usd"] = spent;
+  if (b.tokens) o["spent_tokens"] = tokens;
+  o["exceeded"] = (b.usd && spent >= *b.usd) || (b.tokens && tokens >= b.tokens);
+}
+
+}  // namespace
+
 // `source`: where the budget is set (config, key or store); `name`: the subject it is shown for
 // (a budget for "each team" is listed once per team).
 json::object budget_json(const config::BudgetSpec& b, Runtime& runtime, std::int64_t now,
                          std::string_view name, std::string_view source) {
-  const double spent = runtime.spend().spent(b.scope, name, b.per, now);
-  json::object o{
-      {"scope", config::scope_name(b.scope)}, {"match", name},          {"usd", b.usd},
-      {"per", config::period_name(b.per)},    {"alert_at", b.alert_at}, {"spent_usd", spent},
-      {"exceeded", spent >= b.usd},           {"source", source}};
+  json::object o = stores::budget_object_with_scope(b);
+  o["match"] = name;
+  add_spent(o, b, runtime, name, now);
+  o["source"] = source;
   if (!b.id.empty()) o["id"] = b.id;
   return o;
 }
@@ -83,9 +96,7 @@ json::object stored_budget_json(const config::BudgetSpec& b, Runtime& runtime) {
   o["source"] = "store";
   o["created_at"] = b.created_at;
   if (!b.match.empty() || b.scope == config::Scope::kGlobal) {
-    const double spent = runtime.spend().spent(b.scope, b.match, b.per, now_ms());
-    o["spent_usd"] = spent;
-    o["exceeded"] = spent >= b.usd;
+    add_spent(o, b, runtime, b.match, now_ms());
   }
   return o;
 }

@@ -10,6 +10,7 @@
 #include "config/loader.hpp"
 #include "governance/runtime.hpp"
 #include "util/key_secret.hpp"
+#include "util/money.hpp"
 
 namespace sluice::cli {
 
@@ -140,15 +141,24 @@ namespace {
 
 void print_budget_table(const std::string& body) {
   const json::value v = json::parse(body);
-  std::printf("%-8s %-20s %12s %-5s %12s %-6s %s\n", "SCOPE", "MATCH", "USD", "PER", "SPENT",
-              "SOURCE", "ID");
+  std::printf("%-8s %-20s %12s %12s %-5s %12s %12s %-6s %s\n", "SCOPE", "MATCH", "USD", "TOKENS",
+              "PER", "SPENT", "SPENT_TOKENS", "SOURCE", "ID");
+  auto cell = [](const json::object& b, const char* field, bool money) {
+    const auto* v = b.if_contains(field);
+    if (v == nullptr) return std::string("-");
+    if (money) return util::dollars(v->to_number<double>());
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.0f", v->to_number<double>());
+    return std::string(buf);
+  };
   for (const auto& item : v.at("data").as_array()) {
     const auto& b = item.as_object();
     const std::string match(b.at("match").as_string());
-    std::printf("%-8s %-20s %12.2f %-5s %12.4f %-6s %s\n",
+    std::printf("%-8s %-20s %12s %12s %-5s %12s %12s %-6s %s\n",
                 std::string(b.at("scope").as_string()).c_str(), match.empty() ? "*" : match.c_str(),
-                b.at("usd").to_number<double>(), std::string(b.at("per").as_string()).c_str(),
-                b.at("spent_usd").to_number<double>(),
+                cell(b, "usd", true).c_str(), cell(b, "tokens", false).c_str(),
+                std::string(b.at("per").as_string()).c_str(), cell(b, "spent_usd", true).c_str(),
+                cell(b, "spent_tokens", false).c_str(),
                 std::string(b.at("source").as_string()).c_str(),
                 b.contains("id") ? std::string(b.at("id").as_string()).c_str() : "-");
   }
@@ -159,8 +169,11 @@ json::object budget_body(const BudgetsOptions& o) {
   if (!o.scope.empty()) body["scope"] = o.scope;
   if (o.match) body["match"] = *o.match;
   if (o.usd) body["usd"] = *o.usd;
+  if (o.tokens) body["tokens"] = *o.tokens;
   if (o.per) body["per"] = *o.per;
   if (o.alert_at) body["alert_at"] = *o.alert_at;
+  if (o.on_exceed) body["on_exceed"] = *o.on_exceed;
+  if (o.fallback) body["fallback"] = *o.fallback;
   return body;
 }
 

@@ -29,8 +29,11 @@ struct BudgetsOptions {
   std::string scope;
   std::optional<std::string> match;
   std::optional<double> usd;
+  std::optional<std::uint64_t> tokens;
   std::optional<std::string> per;
   std::optional<double> alert_at;
+  std::optional<std::string> on_exceed;
+  std::optional<std::string> fallback;
 };
 
 struct SpendOptions {

@@ -122,6 +122,25 @@ KeySpec read_key(const Reader& r, const YAML::Node& node, const std::string& pat
 
 }  // namespace
 
+std::optional<OnExceed> on_exceed_named(std::string_view name) {
+  if (name == "refuse") return OnExceed::kRefuse;
+  if (name == "clamp") return OnExceed::kClamp;
+  if (name == "fallback") return OnExceed::kFallback;
+  return std::nullopt;
+}
+
+std::string_view on_exceed_name(OnExceed on_exceed) {
+  switch (on_exceed) {
+    case OnExceed::kClamp:
+      return "clamp";
+    case OnExceed::kFallback:
+      return "fallback";
+    case OnExceed::kRefuse:
+      break;
+  }
+  return "refuse";
+}
+
 std::optional<Period> period_named(std::string_view name) {
   if (name == "second") return Period::kSecond;
   if (name == "minute") return Period::kMinute;
@@ -207,12 +226,17 @@ LimitSpec read_limit_spec(const Reader& r, const YAML::Node& node, const std::st
 }
 
 BudgetSpec read_budget_spec(const Reader& r, const YAML::Node& node, const std::string& path) {
-  r.expect_map(node, path, {"scope", "match", "usd", "per", "alert_at"});
+  r.expect_map(node, path,
+               {"scope", "match", "usd", "tokens", "per", "alert_at", "on_exceed", "fallback"});
   BudgetSpec b;
   if (node["scope"]) b.scope = read_scope(r, node["scope"], path + ".scope");
   if (node["match"]) b.match = r.string(node["match"], path + ".match");
-  if (!node["usd"]) r.fail(node, path, "'usd' is required");
-  b.usd = r.number(node["usd"], path + ".usd");
+  if (!node["usd"] && !node["tokens"]) r.fail(node, path, "'usd', 'tokens' or both are required");
+  if (node["usd"]) b.usd = r.number(node["usd"], path + ".usd");
+  if (node["tokens"]) {
+    b.tokens = static_cast<std::uint64_t>(
+        r.integer(node["tokens"], path + ".tokens", 1, 1'000'000'000'000'000));
+  }
   if (node["per"]) {
     b.per = read_period(r, node["per"], path + ".per");
     if (b.per != Period::kDay && b.per != Period::kMonth)
@@ -223,6 +247,16 @@ BudgetSpec read_budget_spec(const Reader& r, const YAML::Node& node, const std::
     if (b.alert_at > 1)
       r.fail(node["alert_at"], path + ".alert_at", "is a fraction of usd: 0 to 1");
   }
+  if (node["on_exceed"]) {
+    auto o = on_exceed_named(r.string(node["on_exceed"], path + ".on_exceed"));
+    if (!o) r.fail(node["on_exceed"], path + ".on_exceed", "must be refuse, clamp or fallback");
+    b.on_exceed = *o;
+  }
+  if (node["fallback"]) b.fallback = r.string(node["fallback"], path + ".fallback");
+  if (b.on_exceed == OnExceed::kFallback && b.fallback.empty())
+    r.fail(node, path, "on_exceed: fallback needs 'fallback': the endpoint to send requests to");
+  if (b.on_exceed != OnExceed::kFallback && !b.fallback.empty())
+    r.fail(node["fallback"], path + ".fallback", "is only used with on_exceed: fallback");
   return b;
 }
 

@@ -38,13 +38,24 @@ struct LimitSpec {
   Period per = Period::kMinute;
 };
 
+// What a request that does not fit a budget gets: a 429 (refuse), its output cap lowered to
+// what the budget still allows (clamp), or sent to a named cheaper endpoint (fallback).
+enum class OnExceed { kRefuse, kClamp, kFallback };
+std::optional<OnExceed> on_exceed_named(std::string_view name);
+std::string_view on_exceed_name(OnExceed on_exceed);
+
 struct BudgetSpec {
   std::string id;  // budgets made through the admin API; empty for config and key budgets
   Scope scope = Scope::kKey;
   std::string match;  // empty: each one apart
-  double usd = 0;
+  // The caps: dollars, tokens (prompt + completion, as the provider reports them), or both;
+  // at least one is set.
+  std::optional<double> usd{};
+  std::uint64_t tokens = 0;     // 0: no token cap
   Period per = Period::kMonth;  // kDay or kMonth (calendar, UTC)
   double alert_at = 0.8;        // soft alert at this fraction of usd
+  OnExceed on_exceed = OnExceed::kRefuse;
+  std::string fallback{};       // the endpoint on_exceed: fallback sends requests to
   std::int64_t created_at = 0;  // unix seconds (store budgets)
 };
 

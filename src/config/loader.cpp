@@ -634,6 +634,26 @@ Route read_route(const Reader& r, const YAML::Node& node, const std::string& pat
   return route;
 }
 
+// A budget's on_exceed: fallback names an endpoint of this file (not a route: the request is
+// sent there as it is, once).
+void check_budget_fallbacks(const Reader& r, const YAML::Node& root, const Snapshot& snapshot) {
+  auto check = [&](const BudgetSpec& b, const YAML::Node& node, const std::string& path) {
+    if (b.on_exceed != OnExceed::kFallback) return;
+    if (snapshot.find(b.fallback) == nullptr)
+      r.fail(node["fallback"], path + ".fallback",
+             "names no endpoint: '" + b.fallback + "' (a budget falls back to an endpoint)");
+  };
+  const YAML::Node budgets = root["budgets"];
+  for (std::size_t i = 0; i < snapshot.governance.budgets.size(); ++i)
+    check(snapshot.governance.budgets[i], budgets[i], "budgets[" + std::to_string(i) + "]");
+  const YAML::Node keys = root["auth"] ? root["auth"]["keys"] : YAML::Node();
+  for (std::size_t i = 0; keys && i < keys.size(); ++i) {
+    if (!keys[i]["budget"]) continue;
+    const std::string path = "auth.keys[" + std::to_string(i) + "].budget";
+    check(read_budget_spec(r, keys[i]["budget"], path), keys[i]["budget"], path);
+  }
+}
+
 SnapshotPtr build(const Reader& r, const YAML::Node& root) {
   auto snapshot = std::make_shared<Snapshot>();
   snapshot->source = r.source();
@@ -694,6 +714,7 @@ SnapshotPtr build(const Reader& r, const YAML::Node& root) {
     snapshot->route_index.emplace(route.name, snapshot->routes.size());
     snapshot->routes.push_back(std::move(route));
   }
+  check_budget_fallbacks(r, root, *snapshot);
   return snapshot;
 }
 

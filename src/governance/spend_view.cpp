@@ -1,6 +1,8 @@
 #include "governance/spend_view.hpp"
 
+#include <algorithm>
 #include <ctime>
+#include <limits>
 
 namespace sluice::governance {
 
@@ -31,29 +33,31 @@ std::size_t SpendView::SlotHash::operator()(const SlotView& s) const {
   return h;
 }
 
-void SpendView::add_slot(const SlotView& slot, double usd) {
+void SpendView::add_slot(const SlotView& slot, Amount amount) {
   if (auto it = totals_.find(slot); it != totals_.end()) {
-    it->second += usd;
+    it->second.usd += amount.usd;
+    it->second.tokens += amount.tokens;
     return;
   }
-  totals_.emplace(Slot{slot.scope, std::string(slot.name), slot.per, slot.bucket}, usd);
+  totals_.emplace(Slot{slot.scope, std::string(slot.name), slot.per, slot.bucket}, amount);
 }
 
 void SpendView::add_to(config::Scope scope, std::string_view name, std::int64_t unix_ms,
-                       double usd) {
-  add_slot({scope, name, 'd', period_bucket(config::Period::kDay, unix_ms)}, usd);
-  add_slot({scope, name, 'm', period_bucket(config::Period::kMonth, unix_ms)}, usd);
+                       Amount amount) {
+  add_slot({scope, name, 'd', period_bucket(config::Period::kDay, unix_ms)}, amount);
+  add_slot({scope, name, 'm', period_bucket(config::Period::kMonth, unix_ms)}, amount);
 }
 
 void SpendView::add(const stores::LedgerEntry& e) {
-  if (e.cost_usd == 0) return;
+  const Amount a{e.cost_usd, static_cast<double>(e.prompt_tokens + e.completion_tokens)};
+  if (a.usd == 0 && a.tokens == 0) return;
   std::lock_guard lock(mutex_);
-  if (!e.key_id.empty()) add_to(config::Scope::kKey, e.key_id, e.ts_ms, e.cost_usd);
-  if (!e.team.empty()) add_to(config::Scope::kTeam, e.team, e.ts_ms, e.cost_usd);
-  if (!e.user.empty()) add_to(config::Scope::kUser, e.user, e.ts_ms, e.cost_usd);
-  if (!e.endpoint.empty()) add_to(config::Scope::kEndpoint, e.endpoint, e.ts_ms, e.cost_usd);
-  if (!e.provider.empty()) add_to(config::Scope::kProvider, e.provider, e.ts_ms, e.cost_usd);
-  add_to(config::Scope::kGlobal, "", e.ts_ms, e.cost_usd);
+  if (!e.key_id.empty()) add_to(config::Scope::kKey, e.key_id, e.ts_ms, a);
+  if (!e.team.empty()) add_to(config::Scope::kTeam, e.team, e.ts_ms, a);
+  if (!e.user.empty()) add_to(config::Scope::kUser, e.user, e.ts_ms, a);
+  if (!e.endpoint.empty()) add_to(config::Scope::kEndpoint, e.endpoint, e.ts_ms, a);
+  if (!e.provider.empty()) add_to(config::Scope::kProvider, e.provider, e.ts_ms, a);
+  add_to(config::Scope::kGlobal, "", e.ts_ms, a);
 }
 
 void SpendView::add_total(const stores::SpendTotal& t) {
@@ -65,6 +69,7 @@ void SpendView::add_total(const stores::SpendTotal& t) {
   e.endpoint = t.endpoint;
   e.provider = t.provider;
   e.cost_usd = t.cost_usd;
+  e.prompt_tokens = t.tokens;  // the sum of both, counted the same way
   add(e);
 }
 
@@ -75,15 +80,6 @@ void SpendView::replace(std::span<const stores::SpendTotal> totals,
   for (const auto& e : uncommitted) fresh.add(e);
   std::lock_guard lock(mutex_);
   totals_.swap(fresh.totals_);
-}
-
-double SpendView::spent(config::Scope scope, std::string_view name, config::Period per,
-                        std::int64_t unix_ms) const {
-  const SlotView slot{scope, name, per == config::Period::kMonth ? 'm' : 'd',
-                      period_bucket(per, unix_ms)};
-  std::lock_guard lock(mutex_);
-  auto it = totals_.find(slot);
-  return it == totals_.end() ? 0.0 : it->second;
 }
 
 namespace {
@@ -100,55 +96,101 @@ bool repeated(std::span<const SpendView::Hold> holds, std::size_t i) {
   return false;
 }
 
+// Whether `want` fits under `limit` after `used`; a want of 0 (a cost not known ahead) fits
+// while anything is left.
+bool fits(double used, double want, double limit) {
+  return want > 0 ? used + want <= limit : used < limit;
+}
+
 }  // namespace
 
-std::optional<SpendView::Short> SpendView::try_reserve(std::span<const Hold> holds, double usd,
+double SpendView::spent(config::Scope scope, std::string_view name, config::Period per,
+                        std::int64_t unix_ms) const {
+  const SlotView slot{scope, name, per_char(per), period_bucket(per, unix_ms)};
+  std::lock_guard lock(mutex_);
+  auto it = totals_.find(slot);
+  return it == totals_.end() ? 0.0 : it->second.usd;
+}
+
+std::uint64_t SpendView::spent_tokens(config::Scope scope, std::string_view name,
+                                      config::Period per, std::int64_t unix_ms) const {
+  const SlotView slot{scope, name, per_char(per), period_bucket(per, unix_ms)};
+  std::lock_guard lock(mutex_);
+  auto it = totals_.find(slot);
+  return it == totals_.end() ? 0 : static_cast<std::uint64_t>(it->second.tokens);
+}
+
+std::pair<SpendView::Amount, SpendView::Amount> SpendView::state_of(const Hold& h,
+                                                                    std::int64_t unix_ms) const {
+  auto t = totals_.find(SlotView{h.scope, h.name, per_char(h.per), period_bucket(h.per, unix_ms)});
+  auto f = held_.find(SlotView{h.scope, h.name, per_char(h.per), 0});
+  return {t == totals_.end() ? Amount{} : t->second, f == held_.end() ? Amount{} : f->second};
+}
+
+std::optional<SpendView::Short> SpendView::try_reserve(std::span<const Hold> holds, Amount want,
                                                        std::int64_t unix_ms) {
   std::lock_guard lock(mutex_);
   for (std::size_t i = 0; i < holds.size(); ++i) {
     const Hold& h = holds[i];
-    const SlotView now{h.scope, h.name, per_char(h.per), period_bucket(h.per, unix_ms)};
-    const SlotView flight{h.scope, h.name, per_char(h.per), 0};
-    auto t = totals_.find(now);
-    auto f = held_.find(flight);
-    const double spent = t == totals_.end() ? 0.0 : t->second;
-    const double held = f == held_.end() ? 0.0 : f->second;
-    const bool room = usd > 0 ? spent + held + usd <= h.limit_usd : spent + held < h.limit_usd;
-    if (!room) return Short{i, spent, held};
+    const auto [spent, held] = state_of(h, unix_ms);
+    if (h.limit_usd && !fits(spent.usd + held.usd, want.usd, *h.limit_usd))
+      return Short{i, spent, held, false};
+    if (h.limit_tokens > 0 &&
+        !fits(spent.tokens + held.tokens, want.tokens, static_cast<double>(h.limit_tokens)))
+      return Short{i, spent, held, true};
   }
-  if (usd <= 0) return std::nullopt;
+  if (want.usd <= 0 && want.tokens <= 0) return std::nullopt;
   for (std::size_t i = 0; i < holds.size(); ++i) {
     if (repeated(holds, i)) continue;
     const Hold& h = holds[i];
     const SlotView flight{h.scope, h.name, per_char(h.per), 0};
     auto f = held_.find(flight);
     if (f == held_.end()) {
-      held_.emplace(Slot{h.scope, h.name, per_char(h.per), 0}, usd);
+      held_.emplace(Slot{h.scope, h.name, per_char(h.per), 0}, want);
     } else {
-      f->second += usd;
+      f->second.usd += want.usd;
+      f->second.tokens += want.tokens;
     }
   }
   return std::nullopt;
 }
 
-void SpendView::release(std::span<const Hold> holds, double usd) {
-  if (usd <= 0) return;
+void SpendView::release(std::span<const Hold> holds, Amount want) {
+  if (want.usd <= 0 && want.tokens <= 0) return;
   std::lock_guard lock(mutex_);
   for (std::size_t i = 0; i < holds.size(); ++i) {
     if (repeated(holds, i)) continue;
     const Hold& h = holds[i];
     auto f = held_.find(SlotView{h.scope, h.name, per_char(h.per), 0});
     if (f == held_.end()) continue;
-    f->second -= usd;
+    f->second.usd -= want.usd;
+    f->second.tokens -= want.tokens;
     // Sums of doubles drift: what is left of the last hold is dust, and the slot goes.
-    if (f->second < 1e-12) held_.erase(f);
+    if (f->second.usd < 1e-12 && f->second.tokens < 0.5) held_.erase(f);
   }
 }
 
-double SpendView::held(config::Scope scope, std::string_view name, config::Period per) const {
+SpendView::Amount SpendView::held(config::Scope scope, std::string_view name,
+                                  config::Period per) const {
   std::lock_guard lock(mutex_);
   auto f = held_.find(SlotView{scope, name, per_char(per), 0});
-  return f == held_.end() ? 0.0 : f->second;
+  return f == held_.end() ? Amount{} : f->second;
+}
+
+SpendView::Amount SpendView::room(std::span<const Hold> holds, std::int64_t unix_ms) const {
+  constexpr double kNone = std::numeric_limits<double>::infinity();
+  Amount least{kNone, kNone};
+  std::lock_guard lock(mutex_);
+  for (const Hold& h : holds) {
+    const auto [spent, held] = state_of(h, unix_ms);
+    if (h.limit_usd)
+      least.usd = std::min(least.usd, std::max(0.0, *h.limit_usd - spent.usd - held.usd));
+    if (h.limit_tokens > 0) {
+      least.tokens = std::min(least.tokens, std::max(0.0, static_cast<double>(h.limit_tokens) -
+                                                              spent.tokens - held.tokens));
+    }
+  }
+  return least;
 }
 
 }  // namespace sluice::governance

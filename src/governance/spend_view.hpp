@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 
 #include "config/governance.hpp"
 #include "stores/governance_store.hpp"
@@ -33,6 +34,15 @@ class SpendView {
                std::span<const stores::LedgerEntry> uncommitted);
   double spent(config::Scope scope, std::string_view name, config::Period per,
                std::int64_t unix_ms) const;
+  // Tokens (prompt + completion) spent, for token budgets.
+  std::uint64_t spent_tokens(config::Scope scope, std::string_view name, config::Period per,
+                             std::int64_t unix_ms) const;
+
+  // Dollars and tokens together: what a request holds, what a subject spent.
+  struct Amount {
+    double usd = 0;
+    double tokens = 0;
+  };
 
   // Budget reservations: a request's worst-case cost, held from its admission until it ends, so
   // that requests in flight together cannot all pass a budget with room for some of them.
@@ -40,21 +50,28 @@ class SpendView {
     config::Scope scope;
     std::string name;  // the subject in that scope (a key id, team, …)
     config::Period per;
-    double limit_usd = 0;  // the budget
+    std::optional<double> limit_usd;  // the budget's caps; none: not capped in that unit
+    std::uint64_t limit_tokens = 0;
+    config::OnExceed on_exceed = config::OnExceed::kRefuse;
+    std::string fallback{};  // with on_exceed fallback, the endpoint
   };
   // What try_reserve found for the first hold without room.
   struct Short {
     std::size_t index = 0;  // into the holds
-    double spent_usd = 0;
-    double held_usd = 0;  // by other requests in flight
+    Amount spent;
+    Amount held;          // by other requests in flight
+    bool tokens = false;  // the token cap is the one without room (else the dollar one)
   };
-  // Atomically: if every hold has room — spent + held + usd ≤ its limit (and, with usd 0, spent +
-  // held < its limit) — holds `usd` on each and returns nullopt; else holds nothing and says
-  // which has none. Holds on the same (scope, name, per) count once.
-  std::optional<Short> try_reserve(std::span<const Hold> holds, double usd, std::int64_t unix_ms);
-  // Gives back what try_reserve held (the same holds and usd).
-  void release(std::span<const Hold> holds, double usd);
-  double held(config::Scope scope, std::string_view name, config::Period per) const;
+  // Atomically: if every hold has room in each unit it caps — spent + held + want ≤ its limit
+  // (and, with a want of 0, spent + held < its limit) — holds `want` on each and returns nullopt;
+  // else holds nothing and says which has none. Holds on the same (scope, name, per) count once.
+  std::optional<Short> try_reserve(std::span<const Hold> holds, Amount want, std::int64_t unix_ms);
+  // Gives back what try_reserve held (the same holds and want).
+  void release(std::span<const Hold> holds, Amount want);
+  Amount held(config::Scope scope, std::string_view name, config::Period per) const;
+  // The least any of the holds has left, in each unit it caps (limit − spent − held, at least
+  // 0); infinity in a unit none caps. What a request could still be clamped to.
+  Amount room(std::span<const Hold> holds, std::int64_t unix_ms) const;
 
  private:
   // One total: a subject in a scope, in one day or month. Looked up through SlotView, so the
@@ -88,14 +105,16 @@ class SpendView {
     }
   };
 
-  void add_to(config::Scope scope, std::string_view name, std::int64_t unix_ms, double usd);
-  void add_slot(const SlotView& slot, double usd);
+  void add_to(config::Scope scope, std::string_view name, std::int64_t unix_ms, Amount amount);
+  void add_slot(const SlotView& slot, Amount amount);
+  // Spent and held for one hold, under the lock.
+  std::pair<Amount, Amount> state_of(const Hold& hold, std::int64_t unix_ms) const;
 
   mutable std::mutex mutex_;
-  std::unordered_map<Slot, double, SlotHash, SlotEqual> totals_;
+  std::unordered_map<Slot, Amount, SlotHash, SlotEqual> totals_;
   // Reservations in flight, by (scope, name, per) as a slot with bucket 0: a hold outlives a
   // day's turn and is given back whole.
-  std::unordered_map<Slot, double, SlotHash, SlotEqual> held_;
+  std::unordered_map<Slot, Amount, SlotHash, SlotEqual> held_;
 };
 
 }  // namespace sluice::governance

@@ -66,6 +66,7 @@ struct SpendTotal {
   std::string key_id, team, user, endpoint, provider;
   std::int64_t day = 0;  // days since the epoch
   double cost_usd = 0;
+  std::uint64_t tokens = 0;  // prompt + completion, for token budgets
 };
 
 class GovernanceStore {

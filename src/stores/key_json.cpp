@@ -24,7 +24,14 @@ json::object limit_object(const config::LimitSpec& l) {
 }
 
 json::object budget_object(const config::BudgetSpec& b) {
-  return {{"usd", b.usd}, {"per", config::period_name(b.per)}, {"alert_at", b.alert_at}};
+  json::object o;
+  if (b.usd) o["usd"] = *b.usd;
+  if (b.tokens) o["tokens"] = b.tokens;
+  o["per"] = config::period_name(b.per);
+  o["alert_at"] = b.alert_at;
+  o["on_exceed"] = config::on_exceed_name(b.on_exceed);
+  if (!b.fallback.empty()) o["fallback"] = b.fallback;
+  return o;
 }
 
 std::optional<double> number_of(const json::value& v) {
@@ -74,14 +81,55 @@ std::optional<Error> read_limit(const json::value& v, const std::string& field,
   return std::nullopt;
 }
 
-// Reads one of a budget's amounts (usd, alert_at) or its period (per) into `out`.
+// Names, teams and the like go into log lines, CSV and database text columns as they are.
+bool has_control_characters(std::string_view s) {
+  for (const char c : s) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return true;
+  }
+  return false;
+}
+
+// Whether `k` is one of a budget's own fields (usd, tokens, alert_at, per, on_exceed,
+// fallback); read_budget_field reads one into `out`.
+bool is_budget_field(std::string_view k) {
+  return k == "usd" || k == "tokens" || k == "alert_at" || k == "per" || k == "on_exceed" ||
+         k == "fallback";
+}
+
 std::optional<Error> read_budget_field(std::string_view k, const json::value& value,
                                        const std::string& name, config::BudgetSpec& out) {
   if (k == "usd" || k == "alert_at") {
     const auto n = number_of(value);
     if (!n || *n < 0 || *n > 1e15) return field_error(name, "must be a number of at least 0");
     if (k == "alert_at" && *n > 1) return field_error(name, "is a fraction of usd, from 0 to 1");
-    (k == "usd" ? out.usd : out.alert_at) = *n;
+    if (k == "usd") {
+      out.usd = *n;
+    } else {
+      out.alert_at = *n;
+    }
+    return std::nullopt;
+  }
+  if (k == "tokens") {
+    if (value.is_null()) {
+      out.tokens = 0;
+      return std::nullopt;
+    }
+    const auto n = number_of(value);
+    if (!n || *n < 1 || *n != static_cast<double>(static_cast<std::uint64_t>(*n)) || *n > 1e15)
+      return field_error(name, "must be a whole number of at least 1");
+    out.tokens = static_cast<std::uint64_t>(*n);
+    return std::nullopt;
+  }
+  if (k == "on_exceed") {
+    auto o = value.is_string() ? config::on_exceed_named(value.get_string()) : std::nullopt;
+    if (!o) return field_error(name, "must be refuse, clamp or fallback");
+    out.on_exceed = *o;
+    return std::nullopt;
+  }
+  if (k == "fallback") {
+    if (!value.is_string() || has_control_characters(value.get_string()))
+      return field_error(name, "must be an endpoint name");
+    out.fallback = std::string(value.get_string());
     return std::nullopt;
   }
   auto p = value.is_string() ? config::period_named(value.get_string()) : std::nullopt;
@@ -91,25 +139,30 @@ std::optional<Error> read_budget_field(std::string_view k, const json::value& va
   return std::nullopt;
 }
 
-std::optional<Error> read_budget(const json::value& v, const std::string& field,
-                                 config::BudgetSpec& out) {
-  if (!v.is_object()) return field_error(field, "must be an object {usd, per, alert_at}");
-  const auto& o = v.get_object();
-  for (const auto& [k, value] : o) {
-    if (k != "usd" && k != "alert_at" && k != "per")
-      return field_error(field, "has an unknown field '" + std::string(k) + "'");
-    if (auto e = read_budget_field(k, value, field + "." + std::string(k), out)) return e;
-  }
-  if (!o.contains("usd")) return field_error(field + ".usd", "is required");
+// What every budget must be, however it was written: a cap, and a fallback exactly when
+// on_exceed says so.
+std::optional<Error> check_budget(const config::BudgetSpec& b, const std::string& field) {
+  const std::string prefix = field.empty() ? std::string() : field + ".";
+  if (!b.usd && b.tokens == 0) return field_error(prefix + "usd", "or 'tokens' is required");
+  if (b.on_exceed == config::OnExceed::kFallback && b.fallback.empty())
+    return field_error(prefix + "fallback",
+                       "is required with on_exceed: fallback (the endpoint to send requests to)");
+  if (b.on_exceed != config::OnExceed::kFallback && !b.fallback.empty())
+    return field_error(prefix + "fallback", "is only used with on_exceed: fallback");
   return std::nullopt;
 }
 
-// Names, teams and the like go into log lines, CSV and database text columns as they are.
-bool has_control_characters(std::string_view s) {
-  for (const char c : s) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return true;
+std::optional<Error> read_budget(const json::value& v, const std::string& field,
+                                 config::BudgetSpec& out) {
+  if (!v.is_object())
+    return field_error(field, "must be an object {usd, tokens, per, alert_at, on_exceed}");
+  const auto& o = v.get_object();
+  for (const auto& [k, value] : o) {
+    if (!is_budget_field(k))
+      return field_error(field, "has an unknown field '" + std::string(k) + "'");
+    if (auto e = read_budget_field(k, value, field + "." + std::string(k), out)) return e;
   }
-  return false;
+  return check_budget(out, field);
 }
 
 }  // namespace
@@ -266,14 +319,21 @@ std::optional<Error> apply_budget_fields(const json::object& body, config::Budge
       if (has_control_characters(v.get_string()))
         return field_error(field, "must not contain control characters");
       budget.match = std::string(v.get_string());
-    } else if (field == "usd" || field == "alert_at" || field == "per") {
+    } else if (field == "usd" && v.is_null()) {
+      budget.usd.reset();  // PATCH {"usd": null}: a token budget only
+    } else if (is_budget_field(field)) {
       if (auto e = read_budget_field(field, v, field, budget)) return e;
     } else {
-      return field_error(field, "is not a budget field (scope, match, usd, per, alert_at)");
+      return field_error(field,
+                         "is not a budget field (scope, match, usd, tokens, per, alert_at, "
+                         "on_exceed, fallback)");
     }
   }
   if (creating && !body.contains("scope")) return field_error("scope", "is required");
-  if (creating && !body.contains("usd")) return field_error("usd", "is required");
+  // Turning fallback off forgets where it went.
+  if (budget.on_exceed != config::OnExceed::kFallback && !body.contains("fallback"))
+    budget.fallback.clear();
+  if (auto e = check_budget(budget, "")) return e;
   if (budget.scope == config::Scope::kGlobal && !budget.match.empty())
     return field_error("match", "must be empty for a global budget");
   return std::nullopt;

@@ -350,7 +350,7 @@ test('budgets made through the admin API and the CLI: create, enforce, raise, de
     assert.equal(made.code, 0, made.stderr);
     const list = await runSluice(['budgets', 'list', '-c', s.gw.configPath], env);
     assert.equal(list.code, 0, list.stderr);
-    assert.match(list.stdout, new RegExp(`^key +${k.id} +0\\.50 month +[0-9.]+ store +bud_`, 'm'));
+    assert.match(list.stdout, new RegExp(`^key +${k.id} +0\\.50 +- +month +[0-9.]+ +- +store +bud_`, 'm'));
     await eventually(async () => (await call()) === 429, 3000, 'the CLI budget reaching the gateway');
   } finally {
     await teardown(s);

@@ -81,7 +81,9 @@ TEST_F(SqliteStoreTest, BudgetsRoundTripAndBumpTheVersion) {
   EXPECT_EQ(loaded[0].id, "bud_1");
   EXPECT_EQ(loaded[0].scope, config::Scope::kTeam);
   EXPECT_EQ(loaded[0].match, "ml");
-  EXPECT_DOUBLE_EQ(loaded[0].usd, 12.5);
+  EXPECT_DOUBLE_EQ(loaded[0].usd.value_or(0), 12.5);
+  EXPECT_EQ(loaded[0].tokens, 0u);
+  EXPECT_EQ(loaded[0].on_exceed, config::OnExceed::kRefuse);
   EXPECT_EQ(loaded[0].per, config::Period::kDay);
   EXPECT_DOUBLE_EQ(loaded[0].alert_at, 0.5);
   EXPECT_GT(loaded[0].created_at, 0);
@@ -89,7 +91,18 @@ TEST_F(SqliteStoreTest, BudgetsRoundTripAndBumpTheVersion) {
   const auto v1 = store.version();
   EXPECT_TRUE(store.update_budget(b));
   EXPECT_GT(store.version(), v1);
-  EXPECT_DOUBLE_EQ(store.load_budgets()[0].usd, 20);
+  EXPECT_DOUBLE_EQ(store.load_budgets()[0].usd.value_or(0), 20);
+  // A token budget with no dollar cap that falls back to another endpoint.
+  b.usd.reset();
+  b.tokens = 50'000;
+  b.on_exceed = config::OnExceed::kFallback;
+  b.fallback = "cheap";
+  EXPECT_TRUE(store.update_budget(b));
+  const auto tokens_only = store.load_budgets()[0];
+  EXPECT_FALSE(tokens_only.usd);
+  EXPECT_EQ(tokens_only.tokens, 50'000u);
+  EXPECT_EQ(tokens_only.on_exceed, config::OnExceed::kFallback);
+  EXPECT_EQ(tokens_only.fallback, "cheap");
   b.id = "bud_missing";
   EXPECT_FALSE(store.update_budget(b));
   EXPECT_FALSE(store.delete_budget("bud_missing"));
@@ -119,7 +132,7 @@ TEST_F(SqliteStoreTest, MigratesOnceAndKeepsKeys) {
   EXPECT_EQ(keys[0].limits[0].tokens, 500u);
   EXPECT_EQ(keys[0].limits[0].match, "key_a");
   ASSERT_TRUE(keys[0].budget);
-  EXPECT_DOUBLE_EQ(keys[0].budget->usd, 12.5);
+  EXPECT_DOUBLE_EQ(keys[0].budget->usd.value_or(0), 12.5);
 
   keys[0].disabled = true;
   EXPECT_TRUE(again.update_key(keys[0]));
@@ -167,8 +180,13 @@ TEST_F(SqliteStoreTest, LedgerSumsByGroupAndDay) {
                   .empty());
   auto totals = reader.totals_since(day);
   double sum = 0;
-  for (const auto& t : totals) sum += t.cost_usd;
+  std::uint64_t tokens = 0;
+  for (const auto& t : totals) {
+    sum += t.cost_usd;
+    tokens += t.tokens;
+  }
   EXPECT_DOUBLE_EQ(sum, 3.75);
+  EXPECT_EQ(tokens, 3u * 15) << "token budgets read prompt + completion";
 }
 
 TEST_F(SqliteStoreTest, KeepsResponsesUntilTheyExpire) {

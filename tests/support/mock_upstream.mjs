@@ -9,6 +9,7 @@
 //   die-mid       stream: two content chunks, then the connection is destroyed
 //   slow-stream   stream: one chunk every 50 ms, 40 chunks (for disconnect tests)
 //   error-event   stream: one chunk, then an error event
+//   slow-ok       the normal answer, 300 ms late (requests in flight together)
 // It records every request (method, path, headers, body) and counts TCP connections.
 import http from 'node:http';
 import https from 'node:https';
@@ -67,6 +68,10 @@ function handle(req, res, body, state) {
     return res.end('plain failure text');
   }
   if (model === 'hang') return;  // never answer
+  if (model === 'slow-ok') {
+    setTimeout(() => handle(req, res, { ...body, model: 'ok' }, state), 300);
+    return;
+  }
   if (model === 'bad-json') {
     res.writeHead(200, { 'content-type': 'application/json' });
     return res.end('{not json');

@@ -81,13 +81,13 @@ void AccountingPolicy::account(RequestContext& ctx, AccountingState& state, unsi
     std::size_t i = 0;
     each_budget([&](const config::BudgetSpec& b) {
       const double was = before[i++];
-      if (was < 0 || b.usd <= 0) return;
-      const double threshold = b.usd * b.alert_at;
+      if (was < 0 || !b.usd || *b.usd <= 0) return;
+      const double threshold = *b.usd * b.alert_at;
       if (was < threshold && was + e.cost_usd >= threshold) {
         observability::Metrics::global().budget_alerts.fetch_add(1, std::memory_order_relaxed);
         auto who = governance::counted_as(b.scope, b.match, s);
         std::cerr << "sluice: budget alert: " << config::scope_name(b.scope) << " '"
-                  << (who ? *who : "") << "' has spent $" << was + e.cost_usd << " of $" << b.usd
+                  << (who ? *who : "") << "' has spent $" << was + e.cost_usd << " of $" << *b.usd
                   << " this " << config::period_name(b.per) << "\n";
       }
     });

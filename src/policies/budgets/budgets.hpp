@@ -1,21 +1,31 @@
 #pragma once
-// Budgets in USD per key, team, user, endpoint, provider or in all, per UTC day or month
-// (`budgets:`, each key's own, and those made through the admin API). A request is refused with
-// 429 `budget_exceeded` when it might take a budget past its amount. The check reads the
-// in-memory spend view, never the database.
+// Budgets in USD, in tokens, or both, per key, team, user, endpoint, provider or in all, per UTC
+// day or month (`budgets:`, each key's own, and those made through the admin API). The check
+// reads the in-memory spend view, never the database.
 //
-// Reservations: a request is admitted only if its worst-case cost fits in what is left once
-// what was spent and what requests in flight hold is counted; it holds that worst case until it
-// ends (its real cost is on the view by then). The worst case is the prompt as sluice's tokenizer
-// counts it plus max_tokens (max_completion_tokens, times n) — 4,096 output tokens (times n)
-// when the request sets none — at the endpoint model's price. On a passthrough, whose body is in
-// the provider's own shape, the prompt is taken as a token per three bytes of the body and the
-// output cap from that shape's field (max_output_tokens, max_tokens, maxOutputTokens). So on one
-// gateway, spend passes a budget only by what the estimate missed: a provider counting more prompt
-// tokens than the tokenizer, or more than 4,096 output tokens on a request without max_tokens. A
-// model without a price holds nothing (its cost is unknown) and is refused only once the budget is
-// spent. Replicas see each other's spend within a second but not each other's holds: with several,
-// add the worst cases in flight on the other replicas to the bound.
+// Reservations: a request is admitted only if its worst case fits in what is left once what was
+// spent and what requests in flight hold is counted; it holds that worst case until it ends (its
+// real cost is on the view by then). The worst case is the prompt as sluice's tokenizer counts it
+// plus max_tokens (max_completion_tokens, times n) — 4,096 output tokens (times n) when the
+// request sets none — priced at the endpoint model's dearest rates; a token budget counts the
+// same tokens. On a passthrough, whose body is in the provider's own shape, the prompt is taken
+// as a token per three bytes of the body and the output cap from that shape's field
+// (max_output_tokens, max_tokens, maxOutputTokens). So on one gateway, spend passes a budget only
+// by what the estimate missed: a provider counting more prompt tokens than the tokenizer, or more
+// than 4,096 output tokens on a request without max_tokens. A model without a price holds no
+// dollars (its cost is unknown) and is refused by a dollar budget only once it is spent. Replicas
+// see each other's spend within a second but not each other's holds: with several, add the worst
+// cases in flight on the other replicas to the bound.
+//
+// A request that does not fit gets what the budget's on_exceed says (docs/budgets.md):
+//   refuse    429 budget_exceeded, saying what was spent, what is held, and what would fit.
+//   clamp     its output cap lowered to what the budget still allows (at least kMinClampTokens
+//             per choice; else refused). Translated requests only: a passthrough is refused.
+//   fallback  sent once, as it is, to the budget's fallback endpoint (same type; on a
+//             passthrough, same provider), which the budget then no longer holds it to. The other
+//             budgets still do.
+// The answer says what was done in `x-sluice-budget: clamped; max_tokens=N` or
+// `x-sluice-budget: fallback; endpoint=NAME`.
 
 #include <vector>
 
@@ -26,29 +36,47 @@ namespace sluice::policies {
 
 struct BudgetsState {
   std::vector<governance::SpendView::Hold> holds;  // what this request holds, given back at the end
-  double held_usd = 0;
+  governance::SpendView::Amount held;
+  std::uint64_t clamped_to = 0;                 // the max_tokens set by on_exceed: clamp
+  const config::Endpoint* fell_back = nullptr;  // where on_exceed: fallback sent the request
 };
+
+// The most a request can take: its prompt and output tokens and what they cost at the dearest
+// rates of the endpoint model's price (see above).
+struct WorstCase {
+  std::uint64_t prompt_tokens = 0;
+  std::uint64_t output_tokens = 0;  // every choice's together
+  std::uint64_t choices = 1;        // n
+  double input_usd_per_token = 0;   // 0 with no price
+  double output_usd_per_token = 0;
+  governance::SpendView::Amount amount() const {
+    return {static_cast<double>(prompt_tokens) * input_usd_per_token +
+                static_cast<double>(output_tokens) * output_usd_per_token,
+            static_cast<double>(prompt_tokens + output_tokens)};
+  }
+};
+WorstCase worst_case(const pipeline::RequestContext& ctx);
 
 class BudgetsPolicy : public pipeline::Stateful<BudgetsState> {
  public:
   // Output tokens assumed for a request that sets no max_tokens.
   static constexpr std::uint64_t kAssumedOutputTokens = 4096;
+  // The fewest output tokens per choice on_exceed: clamp leaves a request; below, it is refused.
+  static constexpr std::uint64_t kMinClampTokens = 16;
 
   explicit BudgetsPolicy(governance::Runtime& runtime) : runtime_(runtime) {}
   std::string_view name() const override { return "budgets"; }
-  unsigned hooks() const override { return kRequest | kComplete; }
+  unsigned hooks() const override { return kRequest | kComplete | kHeaders; }
   // Skips a request no budget covers; fails one a budget has no room for (429 budget_exceeded);
   // else holds its worst-case cost.
   pipeline::Step on_request(pipeline::RequestContext& ctx, void* state) const override;
   void on_complete(pipeline::RequestContext& ctx, void* state,
                    const pipeline::Outcome& outcome) const override;
+  void add_headers(const pipeline::RequestContext& ctx, const void* state,
+                   pipeline::HeaderList& headers) const override;
 
  private:
   governance::Runtime& runtime_;
 };
-
-// The most the request can cost at the endpoint model's price (see above); 0 when the model
-// has no price.
-double worst_case_usd(const pipeline::RequestContext& ctx);
 
 }  // namespace sluice::policies

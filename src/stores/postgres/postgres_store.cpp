@@ -79,10 +79,11 @@ constexpr const char* kInsertLedger =
 
 constexpr const char* kAddToDaily =
     "INSERT INTO spend_daily AS s (day, key_id, team, user_name, endpoint, provider, requests, "
-    "cost_usd) SELECT * FROM unnest($1::integer[], $2::text[], $3::text[], $4::text[], "
-    "$5::text[], $6::text[], $7::bigint[], $8::double precision[]) "
+    "cost_usd, tokens) SELECT * FROM unnest($1::integer[], $2::text[], $3::text[], $4::text[], "
+    "$5::text[], $6::text[], $7::bigint[], $8::double precision[], $9::bigint[]) "
     "ON CONFLICT (day, key_id, team, user_name, endpoint, provider) DO UPDATE SET "
-    "requests = s.requests + excluded.requests, cost_usd = s.cost_usd + excluded.cost_usd";
+    "requests = s.requests + excluded.requests, cost_usd = s.cost_usd + excluded.cost_usd, "
+    "tokens = s.tokens + excluded.tokens";
 
 }  // namespace
 
@@ -211,24 +212,29 @@ bool PostgresStore::delete_key(std::string_view id) {
 
 std::vector<config::BudgetSpec> PostgresStore::load_budgets() {
   return with_connection([&](Connection& c) {
-    const Result r = c.prepared("load_budgets",
-                                "SELECT id, scope, subject, usd, per, alert_at, created_at FROM "
-                                "budgets ORDER BY created_at, id",
-                                Params());
+    const Result r =
+        c.prepared("load_budgets",
+                   "SELECT id, scope, subject, usd, per, alert_at, created_at, tokens, "
+                   "on_exceed, fallback FROM budgets ORDER BY created_at, id",
+                   Params());
     std::vector<config::BudgetSpec> out;
     for (int i = 0; i < r.rows(); ++i) {
       // Written by this code from validated values; a row edited into nonsense is skipped.
       auto scope = config::scope_named(r.text(i, 1));
       auto per = config::period_named(r.text(i, 4));
-      if (!scope || !per) continue;
+      auto on_exceed = config::on_exceed_named(r.text(i, 8));
+      if (!scope || !per || !on_exceed) continue;
       config::BudgetSpec b;
       b.id = r.text(i, 0);
       b.scope = *scope;
       b.match = r.text(i, 2);
-      b.usd = r.real(i, 3);
+      if (!r.null(i, 3)) b.usd = r.real(i, 3);
       b.per = *per;
       b.alert_at = r.real(i, 5);
       b.created_at = r.integer(i, 6);
+      b.tokens = static_cast<std::uint64_t>(r.integer(i, 7));
+      b.on_exceed = *on_exceed;
+      b.fallback = r.text(i, 9);
       out.push_back(std::move(b));
     }
     return out;
@@ -239,9 +245,16 @@ namespace {
 
 Params budget_params(const config::BudgetSpec& b) {
   Params p;
-  p.text(b.id).text(config::scope_name(b.scope)).text(b.match).real(b.usd);
+  p.text(b.id).text(config::scope_name(b.scope)).text(b.match);
+  if (b.usd) {
+    p.real(*b.usd);
+  } else {
+    p.null();
+  }
   p.text(config::period_name(b.per)).real(b.alert_at);
   p.integer(b.created_at ? b.created_at : now_s()).integer(now_s());
+  p.integer(static_cast<std::int64_t>(b.tokens)).text(config::on_exceed_name(b.on_exceed));
+  p.text(b.fallback);
   return p;
 }
 
@@ -252,7 +265,8 @@ void PostgresStore::insert_budget(const config::BudgetSpec& budget) {
     transaction(c, [&] {
       c.prepared("insert_budget",
                  "INSERT INTO budgets (id, scope, subject, usd, per, alert_at, created_at, "
-                 "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                 "updated_at, tokens, on_exceed, fallback) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+                 "$8, $9, $10, $11)",
                  budget_params(budget));
       bump_version(c);
     });
@@ -265,7 +279,8 @@ bool PostgresStore::update_budget(const config::BudgetSpec& budget) {
       const bool changed =
           c.prepared("update_budget",
                      "UPDATE budgets SET scope = $2, subject = $3, usd = $4, per = $5, "
-                     "alert_at = $6, created_at = $7, updated_at = $8 WHERE id = $1",
+                     "alert_at = $6, created_at = $7, updated_at = $8, tokens = $9, "
+                     "on_exceed = $10, fallback = $11 WHERE id = $1",
                      budget_params(budget))
               .affected() > 0;
       if (changed) bump_version(c);
@@ -293,7 +308,12 @@ void PostgresStore::append(std::span<const LedgerEntry> entries) {
   // them in the same order and cannot deadlock.
   using Subject = std::tuple<std::int64_t, std::string_view, std::string_view, std::string_view,
                              std::string_view, std::string_view>;
-  std::map<Subject, std::pair<std::int64_t, double>> daily;
+  struct Sums {
+    std::int64_t requests = 0;
+    double cost = 0;
+    std::int64_t tokens = 0;
+  };
+  std::map<Subject, Sums> daily;
   for (const LedgerEntry& e : entries) {
     cols[0].integer(e.ts_ms);
     cols[1].text(e.request_id);
@@ -311,10 +331,10 @@ void PostgresStore::append(std::span<const LedgerEntry> entries) {
     cols[13].integer(static_cast<std::int64_t>(e.cache_write_tokens));
     cols[14].real(e.cost_usd);
     cols[15].boolean(e.priced);
-    auto& [requests, cost] =
-        daily[{e.ts_ms / 86'400'000, e.key_id, e.team, e.user, e.endpoint, e.provider}];
-    ++requests;
-    cost += e.cost_usd;
+    Sums& day = daily[{e.ts_ms / 86'400'000, e.key_id, e.team, e.user, e.endpoint, e.provider}];
+    ++day.requests;
+    day.cost += e.cost_usd;
+    day.tokens += static_cast<std::int64_t>(e.prompt_tokens + e.completion_tokens);
   }
   Params rows;
   std::string all;  // every record, for the batch's digest
@@ -330,7 +350,7 @@ void PostgresStore::append(std::span<const LedgerEntry> entries) {
   const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
-  ArrayLiteral day, key, team, user, endpoint, provider, requests, cost;
+  ArrayLiteral day, key, team, user, endpoint, provider, requests, cost, tokens;
   for (const auto& [s, sums] : daily) {
     day.integer(std::get<0>(s));
     key.text(std::get<1>(s));
@@ -338,11 +358,12 @@ void PostgresStore::append(std::span<const LedgerEntry> entries) {
     user.text(std::get<3>(s));
     endpoint.text(std::get<4>(s));
     provider.text(std::get<5>(s));
-    requests.integer(sums.first);
-    cost.real(sums.second);
+    requests.integer(sums.requests);
+    cost.real(sums.cost);
+    tokens.integer(sums.tokens);
   }
   Params sums;
-  for (auto* col : {&day, &key, &team, &user, &endpoint, &provider, &requests, &cost})
+  for (auto* col : {&day, &key, &team, &user, &endpoint, &provider, &requests, &cost, &tokens})
     sums.text(std::move(*col).finish());
 
   with_connection([&](Connection& c) {
@@ -402,15 +423,16 @@ std::vector<SpendRow> PostgresStore::spend(const SpendQuery& q) {
 
 std::vector<SpendTotal> PostgresStore::totals_since(std::int64_t since_ms) {
   return with_connection([&](Connection& c) {
-    const Result r = c.prepared("totals_since",
-                                "SELECT key_id, team, user_name, endpoint, provider, day, cost_usd "
-                                "FROM spend_daily WHERE day >= $1",
-                                Params().integer(since_ms / 86'400'000));
+    const Result r =
+        c.prepared("totals_since",
+                   "SELECT key_id, team, user_name, endpoint, provider, day, cost_usd, "
+                   "tokens FROM spend_daily WHERE day >= $1",
+                   Params().integer(since_ms / 86'400'000));
     std::vector<SpendTotal> out;
     out.reserve(static_cast<std::size_t>(r.rows()));
     for (int i = 0; i < r.rows(); ++i) {
       out.push_back({r.text(i, 0), r.text(i, 1), r.text(i, 2), r.text(i, 3), r.text(i, 4),
-                     r.integer(i, 5), r.real(i, 6)});
+                     r.integer(i, 5), r.real(i, 6), static_cast<std::uint64_t>(r.integer(i, 7))});
     }
     return out;
   });

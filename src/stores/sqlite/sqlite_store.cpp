@@ -138,9 +138,13 @@ void SqliteStore::migrate() {
     exec(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT "
         "NOT NULL, applied_at INTEGER NOT NULL)");
-    Statement current(db_, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
-    current.step();
-    const auto have = current.column_int(0);
+    // Finalized before the steps run: a statement still open on the connection makes a step
+    // that drops a table fail ("database table is locked").
+    const auto have = [&] {
+      Statement current(db_, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+      current.step();
+      return current.column_int(0);
+    }();
     for (const Migration& m : migrations()) {
       if (m.version <= have) continue;
       exec(std::string(m.sql).c_str());
@@ -240,22 +244,26 @@ bool SqliteStore::delete_key(std::string_view id) {
 std::vector<config::BudgetSpec> SqliteStore::load_budgets() {
   std::lock_guard lock(mutex_);
   Statement s(db_,
-              "SELECT id, scope, subject, usd, per, alert_at, created_at FROM budgets "
-              "ORDER BY created_at, id");
+              "SELECT id, scope, subject, usd, per, alert_at, created_at, tokens, on_exceed, "
+              "fallback FROM budgets ORDER BY created_at, id");
   std::vector<config::BudgetSpec> out;
   while (s.step()) {
     // Written by this code from validated values; a row edited by hand into nonsense is skipped.
     auto scope = config::scope_named(s.column_text(1));
     auto per = config::period_named(s.column_text(4));
-    if (!scope || !per) continue;
+    auto on_exceed = config::on_exceed_named(s.column_text(8));
+    if (!scope || !per || !on_exceed) continue;
     config::BudgetSpec b;
     b.id = s.column_text(0);
     b.scope = *scope;
     b.match = s.column_text(2);
-    b.usd = s.column_real(3);
+    if (!s.column_null(3)) b.usd = s.column_real(3);
     b.per = *per;
     b.alert_at = s.column_real(5);
     b.created_at = s.column_int(6);
+    b.tokens = static_cast<std::uint64_t>(s.column_int(7));
+    b.on_exceed = *on_exceed;
+    b.fallback = s.column_text(9);
     out.push_back(std::move(b));
   }
   return out;
@@ -264,9 +272,16 @@ std::vector<config::BudgetSpec> SqliteStore::load_budgets() {
 namespace {
 
 void bind_budget(Statement& s, const config::BudgetSpec& b) {
-  s.text(1, b.id).text(2, config::scope_name(b.scope)).text(3, b.match).real(4, b.usd);
+  s.text(1, b.id).text(2, config::scope_name(b.scope)).text(3, b.match);
+  if (b.usd) {
+    s.real(4, *b.usd);
+  } else {
+    s.null(4);
+  }
   s.text(5, config::period_name(b.per)).real(6, b.alert_at);
   s.integer(7, b.created_at ? b.created_at : now_s()).integer(8, now_s());
+  s.integer(9, static_cast<std::int64_t>(b.tokens)).text(10, config::on_exceed_name(b.on_exceed));
+  s.text(11, b.fallback);
 }
 
 }  // namespace
@@ -276,7 +291,7 @@ void SqliteStore::insert_budget(const config::BudgetSpec& budget) {
   transaction([&] {
     Statement s(db_,
                 "INSERT INTO budgets (id, scope, subject, usd, per, alert_at, created_at, "
-                "updated_at) VALUES (?,?,?,?,?,?,?,?)");
+                "updated_at, tokens, on_exceed, fallback) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
     bind_budget(s, budget);
     s.step();
     bump_version();
@@ -288,7 +303,8 @@ bool SqliteStore::update_budget(const config::BudgetSpec& budget) {
   return transaction([&] {
     Statement s(db_,
                 "UPDATE budgets SET scope = ?2, subject = ?3, usd = ?4, per = ?5, alert_at = ?6, "
-                "created_at = ?7, updated_at = ?8 WHERE id = ?1");
+                "created_at = ?7, updated_at = ?8, tokens = ?9, on_exceed = ?10, fallback = ?11 "
+                "WHERE id = ?1");
     bind_budget(s, budget);
     s.step();
     const bool changed = sqlite3_changes(db_) > 0;
@@ -364,12 +380,14 @@ std::vector<SpendTotal> SqliteStore::totals_since(std::int64_t since_ms) {
   std::lock_guard lock(mutex_);
   Statement s(db_,
               "SELECT key_id, team, user_name, endpoint, provider, ts_ms / 86400000, "
-              "SUM(cost_usd) FROM ledger WHERE ts_ms >= ? GROUP BY 1, 2, 3, 4, 5, 6");
+              "SUM(cost_usd), SUM(prompt_tokens + completion_tokens) FROM ledger "
+              "WHERE ts_ms >= ? GROUP BY 1, 2, 3, 4, 5, 6");
   s.integer(1, since_ms);
   std::vector<SpendTotal> out;
   while (s.step()) {
     out.push_back({s.column_text(0), s.column_text(1), s.column_text(2), s.column_text(3),
-                   s.column_text(4), s.column_int(5), s.column_real(6)});
+                   s.column_text(4), s.column_int(5), s.column_real(6),
+                   static_cast<std::uint64_t>(s.column_int(7))});
   }
   return out;
 }

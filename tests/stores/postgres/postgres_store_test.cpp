@@ -91,12 +91,25 @@ TEST_F(PostgresStoreTest, BudgetsRoundTrip) {
   ASSERT_EQ(loaded.size(), 1u);
   EXPECT_EQ(loaded[0].scope, config::Scope::kTeam);
   EXPECT_EQ(loaded[0].match, "ml");
-  EXPECT_DOUBLE_EQ(loaded[0].usd, 12.5);
+  EXPECT_DOUBLE_EQ(loaded[0].usd.value_or(0), 12.5);
+  EXPECT_EQ(loaded[0].tokens, 0u);
+  EXPECT_EQ(loaded[0].on_exceed, config::OnExceed::kRefuse);
   EXPECT_EQ(loaded[0].per, config::Period::kDay);
   EXPECT_DOUBLE_EQ(loaded[0].alert_at, 0.5);
   b.usd = 20;
   EXPECT_TRUE(store.update_budget(b));
-  EXPECT_DOUBLE_EQ(store.load_budgets()[0].usd, 20);
+  EXPECT_DOUBLE_EQ(store.load_budgets()[0].usd.value_or(0), 20);
+  // A token budget with no dollar cap that falls back to another endpoint.
+  b.usd.reset();
+  b.tokens = 50'000;
+  b.on_exceed = config::OnExceed::kFallback;
+  b.fallback = "cheap";
+  EXPECT_TRUE(store.update_budget(b));
+  const auto tokens_only = store.load_budgets()[0];
+  EXPECT_FALSE(tokens_only.usd);
+  EXPECT_EQ(tokens_only.tokens, 50'000u);
+  EXPECT_EQ(tokens_only.on_exceed, config::OnExceed::kFallback);
+  EXPECT_EQ(tokens_only.fallback, "cheap");
   EXPECT_TRUE(store.delete_budget("bud_1"));
   EXPECT_FALSE(store.delete_budget("bud_1"));
 }
@@ -129,8 +142,13 @@ TEST_F(PostgresStoreTest, LedgerSumsAndTheDailySummaryAgree) {
   auto totals = store.totals_since(day);
   ASSERT_EQ(totals.size(), 2u);  // (ml, day 20000) and (web, day 20001)
   double sum = 0;
-  for (const auto& t : totals) sum += t.cost_usd;
+  std::uint64_t tokens = 0;
+  for (const auto& t : totals) {
+    sum += t.cost_usd;
+    tokens += t.tokens;
+  }
   EXPECT_DOUBLE_EQ(sum, 3.875);
+  EXPECT_EQ(tokens, 4u * 15) << "token budgets read prompt + completion from the daily sums";
   EXPECT_TRUE(store.totals_since(day + 2 * 86'400'000).empty());
 }
 

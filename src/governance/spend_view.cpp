@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <ctime>
-#include <limits>
 
 namespace sluice::governance {
 
@@ -86,16 +85,6 @@ namespace {
 
 char per_char(config::Period per) { return per == config::Period::kMonth ? 'm' : 'd'; }
 
-// Whether hold `i` repeats an earlier one (same scope, name and period): counted once.
-bool repeated(std::span<const SpendView::Hold> holds, std::size_t i) {
-  for (std::size_t j = 0; j < i; ++j) {
-    if (holds[j].scope == holds[i].scope && holds[j].per == holds[i].per &&
-        holds[j].name == holds[i].name)
-      return true;
-  }
-  return false;
-}
-
 // Whether `want` fits under `limit` after `used`; a want of 0 (a cost not known ahead) fits
 // while anything is left.
 bool fits(double used, double want, double limit) {
@@ -127,6 +116,15 @@ std::pair<SpendView::Amount, SpendView::Amount> SpendView::state_of(const Hold& 
   return {t == totals_.end() ? Amount{} : t->second, f == held_.end() ? Amount{} : f->second};
 }
 
+bool SpendView::repeats_earlier(std::span<const Hold> holds, std::size_t i) {
+  for (std::size_t j = 0; j < i; ++j) {
+    if (holds[j].scope == holds[i].scope && holds[j].per == holds[i].per &&
+        holds[j].name == holds[i].name)
+      return true;
+  }
+  return false;
+}
+
 std::optional<SpendView::Short> SpendView::try_reserve(std::span<const Hold> holds, Amount want,
                                                        std::int64_t unix_ms) {
   std::lock_guard lock(mutex_);
@@ -141,7 +139,7 @@ std::optional<SpendView::Short> SpendView::try_reserve(std::span<const Hold> hol
   }
   if (want.usd <= 0 && want.tokens <= 0) return std::nullopt;
   for (std::size_t i = 0; i < holds.size(); ++i) {
-    if (repeated(holds, i)) continue;
+    if (repeats_earlier(holds, i)) continue;
     const Hold& h = holds[i];
     const SlotView flight{h.scope, h.name, per_char(h.per), 0};
     auto f = held_.find(flight);
@@ -159,7 +157,7 @@ void SpendView::release(std::span<const Hold> holds, Amount want) {
   if (want.usd <= 0 && want.tokens <= 0) return;
   std::lock_guard lock(mutex_);
   for (std::size_t i = 0; i < holds.size(); ++i) {
-    if (repeated(holds, i)) continue;
+    if (repeats_earlier(holds, i)) continue;
     const Hold& h = holds[i];
     auto f = held_.find(SlotView{h.scope, h.name, per_char(h.per), 0});
     if (f == held_.end()) continue;
@@ -175,22 +173,6 @@ SpendView::Amount SpendView::held(config::Scope scope, std::string_view name,
   std::lock_guard lock(mutex_);
   auto f = held_.find(SlotView{scope, name, per_char(per), 0});
   return f == held_.end() ? Amount{} : f->second;
-}
-
-SpendView::Amount SpendView::room(std::span<const Hold> holds, std::int64_t unix_ms) const {
-  constexpr double kNone = std::numeric_limits<double>::infinity();
-  Amount least{kNone, kNone};
-  std::lock_guard lock(mutex_);
-  for (const Hold& h : holds) {
-    const auto [spent, held] = state_of(h, unix_ms);
-    if (h.limit_usd)
-      least.usd = std::min(least.usd, std::max(0.0, *h.limit_usd - spent.usd - held.usd));
-    if (h.limit_tokens > 0) {
-      least.tokens = std::min(least.tokens, std::max(0.0, static_cast<double>(h.limit_tokens) -
-                                                              spent.tokens - held.tokens));
-    }
-  }
-  return least;
 }
 
 }  // namespace sluice::governance

@@ -1,12 +1,17 @@
 #include "policies/budgets/budgets.hpp"
 
 #include <algorithm>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <chrono>
 #include <cmath>
 #include <limits>
 
 #include "governance/scope.hpp"
+#include "governance/shared_holds.hpp"
 #include "observability/metrics.hpp"
 #include "policies/subject.hpp"
 #include "tokenizer/chat_tokens.hpp"
@@ -57,19 +62,21 @@ void collect(const pipeline::RequestContext& ctx, const governance::BudgetList& 
       });
 }
 
-// The largest output cap per choice the budgets' room allows the request (0: none that helps).
-std::uint64_t clamp_cap(const WorstCase& w, const governance::SpendView::Amount& room) {
-  double per_choice = std::numeric_limits<double>::infinity();
+// The largest output cap per choice the short budget's room allows the request (0: none that
+// helps). Another budget short too is met on the next try, and clamps lower if it says so.
+std::uint64_t clamp_cap(const WorstCase& w, const governance::SpendView::Hold& h,
+                        const governance::SpendView::Short& s) {
   const double choices = static_cast<double>(w.choices);
-  if (std::isfinite(room.usd)) {
-    if (w.output_usd_per_token <= 0) return 0;  // no price: lowering output cannot help
-    per_choice = std::min(
-        per_choice, (room.usd - static_cast<double>(w.prompt_tokens) * w.input_usd_per_token) /
-                        w.output_usd_per_token / choices);
-  }
-  if (std::isfinite(room.tokens))
+  const double prompt = static_cast<double>(w.prompt_tokens);
+  double per_choice = 0;
+  if (s.tokens) {
     per_choice =
-        std::min(per_choice, (room.tokens - static_cast<double>(w.prompt_tokens)) / choices);
+        (static_cast<double>(h.limit_tokens) - s.spent.tokens - s.held.tokens - prompt) / choices;
+  } else {
+    if (w.output_usd_per_token <= 0) return 0;  // no price: lowering output cannot help
+    per_choice = (*h.limit_usd - s.spent.usd - s.held.usd - prompt * w.input_usd_per_token) /
+                 w.output_usd_per_token / choices;
+  }
   if (!std::isfinite(per_choice) || per_choice < 1) return 0;
   // A hair under the exact quotient, so the dearer sum never lands a rounding error past it.
   const auto cap = static_cast<std::uint64_t>(std::floor(per_choice * (1 - 1e-9)));
@@ -171,73 +178,132 @@ pipeline::Step BudgetsPolicy::on_request(pipeline::RequestContext& ctx, void* st
       !runtime_.has_store_budgets())
     return pipeline::Step::skip();
   BudgetsState& st = state_of(state);
-  // Held for this call only: a reload swapping the list cannot free what `specs` points into.
-  const governance::BudgetList stored = runtime_.store_budgets_if_any();
-  Covering specs;
-  collect(ctx, stored, nullptr, st.holds, specs);
+  st.stored = runtime_.store_budgets_if_any();
+  collect(ctx, st.stored, nullptr, st.holds, st.specs);
   if (st.holds.empty()) return pipeline::Step::skip();
-  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
-  WorstCase w = worst_case(ctx);
-  // Each round either admits, refuses, or changes the request (clamped, or sent elsewhere) and
-  // tries again; every change is made at most once, so this ends.
+  st.now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::system_clock::now().time_since_epoch())
+                  .count();
+  st.worst = worst_case(ctx);
+  if (runtime_.redis() != nullptr) return pipeline::Step::wait();
+  return admit_locally(ctx, st);
+}
+
+pipeline::Step BudgetsPolicy::admit_locally(pipeline::RequestContext& ctx, BudgetsState& st) const {
+  // Each round either admits, refuses, or changes the request (clamped lower, or sent elsewhere
+  // once) and tries again, so this ends.
   for (;;) {
-    const auto want = w.amount();
-    const auto short_of = runtime_.spend().try_reserve(st.holds, want, now);
+    const auto want = st.worst.amount();
+    const auto short_of = runtime_.spend().try_reserve(st.holds, want, st.now_ms);
     if (!short_of) {
       st.held = want;
       return pipeline::Step::next();
     }
-    const auto& h = st.holds[short_of->index];
-    std::string_view why_not;
-    if (h.on_exceed == config::OnExceed::kClamp && st.clamped_to == 0) {
-      const std::uint64_t cap =
-          ctx.passthrough ? 0 : clamp_cap(w, runtime_.spend().room(st.holds, now));
-      if (cap >= kMinClampTokens) {
-        set_output_cap(ctx, cap);
-        w.output_tokens = cap * w.choices;
-        st.clamped_to = cap;
-        continue;
-      }
-      why_not = ctx.passthrough
-                    ? "(A provider-native request is not clamped.)"
-                    : "Too little is left to clamp this request's max_tokens to (at least 16 "
-                      "output tokens).";
-    } else if (h.on_exceed == config::OnExceed::kFallback && st.fell_back == nullptr) {
-      const config::Endpoint* to = ctx.snapshot->find(h.fallback);
-      if (to != nullptr && to != ctx.endpoint && to->operation == ctx.endpoint->operation &&
-          !ctx.passthrough) {
-        const config::BudgetSpec* escaped = specs[short_of->index];
-        ctx.endpoint = to;
-        ctx.route = nullptr;  // sent there once, as it is
-        ctx.plan.clear();
-        ctx.plan_error.reset();
-        ctx.prompt_version.clear();
-        st.fell_back = to;
-        st.clamped_to = 0;
-        collect(ctx, stored, escaped, st.holds, specs);
-        w = worst_case(ctx);
-        continue;
-      }
-      why_not = to == nullptr        ? "(Its fallback endpoint does not exist.)"
-                : ctx.passthrough    ? "(A provider-native request is not sent to a fallback.)"
-                : to == ctx.endpoint ? ""
-                                     : "(Its fallback endpoint is of another type.)";
-    }
-    Error e = refusal(h, *short_of, w, why_not);
-    st.holds.clear();
-    observability::Metrics::global().budget_rejected.fetch_add(1, std::memory_order_relaxed);
-    return pipeline::Step::fail(std::move(e));
+    if (auto refused = on_short(ctx, st, *short_of)) return pipeline::Step::fail(*refused);
   }
 }
 
-void BudgetsPolicy::on_complete(pipeline::RequestContext&, void* state,
+boost::asio::awaitable<pipeline::Step> BudgetsPolicy::on_request_async(
+    pipeline::RequestContext& ctx, void* state) const {
+  BudgetsState& st = state_of(state);
+  auto* redis = runtime_.redis();
+  for (;;) {
+    const auto want = st.worst.amount();
+    // The answer comes on the Redis thread; it is handed back to this request's executor.
+    governance::SharedReserved verdict =
+        co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable),
+                                             void(governance::SharedReserved)>(
+            [&](auto handler) {
+              auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+              auto executor = boost::asio::get_associated_executor(*shared);
+              governance::reserve_shared(*redis, runtime_.spend(), st.holds, want, st.now_ms,
+                                         [shared, executor](governance::SharedReserved v) {
+                                           boost::asio::post(
+                                               executor, [shared, v]() mutable { (*shared)(v); });
+                                         });
+            },
+            boost::asio::use_awaitable);
+    if (!verdict) {
+      // Redis did not answer: this replica's own holds, or a refusal, as configured.
+      if (ctx.snapshot->governance.store.redis_fail_open) co_return admit_locally(ctx, st);
+      Error e = Error::make(ErrorCode::kServiceUnavailable,
+                            "Budgets cannot be checked right now (the shared store is "
+                            "unavailable); try again shortly.");
+      e.error_code = "budgets_unavailable";
+      e.retry_after_s = 1;
+      co_return pipeline::Step::fail(std::move(e));
+    }
+    if (!*verdict) {
+      st.held = want;
+      st.shared = true;
+      co_return pipeline::Step::next();
+    }
+    if (auto refused = on_short(ctx, st, **verdict)) co_return pipeline::Step::fail(*refused);
+  }
+}
+
+std::optional<Error> BudgetsPolicy::on_short(pipeline::RequestContext& ctx, BudgetsState& st,
+                                             const governance::SpendView::Short& s) const {
+  const auto& h = st.holds[s.index];
+  std::string_view why_not;
+  if (h.on_exceed == config::OnExceed::kClamp) {
+    const std::uint64_t cap = ctx.passthrough ? 0 : clamp_cap(st.worst, h, s);
+    if (cap >= kMinClampTokens) {
+      set_output_cap(ctx, cap);
+      st.worst.output_tokens = cap * st.worst.choices;
+      st.clamped_to = cap;
+      return std::nullopt;
+    }
+    why_not = ctx.passthrough ? "(A provider-native request is not clamped.)"
+                              : "Too little is left to clamp this request's max_tokens to (at "
+                                "least 16 output tokens).";
+  } else if (h.on_exceed == config::OnExceed::kFallback && st.fell_back == nullptr) {
+    const config::Endpoint* to = ctx.snapshot->find(h.fallback);
+    if (to != nullptr && to != ctx.endpoint && to->operation == ctx.endpoint->operation &&
+        !ctx.passthrough) {
+      const config::BudgetSpec* escaped = st.specs[s.index];
+      ctx.endpoint = to;
+      ctx.route = nullptr;  // sent there once, as it is
+      ctx.plan.clear();
+      ctx.plan_error.reset();
+      ctx.prompt_version.clear();
+      st.fell_back = to;
+      st.clamped_to = 0;
+      collect(ctx, st.stored, escaped, st.holds, st.specs);
+      st.worst = worst_case(ctx);
+      return std::nullopt;
+    }
+    why_not = to == nullptr        ? "(Its fallback endpoint does not exist.)"
+              : ctx.passthrough    ? "(A provider-native request is not sent to a fallback.)"
+              : to == ctx.endpoint ? ""
+                                   : "(Its fallback endpoint is of another type.)";
+  }
+  Error e = refusal(h, s, st.worst, why_not);
+  st.holds.clear();
+  observability::Metrics::global().budget_rejected.fetch_add(1, std::memory_order_relaxed);
+  return e;
+}
+
+void BudgetsPolicy::on_complete(pipeline::RequestContext& ctx, void* state,
                                 const pipeline::Outcome&) const {
   BudgetsState& st = state_of(state);
-  // The real cost went onto the view in accounting's hooks, which run before this one.
-  runtime_.spend().release(st.holds, st.held);
+  if (st.shared) {
+    // What it spent goes to Redis too, so the other replicas see it before their ledger reads.
+    governance::SpendView::Amount spent{ctx.cost_usd.value_or(0), 0};
+    if (ctx.upstream_called) {
+      spent.tokens = static_cast<double>(ctx.usage.total_tokens.value_or(
+          ctx.usage.prompt_tokens.value_or(0) + ctx.usage.completion_tokens.value_or(0)));
+    }
+    governance::settle_shared(*runtime_.redis(), st.holds, st.held, spent,
+                              std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count());
+  } else {
+    // The real cost went onto the view in accounting's hooks, which run before this one.
+    runtime_.spend().release(st.holds, st.held);
+  }
   st.held = {};
+  st.holds.clear();
 }
 
 void BudgetsPolicy::add_headers(const pipeline::RequestContext&, const void* state,

@@ -13,9 +13,12 @@
 // (max_output_tokens, max_tokens, maxOutputTokens). So on one gateway, spend passes a budget only
 // by what the estimate missed: a provider counting more prompt tokens than the tokenizer, or more
 // than 4,096 output tokens on a request without max_tokens. A model without a price holds no
-// dollars (its cost is unknown) and is refused by a dollar budget only once it is spent. Replicas
-// see each other's spend within a second but not each other's holds: with several, add the worst
-// cases in flight on the other replicas to the bound.
+// dollars (its cost is unknown) and is refused by a dollar budget only once it is spent.
+//
+// Replicas: with `stores.redis`, holds and spend are checked and held in Redis for all replicas
+// in one script (governance/shared_holds.hpp), so the bound is the same as on one gateway; Redis
+// down follows redis_failure (open: this replica's own holds; closed: 503 budgets_unavailable).
+// Without Redis, replicas see each other's spend within a second but not each other's holds.
 //
 // A request that does not fit gets what the budget's on_exceed says (docs/budgets.md):
 //   refuse    429 budget_exceeded, saying what was spent, what is held, and what would fit.
@@ -34,13 +37,6 @@
 
 namespace sluice::policies {
 
-struct BudgetsState {
-  std::vector<governance::SpendView::Hold> holds;  // what this request holds, given back at the end
-  governance::SpendView::Amount held;
-  std::uint64_t clamped_to = 0;                 // the max_tokens set by on_exceed: clamp
-  const config::Endpoint* fell_back = nullptr;  // where on_exceed: fallback sent the request
-};
-
 // The most a request can take: its prompt and output tokens and what they cost at the dearest
 // rates of the endpoint model's price (see above).
 struct WorstCase {
@@ -57,6 +53,19 @@ struct WorstCase {
 };
 WorstCase worst_case(const pipeline::RequestContext& ctx);
 
+struct BudgetsState {
+  std::vector<governance::SpendView::Hold> holds;  // what this request holds, given back at the end
+  governance::SpendView::Amount held;
+  bool shared = false;                          // held in Redis (else in this replica's view)
+  std::uint64_t clamped_to = 0;                 // the max_tokens set by on_exceed: clamp
+  const config::Endpoint* fell_back = nullptr;  // where on_exceed: fallback sent the request
+  // While the request is being admitted: the budgets behind `holds`, and its worst case.
+  governance::BudgetList stored;  // kept so a reload cannot free what `specs` points into
+  std::vector<const config::BudgetSpec*> specs;
+  WorstCase worst;
+  std::int64_t now_ms = 0;
+};
+
 class BudgetsPolicy : public pipeline::Stateful<BudgetsState> {
  public:
   // Output tokens assumed for a request that sets no max_tokens.
@@ -67,15 +76,24 @@ class BudgetsPolicy : public pipeline::Stateful<BudgetsState> {
   explicit BudgetsPolicy(governance::Runtime& runtime) : runtime_(runtime) {}
   std::string_view name() const override { return "budgets"; }
   unsigned hooks() const override { return kRequest | kComplete | kHeaders; }
-  // Skips a request no budget covers; fails one a budget has no room for (429 budget_exceeded);
-  // else holds its worst-case cost.
+  // Skips a request no budget covers; else holds its worst case, or acts as on_exceed says
+  // (429 budget_exceeded, clamp, fallback). With Redis: wait, and on_request_async asks it.
   pipeline::Step on_request(pipeline::RequestContext& ctx, void* state) const override;
+  boost::asio::awaitable<pipeline::Step> on_request_async(pipeline::RequestContext& ctx,
+                                                          void* state) const override;
   void on_complete(pipeline::RequestContext& ctx, void* state,
                    const pipeline::Outcome& outcome) const override;
   void add_headers(const pipeline::RequestContext& ctx, const void* state,
                    pipeline::HeaderList& headers) const override;
 
  private:
+  // Admits against this replica's view alone.
+  pipeline::Step admit_locally(pipeline::RequestContext& ctx, BudgetsState& st) const;
+  // The request did not fit `short_of`: changes it as that budget's on_exceed says (nullopt: try
+  // again) or gives the refusal.
+  std::optional<Error> on_short(pipeline::RequestContext& ctx, BudgetsState& st,
+                                const governance::SpendView::Short& short_of) const;
+
   governance::Runtime& runtime_;
 };
 

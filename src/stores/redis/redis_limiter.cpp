@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "observability/metrics.hpp"
+#include "stores/redis/budget_scripts.hpp"
 
 namespace sluice::stores::redis {
 
@@ -114,6 +115,20 @@ void RedisLimiter::settle(const stores::Reservation& r, std::int64_t real_amount
   has_work_.notify_one();
 }
 
+void RedisLimiter::eval(Script script, std::vector<std::string> keys_then_args, std::size_t keys,
+                        ScriptDone done) {
+  {
+    std::lock_guard lock(mutex_);
+    Job job;
+    job.script = script;
+    job.script_args = std::move(keys_then_args);
+    job.script_keys = keys;
+    job.script_done = std::move(done);
+    queue_.push_back(std::move(job));
+  }
+  has_work_.notify_one();
+}
+
 bool RedisLimiter::connect() {
   if (ctx_ != nullptr) return true;
   if (std::chrono::steady_clock::now() < retry_at_) return false;
@@ -132,7 +147,10 @@ bool RedisLimiter::connect() {
     ok = r && r->type != REDIS_REPLY_ERROR;
   }
   for (auto [script, sha] :
-       {std::pair{kAcquireScript, &acquire_sha_}, {kSettleScript, &settle_sha_}}) {
+       {std::pair{kAcquireScript, &acquire_sha_},
+        {kSettleScript, &settle_sha_},
+        {kBudgetReserveScript, &script_sha_[static_cast<std::size_t>(Script::kBudgetReserve)]},
+        {kBudgetSettleScript, &script_sha_[static_cast<std::size_t>(Script::kBudgetSettle)]}}) {
     if (!ok) break;
     Reply r = command("SCRIPT LOAD %s", script);
     ok = r && r->type == REDIS_REPLY_STRING;
@@ -155,6 +173,7 @@ void RedisLimiter::disconnect() {
 void RedisLimiter::fail(std::vector<Job>& jobs, std::size_t from) {
   for (std::size_t i = from; i < jobs.size(); ++i) {
     if (jobs[i].done) jobs[i].done(std::nullopt);
+    if (jobs[i].script_done) jobs[i].script_done(std::nullopt);
   }
   observability::Metrics::global().redis_failures.fetch_add(1, std::memory_order_relaxed);
 }
@@ -167,7 +186,7 @@ void RedisLimiter::merge_settles(std::vector<Job>& jobs) {
   std::size_t kept = 0;
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     Job& job = jobs[i];
-    if (!job.done) {
+    if (!job.done && !job.script) {
       auto [it, added] = first.emplace(job.settle_key, kept);
       if (!added) {
         jobs[it->second].settle_delta += job.settle_delta;
@@ -202,7 +221,11 @@ void RedisLimiter::run() {
     for (const Job& job : jobs) {
       args.clear();
       args.emplace_back("EVALSHA");
-      if (job.wants.empty()) {
+      if (job.script) {
+        args.push_back(script_sha_[static_cast<std::size_t>(*job.script)]);
+        args.push_back(std::to_string(job.script_keys));
+        args.insert(args.end(), job.script_args.begin(), job.script_args.end());
+      } else if (job.wants.empty()) {
         args.push_back(settle_sha_);
         args.emplace_back("1");
         args.push_back(job.settle_key);
@@ -230,6 +253,7 @@ void RedisLimiter::run() {
       }
       redisAppendCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), argl.data());
     }
+    bool reconnect = false;
     for (std::size_t i = 0; i < jobs.size(); ++i) {
       void* raw = nullptr;
       if (redisGetReply(ctx_, &raw) != REDIS_OK) {
@@ -240,11 +264,28 @@ void RedisLimiter::run() {
       }
       Reply reply(static_cast<redisReply*>(raw));
       Job& job = jobs[i];
+      if (job.script) {
+        if (!job.script_done) continue;
+        if (reply->type != REDIS_REPLY_ARRAY) {
+          reconnect = true;  // NOSCRIPT after a Redis restart, or another error
+          job.script_done(std::nullopt);
+          observability::Metrics::global().redis_failures.fetch_add(1, std::memory_order_relaxed);
+          continue;
+        }
+        std::vector<std::string> out;
+        for (std::size_t k = 0; k < reply->elements; ++k) {
+          const redisReply* e = reply->element[k];
+          out.emplace_back(e->type == REDIS_REPLY_STRING ? std::string(e->str, e->len) : "");
+        }
+        job.script_done(std::move(out));
+        continue;
+      }
       if (!job.done) continue;  // a settle
       const std::size_t n = job.wants.size();
       if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 1 + 2 * n) {
-        // NOSCRIPT after a Redis restart, or another error: reconnect (reloading the scripts).
-        disconnect();
+        // NOSCRIPT after a Redis restart, or another error: reconnect (reloading the scripts)
+        // once the other answers of the batch are read.
+        reconnect = true;
         job.done(std::nullopt);
         observability::Metrics::global().redis_failures.fetch_add(1, std::memory_order_relaxed);
         continue;
@@ -266,6 +307,7 @@ void RedisLimiter::run() {
       for (auto& r : d.reservations) r.shared = true;
       job.done(std::move(d));
     }
+    if (reconnect) disconnect();
     jobs.clear();
   }
 }

@@ -10,6 +10,9 @@
 // Redis. Settling a token reservation is one more command, queued without waiting for it, and
 // merged with the other settles of the same window waiting in the batch.
 // Keys: sluice:lim:<counter>:<window index>, expiring two windows after their own.
+//
+// The same thread runs the budget scripts (stores/redis/budget_scripts.hpp) for
+// governance/shared_holds: budget reservations every replica sees at once.
 
 #include <condition_variable>
 #include <cstdint>
@@ -46,13 +49,26 @@ class RedisLimiter {
   void acquire(std::vector<stores::LimitWant> wants, std::int64_t now_ms, Done done);
   void settle(const stores::Reservation& reservation, std::int64_t real_amount);
 
+  // One of the scripts below, with its keys then its arguments (`keys` of them are keys). The
+  // answer, an array of strings, reaches `done` on the limiter's thread; nullopt: Redis could not
+  // be asked or answered otherwise. A null `done` sends the script without waiting for it.
+  enum class Script { kBudgetReserve, kBudgetSettle, kCount };
+  using ScriptDone = std::function<void(std::optional<std::vector<std::string>>)>;
+  void eval(Script script, std::vector<std::string> keys_then_args, std::size_t keys,
+            ScriptDone done);
+
  private:
   struct Job {
-    std::vector<stores::LimitWant> wants;  // empty: a settle
+    std::vector<stores::LimitWant> wants;  // empty: a settle (or a script)
     std::int64_t now_ms = 0;
     Done done;
     std::string settle_key;
     double settle_delta = 0;
+    // With a script: what eval() was given.
+    std::optional<Script> script{};
+    std::vector<std::string> script_args{};
+    std::size_t script_keys = 0;
+    ScriptDone script_done{};
   };
   void run();
   bool connect();
@@ -64,6 +80,7 @@ class RedisLimiter {
   redisContext* ctx_ = nullptr;
   std::string acquire_sha_;
   std::string settle_sha_;
+  std::string script_sha_[static_cast<std::size_t>(Script::kCount)];
   std::chrono::steady_clock::time_point retry_at_{};
 
   std::mutex mutex_;

@@ -46,7 +46,15 @@ int prices_check(const std::string& config_path) {
                 << per_million(price->long_context->input) << ", output "
                 << per_million(price->long_context->output);
     }
+    for (const auto& [tier, rates] : price->service_tiers) {
+      std::cout << "; " << tier << " tier: input " << per_million(rates->input) << ", output "
+                << per_million(rates->output);
+    }
     std::cout << "\n";
+  }
+  if (s.governance.prices && !s.governance.prices->updated().empty()) {
+    std::cerr << "sluice: built-in price table of " << s.governance.prices->updated()
+              << " (list prices; entries under pricing: in the config win)\n";
   }
   if (missing > 0)
     std::cerr << "sluice: " << missing << " of " << s.endpoints.size()

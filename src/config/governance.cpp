@@ -288,8 +288,21 @@ void read_pricing(const Reader& r, const YAML::Node& node, pricing::PriceTable& 
       const std::string path = ppath + "." + model;
       const YAML::Node v = m->second;
       r.expect_map(v, path,
-                   {"input", "output", "cached_input", "cache_write", "reasoning", "long_context"});
+                   {"input", "output", "cached_input", "cache_write", "reasoning", "long_context",
+                    "service_tiers"});
       pricing::ModelPrice price = read_rates(r, v, path);
+      if (const YAML::Node tiers = v["service_tiers"]) {
+        const std::string tpath = path + ".service_tiers";
+        if (!tiers.IsMap()) r.fail(tiers, tpath, "must map tier names (flex, priority) to rates");
+        for (auto t = tiers.begin(); t != tiers.end(); ++t) {
+          const std::string tier = t->first.as<std::string>();
+          const std::string one = tpath + "." + tier;
+          r.expect_map(t->second, one,
+                       {"input", "output", "cached_input", "cache_write", "reasoning"});
+          price.service_tiers.emplace(
+              tier, std::make_shared<const pricing::ModelPrice>(read_rates(r, t->second, one)));
+        }
+      }
       if (const YAML::Node lc = v["long_context"]) {
         const std::string lpath = path + ".long_context";
         r.expect_map(
@@ -311,7 +324,12 @@ void read_governance(const Reader& r, const YAML::Node& root, Governance& out) {
   {
     static const EnvLookup kNoEnv = [](const std::string&) { return std::optional<std::string>(); };
     const Reader builtin("data/pricing.yaml (built in)", kNoEnv);
-    read_pricing(builtin, YAML::Load(std::string(pricing::builtin_pricing_yaml())), *prices);
+    YAML::Node table = YAML::Load(std::string(pricing::builtin_pricing_yaml()));
+    if (const YAML::Node updated = table["updated"]) {
+      prices->set_updated(updated.as<std::string>());
+      table.remove("updated");
+    }
+    read_pricing(builtin, table, *prices);
   }
   read_pricing(r, root["pricing"], *prices);
   out.prices = std::move(prices);

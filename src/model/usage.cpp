@@ -1,6 +1,7 @@
 #include "model/usage.hpp"
 
 #include <boost/json.hpp>
+#include <cmath>
 
 namespace sluice::model {
 namespace {
@@ -31,6 +32,11 @@ Usage usage_from_openai(const boost::json::value* usage) {
   if (!u.total_tokens && (u.prompt_tokens || u.completion_tokens)) {
     u.total_tokens = u.prompt_tokens.value_or(0) + u.completion_tokens.value_or(0);
   }
+  // A provider that bills each request says what it charged (OpenRouter: usage.cost, in USD).
+  if (const auto* cost = o.if_contains("cost"); cost && cost->is_number() && !u.empty()) {
+    const double usd = cost->to_number<double>();
+    if (std::isfinite(usd) && usd >= 0 && usd < 1e9) u.billed_usd = usd;
+  }
   return u;
 }
 
@@ -44,6 +50,14 @@ boost::json::object usage_to_openai(const Usage& usage) {
     o["completion_tokens_details"] = {{"reasoning_tokens", *usage.reasoning_tokens}};
   }
   return o;
+}
+
+void read_service_tier(const boost::json::object& answer, Usage& usage) {
+  const auto* tier = answer.if_contains("service_tier");
+  // A tier is a short word; anything else is not one to price by (nor to keep).
+  if (tier != nullptr && tier->is_string() && !tier->get_string().empty() &&
+      tier->get_string().size() <= 32)
+    usage.service_tier = tier->get_string();
 }
 
 }  // namespace sluice::model

@@ -4,6 +4,7 @@
 #include <boost/json/fwd.hpp>
 #include <cstdint>
 #include <optional>
+#include <string>
 
 namespace sluice::model {
 
@@ -16,9 +17,20 @@ struct Usage {
   // Prompt tokens written to the provider's cache (Anthropic, Bedrock): priced apart from both
   // fresh and cached input; counted in prompt_tokens.
   std::optional<std::uint64_t> cache_write_tokens;
+  // The processing tier that served the request, as the provider's answer names it (OpenAI's
+  // `service_tier`: default, flex, priority, scale); priced at that tier's rates where the price
+  // table has them. Empty: not said.
+  std::string service_tier{};
+  // What the provider says the request cost, in USD, when it bills per request (OpenRouter's
+  // usage.cost): the price of record, over the price table.
+  std::optional<double> billed_usd{};
 
   bool empty() const { return !prompt_tokens && !completion_tokens && !total_tokens; }
 };
+
+// Sets usage.service_tier from an OpenAI answer's (or Responses object's) top-level
+// `service_tier`, when it names one.
+void read_service_tier(const boost::json::object& answer, Usage& usage);
 
 // Reads OpenAI's `usage` object (chat, completions and embeddings shapes). Missing → empty.
 Usage usage_from_openai(const boost::json::value* usage);

@@ -57,8 +57,9 @@ const ModelPrice* PriceTable::find(std::string_view provider, std::string_view m
   return nullptr;
 }
 
-std::optional<double> cost_usd(const ModelPrice& tiers, const model::Usage& usage) {
+std::optional<double> cost_usd(const ModelPrice& listed, const model::Usage& usage) {
   if (usage.empty()) return std::nullopt;
+  const ModelPrice& tiers = listed.for_tier(usage.service_tier);
   const std::uint64_t prompt = usage.prompt_tokens.value_or(0);
   const ModelPrice& price =
       tiers.long_context && prompt > tiers.long_context_above ? *tiers.long_context : tiers;

@@ -26,6 +26,17 @@ struct ModelPrice {
   // bill it.
   std::uint64_t long_context_above = 0;
   std::shared_ptr<const ModelPrice> long_context{};
+  // Rates by processing tier (OpenAI's flex at half price, priority above it), used when the
+  // provider's answer says that tier served the request (model::Usage::service_tier). A tier not
+  // listed is billed at the rates above.
+  std::map<std::string, std::shared_ptr<const ModelPrice>, std::less<>> service_tiers{};
+
+  // The rates for a tier: its own, else these.
+  const ModelPrice& for_tier(std::string_view tier) const {
+    if (tier.empty() || service_tiers.empty()) return *this;
+    auto it = service_tiers.find(tier);
+    return it == service_tiers.end() ? *this : *it->second;
+  }
 };
 
 class PriceTable {
@@ -36,14 +47,19 @@ class PriceTable {
   // Bedrock model ids lose their region prefix (us., eu., apac., global.).
   const ModelPrice* find(std::string_view provider, std::string_view model) const;
   std::size_t size() const;
+  // The day the built-in table was last updated (its `updated:`), YYYY-MM-DD.
+  void set_updated(std::string day) { updated_ = std::move(day); }
+  const std::string& updated() const { return updated_; }
 
  private:
+  std::string updated_;
   std::map<std::string, std::map<std::string, ModelPrice, std::less<>>, std::less<>> table_;
 };
 
 // The cost of one request's usage. Cached and cache-write tokens are part of prompt_tokens and
-// priced apart from fresh input; reasoning tokens are part of completion_tokens; a prompt past
-// long_context_above takes the long-context rates for the whole request. Empty usage
+// priced apart from fresh input; reasoning tokens are part of completion_tokens; the tier the
+// usage names takes its own rates; a prompt past long_context_above takes the long-context rates
+// for the whole request. Empty usage
 // has no cost (nullopt), which is not the same as a cost of 0.
 std::optional<double> cost_usd(const ModelPrice& price, const model::Usage& usage);
 

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
+
 #include "config/loader.hpp"
 
 namespace sluice::pricing {
@@ -117,6 +119,58 @@ endpoints:
 
 TEST(BuiltinTable, NegativeOrNonNumericPricesAreLoadErrors) {
   for (const char* bad : {"{input: -1, output: 2}", "{input: ten, output: 2}", "{input: 1}"}) {
+    auto loaded = config::load_string(std::string("pricing:\n  openai:\n    m: ") + bad + R"(
+endpoints:
+  - {name: c, endpoint_type: llm/v1/chat, model: {provider: mock, name: x}}
+)",
+                                      "test.yaml");
+    EXPECT_FALSE(loaded) << bad;
+  }
+}
+
+// The tier an answer says served it (OpenAI's service_tier), and a provider's own bill.
+TEST(Cost, TheTierThatServedAndTheProvidersOwnBillSetThePrice) {
+  auto loaded = config::load_string(R"(
+pricing:
+  openai:
+    house: {input: 2, output: 8, service_tiers: {flex: {input: 1, output: 4}}}
+endpoints:
+  - {name: c, endpoint_type: llm/v1/chat, model: {provider: mock, name: x}}
+)",
+                                    "test.yaml");
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  const auto& prices = *(*loaded)->governance.prices;
+  const ModelPrice& house = *prices.find("openai", "house");
+  model::Usage u;
+  u.prompt_tokens = 1'000'000;
+  u.completion_tokens = 1'000'000;
+  EXPECT_DOUBLE_EQ(*cost_usd(house, u), 10.0);
+  u.service_tier = "flex";
+  EXPECT_DOUBLE_EQ(*cost_usd(house, u), 5.0);
+  u.service_tier = "priority";  // not priced for this model: standard
+  EXPECT_DOUBLE_EQ(*cost_usd(house, u), 10.0);
+  // The built-in table has OpenAI's tiers and says its date.
+  const ModelPrice& gpt5 = *prices.find("openai", "gpt-5-2025-08-07");
+  EXPECT_DOUBLE_EQ(gpt5.for_tier("priority").output, 20.0);
+  EXPECT_DOUBLE_EQ(gpt5.for_tier("flex").input, 0.625);
+  EXPECT_EQ(prices.updated().size(), 10u);
+  // usage.cost (OpenRouter) is read as the bill; nonsense is not.
+  const auto read = [](const char* usage) {
+    const auto v = boost::json::parse(usage);
+    return model::usage_from_openai(&v).billed_usd;
+  };
+  EXPECT_DOUBLE_EQ(read(R"({"prompt_tokens":3,"completion_tokens":1,"cost":0.0042})").value_or(-1),
+                   0.0042);
+  EXPECT_FALSE(read(R"({"prompt_tokens":3,"completion_tokens":1,"cost":-1})"));
+  EXPECT_FALSE(read(R"({"prompt_tokens":3,"completion_tokens":1,"cost":"0.1"})"));
+  EXPECT_FALSE(read(R"({"cost":0.5})")) << "a bill without usage is not one";
+}
+
+TEST(BuiltinTable, AServiceTierMustBeRates) {
+  for (const char* bad :
+       {"{input: 1, output: 2, service_tiers: [flex]}",
+        "{input: 1, output: 2, service_tiers: {flex: {input: 1}}}",
+        "{input: 1, output: 2, service_tiers: {flex: {input: 1, output: 1, x: 1}}}"}) {
     auto loaded = config::load_string(std::string("pricing:\n  openai:\n    m: ") + bad + R"(
 endpoints:
   - {name: c, endpoint_type: llm/v1/chat, model: {provider: mock, name: x}}

@@ -10,6 +10,8 @@
 //   slow-stream   stream: one chunk every 50 ms, 40 chunks (for disconnect tests)
 //   error-event   stream: one chunk, then an error event
 //   slow-ok       the normal answer, 300 ms late (requests in flight together)
+//   billed        the normal answer, its usage saying what it cost (usage.cost, as OpenRouter)
+// A request's service_tier comes back in the answer (and a stream's usage chunk), as OpenAI's does.
 // It records every request (method, path, headers, body) and counts TCP connections.
 import http from 'node:http';
 import https from 'node:https';
@@ -86,11 +88,13 @@ function handle(req, res, body, state) {
     return json(res, 200, { object: 'list', model, data: inputs.map((_, i) => ({ object: 'embedding', index: i, embedding: [0.5, -0.25, i] })), usage: { prompt_tokens: 3, total_tokens: 3 } });
   }
   const isChat = path.endsWith('/chat/completions');
+  const tier = typeof body.service_tier === 'string' ? { service_tier: body.service_tier } : {};
+  const billed = model === 'billed' ? { ...usage, cost: 0.0042 } : usage;
   if (!body.stream) {
     if (isChat) {
       return json(res, 200, { id: 'chatcmpl-up', object: 'chat.completion', created: 1, model,
         choices: [{ index: 0, message: { role: 'assistant', content: 'upstream answer' }, finish_reason: 'stop' }],
-        usage, system_fingerprint: 'fp_test' });
+        usage: billed, system_fingerprint: 'fp_test', ...tier });
     }
     return json(res, 200, { id: 'cmpl-up', object: 'text_completion', created: 1, model,
       choices: [{ index: 0, text: 'upstream completion', finish_reason: 'stop', logprobs: null }], usage });
@@ -134,7 +138,7 @@ function handle(req, res, body, state) {
   res.write(first.slice(10));
   for (const word of ['Hello', ' from', ' upstream']) send(chunk(model, { content: word }, null, includeUsage ? { usage: null } : {}));
   send(chunk(model, {}, 'stop', includeUsage ? { usage: null } : {}));
-  if (includeUsage) send({ id: 'chatcmpl-up', object: 'chat.completion.chunk', created: 1, model, choices: [], usage });
+  if (includeUsage) send({ id: 'chatcmpl-up', object: 'chat.completion.chunk', created: 1, model, choices: [], usage: billed, ...tier });
   res.write('data: [DONE]\n\n');
   res.end();
 }

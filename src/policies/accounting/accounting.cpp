@@ -12,6 +12,10 @@ using pipeline::RequestContext;
 
 void price_request(RequestContext& ctx) {
   if (ctx.cost_usd || ctx.endpoint == nullptr || ctx.usage.empty()) return;
+  if (ctx.usage.billed_usd) {  // the provider's own bill is the price of record
+    ctx.cost_usd = ctx.usage.billed_usd;
+    return;
+  }
   const auto& prices = ctx.snapshot->governance.prices;
   if (!prices) return;
   if (const auto* price = prices->find(ctx.endpoint->provider, ctx.endpoint->model_name))

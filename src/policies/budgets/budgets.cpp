@@ -165,6 +165,9 @@ WorstCase worst_case(const pipeline::RequestContext& ctx) {
   const pricing::ModelPrice* price =
       prices ? prices->find(ctx.endpoint->provider, ctx.endpoint->model_name) : nullptr;
   if (price == nullptr) return w;
+  // The tier the request asks for (OpenAI's service_tier: flex, priority), when it is priced.
+  if (const auto* tier = ctx.request.body.if_contains("service_tier"); tier && tier->is_string())
+    price = &price->for_tier(tier->get_string());
   // Each token at the dearest rate it could be billed at (the long-context one past its bound).
   if (price->long_context && w.prompt_tokens > price->long_context_above)
     price = price->long_context.get();

@@ -95,9 +95,12 @@ model::Usage OpenAiAdapter::passthrough_usage(std::string_view body) const {
   json::value parsed = json::parse(body, ec);
   if (ec || !parsed.is_object()) return {};
   const json::value* usage = parsed.get_object().if_contains("usage");
-  if (usage != nullptr && usage->is_object() && usage->get_object().contains("input_tokens"))
-    return usage_from_responses(usage->get_object());
-  return model::usage_from_openai(usage);
+  model::Usage u =
+      usage != nullptr && usage->is_object() && usage->get_object().contains("input_tokens")
+          ? usage_from_responses(usage->get_object())
+          : model::usage_from_openai(usage);
+  if (!u.empty()) model::read_service_tier(parsed.get_object(), u);
+  return u;
 }
 
 model::Usage usage_from_responses(const json::object& o) {
@@ -133,6 +136,7 @@ Result<model::Response> OpenAiAdapter::translate_response(const model::Request& 
   model::Response response;
   response.body = std::move(*parsed);
   response.usage = model::usage_from_openai(response.body.if_contains("usage"));
+  if (!response.usage.empty()) model::read_service_tier(response.body, response.usage);
   response.raw = body;  // already the client's dialect: forwarded byte for byte unless changed
   return response;
 }

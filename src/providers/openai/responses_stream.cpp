@@ -37,8 +37,10 @@ class ResponsesUsageReader : public StreamTranslator {
       // ties the id to the key that asked, when it keeps responses).
       model::StreamEvent u;
       u.kind = model::StreamEvent::Kind::kUsage;
-      if (usage != nullptr && usage->is_object())
+      if (usage != nullptr && usage->is_object()) {
         u.usage = usage_from_responses(usage->get_object());
+        model::read_service_tier(response->get_object(), u.usage);
+      }
       const json::value* id = response != nullptr && response->is_object()
                                   ? response->get_object().if_contains("id")
                                   : nullptr;

@@ -46,6 +46,7 @@ class OpenAiStreamTranslator : public StreamTranslator {
       }
       model::StreamEvent ev;
       ev.usage = model::usage_from_openai(chunk.if_contains("usage"));
+      if (!ev.usage.empty()) model::read_service_tier(chunk, ev.usage);
       const auto* choices = chunk.if_contains("choices");
       bool no_choices = choices == nullptr || (choices->is_array() && choices->get_array().empty());
       if (no_choices && !ev.usage.empty()) {

@@ -48,6 +48,11 @@ struct AdminPath {
 };
 AdminPath match_admin_path(std::string_view method, std::string_view path);
 
+// A 400 naming the first query parameter of a path that takes none (every admin path but
+// /admin/spend): a parameter the gateway ignored could make a client read an answer as filtered
+// when it is not.
+std::optional<Error> unknown_query(std::string_view path, std::string_view query);
+
 // The governance resources (kGovernance paths). Blocking.
 AdminAnswer handle_admin(const AdminRequest& request, governance::Runtime& runtime,
                          const config::Snapshot& snapshot);

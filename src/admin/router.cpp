@@ -1,4 +1,7 @@
 // The admin API's paths: which resource a request is for, and the governance resources' answers.
+#include <algorithm>
+#include <cctype>
+
 #include "admin/admin_api.hpp"
 #include "admin/support.hpp"
 
@@ -16,11 +19,29 @@ AdminPath match_admin_path(std::string_view method, std::string_view path) {
   return {AdminPath::kNone, ""};
 }
 
+std::optional<Error> unknown_query(std::string_view path, std::string_view query) {
+  if (query.empty()) return std::nullopt;
+  // The name of the first parameter, for the message (its value may be anything).
+  std::string name(query.substr(0, query.find_first_of("=&")));
+  const bool plain =
+      name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+      });
+  if (!plain) name.clear();  // not echoed: it could be anything
+  Error e = Error::invalid("Unknown query parameter '" + name + "': " + std::string(path) +
+                           " takes no query parameters.");
+  if (!name.empty()) e.param = name;
+  return e;
+}
+
 AdminAnswer handle_admin(const AdminRequest& req, Runtime& runtime,
                          const config::Snapshot& snapshot) {
   try {
     std::string_view path = req.path;
     while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+    if (path != "/admin/spend") {
+      if (auto e = unknown_query(path, req.query)) return fail(*e);
+    }
     if (path == "/admin/keys") {
       if (req.method == "GET") return list_keys(runtime, snapshot);
       if (req.method == "POST") return create_key(req, runtime, snapshot);

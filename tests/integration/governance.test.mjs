@@ -417,6 +417,13 @@ test('budgets: priced per request, hard stop on every path, alert, spend in JSON
     assert.equal(unknown.status, 400);
     assert.equal(unknown.json.error.param, 'kee');
     assert.equal((await adminCall(s.gw, 'GET', '/admin/spend?per_day=yes')).status, 400);
+    // The other admin paths take no parameters: one is refused rather than silently ignored.
+    for (const path of [`/admin/keys?team=ml`, `/admin/budgets?key=${k.id}`, '/admin/teams?since=1d', `/admin/keys/${k.id}?x=1`, '/admin/routes?name=chat']) {
+      const r = await adminCall(s.gw, 'GET', path);
+      assert.equal(r.status, 400, path);
+      assert.match(r.json.error.message, /^Unknown query parameter '\w+': \/admin\/[\w/]+ takes no query parameters\.$/, path);
+    }
+    assert.equal((await adminCall(s.gw, 'POST', '/admin/reload?force=1')).status, 400);
     const cliWeb = await runSluice(['spend', '-c', s.gw.configPath, '--by', 'team', '--key', other.id], env);
     assert.equal(cliWeb.code, 0, cliWeb.stderr);
     assert.match(cliWeb.stdout, /^team,requests,prompt_tokens,completion_tokens,cost_usd\nweb,1,11,7,1\.10000000\n$/);

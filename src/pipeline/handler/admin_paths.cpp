@@ -50,6 +50,12 @@ asio::awaitable<void> Handler::admin(Call& call) {
     co_await send_error(call, *denied);
     co_return;
   }
+  if (path.kind != admin::AdminPath::kGovernance) {
+    if (auto bad = admin::unknown_query(call.http.path(), call.http.query())) {
+      co_await send_error(call, *bad);
+      co_return;
+    }
+  }
   if (path.kind == admin::AdminPath::kRoutes) {
     co_await send_json(call, 200,
                        routing::describe_routes(*call.ctx.snapshot, routing::Clock::now()));

@@ -26,7 +26,14 @@ pricing:
   openai:
     slow-ok: {input: ${USD_PER_TOKEN * 1e6}, output: ${USD_PER_TOKEN * 1e6}}
     ok: {input: 0, output: 0}
+    error-event: {input: ${USD_PER_TOKEN * 1e6}, output: ${USD_PER_TOKEN * 1e6}}
 endpoints:
+  - name: breaks
+    endpoint_type: llm/v1/chat
+    model:
+      provider: openai
+      name: error-event
+      config: {openai_api_key: sk-upstream-secret-0000000000, openai_api_base: ${upstream.base}}
   - name: chat
     endpoint_type: llm/v1/chat
     model:
@@ -209,6 +216,26 @@ test('on_exceed: fallback sends what does not fit to the cheaper endpoint, strea
     const embed = await post(gw, '/v1/embeddings', { model: 'embed', input: 'x' }, withKey(tight.key));
     assert.equal(embed.status, 429);
     assert.match((await embed.json()).error.message, /Its fallback endpoint is of another type/);
+  });
+});
+
+// A provider that fails mid-stream after sending tokens has billed them: the request is charged
+// for its prompt and what was sent (counted by the tokenizer), on the ledger and the budget.
+test('a stream the provider breaks after sending tokens is charged for them', async () => {
+  await withGateway(async ({ gw }) => {
+    const key = await keyWith(gw, { tokens: 1000, per: 'day' });
+    const res = await post(gw, '/v1/chat/completions', chatBody('breaks', { stream: true, max_tokens: 50 }), withKey(key.key));
+    assert.equal(res.status, 200);
+    const text = await res.text();
+    assert.match(text, /partial/);
+    assert.match(text, /overloaded mid-stream/, 'the client is told the stream failed');
+    const spent = await spendOf(gw, key);
+    assert.equal(spent.requests, 1);
+    assert.ok(spent.completion_tokens >= 1, `completion ${spent.completion_tokens}`);
+    assert.ok(spent.prompt_tokens >= 5, `prompt ${spent.prompt_tokens}`);
+    assert.ok(Math.abs(spent.cost_usd - spent.tokens * USD_PER_TOKEN) < 1e-9, `cost ${spent.cost_usd}`);
+    const shown = (await adminCall(gw, 'GET', '/admin/budgets')).json.data.find((b) => b.match === key.id);
+    assert.equal(shown.spent_tokens, spent.tokens);
   });
 });
 

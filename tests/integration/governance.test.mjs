@@ -544,6 +544,37 @@ test('no key, pepper or upstream secret appears in any log line', async () => {
   }
 });
 
+// Outcomes past success (issue 15): a stream the client walks away from is charged for what was
+// generated — by the tokenizer, as the provider reported nothing — on the ledger, the access log
+// and the budget view alike (budget_caps.test.mjs has a provider breaking mid-stream).
+test('a stream the client abandons mid-way is charged for what it was sent', async () => {
+  const s = await setup();
+  try {
+    const { json: k } = await adminCall(s.gw, 'POST', '/admin/keys', { name: 'walker', budget: { usd: 100, per: 'day' } });
+    // The slow stream sends a chunk every 50 ms; the client leaves after about ten.
+    const res = await post(s.gw, '/v1/chat/completions', chatBody('chat-slow', { stream: true }), withKey(k.key));
+    assert.equal(res.status, 200);
+    const reader = res.body.getReader();
+    let seen = '';
+    while (!(seen.match(/c9 /))) seen += new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
+    const line = await logFor(s.gw, res);
+    assert.equal(line.error, 'client disconnected', JSON.stringify(line));
+    assert.equal(line.usage_estimated, true);
+    assert.ok(line.completion_tokens >= 10 && line.completion_tokens < SLOW_TOKENS, `completion ${line.completion_tokens}`);
+    // $1 for the whole stream's tokens: this one costs its share.
+    assert.ok(line.cost_usd > 0 && line.cost_usd < 1, `cost ${line.cost_usd}`);
+    await eventually(async () => {
+      const spend = await adminCall(s.gw, 'GET', `/admin/spend?by=key&key=${k.id}&format=json`);
+      return spend.json.data.length === 1 && Math.abs(spend.json.data[0].cost_usd - line.cost_usd) < 1e-8;
+    }, 3000, 'the ledger row of the abandoned stream');
+    const budget = (await adminCall(s.gw, 'GET', '/admin/budgets')).json.data.find((b) => b.match === k.id);
+    assert.ok(Math.abs(budget.spent_usd - line.cost_usd) < 1e-8, `budget view ${budget.spent_usd}`);
+  } finally {
+    await teardown(s);
+  }
+});
+
 test('a stream without reported usage is counted with the tokenizer, settled and accounted', async () => {
   const { getEncoding } = tiktoken;
   const s = await setup(`limits:

@@ -52,6 +52,10 @@ endpoints:
       provider: openai
       name: ok
       config: {openai_api_key: sk-upstream-secret-0000000000, openai_api_base: ${upstream.base}}
+routes:
+  - name: mixed
+    task_type: llm/v1/chat
+    destinations: [{name: cheap}, {name: chat}]
 `;
 }
 
@@ -216,6 +220,20 @@ test('on_exceed: fallback sends what does not fit to the cheaper endpoint, strea
     const embed = await post(gw, '/v1/embeddings', { model: 'embed', input: 'x' }, withKey(tight.key));
     assert.equal(embed.status, 429);
     assert.match((await embed.json()).error.message, /Its fallback endpoint is of another type/);
+  });
+});
+
+// A route's retries and fallbacks may reach any of its destinations: its worst case is priced at
+// the dearest of them, not at the first's.
+test('a route is held at the price of its dearest destination', async () => {
+  await withGateway(async ({ gw }) => {
+    const key = await keyWith(gw, { usd: 0.1, per: 'day' });
+    const res = await post(gw, '/v1/chat/completions', chatBody('mixed', { max_tokens: 10 }), withKey(key.key));
+    assert.equal(res.status, 429);
+    assert.match((await res.json()).error.message, /this request could cost up to \$0\.\d+ /);
+    const direct = await post(gw, '/v1/chat/completions', chatBody('cheap', { max_tokens: 10 }), withKey(key.key));
+    assert.equal(direct.status, 200, 'the free endpoint alone holds nothing');
+    await direct.text();
   });
 });
 

@@ -162,17 +162,26 @@ WorstCase worst_case(const pipeline::RequestContext& ctx) {
   if (w.output_tokens == 0 && ctx.request.operation != model::Operation::kEmbeddings)
     w.output_tokens = BudgetsPolicy::kAssumedOutputTokens * w.choices;
   const auto& prices = ctx.snapshot->governance.prices;
-  const pricing::ModelPrice* price =
-      prices ? prices->find(ctx.endpoint->provider, ctx.endpoint->model_name) : nullptr;
-  if (price == nullptr) return w;
-  // The tier the request asks for (OpenAI's service_tier: flex, priority), when it is priced.
-  if (const auto* tier = ctx.request.body.if_contains("service_tier"); tier && tier->is_string())
-    price = &price->for_tier(tier->get_string());
-  // Each token at the dearest rate it could be billed at (the long-context one past its bound).
-  if (price->long_context && w.prompt_tokens > price->long_context_above)
-    price = price->long_context.get();
-  w.input_usd_per_token = std::max({price->input, price->cache_write.value_or(0)}) / 1e6;
-  w.output_usd_per_token = std::max(price->output, price->reasoning.value_or(0)) / 1e6;
+  if (!prices) return w;
+  const boost::json::value* tier = ctx.request.body.if_contains("service_tier");
+  // Each token at the dearest rate it could be billed at: of the tier asked for, the long-context
+  // rate past its bound, and on a route, of any destination a retry or fallback may reach.
+  auto take = [&](const config::Endpoint& e) {
+    const pricing::ModelPrice* price = prices->find(e.provider, e.model_name);
+    if (price == nullptr) return;
+    if (tier != nullptr && tier->is_string()) price = &price->for_tier(tier->get_string());
+    if (price->long_context && w.prompt_tokens > price->long_context_above)
+      price = price->long_context.get();
+    w.input_usd_per_token =
+        std::max({w.input_usd_per_token, price->input / 1e6, price->cache_write.value_or(0) / 1e6});
+    w.output_usd_per_token =
+        std::max({w.output_usd_per_token, price->output / 1e6, price->reasoning.value_or(0) / 1e6});
+  };
+  if (ctx.route != nullptr) {
+    for (const auto& d : ctx.route->destinations) take(ctx.snapshot->endpoints[d.endpoint]);
+  } else {
+    take(*ctx.endpoint);
+  }
   return w;
 }
 

@@ -7,8 +7,8 @@
 // spent and what requests in flight hold is counted; it holds that worst case until it ends (its
 // real cost is on the view by then). The worst case is the prompt as sluice's tokenizer counts it
 // plus max_tokens (max_completion_tokens, times n) — 4,096 output tokens (times n) when the
-// request sets none — priced at the endpoint model's dearest rates; a token budget counts the
-// same tokens. On a passthrough, whose body is in the provider's own shape, the prompt is taken
+// request sets none — priced at the endpoint model's dearest rates (on a route, the dearest of its
+// destinations'); a token budget counts the same tokens. On a passthrough, whose body is in the provider's own shape, the prompt is taken
 // as a token per three bytes of the body and the output cap from that shape's field
 // (max_output_tokens, max_tokens, maxOutputTokens). So on one gateway, spend passes a budget only
 // by what the estimate missed: a provider counting more prompt tokens than the tokenizer, or more

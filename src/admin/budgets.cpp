@@ -103,12 +103,26 @@ json::object stored_budget_json(const config::BudgetSpec& b, Runtime& runtime) {
 
 }  // namespace
 
-AdminAnswer create_budget(const AdminRequest& req, Runtime& runtime) {
+std::optional<Error> check_budget_fallback(const config::BudgetSpec& b,
+                                           const config::Snapshot& snapshot,
+                                           const std::string& field) {
+  if (b.on_exceed != config::OnExceed::kFallback || snapshot.find(b.fallback) != nullptr)
+    return std::nullopt;
+  const std::string why = snapshot.find_route(b.fallback) != nullptr
+                              ? "names a route, '" + b.fallback +
+                                    "'; a budget falls back to an endpoint (sent there once)"
+                              : "names no endpoint of the running config: '" + b.fallback + "'";
+  return Error::invalid("'" + field + "' " + why + ".", field);
+}
+
+AdminAnswer create_budget(const AdminRequest& req, Runtime& runtime,
+                          const config::Snapshot& snapshot) {
   if (auto a = need_store(runtime); a.error) return a;
   auto body = parse_body(req.body);
   if (!body) return fail(body.error());
   config::BudgetSpec b;
   if (auto e = apply_budget_fields(*body, b, /*creating=*/true)) return fail(*e);
+  if (auto e = check_budget_fallback(b, snapshot, "fallback")) return fail(*e);
   b.id = new_budget_id();
   b.created_at = now_ms() / 1000;
   runtime.store()->insert_budget(b);
@@ -116,7 +130,10 @@ AdminAnswer create_budget(const AdminRequest& req, Runtime& runtime) {
   return json_answer(201, stored_budget_json(b, runtime));
 }
 
-AdminAnswer one_budget(const AdminRequest& req, std::string_view id, Runtime& runtime) {
+AdminAnswer one_budget(const AdminRequest& req, std::string_view id, Runtime& runtime,
+                       const config::Snapshot& snapshot) {
+  if (req.method != "GET" && req.method != "PATCH" && req.method != "DELETE")
+    return method_not_allowed(req.method, req.path);
   if (auto a = need_store(runtime); a.error) return a;
   const auto stored = runtime.store_budgets();
   const config::BudgetSpec* found = nullptr;
@@ -132,6 +149,7 @@ AdminAnswer one_budget(const AdminRequest& req, std::string_view id, Runtime& ru
     if (!body) return fail(body.error());
     config::BudgetSpec b = *found;
     if (auto e = apply_budget_fields(*body, b, /*creating=*/false)) return fail(*e);
+    if (auto e = check_budget_fallback(b, snapshot, "fallback")) return fail(*e);
     runtime.store()->update_budget(b);
     runtime.reload();
     return json_answer(200, stored_budget_json(b, runtime));

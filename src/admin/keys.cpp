@@ -42,6 +42,9 @@ AdminAnswer create_key(const AdminRequest& req, Runtime& runtime,
   config::KeySpec key;
   key.id = new_key_id();
   if (auto e = apply_key_fields(*body, key)) return fail(*e);
+  if (key.budget) {
+    if (auto e = check_budget_fallback(*key.budget, snapshot, "budget.fallback")) return fail(*e);
+  }
   const std::string secret = new_secret();
   key.hash = hash_secret(snapshot.governance.pepper, secret);
   key.prefix = secret_prefix(secret);
@@ -79,6 +82,9 @@ AdminAnswer one_key(const AdminRequest& req, std::string_view id, std::string_vi
     if (!body) return fail(body.error());
     config::KeySpec key = *found;
     if (auto e = apply_key_fields(*body, key)) return fail(*e);
+    if (key.budget) {
+      if (auto e = check_budget_fallback(*key.budget, snapshot, "budget.fallback")) return fail(*e);
+    }
     runtime.store()->update_key(key);
     runtime.reload();
     return json_answer(200, key_to_json(key));

@@ -22,14 +22,16 @@ AdminPath match_admin_path(std::string_view method, std::string_view path) {
 std::optional<Error> unknown_query(std::string_view path, std::string_view query) {
   if (query.empty()) return std::nullopt;
   // The name of the first parameter, for the message (its value may be anything).
-  std::string name(query.substr(0, query.find_first_of("=&")));
+  while (query.starts_with('&')) query.remove_prefix(1);  // empty segments name nothing
+  std::string name(query.substr(0, std::min<std::size_t>(query.find_first_of("=&"), 64)));
   const bool plain =
       name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
         return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
       });
   if (!plain) name.clear();  // not echoed: it could be anything
-  Error e = Error::invalid("Unknown query parameter '" + name + "': " + std::string(path) +
-                           " takes no query parameters.");
+  Error e = Error::invalid((name.empty() ? std::string("A query string was sent, but ")
+                                         : "Unknown query parameter '" + name + "': ") +
+                           std::string(path) + " takes no query parameters.");
   if (!name.empty()) e.param = name;
   return e;
 }
@@ -57,10 +59,11 @@ AdminAnswer handle_admin(const AdminRequest& req, Runtime& runtime,
     }
     if (path == "/admin/budgets") {
       if (req.method == "GET") return budgets(runtime, snapshot);
-      if (req.method == "POST") return create_budget(req, runtime);
+      if (req.method == "POST") return create_budget(req, runtime, snapshot);
       return method_not_allowed(req.method, path);
     }
-    if (path.starts_with("/admin/budgets/")) return one_budget(req, path.substr(15), runtime);
+    if (path.starts_with("/admin/budgets/"))
+      return one_budget(req, path.substr(15), runtime, snapshot);
     if (req.method != "GET") return method_not_allowed(req.method, path);
     if (path == "/admin/spend") return spend(req, runtime);
     if (path == "/admin/teams") return teams(runtime, snapshot);

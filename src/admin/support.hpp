@@ -43,8 +43,15 @@ AdminAnswer create_key(const AdminRequest& req, governance::Runtime& runtime,
 AdminAnswer one_key(const AdminRequest& req, std::string_view id, std::string_view action,
                     governance::Runtime& runtime, const config::Snapshot& snapshot);
 AdminAnswer budgets(governance::Runtime& runtime, const config::Snapshot& snapshot);
-AdminAnswer create_budget(const AdminRequest& req, governance::Runtime& runtime);
-AdminAnswer one_budget(const AdminRequest& req, std::string_view id, governance::Runtime& runtime);
+AdminAnswer create_budget(const AdminRequest& req, governance::Runtime& runtime,
+                          const config::Snapshot& snapshot);
+AdminAnswer one_budget(const AdminRequest& req, std::string_view id, governance::Runtime& runtime,
+                       const config::Snapshot& snapshot);
+// A budget whose on_exceed: fallback names no endpoint of the running config: a 400 on `field`
+// (a route is not one: the request is sent to its fallback once, as it is).
+std::optional<Error> check_budget_fallback(const config::BudgetSpec& budget,
+                                           const config::Snapshot& snapshot,
+                                           const std::string& field);
 // Shared with teams.cpp: a budget with what it has spent, as listed.
 boost::json::object budget_json(const config::BudgetSpec& b, governance::Runtime& runtime,
                                 std::int64_t now, std::string_view name, std::string_view source);

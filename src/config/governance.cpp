@@ -235,7 +235,7 @@ BudgetSpec read_budget_spec(const Reader& r, const YAML::Node& node, const std::
   if (node["usd"]) b.usd = r.number(node["usd"], path + ".usd");
   if (node["tokens"]) {
     b.tokens = static_cast<std::uint64_t>(
-        r.integer(node["tokens"], path + ".tokens", 1, 1'000'000'000'000'000));
+        r.integer(node["tokens"], path + ".tokens", 1, 1'000'000'000'000'000LL));
   }
   if (node["per"]) {
     b.per = read_period(r, node["per"], path + ".per");

@@ -1,18 +1,18 @@
 #include "governance/shared_holds.hpp"
 
+#include <atomic>
 #include <charconv>
+#include <random>
 #include <string>
 #include <vector>
+
+#include "util/key_secret.hpp"
 
 namespace sluice::governance {
 
 namespace {
 
 using Script = stores::redis::RedisLimiter::Script;
-
-// A budget's holds may outlive a day's turn (they are given back whole); an hour after its
-// budget's last reservation a hold of a replica that died is dropped.
-constexpr std::int64_t kHoldTtlMs = 3'600'000;
 
 std::string number(double v) {
   char buf[40];
@@ -53,48 +53,72 @@ std::int64_t spent_ttl_ms(config::Period per) {
   return per == config::Period::kMonth ? 32LL * 86'400'000 : 2LL * 86'400'000;
 }
 
-// The holds counted once each (a budget named in the config and on the key is one subject), with
-// where each came from.
-std::vector<std::size_t> distinct(std::span<const SpendView::Hold> holds) {
-  std::vector<std::size_t> out;
+// Each hold's subject (1-based, in order of first appearance), and the holds that name one first:
+// two budgets on one subject (a key's own and a config budget on keys) are both checked, the
+// subject held once.
+struct Subjects {
+  std::vector<std::size_t> of;     // per hold
+  std::vector<std::size_t> first;  // per subject: the hold that names it first
+};
+Subjects subjects_of(std::span<const SpendView::Hold> holds) {
+  Subjects s;
   for (std::size_t i = 0; i < holds.size(); ++i) {
-    if (!SpendView::repeats_earlier(holds, i)) out.push_back(i);
+    std::size_t j = 0;
+    while (j < s.first.size()) {
+      const SpendView::Hold& f = holds[s.first[j]];
+      if (f.scope == holds[i].scope && f.per == holds[i].per && f.name == holds[i].name) break;
+      ++j;
+    }
+    if (j == s.first.size()) s.first.push_back(i);
+    s.of.push_back(j + 1);
   }
-  return out;
+  return s;
 }
 
 }  // namespace
 
+std::string new_hold_id() {
+  // A random prefix per process and a counter: unique without a syscall per request.
+  static const std::string prefix = util::new_key_id();
+  static std::atomic<std::uint64_t> next{0};
+  return prefix + '.' + std::to_string(next.fetch_add(1, std::memory_order_relaxed));
+}
+
 void reserve_shared(stores::redis::RedisLimiter& redis, const SpendView& local,
                     std::span<const SpendView::Hold> holds, SpendView::Amount want,
-                    std::int64_t unix_ms, std::function<void(SharedReserved)> done) {
-  const std::vector<std::size_t> used = distinct(holds);
+                    std::int64_t unix_ms, const std::string& hold_id,
+                    std::function<void(SharedReserved)> done) {
+  const Subjects subjects = subjects_of(holds);
   std::vector<std::string> args;
-  args.reserve(used.size() * 6 + 3);
-  for (const std::size_t i : used) {
+  args.reserve(subjects.first.size() * 2 + 5 + holds.size() * 5);
+  for (const std::size_t i : subjects.first) {
     args.push_back(subject_key('h', holds[i]));
     args.push_back(spent_key(holds[i], unix_ms));
   }
   args.push_back(number(want.usd));
   args.push_back(number(want.tokens));
-  args.push_back(std::to_string(kHoldTtlMs));
-  for (const std::size_t i : used) {
+  args.push_back(std::to_string(unix_ms));
+  args.push_back(std::to_string(unix_ms + kSharedHoldTtlMs));
+  args.push_back(hold_id);
+  for (std::size_t i = 0; i < holds.size(); ++i) {
     const SpendView::Hold& h = holds[i];
+    args.push_back(std::to_string(subjects.of[i]));
     args.push_back(h.limit_usd ? number(*h.limit_usd) : "-1");
     args.push_back(h.limit_tokens > 0 ? std::to_string(h.limit_tokens) : "-1");
     args.push_back(number(local.spent(h.scope, h.name, h.per, unix_ms)));
     args.push_back(std::to_string(local.spent_tokens(h.scope, h.name, h.per, unix_ms)));
   }
-  redis.eval(Script::kBudgetReserve, std::move(args), used.size() * 2,
-             [used, done = std::move(done)](std::optional<std::vector<std::string>> reply) {
+  const std::size_t budgets = holds.size();
+  redis.eval(Script::kBudgetReserve, std::move(args), subjects.first.size() * 2,
+             [budgets, done = std::move(done)](std::optional<std::vector<std::string>> reply) {
                if (!reply || reply->empty()) return done(std::nullopt);
                const auto& r = *reply;
                if (r[0] == "0") return done(std::optional<SpendView::Short>());
                if (r.size() != 7) return done(std::nullopt);
                const auto nth = static_cast<std::size_t>(parse(r[1]));
-               if (nth < 1 || nth > used.size()) return done(std::nullopt);
+               if (nth < 1 || nth > budgets) return done(std::nullopt);
                SpendView::Short s;
-               s.index = used[nth - 1];
+               s.index = nth - 1;
                s.tokens = r[2] == "tokens";
                s.spent = {parse(r[3]), parse(r[5])};
                s.held = {parse(r[4]), parse(r[6])};
@@ -103,21 +127,21 @@ void reserve_shared(stores::redis::RedisLimiter& redis, const SpendView& local,
 }
 
 void settle_shared(stores::redis::RedisLimiter& redis, std::span<const SpendView::Hold> holds,
-                   SpendView::Amount held, SpendView::Amount spent, std::int64_t unix_ms) {
-  const std::vector<std::size_t> used = distinct(holds);
-  if (used.empty()) return;
+                   const std::string& hold_id, SpendView::Amount spent, std::int64_t unix_ms) {
+  const Subjects subjects = subjects_of(holds);
+  if (subjects.first.empty()) return;
   std::vector<std::string> args;
-  args.reserve(used.size() * 3 + 4);
-  for (const std::size_t i : used) {
+  args.reserve(subjects.first.size() * 3 + 3);
+  for (const std::size_t i : subjects.first) {
     args.push_back(subject_key('h', holds[i]));
     args.push_back(spent_key(holds[i], unix_ms));
   }
-  args.push_back(number(held.usd));
-  args.push_back(number(held.tokens));
+  args.push_back(hold_id);
   args.push_back(number(spent.usd));
   args.push_back(number(spent.tokens));
-  for (const std::size_t i : used) args.push_back(std::to_string(spent_ttl_ms(holds[i].per)));
-  redis.eval(Script::kBudgetSettle, std::move(args), used.size() * 2, nullptr);
+  for (const std::size_t i : subjects.first)
+    args.push_back(std::to_string(spent_ttl_ms(holds[i].per)));
+  redis.eval(Script::kBudgetSettle, std::move(args), subjects.first.size() * 2, nullptr);
 }
 
 }  // namespace sluice::governance

@@ -12,6 +12,7 @@
 #include <functional>
 #include <optional>
 #include <span>
+#include <string>
 
 #include "governance/spend_view.hpp"
 #include "stores/redis/redis_limiter.hpp"
@@ -22,15 +23,22 @@ namespace sluice::governance {
 // without; nullopt outside when Redis could not be asked (the caller fails open or closed).
 using SharedReserved = std::optional<std::optional<SpendView::Short>>;
 
-// try_reserve across replicas: `local` gives this replica's view of what was spent.
+// A request's own name for its holds in Redis, unique across replicas and restarts (a client's
+// x-request-id is not).
+std::string new_hold_id();
+
+// try_reserve across replicas: `local` gives this replica's view of what was spent; the holds
+// are kept under `hold_id` until settle_shared or an hour (kSharedHoldTtlMs), whichever is first.
+inline constexpr std::int64_t kSharedHoldTtlMs = 3'600'000;
 void reserve_shared(stores::redis::RedisLimiter& redis, const SpendView& local,
                     std::span<const SpendView::Hold> holds, SpendView::Amount want,
-                    std::int64_t unix_ms, std::function<void(SharedReserved)> done);
+                    std::int64_t unix_ms, const std::string& hold_id,
+                    std::function<void(SharedReserved)> done);
 
-// Gives back `held` and adds `spent` (the request's real cost) to the period of `unix_ms`, on
-// every hold. Sent without waiting; lost if Redis is down (the ledger still has the spend, and
-// the holds expire an hour after their budget's last reservation).
+// Gives back the holds of `hold_id` and adds `spent` (the request's real cost) to the period of
+// `unix_ms`, on every subject held. Sent without waiting; lost if Redis is down (the ledger still
+// has the spend, and the holds lapse at their deadline).
 void settle_shared(stores::redis::RedisLimiter& redis, std::span<const SpendView::Hold> holds,
-                   SpendView::Amount held, SpendView::Amount spent, std::int64_t unix_ms);
+                   const std::string& hold_id, SpendView::Amount spent, std::int64_t unix_ms);
 
 }  // namespace sluice::governance

@@ -35,7 +35,7 @@ Usage usage_from_openai(const boost::json::value* usage) {
   // A provider that bills each request says what it charged (OpenRouter: usage.cost, in USD).
   if (const auto* cost = o.if_contains("cost"); cost && cost->is_number() && !u.empty()) {
     const double usd = cost->to_number<double>();
-    if (std::isfinite(usd) && usd >= 0 && usd < 1e9) u.billed_usd = usd;
+    if (std::isfinite(usd) && usd >= 0) u.billed_usd = usd;
   }
   return u;
 }
@@ -58,6 +58,14 @@ void read_service_tier(const boost::json::object& answer, Usage& usage) {
   if (tier != nullptr && tier->is_string() && !tier->get_string().empty() &&
       tier->get_string().size() <= 32)
     usage.service_tier = tier->get_string();
+}
+
+void drop_implausible(Usage& u) {
+  for (auto* count : {&u.prompt_tokens, &u.completion_tokens, &u.total_tokens, &u.cached_tokens,
+                      &u.reasoning_tokens, &u.cache_write_tokens}) {
+    if (*count && **count > kMaxTokens) count->reset();
+  }
+  if (u.billed_usd && *u.billed_usd > kMaxBilledUsd) u.billed_usd.reset();
 }
 
 }  // namespace sluice::model

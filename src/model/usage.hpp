@@ -28,6 +28,12 @@ struct Usage {
   bool empty() const { return !prompt_tokens && !completion_tokens && !total_tokens; }
 };
 
+// Drops what no real request reports: a count above kMaxTokens (10^10), a bill above
+// kMaxBilledUsd ($10,000). What is dropped counts as not reported (the tokenizer fills it in).
+inline constexpr std::uint64_t kMaxTokens = 10'000'000'000ULL;
+inline constexpr double kMaxBilledUsd = 10'000;
+void drop_implausible(Usage& usage);
+
 // Sets usage.service_tier from an OpenAI answer's (or Responses object's) top-level
 // `service_tier`, when it names one.
 void read_service_tier(const boost::json::object& answer, Usage& usage);

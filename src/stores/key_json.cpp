@@ -2,6 +2,7 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <cmath>
 
 namespace sluice::stores {
 
@@ -29,7 +30,10 @@ json::object budget_object(const config::BudgetSpec& b) {
   if (b.tokens) o["tokens"] = b.tokens;
   o["per"] = config::period_name(b.per);
   o["alert_at"] = b.alert_at;
-  o["on_exceed"] = config::on_exceed_name(b.on_exceed);
+  // Written only when not the default, so a key's budget stays readable by a gateway of the
+  // version before (one that rejects fields it does not know), during a rolling upgrade.
+  if (b.on_exceed != config::OnExceed::kRefuse)
+    o["on_exceed"] = config::on_exceed_name(b.on_exceed);
   if (!b.fallback.empty()) o["fallback"] = b.fallback;
   return o;
 }
@@ -71,7 +75,7 @@ std::optional<Error> read_limit(const json::value& v, const std::string& field,
       continue;
     }
     const auto n = number_of(value);
-    if (!n || *n < 1 || *n != static_cast<double>(static_cast<std::uint64_t>(*n)) || *n > 1e15)
+    if (!n || *n < 1 || *n > 1e15 || *n != std::floor(*n))
       return field_error(field + "." + std::string(k), "must be a whole number of at least 1");
     (k == "requests" ? out.requests : out.tokens) = static_cast<std::uint64_t>(*n);
   }
@@ -115,7 +119,8 @@ std::optional<Error> read_budget_field(std::string_view k, const json::value& va
       return std::nullopt;
     }
     const auto n = number_of(value);
-    if (!n || *n < 1 || *n != static_cast<double>(static_cast<std::uint64_t>(*n)) || *n > 1e15)
+    // In range before the cast (a double past 2^64 does not convert).
+    if (!n || *n < 1 || *n > 1e15 || *n != std::floor(*n))
       return field_error(name, "must be a whole number of at least 1");
     out.tokens = static_cast<std::uint64_t>(*n);
     return std::nullopt;

@@ -68,6 +68,8 @@ std::uint64_t max_completion_tokens(const json::object& body) {
   std::uint64_t max = as_count(body.if_contains("max_completion_tokens"));
   if (max == 0) max = as_count(body.if_contains("max_tokens"));
   const std::uint64_t n = as_count(body.if_contains("n"));
+  // Saturating: a hostile n must not wrap the product into a small number.
+  if (n > 1 && max > UINT64_MAX / 2 / n) return UINT64_MAX / 2;
   return max * (n > 1 ? n : 1);
 }
 
@@ -79,7 +81,9 @@ void append_streamed_text(const json::object& chunk, std::string& out) {
     const auto& choice = c.get_object();
     if (const auto* text = choice.if_contains("text"); text && text->is_string())
       out += text->get_string();
+    // A chunk's delta, or a whole answer's message.
     const auto* delta = choice.if_contains("delta");
+    if (delta == nullptr) delta = choice.if_contains("message");
     if (delta == nullptr || !delta->is_object()) continue;
     if (const auto* content = delta->get_object().if_contains("content");
         content && content->is_string())

@@ -24,6 +24,6 @@ std::uint64_t max_completion_tokens(const boost::json::object& body);
 
 // Appends the text a streamed chunk carries (chat deltas, completion text, tool arguments), for
 // counting completion tokens when the provider reports no usage.
-void append_streamed_text(const boost::json::object& chunk, std::string& out);
+void append_streamed_text(const boost::json::object& chunk, std::string& out);  // or an answer
 
 }  // namespace sluice::tokenizer

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { startMockUpstream } from '../support/mock_upstream.mjs';
 import { startSluice, runSluice, writeConfig, tempDir } from '../support/sluice.mjs';
-import { post, chatBody, stopCleanly, sseData } from './helpers.mjs';
+import { post, chatBody, stopCleanly, sseData, logFor } from './helpers.mjs';
 
 const ADMIN = 'admin-key-for-budget-cap-tests';
 const REAL_TOKENS = 18;
@@ -27,6 +27,10 @@ pricing:
     slow-ok: {input: ${USD_PER_TOKEN * 1e6}, output: ${USD_PER_TOKEN * 1e6}}
     ok: {input: 0, output: 0}
     error-event: {input: ${USD_PER_TOKEN * 1e6}, output: ${USD_PER_TOKEN * 1e6}}
+    bare: {input: ${USD_PER_TOKEN * 1e6}, output: ${USD_PER_TOKEN * 1e6}}
+    huge: {input: ${USD_PER_TOKEN * 1e6}, output: ${USD_PER_TOKEN * 1e6}}
+    tiered: {input: ${USD_PER_TOKEN * 1e6}, output: ${USD_PER_TOKEN * 1e6},
+             service_tiers: {priority: {input: ${2 * USD_PER_TOKEN * 1e6}, output: ${2 * USD_PER_TOKEN * 1e6}}}}
 endpoints:
   - name: breaks
     endpoint_type: llm/v1/chat
@@ -52,6 +56,31 @@ endpoints:
       provider: openai
       name: ok
       config: {openai_api_key: sk-upstream-secret-0000000000, openai_api_base: ${upstream.base}}
+  - name: bare
+    endpoint_type: llm/v1/chat
+    model:
+      provider: openai
+      name: bare
+      config: {openai_api_key: sk-upstream-secret-0000000000, openai_api_base: ${upstream.base}}
+  - name: huge
+    endpoint_type: llm/v1/chat
+    model:
+      provider: openai
+      name: huge
+      config: {openai_api_key: sk-upstream-secret-0000000000, openai_api_base: ${upstream.base}}
+  - name: tiered
+    endpoint_type: llm/v1/chat
+    model:
+      provider: openai
+      name: tiered
+      config: {openai_api_key: sk-upstream-secret-0000000000, openai_api_base: ${upstream.base}}
+  - name: templated
+    endpoint_type: llm/v1/chat
+    model:
+      provider: openai
+      name: ok
+      config: {openai_api_key: sk-upstream-secret-0000000000, openai_api_base: ${upstream.base}}
+    prompt_template: "Say {{ word }}"
 routes:
   - name: mixed
     task_type: llm/v1/chat
@@ -257,6 +286,78 @@ test('a stream the provider breaks after sending tokens is charged for them', as
   });
 });
 
+// Found by a hostile probe: an answer whose usage was missing or nonsense cost nothing, so a
+// budget could be passed without end; it is now counted by the tokenizer, like a stream's.
+test('an answer with no usable usage is counted by the tokenizer, never free', async () => {
+  await withGateway(async ({ gw }) => {
+    const key = await keyWith(gw, { tokens: 100000, per: 'day' });
+    for (const [model, stream] of [['bare', false], ['bare', true], ['huge', false]]) {
+      const body = chatBody(model, { max_tokens: 10, ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}) });
+      const res = await post(gw, '/v1/chat/completions', body, withKey(key.key));
+      assert.equal(res.status, 200, model);
+      await res.text();
+      const line = await logFor(gw, res);
+      assert.equal(line.usage_estimated, true, `${model} ${JSON.stringify(line)}`);
+      assert.ok(line.prompt_tokens > 0 && line.prompt_tokens < 100, `${model} prompt ${line.prompt_tokens}`);
+      assert.ok(line.completion_tokens > 0 && line.completion_tokens < 100, `${model} completion ${line.completion_tokens}`);
+      assert.ok(Math.abs(line.cost_usd - (line.prompt_tokens + line.completion_tokens) * USD_PER_TOKEN) < 1e-8);
+    }
+    // The ledger sums stay readable (a 9.3e18 count would overflow them).
+    const spend = await adminCall(gw, 'GET', '/admin/spend?by=key&format=json');
+    assert.equal(spend.status, 200, spend.text);
+    const mine = spend.json.data.find((r) => r.key === key.id);
+    assert.equal(mine.requests, 3);
+    assert.ok(mine.prompt_tokens + mine.completion_tokens < 600);
+  });
+});
+
+// A request that does not name its tier may be served at the dearest the model has (a project
+// can default to priority): its worst case is held at that price.
+test('the worst case of a request without a service tier is the dearest tier\'s', async () => {
+  await withGateway(async ({ gw }) => {
+    const key = await keyWith(gw, { usd: 0.3, per: 'day' });
+    // About 20 tokens: $0.20 at the standard rates, $0.40 at priority.
+    const unnamed = await post(gw, '/v1/chat/completions', chatBody('tiered', { max_tokens: 10 }), withKey(key.key));
+    assert.equal(unnamed.status, 429);
+    await unnamed.text();
+    const named = await post(gw, '/v1/chat/completions', chatBody('tiered', { max_tokens: 10, service_tier: 'default' }), withKey(key.key));
+    assert.equal(named.status, 200);
+    await named.text();
+  });
+});
+
+test('clamp only lowers, and a fallback that cannot be made is refused without claiming one', async () => {
+  await withGateway(async ({ gw, upstream }) => {
+    const key = await keyWith(gw, { tokens: 300, per: 'day', on_exceed: 'clamp' });
+    const res = await post(gw, '/v1/chat/completions', chatBody('chat', { max_completion_tokens: 1000000, max_tokens: 5 }), withKey(key.key));
+    assert.equal(res.status, 200);
+    await res.text();
+    const sent = upstream.requests.at(-1).body;
+    assert.equal(sent.max_tokens, 5, 'the client\'s own smaller cap stays');
+    assert.ok(sent.max_completion_tokens < 300);
+
+    // A key that may not use the fallback endpoint, a pinned destination, x-sluice-no-fallback
+    // and a templated endpoint are each refused, saying why, with no fallback claimed.
+    const narrow = await adminCall(gw, 'POST', '/admin/keys', { name: 'narrow', endpoints: ['chat', 'templated'], budget: { usd: 0, per: 'day', on_exceed: 'fallback', fallback: 'cheap' } });
+    assert.equal(narrow.status, 201, narrow.text);
+    const wide = await keyWith(gw, { usd: 0, per: 'day', on_exceed: 'fallback', fallback: 'cheap' });
+    for (const [k, body, headers, why] of [
+      [narrow.json.key, chatBody('chat'), {}, /This gateway key may not use its fallback endpoint/],
+      [wide.key, chatBody('chat'), { 'x-sluice-no-fallback': '1' }, /pins its destination or refuses fallbacks/],
+      [wide.key, { model: 'templated', word: 'hi' }, {}, /prompt template is not sent to a fallback/],
+    ]) {
+      const r = await post(gw, '/v1/chat/completions', body, { ...withKey(k), ...headers });
+      assert.equal(r.status, 429);
+      assert.equal(r.headers.get('x-sluice-budget'), null);
+      assert.match((await r.json()).error.message, why);
+    }
+    const after = await post(gw, '/v1/chat/completions', chatBody('chat'), withKey(wide.key));
+    assert.equal(after.status, 200, 'the same request without the header falls back');
+    assert.equal(after.headers.get('x-sluice-budget'), 'fallback; endpoint=cheap');
+    await after.text();
+  });
+});
+
 test('budget caps and on_exceed are checked in the config, the admin API and the CLI', async () => {
   const upstream = await startMockUpstream();
   try {
@@ -285,6 +386,8 @@ test('budget caps and on_exceed are checked in the config, the admin API and the
       [{ scope: 'team', usd: 1, on_exceed: 'fallback' }, /'fallback' is required with on_exceed: fallback/],
       [{ scope: 'team', usd: 1, fallback: 'cheap' }, /'fallback' is only used with on_exceed: fallback/],
       [{ scope: 'team', usd: 1, on_exceed: 'drop' }, /must be refuse, clamp or fallback/],
+      [{ scope: 'team', usd: 1, on_exceed: 'fallback', fallback: 'nowhere' }, /names no endpoint of the running config: 'nowhere'/],
+      [{ scope: 'team', usd: 1, on_exceed: 'fallback', fallback: 'mixed' }, /names a route, 'mixed'; a budget falls back to an endpoint/],
     ];
     for (const [body, message] of refusals) {
       const r = await adminCall(gw, 'POST', '/admin/budgets', body);
@@ -303,6 +406,10 @@ test('budget caps and on_exceed are checked in the config, the admin API and the
     assert.equal(patched.json.tokens, undefined);
     assert.equal(patched.json.on_exceed, 'clamp');
     assert.equal((await adminCall(gw, 'PATCH', `/admin/budgets/${made.json.id}`, { usd: null })).status, 400, 'a budget keeps a cap');
+    assert.equal((await adminCall(gw, 'POST', `/admin/budgets/${made.json.id}`, {})).status, 405);
+    const badKey = await adminCall(gw, 'POST', '/admin/keys', { name: 'bad', budget: { usd: 1, on_exceed: 'fallback', fallback: 'nowhere' } });
+    assert.equal(badKey.status, 400);
+    assert.equal(badKey.json.error.param, 'budget.fallback');
     const cli = await runSluice(['budgets', 'create', '-c', gw.configPath, '--scope', 'global', '--tokens', '900000', '--per', 'month', '--on-exceed', 'fallback', '--fallback', 'cheap'], env);
     assert.equal(cli.code, 0, cli.stderr);
     const list = await runSluice(['budgets', 'list', '-c', gw.configPath], env);

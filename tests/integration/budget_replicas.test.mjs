@@ -27,8 +27,8 @@ after(async () => {
   await pg?.stop();
 });
 
-function config(db, redis, failure = 'open') {
-  return `
+function config(db, redis, failure = 'open', extra = '') {
+  return `${extra}
 auth:
   mode: keys
   admin_key: ${ADMIN}
@@ -56,10 +56,10 @@ async function adminCall(gw, method, path, body) {
   return { status: res.status, json: text.startsWith('{') ? JSON.parse(text) : null, text };
 }
 
-async function replicas(failure) {
+async function replicas(failure, extra) {
   const db = await pg.database();
   const redis = await startRedis();
-  const yaml = config(db, redis, failure);
+  const yaml = config(db, redis, failure, extra);
   const [a, b] = await Promise.all([startSluice(yaml, { env }), startSluice(yaml, { env })]);
   return {
     db, redis, a, b,
@@ -118,6 +118,24 @@ for (const [unit, budget] of [['usd', { usd: 2, per: 'day' }], ['tokens', { toke
     }
   });
 }
+
+// Found in review: two budgets on one subject (a key's own, and a config budget on every key)
+// are both checked in Redis, not only the first.
+test('through Redis, every budget on a subject is checked, not only the first', async () => {
+  const r = await replicas('open', 'budgets:\n  - {scope: key, tokens: 200, per: day}\n');
+  try {
+    const key = await keyOnBoth(r, { budget: { usd: 100, per: 'day' } });
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) =>
+      post(i % 2 ? r.a : r.b, '/v1/chat/completions', chatBody('chat', { max_tokens: 10 }), { authorization: `Bearer ${key.key}` })
+        .then(async (res) => ({ status: res.status, body: await res.text() }))));
+    const admitted = results.filter((x) => x.status === 200).length;
+    assert.ok(admitted >= 1 && admitted * REAL_TOKENS <= 200, `admitted ${admitted}`);
+    const refused = results.find((x) => x.status === 429);
+    assert.match(JSON.parse(refused.body).error.message, /tokens this day/);
+  } finally {
+    await r.stop();
+  }
+});
 
 test('Redis down: budgets fall back to each replica\'s own holds (open) or refuse with 503 (closed)', async () => {
   const r = await replicas('closed');

@@ -556,7 +556,11 @@ test('a stream the client abandons mid-way is charged for what it was sent', asy
     assert.equal(res.status, 200);
     const reader = res.body.getReader();
     let seen = '';
-    while (!(seen.match(/c9 /))) seen += new TextDecoder().decode((await reader.read()).value);
+    while (!seen.match(/c9 /)) {
+      const { done, value } = await reader.read();
+      assert.ok(!done, 'the stream ended before the client left');
+      seen += new TextDecoder().decode(value);
+    }
     await reader.cancel();
     const line = await logFor(s.gw, res);
     assert.equal(line.error, 'client disconnected', JSON.stringify(line));

@@ -3,6 +3,7 @@
 #include "stores/sqlite/sqlite_store.hpp"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 
@@ -192,6 +193,42 @@ TEST_F(SqliteStoreTest, LedgerSumsByGroupAndDay) {
 TEST_F(SqliteStoreTest, KeepsResponsesUntilTheyExpire) {
   SqliteStore store(path_);
   check_response_store(store);
+}
+
+// A file made by the version before budget caps (steps 1–3) with a budget in it, upgraded by
+// opening it: the budgets table is rebuilt (usd becomes optional) and the budget keeps its
+// dollars.
+TEST_F(SqliteStoreTest, UpgradingKeepsBudgets) {
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    auto exec = [&](const std::string& sql) {
+      char* error = nullptr;
+      ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK)
+          << (error != nullptr ? error : "");
+    };
+    exec(
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+        "applied_at INTEGER NOT NULL)");
+    for (const Migration& m : migrations()) {
+      if (m.version >= 4) break;
+      exec(std::string(m.sql));
+      exec("INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", '" +
+           std::string(m.name) + "', 0)");
+    }
+    exec(
+        "INSERT INTO budgets (id, scope, subject, usd, per, alert_at, created_at, updated_at) "
+        "VALUES ('bud_old', 'team', 'ml', 12.5, 'month', 0.8, 1, 1)");
+    sqlite3_close(db);
+  }
+  SqliteStore store(path_);
+  EXPECT_EQ(store.schema_version(), static_cast<int>(migrations().size()));
+  const auto budgets = store.load_budgets();
+  ASSERT_EQ(budgets.size(), 1u);
+  EXPECT_EQ(budgets[0].id, "bud_old");
+  EXPECT_DOUBLE_EQ(budgets[0].usd.value_or(0), 12.5);
+  EXPECT_EQ(budgets[0].tokens, 0u);
+  EXPECT_EQ(budgets[0].on_exceed, config::OnExceed::kRefuse);
 }
 
 }  // namespace

@@ -11,6 +11,8 @@
 //   error-event   stream: one chunk, then an error event
 //   slow-ok       the normal answer, 300 ms late (requests in flight together)
 //   billed        the normal answer, its usage saying what it cost (usage.cost, as OpenRouter)
+//   bare          the normal answer without usage (streamed or not)
+//   huge          the normal answer with usage counts no request has (9.3e18)
 // A request's service_tier comes back in the answer (and a stream's usage chunk), as OpenAI's does.
 // It records every request (method, path, headers, body) and counts TCP connections.
 import http from 'node:http';
@@ -89,7 +91,11 @@ function handle(req, res, body, state) {
   }
   const isChat = path.endsWith('/chat/completions');
   const tier = typeof body.service_tier === 'string' ? { service_tier: body.service_tier } : {};
-  const billed = model === 'billed' ? { ...usage, cost: 0.0042 } : usage;
+  const huge = 9.3e18;  // an integer past int64, below uint64's limit
+  const billed = model === 'billed' ? { ...usage, cost: 0.0042 }
+    : model === 'bare' ? undefined
+    : model === 'huge' ? { prompt_tokens: huge, completion_tokens: huge, total_tokens: 1 }
+    : usage;
   if (!body.stream) {
     if (isChat) {
       return json(res, 200, { id: 'chatcmpl-up', object: 'chat.completion', created: 1, model,
@@ -102,7 +108,7 @@ function handle(req, res, body, state) {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   const send = (obj) => res.write(`data: ${JSON.stringify(obj)}\n\n`);
   // `no-usage`: a server that ignores stream_options and never reports usage in streams.
-  const includeUsage = body.stream_options?.include_usage === true && model !== 'no-usage';
+  const includeUsage = body.stream_options?.include_usage === true && model !== 'no-usage' && model !== 'bare';
   if (!isChat) {
     send({ id: 'cmpl-up', object: 'text_completion', created: 1, model, choices: [{ index: 0, text: 'up', finish_reason: null }] });
     send({ id: 'cmpl-up', object: 'text_completion', created: 1, model, choices: [{ index: 0, text: 'stream', finish_reason: 'stop' }] });

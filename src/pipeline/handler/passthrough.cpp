@@ -282,6 +282,8 @@ asio::awaitable<void> Handler::passthrough(Call& call) {
     std::string sent = std::move(*body);
     if (ok) {
       ctx.usage = ctx.endpoint->adapter->passthrough_usage(sent);
+      // Never free: counts the provider left out are the tokenizer's, over its whole answer.
+      complete_usage(ctx, sent);
       // Priced now, so that the answer says its cost as the other paths' answers do.
       policies::price_request(ctx);
       if (ctx.cost_usd) add_cost_header(ctx, headers);
@@ -331,8 +333,7 @@ asio::awaitable<void> Handler::passthrough(Call& call) {
   }
   // A stream the provider reported no usage for (an OpenAI-shaped one without include_usage) is
   // counted by the tokenizer, as on the translated paths: never free.
-  if (ctx.request.stream && ctx.usage.empty() && answer.status >= 200 && answer.status < 300)
-    estimate_stream_usage(ctx);
+  if (ctx.request.stream && answer.status >= 200 && answer.status < 300) complete_usage(ctx);
   policies::price_request(ctx);  // a stream's usage is known only now (a no-op when priced)
   run.complete(Outcome{answer.status, answer.client_gone, nullptr});
 }

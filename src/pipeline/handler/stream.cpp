@@ -53,7 +53,7 @@ asio::awaitable<void> Handler::stream(Call& call, Chain::Run& run) {
       frames += writer->error(*run.stopped());
     } else if (at_end && !failure) {
       // Usage is final before the client sees the end.
-      if (ctx.usage.empty()) estimate_stream_usage(ctx);
+      complete_usage(ctx);
       run.usage();
       if (ctx.request.responses.stored) {
         // In the store before the client sees response.completed and can ask for it by id.
@@ -103,7 +103,7 @@ asio::awaitable<void> Handler::stream(Call& call, Chain::Run& run) {
       if (!answer.client_gone) answer.client_gone = !co_await call.out.end_stream();
     }
   }
-  if (ctx.usage.empty()) estimate_stream_usage(ctx);
+  if (ctx.usage.empty()) complete_usage(ctx);  // a stream cut short: what it sent
   observers_.stream_end(ctx);
   // A stop by a policy is not the destination's failure: its breaker does not count it.
   router_.stream_finished(ctx, failure ? &*failure : nullptr);

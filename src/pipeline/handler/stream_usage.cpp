@@ -1,5 +1,7 @@
 #include "pipeline/handler/stream_usage.hpp"
 
+#include <boost/json/serialize.hpp>
+
 #include "tokenizer/chat_tokens.hpp"
 #include "tokenizer/encoding.hpp"
 
@@ -34,15 +36,23 @@ void keep_streamed_text(RequestContext& ctx, const model::StreamEvent& event) {
   fold_streamed_text(ctx);
 }
 
-void estimate_stream_usage(RequestContext& ctx) {
-  if (ctx.endpoint == nullptr) return;
+void complete_usage(RequestContext& ctx, std::string_view answer_text) {
+  model::drop_implausible(ctx.usage);
+  model::Usage& u = ctx.usage;
+  const bool embeddings = ctx.request.operation == model::Operation::kEmbeddings;
+  if (ctx.endpoint == nullptr || (u.prompt_tokens && (u.completion_tokens || embeddings))) return;
   const auto& encoding = tokenizer::Encoding::for_model(ctx.endpoint->model_name);
-  model::Usage u;
-  u.prompt_tokens =
-      tokenizer::count_prompt_tokens(encoding, ctx.request.operation, ctx.request.body);
-  u.completion_tokens = ctx.streamed_tokens + encoding.count(ctx.streamed_text);
-  u.total_tokens = *u.prompt_tokens + *u.completion_tokens;
-  ctx.usage = u;
+  if (!u.prompt_tokens) {
+    u.prompt_tokens =
+        tokenizer::count_prompt_tokens(encoding, ctx.request.operation, ctx.request.body);
+    if (*u.prompt_tokens == 0 && ctx.passthrough)  // a shape the chat tokenizer does not read
+      u.prompt_tokens = encoding.count(boost::json::serialize(ctx.request.body));
+  }
+  if (!u.completion_tokens && !embeddings) {
+    u.completion_tokens =
+        ctx.streamed_tokens + encoding.count(ctx.streamed_text) + encoding.count(answer_text);
+  }
+  u.total_tokens = *u.prompt_tokens + u.completion_tokens.value_or(0);
   ctx.usage_estimated = true;
 }
 

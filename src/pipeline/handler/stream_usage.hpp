@@ -1,5 +1,5 @@
 #pragma once
-// A stream's usage when the provider reports none (an OpenAI-compatible server that ignores
+// A stream's (or an answer's) usage when the provider reports none (an OpenAI-compatible server that ignores
 // stream_options, a client's passthrough stream without include_usage): sluice's tokenizer counts
 // the prompt and what was streamed, so limits settle, budgets move and the cost is known; the
 // access log marks it an estimate (usage_estimated). Used by the translated streams (stream.cpp)
@@ -15,8 +15,11 @@ namespace sluice::pipeline {
 // bounded however long the stream runs.
 void keep_streamed_text(RequestContext& ctx, const model::StreamEvent& event);
 
-// ctx.usage from the tokenizer: the request's prompt (its chat messages, prompt or input) and
-// the streamed text; usage_estimated set. Nothing without an endpoint.
-void estimate_stream_usage(RequestContext& ctx);
+// ctx.usage completed by the tokenizer wherever the provider left out a count it owes (no usage
+// at all, a count that is not a whole number, one past model::kMaxTokens): the prompt from the
+// request (its messages, prompt or input; a provider-native body that has none of those, as
+// text), the completion from `answer_text` plus what a stream kept. usage_estimated set when
+// anything was counted. For an answer that reached the client; nothing without an endpoint.
+void complete_usage(RequestContext& ctx, std::string_view answer_text = {});
 
 }  // namespace sluice::pipeline

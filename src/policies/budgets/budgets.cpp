@@ -13,6 +13,7 @@
 #include "governance/scope.hpp"
 #include "governance/shared_holds.hpp"
 #include "observability/metrics.hpp"
+#include "policies/auth/auth.hpp"
 #include "policies/subject.hpp"
 #include "tokenizer/chat_tokens.hpp"
 #include "tokenizer/encoding.hpp"
@@ -85,12 +86,13 @@ std::uint64_t clamp_cap(const WorstCase& w, const governance::SpendView::Hold& h
 
 // Lowers the request's output cap in the field it already uses (both when it sets both; else
 // the one its provider reads best: OpenAI's reasoning models refuse max_tokens).
-void set_output_cap(pipeline::RequestContext& ctx, std::uint64_t cap) {
-  auto& body = ctx.request.body;
+void set_output_cap(const pipeline::RequestContext& ctx, boost::json::object& body,
+                    std::uint64_t cap) {
   bool set = false;
   for (const char* field : {"max_completion_tokens", "max_tokens"}) {
     if (const auto* v = body.if_contains(field); v && !v->is_null()) {
-      body[field] = cap;
+      // Only ever lowered: a smaller cap the client set on the other field stays.
+      if (count_of(v) > cap) body[field] = cap;
       set = true;
     }
   }
@@ -100,10 +102,36 @@ void set_output_cap(pipeline::RequestContext& ctx, std::uint64_t cap) {
                                                                   : "max_tokens"] = cap;
 }
 
+// The clamp holds wherever the request goes: a route's next destination is prepared again from
+// the client's body as it came (pristine_body), which is lowered too.
+void clamp_request(pipeline::RequestContext& ctx, std::uint64_t cap) {
+  set_output_cap(ctx, ctx.request.body, cap);
+  if (ctx.pristine_body) set_output_cap(ctx, *ctx.pristine_body, cap);
+}
+
+// Why the request cannot go to `to` instead (empty: it can). It is sent there as it is, with the
+// chain of the endpoint it asked for: neither end may rewrite it with a prompt template, the key
+// must be allowed there, and a client that pinned a destination or refused fallbacks is refused.
+std::string_view fallback_refused(const pipeline::RequestContext& ctx, const config::Endpoint* to) {
+  if (to == nullptr) return "(Its fallback endpoint does not exist.)";
+  if (to == ctx.endpoint) return "";
+  if (to->operation != ctx.endpoint->operation)
+    return "(Its fallback endpoint is of another type.)";
+  if (ctx.passthrough) return "(A provider-native request is not sent to a fallback.)";
+  if (ctx.endpoint->prompt || to->prompt || ctx.request.templated)
+    return "(A request to or from an endpoint with a prompt template is not sent to a fallback.)";
+  if (ctx.key &&
+      (!key_allows_endpoint(*ctx.key, to->name) || !key_allows_model(*ctx.key, to->model_name)))
+    return "(This gateway key may not use its fallback endpoint.)";
+  if (!ctx.choice.pin.empty() || ctx.choice.no_fallback)
+    return "(The request pins its destination or refuses fallbacks.)";
+  return "";
+}
+
 std::string tokens_text(double n) { return std::to_string(static_cast<std::uint64_t>(n)); }
 
 Error refusal(const governance::SpendView::Hold& h, const governance::SpendView::Short& s,
-              const WorstCase& w, std::string_view why_not_else) {
+              const WorstCase& w, std::string_view why_not_else, model::Operation op) {
   std::string message = "Budget exceeded: the ";
   message += config::scope_name(h.scope);
   if (!h.name.empty()) message += " '" + h.name + "'";
@@ -124,7 +152,11 @@ Error refusal(const governance::SpendView::Hold& h, const governance::SpendView:
     room_left = want.usd > 0 && s.spent.usd + s.held.usd < *h.limit_usd;
     could = want.usd;
   }
-  if (room_left) {
+  // Said once: what would fit (a smaller max_tokens), or why on_exceed could not act.
+  if (room_left && (op == model::Operation::kEmbeddings || !why_not_else.empty())) {
+    message += "; this request could " + std::string(s.tokens ? "take" : "cost") + " up to " +
+               (s.tokens ? tokens_text(could) + " tokens" : "$" + util::dollars(could)) + ".";
+  } else if (room_left) {
     // Room is left, only not for this request's worst case: say what would fit.
     message += std::string("; this request could ") + (s.tokens ? "take" : "cost") + " up to " +
                (s.tokens ? tokens_text(could) + " tokens" : "$" + util::dollars(could)) +
@@ -159,23 +191,33 @@ WorstCase worst_case(const pipeline::RequestContext& ctx) {
   }
   const std::uint64_t n = count_of(ctx.request.body.if_contains("n"));
   w.choices = n > 1 ? n : 1;
-  if (w.output_tokens == 0 && ctx.request.operation != model::Operation::kEmbeddings)
-    w.output_tokens = BudgetsPolicy::kAssumedOutputTokens * w.choices;
+  if (w.output_tokens == 0 && ctx.request.operation != model::Operation::kEmbeddings) {
+    w.output_tokens = w.choices > UINT64_MAX / 2 / BudgetsPolicy::kAssumedOutputTokens
+                          ? UINT64_MAX / 2
+                          : BudgetsPolicy::kAssumedOutputTokens * w.choices;
+  }
   const auto& prices = ctx.snapshot->governance.prices;
   if (!prices) return w;
   const boost::json::value* tier = ctx.request.body.if_contains("service_tier");
   // Each token at the dearest rate it could be billed at: of the tier asked for, the long-context
   // rate past its bound, and on a route, of any destination a retry or fallback may reach.
-  auto take = [&](const config::Endpoint& e) {
-    const pricing::ModelPrice* price = prices->find(e.provider, e.model_name);
-    if (price == nullptr) return;
-    if (tier != nullptr && tier->is_string()) price = &price->for_tier(tier->get_string());
+  auto rates = [&](const pricing::ModelPrice* price) {
     if (price->long_context && w.prompt_tokens > price->long_context_above)
       price = price->long_context.get();
     w.input_usd_per_token =
         std::max({w.input_usd_per_token, price->input / 1e6, price->cache_write.value_or(0) / 1e6});
     w.output_usd_per_token =
         std::max({w.output_usd_per_token, price->output / 1e6, price->reasoning.value_or(0) / 1e6});
+  };
+  // A request that names its tier is served at it; one that does not (or says auto) may be
+  // served at any the project defaults to, priority included: the dearest.
+  const bool named_tier = tier != nullptr && tier->is_string() && tier->get_string() != "auto";
+  auto take = [&](const config::Endpoint& e) {
+    const pricing::ModelPrice* price = prices->find(e.provider, e.model_name);
+    if (price == nullptr) return;
+    if (named_tier) return rates(&price->for_tier(tier->get_string()));
+    rates(price);
+    for (const auto& [name, tiered] : price->service_tiers) rates(tiered.get());
   };
   if (ctx.route != nullptr) {
     for (const auto& d : ctx.route->destinations) take(ctx.snapshot->endpoints[d.endpoint]);
@@ -219,6 +261,7 @@ boost::asio::awaitable<pipeline::Step> BudgetsPolicy::on_request_async(
     pipeline::RequestContext& ctx, void* state) const {
   BudgetsState& st = state_of(state);
   auto* redis = runtime_.redis();
+  st.hold_id = governance::new_hold_id();
   for (;;) {
     const auto want = st.worst.amount();
     // The answer comes on the Redis thread; it is handed back to this request's executor.
@@ -228,11 +271,11 @@ boost::asio::awaitable<pipeline::Step> BudgetsPolicy::on_request_async(
             [&](auto handler) {
               auto shared = std::make_shared<decltype(handler)>(std::move(handler));
               auto executor = boost::asio::get_associated_executor(*shared);
-              governance::reserve_shared(*redis, runtime_.spend(), st.holds, want, st.now_ms,
-                                         [shared, executor](governance::SharedReserved v) {
-                                           boost::asio::post(
-                                               executor, [shared, v]() mutable { (*shared)(v); });
-                                         });
+              governance::reserve_shared(
+                  *redis, runtime_.spend(), st.holds, want, st.now_ms, st.hold_id,
+                  [shared, executor](governance::SharedReserved v) {
+                    boost::asio::post(executor, [shared, v]() mutable { (*shared)(v); });
+                  });
             },
             boost::asio::use_awaitable);
     if (!verdict) {
@@ -261,7 +304,7 @@ std::optional<Error> BudgetsPolicy::on_short(pipeline::RequestContext& ctx, Budg
   if (h.on_exceed == config::OnExceed::kClamp) {
     const std::uint64_t cap = ctx.passthrough ? 0 : clamp_cap(st.worst, h, s);
     if (cap >= kMinClampTokens) {
-      set_output_cap(ctx, cap);
+      clamp_request(ctx, cap);
       st.worst.output_tokens = cap * st.worst.choices;
       st.clamped_to = cap;
       return std::nullopt;
@@ -271,27 +314,36 @@ std::optional<Error> BudgetsPolicy::on_short(pipeline::RequestContext& ctx, Budg
                                 "least 16 output tokens).";
   } else if (h.on_exceed == config::OnExceed::kFallback && st.fell_back == nullptr) {
     const config::Endpoint* to = ctx.snapshot->find(h.fallback);
-    if (to != nullptr && to != ctx.endpoint && to->operation == ctx.endpoint->operation &&
-        !ctx.passthrough) {
+    why_not = fallback_refused(ctx, to);
+    if (why_not.empty() && to != ctx.endpoint) {
       const config::BudgetSpec* escaped = st.specs[s.index];
+      st.asked_endpoint = ctx.endpoint;
+      st.asked_route = ctx.route;
+      st.asked_name = ctx.request.endpoint;
       ctx.endpoint = to;
       ctx.route = nullptr;  // sent there once, as it is
       ctx.plan.clear();
       ctx.plan_error.reset();
       ctx.prompt_version.clear();
+      ctx.request.endpoint = to->name;
       st.fell_back = to;
-      st.clamped_to = 0;
       collect(ctx, st.stored, escaped, st.holds, st.specs);
+      const std::uint64_t clamped = st.worst.output_tokens;  // a clamp already made still holds
       st.worst = worst_case(ctx);
+      if (st.clamped_to > 0) st.worst.output_tokens = std::min(st.worst.output_tokens, clamped);
       return std::nullopt;
     }
-    why_not = to == nullptr        ? "(Its fallback endpoint does not exist.)"
-              : ctx.passthrough    ? "(A provider-native request is not sent to a fallback.)"
-              : to == ctx.endpoint ? ""
-                                   : "(Its fallback endpoint is of another type.)";
   }
-  Error e = refusal(h, s, st.worst, why_not);
+  Error e = refusal(h, s, st.worst, why_not, ctx.request.operation);
   st.holds.clear();
+  // Refused: nothing was clamped or sent elsewhere, and the log shows what was asked for.
+  if (st.fell_back != nullptr) {
+    ctx.endpoint = st.asked_endpoint;
+    ctx.route = st.asked_route;
+    ctx.request.endpoint = std::move(st.asked_name);
+  }
+  st.fell_back = nullptr;
+  st.clamped_to = 0;
   observability::Metrics::global().budget_rejected.fetch_add(1, std::memory_order_relaxed);
   return e;
 }
@@ -301,12 +353,13 @@ void BudgetsPolicy::on_complete(pipeline::RequestContext& ctx, void* state,
   BudgetsState& st = state_of(state);
   if (st.shared) {
     // What it spent goes to Redis too, so the other replicas see it before their ledger reads.
+    // Counted as the ledger counts it (prompt + completion), so the two agree.
     governance::SpendView::Amount spent{ctx.cost_usd.value_or(0), 0};
     if (ctx.upstream_called) {
-      spent.tokens = static_cast<double>(ctx.usage.total_tokens.value_or(
-          ctx.usage.prompt_tokens.value_or(0) + ctx.usage.completion_tokens.value_or(0)));
+      spent.tokens = static_cast<double>(ctx.usage.prompt_tokens.value_or(0) +
+                                         ctx.usage.completion_tokens.value_or(0));
     }
-    governance::settle_shared(*runtime_.redis(), st.holds, st.held, spent,
+    governance::settle_shared(*runtime_.redis(), st.holds, st.hold_id, spent,
                               std::chrono::duration_cast<std::chrono::milliseconds>(
                                   std::chrono::system_clock::now().time_since_epoch())
                                   .count());

@@ -8,25 +8,27 @@
 // real cost is on the view by then). The worst case is the prompt as sluice's tokenizer counts it
 // plus max_tokens (max_completion_tokens, times n) — 4,096 output tokens (times n) when the
 // request sets none — priced at the endpoint model's dearest rates (on a route, the dearest of its
-// destinations'); a token budget counts the same tokens. On a passthrough, whose body is in the provider's own shape, the prompt is taken
-// as a token per three bytes of the body and the output cap from that shape's field
-// (max_output_tokens, max_tokens, maxOutputTokens). So on one gateway, spend passes a budget only
-// by what the estimate missed: a provider counting more prompt tokens than the tokenizer, or more
-// than 4,096 output tokens on a request without max_tokens. A model without a price holds no
-// dollars (its cost is unknown) and is refused by a dollar budget only once it is spent.
+// destinations'); a token budget counts the same tokens. On a passthrough, whose body is in the
+// provider's own shape, the prompt is taken as a token per three bytes of the body and the output
+// cap from that shape's field (max_output_tokens, max_tokens, maxOutputTokens). So on one gateway,
+// spend passes a budget only by what the estimate missed: a provider counting more prompt tokens
+// than the tokenizer, or more than 4,096 output tokens on a request without max_tokens. A model
+// without a price holds no dollars (its cost is unknown) and is refused by a dollar budget only
+// once it is spent.
 //
 // Replicas: with `stores.redis`, holds and spend are checked and held in Redis for all replicas
 // in one script (governance/shared_holds.hpp), so the bound is the same as on one gateway; Redis
 // down follows redis_failure (open: this replica's own holds; closed: 503 budgets_unavailable).
 // Without Redis, replicas see each other's spend within a second but not each other's holds.
 //
-// A request that does not fit gets what the budget's on_exceed says (docs/budgets.md):
+// A request that does not fit gets what the budget's on_exceed says (docs/governance.md):
 //   refuse    429 budget_exceeded, saying what was spent, what is held, and what would fit.
 //   clamp     its output cap lowered to what the budget still allows (at least kMinClampTokens
 //             per choice; else refused). Translated requests only: a passthrough is refused.
-//   fallback  sent once, as it is, to the budget's fallback endpoint (same type; on a
-//             passthrough, same provider), which the budget then no longer holds it to. The other
-//             budgets still do.
+//   fallback  sent once, as it is, to the budget's fallback endpoint (same type, neither end with
+//             a prompt template, the key allowed there, no pinned destination or
+//             x-sluice-no-fallback; never a passthrough), which the budget then no longer holds it
+//             to. The other budgets still do.
 // The answer says what was done in `x-sluice-budget: clamped; max_tokens=N` or
 // `x-sluice-budget: fallback; endpoint=NAME`.
 
@@ -56,9 +58,13 @@ WorstCase worst_case(const pipeline::RequestContext& ctx);
 struct BudgetsState {
   std::vector<governance::SpendView::Hold> holds;  // what this request holds, given back at the end
   governance::SpendView::Amount held;
-  bool shared = false;                          // held in Redis (else in this replica's view)
-  std::uint64_t clamped_to = 0;                 // the max_tokens set by on_exceed: clamp
-  const config::Endpoint* fell_back = nullptr;  // where on_exceed: fallback sent the request
+  bool shared = false;                               // held in Redis (else in this replica's view)
+  std::string hold_id;                               // its name there
+  std::uint64_t clamped_to = 0;                      // the max_tokens set by on_exceed: clamp
+  const config::Endpoint* fell_back = nullptr;       // where on_exceed: fallback sent the request
+  const config::Endpoint* asked_endpoint = nullptr;  // and where it was going, until then
+  const config::Route* asked_route = nullptr;
+  std::string asked_name;
   // While the request is being admitted: the budgets behind `holds`, and its worst case.
   governance::BudgetList stored;  // kept so a reload cannot free what `specs` points into
   std::vector<const config::BudgetSpec*> specs;

@@ -265,13 +265,15 @@ void RedisLimiter::run() {
       Reply reply(static_cast<redisReply*>(raw));
       Job& job = jobs[i];
       if (job.script) {
-        if (!job.script_done) continue;
         if (reply->type != REDIS_REPLY_ARRAY) {
-          reconnect = true;  // NOSCRIPT after a Redis restart, or another error
-          job.script_done(std::nullopt);
+          // NOSCRIPT after a Redis restart, or another error: counted even when nobody waits
+          // (a settle), and the scripts are loaded again on reconnecting.
+          reconnect = true;
+          if (job.script_done) job.script_done(std::nullopt);
           observability::Metrics::global().redis_failures.fetch_add(1, std::memory_order_relaxed);
           continue;
         }
+        if (!job.script_done) continue;
         std::vector<std::string> out;
         for (std::size_t k = 0; k < reply->elements; ++k) {
           const redisReply* e = reply->element[k];

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <ctime>
 
 #include "stores/postgres/migrations.hpp"
 #include "stores/response_store_checks.hpp"
@@ -171,6 +172,54 @@ TEST_F(PostgresStoreTest, ABatchRetriedAfterItCommittedIsNotWrittenTwice) {
 TEST_F(PostgresStoreTest, KeepsResponsesUntilTheyExpire) {
   PostgresStore store(url_, 1);
   check_response_store(store);
+}
+
+// A database made by the version before budget caps (steps 1–4), with a budget and this month's
+// spend, upgraded by opening it: the budget keeps its dollars, and the daily sums gain the
+// tokens token budgets are checked against.
+TEST_F(PostgresStoreTest, UpgradingKeepsBudgetsAndSumsThisMonthsTokens) {
+  {
+    Connection c(url_);
+    c.exec(
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+        "applied_at BIGINT NOT NULL)");
+    for (const Migration& m : migrations()) {
+      if (m.version >= 5) break;
+      c.exec(std::string(m.sql).c_str());
+      c.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, 0)",
+              Params().integer(m.version).text(m.name));
+    }
+    c.exec(
+        "INSERT INTO budgets (id, scope, subject, usd, per, alert_at, created_at, updated_at) "
+        "VALUES ('bud_old', 'team', 'ml', 12.5, 'month', 0.8, 1, 1)");
+  }
+  {
+    // Ledger rows and their daily sums written the old way (no tokens in spend_daily).
+    const auto now_ms = static_cast<std::int64_t>(std::time(nullptr)) * 1000;
+    Connection c(url_);
+    for (int i = 0; i < 2; ++i) {
+      c.query(
+          "INSERT INTO ledger (ts_ms, request_id, key_id, team, endpoint, provider, status, "
+          "prompt_tokens, completion_tokens, cost_usd) VALUES ($1, $2, 'key_a', 'ml', 'chat', "
+          "'openai', 200, 10, 5, 0.5)",
+          Params().integer(now_ms).text("r" + std::to_string(i)));
+    }
+    c.query(
+        "INSERT INTO spend_daily (day, key_id, team, user_name, endpoint, provider, requests, "
+        "cost_usd) VALUES ($1, 'key_a', 'ml', '', 'chat', 'openai', 2, 1.0)",
+        Params().integer(now_ms / 86'400'000));
+  }
+  PostgresStore store(url_, 1);
+  EXPECT_EQ(store.schema_version(), static_cast<int>(migrations().size()));
+  const auto budgets = store.load_budgets();
+  ASSERT_EQ(budgets.size(), 1u);
+  EXPECT_DOUBLE_EQ(budgets[0].usd.value_or(0), 12.5);
+  EXPECT_EQ(budgets[0].tokens, 0u);
+  EXPECT_EQ(budgets[0].on_exceed, config::OnExceed::kRefuse);
+  const auto totals = store.totals_since(0);
+  ASSERT_EQ(totals.size(), 1u);
+  EXPECT_EQ(totals[0].tokens, 30u);
+  EXPECT_DOUBLE_EQ(totals[0].cost_usd, 1.0);
 }
 
 }  // namespace

@@ -2,9 +2,9 @@
 # CPU instructions per request, two sluice binaries side by side, counted by callgrind: exact
 # and repeatable on a shared, noisy machine where timings are not. Each binary serves a mixed
 # load (plain chat, streams, embeddings) twice: N requests, then 0; the difference divided by N
-# is the cost of a request, start-up excluded. Three configs: `plain` and `governed` (a gateway
-# key, three limits and the SQLite ledger on) answer from the in-process mock provider, so they
-# count the gateway alone; `proxied` is the `openai` provider over loopback to bench/run.sh's
+# is the cost of a request, start-up excluded. Four configs: `plain`, `governed` (a gateway
+# key, three limits and the SQLite ledger on) and `budgeted` (governed plus two budgets on priced
+# models) answer from the in-process mock provider, so they count the gateway alone; `proxied` is the `openai` provider over loopback to bench/run.sh's
 # upstreams (nginx's canned JSON, the paced SSE server) with the access log on, so it adds the
 # upstream client, the provider's translation and the log line. The upstreams run outside
 # valgrind and are not counted.
@@ -46,6 +46,18 @@ stores: {sqlite: $WORK/ledger.db}
 endpoints:
   - {name: chat, endpoint_type: llm/v1/chat, model: {provider: mock, name: mock-chat}}
   - {name: embed, endpoint_type: llm/v1/embeddings, model: {provider: mock, name: mock-embed}}
+YAML
+# governed plus budgets (a key's own and a team's, never reached) on priced models: each request's
+# worst case is counted, held and given back.
+sed -e 's/      limits: \[{requests: 100000000, per: minute}\]/&\n      budget: {usd: 1000000, per: day}/' \
+  "$WORK/governed.yaml" > "$WORK/budgeted.yaml"
+cat >> "$WORK/budgeted.yaml" <<YAML
+budgets:
+  - {scope: team, usd: 1000000, per: month}
+pricing:
+  mock:
+    mock-chat: {input: 1, output: 2}
+    mock-embed: {input: 0.1, output: 0}
 YAML
 openai() { echo "{provider: openai, name: $1, config: {openai_api_key: sk-bench, openai_api_base: \"http://127.0.0.1:$2/v1\"}}"; }
 cat > "$WORK/proxied.yaml" <<YAML
@@ -112,9 +124,9 @@ for port in $UP_PORT $SSE_PORT; do
 done
 
 printf '%-22s %14s %14s %8s\n' "config" "old Ir/req" "new Ir/req" "new/old"
-for run in plain governed proxied; do
+for run in plain governed budgeted proxied; do
   key="" stream_model=chat
-  [ "$run" = governed ] && key=$KEY
+  [ "$run" = governed ] || [ "$run" = budgeted ] && key=$KEY
   [ "$run" = proxied ] && stream_model=stream
   old=$(per_request "$OLD" "$WORK/$run.yaml" "$key" "$stream_model")
   new=$(per_request "$NEW" "$WORK/$run.yaml" "$key" "$stream_model")

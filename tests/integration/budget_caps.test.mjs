@@ -311,6 +311,28 @@ test('an answer with no usable usage is counted by the tokenizer, never free', a
   });
 });
 
+// Tool definitions and images are billed as prompt: the worst case counts them (agents send
+// thousands of tokens of tools), so a request they would take past a budget is not admitted.
+test('tool definitions and images count in the worst case', async () => {
+  await withGateway(async ({ gw }) => {
+    const key = await keyWith(gw, { tokens: 300, per: 'day' });
+    const plain = await post(gw, '/v1/chat/completions', chatBody('chat', { max_tokens: 10 }), withKey(key.key));
+    assert.equal(plain.status, 200);
+    await plain.text();
+    const tools = Array.from({ length: 8 }, (_, i) => ({ type: 'function', function: { name: `tool_${i}`,
+      description: 'Looks a thing up in the catalogue and returns what it finds there, with prices.',
+      parameters: { type: 'object', properties: { query: { type: 'string', description: 'what to look for' } } } } }));
+    const withTools = await post(gw, '/v1/chat/completions', chatBody('chat', { max_tokens: 10, tools }), withKey(key.key));
+    assert.equal(withTools.status, 429);
+    const n = Number(/could take up to (\d+) tokens/.exec((await withTools.json()).error.message)[1]);
+    assert.ok(n > 300, `worst case ${n}`);
+    const image = { role: 'user', content: [{ type: 'text', text: 'what is this?' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } }] };
+    const withImage = await post(gw, '/v1/chat/completions', { model: 'chat', max_tokens: 10, messages: [image] }, withKey(key.key));
+    assert.equal(withImage.status, 429, 'an image counts 1,600 tokens');
+    await withImage.text();
+  });
+});
+
 // A request that does not name its tier may be served at the dearest the model has (a project
 // can default to priority): its worst case is held at that price.
 test('the worst case of a request without a service tier is the dearest tier\'s', async () => {

@@ -172,6 +172,34 @@ Error refusal(const governance::SpendView::Hold& h, const governance::SpendView:
   return e;
 }
 
+// What the chat tokenizer's prompt count leaves out and a provider bills as prompt: tool and
+// function definitions and a response_format schema (counted as their JSON text, about what
+// providers count), and images (each at kImageTokens, above what OpenAI and Anthropic bill for
+// the largest image they accept). Agents send thousands of tokens of tool definitions.
+constexpr std::uint64_t kImageTokens = 1600;
+std::uint64_t unread_prompt_tokens(const tokenizer::Encoding& encoding,
+                                   const boost::json::object& body) {
+  std::uint64_t n = 0;
+  for (const char* field : {"tools", "functions", "response_format"}) {
+    if (const auto* v = body.if_contains(field); v && !v->is_null())
+      n += encoding.count(boost::json::serialize(*v));
+  }
+  const auto* messages = body.if_contains("messages");
+  if (messages == nullptr || !messages->is_array()) return n;
+  for (const auto& m : messages->get_array()) {
+    const auto* content = m.is_object() ? m.get_object().if_contains("content") : nullptr;
+    if (content == nullptr || !content->is_array()) continue;
+    for (const auto& part : content->get_array()) {
+      const auto* type = part.is_object() ? part.get_object().if_contains("type") : nullptr;
+      if (type != nullptr && type->is_string() &&
+          (type->get_string() == "image_url" || type->get_string() == "image" ||
+           type->get_string() == "input_image"))
+        n += kImageTokens;
+    }
+  }
+  return n;
+}
+
 }  // namespace
 
 WorstCase worst_case(const pipeline::RequestContext& ctx) {
@@ -186,7 +214,8 @@ WorstCase worst_case(const pipeline::RequestContext& ctx) {
   } else {
     const auto& encoding = tokenizer::Encoding::for_model(ctx.endpoint->model_name);
     w.prompt_tokens =
-        tokenizer::count_prompt_tokens(encoding, ctx.request.operation, ctx.request.body);
+        tokenizer::count_prompt_tokens(encoding, ctx.request.operation, ctx.request.body) +
+        unread_prompt_tokens(encoding, ctx.request.body);
     w.output_tokens = tokenizer::max_completion_tokens(ctx.request.body);  // times n
   }
   const std::uint64_t n = count_of(ctx.request.body.if_contains("n"));

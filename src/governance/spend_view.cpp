@@ -85,6 +85,16 @@ namespace {
 
 char per_char(config::Period per) { return per == config::Period::kMonth ? 'm' : 'd'; }
 
+// Whether hold `i` names the same subject and period as an earlier one (counted once).
+bool repeats_earlier(std::span<const SpendView::Hold> holds, std::size_t i) {
+  for (std::size_t j = 0; j < i; ++j) {
+    if (holds[j].scope == holds[i].scope && holds[j].per == holds[i].per &&
+        holds[j].name == holds[i].name)
+      return true;
+  }
+  return false;
+}
+
 // Whether `want` fits under `limit` after `used`; a want of 0 (a cost not known ahead) fits
 // while anything is left.
 bool fits(double used, double want, double limit) {
@@ -114,15 +124,6 @@ std::pair<SpendView::Amount, SpendView::Amount> SpendView::state_of(const Hold& 
   auto t = totals_.find(SlotView{h.scope, h.name, per_char(h.per), period_bucket(h.per, unix_ms)});
   auto f = held_.find(SlotView{h.scope, h.name, per_char(h.per), 0});
   return {t == totals_.end() ? Amount{} : t->second, f == held_.end() ? Amount{} : f->second};
-}
-
-bool SpendView::repeats_earlier(std::span<const Hold> holds, std::size_t i) {
-  for (std::size_t j = 0; j < i; ++j) {
-    if (holds[j].scope == holds[i].scope && holds[j].per == holds[i].per &&
-        holds[j].name == holds[i].name)
-      return true;
-  }
-  return false;
 }
 
 std::optional<SpendView::Short> SpendView::try_reserve(std::span<const Hold> holds, Amount want,

@@ -66,8 +66,6 @@ class SpendView {
   // (and, with a want of 0, spent + held < its limit) — holds `want` on each and returns nullopt;
   // else holds nothing and says which has none. Holds on the same (scope, name, per) count once.
   std::optional<Short> try_reserve(std::span<const Hold> holds, Amount want, std::int64_t unix_ms);
-  // Whether hold `i` names the same subject and period as an earlier one (counted once).
-  static bool repeats_earlier(std::span<const Hold> holds, std::size_t i);
   // Gives back what try_reserve held (the same holds and want).
   void release(std::span<const Hold> holds, Amount want);
   Amount held(config::Scope scope, std::string_view name, config::Period per) const;

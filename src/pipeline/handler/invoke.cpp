@@ -8,7 +8,6 @@
 #include "pipeline/handler/handler.hpp"
 #include "pipeline/handler/response_headers.hpp"
 #include "pipeline/handler/stream_usage.hpp"
-#include "tokenizer/chat_tokens.hpp"
 #include "policies/accounting/accounting.hpp"
 #include "util/json_numbers.hpp"
 #include "util/json_parse.hpp"
@@ -189,15 +188,8 @@ asio::awaitable<void> Handler::invoke(Call& call) {
       co_await send_error(call, response.error());
     } else {
       ctx.usage = response->usage;
-      model::drop_implausible(ctx.usage);
-      if (!ctx.usage.prompt_tokens || (!ctx.usage.completion_tokens &&
-                                       ctx.request.operation != model::Operation::kEmbeddings)) {
-        // Never free: what the provider did not count, the tokenizer does.
-        std::string text;
-        tokenizer::append_streamed_text(response->body, text);
-        complete_usage(ctx, text);
-        response->usage = ctx.usage;
-      }
+      complete_usage(ctx, response->body);  // never free: what the provider left out is counted
+      response->usage = ctx.usage;
       policies::price_request(ctx);
       if (!co_await run.answer(*response)) {
         co_await send_error(call, *ctx.error);

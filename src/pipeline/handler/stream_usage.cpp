@@ -36,11 +36,29 @@ void keep_streamed_text(RequestContext& ctx, const model::StreamEvent& event) {
   fold_streamed_text(ctx);
 }
 
-void complete_usage(RequestContext& ctx, std::string_view answer_text) {
+namespace {
+
+// Whether the provider's counts (implausible ones dropped) leave one out that it owes.
+bool incomplete(RequestContext& ctx) {
   model::drop_implausible(ctx.usage);
+  const model::Usage& u = ctx.usage;
+  const bool embeddings = ctx.request.operation == model::Operation::kEmbeddings;
+  return ctx.endpoint != nullptr && !(u.prompt_tokens && (u.completion_tokens || embeddings));
+}
+
+}  // namespace
+
+void complete_usage(RequestContext& ctx, const boost::json::object& answer) {
+  if (!incomplete(ctx)) return;
+  std::string text;
+  tokenizer::append_streamed_text(answer, text);
+  complete_usage(ctx, text);
+}
+
+void complete_usage(RequestContext& ctx, std::string_view answer_text) {
+  if (!incomplete(ctx)) return;
   model::Usage& u = ctx.usage;
   const bool embeddings = ctx.request.operation == model::Operation::kEmbeddings;
-  if (ctx.endpoint == nullptr || (u.prompt_tokens && (u.completion_tokens || embeddings))) return;
   const auto& encoding = tokenizer::Encoding::for_model(ctx.endpoint->model_name);
   if (!u.prompt_tokens) {
     u.prompt_tokens =

@@ -1,9 +1,9 @@
 #pragma once
-// A stream's (or an answer's) usage when the provider reports none (an OpenAI-compatible server that ignores
-// stream_options, a client's passthrough stream without include_usage): sluice's tokenizer counts
-// the prompt and what was streamed, so limits settle, budgets move and the cost is known; the
-// access log marks it an estimate (usage_estimated). Used by the translated streams (stream.cpp)
-// and the passthrough (passthrough.cpp).
+// A stream's (or an answer's) usage when the provider reports none (an OpenAI-compatible server
+// that ignores stream_options, a client's passthrough stream without include_usage): sluice's
+// tokenizer counts the prompt and what was streamed, so limits settle, budgets move and the cost is
+// known; the access log marks it an estimate (usage_estimated). Used by the translated streams
+// (stream.cpp) and the passthrough (passthrough.cpp).
 
 #include "model/response.hpp"
 #include "pipeline/request_context.hpp"
@@ -21,5 +21,8 @@ void keep_streamed_text(RequestContext& ctx, const model::StreamEvent& event);
 // text), the completion from `answer_text` plus what a stream kept. usage_estimated set when
 // anything was counted. For an answer that reached the client; nothing without an endpoint.
 void complete_usage(RequestContext& ctx, std::string_view answer_text = {});
+// The same for a whole answer in the internal (OpenAI) shape, whose text is read only when a
+// count is missing.
+void complete_usage(RequestContext& ctx, const boost::json::object& answer);
 
 }  // namespace sluice::pipeline

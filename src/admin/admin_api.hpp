@@ -14,12 +14,15 @@
 //   GET    /admin/teams                teams with their keys and this month's spend
 //   GET    /admin/budgets              every budget with what it has spent this period
 //   GET    /admin/spend?by=team&since=7d[&per_day=true][&format=csv]
+//   GET    /admin/cache                the response cache: entries, bytes, hit rate, saved
+//   DELETE /admin/cache[?endpoint=NAME][&key=ID|team=NAME|global=true]  drop entries
 // Blocking (it reads and writes the store): the server runs it on its blocking pool.
 
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "cache/response_cache.hpp"
 #include "config/snapshot.hpp"
 #include "governance/runtime.hpp"
 #include "model/error.hpp"
@@ -55,6 +58,6 @@ std::optional<Error> unknown_query(std::string_view path, std::string_view query
 
 // The governance resources (kGovernance paths). Blocking.
 AdminAnswer handle_admin(const AdminRequest& request, governance::Runtime& runtime,
-                         const config::Snapshot& snapshot);
+                         const config::Snapshot& snapshot, cache::ResponseCache* cache = nullptr);
 
 }  // namespace sluice::admin

@@ -12,6 +12,8 @@ using governance::Runtime;
 AdminPath match_admin_path(std::string_view method, std::string_view path) {
   if (path == "/admin/reload") return {AdminPath::kReload, method == "POST" ? "" : "POST"};
   if (path == "/admin/routes") return {AdminPath::kRoutes, method == "GET" ? "" : "GET"};
+  if (path == "/admin/cache")
+    return {AdminPath::kGovernance, method == "GET" || method == "DELETE" ? "" : "GET, DELETE"};
   for (std::string_view p : {"/admin/keys", "/admin/spend", "/admin/budgets", "/admin/teams"}) {
     if (path == p || (path.starts_with(p) && path[p.size()] == '/'))
       return {AdminPath::kGovernance, ""};
@@ -37,10 +39,11 @@ std::optional<Error> unknown_query(std::string_view path, std::string_view query
 }
 
 AdminAnswer handle_admin(const AdminRequest& req, Runtime& runtime,
-                         const config::Snapshot& snapshot) {
+                         const config::Snapshot& snapshot, cache::ResponseCache* cache_store) {
   try {
     std::string_view path = req.path;
     while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+    if (path == "/admin/cache") return cache(req, cache_store);
     if (path != "/admin/spend") {
       if (auto e = unknown_query(path, req.query)) return fail(*e);
     }

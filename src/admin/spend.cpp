@@ -13,7 +13,8 @@ using governance::Runtime;
 AdminAnswer spend(const AdminRequest& req, Runtime& runtime) {
   if (auto a = need_store(runtime); a.error) return a;
   // Every parameter is one this resource knows: a filter it ignored would answer for every key.
-  auto params = boost::urls::parse_query(req.query);
+  // (A query that is absent may be a null view, which parse_query cannot take.)
+  auto params = boost::urls::parse_query(req.query.empty() ? std::string_view("") : req.query);
   if (!params) return fail(Error::invalid("The query string is not valid URL encoding."));
   stores::SpendQuery q;
   std::string by_name = "key", since, until, per_day, format;
@@ -68,32 +69,37 @@ AdminAnswer spend(const AdminRequest& req, Runtime& runtime) {
   if (format == "csv") {
     AdminAnswer a;
     a.content_type = "text/csv; charset=utf-8";
-    a.body =
-        group + (q.per_day ? ",day" : "") + ",requests,prompt_tokens,completion_tokens,cost_usd\n";
+    a.body = group + (q.per_day ? ",day" : "") +
+             ",requests,prompt_tokens,completion_tokens,cost_usd,saved_usd\n";
     for (const auto& r : rows) {
       a.body += csv_field(r.group);
       if (q.per_day) a.body += "," + r.day;
       a.body += "," + std::to_string(r.requests) + "," + std::to_string(r.prompt_tokens) + "," +
-                std::to_string(r.completion_tokens) + "," + money(r.cost_usd) + "\n";
+                std::to_string(r.completion_tokens) + "," + money(r.cost_usd) + "," +
+                money(r.saved_usd) + "\n";
     }
     return a;
   }
   json::array data;
   double total = 0;
+  double saved = 0;  // by the response cache
   for (const auto& r : rows) {
     json::object o{{group, r.group},
                    {"requests", r.requests},
                    {"prompt_tokens", r.prompt_tokens},
                    {"completion_tokens", r.completion_tokens},
-                   {"cost_usd", r.cost_usd}};
+                   {"cost_usd", r.cost_usd},
+                   {"saved_usd", r.saved_usd}};
     if (q.per_day) o["day"] = r.day;
     total += r.cost_usd;
+    saved += r.saved_usd;
     data.emplace_back(std::move(o));
   }
   json::object out{{"object", "list"}, {"by", group}, {"since_ms", q.since_ms}};
   if (q.until_ms) out["until_ms"] = *q.until_ms;
   if (!filters.empty()) out["filters"] = std::move(filters);
   out["total_cost_usd"] = total;
+  out["total_saved_usd"] = saved;
   out["data"] = std::move(data);
   return json_answer(200, out);
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "admin/admin_api.hpp"
+#include "cache/response_cache.hpp"
 #include "util/url.hpp"
 
 namespace sluice::admin {
@@ -59,5 +60,7 @@ AdminAnswer teams(governance::Runtime& runtime, const config::Snapshot& snapshot
 AdminAnswer one_team(std::string_view encoded, governance::Runtime& runtime,
                      const config::Snapshot& snapshot);
 AdminAnswer spend(const AdminRequest& req, governance::Runtime& runtime);
+// GET and DELETE /admin/cache (cache.cpp); `store` null: the gateway has none.
+AdminAnswer cache(const AdminRequest& req, cache::ResponseCache* store);
 
 }  // namespace sluice::admin

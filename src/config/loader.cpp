@@ -270,13 +270,14 @@ Endpoint read_endpoint(const Reader& r, const YAML::Node& node, const std::strin
   if (form != EndpointForm::kEndpoint && node["endpoint_type"] && !node[type_key])
     type_key = "endpoint_type";
   if (form == EndpointForm::kNamedRoute) {
-    r.expect_map(node, path,
-                 {"name", type_key, "model", "limit", "timeout", "path", "prompt_template",
-                  "parameters", "overrides", "limits", "fallbacks", "retry", "circuit_breaker"});
+    r.expect_map(
+        node, path,
+        {"name", type_key, "model", "limit", "timeout", "path", "prompt_template", "parameters",
+         "overrides", "limits", "fallbacks", "retry", "circuit_breaker", "cache"});
   } else {
     r.expect_map(node, path,
                  {"name", type_key, "model", "limit", "timeout", "prompt_template", "parameters",
-                  "overrides", "limits", "fallbacks", "retry", "circuit_breaker"});
+                  "overrides", "limits", "fallbacks", "retry", "circuit_breaker", "cache"});
   }
   for (const char* required : {"name", type_key, "model"}) {
     if (!node[required]) r.fail(node, path, std::string(required) + " is required");
@@ -518,7 +519,7 @@ Route read_route(const Reader& r, const YAML::Node& node, const std::string& pat
                  const Snapshot& snapshot) {
   r.expect_map(node, path,
                {"name", "task_type", "destinations", "routing_strategy", "strategy", "retry",
-                "timeout", "circuit_breaker", "fallback", "allow_pin"});
+                "timeout", "circuit_breaker", "fallback", "allow_pin", "cache"});
   for (const char* required : {"name", "task_type", "destinations"}) {
     if (!node[required]) r.fail(node, path, std::string(required) + " is required");
   }
@@ -654,6 +655,17 @@ void check_budget_fallbacks(const Reader& r, const YAML::Node& root, const Snaps
   }
 }
 
+// A cache in Redis needs `stores.redis`; a cache anywhere attaches the cache policy.
+void check_cache(const Reader& r, Snapshot& snapshot, const CacheSpec& spec, const YAML::Node& node,
+                 const std::string& path) {
+  if (spec.mode == CacheSpec::Mode::kOff) return;
+  snapshot.cache.any = true;
+  if (spec.store == CacheSpec::Store::kRedis && snapshot.governance.store.redis.empty()) {
+    const YAML::Node where = node["cache"] ? node["cache"] : node;
+    r.fail(where, path + ".cache.store", "redis needs stores.redis (the server to keep it in)");
+  }
+}
+
 SnapshotPtr build(const Reader& r, const YAML::Node& root) {
   auto snapshot = std::make_shared<Snapshot>();
   snapshot->source = r.source();
@@ -661,7 +673,7 @@ SnapshotPtr build(const Reader& r, const YAML::Node& root) {
     throw LoadError{r.source() + ": the file is empty; expected 'endpoints:'"};
   r.expect_map(root, "",
                {"endpoints", "routes", "server", "auth", "limits", "budgets", "pricing", "stores",
-                "accounting"});
+                "accounting", "cache"});
   snapshot->server = read_server(r, root["server"]);
   if (const YAML::Node auth = root["auth"]) {
     r.expect_map(auth, "auth", {"mode", "admin_key", "pepper", "keys"});
@@ -673,6 +685,7 @@ SnapshotPtr build(const Reader& r, const YAML::Node& root) {
     }
   }
   read_governance(r, root, snapshot->governance);
+  snapshot->cache = read_cache_config(r, root["cache"]);
   const YAML::Node endpoints = root["endpoints"];
   const YAML::Node routes = root["routes"];
   if (!endpoints && !routes) r.fail(root, "", "'endpoints' is required");
@@ -702,6 +715,9 @@ SnapshotPtr build(const Reader& r, const YAML::Node& root) {
   }
   for (std::size_t i = 0; i < read.size(); ++i) {
     const YAML::Node& node = read[i].node;
+    snapshot->endpoints[i].cache =
+        read_cache_spec(r, node["cache"], read[i].path + ".cache", snapshot->cache.defaults);
+    check_cache(r, *snapshot, *snapshot->endpoints[i].cache, node, read[i].path);
     if (node["fallbacks"] || node["retry"] || node["circuit_breaker"])
       read_endpoint_routing(r, *snapshot, i, node, read[i].path);
   }
@@ -711,6 +727,8 @@ SnapshotPtr build(const Reader& r, const YAML::Node& root) {
     if (node.IsMap() && node["model"]) continue;
     if (node.IsMap() && node["path"]) r.fail(node, path, "a route with a path needs a model");
     Route route = read_route(r, node, path, *snapshot);
+    route.cache = read_cache_spec(r, node["cache"], path + ".cache", snapshot->cache.defaults);
+    check_cache(r, *snapshot, *route.cache, node, path);
     snapshot->route_index.emplace(route.name, snapshot->routes.size());
     snapshot->routes.push_back(std::move(route));
   }

@@ -6,10 +6,12 @@
 #include <bitset>
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "config/cache.hpp"
 #include "model/error.hpp"
 #include "model/request.hpp"
 #include "upstream/timeouts.hpp"
@@ -83,6 +85,9 @@ struct Route {
   // Some destination has its own prompt template or parameters, so moving to another one means
   // preparing the client's request again for it.
   bool reprepare = false;
+  // The response cache for requests that name this route (a `routes:` entry; an implicit
+  // route's requests use its endpoint's). Set by the loader; mode off: none.
+  std::shared_ptr<const CacheSpec> cache;
 
   unsigned total_weight() const {
     unsigned total = 0;

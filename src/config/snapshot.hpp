@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "config/cache.hpp"
 #include "config/governance.hpp"
 #include "config/route.hpp"
 #include "model/request.hpp"
@@ -76,6 +77,8 @@ struct Endpoint {
   // The endpoint's own `fallbacks:`, `retry:` or `circuit_breaker:`, as a route that starts with
   // this endpoint; null when it has none (one attempt, the common case).
   std::shared_ptr<const Route> routing;
+  // The response cache for requests that name this endpoint (never null; mode off: none).
+  std::shared_ptr<const CacheSpec> cache = std::make_shared<CacheSpec>();
 };
 
 struct Snapshot {
@@ -83,6 +86,7 @@ struct Snapshot {
   ServerConfig server;
   std::string admin_key;  // `auth.admin_key`: bearer for /admin/*; empty turns the admin API off
   Governance governance;  // keys, limits, budgets, prices, stores
+  CacheConfig cache;      // the response cache's defaults and in-process store size
   std::vector<Endpoint> endpoints;
   std::unordered_map<std::string, std::size_t> index;  // name → position in endpoints
   std::vector<Route> routes;  // `routes:` with destinations (MLflow traffic routes and sluice's)

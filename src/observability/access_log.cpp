@@ -77,11 +77,14 @@ std::string format_access_line(const AccessRecord& r) {
   if (r.usage.reasoning_tokens) add(o, "reasoning_tokens", count(r.usage.reasoning_tokens));
   if (r.usage.cache_write_tokens) add(o, "cache_write_tokens", count(r.usage.cache_write_tokens));
   if (r.usage_estimated) add(o, "usage_estimated", "true");
-  if (r.cost_usd) {
+  auto money = [&o](const char* name, double usd) {
     char buf[40];
-    const auto end = std::to_chars(buf, buf + sizeof buf, *r.cost_usd, std::chars_format::fixed, 8);
-    add(o, "cost_usd", std::string_view(buf, static_cast<std::size_t>(end.ptr - buf)));
-  }
+    const auto end = std::to_chars(buf, buf + sizeof buf, usd, std::chars_format::fixed, 8);
+    add(o, name, std::string_view(buf, static_cast<std::size_t>(end.ptr - buf)));
+  };
+  if (r.cost_usd) money("cost_usd", *r.cost_usd);
+  if (r.cache_hit) add(o, "cache", "\"hit\"");
+  if (r.saved_usd) money("saved_usd", *r.saved_usd);
   if (!r.key_id.empty()) add(o, "key_id", quoted(r.key_id));
   if (!r.team.empty()) add(o, "team", quoted(r.team));
   if (!r.error.empty()) add(o, "error", quoted(r.error));

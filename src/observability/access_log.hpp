@@ -41,9 +41,11 @@ struct AccessRecord {
   double overhead_ms = 0;
   bool stream = false;
   model::Usage usage;
-  std::optional<double> cost_usd;  // USD, when the model has a price
-  bool usage_estimated = false;    // counted by sluice's tokenizer (the provider sent none)
-  std::string key_id;              // the gateway key's id (never the key)
+  std::optional<double> cost_usd;   // USD, when the model has a price
+  bool usage_estimated = false;     // counted by sluice's tokenizer (the provider sent none)
+  bool cache_hit = false;           // answered from the response cache (no provider called)
+  std::optional<double> saved_usd;  // a hit: what the provider would have charged
+  std::string key_id;               // the gateway key's id (never the key)
   std::string team;
   std::string error;  // short message when the request failed (already redacted)
   std::vector<AttemptLog> attempts;

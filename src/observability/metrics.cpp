@@ -97,8 +97,10 @@ std::string Metrics::render() const {
     out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name +
            " " + std::to_string(value) + "\n";
   };
-  counter("sluice_auth_rejected_total", "Requests refused for a missing, invalid, expired or "
-          "disabled gateway key, or an endpoint the key may not use.", auth_rejected.load());
+  counter("sluice_auth_rejected_total",
+          "Requests refused for a missing, invalid, expired or "
+          "disabled gateway key, or an endpoint the key may not use.",
+          auth_rejected.load());
   counter("sluice_limit_rejected_total", "Requests refused by a request or token limit.",
           limit_rejected.load());
   counter("sluice_budget_rejected_total", "Requests refused because a budget was spent.",
@@ -108,16 +110,40 @@ std::string Metrics::render() const {
   counter("sluice_redis_failures_total",
           "Limit checks the shared Redis store could not answer (failed open or closed).",
           redis_failures.load());
+  out +=
+      "# HELP sluice_cache_lookups_total Response cache lookups, by outcome.\n"
+      "# TYPE sluice_cache_lookups_total counter\n";
+  for (auto [outcome, n] : {std::pair{"hit", cache_hits.load()},
+                            {"miss", cache_misses.load()},
+                            {"bypass", cache_bypasses.load()},
+                            {"refresh", cache_refreshes.load()}})
+    out += std::string("sluice_cache_lookups_total{outcome=\"") + outcome + "\"} " +
+           std::to_string(n) + "\n";
+  counter("sluice_cache_stored_total", "Answers stored in the response cache.",
+          cache_stored.load());
+  counter("sluice_cache_unavailable_total",
+          "Cache lookups the shared Redis store could not answer (sent to the provider).",
+          cache_unavailable.load());
+  counter("sluice_cache_single_flight_waits_total",
+          "Cache misses that waited for an identical request already in flight.",
+          cache_flight_waits.load());
+  out +=
+      "# HELP sluice_cache_saved_usd_total What cache hits would have cost, in USD.\n"
+      "# TYPE sluice_cache_saved_usd_total counter\nsluice_cache_saved_usd_total " +
+      std::to_string(cache_saved_nano_usd.load() / 1e9) + "\n";
   counter("sluice_ledger_written_total", "Spend ledger records committed to the store.",
           ledger_written.load());
   counter("sluice_ledger_errors_total", "Ledger batches the store refused (retried).",
           ledger_errors.load());
-  out += "# HELP sluice_ledger_wait_seconds_total Time requests waited for room in the full "
-         "ledger queue.\n# TYPE sluice_ledger_wait_seconds_total counter\n"
-         "sluice_ledger_wait_seconds_total " + std::to_string(ledger_wait_ns.load() / 1e9) + "\n";
-  out += "# HELP sluice_spend_usd_total Cost of the requests served, in USD.\n"
-         "# TYPE sluice_spend_usd_total counter\nsluice_spend_usd_total " +
-         std::to_string(spend_nano_usd.load() / 1e9) + "\n";
+  out +=
+      "# HELP sluice_ledger_wait_seconds_total Time requests waited for room in the full "
+      "ledger queue.\n# TYPE sluice_ledger_wait_seconds_total counter\n"
+      "sluice_ledger_wait_seconds_total " +
+      std::to_string(ledger_wait_ns.load() / 1e9) + "\n";
+  out +=
+      "# HELP sluice_spend_usd_total Cost of the requests served, in USD.\n"
+      "# TYPE sluice_spend_usd_total counter\nsluice_spend_usd_total " +
+      std::to_string(spend_nano_usd.load() / 1e9) + "\n";
   out +=
       "# HELP sluice_upstream_connections_total Upstream connections, by whether a pooled one was "
       "reused.\n";

@@ -62,6 +62,15 @@ class Metrics {
   std::atomic<std::uint64_t> ledger_wait_ns{0};  // requests waiting for room in the queue
   std::atomic<std::uint64_t> spend_nano_usd{0};
   std::atomic<std::uint64_t> redis_failures{0};  // limit checks Redis could not answer
+  // The response cache: lookups by outcome, answers stored, what hits saved.
+  std::atomic<std::uint64_t> cache_hits{0};
+  std::atomic<std::uint64_t> cache_misses{0};
+  std::atomic<std::uint64_t> cache_bypasses{0};
+  std::atomic<std::uint64_t> cache_refreshes{0};
+  std::atomic<std::uint64_t> cache_stored{0};
+  std::atomic<std::uint64_t> cache_unavailable{0};   // Redis lookups that failed (sent upstream)
+  std::atomic<std::uint64_t> cache_flight_waits{0};  // misses that waited for an identical one
+  std::atomic<std::uint64_t> cache_saved_nano_usd{0};
 
   std::string render() const;
 

@@ -76,6 +76,16 @@ struct RequestContext : RequestArena, routing::RouteCall {
   std::uint64_t streamed_tokens = 0;  // tokens of the streamed text already counted and dropped
   bool usage_estimated = false;       // usage counted by sluice's tokenizer, not the provider
   model::Usage usage;                 // provider-reported usage once known
+  // The client's cache directives (Cache-Control, x-sluice-cache-ttl); views into the request.
+  std::string_view cache_control;
+  std::string_view cache_ttl;
+  // Answered by the response cache: no provider was called; the answer's usage is in `usage`,
+  // priced as what was saved rather than spent.
+  struct CacheHit {
+    bool hit = false;
+    bool count_tokens = false;  // limits count the hit's tokens (cache.limits_count_tokens)
+    std::optional<double> saved_usd;
+  } cache;
 };
 
 }  // namespace sluice::pipeline

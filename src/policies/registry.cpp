@@ -3,6 +3,7 @@
 #include "policies/accounting/accounting.hpp"
 #include "policies/auth/auth.hpp"
 #include "policies/budgets/budgets.hpp"
+#include "policies/cache/cache.hpp"
 #include "policies/limits/limits.hpp"
 #include "policies/mlflow_limit/mlflow_limit.hpp"
 #include "policies/prompt/prompt.hpp"
@@ -22,8 +23,10 @@ bool governed(const Site& site, const Services& services) {
 }
 
 // Who, then may they (budgets before limits, so a refused request takes no limit slot), then
-// MLflow's limit, the prompt template, and accounting last (so its complete hook, run in reverse
-// order, prices the request before the limits settle).
+// MLflow's limit, the prompt template, accounting (so its complete hook, run in reverse order,
+// prices the request before the limits settle), and the cache last: after the template, so it
+// keys the request as it will be sent; after the limits, so a hit still counts as a request;
+// after accounting, so a hit (which ends the request hooks) is still accounted.
 const PolicyRow kRows[] = {
     {"auth",
      [](const Site& site, Services&) -> PolicyPtr {
@@ -51,6 +54,14 @@ const PolicyRow kRows[] = {
     {"accounting",
      [](const Site& site, Services& s) -> PolicyPtr {
        return governed(site, s) ? std::make_shared<AccountingPolicy>(s.governance) : nullptr;
+     }},
+    {"cache",
+     [](const Site& site, Services& s) -> PolicyPtr {
+       // Which spec applies is known per request (a route's, an endpoint's), so the policy is
+       // on every chain once anything caches.
+       return site.snapshot.cache.any && s.cache != nullptr
+                  ? std::make_shared<CachePolicy>(*s.cache)
+                  : nullptr;
      }},
 };
 

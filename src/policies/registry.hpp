@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cache/response_cache.hpp"
 #include "config/snapshot.hpp"
 #include "governance/runtime.hpp"
 #include "pipeline/chain.hpp"
@@ -26,6 +27,7 @@ struct Services {
   governance::Runtime& governance;         // keys, limits, budgets, the spend ledger
   stores::CounterStore& counters;          // MLflow's per-endpoint limit windows
   pipeline::SubRequests* calls = nullptr;  // this worker's sub-request client
+  cache::ResponseCache* cache = nullptr;   // the response cache's stores (process-wide)
 };
 
 // Where a chain is being built.

@@ -143,6 +143,7 @@ Server::Server(config::SnapshotHolder& config, observability::AccessLog& access_
     : config_(config),
       access_log_(access_log),
       governance_(governance),
+      cache_(config.get()->cache.memory_bytes, governance.redis()),
       reloader_(std::move(reloader)) {}
 
 Result<void> Server::reload(const char* why) {
@@ -156,6 +157,7 @@ Result<void> Server::reload(const char* why) {
               << std::endl;
     return next.error();
   }
+  cache_.set_memory_bytes((*next)->cache.memory_bytes);
   config_.set(std::move(*next));
   std::cerr << "sluice: reloaded " << reloader_.path << " (" << why << ")" << std::endl;
   return {};
@@ -196,6 +198,7 @@ int Server::run() {
                            blocking.get_executor(),
                            cpu.get_executor(),
                            [this] { return reload("admin API"); }};
+  env.cache = &cache_;
   std::vector<std::unique_ptr<Worker>> workers;
   for (unsigned i = 0; i < count; ++i) {
     auto worker = std::make_unique<Worker>(env);

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <string>
 
+#include "cache/response_cache.hpp"
 #include "config/snapshot_holder.hpp"
 #include "governance/runtime.hpp"
 #include "observability/access_log.hpp"
@@ -39,6 +40,7 @@ class Server {
   config::SnapshotHolder& config_;
   observability::AccessLog& access_log_;
   governance::Runtime& governance_;
+  cache::ResponseCache cache_;  // the response cache's stores, across reloads
   Reloader reloader_;
   std::mutex reload_mutex_;
 };

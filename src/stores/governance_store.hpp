@@ -32,6 +32,7 @@ struct LedgerEntry {
   std::uint64_t cache_write_tokens = 0;
   double cost_usd = 0;
   bool priced = true;
+  double saved_usd = 0;  // answered from the response cache: what the provider would have cost
 };
 
 enum class SpendBy { kKey, kTeam, kUser, kEndpoint, kModel, kProvider, kDay };
@@ -58,6 +59,7 @@ struct SpendRow {
   std::uint64_t prompt_tokens = 0;
   std::uint64_t completion_tokens = 0;
   double cost_usd = 0;
+  double saved_usd = 0;  // what cache hits would have cost
 };
 
 // Spend since a time, summed per (key, team, user, endpoint, provider, UTC day): what the

@@ -8,11 +8,14 @@
 //   bad-json      200 with a body that is not JSON
 //   die-mid       stream: two content chunks, then the connection is destroyed
 //   slow-stream   stream: one chunk every 50 ms, 40 chunks (for disconnect tests)
+//   slow-stream-stop  the same, its last chunk with finish_reason "stop"
 //   error-event   stream: one chunk, then an error event
 //   slow-ok       the normal answer, 300 ms late (requests in flight together)
 //   billed        the normal answer, its usage saying what it cost (usage.cost, as OpenRouter)
 //   bare          the normal answer without usage (streamed or not)
 //   huge          the normal answer with usage counts no request has (9.3e18)
+//   tool-calls    an answer (streamed or not) that calls a tool: finish_reason "tool_calls"
+//   numbered      the normal answer, its text ending with how many requests this model has had
 // A request's service_tier comes back in the answer (and a stream's usage chunk), as OpenAI's does.
 // It records every request (method, path, headers, body) and counts TCP connections.
 import http from 'node:http';
@@ -42,6 +45,8 @@ export async function startMockUpstream({ tls } = {}) {
     base: tls ? `https://localhost:${port}/v1` : `http://127.0.0.1:${port}/v1`,
     requests,
     state,
+    // How many requests reached this server for a provider model name.
+    calls: (model) => requests.filter((r) => r.body.model === model).length,
     close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }),
   };
 }
@@ -90,6 +95,20 @@ function handle(req, res, body, state) {
     return json(res, 200, { object: 'list', model, data: inputs.map((_, i) => ({ object: 'embedding', index: i, embedding: [0.5, -0.25, i] })), usage: { prompt_tokens: 3, total_tokens: 3 } });
   }
   const isChat = path.endsWith('/chat/completions');
+  if (model === 'numbered') state.numbered = (state.numbered ?? 0) + 1;
+  const answerText = model === 'numbered' ? `upstream answer ${state.numbered}` : 'upstream answer';
+  if (model === 'tool-calls' && isChat) {
+    const call = { id: 'call_1', type: 'function', function: { name: 'lookup', arguments: '{"q":"x"}' } };
+    if (!body.stream) {
+      return json(res, 200, { id: 'chatcmpl-up', object: 'chat.completion', created: 1, model,
+        choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [call] }, finish_reason: 'tool_calls' }], usage });
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write(`data: ${JSON.stringify(chunk(model, { role: 'assistant', content: null, tool_calls: [{ index: 0, ...call }] }))}\n\n`);
+    res.write(`data: ${JSON.stringify(chunk(model, {}, 'tool_calls'))}\n\n`);
+    res.write('data: [DONE]\n\n');
+    return res.end();
+  }
   const tier = typeof body.service_tier === 'string' ? { service_tier: body.service_tier } : {};
   const huge = 9.3e18;  // an integer past int64, below uint64's limit
   const billed = model === 'billed' ? { ...usage, cost: 0.0042 }
@@ -99,7 +118,7 @@ function handle(req, res, body, state) {
   if (!body.stream) {
     if (isChat) {
       return json(res, 200, { id: 'chatcmpl-up', object: 'chat.completion', created: 1, model,
-        choices: [{ index: 0, message: { role: 'assistant', content: 'upstream answer' }, finish_reason: 'stop' }],
+        choices: [{ index: 0, message: { role: 'assistant', content: answerText }, finish_reason: 'stop' }],
         usage: billed, system_fingerprint: 'fp_test', ...tier });
     }
     return json(res, 200, { id: 'cmpl-up', object: 'text_completion', created: 1, model,
@@ -126,12 +145,17 @@ function handle(req, res, body, state) {
     res.write(`data: ${JSON.stringify({ error: { message: 'overloaded mid-stream', type: 'server_error' } })}\n\n`);
     return res.end();
   }
-  if (model === 'slow-stream') {
+  if (model === 'slow-stream' || model === 'slow-stream-stop') {
     let i = 0;
     const timer = setInterval(() => {
       if (res.destroyed || res.writableEnded) { clearInterval(timer); return; }
       send(chunk(model, { content: `c${i} ` }));
-      if (++i === 40) { clearInterval(timer); res.write('data: [DONE]\n\n'); res.end(); }
+      if (++i === 40) {
+        clearInterval(timer);
+        if (model === 'slow-stream-stop') send(chunk(model, {}, 'stop'));
+        res.write('data: [DONE]\n\n');
+        res.end();
+      }
     }, 50);
     res.on('close', () => { if (i < 40) state.closedEarly++; clearInterval(timer); });
     return;
@@ -142,7 +166,8 @@ function handle(req, res, body, state) {
   const first = `data: ${JSON.stringify(chunk(model, { role: 'assistant', content: '' }, null, includeUsage ? { usage: null } : {}))}\r\n\r\n`;
   res.write(first.slice(0, 10));
   res.write(first.slice(10));
-  for (const word of ['Hello', ' from', ' upstream']) send(chunk(model, { content: word }, null, includeUsage ? { usage: null } : {}));
+  const words = model === 'numbered' ? ['Hello', ' from', ` upstream ${state.numbered}`] : ['Hello', ' from', ' upstream'];
+  for (const word of words) send(chunk(model, { content: word }, null, includeUsage ? { usage: null } : {}));
   send(chunk(model, {}, 'stop', includeUsage ? { usage: null } : {}));
   if (includeUsage) send({ id: 'chatcmpl-up', object: 'chat.completion.chunk', created: 1, model, choices: [], usage: billed, ...tier });
   res.write('data: [DONE]\n\n');

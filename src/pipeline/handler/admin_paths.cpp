@@ -79,15 +79,16 @@ asio::awaitable<void> Handler::admin(Call& call) {
     co_await send_json(call, 200, json::serialize(body));
     co_return;
   }
-  // Keys, budgets, teams, spend: store reads and writes, on the blocking pool.
+  // Keys, budgets, teams, spend, cache: store reads and writes, on the blocking pool.
   admin::AdminRequest request{call.http.method, call.http.path(), call.http.query(),
                               call.http.body};
   auto* runtime = &env_.governance;
+  auto* cache = env_.cache;
   const config::Snapshot* snapshot = call.ctx.snapshot.get();
   admin::AdminAnswer result = co_await asio::co_spawn(
       env_.blocking,
-      [request, runtime, snapshot]() -> asio::awaitable<admin::AdminAnswer> {
-        co_return admin::handle_admin(request, *runtime, *snapshot);
+      [request, runtime, snapshot, cache]() -> asio::awaitable<admin::AdminAnswer> {
+        co_return admin::handle_admin(request, *runtime, *snapshot, cache);
       },
       asio::use_awaitable);
   if (result.error) {

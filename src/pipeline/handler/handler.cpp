@@ -60,7 +60,7 @@ const Handler::PathFunction Handler::kPaths[] = {
 Handler::Handler(HandlerEnv env, upstream::Client& client)
     : env_(env),
       router_(client, [](routing::RouteCall& call) { return policies::PromptPolicy::apply(call); }),
-      services_{env.governance, env.counters, this},
+      services_{env.governance, env.counters, this, env.cache},
       planner_(std::random_device{}()),
       access_log_(env.access_log) {
   observers_.add(access_log_);
@@ -103,6 +103,8 @@ bool Handler::resolve(RequestContext& ctx, std::string_view name) {
 void Handler::begin(RequestContext& ctx, const HttpRequest& http, std::string request_id) {
   ctx.snapshot = env_.config.get();
   ctx.client_address = http.remote_address;
+  ctx.cache_control = http.header("cache-control");
+  ctx.cache_ttl = http.header("x-sluice-cache-ttl");
   ctx.request_id = std::move(request_id);
   ctx.attempt_listener = &observers_;
   ctx.sub_requests = this;

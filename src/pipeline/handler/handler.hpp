@@ -44,6 +44,7 @@ struct HandlerEnv {
   std::function<Result<void>()> reload;   // reload the config file (blocking)
   // The policies, in chain order (tests add their own).
   std::span<const policies::PolicyRow> policy_rows = policies::policy_rows();
+  cache::ResponseCache* cache = nullptr;  // the response cache's stores (null: nothing cached)
 };
 
 class Handler : public SubRequests {

@@ -22,6 +22,8 @@ void AccessLogObserver::on_complete(const RequestContext& ctx, const HttpRequest
   r.usage = ctx.usage;
   r.cost_usd = ctx.cost_usd;
   r.usage_estimated = ctx.usage_estimated;
+  r.cache_hit = ctx.cache.hit;
+  r.saved_usd = ctx.cache.saved_usd;
   if (ctx.key) {
     r.key_id = ctx.key->id;
     r.team = ctx.key->team;

@@ -11,15 +11,17 @@ namespace sluice::policies {
 using pipeline::RequestContext;
 
 void price_request(RequestContext& ctx) {
-  if (ctx.cost_usd || ctx.endpoint == nullptr || ctx.usage.empty()) return;
+  // A cache hit's price is what it saved; it costs nothing.
+  std::optional<double>& into = ctx.cache.hit ? ctx.cache.saved_usd : ctx.cost_usd;
+  if (into || ctx.endpoint == nullptr || ctx.usage.empty()) return;
   if (ctx.usage.billed_usd) {  // the provider's own bill is the price of record
-    ctx.cost_usd = ctx.usage.billed_usd;
+    into = ctx.usage.billed_usd;
     return;
   }
   const auto& prices = ctx.snapshot->governance.prices;
   if (!prices) return;
   if (const auto* price = prices->find(ctx.endpoint->provider, ctx.endpoint->model_name))
-    ctx.cost_usd = pricing::cost_usd(*price, ctx.usage);
+    into = pricing::cost_usd(*price, ctx.usage);
 }
 
 pipeline::Step AccountingPolicy::on_request(RequestContext& /*ctx*/, void* /*state*/) const {
@@ -32,7 +34,7 @@ void AccountingPolicy::on_complete(RequestContext& ctx, void* state,
 }
 
 void AccountingPolicy::account(RequestContext& ctx, AccountingState& state, unsigned status) const {
-  if (state.accounted || !ctx.upstream_called || ctx.endpoint == nullptr) return;
+  if (state.accounted || !(ctx.upstream_called || ctx.cache.hit) || ctx.endpoint == nullptr) return;
   state.accounted = true;
   price_request(ctx);
   const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -57,6 +59,18 @@ void AccountingPolicy::account(RequestContext& ctx, AccountingState& state, unsi
   e.cache_write_tokens = ctx.usage.cache_write_tokens.value_or(0);
   e.cost_usd = ctx.cost_usd.value_or(0);
   e.priced = ctx.cost_usd.has_value() || ctx.usage.empty();
+  if (ctx.cache.hit) {
+    // Nothing was billed: the answer's tokens count as cached, its price as saved, so token
+    // budgets and spend see nothing while the ledger shows what the cache did.
+    e.cached_tokens = e.prompt_tokens + e.completion_tokens;
+    e.prompt_tokens = e.completion_tokens = e.reasoning_tokens = e.cache_write_tokens = 0;
+    e.saved_usd = ctx.cache.saved_usd.value_or(0);
+    e.priced = true;
+    if (e.saved_usd > 0) {
+      observability::Metrics::global().cache_saved_nano_usd.fetch_add(
+          static_cast<std::uint64_t>(e.saved_usd * 1e9), std::memory_order_relaxed);
+    }
+  }
 
   // Budgets' alert thresholds: compare the spend before and after this request.
   const governance::BudgetList stored = runtime_.store_budgets_if_any();

@@ -157,7 +157,8 @@ void LimitsPolicy::settle(RequestContext& ctx, void* s) const {
   // Without reported usage (the provider was never reached, or sent none) the request used
   // no provider tokens, or an unknown number: nothing reached means 0, unknown keeps the estimate.
   std::int64_t real = static_cast<std::int64_t>(state.reserved_tokens);
-  if (!ctx.upstream_called) {
+  // A cache hit reached none either: 0 tokens, unless the cache counts them (count_tokens).
+  if (!ctx.upstream_called && !(ctx.cache.hit && ctx.cache.count_tokens)) {
     real = 0;
   } else if (!ctx.usage.empty()) {
     real = static_cast<std::int64_t>(ctx.usage.total_tokens.value_or(

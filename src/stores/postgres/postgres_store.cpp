@@ -72,10 +72,10 @@ void bump_version(Connection& c) {
 constexpr const char* kInsertLedger =
     "INSERT INTO ledger (ts_ms, request_id, key_id, team, user_name, endpoint, provider, model, "
     "status, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, "
-    "cache_write_tokens, cost_usd, priced) SELECT * FROM unnest($1::bigint[], $2::text[], "
-    "$3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::integer[], "
-    "$10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], "
-    "$15::double precision[], $16::boolean[])";
+    "cache_write_tokens, cost_usd, priced, saved_usd) SELECT * FROM unnest($1::bigint[], "
+    "$2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], "
+    "$9::integer[], $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], "
+    "$15::double precision[], $16::boolean[], $17::double precision[])";
 
 constexpr const char* kAddToDaily =
     "INSERT INTO spend_daily AS s (day, key_id, team, user_name, endpoint, provider, requests, "
@@ -303,7 +303,7 @@ bool PostgresStore::delete_budget(std::string_view id) {
 
 void PostgresStore::append(std::span<const LedgerEntry> entries) {
   if (entries.empty()) return;
-  ArrayLiteral cols[16];
+  ArrayLiteral cols[17];
   // The batch summed per subject and day. Sorted, so two replicas adding to the same rows lock
   // them in the same order and cannot deadlock.
   using Subject = std::tuple<std::int64_t, std::string_view, std::string_view, std::string_view,
@@ -331,6 +331,7 @@ void PostgresStore::append(std::span<const LedgerEntry> entries) {
     cols[13].integer(static_cast<std::int64_t>(e.cache_write_tokens));
     cols[14].real(e.cost_usd);
     cols[15].boolean(e.priced);
+    cols[16].real(e.saved_usd);
     Sums& day = daily[{e.ts_ms / 86'400'000, e.key_id, e.team, e.user, e.endpoint, e.provider}];
     ++day.requests;
     day.cost += e.cost_usd;
@@ -394,8 +395,8 @@ std::vector<SpendRow> PostgresStore::spend(const SpendQuery& q) {
   sql += ", ";
   sql += q.per_day ? kDay : "''";
   sql +=
-      ", COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(cost_usd) FROM ledger "
-      "WHERE ts_ms >= $1";
+      ", COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(cost_usd), SUM(saved_usd) "
+      "FROM ledger WHERE ts_ms >= $1";
   Params params;
   params.integer(q.since_ms);
   int n = 1;
@@ -415,7 +416,7 @@ std::vector<SpendRow> PostgresStore::spend(const SpendQuery& q) {
     for (int i = 0; i < r.rows(); ++i) {
       out.push_back({r.text(i, 0), r.text(i, 1), static_cast<std::uint64_t>(r.integer(i, 2)),
                      static_cast<std::uint64_t>(r.integer(i, 3)),
-                     static_cast<std::uint64_t>(r.integer(i, 4)), r.real(i, 5)});
+                     static_cast<std::uint64_t>(r.integer(i, 4)), r.real(i, 5), r.real(i, 6)});
     }
     return out;
   });

@@ -8,6 +8,7 @@
 
 #include "observability/metrics.hpp"
 #include "stores/redis/budget_scripts.hpp"
+#include "stores/redis/cache_scripts.hpp"
 
 namespace sluice::stores::redis {
 
@@ -150,7 +151,10 @@ bool RedisLimiter::connect() {
        {std::pair{kAcquireScript, &acquire_sha_},
         {kSettleScript, &settle_sha_},
         {kBudgetReserveScript, &script_sha_[static_cast<std::size_t>(Script::kBudgetReserve)]},
-        {kBudgetSettleScript, &script_sha_[static_cast<std::size_t>(Script::kBudgetSettle)]}}) {
+        {kBudgetSettleScript, &script_sha_[static_cast<std::size_t>(Script::kBudgetSettle)]},
+        {kCacheGetScript, &script_sha_[static_cast<std::size_t>(Script::kCacheGet)]},
+        {kCacheSetScript, &script_sha_[static_cast<std::size_t>(Script::kCacheSet)]},
+        {kCacheScanScript, &script_sha_[static_cast<std::size_t>(Script::kCacheScan)]}}) {
     if (!ok) break;
     Reply r = command("SCRIPT LOAD %s", script);
     ok = r && r->type == REDIS_REPLY_STRING;

@@ -12,7 +12,8 @@
 // Keys: sluice:lim:<counter>:<window index>, expiring two windows after their own.
 //
 // The same thread runs the budget scripts (stores/redis/budget_scripts.hpp) for
-// governance/shared_holds: budget reservations every replica sees at once.
+// governance/shared_holds: budget reservations every replica sees at once; and the response
+// cache's (stores/redis/cache_scripts.hpp).
 
 #include <condition_variable>
 #include <cstdint>
@@ -52,7 +53,7 @@ class RedisLimiter {
   // One of the scripts below, with its keys then its arguments (`keys` of them are keys). The
   // answer, an array of strings, reaches `done` on the limiter's thread; nullopt: Redis could not
   // be asked or answered otherwise. A null `done` sends the script without waiting for it.
-  enum class Script { kBudgetReserve, kBudgetSettle, kCount };
+  enum class Script { kBudgetReserve, kBudgetSettle, kCacheGet, kCacheSet, kCacheScan, kCount };
   using ScriptDone = std::function<void(std::optional<std::vector<std::string>>)>;
   void eval(Script script, std::vector<std::string> keys_then_args, std::size_t keys,
             ScriptDone done);

@@ -332,8 +332,8 @@ void SqliteStore::append(std::span<const LedgerEntry> entries) {
     Statement s(db_,
                 "INSERT INTO ledger (ts_ms, request_id, key_id, team, user_name, endpoint, "
                 "provider, model, status, prompt_tokens, completion_tokens, cached_tokens, "
-                "reasoning_tokens, cache_write_tokens, cost_usd, priced) VALUES "
-                "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                "reasoning_tokens, cache_write_tokens, cost_usd, priced, saved_usd) VALUES "
+                "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     for (const LedgerEntry& e : entries) {
       s.integer(1, e.ts_ms).text(2, e.request_id).text(3, e.key_id).text(4, e.team);
       s.text(5, e.user).text(6, e.endpoint).text(7, e.provider).text(8, e.model);
@@ -342,7 +342,7 @@ void SqliteStore::append(std::span<const LedgerEntry> entries) {
       s.integer(12, static_cast<std::int64_t>(e.cached_tokens));
       s.integer(13, static_cast<std::int64_t>(e.reasoning_tokens));
       s.integer(14, static_cast<std::int64_t>(e.cache_write_tokens));
-      s.real(15, e.cost_usd).integer(16, e.priced ? 1 : 0);
+      s.real(15, e.cost_usd).integer(16, e.priced ? 1 : 0).real(17, e.saved_usd);
       s.step();
       s.reset();
     }
@@ -355,8 +355,8 @@ std::vector<SpendRow> SqliteStore::spend(const SpendQuery& q) {
   if (column.empty()) column = kDay;
   const std::string day = q.per_day ? kDay : "''";
   std::string sql = std::string("SELECT ") + column + ", " + day +
-                    ", COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(cost_usd) "
-                    "FROM ledger WHERE ts_ms >= ?";
+                    ", COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(cost_usd), "
+                    "SUM(saved_usd) FROM ledger WHERE ts_ms >= ?";
   if (q.until_ms) sql += " AND ts_ms < ?";
   // Column names from ledger_column (a fixed list), values bound.
   for (const auto& [by, value] : q.where) sql += " AND " + std::string(ledger_column(by)) + " = ?";
@@ -371,7 +371,8 @@ std::vector<SpendRow> SqliteStore::spend(const SpendQuery& q) {
   while (s.step()) {
     out.push_back({s.column_text(0), s.column_text(1), static_cast<std::uint64_t>(s.column_int(2)),
                    static_cast<std::uint64_t>(s.column_int(3)),
-                   static_cast<std::uint64_t>(s.column_int(4)), s.column_real(5)});
+                   static_cast<std::uint64_t>(s.column_int(4)), s.column_real(5),
+                   s.column_real(6)});
   }
   return out;
 }

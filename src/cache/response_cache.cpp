@@ -1,0 +1,140 @@
+#include "cache/response_cache.hpp"
+
+#include <future>
+
+#include "stores/redis/redis_limiter.hpp"
+
+namespace sluice::cache {
+
+using stores::redis::RedisLimiter;
+
+namespace {
+
+// SCAN MATCH treats * ? [ ] \ specially; names and scopes are matched as they are.
+std::string glob_escaped(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+ResponseCache::ResponseCache(std::uint64_t memory_bytes, RedisLimiter* redis)
+    : memory_(memory_bytes), redis_(redis) {}
+
+std::string ResponseCache::entry_key(std::string_view endpoint, std::string_view scope,
+                                     std::string_view hash) {
+  std::string k = "sluice:cache:";
+  k += endpoint;
+  k += ':';
+  k += scope;
+  k += ':';
+  k += hash;
+  return k;
+}
+
+AnswerPtr ResponseCache::find_local(const std::string& key, std::int64_t now_ms) {
+  return memory_.find(key, now_ms);
+}
+
+void ResponseCache::find_shared(const std::string& key, std::int64_t now_ms, std::size_t max_bytes,
+                                Found done) {
+  redis_->eval(
+      RedisLimiter::Script::kCacheGet, {key}, 1,
+      [done = std::move(done), now_ms, max_bytes](std::optional<std::vector<std::string>> reply) {
+        if (!reply) {
+          done(std::nullopt);
+          return;
+        }
+        if (reply->empty()) {
+          done(AnswerPtr());
+          return;
+        }
+        auto text = decompress(reply->front(), max_bytes);
+        std::optional<CachedAnswer> answer;
+        if (text) answer = decode(*text);
+        if (!answer || answer->expires_ms <= now_ms) {
+          done(AnswerPtr());
+          return;
+        }
+        done(std::make_shared<const CachedAnswer>(std::move(*answer)));
+      });
+}
+
+void ResponseCache::put(config::CacheSpec::Store store, const std::string& key, AnswerPtr answer) {
+  if (store == config::CacheSpec::Store::kMemory || redis_ == nullptr) {
+    memory_.put(key, std::move(answer));
+    return;
+  }
+  const std::int64_t ttl_ms = answer->expires_ms - answer->stored_ms;
+  if (ttl_ms <= 0) return;
+  redis_->eval(RedisLimiter::Script::kCacheSet,
+               {key, compress(encode(*answer)), std::to_string(ttl_ms)}, 1, nullptr);
+}
+
+bool ResponseCache::lead(const std::string& key) {
+  std::lock_guard lock(flights_mutex_);
+  return flights_.try_emplace(key).second;
+}
+
+bool ResponseCache::follow(const std::string& key, std::function<void()> wake) {
+  std::lock_guard lock(flights_mutex_);
+  auto it = flights_.find(key);
+  if (it == flights_.end()) return false;
+  it->second.push_back(std::move(wake));
+  return true;
+}
+
+void ResponseCache::land(const std::string& key) {
+  std::vector<std::function<void()>> waiting;
+  {
+    std::lock_guard lock(flights_mutex_);
+    auto it = flights_.find(key);
+    if (it == flights_.end()) return;
+    waiting = std::move(it->second);
+    flights_.erase(it);
+  }
+  for (auto& wake : waiting) wake();
+}
+
+std::optional<std::uint64_t> ResponseCache::scan(std::string_view endpoint, std::string_view scope,
+                                                 bool erase) {
+  if (redis_ == nullptr) return std::nullopt;
+  std::string pattern = "sluice:cache:";
+  pattern += endpoint.empty() ? "*" : glob_escaped(endpoint);
+  pattern += ':';
+  pattern += scope.empty() ? "*" : glob_escaped(scope);
+  pattern += ":*";
+  std::promise<std::optional<std::uint64_t>> answered;
+  auto result = answered.get_future();
+  redis_->eval(RedisLimiter::Script::kCacheScan, {pattern, erase ? "1" : "0"}, 0,
+               [&answered](std::optional<std::vector<std::string>> reply) {
+                 std::optional<std::uint64_t> n;
+                 if (reply && reply->size() == 1) {
+                   try {
+                     n = std::stoull(reply->front());
+                   } catch (...) {
+                     n.reset();
+                   }
+                 }
+                 answered.set_value(n);
+               });
+  return result.get();
+}
+
+ResponseCache::Totals ResponseCache::totals() {
+  return Totals{memory_.totals(), scan("", "", false)};
+}
+
+std::pair<std::size_t, std::optional<std::uint64_t>> ResponseCache::clear(std::string_view endpoint,
+                                                                          std::string_view scope) {
+  const std::size_t local = memory_.erase_if([&](const CachedAnswer& a) {
+    return (endpoint.empty() || a.endpoint == endpoint) && (scope.empty() || a.scope == scope);
+  });
+  return {local, scan(endpoint, scope, true)};
+}
+
+}  // namespace sluice::cache

@@ -1,0 +1,74 @@
+#pragma once
+// The response cache for the life of the process: the in-process store, the Redis one when
+// `stores.redis` is set, the table of misses in flight (single flight), and what the admin API
+// reports. Shared by every worker and config snapshot; thread-safe.
+
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "cache/memory_cache.hpp"
+#include "config/cache.hpp"
+
+namespace sluice::stores::redis {
+class RedisLimiter;
+}
+
+namespace sluice::cache {
+
+class ResponseCache {
+ public:
+  // `redis`: the shared connection (null without `stores.redis`); must outlive this.
+  ResponseCache(std::uint64_t memory_bytes, stores::redis::RedisLimiter* redis);
+
+  // A config reload may change `cache.memory_bytes`.
+  void set_memory_bytes(std::uint64_t bytes) { memory_.set_capacity(bytes); }
+  bool has_redis() const { return redis_ != nullptr; }
+
+  // The store key of an entry: sluice:cache:<endpoint>:<scope>:<hash>.
+  static std::string entry_key(std::string_view endpoint, std::string_view scope,
+                               std::string_view hash);
+
+  // In-process lookup: the entry, or null when missing or expired at now_ms.
+  AnswerPtr find_local(const std::string& key, std::int64_t now_ms);
+  // Redis lookup; `done` runs on the Redis thread with the entry, null when there is none (or
+  // it cannot be read, or expired at now_ms), nullopt when Redis could not be asked.
+  using Found = std::function<void(std::optional<AnswerPtr>)>;
+  void find_shared(const std::string& key, std::int64_t now_ms, std::size_t max_bytes, Found done);
+  // Keeps `answer` under `key` in the given store (Redis: compressed, sent without waiting).
+  void put(config::CacheSpec::Store store, const std::string& key, AnswerPtr answer);
+
+  // Single flight. lead(): true when no identical miss is in flight; the caller then must
+  // land() once its answer is stored (or it gave up). follow(): false when none is in flight;
+  // else `wake` is called (on the leader's thread) when it lands.
+  bool lead(const std::string& key);
+  bool follow(const std::string& key, std::function<void()> wake);
+  void land(const std::string& key);
+
+  struct Totals {
+    MemoryCache::Totals memory;
+    std::optional<std::uint64_t> redis_entries;  // nullopt: no Redis, or it did not answer
+  };
+  // Entries and bytes now. Blocks on Redis (an admin request, off the event loops).
+  Totals totals();
+  // Drops the entries of `endpoint` (empty: every endpoint) and, when `scope` is set, only
+  // those of that tenant (scope_id's form). Returns how many were dropped from memory and from
+  // Redis (nullopt when Redis did not answer). Blocks on Redis.
+  std::pair<std::size_t, std::optional<std::uint64_t>> clear(std::string_view endpoint,
+                                                             std::string_view scope);
+
+ private:
+  std::optional<std::uint64_t> scan(std::string_view endpoint, std::string_view scope, bool erase);
+
+  MemoryCache memory_;
+  stores::redis::RedisLimiter* redis_;
+  std::mutex flights_mutex_;
+  std::unordered_map<std::string, std::vector<std::function<void()>>> flights_;
+};
+
+}  // namespace sluice::cache

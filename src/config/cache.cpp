@@ -1,0 +1,139 @@
+#include "config/cache.hpp"
+
+#include "config/reader.hpp"
+
+namespace sluice::config {
+namespace {
+
+bool boolean(const Reader& r, const YAML::Node& node, const std::string& path) {
+  const std::string v = r.string(node, path);
+  if (v != "true" && v != "false") r.fail(node, path, "must be true or false");
+  return v == "true";
+}
+
+// The keys both forms take; `memory_bytes` only at the top.
+void read_fields(const Reader& r, const YAML::Node& node, const std::string& path,
+                 CacheSpec& spec) {
+  if (const YAML::Node m = node["mode"]) {
+    const std::string v = r.string(m, path + ".mode");
+    if (v == "exact") {
+      spec.mode = CacheSpec::Mode::kExact;
+    } else if (v == "off") {
+      spec.mode = CacheSpec::Mode::kOff;
+    } else {
+      r.fail(m, path + ".mode", "must be exact or off, got '" + v + "'");
+    }
+  }
+  if (const YAML::Node t = node["ttl_s"])
+    spec.ttl = std::chrono::seconds(r.integer(t, path + ".ttl_s", 1, 365LL * 24 * 3600));
+  if (const YAML::Node b = node["max_entry_bytes"]) {
+    spec.max_entry_bytes = static_cast<std::uint64_t>(
+        r.integer(b, path + ".max_entry_bytes", 1024, 64LL * 1024 * 1024));
+  }
+  if (const YAML::Node s = node["scope"]) {
+    const std::string v = r.string(s, path + ".scope");
+    if (v == "key") {
+      spec.scope = CacheSpec::Scope::kKey;
+    } else if (v == "team") {
+      spec.scope = CacheSpec::Scope::kTeam;
+    } else if (v == "global") {
+      spec.scope = CacheSpec::Scope::kGlobal;
+    } else {
+      r.fail(s, path + ".scope", "must be key, team or global, got '" + v + "'");
+    }
+  }
+  if (const YAML::Node s = node["store"]) {
+    const std::string v = r.string(s, path + ".store");
+    if (v == "memory") {
+      spec.store = CacheSpec::Store::kMemory;
+    } else if (v == "redis") {
+      spec.store = CacheSpec::Store::kRedis;
+    } else {
+      r.fail(s, path + ".store", "must be memory or redis, got '" + v + "'");
+    }
+  }
+  if (const YAML::Node w = node["only_when"]) {
+    r.expect_map(w, path + ".only_when", {"temperature_max"});
+    if (const YAML::Node t = w["temperature_max"])
+      spec.temperature_max = r.number(t, path + ".only_when.temperature_max");
+  }
+  if (const YAML::Node s = node["streams"]) spec.streams = boolean(r, s, path + ".streams");
+  if (const YAML::Node f = node["finish_reasons"]) {
+    if (!f.IsSequence() || f.size() == 0)
+      r.fail(f, path + ".finish_reasons", "must be a non-empty list");
+    spec.finish_reasons.clear();
+    for (std::size_t i = 0; i < f.size(); ++i)
+      spec.finish_reasons.push_back(
+          r.string(f[i], path + ".finish_reasons[" + std::to_string(i) + "]"));
+  }
+  if (const YAML::Node c = node["client_controls"])
+    spec.client_controls = boolean(r, c, path + ".client_controls");
+  if (const YAML::Node c = node["limits_count_tokens"])
+    spec.limits_count_tokens = boolean(r, c, path + ".limits_count_tokens");
+  if (const YAML::Node w = node["single_flight_wait_ms"]) {
+    spec.single_flight_wait =
+        std::chrono::milliseconds(r.integer(w, path + ".single_flight_wait_ms", 0, 600'000));
+  }
+}
+
+bool turned_off(const Reader& r, const YAML::Node& node, const std::string& path) {
+  if (!node.IsScalar()) return false;
+  const std::string v = r.string(node, path);
+  if (v == "off" || v == "false") return true;
+  r.fail(node, path, "must be a mapping, or off");
+}
+
+}  // namespace
+
+CacheConfig read_cache_config(const Reader& r, const YAML::Node& node) {
+  CacheConfig out;
+  if (!node || node.IsNull()) return out;
+  if (turned_off(r, node, "cache")) return out;
+  r.expect_map(node, "cache",
+               {"mode", "ttl_s", "max_entry_bytes", "scope", "store", "only_when", "streams",
+                "finish_reasons", "client_controls", "limits_count_tokens", "single_flight_wait_ms",
+                "memory_bytes"});
+  auto spec = std::make_shared<CacheSpec>();
+  // A section with settings but no mode means the cache is wanted.
+  spec->mode = CacheSpec::Mode::kExact;
+  read_fields(r, node, "cache", *spec);
+  if (const YAML::Node m = node["memory_bytes"]) {
+    out.memory_bytes = static_cast<std::uint64_t>(
+        r.integer(m, "cache.memory_bytes", 0, 1LL << 40));  // 0: nothing kept in process
+  }
+  out.any = spec->mode != CacheSpec::Mode::kOff;
+  out.defaults = std::move(spec);
+  return out;
+}
+
+std::shared_ptr<const CacheSpec> read_cache_spec(const Reader& r, const YAML::Node& node,
+                                                 const std::string& path,
+                                                 const std::shared_ptr<const CacheSpec>& base) {
+  if (!node || node.IsNull()) return base;
+  auto spec = std::make_shared<CacheSpec>(*base);
+  if (turned_off(r, node, path)) {
+    spec->mode = CacheSpec::Mode::kOff;
+    return spec;
+  }
+  r.expect_map(
+      node, path,
+      {"mode", "ttl_s", "max_entry_bytes", "scope", "store", "only_when", "streams",
+       "finish_reasons", "client_controls", "limits_count_tokens", "single_flight_wait_ms"});
+  if (!node["mode"]) spec->mode = CacheSpec::Mode::kExact;
+  read_fields(r, node, path, *spec);
+  return spec;
+}
+
+std::string_view cache_scope_name(CacheSpec::Scope scope) {
+  switch (scope) {
+    case CacheSpec::Scope::kKey:
+      return "key";
+    case CacheSpec::Scope::kTeam:
+      return "team";
+    case CacheSpec::Scope::kGlobal:
+      return "global";
+  }
+  return "";
+}
+
+}  // namespace sluice::config

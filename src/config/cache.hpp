@@ -1,0 +1,63 @@
+#pragma once
+// The response cache's config (`cache:` at the top of the file, on an endpoint, on a route):
+// which requests may be answered from a stored answer, for how long, shared with whom. The
+// top-level section sets the defaults and the in-process store's size; an endpoint's or route's
+// own section overrides the fields it names (`cache: off` turns it off there). docs/cache.md.
+
+#include <yaml-cpp/yaml.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sluice::config {
+
+class Reader;
+
+struct CacheSpec {
+  enum class Mode : std::uint8_t { kOff, kExact };
+  // Who may be answered with an entry: the key that stored it, its team (a key without a team
+  // is its own), or everyone calling the endpoint. Never wider than the config says.
+  enum class Scope : std::uint8_t { kKey, kTeam, kGlobal };
+  enum class Store : std::uint8_t { kMemory, kRedis };
+
+  Mode mode = Mode::kOff;
+  std::chrono::milliseconds ttl{3'600'000};
+  std::uint64_t max_entry_bytes = 1024 * 1024;  // a bigger answer is not stored
+  Scope scope = Scope::kKey;
+  Store store = Store::kMemory;
+  // Requests with a higher `temperature` are not cached (their answers are meant to vary);
+  // nullopt: any temperature.
+  std::optional<double> temperature_max;
+  bool streams = true;  // streamed requests are answered from and stored into the cache
+  // An answer is stored only when every choice ended with one of these (embeddings always are).
+  std::vector<std::string> finish_reasons{"stop", "length"};
+  // Cache-Control (no-cache, no-store, max-age) and x-sluice-cache-ttl from clients are obeyed.
+  bool client_controls = true;
+  // A hit counts its tokens against token limits (default: a hit is a request of 0 tokens).
+  bool limits_count_tokens = false;
+  // Identical misses wait this long for the first one's answer before going upstream themselves.
+  std::chrono::milliseconds single_flight_wait{30'000};
+};
+
+struct CacheConfig {
+  // The defaults every endpoint and route starts from; off unless the section turns it on.
+  std::shared_ptr<const CacheSpec> defaults = std::make_shared<CacheSpec>();
+  std::uint64_t memory_bytes = 256ULL * 1024 * 1024;  // the in-process store's bound
+  bool any = false;  // some endpoint or route caches (the cache policy is attached)
+};
+
+// The top-level `cache:` section.
+CacheConfig read_cache_config(const Reader& r, const YAML::Node& node);
+// An endpoint's or route's `cache:`: `base` with the fields it names replaced; `off`, `false`
+// or `mode: off` turn it off.
+std::shared_ptr<const CacheSpec> read_cache_spec(const Reader& r, const YAML::Node& node,
+                                                 const std::string& path,
+                                                 const std::shared_ptr<const CacheSpec>& base);
+
+std::string_view cache_scope_name(CacheSpec::Scope scope);
+
+}  // namespace sluice::config

@@ -1,0 +1,344 @@
+#include "policies/cache/cache.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+#include <charconv>
+
+#include "cache/cache_key.hpp"
+#include "cache/replay.hpp"
+#include "model/stream_assembly.hpp"
+#include "observability/metrics.hpp"
+
+namespace sluice::policies {
+namespace json = boost::json;
+using pipeline::RequestContext;
+using pipeline::Step;
+using Outcome = CacheState::Outcome;
+
+namespace {
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+observability::Metrics& metrics() { return observability::Metrics::global(); }
+
+// The cache settings for what the client named: a route's own, else the endpoint's (an
+// endpoint's fallback chain is its endpoint's).
+const config::CacheSpec& spec_for(const RequestContext& ctx) {
+  if (ctx.route != nullptr && !ctx.route->implicit && ctx.route->cache) return *ctx.route->cache;
+  if (ctx.route != nullptr && ctx.route->implicit) {
+    if (const auto* named = ctx.snapshot->find(ctx.route->name)) return *named->cache;
+  }
+  return *ctx.endpoint->cache;
+}
+
+std::optional<std::int64_t> seconds(std::string_view text) {
+  std::int64_t v = -1;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc{} || end != text.data() + text.size() || v < 0) return std::nullopt;
+  return v;
+}
+
+std::string_view trimmed(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  }
+  return true;
+}
+
+// The client's Cache-Control (RFC 9111 §5.2.1) and x-sluice-cache-ttl, into `st`.
+std::optional<Error> read_client_controls(const RequestContext& ctx, CacheState& st,
+                                          bool& refresh) {
+  std::string_view rest = ctx.cache_control;
+  while (!rest.empty()) {
+    const std::size_t comma = rest.find(',');
+    const std::string_view d = trimmed(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    if (iequals(d, "no-cache")) {
+      refresh = true;
+    } else if (iequals(d, "no-store")) {
+      st.store = false;
+    } else if (d.size() > 8 && iequals(d.substr(0, 8), "max-age=")) {
+      auto v = seconds(d.substr(8));
+      if (!v)
+        return Error::invalid("Cache-Control max-age must be a whole number of seconds, got '" +
+                              std::string(d.substr(8)) + "'.");
+      st.max_age_s = *v;
+      if (*v == 0) refresh = true;
+    }
+  }
+  if (!ctx.cache_ttl.empty()) {
+    auto v = seconds(trimmed(ctx.cache_ttl));
+    if (!v || *v == 0)
+      return Error::invalid("x-sluice-cache-ttl must be a whole number of seconds above 0, got '" +
+                            std::string(ctx.cache_ttl) + "'.");
+    st.ttl = std::min(st.ttl, std::chrono::milliseconds(*v * 1000));
+  }
+  return std::nullopt;
+}
+
+// Every choice ended for one of `reasons` (embeddings and other answers without choices: yes).
+bool clean(const json::object& body, const config::CacheSpec& spec) {
+  const auto* choices = body.if_contains("choices");
+  if (choices == nullptr) return body.contains("data");
+  if (!choices->is_array() || choices->get_array().empty()) return false;
+  for (const auto& c : choices->get_array()) {
+    const auto* f = c.is_object() ? c.get_object().if_contains("finish_reason") : nullptr;
+    if (f == nullptr || !f->is_string()) return false;
+    bool listed = false;
+    for (const auto& r : spec.finish_reasons) listed = listed || f->get_string() == r;
+    if (!listed) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Step CachePolicy::on_request(RequestContext& ctx, void* state) const {
+  if (ctx.endpoint == nullptr || ctx.passthrough ||
+      ctx.request.operation == model::Operation::kCustom)
+    return Step::skip();
+  const config::CacheSpec& spec = spec_for(ctx);
+  if (spec.mode == config::CacheSpec::Mode::kOff) return Step::skip();
+  CacheState& st = state_of(state);
+  st.spec = &spec;
+  st.ttl = spec.ttl;
+  st.store = true;
+  bool refresh = false;
+  if (spec.client_controls) {
+    if (auto bad = read_client_controls(ctx, st, refresh)) return Step::fail(std::move(*bad));
+  }
+  const auto* temperature = ctx.request.body.if_contains("temperature");
+  const bool too_warm = spec.temperature_max && temperature != nullptr &&
+                        temperature->is_number() &&
+                        temperature->to_number<double>() > *spec.temperature_max;
+  if ((ctx.request.stream && !spec.streams) || too_warm) {
+    st.outcome = Outcome::kBypass;
+    st.store = false;
+    metrics().cache_bypasses.fetch_add(1, std::memory_order_relaxed);
+    return Step::next();
+  }
+  // What answers: the route or endpoint the client named, and the model behind it.
+  st.endpoint = ctx.route != nullptr ? ctx.route->name : ctx.endpoint->name;
+  std::string identity = st.endpoint;
+  identity += '\n';
+  identity += ctx.endpoint->provider;
+  identity += '\n';
+  identity += ctx.endpoint->model_name;
+  const std::string_view key_id = ctx.key ? std::string_view(ctx.key->id) : std::string_view();
+  const std::string_view team = ctx.key ? std::string_view(ctx.key->team) : std::string_view();
+  st.scope = cache::scope_id(spec.scope, key_id, team);
+  st.key = cache::ResponseCache::entry_key(st.endpoint, st.scope,
+                                           cache::cache_key(ctx.request, identity, st.scope));
+  if (refresh) {
+    st.outcome = Outcome::kRefresh;
+    metrics().cache_refreshes.fetch_add(1, std::memory_order_relaxed);
+    return Step::next();
+  }
+  if (spec.store == config::CacheSpec::Store::kRedis && cache_.has_redis()) return Step::wait();
+  if (auto found = cache_.find_local(st.key, now_ms()); usable(st, found))
+    return answer_with(ctx, st, found);
+  if (auto step = lead_or_wait(st)) return std::move(*step);
+  return Step::wait();
+}
+
+std::optional<Step> CachePolicy::lead_or_wait(CacheState& st) const {
+  st.leading = cache_.lead(st.key);
+  if (!st.leading && st.spec->single_flight_wait.count() > 0) return std::nullopt;
+  metrics().cache_misses.fetch_add(1, std::memory_order_relaxed);
+  return Step::next();
+}
+
+boost::asio::awaitable<std::optional<cache::AnswerPtr>> CachePolicy::look(CacheState& st) const {
+  if (st.spec->store != config::CacheSpec::Store::kRedis || !cache_.has_redis())
+    co_return cache_.find_local(st.key, now_ms());
+  const std::size_t max_bytes = st.spec->max_entry_bytes;
+  co_return co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable),
+                                                 void(std::optional<cache::AnswerPtr>)>(
+      [&](auto handler) {
+        auto held = std::make_shared<decltype(handler)>(std::move(handler));
+        auto executor = boost::asio::get_associated_executor(*held);
+        cache_.find_shared(
+            st.key, now_ms(), max_bytes, [held, executor](std::optional<cache::AnswerPtr> found) {
+              boost::asio::post(executor, [held, found]() mutable { (*held)(std::move(found)); });
+            });
+      },
+      boost::asio::use_awaitable);
+}
+
+boost::asio::awaitable<Step> CachePolicy::on_request_async(RequestContext& ctx, void* state) const {
+  CacheState& st = state_of(state);
+  const config::CacheSpec& spec = *st.spec;
+  const bool shared = spec.store == config::CacheSpec::Store::kRedis && cache_.has_redis();
+  if (shared) {
+    auto found = co_await look(st);
+    if (!found) {
+      // Redis down: the provider answers, and nothing is stored where it cannot be read.
+      metrics().cache_unavailable.fetch_add(1, std::memory_order_relaxed);
+      metrics().cache_misses.fetch_add(1, std::memory_order_relaxed);
+      st.store = false;
+      co_return Step::next();
+    }
+    if (usable(st, *found)) co_return answer_with(ctx, st, *found);
+    if (auto step = lead_or_wait(st)) co_return std::move(*step);
+  }
+  // An identical miss is in flight: wait for it to land (or for the bound), then look again.
+  auto timer = std::make_shared<boost::asio::steady_timer>(
+      co_await boost::asio::this_coro::executor, spec.single_flight_wait);
+  const bool in_flight = cache_.follow(
+      st.key, [timer] { boost::asio::post(timer->get_executor(), [timer] { timer->cancel(); }); });
+  if (in_flight) {
+    st.waited = true;
+    metrics().cache_flight_waits.fetch_add(1, std::memory_order_relaxed);
+    boost::system::error_code ec;
+    co_await timer->async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+  }
+  auto found = co_await look(st);
+  if (found && usable(st, *found)) co_return answer_with(ctx, st, *found);
+  // The first one's answer was not stored (an error, an unclean finish, the wait ran out): this
+  // one goes to the provider itself, and may store what it gets.
+  if (found) st.leading = cache_.lead(st.key);
+  metrics().cache_misses.fetch_add(1, std::memory_order_relaxed);
+  co_return Step::next();
+}
+
+bool CachePolicy::usable(const CacheState& st, const cache::AnswerPtr& found) const {
+  if (!found) return false;
+  if (st.max_age_s >= 0 && now_ms() - found->stored_ms > st.max_age_s * 1000) return false;
+  return true;
+}
+
+Step CachePolicy::answer_with(RequestContext& ctx, CacheState& st,
+                              const cache::AnswerPtr& found) const {
+  st.outcome = Outcome::kHit;
+  st.store = false;
+  st.age_s = std::max<std::int64_t>(0, (now_ms() - found->stored_ms) / 1000);
+  ctx.cache.hit = true;
+  ctx.cache.count_tokens = st.spec->limits_count_tokens;
+  metrics().cache_hits.fetch_add(1, std::memory_order_relaxed);
+  pipeline::Reply reply;
+  if (ctx.request.stream) {
+    reply.events = cache::replay_events(found->response, ctx.request.operation);
+  } else {
+    reply.response.emplace();
+    reply.response->body = found->response.body;
+    reply.response->usage = found->response.usage;
+  }
+  return Step::answer(std::move(reply));
+}
+
+void CachePolicy::keep(RequestContext& ctx, CacheState& st, const model::Response& answer) const {
+  if (!clean(answer.body, *st.spec)) return;
+  auto entry = std::make_shared<cache::CachedAnswer>();
+  // Out of the request's arena: the entry outlives the request.
+  entry->response.body = json::object(answer.body, json::storage_ptr());
+  entry->response.usage = answer.usage;
+  entry->stored_ms = now_ms();
+  entry->expires_ms = entry->stored_ms + st.ttl.count();
+  entry->endpoint = st.endpoint;
+  entry->scope = st.scope;
+  entry->bytes = cache::encode(*entry).size();
+  if (entry->bytes > st.spec->max_entry_bytes) return;
+  cache_.put(st.spec->store, st.key, std::move(entry));
+  metrics().cache_stored.fetch_add(1, std::memory_order_relaxed);
+  (void)ctx;
+}
+
+Step CachePolicy::on_answer(RequestContext& ctx, void* state, model::Response& answer) const {
+  CacheState& st = state_of(state);
+  if (st.store && !ctx.error) keep(ctx, st, answer);
+  return Step::next();
+}
+
+pipeline::EventVerdict CachePolicy::on_stream_event(RequestContext& /*ctx*/, void* state,
+                                                    model::StreamEvent& event,
+                                                    pipeline::StreamOut& /*out*/) const {
+  CacheState& st = state_of(state);
+  if (!st.store) return pipeline::EventVerdict::kPass;
+  model::StreamEvent copy;
+  copy.kind = event.kind;
+  copy.chunk = json::object(event.chunk, json::storage_ptr());
+  copy.usage = event.usage;
+  // A rough size (the chunk's own JSON would cost a serialization per token): what the text
+  // adds, plus a fixed share per event.
+  st.recorded_bytes += 64;
+  if (const auto* choices = event.chunk.if_contains("choices"); choices && choices->is_array()) {
+    for (const auto& c : choices->get_array()) {
+      const auto* d = c.is_object() ? c.get_object().if_contains("delta") : nullptr;
+      const auto* t = d != nullptr && d->is_object() ? d->get_object().if_contains("content")
+                      : c.is_object()                ? c.get_object().if_contains("text")
+                                                     : nullptr;
+      if (t != nullptr && t->is_string()) st.recorded_bytes += t->get_string().size();
+    }
+  }
+  if (st.recorded_bytes > st.spec->max_entry_bytes) {
+    st.store = false;  // too big to keep: stop recording
+    st.events.clear();
+    st.events.shrink_to_fit();
+    return pipeline::EventVerdict::kPass;
+  }
+  st.events.push_back(std::move(copy));
+  return pipeline::EventVerdict::kPass;
+}
+
+pipeline::EventVerdict CachePolicy::on_stream_end(RequestContext& /*ctx*/, void* state,
+                                                  pipeline::StreamOut& /*out*/) const {
+  state_of(state).stream_ended = true;
+  return pipeline::EventVerdict::kPass;
+}
+
+void CachePolicy::on_usage(RequestContext& ctx, void* state) const {
+  CacheState& st = state_of(state);
+  if (!st.store || !st.stream_ended || !ctx.request.stream) return;
+  model::Response whole = model::assemble_response(st.events, ctx.request.operation);
+  whole.usage = ctx.usage;
+  st.events.clear();
+  keep(ctx, st, whole);
+}
+
+void CachePolicy::on_complete(RequestContext& /*ctx*/, void* state,
+                              const pipeline::Outcome& /*outcome*/) const {
+  CacheState& st = state_of(state);
+  if (st.leading) {
+    st.leading = false;
+    cache_.land(st.key);
+  }
+}
+
+void CachePolicy::add_headers(const RequestContext& /*ctx*/, const void* state,
+                              pipeline::HeaderList& headers) const {
+  const CacheState& st = state_of(state);
+  switch (st.outcome) {
+    case Outcome::kHit:
+      headers.emplace_back("x-sluice-cache", "hit");
+      headers.emplace_back("x-sluice-cache-age", std::to_string(st.age_s));
+      break;
+    case Outcome::kMiss:
+      headers.emplace_back("x-sluice-cache", "miss");
+      break;
+    case Outcome::kBypass:
+      headers.emplace_back("x-sluice-cache", "bypass");
+      break;
+    case Outcome::kRefresh:
+      headers.emplace_back("x-sluice-cache", "refresh");
+      break;
+  }
+}
+
+}  // namespace sluice::policies

@@ -67,7 +67,8 @@ void append_canonical(const json::value& value, std::string& out) {
     case json::kind::double_: {
       // Integral doubles as integers, so 1.0 and 1 are one key.
       const double d = value.get_double();
-      if (d == static_cast<double>(static_cast<std::int64_t>(d)) && d > -9e15 && d < 9e15) {
+      // (The range first: converting a double past int64's range is undefined.)
+      if (d > -9e15 && d < 9e15 && d == static_cast<double>(static_cast<std::int64_t>(d))) {
         out += std::to_string(static_cast<std::int64_t>(d));
         return;
       }

@@ -126,11 +126,12 @@ std::optional<std::uint64_t> ResponseCache::scan(std::string_view endpoint, std:
 }
 
 ResponseCache::Totals ResponseCache::totals() {
-  return Totals{memory_.totals(), scan("", "", false)};
+  return Totals{memory_.totals(), scan("", "", false), semantic_.entries()};
 }
 
 std::pair<std::size_t, std::optional<std::uint64_t>> ResponseCache::clear(std::string_view endpoint,
                                                                           std::string_view scope) {
+  semantic_.clear(endpoint, scope);
   const std::size_t local = memory_.erase_if([&](const CachedAnswer& a) {
     return (endpoint.empty() || a.endpoint == endpoint) && (scope.empty() || a.scope == scope);
   });

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cache/memory_cache.hpp"
+#include "cache/semantic_index.hpp"
 #include "config/cache.hpp"
 
 namespace sluice::stores::redis {
@@ -29,6 +30,8 @@ class ResponseCache {
   // A config reload may change `cache.memory_bytes`.
   void set_memory_bytes(std::uint64_t bytes) { memory_.set_capacity(bytes); }
   bool has_redis() const { return redis_ != nullptr; }
+  // The semantic cache's nearest-neighbour indexes (in process, whatever the answers' store).
+  SemanticIndex& semantic() { return semantic_; }
 
   // The store key of an entry: sluice:cache:<endpoint>:<scope>:<hash>.
   static std::string entry_key(std::string_view endpoint, std::string_view scope,
@@ -53,6 +56,7 @@ class ResponseCache {
   struct Totals {
     MemoryCache::Totals memory;
     std::optional<std::uint64_t> redis_entries;  // nullopt: no Redis, or it did not answer
+    std::uint64_t semantic_entries = 0;
   };
   // Entries and bytes now. Blocks on Redis (an admin request, off the event loops).
   Totals totals();
@@ -66,6 +70,7 @@ class ResponseCache {
   std::optional<std::uint64_t> scan(std::string_view endpoint, std::string_view scope, bool erase);
 
   MemoryCache memory_;
+  SemanticIndex semantic_;
   stores::redis::RedisLimiter* redis_;
   std::mutex flights_mutex_;
   std::unordered_map<std::string, std::vector<std::function<void()>>> flights_;

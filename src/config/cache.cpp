@@ -18,10 +18,12 @@ void read_fields(const Reader& r, const YAML::Node& node, const std::string& pat
     const std::string v = r.string(m, path + ".mode");
     if (v == "exact") {
       spec.mode = CacheSpec::Mode::kExact;
+    } else if (v == "semantic") {
+      spec.mode = CacheSpec::Mode::kSemantic;
     } else if (v == "off") {
       spec.mode = CacheSpec::Mode::kOff;
     } else {
-      r.fail(m, path + ".mode", "must be exact or off, got '" + v + "'");
+      r.fail(m, path + ".mode", "must be exact, semantic or off, got '" + v + "'");
     }
   }
   if (const YAML::Node t = node["ttl_s"])
@@ -70,6 +72,19 @@ void read_fields(const Reader& r, const YAML::Node& node, const std::string& pat
     spec.client_controls = boolean(r, c, path + ".client_controls");
   if (const YAML::Node c = node["limits_count_tokens"])
     spec.limits_count_tokens = boolean(r, c, path + ".limits_count_tokens");
+  if (const YAML::Node e = node["embeddings_endpoint"])
+    spec.embeddings_endpoint = r.string(e, path + ".embeddings_endpoint");
+  if (const YAML::Node t = node["threshold"]) {
+    spec.threshold = r.number(t, path + ".threshold");
+    if (spec.threshold <= 0 || spec.threshold > 1)
+      r.fail(t, path + ".threshold", "must be above 0 and at most 1 (a cosine similarity)");
+  }
+  if (const YAML::Node m = node["max_messages"])
+    spec.max_messages = static_cast<std::size_t>(r.integer(m, path + ".max_messages", 1, 1000));
+  if (const YAML::Node i = node["ignore_system"])
+    spec.ignore_system = boolean(r, i, path + ".ignore_system");
+  if (const YAML::Node m = node["max_entries"])
+    spec.max_entries = static_cast<std::size_t>(r.integer(m, path + ".max_entries", 1, 10'000'000));
   if (const YAML::Node w = node["single_flight_wait_ms"]) {
     spec.single_flight_wait =
         std::chrono::milliseconds(r.integer(w, path + ".single_flight_wait_ms", 0, 600'000));
@@ -92,6 +107,7 @@ CacheConfig read_cache_config(const Reader& r, const YAML::Node& node) {
   r.expect_map(node, "cache",
                {"mode", "ttl_s", "max_entry_bytes", "scope", "store", "only_when", "streams",
                 "finish_reasons", "client_controls", "limits_count_tokens", "single_flight_wait_ms",
+                "embeddings_endpoint", "threshold", "max_messages", "ignore_system", "max_entries",
                 "memory_bytes"});
   auto spec = std::make_shared<CacheSpec>();
   // A section with settings but no mode means the cache is wanted.
@@ -118,7 +134,8 @@ std::shared_ptr<const CacheSpec> read_cache_spec(const Reader& r, const YAML::No
   r.expect_map(
       node, path,
       {"mode", "ttl_s", "max_entry_bytes", "scope", "store", "only_when", "streams",
-       "finish_reasons", "client_controls", "limits_count_tokens", "single_flight_wait_ms"});
+       "finish_reasons", "client_controls", "limits_count_tokens", "single_flight_wait_ms",
+       "embeddings_endpoint", "threshold", "max_messages", "ignore_system", "max_entries"});
   if (!node["mode"]) spec->mode = CacheSpec::Mode::kExact;
   read_fields(r, node, path, *spec);
   return spec;

@@ -18,7 +18,8 @@ namespace sluice::config {
 class Reader;
 
 struct CacheSpec {
-  enum class Mode : std::uint8_t { kOff, kExact };
+  // semantic: exact first, then a similar enough earlier prompt (below) answers too.
+  enum class Mode : std::uint8_t { kOff, kExact, kSemantic };
   // Who may be answered with an entry: the key that stored it, its team (a key without a team
   // is its own), or everyone calling the endpoint. Never wider than the config says.
   enum class Scope : std::uint8_t { kKey, kTeam, kGlobal };
@@ -41,6 +42,18 @@ struct CacheSpec {
   bool limits_count_tokens = false;
   // Identical misses wait this long for the first one's answer before going upstream themselves.
   std::chrono::milliseconds single_flight_wait{30'000};
+
+  // Semantic mode: the last user turn (and the system prompt unless ignore_system) is embedded
+  // by `embeddings_endpoint` (an llm/v1/embeddings endpoint of the same config, called as a
+  // sub-request); an earlier request whose embedding is at least `threshold` similar (cosine),
+  // with the same endpoint, tenant, parameters and earlier turns, answers it. Only chat requests
+  // of at most `max_messages` messages, without tool calls, tool results or images, and with a
+  // temperature absent or at most only_when.temperature_max (0 when not set) are looked up so.
+  std::string embeddings_endpoint;
+  double threshold = 0.95;
+  std::size_t max_messages = 4;
+  bool ignore_system = false;
+  std::size_t max_entries = 10'000;  // per endpoint and tenant; the oldest go first
 };
 
 struct CacheConfig {

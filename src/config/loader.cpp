@@ -660,9 +660,16 @@ void check_cache(const Reader& r, Snapshot& snapshot, const CacheSpec& spec, con
                  const std::string& path) {
   if (spec.mode == CacheSpec::Mode::kOff) return;
   snapshot.cache.any = true;
-  if (spec.store == CacheSpec::Store::kRedis && snapshot.governance.store.redis.empty()) {
-    const YAML::Node where = node["cache"] ? node["cache"] : node;
+  const YAML::Node where = node["cache"] ? node["cache"] : node;
+  if (spec.store == CacheSpec::Store::kRedis && snapshot.governance.store.redis.empty())
     r.fail(where, path + ".cache.store", "redis needs stores.redis (the server to keep it in)");
+  if (spec.mode == CacheSpec::Mode::kSemantic) {
+    const Endpoint* e = snapshot.find(spec.embeddings_endpoint);
+    if (spec.embeddings_endpoint.empty())
+      r.fail(where, path + ".cache", "mode semantic needs embeddings_endpoint");
+    if (e == nullptr || e->operation != model::Operation::kEmbeddings)
+      r.fail(where, path + ".cache.embeddings_endpoint",
+             "'" + spec.embeddings_endpoint + "' is not an llm/v1/embeddings endpoint");
   }
 }
 

@@ -121,6 +121,12 @@ std::string Metrics::render() const {
            std::to_string(n) + "\n";
   counter("sluice_cache_stored_total", "Answers stored in the response cache.",
           cache_stored.load());
+  counter("sluice_cache_semantic_hits_total",
+          "Cache hits found by a similar prompt (semantic mode; counted in the lookups too).",
+          cache_semantic_hits.load());
+  counter("sluice_cache_semantic_errors_total",
+          "Semantic lookups whose embedding failed (the request went on as an exact miss).",
+          cache_semantic_errors.load());
   counter("sluice_cache_unavailable_total",
           "Cache lookups the shared Redis store could not answer (sent to the provider).",
           cache_unavailable.load());

@@ -71,6 +71,9 @@ class Metrics {
   std::atomic<std::uint64_t> cache_unavailable{0};   // Redis lookups that failed (sent upstream)
   std::atomic<std::uint64_t> cache_flight_waits{0};  // misses that waited for an identical one
   std::atomic<std::uint64_t> cache_saved_nano_usd{0};
+  std::atomic<std::uint64_t> cache_semantic_hits{0};  // hits found by similarity (in cache_hits)
+  std::atomic<std::uint64_t> cache_semantic_errors{
+      0};  // embeddings that failed (looked up exactly)
 
   std::string render() const;
 

@@ -79,6 +79,7 @@ struct RequestContext : RequestArena, routing::RouteCall {
   // The client's cache directives (Cache-Control, x-sluice-cache-ttl); views into the request.
   std::string_view cache_control;
   std::string_view cache_ttl;
+  std::string_view cache_threshold;  // x-sluice-cache-threshold (semantic cache)
   // Answered by the response cache: no provider was called; the answer's usage is in `usage`,
   // priced as what was saved rather than spent.
   struct CacheHit {

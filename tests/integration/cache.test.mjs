@@ -586,7 +586,10 @@ routes:
     const bad = [
       [base('cache: {store: redis}'), /cache\.store.*redis needs stores\.redis/],
       [base('', 'cache: {store: redis}'), /endpoints\[0\]\.cache\.store.*redis needs stores\.redis/],
-      [base('cache: {mode: fuzzy}'), /cache\.mode.*must be exact or off/],
+      [base('cache: {mode: fuzzy}'), /cache\.mode.*must be exact, semantic or off/],
+      [base('cache: {mode: semantic}'), /mode semantic needs embeddings_endpoint/],
+      [base('cache: {mode: semantic, embeddings_endpoint: chat}'), /not an llm\/v1\/embeddings endpoint/],
+      [base('cache: {threshold: 1.5}'), /threshold.*at most 1/],
       [base('cache: {scope: planet}'), /cache\.scope.*must be key, team or global/],
       [base('cache: {ttl_s: 0}'), /cache\.ttl_s/],
       [base('cache: {finish_reasons: []}'), /cache\.finish_reasons.*non-empty list/],

@@ -105,6 +105,7 @@ void Handler::begin(RequestContext& ctx, const HttpRequest& http, std::string re
   ctx.client_address = http.remote_address;
   ctx.cache_control = http.header("cache-control");
   ctx.cache_ttl = http.header("x-sluice-cache-ttl");
+  ctx.cache_threshold = http.header("x-sluice-cache-threshold");
   ctx.request_id = std::move(request_id);
   ctx.attempt_listener = &observers_;
   ctx.sub_requests = this;

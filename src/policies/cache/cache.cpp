@@ -10,8 +10,10 @@
 
 #include "cache/cache_key.hpp"
 #include "cache/replay.hpp"
+#include "cache/semantic_prompt.hpp"
 #include "model/stream_assembly.hpp"
 #include "observability/metrics.hpp"
+#include "pipeline/sub_request.hpp"
 
 namespace sluice::policies {
 namespace json = boost::json;
@@ -146,6 +148,12 @@ Step CachePolicy::on_request(RequestContext& ctx, void* state) const {
   st.scope = cache::scope_id(spec.scope, key_id, team);
   st.key = cache::ResponseCache::entry_key(st.endpoint, st.scope,
                                            cache::cache_key(ctx.request, identity, st.scope));
+  if (spec.mode == config::CacheSpec::Mode::kSemantic) {
+    st.semantic = cache::semantic_prompt(ctx.request, spec, identity, st.scope);
+    if (st.semantic) {
+      if (auto bad = read_threshold(ctx, st)) return Step::fail(std::move(*bad));
+    }
+  }
   if (refresh) {
     st.outcome = Outcome::kRefresh;
     metrics().cache_refreshes.fetch_add(1, std::memory_order_relaxed);
@@ -154,20 +162,75 @@ Step CachePolicy::on_request(RequestContext& ctx, void* state) const {
   if (spec.store == config::CacheSpec::Store::kRedis && cache_.has_redis()) return Step::wait();
   if (auto found = cache_.find_local(st.key, now_ms()); usable(st, found))
     return answer_with(ctx, st, found);
+  if (st.semantic) return Step::wait();  // its embedding is a sub-request
   if (auto step = lead_or_wait(st)) return std::move(*step);
   return Step::wait();
 }
 
+std::optional<Error> CachePolicy::read_threshold(const RequestContext& ctx, CacheState& st) const {
+  st.threshold = st.spec->threshold;
+  if (ctx.cache_threshold.empty() || !st.spec->client_controls) return std::nullopt;
+  const std::string_view text = trimmed(ctx.cache_threshold);
+  double v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc{} || end != text.data() + text.size() || !(v > 0) || v > 1)
+    return Error::invalid("x-sluice-cache-threshold must be a number above 0 and at most 1, got '" +
+                          std::string(ctx.cache_threshold) + "'.");
+  st.threshold = std::max(st.threshold, v);  // a client may only ask for closer matches
+  return std::nullopt;
+}
+
+boost::asio::awaitable<std::optional<cache::AnswerPtr>> CachePolicy::look_similar(
+    RequestContext& ctx, CacheState& st) const {
+  model::Request asked;
+  asked.operation = model::Operation::kEmbeddings;
+  asked.endpoint = st.spec->embeddings_endpoint;
+  asked.body = json::object{{"input", st.semantic->text}};
+  auto embedded = co_await ctx.sub_requests->call(ctx, asked);
+  std::vector<float> unit;
+  if (embedded) {
+    const auto* data = embedded->body.if_contains("data");
+    const auto* first = data != nullptr && data->is_array() && !data->get_array().empty()
+                            ? data->get_array()[0].if_object()
+                            : nullptr;
+    const auto* vector = first != nullptr ? first->if_contains("embedding") : nullptr;
+    if (vector != nullptr && vector->is_array() && !vector->get_array().empty() &&
+        vector->get_array().size() <= 65'536) {
+      for (const auto& x : vector->get_array()) {
+        if (!x.is_number()) break;
+        unit.push_back(static_cast<float>(x.to_number<double>()));
+      }
+      if (unit.size() != vector->get_array().size()) unit.clear();
+    }
+  }
+  if (unit.empty() || !cache::SemanticIndex::normalize(unit)) {
+    // No embedding: looked up (and stored) exactly only.
+    metrics().cache_semantic_errors.fetch_add(1, std::memory_order_relaxed);
+    st.semantic.reset();
+    co_return std::nullopt;
+  }
+  st.unit = std::move(unit);
+  auto match = cache_.semantic().nearest(cache::SemanticIndex::index_name(st.endpoint, st.scope),
+                                         st.semantic->context, st.unit, st.threshold);
+  if (!match) co_return std::nullopt;
+  auto found = co_await look(st, match->entry_key);
+  if (!found || !usable(st, *found)) co_return std::nullopt;
+  st.similarity = match->similarity;
+  co_return *found;
+}
+
 std::optional<Step> CachePolicy::lead_or_wait(CacheState& st) const {
+  st.lead_tried = true;
   st.leading = cache_.lead(st.key);
   if (!st.leading && st.spec->single_flight_wait.count() > 0) return std::nullopt;
   metrics().cache_misses.fetch_add(1, std::memory_order_relaxed);
   return Step::next();
 }
 
-boost::asio::awaitable<std::optional<cache::AnswerPtr>> CachePolicy::look(CacheState& st) const {
+boost::asio::awaitable<std::optional<cache::AnswerPtr>> CachePolicy::look(
+    CacheState& st, const std::string& key) const {
   if (st.spec->store != config::CacheSpec::Store::kRedis || !cache_.has_redis())
-    co_return cache_.find_local(st.key, now_ms());
+    co_return cache_.find_local(key, now_ms());
   const std::size_t max_bytes = st.spec->max_entry_bytes;
   co_return co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable),
                                                  void(std::optional<cache::AnswerPtr>)>(
@@ -175,7 +238,7 @@ boost::asio::awaitable<std::optional<cache::AnswerPtr>> CachePolicy::look(CacheS
         auto held = std::make_shared<decltype(handler)>(std::move(handler));
         auto executor = boost::asio::get_associated_executor(*held);
         cache_.find_shared(
-            st.key, now_ms(), max_bytes, [held, executor](std::optional<cache::AnswerPtr> found) {
+            key, now_ms(), max_bytes, [held, executor](std::optional<cache::AnswerPtr> found) {
               boost::asio::post(executor, [held, found]() mutable { (*held)(std::move(found)); });
             });
       },
@@ -187,7 +250,7 @@ boost::asio::awaitable<Step> CachePolicy::on_request_async(RequestContext& ctx, 
   const config::CacheSpec& spec = *st.spec;
   const bool shared = spec.store == config::CacheSpec::Store::kRedis && cache_.has_redis();
   if (shared) {
-    auto found = co_await look(st);
+    auto found = co_await look(st, st.key);
     if (!found) {
       // Redis down: the provider answers, and nothing is stored where it cannot be read.
       metrics().cache_unavailable.fetch_add(1, std::memory_order_relaxed);
@@ -196,6 +259,15 @@ boost::asio::awaitable<Step> CachePolicy::on_request_async(RequestContext& ctx, 
       co_return Step::next();
     }
     if (usable(st, *found)) co_return answer_with(ctx, st, *found);
+  }
+  if (st.semantic) {
+    auto similar = co_await look_similar(ctx, st);
+    if (similar) {
+      metrics().cache_semantic_hits.fetch_add(1, std::memory_order_relaxed);
+      co_return answer_with(ctx, st, *similar);
+    }
+  }
+  if (!st.lead_tried) {
     if (auto step = lead_or_wait(st)) co_return std::move(*step);
   }
   // An identical miss is in flight: wait for it to land (or for the bound), then look again.
@@ -209,7 +281,7 @@ boost::asio::awaitable<Step> CachePolicy::on_request_async(RequestContext& ctx, 
     boost::system::error_code ec;
     co_await timer->async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
   }
-  auto found = co_await look(st);
+  auto found = co_await look(st, st.key);
   if (found && usable(st, *found)) co_return answer_with(ctx, st, *found);
   // The first one's answer was not stored (an error, an unclean finish, the wait ran out): this
   // one goes to the provider itself, and may store what it gets.
@@ -257,6 +329,10 @@ void CachePolicy::keep(RequestContext& ctx, CacheState& st, const model::Respons
   if (entry->bytes > st.spec->max_entry_bytes) return;
   cache_.put(st.spec->store, st.key, std::move(entry));
   metrics().cache_stored.fetch_add(1, std::memory_order_relaxed);
+  if (!st.unit.empty()) {
+    cache_.semantic().add(cache::SemanticIndex::index_name(st.endpoint, st.scope),
+                          st.semantic->context, st.unit, st.key, st.spec->max_entries);
+  }
   (void)ctx;
 }
 
@@ -328,6 +404,13 @@ void CachePolicy::add_headers(const RequestContext& /*ctx*/, const void* state,
     case Outcome::kHit:
       headers.emplace_back("x-sluice-cache", "hit");
       headers.emplace_back("x-sluice-cache-age", std::to_string(st.age_s));
+      if (st.similarity) {
+        char buf[16];
+        const auto end =
+            std::to_chars(buf, buf + sizeof buf, *st.similarity, std::chars_format::fixed, 4);
+        headers.emplace_back("x-sluice-cache-similarity",
+                             std::string(buf, static_cast<std::size_t>(end.ptr - buf)));
+      }
       break;
     case Outcome::kMiss:
       headers.emplace_back("x-sluice-cache", "miss");

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "cache/response_cache.hpp"
+#include "cache/semantic_prompt.hpp"
 #include "pipeline/policy.hpp"
 
 namespace sluice::policies {
@@ -37,15 +38,23 @@ struct CacheState {
   std::string key;  // the entry's store key
   std::string endpoint;
   std::string scope;
-  bool store = false;    // the answer is to be stored
-  bool leading = false;  // holds the single-flight slot of `key`
-  bool waited = false;   // followed an identical miss
+  bool store = false;       // the answer is to be stored
+  bool leading = false;     // holds the single-flight slot of `key`
+  bool waited = false;      // followed an identical miss
+  bool lead_tried = false;  // lead_or_wait ran
   std::chrono::milliseconds ttl{0};
   std::int64_t max_age_s = -1;             // the client's max-age; -1: none
   std::int64_t age_s = 0;                  // a hit's age
   std::vector<model::StreamEvent> events;  // the stream being recorded
   std::size_t recorded_bytes = 0;
   bool stream_ended = false;
+  // Semantic mode: what is embedded and the context it must share (set when the request is one
+  // the semantic cache looks up), its embedding once known, the threshold for this request, and
+  // a hit's similarity.
+  std::optional<cache::SemanticPrompt> semantic;
+  std::vector<float> unit;
+  double threshold = 1;
+  std::optional<double> similarity;
 };
 
 class CachePolicy : public pipeline::Stateful<CacheState> {
@@ -81,8 +90,16 @@ class CachePolicy : public pipeline::Stateful<CacheState> {
   // A miss: lead its single flight (next), or, when another leads and waiting is allowed,
   // nullopt (wait for it).
   std::optional<pipeline::Step> lead_or_wait(CacheState& st) const;
-  // The entry in the store the spec names; nullopt when Redis did not answer.
-  boost::asio::awaitable<std::optional<cache::AnswerPtr>> look(CacheState& st) const;
+  // The entry under `key` in the store the spec names; nullopt when Redis did not answer.
+  boost::asio::awaitable<std::optional<cache::AnswerPtr>> look(CacheState& st,
+                                                               const std::string& key) const;
+  // Semantic mode: embeds the prompt (a sub-request to embeddings_endpoint) and looks for a
+  // similar one's answer; nullopt when there is none (or no embedding: then st.semantic is
+  // cleared and the request is cached exactly only).
+  boost::asio::awaitable<std::optional<cache::AnswerPtr>> look_similar(
+      pipeline::RequestContext& ctx, CacheState& st) const;
+  // x-sluice-cache-threshold (it may only raise the spec's) into st.threshold.
+  std::optional<Error> read_threshold(const pipeline::RequestContext& ctx, CacheState& st) const;
 
   cache::ResponseCache& cache_;
 };

@@ -1,0 +1,65 @@
+#pragma once
+// The semantic cache's nearest-neighbour index: for each endpoint and tenant, the embeddings of
+// the prompts whose answers are stored, in an HNSW graph (hnswlib, inner product over unit
+// vectors, so 1 - distance is the cosine similarity). Each point remembers the context it was
+// asked in (a hash of everything else that changes the answer) and the exact-cache key of its
+// answer; a lookup takes the nearest points and keeps the best one of the same context.
+//
+// Bounds: at most `max_entries` points per index (the oldest is replaced first) and
+// kMaxTotalEntries across all; an index grows its storage as it fills. Thread-safe: lookups of
+// one index share its lock, an insert takes it alone. The index is per process; the answers it
+// points at may live in Redis.
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace sluice::cache {
+
+class SemanticIndex {
+ public:
+  static constexpr std::size_t kMaxTotalEntries = 1'000'000;
+
+  SemanticIndex();
+  ~SemanticIndex();
+  SemanticIndex(const SemanticIndex&) = delete;
+  SemanticIndex& operator=(const SemanticIndex&) = delete;
+
+  struct Match {
+    std::string entry_key;
+    double similarity = 0;
+  };
+  // The stored prompt most similar to `unit` (a unit vector) among those of `context` in
+  // index `name`, if at least `threshold` similar.
+  std::optional<Match> nearest(const std::string& name, std::string_view context,
+                               const std::vector<float>& unit, double threshold);
+  // Adds `unit` (asked in `context`, answered under `entry_key`) to index `name`. A vector of
+  // another dimension than the index's starts the index afresh (the embeddings model changed).
+  void add(const std::string& name, std::string_view context, const std::vector<float>& unit,
+           const std::string& entry_key, std::size_t max_entries);
+  // The index of an endpoint's entries for a tenant (scope_id's form).
+  static std::string index_name(std::string_view endpoint, std::string_view scope);
+  // Drops the indexes of `endpoint` (empty: every one) and, when `scope` is set, only that
+  // tenant's; returns how many points they held.
+  std::size_t clear(std::string_view endpoint, std::string_view scope);
+  std::size_t entries() const;
+
+  // `v` scaled to length 1; false when it has no length (or is not finite).
+  static bool normalize(std::vector<float>& v);
+
+ private:
+  struct Index;
+  std::shared_ptr<Index> find(const std::string& name) const;
+
+  mutable std::mutex mutex_;  // guards the map, not the indexes
+  std::unordered_map<std::string, std::shared_ptr<Index>> indexes_;
+  std::size_t total_ = 0;  // points in every index (under mutex_)
+};
+
+}  // namespace sluice::cache

@@ -1,0 +1,84 @@
+#include "cache/semantic_prompt.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+namespace sluice::cache {
+namespace {
+namespace json = boost::json;
+
+model::Request request(const char* body) {
+  model::Request r;
+  r.operation = model::Operation::kChat;
+  r.body = json::parse(body).as_object();
+  return r;
+}
+
+std::optional<SemanticPrompt> prompt(const char* body, config::CacheSpec spec = {}) {
+  return semantic_prompt(request(body), spec, "chat", "g");
+}
+
+TEST(SemanticPrompt, EmbedsTheSystemPromptAndTheLastUserTurn) {
+  auto p = prompt(R"({"messages":[{"role":"system","content":"Be brief."},
+                                  {"role":"user","content":[{"type":"text","text":"Hi"},{"type":"text","text":"there"}]}]})");
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->text, "Be brief.\n\nHi\nthere");
+  config::CacheSpec ignore;
+  ignore.ignore_system = true;
+  auto q = prompt(
+      R"({"messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Hi"}]})",
+      ignore);
+  ASSERT_TRUE(q);
+  EXPECT_EQ(q->text, "Hi");
+}
+
+TEST(SemanticPrompt, TheContextHoldsEverythingElse) {
+  const auto base = prompt(R"({"messages":[{"role":"user","content":"Hi"}],"seed":1})");
+  ASSERT_TRUE(base);
+  // The last turn's words are not in the context; parameters and earlier turns are.
+  EXPECT_EQ(base->context,
+            prompt(R"({"messages":[{"role":"user","content":"Hello"}],"seed":1})")->context);
+  EXPECT_NE(base->context,
+            prompt(R"({"messages":[{"role":"user","content":"Hi"}],"seed":2})")->context);
+  EXPECT_NE(base->context,
+            prompt(R"({"messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"},
+                                   {"role":"user","content":"Hi"}],"seed":1})")
+                ->context);
+  // Ignored fields stay ignored.
+  EXPECT_EQ(
+      base->context,
+      prompt(R"({"messages":[{"role":"user","content":"Hi"}],"seed":1,"user":"u","stream":true})")
+          ->context);
+  EXPECT_NE(base->context,
+            semantic_prompt(request(R"({"messages":[{"role":"user","content":"Hi"}],"seed":1})"),
+                            {}, "chat", "k:other")
+                ->context);
+}
+
+TEST(SemanticPrompt, WhatIsNotLookedUp) {
+  config::CacheSpec two;
+  two.max_messages = 2;
+  EXPECT_FALSE(
+      prompt(R"({"messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"},
+                                      {"role":"user","content":"c"}]})",
+             two));
+  EXPECT_FALSE(prompt(R"({"messages":[{"role":"user","content":"Hi"}],"temperature":0.5})"));
+  config::CacheSpec warm;
+  warm.temperature_max = 0.7;
+  EXPECT_TRUE(prompt(R"({"messages":[{"role":"user","content":"Hi"}],"temperature":0.5})", warm));
+  EXPECT_FALSE(prompt(R"({"messages":[{"role":"assistant","content":"Hi"}]})"));
+  EXPECT_FALSE(prompt(
+      R"({"messages":[{"role":"tool","tool_call_id":"t","content":"x"},{"role":"user","content":"Hi"}]})"));
+  EXPECT_FALSE(prompt(
+      R"({"messages":[{"role":"assistant","content":null,"tool_calls":[]},{"role":"user","content":"Hi"}]})"));
+  EXPECT_FALSE(prompt(
+      R"({"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:,"}}]}]})"));
+  EXPECT_FALSE(prompt(R"({"messages":[]})"));
+  auto embeddings = request(R"({"input":"x"})");
+  embeddings.operation = model::Operation::kEmbeddings;
+  EXPECT_FALSE(semantic_prompt(embeddings, {}, "e", "g"));
+}
+
+}  // namespace
+}  // namespace sluice::cache

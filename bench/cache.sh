@@ -5,8 +5,9 @@
 #            its answer stored, so every request pays the whole miss path)
 #   static   nginx serving a file of the answer's size on the same core: the floor for a hit
 # Reports req/s and CPU µs per request at 64 connections (hit over miss), p50/p99 at a fixed
-# 200 req/s (median of three interleaved rounds; a hit's p50 next to nginx's), and the RSS that
-# 100,000 distinct stored answers add.
+# 200 req/s (median of three interleaved rounds; a hit's p50 next to nginx's), the RSS that
+# 100,000 distinct stored answers add, and the time a stored answer of 0.5, 1 and 2 MB takes to
+# replay as a stream (which should double with the size, not quadruple).
 #
 # Usage: bench/cache.sh [seconds]   (default 10; needs `make build` and bench/setup.sh)
 set -euo pipefail
@@ -14,7 +15,7 @@ cd "$(dirname "$0")/.."
 DURATION=${1:-10}
 SLUICE=${SLUICE_BIN:-build/sluice}
 WORK=$(mktemp -d /tmp/sluice-cache-bench.XXXXXX)
-UP_PORT=18131 GW_PORT=18132 STATIC_PORT=18133
+UP_PORT=18131 GW_PORT=18132 STATIC_PORT=18133 BIG_PORT=18134
 TARGET_CPU=0 LOAD_CPU=1
 [ "$(nproc)" -ge 2 ] || { TARGET_CPU=0; LOAD_CPU=0; echo "warning: one core; targets and load share it"; }
 command -v wrk >/dev/null && command -v h2load >/dev/null && command -v nginx >/dev/null || bash bench/setup.sh
@@ -35,6 +36,10 @@ endpoints:
   - name: chat
     endpoint_type: llm/v1/chat
     model: {provider: openai, name: gpt-4o-mini, config: {openai_api_key: sk-bench, openai_api_base: "http://127.0.0.1:$UP_PORT/v1"}}
+  - name: big
+    endpoint_type: llm/v1/chat
+    cache: {max_entry_bytes: 8388608}
+    model: {provider: openai, name: big, config: {openai_api_key: sk-bench, openai_api_base: "http://127.0.0.1:$BIG_PORT/v1"}}
 YAML
 # The static file: the answer a hit sends, served by nginx on the gateway's core.
 mkdir -p "$WORK/static/logs" "$WORK/static/www"
@@ -56,10 +61,19 @@ http {
 NGINX
 
 taskset -c "$LOAD_CPU" nginx -c "$WORK/up/nginx.conf" -p "$WORK/up" & pids+=($!)
+# Answers of the size the request's max_tokens asks for, in bytes of text.
+taskset -c "$LOAD_CPU" node -e '
+require("http").createServer((req, res) => { let b = ""; req.on("data", (c) => b += c).on("end", () => {
+  const n = JSON.parse(b).max_tokens; const words = "lorem ipsum dolor sit amet, ".repeat(Math.ceil(n / 28)).slice(0, n);
+  res.setHeader("content-type", "application/json");
+  res.end(JSON.stringify({ id: "big", object: "chat.completion", created: 1, model: "big",
+    choices: [{ index: 0, message: { role: "assistant", content: words }, finish_reason: "stop" }],
+    usage: { prompt_tokens: 5, completion_tokens: 5, total_tokens: 10 } })); }); }).listen(process.argv[1], "127.0.0.1");
+' "$BIG_PORT" & pids+=($!)
 taskset -c "$TARGET_CPU" nginx -c "$WORK/static/nginx.conf" -p "$WORK/static" & pids+=($!)
 taskset -c "$TARGET_CPU" "$SLUICE" serve --config "$WORK/gw.yaml" 2>"$WORK/gw.err" & pids+=($!)
 GW_PID=$!
-for port in $UP_PORT $GW_PORT $STATIC_PORT; do
+for port in $UP_PORT $GW_PORT $STATIC_PORT $BIG_PORT; do
   for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done
 done
 sleep 0.3
@@ -119,6 +133,19 @@ stats=$(curl -s -H 'Authorization: Bearer bench-admin-key-0123456789' "http://12
 rss_after=$(rss_kb "$GW_PID")
 entries=$(echo "$stats" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);console.log(j.entries, j.bytes)})')
 
+# A large stored answer replayed as a stream: time to the last byte (median of three).
+declare -A REPLAY
+for size in 500000 1000000 2000000; do
+  big="{\"model\":\"big\",\"max_tokens\":$size,\"messages\":[{\"role\":\"user\",\"content\":\"big\"}]}"
+  curl -s -o /dev/null -H 'Content-Type: application/json' -d "$big" "$URL"  # stores it
+  big_stream="${big%\}},\"stream\":true}"
+  times=()
+  for _ in 1 2 3; do
+    times+=("$(curl -s -o /dev/null -w '%{time_total}' -H 'Content-Type: application/json' -d "$big_stream" "$URL")")
+  done
+  REPLAY[$size]=$(median3 "${times[@]}")
+done
+
 row() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN {printf "%-36s %10s %10s %7.2f\n", n, a, b, (b > 0 ? a / b : 0)}'; }
 echo "response cache: hits vs misses (Cache-Control: no-cache), one sluice worker, same run, ${DURATION}s per measurement"
 printf '%-36s %10s %10s %7s\n' metric hit miss hit/miss
@@ -131,3 +158,5 @@ read -r n bytes <<<"$entries"
 awk -v n="$n" -v b="$bytes" -v r0="$rss_before" -v r1="$rss_after" 'BEGIN {
   printf "%d entries stored (%.1f MB of encoded answers): RSS %.1f MB -> %.1f MB, +%.1f MB (%.0f bytes an entry)\n",
     n, b / 1e6, r0 / 1024, r1 / 1024, (r1 - r0) / 1024, (r1 - r0) * 1024 / (n > 0 ? n : 1) }'
+awk -v a="${REPLAY[500000]}" -v b="${REPLAY[1000000]}" -v c="${REPLAY[2000000]}" 'BEGIN {
+  printf "a stored answer replayed as a stream: 0.5 MB %.3f s, 1 MB %.3f s, 2 MB %.3f s (2 MB / 1 MB = %.2f)\n", a, b, c, (b > 0 ? c / b : 0) }'

@@ -20,6 +20,9 @@ AdminAnswer cache(const AdminRequest& req, cache::ResponseCache* store) {
   std::string endpoint, scope;
   for (const auto& p : boost::urls::params_view(*params)) {
     if (req.method == "DELETE" && p.key == "endpoint") {
+      // Empty or repeated would drop more than asked (a script's empty variable: everything).
+      if (p.value.empty() || !endpoint.empty())
+        return fail(Error::invalid("'endpoint' must name one endpoint or route, once.", p.key));
       endpoint = p.value;
     } else if (req.method == "DELETE" && (p.key == "key" || p.key == "team")) {
       if (!scope.empty()) return fail(Error::invalid("Give key or team, not both.", p.key));

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <boost/container/small_vector.hpp>
 #include <boost/json.hpp>
+#include <charconv>
 #include <vector>
 
 #include "util/digest.hpp"
@@ -26,9 +28,19 @@ bool ignored(std::string_view key) {
   return std::find(kIgnored.begin(), kIgnored.end(), key) != kIgnored.end();
 }
 
-void append_object(const json::object& o, std::string& out, bool top) {
-  std::vector<const json::key_value_pair*> members;
-  members.reserve(o.size());
+// Writes what `sr` was reset to, without an intermediate string.
+void drain(json::serializer& sr, std::string& out) {
+  char buf[512];
+  while (!sr.done()) {
+    const std::string_view piece = sr.read(buf, sizeof buf);
+    out.append(piece.data(), piece.size());
+  }
+}
+
+void append_value(const json::value& value, std::string& out, json::serializer& sr);
+
+void append_object(const json::object& o, std::string& out, bool top, json::serializer& sr) {
+  boost::container::small_vector<const json::key_value_pair*, 16> members;
   for (const auto& kv : o) {
     if (!top || !ignored(kv.key())) members.push_back(&kv);
   }
@@ -39,19 +51,18 @@ void append_object(const json::object& o, std::string& out, bool top) {
   for (const auto* kv : members) {
     if (!first) out += ',';
     first = false;
-    out += json::serialize(json::string_view(kv->key()));
+    sr.reset(kv->key());
+    drain(sr, out);
     out += ':';
-    append_canonical(kv->value(), out);
+    append_value(kv->value(), out, sr);
   }
   out += '}';
 }
 
-}  // namespace
-
-void append_canonical(const json::value& value, std::string& out) {
+void append_value(const json::value& value, std::string& out, json::serializer& sr) {
   switch (value.kind()) {
     case json::kind::object:
-      append_object(value.get_object(), out, false);
+      append_object(value.get_object(), out, false, sr);
       return;
     case json::kind::array: {
       out += '[';
@@ -59,25 +70,42 @@ void append_canonical(const json::value& value, std::string& out) {
       for (const auto& v : value.get_array()) {
         if (!first) out += ',';
         first = false;
-        append_canonical(v, out);
+        append_value(v, out, sr);
       }
       out += ']';
       return;
     }
-    case json::kind::double_: {
-      // Integral doubles as integers, so 1.0 and 1 are one key.
-      const double d = value.get_double();
-      // (The range first: converting a double past int64's range is undefined.)
-      if (d > -9e15 && d < 9e15 && d == static_cast<double>(static_cast<std::int64_t>(d))) {
-        out += std::to_string(static_cast<std::int64_t>(d));
-        return;
-      }
-      out += json::serialize(value);
+    case json::kind::int64:
+    case json::kind::uint64: {
+      char buf[24];
+      const auto end = value.is_int64() ? std::to_chars(buf, buf + sizeof buf, value.get_int64())
+                                        : std::to_chars(buf, buf + sizeof buf, value.get_uint64());
+      out.append(buf, end.ptr);
       return;
     }
+    case json::kind::double_: {
+      // Integral doubles as integers, so 1.0 and 1 are one key. (The range first: converting a
+      // double past int64's range is undefined.)
+      const double d = value.get_double();
+      if (d > -9e15 && d < 9e15 && d == static_cast<double>(static_cast<std::int64_t>(d))) {
+        char buf[24];
+        out.append(buf, std::to_chars(buf, buf + sizeof buf, static_cast<std::int64_t>(d)).ptr);
+        return;
+      }
+      break;
+    }
     default:
-      out += json::serialize(value);
+      break;
   }
+  sr.reset(&value);
+  drain(sr, out);
+}
+
+}  // namespace
+
+void append_canonical(const json::value& value, std::string& out) {
+  json::serializer sr;
+  append_value(value, out, sr);
 }
 
 std::string scope_id(config::CacheSpec::Scope scope, std::string_view key_id,
@@ -106,7 +134,8 @@ std::string cache_key(const model::Request& request, std::string_view identity,
     text += ':';
     text += part;
   }
-  append_object(request.body, text, true);
+  json::serializer sr;
+  append_object(request.body, text, true, sr);
   return util::sha256_hex(text);
 }
 

@@ -55,6 +55,9 @@ std::vector<model::StreamEvent> replay_events(const model::Response& response,
     // Pieces of the text first, each a chunk with only that; the last piece keeps the rest of
     // the choice (tool calls, finish_reason), the first the role.
     const std::string all(text->get_string());
+    // Emptied first: each piece starts from a copy of the chunk, which must not carry the whole
+    // text again (that made replaying a large answer quadratic).
+    *text = "";
     std::size_t at = 0;
     bool first = true;
     while (at < all.size()) {

@@ -49,8 +49,7 @@ std::optional<SemanticPrompt> semantic_prompt(const model::Request& request,
     return std::nullopt;
   const json::array& messages = list->get_array();
   SemanticPrompt out;
-  std::string system;
-  json::array earlier;  // the turns between the system prompt and the last one: in the context
+  json::array earlier;  // the turns before the last one (system prompt included): in the context
   for (std::size_t i = 0; i < messages.size(); ++i) {
     const auto* m = messages[i].if_object();
     if (m == nullptr || m->contains("tool_calls") || m->contains("function_call"))
@@ -63,16 +62,12 @@ std::optional<SemanticPrompt> semantic_prompt(const model::Request& request,
     if (last) {
       if (role != "user") return std::nullopt;
       out.text = std::move(*text);
-    } else if (role == "system" || role == "developer") {
-      if (!spec.ignore_system) {
-        if (!system.empty()) system += '\n';
-        system += *text;
-      }
+    } else if ((role == "system" || role == "developer") && spec.ignore_system) {
+      continue;
     } else {
       earlier.push_back(messages[i]);
     }
   }
-  if (!system.empty()) out.text = system + "\n\n" + out.text;
   // The context: the request without its messages, plus the earlier turns, keyed as exactly as
   // the exact cache keys a whole request.
   model::Request rest;

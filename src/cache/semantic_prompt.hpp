@@ -11,8 +11,12 @@
 namespace sluice::cache {
 
 struct SemanticPrompt {
-  std::string text;  // the system prompt (unless ignore_system), a blank line, the last user turn
-  std::string context;  // 64 hex: everything else that changes the answer (cache_key.hpp's rules)
+  // The last user turn. (Only it: folded into one embedding, a different system prompt would
+  // barely move the vector, and would then answer with another persona's answer.)
+  std::string text;
+  // 64 hex: everything else that changes the answer (cache_key.hpp's rules), the system prompt
+  // (unless ignore_system) and the earlier turns included, which must all match exactly.
+  std::string context;
 };
 
 // nullopt when the request is not one the semantic cache looks up: not chat, more than

@@ -43,12 +43,13 @@ struct CacheSpec {
   // Identical misses wait this long for the first one's answer before going upstream themselves.
   std::chrono::milliseconds single_flight_wait{30'000};
 
-  // Semantic mode: the last user turn (and the system prompt unless ignore_system) is embedded
-  // by `embeddings_endpoint` (an llm/v1/embeddings endpoint of the same config, called as a
-  // sub-request); an earlier request whose embedding is at least `threshold` similar (cosine),
-  // with the same endpoint, tenant, parameters and earlier turns, answers it. Only chat requests
-  // of at most `max_messages` messages, without tool calls, tool results or images, and with a
-  // temperature absent or at most only_when.temperature_max (0 when not set) are looked up so.
+  // Semantic mode: the last user turn is embedded by `embeddings_endpoint` (an
+  // llm/v1/embeddings endpoint of the same config, called as a sub-request); an earlier request
+  // whose embedding is at least `threshold` similar (cosine), with the same endpoint, tenant,
+  // parameters, system prompt (unless ignore_system: then it is not compared) and earlier turns,
+  // answers it. Only chat requests of at most `max_messages` messages, without tool calls, tool
+  // results or images, and with a temperature absent or at most only_when.temperature_max (0
+  // when not set) are looked up so.
   std::string embeddings_endpoint;
   double threshold = 0.95;
   std::size_t max_messages = 4;

@@ -76,10 +76,11 @@ struct RequestContext : RequestArena, routing::RouteCall {
   std::uint64_t streamed_tokens = 0;  // tokens of the streamed text already counted and dropped
   bool usage_estimated = false;       // usage counted by sluice's tokenizer, not the provider
   model::Usage usage;                 // provider-reported usage once known
-  // The client's cache directives (Cache-Control, x-sluice-cache-ttl); views into the request.
-  std::string_view cache_control;
+  // The client's cache directives: Cache-Control (every line of it, joined as RFC 9110 §5.3
+  // combines them), x-sluice-cache-ttl and x-sluice-cache-threshold (views into the request).
+  std::string cache_control;
   std::string_view cache_ttl;
-  std::string_view cache_threshold;  // x-sluice-cache-threshold (semantic cache)
+  std::string_view cache_threshold;
   // Answered by the response cache: no provider was called; the answer's usage is in `usage`,
   // priced as what was saved rather than spent.
   struct CacheHit {

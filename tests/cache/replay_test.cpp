@@ -66,6 +66,17 @@ TEST(Replay, PiecesNeverSplitAUtf8Character) {
   }
 }
 
+// A piece carries its own text only, not the whole answer's. (The work was quadratic in the
+// answer's size once, each piece copying the whole text before trimming it; that is measured by
+// bench/cache.sh's large-answer replay, not asserted here.)
+TEST(Replay, EachPieceIsSmallWhateverTheAnswersSize) {
+  std::string big;
+  while (big.size() < 200'000) big += "word and another word, ";
+  const auto events = replay_events(answer(big), model::Operation::kChat);
+  ASSERT_GT(events.size(), big.size() / kPieceBytes);
+  for (const auto& e : events) EXPECT_LT(json::serialize(e.chunk).size(), 512U);
+}
+
 TEST(Replay, AShortAnswerIsOneChunk) {
   const auto events = replay_events(answer("hi"), model::Operation::kChat);
   ASSERT_EQ(events.size(), 2U);  // the message, then usage

@@ -19,18 +19,26 @@ std::optional<SemanticPrompt> prompt(const char* body, config::CacheSpec spec = 
   return semantic_prompt(request(body), spec, "chat", "g");
 }
 
-TEST(SemanticPrompt, EmbedsTheSystemPromptAndTheLastUserTurn) {
+TEST(SemanticPrompt, EmbedsTheLastUserTurnAndComparesTheSystemPromptExactly) {
   auto p = prompt(R"({"messages":[{"role":"system","content":"Be brief."},
                                   {"role":"user","content":[{"type":"text","text":"Hi"},{"type":"text","text":"there"}]}]})");
   ASSERT_TRUE(p);
-  EXPECT_EQ(p->text, "Be brief.\n\nHi\nthere");
+  EXPECT_EQ(p->text, "Hi\nthere");
+  auto other = prompt(
+      R"({"messages":[{"role":"system","content":"Be long."},{"role":"user","content":"Hi there"}]})");
+  ASSERT_TRUE(other);
+  EXPECT_NE(p->context, other->context);
   config::CacheSpec ignore;
   ignore.ignore_system = true;
-  auto q = prompt(
+  auto a = prompt(
       R"({"messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Hi"}]})",
       ignore);
-  ASSERT_TRUE(q);
-  EXPECT_EQ(q->text, "Hi");
+  auto b = prompt(
+      R"({"messages":[{"role":"system","content":"Be long."},{"role":"user","content":"Hi"}]})",
+      ignore);
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->text, "Hi");
+  EXPECT_EQ(a->context, b->context);
 }
 
 TEST(SemanticPrompt, TheContextHoldsEverythingElse) {

@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import http from 'node:http';
 import { startMockUpstream } from '../support/mock_upstream.mjs';
 import { startRedis } from '../support/redis_server.mjs';
 import { startSluice, runSluice, writeConfig, tempDir, eventually } from '../support/sluice.mjs';
@@ -607,4 +608,43 @@ routes:
   } finally {
     await upstream.close();
   }
+});
+
+// What a hostile probe found: every line of Cache-Control counts, max-age takes what RFC 9111
+// allows (quoted, overflowing) and refuses what it does not, a refused request says nothing about
+// the cache, and an empty endpoint= does not clear everything.
+test('Cache-Control on several lines, max-age edge values, and DELETE with an empty endpoint', async () => {
+  await withGateway((up) => `auth: {admin_key: ${ADMIN}}
+cache: {}
+endpoints:
+${endpoint(up, 'chat', 'numbered')}
+`, async ({ upstream, gw }) => {
+    assert.equal((await ask(gw, 'chat', 'lines')).cache, 'miss');
+    // Two header lines, sent as two (node's http sends an array value as repeated lines).
+    const twoLines = await new Promise((resolve, reject) => {
+      const body = JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'lines' }] });
+      const req = http.request(gw.url + '/v1/chat/completions', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'cache-control': ['no-transform', 'no-cache'] },
+      }, (res) => { res.resume(); res.on('end', () => resolve(res.headers['x-sluice-cache'])); });
+      req.on('error', reject);
+      req.end(body);
+    });
+    assert.equal(twoLines, 'refresh', 'no-cache on the second line counts');
+    assert.equal(upstream.calls('numbered'), 2);
+    for (const ok of ['max-age="3600"', 'max-age=99999999999999999999', 'MAX-AGE=60, no-transform']) {
+      const r = await ask(gw, 'chat', 'lines', { headers: { 'cache-control': ok } });
+      assert.deepEqual([r.status, r.cache], [200, 'hit'], ok);
+    }
+    for (const bad of ['max-age=', 'max-age', 'max-age=-1', 'max-age=1.5', 'max-age="x"']) {
+      const r = await ask(gw, 'chat', 'lines', { headers: { 'cache-control': bad } });
+      assert.equal(r.status, 400, bad);
+      assert.equal(r.cache, null, `a refused request carries no x-sluice-cache (${bad})`);
+    }
+    const empty = await adminCall(gw, 'DELETE', '/admin/cache?endpoint=');
+    assert.equal(empty.status, 400, empty.text);
+    const twice = await adminCall(gw, 'DELETE', '/admin/cache?endpoint=chat&endpoint=other');
+    assert.equal(twice.status, 400, twice.text);
+    assert.equal((await ask(gw, 'chat', 'lines')).cache, 'hit', 'nothing was dropped');
+  });
 });

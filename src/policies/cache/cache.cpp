@@ -41,10 +41,15 @@ const config::CacheSpec& spec_for(const RequestContext& ctx) {
   return *ctx.endpoint->cache;
 }
 
+// Delta-seconds (RFC 9111 §1.2.2): digits only; a value too large to hold is taken as 2^31.
 std::optional<std::int64_t> seconds(std::string_view text) {
-  std::int64_t v = -1;
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string_view::npos)
+    return std::nullopt;
+  std::int64_t v = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc{} || end != text.data() + text.size() || v < 0) return std::nullopt;
+  if (ec == std::errc::result_out_of_range || v > (std::int64_t{1} << 31))
+    return std::int64_t{1} << 31;
+  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
   return v;
 }
 
@@ -76,11 +81,15 @@ std::optional<Error> read_client_controls(const RequestContext& ctx, CacheState&
       refresh = true;
     } else if (iequals(d, "no-store")) {
       st.store = false;
-    } else if (d.size() > 8 && iequals(d.substr(0, 8), "max-age=")) {
-      auto v = seconds(d.substr(8));
+    } else if (iequals(d.substr(0, 7), "max-age") && (d.size() == 7 || d[7] == '=')) {
+      std::string_view arg = d.size() > 8 ? d.substr(8) : std::string_view();
+      // The quoted form is accepted too (RFC 9111 §5.2: recipients should).
+      if (arg.size() >= 2 && arg.front() == '"' && arg.back() == '"')
+        arg = arg.substr(1, arg.size() - 2);
+      auto v = seconds(arg);
       if (!v)
         return Error::invalid("Cache-Control max-age must be a whole number of seconds, got '" +
-                              std::string(d.substr(8)) + "'.");
+                              std::string(arg) + "'.");
       st.max_age_s = *v;
       if (*v == 0) refresh = true;
     }
@@ -221,7 +230,13 @@ boost::asio::awaitable<std::optional<cache::AnswerPtr>> CachePolicy::look_simila
 
 std::optional<Step> CachePolicy::lead_or_wait(CacheState& st) const {
   st.lead_tried = true;
-  st.leading = cache_.lead(st.key);
+  st.outcome = Outcome::kMiss;
+  // One that will not store its answer (no-store) leads nobody: they would wait for nothing.
+  st.leading = st.store && cache_.lead(st.key);
+  if (!st.store) {
+    metrics().cache_misses.fetch_add(1, std::memory_order_relaxed);
+    return Step::next();
+  }
   if (!st.leading && st.spec->single_flight_wait.count() > 0) return std::nullopt;
   metrics().cache_misses.fetch_add(1, std::memory_order_relaxed);
   return Step::next();
@@ -255,6 +270,7 @@ boost::asio::awaitable<Step> CachePolicy::on_request_async(RequestContext& ctx, 
       // Redis down: the provider answers, and nothing is stored where it cannot be read.
       metrics().cache_unavailable.fetch_add(1, std::memory_order_relaxed);
       metrics().cache_misses.fetch_add(1, std::memory_order_relaxed);
+      st.outcome = Outcome::kMiss;
       st.store = false;
       co_return Step::next();
     }
@@ -401,6 +417,8 @@ void CachePolicy::add_headers(const RequestContext& /*ctx*/, const void* state,
                               pipeline::HeaderList& headers) const {
   const CacheState& st = state_of(state);
   switch (st.outcome) {
+    case Outcome::kNone:  // refused before the cache was asked (a bad header)
+      break;
     case Outcome::kHit:
       headers.emplace_back("x-sluice-cache", "hit");
       headers.emplace_back("x-sluice-cache-age", std::to_string(st.age_s));

@@ -32,9 +32,9 @@
 namespace sluice::policies {
 
 struct CacheState {
-  enum class Outcome : std::uint8_t { kMiss, kHit, kBypass, kRefresh };
+  enum class Outcome : std::uint8_t { kNone, kMiss, kHit, kBypass, kRefresh };
   const config::CacheSpec* spec = nullptr;
-  Outcome outcome = Outcome::kMiss;
+  Outcome outcome = Outcome::kNone;
   std::string key;  // the entry's store key
   std::string endpoint;
   std::string scope;

@@ -31,7 +31,8 @@ AdminAnswer cache(const AdminRequest& req, cache::ResponseCache* store) {
       scope = cache::scope_id(
           p.key == "key" ? config::CacheSpec::Scope::kKey : config::CacheSpec::Scope::kTeam,
           p.value, p.value);
-    } else if (req.method == "DELETE" && p.key == "global" && p.value == "true") {
+    } else if (req.method == "DELETE" && p.key == "global") {
+      if (p.value != "true") return fail(Error::invalid("'global' takes only true.", p.key));
       if (!scope.empty()) return fail(Error::invalid("Give one of key, team or global.", p.key));
       scope = cache::scope_id(config::CacheSpec::Scope::kGlobal, {}, {});
     } else {

@@ -139,4 +139,9 @@ std::string cache_key(const model::Request& request, std::string_view identity,
   return util::sha256_hex(text);
 }
 
+double temperature_of(const model::Request& request) {
+  const auto* t = request.body.if_contains("temperature");
+  return t != nullptr && t->is_number() ? t->to_number<double>() : 1.0;
+}
+
 }  // namespace sluice::cache

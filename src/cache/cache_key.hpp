@@ -2,8 +2,9 @@
 // The exact cache's key: SHA-256 over the canonical form of the request as it will be sent
 // (after templates, parameters and overrides), the endpoint it names and the tenant it is for.
 //
-// Canonical: object members sorted by key at every depth, no whitespace, numbers as Boost.JSON
-// writes them (1.0 and 1.00 alike), strings as JSON escapes them. Images and files sent inline
+// Canonical: object members sorted by key at every depth, no whitespace, integral numbers as
+// integers (1, 1.0 and 1e0 alike), other numbers as Boost.JSON writes them, strings as JSON
+// escapes them. Images and files sent inline
 // are part of the text hashed, so they count by content. Left out, at the top level only, are
 // the members that do not change the answer: `model` (the endpoint identity stands for it),
 // `user`, `metadata`, `stream`, `stream_options`, `store`, `safety_identifier`,
@@ -33,5 +34,9 @@ std::string scope_id(config::CacheSpec::Scope scope, std::string_view key_id,
 // too (they change the answer's shape and features).
 std::string cache_key(const model::Request& request, std::string_view identity,
                       std::string_view scope);
+
+// The request's sampling temperature: its `temperature`, or 1 when it sets none (OpenAI's and
+// Anthropic's default: an answer meant to vary) or sets something that is not a number.
+double temperature_of(const model::Request& request);
 
 }  // namespace sluice::cache

@@ -25,10 +25,11 @@ model::Usage usage_of(const json::value* v) {
   model::Usage u = model::usage_from_openai(v);
   if (v == nullptr || !v->is_object()) return u;
   const json::object& o = v->get_object();
-  if (const auto* w = o.if_contains("cache_write_tokens"); w && w->is_uint64())
-    u.cache_write_tokens = w->as_uint64();
-  if (const auto* w = o.if_contains("cache_write_tokens"); w && w->is_int64() && w->as_int64() >= 0)
-    u.cache_write_tokens = static_cast<std::uint64_t>(w->as_int64());
+  if (const auto* w = o.if_contains("cache_write_tokens")) {
+    if (w->is_uint64()) u.cache_write_tokens = w->as_uint64();
+    if (w->is_int64() && w->as_int64() >= 0)
+      u.cache_write_tokens = static_cast<std::uint64_t>(w->as_int64());
+  }
   if (const auto* t = o.if_contains("service_tier"); t && t->is_string())
     u.service_tier = t->get_string();
   if (const auto* b = o.if_contains("billed_usd"); b && b->is_number())

@@ -17,7 +17,7 @@ struct CachedAnswer {
   std::int64_t stored_ms = 0;   // Unix ms when the provider's answer was stored
   std::int64_t expires_ms = 0;  // Unix ms after which it is not served
   std::string endpoint;         // the endpoint or route the client named
-  std::string scope;            // the tenant it belongs to (key.hpp: scope_id)
+  std::string scope;            // the tenant it belongs to (cache_key.hpp: scope_id)
   std::size_t bytes = 0;        // size of its encoded JSON (what the store bounds)
 };
 using AnswerPtr = std::shared_ptr<const CachedAnswer>;

@@ -52,43 +52,50 @@ std::vector<model::StreamEvent> replay_events(const model::Response& response,
       out.push_back(std::move(event));
       continue;
     }
-    // Pieces of the text first, each a chunk with only that; the last piece keeps the rest of
-    // the choice (tool calls, finish_reason), the first the role.
     const std::string all(text->get_string());
-    // Emptied first: each piece starts from a copy of the chunk, which must not carry the whole
-    // text again (that made replaying a large answer quadratic).
-    *text = "";
+    // The chunk without its text and delta, copied for each piece (copying the whole text into
+    // each piece made replaying a large answer quadratic). The first piece carries the role and
+    // whatever came before the text (reasoning, thinking blocks); the last the tool calls and
+    // the finish reason.
+    json::object whole_delta;
+    if (chat) {
+      if (auto* d = choice->if_contains("delta"); d != nullptr && d->is_object())
+        whole_delta = std::move(d->get_object());
+      whole_delta.erase("content");
+    }
+    json::value finish = (*choice)["finish_reason"];
+    (*choice)["finish_reason"] = nullptr;
+    if (chat) {
+      (*choice)["delta"] = json::object();
+    } else {
+      (*choice)["text"] = "";
+    }
     std::size_t at = 0;
-    bool first = true;
     while (at < all.size()) {
       const std::size_t end = piece_end(all, at);
       const std::string_view piece(all.data() + at, end - at);
+      const bool first = at == 0;
+      const bool last = end == all.size();
       model::StreamEvent e;
-      if (end == all.size()) {
-        *text = piece;
-        e = std::move(event);
-      } else {
-        e.chunk = event.chunk;
-        json::object& c = e.chunk["choices"].get_array()[0].get_object();
-        c["finish_reason"] = nullptr;
-        if (chat) {
-          json::object delta;
-          if (first) {
-            if (const auto* role = c["delta"].get_object().if_contains("role"))
-              delta["role"] = *role;
-          }
-          delta["content"] = piece;
-          c["delta"] = std::move(delta);
-        } else {
-          c["text"] = piece;
+      e.kind = event.kind;
+      e.chunk = event.chunk;
+      json::object& c = e.chunk["choices"].get_array()[0].get_object();
+      if (chat) {
+        json::object delta;
+        for (const auto& kv : whole_delta) {
+          const bool late = kv.key() == "tool_calls";
+          if ((first && !late) || (last && late)) delta[kv.key()] = kv.value();
         }
+        delta["content"] = piece;
+        c["delta"] = std::move(delta);
+      } else {
+        c["text"] = piece;
       }
-      if (!first && chat && end == all.size()) {
-        // The role went out with the first piece.
-        e.chunk["choices"].get_array()[0].get_object()["delta"].get_object().erase("role");
+      if (last) {
+        c["finish_reason"] = finish;
+        e.usage = event.usage;
       }
       out.push_back(std::move(e));
-      first = false;
       at = end;
     }
   }

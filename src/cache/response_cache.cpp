@@ -1,5 +1,7 @@
 #include "cache/response_cache.hpp"
 
+#include <charconv>
+#include <chrono>
 #include <future>
 
 #include "stores/redis/redis_limiter.hpp"
@@ -40,39 +42,37 @@ AnswerPtr ResponseCache::find_local(const std::string& key, std::int64_t now_ms)
   return memory_.find(key, now_ms);
 }
 
-void ResponseCache::find_shared(const std::string& key, std::int64_t now_ms, std::size_t max_bytes,
-                                Found done) {
-  redis_->eval(
-      RedisLimiter::Script::kCacheGet, {key}, 1,
-      [done = std::move(done), now_ms, max_bytes](std::optional<std::vector<std::string>> reply) {
-        if (!reply) {
-          done(std::nullopt);
-          return;
-        }
-        if (reply->empty()) {
-          done(AnswerPtr());
-          return;
-        }
-        auto text = decompress(reply->front(), max_bytes);
-        std::optional<CachedAnswer> answer;
-        if (text) answer = decode(*text);
-        if (!answer || answer->expires_ms <= now_ms) {
-          done(AnswerPtr());
-          return;
-        }
-        done(std::make_shared<const CachedAnswer>(std::move(*answer)));
-      });
+void ResponseCache::find_shared(const std::string& key, Fetched done) {
+  redis_->eval(RedisLimiter::Script::kCacheGet, {key}, 1,
+               [done = std::move(done)](std::optional<std::vector<std::string>> reply) {
+                 if (!reply) {
+                   done(std::nullopt);
+                 } else {
+                   done(reply->empty() ? std::string() : std::move(reply->front()));
+                 }
+               });
 }
 
-void ResponseCache::put(config::CacheSpec::Store store, const std::string& key, AnswerPtr answer) {
+AnswerPtr ResponseCache::read_shared(std::string_view value, std::int64_t now_ms,
+                                     std::size_t max_bytes) {
+  if (value.empty()) return nullptr;
+  auto text = decompress(value, max_bytes);
+  std::optional<CachedAnswer> answer;
+  if (text) answer = decode(*text);
+  if (!answer || answer->expires_ms <= now_ms) return nullptr;
+  return std::make_shared<const CachedAnswer>(std::move(*answer));
+}
+
+void ResponseCache::put(config::CacheSpec::Store store, const std::string& key, AnswerPtr answer,
+                        std::string_view encoded) {
   if (store == config::CacheSpec::Store::kMemory || redis_ == nullptr) {
     memory_.put(key, std::move(answer));
     return;
   }
   const std::int64_t ttl_ms = answer->expires_ms - answer->stored_ms;
   if (ttl_ms <= 0) return;
-  redis_->eval(RedisLimiter::Script::kCacheSet,
-               {key, compress(encode(*answer)), std::to_string(ttl_ms)}, 1, nullptr);
+  redis_->eval(RedisLimiter::Script::kCacheSet, {key, compress(encoded), std::to_string(ttl_ms)}, 1,
+               nullptr);
 }
 
 bool ResponseCache::lead(const std::string& key) {
@@ -108,21 +108,28 @@ std::optional<std::uint64_t> ResponseCache::scan(std::string_view endpoint, std:
   pattern += ':';
   pattern += scope.empty() ? "*" : glob_escaped(scope);
   pattern += ":*";
-  std::promise<std::optional<std::uint64_t>> answered;
-  auto result = answered.get_future();
-  redis_->eval(RedisLimiter::Script::kCacheScan, {pattern, erase ? "1" : "0"}, 0,
-               [&answered](std::optional<std::vector<std::string>> reply) {
-                 std::optional<std::uint64_t> n;
-                 if (reply && reply->size() == 1) {
-                   try {
-                     n = std::stoull(reply->front());
-                   } catch (...) {
-                     n.reset();
-                   }
-                 }
-                 answered.set_value(n);
-               });
-  return result.get();
+  // Step by step (one SCAN of 1000 keys a call), each waited for here: an admin request on the
+  // blocking pool. The promise is shared: the answer may come after a caller gave up.
+  std::uint64_t total = 0;
+  std::string cursor = "0";
+  do {
+    auto answered = std::make_shared<std::promise<std::optional<std::vector<std::string>>>>();
+    auto reply = answered->get_future();
+    redis_->eval(RedisLimiter::Script::kCacheScan, {cursor, pattern, erase ? "1" : "0"}, 0,
+                 [answered](std::optional<std::vector<std::string>> r) {
+                   answered->set_value(std::move(r));
+                 });
+    if (reply.wait_for(std::chrono::seconds(5)) != std::future_status::ready) return std::nullopt;
+    auto step = reply.get();
+    if (!step || step->size() != 2) return std::nullopt;
+    cursor = (*step)[0];
+    std::uint64_t n = 0;
+    const std::string& count = (*step)[1];
+    if (std::from_chars(count.data(), count.data() + count.size(), n).ec != std::errc{})
+      return std::nullopt;
+    total += n;
+  } while (cursor != "0");
+  return total;
 }
 
 ResponseCache::Totals ResponseCache::totals() {

@@ -39,12 +39,18 @@ class ResponseCache {
 
   // In-process lookup: the entry, or null when missing or expired at now_ms.
   AnswerPtr find_local(const std::string& key, std::int64_t now_ms);
-  // Redis lookup; `done` runs on the Redis thread with the entry, null when there is none (or
-  // it cannot be read, or expired at now_ms), nullopt when Redis could not be asked.
-  using Found = std::function<void(std::optional<AnswerPtr>)>;
-  void find_shared(const std::string& key, std::int64_t now_ms, std::size_t max_bytes, Found done);
-  // Keeps `answer` under `key` in the given store (Redis: compressed, sent without waiting).
-  void put(config::CacheSpec::Store store, const std::string& key, AnswerPtr answer);
+  // Redis lookup; `done` runs on the Redis thread with the stored bytes ("" when there are
+  // none), nullopt when Redis could not be asked. Read them with read_shared, off that thread
+  // (decompressing and parsing there would hold up every limit and budget check behind it).
+  using Fetched = std::function<void(std::optional<std::string>)>;
+  void find_shared(const std::string& key, Fetched done);
+  // The entry in bytes find_shared fetched; null when none, unreadable, expanding past
+  // `max_bytes`, or expired at now_ms.
+  static AnswerPtr read_shared(std::string_view value, std::int64_t now_ms, std::size_t max_bytes);
+  // Keeps `answer` (whose encode() is `encoded`) under `key` in the given store (Redis:
+  // compressed, sent without waiting).
+  void put(config::CacheSpec::Store store, const std::string& key, AnswerPtr answer,
+           std::string_view encoded);
 
   // Single flight. lead(): true when no identical miss is in flight; the caller then must
   // land() once its answer is stored (or it gave up). follow(): false when none is in flight;

@@ -39,10 +39,7 @@ std::optional<SemanticPrompt> semantic_prompt(const model::Request& request,
                                               const config::CacheSpec& spec,
                                               std::string_view identity, std::string_view scope) {
   if (request.operation != model::Operation::kChat) return std::nullopt;
-  const double warmest = spec.temperature_max.value_or(0);
-  if (const auto* t = request.body.if_contains("temperature");
-      t != nullptr && (!t->is_number() || t->to_number<double>() > warmest))
-    return std::nullopt;
+  if (temperature_of(request) > spec.temperature_max.value_or(0)) return std::nullopt;
   const auto* list = request.body.if_contains("messages");
   if (list == nullptr || !list->is_array() || list->get_array().empty() ||
       list->get_array().size() > spec.max_messages)

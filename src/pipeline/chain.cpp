@@ -68,6 +68,12 @@ boost::asio::awaitable<Step::Kind> Chain::Run::request() {
       entered_ &= ~(std::uint64_t{1} << i);
       policy.drop_state(states_[i]);
       states_[i] = nullptr;
+      // Its hooks no longer count: a policy that skips (a cache on another endpoint) must not
+      // cost every stream event a pass through the chain.
+      entered_hooks_ = 0;
+      for (std::size_t j = 0; j < i; ++j) {
+        if (entered(j)) entered_hooks_ |= chain_.hooks_[j];
+      }
       continue;
     }
     if (step.kind() != Step::Kind::kNext) co_return conclude(step);

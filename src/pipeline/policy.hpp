@@ -1,6 +1,7 @@
 #pragma once
 // A policy is one step of the request pipeline (keys, limits, budgets, templates, accounting,
-// and next a cache, guardrails): the Envoy filter chain, reduced to what a gateway needs.
+// the response cache, and next guardrails): the Envoy filter chain, reduced to what a gateway
+// needs.
 //
 // Hooks. Each is optional; hooks() says which a policy has and the chain calls no other, so a
 // policy costs nothing on the hooks it does not use.

@@ -17,6 +17,7 @@
 namespace sluice::pipeline {
 
 class SubRequests;
+struct HttpRequest;
 using Clock = std::chrono::steady_clock;
 
 // A 16 KiB block from a per-thread free list: the request arena's first block without a malloc
@@ -76,11 +77,9 @@ struct RequestContext : RequestArena, routing::RouteCall {
   std::uint64_t streamed_tokens = 0;  // tokens of the streamed text already counted and dropped
   bool usage_estimated = false;       // usage counted by sluice's tokenizer, not the provider
   model::Usage usage;                 // provider-reported usage once known
-  // The client's cache directives: Cache-Control (every line of it, joined as RFC 9110 §5.3
-  // combines them), x-sluice-cache-ttl and x-sluice-cache-threshold (views into the request).
-  std::string cache_control;
-  std::string_view cache_ttl;
-  std::string_view cache_threshold;
+  // The client's HTTP request (headers a policy reads: Cache-Control, x-sluice-cache-ttl, …);
+  // valid for the request's whole life. Null for requests made without one (tests).
+  const HttpRequest* http = nullptr;
   // Answered by the response cache: no provider was called; the answer's usage is in `usage`,
   // priced as what was saved rather than spent.
   struct CacheHit {

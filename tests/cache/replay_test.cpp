@@ -77,6 +77,32 @@ TEST(Replay, EachPieceIsSmallWhateverTheAnswersSize) {
   for (const auto& e : events) EXPECT_LT(json::serialize(e.chunk).size(), 512U);
 }
 
+TEST(Replay, ReasoningComesFirstAndToolCallsLast) {
+  model::Response r = answer(kLong);
+  auto& message = r.body["choices"].as_array()[0].as_object()["message"].as_object();
+  message["reasoning_content"] = "Thinking it over.";
+  message["tool_calls"] =
+      json::array{json::object{{"id", "t1"},
+                               {"type", "function"},
+                               {"function", json::object{{"name", "f"}, {"arguments", "{}"}}}}};
+  const auto events = replay_events(r, model::Operation::kChat);
+  ASSERT_GT(events.size(), 3U);
+  const auto delta = [&](std::size_t i) {
+    return events[i].chunk.at("choices").as_array()[0].at("delta").as_object();
+  };
+  EXPECT_EQ(delta(0).at("reasoning_content"), "Thinking it over.");
+  EXPECT_FALSE(delta(0).contains("tool_calls"));
+  EXPECT_FALSE(delta(1).contains("reasoning_content"));
+  const std::size_t last = events.size() - 2;  // then the usage event
+  EXPECT_TRUE(delta(last).contains("tool_calls"));
+  EXPECT_FALSE(delta(last).contains("reasoning_content"));
+  const auto whole = model::assemble_response(events, model::Operation::kChat);
+  const auto& m = whole.body.at("choices").as_array()[0].at("message").as_object();
+  EXPECT_EQ(m.at("content").as_string(), kLong);
+  EXPECT_EQ(m.at("reasoning_content"), "Thinking it over.");
+  EXPECT_EQ(m.at("tool_calls").as_array().size(), 1U);
+}
+
 TEST(Replay, AShortAnswerIsOneChunk) {
   const auto events = replay_events(answer("hi"), model::Operation::kChat);
   ASSERT_EQ(events.size(), 2U);  // the message, then usage

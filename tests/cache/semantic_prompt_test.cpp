@@ -15,8 +15,11 @@ model::Request request(const char* body) {
   return r;
 }
 
+// At temperature 0 unless the body sets one (a request without one is not looked up: below).
 std::optional<SemanticPrompt> prompt(const char* body, config::CacheSpec spec = {}) {
-  return semantic_prompt(request(body), spec, "chat", "g");
+  model::Request r = request(body);
+  if (!r.body.contains("temperature")) r.body["temperature"] = 0;
+  return semantic_prompt(r, spec, "chat", "g");
 }
 
 TEST(SemanticPrompt, EmbedsTheLastUserTurnAndComparesTheSystemPromptExactly) {
@@ -72,6 +75,9 @@ TEST(SemanticPrompt, WhatIsNotLookedUp) {
                                       {"role":"user","content":"c"}]})",
              two));
   EXPECT_FALSE(prompt(R"({"messages":[{"role":"user","content":"Hi"}],"temperature":0.5})"));
+  // No temperature is the provider's default, 1: an answer meant to vary.
+  EXPECT_FALSE(semantic_prompt(request(R"({"messages":[{"role":"user","content":"Hi"}]})"), {},
+                               "chat", "g"));
   config::CacheSpec warm;
   warm.temperature_max = 0.7;
   EXPECT_TRUE(prompt(R"({"messages":[{"role":"user","content":"Hi"}],"temperature":0.5})", warm));

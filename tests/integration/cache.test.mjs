@@ -648,3 +648,53 @@ ${endpoint(up, 'chat', 'numbered')}
     assert.equal((await ask(gw, 'chat', 'lines')).cache, 'hit', 'nothing was dropped');
   });
 });
+
+// What a review found: a route's entries are the route's, whichever destination answered (a
+// fallback's answer is stored once for the route, and a split route's destinations share it);
+// only-if-cached is a 504 on a miss; a hit's savings show without a ledger too.
+test('routes cache as one, only-if-cached, and savings without a ledger', async () => {
+  await withGateway((up) => `
+pricing:
+  openai:
+    numbered: {input: 10000, output: 10000}
+cache: {}
+endpoints:
+${endpoint(up, 'broken', 'fail-503')}
+${endpoint(up, 'good', 'numbered')}
+${endpoint(up, 'other', 'ok')}
+routes:
+  - name: fallback
+    task_type: llm/v1/chat
+    destinations: [{name: broken}, {name: good}]
+  - name: split
+    task_type: llm/v1/chat
+    strategy: weighted
+    destinations: [{name: good, weight: 1}, {name: other, weight: 1}]
+`, async ({ upstream, gw }) => {
+    const first = await ask(gw, 'fallback', 'via a fallback');
+    assert.deepEqual([first.status, first.cache, first.res.headers.get('x-sluice-destination')],
+      [200, 'miss', 'good'], first.text);
+    const again = await ask(gw, 'fallback', 'via a fallback');
+    assert.deepEqual([again.cache, said(again.text)], ['hit', said(first.text)]);
+    // The destinations have different models: keyed by the destination planned first, the
+    // route would have an entry per destination.
+    const calls = upstream.calls('numbered') + upstream.calls('ok');
+    const split = await ask(gw, 'split', 'either one');
+    assert.equal(split.cache, 'miss');
+    for (let i = 0; i < 8; i++) {
+      const r = await ask(gw, 'split', 'either one');
+      assert.deepEqual([r.cache, said(r.text)], ['hit', said(split.text)], 'one entry for the route');
+    }
+    assert.equal(upstream.calls('numbered') + upstream.calls('ok'), calls + 1);
+    // only-if-cached: a hit as usual, a miss is a 504 (and no provider call).
+    assert.equal((await ask(gw, 'split', 'either one', { headers: { 'cache-control': 'only-if-cached' } })).cache, 'hit');
+    const none = await ask(gw, 'good', 'never asked', { headers: { 'cache-control': 'only-if-cached' } });
+    assert.equal(none.status, 504, none.text);
+    assert.equal(none.json.error.code, 'cache_miss');
+    assert.equal(upstream.calls('numbered') + upstream.calls('ok'), calls + 1);
+    // No ledger here: the hits' savings are still counted (18 tokens at $0.01, for each hit).
+    const metrics = await (await fetch(gw.url + '/metrics')).text();
+    const saved = Number(metrics.match(/^sluice_cache_saved_usd_total (\S+)$/m)?.[1]);
+    assert.ok(saved > 0, `saved ${saved}`);
+  });
+});

@@ -103,9 +103,7 @@ bool Handler::resolve(RequestContext& ctx, std::string_view name) {
 void Handler::begin(RequestContext& ctx, const HttpRequest& http, std::string request_id) {
   ctx.snapshot = env_.config.get();
   ctx.client_address = http.remote_address;
-  ctx.cache_control = http.header_list("cache-control");
-  ctx.cache_ttl = http.header("x-sluice-cache-ttl");
-  ctx.cache_threshold = http.header("x-sluice-cache-threshold");
+  ctx.http = &http;
   ctx.request_id = std::move(request_id);
   ctx.attempt_listener = &observers_;
   ctx.sub_requests = this;

@@ -64,12 +64,8 @@ void AccountingPolicy::account(RequestContext& ctx, AccountingState& state, unsi
     // budgets and spend see nothing while the ledger shows what the cache did.
     e.cached_tokens = e.prompt_tokens + e.completion_tokens;
     e.prompt_tokens = e.completion_tokens = e.reasoning_tokens = e.cache_write_tokens = 0;
-    e.saved_usd = ctx.cache.saved_usd.value_or(0);
+    e.saved_usd = ctx.cache.saved_usd.value_or(0);  // priced by the cache policy
     e.priced = true;
-    if (e.saved_usd > 0) {
-      observability::Metrics::global().cache_saved_nano_usd.fetch_add(
-          static_cast<std::uint64_t>(e.saved_usd * 1e9), std::memory_order_relaxed);
-    }
   }
 
   // Budgets' alert thresholds: compare the spend before and after this request.

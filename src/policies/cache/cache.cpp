@@ -13,7 +13,10 @@
 #include "cache/semantic_prompt.hpp"
 #include "model/stream_assembly.hpp"
 #include "observability/metrics.hpp"
+#include "pipeline/http_exchange.hpp"
 #include "pipeline/sub_request.hpp"
+#include "policies/accounting/accounting.hpp"
+#include "util/text.hpp"
 
 namespace sluice::policies {
 namespace json = boost::json;
@@ -53,10 +56,10 @@ std::optional<std::int64_t> seconds(std::string_view text) {
   return v;
 }
 
-std::string_view trimmed(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
+using util::trim;
+
+std::string_view header(const RequestContext& ctx, std::string_view name) {
+  return ctx.http != nullptr ? ctx.http->header(name) : std::string_view();
 }
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -69,18 +72,22 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
-// The client's Cache-Control (RFC 9111 §5.2.1) and x-sluice-cache-ttl, into `st`.
+// The client's Cache-Control (RFC 9111 §5.2.1; every line of it, joined as RFC 9110 §5.3
+// combines them) and x-sluice-cache-ttl, into `st`.
 std::optional<Error> read_client_controls(const RequestContext& ctx, CacheState& st,
                                           bool& refresh) {
-  std::string_view rest = ctx.cache_control;
+  const std::string lines = ctx.http != nullptr ? ctx.http->header_list("cache-control") : "";
+  std::string_view rest = lines;
   while (!rest.empty()) {
     const std::size_t comma = rest.find(',');
-    const std::string_view d = trimmed(rest.substr(0, comma));
+    const std::string_view d = trim(rest.substr(0, comma));
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     if (iequals(d, "no-cache")) {
       refresh = true;
     } else if (iequals(d, "no-store")) {
       st.store = false;
+    } else if (iequals(d, "only-if-cached")) {
+      st.only_if_cached = true;
     } else if (iequals(d.substr(0, 7), "max-age") && (d.size() == 7 || d[7] == '=')) {
       std::string_view arg = d.size() > 8 ? d.substr(8) : std::string_view();
       // The quoted form is accepted too (RFC 9111 §5.2: recipients should).
@@ -94,14 +101,39 @@ std::optional<Error> read_client_controls(const RequestContext& ctx, CacheState&
       if (*v == 0) refresh = true;
     }
   }
-  if (!ctx.cache_ttl.empty()) {
-    auto v = seconds(trimmed(ctx.cache_ttl));
+  if (const std::string_view ttl = header(ctx, "x-sluice-cache-ttl"); !ttl.empty()) {
+    auto v = seconds(trim(ttl));
     if (!v || *v == 0)
       return Error::invalid("x-sluice-cache-ttl must be a whole number of seconds above 0, got '" +
-                            std::string(ctx.cache_ttl) + "'.");
+                            std::string(ttl) + "'.");
     st.ttl = std::min(st.ttl, std::chrono::milliseconds(*v * 1000));
   }
   return std::nullopt;
+}
+
+// The bytes of the strings in `v`, keys included: a cheap bound on its JSON's size.
+std::size_t string_bytes(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::string:
+      return v.get_string().size();
+    case json::kind::object: {
+      std::size_t n = 0;
+      for (const auto& kv : v.get_object()) n += kv.key().size() + string_bytes(kv.value());
+      return n;
+    }
+    case json::kind::array: {
+      std::size_t n = 0;
+      for (const auto& x : v.get_array()) n += string_bytes(x);
+      return n;
+    }
+    default:
+      return 8;
+  }
+}
+std::size_t string_bytes(const json::object& o) {
+  std::size_t n = 0;
+  for (const auto& kv : o) n += kv.key().size() + string_bytes(kv.value());
+  return n;
 }
 
 // Every choice ended for one of `reasons` (embeddings and other answers without choices: yes).
@@ -135,33 +167,38 @@ Step CachePolicy::on_request(RequestContext& ctx, void* state) const {
   if (spec.client_controls) {
     if (auto bad = read_client_controls(ctx, st, refresh)) return Step::fail(std::move(*bad));
   }
-  const auto* temperature = ctx.request.body.if_contains("temperature");
-  const bool too_warm = spec.temperature_max && temperature != nullptr &&
-                        temperature->is_number() &&
-                        temperature->to_number<double>() > *spec.temperature_max;
+  const bool too_warm =
+      spec.temperature_max && cache::temperature_of(ctx.request) > *spec.temperature_max;
   if ((ctx.request.stream && !spec.streams) || too_warm) {
     st.outcome = Outcome::kBypass;
     st.store = false;
     metrics().cache_bypasses.fetch_add(1, std::memory_order_relaxed);
     return Step::next();
   }
-  // What answers: the route or endpoint the client named, and the model behind it.
+  // What answers: the route or endpoint the client named, and for an endpoint the model behind
+  // it (not the destination planned first: a fallback's answer is the named thing's answer, and
+  // a split route's destinations share one cache).
   st.endpoint = ctx.route != nullptr ? ctx.route->name : ctx.endpoint->name;
-  std::string identity = st.endpoint;
-  identity += '\n';
-  identity += ctx.endpoint->provider;
-  identity += '\n';
-  identity += ctx.endpoint->model_name;
+  const config::Endpoint* named = ctx.route == nullptr  ? ctx.endpoint
+                                  : ctx.route->implicit ? ctx.snapshot->find(ctx.route->name)
+                                                        : nullptr;
+  std::string identity = named != nullptr ? "endpoint\n" : "route\n";
+  identity += st.endpoint;
+  if (named != nullptr) {
+    identity += '\n';
+    identity += named->provider;
+    identity += '\n';
+    identity += named->model_name;
+  }
   const std::string_view key_id = ctx.key ? std::string_view(ctx.key->id) : std::string_view();
   const std::string_view team = ctx.key ? std::string_view(ctx.key->team) : std::string_view();
   st.scope = cache::scope_id(spec.scope, key_id, team);
   st.key = cache::ResponseCache::entry_key(st.endpoint, st.scope,
                                            cache::cache_key(ctx.request, identity, st.scope));
   if (spec.mode == config::CacheSpec::Mode::kSemantic) {
+    // (Checked on every request of a semantic endpoint, looked up by similarity or not.)
+    if (auto bad = read_threshold(ctx, st)) return Step::fail(std::move(*bad));
     st.semantic = cache::semantic_prompt(ctx.request, spec, identity, st.scope);
-    if (st.semantic) {
-      if (auto bad = read_threshold(ctx, st)) return Step::fail(std::move(*bad));
-    }
   }
   if (refresh) {
     st.outcome = Outcome::kRefresh;
@@ -178,13 +215,14 @@ Step CachePolicy::on_request(RequestContext& ctx, void* state) const {
 
 std::optional<Error> CachePolicy::read_threshold(const RequestContext& ctx, CacheState& st) const {
   st.threshold = st.spec->threshold;
-  if (ctx.cache_threshold.empty() || !st.spec->client_controls) return std::nullopt;
-  const std::string_view text = trimmed(ctx.cache_threshold);
+  const std::string_view asked = header(ctx, "x-sluice-cache-threshold");
+  if (asked.empty() || !st.spec->client_controls) return std::nullopt;
+  const std::string_view text = trim(asked);
   double v = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc{} || end != text.data() + text.size() || !(v > 0) || v > 1)
     return Error::invalid("x-sluice-cache-threshold must be a number above 0 and at most 1, got '" +
-                          std::string(ctx.cache_threshold) + "'.");
+                          std::string(asked) + "'.");
   st.threshold = std::max(st.threshold, v);  // a client may only ask for closer matches
   return std::nullopt;
 }
@@ -230,15 +268,28 @@ boost::asio::awaitable<std::optional<cache::AnswerPtr>> CachePolicy::look_simila
 
 std::optional<Step> CachePolicy::lead_or_wait(CacheState& st) const {
   st.lead_tried = true;
-  st.outcome = Outcome::kMiss;
+  if (st.only_if_cached) return miss(st);
   // One that will not store its answer (no-store) leads nobody: they would wait for nothing.
   st.leading = st.store && cache_.lead(st.key);
-  if (!st.store) {
-    metrics().cache_misses.fetch_add(1, std::memory_order_relaxed);
-    return Step::next();
-  }
-  if (!st.leading && st.spec->single_flight_wait.count() > 0) return std::nullopt;
+  if (!st.leading && st.store && st.spec->single_flight_wait.count() > 0) return std::nullopt;
+  return miss(st);
+}
+
+Step CachePolicy::miss(CacheState& st) const {
+  st.outcome = Outcome::kMiss;
   metrics().cache_misses.fetch_add(1, std::memory_order_relaxed);
+  if (st.only_if_cached) {
+    // RFC 9111 §5.2.1.7: a cache that cannot answer from what it holds says 504.
+    if (st.leading) {
+      st.leading = false;
+      cache_.land(st.key);
+    }
+    Error e = Error::make(ErrorCode::kUpstreamTimeout,
+                          "Cache-Control: only-if-cached, and the cache holds no answer for this "
+                          "request.");
+    e.error_code = "cache_miss";
+    return Step::fail(std::move(e));
+  }
   return Step::next();
 }
 
@@ -246,18 +297,22 @@ boost::asio::awaitable<std::optional<cache::AnswerPtr>> CachePolicy::look(
     CacheState& st, const std::string& key) const {
   if (st.spec->store != config::CacheSpec::Store::kRedis || !cache_.has_redis())
     co_return cache_.find_local(key, now_ms());
-  const std::size_t max_bytes = st.spec->max_entry_bytes;
-  co_return co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable),
-                                                 void(std::optional<cache::AnswerPtr>)>(
-      [&](auto handler) {
-        auto held = std::make_shared<decltype(handler)>(std::move(handler));
-        auto executor = boost::asio::get_associated_executor(*held);
-        cache_.find_shared(
-            key, now_ms(), max_bytes, [held, executor](std::optional<cache::AnswerPtr> found) {
-              boost::asio::post(executor, [held, found]() mutable { (*held)(std::move(found)); });
+  // The bytes come on the Redis thread and are read here, on the request's own.
+  std::optional<std::string> value =
+      co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable),
+                                           void(std::optional<std::string>)>(
+          [&](auto handler) {
+            auto held = std::make_shared<decltype(handler)>(std::move(handler));
+            auto executor = boost::asio::get_associated_executor(*held);
+            cache_.find_shared(key, [held, executor](std::optional<std::string> fetched) {
+              boost::asio::post(executor, [held, fetched = std::move(fetched)]() mutable {
+                (*held)(std::move(fetched));
+              });
             });
-      },
-      boost::asio::use_awaitable);
+          },
+          boost::asio::use_awaitable);
+  if (!value) co_return std::nullopt;
+  co_return cache::ResponseCache::read_shared(*value, now_ms(), st.spec->max_entry_bytes);
 }
 
 boost::asio::awaitable<Step> CachePolicy::on_request_async(RequestContext& ctx, void* state) const {
@@ -269,10 +324,8 @@ boost::asio::awaitable<Step> CachePolicy::on_request_async(RequestContext& ctx, 
     if (!found) {
       // Redis down: the provider answers, and nothing is stored where it cannot be read.
       metrics().cache_unavailable.fetch_add(1, std::memory_order_relaxed);
-      metrics().cache_misses.fetch_add(1, std::memory_order_relaxed);
-      st.outcome = Outcome::kMiss;
       st.store = false;
-      co_return Step::next();
+      co_return miss(st);
     }
     if (usable(st, *found)) co_return answer_with(ctx, st, *found);
   }
@@ -289,10 +342,11 @@ boost::asio::awaitable<Step> CachePolicy::on_request_async(RequestContext& ctx, 
   // An identical miss is in flight: wait for it to land (or for the bound), then look again.
   auto timer = std::make_shared<boost::asio::steady_timer>(
       co_await boost::asio::this_coro::executor, spec.single_flight_wait);
-  const bool in_flight = cache_.follow(
-      st.key, [timer] { boost::asio::post(timer->get_executor(), [timer] { timer->cancel(); }); });
+  // The wake holds the timer weakly: a waiter gone (its loop shut down) is not posted to.
+  const bool in_flight = cache_.follow(st.key, [weak = std::weak_ptr(timer)] {
+    if (auto t = weak.lock()) boost::asio::post(t->get_executor(), [t] { t->cancel(); });
+  });
   if (in_flight) {
-    st.waited = true;
     metrics().cache_flight_waits.fetch_add(1, std::memory_order_relaxed);
     boost::system::error_code ec;
     co_await timer->async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
@@ -300,10 +354,14 @@ boost::asio::awaitable<Step> CachePolicy::on_request_async(RequestContext& ctx, 
   auto found = co_await look(st, st.key);
   if (found && usable(st, *found)) co_return answer_with(ctx, st, *found);
   // The first one's answer was not stored (an error, an unclean finish, the wait ran out): this
-  // one goes to the provider itself, and may store what it gets.
-  if (found) st.leading = cache_.lead(st.key);
-  metrics().cache_misses.fetch_add(1, std::memory_order_relaxed);
-  co_return Step::next();
+  // one goes to the provider itself, and may store what it gets (not when Redis is down).
+  if (found) {
+    st.leading = st.store && cache_.lead(st.key);
+  } else {
+    metrics().cache_unavailable.fetch_add(1, std::memory_order_relaxed);
+    st.store = false;
+  }
+  co_return miss(st);
 }
 
 bool CachePolicy::usable(const CacheState& st, const cache::AnswerPtr& found) const {
@@ -320,6 +378,14 @@ Step CachePolicy::answer_with(RequestContext& ctx, CacheState& st,
   ctx.cache.hit = true;
   ctx.cache.count_tokens = st.spec->limits_count_tokens;
   metrics().cache_hits.fetch_add(1, std::memory_order_relaxed);
+  // What it saved, priced now (with or without a ledger): the answer's usage at the endpoint's
+  // prices (priced as saved, not spent, since ctx.cache.hit is set).
+  ctx.usage = found->response.usage;
+  price_request(ctx);
+  if (ctx.cache.saved_usd && *ctx.cache.saved_usd > 0) {
+    metrics().cache_saved_nano_usd.fetch_add(static_cast<std::uint64_t>(*ctx.cache.saved_usd * 1e9),
+                                             std::memory_order_relaxed);
+  }
   pipeline::Reply reply;
   if (ctx.request.stream) {
     reply.events = cache::replay_events(found->response, ctx.request.operation);
@@ -331,7 +397,7 @@ Step CachePolicy::answer_with(RequestContext& ctx, CacheState& st,
   return Step::answer(std::move(reply));
 }
 
-void CachePolicy::keep(RequestContext& ctx, CacheState& st, const model::Response& answer) const {
+void CachePolicy::keep(CacheState& st, const model::Response& answer) const {
   if (!clean(answer.body, *st.spec)) return;
   auto entry = std::make_shared<cache::CachedAnswer>();
   // Out of the request's arena: the entry outlives the request.
@@ -341,20 +407,20 @@ void CachePolicy::keep(RequestContext& ctx, CacheState& st, const model::Respons
   entry->expires_ms = entry->stored_ms + st.ttl.count();
   entry->endpoint = st.endpoint;
   entry->scope = st.scope;
-  entry->bytes = cache::encode(*entry).size();
+  std::string encoded = cache::encode(*entry);
+  entry->bytes = encoded.size();
   if (entry->bytes > st.spec->max_entry_bytes) return;
-  cache_.put(st.spec->store, st.key, std::move(entry));
+  cache_.put(st.spec->store, st.key, std::move(entry), std::move(encoded));
   metrics().cache_stored.fetch_add(1, std::memory_order_relaxed);
   if (!st.unit.empty()) {
     cache_.semantic().add(cache::SemanticIndex::index_name(st.endpoint, st.scope),
                           st.semantic->context, st.unit, st.key, st.spec->max_entries);
   }
-  (void)ctx;
 }
 
 Step CachePolicy::on_answer(RequestContext& ctx, void* state, model::Response& answer) const {
   CacheState& st = state_of(state);
-  if (st.store && !ctx.error) keep(ctx, st, answer);
+  if (st.store && !ctx.error) keep(st, answer);
   return Step::next();
 }
 
@@ -367,18 +433,9 @@ pipeline::EventVerdict CachePolicy::on_stream_event(RequestContext& /*ctx*/, voi
   copy.kind = event.kind;
   copy.chunk = json::object(event.chunk, json::storage_ptr());
   copy.usage = event.usage;
-  // A rough size (the chunk's own JSON would cost a serialization per token): what the text
-  // adds, plus a fixed share per event.
-  st.recorded_bytes += 64;
-  if (const auto* choices = event.chunk.if_contains("choices"); choices && choices->is_array()) {
-    for (const auto& c : choices->get_array()) {
-      const auto* d = c.is_object() ? c.get_object().if_contains("delta") : nullptr;
-      const auto* t = d != nullptr && d->is_object() ? d->get_object().if_contains("content")
-                      : c.is_object()                ? c.get_object().if_contains("text")
-                                                     : nullptr;
-      if (t != nullptr && t->is_string()) st.recorded_bytes += t->get_string().size();
-    }
-  }
+  // A rough size (the chunk's own JSON would cost a serialization per token): every string in
+  // it (content, reasoning, tool-call arguments, …), plus a fixed share per event.
+  st.recorded_bytes += 64 + string_bytes(event.chunk);
   if (st.recorded_bytes > st.spec->max_entry_bytes) {
     st.store = false;  // too big to keep: stop recording
     st.events.clear();
@@ -401,7 +458,7 @@ void CachePolicy::on_usage(RequestContext& ctx, void* state) const {
   model::Response whole = model::assemble_response(st.events, ctx.request.operation);
   whole.usage = ctx.usage;
   st.events.clear();
-  keep(ctx, st, whole);
+  keep(st, whole);
 }
 
 void CachePolicy::on_complete(RequestContext& /*ctx*/, void* state,

@@ -38,10 +38,10 @@ struct CacheState {
   std::string key;  // the entry's store key
   std::string endpoint;
   std::string scope;
-  bool store = false;       // the answer is to be stored
-  bool leading = false;     // holds the single-flight slot of `key`
-  bool waited = false;      // followed an identical miss
-  bool lead_tried = false;  // lead_or_wait ran
+  bool store = false;           // the answer is to be stored
+  bool leading = false;         // holds the single-flight slot of `key`
+  bool only_if_cached = false;  // Cache-Control: only-if-cached (a miss is a 504)
+  bool lead_tried = false;      // lead_or_wait ran
   std::chrono::milliseconds ttl{0};
   std::int64_t max_age_s = -1;             // the client's max-age; -1: none
   std::int64_t age_s = 0;                  // a hit's age
@@ -86,7 +86,9 @@ class CachePolicy : public pipeline::Stateful<CacheState> {
                              const cache::AnswerPtr& found) const;
   // Whether `found` may answer this request (fresh enough for the client).
   bool usable(const CacheState& st, const cache::AnswerPtr& found) const;
-  void keep(pipeline::RequestContext& ctx, CacheState& st, const model::Response& answer) const;
+  void keep(CacheState& st, const model::Response& answer) const;
+  // A miss: next, or with only-if-cached a 504.
+  pipeline::Step miss(CacheState& st) const;
   // A miss: lead its single flight (next), or, when another leads and waiting is allowed,
   // nullopt (wait for it).
   std::optional<pipeline::Step> lead_or_wait(CacheState& st) const;

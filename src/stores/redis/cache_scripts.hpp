@@ -19,20 +19,15 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return {}
 )lua";
 
-// ARGV: a SCAN MATCH pattern, then '1' to delete what matches or '0' to count it.
-// Returns {count}. Walks the keyspace in steps of 1000 inside one call: an admin action.
+// ARGV: a SCAN cursor, a MATCH pattern, then '1' to delete what matches or '0' to count it.
+// Returns {next cursor, count}: one SCAN step of 1000 keys, so Redis serves everyone else
+// between steps ('0': the walk is over).
 constexpr const char* kCacheScanScript = R"lua(
-local cursor = '0'
-local n = 0
-repeat
-  local r = redis.call('SCAN', cursor, 'MATCH', ARGV[1], 'COUNT', 1000)
-  cursor = r[1]
-  for _, k in ipairs(r[2]) do
-    if ARGV[2] == '1' then redis.call('UNLINK', k) end
-    n = n + 1
-  end
-until cursor == '0'
-return {tostring(n)}
+local r = redis.call('SCAN', ARGV[1], 'MATCH', ARGV[2], 'COUNT', 1000)
+if ARGV[3] == '1' then
+  for _, k in ipairs(r[2]) do redis.call('UNLINK', k) end
+end
+return {r[1], tostring(#r[2])}
 )lua";
 
 }  // namespace sluice::stores::redis

@@ -395,11 +395,11 @@ test('budgets: priced per request, hard stop on every path, alert, spend in JSON
     const csv = await adminCall(s.gw, 'GET', '/admin/spend?by=endpoint&format=csv&per_day=true');
     assert.match(csv.headers.get('content-type'), /text\/csv/);
     const rows = csv.text.trim().split('\n');
-    assert.equal(rows[0], 'endpoint,day,requests,prompt_tokens,completion_tokens,cost_usd');
-    assert.match(rows[1], /^chat,\d{4}-\d\d-\d\d,2,22,14,2\.20000000$/);
+    assert.equal(rows[0], 'endpoint,day,requests,prompt_tokens,completion_tokens,cost_usd,saved_usd');
+    assert.match(rows[1], /^chat,\d{4}-\d\d-\d\d,2,22,14,2\.20000000,0\.00000000$/);
     const cli = await runSluice(['spend', '-c', s.gw.configPath, '--by', 'team', '--since', '7d'], env);
     assert.equal(cli.code, 0, cli.stderr);
-    assert.match(cli.stdout, /^team,requests,prompt_tokens,completion_tokens,cost_usd\nml,2,22,14,2\.20000000\n$/);
+    assert.match(cli.stdout, /^team,requests,prompt_tokens,completion_tokens,cost_usd,saved_usd\nml,2,22,14,2\.20000000,0\.00000000\n$/);
     assert.equal((await adminCall(s.gw, 'GET', '/admin/spend?by=planet')).status, 400);
     // Filters narrow what is summed; one the API does not know is a 400 naming it (it used to
     // be ignored, answering for every key).
@@ -410,7 +410,7 @@ test('budgets: priced per request, hard stop on every path, alert, spend in JSON
     assert.deepEqual(mine.json.data.map((r) => [r.team, r.requests]), [['ml', 2]]);
     assert.deepEqual(mine.json.filters, { key: k.id });
     const web = await adminCall(s.gw, 'GET', '/admin/spend?by=key&team=web&endpoint=chat&format=csv');
-    assert.match(web.text, new RegExp(`^key,requests,prompt_tokens,completion_tokens,cost_usd\n${other.id},1,11,7,1\.10000000\n$`));
+    assert.match(web.text, new RegExp(`^key,requests,prompt_tokens,completion_tokens,cost_usd,saved_usd\n${other.id},1,11,7,1\.10000000,0\.00000000\n$`));
     assert.equal((await adminCall(s.gw, 'GET', '/admin/spend?by=team&team=nobody')).json.data.length, 0);
     assert.equal((await adminCall(s.gw, 'GET', '/admin/spend?by=team&until=2000-01-01')).json.data.length, 0);
     const unknown = await adminCall(s.gw, 'GET', `/admin/spend?kee=${k.id}`);
@@ -426,7 +426,7 @@ test('budgets: priced per request, hard stop on every path, alert, spend in JSON
     assert.equal((await adminCall(s.gw, 'POST', '/admin/reload?force=1')).status, 400);
     const cliWeb = await runSluice(['spend', '-c', s.gw.configPath, '--by', 'team', '--key', other.id], env);
     assert.equal(cliWeb.code, 0, cliWeb.stderr);
-    assert.match(cliWeb.stdout, /^team,requests,prompt_tokens,completion_tokens,cost_usd\nweb,1,11,7,1\.10000000\n$/);
+    assert.match(cliWeb.stdout, /^team,requests,prompt_tokens,completion_tokens,cost_usd,saved_usd\nweb,1,11,7,1\.10000000,0\.00000000\n$/);
     // A refusal shows the money with the digits it needs ("$0.0018", not "$0.00"), and a request
     // whose worst case alone does not fit is told so before anything is spent.
     const { json: tiny } = await adminCall(s.gw, 'POST', '/admin/keys', { name: 'tiny', budget: { usd: 0.0018, per: 'day' } });

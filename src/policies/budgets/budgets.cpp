@@ -379,7 +379,11 @@ std::optional<Error> BudgetsPolicy::on_short(pipeline::RequestContext& ctx, Budg
 
 void BudgetsPolicy::on_complete(pipeline::RequestContext& ctx, void* state,
                                 const pipeline::Outcome&) const {
-  BudgetsState& st = state_of(state);
+  settle(ctx, state_of(state));
+}
+
+void BudgetsPolicy::settle(pipeline::RequestContext& ctx, BudgetsState& st) const {
+  if (st.holds.empty()) return;  // settled already (at usage), or nothing held
   if (st.shared) {
     // What it spent goes to Redis too, so the other replicas see it before their ledger reads.
     // Counted as the ledger counts it (prompt + completion), so the two agree.

@@ -1,29 +1,21 @@
 #include "cache/semantic_index.hpp"
 
-#include <hnswlib/hnswlib.h>
-
 #include <algorithm>
 #include <cmath>
 
 namespace sluice::cache {
 
-namespace {
-constexpr std::size_t kInitialCapacity = 64;
-constexpr std::size_t kCandidates = 16;  // nearest points looked at for one of the same context
-}  // namespace
-
 struct SemanticIndex::Index {
-  explicit Index(std::size_t dim) : dimension(dim), space(dim), graph(&space, kInitialCapacity) {}
+  explicit Index(std::size_t dim) : dimension(dim) {}
   struct Slot {
     std::string context;
     std::string entry_key;
+    std::vector<float> unit;
   };
   std::size_t dimension;
   std::shared_mutex lock;
-  hnswlib::InnerProductSpace space;
-  hnswlib::HierarchicalNSW<float> graph;
-  std::vector<Slot> slots;  // by label
-  std::size_t next = 0;     // the label the next point takes (a ring over max_entries)
+  std::vector<Slot> slots;  // a ring over max_entries
+  std::size_t next = 0;     // the slot the next point takes
   std::size_t dim() const { return dimension; }
 };
 
@@ -52,17 +44,16 @@ std::optional<SemanticIndex::Match> SemanticIndex::nearest(const std::string& na
   auto index = find(name);
   if (!index) return std::nullopt;
   std::shared_lock lock(index->lock);
-  if (index->dim() != unit.size() || index->slots.empty()) return std::nullopt;
-  auto found = index->graph.searchKnn(unit.data(), std::min(kCandidates, index->slots.size()));
+  if (index->dim() != unit.size()) return std::nullopt;
+  // Only points of the same context can answer, and a context holds few: an exact scan over
+  // them (unit vectors, so the dot product is the cosine).
   std::optional<Match> best;
-  while (!found.empty()) {  // farthest first
-    const auto [distance, label] = found.top();
-    found.pop();
-    const double similarity = 1.0 - static_cast<double>(distance);
-    const auto& slot = index->slots[label];
-    if (similarity >= threshold && slot.context == context &&
-        (!best || similarity >= best->similarity))
-      best = Match{slot.entry_key, similarity};
+  for (const auto& slot : index->slots) {
+    if (slot.context != context) continue;
+    double dot = 0;
+    for (std::size_t i = 0; i < unit.size(); ++i)
+      dot += static_cast<double>(slot.unit[i]) * unit[i];
+    if (dot >= threshold && (!best || dot > best->similarity)) best = Match{slot.entry_key, dot};
   }
   return best;
 }
@@ -82,21 +73,16 @@ void SemanticIndex::add(const std::string& name, std::string_view context,
   }
   std::unique_lock lock(index->lock);
   if (index->dim() != unit.size()) return;  // replaced meanwhile by another dimension
-  const std::size_t label = index->next;
-  const bool grows = label >= index->slots.size();
-  if (grows) {
+  const std::size_t at = index->next;
+  if (at >= index->slots.size()) {
     std::lock_guard count(mutex_);
     if (total_ >= kMaxTotalEntries) return;  // full everywhere: this one is not indexed
     ++total_;
+    index->slots.emplace_back();
   }
-  if (grows && label >= index->graph.max_elements_)
-    index->graph.resizeIndex(std::min(std::max<std::size_t>(label * 2, kInitialCapacity),
-                                      std::max(max_entries, label + 1)));
-  // An existing label is replaced in place (hnswlib updates the point): the oldest goes.
-  index->graph.addPoint(unit.data(), label);
-  if (grows) index->slots.emplace_back();
-  index->slots[label] = Index::Slot{std::string(context), entry_key};
-  index->next = label + 1 >= max_entries ? 0 : label + 1;
+  // An existing slot is replaced in place: the oldest goes.
+  index->slots[at] = Index::Slot{std::string(context), entry_key, unit};
+  index->next = at + 1 >= max_entries ? 0 : at + 1;
 }
 
 std::string SemanticIndex::index_name(std::string_view endpoint, std::string_view scope) {

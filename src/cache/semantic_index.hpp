@@ -1,14 +1,16 @@
 #pragma once
-// The semantic cache's nearest-neighbour index: for each endpoint and tenant, the embeddings of
-// the prompts whose answers are stored, in an HNSW graph (hnswlib, inner product over unit
-// vectors, so 1 - distance is the cosine similarity). Each point remembers the context it was
-// asked in (a hash of everything else that changes the answer) and the exact-cache key of its
-// answer; a lookup takes the nearest points and keeps the best one of the same context.
+// The semantic cache's similarity index: for each endpoint and tenant, the embeddings of the
+// prompts whose answers are stored. Each point remembers the context it was asked in (a hash of
+// everything else that changes the answer) and the exact-cache key of its answer; a lookup
+// compares the query with every point of the same context (unit vectors: the dot product is the
+// cosine similarity) and keeps the best. Exact, and cheap because a context holds few points.
+// (An HNSW graph, hnswlib 0.6.2 from Debian, was tried first: ASan found it reading past a
+// neighbour list in addPoint after resizeIndex. A graph pays off only for a context with many
+// thousands of points.)
 //
 // Bounds: at most `max_entries` points per index (the oldest is replaced first) and
-// kMaxTotalEntries across all; an index grows its storage as it fills. Thread-safe: lookups of
-// one index share its lock, an insert takes it alone. The index is per process; the answers it
-// points at may live in Redis.
+// kMaxTotalEntries across all. Thread-safe: lookups of one index share its lock, an insert takes
+// it alone. The index is per process; the answers it points at may live in Redis.
 
 #include <cstdint>
 #include <memory>

@@ -5,16 +5,14 @@
 #include <cstdio>
 #include <ctime>
 
+#include "util/unix_time.hpp"
+
 namespace sluice::admin {
 
 namespace json = boost::json;
 using governance::Runtime;
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+std::int64_t now_ms() { return util::unix_now_ms(); }
 
 AdminAnswer fail(Error e) {
   AdminAnswer a;

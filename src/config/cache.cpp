@@ -5,26 +5,16 @@
 namespace sluice::config {
 namespace {
 
-bool boolean(const Reader& r, const YAML::Node& node, const std::string& path) {
-  const std::string v = r.string(node, path);
-  if (v != "true" && v != "false") r.fail(node, path, "must be true or false");
-  return v == "true";
-}
-
 // The keys both forms take; `memory_bytes` only at the top.
 void read_fields(const Reader& r, const YAML::Node& node, const std::string& path,
                  CacheSpec& spec) {
+  using Mode = CacheSpec::Mode;
+  using Scope = CacheSpec::Scope;
+  using Store = CacheSpec::Store;
   if (const YAML::Node m = node["mode"]) {
-    const std::string v = r.string(m, path + ".mode");
-    if (v == "exact") {
-      spec.mode = CacheSpec::Mode::kExact;
-    } else if (v == "semantic") {
-      spec.mode = CacheSpec::Mode::kSemantic;
-    } else if (v == "off") {
-      spec.mode = CacheSpec::Mode::kOff;
-    } else {
-      r.fail(m, path + ".mode", "must be exact, semantic or off, got '" + v + "'");
-    }
+    spec.mode = r.choice<Mode>(
+        m, path + ".mode",
+        {{"exact", Mode::kExact}, {"semantic", Mode::kSemantic}, {"off", Mode::kOff}});
   }
   if (const YAML::Node t = node["ttl_s"])
     spec.ttl = std::chrono::seconds(r.integer(t, path + ".ttl_s", 1, 365LL * 24 * 3600));
@@ -33,33 +23,20 @@ void read_fields(const Reader& r, const YAML::Node& node, const std::string& pat
         r.integer(b, path + ".max_entry_bytes", 1024, 64LL * 1024 * 1024));
   }
   if (const YAML::Node s = node["scope"]) {
-    const std::string v = r.string(s, path + ".scope");
-    if (v == "key") {
-      spec.scope = CacheSpec::Scope::kKey;
-    } else if (v == "team") {
-      spec.scope = CacheSpec::Scope::kTeam;
-    } else if (v == "global") {
-      spec.scope = CacheSpec::Scope::kGlobal;
-    } else {
-      r.fail(s, path + ".scope", "must be key, team or global, got '" + v + "'");
-    }
+    spec.scope =
+        r.choice<Scope>(s, path + ".scope",
+                        {{"key", Scope::kKey}, {"team", Scope::kTeam}, {"global", Scope::kGlobal}});
   }
   if (const YAML::Node s = node["store"]) {
-    const std::string v = r.string(s, path + ".store");
-    if (v == "memory") {
-      spec.store = CacheSpec::Store::kMemory;
-    } else if (v == "redis") {
-      spec.store = CacheSpec::Store::kRedis;
-    } else {
-      r.fail(s, path + ".store", "must be memory or redis, got '" + v + "'");
-    }
+    spec.store =
+        r.choice<Store>(s, path + ".store", {{"memory", Store::kMemory}, {"redis", Store::kRedis}});
   }
   if (const YAML::Node w = node["only_when"]) {
     r.expect_map(w, path + ".only_when", {"temperature_max"});
     if (const YAML::Node t = w["temperature_max"])
       spec.temperature_max = r.number(t, path + ".only_when.temperature_max");
   }
-  if (const YAML::Node s = node["streams"]) spec.streams = boolean(r, s, path + ".streams");
+  if (const YAML::Node s = node["streams"]) spec.streams = r.boolean(s, path + ".streams");
   if (const YAML::Node f = node["finish_reasons"]) {
     if (!f.IsSequence() || f.size() == 0)
       r.fail(f, path + ".finish_reasons", "must be a non-empty list");
@@ -69,9 +46,9 @@ void read_fields(const Reader& r, const YAML::Node& node, const std::string& pat
           r.string(f[i], path + ".finish_reasons[" + std::to_string(i) + "]"));
   }
   if (const YAML::Node c = node["client_controls"])
-    spec.client_controls = boolean(r, c, path + ".client_controls");
+    spec.client_controls = r.boolean(c, path + ".client_controls");
   if (const YAML::Node c = node["limits_count_tokens"])
-    spec.limits_count_tokens = boolean(r, c, path + ".limits_count_tokens");
+    spec.limits_count_tokens = r.boolean(c, path + ".limits_count_tokens");
   if (const YAML::Node e = node["embeddings_endpoint"])
     spec.embeddings_endpoint = r.string(e, path + ".embeddings_endpoint");
   if (const YAML::Node t = node["threshold"]) {
@@ -82,7 +59,7 @@ void read_fields(const Reader& r, const YAML::Node& node, const std::string& pat
   if (const YAML::Node m = node["max_messages"])
     spec.max_messages = static_cast<std::size_t>(r.integer(m, path + ".max_messages", 1, 1000));
   if (const YAML::Node i = node["ignore_system"])
-    spec.ignore_system = boolean(r, i, path + ".ignore_system");
+    spec.ignore_system = r.boolean(i, path + ".ignore_system");
   if (const YAML::Node m = node["max_entries"])
     spec.max_entries = static_cast<std::size_t>(r.integer(m, path + ".max_entries", 1, 10'000'000));
   if (const YAML::Node w = node["single_flight_wait_ms"]) {

@@ -10,6 +10,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "config/secrets.hpp"
@@ -88,6 +89,30 @@ class Reader {
            "must be a number >= " + std::to_string(static_cast<long long>(min)) + ", got '" + t +
                "'");
     return v;
+  }
+
+  // true or false, nothing else.
+  bool boolean(const YAML::Node& node, const std::string& path) const {
+    const std::string v = string(node, path);
+    if (v != "true" && v != "false") fail(node, path, "must be true or false");
+    return v == "true";
+  }
+
+  // The value paired with the name `node` holds; any other is refused, listing the names
+  // ("must be a, b or c, got 'd'").
+  template <typename T>
+  T choice(const YAML::Node& node, const std::string& path,
+           std::initializer_list<std::pair<std::string_view, T>> names) const {
+    const std::string v = string(node, path);
+    std::string list;
+    std::size_t i = 0;
+    for (const auto& [name, value] : names) {
+      if (v == name) return value;
+      list += i == 0 ? "" : i + 1 == names.size() ? " or " : ", ";
+      list += name;
+      ++i;
+    }
+    fail(node, path, "must be " + list + ", got '" + v + "'");
   }
 
   // Remembers every value that came from a secret, so no load error can quote one.

@@ -8,16 +8,11 @@
 #include "stores/sqlite/sqlite_store.hpp"
 #include "util/constant_time.hpp"
 #include "util/key_secret.hpp"
+#include "util/unix_time.hpp"
 
 namespace sluice::governance {
 
 namespace {
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Connections for admin calls and the key watcher; the ledger writer has one of its own.
 constexpr std::size_t kAdminConnections = 2;
@@ -42,7 +37,8 @@ Runtime::Runtime(const config::Governance& g) {
   if (!g.ledger) return;
   store_ = open_store(g.store, kAdminConnections);
   if (g.store.responses_ttl_s > 0) responses_ = dynamic_cast<stores::ResponseStore*>(store_.get());
-  for (const auto& total : store_->totals_since(month_start_ms(now_ms()))) spend_.add_total(total);
+  for (const auto& total : store_->totals_since(month_start_ms(util::unix_now_ms())))
+    spend_.add_total(total);
   reload();
   ledger_ = std::make_unique<Ledger>(open_store(g.store, 1), spend_);
   watcher_ = std::thread([this] { watch(); });

@@ -22,17 +22,23 @@ inline std::string_view trim(std::string_view s) {
   return s;
 }
 
+// Equal but for the case of ASCII letters (HTTP tokens: media types, Cache-Control directives).
+inline bool ascii_iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  }
+  return true;
+}
+
 // Whether a Content-Type names JSON (or names nothing): "application/json", any case, with or
 // without parameters.
 inline bool is_json_media_type(std::string_view content_type) {
   if (content_type.empty()) return true;
   std::string_view type = trim(content_type.substr(0, content_type.find(';')));
-  constexpr std::string_view kJson = "application/json";
-  if (type.size() != kJson.size()) return false;
-  for (std::size_t i = 0; i < type.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(type[i])) != kJson[i]) return false;
-  }
-  return true;
+  return ascii_iequals(type, "application/json");
 }
 
 }  // namespace sluice::util

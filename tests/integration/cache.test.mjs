@@ -223,7 +223,7 @@ test('client controls: no-cache refreshes, no-store keeps nothing, bad values ar
 cache: {only_when: {temperature_max: 1}}
 endpoints:
 ${endpoint(up, 'chat', 'numbered')}
-${endpoint(up, 'stubborn', 'ok', 'cache: {client_controls: false}')}
+${endpoint(up, 'controls-off', 'ok', 'cache: {client_controls: false}')}
 ${endpoint(up, 'no-streams', 'ok', 'cache: {streams: false}')}
 ${endpoint(up, 'uncached', 'ok', 'cache: off')}
 `, async ({ upstream, gw }) => {
@@ -261,8 +261,8 @@ ${endpoint(up, 'uncached', 'ok', 'cache: off')}
       (await ask(gw, 'chat', 'warm', { extra: { temperature: 1 } })).cache], ['miss', 'hit']);
 
     // client_controls: false ignores what the client says, even what it could not say right.
-    assert.equal((await ask(gw, 'stubborn', 'x')).cache, 'miss');
-    const ignored = await ask(gw, 'stubborn', 'x', { headers: { 'cache-control': 'no-cache, max-age=abc', 'x-sluice-cache-ttl': '0' } });
+    assert.equal((await ask(gw, 'controls-off', 'x')).cache, 'miss');
+    const ignored = await ask(gw, 'controls-off', 'x', { headers: { 'cache-control': 'no-cache, max-age=abc', 'x-sluice-cache-ttl': '0' } });
     assert.deepEqual([ignored.status, ignored.cache], [200, 'hit']);
 
     assert.equal((await ask(gw, 'no-streams', 'x', { stream: true })).cache, 'bypass');

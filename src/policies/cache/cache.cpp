@@ -17,6 +17,7 @@
 #include "pipeline/sub_request.hpp"
 #include "policies/accounting/accounting.hpp"
 #include "util/text.hpp"
+#include "util/unix_time.hpp"
 
 namespace sluice::policies {
 namespace json = boost::json;
@@ -25,12 +26,6 @@ using pipeline::Step;
 using Outcome = CacheState::Outcome;
 
 namespace {
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 observability::Metrics& metrics() { return observability::Metrics::global(); }
 
@@ -62,16 +57,6 @@ std::string_view header(const RequestContext& ctx, std::string_view name) {
   return ctx.http != nullptr ? ctx.http->header(name) : std::string_view();
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
-}
-
 // The client's Cache-Control (RFC 9111 §5.2.1; every line of it, joined as RFC 9110 §5.3
 // combines them) and x-sluice-cache-ttl, into `st`.
 std::optional<Error> read_client_controls(const RequestContext& ctx, CacheState& st,
@@ -82,13 +67,13 @@ std::optional<Error> read_client_controls(const RequestContext& ctx, CacheState&
     const std::size_t comma = rest.find(',');
     const std::string_view d = trim(rest.substr(0, comma));
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    if (iequals(d, "no-cache")) {
+    if (util::ascii_iequals(d, "no-cache")) {
       refresh = true;
-    } else if (iequals(d, "no-store")) {
+    } else if (util::ascii_iequals(d, "no-store")) {
       st.store = false;
-    } else if (iequals(d, "only-if-cached")) {
+    } else if (util::ascii_iequals(d, "only-if-cached")) {
       st.only_if_cached = true;
-    } else if (iequals(d.substr(0, 7), "max-age") && (d.size() == 7 || d[7] == '=')) {
+    } else if (util::ascii_iequals(d.substr(0, 7), "max-age") && (d.size() == 7 || d[7] == '=')) {
       std::string_view arg = d.size() > 8 ? d.substr(8) : std::string_view();
       // The quoted form is accepted too (RFC 9111 §5.2: recipients should).
       if (arg.size() >= 2 && arg.front() == '"' && arg.back() == '"')
@@ -206,7 +191,7 @@ Step CachePolicy::on_request(RequestContext& ctx, void* state) const {
     return Step::next();
   }
   if (spec.store == config::CacheSpec::Store::kRedis && cache_.has_redis()) return Step::wait();
-  if (auto found = cache_.find_local(st.key, now_ms()); usable(st, found))
+  if (auto found = cache_.find_local(st.key, util::unix_now_ms()); usable(st, found))
     return answer_with(ctx, st, found);
   if (st.semantic) return Step::wait();  // its embedding is a sub-request
   if (auto step = lead_or_wait(st)) return std::move(*step);
@@ -296,7 +281,7 @@ Step CachePolicy::miss(CacheState& st) const {
 boost::asio::awaitable<std::optional<cache::AnswerPtr>> CachePolicy::look(
     CacheState& st, const std::string& key) const {
   if (st.spec->store != config::CacheSpec::Store::kRedis || !cache_.has_redis())
-    co_return cache_.find_local(key, now_ms());
+    co_return cache_.find_local(key, util::unix_now_ms());
   // The bytes come on the Redis thread and are read here, on the request's own.
   std::optional<std::string> value =
       co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable),
@@ -312,7 +297,8 @@ boost::asio::awaitable<std::optional<cache::AnswerPtr>> CachePolicy::look(
           },
           boost::asio::use_awaitable);
   if (!value) co_return std::nullopt;
-  co_return cache::ResponseCache::read_shared(*value, now_ms(), st.spec->max_entry_bytes);
+  co_return cache::ResponseCache::read_shared(*value, util::unix_now_ms(),
+                                              st.spec->max_entry_bytes);
 }
 
 boost::asio::awaitable<Step> CachePolicy::on_request_async(RequestContext& ctx, void* state) const {
@@ -366,7 +352,8 @@ boost::asio::awaitable<Step> CachePolicy::on_request_async(RequestContext& ctx, 
 
 bool CachePolicy::usable(const CacheState& st, const cache::AnswerPtr& found) const {
   if (!found) return false;
-  if (st.max_age_s >= 0 && now_ms() - found->stored_ms > st.max_age_s * 1000) return false;
+  if (st.max_age_s >= 0 && util::unix_now_ms() - found->stored_ms > st.max_age_s * 1000)
+    return false;
   return true;
 }
 
@@ -374,7 +361,7 @@ Step CachePolicy::answer_with(RequestContext& ctx, CacheState& st,
                               const cache::AnswerPtr& found) const {
   st.outcome = Outcome::kHit;
   st.store = false;
-  st.age_s = std::max<std::int64_t>(0, (now_ms() - found->stored_ms) / 1000);
+  st.age_s = std::max<std::int64_t>(0, (util::unix_now_ms() - found->stored_ms) / 1000);
   ctx.cache.hit = true;
   ctx.cache.count_tokens = st.spec->limits_count_tokens;
   metrics().cache_hits.fetch_add(1, std::memory_order_relaxed);
@@ -403,7 +390,7 @@ void CachePolicy::keep(CacheState& st, const model::Response& answer) const {
   // Out of the request's arena: the entry outlives the request.
   entry->response.body = json::object(answer.body, json::storage_ptr());
   entry->response.usage = answer.usage;
-  entry->stored_ms = now_ms();
+  entry->stored_ms = util::unix_now_ms();
   entry->expires_ms = entry->stored_ms + st.ttl.count();
   entry->endpoint = st.endpoint;
   entry->scope = st.scope;

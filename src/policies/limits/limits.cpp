@@ -11,6 +11,7 @@
 #include "observability/metrics.hpp"
 #include "policies/subject.hpp"
 #include "tokenizer/chat_tokens.hpp"
+#include "util/unix_time.hpp"
 
 namespace sluice::policies {
 
@@ -18,12 +19,6 @@ using pipeline::RequestContext;
 using pipeline::Step;
 
 namespace {
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string describe(const config::LimitSpec& l, bool tokens, std::string_view who) {
   std::string s = std::to_string(tokens ? l.tokens : l.requests);
@@ -126,7 +121,8 @@ Step LimitsPolicy::on_request(RequestContext& ctx, void* state) const {
   if (runtime_.redis() != nullptr) return Step::wait();  // on_request_async asks Redis
   Wanted wanted;
   if (!collect(ctx, state_of(state), wanted)) return Step::skip();
-  return conclude(ctx, state_of(state), wanted, runtime_.limiter().acquire(wanted.wants, now_ms()));
+  return conclude(ctx, state_of(state), wanted,
+                  runtime_.limiter().acquire(wanted.wants, util::unix_now_ms()));
 }
 
 boost::asio::awaitable<Step> LimitsPolicy::on_request_async(RequestContext& ctx,
@@ -134,7 +130,7 @@ boost::asio::awaitable<Step> LimitsPolicy::on_request_async(RequestContext& ctx,
   Wanted wanted;
   if (!collect(ctx, state_of(state), wanted)) co_return Step::next();
   auto* redis = runtime_.redis();
-  const std::int64_t now = now_ms();
+  const std::int64_t now = util::unix_now_ms();
   // The answer comes on the Redis thread; it is handed back to this request's executor.
   auto decision = co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable),
                                                        void(std::optional<stores::LimitDecision>)>(

@@ -67,6 +67,7 @@ AdminAnswer cache(const AdminRequest& req, cache::ResponseCache* store) {
        hits + misses == 0 ? 0.0 : static_cast<double>(hits) / static_cast<double>(hits + misses)},
       {"saved_usd", static_cast<double>(m.cache_saved_nano_usd.load()) / 1e9},
       {"semantic_entries", totals.semantic_entries},
+      {"semantic_bytes", totals.semantic_bytes},
       {"semantic_hits", m.cache_semantic_hits.load()}};
   if (store->has_redis()) {
     out["redis_entries"] =

@@ -24,8 +24,9 @@ std::string glob_escaped(std::string_view text) {
 
 }  // namespace
 
-ResponseCache::ResponseCache(std::uint64_t memory_bytes, RedisLimiter* redis)
-    : memory_(memory_bytes), redis_(redis) {}
+ResponseCache::ResponseCache(std::uint64_t memory_bytes, RedisLimiter* redis,
+                             std::uint64_t semantic_bytes)
+    : memory_(memory_bytes), semantic_(semantic_bytes), redis_(redis) {}
 
 std::string ResponseCache::entry_key(std::string_view endpoint, std::string_view scope,
                                      std::string_view hash) {
@@ -133,7 +134,7 @@ std::optional<std::uint64_t> ResponseCache::scan(std::string_view endpoint, std:
 }
 
 ResponseCache::Totals ResponseCache::totals() {
-  return Totals{memory_.totals(), scan("", "", false), semantic_.entries()};
+  return Totals{memory_.totals(), scan("", "", false), semantic_.entries(), semantic_.bytes()};
 }
 
 std::pair<std::size_t, std::optional<std::uint64_t>> ResponseCache::clear(std::string_view endpoint,

@@ -25,10 +25,15 @@ namespace sluice::cache {
 class ResponseCache {
  public:
   // `redis`: the shared connection (null without `stores.redis`); must outlive this.
-  ResponseCache(std::uint64_t memory_bytes, stores::redis::RedisLimiter* redis);
+  // `semantic_bytes` bounds the semantic index (cache.semantic_memory_bytes).
+  ResponseCache(std::uint64_t memory_bytes, stores::redis::RedisLimiter* redis,
+                std::uint64_t semantic_bytes = 64ULL * 1024 * 1024);
 
-  // A config reload may change `cache.memory_bytes`.
-  void set_memory_bytes(std::uint64_t bytes) { memory_.set_capacity(bytes); }
+  // A config reload may change `cache.memory_bytes` and `cache.semantic_memory_bytes`.
+  void set_memory_bytes(std::uint64_t bytes, std::uint64_t semantic_bytes) {
+    memory_.set_capacity(bytes);
+    semantic_.set_max_bytes(semantic_bytes);
+  }
   bool has_redis() const { return redis_ != nullptr; }
   // The semantic cache's nearest-neighbour indexes (in process, whatever the answers' store).
   SemanticIndex& semantic() { return semantic_; }
@@ -63,6 +68,7 @@ class ResponseCache {
     MemoryCache::Totals memory;
     std::optional<std::uint64_t> redis_entries;  // nullopt: no Redis, or it did not answer
     std::uint64_t semantic_entries = 0;
+    std::uint64_t semantic_bytes = 0;
   };
   // Entries and bytes now. Blocks on Redis (an admin request, off the event loops).
   Totals totals();

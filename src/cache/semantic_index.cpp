@@ -16,10 +16,21 @@ struct SemanticIndex::Index {
   std::shared_mutex lock;
   std::vector<Slot> slots;  // a ring over max_entries
   std::size_t next = 0;     // the slot the next point takes
+  std::size_t points = 0;   // slots.size(), readable under the map's mutex alone
+  std::size_t bytes = 0;    // slot_bytes of every slot (under the map's mutex)
   std::size_t dim() const { return dimension; }
 };
 
-SemanticIndex::SemanticIndex() = default;
+namespace {
+
+std::size_t slot_bytes(std::size_t context, std::size_t entry_key, std::size_t dimension) {
+  return sizeof(std::string) * 2 + sizeof(std::vector<float>) + context + entry_key +
+         dimension * sizeof(float);
+}
+
+}  // namespace
+
+SemanticIndex::SemanticIndex(std::size_t max_bytes) : max_bytes_(max_bytes) {}
 SemanticIndex::~SemanticIndex() = default;
 
 bool SemanticIndex::normalize(std::vector<float>& v) {
@@ -66,7 +77,10 @@ void SemanticIndex::add(const std::string& name, std::string_view context,
     std::lock_guard lock(mutex_);
     auto& held = indexes_[name];
     if (!held || held->dim() != unit.size()) {
-      if (held) total_ -= held->slots.size();
+      if (held) {
+        total_ -= held->points;
+        total_bytes_ -= held->bytes;
+      }
       held = std::make_shared<Index>(unit.size());
     }
     index = held;
@@ -74,12 +88,25 @@ void SemanticIndex::add(const std::string& name, std::string_view context,
   std::unique_lock lock(index->lock);
   if (index->dim() != unit.size()) return;  // replaced meanwhile by another dimension
   const std::size_t at = index->next;
-  if (at >= index->slots.size()) {
+  const std::size_t size = slot_bytes(context.size(), entry_key.size(), unit.size());
+  {
     std::lock_guard count(mutex_);
-    if (total_ >= kMaxTotalEntries) return;  // full everywhere: this one is not indexed
-    ++total_;
-    index->slots.emplace_back();
+    // (An index cleared meanwhile is no longer in the map: what it gains is not counted.)
+    const bool counted = indexes_.contains(name) && indexes_.at(name) == index;
+    const std::size_t replaced =
+        at < index->slots.size() ? slot_bytes(index->slots[at].context.size(),
+                                              index->slots[at].entry_key.size(), index->dimension)
+                                 : 0;
+    // Full everywhere: this one is not indexed (a replacement in place may still be).
+    if (counted && total_bytes_ - replaced + size > max_bytes_) return;
+    if (counted) {
+      total_bytes_ = total_bytes_ - replaced + size;
+      if (at >= index->slots.size()) ++total_;
+    }
+    index->bytes = index->bytes - replaced + size;
+    if (at >= index->slots.size()) ++index->points;
   }
+  if (at >= index->slots.size()) index->slots.emplace_back();
   // An existing slot is replaced in place: the oldest goes.
   index->slots[at] = Index::Slot{std::string(context), entry_key, unit};
   index->next = at + 1 >= max_entries ? 0 : at + 1;
@@ -100,7 +127,8 @@ std::size_t SemanticIndex::clear(std::string_view endpoint, std::string_view sco
     const auto sep = name.find('\x1f');
     if ((endpoint.empty() || name.substr(0, sep) == endpoint) &&
         (scope.empty() || name.substr(sep + 1) == scope)) {
-      n += it->second->slots.size();
+      n += it->second->points;
+      total_bytes_ -= it->second->bytes;
       it = indexes_.erase(it);
     } else {
       ++it;
@@ -113,6 +141,16 @@ std::size_t SemanticIndex::clear(std::string_view endpoint, std::string_view sco
 std::size_t SemanticIndex::entries() const {
   std::lock_guard lock(mutex_);
   return total_;
+}
+
+std::size_t SemanticIndex::bytes() const {
+  std::lock_guard lock(mutex_);
+  return total_bytes_;
+}
+
+void SemanticIndex::set_max_bytes(std::size_t max_bytes) {
+  std::lock_guard lock(mutex_);
+  max_bytes_ = max_bytes;
 }
 
 }  // namespace sluice::cache

@@ -8,9 +8,10 @@
 // neighbour list in addPoint after resizeIndex. A graph pays off only for a context with many
 // thousands of points.)
 //
-// Bounds: at most `max_entries` points per index (the oldest is replaced first) and
-// kMaxTotalEntries across all. Thread-safe: lookups of one index share its lock, an insert takes
-// it alone. The index is per process; the answers it points at may live in Redis.
+// Bounds: at most `max_entries` points per index (the oldest is replaced first) and `max_bytes`
+// across all (`cache.semantic_memory_bytes`; a point past it is not indexed, its answer is still
+// found exactly). Thread-safe: lookups of one index share its lock, an insert takes it alone. The
+// index is per process; the answers it points at may live in Redis.
 
 #include <cstdint>
 #include <memory>
@@ -26,9 +27,7 @@ namespace sluice::cache {
 
 class SemanticIndex {
  public:
-  static constexpr std::size_t kMaxTotalEntries = 1'000'000;
-
-  SemanticIndex();
+  explicit SemanticIndex(std::size_t max_bytes);
   ~SemanticIndex();
   SemanticIndex(const SemanticIndex&) = delete;
   SemanticIndex& operator=(const SemanticIndex&) = delete;
@@ -51,6 +50,10 @@ class SemanticIndex {
   // tenant's; returns how many points they held.
   std::size_t clear(std::string_view endpoint, std::string_view scope);
   std::size_t entries() const;
+  // What the points hold: vectors, contexts and keys, with their bookkeeping.
+  std::size_t bytes() const;
+  // A config reload may change the bound; points already held stay until replaced or cleared.
+  void set_max_bytes(std::size_t max_bytes);
 
   // `v` scaled to length 1; false when it has no length (or is not finite).
   static bool normalize(std::vector<float>& v);
@@ -61,7 +64,9 @@ class SemanticIndex {
 
   mutable std::mutex mutex_;  // guards the map, not the indexes
   std::unordered_map<std::string, std::shared_ptr<Index>> indexes_;
-  std::size_t total_ = 0;  // points in every index (under mutex_)
+  std::size_t total_ = 0;        // points in every index (under mutex_)
+  std::size_t total_bytes_ = 0;  // what they hold (under mutex_)
+  std::size_t max_bytes_;
 };
 
 }  // namespace sluice::cache

@@ -1,5 +1,7 @@
 #include "config/cache.hpp"
 
+#include <yaml-cpp/yaml.h>
+
 #include "config/reader.hpp"
 
 namespace sluice::config {
@@ -85,7 +87,7 @@ CacheConfig read_cache_config(const Reader& r, const YAML::Node& node) {
                {"mode", "ttl_s", "max_entry_bytes", "scope", "store", "only_when", "streams",
                 "finish_reasons", "client_controls", "limits_count_tokens", "single_flight_wait_ms",
                 "embeddings_endpoint", "threshold", "max_messages", "ignore_system", "max_entries",
-                "memory_bytes"});
+                "memory_bytes", "semantic_memory_bytes"});
   auto spec = std::make_shared<CacheSpec>();
   // A section with settings but no mode means the cache is wanted.
   spec->mode = CacheSpec::Mode::kExact;
@@ -93,6 +95,10 @@ CacheConfig read_cache_config(const Reader& r, const YAML::Node& node) {
   if (const YAML::Node m = node["memory_bytes"]) {
     out.memory_bytes = static_cast<std::uint64_t>(
         r.integer(m, "cache.memory_bytes", 0, 1LL << 40));  // 0: nothing kept in process
+  }
+  if (const YAML::Node m = node["semantic_memory_bytes"]) {
+    out.semantic_memory_bytes = static_cast<std::uint64_t>(
+        r.integer(m, "cache.semantic_memory_bytes", 0, 1LL << 40));  // 0: nothing indexed
   }
   out.any = spec->mode != CacheSpec::Mode::kOff;
   out.defaults = std::move(spec);
@@ -116,6 +122,44 @@ std::shared_ptr<const CacheSpec> read_cache_spec(const Reader& r, const YAML::No
   if (!node["mode"]) spec->mode = CacheSpec::Mode::kExact;
   read_fields(r, node, path, *spec);
   return spec;
+}
+
+CacheSpec with_key_cache(const CacheSpec& base, const KeyCache& key) {
+  CacheSpec out = base;
+  if (key.mode) out.mode = *key.mode;
+  if (key.ttl) out.ttl = *key.ttl;
+  // The enumeration runs from narrow to wide.
+  if (key.scope && *key.scope < base.scope) out.scope = *key.scope;
+  if (key.client_controls) out.client_controls = *key.client_controls;
+  return out;
+}
+
+KeyCache read_key_cache(const Reader& r, const YAML::Node& node, const std::string& path) {
+  KeyCache out;
+  if (turned_off(r, node, path)) {
+    out.mode = CacheSpec::Mode::kOff;
+    return out;
+  }
+  r.expect_map(node, path, {"mode", "ttl_s", "scope", "client_controls"});
+  using Mode = CacheSpec::Mode;
+  using Scope = CacheSpec::Scope;
+  if (const YAML::Node m = node["mode"]) {
+    if (m.IsScalar() && m.Scalar() == "semantic")
+      r.fail(m, path + ".mode",
+             "semantic is set on an endpoint or route (with its embeddings_endpoint); a key "
+             "may only turn the cache off or to exact");
+    out.mode = r.choice<Mode>(m, path + ".mode", {{"exact", Mode::kExact}, {"off", Mode::kOff}});
+  }
+  if (const YAML::Node t = node["ttl_s"])
+    out.ttl = std::chrono::seconds(r.integer(t, path + ".ttl_s", 1, 365LL * 24 * 3600));
+  if (const YAML::Node s = node["scope"]) {
+    out.scope =
+        r.choice<Scope>(s, path + ".scope",
+                        {{"key", Scope::kKey}, {"team", Scope::kTeam}, {"global", Scope::kGlobal}});
+  }
+  if (const YAML::Node c = node["client_controls"])
+    out.client_controls = r.boolean(c, path + ".client_controls");
+  return out;
 }
 
 std::string_view cache_scope_name(CacheSpec::Scope scope) {

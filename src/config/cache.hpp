@@ -4,14 +4,16 @@
 // top-level section sets the defaults and the in-process store's size; an endpoint's or route's
 // own section overrides the fields it names (`cache: off` turns it off there). docs/cache.md.
 
-#include <yaml-cpp/yaml.h>
-
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+namespace YAML {
+class Node;
+}
 
 namespace sluice::config {
 
@@ -61,8 +63,31 @@ struct CacheConfig {
   // The defaults every endpoint and route starts from; off unless the section turns it on.
   std::shared_ptr<const CacheSpec> defaults = std::make_shared<CacheSpec>();
   std::uint64_t memory_bytes = 256ULL * 1024 * 1024;  // the in-process store's bound
+  // The semantic index's bound (vectors of the prompts indexed, in every endpoint and tenant).
+  std::uint64_t semantic_memory_bytes = 64ULL * 1024 * 1024;
   bool any = false;  // some endpoint or route caches (the cache policy is attached)
 };
+
+// A gateway key's own cache settings (`auth.keys[].cache`, the admin API's key field `cache`):
+// `off`, or some of these, which replace the endpoint's or route's for that key's requests. mode
+// is off or exact (semantic needs an endpoint's embeddings_endpoint, so it is set there; exact on
+// a semantic endpoint looks up exactly only). A key may narrow the scope (global > team > key),
+// never widen it: a wider one is taken as the endpoint's, so a key cannot read what another
+// tenant's key stored.
+struct KeyCache {
+  std::optional<CacheSpec::Mode> mode;
+  std::optional<std::chrono::milliseconds> ttl;
+  std::optional<CacheSpec::Scope> scope;
+  std::optional<bool> client_controls;
+
+  bool operator==(const KeyCache&) const = default;
+};
+
+// `base` with the key's settings applied (above).
+CacheSpec with_key_cache(const CacheSpec& base, const KeyCache& key);
+
+// `auth.keys[].cache` from the file: off, or a mapping of mode, ttl_s, scope, client_controls.
+KeyCache read_key_cache(const Reader& r, const YAML::Node& node, const std::string& path);
 
 // The top-level `cache:` section.
 CacheConfig read_cache_config(const Reader& r, const YAML::Node& node);

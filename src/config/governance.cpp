@@ -63,7 +63,7 @@ KeySpec read_key(const Reader& r, const YAML::Node& node, const std::string& pat
                  const std::string& pepper) {
   r.expect_map(node, path,
                {"id", "name", "key", "key_hash", "user", "team", "endpoints", "models", "expires",
-                "disabled", "metadata", "limits", "budget"});
+                "disabled", "metadata", "limits", "budget", "cache"});
   KeySpec k;
   k.from_config = true;
   if (!node["name"]) r.fail(node, path, "'name' is required");
@@ -117,6 +117,7 @@ KeySpec read_key(const Reader& r, const YAML::Node& node, const std::string& pat
     b.match = k.id;
     k.budget = b;
   }
+  if (node["cache"]) k.cache = read_key_cache(r, node["cache"], path + ".cache");
   return k;
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "config/cache.hpp"
 #include "pricing/price_table.hpp"
 
 namespace YAML {
@@ -73,6 +74,7 @@ struct KeySpec {
   std::string metadata = "{}";  // JSON object
   std::vector<LimitSpec> limits;
   std::optional<BudgetSpec> budget;
+  std::optional<KeyCache> cache;  // the key's own cache settings (config/cache.hpp)
   std::int64_t created_at = 0;
   bool from_config = false;  // declared in the config file: read-only through the admin API
 };

@@ -1,5 +1,7 @@
 #include "policies/registry.hpp"
 
+#include <algorithm>
+
 #include "policies/accounting/accounting.hpp"
 #include "policies/auth/auth.hpp"
 #include "policies/budgets/budgets.hpp"
@@ -57,9 +59,15 @@ const PolicyRow kRows[] = {
      }},
     {"cache",
      [](const Site& site, Services& s) -> PolicyPtr {
-       // Which spec applies is known per request (a route's, an endpoint's), so the policy is
-       // on every chain once anything caches.
-       return site.snapshot.cache.any && s.cache != nullptr
+       // Which spec applies is known per request (a route's, an endpoint's, a key's), so the
+       // policy is on every chain once anything caches, or once a key may say so (config keys
+       // with a cache section; keys in a store, which can gain one at any time).
+       const auto& keys = site.snapshot.governance.keys;
+       const bool keyed = s.governance.store() != nullptr ||
+                          std::any_of(keys.begin(), keys.end(), [](const auto& k) {
+                            return k->cache && k->cache->mode != config::CacheSpec::Mode::kOff;
+                          });
+       return (site.snapshot.cache.any || keyed) && s.cache != nullptr
                   ? std::make_shared<CachePolicy>(*s.cache)
                   : nullptr;
      }},

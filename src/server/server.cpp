@@ -143,7 +143,8 @@ Server::Server(config::SnapshotHolder& config, observability::AccessLog& access_
     : config_(config),
       access_log_(access_log),
       governance_(governance),
-      cache_(config.get()->cache.memory_bytes, governance.redis()),
+      cache_(config.get()->cache.memory_bytes, governance.redis(),
+             config.get()->cache.semantic_memory_bytes),
       reloader_(std::move(reloader)) {}
 
 Result<void> Server::reload(const char* why) {
@@ -157,7 +158,7 @@ Result<void> Server::reload(const char* why) {
               << std::endl;
     return next.error();
   }
-  cache_.set_memory_bytes((*next)->cache.memory_bytes);
+  cache_.set_memory_bytes((*next)->cache.memory_bytes, (*next)->cache.semantic_memory_bytes);
   config_.set(std::move(*next));
   std::cerr << "sluice: reloaded " << reloader_.path << " (" << why << ")" << std::endl;
   return {};

@@ -2,6 +2,7 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <chrono>
 #include <cmath>
 
 namespace sluice::stores {
@@ -144,6 +145,65 @@ std::optional<Error> read_budget_field(std::string_view k, const json::value& va
   return std::nullopt;
 }
 
+json::object key_cache_object(const config::KeyCache& c) {
+  json::object o;
+  if (c.mode) o["mode"] = *c.mode == config::CacheSpec::Mode::kOff ? "off" : "exact";
+  if (c.ttl) o["ttl_s"] = std::chrono::duration_cast<std::chrono::seconds>(*c.ttl).count();
+  if (c.scope) o["scope"] = config::cache_scope_name(*c.scope);
+  if (c.client_controls) o["client_controls"] = *c.client_controls;
+  return o;
+}
+
+// The JSON twin of config::read_key_cache: "off", or {mode, ttl_s, scope, client_controls}.
+std::optional<Error> read_key_cache(const json::value& v, const std::string& field,
+                                    config::KeyCache& out) {
+  using Mode = config::CacheSpec::Mode;
+  using Scope = config::CacheSpec::Scope;
+  if (v.is_string() && v.get_string() == "off") {
+    out.mode = Mode::kOff;
+    return std::nullopt;
+  }
+  if (!v.is_object())
+    return field_error(field, "must be \"off\" or an object {mode, ttl_s, scope, client_controls}");
+  for (const auto& [k, value] : v.get_object()) {
+    const std::string name = field + "." + std::string(k);
+    if (k == "mode") {
+      // (Both sides string_view: with "" alone the ?: makes a temporary json::string.)
+      const std::string_view m =
+          value.is_string() ? std::string_view(value.get_string()) : std::string_view();
+      if (m != "off" && m != "exact")
+        return field_error(name, m == "semantic"
+                                     ? "may only be off or exact for a key (semantic is set "
+                                       "on an endpoint or route)"
+                                     : "must be off or exact");
+      out.mode = m == "off" ? Mode::kOff : Mode::kExact;
+    } else if (k == "ttl_s") {
+      const auto n = number_of(value);
+      if (!n || *n < 1 || *n > 365.0 * 24 * 3600 || *n != std::floor(*n))
+        return field_error(name, "must be a whole number of seconds from 1 to 31536000");
+      out.ttl = std::chrono::seconds(static_cast<std::int64_t>(*n));
+    } else if (k == "scope") {
+      const std::string_view sc =
+          value.is_string() ? std::string_view(value.get_string()) : std::string_view();
+      if (sc == "key") {
+        out.scope = Scope::kKey;
+      } else if (sc == "team") {
+        out.scope = Scope::kTeam;
+      } else if (sc == "global") {
+        out.scope = Scope::kGlobal;
+      } else {
+        return field_error(name, "must be key, team or global");
+      }
+    } else if (k == "client_controls") {
+      if (!value.is_bool()) return field_error(name, "must be true or false");
+      out.client_controls = value.get_bool();
+    } else {
+      return field_error(field, "has an unknown field '" + std::string(k) + "'");
+    }
+  }
+  return std::nullopt;
+}
+
 // What every budget must be, however it was written: a cap, and a fallback exactly when
 // on_exceed says so.
 std::optional<Error> check_budget(const config::BudgetSpec& b, const std::string& field) {
@@ -221,6 +281,18 @@ std::optional<config::BudgetSpec> budget_from_json(const std::string& text,
   return b;
 }
 
+std::string key_cache_to_json(const config::KeyCache& cache) {
+  return json::serialize(key_cache_object(cache));
+}
+
+std::optional<config::KeyCache> key_cache_from_json(const std::string& text) {
+  boost::system::error_code ec;
+  const json::value v = json::parse(text, ec);
+  config::KeyCache c;
+  if (ec || read_key_cache(v, "cache", c)) return std::nullopt;
+  return c;
+}
+
 json::object key_to_json(const config::KeySpec& key) {
   json::object o;
   o["id"] = key.id;
@@ -240,6 +312,7 @@ json::object key_to_json(const config::KeySpec& key) {
   for (const auto& l : key.limits) limits.emplace_back(limit_object(l));
   o["limits"] = std::move(limits);
   o["budget"] = key.budget ? json::value(budget_object(*key.budget)) : json::value(nullptr);
+  o["cache"] = key.cache ? json::value(key_cache_object(*key.cache)) : json::value(nullptr);
   o["created_at"] = key.created_at;
   o["source"] = key.from_config ? "config" : "store";
   return o;
@@ -293,10 +366,18 @@ std::optional<Error> apply_key_fields(const json::object& body, config::KeySpec&
       b.scope = config::Scope::kKey;
       b.match = key.id;
       key.budget = b;
+    } else if (field == "cache") {
+      if (v.is_null()) {
+        key.cache.reset();
+        continue;
+      }
+      config::KeyCache c;
+      if (auto e = read_key_cache(v, "cache", c)) return e;
+      key.cache = c;
     } else {
       return field_error(field,
                          "is not a key field (name, user, team, endpoints, models, "
-                         "expires_at, disabled, metadata, limits, budget)");
+                         "expires_at, disabled, metadata, limits, budget, cache)");
     }
   }
   if (key.name.empty()) return field_error("name", "is required");

@@ -19,12 +19,17 @@ std::string budget_to_json(const config::BudgetSpec& budget);
 std::optional<config::BudgetSpec> budget_from_json(const std::string& text,
                                                    const std::string& key_id);
 
+// A key's cache settings (config::KeyCache) as the admin API shows and the stores keep them:
+// {"mode", "ttl_s", "scope", "client_controls"}, each only when set; from JSON, "off" too.
+std::string key_cache_to_json(const config::KeyCache& cache);
+std::optional<config::KeyCache> key_cache_from_json(const std::string& text);
+
 // What the admin API shows of a key: everything but its hash.
 boost::json::object key_to_json(const config::KeySpec& key);
 
 // Applies the admin API's fields (name, user, team, endpoints, models, expires_at, disabled,
-// metadata, limits, budget) from `body` to `key`, validating each; unknown fields, a negative
-// or non-numeric budget and the like are a 400 naming the field.
+// metadata, limits, budget, cache) from `body` to `key`, validating each; unknown fields, a
+// negative or non-numeric budget and the like are a 400 naming the field.
 std::optional<Error> apply_key_fields(const boost::json::object& body, config::KeySpec& key);
 
 // A budget's fields with its scope and match: {scope, match, usd, per, alert_at}.

@@ -23,7 +23,7 @@ std::vector<float> random_unit(std::mt19937& rng, std::size_t dim) {
 }
 
 TEST(SemanticIndex, FindsTheNearestOfTheSameContextAboveTheThreshold) {
-  SemanticIndex index;
+  SemanticIndex index(1 << 20);
   index.add("chat\x1fk:a", "ctx", unit({1, 0, 0}), "entry-x", 100);
   index.add("chat\x1fk:a", "ctx", unit({0, 1, 0}), "entry-y", 100);
   index.add("chat\x1fk:a", "other", unit({1, 0.01F, 0}), "entry-other", 100);
@@ -37,7 +37,7 @@ TEST(SemanticIndex, FindsTheNearestOfTheSameContextAboveTheThreshold) {
 }
 
 TEST(SemanticIndex, KeepsAtMostMaxEntriesReplacingTheOldest) {
-  SemanticIndex index;
+  SemanticIndex index(1 << 20);
   std::mt19937 rng(7);
   std::vector<std::vector<float>> added;
   for (int i = 0; i < 300; ++i) {
@@ -55,8 +55,38 @@ TEST(SemanticIndex, KeepsAtMostMaxEntriesReplacingTheOldest) {
   EXPECT_FALSE(oldest && oldest->entry_key == "k0");
 }
 
+TEST(SemanticIndex, BoundedInBytesAcrossEveryIndex) {
+  // Room for about 10 points of 256 dimensions (each over 1 KiB) in all.
+  SemanticIndex index(10 * 1100);
+  std::mt19937 rng(3);
+  std::vector<std::vector<float>> added;
+  for (int i = 0; i < 30; ++i) {
+    added.push_back(random_unit(rng, 256));
+    std::string tenant = std::to_string(i % 3);
+    tenant.insert(0, "e\x1fk:");
+    index.add(tenant, "c", added.back(), "k", 100);
+  }
+  EXPECT_GE(index.entries(), 8U);
+  EXPECT_LE(index.entries(), 10U);
+  EXPECT_LE(index.bytes(), 10U * 1100);
+  EXPECT_GE(index.bytes(), index.entries() * 256 * sizeof(float));
+  // What did not fit is not found; what did is.
+  EXPECT_TRUE(index.nearest("e\x1fk:0", "c", added[0], 0.999));
+  EXPECT_FALSE(index.nearest("e\x1fk:2", "c", added[29], 0.999));
+  // Clearing gives the room back.
+  index.clear("", "k:0");
+  const std::size_t left = index.bytes();
+  EXPECT_LT(left, 10U * 1100 - 2 * 1024);
+  index.add("e\x1fk:2", "c", added[29], "k", 100);
+  EXPECT_TRUE(index.nearest("e\x1fk:2", "c", added[29], 0.999));
+  EXPECT_GT(index.bytes(), left);
+  index.clear("", "");
+  EXPECT_EQ(index.bytes(), 0U);
+  EXPECT_EQ(index.entries(), 0U);
+}
+
 TEST(SemanticIndex, ANewDimensionStartsTheIndexAfresh) {
-  SemanticIndex index;
+  SemanticIndex index(1 << 20);
   index.add("e\x1fg", "c", unit({1, 0}), "two", 10);
   index.add("e\x1fg", "c", unit({1, 0, 0}), "three", 10);
   EXPECT_EQ(index.entries(), 1U);
@@ -65,7 +95,7 @@ TEST(SemanticIndex, ANewDimensionStartsTheIndexAfresh) {
 }
 
 TEST(SemanticIndex, ClearsByEndpointAndTenant) {
-  SemanticIndex index;
+  SemanticIndex index(1 << 20);
   const auto v = unit({1, 2, 3});
   index.add(SemanticIndex::index_name("chat", "k:a"), "c", v, "1", 10);
   index.add(SemanticIndex::index_name("chat", "k:b"), "c", v, "2", 10);
@@ -88,7 +118,7 @@ TEST(SemanticIndex, NormalizeRefusesWhatHasNoDirection) {
 }
 
 TEST(SemanticIndex, LookupsAndInsertsFromManyThreads) {
-  SemanticIndex index;
+  SemanticIndex index(1 << 20);
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&index, t] {

@@ -365,6 +365,42 @@ TEST(ConfigLoader, ErrorsNeverQuoteASecretValue) {
   EXPECT_THAT(e, ::testing::Not(HasSubstr("sk-from-env-base"))) << e;
 }
 
+// auth.keys[].cache: a key's own settings over its endpoint's (config/cache.hpp KeyCache).
+TEST(ConfigLoader, KeyCacheSettingsNarrowNeverWiden) {
+  const std::string head = std::string(kEndpointHead) +
+                           "    model: {provider: mock}\n"
+                           "    cache: {scope: team, ttl_s: 600}\n"
+                           "auth:\n  pepper: pepper-for-loader-tests-0123\n  keys:\n"
+                           "    - name: k\n      key_hash: " +
+                           std::string(64, 'a') + "\n";
+  auto r = load(head + "      cache: {ttl_s: 30, scope: key, client_controls: false}\n");
+  ASSERT_TRUE(r) << r.error().message;
+  const auto& key = *(*r)->governance.keys.at(0);
+  ASSERT_TRUE(key.cache);
+  const CacheSpec& endpoint = *(*r)->find("a")->cache;
+  CacheSpec mine = with_key_cache(endpoint, *key.cache);
+  EXPECT_EQ(mine.mode, CacheSpec::Mode::kExact) << "the endpoint's mode stays";
+  EXPECT_EQ(mine.ttl, std::chrono::seconds(30));
+  EXPECT_EQ(mine.scope, CacheSpec::Scope::kKey) << "narrower: taken";
+  EXPECT_FALSE(mine.client_controls);
+
+  r = load(head + "      cache: {scope: global}\n");
+  ASSERT_TRUE(r) << r.error().message;
+  mine = with_key_cache(*(*r)->find("a")->cache, *(*r)->governance.keys.at(0)->cache);
+  EXPECT_EQ(mine.scope, CacheSpec::Scope::kTeam) << "wider: the endpoint's";
+
+  r = load(head + "      cache: off\n");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(with_key_cache(*(*r)->find("a")->cache, *(*r)->governance.keys.at(0)->cache).mode,
+            CacheSpec::Mode::kOff);
+
+  EXPECT_THAT(error_of(head + "      cache: {mode: semantic}\n"),
+              HasSubstr("auth.keys[0].cache.mode: semantic is set on an endpoint"));
+  EXPECT_THAT(error_of(head + "      cache: {threshold: 0.9}\n"),
+              HasSubstr("auth.keys[0].cache: unknown key 'threshold'"));
+  EXPECT_THAT(error_of(head + "      cache: on\n"), HasSubstr("must be a mapping, or off"));
+}
+
 TEST(ConfigLoader, MissingFileIsAClearError) {
   auto r = load_file("/nonexistent/sluice.yaml");
   ASSERT_FALSE(r);

@@ -465,6 +465,48 @@ ${endpoint(up, 'shared', 'ok', 'cache: {scope: global}')}
   });
 });
 
+test('a key\'s own cache settings: off, on where the endpoint has none, a narrower scope, its TTL; changed through the admin API', async () => {
+  await withGateway((up) => `${governed(join(tempDir('sluice-cache-'), 'sluice.db'))}
+endpoints:
+${endpoint(up, 'plain', 'ok')}
+${endpoint(up, 'by-team', 'ok', 'cache: {scope: team}')}
+`, async ({ upstream, gw }) => {
+    const make = async (body) => {
+      const r = await adminCall(gw, 'POST', '/admin/keys', { name: `k${Math.random()}`, team: 'ml', ...body });
+      assert.equal(r.status, 201, r.text);
+      return r.json;
+    };
+    const seen = async (name, k, say = 'keyed') => (await ask(gw, name, say, { headers: withKey(k.key) })).cache;
+    const [plain, opted, off, narrow] = [await make({}), await make({ cache: { mode: 'exact', ttl_s: 1 } }),
+      await make({ cache: 'off' }), await make({ cache: { scope: 'key' } })];
+    assert.deepEqual(opted.cache, { mode: 'exact', ttl_s: 1 }, 'the admin API shows the settings');
+    assert.deepEqual([off.cache, plain.cache], [{ mode: 'off' }, null]);
+
+    // 'plain' caches nothing, except for the key that turned the cache on (for 1 s).
+    assert.deepEqual([await seen('plain', plain), await seen('plain', plain)], [null, null]);
+    assert.deepEqual([await seen('plain', opted), await seen('plain', opted)], ['miss', 'hit']);
+    await new Promise((done) => setTimeout(done, 1100));
+    assert.equal(await seen('plain', opted), 'miss', 'its own ttl_s');
+    // 'by-team' shares within team ml, but not with the key that turned it off or narrowed it.
+    assert.deepEqual([await seen('by-team', plain), await seen('by-team', off), await seen('by-team', off)], ['miss', null, null]);
+    assert.deepEqual([await seen('by-team', narrow), await seen('by-team', narrow), await seen('by-team', opted)], ['miss', 'hit', 'hit']);
+    assert.equal(upstream.calls('ok'), 2 + 2 + 1 + 2 + 1);
+
+    // Changed through the admin API: applied within a second (the store's version), and bad
+    // settings are a 400 naming the field.
+    const patched = await adminCall(gw, 'PATCH', `/admin/keys/${off.id}`, { cache: { mode: 'exact' } });
+    assert.equal(patched.status, 200, patched.text);
+    await eventually(async () => (await seen('by-team', off)) === 'hit', 3000, 'the key turned on');
+    for (const [bad, param] of [[{ mode: 'semantic' }, 'cache.mode'], [{ ttl_s: -1 }, 'cache.ttl_s'], ['on', 'cache'], [{ scope: 'world' }, 'cache.scope']]) {
+      const r = await adminCall(gw, 'PATCH', `/admin/keys/${off.id}`, { cache: bad });
+      assert.equal(r.status, 400, r.text);
+      assert.equal(r.json.error.param, param, r.text);
+    }
+    assert.equal((await adminCall(gw, 'PATCH', `/admin/keys/${opted.id}`, { cache: null })).status, 200);
+    await eventually(async () => (await seen('plain', opted, 'fresh')) === null, 3000, 'the key back to the endpoint');
+  });
+});
+
 test('a hit costs nothing: the access log and ledger record it, with what it saved', async () => {
   await withGateway((up) => `${governed(join(tempDir('sluice-cache-'), 'sluice.db'))}
 cache: {}

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 namespace sluice::stores {
 namespace {
@@ -23,12 +24,43 @@ TEST(KeyJson, FieldsAreValidatedAndNamed) {
         R"({"name":"a","limits":[{"per":"minute"}]})",
         R"({"name":"a","limits":[{"requests":1.5,"per":"minute"}]})",
         R"({"name":"a","colour":"red"})", R"({"team":"t"})", R"({"name":"a","endpoints":"chat"})",
-        R"({"name":"a\u0000b"})", R"({"name":"a","team":"t\nx"})"}) {
+        R"({"name":"a\u0000b"})", R"({"name":"a","team":"t\nx"})", R"({"name":"a","cache":"on"})",
+        R"({"name":"a","cache":{"mode":"semantic"}})", R"({"name":"a","cache":{"ttl_s":0}})",
+        R"({"name":"a","cache":{"ttl_s":1.5}})", R"({"name":"a","cache":{"scope":"everyone"}})",
+        R"({"name":"a","cache":{"client_controls":"yes"}})",
+        R"({"name":"a","cache":{"threshold":0.9}})"}) {
     auto e = apply(bad);
     ASSERT_TRUE(e) << bad;
     EXPECT_EQ(e->code, ErrorCode::kInvalidRequest) << bad;
     EXPECT_FALSE(e->param.empty()) << bad;
   }
+}
+
+TEST(KeyJson, CacheSettingsAreReadShownAndCleared) {
+  config::KeySpec k;
+  k.id = "key_1";
+  const auto e = apply_key_fields(
+      boost::json::parse(
+          R"({"name":"a","cache":{"mode":"exact","ttl_s":60,"scope":"team","client_controls":false}})")
+          .as_object(),
+      k);
+  ASSERT_FALSE(e) << e->message;
+  ASSERT_TRUE(k.cache);
+  EXPECT_EQ(k.cache->mode, config::CacheSpec::Mode::kExact);
+  EXPECT_EQ(k.cache->ttl, std::chrono::seconds(60));
+  EXPECT_EQ(k.cache->scope, config::CacheSpec::Scope::kTeam);
+  EXPECT_EQ(k.cache->client_controls, false);
+  EXPECT_EQ(key_cache_from_json(key_cache_to_json(*k.cache)), k.cache) << "the stored column";
+  EXPECT_EQ(boost::json::serialize(key_to_json(k).at("cache")),
+            R"({"mode":"exact","ttl_s":60,"scope":"team","client_controls":false})");
+
+  ASSERT_FALSE(apply_key_fields(boost::json::parse(R"({"cache":"off"})").as_object(), k));
+  ASSERT_TRUE(k.cache);
+  EXPECT_EQ(k.cache->mode, config::CacheSpec::Mode::kOff);
+  EXPECT_FALSE(k.cache->ttl) << "off replaces the settings, it does not merge into them";
+  ASSERT_FALSE(apply_key_fields(boost::json::parse(R"({"cache":null})").as_object(), k));
+  EXPECT_FALSE(k.cache);
+  EXPECT_TRUE(key_to_json(k).at("cache").is_null());
 }
 
 TEST(KeyJson, StoredColumnsRoundTrip) {

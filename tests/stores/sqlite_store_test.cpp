@@ -134,10 +134,16 @@ TEST_F(SqliteStoreTest, MigratesOnceAndKeepsKeys) {
   EXPECT_EQ(keys[0].limits[0].match, "key_a");
   ASSERT_TRUE(keys[0].budget);
   EXPECT_DOUBLE_EQ(keys[0].budget->usd.value_or(0), 12.5);
+  EXPECT_FALSE(keys[0].cache) << "no cache settings of its own";
 
   keys[0].disabled = true;
+  config::KeyCache cache;
+  cache.ttl = std::chrono::seconds(60);
+  cache.scope = config::CacheSpec::Scope::kKey;
+  keys[0].cache = cache;
   EXPECT_TRUE(again.update_key(keys[0]));
   EXPECT_TRUE(again.load_keys()[0].disabled);
+  EXPECT_EQ(again.load_keys()[0].cache, cache);
   EXPECT_FALSE(again.delete_key("key_missing"));
   EXPECT_TRUE(again.delete_key("key_a"));
   EXPECT_TRUE(again.load_keys().empty());

@@ -142,9 +142,10 @@ Step CachePolicy::on_request(RequestContext& ctx, void* state) const {
   if (ctx.endpoint == nullptr || ctx.passthrough ||
       ctx.request.operation == model::Operation::kCustom)
     return Step::skip();
-  const config::CacheSpec& spec = spec_for(ctx);
-  if (spec.mode == config::CacheSpec::Mode::kOff) return Step::skip();
   CacheState& st = state_of(state);
+  if (ctx.key && ctx.key->cache) st.keyed = config::with_key_cache(spec_for(ctx), *ctx.key->cache);
+  const config::CacheSpec& spec = st.keyed ? *st.keyed : spec_for(ctx);
+  if (spec.mode == config::CacheSpec::Mode::kOff) return Step::skip();
   st.spec = &spec;
   st.ttl = spec.ttl;
   st.store = true;

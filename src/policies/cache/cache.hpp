@@ -34,6 +34,7 @@ namespace sluice::policies {
 struct CacheState {
   enum class Outcome : std::uint8_t { kNone, kMiss, kHit, kBypass, kRefresh };
   const config::CacheSpec* spec = nullptr;
+  std::optional<config::CacheSpec> keyed;  // the endpoint's spec with the key's own applied
   Outcome outcome = Outcome::kNone;
   std::string key;  // the entry's store key
   std::string endpoint;

@@ -82,6 +82,11 @@ void bind_key(Statement& s, const config::KeySpec& k) {
     s.null(13);
   }
   s.integer(14, k.created_at ? k.created_at : now_s()).integer(15, now_s());
+  if (k.cache) {
+    s.text(16, stores::key_cache_to_json(*k.cache));
+  } else {
+    s.null(16);
+  }
 }
 
 }  // namespace
@@ -167,7 +172,8 @@ std::vector<config::KeySpec> SqliteStore::load_keys() {
   std::lock_guard lock(mutex_);
   Statement s(db_,
               "SELECT id, name, hash, prefix, user_name, team, endpoints, models, expires_at, "
-              "disabled, metadata, limits, budget, created_at FROM keys ORDER BY created_at, id");
+              "disabled, metadata, limits, budget, created_at, cache FROM keys ORDER BY "
+              "created_at, id");
   std::vector<config::KeySpec> out;
   while (s.step()) {
     config::KeySpec k;
@@ -185,6 +191,7 @@ std::vector<config::KeySpec> SqliteStore::load_keys() {
     k.limits = stores::limits_from_json(s.column_text(11), k.id);
     if (!s.column_null(12)) k.budget = stores::budget_from_json(s.column_text(12), k.id);
     k.created_at = s.column_int(13);
+    if (!s.column_null(14)) k.cache = stores::key_cache_from_json(s.column_text(14));
     out.push_back(std::move(k));
   }
   return out;
@@ -205,8 +212,8 @@ void SqliteStore::insert_key(const config::KeySpec& key) {
   transaction([&] {
     Statement s(db_,
                 "INSERT INTO keys (id, name, hash, prefix, user_name, team, endpoints, models, "
-                "expires_at, disabled, metadata, limits, budget, created_at, updated_at) VALUES "
-                "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                "expires_at, disabled, metadata, limits, budget, created_at, updated_at, cache) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     bind_key(s, key);
     s.step();
     bump_version();
@@ -219,8 +226,8 @@ bool SqliteStore::update_key(const config::KeySpec& key) {
     Statement s(db_,
                 "UPDATE keys SET id = ?1, name = ?2, hash = ?3, prefix = ?4, user_name = ?5, "
                 "team = ?6, endpoints = ?7, models = ?8, expires_at = ?9, disabled = ?10, "
-                "metadata = ?11, limits = ?12, budget = ?13, created_at = ?14, updated_at = ?15 "
-                "WHERE id = ?1");
+                "metadata = ?11, limits = ?12, budget = ?13, created_at = ?14, updated_at = ?15, "
+                "cache = ?16 WHERE id = ?1");
     bind_key(s, key);
     s.step();
     const bool changed = sqlite3_changes(db_) > 0;

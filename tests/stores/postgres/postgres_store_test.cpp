@@ -69,9 +69,14 @@ TEST_F(PostgresStoreTest, MigratesOnceAndKeysRoundTrip) {
   EXPECT_EQ(keys[0].name, "n \"quoted\" \\ back");
   EXPECT_EQ(keys[0].endpoints, std::vector<std::string>{"chat*"});
   EXPECT_EQ(keys[0].expires_at, 2'000'000'000);
+  EXPECT_FALSE(keys[0].cache);
   keys[0].disabled = true;
+  config::KeyCache cache;
+  cache.mode = config::CacheSpec::Mode::kOff;
+  keys[0].cache = cache;
   EXPECT_TRUE(again.update_key(keys[0]));
   EXPECT_TRUE(store.load_keys()[0].disabled);
+  EXPECT_EQ(store.load_keys()[0].cache, cache);
   EXPECT_FALSE(store.delete_key("key_missing"));
   EXPECT_TRUE(store.delete_key("key_a"));
   EXPECT_TRUE(again.load_keys().empty());

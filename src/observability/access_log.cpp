@@ -15,67 +15,103 @@ namespace json = boost::json;
 
 namespace {
 
-std::string now_iso8601() {
-  auto now = std::chrono::system_clock::now();
-  auto secs = std::chrono::system_clock::to_time_t(now);
-  auto ms =
+// The time as ISO 8601 UTC with milliseconds, quoted. The part down to the second is formatted
+// once a second per thread (gmtime_r and snprintf per request showed in profiles).
+void append_now_iso8601(std::string& out) {
+  thread_local std::time_t formatted_second = -1;
+  thread_local char prefix[32];  // "2026-11-30T22:27:17." and its length below
+  thread_local std::size_t prefix_size = 0;
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t secs = std::chrono::system_clock::to_time_t(now);
+  const auto ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
-  return buf;
+  if (secs != formatted_second) {
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    const int n =
+        std::snprintf(prefix, sizeof prefix, "%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900,
+                      tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    prefix_size = n > 0 ? static_cast<std::size_t>(n) : 0;
+    formatted_second = secs;
+  }
+  out += '"';
+  out.append(prefix, prefix_size);
+  const char digits[4] = {static_cast<char>('0' + ms / 100), static_cast<char>('0' + ms / 10 % 10),
+                          static_cast<char>('0' + ms % 10), 'Z'};
+  out.append(digits, 4);
+  out += '"';
+}
+
+// The key of the next member, with its comma.
+void key(std::string& out, std::string_view name) {
+  out += out.size() > 1 ? ",\"" : "\"";
+  out += name;
+  out += "\":";
+}
+
+void add(std::string& out, std::string_view name, std::string_view raw_value) {
+  key(out, name);
+  out += raw_value;
+}
+
+// A JSON string member (null when empty), written in place.
+void add_quoted(std::string& out, std::string_view name, std::string_view s) {
+  key(out, name);
+  if (s.empty()) {
+    out += "null";
+  } else {
+    util::append_json_string(out, s);
+  }
 }
 
 // Fixed three decimals: Boost.JSON would print doubles in exponent form (1.89E-1). to_chars,
 // not printf: this runs three times per request and printf's float path showed in profiles.
-std::string millis(double v) {
+void add_millis(std::string& out, std::string_view name, double v) {
+  key(out, name);
   char buf[32];
-  return std::string(buf, std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, 3).ptr);
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, 3).ptr);
 }
 
-void add(std::string& out, std::string_view key, std::string_view raw_value) {
-  out += out.size() > 1 ? ",\"" : "\"";
-  out += key;
-  out += "\":";
-  out += raw_value;
+void add_count(std::string& out, std::string_view name, const std::optional<std::uint64_t>& v) {
+  key(out, name);
+  if (!v) {
+    out += "null";
+    return;
+  }
+  char buf[24];
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, *v).ptr);
 }
-
-std::string quoted(std::string_view s) {
-  if (s.empty()) return "null";
-  std::string out;
-  util::append_json_string(out, s);
-  return out;
-}
-
-std::string count(const std::optional<std::uint64_t>& v) { return v ? std::to_string(*v) : "null"; }
 
 }  // namespace
 
 std::string format_access_line(const AccessRecord& r) {
   std::string o = "{";
   o.reserve(512);
-  add(o, "time", quoted(now_iso8601()));
-  add(o, "request_id", quoted(r.request_id));
-  add(o, "method", quoted(r.method));
-  add(o, "path", quoted(r.path));
-  add(o, "route", quoted(r.route));
-  if (!r.prompt_version.empty()) add(o, "prompt_version", quoted(r.prompt_version));
-  add(o, "endpoint", quoted(r.endpoint));
-  add(o, "provider", quoted(r.provider));
-  add(o, "provider_model", quoted(r.provider_model));
-  add(o, "status", std::to_string(r.status));
-  add(o, "latency_ms", millis(r.latency_ms));
-  add(o, "upstream_latency_ms", r.upstream_latency_ms ? millis(*r.upstream_latency_ms) : "null");
-  add(o, "overhead_ms", millis(r.overhead_ms));
+  key(o, "time");
+  append_now_iso8601(o);
+  add_quoted(o, "request_id", r.request_id);
+  add_quoted(o, "method", r.method);
+  add_quoted(o, "path", r.path);
+  add_quoted(o, "route", r.route);
+  if (!r.prompt_version.empty()) add_quoted(o, "prompt_version", r.prompt_version);
+  add_quoted(o, "endpoint", r.endpoint);
+  add_quoted(o, "provider", r.provider);
+  add_quoted(o, "provider_model", r.provider_model);
+  add_count(o, "status", r.status);
+  add_millis(o, "latency_ms", r.latency_ms);
+  if (r.upstream_latency_ms) {
+    add_millis(o, "upstream_latency_ms", *r.upstream_latency_ms);
+  } else {
+    add(o, "upstream_latency_ms", "null");
+  }
+  add_millis(o, "overhead_ms", r.overhead_ms);
   add(o, "stream", r.stream ? "true" : "false");
-  add(o, "prompt_tokens", count(r.usage.prompt_tokens));
-  add(o, "completion_tokens", count(r.usage.completion_tokens));
-  add(o, "total_tokens", count(r.usage.total_tokens));
-  if (r.usage.cached_tokens) add(o, "cached_tokens", count(r.usage.cached_tokens));
-  if (r.usage.reasoning_tokens) add(o, "reasoning_tokens", count(r.usage.reasoning_tokens));
-  if (r.usage.cache_write_tokens) add(o, "cache_write_tokens", count(r.usage.cache_write_tokens));
+  add_count(o, "prompt_tokens", r.usage.prompt_tokens);
+  add_count(o, "completion_tokens", r.usage.completion_tokens);
+  add_count(o, "total_tokens", r.usage.total_tokens);
+  if (r.usage.cached_tokens) add_count(o, "cached_tokens", r.usage.cached_tokens);
+  if (r.usage.reasoning_tokens) add_count(o, "reasoning_tokens", r.usage.reasoning_tokens);
+  if (r.usage.cache_write_tokens) add_count(o, "cache_write_tokens", r.usage.cache_write_tokens);
   if (r.usage_estimated) add(o, "usage_estimated", "true");
   auto money = [&o](const char* name, double usd) {
     char buf[40];
@@ -85,23 +121,29 @@ std::string format_access_line(const AccessRecord& r) {
   if (r.cost_usd) money("cost_usd", *r.cost_usd);
   if (r.cache_hit) add(o, "cache", "\"hit\"");
   if (r.saved_usd) money("saved_usd", *r.saved_usd);
-  if (!r.key_id.empty()) add(o, "key_id", quoted(r.key_id));
-  if (!r.team.empty()) add(o, "team", quoted(r.team));
-  if (!r.error.empty()) add(o, "error", quoted(r.error));
+  if (!r.key_id.empty()) add_quoted(o, "key_id", r.key_id);
+  if (!r.team.empty()) add_quoted(o, "team", r.team);
+  if (!r.error.empty()) add_quoted(o, "error", r.error);
   if (!r.attempts.empty()) {
-    std::string list = "[";
+    key(o, "attempts");
+    o += '[';
+    bool first = true;
     for (const auto& a : r.attempts) {
-      if (list.size() > 1) list += ',';
+      if (!first) o += ',';
+      first = false;
       std::string item = "{";
-      add(item, "destination", quoted(a.destination));
-      add(item, "status", a.status ? std::to_string(a.status) : "null");
-      add(item, "ms", millis(a.latency_ms));
-      add(item, "outcome", quoted(a.outcome));
-      list += item;
-      list += '}';
+      add_quoted(item, "destination", a.destination);
+      if (a.status) {
+        add_count(item, "status", a.status);
+      } else {
+        add(item, "status", "null");
+      }
+      add_millis(item, "ms", a.latency_ms);
+      add_quoted(item, "outcome", a.outcome);
+      o += item;
+      o += '}';
     }
-    list += ']';
-    add(o, "attempts", list);
+    o += ']';
   }
   o += '}';
   return o;

@@ -87,17 +87,25 @@ void SemanticIndex::add(const std::string& name, std::string_view context,
   }
   std::unique_lock lock(index->lock);
   if (index->dim() != unit.size()) return;  // replaced meanwhile by another dimension
-  const std::size_t at = index->next;
+  std::size_t at = index->next;
   const std::size_t size = slot_bytes(context.size(), entry_key.size(), unit.size());
   {
     std::lock_guard count(mutex_);
     // (An index cleared meanwhile is no longer in the map: what it gains is not counted.)
     const bool counted = indexes_.contains(name) && indexes_.at(name) == index;
-    const std::size_t replaced =
-        at < index->slots.size() ? slot_bytes(index->slots[at].context.size(),
-                                              index->slots[at].entry_key.size(), index->dimension)
-                                 : 0;
-    // Full everywhere: this one is not indexed (a replacement in place may still be).
+    auto replaced_at = [&](std::size_t slot) {
+      return slot < index->slots.size()
+                 ? slot_bytes(index->slots[slot].context.size(),
+                              index->slots[slot].entry_key.size(), index->dimension)
+                 : 0;
+    };
+    // Full everywhere: a ring that would grow replaces its own oldest point instead (the ring
+    // closes early), so every index keeps learning; one with no points yet gets none.
+    if (counted && at >= index->slots.size() && total_bytes_ + size > max_bytes_) {
+      if (index->slots.empty()) return;
+      at = 0;
+    }
+    const std::size_t replaced = replaced_at(at);
     if (counted && total_bytes_ - replaced + size > max_bytes_) return;
     if (counted) {
       total_bytes_ = total_bytes_ - replaced + size;
@@ -109,7 +117,7 @@ void SemanticIndex::add(const std::string& name, std::string_view context,
   if (at >= index->slots.size()) index->slots.emplace_back();
   // An existing slot is replaced in place: the oldest goes.
   index->slots[at] = Index::Slot{std::string(context), entry_key, unit};
-  index->next = at + 1 >= max_entries ? 0 : at + 1;
+  index->next = at + 1 >= std::min(max_entries, index->slots.size() + 1) ? 0 : at + 1;
 }
 
 std::string SemanticIndex::index_name(std::string_view endpoint, std::string_view scope) {

@@ -31,7 +31,7 @@ void append_now_iso8601(std::string& out) {
     const int n =
         std::snprintf(prefix, sizeof prefix, "%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900,
                       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-    prefix_size = n > 0 ? static_cast<std::size_t>(n) : 0;
+    prefix_size = n > 0 ? std::min(static_cast<std::size_t>(n), sizeof prefix - 1) : 0;
     formatted_second = secs;
   }
   out += '"';

@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 #include <chrono>
 #include <cmath>
+#include <iostream>
 
 namespace sluice::stores {
 
@@ -155,8 +156,10 @@ json::object key_cache_object(const config::KeyCache& c) {
 }
 
 // The JSON twin of config::read_key_cache: "off", or {mode, ttl_s, scope, client_controls}.
+// `stored`: read from a store, which another version may have written: unknown fields are
+// skipped rather than refused.
 std::optional<Error> read_key_cache(const json::value& v, const std::string& field,
-                                    config::KeyCache& out) {
+                                    config::KeyCache& out, bool stored = false) {
   using Mode = config::CacheSpec::Mode;
   using Scope = config::CacheSpec::Scope;
   if (v.is_string() && v.get_string() == "off") {
@@ -197,7 +200,7 @@ std::optional<Error> read_key_cache(const json::value& v, const std::string& fie
     } else if (k == "client_controls") {
       if (!value.is_bool()) return field_error(name, "must be true or false");
       out.client_controls = value.get_bool();
-    } else {
+    } else if (!stored) {
       return field_error(field, "has an unknown field '" + std::string(k) + "'");
     }
   }
@@ -285,11 +288,18 @@ std::string key_cache_to_json(const config::KeyCache& cache) {
   return json::serialize(key_cache_object(cache));
 }
 
-std::optional<config::KeyCache> key_cache_from_json(const std::string& text) {
+config::KeyCache key_cache_from_json(const std::string& text) {
   boost::system::error_code ec;
   const json::value v = json::parse(text, ec);
   config::KeyCache c;
-  if (ec || read_key_cache(v, "cache", c)) return std::nullopt;
+  if (ec || read_key_cache(v, "cache", c, /*stored=*/true)) {
+    // Unreadable: the narrowest reading, the cache off for this key (it may have said so).
+    std::cerr << "sluice: a key's stored cache settings are unreadable; the cache is off for it"
+              << std::endl;
+    config::KeyCache off;
+    off.mode = config::CacheSpec::Mode::kOff;
+    return off;
+  }
   return c;
 }
 

@@ -20,9 +20,11 @@ std::optional<config::BudgetSpec> budget_from_json(const std::string& text,
                                                    const std::string& key_id);
 
 // A key's cache settings (config::KeyCache) as the admin API shows and the stores keep them:
-// {"mode", "ttl_s", "scope", "client_controls"}, each only when set; from JSON, "off" too.
+// {"mode", "ttl_s", "scope", "client_controls"}, each only when set; from JSON, "off" too. A
+// stored value is read leniently (fields a later version added are skipped); one that cannot be
+// read at all is taken as the cache off for the key, logged.
 std::string key_cache_to_json(const config::KeyCache& cache);
-std::optional<config::KeyCache> key_cache_from_json(const std::string& text);
+config::KeyCache key_cache_from_json(const std::string& text);
 
 // What the admin API shows of a key: everything but its hash.
 boost::json::object key_to_json(const config::KeySpec& key);

@@ -24,8 +24,8 @@ namespace sluice::cache {
 namespace {
 namespace json = boost::json;
 
-// Several pieces of text, reasoning first: a piece boundary falls inside multi-byte characters'
-// neighbourhood and inside a word with no space.
+// Several pieces of text: a piece boundary falls near multi-byte characters and inside a word
+// with no space.
 const std::string kText =
     "Cached answers replay in pieces. Ünïcödé stays whole, and "
     "averyveryverylongwordwithnospacesthatmustbecutsomewhereinsideitself ends it.";
@@ -105,6 +105,11 @@ void expect_same_at_every_cut(const std::string& bytes, const Reader& read,
     ASSERT_EQ(read({v.substr(0, cut), v.substr(cut)}), summary(kText, tokens, "stop"))
         << "cut at " << cut;
   }
+  // And one byte at a time.
+  std::vector<std::string_view> bytewise;
+  for (std::size_t i = 0; i < bytes.size(); ++i)
+    bytewise.push_back(std::string_view(bytes).substr(i, 1));
+  EXPECT_EQ(read(bytewise), summary(kText, tokens, "stop"));
 }
 
 TEST(ReplayWire, OpenAiChatClient) {

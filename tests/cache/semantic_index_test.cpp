@@ -70,15 +70,19 @@ TEST(SemanticIndex, BoundedInBytesAcrossEveryIndex) {
   EXPECT_LE(index.entries(), 10U);
   EXPECT_LE(index.bytes(), 10U * 1100);
   EXPECT_GE(index.bytes(), index.entries() * 256 * sizeof(float));
-  // What did not fit is not found; what did is.
-  EXPECT_TRUE(index.nearest("e\x1fk:0", "c", added[0], 0.999));
-  EXPECT_FALSE(index.nearest("e\x1fk:2", "c", added[29], 0.999));
+  // Full: each index goes on learning by replacing its own oldest points (the newest are found,
+  // the oldest are gone); an index with none gets none.
+  EXPECT_TRUE(index.nearest("e\x1fk:2", "c", added[29], 0.999));
+  EXPECT_TRUE(index.nearest("e\x1fk:0", "c", added[27], 0.999));
+  EXPECT_FALSE(index.nearest("e\x1fk:0", "c", added[0], 0.999));
+  index.add("e\x1fk:new", "c", added[5], "k", 100);
+  EXPECT_FALSE(index.nearest("e\x1fk:new", "c", added[5], 0.999));
   // Clearing gives the room back.
   index.clear("", "k:0");
   const std::size_t left = index.bytes();
   EXPECT_LT(left, 10U * 1100 - 2 * 1024);
-  index.add("e\x1fk:2", "c", added[29], "k", 100);
-  EXPECT_TRUE(index.nearest("e\x1fk:2", "c", added[29], 0.999));
+  index.add("e\x1fk:new", "c", added[5], "k", 100);
+  EXPECT_TRUE(index.nearest("e\x1fk:new", "c", added[5], 0.999));
   EXPECT_GT(index.bytes(), left);
   index.clear("", "");
   EXPECT_EQ(index.bytes(), 0U);

@@ -51,6 +51,10 @@ TEST(KeyJson, CacheSettingsAreReadShownAndCleared) {
   EXPECT_EQ(k.cache->scope, config::CacheSpec::Scope::kTeam);
   EXPECT_EQ(k.cache->client_controls, false);
   EXPECT_EQ(key_cache_from_json(key_cache_to_json(*k.cache)), k.cache) << "the stored column";
+  // Stored by a later version: its new fields are skipped; unreadable: the cache off.
+  EXPECT_EQ(key_cache_from_json(R"({"ttl_s":60,"colour":"red"})").ttl, std::chrono::seconds(60));
+  EXPECT_EQ(key_cache_from_json("not json").mode, config::CacheSpec::Mode::kOff);
+  EXPECT_EQ(key_cache_from_json(R"({"mode":"sideways"})").mode, config::CacheSpec::Mode::kOff);
   EXPECT_EQ(boost::json::serialize(key_to_json(k).at("cache")),
             R"({"mode":"exact","ttl_s":60,"scope":"team","client_controls":false})");
 

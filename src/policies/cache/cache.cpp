@@ -353,9 +353,12 @@ boost::asio::awaitable<Step> CachePolicy::on_request_async(RequestContext& ctx, 
 
 bool CachePolicy::usable(const CacheState& st, const cache::AnswerPtr& found) const {
   if (!found) return false;
-  if (st.max_age_s >= 0 && util::unix_now_ms() - found->stored_ms > st.max_age_s * 1000)
-    return false;
-  return true;
+  const std::int64_t age_ms = util::unix_now_ms() - found->stored_ms;
+  if (st.max_age_s >= 0 && age_ms > st.max_age_s * 1000) return false;
+  // Never older than this request's own ttl, whoever stored it and for how long: a key with a
+  // longer ttl_s (or a config since reloaded with a shorter one) makes no one else's answers
+  // staler than their settings say.
+  return age_ms <= st.spec->ttl.count();
 }
 
 Step CachePolicy::answer_with(RequestContext& ctx, CacheState& st,

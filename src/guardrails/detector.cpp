@@ -202,7 +202,16 @@ std::vector<Finding> Detector::scan(std::string_view text) const {
         ok = true;
         break;
       }
-      at = ok ? end : whole_begin + 1;
+      if (ok) {
+        at = end;
+        continue;
+      }
+      at = whole_begin + 1;
+      // A value may not start inside a run of letters and digits (it would touch the one before
+      // it), so the next try starts after the run: a long number is not retried at each digit.
+      if (rule.group == 0 && rule.edge != Edge::kNone) {
+        while (at < text.size() && is_alnum(text[at]) && is_alnum(text[at - 1])) ++at;
+      }
     }
   }
   // In order; where two overlap, the one starting first, then the longer, stays.

@@ -47,8 +47,17 @@ std::optional<double> number_of(const json::value& v) {
   return std::nullopt;
 }
 
+// A client's field name as errors quote it: at most 64 bytes (a 2 MB name is not echoed back).
+std::string shown(std::string_view name) {
+  if (name.size() <= 64) return std::string(name);
+  std::string out(name.substr(0, 64));
+  out += "...";
+  return out;
+}
+
 Error field_error(const std::string& field, const std::string& problem) {
-  return Error::invalid("'" + field + "' " + problem, field);
+  const std::string name = shown(field);
+  return Error::invalid("'" + name + "' " + problem, name);
 }
 
 std::optional<Error> read_globs(const json::value& v, const std::string& field,
@@ -68,7 +77,7 @@ std::optional<Error> read_limit(const json::value& v, const std::string& field,
   if (!v.is_object()) return field_error(field, "must be an object {requests, tokens, per}");
   for (const auto& [k, value] : v.get_object()) {
     if (k != "requests" && k != "tokens" && k != "per")
-      return field_error(field, "has an unknown field '" + std::string(k) + "'");
+      return field_error(field, "has an unknown field '" + shown(k) + "'");
     if (k == "per") {
       auto p = value.is_string() ? config::period_named(value.get_string()) : std::nullopt;
       if (!p || *p == config::Period::kMonth)
@@ -201,7 +210,7 @@ std::optional<Error> read_key_cache(const json::value& v, const std::string& fie
       if (!value.is_bool()) return field_error(name, "must be true or false");
       out.client_controls = value.get_bool();
     } else if (!stored) {
-      return field_error(field, "has an unknown field '" + std::string(k) + "'");
+      return field_error(field, "has an unknown field '" + shown(k) + "'");
     }
   }
   return std::nullopt;
@@ -226,8 +235,7 @@ std::optional<Error> read_budget(const json::value& v, const std::string& field,
     return field_error(field, "must be an object {usd, tokens, per, alert_at, on_exceed}");
   const auto& o = v.get_object();
   for (const auto& [k, value] : o) {
-    if (!is_budget_field(k))
-      return field_error(field, "has an unknown field '" + std::string(k) + "'");
+    if (!is_budget_field(k)) return field_error(field, "has an unknown field '" + shown(k) + "'");
     if (auto e = read_budget_field(k, value, field + "." + std::string(k), out)) return e;
   }
   return check_budget(out, field);

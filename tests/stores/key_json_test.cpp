@@ -67,6 +67,22 @@ TEST(KeyJson, CacheSettingsAreReadShownAndCleared) {
   EXPECT_TRUE(key_to_json(k).at("cache").is_null());
 }
 
+// Found by probing: an unknown field's name came back whole in the error (2 MB of it).
+TEST(KeyJson, ErrorsQuoteAtMostAShortName) {
+  config::KeySpec k;
+  k.id = "key_1";
+  const std::string huge(100'000, 'y');
+  boost::json::object body{{"name", "a"}, {"cache", boost::json::object{{huge, 1}}}};
+  auto e = apply_key_fields(body, k);
+  ASSERT_TRUE(e);
+  EXPECT_LT(e->message.size(), 200U);
+  body = boost::json::object{{"name", "a"}, {huge, 1}};
+  e = apply_key_fields(body, k);
+  ASSERT_TRUE(e);
+  EXPECT_LT(e->message.size(), 200U);
+  EXPECT_LT(e->param.size(), 100U);
+}
+
 TEST(KeyJson, StoredColumnsRoundTrip) {
   config::LimitSpec l;
   l.requests = 5;

@@ -63,7 +63,7 @@ KeySpec read_key(const Reader& r, const YAML::Node& node, const std::string& pat
                  const std::string& pepper) {
   r.expect_map(node, path,
                {"id", "name", "key", "key_hash", "user", "team", "endpoints", "models", "expires",
-                "disabled", "metadata", "limits", "budget", "cache"});
+                "disabled", "metadata", "limits", "budget", "cache", "guardrails"});
   KeySpec k;
   k.from_config = true;
   if (!node["name"]) r.fail(node, path, "'name' is required");
@@ -118,6 +118,11 @@ KeySpec read_key(const Reader& r, const YAML::Node& node, const std::string& pat
     k.budget = b;
   }
   if (node["cache"]) k.cache = read_key_cache(r, node["cache"], path + ".cache");
+  if (const YAML::Node g = node["guardrails"]) {
+    if (!g.IsSequence()) r.fail(g, path + ".guardrails", "must be a list of guardrail names");
+    for (std::size_t i = 0; i < g.size(); ++i)
+      k.guardrails.push_back(r.string(g[i], path + ".guardrails[" + std::to_string(i) + "]"));
+  }
   return k;
 }
 

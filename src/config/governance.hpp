@@ -75,6 +75,9 @@ struct KeySpec {
   std::vector<LimitSpec> limits;
   std::optional<BudgetSpec> budget;
   std::optional<KeyCache> cache;  // the key's own cache settings (config/cache.hpp)
+  // Guardrails this key's requests get besides the endpoint's (names in Snapshot::guardrails;
+  // config keys only: checked when the file is loaded).
+  std::vector<std::string> guardrails;
   std::int64_t created_at = 0;
   bool from_config = false;  // declared in the config file: read-only through the admin API
 };

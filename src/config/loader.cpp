@@ -273,11 +273,12 @@ Endpoint read_endpoint(const Reader& r, const YAML::Node& node, const std::strin
     r.expect_map(
         node, path,
         {"name", type_key, "model", "limit", "timeout", "path", "prompt_template", "parameters",
-         "overrides", "limits", "fallbacks", "retry", "circuit_breaker", "cache"});
+         "overrides", "limits", "fallbacks", "retry", "circuit_breaker", "cache", "guardrails"});
   } else {
-    r.expect_map(node, path,
-                 {"name", type_key, "model", "limit", "timeout", "prompt_template", "parameters",
-                  "overrides", "limits", "fallbacks", "retry", "circuit_breaker", "cache"});
+    r.expect_map(
+        node, path,
+        {"name", type_key, "model", "limit", "timeout", "prompt_template", "parameters",
+         "overrides", "limits", "fallbacks", "retry", "circuit_breaker", "cache", "guardrails"});
   }
   for (const char* required : {"name", type_key, "model"}) {
     if (!node[required]) r.fail(node, path, std::string(required) + " is required");
@@ -519,7 +520,7 @@ Route read_route(const Reader& r, const YAML::Node& node, const std::string& pat
                  const Snapshot& snapshot) {
   r.expect_map(node, path,
                {"name", "task_type", "destinations", "routing_strategy", "strategy", "retry",
-                "timeout", "circuit_breaker", "fallback", "allow_pin", "cache"});
+                "timeout", "circuit_breaker", "fallback", "allow_pin", "cache", "guardrails"});
   for (const char* required : {"name", "task_type", "destinations"}) {
     if (!node[required]) r.fail(node, path, std::string(required) + " is required");
   }
@@ -680,7 +681,7 @@ SnapshotPtr build(const Reader& r, const YAML::Node& root) {
     throw LoadError{r.source() + ": the file is empty; expected 'endpoints:'"};
   r.expect_map(root, "",
                {"endpoints", "routes", "server", "auth", "limits", "budgets", "pricing", "stores",
-                "accounting", "cache"});
+                "accounting", "cache", "guardrails"});
   snapshot->server = read_server(r, root["server"]);
   if (const YAML::Node auth = root["auth"]) {
     r.expect_map(auth, "auth", {"mode", "admin_key", "pepper", "keys"});
@@ -693,6 +694,19 @@ SnapshotPtr build(const Reader& r, const YAML::Node& root) {
   }
   read_governance(r, root, snapshot->governance);
   snapshot->cache = read_cache_config(r, root["cache"]);
+  {
+    const std::string& source = r.source();
+    const auto slash = source.rfind('/');
+    snapshot->guardrails = read_guardrails(
+        r, root["guardrails"], slash == std::string::npos ? "." : source.substr(0, slash));
+    for (std::size_t i = 0; i < snapshot->governance.keys.size(); ++i) {
+      for (const auto& name : snapshot->governance.keys[i]->guardrails) {
+        if (snapshot->guardrails.find(name) == nullptr)
+          r.fail(root["auth"]["keys"][i], "auth.keys[" + std::to_string(i) + "].guardrails",
+                 "no guardrail named '" + name + "' (define it under guardrails:)");
+      }
+    }
+  }
   const YAML::Node endpoints = root["endpoints"];
   const YAML::Node routes = root["routes"];
   if (!endpoints && !routes) r.fail(root, "", "'endpoints' is required");
@@ -725,6 +739,8 @@ SnapshotPtr build(const Reader& r, const YAML::Node& root) {
     snapshot->endpoints[i].cache =
         read_cache_spec(r, node["cache"], read[i].path + ".cache", snapshot->cache.defaults);
     check_cache(r, *snapshot, *snapshot->endpoints[i].cache, node, read[i].path);
+    snapshot->endpoints[i].guardrails = read_guardrail_refs(
+        r, node["guardrails"], read[i].path + ".guardrails", snapshot->guardrails);
     if (node["fallbacks"] || node["retry"] || node["circuit_breaker"])
       read_endpoint_routing(r, *snapshot, i, node, read[i].path);
   }
@@ -736,6 +752,8 @@ SnapshotPtr build(const Reader& r, const YAML::Node& root) {
     Route route = read_route(r, node, path, *snapshot);
     route.cache = read_cache_spec(r, node["cache"], path + ".cache", snapshot->cache.defaults);
     check_cache(r, *snapshot, *route.cache, node, path);
+    route.guardrails =
+        read_guardrail_refs(r, node["guardrails"], path + ".guardrails", snapshot->guardrails);
     snapshot->route_index.emplace(route.name, snapshot->routes.size());
     snapshot->routes.push_back(std::move(route));
   }

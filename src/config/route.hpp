@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "config/cache.hpp"
+#include "config/guardrails.hpp"
 #include "model/error.hpp"
 #include "model/request.hpp"
 #include "upstream/timeouts.hpp"
@@ -88,6 +89,8 @@ struct Route {
   // The response cache for requests that name this route (a `routes:` entry; an implicit
   // route's requests use its endpoint's). Set by the loader; mode off: none.
   std::shared_ptr<const CacheSpec> cache;
+  // `guardrails: [names]` (config/guardrails.hpp), besides those of the endpoint called.
+  std::vector<const GuardrailSpec*> guardrails;
 
   unsigned total_weight() const {
     unsigned total = 0;

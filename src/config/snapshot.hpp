@@ -14,6 +14,7 @@
 
 #include "config/cache.hpp"
 #include "config/governance.hpp"
+#include "config/guardrails.hpp"
 #include "config/route.hpp"
 #include "model/request.hpp"
 #include "prompts/template.hpp"
@@ -79,6 +80,8 @@ struct Endpoint {
   std::shared_ptr<const Route> routing;
   // The response cache for requests that name this endpoint (never null; mode off: none).
   std::shared_ptr<const CacheSpec> cache = std::make_shared<CacheSpec>();
+  // `guardrails: [names]`, defined in Snapshot::guardrails (valid while the snapshot is held).
+  std::vector<const GuardrailSpec*> guardrails;
 };
 
 struct Snapshot {
@@ -87,6 +90,7 @@ struct Snapshot {
   std::string admin_key;  // `auth.admin_key`: bearer for /admin/*; empty turns the admin API off
   Governance governance;  // keys, limits, budgets, prices, stores
   CacheConfig cache;      // the response cache's defaults and in-process store size
+  GuardrailsConfig guardrails;  // `guardrails:`, by name; endpoints, routes and keys refer to them
   std::vector<Endpoint> endpoints;
   std::unordered_map<std::string, std::size_t> index;  // name → position in endpoints
   std::vector<Route> routes;  // `routes:` with destinations (MLflow traffic routes and sluice's)

@@ -145,6 +145,23 @@ std::string format_access_line(const AccessRecord& r) {
     }
     o += ']';
   }
+  if (!r.guardrails.empty()) {
+    key(o, "guardrails");
+    o += '[';
+    for (std::size_t i = 0; i < r.guardrails.size(); ++i) {
+      const auto& g = r.guardrails[i];
+      if (i != 0) o += ',';
+      std::string item = "{";  // (key() puts a comma after anything but a lone '{')
+      add_quoted(item, "name", g.guardrail);
+      add_quoted(item, "action", g.action);
+      add_quoted(item, "entity", g.entity);
+      add_quoted(item, "on", g.output ? "output" : "input");
+      add_count(item, "count", g.count);
+      o += item;
+      o += '}';
+    }
+    o += ']';
+  }
   o += '}';
   return o;
 }

@@ -18,6 +18,15 @@
 
 namespace sluice::observability {
 
+// What a guardrail did: `count` findings of `entity` (never the text found).
+struct GuardrailLog {
+  std::string_view guardrail;
+  std::string_view action;
+  std::string_view entity;
+  bool output = false;
+  std::uint32_t count = 0;
+};
+
 // One try at one destination (a request may make several: retries, fallbacks).
 struct AttemptLog {
   std::string destination;
@@ -49,6 +58,7 @@ struct AccessRecord {
   std::string team;
   std::string error;  // short message when the request failed (already redacted)
   std::vector<AttemptLog> attempts;
+  std::vector<GuardrailLog> guardrails;  // names valid until the record is formatted
 };
 
 // The JSON line for a record (no trailing newline).

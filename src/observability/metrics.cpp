@@ -49,6 +49,19 @@ EndpointStats& Metrics::endpoint(const std::string& name) {
   return *slot;
 }
 
+void Metrics::guardrail_action(std::string_view guardrail, std::string_view action,
+                               std::string_view entity, std::uint64_t n) {
+  std::string labels = "guardrail=\"";
+  labels += guardrail;
+  labels += "\",action=\"";
+  labels += action;
+  labels += "\",entity=\"";
+  labels += entity;
+  labels += '"';
+  std::lock_guard lock(mutex_);
+  guardrail_actions_[labels] += n;
+}
+
 std::string Metrics::render() const {
   std::string out;
   std::lock_guard lock(mutex_);
@@ -137,6 +150,12 @@ std::string Metrics::render() const {
       "# HELP sluice_cache_saved_usd_total What cache hits would have cost, in USD.\n"
       "# TYPE sluice_cache_saved_usd_total counter\nsluice_cache_saved_usd_total " +
       std::to_string(cache_saved_nano_usd.load() / 1e9) + "\n";
+  out +=
+      "# HELP sluice_guardrail_actions_total What guardrails found and did, by guardrail, action "
+      "and entity (or heuristic).\n"
+      "# TYPE sluice_guardrail_actions_total counter\n";
+  for (const auto& [labels, n] : guardrail_actions_)
+    out += "sluice_guardrail_actions_total{" + labels + "} " + std::to_string(n) + "\n";
   counter("sluice_ledger_written_total", "Spend ledger records committed to the store.",
           ledger_written.load());
   counter("sluice_ledger_errors_total", "Ledger batches the store refused (retried).",

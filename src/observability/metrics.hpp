@@ -75,12 +75,19 @@ class Metrics {
   std::atomic<std::uint64_t> cache_semantic_errors{
       0};  // embeddings that failed (looked up exactly)
 
+  // A guardrail acted (guardrails/, policies/guardrails): `n` findings of `entity` (an entity
+  // name, a heuristic's kind or "deny"). Labels come from the config and fixed names only, so
+  // their number is bounded.
+  void guardrail_action(std::string_view guardrail, std::string_view action,
+                        std::string_view entity, std::uint64_t n);
+
   std::string render() const;
 
  private:
   mutable std::mutex mutex_;
   std::map<std::string, std::unique_ptr<EndpointStats>> endpoints_;
   EndpointStats unrouted_;
+  std::map<std::string, std::uint64_t> guardrail_actions_;  // rendered label set → count
 };
 
 }  // namespace sluice::observability

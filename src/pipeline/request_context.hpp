@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "config/snapshot.hpp"
 #include "model/error.hpp"
@@ -39,6 +41,17 @@ class ArenaBlock {
 
 using routing::AttemptRecord;
 
+// What a guardrail did to one request, per entity or heuristic kind (never the text it found),
+// for the access log, the metrics and the ledger. Names point at static text or at the config
+// snapshot the request holds.
+struct GuardrailEvent {
+  std::string_view guardrail;  // its name in the config
+  std::string_view action;     // block | mask | monitor
+  std::string_view entity;     // EMAIL_ADDRESS, a heuristic's kind (override, ...), deny
+  bool output = false;         // found in the answer (else in the request)
+  std::uint32_t count = 0;
+};
+
 // The request arena: the request's JSON (and the provider's answer, parsed with
 // request.body.storage()) and the policies' per-request state live here: a recycled 16 KiB block
 // first, more only for big bodies, all freed at once. A base of RequestContext ahead of the
@@ -64,6 +77,9 @@ struct RequestContext : RequestArena, routing::RouteCall {
   RequestContext() : routing::RouteCall(boost::json::storage_ptr(&arena())) {}
 
   std::string request_id;
+  // The inbound API's path family ("openai", "anthropic", "responses", "mlflow"; a passthrough's
+  // provider dialect): the shape the client reads answers and errors in.
+  std::string_view api;
   std::string client_address;  // the peer's IP address, as rate limits key on it
   Clock::time_point started = Clock::now();
   SubRequests* sub_requests = nullptr;  // a policy's calls to other endpoints (sub_request.hpp)
@@ -87,6 +103,10 @@ struct RequestContext : RequestArena, routing::RouteCall {
     bool count_tokens = false;  // limits count the hit's tokens (cache.limits_count_tokens)
     std::optional<double> saved_usd;
   } cache;
+  // A guardrail changed the request or watches the answer: the answer is neither looked up in
+  // nor stored into the response cache (a masked prompt's answer is not the prompt's answer).
+  bool guarded = false;
+  std::vector<GuardrailEvent> guardrail_events;
 };
 
 }  // namespace sluice::pipeline

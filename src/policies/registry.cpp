@@ -6,6 +6,7 @@
 #include "policies/auth/auth.hpp"
 #include "policies/budgets/budgets.hpp"
 #include "policies/cache/cache.hpp"
+#include "policies/guardrails/guardrails.hpp"
 #include "policies/limits/limits.hpp"
 #include "policies/mlflow_limit/mlflow_limit.hpp"
 #include "policies/prompt/prompt.hpp"
@@ -25,7 +26,9 @@ bool governed(const Site& site, const Services& services) {
 }
 
 // Who, then may they (budgets before limits, so a refused request takes no limit slot), then
-// MLflow's limit, the prompt template, accounting (so its complete hook, run in reverse order,
+// MLflow's limit, the prompt template, the guardrails (after the template, so they read the
+// prompt as it will be sent; before the cache, which neither looks up nor stores what they
+// changed or watch), accounting (so its complete hook, run in reverse order,
 // prices the request before the limits settle), and the cache last: after the template, so it
 // keys the request as it will be sent; after the limits, so a hit still counts as a request;
 // after accounting, so a hit (which ends the request hooks) is still accounted.
@@ -52,6 +55,12 @@ const PolicyRow kRows[] = {
      [](const Site& site, Services&) -> PolicyPtr {
        return site.endpoint != nullptr && site.endpoint->prompt ? std::make_shared<PromptPolicy>()
                                                                 : nullptr;
+     }},
+    {"guardrails",
+     [](const Site& site, Services&) -> PolicyPtr {
+       // Which guardrails apply is known per request (the endpoint's, the route's, the key's),
+       // so the policy is on every chain once any is defined.
+       return site.snapshot.guardrails.all.empty() ? nullptr : std::make_shared<GuardrailsPolicy>();
      }},
     {"accounting",
      [](const Site& site, Services& s) -> PolicyPtr {

@@ -177,6 +177,7 @@ asio::awaitable<void> Handler::handle_request(const HttpRequest& http, Responder
   const bool named_405 = match.kind == Kind::kMethodNotAllowed && match.api == "openai" &&
                          ctx.snapshot->find_path(http.path()) != nullptr;
   Call call{http, match, &api::api_row(named_405 ? "mlflow" : match.api), ctx, out, {}};
+  ctx.api = call.match.api;
   observers_.start(ctx, http);
   bool allowed = true;
   if (ctx.snapshot->governance.keys_required && needs_gateway_key(match.kind)) {

@@ -140,7 +140,8 @@ std::optional<Error> Handler::client_anthropic_version(const HttpRequest& http, 
 // Whether a /v1/responses request goes to OpenAI's own Responses API as it is: its `model` names
 // a plain endpoint (no route, fallbacks, retries or prompt template) of the openai provider.
 // Natively, nothing is lost (hosted tools, OpenAI's encrypted reasoning between turns, stored
-// responses at OpenAI); elsewhere it is translated (api/responses).
+// responses at OpenAI); elsewhere it is translated (api/responses), and so are requests a
+// guardrail applies to.
 bool Handler::native_responses(const Call& call) const {
   if (call.match.api != "responses") return false;
   boost::system::error_code ec;
@@ -149,8 +150,12 @@ bool Handler::native_responses(const Call& call) const {
       !ec && body.is_object() ? body.get_object().if_contains("model") : nullptr;
   if (model == nullptr || !model->is_string()) return false;
   const config::Endpoint* e = call.ctx.snapshot->find(model->get_string());
+  // Guardrails read and rewrite the translated form only, so a guarded request is translated.
+  const bool guarded = (e != nullptr && !e->guardrails.empty()) ||
+                       !call.ctx.snapshot->guardrails.default_on.empty() ||
+                       (call.ctx.key && !call.ctx.key->guardrails.empty());
   return e != nullptr && e->provider == "openai" && e->routing == nullptr && e->prompt == nullptr &&
-         e->operation == model::Operation::kChat;
+         e->operation == model::Operation::kChat && !guarded;
 }
 
 asio::awaitable<void> Handler::invoke(Call& call) {

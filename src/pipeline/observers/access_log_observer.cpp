@@ -37,6 +37,8 @@ void AccessLogObserver::on_complete(const RequestContext& ctx, const HttpRequest
     r.attempts.push_back(
         {a.endpoint->name, a.status, a.latency_ms, routing::outcome_name(a.outcome)});
   }
+  for (const auto& g : ctx.guardrail_events)
+    r.guardrails.push_back({g.guardrail, g.action, g.entity, g.output, g.count});
   r.prompt_version = ctx.prompt_version;
   if (ctx.endpoint != nullptr) {
     r.endpoint = ctx.endpoint->name;

@@ -19,6 +19,8 @@ void MetricsObserver::on_complete(const RequestContext& ctx, const HttpRequest& 
   }
   stats->count_status(answered.client_gone && answered.status == 0 ? 499 : answered.status);
   stats->latency.observe(std::chrono::duration<double>(Clock::now() - ctx.started).count());
+  for (const auto& g : ctx.guardrail_events)
+    metrics.guardrail_action(g.guardrail, g.action, g.entity, g.count);
 }
 
 }  // namespace sluice::pipeline

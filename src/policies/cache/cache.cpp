@@ -139,7 +139,7 @@ bool clean(const json::object& body, const config::CacheSpec& spec) {
 }  // namespace
 
 Step CachePolicy::on_request(RequestContext& ctx, void* state) const {
-  if (ctx.endpoint == nullptr || ctx.passthrough ||
+  if (ctx.endpoint == nullptr || ctx.passthrough || ctx.guarded ||
       ctx.request.operation == model::Operation::kCustom)
     return Step::skip();
   CacheState& st = state_of(state);

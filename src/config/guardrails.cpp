@@ -65,11 +65,79 @@ std::vector<guardrails::Entity> read_entities(const Reader& r, const YAML::Node&
   return out;
 }
 
+std::shared_ptr<const ExternalCheck> read_external(const Reader& r, const YAML::Node& node,
+                                                   const std::string& path) {
+  using Shape = ExternalCheck::Shape;
+  auto x = std::make_shared<ExternalCheck>();
+  if (!node["url"]) r.fail(node, path, "a guardrail of type http needs 'url'");
+  bool secret = false;
+  const std::string url = r.resolved(node["url"], path + ".url", secret);
+  std::string why;
+  auto parsed = util::parse_base_url(url, why);
+  if (!parsed) r.fail(node["url"], path + ".url", why);
+  x->url = *parsed;
+  x->target = parsed->path.empty() ? "/" : parsed->path;
+  if (const auto q = url.find('?'); q != std::string::npos) x->target += url.substr(q);
+  if (!node["shape"]) r.fail(node, path, "a guardrail of type http needs 'shape'");
+  x->shape = r.choice<Shape>(node["shape"], path + ".shape",
+                             {{"openai_moderation", Shape::kOpenAiModeration},
+                              {"webhook", Shape::kWebhook},
+                              {"presidio", Shape::kPresidio}});
+  if (const YAML::Node h = node["headers"]) {
+    if (!h.IsMap()) r.fail(h, path + ".headers", "must be a mapping of header names to values");
+    for (auto it = h.begin(); it != h.end(); ++it) {
+      const std::string name = it->first.as<std::string>();
+      bool was_secret = false;
+      x->headers.emplace_back(name, r.resolved(it->second, path + ".headers." + name, was_secret));
+    }
+  }
+  if (const YAML::Node t = node["timeout_ms"])
+    x->timeout = std::chrono::milliseconds(r.integer(t, path + ".timeout_ms", 1, 600'000));
+  if (const YAML::Node f = node["on_failure"])
+    x->fail_open = r.choice<bool>(f, path + ".on_failure", {{"open", true}, {"closed", false}});
+  if (const YAML::Node m = node["mode"])
+    x->parallel = r.choice<bool>(m, path + ".mode", {{"before", false}, {"parallel", true}});
+  if (const YAML::Node m = node["model"]) {
+    if (x->shape != Shape::kOpenAiModeration)
+      r.fail(m, path + ".model", "is for shape openai_moderation");
+    x->model = r.string(m, path + ".model");
+  }
+  for (const char* key : {"language", "score_threshold"}) {
+    if (node[key] && x->shape != Shape::kPresidio)
+      r.fail(node[key], path + "." + key, "is for shape presidio");
+  }
+  if (const YAML::Node l = node["language"]) x->language = r.string(l, path + ".language");
+  if (const YAML::Node s = node["score_threshold"]) {
+    x->score_threshold = r.number(s, path + ".score_threshold");
+    if (*x->score_threshold > 1) r.fail(s, path + ".score_threshold", "must be between 0 and 1");
+  }
+  return x;
+}
+
 GuardrailSpec read_one(const Reader& r, const YAML::Node& node, const std::string& path,
                        const std::string& config_dir) {
   r.expect_map(node, path,
-               {"name", "type", "entities", "on", "action", "restore_in_answer", "patterns",
-                "words", "words_file", "include_tool_outputs", "default_on", "window_bytes"});
+               {"name",
+                "type",
+                "entities",
+                "on",
+                "action",
+                "restore_in_answer",
+                "patterns",
+                "words",
+                "words_file",
+                "include_tool_outputs",
+                "default_on",
+                "window_bytes",
+                "url",
+                "shape",
+                "headers",
+                "timeout_ms",
+                "on_failure",
+                "mode",
+                "model",
+                "language",
+                "score_threshold"});
   GuardrailSpec g;
   if (!node["name"]) r.fail(node, path, "'name' is required");
   g.name = r.string(node["name"], path + ".name");
@@ -84,7 +152,8 @@ GuardrailSpec read_one(const Reader& r, const YAML::Node& node, const std::strin
                           {{"pii", Type::kPii},
                            {"secrets", Type::kSecrets},
                            {"deny", Type::kDeny},
-                           {"prompt_injection", Type::kPromptInjection}});
+                           {"prompt_injection", Type::kPromptInjection},
+                           {"http", Type::kHttp}});
   if (const YAML::Node on = node["on"]) {
     const auto sides = on.IsSequence() ? string_list(r, on, path + ".on")
                                        : std::vector<std::string>{r.string(on, path + ".on")};
@@ -109,10 +178,21 @@ GuardrailSpec read_one(const Reader& r, const YAML::Node& node, const std::strin
         {{"block", Action::kBlock}, {"mask", Action::kMask}, {"monitor", Action::kMonitor}});
   }
   const bool finds_entities = g.type == Type::kPii || g.type == Type::kSecrets;
-  if (g.action == Action::kMask && !finds_entities)
+  if (g.type == Type::kHttp) g.external = read_external(r, node, path);
+  const bool presidio = g.external && g.external->shape == ExternalCheck::Shape::kPresidio;
+  if (g.action == Action::kMask && !finds_entities && !presidio)
     r.fail(node["action"], path + ".action",
-           "mask is for pii and secrets (what they find has a type to name the placeholder); use "
-           "block or monitor");
+           "mask is for pii, secrets and http with shape presidio (what they find has a type to "
+           "name the placeholder); use block or monitor");
+  if (g.type != Type::kHttp) {
+    for (const char* key : {"url", "shape", "headers", "timeout_ms", "on_failure", "mode", "model",
+                            "language", "score_threshold"}) {
+      if (node[key]) r.fail(node[key], path + "." + key, "is for guardrails of type http");
+    }
+  }
+  if (g.external && g.external->parallel && g.action == Action::kMask)
+    r.fail(node["mode"], path + ".mode",
+           "parallel cannot mask (the request has gone by the time the check answers)");
   if (g.type == Type::kPromptInjection && g.output)
     r.fail(node["on"], path + ".on",
            "prompt_injection checks the input (user turns and, with include_tool_outputs, tool "
@@ -132,12 +212,18 @@ GuardrailSpec read_one(const Reader& r, const YAML::Node& node, const std::strin
   if (const YAML::Node v = node["window_bytes"])
     g.window_bytes = static_cast<std::size_t>(r.integer(v, path + ".window_bytes", 16, 65536));
 
+  if (node["entities"] && presidio) {
+    auto copy = std::make_shared<ExternalCheck>(*g.external);
+    copy->entities = string_list(r, node["entities"], path + ".entities");
+    g.external = std::move(copy);
+  }
   for (const char* key : {"patterns", "words", "words_file"}) {
     if (node[key] && g.type != Type::kDeny)
       r.fail(node[key], path + "." + key, "is for guardrails of type deny");
   }
-  if (node["entities"] && !finds_entities)
-    r.fail(node["entities"], path + ".entities", "is for guardrails of type pii or secrets");
+  if (node["entities"] && !finds_entities && !presidio)
+    r.fail(node["entities"], path + ".entities",
+           "is for guardrails of type pii or secrets, or http with shape presidio");
 
   if (finds_entities) {
     std::vector<guardrails::Entity> entities;

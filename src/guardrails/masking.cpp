@@ -16,15 +16,21 @@ constexpr std::size_t kLongestPlaceholder = 40;
 }  // namespace
 
 const std::string& MaskTable::placeholder(Entity entity, std::string_view value) {
-  std::string key(entity_name(entity));
+  return placeholder(entity_name(entity), value);
+}
+
+const std::string& MaskTable::placeholder(std::string_view type, std::string_view value) {
+  std::string key(type);
   key += '\0';
   key += value;
   auto [it, added] = by_value_.try_emplace(std::move(key));
   if (added) {
-    std::string name(entity_name(entity));
+    std::string name(type);
     name.insert(name.begin(), '<');  // (appends, not "<" + …: GCC 12 warns falsely, -Wrestrict)
     name += '_';
-    name += std::to_string(++counts_[entity]);
+    auto count = counts_.find(type);
+    if (count == counts_.end()) count = counts_.emplace(std::string(type), 0).first;
+    name += std::to_string(++count->second);
     name += '>';
     it->second = std::move(name);
     by_placeholder_.emplace(it->second, std::string(value));

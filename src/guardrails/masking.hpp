@@ -24,6 +24,9 @@ class MaskTable {
  public:
   // The placeholder of `value` found as `entity` (a new one the first time).
   const std::string& placeholder(Entity entity, std::string_view value);
+  // The same for a type named by an external analyzer (Presidio's "PERSON", "LOCATION"):
+  // `type` of capitals, digits and '_' only (anything else makes restoring miss it).
+  const std::string& placeholder(std::string_view type, std::string_view value);
   // The value behind `placeholder` ("<EMAIL_ADDRESS_1>"), or null when it is not one of this
   // table's.
   const std::string* value_of(std::string_view placeholder) const;
@@ -34,7 +37,7 @@ class MaskTable {
  private:
   std::unordered_map<std::string, std::string> by_value_;        // entity name '\0' value
   std::unordered_map<std::string, std::string> by_placeholder_;  // placeholder -> value
-  std::map<Entity, std::size_t> counts_;
+  std::map<std::string, std::size_t, std::less<>> counts_;       // by type name
   std::size_t longest_ = 0;
 };
 

@@ -16,6 +16,10 @@
 #include "model/response.hpp"
 #include "routing/call.hpp"
 
+namespace sluice::upstream {
+class Client;
+}
+
 namespace sluice::pipeline {
 
 class SubRequests;
@@ -83,6 +87,9 @@ struct RequestContext : RequestArena, routing::RouteCall {
   std::string client_address;  // the peer's IP address, as rate limits key on it
   Clock::time_point started = Clock::now();
   SubRequests* sub_requests = nullptr;  // a policy's calls to other endpoints (sub_request.hpp)
+  // The worker's upstream client, for a policy's own HTTP calls (an external guardrail); null
+  // for requests made without one (tests).
+  upstream::Client* upstream_client = nullptr;
   // Why the request failed (a policy, the router, a provider), once it has.
   std::optional<Error> error;
   // Who is calling and what it cost; what each policy keeps for itself is in its own state.

@@ -59,6 +59,7 @@ const Handler::PathFunction Handler::kPaths[] = {
 
 Handler::Handler(HandlerEnv env, upstream::Client& client)
     : env_(env),
+      client_(client),
       router_(client, [](routing::RouteCall& call) { return policies::PromptPolicy::apply(call); }),
       services_{env.governance, env.counters, this, env.cache},
       planner_(std::random_device{}()),
@@ -107,6 +108,7 @@ void Handler::begin(RequestContext& ctx, const HttpRequest& http, std::string re
   ctx.request_id = std::move(request_id);
   ctx.attempt_listener = &observers_;
   ctx.sub_requests = this;
+  ctx.upstream_client = &client_;
 }
 
 asio::awaitable<void> Handler::handle(const HttpRequest& http, Responder& out) {

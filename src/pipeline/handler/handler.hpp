@@ -144,6 +144,7 @@ class Handler : public SubRequests {
   void begin(RequestContext& ctx, const HttpRequest& http, std::string request_id);
 
   HandlerEnv env_;
+  upstream::Client& client_;  // the worker's; policies make their own calls through it
   routing::Router router_;
   policies::Services services_;
   std::shared_ptr<const policies::Chains> chains_;  // of the newest snapshot seen here

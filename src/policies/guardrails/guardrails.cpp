@@ -1,12 +1,28 @@
 #include "policies/guardrails/guardrails.hpp"
 
 #include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
 #include "guardrails/injection.hpp"
+#include "policies/guardrails/external.hpp"
 #include "policies/guardrails/texts.hpp"
 
 namespace sluice::policies {
+
+struct ParallelCheck {
+  explicit ParallelCheck(const boost::asio::any_io_executor& ex)
+      : wake(ex, boost::asio::steady_timer::time_point::max()) {}
+  const config::GuardrailSpec* guardrail = nullptr;
+  std::optional<Result<std::vector<Hit>>> result;
+  boost::asio::steady_timer wake;  // cancelled when `result` is in
+};
+
 namespace json = boost::json;
 using config::GuardrailSpec;
 using pipeline::EventVerdict;
@@ -39,6 +55,8 @@ void find(const GuardrailSpec& g, std::string_view text, std::vector<Hit>& out,
       for (const auto& s : guardrails::injection_signals(text))
         out.push_back({s.begin, s.end, s.kind});
       return;
+    case Type::kHttp:
+      return;  // asked over the network, in the async hooks
   }
 }
 
@@ -133,27 +151,27 @@ std::optional<Error> check_input(RequestContext& ctx, GuardrailsState& st,
   std::optional<Error> error;
   std::vector<Hit> hits;
   std::vector<guardrails::Finding> findings;
-  guardrail_texts::each_request_text(body, ctx.request.operation,
-                                     [&](json::string& text, Source source) {
-                                       for (const GuardrailSpec* g : guards) {
-                                         if (!g->input || !reads(*g, source)) continue;
-                                         if (!count && g->action != Action::kMask) continue;
-                                         hits.clear();
-                                         findings.clear();
-                                         find(*g, text, hits, &findings);
-                                         if (hits.empty()) continue;
-                                         if (count) note(ctx, *g, hits, false);
-                                         if (g->action == Action::kBlock) {
-                                           error = blocked_error(*g, hits, false);
-                                           return false;
-                                         }
-                                         if (g->action == Action::kMask) {
-                                           text = masked(text, findings, st.table);
-                                           ctx.guarded = true;
-                                         }
-                                       }
-                                       return true;
-                                     });
+  guardrail_texts::each_request_text(
+      body, ctx.request.operation, [&](json::string& text, Source source) {
+        for (const GuardrailSpec* g : guards) {
+          if (!g->input || g->type == Type::kHttp || !reads(*g, source)) continue;
+          if (!count && g->action != Action::kMask) continue;
+          hits.clear();
+          findings.clear();
+          find(*g, text, hits, &findings);
+          if (hits.empty()) continue;
+          if (count) note(ctx, *g, hits, false);
+          if (g->action == Action::kBlock) {
+            error = blocked_error(*g, hits, false);
+            return false;
+          }
+          if (g->action == Action::kMask) {
+            text = masked(text, findings, st.table);
+            ctx.guarded = true;
+          }
+        }
+        return true;
+      });
   return error;
 }
 
@@ -265,7 +283,8 @@ const GuardrailSpec* pass_text(RequestContext& ctx, ChoiceStream& cs, std::strin
 // Checks a whole text against the output guardrails (masking, restoring): nullptr, or the one
 // that blocks.
 const GuardrailSpec* check_output_text(RequestContext& ctx, GuardrailsState& st, json::string& text,
-                                       bool& changed, std::vector<Hit>& blocked_hits) {
+                                       bool& changed, std::vector<Hit>& blocked_hits,
+                                       bool restore = true) {
   std::vector<Hit> hits;
   std::vector<guardrails::Finding> findings;
   for (const GuardrailSpec* g : st.output) {
@@ -283,7 +302,7 @@ const GuardrailSpec* check_output_text(RequestContext& ctx, GuardrailsState& st,
       changed = true;
     }
   }
-  if (st.restore && st.restore->size() != 0 && text.find('<') != json::string::npos) {
+  if (restore && st.restore && st.restore->size() != 0 && text.find('<') != json::string::npos) {
     std::string restored = guardrails::restore(text, *st.restore);
     if (restored != std::string_view(text)) {
       text = restored;
@@ -391,6 +410,147 @@ const GuardrailSpec* end_choice(RequestContext& ctx, GuardrailsState& st, Choice
   return nullptr;
 }
 
+// --- external checks ------------------------------------------------------------------------
+
+// The texts an external check reads, joined by blank lines into one call, and put back masked.
+struct Texts {
+  std::string joined;
+  std::vector<std::pair<json::string*, std::size_t>> parts;  // each text, its offset in joined
+
+  void add(json::string& t) {
+    if (!parts.empty()) joined += "\n\n";
+    parts.emplace_back(&t, joined.size());
+    joined.append(t.data(), t.size());
+  }
+  // Each text with the hits inside it (offsets into joined) replaced by placeholders.
+  void mask(const std::vector<Hit>& hits, guardrails::MaskTable& table) {
+    for (auto& [text, at] : parts) {
+      const std::size_t end = at + text->size();
+      std::string out;
+      std::size_t pos = at;
+      for (const auto& h : hits) {
+        const std::size_t b = std::max(h.begin, at);
+        const std::size_t e = std::min(h.end, end);
+        if (b >= e || b < pos) continue;
+        out.append(joined, pos, b - pos);
+        out += table.placeholder(h.label, std::string_view(joined).substr(b, e - b));
+        pos = e;
+      }
+      if (pos == at) continue;
+      out.append(joined, pos, end - pos);
+      *text = out;
+    }
+  }
+};
+
+struct RequestTexts : Texts {
+  RequestTexts(json::object& body, model::Operation operation) {
+    guardrail_texts::each_request_text(body, operation, [this](json::string& t, Source) {
+      add(t);
+      return true;
+    });
+  }
+};
+
+struct AnswerTexts : Texts {
+  explicit AnswerTexts(json::object& body) {
+    guardrail_texts::each_answer_text(body, [this](json::string& t, Source) {
+      add(t);
+      return true;
+    });
+  }
+};
+
+// Counts what an external check found, or that it could not answer: then nullopt when it fails
+// open, the client's error when it fails closed.
+std::optional<Error> settle_external(RequestContext& ctx, const GuardrailSpec& g,
+                                     const Result<std::vector<Hit>>& found, bool output) {
+  if (found) {
+    note(ctx, g, *found, output);
+    return std::nullopt;
+  }
+  const bool open = g.external->fail_open;
+  ctx.guardrail_events.push_back(
+      {g.name, open ? "failed_open" : "failed_closed", "unavailable", output, 1});
+  if (open) return std::nullopt;
+  Error e = Error::make(ErrorCode::kServiceUnavailable,
+                        "Guardrail '" + g.name + "' could not check the " +
+                            (output ? "answer" : "request") + " (" + found.error().message +
+                            "), and it fails closed.");
+  e.error_code = "guardrail_unavailable";
+  return e;
+}
+
+// Starts `g`'s check of `text` now; the answer hook waits for it. The task keeps the snapshot
+// (which owns `g`) alive, as it may outlive the request.
+std::shared_ptr<ParallelCheck> start_parallel(const boost::asio::any_io_executor& ex,
+                                              RequestContext& ctx, const GuardrailSpec& g,
+                                              std::string text) {
+  auto p = std::make_shared<ParallelCheck>(ex);
+  p->guardrail = &g;
+  boost::asio::co_spawn(
+      ex,
+      [p, client = ctx.upstream_client, snapshot = ctx.snapshot, &g,
+       text = std::move(text)]() mutable -> boost::asio::awaitable<void> {
+        auto found = co_await external::check(*client, g, std::move(text));
+        p->result = std::move(found);
+        p->wake.cancel();
+      },
+      boost::asio::detached);
+  return p;
+}
+
+// --- answers -------------------------------------------------------------------------------
+
+// The local output guardrails over a whole answer: nullptr, or the one that blocks.
+const GuardrailSpec* local_output(RequestContext& ctx, GuardrailsState& st, model::Response& answer,
+                                  bool& changed, std::vector<Hit>& hits) {
+  const GuardrailSpec* blocked = nullptr;
+  if (st.output.empty()) return nullptr;
+  guardrail_texts::each_answer_text(answer.body, [&](json::string& text, Source) {
+    blocked = check_output_text(ctx, st, text, changed, hits, false);
+    return blocked == nullptr;
+  });
+  return blocked;
+}
+
+// The request's values put back into the answer's placeholders.
+void restore_answer(GuardrailsState& st, model::Response& answer, bool& changed) {
+  if (!st.restore || st.restore->size() == 0) return;
+  guardrail_texts::each_answer_text(answer.body, [&](json::string& text, Source) {
+    if (text.find('<') == json::string::npos) return true;
+    std::string restored = guardrails::restore(text, *st.restore);
+    if (restored != std::string_view(text)) {
+      text = restored;
+      changed = true;
+    }
+    return true;
+  });
+}
+
+// A blocked answer: MLflow's error on its paths; elsewhere every choice ends as filtered, with
+// nothing of what it said.
+Step filtered(const RequestContext& ctx, model::Response& answer, const GuardrailSpec& g,
+              const std::vector<Hit>& hits) {
+  if (ctx.api == "mlflow") return Step::fail(blocked_error(g, hits, true));
+  if (auto* choices = answer.body.if_contains("choices"); choices && choices->is_array()) {
+    for (auto& c : choices->get_array()) {
+      auto* choice = c.if_object();
+      if (choice == nullptr) continue;
+      if (choice->contains("text")) (*choice)["text"] = "";
+      if (auto* m = choice->if_contains("message"); m != nullptr && m->is_object()) {
+        auto& message = m->get_object();
+        message["content"] = "";
+        message.erase("tool_calls");
+        message.erase("function_call");
+      }
+      (*choice)["finish_reason"] = "content_filter";
+    }
+  }
+  answer.raw.clear();
+  return Step::next();
+}
+
 }  // namespace
 
 Step GuardrailsPolicy::on_request(RequestContext& ctx, void* state) const {
@@ -408,49 +568,118 @@ Step GuardrailsPolicy::on_request(RequestContext& ctx, void* state) const {
   }
   GuardrailsState& st = st_of(state);
   bool restore = false;
+  const bool answers_text = ctx.request.operation != model::Operation::kEmbeddings;
   for (const GuardrailSpec* g : guards) {
-    if (g->output && ctx.request.operation != model::Operation::kEmbeddings) st.output.push_back(g);
     restore = restore || g->restore_in_answer;
+    if (g->type == Type::kHttp) {
+      if (g->input) st.http_input.push_back(g);
+      if (g->output && answers_text) {
+        if (ctx.request.stream) {
+          // An external check of a stream would hold the whole answer: streams are not sent.
+          ctx.guardrail_events.push_back({g->name, "skipped", "stream", true, 1});
+        } else {
+          st.http_output.push_back(g);
+        }
+      }
+      continue;
+    }
+    if (g->output && answers_text) st.output.push_back(g);
   }
+  st.restoring = restore;
   if (auto error = check_input(ctx, st, guards, ctx.request.body, true))
     return Step::fail(std::move(*error));
   if (ctx.pristine_body && ctx.guarded) check_input(ctx, st, guards, *ctx.pristine_body, false);
+  if (!st.output.empty() || !st.http_output.empty()) ctx.guarded = true;
+  if (!st.http_input.empty()) return Step::wait();
   if (restore && st.table.size() != 0) st.restore = st.table;
-  if (!st.output.empty()) ctx.guarded = true;
   return Step::next();
+}
+
+boost::asio::awaitable<Step> GuardrailsPolicy::on_request_async(RequestContext& ctx,
+                                                                void* state) const {
+  GuardrailsState& st = st_of(state);
+  for (const GuardrailSpec* g : st.http_input) {
+    RequestTexts texts(ctx.request.body, ctx.request.operation);
+    if (texts.joined.empty()) continue;
+    if (g->external->parallel && !ctx.request.stream && ctx.upstream_client != nullptr) {
+      const auto ex = co_await boost::asio::this_coro::executor;
+      st.parallel.push_back(start_parallel(ex, ctx, *g, std::move(texts.joined)));
+      continue;
+    }
+    // (No co_await inside ?: — GCC 12 miscompiles it.)
+    Result<std::vector<Hit>> found = Error::make(ErrorCode::kInternal, "no upstream client");
+    if (ctx.upstream_client != nullptr)
+      found = co_await external::check(*ctx.upstream_client, *g, texts.joined);
+    if (auto error = settle_external(ctx, *g, found, false))
+      co_return Step::fail(std::move(*error));
+    if (!found || found->empty()) continue;
+    if (g->action == Action::kBlock) co_return Step::fail(blocked_error(*g, *found, false));
+    if (g->action == Action::kMask) {
+      texts.mask(*found, st.table);
+      ctx.guarded = true;
+      if (ctx.pristine_body) {
+        // The client's body kept for another destination gets the same placeholders.
+        RequestTexts kept(*ctx.pristine_body, ctx.request.operation);
+        if (kept.joined == texts.joined) kept.mask(*found, st.table);
+      }
+    }
+  }
+  if (st.restoring && st.table.size() != 0) st.restore = st.table;
+  co_return Step::next();
 }
 
 Step GuardrailsPolicy::on_answer(RequestContext& ctx, void* state, model::Response& answer) const {
   GuardrailsState& st = st_of(state);
+  if (!st.parallel.empty() || !st.http_output.empty()) return Step::wait();
   if (st.output.empty() && !st.restore) return Step::next();
   bool changed = false;
-  const GuardrailSpec* blocked = nullptr;
   std::vector<Hit> hits;
-  guardrail_texts::each_answer_text(answer.body, [&](json::string& text, Source) {
-    blocked = check_output_text(ctx, st, text, changed, hits);
-    return blocked == nullptr;
-  });
-  if (blocked != nullptr) {
-    if (ctx.api == "mlflow") return Step::fail(blocked_error(*blocked, hits, true));
-    // Every choice ends as filtered, with nothing of what it said.
-    if (auto* choices = answer.body.if_contains("choices"); choices && choices->is_array()) {
-      for (auto& c : choices->get_array()) {
-        auto* choice = c.if_object();
-        if (choice == nullptr) continue;
-        if (choice->contains("text")) (*choice)["text"] = "";
-        if (auto* m = choice->if_contains("message"); m != nullptr && m->is_object()) {
-          auto& message = m->get_object();
-          message["content"] = "";
-          message.erase("tool_calls");
-          message.erase("function_call");
-        }
-        (*choice)["finish_reason"] = "content_filter";
-      }
-    }
-    changed = true;
-  }
+  if (const GuardrailSpec* g = local_output(ctx, st, answer, changed, hits))
+    return filtered(ctx, answer, *g, hits);
+  restore_answer(st, answer, changed);
   if (changed) answer.raw.clear();
   return Step::next();
+}
+
+boost::asio::awaitable<Step> GuardrailsPolicy::on_answer_async(RequestContext& ctx, void* state,
+                                                               model::Response& answer) const {
+  GuardrailsState& st = st_of(state);
+  // What was checked alongside the provider call first: its answer is held until they pass.
+  for (auto& p : st.parallel) {
+    if (!p->result) {
+      boost::system::error_code ec;
+      co_await p->wake.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+    }
+    const Result<std::vector<Hit>> found =
+        p->result ? std::move(*p->result)
+                  : Result<std::vector<Hit>>(Error::make(ErrorCode::kInternal, "not answered"));
+    if (auto error = settle_external(ctx, *p->guardrail, found, false))
+      co_return Step::fail(std::move(*error));
+    if (found && !found->empty() && p->guardrail->action == Action::kBlock)
+      co_return Step::fail(blocked_error(*p->guardrail, *found, false));
+  }
+  bool changed = false;
+  std::vector<Hit> hits;
+  if (const GuardrailSpec* g = local_output(ctx, st, answer, changed, hits))
+    co_return filtered(ctx, answer, *g, hits);
+  for (const GuardrailSpec* g : st.http_output) {
+    AnswerTexts texts(answer.body);
+    if (texts.joined.empty()) continue;
+    // (No co_await inside ?: — GCC 12 miscompiles it.)
+    Result<std::vector<Hit>> found = Error::make(ErrorCode::kInternal, "no upstream client");
+    if (ctx.upstream_client != nullptr)
+      found = co_await external::check(*ctx.upstream_client, *g, texts.joined);
+    if (auto error = settle_external(ctx, *g, found, true)) co_return Step::fail(std::move(*error));
+    if (!found || found->empty()) continue;
+    if (g->action == Action::kBlock) co_return filtered(ctx, answer, *g, *found);
+    if (g->action == Action::kMask) {
+      texts.mask(*found, st.table);
+      changed = true;
+    }
+  }
+  restore_answer(st, answer, changed);
+  if (changed) answer.raw.clear();
+  co_return Step::next();
 }
 
 EventVerdict GuardrailsPolicy::on_stream_event(RequestContext& ctx, void* state,

@@ -41,6 +41,9 @@ struct ChoiceStream {
   bool done = false;
 };
 
+// An external check started alongside the provider call (mode: parallel; external.cpp).
+struct ParallelCheck;
+
 struct GuardrailsState {
   std::vector<const config::GuardrailSpec*> output;  // the request's output guardrails, in order
   guardrails::MaskTable table;  // placeholders of the request and of the answer
@@ -48,7 +51,12 @@ struct GuardrailsState {
   // answer's own masking gave out is not).
   std::optional<guardrails::MaskTable> restore;
   std::vector<ChoiceStream> streams;
-  bool blocked = false;  // the answer was cut: the rest of the stream is dropped
+  bool blocked = false;    // the answer was cut: the rest of the stream is dropped
+  bool restoring = false;  // a guardrail masking the input wants its values back in the answer
+  // External checks (type http) of the request, and of a non-streamed answer.
+  std::vector<const config::GuardrailSpec*> http_input;
+  std::vector<const config::GuardrailSpec*> http_output;
+  std::vector<std::shared_ptr<ParallelCheck>> parallel;  // running while the provider answers
 };
 
 class GuardrailsPolicy : public pipeline::Stateful<GuardrailsState> {
@@ -56,8 +64,14 @@ class GuardrailsPolicy : public pipeline::Stateful<GuardrailsState> {
   std::string_view name() const override { return "guardrails"; }
   unsigned hooks() const override { return kRequest | kAnswer | kStreamEvent | kStreamEnd; }
   pipeline::Step on_request(pipeline::RequestContext& ctx, void* state) const override;
+  // External checks of the request (type http): before it goes, or started alongside it.
+  boost::asio::awaitable<pipeline::Step> on_request_async(pipeline::RequestContext& ctx,
+                                                          void* state) const override;
   pipeline::Step on_answer(pipeline::RequestContext& ctx, void* state,
                            model::Response& answer) const override;
+  // Waits for the parallel checks, then the answer's external checks.
+  boost::asio::awaitable<pipeline::Step> on_answer_async(pipeline::RequestContext& ctx, void* state,
+                                                         model::Response& answer) const override;
   pipeline::EventVerdict on_stream_event(pipeline::RequestContext& ctx, void* state,
                                          model::StreamEvent& event,
                                          pipeline::StreamOut& out) const override;

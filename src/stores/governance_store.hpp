@@ -33,6 +33,8 @@ struct LedgerEntry {
   double cost_usd = 0;
   bool priced = true;
   double saved_usd = 0;  // answered from the response cache: what the provider would have cost
+  // What guardrails did: a JSON array of {name, action, entity, on, count}; "" when none acted.
+  std::string guardrails{};
 };
 
 enum class SpendBy { kKey, kTeam, kUser, kEndpoint, kModel, kProvider, kDay };

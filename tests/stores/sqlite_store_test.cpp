@@ -239,3 +239,46 @@ TEST_F(SqliteStoreTest, UpgradingKeepsBudgets) {
 
 }  // namespace
 }  // namespace sluice::stores::sqlite
+
+namespace sluice::stores::sqlite {
+namespace {
+
+// What guardrails did is kept with the ledger record, as written.
+TEST(SqliteLedger, KeepsWhatGuardrailsDid) {
+  const std::string path = testing::TempDir() + "sluice-ledger-guardrails.db";
+  std::remove(path.c_str());
+  {
+    SqliteStore store(path);
+    LedgerEntry e;
+    e.ts_ms = 1;
+    e.request_id = "req_g";
+    e.endpoint = "chat";
+    e.guardrails =
+        R"([{"name":"pii","action":"mask","entity":"EMAIL_ADDRESS","on":"input","count":2}])";
+    LedgerEntry plain = e;
+    plain.request_id = "req_p";
+    plain.guardrails.clear();
+    const std::vector<LedgerEntry> batch{e, plain};
+    store.append(batch);
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  std::vector<std::string> rows;
+  sqlite3_exec(
+      db, "SELECT request_id || ' ' || guardrails FROM ledger ORDER BY request_id",
+      [](void* out, int, char** values, char**) {
+        static_cast<std::vector<std::string>*>(out)->emplace_back(values[0]);
+        return 0;
+      },
+      &rows, nullptr);
+  sqlite3_close(db);
+  std::remove(path.c_str());
+  EXPECT_EQ(
+      rows,
+      (std::vector<std::string>{
+          R"(req_g [{"name":"pii","action":"mask","entity":"EMAIL_ADDRESS","on":"input","count":2}])",
+          "req_p "}));
+}
+
+}  // namespace
+}  // namespace sluice::stores::sqlite

@@ -1,5 +1,6 @@
 #include "policies/accounting/accounting.hpp"
 
+#include <boost/json.hpp>
 #include <chrono>
 #include <iostream>
 
@@ -52,6 +53,16 @@ void AccountingPolicy::account(RequestContext& ctx, AccountingState& state, unsi
   e.provider = ctx.endpoint->provider;
   e.model = ctx.endpoint->model_name;
   e.status = status;
+  if (!ctx.guardrail_events.empty()) {
+    boost::json::array acted;
+    for (const auto& g : ctx.guardrail_events)
+      acted.emplace_back(boost::json::object{{"name", g.guardrail},
+                                             {"action", g.action},
+                                             {"entity", g.entity},
+                                             {"on", g.output ? "output" : "input"},
+                                             {"count", g.count}});
+    e.guardrails = boost::json::serialize(acted);
+  }
   e.prompt_tokens = ctx.usage.prompt_tokens.value_or(0);
   e.completion_tokens = ctx.usage.completion_tokens.value_or(0);
   e.cached_tokens = ctx.usage.cached_tokens.value_or(0);

@@ -77,10 +77,11 @@ void bump_version(Connection& c) {
 constexpr const char* kInsertLedger =
     "INSERT INTO ledger (ts_ms, request_id, key_id, team, user_name, endpoint, provider, model, "
     "status, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, "
-    "cache_write_tokens, cost_usd, priced, saved_usd) SELECT * FROM unnest($1::bigint[], "
+    "cache_write_tokens, cost_usd, priced, saved_usd, guardrails) SELECT * FROM "
+    "unnest($1::bigint[], "
     "$2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], "
     "$9::integer[], $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], "
-    "$15::double precision[], $16::boolean[], $17::double precision[])";
+    "$15::double precision[], $16::boolean[], $17::double precision[], $18::text[])";
 
 constexpr const char* kAddToDaily =
     "INSERT INTO spend_daily AS s (day, key_id, team, user_name, endpoint, provider, requests, "
@@ -310,7 +311,7 @@ bool PostgresStore::delete_budget(std::string_view id) {
 
 void PostgresStore::append(std::span<const LedgerEntry> entries) {
   if (entries.empty()) return;
-  ArrayLiteral cols[17];
+  ArrayLiteral cols[18];
   // The batch summed per subject and day. Sorted, so two replicas adding to the same rows lock
   // them in the same order and cannot deadlock.
   using Subject = std::tuple<std::int64_t, std::string_view, std::string_view, std::string_view,
@@ -339,6 +340,7 @@ void PostgresStore::append(std::span<const LedgerEntry> entries) {
     cols[14].real(e.cost_usd);
     cols[15].boolean(e.priced);
     cols[16].real(e.saved_usd);
+    cols[17].text(e.guardrails);
     Sums& day = daily[{e.ts_ms / 86'400'000, e.key_id, e.team, e.user, e.endpoint, e.provider}];
     ++day.requests;
     day.cost += e.cost_usd;

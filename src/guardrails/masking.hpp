@@ -33,6 +33,11 @@ class MaskTable {
   std::size_t size() const { return by_placeholder_.size(); }
   // The longest placeholder given out, in bytes.
   std::size_t longest() const { return longest_; }
+  // Calls f(placeholder, value) for each value masked so far.
+  template <class F>
+  void each(F&& f) const {
+    for (const auto& [placeholder, value] : by_placeholder_) f(placeholder, value);
+  }
 
  private:
   std::unordered_map<std::string, std::string> by_value_;        // entity name '\0' value

@@ -69,6 +69,16 @@ ${endpoint('tool-out', 'pii-out', { model: 'tool' })}
 ${endpoint('tool-restore', 'pii-mask', { model: 'tool' })}
 ${endpoint('plain', '')}
 ${endpoint('cached-mask', 'pii-mask', { cache: '    cache: {mode: exact}' })}
+${endpoint('reason-out', 'pii-out', { model: 'reason' })}
+${endpoint('fn-out', 'pii-out', { model: 'fn' })}
+${endpoint('secrets-reason', 'secrets-out', { model: 'reason' })}
+  - name: anthropic-block
+    endpoint_type: llm/v1/chat
+    model:
+      provider: anthropic
+      name: claude-x
+      config: {anthropic_api_key: sk-ant-upstream-0000000000, anthropic_api_base: ${echo.base}}
+    guardrails: [pii-block]
 `, { env });
 });
 
@@ -339,4 +349,51 @@ test('config errors name the guardrail field', async () => {
   const unknown = writeConfig('endpoints:\n  - {name: e, endpoint_type: llm/v1/chat, guardrails: [nope], model: {provider: openai, name: m, config: {openai_api_key: k}}}\n');
   const r = await runSluice(['check-config', unknown]);
   assert.match(r.stderr + r.stdout, /endpoints\[0\]\.guardrails\[0\]: no guardrail named 'nope'/);
+});
+
+test('reasoning text is checked like the answer: masked, streamed or not, and dropped from a blocked answer', async () => {
+  for (const stream of [false, true]) {
+    const r = await call('openai', 'reason-out', `mail ${EMAIL}`, { stream });
+    assert.equal(r.status, 200, r.text);
+    assert.ok(!r.text.includes(EMAIL), r.text);
+    const reasoning = stream
+      ? read('openai', r).events.flatMap((e) => e.choices ?? []).map((c) => c.delta?.reasoning_content ?? '').join('')
+      : r.json.choices[0].message.reasoning_content;
+    assert.equal(reasoning, 'mail <EMAIL_ADDRESS_1>');
+  }
+  const blocked = await call('openai', 'secrets-reason', `key ${OPENAI_KEY}`);
+  assert.equal(blocked.json.choices[0].finish_reason, 'content_filter');
+  assert.equal(blocked.json.choices[0].message.reasoning_content, undefined);
+  assert.ok(!blocked.text.includes(OPENAI_KEY.slice(0, 12)), blocked.text);
+});
+
+test('several choices in one stream chunk are each masked; the legacy function_call too', async () => {
+  for (const stream of [false, true]) {
+    const res = await post(gw, '/v1/chat/completions', { model: 'out', n: 2, messages: [{ role: 'user', content: `mail ${EMAIL} now` }], ...(stream ? { stream: true } : {}) }, KEY);
+    const text = await res.text();
+    assert.equal(res.status, 200, text);
+    assert.ok(!text.includes(EMAIL), text);
+    if (stream) {
+      const choices = sseData(text).filter((d) => d !== '[DONE]').flatMap((d) => JSON.parse(d).choices);
+      for (const index of [0, 1])
+        assert.equal(choices.filter((c) => c.index === index).map((c) => c.delta?.content ?? '').join(''), 'mail <EMAIL_ADDRESS_1> now');
+    } else {
+      assert.deepEqual(JSON.parse(text).choices.map((c) => c.message.content), ['mail <EMAIL_ADDRESS_1> now', 'mail <EMAIL_ADDRESS_1> now']);
+    }
+    const fn = await call('openai', 'fn-out', `find ${EMAIL}`, { stream });
+    assert.ok(!fn.text.includes(EMAIL), fn.text);
+    const args = stream
+      ? read('openai', fn).events.flatMap((e) => e.choices ?? []).map((c) => c.delta?.function_call?.arguments ?? '').join('')
+      : fn.json.choices[0].message.function_call.arguments;
+    assert.deepEqual(JSON.parse(args), { q: 'find <EMAIL_ADDRESS_1>' });
+  }
+});
+
+test('the token counter does not send a guarded text to the provider', async () => {
+  const before = echo.seen.length;
+  const res = await post(gw, '/v1/messages/count_tokens', { model: 'anthropic-block', messages: [{ role: 'user', content: `mail ${EMAIL}` }] }, KEY);
+  const text = await res.text();
+  assert.equal(res.status, 200, text);
+  assert.ok(JSON.parse(text).input_tokens > 0, text);
+  assert.equal(echo.seen.length, before, 'the provider was asked to count');
 });

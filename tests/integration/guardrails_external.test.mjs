@@ -104,6 +104,8 @@ ${ep('slow-closed', 'slow-closed')}
 ${ep('down-closed', 'down-closed')}
 ${ep('garbage-closed', 'garbage-closed')}
 ${ep('par', 'par', 'slow')}
+${ep('par-cached', 'par', 'slow')}
+    cache: {mode: exact}
 `, { env });
 });
 
@@ -216,6 +218,12 @@ test('parallel: the provider is called at once, and its answer held until the ch
   assert.equal(bad.status, 400, bad.text);
   assert.match(bad.json.error.message, /guardrail 'par' \(found: violence\)/);
   assert.ok(!bad.text.includes('kill the batch job'));
+  // A blocked answer is not cached, so asking again is blocked again.
+  for (let i = 0; i < 2; i++) {
+    const again = await chat('par-cached', 'kill the cron job');
+    assert.equal(again.status, 400, again.text);
+    assert.equal(again.res.headers.get('x-sluice-cache'), null);
+  }
   // A stream checks first instead (its answer cannot be held whole).
   const s = await chat('par', 'kill it', { stream: true });
   assert.equal(s.status, 400, s.text);

@@ -22,6 +22,7 @@
 #include "pipeline/handler/response_headers.hpp"
 #include "pipeline/tokenize.hpp"
 #include "policies/auth/auth.hpp"
+#include "policies/guardrails/guardrails.hpp"
 #include "providers/anthropic_fields.hpp"
 #include "tokenizer/chat_tokens.hpp"
 #include "tokenizer/encoding.hpp"
@@ -200,6 +201,9 @@ asio::awaitable<void> Handler::count_tokens(Call& call) {
       }
     }
   }
+  // Guardrails would check or mask the text before a provider sees it; the counter does not run
+  // them, so it counts here instead of sending the text out.
+  if (wire && policies::GuardrailsPolicy::applies(ctx)) wire.reset();
   if (refused) {
     // The request itself would be refused: the count says so rather than guess.
     co_await send_error(call, *refused);

@@ -151,28 +151,59 @@ std::optional<Error> check_input(RequestContext& ctx, GuardrailsState& st,
   std::optional<Error> error;
   std::vector<Hit> hits;
   std::vector<guardrails::Finding> findings;
-  guardrail_texts::each_request_text(
-      body, ctx.request.operation, [&](json::string& text, Source source) {
-        for (const GuardrailSpec* g : guards) {
-          if (!g->input || g->type == Type::kHttp || !reads(*g, source)) continue;
-          if (!count && g->action != Action::kMask) continue;
-          hits.clear();
-          findings.clear();
-          find(*g, text, hits, &findings);
-          if (hits.empty()) continue;
-          if (count) note(ctx, *g, hits, false);
-          if (g->action == Action::kBlock) {
-            error = blocked_error(*g, hits, false);
-            return false;
-          }
-          if (g->action == Action::kMask) {
-            text = masked(text, findings, st.table);
-            ctx.guarded = true;
-          }
-        }
-        return true;
-      });
+  const auto visit = [&](json::string& text, Source source) {
+    for (const GuardrailSpec* g : guards) {
+      if (!g->input || g->type == Type::kHttp || !reads(*g, source)) continue;
+      hits.clear();
+      findings.clear();
+      find(*g, text, hits, &findings);
+      if (hits.empty()) continue;
+      if (count) note(ctx, *g, hits, false);
+      if (g->action == Action::kBlock) {
+        error = blocked_error(*g, hits, false);
+        return false;
+      }
+      if (g->action == Action::kMask) {
+        text = masked(text, findings, st.table);
+        ctx.guarded = true;
+      }
+    }
+    return true;
+  };
+  if (count) {
+    guardrail_texts::each_request_text(body, ctx.request.operation, visit);
+  } else {
+    // The client's body kept for another destination of the route: its template variables may
+    // sit anywhere and reach that destination's messages, so every string is read.
+    guardrail_texts::each_string_anywhere(body, visit);
+  }
   return error;
+}
+
+// Every value `table` has masked, replaced by its placeholder in every string of `body` (the
+// kept client body: what an external check found in the request must not reach another
+// destination either).
+void mask_known(json::object& body, const guardrails::MaskTable& table) {
+  if (table.size() == 0) return;
+  std::vector<std::pair<std::string_view, std::string_view>> known;  // value, placeholder
+  table.each([&](const std::string& placeholder, const std::string& value) {
+    if (!value.empty()) known.emplace_back(value, placeholder);
+  });
+  std::sort(known.begin(), known.end(),
+            [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+  guardrail_texts::each_string_anywhere(body, [&](json::string& text, Source) {
+    std::string s(text.data(), text.size());
+    bool changed = false;
+    for (const auto& [value, placeholder] : known) {
+      for (std::size_t at = s.find(value); at != std::string::npos;
+           at = s.find(value, at + placeholder.size())) {
+        s.replace(at, value.size(), placeholder);
+        changed = true;
+      }
+    }
+    if (changed) text = s;
+    return true;
+  });
 }
 
 // --- streams -------------------------------------------------------------------------------
@@ -196,12 +227,12 @@ model::StreamEvent chunk_like(const model::StreamEvent& like, json::object choic
 }
 
 model::StreamEvent text_chunk(const model::StreamEvent& like, std::int64_t index, bool completion,
-                              std::string_view text) {
+                              std::string_view text, std::string_view field = "content") {
   json::object c{{"index", index}};
   if (completion) {
     c["text"] = text;
   } else {
-    c["delta"] = json::object{{"content", text}};
+    c["delta"] = json::object{{field, text}};
   }
   c["finish_reason"] = nullptr;
   return chunk_like(like, std::move(c));
@@ -219,10 +250,7 @@ model::StreamEvent filtered_chunk(const model::StreamEvent& like, std::int64_t i
   return chunk_like(like, std::move(c));
 }
 
-ChoiceStream& stream_of(GuardrailsState& st, std::int64_t index) {
-  for (auto& cs : st.streams) {
-    if (cs.index == index) return cs;
-  }
+ChoiceStream new_stream(GuardrailsState& st, std::int64_t index) {
   ChoiceStream cs;
   cs.index = index;
   for (const GuardrailSpec* g : st.output) {
@@ -237,7 +265,14 @@ ChoiceStream& stream_of(GuardrailsState& st, std::int64_t index) {
     cs.stages.push_back(std::move(stage));
   }
   if (st.restore) cs.restorer.emplace(*st.restore);
-  st.streams.push_back(std::move(cs));
+  return cs;
+}
+
+ChoiceStream& stream_of(GuardrailsState& st, std::int64_t index) {
+  for (auto& cs : st.streams) {
+    if (cs.index == index) return cs;
+  }
+  st.streams.push_back(new_stream(st, index));
   return st.streams.back();
 }
 
@@ -321,11 +356,24 @@ const GuardrailSpec* release_tools(RequestContext& ctx, GuardrailsState& st, Cho
   json::array calls;
   std::vector<std::int64_t> indexes;
   json::value role;
+  std::optional<json::object> function_call;  // the legacy single call, merged alike
   for (auto& e : cs.held_tools) {
     json::object* choice = first_choice(e);
     auto* delta = choice != nullptr ? choice->if_contains("delta") : nullptr;
     if (delta == nullptr || !delta->is_object()) continue;
     if (const auto* r = delta->get_object().if_contains("role")) role = *r;
+    if (const auto* fc = delta->get_object().if_contains("function_call"); fc && fc->is_object()) {
+      if (!function_call) function_call.emplace();
+      for (const auto& kv : fc->get_object()) {
+        auto* have = function_call->if_contains(kv.key());
+        if (kv.key() == "arguments" && have != nullptr && have->is_string() &&
+            kv.value().is_string()) {
+          have->get_string().append(kv.value().get_string());
+        } else if (have == nullptr) {
+          function_call->emplace(kv.key(), kv.value());
+        }
+      }
+    }
     const auto* tc = delta->get_object().if_contains("tool_calls");
     if (tc == nullptr || !tc->is_array()) continue;
     for (const auto& c : tc->get_array()) {
@@ -362,9 +410,18 @@ const GuardrailSpec* release_tools(RequestContext& ctx, GuardrailsState& st, Cho
     auto& args = c.get_object()["function"].get_object()["arguments"].get_string();
     if (const GuardrailSpec* g = check_output_text(ctx, st, args, changed, blocked_hits)) return g;
   }
+  if (function_call) {
+    if (auto* args = function_call->if_contains("arguments"); args && args->is_string()) {
+      bool changed = false;
+      if (const GuardrailSpec* g =
+              check_output_text(ctx, st, args->get_string(), changed, blocked_hits))
+        return g;
+    }
+  }
   json::object delta;
   if (!role.is_null()) delta["role"] = role;
-  delta["tool_calls"] = std::move(calls);
+  if (!calls.empty()) delta["tool_calls"] = std::move(calls);
+  if (function_call) delta["function_call"] = std::move(*function_call);
   json::object choice{{"index", cs.index}, {"delta", std::move(delta)}, {"finish_reason", nullptr}};
   out.emit(chunk_like(cs.held_tools.front(), std::move(choice)));
   cs.held_tools.clear();
@@ -372,9 +429,13 @@ const GuardrailSpec* release_tools(RequestContext& ctx, GuardrailsState& st, Cho
 }
 
 // Ends every choice not yet ended as filtered; the stream's later events carry usage only.
+EventVerdict after_block(model::StreamEvent& event);
+
+// `event` (the one being handled) keeps only its usage, if it has any.
 EventVerdict block_stream(RequestContext& ctx, GuardrailsState& st, const GuardrailSpec& g,
-                          const std::vector<Hit>& hits, const model::StreamEvent& like,
+                          const std::vector<Hit>& hits, model::StreamEvent& event,
                           pipeline::StreamOut& out) {
+  const model::StreamEvent& like = st.like.chunk.empty() ? event : st.like;
   st.blocked = true;
   if (ctx.api == "mlflow") return out.stop(blocked_error(g, hits, true));
   const bool completion = ctx.request.operation == model::Operation::kCompletions;
@@ -385,7 +446,7 @@ EventVerdict block_stream(RequestContext& ctx, GuardrailsState& st, const Guardr
     cs.held_tools.clear();
     out.emit(filtered_chunk(like, cs.index, completion));
   }
-  return EventVerdict::kDrop;
+  return after_block(event);
 }
 
 // After a block: usage still goes on (accounting), nothing else.
@@ -402,8 +463,14 @@ const GuardrailSpec* end_choice(RequestContext& ctx, GuardrailsState& st, Choice
                                 const model::StreamEvent& like, pipeline::StreamOut& out,
                                 std::vector<Hit>& blocked_hits) {
   std::string rest;
-  if (const GuardrailSpec* g = pass_text(ctx, cs, "", true, rest, blocked_hits)) return g;
   const bool completion = ctx.request.operation == model::Operation::kCompletions;
+  if (cs.reasoning) {
+    if (const GuardrailSpec* g = pass_text(ctx, *cs.reasoning, "", true, rest, blocked_hits))
+      return g;
+    if (!rest.empty()) out.emit(text_chunk(like, cs.index, false, rest, "reasoning_content"));
+    rest.clear();
+  }
+  if (const GuardrailSpec* g = pass_text(ctx, cs, "", true, rest, blocked_hits)) return g;
   if (!rest.empty()) out.emit(text_chunk(like, cs.index, completion, rest));
   if (const GuardrailSpec* g = release_tools(ctx, st, cs, out, blocked_hits)) return g;
   cs.done = true;
@@ -541,8 +608,9 @@ Step filtered(const RequestContext& ctx, model::Response& answer, const Guardrai
       if (auto* m = choice->if_contains("message"); m != nullptr && m->is_object()) {
         auto& message = m->get_object();
         message["content"] = "";
-        message.erase("tool_calls");
-        message.erase("function_call");
+        for (const char* said : {"tool_calls", "function_call", "reasoning_content",
+                                 "thinking_blocks", "refusal", "annotations", "audio"})
+          message.erase(said);
       }
       (*choice)["finish_reason"] = "content_filter";
     }
@@ -552,6 +620,10 @@ Step filtered(const RequestContext& ctx, model::Response& answer, const Guardrai
 }
 
 }  // namespace
+
+bool GuardrailsPolicy::applies(const RequestContext& ctx) {
+  return ctx.snapshot != nullptr && !active(ctx).empty();
+}
 
 Step GuardrailsPolicy::on_request(RequestContext& ctx, void* state) const {
   if (ctx.request.operation == model::Operation::kCustom) return Step::skip();
@@ -588,8 +660,13 @@ Step GuardrailsPolicy::on_request(RequestContext& ctx, void* state) const {
   st.restoring = restore;
   if (auto error = check_input(ctx, st, guards, ctx.request.body, true))
     return Step::fail(std::move(*error));
-  if (ctx.pristine_body && ctx.guarded) check_input(ctx, st, guards, *ctx.pristine_body, false);
-  if (!st.output.empty() || !st.http_output.empty()) ctx.guarded = true;
+  if (ctx.pristine_body) {
+    if (auto error = check_input(ctx, st, guards, *ctx.pristine_body, false))
+      return Step::fail(std::move(*error));
+  }
+  // (An external check running alongside the provider may still block its answer: that answer
+  // must not be cached either.)
+  if (!st.output.empty() || !st.http_output.empty() || !st.http_input.empty()) ctx.guarded = true;
   if (!st.http_input.empty()) return Step::wait();
   if (restore && st.table.size() != 0) st.restore = st.table;
   return Step::next();
@@ -617,11 +694,8 @@ boost::asio::awaitable<Step> GuardrailsPolicy::on_request_async(RequestContext& 
     if (g->action == Action::kMask) {
       texts.mask(*found, st.table);
       ctx.guarded = true;
-      if (ctx.pristine_body) {
-        // The client's body kept for another destination gets the same placeholders.
-        RequestTexts kept(*ctx.pristine_body, ctx.request.operation);
-        if (kept.joined == texts.joined) kept.mask(*found, st.table);
-      }
+      // The client's body kept for another destination gets the same placeholders.
+      if (ctx.pristine_body) mask_known(*ctx.pristine_body, st.table);
     }
   }
   if (st.restoring && st.table.size() != 0) st.restore = st.table;
@@ -682,13 +756,12 @@ boost::asio::awaitable<Step> GuardrailsPolicy::on_answer_async(RequestContext& c
   co_return Step::next();
 }
 
-EventVerdict GuardrailsPolicy::on_stream_event(RequestContext& ctx, void* state,
-                                               model::StreamEvent& event,
-                                               pipeline::StreamOut& out) const {
-  GuardrailsState& st = st_of(state);
-  if (st.output.empty() && !st.restore) return EventVerdict::kPass;
+namespace {
+
+// One chunk of one choice (on_stream_event splits chunks of several).
+EventVerdict on_choice_event(RequestContext& ctx, GuardrailsState& st, model::StreamEvent& event,
+                             pipeline::StreamOut& out) {
   if (st.blocked) return after_block(event);
-  if (event.kind != model::StreamEvent::Kind::kChunk) return EventVerdict::kPass;
   json::object* choice = first_choice(event);
   if (choice == nullptr) return EventVerdict::kPass;
   const auto* ix = choice->if_contains("index");
@@ -707,9 +780,20 @@ EventVerdict GuardrailsPolicy::on_stream_event(RequestContext& ctx, void* state,
       return block_stream(ctx, st, *g, hits, event, out);
     *content = text;
   }
+  json::value* reasoning = delta != nullptr ? delta->if_contains("reasoning_content") : nullptr;
+  if (reasoning != nullptr && reasoning->is_string() && !reasoning->get_string().empty()) {
+    if (!cs.reasoning) cs.reasoning = std::make_unique<ChoiceStream>(new_stream(st, cs.index));
+    std::string text;
+    if (const GuardrailSpec* g =
+            pass_text(ctx, *cs.reasoning, reasoning->get_string(), false, text, hits))
+      return block_stream(ctx, st, *g, hits, event, out);
+    *reasoning = text;
+  }
   const auto* finish = choice->if_contains("finish_reason");
   const bool ends = finish != nullptr && finish->is_string();
-  if (delta != nullptr && delta->contains("tool_calls") && !ends) {
+  const bool calls =
+      delta != nullptr && (delta->contains("tool_calls") || delta->contains("function_call"));
+  if (calls && !ends) {
     // Held until the choice ends, then checked whole; text of the same chunk goes on now.
     const bool has_text =
         content != nullptr && content->is_string() && !content->get_string().empty();
@@ -718,12 +802,13 @@ EventVerdict GuardrailsPolicy::on_stream_event(RequestContext& ctx, void* state,
     cs.held_tools.push_back(std::move(event));
     return EventVerdict::kHold;
   }
-  if (delta != nullptr && delta->contains("tool_calls")) {
+  if (calls) {
     // A last delta that also ends the choice: held with the others, released below.
     model::StreamEvent tools = event;
     if (auto* c = first_choice(tools)) (*c)["finish_reason"] = nullptr;
     cs.held_tools.push_back(std::move(tools));
     delta->erase("tool_calls");
+    delta->erase("function_call");
   }
   if (ends) {
     // What this chunk said goes out first, then what was held, then the end.
@@ -737,22 +822,61 @@ EventVerdict GuardrailsPolicy::on_stream_event(RequestContext& ctx, void* state,
   return EventVerdict::kPass;
 }
 
+}  // namespace
+
+EventVerdict GuardrailsPolicy::on_stream_event(RequestContext& ctx, void* state,
+                                               model::StreamEvent& event,
+                                               pipeline::StreamOut& out) const {
+  GuardrailsState& st = st_of(state);
+  if (st.output.empty() && !st.restore) return EventVerdict::kPass;
+  if (st.blocked) return after_block(event);
+  if (event.kind != model::StreamEvent::Kind::kChunk) return EventVerdict::kPass;
+  if (st.like.chunk.empty()) {
+    for (const auto& kv : event.chunk) {
+      if (kv.key() != "choices" && kv.key() != "usage") st.like.chunk.emplace(kv.key(), kv.value());
+    }
+  }
+  auto* choices = event.chunk.if_contains("choices");
+  if (choices == nullptr || !choices->is_array() || choices->get_array().size() < 2)
+    return on_choice_event(ctx, st, event, out);
+  // Several choices in one chunk: each goes through on its own, in order; the chunk's usage
+  // goes with the last.
+  json::array all = std::move(choices->get_array());
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    json::object choice = all[i].is_object() ? std::move(all[i].get_object()) : json::object();
+    model::StreamEvent part = chunk_like(event, std::move(choice));
+    if (i + 1 == all.size()) {
+      part.usage = event.usage;
+      if (const auto* u = event.chunk.if_contains("usage")) part.chunk["usage"] = *u;
+    }
+    std::vector<model::StreamEvent> emitted;
+    pipeline::StreamOut sub(emitted);
+    const EventVerdict v = on_choice_event(ctx, st, part, sub);
+    for (auto& e : emitted) out.emit(std::move(e));
+    if (v == EventVerdict::kStop) return out.stop(std::move(*sub.stopped()));
+    if (v == EventVerdict::kPass) out.emit(std::move(part));
+  }
+  return EventVerdict::kDrop;
+}
+
 EventVerdict GuardrailsPolicy::on_stream_end(RequestContext& ctx, void* state,
                                              pipeline::StreamOut& out) const {
   GuardrailsState& st = st_of(state);
   if (st.blocked || (st.output.empty() && !st.restore)) return EventVerdict::kPass;
   std::vector<Hit> hits;
-  for (auto& cs : st.streams) {
-    if (cs.done) continue;
-    model::StreamEvent like;
+  model::StreamEvent like = st.like;
+  if (like.chunk.empty())
     like.chunk["object"] = ctx.request.operation == model::Operation::kCompletions
                                ? "text_completion"
                                : "chat.completion.chunk";
+  for (auto& cs : st.streams) {
+    if (cs.done) continue;
     if (const GuardrailSpec* g = end_choice(ctx, st, cs, like, out, hits)) {
-      st.blocked = true;
-      if (ctx.api == "mlflow") return out.stop(blocked_error(*g, hits, true));
-      const bool completion = ctx.request.operation == model::Operation::kCompletions;
-      out.emit(filtered_chunk(like, cs.index, completion));
+      // Every choice not yet ended ends filtered (or the MLflow stream with its error).
+      model::StreamEvent scratch = like;
+      if (block_stream(ctx, st, *g, hits, scratch, out) == EventVerdict::kStop)
+        return EventVerdict::kStop;
+      break;
     }
   }
   return EventVerdict::kPass;

@@ -39,6 +39,8 @@ struct ChoiceStream {
   std::optional<guardrails::StreamRestorer> restorer;
   std::vector<model::StreamEvent> held_tools;  // tool-call deltas, until the choice ends
   bool done = false;
+  // The choice's reasoning text (delta.reasoning_content), through stages of its own.
+  std::unique_ptr<ChoiceStream> reasoning;
 };
 
 // An external check started alongside the provider call (mode: parallel; external.cpp).
@@ -51,8 +53,9 @@ struct GuardrailsState {
   // answer's own masking gave out is not).
   std::optional<guardrails::MaskTable> restore;
   std::vector<ChoiceStream> streams;
-  bool blocked = false;    // the answer was cut: the rest of the stream is dropped
-  bool restoring = false;  // a guardrail masking the input wants its values back in the answer
+  bool blocked = false;     // the answer was cut: the rest of the stream is dropped
+  model::StreamEvent like;  // the stream's first chunk without choices: id, model, created
+  bool restoring = false;   // a guardrail masking the input wants its values back in the answer
   // External checks (type http) of the request, and of a non-streamed answer.
   std::vector<const config::GuardrailSpec*> http_input;
   std::vector<const config::GuardrailSpec*> http_output;
@@ -61,6 +64,9 @@ struct GuardrailsState {
 
 class GuardrailsPolicy : public pipeline::Stateful<GuardrailsState> {
  public:
+  // Whether any guardrail applies to a request for ctx.endpoint (and ctx.route, ctx.key): what
+  // must not send the client's text anywhere unchecked (the token counter) asks.
+  static bool applies(const pipeline::RequestContext& ctx);
   std::string_view name() const override { return "guardrails"; }
   unsigned hooks() const override { return kRequest | kAnswer | kStreamEvent | kStreamEnd; }
   pipeline::Step on_request(pipeline::RequestContext& ctx, void* state) const override;

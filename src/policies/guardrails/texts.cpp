@@ -55,6 +55,14 @@ bool each_content(json::value& content, Source source, const Visit& visit) {
   return true;
 }
 
+// The legacy single `function_call`'s arguments.
+bool each_function_call(json::object& message, Source source, const Visit& visit) {
+  auto* fc = message.if_contains("function_call");
+  auto* args =
+      fc != nullptr && fc->is_object() ? fc->get_object().if_contains("arguments") : nullptr;
+  return args == nullptr || !args->is_string() || visit(args->get_string(), source);
+}
+
 bool each_tool_call(json::object& message, Source source, const Visit& visit) {
   auto* calls = message.if_contains("tool_calls");
   if (calls == nullptr || !calls->is_array()) return true;
@@ -79,6 +87,33 @@ bool each_string(json::value& v, const Visit& visit) {
 }
 
 }  // namespace
+
+namespace {
+
+bool each_string_in(json::value& v, const Visit& visit, int depth) {
+  if (depth > 64) return true;
+  if (v.is_string()) return visit(v.get_string(), Source::kUser);
+  if (auto* o = v.if_object()) {
+    for (auto& kv : *o) {
+      if (!each_string_in(kv.value(), visit, depth + 1)) return false;
+    }
+  } else if (auto* a = v.if_array()) {
+    for (auto& e : *a) {
+      if (!each_string_in(e, visit, depth + 1)) return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool each_string_anywhere(json::object& body, const Visit& visit) {
+  for (auto& kv : body) {
+    if (kv.key() == "model") continue;  // the endpoint's name, not the client's text
+    if (!each_string_in(kv.value(), visit, 0)) return false;
+  }
+  return true;
+}
 
 bool each_request_text(json::object& body, model::Operation operation, const Visit& visit) {
   switch (operation) {
@@ -105,6 +140,7 @@ bool each_request_text(json::object& body, model::Operation operation, const Vis
       if (!each_content(*content, source, visit)) return false;
     }
     if (!each_tool_call(*message, source, visit)) return false;
+    if (!each_function_call(*message, source, visit)) return false;
   }
   return true;
 }
@@ -124,6 +160,11 @@ bool each_answer_text(json::object& body, const Visit& visit) {
       if (!each_content(*content, Source::kAssistant, visit)) return false;
     }
     if (!each_tool_call(message->get_object(), Source::kAssistant, visit)) return false;
+    if (!each_function_call(message->get_object(), Source::kAssistant, visit)) return false;
+    // Reasoning the provider shows (unsigned text; a signed thinking block is left alone).
+    if (auto* r = message->get_object().if_contains("reasoning_content"); r && r->is_string()) {
+      if (!visit(r->get_string(), Source::kAssistant)) return false;
+    }
   }
   return true;
 }

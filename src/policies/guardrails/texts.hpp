@@ -26,4 +26,8 @@ bool each_request_text(boost::json::object& body, model::Operation operation, co
 // completion texts and tool-call arguments, as kAssistant.
 bool each_answer_text(boost::json::object& body, const Visit& visit);
 
+// Every string value anywhere in `body` (object keys aside), as kUser: a request body kept as
+// the client sent it may hold template variables anywhere, which a template puts into messages.
+bool each_string_anywhere(boost::json::object& body, const Visit& visit);
+
 }  // namespace sluice::policies::guardrail_texts

@@ -171,6 +171,27 @@ TEST(GuardrailsPolicy, ABlockedStreamEndsFilteredBeforeAnyOfTheValue) {
   }
 }
 
+// A route keeps the client's body for a destination with its own template: its variables, which
+// that template puts into messages, are masked (or blocked) as well, with the same placeholders.
+TEST(GuardrailsPolicy, TheBodyKeptForAnotherDestinationIsMaskedEverywhere) {
+  Harness h(snapshot(kMask, "pii"),
+            R"({"model":"e","messages":[{"role":"user","content":"mail ann@example.com"}]})");
+  h.ctx.pristine_body.emplace(
+      json::parse(R"({"model":"e","contact":"ann@example.com","cc":{"to":["bob@example.org"]}})")
+          .as_object());
+  ASSERT_EQ(h.policy.on_request(h.ctx, h.state).kind(), Step::Kind::kNext);
+  EXPECT_EQ(json::serialize(*h.ctx.pristine_body),
+            R"({"model":"e","contact":"<EMAIL_ADDRESS_1>","cc":{"to":["<EMAIL_ADDRESS_2>"]}})");
+  // Counted once: the kept body is the same request.
+  ASSERT_EQ(h.ctx.guardrail_events.size(), 1U);
+  EXPECT_EQ(h.ctx.guardrail_events[0].count, 1U);
+
+  Harness b(snapshot("  - {name: no-pii, type: pii}\n", "no-pii"),
+            R"({"model":"e","messages":[{"role":"user","content":"hello"}]})");
+  b.ctx.pristine_body.emplace(json::parse(R"({"unused_variable":"ann@example.com"})").as_object());
+  EXPECT_EQ(b.policy.on_request(b.ctx, b.state).kind(), Step::Kind::kFail);
+}
+
 TEST(GuardrailsPolicy, WithoutGuardrailsForTheRequestItSkips) {
   Harness h(snapshot(kMask, ""),
             R"({"model":"e","messages":[{"role":"user","content":"ann@example.com"}]})");

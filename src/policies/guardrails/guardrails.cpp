@@ -145,14 +145,80 @@ std::vector<const GuardrailSpec*> active(const RequestContext& ctx) {
 
 // Runs the input guardrails over `body`; with `count`, their findings are counted and a block
 // decided (the client's body kept for another destination is masked alike, uncounted).
+// A value cut across two text parts of one message ("mail ann@exa" + "mple.com") is one value to
+// the model: the parts are read joined too. What crosses a boundary blocks, is counted, or is
+// masked with the parts it spans merged into the first.
+std::optional<Error> check_across_parts(RequestContext& ctx, GuardrailsState& st,
+                                        const std::vector<const GuardrailSpec*>& data,
+                                        json::object& body) {
+  auto* messages = body.if_contains("messages");
+  if (messages == nullptr || !messages->is_array()) return std::nullopt;
+  for (auto& m : messages->get_array()) {
+    auto* content = m.is_object() ? m.get_object().if_contains("content") : nullptr;
+    if (content == nullptr || !content->is_array() || content->get_array().size() < 2) continue;
+    json::array& parts = content->get_array();
+    for (std::size_t round = 0; round < parts.size(); ++round) {
+      // The plain text parts, joined; where each starts.
+      std::string joined;
+      std::vector<std::pair<std::size_t, std::size_t>> at;  // part index, offset in joined
+      for (std::size_t i = 0; i < parts.size(); ++i) {
+        const auto* p = parts[i].if_object();
+        const auto* type = p != nullptr ? p->if_contains("type") : nullptr;
+        const auto* text = p != nullptr ? p->if_contains("text") : nullptr;
+        if (type == nullptr || !type->is_string() || type->get_string() != "text" ||
+            text == nullptr || !text->is_string())
+          continue;
+        at.emplace_back(i, joined.size());
+        joined.append(text->get_string().data(), text->get_string().size());
+      }
+      if (at.size() < 2) break;
+      const auto part_at = [&](std::size_t offset) {
+        std::size_t k = 0;
+        while (k + 1 < at.size() && at[k + 1].second <= offset) ++k;
+        return k;
+      };
+      bool merged = false;
+      for (const GuardrailSpec* g : data) {
+        std::vector<Hit> hits;
+        find(*g, joined, hits);
+        std::vector<Hit> crossing;
+        for (const auto& h : hits) {
+          if (part_at(h.begin) != part_at(h.end - 1)) crossing.push_back(h);
+        }
+        if (crossing.empty()) continue;
+        note(ctx, *g, crossing, false);
+        if (g->action == Action::kBlock) return blocked_error(*g, crossing, false);
+        if (g->action != Action::kMask) continue;
+        // Merge the parts the first crossing value spans, then mask the merged text.
+        const std::size_t a = part_at(crossing[0].begin);
+        const std::size_t b = part_at(crossing[0].end - 1);
+        const std::size_t end = b + 1 < at.size() ? at[b + 1].second : joined.size();
+        std::string text = joined.substr(at[a].second, end - at[a].second);
+        std::vector<Hit> inside;
+        std::vector<guardrails::Finding> findings;
+        find(*g, text, inside, &findings);
+        parts[at[a].first].get_object()["text"] = masked(text, findings, st.table);
+        for (std::size_t k = b; k > a; --k)
+          parts.erase(parts.begin() + static_cast<std::ptrdiff_t>(at[k].first));
+        ctx.guarded = true;
+        merged = true;
+        break;
+      }
+      if (!merged) break;
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<Error> check_input(RequestContext& ctx, GuardrailsState& st,
                                  const std::vector<const GuardrailSpec*>& guards,
                                  json::object& body, bool count) {
   std::optional<Error> error;
   std::vector<Hit> hits;
   std::vector<guardrails::Finding> findings;
-  const auto visit = [&](json::string& text, Source source) {
-    for (const GuardrailSpec* g : guards) {
+  const auto visit = [&](json::string& text, Source source,
+                         const std::vector<const GuardrailSpec*>& these) {
+    for (const GuardrailSpec* g : these) {
       if (!g->input || g->type == Type::kHttp || !reads(*g, source)) continue;
       hits.clear();
       findings.clear();
@@ -170,13 +236,21 @@ std::optional<Error> check_input(RequestContext& ctx, GuardrailsState& st,
     }
     return true;
   };
-  if (count) {
-    guardrail_texts::each_request_text(body, ctx.request.operation, visit);
-  } else {
-    // The client's body kept for another destination of the route: its template variables may
-    // sit anywhere and reach that destination's messages, so every string is read.
-    guardrail_texts::each_string_anywhere(body, visit);
-  }
+  // Prompt injection reads the turns by who wrote them; the data guardrails read every string
+  // that goes to the provider (the client's body kept for another destination included: its
+  // template variables may sit anywhere).
+  std::vector<const GuardrailSpec*> by_source;
+  std::vector<const GuardrailSpec*> data;
+  for (const GuardrailSpec* g : guards)
+    (g->type == Type::kPromptInjection ? by_source : data).push_back(g);
+  if (!by_source.empty() && count)
+    guardrail_texts::each_request_text(
+        body, ctx.request.operation,
+        [&](json::string& text, Source source) { return visit(text, source, by_source); });
+  if (!error && !data.empty())
+    guardrail_texts::each_request_string(
+        body, [&](json::string& text, Source source) { return visit(text, source, data); });
+  if (!error && !data.empty() && count) error = check_across_parts(ctx, st, data, body);
   return error;
 }
 
@@ -347,6 +421,19 @@ const GuardrailSpec* check_output_text(RequestContext& ctx, GuardrailsState& st,
   return nullptr;
 }
 
+// Tool-call arguments checked as JSON: each string inside them decoded (so "\u0040" is read as
+// '@'), re-encoded when one was masked or restored.
+const GuardrailSpec* check_output_json(RequestContext& ctx, GuardrailsState& st, json::string& args,
+                                       std::vector<Hit>& blocked_hits) {
+  const GuardrailSpec* blocked = nullptr;
+  guardrail_texts::visit_json_or_text(args, Source::kAssistant, [&](json::string& s, Source) {
+    bool changed = false;
+    blocked = check_output_text(ctx, st, s, changed, blocked_hits);
+    return blocked == nullptr;
+  });
+  return blocked;
+}
+
 // The held tool-call deltas of a choice, checked whole, as one event (or the guardrail that
 // blocks).
 const GuardrailSpec* release_tools(RequestContext& ctx, GuardrailsState& st, ChoiceStream& cs,
@@ -406,15 +493,12 @@ const GuardrailSpec* release_tools(RequestContext& ctx, GuardrailsState& st, Cho
     }
   }
   for (auto& c : calls) {
-    bool changed = false;
     auto& args = c.get_object()["function"].get_object()["arguments"].get_string();
-    if (const GuardrailSpec* g = check_output_text(ctx, st, args, changed, blocked_hits)) return g;
+    if (const GuardrailSpec* g = check_output_json(ctx, st, args, blocked_hits)) return g;
   }
   if (function_call) {
     if (auto* args = function_call->if_contains("arguments"); args && args->is_string()) {
-      bool changed = false;
-      if (const GuardrailSpec* g =
-              check_output_text(ctx, st, args->get_string(), changed, blocked_hits))
+      if (const GuardrailSpec* g = check_output_json(ctx, st, args->get_string(), blocked_hits))
         return g;
     }
   }
@@ -569,10 +653,23 @@ std::shared_ptr<ParallelCheck> start_parallel(const boost::asio::any_io_executor
 
 // --- answers -------------------------------------------------------------------------------
 
+// Token log probabilities spell the answer out token by token, around any guardrail: an answer
+// that output guardrails read goes without them.
+void drop_logprobs(json::object& chunk_or_answer, bool& changed) {
+  auto* choices = chunk_or_answer.if_contains("choices");
+  if (choices == nullptr || !choices->is_array()) return;
+  for (auto& c : choices->get_array()) {
+    if (auto* choice = c.if_object(); choice != nullptr && choice->erase("logprobs") != 0)
+      changed = true;
+  }
+}
+
 // The local output guardrails over a whole answer: nullptr, or the one that blocks.
 const GuardrailSpec* local_output(RequestContext& ctx, GuardrailsState& st, model::Response& answer,
                                   bool& changed, std::vector<Hit>& hits) {
   const GuardrailSpec* blocked = nullptr;
+  if (st.output.empty() && st.http_output.empty()) return nullptr;
+  drop_logprobs(answer.body, changed);
   if (st.output.empty()) return nullptr;
   guardrail_texts::each_answer_text(answer.body, [&](json::string& text, Source) {
     blocked = check_output_text(ctx, st, text, changed, hits, false);
@@ -764,6 +861,7 @@ EventVerdict on_choice_event(RequestContext& ctx, GuardrailsState& st, model::St
   if (st.blocked) return after_block(event);
   json::object* choice = first_choice(event);
   if (choice == nullptr) return EventVerdict::kPass;
+  if (!st.output.empty()) choice->erase("logprobs");
   const auto* ix = choice->if_contains("index");
   ChoiceStream& cs = stream_of(st, ix != nullptr && ix->is_int64() ? ix->get_int64() : 0);
   if (cs.done) return EventVerdict::kPass;

@@ -1,5 +1,7 @@
 #include "policies/guardrails/texts.hpp"
 
+#include <boost/json.hpp>
+
 namespace sluice::policies::guardrail_texts {
 namespace json = boost::json;
 
@@ -60,7 +62,8 @@ bool each_function_call(json::object& message, Source source, const Visit& visit
   auto* fc = message.if_contains("function_call");
   auto* args =
       fc != nullptr && fc->is_object() ? fc->get_object().if_contains("arguments") : nullptr;
-  return args == nullptr || !args->is_string() || visit(args->get_string(), source);
+  return args == nullptr || !args->is_string() ||
+         visit_json_or_text(args->get_string(), source, visit);
 }
 
 bool each_tool_call(json::object& message, Source source, const Visit& visit) {
@@ -71,7 +74,9 @@ bool each_tool_call(json::object& message, Source source, const Visit& visit) {
     auto* fn = call != nullptr ? call->if_contains("function") : nullptr;
     auto* args =
         fn != nullptr && fn->is_object() ? fn->get_object().if_contains("arguments") : nullptr;
-    if (args != nullptr && args->is_string() && !visit(args->get_string(), source)) return false;
+    if (args != nullptr && args->is_string() &&
+        !visit_json_or_text(args->get_string(), source, visit))
+      return false;
   }
   return true;
 }
@@ -145,6 +150,100 @@ bool each_request_text(json::object& body, model::Operation operation, const Vis
   return true;
 }
 
+namespace {
+
+bool skipped_subtree(const json::object& o) {
+  const auto* type = o.if_contains("type");
+  if (type == nullptr || !type->is_string()) return false;
+  const std::string_view t = type->get_string();
+  return t == "thinking" || t == "redacted_thinking";  // signed by the provider
+}
+
+bool base64_payload(std::string_view s) {
+  return s.starts_with("data:") && s.find(";base64,") != std::string_view::npos;
+}
+
+bool each_data_string(json::value& v, Source source, const Visit& visit, int depth);
+
+bool each_data_member(json::object& o, Source source, const Visit& visit, int depth) {
+  if (skipped_subtree(o)) return true;
+  const auto* type = o.if_contains("type");
+  const bool base64 = type != nullptr && type->is_string() && type->get_string() == "base64";
+  for (auto& kv : o) {
+    const std::string_view k = kv.key();
+    if (k == "model" || k == "role" || k == "type" || k == "signature" || k == "thinking_blocks" ||
+        k == "media_type" || (k == "data" && base64))
+      continue;
+    json::value& v = kv.value();
+    if (v.is_string()) {
+      if (base64_payload(v.get_string())) continue;
+      if (k == "arguments") {
+        if (!visit_json_or_text(v.get_string(), source, visit)) return false;
+      } else if (!visit(v.get_string(), source)) {
+        return false;
+      }
+    } else if (!each_data_string(v, source, visit, depth + 1)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool each_data_string(json::value& v, Source source, const Visit& visit, int depth) {
+  if (depth > 64) return true;
+  if (v.is_string()) return base64_payload(v.get_string()) || visit(v.get_string(), source);
+  if (auto* o = v.if_object()) return each_data_member(*o, source, visit, depth);
+  if (auto* a = v.if_array()) {
+    for (auto& e : *a) {
+      if (!each_data_string(e, source, visit, depth + 1)) return false;
+    }
+  }
+  return true;
+}
+
+bool each_json_string(json::value& v, const std::function<bool(json::string&)>& f, int depth) {
+  if (depth > 64) return true;
+  if (v.is_string()) return f(v.get_string());
+  if (auto* o = v.if_object()) {
+    for (auto& kv : *o) {
+      if (!each_json_string(kv.value(), f, depth + 1)) return false;
+    }
+  } else if (auto* a = v.if_array()) {
+    for (auto& e : *a) {
+      if (!each_json_string(e, f, depth + 1)) return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool visit_json_or_text(json::string& text, Source source, const Visit& visit) {
+  const std::string_view t(text.data(), text.size());
+  const auto first = t.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos || (t[first] != '{' && t[first] != '['))
+    return visit(text, source);
+  boost::system::error_code ec;
+  json::value parsed = json::parse(t, ec);
+  if (ec) return visit(text, source);
+  bool changed = false;
+  const bool go = each_json_string(
+      parsed,
+      [&](json::string& s) {
+        const std::string before(s.data(), s.size());
+        if (!visit(s, source)) return false;
+        changed = changed || std::string_view(s.data(), s.size()) != before;
+        return true;
+      },
+      0);
+  if (changed) text = json::serialize(parsed);
+  return go;
+}
+
+bool each_request_string(json::object& body, const Visit& visit) {
+  return each_data_member(body, Source::kUser, visit, 0);
+}
+
 bool each_answer_text(json::object& body, const Visit& visit) {
   auto* choices = body.if_contains("choices");
   if (choices == nullptr || !choices->is_array()) return true;
@@ -156,15 +255,7 @@ bool each_answer_text(json::object& body, const Visit& visit) {
     }
     auto* message = choice->if_contains("message");
     if (message == nullptr || !message->is_object()) continue;
-    if (auto* content = message->get_object().if_contains("content")) {
-      if (!each_content(*content, Source::kAssistant, visit)) return false;
-    }
-    if (!each_tool_call(message->get_object(), Source::kAssistant, visit)) return false;
-    if (!each_function_call(message->get_object(), Source::kAssistant, visit)) return false;
-    // Reasoning the provider shows (unsigned text; a signed thinking block is left alone).
-    if (auto* r = message->get_object().if_contains("reasoning_content"); r && r->is_string()) {
-      if (!visit(r->get_string(), Source::kAssistant)) return false;
-    }
+    if (!each_data_member(message->get_object(), Source::kAssistant, visit, 0)) return false;
   }
   return true;
 }

@@ -192,6 +192,65 @@ TEST(GuardrailsPolicy, TheBodyKeptForAnotherDestinationIsMaskedEverywhere) {
   EXPECT_EQ(b.policy.on_request(b.ctx, b.state).kind(), Step::Kind::kFail);
 }
 
+// What goes to the provider as written is read too: fields sluice does not know, tool
+// descriptions, metadata; tool-call arguments decoded ("\u0040" is an '@').
+TEST(GuardrailsPolicy, EveryStringOfTheRequestIsReadAndArgumentsDecoded) {
+  Harness h(snapshot(kMask, "pii"), R"({"model":"e","user":"ann@example.com",
+      "metadata":{"owner":"ann@example.com"},
+      "tools":[{"type":"function","function":{"name":"f","description":"ask bob@example.org"}}],
+      "messages":[{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function",
+        "function":{"name":"f","arguments":"{\"to\":\"carol\u0040example.net\"}"}}]},
+      {"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/png;base64,QUJD"}}]}]})");
+  ASSERT_EQ(h.policy.on_request(h.ctx, h.state).kind(), Step::Kind::kNext);
+  const json::object& b = h.ctx.request.body;
+  EXPECT_EQ(b.at("user").as_string(), "<EMAIL_ADDRESS_1>");
+  EXPECT_EQ(b.at("metadata").at("owner").as_string(), "<EMAIL_ADDRESS_1>");
+  EXPECT_EQ(b.at("tools").at(0).at("function").at("description").as_string(),
+            "ask <EMAIL_ADDRESS_2>");
+  EXPECT_EQ(
+      json::parse(
+          b.at("messages").at(0).at("tool_calls").at(0).at("function").at("arguments").as_string()),
+      json::parse(R"({"to":"<EMAIL_ADDRESS_3>"})"));
+  EXPECT_EQ(b.at("messages").at(1).at("content").at(0).at("image_url").at("url").as_string(),
+            "data:image/png;base64,QUJD");
+  EXPECT_EQ(b.at("model").as_string(), "e");
+}
+
+TEST(GuardrailsPolicy, AValueCutAcrossTextPartsIsFoundMaskedOrBlocked) {
+  Harness h(snapshot(kMask, "pii"), R"({"model":"e","messages":[{"role":"user","content":[
+      {"type":"text","text":"mail ann@exa"},{"type":"text","text":"mple.com now"},
+      {"type":"text","text":" and more"}]}]})");
+  ASSERT_EQ(h.policy.on_request(h.ctx, h.state).kind(), Step::Kind::kNext);
+  EXPECT_EQ(
+      json::serialize(h.ctx.request.body.at("messages").at(0).at("content")),
+      R"([{"type":"text","text":"mail <EMAIL_ADDRESS_1> now"},{"type":"text","text":" and more"}])");
+  Harness b(snapshot("  - {name: s, type: secrets}\n", "s"),
+            R"({"model":"e","messages":[{"role":"user","content":[
+      {"type":"text","text":"key sk-proj-Xq7Lm2Pz9R"},{"type":"text","text":"t4Vw8Bn3Kd6Hf1Jc5"}]}]})");
+  EXPECT_EQ(b.policy.on_request(b.ctx, b.state).kind(), Step::Kind::kFail);
+}
+
+TEST(GuardrailsPolicy, AnAnswersOtherStringsAreReadAndItsLogprobsDropped) {
+  Harness h(snapshot("  - {name: p, type: pii, on: output, action: mask}\n", "p"),
+            R"({"model":"e","messages":[{"role":"user","content":"hi"}]})");
+  ASSERT_EQ(h.policy.on_request(h.ctx, h.state).kind(), Step::Kind::kNext);
+  model::Response answer;
+  answer.body = json::parse(R"({"choices":[{"index":0,"finish_reason":"stop",
+      "logprobs":{"content":[{"token":"ann"}]},
+      "message":{"role":"assistant","content":"ok","refusal":"not ann@example.com",
+        "tool_calls":[{"id":"c","type":"function","function":{"name":"f",
+          "arguments":"{\"q\":\"ann\u0040example.com\"}"}}]}}]})")
+                    .as_object();
+  ASSERT_EQ(h.policy.on_answer(h.ctx, h.state, answer).kind(), Step::Kind::kNext);
+  const auto& choice = answer.body.at("choices").at(0).as_object();
+  EXPECT_FALSE(choice.contains("logprobs"));
+  EXPECT_EQ(choice.at("message").at("refusal").as_string(), "not <EMAIL_ADDRESS_1>");
+  EXPECT_EQ(
+      json::parse(
+          choice.at("message").at("tool_calls").at(0).at("function").at("arguments").as_string()),
+      json::parse(R"({"q":"<EMAIL_ADDRESS_1>"})"));
+}
+
 TEST(GuardrailsPolicy, WithoutGuardrailsForTheRequestItSkips) {
   Harness h(snapshot(kMask, ""),
             R"({"model":"e","messages":[{"role":"user","content":"ann@example.com"}]})");

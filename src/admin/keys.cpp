@@ -26,6 +26,21 @@ json::object with_secret(const config::KeySpec& key, const std::string& secret) 
 
 }  // namespace
 
+// Each guardrail a key names is one the config defines (a typo would otherwise leave the key
+// without the guardrail it was meant to get).
+std::optional<Error> check_guardrails(const config::KeySpec& key,
+                                      const config::Snapshot& snapshot) {
+  for (const auto& name : key.guardrails) {
+    if (snapshot.guardrails.find(name) == nullptr) {
+      std::string shown = name.substr(0, 64);
+      return Error::invalid(
+          "guardrails: no guardrail named '" + shown + "' is defined in the config (guardrails:).",
+          "guardrails");
+    }
+  }
+  return std::nullopt;
+}
+
 AdminAnswer list_keys(Runtime& runtime, const config::Snapshot& snapshot) {
   json::array data;
   for (const auto& k : all_keys(runtime, snapshot)) data.emplace_back(stores::key_to_json(*k));
@@ -45,6 +60,7 @@ AdminAnswer create_key(const AdminRequest& req, Runtime& runtime,
   if (key.budget) {
     if (auto e = check_budget_fallback(*key.budget, snapshot, "budget.fallback")) return fail(*e);
   }
+  if (auto e = check_guardrails(key, snapshot)) return fail(*e);
   const std::string secret = new_secret();
   key.hash = hash_secret(snapshot.governance.pepper, secret);
   key.prefix = secret_prefix(secret);
@@ -85,6 +101,7 @@ AdminAnswer one_key(const AdminRequest& req, std::string_view id, std::string_vi
     if (key.budget) {
       if (auto e = check_budget_fallback(*key.budget, snapshot, "budget.fallback")) return fail(*e);
     }
+    if (auto e = check_guardrails(key, snapshot)) return fail(*e);
     runtime.store()->update_key(key);
     runtime.reload();
     return json_answer(200, key_to_json(key));

@@ -57,10 +57,13 @@ const PolicyRow kRows[] = {
                                                                 : nullptr;
      }},
     {"guardrails",
-     [](const Site& site, Services&) -> PolicyPtr {
+     [](const Site& site, Services& s) -> PolicyPtr {
        // Which guardrails apply is known per request (the endpoint's, the route's, the key's),
-       // so the policy is on every chain once any is defined.
-       return site.snapshot.guardrails.all.empty() ? nullptr : std::make_shared<GuardrailsPolicy>();
+       // so the policy is on every chain once any is defined, or once keys in a store may name
+       // one (a key naming one the config lost is refused, not served without it).
+       return site.snapshot.guardrails.all.empty() && s.governance.store() == nullptr
+                  ? nullptr
+                  : std::make_shared<GuardrailsPolicy>();
      }},
     {"accounting",
      [](const Site& site, Services& s) -> PolicyPtr {

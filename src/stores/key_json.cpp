@@ -1,5 +1,6 @@
 #include "stores/key_json.hpp"
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <chrono>
@@ -331,6 +332,9 @@ json::object key_to_json(const config::KeySpec& key) {
   o["limits"] = std::move(limits);
   o["budget"] = key.budget ? json::value(budget_object(*key.budget)) : json::value(nullptr);
   o["cache"] = key.cache ? json::value(key_cache_object(*key.cache)) : json::value(nullptr);
+  json::array guardrails;
+  for (const auto& g : key.guardrails) guardrails.emplace_back(g);
+  o["guardrails"] = std::move(guardrails);
   o["created_at"] = key.created_at;
   o["source"] = key.from_config ? "config" : "store";
   return o;
@@ -392,10 +396,22 @@ std::optional<Error> apply_key_fields(const json::object& body, config::KeySpec&
       config::KeyCache c;
       if (auto e = read_key_cache(v, "cache", c)) return e;
       key.cache = c;
+    } else if (field == "guardrails") {
+      // Names only here; that each names a guardrail of the config is checked by the admin API.
+      if (!v.is_array()) return field_error(field, "must be a list of guardrail names");
+      std::vector<std::string> names;
+      for (const auto& n : v.get_array()) {
+        if (!n.is_string() || n.get_string().empty() || n.get_string().size() > 64 ||
+            has_control_characters(n.get_string()))
+          return field_error(field, "must be a list of guardrail names");
+        if (std::find(names.begin(), names.end(), n.get_string()) == names.end())
+          names.emplace_back(n.get_string());
+      }
+      key.guardrails = std::move(names);
     } else {
       return field_error(field,
                          "is not a key field (name, user, team, endpoints, models, "
-                         "expires_at, disabled, metadata, limits, budget, cache)");
+                         "expires_at, disabled, metadata, limits, budget, cache, guardrails)");
     }
   }
   if (key.name.empty()) return field_error("name", "is required");

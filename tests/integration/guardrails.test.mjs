@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startSluice, runSluice, writeConfig, tempDir } from '../support/sluice.mjs';
+import { startSluice, runSluice, writeConfig, tempDir, eventually } from '../support/sluice.mjs';
 import { post, sseData, stopCleanly, logFor } from './helpers.mjs';
 import { startEcho } from '../support/echo_upstream.mjs';
 
@@ -47,6 +47,7 @@ auth:
   keys:
     - {name: a, key: "\${{ secrets.KEY_A }}", guardrails: [deny-topics]}
     - {name: b, key: "\${{ secrets.KEY_B }}"}
+stores: {sqlite: ${join(dir, 'gw.db')}}
 cache: {mode: exact}
 guardrails:
   - {name: pii-block, type: pii, entities: [EMAIL_ADDRESS, CREDIT_CARD], action: block}
@@ -396,4 +397,23 @@ test('the token counter does not send a guarded text to the provider', async () 
   assert.equal(res.status, 200, text);
   assert.ok(JSON.parse(text).input_tokens > 0, text);
   assert.equal(echo.seen.length, before, 'the provider was asked to count');
+});
+
+test('a key made through the admin API may carry guardrails; an unknown name is a 400', async () => {
+  const admin = { authorization: `Bearer ${ADMIN}` };
+  const bad = await post(gw, '/admin/keys', { name: 'typo', guardrails: ['deny-topic'] }, admin);
+  assert.equal(bad.status, 400);
+  assert.match((await bad.json()).error.message, /no guardrail named 'deny-topic'/);
+  const made = await post(gw, '/admin/keys', { name: 'guarded', guardrails: ['deny-topics'] }, admin);
+  assert.equal(made.status, 201, await made.clone().text());
+  const key = await made.json();
+  assert.deepEqual(key.guardrails, ['deny-topics']);
+  const auth = { authorization: `Bearer ${key.key}` };
+  let r;
+  await eventually(async () => (r = await call('openai', 'plain', 'about Project Nightingale', { key: auth })).status !== 401, 3000, 'the new key');
+  assert.equal(r.status, 400, r.text);
+  assert.match(r.json.error.message, /deny-topics/);
+  const patched = await fetch(`${gw.url}/admin/keys/${key.id}`, { method: 'PATCH', headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify({ guardrails: [] }) });
+  assert.equal(patched.status, 200);
+  await eventually(async () => (await call('openai', 'plain', 'about Project Nightingale', { key: auth })).status === 200, 3000, 'the key without its guardrail');
 });

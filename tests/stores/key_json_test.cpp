@@ -18,17 +18,26 @@ TEST(KeyJson, FieldsAreValidatedAndNamed) {
   };
   EXPECT_FALSE(apply(
       R"({"name":"a","budget":{"usd":5,"per":"day"},"limits":[{"tokens":10,"per":"minute"}]})"));
-  for (const char* bad :
-       {R"({"name":"a","budget":{"usd":-1}})", R"({"name":"a","budget":{"usd":"5"}})",
-        R"({"name":"a","budget":{"usd":5,"per":"year"}})",
-        R"({"name":"a","limits":[{"per":"minute"}]})",
-        R"({"name":"a","limits":[{"requests":1.5,"per":"minute"}]})",
-        R"({"name":"a","colour":"red"})", R"({"team":"t"})", R"({"name":"a","endpoints":"chat"})",
-        R"({"name":"a\u0000b"})", R"({"name":"a","team":"t\nx"})", R"({"name":"a","cache":"on"})",
-        R"({"name":"a","cache":{"mode":"semantic"}})", R"({"name":"a","cache":{"ttl_s":0}})",
-        R"({"name":"a","cache":{"ttl_s":1.5}})", R"({"name":"a","cache":{"scope":"everyone"}})",
-        R"({"name":"a","cache":{"client_controls":"yes"}})",
-        R"({"name":"a","cache":{"threshold":0.9}})"}) {
+  for (const char* bad : {R"({"name":"a","budget":{"usd":-1}})",
+                          R"({"name":"a","budget":{"usd":"5"}})",
+                          R"({"name":"a","budget":{"usd":5,"per":"year"}})",
+                          R"({"name":"a","limits":[{"per":"minute"}]})",
+                          R"({"name":"a","limits":[{"requests":1.5,"per":"minute"}]})",
+                          R"({"name":"a","colour":"red"})",
+                          R"({"team":"t"})",
+                          R"({"name":"a","endpoints":"chat"})",
+                          R"({"name":"a\u0000b"})",
+                          R"({"name":"a","team":"t\nx"})",
+                          R"({"name":"a","cache":"on"})",
+                          R"({"name":"a","cache":{"mode":"semantic"}})",
+                          R"({"name":"a","cache":{"ttl_s":0}})",
+                          R"({"name":"a","cache":{"ttl_s":1.5}})",
+                          R"({"name":"a","cache":{"scope":"everyone"}})",
+                          R"({"name":"a","cache":{"client_controls":"yes"}})",
+                          R"({"name":"a","cache":{"threshold":0.9}})",
+                          R"({"name":"a","guardrails":"pii"})",
+                          R"({"name":"a","guardrails":[""]})",
+                          R"({"name":"a","guardrails":[1]})"}) {
     auto e = apply(bad);
     ASSERT_TRUE(e) << bad;
     EXPECT_EQ(e->code, ErrorCode::kInvalidRequest) << bad;

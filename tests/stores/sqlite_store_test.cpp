@@ -141,9 +141,11 @@ TEST_F(SqliteStoreTest, MigratesOnceAndKeepsKeys) {
   cache.ttl = std::chrono::seconds(60);
   cache.scope = config::CacheSpec::Scope::kKey;
   keys[0].cache = cache;
+  keys[0].guardrails = {"pii", "deny-topics"};
   EXPECT_TRUE(again.update_key(keys[0]));
   EXPECT_TRUE(again.load_keys()[0].disabled);
   EXPECT_EQ(again.load_keys()[0].cache, cache);
+  EXPECT_EQ(again.load_keys()[0].guardrails, (std::vector<std::string>{"pii", "deny-topics"}));
   EXPECT_FALSE(again.delete_key("key_missing"));
   EXPECT_TRUE(again.delete_key("key_a"));
   EXPECT_TRUE(again.load_keys().empty());

@@ -723,6 +723,18 @@ bool GuardrailsPolicy::applies(const RequestContext& ctx) {
 }
 
 Step GuardrailsPolicy::on_request(RequestContext& ctx, void* state) const {
+  if (ctx.key) {
+    // A key that names a guardrail the config no longer defines is refused rather than served
+    // without it (a key may add guardrails, and nothing may take one away unseen).
+    for (const auto& name : ctx.key->guardrails) {
+      if (ctx.snapshot->guardrails.find(name) != nullptr) continue;
+      Error e = Error::make(ErrorCode::kServiceUnavailable,
+                            "This gateway key asks for guardrail '" + name.substr(0, 64) +
+                                "', which the gateway's configuration does not define.");
+      e.error_code = "guardrail_unavailable";
+      return Step::fail(std::move(e));
+    }
+  }
   if (ctx.request.operation == model::Operation::kCustom) return Step::skip();
   std::vector<const GuardrailSpec*> guards = active(ctx);
   if (guards.empty()) return Step::skip();

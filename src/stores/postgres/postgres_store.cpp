@@ -66,6 +66,7 @@ Params key_params(const config::KeySpec& k) {
   } else {
     p.null();
   }
+  p.text(stores::globs_to_json(k.guardrails));  // (a list of names, stored as globs are)
   return p;
 }
 
@@ -141,7 +142,7 @@ std::vector<config::KeySpec> PostgresStore::load_keys() {
     const Result r = c.prepared(
         "load_keys",
         "SELECT id, name, hash, prefix, user_name, team, endpoints, models, expires_at, disabled, "
-        "metadata, limits, budget, created_at, cache FROM keys ORDER BY created_at, id",
+        "metadata, limits, budget, created_at, cache, guardrails FROM keys ORDER BY created_at, id",
         Params());
     std::vector<config::KeySpec> out;
     for (int i = 0; i < r.rows(); ++i) {
@@ -161,6 +162,7 @@ std::vector<config::KeySpec> PostgresStore::load_keys() {
       if (!r.null(i, 12)) k.budget = stores::budget_from_json(r.text(i, 12), k.id);
       k.created_at = r.integer(i, 13);
       if (!r.null(i, 14)) k.cache = stores::key_cache_from_json(r.text(i, 14));
+      k.guardrails = stores::globs_from_json(r.text(i, 15));
       out.push_back(std::move(k));
     }
     return out;
@@ -180,8 +182,9 @@ void PostgresStore::insert_key(const config::KeySpec& key) {
     transaction(c, [&] {
       c.prepared("insert_key",
                  "INSERT INTO keys (id, name, hash, prefix, user_name, team, endpoints, models, "
-                 "expires_at, disabled, metadata, limits, budget, created_at, updated_at, cache) "
-                 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                 "expires_at, disabled, metadata, limits, budget, created_at, updated_at, cache, "
+                 "guardrails) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
+                 "$15, $16, $17)",
                  key_params(key));
       bump_version(c);
     });
@@ -196,8 +199,8 @@ bool PostgresStore::update_key(const config::KeySpec& key) {
                "update_key",
                "UPDATE keys SET name = $2, hash = $3, prefix = $4, user_name = $5, team = $6, "
                "endpoints = $7, models = $8, expires_at = $9, disabled = $10, metadata = $11, "
-               "limits = $12, budget = $13, created_at = $14, updated_at = $15, cache = $16 "
-               "WHERE id = $1",
+               "limits = $12, budget = $13, created_at = $14, updated_at = $15, cache = $16, "
+               "guardrails = $17 WHERE id = $1",
                key_params(key))
               .affected() > 0;
       if (changed) bump_version(c);

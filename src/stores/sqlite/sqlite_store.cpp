@@ -87,6 +87,7 @@ void bind_key(Statement& s, const config::KeySpec& k) {
   } else {
     s.null(16);
   }
+  s.text(17, stores::globs_to_json(k.guardrails));  // (a list of names, stored as globs are)
 }
 
 }  // namespace
@@ -170,10 +171,11 @@ int SqliteStore::schema_version() {
 
 std::vector<config::KeySpec> SqliteStore::load_keys() {
   std::lock_guard lock(mutex_);
-  Statement s(db_,
-              "SELECT id, name, hash, prefix, user_name, team, endpoints, models, expires_at, "
-              "disabled, metadata, limits, budget, created_at, cache FROM keys ORDER BY "
-              "created_at, id");
+  Statement s(
+      db_,
+      "SELECT id, name, hash, prefix, user_name, team, endpoints, models, expires_at, "
+      "disabled, metadata, limits, budget, created_at, cache, guardrails FROM keys ORDER BY "
+      "created_at, id");
   std::vector<config::KeySpec> out;
   while (s.step()) {
     config::KeySpec k;
@@ -192,6 +194,7 @@ std::vector<config::KeySpec> SqliteStore::load_keys() {
     if (!s.column_null(12)) k.budget = stores::budget_from_json(s.column_text(12), k.id);
     k.created_at = s.column_int(13);
     if (!s.column_null(14)) k.cache = stores::key_cache_from_json(s.column_text(14));
+    k.guardrails = stores::globs_from_json(s.column_text(15));
     out.push_back(std::move(k));
   }
   return out;
@@ -212,8 +215,8 @@ void SqliteStore::insert_key(const config::KeySpec& key) {
   transaction([&] {
     Statement s(db_,
                 "INSERT INTO keys (id, name, hash, prefix, user_name, team, endpoints, models, "
-                "expires_at, disabled, metadata, limits, budget, created_at, updated_at, cache) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                "expires_at, disabled, metadata, limits, budget, created_at, updated_at, cache, "
+                "guardrails) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     bind_key(s, key);
     s.step();
     bump_version();
@@ -227,7 +230,7 @@ bool SqliteStore::update_key(const config::KeySpec& key) {
                 "UPDATE keys SET id = ?1, name = ?2, hash = ?3, prefix = ?4, user_name = ?5, "
                 "team = ?6, endpoints = ?7, models = ?8, expires_at = ?9, disabled = ?10, "
                 "metadata = ?11, limits = ?12, budget = ?13, created_at = ?14, updated_at = ?15, "
-                "cache = ?16 WHERE id = ?1");
+                "cache = ?16, guardrails = ?17 WHERE id = ?1");
     bind_key(s, key);
     s.step();
     const bool changed = sqlite3_changes(db_) > 0;

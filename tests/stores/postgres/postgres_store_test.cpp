@@ -74,9 +74,11 @@ TEST_F(PostgresStoreTest, MigratesOnceAndKeysRoundTrip) {
   config::KeyCache cache;
   cache.mode = config::CacheSpec::Mode::kOff;
   keys[0].cache = cache;
+  keys[0].guardrails = {"pii"};
   EXPECT_TRUE(again.update_key(keys[0]));
   EXPECT_TRUE(store.load_keys()[0].disabled);
   EXPECT_EQ(store.load_keys()[0].cache, cache);
+  EXPECT_EQ(store.load_keys()[0].guardrails, std::vector<std::string>{"pii"});
   EXPECT_FALSE(store.delete_key("key_missing"));
   EXPECT_TRUE(store.delete_key("key_a"));
   EXPECT_TRUE(again.load_keys().empty());

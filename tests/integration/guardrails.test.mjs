@@ -347,6 +347,12 @@ test('config errors name the guardrail field', async () => {
     assert.notEqual(r.code, 0);
     assert.match(r.stderr + r.stdout, message);
   }
+  const ok = writeConfig('guardrails: [{name: pii, type: pii, on: both, action: mask}, {name: inj, type: prompt_injection, default_on: true}]\nendpoints:\n  - {name: e, endpoint_type: llm/v1/chat, guardrails: [pii], model: {provider: openai, name: m, config: {openai_api_key: k}}}\n');
+  const listed = await runSluice(['check-config', ok]);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.match(listed.stdout, /e\s+llm\/v1\/chat\s+openai\/m\s+guardrails pii/);
+  assert.match(listed.stdout, /guardrail pii\s+mask input\+output/);
+  assert.match(listed.stdout, /guardrail inj\s+block input\s+default_on/);
   const unknown = writeConfig('endpoints:\n  - {name: e, endpoint_type: llm/v1/chat, guardrails: [nope], model: {provider: openai, name: m, config: {openai_api_key: k}}}\n');
   const r = await runSluice(['check-config', unknown]);
   assert.match(r.stderr + r.stdout, /endpoints\[0\]\.guardrails\[0\]: no guardrail named 'nope'/);

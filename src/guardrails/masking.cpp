@@ -48,6 +48,12 @@ std::string mask(const Detector& detector, std::string_view text, MaskTable& tab
                  std::vector<Finding>* found) {
   const auto findings = detector.scan(text);
   if (findings.empty()) return std::string(text);
+  if (found != nullptr) found->insert(found->end(), findings.begin(), findings.end());
+  return mask_findings(text, findings, table);
+}
+
+std::string mask_findings(std::string_view text, const std::vector<Finding>& findings,
+                          MaskTable& table) {
   std::string out;
   out.reserve(text.size());
   std::size_t at = 0;
@@ -57,7 +63,6 @@ std::string mask(const Detector& detector, std::string_view text, MaskTable& tab
     at = f.end;
   }
   out.append(text.substr(at));
-  if (found != nullptr) found->insert(found->end(), findings.begin(), findings.end());
   return out;
 }
 

@@ -51,6 +51,11 @@ class MaskTable {
 std::string mask(const Detector& detector, std::string_view text, MaskTable& table,
                  std::vector<Finding>* found = nullptr);
 
+// `text` with each of `findings` (from a scan of `text`: in order, not overlapping) replaced by its
+// placeholder in `table`.
+std::string mask_findings(std::string_view text, const std::vector<Finding>& findings,
+                          MaskTable& table);
+
 // `text` with every placeholder of `table` replaced by its value; anything else, including
 // placeholder-like text the table does not know, as it is.
 std::string restore(std::string_view text, const MaskTable& table);

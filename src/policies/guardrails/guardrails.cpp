@@ -103,21 +103,6 @@ Error blocked_error(const GuardrailSpec& g, const std::vector<Hit>& hits, bool o
   return e;
 }
 
-// `text` with each finding replaced by its placeholder.
-std::string masked(std::string_view text, const std::vector<guardrails::Finding>& findings,
-                   guardrails::MaskTable& table) {
-  std::string out;
-  out.reserve(text.size());
-  std::size_t at = 0;
-  for (const auto& f : findings) {
-    out.append(text.substr(at, f.begin - at));
-    out += table.placeholder(f.entity, text.substr(f.begin, f.end - f.begin));
-    at = f.end;
-  }
-  out.append(text.substr(at));
-  return out;
-}
-
 bool reads(const GuardrailSpec& g, Source source) {
   if (g.type != Type::kPromptInjection) return true;
   return source == Source::kUser || (source == Source::kTool && g.include_tool_outputs);
@@ -197,7 +182,8 @@ std::optional<Error> check_across_parts(RequestContext& ctx, GuardrailsState& st
         std::vector<Hit> inside;
         std::vector<guardrails::Finding> findings;
         find(*g, text, inside, &findings);
-        parts[at[a].first].get_object()["text"] = masked(text, findings, st.table);
+        parts[at[a].first].get_object()["text"] =
+            guardrails::mask_findings(text, findings, st.table);
         for (std::size_t k = b; k > a; --k)
           parts.erase(parts.begin() + static_cast<std::ptrdiff_t>(at[k].first));
         ctx.guarded = true;
@@ -230,7 +216,7 @@ std::optional<Error> check_input(RequestContext& ctx, GuardrailsState& st,
         return false;
       }
       if (g->action == Action::kMask) {
-        text = masked(text, findings, st.table);
+        text = guardrails::mask_findings(text, findings, st.table);
         ctx.guarded = true;
       }
     }
@@ -407,7 +393,7 @@ const GuardrailSpec* check_output_text(RequestContext& ctx, GuardrailsState& st,
       return g;
     }
     if (g->action == Action::kMask) {
-      text = masked(text, findings, st.table);
+      text = guardrails::mask_findings(text, findings, st.table);
       changed = true;
     }
   }

@@ -251,7 +251,7 @@ void mask_known(json::object& body, const guardrails::MaskTable& table) {
   });
   std::sort(known.begin(), known.end(),
             [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
-  guardrail_texts::each_string_anywhere(body, [&](json::string& text, Source) {
+  guardrail_texts::each_request_string(body, [&](json::string& text, Source) {
     std::string s(text.data(), text.size());
     bool changed = false;
     for (const auto& [value, placeholder] : known) {

@@ -93,33 +93,6 @@ bool each_string(json::value& v, const Visit& visit) {
 
 }  // namespace
 
-namespace {
-
-bool each_string_in(json::value& v, const Visit& visit, int depth) {
-  if (depth > 64) return true;
-  if (v.is_string()) return visit(v.get_string(), Source::kUser);
-  if (auto* o = v.if_object()) {
-    for (auto& kv : *o) {
-      if (!each_string_in(kv.value(), visit, depth + 1)) return false;
-    }
-  } else if (auto* a = v.if_array()) {
-    for (auto& e : *a) {
-      if (!each_string_in(e, visit, depth + 1)) return false;
-    }
-  }
-  return true;
-}
-
-}  // namespace
-
-bool each_string_anywhere(json::object& body, const Visit& visit) {
-  for (auto& kv : body) {
-    if (kv.key() == "model") continue;  // the endpoint's name, not the client's text
-    if (!each_string_in(kv.value(), visit, 0)) return false;
-  }
-  return true;
-}
-
 bool each_request_text(json::object& body, model::Operation operation, const Visit& visit) {
   switch (operation) {
     case model::Operation::kCompletions:

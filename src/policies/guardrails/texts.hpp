@@ -38,8 +38,4 @@ bool each_answer_text(boost::json::object& body, const Visit& visit);
 // string inside it, decoded; `text` is re-encoded when one changed.
 bool visit_json_or_text(boost::json::string& text, Source source, const Visit& visit);
 
-// Every string value anywhere in `body` (object keys aside), as kUser: a request body kept as
-// the client sent it may hold template variables anywhere, which a template puts into messages.
-bool each_string_anywhere(boost::json::object& body, const Visit& visit);
-
 }  // namespace sluice::policies::guardrail_texts

@@ -14,6 +14,7 @@
 //   GET    /admin/teams                teams with their keys and this month's spend
 //   GET    /admin/budgets              every budget with what it has spent this period
 //   GET    /admin/spend?by=team&since=7d[&per_day=true][&format=csv]
+//   GET    /admin/usage?by=endpoint&bucket=1h&since=7d[&format=csv]  time series for charts
 //   GET    /admin/cache                the response cache: entries, bytes, hit rate, saved
 //   DELETE /admin/cache[?endpoint=NAME][&key=ID|team=NAME|global=true]  drop entries
 // Blocking (it reads and writes the store): the server runs it on its blocking pool.
@@ -52,7 +53,7 @@ struct AdminPath {
 AdminPath match_admin_path(std::string_view method, std::string_view path);
 
 // A 400 naming the first query parameter of a path that takes none (every admin path but
-// /admin/spend): a parameter the gateway ignored could make a client read an answer as filtered
+// /admin/spend and /admin/usage): a parameter the gateway ignored could make a client read an answer as filtered
 // when it is not.
 std::optional<Error> unknown_query(std::string_view path, std::string_view query);
 

@@ -46,19 +46,26 @@ std::optional<std::int64_t> since_ms(std::string_view since, std::int64_t now) {
     if (strptime(s.c_str(), "%Y-%m-%d", &tm) == nullptr) return std::nullopt;
     return static_cast<std::int64_t>(timegm(&tm)) * 1000;
   }
-  const char unit = since.back();
-  const std::string digits(since.substr(0, since.size() - 1));
+  const auto back = duration_ms(since);
+  if (!back) return std::nullopt;
+  return now - *back;
+}
+
+std::optional<std::int64_t> duration_ms(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  const char unit = text.back();
+  const std::string digits(text.substr(0, text.size() - 1));
   if (digits.empty() || digits.size() > 6 ||
       digits.find_first_not_of("0123456789") != std::string::npos)
     return std::nullopt;
   const std::int64_t n = std::stoll(digits);
   switch (unit) {
     case 'd':
-      return now - n * 86'400'000;
+      return n * 86'400'000;
     case 'h':
-      return now - n * 3'600'000;
+      return n * 3'600'000;
     case 'm':
-      return now - n * 60'000;
+      return n * 60'000;
     default:
       return std::nullopt;
   }

@@ -25,6 +25,8 @@ AdminAnswer method_not_allowed(std::string_view method, std::string_view path);
 AdminAnswer json_answer(unsigned status, const boost::json::value& v);
 // "7d", "24h", "30m", "2026-11-01" → unix ms (empty: the last 30 days); nullopt when unreadable.
 std::optional<std::int64_t> since_ms(std::string_view since, std::int64_t now);
+// "7d", "24h", "30m" → ms; nullopt when unreadable.
+std::optional<std::int64_t> duration_ms(std::string_view text);
 std::string csv_field(std::string_view v);
 std::string money(double v);
 // The body as a JSON object ("" counts as {}).
@@ -60,6 +62,7 @@ AdminAnswer teams(governance::Runtime& runtime, const config::Snapshot& snapshot
 AdminAnswer one_team(std::string_view encoded, governance::Runtime& runtime,
                      const config::Snapshot& snapshot);
 AdminAnswer spend(const AdminRequest& req, governance::Runtime& runtime);
+AdminAnswer usage(const AdminRequest& req, governance::Runtime& runtime);
 // GET and DELETE /admin/cache (cache.cpp); `store` null: the gateway has none.
 AdminAnswer cache(const AdminRequest& req, cache::ResponseCache* store);
 

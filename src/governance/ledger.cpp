@@ -37,6 +37,7 @@ void Ledger::record(stores::LedgerEntry entry) {
   }
   view_.add(entry);
   queue_.push_back(std::move(entry));
+  observability::Metrics::global().ledger_queued.fetch_add(1, std::memory_order_relaxed);
   ++recorded_;
   // The writer wakes on its own every kFlushInterval; a wake-up per request would cost a
   // context switch each. Only a full batch wakes it early.
@@ -94,6 +95,8 @@ void Ledger::run() {
       }
       done += n;
       observability::Metrics::global().ledger_written.fetch_add(n, std::memory_order_relaxed);
+      observability::Metrics::global().ledger_queued.fetch_sub(static_cast<std::int64_t>(n),
+                                                               std::memory_order_relaxed);
     }
     taken.clear();
     lock.lock();

@@ -198,6 +198,7 @@ void AccessLog::write(const AccessRecord& record) {
       return;
     }
     queue_.push_back(std::move(line));
+    Metrics::global().access_log_queued.fetch_add(1, std::memory_order_relaxed);
     // Waking the writer per line would cost a context switch per request; it wakes on its own
     // every kFlushInterval, and early only when a burst fills a batch.
     if (queue_.size() != kWakeAt) return;
@@ -220,6 +221,8 @@ void AccessLog::run() {
       std::fputc('\n', file_);
     }
     std::fflush(file_);
+    Metrics::global().access_log_queued.fetch_sub(static_cast<std::int64_t>(batch.size()),
+                                                  std::memory_order_relaxed);
     batch.clear();
   }
 }

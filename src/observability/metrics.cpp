@@ -1,6 +1,8 @@
 #include "observability/metrics.hpp"
 
 #include <cstdio>
+#include <utility>
+#include <vector>
 
 namespace sluice::observability {
 namespace {
@@ -15,6 +17,22 @@ std::string format_double(double v) {
 std::string endpoint_label(const std::string& name) { return "endpoint=\"" + name + "\""; }
 
 }  // namespace
+
+std::string label_value(std::string_view value) {
+  std::string out;
+  out.reserve(value.size());
+  for (char c : value) {
+    if (c == '\\' || c == '"') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
 
 void Histogram::observe(double seconds) {
   std::size_t i = 0;
@@ -52,22 +70,44 @@ EndpointStats& Metrics::endpoint(const std::string& name) {
 void Metrics::guardrail_action(std::string_view guardrail, std::string_view action,
                                std::string_view entity, std::uint64_t n) {
   std::string labels = "guardrail=\"";
-  labels += guardrail;
+  labels += label_value(guardrail);
   labels += "\",action=\"";
   labels += action;
   labels += "\",entity=\"";
-  labels += entity;
+  labels += label_value(entity);
   labels += '"';
   std::lock_guard lock(mutex_);
   guardrail_actions_[labels] += n;
 }
 
-std::string Metrics::render() const {
+void Metrics::route_attempts(std::string_view route, std::uint64_t retries,
+                             std::uint64_t fallbacks) {
+  std::lock_guard lock(mutex_);
+  auto it = routes_.find(route);
+  if (it == routes_.end()) it = routes_.emplace(std::string(route), RouteCounts{}).first;
+  it->second.retries += retries;
+  it->second.fallbacks += fallbacks;
+}
+
+std::string Metrics::render(
+    const std::function<std::string(const std::string& endpoint)>& labels_of) const {
   std::string out;
   std::lock_guard lock(mutex_);
-  auto each = [&](auto&& f) {
-    for (const auto& [name, stats] : endpoints_) f(endpoint_label(name), *stats);
-    f(endpoint_label(""), unrouted_);
+  // Each endpoint's label set is built once per scrape.
+  std::vector<std::pair<std::string, const EndpointStats*>> labelled;
+  labelled.reserve(endpoints_.size() + 1);
+  for (const auto& [name, stats] : endpoints_) {
+    std::string label = endpoint_label(name);
+    if (labels_of) {
+      if (std::string more = labels_of(name); !more.empty()) label += "," + more;
+    }
+    labelled.emplace_back(std::move(label), stats.get());
+  }
+  const std::size_t routed = labelled.size();
+  labelled.emplace_back(endpoint_label(""), &unrouted_);
+  auto each = [&](auto&& f, bool with_unrouted = true) {
+    const std::size_t n = with_unrouted ? labelled.size() : routed;
+    for (std::size_t i = 0; i < n; ++i) f(labelled[i].first, *labelled[i].second);
   };
   out += "# HELP sluice_requests_total Requests answered, by endpoint and HTTP status.\n";
   out += "# TYPE sluice_requests_total counter\n";
@@ -75,8 +115,9 @@ std::string Metrics::render() const {
     for (std::size_t status = 100; status < s.requests_by_status.size(); ++status) {
       auto n = s.requests_by_status[status].load(std::memory_order_relaxed);
       if (n == 0) continue;
-      out += "sluice_requests_total{" + label + ",status=\"" + std::to_string(status) + "\"} " +
-             std::to_string(n) + "\n";
+      out += "sluice_requests_total{" + label + ",status=\"" + std::to_string(status) +
+             "\",status_class=\"" + std::to_string(status / 100) + "xx\"} " + std::to_string(n) +
+             "\n";
     }
   });
   out += "# HELP sluice_request_duration_seconds Time from request read to response end.\n";
@@ -86,17 +127,62 @@ std::string Metrics::render() const {
   });
   out += "# HELP sluice_upstream_duration_seconds Time spent waiting on the provider.\n";
   out += "# TYPE sluice_upstream_duration_seconds histogram\n";
-  for (const auto& [name, stats] : endpoints_) {
-    stats->upstream_latency.render(out, "sluice_upstream_duration_seconds", endpoint_label(name));
-  }
-  out += "# HELP sluice_tokens_total Tokens reported by providers, by endpoint and kind.\n";
-  out += "# TYPE sluice_tokens_total counter\n";
-  for (const auto& [name, stats] : endpoints_) {
-    out += "sluice_tokens_total{" + endpoint_label(name) + ",kind=\"prompt\"} " +
-           std::to_string(stats->prompt_tokens.load(std::memory_order_relaxed)) + "\n";
-    out += "sluice_tokens_total{" + endpoint_label(name) + ",kind=\"completion\"} " +
-           std::to_string(stats->completion_tokens.load(std::memory_order_relaxed)) + "\n";
-  }
+  each(
+      [&](const std::string& label, const EndpointStats& s) {
+        s.upstream_latency.render(out, "sluice_upstream_duration_seconds", label);
+      },
+      false);
+  out +=
+      "# HELP sluice_time_to_first_token_seconds Streams: time from request read to the first "
+      "content sent.\n# TYPE sluice_time_to_first_token_seconds histogram\n";
+  each(
+      [&](const std::string& label, const EndpointStats& s) {
+        s.time_to_first_token.render(out, "sluice_time_to_first_token_seconds", label);
+      },
+      false);
+  out +=
+      "# HELP sluice_time_per_output_token_seconds Streams: time per output token after the "
+      "first.\n# TYPE sluice_time_per_output_token_seconds histogram\n";
+  each(
+      [&](const std::string& label, const EndpointStats& s) {
+        s.time_per_output_token.render(out, "sluice_time_per_output_token_seconds", label);
+      },
+      false);
+  out +=
+      "# HELP sluice_tokens_total Tokens, by endpoint and kind (input counts cached_read and "
+      "cache_write, output counts reasoning).\n# TYPE sluice_tokens_total counter\n";
+  each(
+      [&](const std::string& label, const EndpointStats& s) {
+        for (auto [kind, n] : {std::pair{"input", &s.prompt_tokens},
+                               {"output", &s.completion_tokens},
+                               {"cached_read", &s.cached_read_tokens},
+                               {"cache_write", &s.cache_write_tokens},
+                               {"reasoning", &s.reasoning_tokens}})
+          out += "sluice_tokens_total{" + label + ",kind=\"" + kind + "\"} " +
+                 std::to_string(n->load(std::memory_order_relaxed)) + "\n";
+      },
+      false);
+  out +=
+      "# HELP sluice_cost_usd_total Cost of the requests an endpoint served, in USD (priced "
+      "models only).\n# TYPE sluice_cost_usd_total counter\n";
+  each(
+      [&](const std::string& label, const EndpointStats& s) {
+        out += "sluice_cost_usd_total{" + label + "} " +
+               format_double(static_cast<double>(s.cost_nano_usd.load()) / 1e9) + "\n";
+      },
+      false);
+  out +=
+      "# HELP sluice_route_retries_total Attempts at the same destination again, by route.\n"
+      "# TYPE sluice_route_retries_total counter\n";
+  for (const auto& [route, n] : routes_)
+    out += "sluice_route_retries_total{route=\"" + label_value(route) + "\"} " +
+           std::to_string(n.retries) + "\n";
+  out +=
+      "# HELP sluice_route_fallbacks_total Attempts moved on to another destination, by route.\n"
+      "# TYPE sluice_route_fallbacks_total counter\n";
+  for (const auto& [route, n] : routes_)
+    out += "sluice_route_fallbacks_total{route=\"" + label_value(route) + "\"} " +
+           std::to_string(n.fallbacks) + "\n";
   out += "# HELP sluice_requests_in_flight Requests being handled now.\n";
   out += "# TYPE sluice_requests_in_flight gauge\n";
   out += "sluice_requests_in_flight " + std::to_string(in_flight.load(std::memory_order_relaxed)) +
@@ -106,6 +192,28 @@ std::string Metrics::render() const {
       "behind.\n";
   out += "# TYPE sluice_access_log_dropped_total counter\n";
   out += "sluice_access_log_dropped_total " + std::to_string(access_log_dropped.load()) + "\n";
+  out +=
+      "# HELP sluice_queue_depth Records handed to a background writer and not yet written.\n"
+      "# TYPE sluice_queue_depth gauge\n"
+      "sluice_queue_depth{queue=\"access_log\"} " +
+      std::to_string(access_log_queued.load()) +
+      "\n"
+      "sluice_queue_depth{queue=\"ledger\"} " +
+      std::to_string(ledger_queued.load()) +
+      "\n"
+      "sluice_queue_depth{queue=\"traces\"} " +
+      std::to_string(trace_queued.load()) + "\n";
+  out +=
+      "# HELP sluice_trace_spans_total Spans handed to the OTLP exporter, by what became of "
+      "them.\n# TYPE sluice_trace_spans_total counter\n"
+      "sluice_trace_spans_total{outcome=\"exported\"} " +
+      std::to_string(trace_spans_exported.load()) +
+      "\n"
+      "sluice_trace_spans_total{outcome=\"dropped_queue_full\"} " +
+      std::to_string(trace_spans_dropped.load()) +
+      "\n"
+      "sluice_trace_spans_total{outcome=\"export_failed\"} " +
+      std::to_string(trace_spans_failed.load()) + "\n";
   auto counter = [&out](const char* name, const char* help, std::uint64_t value) {
     out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name +
            " " + std::to_string(value) + "\n";

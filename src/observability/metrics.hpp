@@ -6,12 +6,18 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 namespace sluice::observability {
+
+// `value` escaped for a label value of the text exposition format (backslash, double quote and
+// line feed; prometheus.io/docs/instrumenting/exposition_formats).
+std::string label_value(std::string_view value);
 
 class Histogram {
  public:
@@ -30,8 +36,19 @@ struct EndpointStats {
   std::array<std::atomic<std::uint64_t>, 600> requests_by_status{};
   Histogram latency;           // whole request, as the client sees it
   Histogram upstream_latency;  // upstream call only
+  // Streams only: request read to the first content sent, and the time between output tokens
+  // after it ((end - first token) / (output tokens - 1)), as OpenTelemetry's GenAI metrics
+  // gen_ai.server.time_to_first_token and time_per_output_token define them.
+  Histogram time_to_first_token;
+  Histogram time_per_output_token;
+  // Tokens by kind, as the provider reported them (or sluice counted them): input includes the
+  // cached and cache-write ones, output the reasoning ones.
   std::atomic<std::uint64_t> prompt_tokens{0};
   std::atomic<std::uint64_t> completion_tokens{0};
+  std::atomic<std::uint64_t> cached_read_tokens{0};
+  std::atomic<std::uint64_t> cache_write_tokens{0};
+  std::atomic<std::uint64_t> reasoning_tokens{0};
+  std::atomic<std::uint64_t> cost_nano_usd{0};  // what the requests it served cost
 
   void count_status(unsigned status) {
     if (status < requests_by_status.size())
@@ -50,6 +67,16 @@ class Metrics {
 
   std::atomic<std::int64_t> in_flight{0};
   std::atomic<std::uint64_t> access_log_dropped{0};
+  // Records handed to a background writer and not yet written (queued or in the batch being
+  // written): the access log's lines, the ledger's records.
+  std::atomic<std::int64_t> access_log_queued{0};
+  std::atomic<std::int64_t> ledger_queued{0};
+  // Traces (upstream/span_exporter): spans sent, dropped because the queue was full, and lost
+  // with a batch the collector refused or did not answer; spans waiting to be sent.
+  std::atomic<std::uint64_t> trace_spans_exported{0};
+  std::atomic<std::uint64_t> trace_spans_dropped{0};
+  std::atomic<std::uint64_t> trace_spans_failed{0};
+  std::atomic<std::int64_t> trace_queued{0};
   std::atomic<std::uint64_t> upstream_connections_opened{0};
   std::atomic<std::uint64_t> upstream_connections_reused{0};
   // Governance: gateway keys, limits, budgets, the spend ledger.
@@ -81,13 +108,24 @@ class Metrics {
   void guardrail_action(std::string_view guardrail, std::string_view action,
                         std::string_view entity, std::uint64_t n);
 
-  std::string render() const;
+  // A request on route `route` (a `routes:` name or an endpoint with its own fallbacks) that
+  // tried its destination again (`retries`) or moved on to another one (`fallbacks`).
+  void route_attempts(std::string_view route, std::uint64_t retries, std::uint64_t fallbacks);
+
+  // The Prometheus text exposition (format 0.0.4). `labels_of(endpoint)` gives more labels for
+  // an endpoint's series (`provider="…",model="…"` from the config in use), "" for none.
+  std::string render(
+      const std::function<std::string(const std::string& endpoint)>& labels_of = {}) const;
 
  private:
   mutable std::mutex mutex_;
   std::map<std::string, std::unique_ptr<EndpointStats>> endpoints_;
   EndpointStats unrouted_;
   std::map<std::string, std::uint64_t> guardrail_actions_;  // rendered label set → count
+  struct RouteCounts {
+    std::uint64_t retries = 0, fallbacks = 0;
+  };
+  std::map<std::string, RouteCounts, std::less<>> routes_;
 };
 
 }  // namespace sluice::observability

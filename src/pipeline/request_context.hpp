@@ -86,6 +86,7 @@ struct RequestContext : RequestArena, routing::RouteCall {
   std::string_view api;
   std::string client_address;  // the peer's IP address, as rate limits key on it
   Clock::time_point started = Clock::now();
+  std::optional<Clock::time_point> first_token_at;  // a stream's first content sent
   SubRequests* sub_requests = nullptr;  // a policy's calls to other endpoints (sub_request.hpp)
   // The worker's upstream client, for a policy's own HTTP calls (an external guardrail); null
   // for requests made without one (tests).

@@ -24,7 +24,7 @@ void for_each_route(const config::Snapshot& snapshot, F&& f) {
 
 std::string number(double v) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3f", v);
+  std::snprintf(buf, sizeof buf, "%.6f", v);
   return buf;
 }
 
@@ -43,15 +43,17 @@ void render_metrics(const config::Snapshot& snapshot, Clock::time_point now, std
     }
     in_flight += "sluice_destination_in_flight{destination=\"" + name + "\"} " +
                  std::to_string(h.in_flight.load(std::memory_order_relaxed)) + "\n";
-    latency += "sluice_destination_first_byte_ewma_ms{destination=\"" + name + "\"} " +
-               number(h.latency_ms()) + "\n";
+    latency += "sluice_destination_first_byte_ewma_seconds{destination=\"" + name + "\"} " +
+               number(h.latency_ms() / 1000.0) + "\n";
     opened += "sluice_circuit_breaker_opened_total{destination=\"" + name + "\"} " +
               std::to_string(h.breaker.times_opened()) + "\n";
   });
   out += "# HELP sluice_destination_in_flight Requests in flight at a destination.\n";
   out += "# TYPE sluice_destination_in_flight gauge\n" + in_flight;
-  out += "# HELP sluice_destination_first_byte_ewma_ms Moving average of time to first byte.\n";
-  out += "# TYPE sluice_destination_first_byte_ewma_ms gauge\n" + latency;
+  out +=
+      "# HELP sluice_destination_first_byte_ewma_seconds Moving average of time to first "
+      "byte.\n";
+  out += "# TYPE sluice_destination_first_byte_ewma_seconds gauge\n" + latency;
   out += "# HELP sluice_circuit_breaker_opened_total Times a destination's breaker opened.\n";
   out += "# TYPE sluice_circuit_breaker_opened_total counter\n" + opened;
   out +=

@@ -3,7 +3,9 @@
 // for several replicas (stores/postgres/). Calls block:
 // they run on the ledger's writer thread, the blocking pool, or the CLI, never on an event loop.
 
+#include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -35,6 +37,7 @@ struct LedgerEntry {
   double saved_usd = 0;  // answered from the response cache: what the provider would have cost
   // What guardrails did: a JSON array of {name, action, entity, on, count}; "" when none acted.
   std::string guardrails{};
+  double latency_ms = 0;  // request read to answer end, as the client saw it
 };
 
 enum class SpendBy { kKey, kTeam, kUser, kEndpoint, kModel, kProvider, kDay };
@@ -64,6 +67,43 @@ struct SpendRow {
   double saved_usd = 0;  // what cache hits would have cost
 };
 
+// What /admin/usage asks of the ledger: a time series from since_ms up to until_ms (exclusive)
+// in buckets of bucket_ms aligned to the epoch (1h buckets start on the hour, UTC), one series
+// per `by` value (none: one series for everything), rows filtered like SpendQuery's.
+struct UsageQuery {
+  std::optional<SpendBy> by{};  // never kDay
+  std::int64_t since_ms = 0;
+  std::int64_t until_ms = 0;
+  std::int64_t bucket_ms = 3'600'000;
+  std::vector<std::pair<SpendBy, std::string>> where{};
+};
+
+// The upper bounds of the latency histogram a usage row carries, in ms; percentiles are read
+// from it (as Prometheus' histogram_quantile does).
+inline constexpr std::array<double, 16> kUsageLatencyBoundsMs = {
+    5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 20000, 30000, 60000, 120000, 300000};
+
+struct UsageRow {
+  std::int64_t bucket_start_ms = 0;
+  std::string group;  // the `by` value; "" without `by`
+  std::uint64_t requests = 0;
+  std::uint64_t errors = 0;  // status 400 and above (the client's and the providers')
+  std::uint64_t prompt_tokens = 0, completion_tokens = 0, cached_tokens = 0;
+  std::uint64_t reasoning_tokens = 0, cache_write_tokens = 0;
+  double cost_usd = 0;
+  double saved_usd = 0;
+  // Rows with a known latency (records from before latency was kept have none), and how many of
+  // them took at most each bound of kUsageLatencyBoundsMs (cumulative).
+  std::uint64_t timed = 0;
+  std::array<std::uint64_t, kUsageLatencyBoundsMs.size()> at_most{};
+};
+
+// The SELECT for a UsageQuery, the same in SQLite and PostgreSQL: `param(n)` writes the n-th
+// (1-based) placeholder. Its parameters, in order: since_ms, until_ms, bucket_ms, then each
+// `where` value (text). Columns: bucket index (ts_ms / bucket_ms), group, requests, errors,
+// the five token sums, cost, saved, timed, then one per latency bound.
+std::string usage_sql(const UsageQuery& q, const std::function<std::string(int)>& param);
+
 // Spend since a time, summed per (key, team, user, endpoint, provider, UTC day): what the
 // in-memory budget view is rebuilt from at start.
 struct SpendTotal {
@@ -90,6 +130,7 @@ class GovernanceStore {
   virtual bool delete_budget(std::string_view id) = 0;
   virtual void append(std::span<const LedgerEntry> entries) = 0;  // one transaction
   virtual std::vector<SpendRow> spend(const SpendQuery& query) = 0;
+  virtual std::vector<UsageRow> usage(const UsageQuery& query) = 0;  // by bucket, then group
   virtual std::vector<SpendTotal> totals_since(std::int64_t since_ms) = 0;
   virtual std::uint64_t ledger_count() = 0;
   // True when other gateways write to the same ledger, so the spend view must re-read

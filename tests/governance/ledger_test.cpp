@@ -31,6 +31,7 @@ class SharedFakeStore : public stores::GovernanceStore {
     appended_ += entries.size();
   }
   std::vector<stores::SpendRow> spend(const stores::SpendQuery&) override { return {}; }
+  std::vector<stores::UsageRow> usage(const stores::UsageQuery&) override { return {}; }
   std::vector<stores::SpendTotal> totals_since(std::int64_t) override {
     std::lock_guard lock(mutex_);
     ++reads_;

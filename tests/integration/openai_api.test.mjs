@@ -106,11 +106,15 @@ test('GET /v1/models lists endpoints; GET /v1/models/{id} finds one', async () =
 test('GET /metrics counts requests, tokens and latency per endpoint', async () => {
   await (await post(env.gateway, '/v1/chat/completions', chatBody('chat-ok'))).arrayBuffer();
   const text = await (await fetch(env.gateway.url + '/metrics')).text();
-  const count = Number(/sluice_requests_total\{endpoint="chat-ok",status="200"\} (\d+)/.exec(text)?.[1]);
+  // An endpoint's series carry its provider and model from the config.
+  const labels = 'endpoint="chat-ok",provider="openai",model="ok"';
+  const count = Number(new RegExp(`sluice_requests_total\\{${labels},status="200",status_class="2xx"\\} (\\d+)`).exec(text)?.[1]);
   assert.ok(count >= 1, text);
-  assert.match(text, /sluice_tokens_total\{endpoint="chat-ok",kind="prompt"\} [1-9]\d*/);
-  assert.match(text, /sluice_request_duration_seconds_bucket\{endpoint="chat-ok",le="\+Inf"\} [1-9]/);
-  assert.match(text, /sluice_upstream_duration_seconds_count\{endpoint="chat-ok"\} [1-9]/);
+  assert.match(text, new RegExp(`sluice_tokens_total\\{${labels},kind="input"\\} [1-9]\\d*`));
+  assert.match(text, new RegExp(`sluice_request_duration_seconds_bucket\\{${labels},le="\\+Inf"\\} [1-9]`));
+  assert.match(text, new RegExp(`sluice_upstream_duration_seconds_count\\{${labels}\\} [1-9]`));
+  assert.match(text, /^process_resident_memory_bytes [1-9]/m);
+  assert.match(text, /^process_open_fds [1-9]/m);
   // this very request at least (the previous one may still be finishing its log line)
   assert.match(text, /sluice_requests_in_flight [1-9]/);
 });

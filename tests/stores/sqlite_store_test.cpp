@@ -9,6 +9,7 @@
 
 #include "stores/response_store_checks.hpp"
 #include "stores/sqlite/migrations.hpp"
+#include "stores/usage_checks.hpp"
 
 namespace sluice::stores::sqlite {
 namespace {
@@ -246,6 +247,21 @@ namespace sluice::stores::sqlite {
 namespace {
 
 // What guardrails did is kept with the ledger record, as written.
+TEST_F(SqliteStoreTest, UsageInBucketsWithLatencyHistograms) {
+  SqliteStore store(path_);
+  const std::int64_t hour = 20'000LL * 86'400'000 + 5 * 3'600'000;
+  check_usage(store, hour, [&] {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    const std::string sql =
+        "INSERT INTO ledger (ts_ms, request_id, endpoint, status, prompt_tokens, "
+        "completion_tokens, cached_tokens, reasoning_tokens, cost_usd, saved_usd) VALUES (" +
+        std::to_string(hour + 6) + ", 'req_old', 'chat', 200, 10, 4, 2, 1, 0.25, 0.125)";
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  });
+}
+
 TEST(SqliteLedger, KeepsWhatGuardrailsDid) {
   const std::string path = testing::TempDir() + "sluice-ledger-guardrails.db";
   std::remove(path.c_str());

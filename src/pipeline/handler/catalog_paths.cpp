@@ -9,6 +9,7 @@
 #include "api/mlflow/catalog.hpp"
 #include "api/openai/render.hpp"
 #include "observability/metrics.hpp"
+#include "observability/process_metrics.hpp"
 #include "pipeline/handler/handler.hpp"
 #include "pipeline/handler/response_headers.hpp"
 #include "pipeline/tokenize.hpp"
@@ -104,8 +105,16 @@ asio::awaitable<void> Handler::metrics(Call& call) {
   call.answer.status = 200;
   HeaderList headers{{"Content-Type", "text/plain; version=0.0.4"},
                      {"x-request-id", call.ctx.request_id}};
-  std::string text = observability::Metrics::global().render();
-  routing::render_metrics(*call.ctx.snapshot, routing::Clock::now(), text);
+  // An endpoint's series carry the provider and model it has in the config in use.
+  const config::Snapshot& snapshot = *call.ctx.snapshot;
+  std::string text = observability::Metrics::global().render([&](const std::string& name) {
+    const config::Endpoint* e = snapshot.find(name);
+    if (e == nullptr) return std::string();
+    return "provider=\"" + observability::label_value(e->provider) + "\",model=\"" +
+           observability::label_value(e->model_name) + "\"";
+  });
+  routing::render_metrics(snapshot, routing::Clock::now(), text);
+  observability::render_process_metrics(text);
   call.answer.client_gone = !co_await call.out.send(200, std::move(headers), std::move(text));
 }
 

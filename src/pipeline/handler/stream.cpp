@@ -67,6 +67,7 @@ asio::awaitable<void> Handler::stream(Call& call, Chain::Run& run) {
     if (!frames.empty()) {
       if (first) {
         first = false;
+        ctx.first_token_at = Clock::now();
         observers_.first_token(ctx);
       }
       if (!co_await call.out.send_chunk(std::move(frames))) {

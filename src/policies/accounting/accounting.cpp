@@ -53,6 +53,8 @@ void AccountingPolicy::account(RequestContext& ctx, AccountingState& state, unsi
   e.provider = ctx.endpoint->provider;
   e.model = ctx.endpoint->model_name;
   e.status = status;
+  e.latency_ms =
+      std::chrono::duration<double, std::milli>(pipeline::Clock::now() - ctx.started).count();
   if (!ctx.guardrail_events.empty()) {
     boost::json::array acted;
     for (const auto& g : ctx.guardrail_events)

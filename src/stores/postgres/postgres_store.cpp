@@ -78,11 +78,12 @@ void bump_version(Connection& c) {
 constexpr const char* kInsertLedger =
     "INSERT INTO ledger (ts_ms, request_id, key_id, team, user_name, endpoint, provider, model, "
     "status, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, "
-    "cache_write_tokens, cost_usd, priced, saved_usd, guardrails) SELECT * FROM "
+    "cache_write_tokens, cost_usd, priced, saved_usd, guardrails, latency_ms) SELECT * FROM "
     "unnest($1::bigint[], "
     "$2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], "
     "$9::integer[], $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], "
-    "$15::double precision[], $16::boolean[], $17::double precision[], $18::text[])";
+    "$15::double precision[], $16::boolean[], $17::double precision[], $18::text[], "
+    "$19::double precision[])";
 
 constexpr const char* kAddToDaily =
     "INSERT INTO spend_daily AS s (day, key_id, team, user_name, endpoint, provider, requests, "
@@ -314,7 +315,7 @@ bool PostgresStore::delete_budget(std::string_view id) {
 
 void PostgresStore::append(std::span<const LedgerEntry> entries) {
   if (entries.empty()) return;
-  ArrayLiteral cols[18];
+  ArrayLiteral cols[19];
   // The batch summed per subject and day. Sorted, so two replicas adding to the same rows lock
   // them in the same order and cannot deadlock.
   using Subject = std::tuple<std::int64_t, std::string_view, std::string_view, std::string_view,
@@ -344,6 +345,7 @@ void PostgresStore::append(std::span<const LedgerEntry> entries) {
     cols[15].boolean(e.priced);
     cols[16].real(e.saved_usd);
     cols[17].text(e.guardrails);
+    cols[18].real(e.latency_ms);
     Sums& day = daily[{e.ts_ms / 86'400'000, e.key_id, e.team, e.user, e.endpoint, e.provider}];
     ++day.requests;
     day.cost += e.cost_usd;
@@ -429,6 +431,40 @@ std::vector<SpendRow> PostgresStore::spend(const SpendQuery& q) {
       out.push_back({r.text(i, 0), r.text(i, 1), static_cast<std::uint64_t>(r.integer(i, 2)),
                      static_cast<std::uint64_t>(r.integer(i, 3)),
                      static_cast<std::uint64_t>(r.integer(i, 4)), r.real(i, 5), r.real(i, 6)});
+    }
+    return out;
+  });
+}
+
+std::vector<UsageRow> PostgresStore::usage(const UsageQuery& q) {
+  const std::string sql = usage_sql(q, [](int n) {
+    std::string p(1, '$');
+    return p += std::to_string(n);
+  });
+  Params params;
+  params.integer(q.since_ms).integer(q.until_ms).integer(q.bucket_ms);
+  for (const auto& w : q.where) params.text(w.second);
+  return with_connection([&](Connection& c) {
+    const Result r = c.query(sql, params);
+    std::vector<UsageRow> out;
+    for (int i = 0; i < r.rows(); ++i) {
+      auto count = [&](int column) { return static_cast<std::uint64_t>(r.integer(i, column)); };
+      UsageRow u;
+      u.bucket_start_ms = r.integer(i, 0) * q.bucket_ms;
+      u.group = r.text(i, 1);
+      u.requests = count(2);
+      u.errors = count(3);
+      u.prompt_tokens = count(4);
+      u.completion_tokens = count(5);
+      u.cached_tokens = count(6);
+      u.reasoning_tokens = count(7);
+      u.cache_write_tokens = count(8);
+      u.cost_usd = r.real(i, 9);
+      u.saved_usd = r.real(i, 10);
+      u.timed = count(11);
+      for (std::size_t b = 0; b < u.at_most.size(); ++b)
+        u.at_most[b] = count(12 + static_cast<int>(b));
+      out.push_back(std::move(u));
     }
     return out;
   });

@@ -29,6 +29,7 @@ class PostgresStore : public GovernanceStore, public ResponseStore {
   bool delete_budget(std::string_view id) override;
   void append(std::span<const LedgerEntry> entries) override;
   std::vector<SpendRow> spend(const SpendQuery& query) override;
+  std::vector<UsageRow> usage(const UsageQuery& query) override;
   std::vector<SpendTotal> totals_since(std::int64_t since_ms) override;
   std::uint64_t ledger_count() override;
   bool shared_between_replicas() const override { return true; }

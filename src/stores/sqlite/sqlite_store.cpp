@@ -342,8 +342,8 @@ void SqliteStore::append(std::span<const LedgerEntry> entries) {
     Statement s(db_,
                 "INSERT INTO ledger (ts_ms, request_id, key_id, team, user_name, endpoint, "
                 "provider, model, status, prompt_tokens, completion_tokens, cached_tokens, "
-                "reasoning_tokens, cache_write_tokens, cost_usd, priced, saved_usd, guardrails) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                "reasoning_tokens, cache_write_tokens, cost_usd, priced, saved_usd, guardrails, "
+                "latency_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     for (const LedgerEntry& e : entries) {
       s.integer(1, e.ts_ms).text(2, e.request_id).text(3, e.key_id).text(4, e.team);
       s.text(5, e.user).text(6, e.endpoint).text(7, e.provider).text(8, e.model);
@@ -353,7 +353,7 @@ void SqliteStore::append(std::span<const LedgerEntry> entries) {
       s.integer(13, static_cast<std::int64_t>(e.reasoning_tokens));
       s.integer(14, static_cast<std::int64_t>(e.cache_write_tokens));
       s.real(15, e.cost_usd).integer(16, e.priced ? 1 : 0).real(17, e.saved_usd);
-      s.text(18, e.guardrails);
+      s.text(18, e.guardrails).real(19, e.latency_ms);
       s.step();
       s.reset();
     }
@@ -384,6 +384,39 @@ std::vector<SpendRow> SqliteStore::spend(const SpendQuery& q) {
                    static_cast<std::uint64_t>(s.column_int(3)),
                    static_cast<std::uint64_t>(s.column_int(4)), s.column_real(5),
                    s.column_real(6)});
+  }
+  return out;
+}
+
+std::vector<UsageRow> SqliteStore::usage(const UsageQuery& q) {
+  const std::string sql = usage_sql(q, [](int n) {
+    std::string p(1, '?');
+    return p += std::to_string(n);
+  });
+  std::lock_guard lock(mutex_);
+  Statement s(db_, sql.c_str());
+  s.integer(1, q.since_ms).integer(2, q.until_ms).integer(3, q.bucket_ms);
+  int i = 4;
+  for (const auto& w : q.where) s.text(i++, w.second);
+  std::vector<UsageRow> out;
+  auto count = [&](int column) { return static_cast<std::uint64_t>(s.column_int(column)); };
+  while (s.step()) {
+    UsageRow r;
+    r.bucket_start_ms = s.column_int(0) * q.bucket_ms;
+    r.group = s.column_text(1);
+    r.requests = count(2);
+    r.errors = count(3);
+    r.prompt_tokens = count(4);
+    r.completion_tokens = count(5);
+    r.cached_tokens = count(6);
+    r.reasoning_tokens = count(7);
+    r.cache_write_tokens = count(8);
+    r.cost_usd = s.column_real(9);
+    r.saved_usd = s.column_real(10);
+    r.timed = count(11);
+    for (std::size_t b = 0; b < r.at_most.size(); ++b)
+      r.at_most[b] = count(12 + static_cast<int>(b));
+    out.push_back(std::move(r));
   }
   return out;
 }

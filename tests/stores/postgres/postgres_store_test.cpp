@@ -10,6 +10,7 @@
 
 #include "stores/postgres/migrations.hpp"
 #include "stores/response_store_checks.hpp"
+#include "stores/usage_checks.hpp"
 
 namespace sluice::stores::postgres {
 namespace {
@@ -174,6 +175,19 @@ TEST_F(PostgresStoreTest, ABatchRetriedAfterItCommittedIsNotWrittenTwice) {
   batch[0].ts_ms += 1;
   store.append(batch);
   EXPECT_EQ(store.ledger_count(), 4u);
+}
+
+TEST_F(PostgresStoreTest, UsageInBucketsWithLatencyHistograms) {
+  PostgresStore store(url_, 1);
+  const std::int64_t hour = 20'000LL * 86'400'000 + 5 * 3'600'000;
+  check_usage(store, hour, [&] {
+    Connection c(url_);
+    const std::string sql =
+        "INSERT INTO ledger (ts_ms, request_id, endpoint, status, prompt_tokens, "
+        "completion_tokens, cached_tokens, reasoning_tokens, cost_usd, saved_usd) VALUES (" +
+        std::to_string(hour + 6) + ", 'req_old', 'chat', 200, 10, 4, 2, 1, 0.25, 0.125)";
+    c.exec(sql.c_str());
+  });
 }
 
 TEST_F(PostgresStoreTest, KeepsResponsesUntilTheyExpire) {

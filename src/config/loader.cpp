@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "config/otel.hpp"
 #include "config/reader.hpp"
 #include "observability/metrics.hpp"
 #include "providers/registry.hpp"
@@ -681,8 +682,9 @@ SnapshotPtr build(const Reader& r, const YAML::Node& root) {
     throw LoadError{r.source() + ": the file is empty; expected 'endpoints:'"};
   r.expect_map(root, "",
                {"endpoints", "routes", "server", "auth", "limits", "budgets", "pricing", "stores",
-                "accounting", "cache", "guardrails"});
+                "accounting", "cache", "guardrails", "otel"});
   snapshot->server = read_server(r, root["server"]);
+  snapshot->otel = read_otel(r, root["otel"], r.env());
   if (const YAML::Node auth = root["auth"]) {
     r.expect_map(auth, "auth", {"mode", "admin_key", "pepper", "keys"});
     if (auth["admin_key"]) {

@@ -127,6 +127,7 @@ class Reader {
   const std::vector<std::string>& secrets() const { return secrets_; }
 
   const std::string& source() const { return source_; }
+  const EnvLookup& env() const { return env_; }
 
  private:
   std::string source_;

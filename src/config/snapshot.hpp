@@ -15,6 +15,7 @@
 #include "config/cache.hpp"
 #include "config/governance.hpp"
 #include "config/guardrails.hpp"
+#include "config/otel.hpp"
 #include "config/route.hpp"
 #include "model/request.hpp"
 #include "prompts/template.hpp"
@@ -91,6 +92,7 @@ struct Snapshot {
   Governance governance;  // keys, limits, budgets, prices, stores
   CacheConfig cache;      // the response cache's defaults and in-process store size
   GuardrailsConfig guardrails;  // `guardrails:`, by name; endpoints, routes and keys refer to them
+  OtelSpec otel;                // `otel:` and the OTEL_* environment: traces
   std::vector<Endpoint> endpoints;
   std::unordered_map<std::string, std::size_t> index;  // name → position in endpoints
   std::vector<Route> routes;  // `routes:` with destinations (MLflow traffic routes and sluice's)

@@ -14,17 +14,31 @@
 #include "config/snapshot.hpp"
 #include "model/error.hpp"
 #include "model/request.hpp"
+#include "observability/trace_context.hpp"
 #include "routing/health/target_health.hpp"
 #include "routing/planner.hpp"
 
 namespace sluice::routing {
 
-// One try at one destination, for the access log and the response headers.
+// One try at one destination, for the access log, the response headers and the trace.
 struct AttemptRecord {
   const config::Endpoint* endpoint = nullptr;
   unsigned status = 0;  // what the provider answered; 0 when it did not
   double latency_ms = 0;
   AttemptOutcome outcome = AttemptOutcome::kSuccess;
+  std::chrono::steady_clock::time_point started{};
+  observability::SpanId span_id{};  // its client span, when the request is traced
+};
+
+// The request's place in a trace (W3C Trace Context), when tracing is on (`otel:`): each
+// attempt gets a span id of its own, sent to the provider in `traceparent` with the trace id.
+struct TraceRef {
+  bool on = false;       // otel is configured: traceparent goes to providers
+  bool sampled = false;  // spans are recorded and exported
+  observability::TraceId trace_id{};
+  observability::SpanId span_id{};    // the gateway's server span for this request
+  observability::SpanId parent_id{};  // the caller's span (zero: the trace starts here)
+  std::string trace_state;            // the caller's tracestate, passed on
 };
 
 struct RouteCall;
@@ -61,6 +75,8 @@ struct RouteCall {
   model::Request request;
   std::chrono::steady_clock::duration upstream_time{};  // time spent waiting on providers
   bool upstream_called = false;
+  TraceRef trace;
+  observability::SpanId attempt_span{};  // the attempt being made (its traceparent's parent-id)
 
   // Adds an attempt to `attempts` and tells the listener.
   void record_attempt(const AttemptRecord& attempt) {

@@ -11,6 +11,7 @@
 #include "routing/backoff.hpp"
 #include "routing/classify.hpp"
 #include "util/redact.hpp"
+#include "util/text.hpp"
 
 namespace sluice::routing {
 namespace asio = boost::asio;
@@ -62,6 +63,21 @@ const config::RetryPolicy& no_retry() {
   return policy;
 }
 
+// W3C Trace Context to the provider (§2): this attempt's span as the parent, the caller's
+// tracestate passed on. A traceparent or tracestate the provider's request already had (a
+// passthrough's own) is replaced: there is one trace per request.
+void add_trace_headers(RouteCall& ctx, providers::Headers& headers) {
+  if (!ctx.trace.on) return;
+  ctx.attempt_span = observability::new_span_id();
+  std::erase_if(headers, [](const auto& h) {
+    return util::ascii_iequals(h.first, "traceparent") ||
+           util::ascii_iequals(h.first, "tracestate");
+  });
+  headers.emplace_back("traceparent", observability::format_traceparent(
+                                          ctx.trace.trace_id, ctx.attempt_span, ctx.trace.sampled));
+  if (!ctx.trace.trace_state.empty()) headers.emplace_back("tracestate", ctx.trace.trace_state);
+}
+
 asio::awaitable<void> sleep_for(Clock::duration d) {
   asio::steady_timer timer(co_await asio::this_coro::executor, d);
   co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -92,6 +108,7 @@ asio::awaitable<Result<std::unique_ptr<upstream::Exchange>>> Router::start(
   if (!plain) co_return plain.error();
   auto wire = adapter.translate_request(*plain ? **plain : ctx.request);
   if (!wire) co_return redacted(wire.error(), adapter);
+  add_trace_headers(ctx, wire->headers);
   ctx.upstream_called = true;
   ctx.dropped_params = std::move(wire->dropped);
   ctx.dropped_params.insert(ctx.dropped_params.end(), dropped.begin(), dropped.end());
@@ -236,7 +253,8 @@ asio::awaitable<Result<Router::Answer<kStream>>> Router::run_chain(RouteCall& ct
       auto result = co_await attempt<kStream>(ctx, timeouts, first_byte);
       const auto spent = Clock::now() - now;
       ctx.upstream_time += spent;
-      AttemptRecord record{&endpoint, 0, millis(spent), AttemptOutcome::kSuccess};
+      AttemptRecord record{&endpoint,       0, millis(spent), AttemptOutcome::kSuccess, now,
+                           ctx.attempt_span};
       if (result) {
         record.status = 200;
         ctx.record_attempt(record);
@@ -297,11 +315,16 @@ asio::awaitable<Result<std::unique_ptr<upstream::Exchange>>> Router::passthrough
   const auto& adapter = *endpoint.adapter;
   ctx.upstream_called = true;
   const auto t0 = Clock::now();
-  auto exchange =
-      co_await client_.start(adapter.upstream(), wire, endpoint.timeout, adapter.provider());
+  std::optional<providers::UpstreamRequest> traced;
+  if (ctx.trace.on) {
+    traced = wire;
+    add_trace_headers(ctx, traced->headers);
+  }
+  auto exchange = co_await client_.start(adapter.upstream(), traced ? *traced : wire,
+                                         endpoint.timeout, adapter.provider());
   const auto spent = Clock::now() - t0;
   ctx.upstream_time += spent;
-  AttemptRecord record{&endpoint, 0, millis(spent), AttemptOutcome::kSuccess};
+  AttemptRecord record{&endpoint, 0, millis(spent), AttemptOutcome::kSuccess, t0, ctx.attempt_span};
   if (!exchange) {
     record.outcome = outcome_of(exchange.error());
     ctx.record_attempt(record);

@@ -14,6 +14,8 @@
 #include "server/session.hpp"
 #include "stores/memory/memory_counter_store.hpp"
 #include "upstream/client.hpp"
+#include "upstream/span_exporter.hpp"
+#include "util/url.hpp"
 
 namespace sluice::server {
 namespace asio = boost::asio;
@@ -136,6 +138,24 @@ void run_loop(asio::io_context& io) {
   }
 }
 
+// The OTLP exporter `otel` asks for, or null when tracing is off.
+std::unique_ptr<upstream::SpanExporter> make_span_exporter(const config::OtelSpec& otel) {
+  if (!otel.enabled) return nullptr;
+  std::string why;
+  auto url = util::parse_base_url(otel.traces_url, why);
+  if (!url) throw std::runtime_error("otel endpoint '" + otel.traces_url + "': " + why);
+  upstream::SpanExporter::Options options;
+  options.url = *url;
+  options.json = otel.json;
+  options.max_queue = otel.max_queue;
+  for (const auto& h : otel.headers) options.headers.push_back(h);
+  options.resource.push_back({"service.name", otel.service_name});
+  options.resource.push_back({"telemetry.sdk.name", std::string("sluice")});
+  options.resource.push_back({"telemetry.sdk.language", std::string("cpp")});
+  for (const auto& [k, v] : otel.resource) options.resource.push_back({k, v});
+  return std::make_unique<upstream::SpanExporter>(std::move(options));
+}
+
 }  // namespace
 
 Server::Server(config::SnapshotHolder& config, observability::AccessLog& access_log,
@@ -159,6 +179,10 @@ Result<void> Server::reload(const char* why) {
     return next.error();
   }
   cache_.set_memory_bytes((*next)->cache.memory_bytes, (*next)->cache.semantic_memory_bytes);
+  if (!((*next)->otel == config_.get()->otel))
+    std::cerr << "sluice: reload: changes to otel: (the collector, protocol, headers) take "
+                 "effect at the next start; sampling and content capture now"
+              << std::endl;
   config_.set(std::move(*next));
   std::cerr << "sluice: reloaded " << reloader_.path << " (" << why << ")" << std::endl;
   return {};
@@ -200,6 +224,10 @@ int Server::run() {
                            cpu.get_executor(),
                            [this] { return reload("admin API"); }};
   env.cache = &cache_;
+  // Traces go out from a thread of their own; declared before the workers, so it outlives them
+  // and sends what they left queued when it is destroyed.
+  std::unique_ptr<upstream::SpanExporter> spans = make_span_exporter(snapshot->otel);
+  env.spans = spans.get();
   std::vector<std::unique_ptr<Worker>> workers;
   for (unsigned i = 0; i < count; ++i) {
     auto worker = std::make_unique<Worker>(env);

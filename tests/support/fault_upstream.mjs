@@ -13,7 +13,7 @@
 //   'stall-before-content'             stream: 200 and the role chunk, then silence
 //   'die-before-content'               stream: 200 and the role chunk, then a dropped connection
 //   'hang-mid' / 'die-mid'             stream: content, then silence / a dropped connection
-// `log` records each request's model, stream flag and the action taken, in arrival order;
+// `log` records each request's model, stream flag, trace headers and the action taken, in arrival order;
 // `state.injected` counts the failures it produced, `state.hungClosed` the hung requests whose
 // connection the client closed.
 import http from 'node:http';
@@ -33,7 +33,8 @@ export async function startFaultUpstream() {
       const queue = scripts.get(model);
       const action = queue && queue.length ? queue.shift() : defaultAction(model);
       const name = typeof action === 'string' ? action : action.status ? `status-${action.status}` : 'ok';
-      log.push({ model, stream: body.stream === true, action: name, at: Date.now(), messages: body.messages });
+      log.push({ model, stream: body.stream === true, action: name, at: Date.now(), messages: body.messages,
+        traceparent: req.headers.traceparent, tracestate: req.headers.tracestate });
       if (name !== 'ok') state.injected++;
       perform(action, body, req, res, state);
     });

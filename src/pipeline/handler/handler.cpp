@@ -63,9 +63,11 @@ Handler::Handler(HandlerEnv env, upstream::Client& client)
       router_(client, [](routing::RouteCall& call) { return policies::PromptPolicy::apply(call); }),
       services_{env.governance, env.counters, this, env.cache},
       planner_(std::random_device{}()),
-      access_log_(env.access_log) {
+      access_log_(env.access_log),
+      trace_(env.spans) {
   observers_.add(access_log_);
   observers_.add(metrics_);
+  observers_.add(trace_);
 }
 
 std::shared_ptr<const policies::Chains> Handler::chains_for(const RequestContext& ctx) {
@@ -109,6 +111,7 @@ void Handler::begin(RequestContext& ctx, const HttpRequest& http, std::string re
   ctx.attempt_listener = &observers_;
   ctx.sub_requests = this;
   ctx.upstream_client = &client_;
+  begin_trace(ctx, http);
 }
 
 asio::awaitable<void> Handler::handle(const HttpRequest& http, Responder& out) {

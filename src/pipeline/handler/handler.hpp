@@ -24,6 +24,7 @@
 #include "pipeline/observer.hpp"
 #include "pipeline/observers/access_log_observer.hpp"
 #include "pipeline/observers/metrics_observer.hpp"
+#include "pipeline/observers/trace_observer.hpp"
 #include "pipeline/paths.hpp"
 #include "pipeline/sub_request.hpp"
 #include "policies/registry.hpp"
@@ -44,7 +45,8 @@ struct HandlerEnv {
   std::function<Result<void>()> reload;   // reload the config file (blocking)
   // The policies, in chain order (tests add their own).
   std::span<const policies::PolicyRow> policy_rows = policies::policy_rows();
-  cache::ResponseCache* cache = nullptr;  // the response cache's stores (null: nothing cached)
+  cache::ResponseCache* cache = nullptr;    // the response cache's stores (null: nothing cached)
+  upstream::SpanExporter* spans = nullptr;  // traces (`otel:`); null: tracing is off
 };
 
 class Handler : public SubRequests {
@@ -151,6 +153,7 @@ class Handler : public SubRequests {
   routing::Planner planner_;                        // per worker, so its random draws need no lock
   AccessLogObserver access_log_;
   MetricsObserver metrics_;
+  TraceObserver trace_;
   Observers observers_;
   std::uint64_t sub_requests_ = 0;  // numbers this worker's sub-requests
 };

@@ -1,0 +1,134 @@
+#include "config/otel.hpp"
+
+#include <cctype>
+#include <cstdlib>
+
+#include "config/reader.hpp"
+#include "util/url.hpp"
+
+namespace sluice::config {
+namespace {
+
+std::string trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return std::string(s);
+}
+
+// "k1=v1,k2=v2" (W3C Baggage-like, values percent-decoded as the SDK spec asks for headers).
+std::vector<std::pair<std::string, std::string>> key_values(std::string_view list) {
+  std::vector<std::pair<std::string, std::string>> out;
+  while (!list.empty()) {
+    const auto comma = list.find(',');
+    const std::string_view item = list.substr(0, comma);
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+    const auto eq = item.find('=');
+    if (eq == std::string_view::npos) continue;
+    std::string value;
+    const std::string raw = trim(item.substr(eq + 1));
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+      if (raw[i] == '%' && i + 2 < raw.size() &&
+          std::isxdigit(static_cast<unsigned char>(raw[i + 1])) &&
+          std::isxdigit(static_cast<unsigned char>(raw[i + 2]))) {
+        value += static_cast<char>(std::stoi(raw.substr(i + 1, 2), nullptr, 16));
+        i += 2;
+      } else {
+        value += raw[i];
+      }
+    }
+    std::string key = trim(item.substr(0, eq));
+    if (!key.empty()) out.emplace_back(std::move(key), std::move(value));
+  }
+  return out;
+}
+
+std::string with_traces_path(std::string base) {
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  if (base.ends_with("/v1/traces")) return base;  // given whole
+  return base + "/v1/traces";
+}
+
+}  // namespace
+
+OtelSpec read_otel(const Reader& r, const YAML::Node& node, const EnvLookup& env) {
+  auto var = [&](const char* name) { return env ? env(name).value_or("") : std::string(); };
+  OtelSpec spec;
+  std::string protocol = var("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL");
+  if (protocol.empty()) protocol = var("OTEL_EXPORTER_OTLP_PROTOCOL");
+  if (!var("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT").empty()) {
+    spec.traces_url = var("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+  } else if (!var("OTEL_EXPORTER_OTLP_ENDPOINT").empty()) {
+    spec.traces_url = with_traces_path(var("OTEL_EXPORTER_OTLP_ENDPOINT"));
+  }
+  spec.headers = key_values(var("OTEL_EXPORTER_OTLP_HEADERS"));
+  for (auto& kv : key_values(var("OTEL_EXPORTER_OTLP_TRACES_HEADERS"))) spec.headers.push_back(kv);
+  if (!var("OTEL_SERVICE_NAME").empty()) spec.service_name = var("OTEL_SERVICE_NAME");
+  spec.resource = key_values(var("OTEL_RESOURCE_ATTRIBUTES"));
+  if (const std::string arg = var("OTEL_TRACES_SAMPLER_ARG"); !arg.empty()) {
+    char* end = nullptr;
+    const double v = std::strtod(arg.c_str(), &end);
+    if (end != nullptr && *end == '\0' && v >= 0 && v <= 1) spec.sample_ratio = v;
+  }
+  spec.latest_semconv_only =
+      var("OTEL_SEMCONV_STABILITY_OPT_IN").find("gen_ai_latest_experimental") != std::string::npos;
+
+  if (node) {
+    r.expect_map(node, "otel",
+                 {"endpoint", "protocol", "headers", "sample_ratio", "service_name",
+                  "capture_content", "resource", "max_queue"});
+    if (node["max_queue"])
+      spec.max_queue =
+          static_cast<std::size_t>(r.integer(node["max_queue"], "otel.max_queue", 1, 1'000'000));
+    if (node["endpoint"]) {
+      bool secret = false;
+      spec.traces_url = with_traces_path(r.resolved(node["endpoint"], "otel.endpoint", secret));
+    }
+    if (node["protocol"]) protocol = r.string(node["protocol"], "otel.protocol");
+    if (const YAML::Node h = node["headers"]) {
+      if (!h.IsMap()) r.fail(h, "otel.headers", "must be a mapping of header names to values");
+      for (auto it = h.begin(); it != h.end(); ++it) {
+        const std::string name = it->first.as<std::string>();
+        bool secret = false;
+        spec.headers.emplace_back(name, r.resolved(it->second, "otel.headers." + name, secret));
+      }
+    }
+    if (node["sample_ratio"]) {
+      spec.sample_ratio = r.number(node["sample_ratio"], "otel.sample_ratio");
+      if (spec.sample_ratio > 1)
+        r.fail(node["sample_ratio"], "otel.sample_ratio", "must be between 0 and 1");
+    }
+    if (node["service_name"])
+      spec.service_name = r.string(node["service_name"], "otel.service_name");
+    if (node["capture_content"])
+      spec.capture_content = r.boolean(node["capture_content"], "otel.capture_content");
+    if (const YAML::Node res = node["resource"]) {
+      if (!res.IsMap())
+        r.fail(res, "otel.resource", "must be a mapping of attribute names to values");
+      for (auto it = res.begin(); it != res.end(); ++it) {
+        const std::string name = it->first.as<std::string>();
+        spec.resource.emplace_back(name, r.string(it->second, "otel.resource." + name));
+      }
+    }
+    if (!node["endpoint"] && spec.traces_url.empty())
+      r.fail(node, "otel", "'endpoint' is required (or OTEL_EXPORTER_OTLP_ENDPOINT)");
+  }
+  if (protocol.empty() || protocol == "http/protobuf") {
+    spec.json = false;
+  } else if (protocol == "http/json") {
+    spec.json = true;
+  } else {
+    const YAML::Node at = node && node["protocol"] ? node["protocol"] : node;
+    r.fail(at ? at : YAML::Node(), "otel.protocol",
+           "must be http/protobuf or http/json, got '" + protocol + "' (grpc is not supported)");
+  }
+  if (!spec.traces_url.empty()) {
+    std::string why;
+    if (!util::parse_base_url(spec.traces_url, why))
+      r.fail(node && node["endpoint"] ? node["endpoint"] : YAML::Node(), "otel.endpoint",
+             "'" + spec.traces_url + "' is not an http(s) URL: " + why);
+  }
+  spec.enabled = !spec.traces_url.empty() && var("OTEL_SDK_DISABLED") != "true";
+  return spec;
+}
+
+}  // namespace sluice::config

@@ -1,0 +1,216 @@
+#include "pipeline/observers/trace_observer.hpp"
+
+#include <boost/json.hpp>
+
+#include "pipeline/http_exchange.hpp"
+
+namespace sluice::pipeline {
+namespace {
+
+using observability::Span;
+using observability::SpanKind;
+using observability::StatusCode;
+
+// tracestate is at most 32 list members of at most 256 characters (W3C §3.3.1.1): 512 is what
+// a vendor must at least pass on; a longer one is dropped rather than cut.
+constexpr std::size_t kMaxTraceState = 512;
+
+std::uint64_t unix_nano(Clock::time_point t) {
+  // Steady times are turned into wall-clock ones by their distance from now.
+  const auto wall = std::chrono::system_clock::now().time_since_epoch() - (Clock::now() - t);
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(wall).count());
+}
+
+std::string_view operation_name(model::Operation op) {
+  switch (op) {
+    case model::Operation::kChat:
+      return "chat";
+    case model::Operation::kCompletions:
+      return "text_completion";
+    case model::Operation::kEmbeddings:
+      return "embeddings";
+    case model::Operation::kCustom:
+      return "predict";
+  }
+  return "chat";
+}
+
+// gen_ai.provider.name's well-known values for the providers that have one; others as named in
+// the config.
+std::string provider_name(std::string_view provider) {
+  if (provider == "azure" || provider == "azure_openai") return "azure.ai.openai";
+  if (provider == "gemini") return "gcp.gemini";
+  if (provider == "vertex" || provider == "vertex_ai") return "gcp.vertex_ai";
+  if (provider == "bedrock") return "aws.bedrock";
+  if (provider == "mistral") return "mistral_ai";
+  return std::string(provider);
+}
+
+void gen_ai(Span& span, const config::OtelSpec& otel, model::Operation op,
+            std::string_view provider) {
+  span.set("gen_ai.operation.name", std::string(operation_name(op)));
+  span.set("gen_ai.provider.name", provider_name(provider));
+  // The name before the conventions renamed it, until a collector opts in to the new ones only.
+  if (!otel.latest_semconv_only) span.set("gen_ai.system", provider_name(provider));
+}
+
+void usage(Span& span, const model::Usage& u) {
+  auto count = [&](const char* key, const std::optional<std::uint64_t>& n) {
+    if (n) span.set(key, static_cast<std::int64_t>(*n));
+  };
+  count("gen_ai.usage.input_tokens", u.prompt_tokens);
+  count("gen_ai.usage.output_tokens", u.completion_tokens);
+  count("gen_ai.usage.cache_read.input_tokens", u.cached_tokens);
+  count("gen_ai.usage.cache_creation.input_tokens", u.cache_write_tokens);
+  count("gen_ai.usage.reasoning.output_tokens", u.reasoning_tokens);
+}
+
+// The request parameters the conventions name, as the client sent them.
+void request_parameters(Span& span, const boost::json::object& body) {
+  auto number = [&](const char* field, const char* key) {
+    const auto* v = body.if_contains(field);
+    if (v == nullptr) return;
+    if (v->is_double()) span.set(key, v->get_double());
+    if (v->is_int64()) span.set(key, static_cast<double>(v->get_int64()));
+    if (v->is_uint64()) span.set(key, static_cast<double>(v->get_uint64()));
+  };
+  auto integer = [&](const char* field, const char* key) {
+    const auto* v = body.if_contains(field);
+    if (v != nullptr && v->is_int64()) span.set(key, v->get_int64());
+  };
+  number("temperature", "gen_ai.request.temperature");
+  number("top_p", "gen_ai.request.top_p");
+  number("frequency_penalty", "gen_ai.request.frequency_penalty");
+  number("presence_penalty", "gen_ai.request.presence_penalty");
+  integer("max_tokens", "gen_ai.request.max_tokens");
+  integer("max_completion_tokens", "gen_ai.request.max_tokens");
+  integer("seed", "gen_ai.request.seed");
+  integer("n", "gen_ai.request.choice.count");
+  if (const auto* s = body.if_contains("stream"); s != nullptr && s->is_bool())
+    span.set("gen_ai.request.stream", s->get_bool());
+}
+
+}  // namespace
+
+void begin_trace(RequestContext& ctx, const HttpRequest& http) {
+  const config::OtelSpec& otel = ctx.snapshot->otel;
+  if (!otel.enabled) return;
+  ctx.trace.on = true;
+  if (auto parent = observability::parse_traceparent(http.header("traceparent"))) {
+    // The caller's trace and its sampling decision (a parent-based sampler, the SDK default).
+    ctx.trace.trace_id = parent->trace_id;
+    ctx.trace.parent_id = parent->parent_id;
+    ctx.trace.sampled = parent->sampled;
+    const std::string_view state = http.header("tracestate");
+    if (state.size() <= kMaxTraceState) ctx.trace.trace_state = state;
+  } else {
+    ctx.trace.trace_id = observability::new_trace_id();
+    ctx.trace.sampled = observability::sampled_by_ratio(ctx.trace.trace_id, otel.sample_ratio);
+  }
+  ctx.trace.span_id = observability::new_span_id();
+}
+
+void TraceObserver::on_complete(const RequestContext& ctx, const HttpRequest& http,
+                                const Answered& answered) {
+  if (exporter_ == nullptr || !ctx.trace.on || !ctx.trace.sampled || ctx.api.empty()) return;
+  const config::OtelSpec& otel = ctx.snapshot->otel;
+  const auto now = Clock::now();
+  const model::Operation op = ctx.request.operation;
+  const std::string requested = ctx.request.endpoint;  // the model the client named
+
+  Span server;
+  server.trace_id = ctx.trace.trace_id;
+  server.span_id = ctx.trace.span_id;
+  server.parent_span_id = ctx.trace.parent_id;
+  server.trace_state = ctx.trace.trace_state;
+  server.kind = SpanKind::kServer;
+  server.name = std::string(operation_name(op));
+  if (!requested.empty()) server.name += " " + requested;
+  server.start_unix_nano = unix_nano(ctx.started);
+  server.end_unix_nano = unix_nano(now);
+  gen_ai(server, otel, op, ctx.endpoint != nullptr ? ctx.endpoint->provider : "");
+  if (!requested.empty()) server.set("gen_ai.request.model", requested);
+  if (ctx.endpoint != nullptr) server.set("gen_ai.response.model", ctx.endpoint->model_name);
+  request_parameters(server, ctx.request.body);
+  usage(server, ctx.usage);
+  server.set("http.request.method", http.method);
+  server.set("url.path", std::string(http.path()));
+  const unsigned status = answered.client_gone && answered.status == 0 ? 499 : answered.status;
+  server.set("http.response.status_code", static_cast<std::int64_t>(status));
+  server.set("sluice.request_id", ctx.request_id);
+  server.set("sluice.api", std::string(ctx.api));
+  if (ctx.endpoint != nullptr) server.set("sluice.endpoint", ctx.endpoint->name);
+  if (ctx.route != nullptr) server.set("sluice.route", ctx.route->name);
+  if (ctx.key) {
+    server.set("sluice.key_id", ctx.key->id);
+    if (!ctx.key->team.empty()) server.set("sluice.team", ctx.key->team);
+  }
+  if (ctx.cost_usd) server.set("sluice.cost_usd", *ctx.cost_usd);
+  server.set("sluice.cache", std::string(ctx.cache.hit ? "hit" : "miss"));
+  if (ctx.usage_estimated) server.set("sluice.usage_estimated", true);
+  server.set("sluice.attempts", static_cast<std::int64_t>(ctx.attempts.size()));
+  if (!ctx.guardrail_events.empty()) {
+    std::string acted;
+    for (const auto& g : ctx.guardrail_events) {
+      if (!acted.empty()) acted += ',';
+      acted += std::string(g.guardrail) + ":" + std::string(g.action);
+    }
+    server.set("sluice.guardrails", acted);
+  }
+  if (ctx.first_token_at) {
+    const double ttft = std::chrono::duration<double>(*ctx.first_token_at - ctx.started).count();
+    server.set("gen_ai.server.time_to_first_token", ttft);
+    const auto output = ctx.usage.completion_tokens.value_or(0);
+    if (output > 1)
+      server.set("gen_ai.server.time_per_output_token",
+                 std::chrono::duration<double>(now - *ctx.first_token_at).count() /
+                     static_cast<double>(output - 1));
+    server.events.push_back({unix_nano(*ctx.first_token_at), "gen_ai.first_token", {}});
+  }
+  // Content only when asked for: the request as sent on (after the guardrails' masking).
+  if (otel.capture_content) {
+    if (const auto* messages = ctx.request.body.if_contains("messages"))
+      server.set("gen_ai.input.messages", boost::json::serialize(*messages));
+    else if (const auto* input = ctx.request.body.if_contains("input"))
+      server.set("gen_ai.input.messages", boost::json::serialize(*input));
+    if (!ctx.streamed_text.empty()) server.set("gen_ai.output.text", ctx.streamed_text);
+  }
+  if (status >= 500 || (ctx.error && status >= 400)) {
+    if (status >= 500) server.status = StatusCode::kError;
+    server.set("error.type", std::to_string(status));
+    if (ctx.error) server.status_message = ctx.error->message;
+  }
+
+  // One client span per attempt, in the order they were made.
+  for (std::size_t i = 0; i < ctx.attempts.size(); ++i) {
+    const AttemptRecord& a = ctx.attempts[i];
+    if (a.endpoint == nullptr || observability::is_zero(a.span_id)) continue;
+    Span client;
+    client.trace_id = ctx.trace.trace_id;
+    client.span_id = a.span_id;
+    client.parent_span_id = ctx.trace.span_id;
+    client.trace_state = ctx.trace.trace_state;
+    client.kind = SpanKind::kClient;
+    client.name = std::string(operation_name(op)) + " " + a.endpoint->model_name;
+    client.start_unix_nano = unix_nano(a.started);
+    client.end_unix_nano = client.start_unix_nano + static_cast<std::uint64_t>(a.latency_ms * 1e6);
+    gen_ai(client, otel, op, a.endpoint->provider);
+    client.set("gen_ai.request.model", a.endpoint->model_name);
+    client.set("sluice.destination", a.endpoint->name);
+    client.set("sluice.attempt", static_cast<std::int64_t>(i + 1));
+    client.set("sluice.attempt.outcome", std::string(routing::outcome_name(a.outcome)));
+    if (a.status != 0) client.set("http.response.status_code", static_cast<std::int64_t>(a.status));
+    if (a.outcome != routing::AttemptOutcome::kSuccess) {
+      client.status = StatusCode::kError;
+      client.set("error.type", a.status != 0 ? std::to_string(a.status)
+                                             : std::string(routing::outcome_name(a.outcome)));
+    } else if (i + 1 == ctx.attempts.size()) {
+      usage(client, ctx.usage);  // the answer's usage belongs to the attempt that gave it
+    }
+    exporter_->submit(std::move(client));
+  }
+  exporter_->submit(std::move(server));
+}
+
+}  // namespace sluice::pipeline

@@ -7,99 +7,135 @@ namespace sluice::observability {
 namespace {
 
 // Protocol Buffers' wire format (protobuf.dev/programming-guides/encoding/): each field is a
-// varint key (field number << 3 | wire type) and its value. Sub-messages are written into their
-// own buffer and then length-prefixed.
-class Writer {
- public:
-  std::string out;
+// varint key (field number << 3 | wire type) and its value; a sub-message is its length and its
+// bytes. Sizes are computed first (the *_size functions), so the whole request is written once,
+// into one buffer of the right size, without a buffer per sub-message.
+constexpr int kVarint = 0, kFixed64 = 1, kLength = 2;
 
-  void varint(std::uint64_t v) {
-    while (v >= 0x80) {
-      out += static_cast<char>((v & 0x7f) | 0x80);
-      v >>= 7;
-    }
-    out += static_cast<char>(v);
+std::size_t varint_size(std::uint64_t v) {
+  std::size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
   }
-  void key(int field, int wire_type) { varint(static_cast<std::uint64_t>(field) << 3 | wire_type); }
-  void bytes(int field, const void* data, std::size_t n) {
-    key(field, 2);
-    varint(n);
-    out.append(static_cast<const char*>(data), n);
+  return n;
+}
+// A length-delimited field of `len` bytes (field numbers here are all below 16: a one-byte key).
+std::size_t field_size(std::size_t len) { return 1 + varint_size(len) + len; }
+
+void put_varint(std::string& out, std::uint64_t v) {
+  while (v >= 0x80) {
+    out += static_cast<char>((v & 0x7f) | 0x80);
+    v >>= 7;
   }
-  void string(int field, std::string_view s) {
-    if (!s.empty()) bytes(field, s.data(), s.size());
-  }
-  void message(int field, const Writer& m) { bytes(field, m.out.data(), m.out.size()); }
-  void fixed64(int field, std::uint64_t v) {
-    key(field, 1);
-    for (int i = 0; i < 8; ++i) out += static_cast<char>(v >> (8 * i));
-  }
-  void uint(int field, std::uint64_t v) {
-    if (v == 0) return;
-    key(field, 0);
-    varint(v);
-  }
-};
+  out += static_cast<char>(v);
+}
+void put_key(std::string& out, int field, int wire_type) {
+  out += static_cast<char>(field << 3 | wire_type);
+}
+void put_length(std::string& out, int field, std::size_t len) {
+  put_key(out, field, kLength);
+  put_varint(out, len);
+}
+void put_bytes(std::string& out, int field, const void* data, std::size_t n) {
+  put_length(out, field, n);
+  out.append(static_cast<const char*>(data), n);
+}
+void put_fixed64(std::string& out, int field, std::uint64_t v) {
+  put_key(out, field, kFixed64);
+  for (int i = 0; i < 8; ++i) out += static_cast<char>(v >> (8 * i));
+}
 
 // AnyValue: string_value 1, bool_value 2, int_value 3, double_value 4.
-Writer any_value(const AttributeValue& v) {
-  Writer w;
+std::size_t any_size(const AttributeValue& v) {
+  if (const auto* s = std::get_if<std::string>(&v)) return field_size(s->size());
+  if (std::holds_alternative<bool>(v)) return 2;
+  if (const auto* i = std::get_if<std::int64_t>(&v))
+    return 1 + varint_size(static_cast<std::uint64_t>(*i));
+  return 9;
+}
+void put_any(std::string& out, const AttributeValue& v) {
   if (const auto* s = std::get_if<std::string>(&v)) {
-    w.bytes(1, s->data(), s->size());  // even when empty: an empty string is a value
+    put_bytes(out, 1, s->data(), s->size());  // even when empty: an empty string is a value
   } else if (const auto* b = std::get_if<bool>(&v)) {
-    w.key(2, 0);
-    w.varint(*b ? 1 : 0);
+    put_key(out, 2, kVarint);
+    out += static_cast<char>(*b ? 1 : 0);
   } else if (const auto* i = std::get_if<std::int64_t>(&v)) {
-    w.key(3, 0);
-    w.varint(static_cast<std::uint64_t>(*i));
+    put_key(out, 3, kVarint);
+    put_varint(out, static_cast<std::uint64_t>(*i));  // int64: two's complement, ten bytes if < 0
   } else {
     std::uint64_t bits = 0;
     const double d = std::get<double>(v);
     std::memcpy(&bits, &d, sizeof bits);
-    w.fixed64(4, bits);
+    put_fixed64(out, 4, bits);
   }
-  return w;
 }
 
 // KeyValue: key 1, value 2.
-void attributes(Writer& into, int field, const std::vector<Attribute>& list) {
+std::size_t kv_size(const Attribute& a) {
+  return field_size(a.key.size()) + field_size(any_size(a.value));
+}
+std::size_t attributes_size(const std::vector<Attribute>& list) {
+  std::size_t n = 0;
+  for (const auto& a : list) n += field_size(kv_size(a));
+  return n;
+}
+void put_attributes(std::string& out, int field, const std::vector<Attribute>& list) {
   for (const auto& a : list) {
-    Writer kv;
-    kv.string(1, a.key);
-    kv.message(2, any_value(a.value));
-    into.message(field, kv);
+    put_length(out, field, kv_size(a));
+    put_bytes(out, 1, a.key.data(), a.key.size());
+    put_length(out, 2, any_size(a.value));
+    put_any(out, a.value);
   }
+}
+
+// Event: time_unix_nano 1, name 2, attributes 3.
+std::size_t event_size(const SpanEvent& e) {
+  return 9 + (e.name.empty() ? 0 : field_size(e.name.size())) + attributes_size(e.attributes);
+}
+// Status: message 2, code 3.
+std::size_t status_size(const Span& s) {
+  return (s.status_message.empty() ? 0 : field_size(s.status_message.size())) + 1 +
+         varint_size(static_cast<std::uint64_t>(s.status));
 }
 
 // Span: trace_id 1, span_id 2, trace_state 3, parent_span_id 4, name 5, kind 6,
 // start_time_unix_nano 7, end_time_unix_nano 8, attributes 9, events 11, status 15.
-Writer span_message(const Span& s) {
-  Writer w;
-  w.bytes(1, s.trace_id.data(), s.trace_id.size());
-  w.bytes(2, s.span_id.data(), s.span_id.size());
-  w.string(3, s.trace_state);
-  if (!is_zero(s.parent_span_id)) w.bytes(4, s.parent_span_id.data(), s.parent_span_id.size());
-  w.string(5, s.name);
-  w.uint(6, static_cast<std::uint64_t>(s.kind));
-  w.fixed64(7, s.start_unix_nano);
-  w.fixed64(8, s.end_unix_nano);
-  attributes(w, 9, s.attributes);
+std::size_t span_size(const Span& s) {
+  std::size_t n = field_size(16) + field_size(8) + 9 + 9 + attributes_size(s.attributes);
+  if (!s.trace_state.empty()) n += field_size(s.trace_state.size());
+  if (!is_zero(s.parent_span_id)) n += field_size(8);
+  if (!s.name.empty()) n += field_size(s.name.size());
+  n += 1 + varint_size(static_cast<std::uint64_t>(s.kind));
+  for (const auto& e : s.events) n += field_size(event_size(e));
+  if (s.status != StatusCode::kUnset) n += field_size(status_size(s));
+  return n;
+}
+void put_span(std::string& out, const Span& s) {
+  put_bytes(out, 1, s.trace_id.data(), s.trace_id.size());
+  put_bytes(out, 2, s.span_id.data(), s.span_id.size());
+  if (!s.trace_state.empty()) put_bytes(out, 3, s.trace_state.data(), s.trace_state.size());
+  if (!is_zero(s.parent_span_id))
+    put_bytes(out, 4, s.parent_span_id.data(), s.parent_span_id.size());
+  if (!s.name.empty()) put_bytes(out, 5, s.name.data(), s.name.size());
+  put_key(out, 6, kVarint);
+  put_varint(out, static_cast<std::uint64_t>(s.kind));
+  put_fixed64(out, 7, s.start_unix_nano);
+  put_fixed64(out, 8, s.end_unix_nano);
+  put_attributes(out, 9, s.attributes);
   for (const auto& e : s.events) {
-    // Event: time_unix_nano 1, name 2, attributes 3.
-    Writer ev;
-    ev.fixed64(1, e.time_unix_nano);
-    ev.string(2, e.name);
-    attributes(ev, 3, e.attributes);
-    w.message(11, ev);
+    put_length(out, 11, event_size(e));
+    put_fixed64(out, 1, e.time_unix_nano);
+    if (!e.name.empty()) put_bytes(out, 2, e.name.data(), e.name.size());
+    put_attributes(out, 3, e.attributes);
   }
   if (s.status != StatusCode::kUnset) {
-    // Status: message 2, code 3.
-    Writer st;
-    st.string(2, s.status_message);
-    st.uint(3, static_cast<std::uint64_t>(s.status));
-    w.message(15, st);
+    put_length(out, 15, status_size(s));
+    if (!s.status_message.empty())
+      put_bytes(out, 2, s.status_message.data(), s.status_message.size());
+    put_key(out, 3, kVarint);
+    put_varint(out, static_cast<std::uint64_t>(s.status));
   }
-  return w;
 }
 
 namespace json = boost::json;
@@ -126,20 +162,32 @@ std::string otlp_protobuf(std::span<const Span> spans, const std::vector<Attribu
   // ExportTraceServiceRequest { resource_spans 1: ResourceSpans { resource 1: Resource
   // { attributes 1 }, scope_spans 2: ScopeSpans { scope 1: InstrumentationScope { name 1,
   // version 2 }, spans 2 } } }
-  Writer res;
-  attributes(res, 1, resource);
-  Writer scope;
-  scope.string(1, "sluice");
-  scope.string(2, scope_version);
-  Writer scope_spans;
-  scope_spans.message(1, scope);
-  for (const auto& s : spans) scope_spans.message(2, span_message(s));
-  Writer resource_spans;
-  resource_spans.message(1, res);
-  resource_spans.message(2, scope_spans);
-  Writer request;
-  request.message(1, resource_spans);
-  return std::move(request.out);
+  constexpr std::string_view kScopeName = "sluice";
+  const std::size_t resource_size = attributes_size(resource);
+  const std::size_t scope_size = field_size(kScopeName.size()) +
+                                 (scope_version.empty() ? 0 : field_size(scope_version.size()));
+  std::vector<std::size_t> sizes;
+  sizes.reserve(spans.size());
+  std::size_t scope_spans_size = field_size(scope_size);
+  for (const auto& s : spans) {
+    sizes.push_back(span_size(s));
+    scope_spans_size += field_size(sizes.back());
+  }
+  const std::size_t resource_spans_size = field_size(resource_size) + field_size(scope_spans_size);
+  std::string out;
+  out.reserve(field_size(resource_spans_size));
+  put_length(out, 1, resource_spans_size);
+  put_length(out, 1, resource_size);
+  put_attributes(out, 1, resource);
+  put_length(out, 2, scope_spans_size);
+  put_length(out, 1, scope_size);
+  put_bytes(out, 1, kScopeName.data(), kScopeName.size());
+  if (!scope_version.empty()) put_bytes(out, 2, scope_version.data(), scope_version.size());
+  for (std::size_t i = 0; i < spans.size(); ++i) {
+    put_length(out, 2, sizes[i]);
+    put_span(out, spans[i]);
+  }
+  return out;
 }
 
 std::string otlp_json(std::span<const Span> spans, const std::vector<Attribute>& resource,

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -14,8 +15,10 @@ namespace sluice::observability {
 
 using AttributeValue = std::variant<std::string, std::int64_t, double, bool>;
 
+// The key is a view: text with static storage (the conventions' names), or owned by whoever
+// keeps the span's resource (the exporter) for as long as the span lives.
 struct Attribute {
-  std::string key;
+  std::string_view key;
   AttributeValue value;
 };
 
@@ -44,8 +47,8 @@ struct Span {
   std::string status_message;
 
   template <class V>
-  void set(std::string key, V&& value) {
-    attributes.push_back({std::move(key), AttributeValue(std::forward<V>(value))});
+  void set(std::string_view key, V&& value) {
+    attributes.push_back({key, AttributeValue(std::forward<V>(value))});
   }
 };
 

@@ -149,10 +149,10 @@ std::unique_ptr<upstream::SpanExporter> make_span_exporter(const config::OtelSpe
   options.json = otel.json;
   options.max_queue = otel.max_queue;
   for (const auto& h : otel.headers) options.headers.push_back(h);
-  options.resource.push_back({"service.name", otel.service_name});
-  options.resource.push_back({"telemetry.sdk.name", std::string("sluice")});
-  options.resource.push_back({"telemetry.sdk.language", std::string("cpp")});
-  for (const auto& [k, v] : otel.resource) options.resource.push_back({k, v});
+  options.resource = {{"service.name", otel.service_name},
+                      {"telemetry.sdk.name", "sluice"},
+                      {"telemetry.sdk.language", "cpp"}};
+  for (const auto& kv : otel.resource) options.resource.push_back(kv);
   return std::make_unique<upstream::SpanExporter>(std::move(options));
 }
 

@@ -15,6 +15,7 @@ namespace asio = boost::asio;
 using observability::Metrics;
 
 SpanExporter::SpanExporter(Options options) : options_(std::move(options)) {
+  for (const auto& [key, value] : options_.resource) resource_.push_back({key, value});
   sender_ = std::thread([this] { run(); });
 }
 
@@ -43,6 +44,9 @@ void SpanExporter::submit(observability::Span span) {
 }
 
 void SpanExporter::run() {
+  // One loop and client for the thread's life: batches reuse the pooled connection.
+  asio::io_context io;
+  Client client(io);
   std::vector<observability::Span> taken;
   for (;;) {
     {
@@ -60,7 +64,7 @@ void SpanExporter::run() {
                                              std::make_move_iterator(taken.begin() + done + n));
       // While stopping, a collector that has failed once is not waited for again: the rest is
       // dropped, so a stop takes at most one kTimeout longer.
-      const bool sent = !stopping && send(batch);
+      const bool sent = !stopping && send(client, io, batch);
       (sent ? metrics.trace_spans_exported : metrics.trace_spans_failed)
           .fetch_add(n, std::memory_order_relaxed);
       metrics.trace_queued.fetch_sub(static_cast<std::int64_t>(n), std::memory_order_relaxed);
@@ -81,11 +85,12 @@ void SpanExporter::run() {
   }
 }
 
-bool SpanExporter::send(const std::vector<observability::Span>& batch) {
+bool SpanExporter::send(Client& client, asio::io_context& io,
+                        const std::vector<observability::Span>& batch) {
   providers::UpstreamRequest request;
   request.target = options_.url.path.empty() ? "/" : options_.url.path;
-  request.body = options_.json ? observability::otlp_json(batch, options_.resource, "")
-                               : observability::otlp_protobuf(batch, options_.resource, "");
+  request.body = options_.json ? observability::otlp_json(batch, resource_, "")
+                               : observability::otlp_protobuf(batch, resource_, "");
   request.headers.emplace_back("Content-Type",
                                options_.json ? "application/json" : "application/x-protobuf");
   for (const auto& h : options_.headers) request.headers.push_back(h);
@@ -96,10 +101,6 @@ bool SpanExporter::send(const std::vector<observability::Span>& batch) {
   timeouts.total = kTimeout;
   timeouts.stream_idle = kTimeout;
 
-  // A fresh loop and client per batch: a batch a second is no cost worth pooling for, and
-  // nothing outlives the call.
-  asio::io_context io;
-  Client client(io);
   unsigned status = 0;
   std::string failure;
   asio::co_spawn(
@@ -115,6 +116,7 @@ bool SpanExporter::send(const std::vector<observability::Span>& batch) {
         if (!body) failure = body.error().message;
       },
       asio::detached);
+  io.restart();
   io.run();
   if (status >= 200 && status < 300) return true;
   std::cerr << "sluice: trace export to " << options_.url.origin() << " failed ("

@@ -18,7 +18,13 @@
 #include "providers/provider.hpp"
 #include "util/url.hpp"
 
+namespace boost::asio {
+class io_context;
+}
+
 namespace sluice::upstream {
+
+class Client;
 
 class SpanExporter {
  public:
@@ -31,7 +37,7 @@ class SpanExporter {
     util::BaseUrl url;  // the collector's traces URL (path included)
     bool json = false;  // http/json; else http/protobuf
     providers::Headers headers;
-    std::vector<observability::Attribute> resource;  // service.name and the rest
+    std::vector<std::pair<std::string, std::string>> resource;  // service.name and the rest
     std::size_t max_queue = kMaxQueue;
   };
 
@@ -47,9 +53,11 @@ class SpanExporter {
 
  private:
   void run();
-  bool send(const std::vector<observability::Span>& batch);
+  bool send(Client& client, boost::asio::io_context& io,
+            const std::vector<observability::Span>& batch);
 
   Options options_;
+  std::vector<observability::Attribute> resource_;  // views of options_.resource
   std::mutex mutex_;
   std::condition_variable ready_;
   std::vector<observability::Span> queue_;

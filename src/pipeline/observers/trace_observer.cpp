@@ -120,6 +120,7 @@ void TraceObserver::on_complete(const RequestContext& ctx, const HttpRequest& ht
   const std::string requested = ctx.request.endpoint;  // the model the client named
 
   Span server;
+  server.attributes.reserve(40);  // all it may carry: no growth while it is filled
   server.trace_id = ctx.trace.trace_id;
   server.span_id = ctx.trace.span_id;
   server.parent_span_id = ctx.trace.parent_id;
@@ -187,6 +188,7 @@ void TraceObserver::on_complete(const RequestContext& ctx, const HttpRequest& ht
     const AttemptRecord& a = ctx.attempts[i];
     if (a.endpoint == nullptr || observability::is_zero(a.span_id)) continue;
     Span client;
+    client.attributes.reserve(16);
     client.trace_id = ctx.trace.trace_id;
     client.span_id = a.span_id;
     client.parent_span_id = ctx.trace.span_id;

@@ -1,7 +1,5 @@
 // /admin/spend: the ledger grouped by key, team, user, endpoint, model, provider or day.
 #include <boost/json.hpp>
-#include <boost/url/params_view.hpp>
-#include <boost/url/parse_query.hpp>
 
 #include "admin/support.hpp"
 
@@ -12,38 +10,18 @@ using governance::Runtime;
 
 AdminAnswer spend(const AdminRequest& req, Runtime& runtime) {
   if (auto a = need_store(runtime); a.error) return a;
-  // Every parameter is one this resource knows: a filter it ignored would answer for every key.
-  // (A query that is absent may be a null view, which parse_query cannot take.)
-  auto params = boost::urls::parse_query(req.query.empty() ? std::string_view("") : req.query);
-  if (!params) return fail(Error::invalid("The query string is not valid URL encoding."));
   stores::SpendQuery q;
   std::string by_name = "key", since, until, per_day, format;
   json::object filters;  // echoed in the answer
-  for (const auto& p : boost::urls::params_view(*params)) {
-    std::string* slot = nullptr;
-    if (p.key == "by") {
-      slot = &by_name;
-    } else if (p.key == "since") {
-      slot = &since;
-    } else if (p.key == "until") {
-      slot = &until;
-    } else if (p.key == "per_day") {
-      slot = &per_day;
-    } else if (p.key == "format") {
-      slot = &format;
-    } else if (auto column = stores::spend_by_named(p.key);
-               column && *column != stores::SpendBy::kDay) {
-      q.where.emplace_back(*column, p.value);
-      filters[p.key] = p.value;
-      continue;
-    } else {
-      return fail(Error::invalid("Unknown query parameter '" + p.key +
-                                     "': /admin/spend takes by, since, until, per_day, format, "
-                                     "and key, team, user, endpoint, model or provider to filter.",
-                                 p.key));
-    }
-    *slot = p.value;
-  }
+  if (auto bad =
+          read_ledger_query(req.query,
+                            {{"by", &by_name},
+                             {"since", &since},
+                             {"until", &until},
+                             {"per_day", &per_day},
+                             {"format", &format}},
+                            q.where, filters, "/admin/spend", "by, since, until, per_day, format"))
+    return *bad;
   auto by = stores::spend_by_named(by_name);
   if (!by)
     return fail(

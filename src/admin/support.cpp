@@ -1,6 +1,8 @@
 #include "admin/support.hpp"
 
 #include <boost/json.hpp>
+#include <boost/url/params_view.hpp>
+#include <boost/url/parse_query.hpp>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -69,6 +71,35 @@ std::optional<std::int64_t> duration_ms(std::string_view text) {
     default:
       return std::nullopt;
   }
+}
+
+std::optional<AdminAnswer> read_ledger_query(
+    std::string_view query, std::initializer_list<std::pair<std::string_view, std::string*>> slots,
+    std::vector<std::pair<stores::SpendBy, std::string>>& where, boost::json::object& filters,
+    std::string_view path, std::string_view takes) {
+  // (A query that is absent may be a null view, which parse_query cannot take.)
+  auto params = boost::urls::parse_query(query.empty() ? std::string_view("") : query);
+  if (!params) return fail(Error::invalid("The query string is not valid URL encoding."));
+  for (const auto& p : boost::urls::params_view(*params)) {
+    std::string* slot = nullptr;
+    for (const auto& [name, into] : slots) {
+      if (p.key == name) slot = into;
+    }
+    if (slot != nullptr) {
+      *slot = p.value;
+    } else if (auto column = stores::spend_by_named(p.key);
+               column && *column != stores::SpendBy::kDay) {
+      where.emplace_back(*column, p.value);
+      filters[p.key] = p.value;
+    } else {
+      return fail(Error::invalid("Unknown query parameter '" + p.key + "': " + std::string(path) +
+                                     " takes " + std::string(takes) +
+                                     ", and key, team, user, endpoint, model or provider to "
+                                     "filter.",
+                                 p.key));
+    }
+  }
+  return std::nullopt;
 }
 
 std::string csv_field(std::string_view v) {

@@ -4,10 +4,12 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "admin/admin_api.hpp"
@@ -28,6 +30,15 @@ std::optional<std::int64_t> since_ms(std::string_view since, std::int64_t now);
 // "7d", "24h", "30m" → ms; nullopt when unreadable.
 std::optional<std::int64_t> duration_ms(std::string_view text);
 std::string csv_field(std::string_view v);
+// The query string of a ledger resource (/admin/spend, /admin/usage): each parameter named in
+// `slots` goes to its string, key/team/user/endpoint/model/provider are filters (into `where`,
+// echoed in `filters`). Every parameter must be one of those: a filter the gateway ignored
+// would answer for every key. An error answer (400 naming the parameter; `path` and `takes`
+// say what the resource accepts) or nullopt.
+std::optional<AdminAnswer> read_ledger_query(
+    std::string_view query, std::initializer_list<std::pair<std::string_view, std::string*>> slots,
+    std::vector<std::pair<stores::SpendBy, std::string>>& where, boost::json::object& filters,
+    std::string_view path, std::string_view takes);
 std::string money(double v);
 // The body as a JSON object ("" counts as {}).
 Result<boost::json::object> parse_body(std::string_view body);

@@ -3,8 +3,6 @@
 // key, team or user (or one for everything).
 #include <algorithm>
 #include <boost/json.hpp>
-#include <boost/url/params_view.hpp>
-#include <boost/url/parse_query.hpp>
 #include <cmath>
 #include <ctime>
 #include <map>
@@ -100,36 +98,18 @@ std::string csv_latency(const std::optional<double>& v) {
 
 AdminAnswer usage(const AdminRequest& req, Runtime& runtime) {
   if (auto a = need_store(runtime); a.error) return a;
-  auto params = boost::urls::parse_query(req.query.empty() ? std::string_view("") : req.query);
-  if (!params) return fail(Error::invalid("The query string is not valid URL encoding."));
   stores::UsageQuery q;
   std::string by_name, bucket = "1h", since, until, format;
   json::object filters;  // echoed in the answer
-  for (const auto& p : boost::urls::params_view(*params)) {
-    std::string* slot = nullptr;
-    if (p.key == "by") {
-      slot = &by_name;
-    } else if (p.key == "bucket") {
-      slot = &bucket;
-    } else if (p.key == "since") {
-      slot = &since;
-    } else if (p.key == "until") {
-      slot = &until;
-    } else if (p.key == "format") {
-      slot = &format;
-    } else if (auto column = stores::spend_by_named(p.key);
-               column && *column != stores::SpendBy::kDay) {
-      q.where.emplace_back(*column, p.value);
-      filters[p.key] = p.value;
-      continue;
-    } else {
-      return fail(Error::invalid("Unknown query parameter '" + p.key +
-                                     "': /admin/usage takes by, bucket, since, until, format, "
-                                     "and key, team, user, endpoint, model or provider to filter.",
-                                 p.key));
-    }
-    *slot = p.value;
-  }
+  if (auto bad =
+          read_ledger_query(req.query,
+                            {{"by", &by_name},
+                             {"bucket", &bucket},
+                             {"since", &since},
+                             {"until", &until},
+                             {"format", &format}},
+                            q.where, filters, "/admin/usage", "by, bucket, since, until, format"))
+    return *bad;
   if (!by_name.empty()) {
     q.by = stores::spend_by_named(by_name);
     if (!q.by || *q.by == stores::SpendBy::kDay)

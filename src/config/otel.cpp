@@ -2,8 +2,10 @@
 
 #include <cctype>
 #include <cstdlib>
+#include <iostream>
 
 #include "config/reader.hpp"
+#include "util/text.hpp"
 #include "util/url.hpp"
 
 namespace sluice::config {
@@ -42,6 +44,19 @@ std::vector<std::pair<std::string, std::string>> key_values(std::string_view lis
   return out;
 }
 
+// Sets `kv` in `list`, replacing an entry of the same name (compared without case for headers).
+void set_value(std::vector<std::pair<std::string, std::string>>& list,
+               std::pair<std::string, std::string> kv, bool ignore_case) {
+  for (auto& [name, value] : list) {
+    const bool same = ignore_case ? util::ascii_iequals(name, kv.first) : name == kv.first;
+    if (same) {
+      value = std::move(kv.second);
+      return;
+    }
+  }
+  list.push_back(std::move(kv));
+}
+
 std::string with_traces_path(std::string base) {
   while (!base.empty() && base.back() == '/') base.pop_back();
   if (base.ends_with("/v1/traces")) return base;  // given whole
@@ -60,10 +75,18 @@ OtelSpec read_otel(const Reader& r, const YAML::Node& node, const EnvLookup& env
   } else if (!var("OTEL_EXPORTER_OTLP_ENDPOINT").empty()) {
     spec.traces_url = with_traces_path(var("OTEL_EXPORTER_OTLP_ENDPOINT"));
   }
+  // The more specific source wins: the traces-only variable over the general one, the file over
+  // both (a header or attribute named twice is sent once).
   spec.headers = key_values(var("OTEL_EXPORTER_OTLP_HEADERS"));
-  for (auto& kv : key_values(var("OTEL_EXPORTER_OTLP_TRACES_HEADERS"))) spec.headers.push_back(kv);
+  for (auto& kv : key_values(var("OTEL_EXPORTER_OTLP_TRACES_HEADERS")))
+    set_value(spec.headers, std::move(kv), true);
+  for (auto& kv : key_values(var("OTEL_RESOURCE_ATTRIBUTES"))) {
+    if (kv.first == "service.name")
+      spec.service_name = kv.second;  // OTEL_SERVICE_NAME, read next, wins over it
+    else
+      set_value(spec.resource, std::move(kv), false);
+  }
   if (!var("OTEL_SERVICE_NAME").empty()) spec.service_name = var("OTEL_SERVICE_NAME");
-  spec.resource = key_values(var("OTEL_RESOURCE_ATTRIBUTES"));
   if (const std::string arg = var("OTEL_TRACES_SAMPLER_ARG"); !arg.empty()) {
     char* end = nullptr;
     const double v = std::strtod(arg.c_str(), &end);
@@ -89,7 +112,8 @@ OtelSpec read_otel(const Reader& r, const YAML::Node& node, const EnvLookup& env
       for (auto it = h.begin(); it != h.end(); ++it) {
         const std::string name = it->first.as<std::string>();
         bool secret = false;
-        spec.headers.emplace_back(name, r.resolved(it->second, "otel.headers." + name, secret));
+        set_value(spec.headers, {name, r.resolved(it->second, "otel.headers." + name, secret)},
+                  true);
       }
     }
     if (node["sample_ratio"]) {
@@ -106,28 +130,42 @@ OtelSpec read_otel(const Reader& r, const YAML::Node& node, const EnvLookup& env
         r.fail(res, "otel.resource", "must be a mapping of attribute names to values");
       for (auto it = res.begin(); it != res.end(); ++it) {
         const std::string name = it->first.as<std::string>();
-        spec.resource.emplace_back(name, r.string(it->second, "otel.resource." + name));
+        if (name == "service.name")
+          r.fail(it->first, "otel.resource", "set service.name with otel.service_name");
+        set_value(spec.resource, {name, r.string(it->second, "otel.resource." + name)}, false);
       }
     }
     if (!node["endpoint"] && spec.traces_url.empty())
       r.fail(node, "otel", "'endpoint' is required (or OTEL_EXPORTER_OTLP_ENDPOINT)");
   }
+  // A bad value in the file is an error at its line. One from the environment alone (set for
+  // other programs too, gRPC being common) turns tracing off with a warning instead: sluice
+  // still starts.
+  const bool disabled = var("OTEL_SDK_DISABLED") == "true";
+  auto refuse = [&](const char* key, const std::string& message, const char* env_message) {
+    if (node && node[key]) r.fail(node[key], std::string("otel.") + key, message);
+    if (!disabled && !spec.traces_url.empty())
+      std::cerr << "sluice: tracing is off: " << env_message
+                << "\n";  // (no value: it may be secret)
+    spec.traces_url.clear();
+  };
   if (protocol.empty() || protocol == "http/protobuf") {
     spec.json = false;
   } else if (protocol == "http/json") {
     spec.json = true;
   } else {
-    const YAML::Node at = node && node["protocol"] ? node["protocol"] : node;
-    r.fail(at ? at : YAML::Node(), "otel.protocol",
-           "must be http/protobuf or http/json, got '" + protocol + "' (grpc is not supported)");
+    refuse("protocol",
+           "must be http/protobuf or http/json, got '" + protocol + "' (grpc is not supported)",
+           "OTEL_EXPORTER_OTLP_PROTOCOL must be http/protobuf or http/json (grpc is not "
+           "supported)");
   }
   if (!spec.traces_url.empty()) {
     std::string why;
     if (!util::parse_base_url(spec.traces_url, why))
-      r.fail(node && node["endpoint"] ? node["endpoint"] : YAML::Node(), "otel.endpoint",
-             "'" + spec.traces_url + "' is not an http(s) URL: " + why);
+      refuse("endpoint", "'" + spec.traces_url + "' is not an http(s) URL: " + why,
+             "OTEL_EXPORTER_OTLP_ENDPOINT is not an http(s) URL");
   }
-  spec.enabled = !spec.traces_url.empty() && var("OTEL_SDK_DISABLED") != "true";
+  spec.enabled = !spec.traces_url.empty() && !disabled;
   return spec;
 }
 

@@ -7,9 +7,17 @@
 namespace sluice::observability {
 namespace {
 
+// Bucket bounds: short ("0.0025").
 std::string format_double(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+// Sums and counters: 15 significant digits, so a growing total still moves by small amounts.
+std::string format_value(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.15g", v);
   return buf;
 }
 
@@ -50,7 +58,7 @@ void Histogram::render(std::string& out, const std::string& name, const std::str
     out += name + "_bucket{" + labels + ",le=\"" + le + "\"} " + std::to_string(cumulative) + "\n";
   }
   out += name + "_sum{" + labels + "} " +
-         format_double(static_cast<double>(sum_ns_.load(std::memory_order_relaxed)) / 1e9) + "\n";
+         format_value(static_cast<double>(sum_ns_.load(std::memory_order_relaxed)) / 1e9) + "\n";
   out += name + "_count{" + labels + "} " + std::to_string(count_.load(std::memory_order_relaxed)) +
          "\n";
 }
@@ -168,7 +176,7 @@ std::string Metrics::render(
   each(
       [&](const std::string& label, const EndpointStats& s) {
         out += "sluice_cost_usd_total{" + label + "} " +
-               format_double(static_cast<double>(s.cost_nano_usd.load()) / 1e9) + "\n";
+               format_value(static_cast<double>(s.cost_nano_usd.load()) / 1e9) + "\n";
       },
       false);
   out +=
@@ -257,7 +265,7 @@ std::string Metrics::render(
   out +=
       "# HELP sluice_cache_saved_usd_total What cache hits would have cost, in USD.\n"
       "# TYPE sluice_cache_saved_usd_total counter\nsluice_cache_saved_usd_total " +
-      std::to_string(cache_saved_nano_usd.load() / 1e9) + "\n";
+      format_value(static_cast<double>(cache_saved_nano_usd.load()) / 1e9) + "\n";
   out +=
       "# HELP sluice_guardrail_actions_total What guardrails found and did, by guardrail, action "
       "and entity (or heuristic).\n"
@@ -272,11 +280,11 @@ std::string Metrics::render(
       "# HELP sluice_ledger_wait_seconds_total Time requests waited for room in the full "
       "ledger queue.\n# TYPE sluice_ledger_wait_seconds_total counter\n"
       "sluice_ledger_wait_seconds_total " +
-      std::to_string(ledger_wait_ns.load() / 1e9) + "\n";
+      format_value(static_cast<double>(ledger_wait_ns.load()) / 1e9) + "\n";
   out +=
       "# HELP sluice_spend_usd_total Cost of the requests served, in USD.\n"
       "# TYPE sluice_spend_usd_total counter\nsluice_spend_usd_total " +
-      std::to_string(spend_nano_usd.load() / 1e9) + "\n";
+      format_value(static_cast<double>(spend_nano_usd.load()) / 1e9) + "\n";
   out +=
       "# HELP sluice_upstream_connections_total Upstream connections, by whether a pooled one was "
       "reused.\n";

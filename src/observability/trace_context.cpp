@@ -26,7 +26,11 @@ bool read_hex(std::string_view text, std::array<std::uint8_t, N>& out) {
 }
 
 std::mt19937_64& generator() {
-  thread_local std::mt19937_64 gen{std::random_device{}()};
+  thread_local std::mt19937_64 gen = [] {
+    std::random_device device;  // 32 bits a call: several, for a 64-bit state worth having
+    std::seed_seq seed{device(), device(), device(), device(), device(), device()};
+    return std::mt19937_64(seed);
+  }();
   return gen;
 }
 

@@ -250,6 +250,7 @@ asio::awaitable<Result<Router::Answer<kStream>>> Router::run_chain(RouteCall& ct
 
       InFlight busy(health);
       Clock::duration first_byte{};
+      ctx.attempt_span = {};  // set when its traceparent is sent; zero: it never got that far
       auto result = co_await attempt<kStream>(ctx, timeouts, first_byte);
       const auto spent = Clock::now() - now;
       ctx.upstream_time += spent;

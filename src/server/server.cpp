@@ -180,8 +180,9 @@ Result<void> Server::reload(const char* why) {
   }
   cache_.set_memory_bytes((*next)->cache.memory_bytes, (*next)->cache.semantic_memory_bytes);
   if (!((*next)->otel == config_.get()->otel))
-    std::cerr << "sluice: reload: changes to otel: (the collector, protocol, headers) take "
-                 "effect at the next start; sampling and content capture now"
+    std::cerr << "sluice: reload: turning tracing on or off and changes to the collector, "
+                 "protocol or headers take effect at the next start; sample_ratio and "
+                 "capture_content now"
               << std::endl;
   config_.set(std::move(*next));
   std::cerr << "sluice: reloaded " << reloader_.path << " (" << why << ")" << std::endl;

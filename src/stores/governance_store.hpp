@@ -104,6 +104,28 @@ struct UsageRow {
 // the five token sums, cost, saved, timed, then one per latency bound.
 std::string usage_sql(const UsageQuery& q, const std::function<std::string(int)>& param);
 
+// One row of usage_sql()'s result, read through the store's own column getters
+// (`integer(column)` → int64, `text(column)` → string, `real(column)` → double).
+template <class Integer, class Text, class Real>
+UsageRow usage_row(std::int64_t bucket_ms, Integer&& integer, Text&& text, Real&& real) {
+  auto count = [&](int column) { return static_cast<std::uint64_t>(integer(column)); };
+  UsageRow r;
+  r.bucket_start_ms = integer(0) * bucket_ms;
+  r.group = text(1);
+  r.requests = count(2);
+  r.errors = count(3);
+  r.prompt_tokens = count(4);
+  r.completion_tokens = count(5);
+  r.cached_tokens = count(6);
+  r.reasoning_tokens = count(7);
+  r.cache_write_tokens = count(8);
+  r.cost_usd = real(9);
+  r.saved_usd = real(10);
+  r.timed = count(11);
+  for (std::size_t b = 0; b < r.at_most.size(); ++b) r.at_most[b] = count(12 + static_cast<int>(b));
+  return r;
+}
+
 // Spend since a time, summed per (key, team, user, endpoint, provider, UTC day): what the
 // in-memory budget view is rebuilt from at start.
 struct SpendTotal {

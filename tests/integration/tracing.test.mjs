@@ -118,6 +118,7 @@ test('JSON, from the OTEL_* environment alone: headers sent, latest conventions 
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
     OTEL_EXPORTER_OTLP_HEADERS: 'x-otel-key=secret%20value,x-team=ml',
+    OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'X-Team=traces',
     OTEL_SERVICE_NAME: 'from-env',
     OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=test',
     OTEL_SEMCONV_STABILITY_OPT_IN: 'gen_ai_latest_experimental',
@@ -130,12 +131,20 @@ test('JSON, from the OTEL_* environment alone: headers sent, latest conventions 
     const server = receiver.spans.find((s) => s.kind === 2);
     assert.match(server.contentType, /^application\/json/);
     assert.equal(server.headers['x-otel-key'], 'secret value');
-    assert.equal(server.headers['x-team'], 'ml');
+    assert.equal(server.headers['x-team'], 'traces', 'the traces-only header wins, sent once');
     assert.equal(server.resource['service.name'], 'from-env');
     assert.equal(server.resource['deployment.environment'], 'test');
     assert.equal(server.attributes['gen_ai.provider.name'], 'openai');
     assert.equal(server.attributes['gen_ai.system'], undefined);
     assert.match(server.attributes['gen_ai.input.messages'], /lantern/);
+    // Answers are not captured (what the client got after output guardrails is not kept whole).
+    const streamed = await post(gw, '/v1/chat/completions', chatBody('a', { stream: true }));
+    await streamed.text();
+    const id = streamed.headers.get('x-request-id');
+    await eventually(() => receiver.spans.some((s) => s.attributes['sluice.request_id'] === id), 5000, 'the stream\'s span');
+    const s = receiver.spans.find((x) => x.attributes['sluice.request_id'] === id);
+    assert.ok(s.attributes['gen_ai.input.messages']);
+    assert.equal(s.attributes['gen_ai.output.text'], undefined);
   } finally {
     await stopCleanly(gw);
     await receiver.close();
@@ -154,6 +163,12 @@ test('sampling: ratio 0 records nothing of its own, follows a caller that sample
     await eventually(() => spansOf(receiver, CLIENT_TRACE).length === 2, 5000, 'the caller-sampled trace');
     await new Promise((r) => setTimeout(r, 1500));  // a batch interval and more
     assert.equal(receiver.spans.length, 2, 'nothing from the unsampled request');
+    // A tracestate that breaks the grammar is dropped, not passed on.
+    const odd = await post(gw, '/v1/chat/completions', chatBody('a'),
+      { traceparent: `00-${CLIENT_TRACE}-${CLIENT_SPAN}-01`, tracestate: 'Vendor=abc' });
+    await odd.json();
+    assert.equal(upstream.log.at(-1).tracestate, undefined);
+    assert.match(upstream.log.at(-1).traceparent, new RegExp(`^00-${CLIENT_TRACE}-`));
     // A malformed traceparent starts a trace of its own.
     const bad = await post(gw, '/v1/chat/completions', chatBody('a'), { traceparent: `00-${CLIENT_TRACE.toUpperCase()}-${CLIENT_SPAN}-01` });
     await bad.json();
@@ -183,6 +198,20 @@ test('a stalled collector fills the bounded queue: spans dropped and counted, re
       await (await fetch(`${gw.url}/metrics`)).text()), 5000, 'the failed export counted');
     assert.match(gw.stderr(), /trace export to http:\/\/127\.0\.0\.1:\d+ failed \(HTTP 500\)/);
   });
+});
+
+test('OTEL_* variables meant for other programs (gRPC) never stop sluice: tracing is off, said once', async () => {
+  const gw = await startSluice(endpoints, { env: {
+    OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4317', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' } });
+  try {
+    assert.match(gw.stderr(), /tracing is off: OTEL_EXPORTER_OTLP_PROTOCOL must be http\/protobuf or http\/json/);
+    const res = await post(gw, '/v1/chat/completions', chatBody('a'));
+    assert.equal(res.status, 200);
+    await res.json();
+    assert.equal(upstream.log.at(-1).traceparent, undefined);
+  } finally {
+    await stopCleanly(gw);
+  }
 });
 
 test('config errors name the field', async () => {

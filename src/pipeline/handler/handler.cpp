@@ -111,7 +111,9 @@ void Handler::begin(RequestContext& ctx, const HttpRequest& http, std::string re
   ctx.attempt_listener = &observers_;
   ctx.sub_requests = this;
   ctx.upstream_client = &client_;
-  begin_trace(ctx, http);
+  // Tracing needs the exporter the process started with (`otel:` at start); a reload that turns
+  // it on takes a restart, so no traceparent names spans nobody sends.
+  if (env_.spans != nullptr) begin_trace(ctx, http);
 }
 
 asio::awaitable<void> Handler::handle(const HttpRequest& http, Responder& out) {

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "pipeline/http_exchange.hpp"
+#include "util/utf8.hpp"
 
 namespace sluice::pipeline {
 namespace {
@@ -14,6 +15,39 @@ using observability::StatusCode;
 // tracestate is at most 32 list members of at most 256 characters (W3C §3.3.1.1): 512 is what
 // a vendor must at least pass on; a longer one is dropped rather than cut.
 constexpr std::size_t kMaxTraceState = 512;
+
+// tracestate's grammar (W3C Trace Context §3.3.1): up to 32 comma-separated members, each
+// key=value; keys of lower-case letters, digits and _-*/ (with one @ for a tenant), values of
+// printable ASCII but comma and '='. A header that breaks it is dropped, not passed on: it would
+// otherwise reach providers and could make a collector refuse every span of the batch.
+bool valid_trace_state(std::string_view state) {
+  if (state.empty() || state.size() > kMaxTraceState) return false;
+  int members = 0;
+  while (!state.empty()) {
+    const auto comma = state.find(',');
+    std::string_view member = state.substr(0, comma);
+    state = comma == std::string_view::npos ? std::string_view() : state.substr(comma + 1);
+    while (!member.empty() && (member.front() == ' ' || member.front() == '\t'))
+      member.remove_prefix(1);
+    while (!member.empty() && (member.back() == ' ' || member.back() == '\t'))
+      member.remove_suffix(1);
+    if (member.empty()) continue;  // empty list members are allowed and ignored
+    if (++members > 32) return false;
+    const auto eq = member.find('=');
+    if (eq == 0 || eq == std::string_view::npos || eq > 256) return false;
+    for (char c : member.substr(0, eq)) {
+      const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+                      c == '*' || c == '/' || c == '@';
+      if (!ok) return false;
+    }
+    const std::string_view value = member.substr(eq + 1);
+    if (value.empty() || value.size() > 256) return false;
+    for (char c : value) {
+      if (c < 0x20 || c > 0x7e || c == ',' || c == '=') return false;
+    }
+  }
+  return members > 0;
+}
 
 std::uint64_t unix_nano(Clock::time_point t) {
   // Steady times are turned into wall-clock ones by their distance from now.
@@ -83,8 +117,10 @@ void request_parameters(Span& span, const boost::json::object& body) {
   number("top_p", "gen_ai.request.top_p");
   number("frequency_penalty", "gen_ai.request.frequency_penalty");
   number("presence_penalty", "gen_ai.request.presence_penalty");
-  integer("max_tokens", "gen_ai.request.max_tokens");
-  integer("max_completion_tokens", "gen_ai.request.max_tokens");
+  if (body.contains("max_completion_tokens"))
+    integer("max_completion_tokens", "gen_ai.request.max_tokens");
+  else
+    integer("max_tokens", "gen_ai.request.max_tokens");
   integer("seed", "gen_ai.request.seed");
   integer("n", "gen_ai.request.choice.count");
   if (const auto* s = body.if_contains("stream"); s != nullptr && s->is_bool())
@@ -103,7 +139,7 @@ void begin_trace(RequestContext& ctx, const HttpRequest& http) {
     ctx.trace.parent_id = parent->parent_id;
     ctx.trace.sampled = parent->sampled;
     const std::string_view state = http.header("tracestate");
-    if (state.size() <= kMaxTraceState) ctx.trace.trace_state = state;
+    if (valid_trace_state(state)) ctx.trace.trace_state = state;
   } else {
     ctx.trace.trace_id = observability::new_trace_id();
     ctx.trace.sampled = observability::sampled_by_ratio(ctx.trace.trace_id, otel.sample_ratio);
@@ -136,7 +172,7 @@ void TraceObserver::on_complete(const RequestContext& ctx, const HttpRequest& ht
   request_parameters(server, ctx.request.body);
   usage(server, ctx.usage);
   server.set("http.request.method", http.method);
-  server.set("url.path", std::string(http.path()));
+  server.set("url.path", util::valid_utf8(http.path()));  // OTLP strings must be UTF-8
   const unsigned status = answered.client_gone && answered.status == 0 ? 499 : answered.status;
   server.set("http.response.status_code", static_cast<std::int64_t>(status));
   server.set("sluice.request_id", ctx.request_id);
@@ -169,13 +205,13 @@ void TraceObserver::on_complete(const RequestContext& ctx, const HttpRequest& ht
                      static_cast<double>(output - 1));
     server.events.push_back({unix_nano(*ctx.first_token_at), "gen_ai.first_token", {}});
   }
-  // Content only when asked for: the request as sent on (after the guardrails' masking).
+  // Content only when asked for: the request as sent on (after the guardrails' masking). The
+  // answer is not captured: what the client got after output guardrails is not kept whole.
   if (otel.capture_content) {
     if (const auto* messages = ctx.request.body.if_contains("messages"))
       server.set("gen_ai.input.messages", boost::json::serialize(*messages));
     else if (const auto* input = ctx.request.body.if_contains("input"))
       server.set("gen_ai.input.messages", boost::json::serialize(*input));
-    if (!ctx.streamed_text.empty()) server.set("gen_ai.output.text", ctx.streamed_text);
   }
   if (status >= 500 || (ctx.error && status >= 400)) {
     if (status >= 500) server.status = StatusCode::kError;

@@ -448,23 +448,9 @@ std::vector<UsageRow> PostgresStore::usage(const UsageQuery& q) {
     const Result r = c.query(sql, params);
     std::vector<UsageRow> out;
     for (int i = 0; i < r.rows(); ++i) {
-      auto count = [&](int column) { return static_cast<std::uint64_t>(r.integer(i, column)); };
-      UsageRow u;
-      u.bucket_start_ms = r.integer(i, 0) * q.bucket_ms;
-      u.group = r.text(i, 1);
-      u.requests = count(2);
-      u.errors = count(3);
-      u.prompt_tokens = count(4);
-      u.completion_tokens = count(5);
-      u.cached_tokens = count(6);
-      u.reasoning_tokens = count(7);
-      u.cache_write_tokens = count(8);
-      u.cost_usd = r.real(i, 9);
-      u.saved_usd = r.real(i, 10);
-      u.timed = count(11);
-      for (std::size_t b = 0; b < u.at_most.size(); ++b)
-        u.at_most[b] = count(12 + static_cast<int>(b));
-      out.push_back(std::move(u));
+      out.push_back(usage_row(
+          q.bucket_ms, [&](int c) { return r.integer(i, c); }, [&](int c) { return r.text(i, c); },
+          [&](int c) { return r.real(i, c); }));
     }
     return out;
   });

@@ -399,24 +399,10 @@ std::vector<UsageRow> SqliteStore::usage(const UsageQuery& q) {
   int i = 4;
   for (const auto& w : q.where) s.text(i++, w.second);
   std::vector<UsageRow> out;
-  auto count = [&](int column) { return static_cast<std::uint64_t>(s.column_int(column)); };
   while (s.step()) {
-    UsageRow r;
-    r.bucket_start_ms = s.column_int(0) * q.bucket_ms;
-    r.group = s.column_text(1);
-    r.requests = count(2);
-    r.errors = count(3);
-    r.prompt_tokens = count(4);
-    r.completion_tokens = count(5);
-    r.cached_tokens = count(6);
-    r.reasoning_tokens = count(7);
-    r.cache_write_tokens = count(8);
-    r.cost_usd = s.column_real(9);
-    r.saved_usd = s.column_real(10);
-    r.timed = count(11);
-    for (std::size_t b = 0; b < r.at_most.size(); ++b)
-      r.at_most[b] = count(12 + static_cast<int>(b));
-    out.push_back(std::move(r));
+    out.push_back(usage_row(
+        q.bucket_ms, [&](int c) { return s.column_int(c); },
+        [&](int c) { return s.column_text(c); }, [&](int c) { return s.column_real(c); }));
   }
   return out;
 }

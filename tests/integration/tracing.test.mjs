@@ -109,6 +109,11 @@ test('protobuf: a fallback is one server span in the caller\'s trace with two cl
     assert.equal(s.attributes['gen_ai.request.stream'], true);
     const metrics = await (await fetch(`${gw.url}/metrics`)).text();
     assert.match(metrics, /sluice_trace_spans_total\{outcome="exported"\} [1-9]/);
+    // Scrapes and health checks are not traced.
+    await (await fetch(`${gw.url}/health`)).text();
+    await new Promise((r) => setTimeout(r, 1300));  // past a batch interval
+    const paths = receiver.spans.map((x) => x.attributes['url.path']);
+    assert.ok(!paths.includes('/metrics') && !paths.includes('/health'), paths.join(' '));
   });
 });
 

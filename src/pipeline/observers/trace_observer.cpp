@@ -150,6 +150,10 @@ void begin_trace(RequestContext& ctx, const HttpRequest& http) {
 void TraceObserver::on_complete(const RequestContext& ctx, const HttpRequest& http,
                                 const Answered& answered) {
   if (exporter_ == nullptr || !ctx.trace.on || !ctx.trace.sampled || ctx.api.empty()) return;
+  // The operational paths (a Prometheus scrape every few seconds, health checks, the admin API)
+  // would bury the model traffic: they are not traced.
+  const std::string_view path = http.path();
+  if (path == "/metrics" || path == "/health" || path.starts_with("/admin/")) return;
   const config::OtelSpec& otel = ctx.snapshot->otel;
   const auto now = Clock::now();
   const model::Operation op = ctx.request.operation;

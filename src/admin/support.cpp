@@ -1,5 +1,6 @@
 #include "admin/support.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <boost/url/params_view.hpp>
 #include <boost/url/parse_query.hpp>
@@ -45,8 +46,13 @@ std::optional<std::int64_t> since_ms(std::string_view since, std::int64_t now) {
   if (since.size() == 10 && since[4] == '-' && since[7] == '-') {
     std::tm tm{};
     const std::string s(since);
-    if (strptime(s.c_str(), "%Y-%m-%d", &tm) == nullptr) return std::nullopt;
-    return static_cast<std::int64_t>(timegm(&tm)) * 1000;
+    const char* end = strptime(s.c_str(), "%Y-%m-%d", &tm);
+    if (end == nullptr || *end != '\0') return std::nullopt;
+    const std::tm asked = tm;
+    const std::time_t t = timegm(&tm);  // normalizes 2026-02-30 to March 2nd: not a date
+    if (tm.tm_year != asked.tm_year || tm.tm_mon != asked.tm_mon || tm.tm_mday != asked.tm_mday)
+      return std::nullopt;
+    return static_cast<std::int64_t>(t) * 1000;
   }
   const auto back = duration_ms(since);
   if (!back) return std::nullopt;
@@ -80,7 +86,14 @@ std::optional<AdminAnswer> read_ledger_query(
   // (A query that is absent may be a null view, which parse_query cannot take.)
   auto params = boost::urls::parse_query(query.empty() ? std::string_view("") : query);
   if (!params) return fail(Error::invalid("The query string is not valid URL encoding."));
+  std::vector<std::string> seen;
   for (const auto& p : boost::urls::params_view(*params)) {
+    // Given twice, one value would be dropped without a word: which one the client meant is
+    // not ours to guess.
+    if (std::find(seen.begin(), seen.end(), p.key) != seen.end())
+      return fail(Error::invalid(
+          "Query parameter '" + p.key.substr(0, 64) + "' is given more than once.", p.key));
+    seen.push_back(p.key);
     std::string* slot = nullptr;
     for (const auto& [name, into] : slots) {
       if (p.key == name) slot = into;

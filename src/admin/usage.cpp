@@ -117,8 +117,8 @@ AdminAnswer usage(const AdminRequest& req, Runtime& runtime) {
           "'by' must be endpoint, model, provider, key, team or user (or left out).", "by"));
   }
   const auto bucket_ms = duration_ms(bucket);
-  if (!bucket_ms || *bucket_ms <= 0)
-    return fail(Error::invalid("'bucket' must look like 1h, 15m or 1d.", "bucket"));
+  if (!bucket_ms || *bucket_ms <= 0 || *bucket_ms > 366LL * 86'400'000)
+    return fail(Error::invalid("'bucket' must look like 1h, 15m or 1d (at most 366d).", "bucket"));
   q.bucket_ms = *bucket_ms;
   const std::int64_t now = now_ms();
   const auto from = since_ms(since, now);

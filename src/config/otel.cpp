@@ -7,6 +7,7 @@
 #include "config/reader.hpp"
 #include "util/text.hpp"
 #include "util/url.hpp"
+#include "util/utf8.hpp"
 
 namespace sluice::config {
 namespace {
@@ -44,6 +45,28 @@ std::vector<std::pair<std::string, std::string>> key_values(std::string_view lis
   return out;
 }
 
+// Why a header cannot go to the collector, or "": a name that is not an RFC 9110 token, a value
+// with a control character (CR, LF, NUL: it would end the header), or one the client writes
+// itself (framing: two Content-Length values would make the request ambiguous).
+std::string bad_header(const std::string& name, const std::string& value) {
+  if (name.empty()) return "has an empty name";
+  for (char c : name) {
+    const bool token = std::isalnum(static_cast<unsigned char>(c)) ||
+                       std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    if (!token) return "name '" + name.substr(0, 64) + "' is not a valid header name";
+  }
+  for (const char* own : {"host", "content-length", "content-type", "transfer-encoding",
+                          "connection", "te", "upgrade", "trailer", "keep-alive"}) {
+    if (util::ascii_iequals(name, own))
+      return "'" + name + "' is set by sluice itself and cannot be given";
+  }
+  for (char c : value) {
+    if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f)
+      return "'" + name + "' has a control character (CR, LF, …) in its value";
+  }
+  return "";
+}
+
 // Sets `kv` in `list`, replacing an entry of the same name (compared without case for headers).
 void set_value(std::vector<std::pair<std::string, std::string>>& list,
                std::pair<std::string, std::string> kv, bool ignore_case) {
@@ -77,20 +100,33 @@ OtelSpec read_otel(const Reader& r, const YAML::Node& node, const EnvLookup& env
   }
   // The more specific source wins: the traces-only variable over the general one, the file over
   // both (a header or attribute named twice is sent once).
-  spec.headers = key_values(var("OTEL_EXPORTER_OTLP_HEADERS"));
-  for (auto& kv : key_values(var("OTEL_EXPORTER_OTLP_TRACES_HEADERS")))
-    set_value(spec.headers, std::move(kv), true);
+  for (const char* variable : {"OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"}) {
+    for (auto& kv : key_values(var(variable))) {
+      if (const std::string why = bad_header(kv.first, kv.second); !why.empty()) {
+        std::cerr << "sluice: " << variable << ": a header " << why << "; left out\n";
+        continue;
+      }
+      set_value(spec.headers, std::move(kv), true);
+    }
+  }
   for (auto& kv : key_values(var("OTEL_RESOURCE_ATTRIBUTES"))) {
+    // The environment is bytes; OTLP strings must be UTF-8.
+    kv.first = util::valid_utf8(kv.first);
+    kv.second = util::valid_utf8(kv.second);
     if (kv.first == "service.name")
       spec.service_name = kv.second;  // OTEL_SERVICE_NAME, read next, wins over it
     else
       set_value(spec.resource, std::move(kv), false);
   }
-  if (!var("OTEL_SERVICE_NAME").empty()) spec.service_name = var("OTEL_SERVICE_NAME");
+  if (!var("OTEL_SERVICE_NAME").empty())
+    spec.service_name = util::valid_utf8(var("OTEL_SERVICE_NAME"));
   if (const std::string arg = var("OTEL_TRACES_SAMPLER_ARG"); !arg.empty()) {
     char* end = nullptr;
     const double v = std::strtod(arg.c_str(), &end);
-    if (end != nullptr && *end == '\0' && v >= 0 && v <= 1) spec.sample_ratio = v;
+    if (end != nullptr && *end == '\0' && v >= 0 && v <= 1)
+      spec.sample_ratio = v;
+    else
+      std::cerr << "sluice: OTEL_TRACES_SAMPLER_ARG is not a ratio between 0 and 1; ignored\n";
   }
   spec.latest_semconv_only =
       var("OTEL_SEMCONV_STABILITY_OPT_IN").find("gen_ai_latest_experimental") != std::string::npos;
@@ -112,8 +148,10 @@ OtelSpec read_otel(const Reader& r, const YAML::Node& node, const EnvLookup& env
       for (auto it = h.begin(); it != h.end(); ++it) {
         const std::string name = it->first.as<std::string>();
         bool secret = false;
-        set_value(spec.headers, {name, r.resolved(it->second, "otel.headers." + name, secret)},
-                  true);
+        std::string value = r.resolved(it->second, "otel.headers." + name, secret);
+        if (const std::string why = bad_header(name, value); !why.empty())
+          r.fail(it->first, "otel.headers", "header " + why);
+        set_value(spec.headers, {name, std::move(value)}, true);
       }
     }
     if (node["sample_ratio"]) {

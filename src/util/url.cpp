@@ -26,8 +26,17 @@ std::optional<BaseUrl> parse_base_url(std::string_view text, std::string& why) {
   if (url.host.size() > 2 && url.host.front() == '[' && url.host.back() == ']') {
     url.host = url.host.substr(1, url.host.size() - 2);  // IPv6 literal: resolver wants it bare
   }
+  if (parsed->has_userinfo()) {
+    // The client would drop it without a word: credentials go in headers.
+    why = "must not hold a user name or password (send credentials as headers)";
+    return std::nullopt;
+  }
   if (parsed->has_port()) {
-    if (parsed->port().empty() || parsed->port_number() == 0) {
+    // port_number() wraps a port above 65535 (99999 read as 34463): check the digits.
+    const std::string_view digits = parsed->port();
+    if (digits.empty() || digits.size() > 5 ||
+        digits.find_first_not_of("0123456789") != std::string_view::npos ||
+        std::stoul(std::string(digits)) > 65535 || parsed->port_number() == 0) {
       why = "has an invalid port";
       return std::nullopt;
     }

@@ -168,7 +168,11 @@ test('sampling: ratio 0 records nothing of its own, follows a caller that sample
     await eventually(() => spansOf(receiver, CLIENT_TRACE).length === 2, 5000, 'the caller-sampled trace');
     await new Promise((r) => setTimeout(r, 1500));  // a batch interval and more
     assert.equal(receiver.spans.length, 2, 'nothing from the unsampled request');
-    // A tracestate that breaks the grammar is dropped, not passed on.
+    // A tracestate that breaks the grammar, or names a key twice, is dropped, not passed on.
+    const twice = await post(gw, '/v1/chat/completions', chatBody('a'),
+      { traceparent: `00-${CLIENT_TRACE}-${CLIENT_SPAN}-01`, tracestate: 'a=1,a=2' });
+    await twice.json();
+    assert.equal(upstream.log.at(-1).tracestate, undefined);
     const odd = await post(gw, '/v1/chat/completions', chatBody('a'),
       { traceparent: `00-${CLIENT_TRACE}-${CLIENT_SPAN}-01`, tracestate: 'Vendor=abc' });
     await odd.json();
@@ -219,6 +223,42 @@ test('OTEL_* variables meant for other programs (gRPC) never stop sluice: tracin
   }
 });
 
+test('what a client sends is bounded in a span, and only model traffic is traced', async () => {
+  await withGateway((r) => `otel: {endpoint: "${r.url}", capture_content: true}`, async (gw, receiver) => {
+    const long = 'm'.repeat(5000);
+    const res = await post(gw, '/v1/chat/completions', { model: long, messages: [{ role: 'user', content: 'x'.repeat(200000) }] });
+    assert.equal(res.status, 404);
+    await res.arrayBuffer();
+    await (await fetch(`${gw.url}/v1/models`)).arrayBuffer();
+    const ok = await post(gw, '/v1/chat/completions', chatBody('a'));
+    await ok.json();
+    const id = ok.headers.get('x-request-id');
+    await eventually(() => receiver.spans.some((s) => s.attributes['sluice.request_id'] === id), 5000, 'the last span');
+    const unknown = receiver.spans.find((s) => s.attributes['http.response.status_code'] === 404);
+    assert.ok(unknown, 'the 404 is traced');
+    assert.ok(unknown.name.length <= 300, `name of ${unknown.name.length} bytes`);
+    assert.ok(unknown.attributes['gen_ai.request.model'].length <= 256);
+    assert.equal(unknown.attributes['gen_ai.provider.name'], undefined, 'no endpoint, no provider');
+    assert.ok(unknown.attributes['gen_ai.input.messages'].length <= 64 * 1024);
+    assert.ok(!receiver.spans.some((s) => s.attributes['url.path'] === '/v1/models'), 'catalogue reads are not traced');
+  });
+  // Headers with a CR/LF in the environment are left out with a warning; the rest go out.
+  const receiver = await startOtlpReceiver();
+  const gw = await startSluice(endpoints, { env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    OTEL_EXPORTER_OTLP_HEADERS: 'x-bad=a%0D%0AX-Injected: 1,x-good=1' } });
+  try {
+    assert.match(gw.stderr(), /OTEL_EXPORTER_OTLP_HEADERS: a header 'x-bad' has a control character/);
+    await (await post(gw, '/v1/chat/completions', chatBody('a'))).json();
+    await eventually(() => receiver.spans.length > 0, 5000, 'a span');
+    assert.equal(receiver.posts[0].headers['x-good'], '1');
+    assert.equal(receiver.posts[0].headers['x-bad'], undefined);
+    assert.equal(receiver.posts[0].headers['x-injected'], undefined);
+  } finally {
+    await stopCleanly(gw);
+    await receiver.close();
+  }
+});
+
 test('config errors name the field', async () => {
   for (const [otel, message] of [
     ['otel: {endpoint: "ftp://x"}', /otel\.endpoint/],
@@ -226,6 +266,12 @@ test('config errors name the field', async () => {
     ['otel: {endpoint: "http://127.0.0.1:4318", sample_ratio: 2}', /otel\.sample_ratio/],
     ['otel: {capture_content: true}', /otel: 'endpoint' is required/],
     ['otel: {endpoint: "http://127.0.0.1:4318", colour: red}', /unknown key 'colour'/],
+    // Found by a hostile probe: framing headers reached the collector twice, a CR/LF only failed
+    // every export later, a port above 65535 wrapped around, userinfo was dropped.
+    ['otel: {endpoint: "http://127.0.0.1:4318", headers: {Content-Length: "5"}}', /'Content-Length' is set by sluice itself/],
+    ['otel: {endpoint: "http://127.0.0.1:4318", headers: {x-key: "a\\r\\nX-Injected: 1"}}', /control character/],
+    ['otel: {endpoint: "http://127.0.0.1:99999"}', /invalid port/],
+    ['otel: {endpoint: "http://user:pw@127.0.0.1:4318"}', /user name or password/],
   ]) {
     const path = writeConfig(`${otel}\n${endpoints}`);
     const r = await runSluice(['check-config', path]);

@@ -106,7 +106,11 @@ test('usage without by is one series; filters narrow it; CSV carries the same ro
 test('bad parameters are 400s naming the parameter; the admin key is required', async () => {
   for (const [query, param] of [['by=colour', 'by'], ['by=day', 'by'], ['bucket=0h', 'bucket'],
     ['bucket=soon', 'bucket'], ['bucket=1m&since=30d', 'bucket'], ['since=yesterday', 'since'],
-    ['since=1d&until=2d', 'until'], ['format=xml', 'format'], ['colour=red', 'colour']]) {
+    ['since=1d&until=2d', 'until'], ['format=xml', 'format'], ['colour=red', 'colour'],
+    // Found by a hostile probe: a repeated parameter silently kept its last value, a day that
+    // does not exist was moved to the next month, a bucket of years gave points before since.
+    ['by=endpoint&by=model', 'by'], ['endpoint=chat&endpoint=other', 'endpoint'],
+    ['since=2026-02-30', 'since'], ['bucket=999999d', 'bucket']]) {
     const r = await admin(`/admin/usage?${query}`);
     assert.equal(r.status, 400, `${query}: ${r.text}`);
     assert.equal(r.json.error.param, param, query);

@@ -33,6 +33,14 @@ TEST(ParseBaseUrl, RejectsWhatCannotBeAnUpstream) {
   // Found by fuzzing: Boost.URL reads these as a port and a path without its leading '/'.
   EXPECT_FALSE(parse_base_url("http://example.com:80x/v1", why));
   EXPECT_FALSE(parse_base_url("https://[::1]1.x3/a/b//", why));
+  // Found by a hostile probe: a port above 65535 wrapped around (99999 → 34463), and a URL's
+  // user name and password were dropped without a word.
+  EXPECT_FALSE(parse_base_url("http://127.0.0.1:99999/v1", why));
+  EXPECT_EQ(why, "has an invalid port");
+  EXPECT_FALSE(parse_base_url("http://127.0.0.1:65536", why));
+  EXPECT_TRUE(parse_base_url("http://127.0.0.1:65535", why));
+  EXPECT_FALSE(parse_base_url("http://user:p%40ss@collector:4318", why));
+  EXPECT_EQ(why, "must not hold a user name or password (send credentials as headers)");
 }
 
 }  // namespace sluice::util

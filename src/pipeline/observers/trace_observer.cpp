@@ -23,6 +23,7 @@ constexpr std::size_t kMaxTraceState = 512;
 bool valid_trace_state(std::string_view state) {
   if (state.empty() || state.size() > kMaxTraceState) return false;
   int members = 0;
+  std::string_view keys[32];  // a key given twice makes the header invalid (§3.3.1.4)
   while (!state.empty()) {
     const auto comma = state.find(',');
     std::string_view member = state.substr(0, comma);
@@ -40,6 +41,11 @@ bool valid_trace_state(std::string_view state) {
                       c == '*' || c == '/' || c == '@';
       if (!ok) return false;
     }
+    const std::string_view key = member.substr(0, eq);
+    for (int k = 0; k + 1 < members; ++k) {
+      if (keys[k] == key) return false;
+    }
+    keys[members - 1] = key;
     const std::string_view value = member.substr(eq + 1);
     if (value.empty() || value.size() > 256) return false;
     for (char c : value) {
@@ -47,6 +53,17 @@ bool valid_trace_state(std::string_view state) {
     }
   }
   return members > 0;
+}
+
+// At most `max` bytes of `text`, cut at a UTF-8 sequence boundary (client text is unbounded up
+// to the body limit; a span is not the place for megabytes).
+constexpr std::size_t kMaxName = 256;
+constexpr std::size_t kMaxContent = 64 * 1024;
+std::string bounded(std::string_view text, std::size_t max) {
+  if (text.size() <= max) return std::string(text);
+  std::size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(text.substr(0, cut));
 }
 
 std::uint64_t unix_nano(Clock::time_point t) {
@@ -84,6 +101,7 @@ std::string provider_name(std::string_view provider) {
 void gen_ai(Span& span, const config::OtelSpec& otel, model::Operation op,
             std::string_view provider) {
   span.set("gen_ai.operation.name", std::string(operation_name(op)));
+  if (provider.empty()) return;  // the request reached no endpoint
   span.set("gen_ai.provider.name", provider_name(provider));
   // The name before the conventions renamed it, until a collector opts in to the new ones only.
   if (!otel.latest_semconv_only) span.set("gen_ai.system", provider_name(provider));
@@ -133,13 +151,19 @@ void begin_trace(RequestContext& ctx, const HttpRequest& http) {
   const config::OtelSpec& otel = ctx.snapshot->otel;
   if (!otel.enabled) return;
   ctx.trace.on = true;
-  if (auto parent = observability::parse_traceparent(http.header("traceparent"))) {
+  // traceparent given more than once is not one parent (§3.2): a trace of our own then.
+  int parents = 0;
+  for (const auto& [name, value] : http.headers) parents += name == "traceparent" ? 1 : 0;
+  std::optional<observability::TraceParent> parent;
+  if (parents == 1) parent = observability::parse_traceparent(http.header("traceparent"));
+  if (parent) {
     // The caller's trace and its sampling decision (a parent-based sampler, the SDK default).
     ctx.trace.trace_id = parent->trace_id;
     ctx.trace.parent_id = parent->parent_id;
     ctx.trace.sampled = parent->sampled;
-    const std::string_view state = http.header("tracestate");
-    if (valid_trace_state(state)) ctx.trace.trace_state = state;
+    // Several tracestate lines are one list (§3.3.1.1), combined as RFC 9110 combines fields.
+    std::string state = http.header_list("tracestate");
+    if (valid_trace_state(state)) ctx.trace.trace_state = std::move(state);
   } else {
     ctx.trace.trace_id = observability::new_trace_id();
     ctx.trace.sampled = observability::sampled_by_ratio(ctx.trace.trace_id, otel.sample_ratio);
@@ -154,10 +178,11 @@ void TraceObserver::on_complete(const RequestContext& ctx, const HttpRequest& ht
   // would bury the model traffic: they are not traced.
   const std::string_view path = http.path();
   if (path == "/metrics" || path == "/health" || path.starts_with("/admin/")) return;
+  if (http.method != "POST") return;  // catalogues and unknown GETs: no model traffic
   const config::OtelSpec& otel = ctx.snapshot->otel;
   const auto now = Clock::now();
   const model::Operation op = ctx.request.operation;
-  const std::string requested = ctx.request.endpoint;  // the model the client named
+  const std::string requested = bounded(ctx.request.endpoint, kMaxName);  // the model named
 
   Span server;
   server.attributes.reserve(40);  // all it may carry: no growth while it is filled
@@ -176,7 +201,7 @@ void TraceObserver::on_complete(const RequestContext& ctx, const HttpRequest& ht
   request_parameters(server, ctx.request.body);
   usage(server, ctx.usage);
   server.set("http.request.method", http.method);
-  server.set("url.path", util::valid_utf8(http.path()));  // OTLP strings must be UTF-8
+  server.set("url.path", util::valid_utf8(bounded(http.path(), 2048)));  // UTF-8, as OTLP wants
   const unsigned status = answered.client_gone && answered.status == 0 ? 499 : answered.status;
   server.set("http.response.status_code", static_cast<std::int64_t>(status));
   server.set("sluice.request_id", ctx.request_id);
@@ -213,9 +238,9 @@ void TraceObserver::on_complete(const RequestContext& ctx, const HttpRequest& ht
   // answer is not captured: what the client got after output guardrails is not kept whole.
   if (otel.capture_content) {
     if (const auto* messages = ctx.request.body.if_contains("messages"))
-      server.set("gen_ai.input.messages", boost::json::serialize(*messages));
+      server.set("gen_ai.input.messages", bounded(boost::json::serialize(*messages), kMaxContent));
     else if (const auto* input = ctx.request.body.if_contains("input"))
-      server.set("gen_ai.input.messages", boost::json::serialize(*input));
+      server.set("gen_ai.input.messages", bounded(boost::json::serialize(*input), kMaxContent));
   }
   if (status >= 500 || (ctx.error && status >= 400)) {
     if (status >= 500) server.status = StatusCode::kError;

@@ -15,6 +15,8 @@
 //   GET    /admin/budgets              every budget with what it has spent this period
 //   GET    /admin/spend?by=team&since=7d[&per_day=true][&format=csv]
 //   GET    /admin/usage?by=endpoint&bucket=1h&since=7d[&format=csv]  time series for charts
+//   GET    /admin/requests[?since&until&key&endpoint&status&limit]   the payload log
+//   GET    /admin/requests/{id}        one logged request, with its prompt and answer
 //   GET    /admin/cache                the response cache: entries, bytes, hit rate, saved
 //   DELETE /admin/cache[?endpoint=NAME][&key=ID|team=NAME|global=true]  drop entries
 // Blocking (it reads and writes the store): the server runs it on its blocking pool.

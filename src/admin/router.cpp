@@ -14,8 +14,8 @@ AdminPath match_admin_path(std::string_view method, std::string_view path) {
   if (path == "/admin/routes") return {AdminPath::kRoutes, method == "GET" ? "" : "GET"};
   if (path == "/admin/cache")
     return {AdminPath::kGovernance, method == "GET" || method == "DELETE" ? "" : "GET, DELETE"};
-  for (std::string_view p :
-       {"/admin/keys", "/admin/spend", "/admin/usage", "/admin/budgets", "/admin/teams"}) {
+  for (std::string_view p : {"/admin/keys", "/admin/spend", "/admin/usage", "/admin/requests",
+                             "/admin/budgets", "/admin/teams"}) {
     if (path == p || (path.starts_with(p) && path[p.size()] == '/'))
       return {AdminPath::kGovernance, ""};
   }
@@ -45,7 +45,7 @@ AdminAnswer handle_admin(const AdminRequest& req, Runtime& runtime,
     std::string_view path = req.path;
     while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
     if (path == "/admin/cache") return cache(req, cache_store);
-    if (path != "/admin/spend" && path != "/admin/usage") {
+    if (path != "/admin/spend" && path != "/admin/usage" && path != "/admin/requests") {
       if (auto e = unknown_query(path, req.query)) return fail(*e);
     }
     if (path == "/admin/keys") {
@@ -71,6 +71,8 @@ AdminAnswer handle_admin(const AdminRequest& req, Runtime& runtime,
     if (req.method != "GET") return method_not_allowed(req.method, path);
     if (path == "/admin/spend") return spend(req, runtime);
     if (path == "/admin/usage") return usage(req, runtime);
+    if (path == "/admin/requests") return requests(req, runtime);
+    if (path.starts_with("/admin/requests/")) return one_request(path.substr(16), runtime);
     if (path == "/admin/teams") return teams(runtime, snapshot);
     if (path.starts_with("/admin/teams/")) return one_team(path.substr(13), runtime, snapshot);
     return not_found("Not Found");

@@ -74,6 +74,8 @@ AdminAnswer one_team(std::string_view encoded, governance::Runtime& runtime,
                      const config::Snapshot& snapshot);
 AdminAnswer spend(const AdminRequest& req, governance::Runtime& runtime);
 AdminAnswer usage(const AdminRequest& req, governance::Runtime& runtime);
+AdminAnswer requests(const AdminRequest& req, governance::Runtime& runtime);
+AdminAnswer one_request(std::string_view id, governance::Runtime& runtime);
 // GET and DELETE /admin/cache (cache.cpp); `store` null: the gateway has none.
 AdminAnswer cache(const AdminRequest& req, cache::ResponseCache* store);
 

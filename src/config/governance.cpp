@@ -431,9 +431,11 @@ void read_governance(const Reader& r, const YAML::Node& root, Governance& out) {
   // The store (and the ledger in it) exists when something needs keeping: keys, budgets, or a
   // file named outright. Redis alone shares limit counters and needs none.
   const YAML::Node stores = root["stores"];
+  out.request_log = read_request_log(r, root["request_log"]);
   out.ledger = out.keys_required || !out.keys.empty() || !out.budgets.empty() ||
                out.store.responses_ttl_s > 0 ||
-               (stores && (stores["sqlite"] || stores["postgres"]));
+               (stores && (stores["sqlite"] || stores["postgres"])) ||
+               (out.request_log.enabled && !out.request_log.to_file);
 }
 
 }  // namespace sluice::config

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config/cache.hpp"
+#include "config/request_log.hpp"
 #include "pricing/price_table.hpp"
 
 namespace YAML {
@@ -100,8 +101,9 @@ struct Governance {
   std::vector<BudgetSpec> budgets;
   std::shared_ptr<const pricing::PriceTable> prices;
   StoreConfig store;
-  bool cost_header = false;  // x-sluice-cost-usd on responses
-  bool ledger = false;       // keep the spend ledger (on with keys, budgets or stores.sqlite)
+  bool cost_header = false;    // x-sluice-cost-usd on responses
+  bool ledger = false;         // keep the spend ledger (on with keys, budgets or stores.sqlite)
+  RequestLogSpec request_log;  // `request_log:` (its store sink turns the store on)
 };
 
 // Reads the governance sections of the config root into `out`; errors through `r`.

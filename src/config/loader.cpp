@@ -682,7 +682,7 @@ SnapshotPtr build(const Reader& r, const YAML::Node& root) {
     throw LoadError{r.source() + ": the file is empty; expected 'endpoints:'"};
   r.expect_map(root, "",
                {"endpoints", "routes", "server", "auth", "limits", "budgets", "pricing", "stores",
-                "accounting", "cache", "guardrails", "otel"});
+                "accounting", "cache", "guardrails", "otel", "request_log"});
   snapshot->server = read_server(r, root["server"]);
   snapshot->otel = read_otel(r, root["otel"], r.env());
   if (const YAML::Node auth = root["auth"]) {

@@ -34,6 +34,11 @@ Runtime::Runtime(const config::Governance& g) {
     redis_ = std::make_unique<stores::redis::RedisLimiter>(
         *stores::redis::parse_redis_url(g.store.redis));
   }
+  if (g.request_log.enabled) {
+    // Its own connection and thread, like the ledger's.
+    request_log_ = std::make_unique<RequestLog>(
+        g.request_log, g.request_log.to_file ? nullptr : open_store(g.store, 1));
+  }
   if (!g.ledger) return;
   store_ = open_store(g.store, kAdminConnections);
   if (g.store.responses_ttl_s > 0) responses_ = dynamic_cast<stores::ResponseStore*>(store_.get());
@@ -51,7 +56,8 @@ Runtime::~Runtime() {
   }
   stop_watch_.notify_all();
   if (watcher_.joinable()) watcher_.join();
-  ledger_.reset();  // commits what is queued
+  ledger_.reset();       // commits what is queued
+  request_log_.reset();  // writes what is queued
 }
 
 void Runtime::watch() {

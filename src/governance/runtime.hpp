@@ -14,6 +14,7 @@
 
 #include "config/governance.hpp"
 #include "governance/ledger.hpp"
+#include "governance/request_log.hpp"
 #include "governance/spend_view.hpp"
 #include "stores/governance_store.hpp"
 #include "stores/limiter.hpp"
@@ -75,6 +76,8 @@ class Runtime {
   // they are not kept. Calls block (the blocking pool).
   stores::ResponseStore* responses() { return responses_; }
   Ledger* ledger() { return ledger_.get(); }
+  // The payload log (`request_log:` at start); null when it is off.
+  RequestLog* request_log() { return request_log_.get(); }
   SpendView& spend() { return spend_; }
   stores::Limiter& limiter() { return limiter_; }
   // The shared counters when `stores.redis` is set (the in-process limiter is then unused).
@@ -86,6 +89,7 @@ class Runtime {
   std::unique_ptr<stores::GovernanceStore> store_;  // admin API and the watcher (blocking pool)
   stores::ResponseStore* responses_ = nullptr;      // store_, when it keeps responses
   std::unique_ptr<Ledger> ledger_;                  // its own connection, its own thread
+  std::unique_ptr<RequestLog> request_log_;         // the same
   SpendView spend_;
   stores::Limiter limiter_;
   std::unique_ptr<stores::redis::RedisLimiter> redis_;

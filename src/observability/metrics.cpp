@@ -210,7 +210,10 @@ std::string Metrics::render(
       std::to_string(ledger_queued.load()) +
       "\n"
       "sluice_queue_depth{queue=\"traces\"} " +
-      std::to_string(trace_queued.load()) + "\n";
+      std::to_string(trace_queued.load()) +
+      "\n"
+      "sluice_queue_depth{queue=\"request_log\"} " +
+      std::to_string(request_log_queued.load()) + "\n";
   out +=
       "# HELP sluice_trace_spans_total Spans handed to the OTLP exporter, by what became of "
       "them.\n# TYPE sluice_trace_spans_total counter\n"
@@ -272,6 +275,11 @@ std::string Metrics::render(
       "# TYPE sluice_guardrail_actions_total counter\n";
   for (const auto& [labels, n] : guardrail_actions_)
     out += "sluice_guardrail_actions_total{" + labels + "} " + std::to_string(n) + "\n";
+  counter("sluice_request_log_written_total", "Payload log records written.",
+          request_log_written.load());
+  counter("sluice_request_log_dropped_total",
+          "Payload log records dropped (queue full, or refused by the sink).",
+          request_log_dropped.load());
   counter("sluice_ledger_written_total", "Spend ledger records committed to the store.",
           ledger_written.load());
   counter("sluice_ledger_errors_total", "Ledger batches the store refused (retried).",

@@ -77,6 +77,11 @@ class Metrics {
   std::atomic<std::uint64_t> trace_spans_dropped{0};
   std::atomic<std::uint64_t> trace_spans_failed{0};
   std::atomic<std::int64_t> trace_queued{0};
+  // The payload log (governance/request_log): records written, dropped (queue full or refused
+  // by the sink), waiting.
+  std::atomic<std::uint64_t> request_log_written{0};
+  std::atomic<std::uint64_t> request_log_dropped{0};
+  std::atomic<std::int64_t> request_log_queued{0};
   std::atomic<std::uint64_t> upstream_connections_opened{0};
   std::atomic<std::uint64_t> upstream_connections_reused{0};
   // Governance: gateway keys, limits, budgets, the spend ledger.

@@ -115,6 +115,12 @@ struct RequestContext : RequestArena, routing::RouteCall {
   // nor stored into the response cache (a masked prompt's answer is not the prompt's answer).
   bool guarded = false;
   std::vector<GuardrailEvent> guardrail_events;
+  // The payload log (request_log:): this request is logged, and its answer's text as the client
+  // got it (after output guardrails; streams assembled), at most the log's max_bytes.
+  bool logged = false;
+  bool log_answer = false;
+  bool answer_truncated = false;
+  std::string logged_answer;
 };
 
 }  // namespace sluice::pipeline

@@ -126,6 +126,106 @@ UsageRow usage_row(std::int64_t bucket_ms, Integer&& integer, Text&& text, Real&
   return r;
 }
 
+// One request as the payload log keeps it (request_log table; config/request_log.hpp). Never a
+// key or a header: the key's id, and the prompt and answer as the guardrails left them (masked
+// again by the writer when `redact: [pii]`).
+struct RequestRecord {
+  std::int64_t ts_ms = 0;
+  std::string request_id;
+  std::string api;  // openai, anthropic, responses, mlflow
+  std::string method, path;
+  std::string endpoint, route, provider, model;
+  std::string key_id, team, user;
+  unsigned status = 0;
+  bool stream = false;
+  double latency_ms = 0;
+  double ttft_ms = -1;  // streams: time to the first content; -1 when none
+  std::uint64_t prompt_tokens = 0, completion_tokens = 0;
+  double cost_usd = 0;
+  bool cache_hit = false;
+  std::string error;
+  std::string attempts;                       // JSON array: [{destination, status, ms, outcome}]
+  std::string guardrails;                     // JSON array as in the ledger; "" when none acted
+  std::string trace_id;                       // hex, when the request was traced
+  std::optional<std::string> prompt, answer;  // absent: not captured
+  bool truncated = false;                     // the prompt or the answer was cut at max_bytes
+};
+
+// GET /admin/requests: the newest first, at most `limit`, records from since_ms up to until_ms
+// whose columns equal the filters.
+struct RequestQuery {
+  std::int64_t since_ms = 0;
+  std::int64_t until_ms = 0;
+  std::string key_id, endpoint;
+  std::optional<unsigned> status;
+  std::size_t limit = 100;
+};
+
+// The request_log columns in the order the helpers below bind and read them.
+inline constexpr const char* kRequestColumns =
+    "ts_ms, request_id, api, method, path, endpoint, route, provider, model, key_id, team, "
+    "user_name, status, stream, latency_ms, ttft_ms, prompt_tokens, completion_tokens, cost_usd, "
+    "cache_hit, error, attempts, guardrails, trace_id, prompt, answer, truncated";
+inline constexpr int kRequestColumnCount = 27;
+
+// Binds a record's columns in kRequestColumns order through `b` (text, integer, real, boolean,
+// null: each takes the next parameter).
+template <class Binder>
+void bind_request_record(Binder& b, const RequestRecord& r) {
+  b.integer(r.ts_ms);
+  for (const std::string* t : {&r.request_id, &r.api, &r.method, &r.path, &r.endpoint, &r.route,
+                               &r.provider, &r.model, &r.key_id, &r.team, &r.user})
+    b.text(*t);
+  b.integer(r.status);
+  b.boolean(r.stream);
+  b.real(r.latency_ms);
+  if (r.ttft_ms >= 0)
+    b.real(r.ttft_ms);
+  else
+    b.null();
+  b.integer(static_cast<std::int64_t>(r.prompt_tokens));
+  b.integer(static_cast<std::int64_t>(r.completion_tokens));
+  b.real(r.cost_usd);
+  b.boolean(r.cache_hit);
+  for (const std::string* t : {&r.error, &r.attempts, &r.guardrails, &r.trace_id}) b.text(*t);
+  for (const auto* t : {&r.prompt, &r.answer}) {
+    if (*t)
+      b.text(**t);
+    else
+      b.null();
+  }
+  b.boolean(r.truncated);
+}
+
+// Reads a row selected as kRequestColumns through `row` (text, integer, real, boolean, null,
+// each given the column); `whole`: with the prompt and the answer.
+template <class Row>
+RequestRecord read_request_record(const Row& row, bool whole) {
+  RequestRecord r;
+  r.ts_ms = row.integer(0);
+  std::string* texts[] = {&r.request_id, &r.api,   &r.method, &r.path, &r.endpoint, &r.route,
+                          &r.provider,   &r.model, &r.key_id, &r.team, &r.user};
+  for (int i = 0; i < 11; ++i) *texts[i] = row.text(1 + i);
+  r.status = static_cast<unsigned>(row.integer(12));
+  r.stream = row.boolean(13);
+  r.latency_ms = row.real(14);
+  r.ttft_ms = row.null(15) ? -1 : row.real(15);
+  r.prompt_tokens = static_cast<std::uint64_t>(row.integer(16));
+  r.completion_tokens = static_cast<std::uint64_t>(row.integer(17));
+  r.cost_usd = row.real(18);
+  r.cache_hit = row.boolean(19);
+  r.error = row.text(20);
+  r.attempts = row.text(21);
+  r.guardrails = row.text(22);
+  r.trace_id = row.text(23);
+  if (whole) {
+    if (!row.null(24)) r.prompt = row.text(24);
+    if (!row.null(25)) r.answer = row.text(25);
+  }
+  r.truncated = row.boolean(26);
+  return r;
+}
+
 // Spend since a time, summed per (key, team, user, endpoint, provider, UTC day): what the
 // in-memory budget view is rebuilt from at start.
 struct SpendTotal {
@@ -153,6 +253,13 @@ class GovernanceStore {
   virtual void append(std::span<const LedgerEntry> entries) = 0;  // one transaction
   virtual std::vector<SpendRow> spend(const SpendQuery& query) = 0;
   virtual std::vector<UsageRow> usage(const UsageQuery& query) = 0;  // by bucket, then group
+  // The payload log. append_requests: one transaction. find_requests: without prompt and answer.
+  // request: the newest record of that id, whole. prune_requests: deletes records older than
+  // before_ms, returns how many.
+  virtual void append_requests(std::span<const RequestRecord> records) = 0;
+  virtual std::vector<RequestRecord> find_requests(const RequestQuery& query) = 0;
+  virtual std::optional<RequestRecord> request(std::string_view request_id) = 0;
+  virtual std::uint64_t prune_requests(std::int64_t before_ms) = 0;
   virtual std::vector<SpendTotal> totals_since(std::int64_t since_ms) = 0;
   virtual std::uint64_t ledger_count() = 0;
   // True when other gateways write to the same ledger, so the spend view must re-read

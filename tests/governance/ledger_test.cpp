@@ -32,6 +32,12 @@ class SharedFakeStore : public stores::GovernanceStore {
   }
   std::vector<stores::SpendRow> spend(const stores::SpendQuery&) override { return {}; }
   std::vector<stores::UsageRow> usage(const stores::UsageQuery&) override { return {}; }
+  void append_requests(std::span<const stores::RequestRecord>) override {}
+  std::vector<stores::RequestRecord> find_requests(const stores::RequestQuery&) override {
+    return {};
+  }
+  std::optional<stores::RequestRecord> request(std::string_view) override { return {}; }
+  std::uint64_t prune_requests(std::int64_t) override { return 0; }
   std::vector<stores::SpendTotal> totals_since(std::int64_t) override {
     std::lock_guard lock(mutex_);
     ++reads_;

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 
+#include "stores/request_log_checks.hpp"
 #include "stores/response_store_checks.hpp"
 #include "stores/sqlite/migrations.hpp"
 #include "stores/usage_checks.hpp"
@@ -260,6 +261,11 @@ TEST_F(SqliteStoreTest, UsageInBucketsWithLatencyHistograms) {
     EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
     sqlite3_close(db);
   });
+}
+
+TEST_F(SqliteStoreTest, KeepsThePayloadLog) {
+  SqliteStore store(path_);
+  check_request_log(store);
 }
 
 TEST(SqliteLedger, KeepsWhatGuardrailsDid) {

@@ -64,10 +64,12 @@ Handler::Handler(HandlerEnv env, upstream::Client& client)
       services_{env.governance, env.counters, this, env.cache},
       planner_(std::random_device{}()),
       access_log_(env.access_log),
-      trace_(env.spans) {
+      trace_(env.spans),
+      request_log_(env.governance.request_log()) {
   observers_.add(access_log_);
   observers_.add(metrics_);
   observers_.add(trace_);
+  observers_.add(request_log_);
 }
 
 std::shared_ptr<const policies::Chains> Handler::chains_for(const RequestContext& ctx) {
@@ -114,6 +116,13 @@ void Handler::begin(RequestContext& ctx, const HttpRequest& http, std::string re
   // Tracing needs the exporter the process started with (`otel:` at start); a reload that turns
   // it on takes a restart, so no traceparent names spans nobody sends.
   if (env_.spans != nullptr) begin_trace(ctx, http);
+  if (const auto* log = env_.governance.request_log()) {
+    const config::RequestLogSpec& spec = log->spec();
+    ctx.logged = spec.sample_ratio >= 1 ||
+                 (spec.sample_ratio > 0 &&
+                  std::uniform_real_distribution<double>(0, 1)(rng_) < spec.sample_ratio);
+    ctx.log_answer = ctx.logged && spec.capture_answer;
+  }
 }
 
 asio::awaitable<void> Handler::handle(const HttpRequest& http, Responder& out) {

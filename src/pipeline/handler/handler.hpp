@@ -14,6 +14,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <functional>
+#include <random>
 
 #include "api/registry.hpp"
 #include "config/snapshot_holder.hpp"
@@ -24,6 +25,7 @@
 #include "pipeline/observer.hpp"
 #include "pipeline/observers/access_log_observer.hpp"
 #include "pipeline/observers/metrics_observer.hpp"
+#include "pipeline/observers/request_log_observer.hpp"
 #include "pipeline/observers/trace_observer.hpp"
 #include "pipeline/paths.hpp"
 #include "pipeline/sub_request.hpp"
@@ -154,6 +156,8 @@ class Handler : public SubRequests {
   AccessLogObserver access_log_;
   MetricsObserver metrics_;
   TraceObserver trace_;
+  RequestLogObserver request_log_;
+  std::minstd_rand rng_{std::random_device{}()};  // payload-log sampling (this worker only)
   Observers observers_;
   std::uint64_t sub_requests_ = 0;  // numbers this worker's sub-requests
 };

@@ -200,6 +200,7 @@ asio::awaitable<void> Handler::invoke(Call& call) {
         co_await send_error(call, *ctx.error);
       } else {
         run.usage();
+        log_answer_text(ctx, response->body);  // as the output guardrails left it
         std::string rendered = api.render_response(ctx.request, *response);
         // A kept Response is in the store before the client can ask for it by id.
         // (Nested ifs: GCC 12 mishandles co_await in a short-circuit operand.)
@@ -230,6 +231,7 @@ asio::awaitable<void> Handler::send_reply(Call& call, Reply& reply) {
     model::Response response =
         reply.response ? std::move(*reply.response) : model::assemble_response(reply.events, op);
     ctx.usage = response.usage;
+    log_answer_text(ctx, response.body);
     co_await send_json(call, 200, api.render_response(ctx.request, response));
     co_return;
   }
@@ -247,6 +249,7 @@ asio::awaitable<void> Handler::send_reply(Call& call, Reply& reply) {
   std::string frames;
   for (auto& event : events) {
     if (!event.usage.empty()) ctx.usage = event.usage;
+    if (event.kind == model::StreamEvent::Kind::kChunk) log_answer_text(ctx, event.chunk);
     frames += writer->event(event);
   }
   frames += writer->end();

@@ -43,6 +43,9 @@ asio::awaitable<void> Handler::stream(Call& call, Chain::Run& run) {
     }
     // At the provider's last word, the stream-end hooks may still append or stop.
     stopped = !run.stream_events(events) || (at_end && !failure && !run.stream_end(events));
+    for (const auto& event : events) {  // the payload log keeps what the client is sent
+      if (event.kind == model::StreamEvent::Kind::kChunk) log_answer_text(ctx, event.chunk);
+    }
     std::string frames;
     for (auto& event : events) frames += writer->event(event);
     if (ctx.request.responses.stored) sent.insert(sent.end(), events.begin(), events.end());

@@ -36,6 +36,17 @@ void keep_streamed_text(RequestContext& ctx, const model::StreamEvent& event) {
   fold_streamed_text(ctx);
 }
 
+void log_answer_text(RequestContext& ctx, const boost::json::object& chunk_or_answer) {
+  if (!ctx.log_answer || ctx.answer_truncated) return;
+  const std::uint64_t max = ctx.snapshot->governance.request_log.max_bytes;
+  tokenizer::append_streamed_text(chunk_or_answer, ctx.logged_answer);
+  if (ctx.logged_answer.size() <= max) return;
+  std::size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(ctx.logged_answer[cut]) & 0xC0) == 0x80) --cut;
+  ctx.logged_answer.resize(cut);
+  ctx.answer_truncated = true;
+}
+
 namespace {
 
 // Whether the provider's counts (implausible ones dropped) leave one out that it owes.

@@ -15,6 +15,11 @@ namespace sluice::pipeline {
 // bounded however long the stream runs.
 void keep_streamed_text(RequestContext& ctx, const model::StreamEvent& event);
 
+// The payload log's answer: appends the text of a chunk or a whole answer (internal OpenAI shape)
+// to ctx.logged_answer when the request's answer is logged, at most `max_bytes` in all (cut at a
+// character boundary, ctx.answer_truncated set).
+void log_answer_text(RequestContext& ctx, const boost::json::object& chunk_or_answer);
+
 // ctx.usage completed by the tokenizer wherever the provider left out a count it owes (no usage
 // at all, a count that is not a whole number, one past model::kMaxTokens): the prompt from the
 // request (its messages, prompt or input; a provider-native body that has none of those, as

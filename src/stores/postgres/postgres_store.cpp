@@ -456,6 +456,97 @@ std::vector<UsageRow> PostgresStore::usage(const UsageQuery& q) {
   });
 }
 
+namespace {
+
+// bind_request_record's binder and read_request_record's row over libpq parameters and results.
+struct PgBinder {
+  Params& p;
+  void text(std::string_view v) { p.text(v); }
+  void integer(std::int64_t v) { p.integer(v); }
+  void real(double v) { p.real(v); }
+  void boolean(bool v) { p.boolean(v); }
+  void null() { p.null(); }
+};
+struct PgRow {
+  const Result& r;
+  int i;
+  std::string text(int c) const { return r.text(i, c); }
+  std::int64_t integer(int c) const { return r.integer(i, c); }
+  double real(int c) const { return r.real(i, c); }
+  bool boolean(int c) const { return r.boolean(i, c); }
+  bool null(int c) const { return r.null(i, c); }
+};
+
+std::string insert_request_sql() {
+  std::string sql = std::string("INSERT INTO request_log (") + kRequestColumns + ") VALUES ($1";
+  for (int i = 2; i <= kRequestColumnCount; ++i) sql += ",$" + std::to_string(i);
+  return sql + ")";
+}
+
+}  // namespace
+
+void PostgresStore::append_requests(std::span<const RequestRecord> records) {
+  if (records.empty()) return;
+  static const std::string kInsert = insert_request_sql();
+  with_connection([&](Connection& c) {
+    transaction(c, [&] {
+      for (const RequestRecord& r : records) {
+        Params params;
+        PgBinder b{params};
+        bind_request_record(b, r);
+        c.prepared("insert_request", kInsert.c_str(), params);
+      }
+    });
+  });
+}
+
+std::vector<RequestRecord> PostgresStore::find_requests(const RequestQuery& q) {
+  std::string sql = std::string("SELECT ") + kRequestColumns +
+                    " FROM request_log WHERE ts_ms >= $1 AND ts_ms < $2";
+  Params params;
+  params.integer(q.since_ms).integer(q.until_ms);
+  int n = 2;
+  if (!q.key_id.empty()) {
+    sql += " AND key_id = $" + std::to_string(++n);
+    params.text(q.key_id);
+  }
+  if (!q.endpoint.empty()) {
+    sql += " AND endpoint = $" + std::to_string(++n);
+    params.text(q.endpoint);
+  }
+  if (q.status) {
+    sql += " AND status = $" + std::to_string(++n);
+    params.integer(*q.status);
+  }
+  sql += " ORDER BY ts_ms DESC, id DESC LIMIT $" + std::to_string(++n);
+  params.integer(static_cast<std::int64_t>(q.limit));
+  return with_connection([&](Connection& c) {
+    const Result r = c.query(sql, params);
+    std::vector<RequestRecord> out;
+    for (int i = 0; i < r.rows(); ++i) out.push_back(read_request_record(PgRow{r, i}, false));
+    return out;
+  });
+}
+
+std::optional<RequestRecord> PostgresStore::request(std::string_view request_id) {
+  const std::string sql = std::string("SELECT ") + kRequestColumns +
+                          " FROM request_log WHERE request_id = $1 ORDER BY id DESC LIMIT 1";
+  return with_connection([&](Connection& c) -> std::optional<RequestRecord> {
+    const Result r = c.query(sql, Params().text(request_id));
+    if (r.rows() == 0) return std::nullopt;
+    return read_request_record(PgRow{r, 0}, true);
+  });
+}
+
+std::uint64_t PostgresStore::prune_requests(std::int64_t before_ms) {
+  return with_connection([&](Connection& c) {
+    return static_cast<std::uint64_t>(c.prepared("prune_requests",
+                                                 "DELETE FROM request_log WHERE ts_ms < $1",
+                                                 Params().integer(before_ms))
+                                          .affected());
+  });
+}
+
 std::vector<SpendTotal> PostgresStore::totals_since(std::int64_t since_ms) {
   return with_connection([&](Connection& c) {
     const Result r =

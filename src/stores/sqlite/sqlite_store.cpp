@@ -66,6 +66,25 @@ class Statement {
 
 std::int64_t now_s() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
+// bind_request_record's binder and read_request_record's row over a Statement.
+struct Binder {
+  Statement& s;
+  int i = 1;
+  void text(std::string_view v) { s.text(i++, v); }
+  void integer(std::int64_t v) { s.integer(i++, v); }
+  void real(double v) { s.real(i++, v); }
+  void boolean(bool v) { s.integer(i++, v ? 1 : 0); }
+  void null() { s.null(i++); }
+};
+struct Row {
+  const Statement& s;
+  std::string text(int c) const { return s.column_text(c); }
+  std::int64_t integer(int c) const { return s.column_int(c); }
+  double real(int c) const { return s.column_real(c); }
+  bool boolean(int c) const { return s.column_int(c) != 0; }
+  bool null(int c) const { return s.column_null(c); }
+};
+
 void bind_key(Statement& s, const config::KeySpec& k) {
   s.text(1, k.id).text(2, k.name).text(3, k.hash).text(4, k.prefix).text(5, k.user).text(6, k.team);
   s.text(7, stores::globs_to_json(k.endpoints)).text(8, stores::globs_to_json(k.models));
@@ -405,6 +424,55 @@ std::vector<UsageRow> SqliteStore::usage(const UsageQuery& q) {
         [&](int c) { return s.column_text(c); }, [&](int c) { return s.column_real(c); }));
   }
   return out;
+}
+
+void SqliteStore::append_requests(std::span<const RequestRecord> records) {
+  if (records.empty()) return;
+  std::string sql = std::string("INSERT INTO request_log (") + kRequestColumns + ") VALUES (?";
+  for (int i = 1; i < kRequestColumnCount; ++i) sql += ",?";
+  sql += ")";
+  std::lock_guard lock(mutex_);
+  transaction([&] {
+    Statement s(db_, sql.c_str());
+    for (const RequestRecord& r : records) {
+      Binder b{s};
+      bind_request_record(b, r);
+      s.step();
+      s.reset();
+    }
+  });
+}
+
+std::vector<RequestRecord> SqliteStore::find_requests(const RequestQuery& q) {
+  std::string sql = std::string("SELECT ") + kRequestColumns +
+                    " FROM request_log WHERE ts_ms >= ?1 AND ts_ms < ?2";
+  if (!q.key_id.empty()) sql += " AND key_id = ?3";
+  if (!q.endpoint.empty()) sql += " AND endpoint = ?4";
+  if (q.status) sql += " AND status = ?5";
+  sql += " ORDER BY ts_ms DESC, id DESC LIMIT ?6";
+  std::lock_guard lock(mutex_);
+  Statement s(db_, sql.c_str());
+  s.integer(1, q.since_ms).integer(2, q.until_ms).text(3, q.key_id).text(4, q.endpoint);
+  s.integer(5, q.status.value_or(0)).integer(6, static_cast<std::int64_t>(q.limit));
+  std::vector<RequestRecord> out;
+  while (s.step()) out.push_back(read_request_record(Row{s}, false));
+  return out;
+}
+
+std::optional<RequestRecord> SqliteStore::request(std::string_view request_id) {
+  const std::string sql = std::string("SELECT ") + kRequestColumns +
+                          " FROM request_log WHERE request_id = ? ORDER BY id DESC LIMIT 1";
+  std::lock_guard lock(mutex_);
+  Statement s(db_, sql.c_str());
+  s.text(1, request_id);
+  if (!s.step()) return std::nullopt;
+  return read_request_record(Row{s}, true);
+}
+
+std::uint64_t SqliteStore::prune_requests(std::int64_t before_ms) {
+  std::lock_guard lock(mutex_);
+  Statement(db_, "DELETE FROM request_log WHERE ts_ms < ?").integer(1, before_ms).step();
+  return static_cast<std::uint64_t>(sqlite3_changes(db_));
 }
 
 std::vector<SpendTotal> SqliteStore::totals_since(std::int64_t since_ms) {

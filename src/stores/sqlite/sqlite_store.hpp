@@ -34,6 +34,10 @@ class SqliteStore : public GovernanceStore, public ResponseStore {
   void append(std::span<const LedgerEntry> entries) override;
   std::vector<SpendRow> spend(const SpendQuery& query) override;
   std::vector<UsageRow> usage(const UsageQuery& query) override;
+  void append_requests(std::span<const RequestRecord> records) override;
+  std::vector<RequestRecord> find_requests(const RequestQuery& query) override;
+  std::optional<RequestRecord> request(std::string_view request_id) override;
+  std::uint64_t prune_requests(std::int64_t before_ms) override;
   std::vector<SpendTotal> totals_since(std::int64_t since_ms) override;
   std::uint64_t ledger_count() override;
   void put_response(const StoredResponse& response, std::int64_t now_s) override;

@@ -9,6 +9,7 @@
 #include <ctime>
 
 #include "stores/postgres/migrations.hpp"
+#include "stores/request_log_checks.hpp"
 #include "stores/response_store_checks.hpp"
 #include "stores/usage_checks.hpp"
 
@@ -25,7 +26,7 @@ class PostgresStoreTest : public ::testing::Test {
     Connection c(url_);
     c.exec(
         "DROP TABLE IF EXISTS keys, ledger, spend_daily, meta, budgets, ledger_batches, "
-        "responses, schema_migrations");
+        "responses, request_log, schema_migrations");
   }
   std::string url_;
 };
@@ -188,6 +189,11 @@ TEST_F(PostgresStoreTest, UsageInBucketsWithLatencyHistograms) {
         std::to_string(hour + 6) + ", 'req_old', 'chat', 200, 10, 4, 2, 1, 0.25, 0.125)";
     c.exec(sql.c_str());
   });
+}
+
+TEST_F(PostgresStoreTest, KeepsThePayloadLog) {
+  PostgresStore store(url_, 1);
+  check_request_log(store);
 }
 
 TEST_F(PostgresStoreTest, KeepsResponsesUntilTheyExpire) {

@@ -1,0 +1,99 @@
+// /admin/requests: the payload log (request_log: with the store sink), newest first, filtered by
+// time, key, endpoint and status; /admin/requests/{id}: one request whole, with its prompt, its
+// answer and every attempt.
+#include <boost/json.hpp>
+#include <charconv>
+
+#include "admin/support.hpp"
+
+namespace sluice::admin {
+
+namespace json = boost::json;
+using governance::Runtime;
+
+namespace {
+
+constexpr std::size_t kMaxLimit = 1000;
+
+std::optional<AdminAnswer> need_request_log(Runtime& runtime) {
+  const auto* log = runtime.request_log();
+  if (log == nullptr)
+    return not_found("The request log is off: turn it on with request_log: in the config.");
+  if (log->spec().to_file || runtime.store() == nullptr)
+    return fail(Error::invalid(
+        "The request log is written to a file (request_log.sink: file); read it there."));
+  return std::nullopt;
+}
+
+}  // namespace
+
+AdminAnswer requests(const AdminRequest& req, Runtime& runtime) {
+  if (auto a = need_request_log(runtime)) return *a;
+  std::string since, until, status, limit;
+  std::vector<std::pair<stores::SpendBy, std::string>> where;
+  json::object filters;
+  if (auto bad = read_ledger_query(
+          req.query, {{"since", &since}, {"until", &until}, {"status", &status}, {"limit", &limit}},
+          where, filters, "/admin/requests", "since, until, status, limit"))
+    return *bad;
+  stores::RequestQuery q;
+  for (const auto& [by, value] : where) {
+    if (by == stores::SpendBy::kKey) {
+      q.key_id = value;
+    } else if (by == stores::SpendBy::kEndpoint) {
+      q.endpoint = value;
+    } else {
+      return fail(Error::invalid("/admin/requests filters by key or endpoint (and status).",
+                                 std::string(stores::ledger_column(by))));
+    }
+  }
+  const std::int64_t now = now_ms();
+  const auto from = since_ms(since.empty() ? "1d" : since, now);
+  if (!from)
+    return fail(Error::invalid("'since' must look like 7d, 24h, 30m or 2026-11-01.", "since"));
+  q.since_ms = *from;
+  q.until_ms = now + 1;
+  if (!until.empty()) {
+    const auto to = since_ms(until, now);
+    if (!to)
+      return fail(Error::invalid("'until' must look like 7d, 24h, 30m or 2026-11-01.", "until"));
+    q.until_ms = *to;
+  }
+  auto number = [](const std::string& text, unsigned long max) -> std::optional<unsigned long> {
+    unsigned long v = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc{} || end != text.data() + text.size() || v > max) return std::nullopt;
+    return v;
+  };
+  if (!status.empty()) {
+    const auto s = number(status, 599);
+    if (!s || *s < 100) return fail(Error::invalid("'status' must be an HTTP status.", "status"));
+    q.status = static_cast<unsigned>(*s);
+  }
+  if (!limit.empty()) {
+    const auto l = number(limit, kMaxLimit);
+    if (!l || *l == 0) return fail(Error::invalid("'limit' must be between 1 and 1000.", "limit"));
+    q.limit = *l;
+  }
+  runtime.request_log()->flush();  // include what is still queued
+  json::array data;
+  for (const auto& r : runtime.store()->find_requests(q))
+    data.push_back(json::parse(governance::request_record_json(r, false)));
+  json::object out{{"object", "list"}, {"since_ms", q.since_ms}, {"until_ms", q.until_ms}};
+  if (!filters.empty()) out["filters"] = std::move(filters);
+  out["data"] = std::move(data);
+  return json_answer(200, out);
+}
+
+AdminAnswer one_request(std::string_view id, Runtime& runtime) {
+  if (auto a = need_request_log(runtime)) return *a;
+  runtime.request_log()->flush();
+  const auto r = runtime.store()->request(id);
+  if (!r)
+    return not_found("No request '" + std::string(id.substr(0, 128)) + "' in the request log.");
+  AdminAnswer a;
+  a.body = governance::request_record_json(*r, true);
+  return a;
+}
+
+}  // namespace sluice::admin

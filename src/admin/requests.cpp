@@ -2,6 +2,7 @@
 // time, key, endpoint and status; /admin/requests/{id}: one request whole, with its prompt, its
 // answer and every attempt.
 #include <boost/json.hpp>
+#include <boost/url/pct_string_view.hpp>
 #include <charconv>
 
 #include "admin/support.hpp"
@@ -78,22 +79,21 @@ AdminAnswer requests(const AdminRequest& req, Runtime& runtime) {
   runtime.request_log()->flush();  // include what is still queued
   json::array data;
   for (const auto& r : runtime.store()->find_requests(q))
-    data.push_back(json::parse(governance::request_record_json(r, false)));
+    data.push_back(governance::request_record_object(r, false));
   json::object out{{"object", "list"}, {"since_ms", q.since_ms}, {"until_ms", q.until_ms}};
   if (!filters.empty()) out["filters"] = std::move(filters);
   out["data"] = std::move(data);
   return json_answer(200, out);
 }
 
-AdminAnswer one_request(std::string_view id, Runtime& runtime) {
+AdminAnswer one_request(std::string_view encoded, Runtime& runtime) {
   if (auto a = need_request_log(runtime)) return *a;
+  const auto id = boost::urls::make_pct_string_view(encoded);
+  if (!id) return fail(Error::invalid("The request id in the path is not valid percent-encoding."));
   runtime.request_log()->flush();
-  const auto r = runtime.store()->request(id);
-  if (!r)
-    return not_found("No request '" + std::string(id.substr(0, 128)) + "' in the request log.");
-  AdminAnswer a;
-  a.body = governance::request_record_json(*r, true);
-  return a;
+  const auto r = runtime.store()->request(id->decode());
+  if (!r) return not_found("No such request in the request log.");
+  return json_answer(200, governance::request_record_object(*r, true));
 }
 
 }  // namespace sluice::admin

@@ -35,6 +35,8 @@ struct RequestLogSpec {
   std::uint64_t max_bytes = 64 * 1024;
   double sample_ratio = 1.0;
   unsigned retention_days = 30;
+
+  bool operator==(const RequestLogSpec&) const = default;
 };
 
 // Reads `request_log:` (absent: off). Throws LoadError on a bad value.

@@ -1,5 +1,6 @@
 #include "governance/request_log.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
 #include <iostream>
@@ -9,6 +10,7 @@
 #include "guardrails/masking.hpp"
 #include "observability/metrics.hpp"
 #include "util/unix_time.hpp"
+#include "util/utf8.hpp"
 
 namespace sluice::governance {
 namespace {
@@ -20,7 +22,7 @@ using observability::Metrics;
 
 }  // namespace
 
-std::string request_record_json(const stores::RequestRecord& r, bool whole) {
+boost::json::object request_record_object(const stores::RequestRecord& r, bool whole) {
   namespace json = boost::json;
   json::object o{{"request_id", r.request_id},
                  {"ts_ms", r.ts_ms},
@@ -55,8 +57,32 @@ std::string request_record_json(const stores::RequestRecord& r, bool whole) {
     o["prompt"] = r.prompt ? json::value(*r.prompt) : json::value(nullptr);
     o["answer"] = r.answer ? json::value(*r.answer) : json::value(nullptr);
   }
-  return json::serialize(o);
+  return o;
 }
+
+namespace {
+
+// Text a database column and a JSON line can hold: valid UTF-8 without NUL (PostgreSQL refuses
+// either, and a batch is one transaction: one bad record would lose the others).
+void make_storable(std::string& text) {
+  text = util::valid_utf8(text);
+  std::replace(text.begin(), text.end(), '\0', ' ');
+}
+
+// A prompt or answer masked first and cut after: cut to max_bytes, and when the request path
+// already cut it (it kept max_bytes + kCutMargin), the margin's end too, where a value may have
+// been cut in half and so not recognized.
+void cut(std::string& text, std::uint64_t max_bytes, bool was_cut, bool& truncated) {
+  std::size_t keep = text.size();
+  if (was_cut) keep = keep > kCutMargin ? keep - kCutMargin : 0;
+  keep = std::min<std::size_t>(keep, max_bytes);
+  if (keep >= text.size()) return;
+  while (keep > 0 && (static_cast<unsigned char>(text[keep]) & 0xC0) == 0x80) --keep;
+  text.resize(keep);
+  truncated = true;
+}
+
+}  // namespace
 
 RequestLog::RequestLog(config::RequestLogSpec spec, std::unique_ptr<stores::GovernanceStore> store)
     : spec_(std::move(spec)), store_(std::move(store)) {
@@ -100,7 +126,8 @@ void RequestLog::flush() {
   const std::uint64_t target = recorded_;
   flush_requested_ = true;
   has_work_.notify_one();
-  written_cv_.wait(lock, [&] { return written_ >= target || stopping_; });
+  written_cv_.wait_for(lock, std::chrono::seconds(10),
+                       [&] { return written_ >= target || stopping_; });
 }
 
 void RequestLog::run() {
@@ -128,23 +155,39 @@ void RequestLog::run() {
 }
 
 void RequestLog::write(std::vector<stores::RequestRecord>& batch) {
-  if (detector_) {
-    // Masked here, off the event loops; one table per record, so the same value gets the same
-    // placeholder in its prompt and its answer.
+  try {
     for (auto& r : batch) {
+      for (std::string* t : {&r.request_id, &r.api, &r.method, &r.path, &r.endpoint, &r.route,
+                             &r.provider, &r.model, &r.key_id, &r.team, &r.user, &r.error})
+        make_storable(*t);
+      // Masked here, off the event loops, then cut; one table per record, so the same value gets
+      // the same placeholder in its prompt and its answer. (`truncated` says the request path
+      // kept only max_bytes + kCutMargin.)
       guardrails::MaskTable table;
-      if (r.prompt) r.prompt = guardrails::mask(*detector_, *r.prompt, table);
-      if (r.answer) r.answer = guardrails::mask(*detector_, *r.answer, table);
+      const bool was_cut = r.truncated;
+      r.truncated = false;
+      for (auto* t : {&r.prompt, &r.answer}) {
+        if (!*t) continue;
+        if (detector_) **t = guardrails::mask(*detector_, **t, table);
+        cut(**t, spec_.max_bytes, was_cut, r.truncated);
+        make_storable(**t);
+      }
     }
+  } catch (const std::exception& e) {
+    Metrics::global().request_log_dropped.fetch_add(batch.size(), std::memory_order_relaxed);
+    std::cerr << "sluice: request log: " << batch.size() << " records not written: " << e.what()
+              << "\n";
+    return;
   }
   try {
     if (file_ != nullptr) {
       for (const auto& r : batch) {
-        const std::string line = request_record_json(r, true);
+        const std::string line = boost::json::serialize(request_record_object(r, true));
         std::fwrite(line.data(), 1, line.size(), file_);
         std::fputc('\n', file_);
       }
-      std::fflush(file_);
+      if (std::fflush(file_) != 0 || std::ferror(file_))
+        throw std::runtime_error("writing " + spec_.path + " failed");
     } else {
       store_->append_requests(batch);
       const std::int64_t now = util::unix_now_ms();

@@ -6,6 +6,7 @@
 // appends them to a JSON-lines file, deleting store records older than retention_days once a
 // minute. The destructor writes what is queued.
 
+#include <boost/json/object.hpp>
 #include <condition_variable>
 #include <cstdio>
 #include <memory>
@@ -36,7 +37,7 @@ class RequestLog {
 
   // Any thread; never blocks on the sink.
   void record(stores::RequestRecord record);
-  // Blocks until everything recorded so far is written (the admin API reads after it).
+  // Blocks until everything recorded so far is written, or 10 s (the admin API reads after it).
   void flush();
   const config::RequestLogSpec& spec() const { return spec_; }
 
@@ -59,6 +60,10 @@ class RequestLog {
 };
 
 // The record as a JSON object (the file sink's lines, the admin API's answers).
-std::string request_record_json(const stores::RequestRecord& r, bool whole);
+boost::json::object request_record_object(const stores::RequestRecord& r, bool whole);
+
+// How much more than max_bytes the request path keeps of a prompt or an answer, so that the
+// writer masks first and cuts after: a value cut at the boundary could not be recognized.
+inline constexpr std::size_t kCutMargin = 1024;
 
 }  // namespace sluice::governance

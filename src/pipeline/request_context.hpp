@@ -119,7 +119,8 @@ struct RequestContext : RequestArena, routing::RouteCall {
   // got it (after output guardrails; streams assembled), at most the log's max_bytes.
   bool logged = false;
   bool log_answer = false;
-  bool answer_truncated = false;
+  bool answer_logged = false;     // an answer's text was taken (none: a passthrough, an error)
+  bool answer_truncated = false;  // past max_bytes + the writer's margin
   std::string logged_answer;
 };
 

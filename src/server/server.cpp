@@ -179,6 +179,9 @@ Result<void> Server::reload(const char* why) {
     return next.error();
   }
   cache_.set_memory_bytes((*next)->cache.memory_bytes, (*next)->cache.semantic_memory_bytes);
+  if (!((*next)->governance.request_log == config_.get()->governance.request_log))
+    std::cerr << "sluice: reload: changes to request_log: take effect at the next start"
+              << std::endl;
   if (!((*next)->otel == config_.get()->otel))
     std::cerr << "sluice: reload: turning tracing on or off and changes to the collector, "
                  "protocol or headers take effect at the next start; sample_ratio and "

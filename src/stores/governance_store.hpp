@@ -167,6 +167,11 @@ inline constexpr const char* kRequestColumns =
     "user_name, status, stream, latency_ms, ttft_ms, prompt_tokens, completion_tokens, cost_usd, "
     "cache_hit, error, attempts, guardrails, trace_id, prompt, answer, truncated";
 inline constexpr int kRequestColumnCount = 27;
+// The same columns with no payload (NULL for prompt and answer): what a list reads.
+inline constexpr const char* kRequestListColumns =
+    "ts_ms, request_id, api, method, path, endpoint, route, provider, model, key_id, team, "
+    "user_name, status, stream, latency_ms, ttft_ms, prompt_tokens, completion_tokens, cost_usd, "
+    "cache_hit, error, attempts, guardrails, trace_id, NULL, NULL, truncated";
 
 // Binds a record's columns in kRequestColumns order through `b` (text, integer, real, boolean,
 // null: each takes the next parameter).

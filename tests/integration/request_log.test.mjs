@@ -105,23 +105,33 @@ test('records hold the prompt sent on and the answer the client got, streams ass
     }
     assert.equal((await admin(gw, '/admin/requests/req_nope')).status, 404);
     // The gateway key is in no record.
-    const db = readFileSync(join(gw.dir, 'gw.db'));
-    assert.equal(db.indexOf(GATEWAY_KEY), -1, 'the gateway key is not in the database');
+    // The database and its write-ahead log hold the prompts (so the search can find text), and
+    // neither key.
+    const bytes = Buffer.concat(['gw.db', 'gw.db-wal'].map((f) => {
+      try { return readFileSync(join(gw.dir, f)); } catch { return Buffer.alloc(0); }
+    }));
+    assert.notEqual(bytes.indexOf('hello there'), -1, 'the prompts are in the files searched');
+    assert.equal(bytes.indexOf(GATEWAY_KEY), -1, 'the gateway key is not in the database');
+    assert.equal(bytes.indexOf('sk-echo'), -1, 'the provider key is not in the database');
   } finally {
     await stopCleanly(gw);
   }
 });
 
 test('redact: [pii] masks prompt and answer; max_bytes cuts and marks; capture and sample_ratio narrow what is kept', async () => {
-  const gw = await gateway('{redact: [pii], max_bytes: 40, capture: [prompt]}');
+  // The cut at max_bytes falls inside the e-mail address: masked first, it is never kept in part.
+  const gw = await gateway('{redact: [pii], max_bytes: 70, capture: [prompt]}');
   try {
-    const res = await post(gw, '/v1/chat/completions', ask('call +44 20 7946 0958 or write to jane.doe@example.com now please'));
+    const res = await post(gw, '/v1/chat/completions', ask(`${'x'.repeat(30)} jane.doe@example.com and +44 20 7946 0958 after`));
     await res.json();
     const r = (await admin(gw, `/admin/requests/${res.headers.get('x-request-id')}`)).json;
-    assert.doesNotMatch(r.prompt, /jane\.doe|7946/);
-    assert.ok(Buffer.byteLength(r.prompt) <= 40, r.prompt);
+    assert.doesNotMatch(r.prompt, /jane|doe@|7946/);
+    assert.ok(Buffer.byteLength(r.prompt) <= 70, r.prompt);
     assert.equal(r.truncated, true);
     assert.equal(r.answer, null, 'capture: [prompt] keeps no answer');
+    // A request that reached no endpoint is not logged.
+    await (await post(gw, '/v1/chat/completions', ask('hello', {}, 'no-such-model'))).arrayBuffer();
+    assert.equal((await admin(gw, '/admin/requests')).json.data.length, 1);
   } finally {
     await stopCleanly(gw);
   }

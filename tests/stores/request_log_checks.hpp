@@ -44,6 +44,15 @@ inline void check_request_log(GovernanceStore& store) {
   batch[1].ttft_ms = -1;
   batch[1].stream = false;
   batch[2].answer = "the retry's answer";
+  // Every column distinct somewhere, so a swapped column shows.
+  batch[2].truncated = true;
+  batch[2].cache_hit = true;
+  batch[2].error = "an error";
+  batch[2].guardrails = R"([{"name":"pii"}])";
+  batch[2].trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  batch[2].user = "ann";
+  batch[2].route = "main";
+  batch[2].cost_usd = 0.5;
   store.append_requests(batch);
 
   RequestQuery q;
@@ -61,6 +70,8 @@ inline void check_request_log(GovernanceStore& store) {
   q.status = 500;
   EXPECT_EQ(store.find_requests(q).size(), 1u);
   q.status.reset();
+  q.key_id = "key_a";
+  EXPECT_EQ(store.find_requests(q).size(), 3u);
   q.key_id = "key_b";
   EXPECT_TRUE(store.find_requests(q).empty());
   q.key_id = "key_a' OR '1'='1";
@@ -83,10 +94,30 @@ inline void check_request_log(GovernanceStore& store) {
   EXPECT_DOUBLE_EQ(one->latency_ms, 12.5);
   EXPECT_EQ(one->completion_tokens, 7u);
   EXPECT_EQ(one->team, "web");
+  EXPECT_TRUE(one->truncated);
+  EXPECT_TRUE(one->cache_hit);
+  EXPECT_EQ(one->error, "an error");
+  EXPECT_EQ(one->guardrails, R"([{"name":"pii"}])");
+  EXPECT_EQ(one->trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(one->user, "ann");
+  EXPECT_EQ(one->route, "main");
+  EXPECT_DOUBLE_EQ(one->cost_usd, 0.5);
+  EXPECT_EQ(one->api, "openai");
+  EXPECT_EQ(one->method, "POST");
+  EXPECT_EQ(one->path, "/v1/chat/completions");
+  EXPECT_EQ(one->provider, "openai");
+  EXPECT_EQ(one->model, "gpt-4o");
+  EXPECT_EQ(one->status, 200u);
+  EXPECT_EQ(one->prompt_tokens, 11u);
   auto bare = store.request("req_2");
   ASSERT_TRUE(bare);
   EXPECT_FALSE(bare->prompt);
   EXPECT_FALSE(bare->answer);
+  EXPECT_FALSE(bare->truncated);
+  EXPECT_FALSE(bare->cache_hit);
+  EXPECT_FALSE(bare->stream);
+  EXPECT_EQ(bare->status, 500u);
+  EXPECT_EQ(bare->endpoint, "embed");
   EXPECT_FALSE(store.request("req_3"));
 
   EXPECT_EQ(store.prune_requests(2500), 2u);

@@ -2,6 +2,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "governance/request_log.hpp"
 #include "tokenizer/chat_tokens.hpp"
 #include "tokenizer/encoding.hpp"
 
@@ -37,8 +38,11 @@ void keep_streamed_text(RequestContext& ctx, const model::StreamEvent& event) {
 }
 
 void log_answer_text(RequestContext& ctx, const boost::json::object& chunk_or_answer) {
-  if (!ctx.log_answer || ctx.answer_truncated) return;
-  const std::uint64_t max = ctx.snapshot->governance.request_log.max_bytes;
+  if (!ctx.log_answer) return;
+  ctx.answer_logged = true;
+  if (ctx.answer_truncated) return;
+  // The writer masks, then cuts to max_bytes: keep a margin so a value at the edge stays whole.
+  const std::uint64_t max = ctx.snapshot->governance.request_log.max_bytes + governance::kCutMargin;
   tokenizer::append_streamed_text(chunk_or_answer, ctx.logged_answer);
   if (ctx.logged_answer.size() <= max) return;
   std::size_t cut = max;

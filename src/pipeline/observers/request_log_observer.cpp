@@ -23,7 +23,9 @@ std::string bounded(std::string text, std::uint64_t max, bool& cut) {
 
 void RequestLogObserver::on_complete(const RequestContext& ctx, const HttpRequest& http,
                                      const Answered& answered) {
-  if (log_ == nullptr || !ctx.logged || ctx.api.empty()) return;
+  // Requests that reached an endpoint only (past the key check): unknown paths and models,
+  // refused keys and floods of them are in the access log, not here.
+  if (log_ == nullptr || !ctx.logged || ctx.endpoint == nullptr) return;
   // Model traffic only: the admin API, scrapes and catalogue reads are not payloads.
   const std::string_view path = http.path();
   if (http.method != "POST" || path.starts_with("/admin/")) return;
@@ -34,12 +36,10 @@ void RequestLogObserver::on_complete(const RequestContext& ctx, const HttpReques
   r.api = std::string(ctx.api);
   r.method = http.method;
   r.path = util::valid_utf8(path.substr(0, 2048));
-  if (ctx.endpoint != nullptr) {
+  {
     r.endpoint = ctx.endpoint->name;
     r.provider = ctx.endpoint->provider;
     r.model = ctx.endpoint->model_name;
-  } else {
-    r.endpoint = util::valid_utf8(std::string_view(ctx.request.endpoint).substr(0, 256));
   }
   if (ctx.route != nullptr) r.route = ctx.route->name;
   if (ctx.key) {
@@ -78,17 +78,23 @@ void RequestLogObserver::on_complete(const RequestContext& ctx, const HttpReques
     r.guardrails = boost::json::serialize(acted);
   }
   if (ctx.trace.sampled) r.trace_id = observability::to_hex(ctx.trace.trace_id);
+  // A prompt a guardrail blocked on the way in is not kept: it may hold what was refused.
+  bool blocked = false;
+  for (const auto& g : ctx.guardrail_events)
+    blocked = blocked || (g.action == "block" && !g.output);
   // The prompt as it was sent on (after the guardrails' masking): its messages, input or prompt.
-  if (spec.capture_prompt) {
+  // Kept to max_bytes + kCutMargin here; the writer masks, then cuts (`truncated` tells it).
+  const std::uint64_t keep = spec.max_bytes + governance::kCutMargin;
+  if (spec.capture_prompt && !blocked) {
     const auto& body = ctx.request.body;
     const boost::json::value* prompt = nullptr;
     for (const char* field : {"messages", "input", "prompt"}) {
       if ((prompt = body.if_contains(field)) != nullptr) break;
     }
     r.prompt = prompt == nullptr ? std::string() : boost::json::serialize(*prompt);
-    r.prompt = bounded(std::move(*r.prompt), spec.max_bytes, r.truncated);
+    r.prompt = bounded(std::move(*r.prompt), keep, r.truncated);
   }
-  if (spec.capture_answer) {
+  if (spec.capture_answer && ctx.answer_logged) {
     r.answer = ctx.logged_answer;
     r.truncated = r.truncated || ctx.answer_truncated;
   }

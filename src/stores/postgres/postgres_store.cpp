@@ -501,7 +501,7 @@ void PostgresStore::append_requests(std::span<const RequestRecord> records) {
 }
 
 std::vector<RequestRecord> PostgresStore::find_requests(const RequestQuery& q) {
-  std::string sql = std::string("SELECT ") + kRequestColumns +
+  std::string sql = std::string("SELECT ") + kRequestListColumns +
                     " FROM request_log WHERE ts_ms >= $1 AND ts_ms < $2";
   Params params;
   params.integer(q.since_ms).integer(q.until_ms);

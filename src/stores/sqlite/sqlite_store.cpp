@@ -444,7 +444,7 @@ void SqliteStore::append_requests(std::span<const RequestRecord> records) {
 }
 
 std::vector<RequestRecord> SqliteStore::find_requests(const RequestQuery& q) {
-  std::string sql = std::string("SELECT ") + kRequestColumns +
+  std::string sql = std::string("SELECT ") + kRequestListColumns +
                     " FROM request_log WHERE ts_ms >= ?1 AND ts_ms < ?2";
   if (!q.key_id.empty()) sql += " AND key_id = ?3";
   if (!q.endpoint.empty()) sql += " AND endpoint = ?4";

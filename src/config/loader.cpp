@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "config/cors.hpp"
 #include "config/otel.hpp"
 #include "config/reader.hpp"
 #include "observability/metrics.hpp"
@@ -63,7 +64,7 @@ ServerConfig read_server(const Reader& r, const YAML::Node& node) {
                {"host", "port", "workers", "max_body_bytes", "max_header_bytes", "idle_timeout_ms",
                 "request_timeout_ms", "shutdown_timeout_ms", "access_log", "upstream_timeout",
                 "watch_config", "max_header_fields", "upstream_max_event_bytes",
-                "upstream_max_body_bytes", "reuse_port", "write_timeout_ms"});
+                "upstream_max_body_bytes", "reuse_port", "write_timeout_ms", "cors"});
   if (node["host"]) s.host = r.string(node["host"], p + ".host");
   if (node["port"])
     s.port = static_cast<std::uint16_t>(r.integer(node["port"], p + ".port", 0, 65535));
@@ -122,6 +123,7 @@ ServerConfig read_server(const Reader& r, const YAML::Node& node) {
   }
   if (node["upstream_timeout"])
     read_timeouts(r, node["upstream_timeout"], p + ".upstream_timeout", s.upstream_timeout);
+  s.cors = read_cors(r, node["cors"]);
   return s;
 }
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "config/cache.hpp"
+#include "config/cors.hpp"
 #include "config/governance.hpp"
 #include "config/guardrails.hpp"
 #include "config/otel.hpp"
@@ -56,6 +57,7 @@ struct ServerConfig {
   std::string access_log = "-";     // "-": stdout, "": off, else a file path (appended)
   bool watch_config = true;         // reload when the config file changes (SIGHUP always does)
   UpstreamTimeouts upstream_timeout;
+  CorsSpec cors;  // `cors:`: browser clients from other origins (config/cors.hpp)
 };
 
 // MLflow's `limit: {renewal_period, calls}`; enforced from the MLflow-compatibility issue on.

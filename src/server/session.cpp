@@ -89,7 +89,11 @@ class Session : public pipeline::Responder {
   asio::awaitable<bool> send(unsigned status, pipeline::HeaderList headers,
                              std::string body) override {
     std::string head = response_head(status, headers);
-    head.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n\r\n");
+    // 204 and 304 carry no content and no Content-Length (RFC 9110 §8.6).
+    if (status == 204 || status == 304)
+      head.append("\r\n");
+    else
+      head.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n\r\n");
     // A response to HEAD has the same head and no content (RFC 9110 §9.3.2).
     if (head_request_) body.clear();
     const std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "observability/metrics.hpp"
+#include "pipeline/cors.hpp"
 #include "pipeline/handler/response_headers.hpp"
 #include "policies/auth/auth.hpp"
 #include "policies/prompt/prompt.hpp"
@@ -105,8 +106,9 @@ bool Handler::resolve(RequestContext& ctx, std::string_view name) {
   return true;
 }
 
-void Handler::begin(RequestContext& ctx, const HttpRequest& http, std::string request_id) {
-  ctx.snapshot = env_.config.get();
+void Handler::begin(RequestContext& ctx, const HttpRequest& http, std::string request_id,
+                    config::SnapshotPtr snapshot) {
+  ctx.snapshot = snapshot ? std::move(snapshot) : env_.config.get();
   ctx.client_address = http.remote_address;
   ctx.http = &http;
   ctx.request_id = std::move(request_id);
@@ -137,8 +139,15 @@ asio::awaitable<void> Handler::handle(const HttpRequest& http, Responder& out) {
   std::string request_id =
       util::is_acceptable_request_id(client_id) ? std::string(client_id) : util::new_request_id();
   std::string cause;
+  config::SnapshotPtr snapshot = env_.config.get();
+  // Cross-origin answers carry the CORS grant whatever path answers them, errors and streams
+  // included; a preflight is answered with its own headers.
+  std::optional<CorsResponder> cors;
+  if (snapshot->server.cors.enabled && !http.header("origin").empty() && !is_preflight(http))
+    cors.emplace(out, cors_headers(snapshot->server.cors, http));
+  Responder& responder = cors ? static_cast<Responder&>(*cors) : out;
   try {
-    co_await handle_request(http, out, request_id);
+    co_await handle_request(http, responder, request_id, std::move(snapshot));
     co_return;
   } catch (const std::exception& e) {
     cause = e.what();
@@ -147,8 +156,8 @@ asio::awaitable<void> Handler::handle(const HttpRequest& http, Responder& out) {
   }
   std::cerr << "sluice: request " << request_id << " (" << http.method << " "
             << std::string(http.path()) << ") failed inside the gateway: " << cause << std::endl;
-  if (out.responded()) {
-    out.abort();  // the response is cut: the client must not take it for a whole one
+  if (responder.responded()) {
+    responder.abort();  // the response is cut: the client must not take it for a whole one
     co_return;
   }
   HttpRequest answered;
@@ -159,13 +168,14 @@ asio::awaitable<void> Handler::handle(const HttpRequest& http, Responder& out) {
                   Error::make(ErrorCode::kInternal,
                               "The gateway failed while handling this request (request id " +
                                   request_id + "); the cause is in its log."),
-                  out);
+                  responder);
 }
 
 asio::awaitable<void> Handler::handle_request(const HttpRequest& http, Responder& out,
-                                              std::string request_id) {
+                                              std::string request_id,
+                                              config::SnapshotPtr snapshot) {
   RequestContext ctx;
-  begin(ctx, http, std::move(request_id));
+  begin(ctx, http, std::move(request_id), std::move(snapshot));
   ctx.choice.pin = http.header("x-sluice-destination");
   const std::string_view no_fallback = http.header("x-sluice-no-fallback");
   ctx.choice.no_fallback = !no_fallback.empty() && no_fallback != "0" && no_fallback != "false";
@@ -196,7 +206,11 @@ asio::awaitable<void> Handler::handle_request(const HttpRequest& http, Responder
   ctx.api = call.match.api;
   observers_.start(ctx, http);
   bool allowed = true;
-  if (ctx.snapshot->governance.keys_required && needs_gateway_key(match.kind)) {
+  if (ctx.snapshot->server.cors.enabled && is_preflight(http)) {
+    // Browsers send no credentials with a preflight (Fetch §4.8), so it is answered before auth.
+    co_await preflight(call);
+    allowed = false;
+  } else if (ctx.snapshot->governance.keys_required && needs_gateway_key(match.kind)) {
     if (auto denied = policies::authenticate(ctx, env_.governance)) {
       co_await send_error(call, *denied);
       allowed = false;
@@ -253,6 +267,24 @@ asio::awaitable<void> Handler::method_not_allowed(Call& call) {
   headers.emplace_back("Allow", std::string(call.match.allow));
   call.answer.client_gone = !co_await call.out.send(call.answer.status, std::move(headers),
                                                     call.api->errors.render_error(e));
+}
+
+asio::awaitable<void> Handler::preflight(Call& call) {
+  Preflight p = answer_preflight(call.ctx.snapshot->server.cors, call.http);
+  if (!p.allowed) {
+    std::string what = p.refused == "origin" ? "origin is not in server.cors.allow_origins"
+                       : p.refused == "method"
+                           ? "method is not in server.cors.allow_methods"
+                           : "request headers are not all in server.cors.allow_headers";
+    Error e = Error::make(ErrorCode::kForbidden, "CORS preflight refused: the " + what + ".");
+    co_await send_error(call, e);
+    co_return;
+  }
+  call.answer.status = 204;
+  HeaderList headers = response_headers(call.ctx, nullptr, Body::kJson);
+  std::erase_if(headers, [](const auto& h) { return h.first == "Content-Type"; });
+  headers.insert(headers.end(), p.headers.begin(), p.headers.end());
+  call.answer.client_gone = !co_await call.out.send(204, std::move(headers), std::string());
 }
 
 asio::awaitable<void> Handler::send_json(Call& call, unsigned status, std::string body) {

@@ -86,7 +86,10 @@ class Handler : public SubRequests {
 
  private:
   boost::asio::awaitable<void> handle_request(const HttpRequest& http, Responder& out,
-                                              std::string request_id);
+                                              std::string request_id,
+                                              config::SnapshotPtr snapshot);
+  // A CORS preflight (server.cors on): 204 with the grants, or 403.
+  boost::asio::awaitable<void> preflight(Call& call);
   // The paths (handler.cpp's table maps each PathMatch::Kind to one of these).
   boost::asio::awaitable<void> not_found(Call& call);
   boost::asio::awaitable<void> method_not_allowed(Call& call);
@@ -145,7 +148,8 @@ class Handler : public SubRequests {
   // The chains of ctx's snapshot (built here on first use).
   std::shared_ptr<const policies::Chains> chains_for(const RequestContext& ctx);
   // A fresh request context for this worker.
-  void begin(RequestContext& ctx, const HttpRequest& http, std::string request_id);
+  void begin(RequestContext& ctx, const HttpRequest& http, std::string request_id,
+             config::SnapshotPtr snapshot = nullptr);
 
   HandlerEnv env_;
   upstream::Client& client_;  // the worker's; policies make their own calls through it

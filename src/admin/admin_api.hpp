@@ -19,6 +19,13 @@
 //   GET    /admin/requests/{id}        one logged request, with its prompt and answer
 //   GET    /admin/cache                the response cache: entries, bytes, hit rate, saved
 //   DELETE /admin/cache[?endpoint=NAME][&key=ID|team=NAME|global=true]  drop entries
+// and the control plane (control_plane.cpp, docs/control-plane.md):
+//   GET    /admin/endpoints            every endpoint, the file's and the store's
+//   POST   /admin/endpoints            create one in the store (the file's entry as JSON)
+//   GET, PATCH, DELETE /admin/endpoints/{name}   (PATCH: a JSON merge patch, RFC 7396)
+//   POST   /admin/routes; GET, PATCH, DELETE /admin/routes/{name}   the same for routes
+//   GET, POST /admin/secrets; GET, PATCH, DELETE /admin/secrets/{name}   never the value
+//   GET    /admin/audit[?since&until&kind&name&limit]   every change, newest first
 // Blocking (it reads and writes the store): the server runs it on its blocking pool.
 
 #include <optional>
@@ -37,6 +44,7 @@ struct AdminRequest {
   std::string_view path;
   std::string_view query;  // without '?'
   std::string_view body;
+  std::string_view actor = "admin";  // who asks, for the audit trail: "admin" (the admin key), "cli"
 };
 
 struct AdminAnswer {

@@ -127,6 +127,7 @@ AdminAnswer create_budget(const AdminRequest& req, Runtime& runtime,
   b.created_at = now_ms() / 1000;
   runtime.store()->insert_budget(b);
   runtime.reload();
+  record_change(req, runtime, "create", "budget", b.id, nullptr, json::parse(stores::budget_to_json(b)));
   return json_answer(201, stored_budget_json(b, runtime));
 }
 
@@ -150,13 +151,17 @@ AdminAnswer one_budget(const AdminRequest& req, std::string_view id, Runtime& ru
     config::BudgetSpec b = *found;
     if (auto e = apply_budget_fields(*body, b, /*creating=*/false)) return fail(*e);
     if (auto e = check_budget_fallback(b, snapshot, "fallback")) return fail(*e);
+    const json::value before = json::parse(stores::budget_to_json(*found));
     runtime.store()->update_budget(b);
     runtime.reload();
+    record_change(req, runtime, "update", "budget", b.id, before, json::parse(stores::budget_to_json(b)));
     return json_answer(200, stored_budget_json(b, runtime));
   }
   if (req.method == "DELETE") {
+    const json::value before = json::parse(stores::budget_to_json(*found));
     runtime.store()->delete_budget(id);
     runtime.reload();
+    record_change(req, runtime, "delete", "budget", std::string(id), before, nullptr);
     return json_answer(200, json::object{{"id", id}, {"object", "budget"}, {"deleted", true}});
   }
   return method_not_allowed(req.method, req.path);

@@ -67,6 +67,7 @@ AdminAnswer create_key(const AdminRequest& req, Runtime& runtime,
   key.created_at = now_ms() / 1000;
   runtime.store()->insert_key(key);
   runtime.reload();
+  record_change(req, runtime, "create", "key", key.id, nullptr, key_to_json(key));
   return json_answer(201, with_secret(key, secret));
 }
 
@@ -89,6 +90,7 @@ AdminAnswer one_key(const AdminRequest& req, std::string_view id, std::string_vi
     key.prefix = secret_prefix(secret);
     runtime.store()->update_key(key);
     runtime.reload();
+    record_change(req, runtime, "rotate", "key", key.id, key_to_json(*found), key_to_json(key));
     return json_answer(200, with_secret(key, secret));
   }
   if (!action.empty()) return not_found("Not Found");
@@ -104,11 +106,13 @@ AdminAnswer one_key(const AdminRequest& req, std::string_view id, std::string_vi
     if (auto e = check_guardrails(key, snapshot)) return fail(*e);
     runtime.store()->update_key(key);
     runtime.reload();
+    record_change(req, runtime, "update", "key", key.id, key_to_json(*found), key_to_json(key));
     return json_answer(200, key_to_json(key));
   }
   if (req.method == "DELETE") {
     runtime.store()->delete_key(id);
     runtime.reload();
+    record_change(req, runtime, "delete", "key", std::string(id), key_to_json(*found), nullptr);
     return json_answer(200, json::object{{"id", id}, {"object", "key"}, {"deleted", true}});
   }
   return method_not_allowed(req.method, req.path);

@@ -11,11 +11,15 @@ using governance::Runtime;
 
 AdminPath match_admin_path(std::string_view method, std::string_view path) {
   if (path == "/admin/reload") return {AdminPath::kReload, method == "POST" ? "" : "POST"};
-  if (path == "/admin/routes") return {AdminPath::kRoutes, method == "GET" ? "" : "GET"};
+  if (path == "/admin/routes") {
+    if (method == "POST") return {AdminPath::kGovernance, ""};
+    return {AdminPath::kRoutes, method == "GET" ? "" : "GET, POST"};
+  }
   if (path == "/admin/cache")
     return {AdminPath::kGovernance, method == "GET" || method == "DELETE" ? "" : "GET, DELETE"};
   for (std::string_view p : {"/admin/keys", "/admin/spend", "/admin/usage", "/admin/requests",
-                             "/admin/budgets", "/admin/teams"}) {
+                             "/admin/budgets", "/admin/teams", "/admin/endpoints", "/admin/routes",
+                             "/admin/secrets", "/admin/audit"}) {
     if (path == p || (path.starts_with(p) && path[p.size()] == '/'))
       return {AdminPath::kGovernance, ""};
   }
@@ -45,7 +49,8 @@ AdminAnswer handle_admin(const AdminRequest& req, Runtime& runtime,
     std::string_view path = req.path;
     while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
     if (path == "/admin/cache") return cache(req, cache_store);
-    if (path != "/admin/spend" && path != "/admin/usage" && path != "/admin/requests") {
+    if (path != "/admin/spend" && path != "/admin/usage" && path != "/admin/requests" &&
+        path != "/admin/audit") {
       if (auto e = unknown_query(path, req.query)) return fail(*e);
     }
     if (path == "/admin/keys") {
@@ -60,6 +65,23 @@ AdminAnswer handle_admin(const AdminRequest& req, Runtime& runtime,
       const std::string_view action =
           slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
       return one_key(req, id, action, runtime, snapshot);
+    }
+    if (path == "/admin/endpoints") {
+      if (req.method == "GET") return list_endpoints(runtime, snapshot);
+      if (req.method == "POST") return config_object(req, "endpoint", "", runtime, snapshot);
+      return method_not_allowed(req.method, path);
+    }
+    if (path.starts_with("/admin/endpoints/"))
+      return config_object(req, "endpoint", path.substr(17), runtime, snapshot);
+    if (path == "/admin/routes") return config_object(req, "route", "", runtime, snapshot);
+    if (path.starts_with("/admin/routes/"))
+      return config_object(req, "route", path.substr(14), runtime, snapshot);
+    if (path == "/admin/secrets") return secrets(req, "", runtime, snapshot);
+    if (path.starts_with("/admin/secrets/"))
+      return secrets(req, path.substr(15), runtime, snapshot);
+    if (path == "/admin/audit") {
+      if (req.method != "GET") return method_not_allowed(req.method, path);
+      return audit(req, runtime);
     }
     if (path == "/admin/budgets") {
       if (req.method == "GET") return budgets(runtime, snapshot);

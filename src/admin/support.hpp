@@ -78,5 +78,18 @@ AdminAnswer requests(const AdminRequest& req, governance::Runtime& runtime);
 AdminAnswer one_request(std::string_view id, governance::Runtime& runtime);
 // GET and DELETE /admin/cache (cache.cpp); `store` null: the gateway has none.
 AdminAnswer cache(const AdminRequest& req, cache::ResponseCache* store);
+// The control plane (control_plane.cpp): `kind` is "endpoint" or "route"; `name` empty for the
+// collection.
+AdminAnswer list_endpoints(governance::Runtime& runtime, const config::Snapshot& snapshot);
+AdminAnswer config_object(const AdminRequest& req, std::string_view kind, std::string_view name,
+                          governance::Runtime& runtime, const config::Snapshot& snapshot);
+AdminAnswer secrets(const AdminRequest& req, std::string_view name, governance::Runtime& runtime,
+                    const config::Snapshot& snapshot);
+AdminAnswer audit(const AdminRequest& req, governance::Runtime& runtime);
+// Puts a change made through the admin API or the CLI (a key, a budget) in the audit trail;
+// `before`/`after` null when there is none. Never a secret in either.
+void record_change(const AdminRequest& req, governance::Runtime& runtime, std::string action,
+                   std::string kind, std::string name, const boost::json::value& before,
+                   const boost::json::value& after);
 
 }  // namespace sluice::admin

@@ -19,8 +19,10 @@ namespace {
 
 // The file's config with the command line's overrides on top (they win over the file, and stay
 // in force across reloads).
-Result<config::SnapshotPtr> load_with_overrides(const ServeOptions& options) {
-  auto loaded = config::load_file(options.config, config::process_env, pipeline::is_reserved_path);
+Result<config::SnapshotPtr> load_with_overrides(const ServeOptions& options,
+                                                const config::StoredConfig* stored) {
+  auto loaded =
+      config::load_file(options.config, config::process_env, pipeline::is_reserved_path, stored);
   if (!loaded) return loaded.error();
   auto snapshot = std::make_shared<config::Snapshot>(**loaded);
   if (options.host) snapshot->server.host = *options.host;
@@ -34,20 +36,38 @@ Result<config::SnapshotPtr> load_with_overrides(const ServeOptions& options) {
 }  // namespace
 
 int serve(const ServeOptions& options) {
-  auto snapshot = load_with_overrides(options);
-  if (!snapshot) {
-    std::cerr << "sluice: " << snapshot.error().message << "\n";
+  // The file is read once to find the store, then again with what the store keeps (endpoints,
+  // routes and secrets made through the admin API): that second snapshot is the one served.
+  config::StoredConfig placeholders;
+  placeholders.placeholder_secrets = true;
+  auto boot = load_with_overrides(options, &placeholders);
+  if (!boot) {
+    std::cerr << "sluice: " << boot.error().message << "\n";
     return 1;
   }
   try {
+    governance::Runtime governance((*boot)->governance);
+    auto load = [options, &governance] {
+      return load_with_overrides(options, governance.stored_config().get());
+    };
+    auto snapshot = load();
+    if (!snapshot) {
+      std::cerr << "sluice: " << snapshot.error().message << "\n";
+      return 1;
+    }
     observability::AccessLog access_log((*snapshot)->server.access_log);
     const bool watch = (*snapshot)->server.watch_config;
-    governance::Runtime governance((*snapshot)->governance);
     config::SnapshotHolder holder(std::move(*snapshot));
-    server::Reloader reloader{options.config, [options] { return load_with_overrides(options); },
-                              watch};
+    server::Reloader reloader{options.config, load, watch};
     server::Server server(holder, access_log, governance, std::move(reloader));
-    return server.run();
+    governance.set_control_hooks(
+        {[options](const config::StoredConfig& stored) {
+           return load_with_overrides(options, &stored);
+         },
+         [&server] { server.reload("store changed"); }});
+    const int code = server.run();
+    governance.set_control_hooks({});  // the watcher must not reach the server once it is gone
+    return code;
   } catch (const std::exception& e) {
     std::cerr << "sluice: " << e.what() << "\n";
     return 1;

@@ -9,6 +9,7 @@
 #include "admin/admin_api.hpp"
 #include "config/loader.hpp"
 #include "governance/runtime.hpp"
+#include "pipeline/paths.hpp"
 #include "util/key_secret.hpp"
 #include "util/money.hpp"
 
@@ -23,14 +24,28 @@ namespace {
 int run_admin(const std::string& config_path, std::string_view method, const std::string& path,
               const std::string& query, const std::string& body,
               void (*print)(const std::string&) = nullptr) {
-  auto loaded = config::load_file(config_path);
-  if (!loaded) {
-    std::cerr << "sluice: " << loaded.error().message << "\n";
+  config::StoredConfig placeholders;
+  placeholders.placeholder_secrets = true;
+  auto boot = config::load_file(config_path, config::process_env, pipeline::is_reserved_path,
+                                &placeholders);
+  if (!boot) {
+    std::cerr << "sluice: " << boot.error().message << "\n";
     return 1;
   }
   try {
-    governance::Runtime runtime((*loaded)->governance);
-    auto answer = admin::handle_admin({method, path, query, body}, runtime, **loaded);
+    governance::Runtime runtime((*boot)->governance);
+    // What the gateway would serve: the file with the store's endpoints, routes and secrets.
+    auto load = [config_path](const config::StoredConfig& stored) {
+      return config::load_file(config_path, config::process_env, pipeline::is_reserved_path,
+                               &stored);
+    };
+    runtime.set_control_hooks({load, {}});
+    auto loaded = load(*runtime.stored_config());
+    if (!loaded) {
+      std::cerr << "sluice: " << loaded.error().message << "\n";
+      return 1;
+    }
+    auto answer = admin::handle_admin({method, path, query, body, "cli"}, runtime, **loaded);
     if (answer.error) {
       std::cerr << "sluice: " << answer.error->message << "\n";
       return 1;

@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 #include <charconv>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -17,6 +18,7 @@
 #include "providers/registry.hpp"
 #include "routing/health/target_health.hpp"
 #include "util/redact.hpp"
+#include "util/secret_box.hpp"
 
 namespace sluice::config {
 namespace {
@@ -254,6 +256,33 @@ std::string key_from_file(const std::string& value) {
   return key;
 }
 
+// The value of the stored secret `node` names, opened with auth.secrets_key; remembered as a
+// secret so no error quotes it.
+std::string stored_secret(const Reader& r, const YAML::Node& node, const std::string& path) {
+  const std::string name = r.string(node, path);
+  if (r.stored != nullptr && r.stored->placeholder_secrets) return "sluice-secret-placeholder";
+  const SealedSecret* found = nullptr;
+  if (r.stored != nullptr) {
+    for (const auto& s : r.stored->secrets) {
+      if (s.name == name) found = &s;
+    }
+  }
+  if (found == nullptr)
+    r.fail(node, path, "no secret named '" + name + "' (create it with POST /admin/secrets)");
+  if (r.secrets_key.empty())
+    r.fail(node, path, "secrets need auth.secrets_key (or SLUICE_SECRETS_KEY) to be opened");
+  const std::string id = util::secrets_key_id(r.secrets_key);
+  if (found->key_id != id)
+    r.fail(node, path,
+           "secret '" + name + "' was sealed with key " + found->key_id +
+               ", not the configured auth.secrets_key (" + id +
+               "); see `sluice secrets rotate-key`");
+  auto value = util::open(r.secrets_key, {found->nonce, found->ciphertext}, name);
+  if (!value) r.fail(node, path, "secret '" + name + "' does not open with auth.secrets_key");
+  r.remember_secret(*value);
+  return *value;
+}
+
 enum class EndpointForm {
   kEndpoint,     // `endpoints:` entry: endpoint_type
   kLegacyRoute,  // MLflow ≤ 2.8 `routes:` entry: route_type
@@ -304,7 +333,7 @@ Endpoint read_endpoint(const Reader& r, const YAML::Node& node, const std::strin
     e.limit = read_limit(r, node["limit"], path + ".limit");
 
   const YAML::Node model = node["model"];
-  const std::string mp = path + ".model";
+  const std::string mp = path.empty() ? "model" : path + ".model";
   r.expect_map(model, mp, {"provider", "name", "config"});
   if (!model["provider"]) r.fail(model, mp, "provider is required");
   e.provider = r.string(model["provider"], mp + ".provider");
@@ -328,6 +357,13 @@ Endpoint read_endpoint(const Reader& r, const YAML::Node& node, const std::strin
         value.text = r.resolved(it->second, mp + ".config." + key, secret);
         if (key.ends_with("_api_key")) value.text = key_from_file(value.text);
       }
+      // `{secret: NAME}`: a provider secret kept in the store, opened here.
+      if (it->second.IsMap() && it->second.size() == 1 && it->second["secret"]) {
+        value.is_scalar = true;
+        value.text = stored_secret(r, it->second["secret"], mp + ".config." + key + ".secret");
+        config.add(key, std::move(value));
+        continue;
+      }
       // A nested map (MLflow's `aws_config: {...}`) is read as `parent.child` keys.
       if (it->second.IsMap()) {
         for (auto sub = it->second.begin(); sub != it->second.end(); ++sub) {
@@ -335,7 +371,10 @@ Endpoint read_endpoint(const Reader& r, const YAML::Node& node, const std::strin
           providers::ConfigValue v;
           v.location = r.where(sub->second);
           v.is_scalar = sub->second.IsScalar();
-          if (v.is_scalar) {
+          if (sub->second.IsMap() && sub->second.size() == 1 && sub->second["secret"]) {
+            v.is_scalar = true;
+            v.text = stored_secret(r, sub->second["secret"], mp + ".config." + child + ".secret");
+          } else if (v.is_scalar) {
             bool secret = false;
             v.text = r.resolved(sub->second, mp + ".config." + child, secret);
           }
@@ -677,6 +716,59 @@ void check_cache(const Reader& r, Snapshot& snapshot, const CacheSpec& spec, con
   }
 }
 
+// auth.secrets_key, else SLUICE_SECRETS_KEY: the key that seals provider secrets in the store.
+void read_secrets_key(const Reader& r, const YAML::Node& auth, Snapshot& snapshot) {
+  std::string text;
+  if (auth && auth["secrets_key"]) {
+    bool secret = false;
+    text = r.resolved(auth["secrets_key"], "auth.secrets_key", secret);
+    r.remember_secret(text);
+  } else if (auto env = r.env()("SLUICE_SECRETS_KEY"); env && !env->empty()) {
+    text = *env;
+    r.remember_secret(text);
+  } else {
+    return;
+  }
+  auto key = util::parse_secrets_key(text);
+  if (!key) {
+    if (auth && auth["secrets_key"]) r.fail(auth["secrets_key"], "auth.secrets_key", key.error().message);
+    throw LoadError{r.source() + ": SLUICE_SECRETS_KEY " + key.error().message};
+  }
+  r.remember_secret(*key);
+  snapshot.secrets_key = *key;
+  r.secrets_key = *key;
+}
+
+// An object kept in the store, parsed from its JSON (a YAML flow mapping), within the same
+// bounds as a file.
+YAML::Node stored_node(const Reader& r, const StoredObject& o) {
+  YAML::Node node;
+  try {
+    node = YAML::Load(o.body);
+  } catch (const YAML::Exception& e) {
+    throw LoadError{r.source() + ": the stored body is not valid JSON: " + e.msg};
+  }
+  if (!node.IsMap()) throw LoadError{r.source() + ": must be a JSON object"};
+  const YAML::Node name = node["name"];
+  if (!name || !name.IsScalar() || name.Scalar() != o.name)
+    throw LoadError{r.source() + ": name: must be '" + o.name + "'"};
+  return node;
+}
+
+void check_tree(const YAML::Node& node, std::size_t depth, std::size_t& budget,
+                const std::string& source);
+
+std::string workspace_of(const StoredConfig& stored, std::string_view kind, std::string_view name) {
+  for (const auto& o : stored.objects) {
+    if (o.kind == kind && o.name == name) return o.workspace;
+  }
+  return "";
+}
+
+std::string stored_source(const StoredObject& o) {
+  return "stored " + o.kind + " '" + o.name + "'";
+}
+
 SnapshotPtr build(const Reader& r, const YAML::Node& root) {
   auto snapshot = std::make_shared<Snapshot>();
   snapshot->source = r.source();
@@ -688,7 +780,7 @@ SnapshotPtr build(const Reader& r, const YAML::Node& root) {
   snapshot->server = read_server(r, root["server"]);
   snapshot->otel = read_otel(r, root["otel"], r.env());
   if (const YAML::Node auth = root["auth"]) {
-    r.expect_map(auth, "auth", {"mode", "admin_key", "pepper", "keys"});
+    r.expect_map(auth, "auth", {"mode", "admin_key", "pepper", "keys", "secrets_key"});
     if (auth["admin_key"]) {
       bool secret = false;
       snapshot->admin_key = r.resolved(auth["admin_key"], "auth.admin_key", secret);
@@ -696,6 +788,7 @@ SnapshotPtr build(const Reader& r, const YAML::Node& root) {
         r.fail(auth["admin_key"], "auth.admin_key", "must be at least 16 characters");
     }
   }
+  read_secrets_key(r, root["auth"], *snapshot);
   read_governance(r, root, snapshot->governance);
   snapshot->cache = read_cache_config(r, root["cache"]);
   {
@@ -721,13 +814,14 @@ SnapshotPtr build(const Reader& r, const YAML::Node& root) {
   struct Read {
     YAML::Node node;
     std::string path;
+    const Reader* reader;
   };
   std::vector<Read> read;
   for (std::size_t i = 0; endpoints && i < endpoints.size(); ++i) {
     const std::string path = "endpoints[" + std::to_string(i) + "]";
     add_endpoint(r, *snapshot, read_endpoint(r, endpoints[i], path, snapshot->server), endpoints[i],
                  path);
-    read.push_back({endpoints[i], path});
+    read.push_back({endpoints[i], path, &r});
   }
   for (std::size_t i = 0; routes && i < routes.size(); ++i) {
     const std::string path = "routes[" + std::to_string(i) + "]";
@@ -735,10 +829,30 @@ SnapshotPtr build(const Reader& r, const YAML::Node& root) {
       const auto form = routes[i]["path"] ? EndpointForm::kNamedRoute : EndpointForm::kLegacyRoute;
       add_endpoint(r, *snapshot, read_endpoint(r, routes[i], path, snapshot->server, form),
                    routes[i], path);
-      read.push_back({routes[i], path});
+      read.push_back({routes[i], path, &r});
     }
   }
+  // Then those kept in the store (made through the admin API), each with a reader of its own
+  // so an error names the object and field rather than a line of the file.
+  std::deque<Reader> stored_readers;
+  std::vector<std::pair<const Reader*, YAML::Node>> stored_routes;
+  for (const StoredObject& o : r.stored ? r.stored->objects : std::vector<StoredObject>{}) {
+    const Reader& sr = stored_readers.emplace_back(r, stored_source(o));
+    YAML::Node node = stored_node(sr, o);
+    std::size_t budget = 10'000;
+    check_tree(node, 0, budget, sr.source());
+    if (o.kind == "route") {
+      stored_routes.emplace_back(&sr, node);
+      continue;
+    }
+    Endpoint e = read_endpoint(sr, node, "", snapshot->server);
+    e.stored = true;
+    e.workspace = o.workspace;
+    add_endpoint(sr, *snapshot, std::move(e), node, "");
+    read.push_back({node, "", &sr});
+  }
   for (std::size_t i = 0; i < read.size(); ++i) {
+    const Reader& r = *read[i].reader;
     const YAML::Node& node = read[i].node;
     snapshot->endpoints[i].cache =
         read_cache_spec(r, node["cache"], read[i].path + ".cache", snapshot->cache.defaults);
@@ -758,6 +872,20 @@ SnapshotPtr build(const Reader& r, const YAML::Node& root) {
     check_cache(r, *snapshot, *route.cache, node, path);
     route.guardrails =
         read_guardrail_refs(r, node["guardrails"], path + ".guardrails", snapshot->guardrails);
+    snapshot->route_index.emplace(route.name, snapshot->routes.size());
+    snapshot->routes.push_back(std::move(route));
+  }
+  for (std::size_t i = 0; i < stored_routes.size(); ++i) {
+    const Reader& sr = *stored_routes[i].first;
+    const YAML::Node& node = stored_routes[i].second;
+    if (node["model"] || node["path"])
+      sr.fail(node, "", "a stored route spreads requests over endpoints (no model or path)");
+    Route route = read_route(sr, node, "", *snapshot);
+    route.cache = read_cache_spec(sr, node["cache"], "cache", snapshot->cache.defaults);
+    check_cache(sr, *snapshot, *route.cache, node, "");
+    route.guardrails = read_guardrail_refs(sr, node["guardrails"], "guardrails", snapshot->guardrails);
+    route.stored = true;
+    route.workspace = workspace_of(*r.stored, "route", route.name);
     snapshot->route_index.emplace(route.name, snapshot->routes.size());
     snapshot->routes.push_back(std::move(route));
   }
@@ -819,9 +947,11 @@ void check_tree(const YAML::Node& node, std::size_t depth, std::size_t& budget,
 }
 
 Result<SnapshotPtr> load(const std::function<YAML::Node()>& parse, const std::string& source,
-                         const EnvLookup& env, const ReservedPath& reserved) {
+                         const EnvLookup& env, const ReservedPath& reserved,
+                         const StoredConfig* stored) {
   Reader reader(source, env);
   reader.reserved_path = reserved;
+  reader.stored = stored;
   try {
     YAML::Node root = parse();
     std::size_t budget = kMaxExpandedNodes;
@@ -842,7 +972,7 @@ Result<SnapshotPtr> load(const std::function<YAML::Node()>& parse, const std::st
 }  // namespace
 
 Result<SnapshotPtr> load_file(const std::string& path, const EnvLookup& env,
-                              const ReservedPath& reserved) {
+                              const ReservedPath& reserved, const StoredConfig* stored) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Error::invalid(path + ": cannot read the file");
   std::string text;
@@ -851,17 +981,18 @@ Result<SnapshotPtr> load_file(const std::string& path, const EnvLookup& env,
     text.append(chunk, static_cast<std::size_t>(in.gcount()));
     if (text.size() > kMaxConfigBytes) break;  // check_text says so
   }
-  return load_string(text, path, env, reserved);
+  return load_string(text, path, env, reserved, stored);
 }
 
 Result<SnapshotPtr> load_string(std::string_view yaml, const std::string& source_name,
-                                const EnvLookup& env, const ReservedPath& reserved) {
+                                const EnvLookup& env, const ReservedPath& reserved,
+                                const StoredConfig* stored) {
   try {
     check_text(yaml, source_name);
   } catch (const LoadError& e) {
     return Error::invalid(e.message);
   }
-  return load([&] { return YAML::Load(std::string(yaml)); }, source_name, env, reserved);
+  return load([&] { return YAML::Load(std::string(yaml)); }, source_name, env, reserved, stored);
 }
 
 }  // namespace sluice::config

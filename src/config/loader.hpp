@@ -9,6 +9,7 @@
 
 #include "config/secrets.hpp"
 #include "config/snapshot.hpp"
+#include "config/stored.hpp"
 
 namespace sluice::config {
 
@@ -17,11 +18,16 @@ namespace sluice::config {
 using ReservedPath = std::function<bool(std::string_view path)>;
 
 // `reserved` empty: no path is refused for shadowing (tools that only read a config).
+// `stored`: the endpoints, routes and secrets kept in the store (config/stored.hpp), merged after
+// the file's; an error in one is "stored endpoint 'NAME': field: what is wrong". Null: none (a
+// `{secret: NAME}` reference then fails).
 Result<SnapshotPtr> load_file(const std::string& path, const EnvLookup& env = process_env,
-                              const ReservedPath& reserved = {});
+                              const ReservedPath& reserved = {},
+                              const StoredConfig* stored = nullptr);
 Result<SnapshotPtr> load_string(std::string_view yaml, const std::string& source_name,
                                 const EnvLookup& env = process_env,
-                                const ReservedPath& reserved = {});
+                                const ReservedPath& reserved = {},
+                                const StoredConfig* stored = nullptr);
 
 // Human-readable list of endpoints, for `sluice check-config`.
 std::string describe(const Snapshot& snapshot);

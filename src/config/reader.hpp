@@ -6,6 +6,7 @@
 
 #include <charconv>
 #include <functional>
+#include <memory>
 #include <initializer_list>
 #include <set>
 #include <string>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "config/secrets.hpp"
+#include "config/stored.hpp"
 
 namespace sluice::config {
 
@@ -24,12 +26,31 @@ struct LoadError {
 
 class Reader {
  public:
-  Reader(std::string source, const EnvLookup& env) : source_(std::move(source)), env_(env) {}
+  Reader(std::string source, const EnvLookup& env)
+      : source_(std::move(source)),
+        env_(env),
+        secrets_(std::make_shared<std::vector<std::string>>()) {}
+  // A reader for one object kept in the store (an endpoint or route made through the admin API):
+  // errors name `source` and the field, with no line and column (the object has no file);
+  // secrets resolved through it are redacted from every error of `parent` too.
+  Reader(const Reader& parent, std::string source)
+      : reserved_path(parent.reserved_path),
+        stored(parent.stored),
+        secrets_key(parent.secrets_key),
+        source_(std::move(source)),
+        env_(parent.env_),
+        secrets_(parent.secrets_),
+        positions_(false) {}
 
   // The server's own paths, which a named route may not take (loader.hpp).
   std::function<bool(std::string_view)> reserved_path;
+  // The store's endpoints, routes and sealed secrets (null: none, e.g. `sluice check-config`),
+  // and the 32-byte key that opens the secrets (auth.secrets_key), set once auth is read.
+  const StoredConfig* stored = nullptr;
+  mutable std::string secrets_key;
 
   std::string where(const YAML::Node& node) const {
+    if (!positions_) return source_;
     const auto mark = node.Mark();
     if (mark.line < 0) return source_;
     return source_ + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
@@ -37,7 +58,9 @@ class Reader {
 
   [[noreturn]] void fail(const YAML::Node& node, const std::string& path,
                          const std::string& message) const {
-    throw LoadError{where(node) + ": " + (path.empty() ? "" : path + ": ") + message};
+    // A stored object's fields are read from the root ("" + ".model" → "model").
+    const std::string p = path.starts_with('.') ? path.substr(1) : path;
+    throw LoadError{where(node) + ": " + (p.empty() ? "" : p + ": ") + message};
   }
 
   // Checks `node` is a map whose keys are all in `allowed`, with no key given twice.
@@ -119,12 +142,14 @@ class Reader {
   std::string resolved(const YAML::Node& node, const std::string& path, bool& was_secret) const {
     auto r = resolve_secrets(string(node, path), env_, was_secret);
     if (!r) fail(node, path, r.error().message);
-    if (was_secret) secrets_.push_back(*r);
+    if (was_secret) secrets_->push_back(*r);
     return *r;
   }
+  // Remembers a value that came from elsewhere (a stored secret) as secret.
+  void remember_secret(std::string value) const { secrets_->push_back(std::move(value)); }
 
   // The secret values resolved so far (for redacting error messages).
-  const std::vector<std::string>& secrets() const { return secrets_; }
+  const std::vector<std::string>& secrets() const { return *secrets_; }
 
   const std::string& source() const { return source_; }
   const EnvLookup& env() const { return env_; }
@@ -132,7 +157,8 @@ class Reader {
  private:
   std::string source_;
   const EnvLookup& env_;
-  mutable std::vector<std::string> secrets_;
+  std::shared_ptr<std::vector<std::string>> secrets_;
+  bool positions_ = true;
 };
 
 }  // namespace sluice::config

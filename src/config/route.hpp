@@ -91,6 +91,8 @@ struct Route {
   std::shared_ptr<const CacheSpec> cache;
   // `guardrails: [names]` (config/guardrails.hpp), besides those of the endpoint called.
   std::vector<const GuardrailSpec*> guardrails;
+  bool stored = false;    // made through the admin API
+  std::string workspace;  // "" for the default workspace
 
   unsigned total_weight() const {
     unsigned total = 0;

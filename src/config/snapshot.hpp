@@ -85,12 +85,17 @@ struct Endpoint {
   std::shared_ptr<const CacheSpec> cache = std::make_shared<CacheSpec>();
   // `guardrails: [names]`, defined in Snapshot::guardrails (valid while the snapshot is held).
   std::vector<const GuardrailSpec*> guardrails;
+  bool stored = false;     // made through the admin API (else the file's: read-only there)
+  std::string workspace;   // "" for the default workspace
 };
 
 struct Snapshot {
   std::string source;  // file it was loaded from
   ServerConfig server;
   std::string admin_key;  // `auth.admin_key`: bearer for /admin/*; empty turns the admin API off
+  // `auth.secrets_key` (or SLUICE_SECRETS_KEY): the 32 bytes that seal provider secrets in the
+  // store (util/secret_box.hpp); empty when none is configured.
+  std::string secrets_key;
   Governance governance;  // keys, limits, budgets, prices, stores
   CacheConfig cache;      // the response cache's defaults and in-process store size
   GuardrailsConfig guardrails;  // `guardrails:`, by name; endpoints, routes and keys refer to them

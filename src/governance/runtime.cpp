@@ -28,6 +28,7 @@ std::unique_ptr<stores::GovernanceStore> open_store(const config::StoreConfig& c
 
 Runtime::Runtime(const config::Governance& g) {
   by_hash_ = std::make_shared<const std::unordered_map<std::string, KeyPtr>>();
+  stored_ = std::make_shared<const config::StoredConfig>();
   budgets_ = std::make_shared<const std::vector<config::BudgetSpec>>();
   if (!g.store.redis.empty()) {
     // Validated at load, so this parse succeeds.
@@ -42,6 +43,11 @@ Runtime::Runtime(const config::Governance& g) {
   if (!g.ledger) return;
   store_ = open_store(g.store, kAdminConnections);
   if (g.store.responses_ttl_s > 0) responses_ = dynamic_cast<stores::ResponseStore*>(store_.get());
+  control_ = dynamic_cast<stores::ControlStore*>(store_.get());
+  if (control_ != nullptr) {
+    control_version_ = control_->control_version();
+    stored_ = std::make_shared<const config::StoredConfig>(control_->load_control());
+  }
   for (const auto& total : store_->totals_since(month_start_ms(util::unix_now_ms())))
     spend_.add_total(total);
   reload();
@@ -72,6 +78,15 @@ void Runtime::watch() {
         changed = version != version_;
       }
       if (changed) reload();
+      if (control_ != nullptr) {
+        std::int64_t control = control_->control_version();
+        bool moved = false;
+        {
+          std::lock_guard keys(keys_mutex_);
+          moved = control != control_version_;
+        }
+        if (moved) reload_control();
+      }
     } catch (const std::exception& e) {
       std::cerr << "sluice: reading keys and budgets from the store failed: " << e.what() << "\n";
     }
@@ -93,6 +108,33 @@ void Runtime::reload() {
   has_store_budgets_.store(!budgets->empty(), std::memory_order_relaxed);
   budgets_ = std::move(budgets);
   version_ = version;
+}
+
+std::shared_ptr<const config::StoredConfig> Runtime::stored_config() const {
+  std::lock_guard lock(keys_mutex_);
+  return stored_;
+}
+
+void Runtime::set_control_hooks(ControlHooks hooks) {
+  std::lock_guard serial(control_reload_mutex_);  // the watcher reads them under it
+  hooks_ = std::move(hooks);
+}
+
+void Runtime::reload_control() {
+  if (control_ == nullptr) return;
+  std::lock_guard serial(control_reload_mutex_);
+  const std::int64_t version = control_->control_version();
+  {
+    std::lock_guard lock(keys_mutex_);
+    if (version == control_version_) return;
+  }
+  auto stored = std::make_shared<const config::StoredConfig>(control_->load_control());
+  {
+    std::lock_guard lock(keys_mutex_);
+    stored_ = std::move(stored);
+    control_version_ = version;
+  }
+  if (hooks_.changed) hooks_.changed();
 }
 
 KeyPtr Runtime::find_key(const config::Governance& g, std::string_view secret) const {

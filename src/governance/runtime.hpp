@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string_view>
@@ -13,9 +14,12 @@
 #include <unordered_map>
 
 #include "config/governance.hpp"
+#include "config/snapshot.hpp"
+#include "config/stored.hpp"
 #include "governance/ledger.hpp"
 #include "governance/request_log.hpp"
 #include "governance/spend_view.hpp"
+#include "stores/control_store.hpp"
 #include "stores/governance_store.hpp"
 #include "stores/limiter.hpp"
 #include "stores/redis/redis_limiter.hpp"
@@ -72,6 +76,25 @@ class Runtime {
   void reload();
 
   stores::GovernanceStore* store() { return store_.get(); }
+
+  // The control plane (docs/control-plane.md): endpoints, routes and secrets kept in the store.
+  // Null without a store.
+  stores::ControlStore* control() { return control_; }
+  // What the store held at the last read (never null; empty without a store).
+  std::shared_ptr<const config::StoredConfig> stored_config() const;
+  // How the process turns the store's objects into a snapshot, given by `sluice serve` and the
+  // CLI before any admin call: `load` builds one from the config file and `stored` (it
+  // validates a change before it is written); `changed` swaps a new one in (after any process
+  // changed the store; may be empty).
+  struct ControlHooks {
+    std::function<Result<config::SnapshotPtr>(const config::StoredConfig& stored)> load;
+    std::function<void()> changed;
+  };
+  void set_control_hooks(ControlHooks hooks);
+  const ControlHooks& control_hooks() const { return hooks_; }
+  // Reads the control plane again and calls hooks.changed when it differs from the last read.
+  // The admin API calls it after a change; the watcher within a second of another process's.
+  void reload_control();
   // Where /v1/responses answers are kept (`stores.responses`): the same database; null when
   // they are not kept. Calls block (the blocking pool).
   stores::ResponseStore* responses() { return responses_; }
@@ -87,6 +110,7 @@ class Runtime {
   void watch();
 
   std::unique_ptr<stores::GovernanceStore> store_;  // admin API and the watcher (blocking pool)
+  stores::ControlStore* control_ = nullptr;         // store_, as the control plane's rows
   stores::ResponseStore* responses_ = nullptr;      // store_, when it keeps responses
   std::unique_ptr<Ledger> ledger_;                  // its own connection, its own thread
   std::unique_ptr<RequestLog> request_log_;         // the same
@@ -99,6 +123,10 @@ class Runtime {
   BudgetList budgets_;
   std::atomic<bool> has_store_budgets_{false};
   std::int64_t version_ = -1;
+  std::shared_ptr<const config::StoredConfig> stored_;  // under keys_mutex_
+  std::int64_t control_version_ = -1;                   // under keys_mutex_
+  ControlHooks hooks_;                                  // set before serving
+  std::mutex control_reload_mutex_;                     // one reload_control at a time
 
   std::mutex watch_mutex_;
   std::condition_variable stop_watch_;

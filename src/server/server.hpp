@@ -33,10 +33,11 @@ class Server {
   // Throws if the address cannot be bound.
   int run();
 
- private:
-  // Loads and validates the file again; swaps it in, or keeps the old config and says why.
+  // Loads and validates the file (and the store's objects) again; swaps it in, or keeps the old
+  // config and says why. Any thread; reloads are serialised.
   Result<void> reload(const char* why);
 
+ private:
   config::SnapshotHolder& config_;
   observability::AccessLog& access_log_;
   governance::Runtime& governance_;

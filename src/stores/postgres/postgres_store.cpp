@@ -609,3 +609,171 @@ bool PostgresStore::delete_response(std::string_view id) {
 }
 
 }  // namespace sluice::stores::postgres
+
+namespace sluice::stores::postgres {
+
+namespace {
+
+void insert_audit(Connection& c, const AuditRecord& a) {
+  Params p;
+  p.integer(a.ts_ms).text(a.actor).text(a.action).text(a.kind).text(a.name).text(a.workspace);
+  p.text(a.before).text(a.after);
+  c.prepared("insert_audit",
+             "INSERT INTO audit (ts_ms, actor, action, kind, name, workspace, before_json, "
+             "after_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+             p);
+}
+
+void bump_control_version(Connection& c) {
+  c.prepared("bump_control_version",
+             "UPDATE meta SET value = value + 1 WHERE name = 'control_version'", Params());
+}
+
+}  // namespace
+
+std::int64_t PostgresStore::control_version() {
+  return with_connection([&](Connection& c) {
+    const Result r = c.prepared("control_version",
+                                "SELECT value FROM meta WHERE name = 'control_version'", Params());
+    return r.rows() ? r.integer(0, 0) : 0;
+  });
+}
+
+config::StoredConfig PostgresStore::load_control() {
+  return with_connection([&](Connection& c) {
+    config::StoredConfig out;
+    const Result o = c.prepared("load_objects",
+                                "SELECT kind, name, workspace, body, created_at, updated_at FROM "
+                                "config_objects ORDER BY kind, name",
+                                Params());
+    for (int i = 0; i < o.rows(); ++i)
+      out.objects.push_back({o.text(i, 0), o.text(i, 1), o.text(i, 2), o.text(i, 3),
+                             o.integer(i, 4), o.integer(i, 5)});
+    const Result s = c.prepared("load_secrets",
+                                "SELECT name, workspace, key_id, nonce, ciphertext, created_at, "
+                                "updated_at FROM secrets ORDER BY name",
+                                Params());
+    for (int i = 0; i < s.rows(); ++i)
+      out.secrets.push_back({s.text(i, 0), s.text(i, 1), s.text(i, 2), s.text(i, 3), s.text(i, 4),
+                             s.integer(i, 5), s.integer(i, 6)});
+    return out;
+  });
+}
+
+void PostgresStore::put_object(const config::StoredObject& o, const AuditRecord& audit) {
+  with_connection([&](Connection& c) {
+    transaction(c, [&] {
+      Params p;
+      p.text(o.kind).text(o.name).text(o.workspace).text(o.body).integer(o.created_at);
+      p.integer(o.updated_at);
+      c.prepared("put_object",
+                 "INSERT INTO config_objects (kind, name, workspace, body, created_at, "
+                 "updated_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (kind, name) DO UPDATE "
+                 "SET workspace = $3, body = $4, updated_at = $6",
+                 p);
+      insert_audit(c, audit);
+      bump_control_version(c);
+    });
+  });
+}
+
+bool PostgresStore::delete_object(std::string_view kind, std::string_view name,
+                                  const AuditRecord& audit) {
+  return with_connection([&](Connection& c) {
+    return transaction(c, [&] {
+      const bool changed =
+          c.prepared("delete_object", "DELETE FROM config_objects WHERE kind = $1 AND name = $2",
+                     Params().text(kind).text(name))
+              .affected() > 0;
+      if (changed) {
+        insert_audit(c, audit);
+        bump_control_version(c);
+      }
+      return changed;
+    });
+  });
+}
+
+void PostgresStore::put_secret(const config::SealedSecret& v, const AuditRecord& audit) {
+  with_connection([&](Connection& c) {
+    transaction(c, [&] {
+      Params p;
+      p.text(v.name).text(v.workspace).text(v.key_id).text(v.nonce).text(v.ciphertext);
+      p.integer(v.created_at).integer(v.updated_at);
+      c.prepared("put_secret",
+                 "INSERT INTO secrets (name, workspace, key_id, nonce, ciphertext, created_at, "
+                 "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (name) DO UPDATE "
+                 "SET workspace = $2, key_id = $3, nonce = $4, ciphertext = $5, updated_at = $7",
+                 p);
+      insert_audit(c, audit);
+      bump_control_version(c);
+    });
+  });
+}
+
+bool PostgresStore::delete_secret(std::string_view name, const AuditRecord& audit) {
+  return with_connection([&](Connection& c) {
+    return transaction(c, [&] {
+      const bool changed = c.prepared("delete_secret", "DELETE FROM secrets WHERE name = $1",
+                                      Params().text(name))
+                               .affected() > 0;
+      if (changed) {
+        insert_audit(c, audit);
+        bump_control_version(c);
+      }
+      return changed;
+    });
+  });
+}
+
+void PostgresStore::replace_secrets(std::span<const config::SealedSecret> secrets,
+                                    const AuditRecord& audit) {
+  with_connection([&](Connection& c) {
+    transaction(c, [&] {
+      for (const auto& v : secrets) {
+        Params p;
+        p.text(v.name).text(v.key_id).text(v.nonce).text(v.ciphertext).integer(v.updated_at);
+        c.prepared("reseal_secret",
+                   "UPDATE secrets SET key_id = $2, nonce = $3, ciphertext = $4, updated_at = $5 "
+                   "WHERE name = $1",
+                   p);
+      }
+      insert_audit(c, audit);
+      bump_control_version(c);
+    });
+  });
+}
+
+void PostgresStore::append_audit(const AuditRecord& audit) {
+  with_connection([&](Connection& c) { insert_audit(c, audit); });
+}
+
+std::vector<AuditRecord> PostgresStore::audit(const AuditQuery& q) {
+  std::string sql =
+      "SELECT id, ts_ms, actor, action, kind, name, workspace, before_json, after_json FROM audit "
+      "WHERE ts_ms >= $1 AND ts_ms < $2";
+  Params params;
+  params.integer(q.since_ms).integer(q.until_ms);
+  int n = 2;
+  if (!q.kind.empty()) {
+    sql += " AND kind = $" + std::to_string(++n);
+    params.text(q.kind);
+  }
+  if (!q.name.empty()) {
+    sql += " AND name = $" + std::to_string(++n);
+    params.text(q.name);
+  }
+  sql += " ORDER BY id DESC LIMIT $" + std::to_string(++n);
+  params.integer(static_cast<std::int64_t>(q.limit));
+  return with_connection([&](Connection& c) {
+    const Result r = c.query(sql, params);
+    std::vector<AuditRecord> out;
+    for (int i = 0; i < r.rows(); ++i) {
+      out.push_back({r.integer(i, 0), r.integer(i, 1), r.text(i, 2), r.text(i, 3), r.text(i, 4),
+                     r.text(i, 5), r.text(i, 6), r.text(i, 7), r.text(i, 8)});
+    }
+    return out;
+  });
+}
+
+}  // namespace sluice::stores::postgres

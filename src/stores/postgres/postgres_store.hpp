@@ -6,13 +6,14 @@
 
 #include <string>
 
+#include "stores/control_store.hpp"
 #include "stores/governance_store.hpp"
 #include "stores/postgres/pg_pool.hpp"
 #include "stores/response_store.hpp"
 
 namespace sluice::stores::postgres {
 
-class PostgresStore : public GovernanceStore, public ResponseStore {
+class PostgresStore : public GovernanceStore, public ResponseStore, public ControlStore {
  public:
   // Connects and migrates (every replica may do so at once: an advisory lock serialises them);
   // throws with the server's message when it cannot. `connections` bounds this object's pool.
@@ -40,6 +41,17 @@ class PostgresStore : public GovernanceStore, public ResponseStore {
   void put_response(const StoredResponse& response, std::int64_t now_s) override;
   std::optional<StoredResponse> get_response(std::string_view id, std::int64_t now_s) override;
   bool delete_response(std::string_view id) override;
+  std::int64_t control_version() override;
+  config::StoredConfig load_control() override;
+  void put_object(const config::StoredObject& object, const AuditRecord& audit) override;
+  bool delete_object(std::string_view kind, std::string_view name,
+                     const AuditRecord& audit) override;
+  void put_secret(const config::SealedSecret& secret, const AuditRecord& audit) override;
+  bool delete_secret(std::string_view name, const AuditRecord& audit) override;
+  void replace_secrets(std::span<const config::SealedSecret> secrets,
+                       const AuditRecord& audit) override;
+  void append_audit(const AuditRecord& audit) override;
+  std::vector<AuditRecord> audit(const AuditQuery& query) override;
 
   int schema_version();
 

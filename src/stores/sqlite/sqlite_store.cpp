@@ -535,3 +535,153 @@ bool SqliteStore::delete_response(std::string_view id) {
 }
 
 }  // namespace sluice::stores::sqlite
+
+namespace sluice::stores::sqlite {
+
+std::int64_t SqliteStore::control_version() {
+  std::lock_guard lock(mutex_);
+  Statement s(db_, "SELECT value FROM meta WHERE name = 'control_version'");
+  return s.step() ? s.column_int(0) : 0;
+}
+
+void SqliteStore::bump_control_version() {
+  exec("UPDATE meta SET value = value + 1 WHERE name = 'control_version'");
+}
+
+void SqliteStore::insert_audit(const AuditRecord& a) {
+  Statement s(db_,
+              "INSERT INTO audit (ts_ms, actor, action, kind, name, workspace, before_json, "
+              "after_json) VALUES (?,?,?,?,?,?,?,?)");
+  s.integer(1, a.ts_ms).text(2, a.actor).text(3, a.action).text(4, a.kind).text(5, a.name);
+  s.text(6, a.workspace).text(7, a.before).text(8, a.after);
+  s.step();
+}
+
+config::StoredConfig SqliteStore::load_control() {
+  std::lock_guard lock(mutex_);
+  config::StoredConfig out;
+  Statement o(db_,
+              "SELECT kind, name, workspace, body, created_at, updated_at FROM config_objects "
+              "ORDER BY kind, name");
+  while (o.step()) {
+    out.objects.push_back({o.column_text(0), o.column_text(1), o.column_text(2), o.column_text(3),
+                           o.column_int(4), o.column_int(5)});
+  }
+  Statement s(db_,
+              "SELECT name, workspace, key_id, nonce, ciphertext, created_at, updated_at FROM "
+              "secrets ORDER BY name");
+  while (s.step()) {
+    out.secrets.push_back({s.column_text(0), s.column_text(1), s.column_text(2), s.column_text(3),
+                           s.column_text(4), s.column_int(5), s.column_int(6)});
+  }
+  return out;
+}
+
+void SqliteStore::put_object(const config::StoredObject& o, const AuditRecord& audit) {
+  std::lock_guard lock(mutex_);
+  transaction([&] {
+    Statement s(db_,
+                "INSERT INTO config_objects (kind, name, workspace, body, created_at, updated_at) "
+                "VALUES (?,?,?,?,?,?) ON CONFLICT (kind, name) DO UPDATE SET "
+                "workspace = excluded.workspace, body = excluded.body, "
+                "updated_at = excluded.updated_at");
+    s.text(1, o.kind).text(2, o.name).text(3, o.workspace).text(4, o.body);
+    s.integer(5, o.created_at).integer(6, o.updated_at);
+    s.step();
+    insert_audit(audit);
+    bump_control_version();
+  });
+}
+
+bool SqliteStore::delete_object(std::string_view kind, std::string_view name,
+                                const AuditRecord& audit) {
+  std::lock_guard lock(mutex_);
+  return transaction([&] {
+    Statement s(db_, "DELETE FROM config_objects WHERE kind = ? AND name = ?");
+    s.text(1, kind).text(2, name);
+    s.step();
+    const bool changed = sqlite3_changes(db_) > 0;
+    if (changed) {
+      insert_audit(audit);
+      bump_control_version();
+    }
+    return changed;
+  });
+}
+
+void SqliteStore::put_secret(const config::SealedSecret& v, const AuditRecord& audit) {
+  std::lock_guard lock(mutex_);
+  transaction([&] {
+    Statement s(db_,
+                "INSERT INTO secrets (name, workspace, key_id, nonce, ciphertext, created_at, "
+                "updated_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT (name) DO UPDATE SET "
+                "workspace = excluded.workspace, key_id = excluded.key_id, "
+                "nonce = excluded.nonce, ciphertext = excluded.ciphertext, "
+                "updated_at = excluded.updated_at");
+    s.text(1, v.name).text(2, v.workspace).text(3, v.key_id).text(4, v.nonce);
+    s.text(5, v.ciphertext).integer(6, v.created_at).integer(7, v.updated_at);
+    s.step();
+    insert_audit(audit);
+    bump_control_version();
+  });
+}
+
+bool SqliteStore::delete_secret(std::string_view name, const AuditRecord& audit) {
+  std::lock_guard lock(mutex_);
+  return transaction([&] {
+    Statement s(db_, "DELETE FROM secrets WHERE name = ?");
+    s.text(1, name);
+    s.step();
+    const bool changed = sqlite3_changes(db_) > 0;
+    if (changed) {
+      insert_audit(audit);
+      bump_control_version();
+    }
+    return changed;
+  });
+}
+
+void SqliteStore::replace_secrets(std::span<const config::SealedSecret> secrets,
+                                  const AuditRecord& audit) {
+  std::lock_guard lock(mutex_);
+  transaction([&] {
+    Statement s(db_,
+                "UPDATE secrets SET key_id = ?2, nonce = ?3, ciphertext = ?4, updated_at = ?5 "
+                "WHERE name = ?1");
+    for (const auto& v : secrets) {
+      s.text(1, v.name).text(2, v.key_id).text(3, v.nonce).text(4, v.ciphertext);
+      s.integer(5, v.updated_at);
+      s.step();
+      s.reset();
+    }
+    insert_audit(audit);
+    bump_control_version();
+  });
+}
+
+void SqliteStore::append_audit(const AuditRecord& audit) {
+  std::lock_guard lock(mutex_);
+  insert_audit(audit);
+}
+
+std::vector<AuditRecord> SqliteStore::audit(const AuditQuery& q) {
+  std::string sql =
+      "SELECT id, ts_ms, actor, action, kind, name, workspace, before_json, after_json FROM audit "
+      "WHERE ts_ms >= ?1 AND ts_ms < ?2";
+  if (!q.kind.empty()) sql += " AND kind = ?3";
+  if (!q.name.empty()) sql += " AND name = ?4";
+  sql += " ORDER BY id DESC LIMIT ?5";
+  std::lock_guard lock(mutex_);
+  Statement s(db_, sql.c_str());
+  s.integer(1, q.since_ms).integer(2, q.until_ms).text(3, q.kind).text(4, q.name);
+  s.integer(5, static_cast<std::int64_t>(q.limit));
+  std::vector<AuditRecord> out;
+  while (s.step()) {
+    out.push_back({s.column_int(0), s.column_int(1), s.column_text(2), s.column_text(3),
+                   s.column_text(4), s.column_text(5), s.column_text(6), s.column_text(7),
+                   s.column_text(8)});
+  }
+  return out;
+}
+
+}  // namespace sluice::stores::sqlite

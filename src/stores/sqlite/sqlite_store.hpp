@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string>
 
+#include "stores/control_store.hpp"
 #include "stores/governance_store.hpp"
 #include "stores/response_store.hpp"
 
@@ -14,7 +15,7 @@ struct sqlite3;
 
 namespace sluice::stores::sqlite {
 
-class SqliteStore : public GovernanceStore, public ResponseStore {
+class SqliteStore : public GovernanceStore, public ResponseStore, public ControlStore {
  public:
   // Opens (creating if needed) and migrates the file; throws with SQLite's message on failure.
   explicit SqliteStore(const std::string& path);
@@ -43,6 +44,17 @@ class SqliteStore : public GovernanceStore, public ResponseStore {
   void put_response(const StoredResponse& response, std::int64_t now_s) override;
   std::optional<StoredResponse> get_response(std::string_view id, std::int64_t now_s) override;
   bool delete_response(std::string_view id) override;
+  std::int64_t control_version() override;
+  config::StoredConfig load_control() override;
+  void put_object(const config::StoredObject& object, const AuditRecord& audit) override;
+  bool delete_object(std::string_view kind, std::string_view name,
+                     const AuditRecord& audit) override;
+  void put_secret(const config::SealedSecret& secret, const AuditRecord& audit) override;
+  bool delete_secret(std::string_view name, const AuditRecord& audit) override;
+  void replace_secrets(std::span<const config::SealedSecret> secrets,
+                       const AuditRecord& audit) override;
+  void append_audit(const AuditRecord& audit) override;
+  std::vector<AuditRecord> audit(const AuditQuery& query) override;
 
   int schema_version();
 
@@ -53,6 +65,8 @@ class SqliteStore : public GovernanceStore, public ResponseStore {
   auto transaction(Work&& work) -> decltype(work());
   void migrate();
   void bump_version();
+  void insert_audit(const AuditRecord& audit);  // inside the caller's transaction
+  void bump_control_version();
 
   sqlite3* db_ = nullptr;
   std::mutex mutex_;

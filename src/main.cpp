@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/control_plane.hpp"
 #include "cli/governance.hpp"
 #include "cli/prices.hpp"
 #include "cli/tokens.hpp"
@@ -136,6 +137,51 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   prices_cmd->require_subcommand(1);
 
+  // The control plane: endpoints, routes and secrets kept in the store (docs/control-plane.md).
+  sluice::cli::ControlOptions control;
+  std::vector<CLI::App*> control_cmds;
+  struct ObjectCommands {
+    CLI::App *list, *get, *create, *update, *remove;
+  };
+  auto object_commands = [&](const char* group, const char* what) {
+    auto* cmd = app.add_subcommand(group, std::string("Manage ") + what + " kept in the store");
+    cmd->require_subcommand(1);
+    ObjectCommands c{cmd->add_subcommand("list", std::string("List ") + what),
+                     cmd->add_subcommand("get", "Show one as JSON"),
+                     cmd->add_subcommand("create", "Create one from a JSON definition"),
+                     cmd->add_subcommand("update", "Change one with a JSON merge patch"),
+                     cmd->add_subcommand("delete", "Delete one")};
+    for (auto* sub : {c.get, c.update, c.remove})
+      sub->add_option("name", control.name, "Its name")->required();
+    for (auto* sub : {c.create, c.update})
+      sub->add_option("-f,--file", control.file, "The JSON (\"-\": standard input)")->required();
+    for (auto* sub : {c.list, c.get, c.create, c.update, c.remove}) control_cmds.push_back(sub);
+    return c;
+  };
+  const ObjectCommands endpoints_cmd = object_commands("endpoints", "endpoints");
+  const ObjectCommands routes_cmd = object_commands("routes", "routes");
+  auto* secrets_cmd =
+      app.add_subcommand("secrets", "Manage provider secrets sealed in the store (values: stdin)");
+  secrets_cmd->require_subcommand(1);
+  auto* secrets_list = secrets_cmd->add_subcommand("list", "List secrets (never their values)");
+  auto* secrets_create = secrets_cmd->add_subcommand("create", "Create one; value from stdin");
+  auto* secrets_update = secrets_cmd->add_subcommand("update", "New value from stdin");
+  auto* secrets_delete = secrets_cmd->add_subcommand("delete", "Delete one not in use");
+  auto* secrets_rotate = secrets_cmd->add_subcommand(
+      "rotate-key", "Re-seal every secret with a new key read from stdin");
+  for (auto* sub : {secrets_create, secrets_update, secrets_delete})
+    sub->add_option("name", control.name, "The secret's name")->required();
+  auto* audit_cmd = app.add_subcommand("audit", "Changes made through the admin API and CLI");
+  audit_cmd->add_option("--since", control.since, "7d, 24h, 30m or 2026-11-01 (default 30d)");
+  for (auto* sub :
+       {secrets_list, secrets_create, secrets_update, secrets_delete, secrets_rotate, audit_cmd})
+    control_cmds.push_back(sub);
+  for (auto* cmd : control_cmds) {
+    cmd->add_option("-c,--config", control.config, "Config file (names the store)")
+        ->required()
+        ->check(CLI::ExistingFile);
+  }
+
   auto* version_cmd = app.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(app, argc, argv);
@@ -146,6 +192,20 @@ int main(int argc, char** argv) {
   }
   if (*count_cmd) return sluice::cli::tokens_count(tokens);
   if (*encode_cmd) return sluice::cli::tokens_encode(tokens);
+  for (const auto& [c, kind] : {std::pair{&endpoints_cmd, "endpoint"}, {&routes_cmd, "route"}}) {
+    control.kind = kind;
+    if (*c->list) return sluice::cli::objects_list(control);
+    if (*c->get) return sluice::cli::objects_get(control);
+    if (*c->create) return sluice::cli::objects_create(control);
+    if (*c->update) return sluice::cli::objects_update(control);
+    if (*c->remove) return sluice::cli::objects_delete(control);
+  }
+  if (*secrets_list) return sluice::cli::secrets_list(control);
+  if (*secrets_create) return sluice::cli::secrets_create(control);
+  if (*secrets_update) return sluice::cli::secrets_update(control);
+  if (*secrets_delete) return sluice::cli::secrets_delete(control);
+  if (*secrets_rotate) return sluice::cli::secrets_rotate_key(control);
+  if (*audit_cmd) return sluice::cli::audit_list(control);
   if (*keys_create) return sluice::cli::keys_create(keys);
   if (*keys_list) return sluice::cli::keys_list(keys);
   if (*keys_get) return sluice::cli::keys_get(keys);

@@ -44,7 +44,8 @@ struct AdminRequest {
   std::string_view path;
   std::string_view query;  // without '?'
   std::string_view body;
-  std::string_view actor = "admin";  // who asks, for the audit trail: "admin" (the admin key), "cli"
+  std::string_view actor =
+      "admin";  // who asks, for the audit trail: "admin" (the admin key), "cli"
 };
 
 struct AdminAnswer {
@@ -63,8 +64,8 @@ struct AdminPath {
 AdminPath match_admin_path(std::string_view method, std::string_view path);
 
 // A 400 naming the first query parameter of a path that takes none (every admin path but
-// /admin/spend and /admin/usage): a parameter the gateway ignored could make a client read an answer as filtered
-// when it is not.
+// /admin/spend and /admin/usage): a parameter the gateway ignored could make a client read an
+// answer as filtered when it is not.
 std::optional<Error> unknown_query(std::string_view path, std::string_view query);
 
 // The governance resources (kGovernance paths). Blocking.

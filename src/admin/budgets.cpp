@@ -127,7 +127,8 @@ AdminAnswer create_budget(const AdminRequest& req, Runtime& runtime,
   b.created_at = now_ms() / 1000;
   runtime.store()->insert_budget(b);
   runtime.reload();
-  record_change(req, runtime, "create", "budget", b.id, nullptr, json::parse(stores::budget_to_json(b)));
+  record_change(req, runtime, "create", "budget", b.id, nullptr,
+                json::parse(stores::budget_to_json(b)));
   return json_answer(201, stored_budget_json(b, runtime));
 }
 
@@ -154,7 +155,8 @@ AdminAnswer one_budget(const AdminRequest& req, std::string_view id, Runtime& ru
     const json::value before = json::parse(stores::budget_to_json(*found));
     runtime.store()->update_budget(b);
     runtime.reload();
-    record_change(req, runtime, "update", "budget", b.id, before, json::parse(stores::budget_to_json(b)));
+    record_change(req, runtime, "update", "budget", b.id, before,
+                  json::parse(stores::budget_to_json(b)));
     return json_answer(200, stored_budget_json(b, runtime));
   }
   if (req.method == "DELETE") {

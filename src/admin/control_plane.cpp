@@ -24,8 +24,8 @@ constexpr std::size_t kMaxBodyBytes = 256 * 1024;
 
 bool valid_name(std::string_view name) {
   return !name.empty() && name.size() <= 128 && std::all_of(name.begin(), name.end(), [](char c) {
-           return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
-         });
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+  });
 }
 
 std::string shown(std::string_view s) { return std::string(s.substr(0, 64)); }
@@ -88,7 +88,8 @@ Error validation_error(const Error& e, std::string_view kind, std::string_view n
   if (e.message.starts_with(prefix)) {
     const std::string_view rest = std::string_view(e.message).substr(prefix.size());
     const auto colon = rest.find(": ");
-    if (colon != std::string_view::npos && rest.substr(0, colon).find(' ') == std::string_view::npos)
+    if (colon != std::string_view::npos &&
+        rest.substr(0, colon).find(' ') == std::string_view::npos)
       out.param = std::string(rest.substr(0, colon));
   }
   return out;
@@ -109,8 +110,8 @@ stores::AuditRecord audit_of(const AdminRequest& req, std::string action, std::s
 }
 
 json::object object_json(const config::StoredObject& o) {
-  json::object out{{"object", o.kind},         {"name", o.name},
-                   {"workspace", o.workspace}, {"source", "store"},
+  json::object out{{"object", o.kind},           {"name", o.name},
+                   {"workspace", o.workspace},   {"source", "store"},
                    {"created_at", o.created_at}, {"updated_at", o.updated_at}};
   auto body = json::parse(o.body);
   out["definition"] = std::move(body);
@@ -184,9 +185,9 @@ json::object secret_json(const config::SealedSecret& s, const config::StoredConf
     collect_users(json::parse(o.body), s.name, found);
     if (found) used_by.emplace_back(json::object{{"kind", o.kind}, {"name", o.name}});
   }
-  return {{"object", "secret"},          {"name", s.name},
-          {"workspace", s.workspace},    {"key_id", s.key_id},
-          {"created_at", s.created_at},  {"updated_at", s.updated_at},
+  return {{"object", "secret"},           {"name", s.name},
+          {"workspace", s.workspace},     {"key_id", s.key_id},
+          {"created_at", s.created_at},   {"updated_at", s.updated_at},
           {"used_by", std::move(used_by)}};
 }
 
@@ -221,7 +222,8 @@ AdminAnswer config_object(const AdminRequest& req, std::string_view kind, std::s
   if (req.method == "GET") {
     if (existing != nullptr) return json_answer(200, object_json(*existing));
     if (kind == "endpoint") {
-      if (const auto* e = snapshot.find(name)) return json_answer(200, endpoint_summary(*e, *current));
+      if (const auto* e = snapshot.find(name))
+        return json_answer(200, endpoint_summary(*e, *current));
     }
     return not_found("No " + k + " named '" + shown(name) + "'.");
   }
@@ -230,21 +232,22 @@ AdminAnswer config_object(const AdminRequest& req, std::string_view kind, std::s
                                                       "' is defined in the config file; change "
                                                       "it there."));
   if (req.method == "DELETE") {
-    if (existing == nullptr) return not_found("No " + k + " named '" + shown(name) + "' in the store.");
+    if (existing == nullptr)
+      return not_found("No " + k + " named '" + shown(name) + "' in the store.");
     config::StoredConfig candidate = *current;
     std::erase_if(candidate.objects,
                   [&](const auto& o) { return o.kind == kind && o.name == name; });
     if (auto e = try_load(runtime, candidate))
-      return fail(Error::make(ErrorCode::kConflict, "'" + shown(name) +
-                                                        "' cannot be deleted: without it " +
-                                                        e->message));
+      return fail(Error::make(ErrorCode::kConflict,
+                              "'" + shown(name) + "' cannot be deleted: without it " + e->message));
     runtime.control()->delete_object(
         kind, name,
         audit_of(req, "delete", k, std::string(name), existing->workspace, existing->body, ""));
     runtime.reload_control();
     return json_answer(200, json::object{{"object", k}, {"name", name}, {"deleted", true}});
   }
-  if (req.method != "POST" && req.method != "PATCH") return method_not_allowed(req.method, req.path);
+  if (req.method != "POST" && req.method != "PATCH")
+    return method_not_allowed(req.method, req.path);
   if (req.method == "POST" && !name.empty()) return method_not_allowed(req.method, req.path);
   if (req.method == "PATCH" && existing == nullptr)
     return not_found("No " + k + " named '" + shown(name) + "' in the store.");
@@ -256,8 +259,8 @@ AdminAnswer config_object(const AdminRequest& req, std::string_view kind, std::s
   // `workspace` belongs to the object, not to its definition.
   std::string workspace = existing ? existing->workspace : "";
   if (auto w = body->find("workspace"); w != body->end()) {
-    if (!w->value().is_string() || (!w->value().as_string().empty() &&
-                                    !valid_name(w->value().as_string())))
+    if (!w->value().is_string() ||
+        (!w->value().as_string().empty() && !valid_name(w->value().as_string())))
       return fail(Error::invalid("workspace must be a name (letters, digits, '_', '-', '.').",
                                  "workspace"));
     workspace = std::string(w->value().as_string());
@@ -266,10 +269,10 @@ AdminAnswer config_object(const AdminRequest& req, std::string_view kind, std::s
   json::object definition;
   if (req.method == "PATCH") {
     definition = json::parse(existing->body).as_object();
-    if (auto n = body->find("name"); n != body->end() && !(n->value().is_string() &&
-                                                           n->value().as_string() == name))
-      return fail(Error::invalid("name cannot be changed; create the new name and delete this.",
-                                 "name"));
+    if (auto n = body->find("name");
+        n != body->end() && !(n->value().is_string() && n->value().as_string() == name))
+      return fail(
+          Error::invalid("name cannot be changed; create the new name and delete this.", "name"));
     merge_patch(definition, *body);
   } else {
     definition = std::move(*body);
@@ -279,13 +282,13 @@ AdminAnswer config_object(const AdminRequest& req, std::string_view kind, std::s
     return fail(Error::invalid("Missing required field 'name'.", "name"));
   const std::string new_name(n->value().as_string());
   if (!valid_name(new_name))
-    return fail(Error::invalid("name '" + shown(new_name) +
-                                   "' may only contain letters, digits, '_', '-' and '.'.",
-                               "name"));
+    return fail(Error::invalid(
+        "name '" + shown(new_name) + "' may only contain letters, digits, '_', '-' and '.'.",
+        "name"));
   if (req.method == "POST") {
     if (file_defines(snapshot, new_name))
-      return fail(Error::make(ErrorCode::kConflict,
-                              "'" + new_name + "' is defined in the config file."));
+      return fail(
+          Error::make(ErrorCode::kConflict, "'" + new_name + "' is defined in the config file."));
     if (find_object(*current, "endpoint", new_name) || find_object(*current, "route", new_name))
       return fail(Error::make(ErrorCode::kConflict,
                               "An endpoint or route named '" + new_name + "' already exists."));
@@ -297,8 +300,9 @@ AdminAnswer config_object(const AdminRequest& req, std::string_view kind, std::s
     }
   }
   const std::int64_t now = now_ms() / 1000;
-  config::StoredObject object{k, new_name, workspace, json::serialize(definition),
-                              existing ? existing->created_at : now, now};
+  config::StoredObject object{
+      k,  new_name, workspace, json::serialize(definition), existing ? existing->created_at : now,
+      now};
   config::StoredConfig candidate = *current;
   std::erase_if(candidate.objects,
                 [&](const auto& o) { return o.kind == kind && o.name == new_name; });
@@ -347,8 +351,9 @@ AdminAnswer secrets(const AdminRequest& req, std::string_view name, Runtime& run
         "Secrets need auth.secrets_key (or SLUICE_SECRETS_KEY) in the gateway's config."));
   auto body = parse_body(req.body);
   if (!body) return fail(body.error());
-  if (auto e = unknown_field(*body, create ? std::initializer_list<std::string_view>{"name", "value", "workspace"}
-                                           : std::initializer_list<std::string_view>{"value"}))
+  if (auto e = unknown_field(
+          *body, create ? std::initializer_list<std::string_view>{"name", "value", "workspace"}
+                        : std::initializer_list<std::string_view>{"value"}))
     return fail(*e);
   config::SealedSecret secret;
   if (create) {
@@ -360,8 +365,8 @@ AdminAnswer secrets(const AdminRequest& req, std::string_view name, Runtime& run
       return fail(Error::make(ErrorCode::kConflict,
                               "A secret named '" + secret.name + "' already exists."));
     if (auto w = body->find("workspace"); w != body->end()) {
-      if (!w->value().is_string() || (!w->value().as_string().empty() &&
-                                      !valid_name(w->value().as_string())))
+      if (!w->value().is_string() ||
+          (!w->value().as_string().empty() && !valid_name(w->value().as_string())))
         return fail(Error::invalid("workspace must be a name.", "workspace"));
       secret.workspace = std::string(w->value().as_string());
     }
@@ -374,8 +379,7 @@ AdminAnswer secrets(const AdminRequest& req, std::string_view name, Runtime& run
     return fail(Error::invalid("value must be a non-empty string.", "value"));
   if (v->value().as_string().size() > kMaxSecretBytes)
     return fail(Error::invalid("value is longer than 64 KiB.", "value"));
-  const util::Sealed sealed =
-      util::seal(snapshot.secrets_key, v->value().as_string(), secret.name);
+  const util::Sealed sealed = util::seal(snapshot.secrets_key, v->value().as_string(), secret.name);
   secret.key_id = util::secrets_key_id(snapshot.secrets_key);
   secret.nonce = sealed.nonce;
   secret.ciphertext = sealed.ciphertext;
@@ -401,13 +405,14 @@ AdminAnswer audit(const AdminRequest& req, Runtime& runtime) {
   std::string since, until, kind, name, limit;
   std::vector<std::pair<stores::SpendBy, std::string>> where;
   json::object filters;
-  if (auto bad = read_ledger_query(req.query,
-                                   {{"since", &since},
-                                    {"until", &until},
-                                    {"kind", &kind},
-                                    {"name", &name},
-                                    {"limit", &limit}},
-                                   where, filters, "/admin/audit", "since, until, kind, name, limit"))
+  if (auto bad =
+          read_ledger_query(req.query,
+                            {{"since", &since},
+                             {"until", &until},
+                             {"kind", &kind},
+                             {"name", &name},
+                             {"limit", &limit}},
+                            where, filters, "/admin/audit", "since, until, kind, name, limit"))
     return *bad;
   if (!where.empty())
     return fail(Error::invalid("/admin/audit filters by kind and name.",
@@ -455,13 +460,12 @@ AdminAnswer audit(const AdminRequest& req, Runtime& runtime) {
   return json_answer(200, json::object{{"object", "list"}, {"data", std::move(data)}});
 }
 
-void record_change(const AdminRequest& req, Runtime& runtime, std::string action,
-                   std::string kind, std::string name, const json::value& before,
-                   const json::value& after) {
+void record_change(const AdminRequest& req, Runtime& runtime, std::string action, std::string kind,
+                   std::string name, const json::value& before, const json::value& after) {
   if (runtime.control() == nullptr) return;
   auto text = [](const json::value& v) { return v.is_null() ? std::string() : json::serialize(v); };
-  runtime.control()->append_audit(audit_of(req, std::move(action), std::move(kind),
-                                           std::move(name), "", text(before), text(after)));
+  runtime.control()->append_audit(audit_of(req, std::move(action), std::move(kind), std::move(name),
+                                           "", text(before), text(after)));
 }
 
 }  // namespace sluice::admin

@@ -17,9 +17,9 @@ AdminPath match_admin_path(std::string_view method, std::string_view path) {
   }
   if (path == "/admin/cache")
     return {AdminPath::kGovernance, method == "GET" || method == "DELETE" ? "" : "GET, DELETE"};
-  for (std::string_view p : {"/admin/keys", "/admin/spend", "/admin/usage", "/admin/requests",
-                             "/admin/budgets", "/admin/teams", "/admin/endpoints", "/admin/routes",
-                             "/admin/secrets", "/admin/audit"}) {
+  for (std::string_view p :
+       {"/admin/keys", "/admin/spend", "/admin/usage", "/admin/requests", "/admin/budgets",
+        "/admin/teams", "/admin/endpoints", "/admin/routes", "/admin/secrets", "/admin/audit"}) {
     if (path == p || (path.starts_with(p) && path[p.size()] == '/'))
       return {AdminPath::kGovernance, ""};
   }

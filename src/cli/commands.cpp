@@ -60,11 +60,10 @@ int serve(const ServeOptions& options) {
     config::SnapshotHolder holder(std::move(*snapshot));
     server::Reloader reloader{options.config, load, watch};
     server::Server server(holder, access_log, governance, std::move(reloader));
-    governance.set_control_hooks(
-        {[options](const config::StoredConfig& stored) {
-           return load_with_overrides(options, &stored);
-         },
-         [&server] { server.reload("store changed"); }});
+    governance.set_control_hooks({[options](const config::StoredConfig& stored) {
+                                    return load_with_overrides(options, &stored);
+                                  },
+                                  [&server] { server.reload("store changed"); }});
     const int code = server.run();
     governance.set_control_hooks({});  // the watcher must not reach the server once it is gone
     return code;

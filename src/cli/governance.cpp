@@ -17,13 +17,11 @@ namespace sluice::cli {
 
 namespace json = boost::json;
 
-namespace {
-
 // Runs one admin call against the config's store and prints its answer; the exit code says
 // whether it succeeded.
 int run_admin(const std::string& config_path, std::string_view method, const std::string& path,
               const std::string& query, const std::string& body,
-              void (*print)(const std::string&) = nullptr) {
+              void (*print)(const std::string&)) {
   config::StoredConfig placeholders;
   placeholders.placeholder_secrets = true;
   auto boot = config::load_file(config_path, config::process_env, pipeline::is_reserved_path,
@@ -61,6 +59,8 @@ int run_admin(const std::string& config_path, std::string_view method, const std
     return 1;
   }
 }
+
+namespace {
 
 void print_key_table(const std::string& body) {
   const json::value v = json::parse(body);

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sluice::cli {
@@ -46,6 +47,12 @@ struct SpendOptions {
   // Filters: only the ledger rows of this key id, team, user, endpoint, model or provider.
   std::vector<std::pair<std::string, std::string>> where;
 };
+
+// One admin call (admin/admin_api.hpp) against the store `config_path` names, as actor "cli";
+// prints the answer (through `print` when given) or the error. Returns the exit code.
+int run_admin(const std::string& config_path, std::string_view method, const std::string& path,
+              const std::string& query, const std::string& body,
+              void (*print)(const std::string&) = nullptr);
 
 int keys_create(const KeysOptions& options);
 int keys_list(const KeysOptions& options);

@@ -731,7 +731,8 @@ void read_secrets_key(const Reader& r, const YAML::Node& auth, Snapshot& snapsho
   }
   auto key = util::parse_secrets_key(text);
   if (!key) {
-    if (auth && auth["secrets_key"]) r.fail(auth["secrets_key"], "auth.secrets_key", key.error().message);
+    if (auth && auth["secrets_key"])
+      r.fail(auth["secrets_key"], "auth.secrets_key", key.error().message);
     throw LoadError{r.source() + ": SLUICE_SECRETS_KEY " + key.error().message};
   }
   r.remember_secret(*key);
@@ -883,7 +884,8 @@ SnapshotPtr build(const Reader& r, const YAML::Node& root) {
     Route route = read_route(sr, node, "", *snapshot);
     route.cache = read_cache_spec(sr, node["cache"], "cache", snapshot->cache.defaults);
     check_cache(sr, *snapshot, *route.cache, node, "");
-    route.guardrails = read_guardrail_refs(sr, node["guardrails"], "guardrails", snapshot->guardrails);
+    route.guardrails =
+        read_guardrail_refs(sr, node["guardrails"], "guardrails", snapshot->guardrails);
     route.stored = true;
     route.workspace = workspace_of(*r.stored, "route", route.name);
     snapshot->route_index.emplace(route.name, snapshot->routes.size());

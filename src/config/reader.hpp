@@ -6,8 +6,8 @@
 
 #include <charconv>
 #include <functional>
-#include <memory>
 #include <initializer_list>
+#include <memory>
 #include <set>
 #include <string>
 #include <string_view>

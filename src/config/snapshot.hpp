@@ -85,8 +85,8 @@ struct Endpoint {
   std::shared_ptr<const CacheSpec> cache = std::make_shared<CacheSpec>();
   // `guardrails: [names]`, defined in Snapshot::guardrails (valid while the snapshot is held).
   std::vector<const GuardrailSpec*> guardrails;
-  bool stored = false;     // made through the admin API (else the file's: read-only there)
-  std::string workspace;   // "" for the default workspace
+  bool stored = false;    // made through the admin API (else the file's: read-only there)
+  std::string workspace;  // "" for the default workspace
 };
 
 struct Snapshot {
@@ -96,8 +96,8 @@ struct Snapshot {
   // `auth.secrets_key` (or SLUICE_SECRETS_KEY): the 32 bytes that seal provider secrets in the
   // store (util/secret_box.hpp); empty when none is configured.
   std::string secrets_key;
-  Governance governance;  // keys, limits, budgets, prices, stores
-  CacheConfig cache;      // the response cache's defaults and in-process store size
+  Governance governance;        // keys, limits, budgets, prices, stores
+  CacheConfig cache;            // the response cache's defaults and in-process store size
   GuardrailsConfig guardrails;  // `guardrails:`, by name; endpoints, routes and keys refer to them
   OtelSpec otel;                // `otel:` and the OTEL_* environment: traces
   std::vector<Endpoint> endpoints;

@@ -13,10 +13,10 @@ namespace sluice::config {
 // An endpoint or a route, as the JSON object of one `endpoints:` or `routes:` entry of the file
 // (the same keys, the same validation).
 struct StoredObject {
-  std::string kind;       // "endpoint" or "route"
-  std::string name;       // equals the body's "name"
-  std::string workspace;  // "" for the default workspace
-  std::string body;       // JSON object
+  std::string kind;             // "endpoint" or "route"
+  std::string name;             // equals the body's "name"
+  std::string workspace;        // "" for the default workspace
+  std::string body;             // JSON object
   std::int64_t created_at = 0;  // unix seconds
   std::int64_t updated_at = 0;
 };

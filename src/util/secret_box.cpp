@@ -66,8 +66,8 @@ Sealed seal(std::string_view key, std::string_view plaintext, std::string_view a
   int len = 0, total = 0;
   if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, bytes(key), nonce) != 1 ||
       EVP_EncryptUpdate(ctx.get(), nullptr, &len, bytes(aad), static_cast<int>(aad.size())) != 1 ||
-      EVP_EncryptUpdate(ctx.get(), o, &len, bytes(plaintext),
-                        static_cast<int>(plaintext.size())) != 1)
+      EVP_EncryptUpdate(ctx.get(), o, &len, bytes(plaintext), static_cast<int>(plaintext.size())) !=
+          1)
     throw std::runtime_error("AES-256-GCM encryption failed");
   total = len;
   if (EVP_EncryptFinal_ex(ctx.get(), o + total, &len) != 1 ||

@@ -17,8 +17,8 @@ TEST(SecretBox, KeyFromHexOrBase64Only) {
   auto b64 = parse_secrets_key(base64_encode(*hex) + "\n");
   ASSERT_TRUE(b64);
   EXPECT_EQ(*b64, *hex);
-  for (const char* bad : {"", "short", "zz02030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
-                          "AAAA"}) {
+  for (const char* bad :
+       {"", "short", "zz02030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", "AAAA"}) {
     auto r = parse_secrets_key(bad);
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error().message.find(bad[0] ? bad : "\x01"), std::string::npos);

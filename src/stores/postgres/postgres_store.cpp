@@ -714,9 +714,9 @@ void PostgresStore::put_secret(const config::SealedSecret& v, const AuditRecord&
 bool PostgresStore::delete_secret(std::string_view name, const AuditRecord& audit) {
   return with_connection([&](Connection& c) {
     return transaction(c, [&] {
-      const bool changed = c.prepared("delete_secret", "DELETE FROM secrets WHERE name = $1",
-                                      Params().text(name))
-                               .affected() > 0;
+      const bool changed =
+          c.prepared("delete_secret", "DELETE FROM secrets WHERE name = $1", Params().text(name))
+              .affected() > 0;
       if (changed) {
         insert_audit(c, audit);
         bump_control_version(c);

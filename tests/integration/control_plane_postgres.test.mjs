@@ -1,0 +1,97 @@
+// The control plane on PostgreSQL with two replicas: an endpoint and a secret made on one are
+// served by the other within a second, a change and a delete follow, and the secrets table holds
+// only ciphertext.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { startPostgres } from '../support/postgres_server.mjs';
+import { startSluice, eventually } from '../support/sluice.mjs';
+import { stopCleanly } from './helpers.mjs';
+
+const ADMIN = 'admin-key-for-control-plane-pg-tests';
+const SECRET = 'sk-pg-provider-secret-0815-never-shown';
+const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
+
+let pg, upstream;
+before(async () => {
+  pg = await startPostgres();
+  const seen = [];
+  const server = http.createServer((req, res) => {
+    let raw = '';
+    req.on('data', (d) => (raw += d));
+    req.on('end', () => {
+      const body = JSON.parse(raw || '{}');
+      seen.push({ auth: req.headers.authorization, model: body.model });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({
+        id: 'c1', object: 'chat.completion', created: 1, model: body.model,
+        choices: [{ index: 0, message: { role: 'assistant', content: `hi from ${body.model}` }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+      }));
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  upstream = { base: `http://127.0.0.1:${server.address().port}/v1`, seen, close: () => server.close() };
+});
+after(async () => {
+  upstream?.close();
+  await pg?.stop();
+});
+
+const chat = (gw, model) => fetch(gw.url + '/v1/chat/completions', {
+  method: 'POST', headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hello' }] }),
+});
+const said = async (gw, model) => (await (await chat(gw, model)).json()).choices?.[0]?.message?.content;
+
+test('two replicas on PostgreSQL: made on one, served by the other within a second; only ciphertext kept', async () => {
+  const db = await pg.database();
+  const yaml = `
+auth:
+  admin_key: ${ADMIN}
+  secrets_key: \${{ secrets.TEST_SECRETS_KEY }}
+stores:
+  postgres: \${{ secrets.TEST_PG_URL }}
+endpoints:
+  - {name: local, endpoint_type: llm/v1/chat, model: {provider: mock, name: m}}
+`;
+  const env = { TEST_PG_URL: db.url, TEST_SECRETS_KEY: 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=' };
+  const a = await startSluice(yaml, { env });
+  const b = await startSluice(yaml, { env });
+  try {
+    let r = await fetch(a.url + '/admin/secrets', { method: 'POST', headers: admin, body: JSON.stringify({ name: 'prod', value: SECRET }) });
+    assert.equal(r.status, 201, await r.clone().text());
+    r = await fetch(a.url + '/admin/endpoints', {
+      method: 'POST', headers: admin, body: JSON.stringify({
+        name: 'chat', endpoint_type: 'llm/v1/chat',
+        model: { provider: 'openai', name: 'gpt-4o-mini', config: { openai_api_key: { secret: 'prod' }, openai_api_base: upstream.base } },
+      }),
+    });
+    assert.equal(r.status, 201, await r.clone().text());
+    assert.equal(await said(a, 'chat'), 'hi from gpt-4o-mini');
+    const t0 = Date.now();
+    await eventually(async () => (await said(b, 'chat')) === 'hi from gpt-4o-mini', 3000, 'replica b serves it');
+    assert.ok(Date.now() - t0 < 2500, `replica b took ${Date.now() - t0} ms`);
+    assert.equal(upstream.seen.at(-1).auth, `Bearer ${SECRET}`);
+
+    r = await fetch(b.url + '/admin/endpoints/chat', { method: 'PATCH', headers: admin, body: JSON.stringify({ model: { name: 'gpt-4o' } }) });
+    assert.equal(r.status, 200, await r.clone().text());
+    await eventually(async () => (await said(a, 'chat')) === 'hi from gpt-4o', 3000, 'replica a sees b\'s change');
+
+    const rows = await db.sql('SELECT name, key_id, nonce, ciphertext FROM secrets');
+    assert.match(rows, /^prod\|[0-9a-f]{16}\|/);
+    assert.ok(!rows.includes(SECRET) && !rows.includes('never-shown'));
+    const dump = await db.sql("SELECT string_agg(body, '') FROM config_objects") +
+      await db.sql("SELECT string_agg(before_json || after_json, '') FROM audit");
+    assert.ok(!dump.includes(SECRET));
+    const trail = await db.sql("SELECT action || ' ' || kind || ' ' || name FROM audit ORDER BY id");
+    assert.deepEqual(trail.split('\n'), ['create secret prod', 'create endpoint chat', 'update endpoint chat']);
+
+    assert.equal((await fetch(a.url + '/admin/endpoints/chat', { method: 'DELETE', headers: admin })).status, 200);
+    await eventually(async () => (await chat(b, 'chat')).status === 404, 3000, 'replica b drops it');
+    assert.ok(!(a.stderr() + b.stderr()).includes(SECRET));
+  } finally {
+    await stopCleanly(a);
+    await stopCleanly(b);
+  }
+});

@@ -40,6 +40,9 @@ PathMatch match_path(std::string_view method, std::string_view path) {
   };
   static constexpr Fixed kFixed[] = {
       {"/v1/chat/completions", "POST", Kind::kInvoke, kOpenAi, model::Operation::kChat},
+      // MLflow 3's tracking-server gateway: OpenAI's chat API, the endpoint in `model`.
+      {"/gateway/mlflow/v1/chat/completions", "POST", Kind::kInvoke, kOpenAi,
+       model::Operation::kChat},
       {"/v1/completions", "POST", Kind::kInvoke, kOpenAi, model::Operation::kCompletions},
       {"/v1/embeddings", "POST", Kind::kInvoke, kOpenAi, model::Operation::kEmbeddings},
       {"/v1/models", "GET", Kind::kOpenAiModels, kOpenAi, std::nullopt},
@@ -113,6 +116,8 @@ PathMatch match_path(std::string_view method, std::string_view path) {
   static constexpr Pattern kPatterns[] = {
       {"/v1/models/", "", "GET", Kind::kOpenAiModel, kOpenAi},
       {"/endpoints/", "/invocations", "POST", Kind::kMlflowInvoke, kMlflow},
+      // MLflow 3's tracking-server gateway (chat or embeddings, as the endpoint is).
+      {"/gateway/", "/mlflow/invocations", "POST", Kind::kMlflowInvoke, kMlflow},
       {"/gateway/", "/invocations", "POST", Kind::kMlflowInvoke, kMlflow},
       {"/api/2.0/endpoints/limits/", "", "GET", Kind::kMlflowLimits, kMlflow},
       {"/api/2.0/gateway/limits/", "", "GET", Kind::kMlflowLimits, kMlflow},
@@ -128,7 +133,9 @@ PathMatch match_path(std::string_view method, std::string_view path) {
   }
   // An unknown path answers in the shape of the API its prefix belongs to.
   std::string_view family = kMlflow;
-  if (path.starts_with("/v1/") || path.starts_with("/gateway/openai/")) family = kOpenAi;
+  if (path.starts_with("/v1/") || path.starts_with("/gateway/openai/") ||
+      path.starts_with("/gateway/mlflow/v1/"))
+    family = kOpenAi;
   if (path.starts_with("/gateway/anthropic/")) family = kAnthropic;
   return PathMatch{Kind::kNotFound, family, std::nullopt, {}, {}, {}};
 }

@@ -17,7 +17,8 @@ struct PathMatch {
                         // /v1/completions, /v1/embeddings, /v1/messages)
     kOpenAiModels,      // GET /v1/models
     kOpenAiModel,       // GET /v1/models/{name}
-    kMlflowInvoke,      // POST /endpoints/{name}/invocations, /gateway/{name}/invocations
+    kMlflowInvoke,      // POST /endpoints/{name}/invocations, /gateway/{name}/invocations,
+                        // /gateway/{name}/mlflow/invocations (MLflow 3)
     kNamedInvoke,       // POST to a named route's own path (from the config, not this table)
     kMlflowList,        // GET /api/2.0/endpoints/
     kMlflowGet,         // GET /api/2.0/endpoints/{name}, /api/3.0/gateway/endpoint/{name}

@@ -2,6 +2,7 @@ import { startMockUpstream } from '../support/mock_upstream.mjs';
 import { startSluice, eventually } from '../support/sluice.mjs';
 
 // A gateway in front of one mock upstream, with one endpoint per scenario model name.
+// `extraEndpoints` may name the upstream's base URL as {{UPSTREAM_BASE}}.
 export async function startGatewayWithUpstream({ extraEndpoints = '', server = '', workers = 2 } = {}) {
   const upstream = await startMockUpstream();
   const endpoint = (name, type, model, extra = '') => `
@@ -30,7 +31,7 @@ ${endpoint('embeddings', 'llm/v1/embeddings', 'text-embedding-3-small')}
       provider: openai
       name: ok
       config: {openai_api_key: sk-unused-key-0000, openai_api_base: "http://127.0.0.1:1/v1"}
-${extraEndpoints}`;
+${extraEndpoints.replaceAll('{{UPSTREAM_BASE}}', upstream.base)}`;
   const gateway = await startSluice(yaml, { env: { TEST_OPENAI_KEY: 'sk-test-secret-key-123456' }, workers });
   return {
     upstream,

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 
+#include "stores/control_store_checks.hpp"
 #include "stores/request_log_checks.hpp"
 #include "stores/response_store_checks.hpp"
 #include "stores/sqlite/migrations.hpp"
@@ -261,6 +262,11 @@ TEST_F(SqliteStoreTest, UsageInBucketsWithLatencyHistograms) {
     EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
     sqlite3_close(db);
   });
+}
+
+TEST_F(SqliteStoreTest, KeepsTheControlPlane) {
+  SqliteStore store(path_);
+  check_control_store(store);
 }
 
 TEST_F(SqliteStoreTest, KeepsThePayloadLog) {

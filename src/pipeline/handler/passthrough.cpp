@@ -179,6 +179,7 @@ asio::awaitable<void> Handler::passthrough(Call& call) {
     }
   }
   for (auto& h : governance_headers) headers.push_back(std::move(h));
+  add_mlflow_timing_headers(ctx, headers);
   if (rewrite_stream) {
     headers.emplace_back("Content-Type", "text/event-stream");
     headers.emplace_back("Cache-Control", "no-cache");

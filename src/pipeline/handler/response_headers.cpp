@@ -27,6 +27,19 @@ std::string dropped_list(const RequestContext& ctx) {
 
 }  // namespace
 
+void add_mlflow_timing_headers(const RequestContext& ctx, HeaderList& h) {
+  if (ctx.http == nullptr || !ctx.http->path().starts_with("/gateway/")) return;
+  using Ms = std::chrono::milliseconds;
+  const auto total = std::chrono::duration_cast<Ms>(Clock::now() - ctx.started).count();
+  h.emplace_back("X-MLflow-Gateway-Duration-Ms", std::to_string(total));
+  // As MLflow: only when a provider was called, the time that was not the provider's.
+  if (ctx.upstream_time.count() > 0) {
+    const auto provider = std::chrono::duration_cast<Ms>(ctx.upstream_time).count();
+    h.emplace_back("X-MLflow-Gateway-Overhead-Duration-Ms",
+                   std::to_string(total > provider ? total - provider : 0));
+  }
+}
+
 void add_governance_headers(const RequestContext& ctx, const Chain::Run* run, HeaderList& h) {
   if (run != nullptr) run->add_headers(h);
   add_cost_header(ctx, h);
@@ -62,6 +75,7 @@ HeaderList response_headers(const RequestContext& ctx, const Chain::Run* run, Bo
   if (body == Body::kEventStream && !ctx.dropped_params.empty())
     h.emplace_back("x-sluice-dropped-params", dropped_list(ctx));
   add_governance_headers(ctx, run, h);
+  add_mlflow_timing_headers(ctx, h);
   return h;
 }
 

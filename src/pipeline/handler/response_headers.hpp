@@ -21,6 +21,10 @@ enum class Body { kJson, kEventStream };
 HeaderList response_headers(const RequestContext& ctx, const Chain::Run* run, Body body);
 // What the policies add, and the cost header.
 void add_governance_headers(const RequestContext& ctx, const Chain::Run* run, HeaderList& h);
+// On MLflow 3's /gateway/ paths, as its tracking server sends them (integer ms):
+// X-MLflow-Gateway-Duration-Ms, the gateway's whole time so far (a stream: to its head), and
+// X-MLflow-Gateway-Overhead-Duration-Ms, that less the provider's time, when a provider was called.
+void add_mlflow_timing_headers(const RequestContext& ctx, HeaderList& h);
 // x-sluice-cost-usd, when the request is priced and the config asks for the header.
 void add_cost_header(const RequestContext& ctx, HeaderList& h);
 

@@ -9,6 +9,7 @@
 #include <ctime>
 
 #include "stores/postgres/migrations.hpp"
+#include "stores/control_store_checks.hpp"
 #include "stores/request_log_checks.hpp"
 #include "stores/response_store_checks.hpp"
 #include "stores/usage_checks.hpp"
@@ -26,7 +27,7 @@ class PostgresStoreTest : public ::testing::Test {
     Connection c(url_);
     c.exec(
         "DROP TABLE IF EXISTS keys, ledger, spend_daily, meta, budgets, ledger_batches, "
-        "responses, request_log, schema_migrations");
+        "responses, request_log, config_objects, secrets, audit, schema_migrations");
   }
   std::string url_;
 };
@@ -194,6 +195,11 @@ TEST_F(PostgresStoreTest, UsageInBucketsWithLatencyHistograms) {
 TEST_F(PostgresStoreTest, KeepsThePayloadLog) {
   PostgresStore store(url_, 1);
   check_request_log(store);
+}
+
+TEST_F(PostgresStoreTest, KeepsTheControlPlane) {
+  PostgresStore store(url_, 1);
+  check_control_store(store);
 }
 
 TEST_F(PostgresStoreTest, KeepsResponsesUntilTheyExpire) {

@@ -23,9 +23,11 @@ constexpr std::size_t kMaxSecretBytes = 64 * 1024;
 constexpr std::size_t kMaxBodyBytes = 256 * 1024;
 
 bool valid_name(std::string_view name) {
-  return !name.empty() && name.size() <= 128 && std::all_of(name.begin(), name.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
-  });
+  return !name.empty() && name.size() <= 128 &&
+         name.find_first_not_of('.') != std::string_view::npos &&  // not ".", ".." (path forms)
+         std::all_of(name.begin(), name.end(), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+         });
 }
 
 std::string shown(std::string_view s) { return std::string(s.substr(0, 64)); }
@@ -38,31 +40,38 @@ std::optional<AdminAnswer> need_control(Runtime& runtime) {
   return std::nullopt;
 }
 
-// Whether a provider config key holds a credential, which a stored definition may only refer
-// to (`{"secret": NAME}` or an environment reference), never hold: definitions are shown by
-// GET and kept in clear.
+// Whether a provider config key (or a header's name under it) holds a credential, which a
+// stored definition may only refer to as {"secret": NAME}, never hold: definitions are shown by
+// GET, kept in clear and copied into the audit trail.
 bool credential_key(std::string k) {
-  for (auto& c : k) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return k.ends_with("_key") || k == "key" || k.find("secret") != std::string::npos ||
-         k.find("token") != std::string::npos || k.find("password") != std::string::npos ||
-         k.find("credential") != std::string::npos;
+  for (auto& c : k) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (c == '-') c = '_';
+  }
+  return k.ends_with("_key") || k == "key" || k.ends_with("apikey") ||
+         k.find("secret") != std::string::npos || k.find("token") != std::string::npos ||
+         k.find("password") != std::string::npos || k.find("credential") != std::string::npos ||
+         k.find("authorization") != std::string::npos || k.find("signature") != std::string::npos;
+}
+
+bool secret_reference(const json::value& v) {
+  if (!v.is_object()) return false;
+  const auto& o = v.get_object();
+  return o.size() == 1 && o.contains("secret") && o.at("secret").is_string();
 }
 
 std::optional<Error> check_credentials(const json::object& config, const std::string& path) {
   for (const auto& [k, v] : config) {
     const std::string at = path + "." + std::string(k);
-    if (v.is_object()) {
-      const auto& o = v.as_object();
-      if (o.size() == 1 && o.contains("secret")) continue;
-      if (auto e = check_credentials(o, at)) return e;
-      continue;
+    if (secret_reference(v)) continue;
+    if (credential_key(std::string(k))) {
+      return Error::invalid(at + ": a credential is not kept in a definition; store it with "
+                                 "POST /admin/secrets and refer to it as {\"secret\": \"NAME\"}.",
+                            at);
     }
-    if (!credential_key(std::string(k)) || !v.is_string()) continue;
-    const std::string_view s = v.as_string();
-    if (s.empty() || s.starts_with('$')) continue;
-    return Error::invalid(at + ": a credential is not kept in a definition; store it with POST "
-                               "/admin/secrets and refer to it as {\"secret\": \"NAME\"}.",
-                          at);
+    if (v.is_object()) {
+      if (auto e = check_credentials(v.get_object(), at)) return e;
+    }
   }
   return std::nullopt;
 }
@@ -158,11 +167,49 @@ bool file_defines(const config::Snapshot& snapshot, std::string_view name) {
   return false;
 }
 
-// Builds the config as it would be with `candidate`; the error when it does not load.
-std::optional<Error> try_load(Runtime& runtime, const config::StoredConfig& candidate) {
-  auto loaded = runtime.control_hooks().load(candidate);
-  if (!loaded) return loaded.error();
+// What a change would break: the config is built as it is and as it would be with `candidate`
+// (leaving out stored objects that do not load, as a serving gateway does). The error: a 503
+// when the config does not load as it is (the file is broken: no change can be judged), the
+// changed object's own when it is left out (`kind` and `name`; empty for a delete), or the
+// objects that loaded before and would be left out.
+std::optional<Error> try_load(Runtime& runtime, const config::StoredConfig& current,
+                              config::StoredConfig candidate, std::string_view kind = {},
+                              std::string_view name = {}) {
+  config::StoredConfig now = current;
+  now.skip_broken = now.dry_run = true;
+  auto before = runtime.control_hooks().load(now);
+  if (!before)
+    return Error::make(ErrorCode::kServiceUnavailable,
+                       "The gateway's config does not load as it is, so no change can be "
+                       "checked: " +
+                           before.error().message);
+  candidate.skip_broken = candidate.dry_run = true;
+  auto after = runtime.control_hooks().load(candidate);
+  if (!after) return after.error();
+  if (!name.empty()) {
+    const std::string prefix = "stored " + std::string(kind) + " '" + std::string(name) + "': ";
+    for (const auto& w : (*after)->warnings) {
+      if (w.starts_with(prefix)) return Error::invalid(w);
+    }
+    const bool present =
+        kind == "route" ? (*after)->find_route(name) != nullptr : (*after)->find(name) != nullptr;
+    if (!present) return Error::invalid(prefix + "it does not load");
+  }
+  std::string broken;
+  for (const auto& w : (*after)->warnings) {
+    const auto& known = (*before)->warnings;
+    if (std::find(known.begin(), known.end(), w) == known.end())
+      broken += (broken.empty() ? "" : "; ") + w;
+  }
+  if (!broken.empty()) return Error::invalid("it would break " + broken);
   return std::nullopt;
+}
+
+// The store's write refused because another writer got there first: a 409 to retry.
+AdminAnswer conflict() {
+  return fail(Error::make(ErrorCode::kConflict,
+                          "The control plane changed while this change was checked (another "
+                          "admin call or replica); read it again and retry."));
 }
 
 // The endpoints and routes whose definitions refer to secret `name`.
@@ -210,6 +257,20 @@ AdminAnswer list_endpoints(Runtime& runtime, const config::Snapshot& snapshot) {
   const auto stored = runtime.stored_config();
   json::array data;
   for (const auto& e : snapshot.endpoints) data.emplace_back(endpoint_summary(e, *stored));
+  // Stored endpoints the running config left out (they did not load): shown with why, so they
+  // can be fixed or deleted.
+  for (const auto& o : stored->objects) {
+    if (o.kind != "endpoint") continue;
+    const auto* e = snapshot.find(o.name);
+    if (e != nullptr && e->stored) continue;
+    json::object entry = object_json(o);
+    entry["loaded"] = false;
+    const std::string prefix = "stored endpoint '" + o.name + "': ";
+    for (const auto& w : snapshot.warnings) {
+      if (w.starts_with(prefix)) entry["error"] = w;
+    }
+    data.emplace_back(std::move(entry));
+  }
   return json_answer(200, json::object{{"object", "list"}, {"data", std::move(data)}});
 }
 
@@ -224,10 +285,18 @@ AdminAnswer config_object(const AdminRequest& req, std::string_view kind, std::s
     if (kind == "endpoint") {
       if (const auto* e = snapshot.find(name))
         return json_answer(200, endpoint_summary(*e, *current));
+    } else if (const auto* r = snapshot.find_route(name)) {
+      return json_answer(200, json::object{{"object", "route"},
+                                           {"name", r->name},
+                                           {"workspace", r->workspace},
+                                           {"source", r->stored ? "store" : "file"}});
     }
     return not_found("No " + k + " named '" + shown(name) + "'.");
   }
-  if (!name.empty() && file_defines(snapshot, name))
+  // A stored object may be deleted even when the file now defines its name (it is then left
+  // out of the config, and this is how it goes).
+  if (!name.empty() && file_defines(snapshot, name) &&
+      !(req.method == "DELETE" && existing != nullptr))
     return fail(Error::make(ErrorCode::kConflict, "'" + shown(name) +
                                                       "' is defined in the config file; change "
                                                       "it there."));
@@ -237,12 +306,19 @@ AdminAnswer config_object(const AdminRequest& req, std::string_view kind, std::s
     config::StoredConfig candidate = *current;
     std::erase_if(candidate.objects,
                   [&](const auto& o) { return o.kind == kind && o.name == name; });
-    if (auto e = try_load(runtime, candidate))
+    if (auto e = try_load(runtime, *current, candidate)) {
+      if (e->code == ErrorCode::kServiceUnavailable) return fail(*e);
       return fail(Error::make(ErrorCode::kConflict,
-                              "'" + shown(name) + "' cannot be deleted: without it " + e->message));
-    runtime.control()->delete_object(
-        kind, name,
-        audit_of(req, "delete", k, std::string(name), existing->workspace, existing->body, ""));
+                              "'" + shown(name) + "' cannot be deleted: " + e->message));
+    }
+    try {
+      runtime.control()->delete_object(
+          kind, name,
+          audit_of(req, "delete", k, std::string(name), existing->workspace, existing->body, ""),
+          current->version);
+    } catch (const stores::ControlConflict&) {
+      return conflict();
+    }
     runtime.reload_control();
     return json_answer(200, json::object{{"object", k}, {"name", name}, {"deleted", true}});
   }
@@ -259,6 +335,7 @@ AdminAnswer config_object(const AdminRequest& req, std::string_view kind, std::s
   // `workspace` belongs to the object, not to its definition.
   std::string workspace = existing ? existing->workspace : "";
   if (auto w = body->find("workspace"); w != body->end()) {
+    if (w->value().is_null()) w->value() = "";  // (merge-patch null: back to the default)
     if (!w->value().is_string() ||
         (!w->value().as_string().empty() && !valid_name(w->value().as_string())))
       return fail(Error::invalid("workspace must be a name (letters, digits, '_', '-', '.').",
@@ -310,10 +387,18 @@ AdminAnswer config_object(const AdminRequest& req, std::string_view kind, std::s
   std::sort(candidate.objects.begin(), candidate.objects.end(), [](const auto& a, const auto& b) {
     return a.kind != b.kind ? a.kind < b.kind : a.name < b.name;
   });
-  if (auto e = try_load(runtime, candidate)) return fail(validation_error(*e, kind, new_name));
-  runtime.control()->put_object(
-      object, audit_of(req, existing ? "update" : "create", k, new_name, workspace,
-                       existing ? existing->body : "", object.body));
+  if (auto e = try_load(runtime, *current, candidate, kind, new_name)) {
+    if (e->code == ErrorCode::kServiceUnavailable) return fail(*e);
+    return fail(validation_error(*e, kind, new_name));
+  }
+  try {
+    runtime.control()->put_object(object,
+                                  audit_of(req, existing ? "update" : "create", k, new_name,
+                                           workspace, existing ? existing->body : "", object.body),
+                                  current->version);
+  } catch (const stores::ControlConflict&) {
+    return conflict();
+  }
   runtime.reload_control();
   return json_answer(existing ? 200 : 201, object_json(object));
 }
@@ -334,12 +419,20 @@ AdminAnswer secrets(const AdminRequest& req, std::string_view name, Runtime& run
   if (req.method == "DELETE" && existing) {
     config::StoredConfig candidate = current;
     std::erase_if(candidate.secrets, [&](const auto& s) { return s.name == name; });
-    if (auto e = try_load(runtime, candidate))
+    if (auto e = try_load(runtime, current, candidate)) {
+      if (e->code == ErrorCode::kServiceUnavailable) return fail(*e);
       return fail(Error::make(ErrorCode::kConflict,
                               "Secret '" + shown(name) + "' is in use: " + e->message));
-    runtime.control()->delete_secret(
-        name, audit_of(req, "delete", "secret", std::string(name), existing->workspace,
-                       json::serialize(secret_audit(*existing)), ""));
+    }
+    try {
+      runtime.control()->delete_secret(
+          name,
+          audit_of(req, "delete", "secret", std::string(name), existing->workspace,
+                   json::serialize(secret_audit(*existing)), ""),
+          current.version);
+    } catch (const stores::ControlConflict&) {
+      return conflict();
+    }
     runtime.reload_control();
     return json_answer(200, json::object{{"object", "secret"}, {"name", name}, {"deleted", true}});
   }
@@ -379,8 +472,21 @@ AdminAnswer secrets(const AdminRequest& req, std::string_view name, Runtime& run
     return fail(Error::invalid("value must be a non-empty string.", "value"));
   if (v->value().as_string().size() > kMaxSecretBytes)
     return fail(Error::invalid("value is longer than 64 KiB.", "value"));
+  if (std::string_view(v->value().as_string()).find('\0') != std::string_view::npos)
+    return fail(Error::invalid("value must not contain NUL characters.", "value"));
+  // Every secret is sealed with one key: while the store holds secrets sealed with another (a
+  // rotation this gateway has not been given yet), sealing with this one would leave a secret
+  // that the other key cannot open.
+  const std::string key_id = util::secrets_key_id(snapshot.secrets_key);
+  for (const auto& other : current.secrets) {
+    if (other.key_id != key_id)
+      return fail(Error::make(
+          ErrorCode::kConflict,
+          "The stored secrets are sealed with key " + other.key_id + " and this gateway has key " +
+              key_id + " (a key rotation is under way): give it the new auth.secrets_key first."));
+  }
   const util::Sealed sealed = util::seal(snapshot.secrets_key, v->value().as_string(), secret.name);
-  secret.key_id = util::secrets_key_id(snapshot.secrets_key);
+  secret.key_id = key_id;
   secret.nonce = sealed.nonce;
   secret.ciphertext = sealed.ciphertext;
   secret.updated_at = now_ms() / 1000;
@@ -389,12 +495,21 @@ AdminAnswer secrets(const AdminRequest& req, std::string_view name, Runtime& run
     for (auto& s : candidate.secrets) {
       if (s.name == secret.name) s = secret;
     }
-    if (auto e = try_load(runtime, candidate)) return fail(Error::invalid(e->message, "value"));
+    if (auto e = try_load(runtime, current, candidate)) {
+      if (e->code == ErrorCode::kServiceUnavailable) return fail(*e);
+      return fail(Error::invalid(e->message, "value"));
+    }
   }
   const std::string before = update ? json::serialize(secret_audit(*existing)) : "";
-  runtime.control()->put_secret(
-      secret, audit_of(req, create ? "create" : "update", "secret", secret.name, secret.workspace,
-                       before, json::serialize(secret_audit(secret))));
+  try {
+    runtime.control()->put_secret(
+        secret,
+        audit_of(req, create ? "create" : "update", "secret", secret.name, secret.workspace, before,
+                 json::serialize(secret_audit(secret))),
+        current.version);
+  } catch (const stores::ControlConflict&) {
+    return conflict();
+  }
   runtime.reload_control();
   config::StoredConfig after = current;
   return json_answer(create ? 201 : 200, secret_json(secret, after));
@@ -418,18 +533,10 @@ AdminAnswer audit(const AdminRequest& req, Runtime& runtime) {
     return fail(Error::invalid("/admin/audit filters by kind and name.",
                                std::string(stores::ledger_column(where.front().first))));
   stores::AuditQuery q;
-  const std::int64_t now = now_ms();
-  const auto from = since_ms(since.empty() ? "30d" : since, now);
-  if (!from)
-    return fail(Error::invalid("'since' must look like 7d, 24h, 30m or 2026-11-01.", "since"));
-  q.since_ms = *from;
-  q.until_ms = now + 1;
-  if (!until.empty()) {
-    const auto to = since_ms(until, now);
-    if (!to)
-      return fail(Error::invalid("'until' must look like 7d, 24h, 30m or 2026-11-01.", "until"));
-    q.until_ms = *to;
-  }
+  if (auto bad = read_time_window(since, until, "30d", q.since_ms, q.until_ms)) return *bad;
+  if (!kind.empty() && kind != "endpoint" && kind != "route" && kind != "secret" && kind != "key" &&
+      kind != "budget")
+    return fail(Error::invalid("'kind' must be endpoint, route, secret, key or budget.", "kind"));
   q.kind = kind;
   q.name = name;
   if (!limit.empty()) {

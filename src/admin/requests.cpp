@@ -48,18 +48,7 @@ AdminAnswer requests(const AdminRequest& req, Runtime& runtime) {
                                  std::string(stores::ledger_column(by))));
     }
   }
-  const std::int64_t now = now_ms();
-  const auto from = since_ms(since.empty() ? "1d" : since, now);
-  if (!from)
-    return fail(Error::invalid("'since' must look like 7d, 24h, 30m or 2026-11-01.", "since"));
-  q.since_ms = *from;
-  q.until_ms = now + 1;
-  if (!until.empty()) {
-    const auto to = since_ms(until, now);
-    if (!to)
-      return fail(Error::invalid("'until' must look like 7d, 24h, 30m or 2026-11-01.", "until"));
-    q.until_ms = *to;
-  }
+  if (auto bad = read_time_window(since, until, "1d", q.since_ms, q.until_ms)) return *bad;
   auto number = [](const std::string& text, unsigned long max) -> std::optional<unsigned long> {
     unsigned long v = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);

@@ -115,6 +115,24 @@ std::optional<AdminAnswer> read_ledger_query(
   return std::nullopt;
 }
 
+std::optional<AdminAnswer> read_time_window(const std::string& since, const std::string& until,
+                                            std::string_view default_since,
+                                            std::int64_t& since_out, std::int64_t& until_out) {
+  const std::int64_t now = now_ms();
+  const auto from = since_ms(since.empty() ? default_since : std::string_view(since), now);
+  if (!from)
+    return fail(Error::invalid("'since' must look like 7d, 24h, 30m or 2026-11-01.", "since"));
+  since_out = *from;
+  until_out = now + 1;
+  if (!until.empty()) {
+    const auto to = since_ms(until, now);
+    if (!to)
+      return fail(Error::invalid("'until' must look like 7d, 24h, 30m or 2026-11-01.", "until"));
+    until_out = *to;
+  }
+  return std::nullopt;
+}
+
 std::string csv_field(std::string_view v) {
   if (v.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(v);
   std::string out = "\"";

@@ -27,6 +27,12 @@ AdminAnswer method_not_allowed(std::string_view method, std::string_view path);
 AdminAnswer json_answer(unsigned status, const boost::json::value& v);
 // "7d", "24h", "30m", "2026-11-01" → unix ms (empty: the last 30 days); nullopt when unreadable.
 std::optional<std::int64_t> since_ms(std::string_view since, std::int64_t now);
+// A resource's `since`/`until` parameters as [since_ms, until_ms): `since` empty takes
+// `default_since`, `until` empty is now (inclusive). An answer (400 naming the parameter) when
+// one is unreadable.
+std::optional<AdminAnswer> read_time_window(const std::string& since, const std::string& until,
+                                            std::string_view default_since,
+                                            std::int64_t& since_out, std::int64_t& until_out);
 // "7d", "24h", "30m" → ms; nullopt when unreadable.
 std::optional<std::int64_t> duration_ms(std::string_view text);
 std::string csv_field(std::string_view v);

@@ -39,7 +39,7 @@ int serve(const ServeOptions& options) {
   // The file is read once to find the store, then again with what the store keeps (endpoints,
   // routes and secrets made through the admin API): that second snapshot is the one served.
   config::StoredConfig placeholders;
-  placeholders.placeholder_secrets = true;
+  placeholders.governance_only = true;
   auto boot = load_with_overrides(options, &placeholders);
   if (!boot) {
     std::cerr << "sluice: " << boot.error().message << "\n";
@@ -47,8 +47,16 @@ int serve(const ServeOptions& options) {
   }
   try {
     governance::Runtime governance((*boot)->governance);
-    auto load = [options, &governance] {
-      return load_with_overrides(options, governance.stored_config().get());
+    // What is served: a stored object that no longer loads is left out and said on stderr.
+    auto load = [options, &governance]() -> Result<config::SnapshotPtr> {
+      config::StoredConfig stored = *governance.stored_config();
+      stored.skip_broken = true;
+      auto loaded = load_with_overrides(options, &stored);
+      if (loaded) {
+        for (const auto& w : (*loaded)->warnings)
+          std::cerr << "sluice: left out of the config: " << w << std::endl;
+      }
+      return loaded;
     };
     auto snapshot = load();
     if (!snapshot) {
@@ -60,13 +68,19 @@ int serve(const ServeOptions& options) {
     config::SnapshotHolder holder(std::move(*snapshot));
     server::Reloader reloader{options.config, load, watch};
     server::Server server(holder, access_log, governance, std::move(reloader));
+    // The watcher must not reach the server once it is gone, however run() ends.
+    struct Unhook {
+      governance::Runtime& g;
+      ~Unhook() { g.set_control_hooks({}); }
+    } unhook{governance};
+    const auto served = governance.stored_config();
     governance.set_control_hooks({[options](const config::StoredConfig& stored) {
                                     return load_with_overrides(options, &stored);
                                   },
                                   [&server] { server.reload("store changed"); }});
-    const int code = server.run();
-    governance.set_control_hooks({});  // the watcher must not reach the server once it is gone
-    return code;
+    // A change the watcher read between the load above and the hooks: served now.
+    if (governance.stored_config() != served) server.reload("store changed");
+    return server.run();
   } catch (const std::exception& e) {
     std::cerr << "sluice: " << e.what() << "\n";
     return 1;
@@ -74,7 +88,10 @@ int serve(const ServeOptions& options) {
 }
 
 int check_config(const std::string& path) {
-  auto loaded = config::load_file(path, config::process_env, pipeline::is_reserved_path);
+  // The file alone: no store is opened, so `{secret: NAME}` references are not checked.
+  config::StoredConfig none;
+  none.placeholder_secrets = true;
+  auto loaded = config::load_file(path, config::process_env, pipeline::is_reserved_path, &none);
   if (!loaded) {
     std::cerr << "sluice: " << loaded.error().message << "\n";
     return 1;

@@ -1,6 +1,7 @@
 #include "cli/control_plane.hpp"
 
 #include <boost/json.hpp>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -32,20 +33,26 @@ std::string one(const ControlOptions& o) {
 std::optional<std::string> read_definition(const std::string& file) {
   if (file == "-")
     return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  std::ifstream in(file, std::ios::binary);
+  std::error_code ec;
+  std::ifstream in;
+  // (A directory read through a stream throws from inside libstdc++: checked first.)
+  if (std::filesystem::is_regular_file(file, ec)) in.open(file, std::ios::binary);
   if (!in) {
-    std::cerr << "sluice: cannot read " << file << "\n";
+    std::cerr << "sluice: cannot read the file " << file << "\n";
     return std::nullopt;
   }
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-// One line of standard input without its line end; empty when there is none.
-std::string read_line() {
-  std::string line;
-  std::getline(std::cin, line);
-  while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.pop_back();
-  return line;
+// All of standard input less one line end (a value may span lines: a PEM key, a service
+// account's JSON).
+std::string read_value() {
+  std::string all((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+  if (all.ends_with("\r\n"))
+    all.resize(all.size() - 2);
+  else if (all.ends_with('\n'))
+    all.pop_back();
+  return all;
 }
 
 }  // namespace
@@ -78,13 +85,13 @@ int secrets_list(const ControlOptions& o) {
 }
 
 int secrets_create(const ControlOptions& o) {
-  const std::string value = read_line();
+  const std::string value = read_value();
   return run_admin(o.config, "POST", "/admin/secrets", "",
                    json::serialize(json::object{{"name", o.name}, {"value", value}}));
 }
 
 int secrets_update(const ControlOptions& o) {
-  const std::string value = read_line();
+  const std::string value = read_value();
   return run_admin(o.config, "PATCH", std::string("/admin/secrets/").append(o.name), "",
                    json::serialize(json::object{{"value", value}}));
 }
@@ -101,7 +108,7 @@ int audit_list(const ControlOptions& o) {
 
 int secrets_rotate_key(const ControlOptions& o) {
   config::StoredConfig placeholders;
-  placeholders.placeholder_secrets = true;
+  placeholders.governance_only = true;
   auto boot =
       config::load_file(o.config, config::process_env, pipeline::is_reserved_path, &placeholders);
   if (!boot) {
@@ -114,7 +121,7 @@ int secrets_rotate_key(const ControlOptions& o) {
                  "secrets with\n";
     return 1;
   }
-  auto new_key = util::parse_secrets_key(read_line());
+  auto new_key = util::parse_secrets_key(read_value());
   if (!new_key) {
     std::cerr << "sluice: the new key (standard input) " << new_key.error().message << "\n";
     return 1;
@@ -128,6 +135,10 @@ int secrets_rotate_key(const ControlOptions& o) {
     const config::StoredConfig stored = runtime.control()->load_control();
     const std::string old_id = util::secrets_key_id(old_key);
     const std::string new_id = util::secrets_key_id(*new_key);
+    if (new_id == old_id) {
+      std::cerr << "sluice: the new key is the key in use (" << old_id << ")\n";
+      return 1;
+    }
     std::vector<config::SealedSecret> resealed;
     const std::int64_t now = util::unix_now_ms() / 1000;
     for (const auto& s : stored.secrets) {
@@ -159,7 +170,12 @@ int secrets_rotate_key(const ControlOptions& o) {
     audit.name.assign(1, '*');  // every secret (GCC 12 misreads `= "*"` here: -Wrestrict)
     audit.before = json::serialize(json::object{{"key_id", old_id}});
     audit.after = json::serialize(json::object{{"key_id", new_id}, {"secrets", resealed.size()}});
-    runtime.control()->replace_secrets(resealed, audit);
+    try {
+      runtime.control()->replace_secrets(resealed, audit, stored.version);
+    } catch (const stores::ControlConflict& e) {
+      std::cerr << "sluice: " << e.what() << "; nothing was changed, run it again\n";
+      return 1;
+    }
     std::cout << "re-sealed " << resealed.size() << " secret(s) with key " << new_id
               << "; now set auth.secrets_key to the new key on every gateway (until then they "
                  "keep serving the secrets they had opened)\n";

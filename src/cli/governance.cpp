@@ -23,7 +23,7 @@ int run_admin(const std::string& config_path, std::string_view method, const std
               const std::string& query, const std::string& body,
               void (*print)(const std::string&)) {
   config::StoredConfig placeholders;
-  placeholders.placeholder_secrets = true;
+  placeholders.governance_only = true;
   auto boot = config::load_file(config_path, config::process_env, pipeline::is_reserved_path,
                                 &placeholders);
   if (!boot) {
@@ -38,7 +38,11 @@ int run_admin(const std::string& config_path, std::string_view method, const std
                                &stored);
     };
     runtime.set_control_hooks({load, {}});
-    auto loaded = load(*runtime.stored_config());
+    // As a gateway serves it: a stored object that does not load is left out, so the CLI can
+    // still list, fix or delete it.
+    config::StoredConfig stored = *runtime.stored_config();
+    stored.skip_broken = true;
+    auto loaded = load(stored);
     if (!loaded) {
       std::cerr << "sluice: " << loaded.error().message << "\n";
       return 1;

@@ -12,7 +12,8 @@ const char* const kDefaultExposeHeaders =
     "x-sluice-cache-age, x-sluice-budget, x-sluice-overhead-ms, x-sluice-prompt-version, "
     "x-sluice-dropped-params, x-sluice-token-count, retry-after, x-ratelimit-limit-requests, "
     "x-ratelimit-remaining-requests, x-ratelimit-reset-requests, x-ratelimit-limit-tokens, "
-    "x-ratelimit-remaining-tokens, x-ratelimit-reset-tokens";
+    "x-ratelimit-remaining-tokens, x-ratelimit-reset-tokens, x-mlflow-gateway-duration-ms, "
+    "x-mlflow-gateway-overhead-duration-ms";
 
 namespace {
 

@@ -342,6 +342,7 @@ Endpoint read_endpoint(const Reader& r, const YAML::Node& node, const std::strin
 
   const YAML::Node cfg = model["config"];
   providers::ConfigMap config(cfg ? r.where(cfg) : r.where(model), mp + ".config");
+  config.files_allowed = !r.stored_object();
   if (cfg && !cfg.IsNull()) {
     if (!cfg.IsMap()) r.fail(cfg, mp + ".config", "must be a mapping");
     std::set<std::string> seen;
@@ -355,7 +356,7 @@ Endpoint read_endpoint(const Reader& r, const YAML::Node& node, const std::strin
       if (value.is_scalar) {
         bool secret = false;
         value.text = r.resolved(it->second, mp + ".config." + key, secret);
-        if (key.ends_with("_api_key")) value.text = key_from_file(value.text);
+        if (key.ends_with("_api_key") && !r.stored_object()) value.text = key_from_file(value.text);
       }
       // `{secret: NAME}`: a provider secret kept in the store, opened here.
       if (it->second.IsMap() && it->second.size() == 1 && it->second["secret"]) {
@@ -418,8 +419,12 @@ void add_endpoint(const Reader& r, Snapshot& snapshot, Endpoint e, const YAML::N
       r.fail(node["path"], path + ".path", "path '" + p + "' is used twice");
     snapshot.path_index.emplace(p, snapshot.endpoints.size());
   }
-  e.stats = &observability::Metrics::global().endpoint(e.name);
-  e.health = &routing::TargetHealth::of(e.name);
+  // A snapshot built only to validate a change is never served: it registers no series and no
+  // health entry (a name the change was refused for must not appear in /metrics).
+  if (r.stored == nullptr || !r.stored->dry_run) {
+    e.stats = &observability::Metrics::global().endpoint(e.name);
+    e.health = &routing::TargetHealth::of(e.name);
+  }
   snapshot.index.emplace(e.name, snapshot.endpoints.size());
   snapshot.endpoints.push_back(std::move(e));
 }
@@ -805,6 +810,7 @@ SnapshotPtr build(const Reader& r, const YAML::Node& root) {
       }
     }
   }
+  if (r.stored != nullptr && r.stored->governance_only) return snapshot;
   const YAML::Node endpoints = root["endpoints"];
   const YAML::Node routes = root["routes"];
   if (!endpoints && !routes) r.fail(root, "", "'endpoints' is required");
@@ -839,17 +845,24 @@ SnapshotPtr build(const Reader& r, const YAML::Node& root) {
   std::vector<std::pair<const Reader*, YAML::Node>> stored_routes;
   for (const StoredObject& o : r.stored ? r.stored->objects : std::vector<StoredObject>{}) {
     const Reader& sr = stored_readers.emplace_back(r, stored_source(o));
-    YAML::Node node = stored_node(sr, o);
-    std::size_t budget = 10'000;
-    check_tree(node, 0, budget, sr.source());
-    if (o.kind == "route") {
-      stored_routes.emplace_back(&sr, node);
+    YAML::Node node;
+    try {
+      node = stored_node(sr, o);
+      std::size_t budget = 10'000;
+      check_tree(node, 0, budget, sr.source());
+      if (o.kind == "route") {
+        stored_routes.emplace_back(&sr, node);
+        continue;
+      }
+      Endpoint e = read_endpoint(sr, node, "", snapshot->server);
+      e.stored = true;
+      e.workspace = o.workspace;
+      add_endpoint(sr, *snapshot, std::move(e), node, "");
+    } catch (const LoadError& e) {
+      if (!r.stored->skip_broken) throw;
+      snapshot->warnings.push_back(e.message);
       continue;
     }
-    Endpoint e = read_endpoint(sr, node, "", snapshot->server);
-    e.stored = true;
-    e.workspace = o.workspace;
-    add_endpoint(sr, *snapshot, std::move(e), node, "");
     read.push_back({node, "", &sr});
   }
   for (std::size_t i = 0; i < read.size(); ++i) {
@@ -879,19 +892,27 @@ SnapshotPtr build(const Reader& r, const YAML::Node& root) {
   for (std::size_t i = 0; i < stored_routes.size(); ++i) {
     const Reader& sr = *stored_routes[i].first;
     const YAML::Node& node = stored_routes[i].second;
-    if (node["model"] || node["path"])
-      sr.fail(node, "", "a stored route spreads requests over endpoints (no model or path)");
-    Route route = read_route(sr, node, "", *snapshot);
-    route.cache = read_cache_spec(sr, node["cache"], "cache", snapshot->cache.defaults);
-    check_cache(sr, *snapshot, *route.cache, node, "");
-    route.guardrails =
-        read_guardrail_refs(sr, node["guardrails"], "guardrails", snapshot->guardrails);
-    route.stored = true;
-    route.workspace = workspace_of(*r.stored, "route", route.name);
-    snapshot->route_index.emplace(route.name, snapshot->routes.size());
-    snapshot->routes.push_back(std::move(route));
+    try {
+      if (node["model"] || node["path"])
+        sr.fail(node, "", "a stored route spreads requests over endpoints (no model or path)");
+      Route route = read_route(sr, node, "", *snapshot);
+      route.cache = read_cache_spec(sr, node["cache"], "cache", snapshot->cache.defaults);
+      check_cache(sr, *snapshot, *route.cache, node, "");
+      route.guardrails =
+          read_guardrail_refs(sr, node["guardrails"], "guardrails", snapshot->guardrails);
+      route.stored = true;
+      route.workspace = workspace_of(*r.stored, "route", route.name);
+      snapshot->route_index.emplace(route.name, snapshot->routes.size());
+      snapshot->routes.push_back(std::move(route));
+    } catch (const LoadError& e) {
+      if (!r.stored->skip_broken) throw;
+      snapshot->warnings.push_back(e.message);
+    }
   }
   check_budget_fallbacks(r, root, *snapshot);
+  // (A stored object's message may quote a value a secret resolved to.)
+  for (auto& w : snapshot->warnings)
+    w = util::mask_url_userinfo(util::redact_exact(w, r.secrets()));
   return snapshot;
 }
 
@@ -962,12 +983,17 @@ Result<SnapshotPtr> load(const std::function<YAML::Node()>& parse, const std::st
   } catch (const LoadError& e) {
     // Whatever part of the loader wrote the message (a provider quoting a bad base URL, a file
     // path that was a key), a value that came from a secret never appears in it.
-    return Error::invalid(util::redact_exact(e.message, reader.secrets()));
+    return Error::invalid(util::mask_url_userinfo(util::redact_exact(e.message, reader.secrets())));
   } catch (const YAML::BadFile&) {
     return Error::invalid(source + ": cannot read the file");
+
   } catch (const YAML::Exception& e) {
     return Error::invalid(source + ":" + std::to_string(e.mark.line + 1) + ":" +
                           std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg);
+  } catch (const std::exception& e) {
+    // Whatever a part of the loader let escape (an I/O error from a stream) is a load error,
+    // never a crash of the gateway that was reloading.
+    return Error::invalid(util::redact_exact(source + ": " + e.what(), reader.secrets()));
   }
 }
 

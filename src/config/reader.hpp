@@ -138,8 +138,24 @@ class Reader {
     fail(node, path, "must be " + list + ", got '" + v + "'");
   }
 
-  // Remembers every value that came from a secret, so no load error can quote one.
+  // Whether this reads an object kept in the store (no file positions; no environment
+  // references and no file paths: see resolved()).
+  bool stored_object() const { return !positions_; }
+
+  // Remembers every value that came from a secret, so no load error can quote one. In a stored
+  // object, `$`-references are refused: a definition made through the admin API must not reach
+  // the host's environment (it could send SLUICE_SECRETS_KEY to a URL of its choosing); stored
+  // secrets are named with {secret: NAME} instead.
   std::string resolved(const YAML::Node& node, const std::string& path, bool& was_secret) const {
+    if (!positions_) {
+      was_secret = false;
+      const std::string text = string(node, path);
+      if (text.find('$') != std::string::npos)
+        fail(node, path,
+             "environment references ($VAR, ${{ secrets.X }}) are for the config file; refer to "
+             "a stored secret with {\"secret\": NAME}");
+      return text;
+    }
     auto r = resolve_secrets(string(node, path), env_, was_secret);
     if (!r) fail(node, path, r.error().message);
     if (was_secret) secrets_->push_back(*r);

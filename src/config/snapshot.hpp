@@ -91,6 +91,9 @@ struct Endpoint {
 
 struct Snapshot {
   std::string source;  // file it was loaded from
+  // Stored objects left out because they did not load (StoredConfig::skip_broken), one message
+  // each, secrets redacted.
+  std::vector<std::string> warnings;
   ServerConfig server;
   std::string admin_key;  // `auth.admin_key`: bearer for /admin/*; empty turns the admin API off
   // `auth.secrets_key` (or SLUICE_SECRETS_KEY): the 32 bytes that seal provider secrets in the

@@ -36,9 +36,22 @@ struct SealedSecret {
 struct StoredConfig {
   std::vector<StoredObject> objects;  // endpoints and routes, by kind then name
   std::vector<SealedSecret> secrets;  // by name
-  // Every `{secret: NAME}` reads as a placeholder instead: the first read of the file, made
-  // only to find the store that holds the secrets.
+  std::int64_t version = 0;           // the store's control_version these were read at
+  // Every `{secret: NAME}` reads as a placeholder instead (`sluice check-config`, which reads
+  // the file alone and opens no store).
   bool placeholder_secrets = false;
+  // Only what opens the store is read (server, auth, stores, governance, cache, guardrails,
+  // otel); endpoints and routes are not: the first read of the file by `serve` and the CLI,
+  // which may name stored endpoints and secrets not known yet.
+  bool governance_only = false;
+  // An object that does not load (its name now taken by the file, a secret that no longer
+  // opens, an endpoint its route needs gone) is left out with a warning (Snapshot::warnings)
+  // instead of failing the whole config: what a serving gateway does, so a change to the file
+  // cannot keep it from starting. Off when a change is validated, which must see every error.
+  bool skip_broken = false;
+  // The snapshot is built to validate a change and thrown away: endpoints get no metrics series
+  // or health entry (their pointers stay null).
+  bool dry_run = false;
 };
 
 }  // namespace sluice::config

@@ -28,6 +28,10 @@ class ConfigMap {
 
   void add(const std::string& key, ConfigValue value) { values_[key] = std::move(value); }
 
+  // Whether a value may name a file the provider reads (a key file): true for the config file,
+  // false for definitions made through the admin API, which must not reach the host's files.
+  bool files_allowed = true;
+
   // Reads a string key; marks it known. Non-scalars are an error.
   Result<std::optional<std::string>> string(const std::string& key) const;
   // Reads a non-negative integer key within [min, max].

@@ -194,15 +194,20 @@ class Session : public pipeline::Responder {
                        "Request body is larger than the gateway accepts.");
   }
 
-  asio::awaitable<void> reject(http::request_parser<http::string_body>& parser, Error error) {
+  // `head_read`: the header section was parsed whole even though the parser stopped (Beast
+  // refuses a Content-Length above the body limit before it calls the head done).
+  asio::awaitable<void> reject(http::request_parser<http::string_body>& parser, Error error,
+                               bool head_read = false) {
     keep_alive_ = false;
     pipeline::HttpRequest partial;
-    if (parser.is_header_done()) {
+    if (head_read || parser.is_header_done()) {
       const auto& msg = parser.get();
       partial.method = std::string(msg.method_string());
       partial.target = origin_form(msg.target());
       if (auto id = msg["x-request-id"]; !id.empty())
         partial.headers.emplace_back("x-request-id", std::string(id));
+      if (auto origin = msg[http::field::origin]; !origin.empty())
+        partial.headers.emplace_back("origin", std::string(origin));
     }
     co_await env_.handler.reject(partial, error, *this);
     co_await linger_close();
@@ -230,7 +235,7 @@ class Session : public pipeline::Responder {
                                       http::request_parser<http::string_body>& parser,
                                       bool got_bytes) {
     if (ec == http::error::body_limit) {
-      co_await reject(parser, too_large());
+      co_await reject(parser, too_large(), true);
     } else if (ec == http::error::header_limit ||
                (ec == http::error::buffer_overflow && !parser.is_header_done())) {
       Error e = Error::make(ErrorCode::kHeadersTooLarge,

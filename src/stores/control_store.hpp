@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,23 +35,36 @@ struct AuditQuery {
   std::size_t limit = 100;
 };
 
+// A write whose `expected_version` is no longer the store's control_version: another writer
+// changed the control plane between this one's read and its write (the admin API answers 409).
+struct ControlConflict : std::runtime_error {
+  ControlConflict()
+      : std::runtime_error("the control plane changed meanwhile (another admin call or replica)") {}
+};
+
 class ControlStore {
  public:
   virtual ~ControlStore() = default;
   // Changes whenever an endpoint, route or secret is written, by any process.
   virtual std::int64_t control_version() = 0;
-  // Endpoints and routes by kind then name; secrets by name.
+  // Endpoints and routes by kind then name; secrets by name; the version they were read at
+  // (one consistent read).
   virtual config::StoredConfig load_control() = 0;
-  // Each write is one transaction with its audit record and a version bump. put_*: insert or
-  // replace (created_at kept from the first write); delete_*: false when there was none.
-  virtual void put_object(const config::StoredObject& object, const AuditRecord& audit) = 0;
-  virtual bool delete_object(std::string_view kind, std::string_view name,
-                             const AuditRecord& audit) = 0;
-  virtual void put_secret(const config::SealedSecret& secret, const AuditRecord& audit) = 0;
-  virtual bool delete_secret(std::string_view name, const AuditRecord& audit) = 0;
+  // Each write is one transaction with its audit record and a version bump, and only if the
+  // version is still `expected_version` (the one the change was validated against): else it
+  // throws ControlConflict and writes nothing. put_*: insert or replace (created_at kept from
+  // the first write); delete_*: false when there was none.
+  virtual void put_object(const config::StoredObject& object, const AuditRecord& audit,
+                          std::int64_t expected_version) = 0;
+  virtual bool delete_object(std::string_view kind, std::string_view name, const AuditRecord& audit,
+                             std::int64_t expected_version) = 0;
+  virtual void put_secret(const config::SealedSecret& secret, const AuditRecord& audit,
+                          std::int64_t expected_version) = 0;
+  virtual bool delete_secret(std::string_view name, const AuditRecord& audit,
+                             std::int64_t expected_version) = 0;
   // Every secret replaced at once (re-sealed under a new key), in one transaction.
   virtual void replace_secrets(std::span<const config::SealedSecret> secrets,
-                               const AuditRecord& audit) = 0;
+                               const AuditRecord& audit, std::int64_t expected_version) = 0;
   // A change that is not the control plane's own (keys, budgets): only the record.
   virtual void append_audit(const AuditRecord& audit) = 0;
   virtual std::vector<AuditRecord> audit(const AuditQuery& query) = 0;

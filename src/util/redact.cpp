@@ -91,4 +91,31 @@ std::string StreamRedactor::finish() {
   return rest;
 }
 
+std::string mask_url_userinfo(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t at = 0;
+  for (;;) {
+    const auto scheme = text.find("://", at);
+    if (scheme == std::string_view::npos) break;
+    const std::size_t start = scheme + 3;
+    // The authority ends at the first '/', '?', '#', whitespace or quote.
+    std::size_t end = start;
+    while (end < text.size() &&
+           std::string_view("/?# \t\n'\"").find(text[end]) == std::string_view::npos)
+      ++end;
+    const auto userinfo = text.substr(start, end - start).rfind('@');
+    out.append(text.substr(at, start - at));
+    if (userinfo != std::string_view::npos) {
+      out += "***";
+      out.append(text.substr(start + userinfo, end - start - userinfo));
+    } else {
+      out.append(text.substr(start, end - start));
+    }
+    at = end;
+  }
+  out.append(text.substr(at));
+  return out;
+}
+
 }  // namespace sluice::util

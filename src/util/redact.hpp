@@ -16,6 +16,10 @@ std::string redact(std::string_view text, const std::vector<std::string>& secret
 // as they are (passthrough answers), where anything else must stay byte for byte.
 std::string redact_exact(std::string_view text, const std::vector<std::string>& secrets);
 
+// `text` with the user information of every URL in it ("scheme://user:password@host") replaced
+// by "***": a URL refused for carrying a password is quoted in the error without it.
+std::string mask_url_userinfo(std::string_view text);
+
 // redact_exact() over a byte stream cut anywhere: a secret split across two pieces is still
 // replaced. Holds back only a tail that could begin a secret (at most its length - 1 bytes)
 // until the next piece or finish().

@@ -6,7 +6,7 @@
 // in the audit trail; the CLI does the same, and rotate-key re-seals every secret.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
+import { startRecordingUpstream } from '../support/recording_upstream.mjs';
 import { readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSluice, runSluice, writeConfig, eventually, tempDir } from '../support/sluice.mjs';
@@ -21,25 +21,9 @@ const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/j
 // An OpenAI-shaped upstream that records the Authorization header and model of each request.
 let upstream;
 before(async () => {
-  const seen = [];
-  const server = http.createServer((req, res) => {
-    let raw = '';
-    req.on('data', (d) => (raw += d));
-    req.on('end', () => {
-      const body = JSON.parse(raw || '{}');
-      seen.push({ auth: req.headers.authorization, model: body.model });
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({
-        id: 'c1', object: 'chat.completion', created: 1, model: body.model,
-        choices: [{ index: 0, message: { role: 'assistant', content: `hi from ${body.model}` }, finish_reason: 'stop' }],
-        usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
-      }));
-    });
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  upstream = { base: `http://127.0.0.1:${server.address().port}/v1`, seen, close: () => server.close() };
+  upstream = await startRecordingUpstream();
 });
-after(() => upstream.close());
+after(async () => upstream.close());
 
 const config = (db, { key = SECRETS_KEY } = {}) => `
 auth:
@@ -258,7 +242,24 @@ endpoints:
   assert.match(out.stdout, /re-sealed 1 secret/);
   const withOld = await runSluice(['check-config', path], envFor());
   assert.equal(withOld.code, 0, 'check-config reads the file alone');
-  await assert.rejects(startSluice(config(db), { env: envFor() }), /sealed with key .*not the configured auth\.secrets_key/);
+  out = await runSluice(['secrets', 'rotate-key', '-c', path], envFor(NEW_KEY), NEW_KEY + '\n');
+  assert.notEqual(out.code, 0, 'rotating to the key in use is refused');
+  // A gateway still on the old key starts, leaves the endpoint whose secret it cannot open out
+  // (saying why), and refuses to seal a new secret with the old key.
+  gw = await startSluice(config(db), { env: envFor() });
+  try {
+    await eventually(() => /left out of the config: stored endpoint 'chat'.*sealed with key/.test(gw.stderr()), 3000, 'the warning');
+    assert.equal((await chat(gw, 'chat')).status, 404);
+    const listed = await (await call(gw, 'GET', '/admin/endpoints')).json();
+    const left = listed.data.find((e) => e.name === 'chat');
+    assert.equal(left.loaded, false);
+    assert.match(left.error, /sealed with key/);
+    const mixed = await call(gw, 'POST', '/admin/secrets', { name: 'mixed', value: 'x' });
+    assert.equal(mixed.status, 409);
+    assert.match((await mixed.json()).error.message, /key rotation is under way/);
+  } finally {
+    await stopCleanly(gw);
+  }
   gw = await startSluice(config(db), { env: envFor(NEW_KEY) });
   try {
     assert.equal((await chat(gw, 'chat')).status, 200);
@@ -271,4 +272,89 @@ endpoints:
   }
   const bytes = readFileSync(db);
   assert.ok(!bytes.includes(Buffer.from(SECRET)));
+});
+
+test('stored definitions cannot reach the environment or the host\'s files, nor hold credentials', async () => {
+  const dir = tempDir();
+  const gw = await startSluice(config(join(dir, 'gw.db')), { env: { ...envFor(), LEAKME: 'sk-from-the-environment' } });
+  try {
+    assert.equal((await call(gw, 'POST', '/admin/secrets', { name: 'path', value: '/etc/hostname' })).status, 201);
+    const def = (cfg, provider = 'openai') => ({ name: 'x1', endpoint_type: 'llm/v1/chat', model: { provider, name: 'm', config: cfg } });
+    const cases = [
+      [def({ openai_api_key: '${{ secrets.LEAKME }}', openai_api_base: upstream.base }), 'model.config.openai_api_key'],
+      [def({ openai_api_key: '$LEAKME' }), 'model.config.openai_api_key'],
+      [def({ openai_api_key: { secret: 'path' }, openai_api_base: 'http://${LEAKME}/v1' }), 'model.config.openai_api_base'],
+      [def({ openai_api_key: 12345 }), 'model.config.openai_api_key'],
+      [def({ openai_api_key: {} }), 'model.config.openai_api_key'],
+      [def({ openai_api_key: { secret: null } }), 'model.config.openai_api_key'],
+      [def({ vertex_project: 'p', vertex_credentials: '/etc/hostname' }, 'vertex_ai'), 'model.config.vertex_credentials'],
+      [def({ base_url: upstream.base, headers: { 'X-Api-Key': 'literal' } }, 'custom'), 'model.config.headers.X-Api-Key'],
+      [def({ base_url: upstream.base, headers: { Authorization: 'Bearer literal' } }, 'custom'), 'model.config.headers.Authorization'],
+    ];
+    for (const [body, param] of cases) {
+      const r = await call(gw, 'POST', '/admin/endpoints', body);
+      const text = await r.text();
+      assert.equal(r.status, 400, `${JSON.stringify(body.model.config)} → ${text}`);
+      assert.equal(JSON.parse(text).error.param, param, text);
+      assert.ok(!text.includes('sk-from-the-environment'));
+    }
+    // A secret holding a path is not read as a file either.
+    const r = await call(gw, 'POST', '/admin/endpoints', def({ vertex_project: 'p', vertex_credentials: { secret: 'path' } }, 'vertex_ai'));
+    assert.equal(r.status, 400);
+    assert.match((await r.json()).error.message, /a path is for the config file/);
+    for (const bad of [{ name: 'nul', value: 'a\u0000b' }, { name: '..', value: 'x' }, { name: 'x', value: 5 }]) {
+      assert.equal((await call(gw, 'POST', '/admin/secrets', bad)).status, 400, JSON.stringify(bad));
+    }
+    assert.equal((await call(gw, 'POST', '/admin/endpoints', { name: '...', endpoint_type: 'llm/v1/chat', model: { provider: 'mock', name: 'm' } })).status, 400);
+    assert.equal((await call(gw, 'GET', '/admin/audit?kind=bogus')).status, 400);
+    // Nothing was made but the one secret.
+    const audit = await (await call(gw, 'GET', '/admin/audit')).json();
+    assert.deepEqual(audit.data.map((x) => `${x.action} ${x.kind} ${x.name}`), ['create secret path']);
+    assert.ok(!gw.stderr().includes('sk-from-the-environment'));
+  } finally {
+    await stopCleanly(gw);
+  }
+});
+
+test('a stored name the file later takes is left out, not fatal, and can still be deleted; concurrent writers never both win', async () => {
+  const dir = tempDir();
+  const db = join(dir, 'gw.db');
+  let gw = await startSluice(config(db), { env: envFor() });
+  try {
+    const r = await call(gw, 'POST', '/admin/endpoints', { name: 'later', endpoint_type: 'llm/v1/chat', model: { provider: 'mock', name: 'stored' } });
+    assert.equal(r.status, 201);
+  } finally {
+    await stopCleanly(gw);
+  }
+  const withLater = config(db) + '  - {name: later, endpoint_type: llm/v1/chat, model: {provider: mock, name: file}}\n';
+  const a = await startSluice(withLater, { env: envFor() });
+  const b = await startSluice(withLater, { env: envFor() });
+  try {
+    assert.match(a.stderr(), /left out of the config: stored endpoint 'later'.*used twice/);
+    const listed = await (await call(a, 'GET', '/admin/endpoints')).json();
+    assert.deepEqual(listed.data.filter((e) => e.name === 'later').map((e) => `${e.source} ${e.loaded ?? true}`).sort(), ['file true', 'store false']);
+    assert.equal((await call(a, 'PATCH', '/admin/endpoints/later', { model: { name: 'x' } })).status, 409);
+    assert.equal((await call(a, 'DELETE', '/admin/endpoints/later')).status, 200, 'the stored copy can go');
+    assert.equal((await call(a, 'DELETE', '/admin/endpoints/later')).status, 409, 'the file\'s stays');
+
+    // Two replicas race to create the same names: one write wins each time, the other is a
+    // conflict (409), and the store always loads.
+    const def = (name) => ({ name, endpoint_type: 'llm/v1/chat', model: { provider: 'mock', name: 'm' } });
+    for (let i = 0; i < 5; i++) {
+      const [x, y] = await Promise.all([
+        call(a, 'POST', '/admin/endpoints', def(`race${i}`)),
+        call(b, 'POST', i % 2 ? '/admin/routes' : '/admin/endpoints',
+          i % 2 ? { name: `race${i}`, task_type: 'llm/v1/chat', destinations: [{ name: 'local' }] } : def(`race${i}`)),
+      ]);
+      assert.deepEqual([x.status, y.status].sort(), [201, 409], `race${i}: ${x.status} ${y.status} ${await y.text()}`);
+    }
+    const creates = (await (await call(a, 'GET', '/admin/audit?limit=100')).json()).data.filter((x) => x.name.startsWith('race'));
+    assert.equal(creates.length, 5);
+    const fresh = await startSluice(config(db), { env: envFor() });
+    assert.ok(!/left out/.test(fresh.stderr()), fresh.stderr());
+    await stopCleanly(fresh);
+  } finally {
+    await stopCleanly(a);
+    await stopCleanly(b);
+  }
 });

@@ -3,7 +3,7 @@
 // only ciphertext.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
+import { startRecordingUpstream } from '../support/recording_upstream.mjs';
 import { startPostgres } from '../support/postgres_server.mjs';
 import { startSluice, eventually } from '../support/sluice.mjs';
 import { stopCleanly } from './helpers.mjs';
@@ -15,26 +15,10 @@ const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/j
 let pg, upstream;
 before(async () => {
   pg = await startPostgres();
-  const seen = [];
-  const server = http.createServer((req, res) => {
-    let raw = '';
-    req.on('data', (d) => (raw += d));
-    req.on('end', () => {
-      const body = JSON.parse(raw || '{}');
-      seen.push({ auth: req.headers.authorization, model: body.model });
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({
-        id: 'c1', object: 'chat.completion', created: 1, model: body.model,
-        choices: [{ index: 0, message: { role: 'assistant', content: `hi from ${body.model}` }, finish_reason: 'stop' }],
-        usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
-      }));
-    });
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  upstream = { base: `http://127.0.0.1:${server.address().port}/v1`, seen, close: () => server.close() };
+  upstream = await startRecordingUpstream();
 });
 after(async () => {
-  upstream?.close();
+  await upstream?.close();
   await pg?.stop();
 });
 

@@ -144,6 +144,17 @@ test('preflight on the wire: grants, refusals in the API\'s error shape, 204 wit
       const body = await r.json();
       assert.match(body.error.message, /origin is not in server\.cors\.allow_origins/);
     }
+    const refusedVary = await preflight('/v1/chat/completions', { origin: 'https://other.test', 'access-control-request-method': 'POST' });
+    assert.match(refusedVary.headers.get('vary') ?? '', /Origin/);
+    // An answer sluice gives a request it could not read whole (413) is readable by the page.
+    const big = await fetch(gw.url + '/v1/chat/completions', {
+      method: 'POST', headers: { origin: allowedPage.origin, 'content-type': 'application/json' },
+      body: 'x'.repeat(11 * 1024 * 1024),
+    }).catch((e) => e);
+    if (!(big instanceof Error)) {
+      assert.equal(big.status, 413);
+      assert.equal(big.headers.get('access-control-allow-origin'), allowedPage.origin);
+    }
     const badMethod = await preflight('/v1/chat/completions', { origin: allowedPage.origin, 'access-control-request-method': 'DELETE' });
     assert.equal(badMethod.status, 403);
     assert.match((await badMethod.json()).error.message, /method/);

@@ -42,6 +42,7 @@ test('/gateway/{endpoint}/mlflow/invocations answers chat and embeddings as the 
   assert.equal(s.status, 200);
   assert.match(s.headers.get('content-type'), /text\/event-stream/);
   assert.match(s.headers.get('x-mlflow-gateway-duration-ms'), /^\d+$/);
+  assert.equal(s.headers.get('x-mlflow-gateway-overhead-duration-ms'), null, 'as MLflow: not on streams');
   assert.match(await s.text(), /"object":"chat\.completion\.chunk"/);
 
   const missing = await post(env.gateway, '/gateway/nope/mlflow/invocations', chat);

@@ -26,13 +26,21 @@ inline void check_control_store(ControlStore& store) {
   EXPECT_TRUE(store.load_control().objects.empty());
 
   store.put_object({"endpoint", "chat", "", "{\"name\":\"chat\"}", 100, 100},
-                   audit_record(1000, "create", "endpoint", "chat"));
+                   audit_record(1000, "create", "endpoint", "chat"), store.control_version());
   store.put_object({"route", "r", "team-a", "{\"name\":\"r\"}", 101, 101},
-                   audit_record(1001, "create", "route", "r"));
+                   audit_record(1001, "create", "route", "r"), store.control_version());
+  EXPECT_EQ(store.control_version(), v0 + 2);
+  EXPECT_EQ(store.load_control().version, v0 + 2);
+  // A write validated against an older version is refused and writes nothing.
+  EXPECT_THROW(store.put_object({"endpoint", "late", "", "{\"name\":\"late\"}", 1, 1},
+                                audit_record(1001, "create", "endpoint", "late"), v0),
+               ControlConflict);
+  EXPECT_THROW(store.delete_object("route", "r", audit_record(1001, "delete", "route", "r"), v0),
+               ControlConflict);
   EXPECT_EQ(store.control_version(), v0 + 2);
   // A replace keeps the first created_at and takes the new body and updated_at.
   store.put_object({"endpoint", "chat", "", "{\"name\":\"chat\",\"v\":2}", 999, 200},
-                   audit_record(1002, "update", "endpoint", "chat"));
+                   audit_record(1002, "update", "endpoint", "chat"), store.control_version());
   auto loaded = store.load_control();
   ASSERT_EQ(loaded.objects.size(), 2u);
   EXPECT_EQ(loaded.objects[0].kind, "endpoint");
@@ -42,14 +50,14 @@ inline void check_control_store(ControlStore& store) {
   EXPECT_EQ(loaded.objects[1].workspace, "team-a");
 
   store.put_secret({"openai", "", "k1", "bm9uY2U=", "Y2lwaGVy", 5, 5},
-                   audit_record(1003, "create", "secret", "openai"));
+                   audit_record(1003, "create", "secret", "openai"), store.control_version());
   store.put_secret({"other", "", "k1", "bm9uY2U=", "b3RoZXI=", 6, 6},
-                   audit_record(1004, "create", "secret", "other"));
+                   audit_record(1004, "create", "secret", "other"), store.control_version());
   config::SealedSecret resealed{"openai", "", "k2", "bjI=", "YzI=", 5, 9};
   config::SealedSecret resealed_other{"other", "", "k2", "bjM=", "YzM=", 6, 9};
   const std::int64_t before_reseal = store.control_version();
   store.replace_secrets(std::vector{resealed, resealed_other},
-                        audit_record(1005, "rotate-key", "secret", "*"));
+                        audit_record(1005, "rotate-key", "secret", "*"), store.control_version());
   EXPECT_EQ(store.control_version(), before_reseal + 1);
   loaded = store.load_control();
   ASSERT_EQ(loaded.secrets.size(), 2u);
@@ -60,13 +68,18 @@ inline void check_control_store(ControlStore& store) {
   EXPECT_EQ(loaded.secrets[0].updated_at, 9);
   EXPECT_EQ(loaded.secrets[1].nonce, "bjM=");
 
-  EXPECT_TRUE(
-      store.delete_object("endpoint", "chat", audit_record(1006, "delete", "endpoint", "chat")));
-  EXPECT_FALSE(
-      store.delete_object("endpoint", "chat", audit_record(1007, "delete", "endpoint", "chat")));
-  EXPECT_FALSE(store.delete_object("route", "chat", audit_record(1007, "delete", "route", "chat")));
-  EXPECT_TRUE(store.delete_secret("other", audit_record(1008, "delete", "secret", "other")));
-  EXPECT_FALSE(store.delete_secret("other", audit_record(1009, "delete", "secret", "other")));
+  EXPECT_TRUE(store.delete_object("endpoint", "chat",
+                                  audit_record(1006, "delete", "endpoint", "chat"),
+                                  store.control_version()));
+  EXPECT_FALSE(store.delete_object("endpoint", "chat",
+                                   audit_record(1007, "delete", "endpoint", "chat"),
+                                   store.control_version()));
+  EXPECT_FALSE(store.delete_object("route", "chat", audit_record(1007, "delete", "route", "chat"),
+                                   store.control_version()));
+  EXPECT_TRUE(store.delete_secret("other", audit_record(1008, "delete", "secret", "other"),
+                                  store.control_version()));
+  EXPECT_FALSE(store.delete_secret("other", audit_record(1009, "delete", "secret", "other"),
+                                   store.control_version()));
   store.append_audit(audit_record(1010, "create", "key", "key_1"));
   loaded = store.load_control();
   EXPECT_EQ(loaded.objects.size(), 1u);

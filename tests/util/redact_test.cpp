@@ -63,3 +63,18 @@ TEST(Redact, ExactLeavesCredentialShapedTextAlone) {
 }
 
 }  // namespace sluice::util
+
+namespace sluice::util {
+namespace {
+
+TEST(MaskUrlUserinfo, HidesUserAndPasswordOnly) {
+  EXPECT_EQ(mask_url_userinfo("base 'http://user:pw@127.0.0.1:9/v1' must not hold a password"),
+            "base 'http://***@127.0.0.1:9/v1' must not hold a password");
+  EXPECT_EQ(mask_url_userinfo("a https://h/x?u=a@b and ftp://x@y"),
+            "a https://h/x?u=a@b and ftp://***@y");
+  EXPECT_EQ(mask_url_userinfo("no url here @ all"), "no url here @ all");
+  EXPECT_EQ(mask_url_userinfo("http://a:b@c@host/"), "http://***@host/");
+}
+
+}  // namespace
+}  // namespace sluice::util

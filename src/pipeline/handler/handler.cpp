@@ -235,11 +235,16 @@ asio::awaitable<void> Handler::reject(const HttpRequest& http, const Error& erro
       util::is_acceptable_request_id(client_id) ? std::string(client_id) : util::new_request_id());
   // What was read may not even name a path; OpenAI's shape unless it is one of MLflow's paths.
   const PathMatch match = match_path(http.method, http.path());
+  // An answer the server gave before the request was whole (413, 431, a bad frame) is readable
+  // by a browser page like any other.
+  std::optional<CorsResponder> cors;
+  if (ctx.snapshot->server.cors.enabled && !http.header("origin").empty())
+    cors.emplace(out, cors_headers(ctx.snapshot->server.cors, http));
   Call call{http,
             match,
             &api::api_row(match.kind != Kind::kNotFound ? match.api : std::string_view("openai")),
             ctx,
-            out,
+            cors ? static_cast<Responder&>(*cors) : out,
             {}};
   observers_.start(ctx, http);
   co_await send_error(call, error);
@@ -277,7 +282,11 @@ asio::awaitable<void> Handler::preflight(Call& call) {
                            ? "method is not in server.cors.allow_methods"
                            : "request headers are not all in server.cors.allow_headers";
     Error e = Error::make(ErrorCode::kForbidden, "CORS preflight refused: the " + what + ".");
-    co_await send_error(call, e);
+    // Refused, it still varies with the origin and what was asked (for caches).
+    CorsResponder varied(call.out, std::move(p.headers));
+    Call refused{call.http, call.match, call.api, call.ctx, varied, {}};
+    co_await send_error(refused, e);
+    call.answer = refused.answer;
     co_return;
   }
   call.answer.status = 204;

@@ -33,7 +33,7 @@ void add_mlflow_timing_headers(const RequestContext& ctx, HeaderList& h) {
   const auto total = std::chrono::duration_cast<Ms>(Clock::now() - ctx.started).count();
   h.emplace_back("X-MLflow-Gateway-Duration-Ms", std::to_string(total));
   // As MLflow: only when a provider was called, the time that was not the provider's.
-  if (ctx.upstream_time.count() > 0) {
+  if (ctx.upstream_time.count() > 0 && !ctx.request.stream) {
     const auto provider = std::chrono::duration_cast<Ms>(ctx.upstream_time).count();
     h.emplace_back("X-MLflow-Gateway-Overhead-Duration-Ms",
                    std::to_string(total > provider ? total - provider : 0));

@@ -1,6 +1,7 @@
 #include "providers/gemini/adapter.hpp"
 
 #include <boost/json.hpp>
+#include <filesystem>
 #include <fstream>
 
 #include "providers/common/support.hpp"
@@ -155,7 +156,13 @@ Result<std::shared_ptr<const ProviderAdapter>> make_vertex_adapter(const Adapter
   }
   std::string json_text = **credentials;
   if (!json_text.empty() && json_text.front() != '{') {  // a path to the key file
-    std::ifstream in(json_text, std::ios::binary);
+    if (!config.files_allowed)
+      return config.fail("vertex_credentials",
+                         "must be the service account key's JSON (a path is for the config file)");
+    // (Reading a directory through a stream throws from inside libstdc++: checked first.)
+    std::error_code fs_ec;
+    std::ifstream in;
+    if (std::filesystem::is_regular_file(json_text, fs_ec)) in.open(json_text, std::ios::binary);
     if (!in) return config.fail("vertex_credentials", "cannot read the file '" + json_text + "'");
     json_text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }

@@ -624,9 +624,14 @@ void insert_audit(Connection& c, const AuditRecord& a) {
              p);
 }
 
-void bump_control_version(Connection& c) {
-  c.prepared("bump_control_version",
-             "UPDATE meta SET value = value + 1 WHERE name = 'control_version'", Params());
+// Moves control_version on from `expected`, first thing in the write's transaction: the row
+// lock makes a concurrent writer wait, then find the version moved (ControlConflict).
+void bump_control_version(Connection& c, std::int64_t expected) {
+  const Result r =
+      c.prepared("bump_control_version",
+                 "UPDATE meta SET value = value + 1 WHERE name = 'control_version' AND value = $1",
+                 Params().integer(expected));
+  if (r.affected() == 0) throw ControlConflict();
 }
 
 }  // namespace
@@ -642,6 +647,21 @@ std::int64_t PostgresStore::control_version() {
 config::StoredConfig PostgresStore::load_control() {
   return with_connection([&](Connection& c) {
     config::StoredConfig out;
+    // One snapshot of the database for the rows and the version they belong to.
+    c.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    struct End {
+      Connection& c;
+      ~End() {
+        try {
+          c.exec("COMMIT");
+        } catch (...) {
+          // The connection failed; it is reopened on its next use.
+        }
+      }
+    } end{c};
+    const Result v = c.prepared("control_version_read",
+                                "SELECT value FROM meta WHERE name = 'control_version'", Params());
+    out.version = v.rows() ? v.integer(0, 0) : 0;
     const Result o = c.prepared("load_objects",
                                 "SELECT kind, name, workspace, body, created_at, updated_at FROM "
                                 "config_objects ORDER BY kind, name",
@@ -660,9 +680,11 @@ config::StoredConfig PostgresStore::load_control() {
   });
 }
 
-void PostgresStore::put_object(const config::StoredObject& o, const AuditRecord& audit) {
+void PostgresStore::put_object(const config::StoredObject& o, const AuditRecord& audit,
+                               std::int64_t expected_version) {
   with_connection([&](Connection& c) {
     transaction(c, [&] {
+      bump_control_version(c, expected_version);
       Params p;
       p.text(o.kind).text(o.name).text(o.workspace).text(o.body).integer(o.created_at);
       p.integer(o.updated_at);
@@ -672,31 +694,30 @@ void PostgresStore::put_object(const config::StoredObject& o, const AuditRecord&
                  "SET workspace = $3, body = $4, updated_at = $6",
                  p);
       insert_audit(c, audit);
-      bump_control_version(c);
     });
   });
 }
 
 bool PostgresStore::delete_object(std::string_view kind, std::string_view name,
-                                  const AuditRecord& audit) {
+                                  const AuditRecord& audit, std::int64_t expected_version) {
   return with_connection([&](Connection& c) {
     return transaction(c, [&] {
+      bump_control_version(c, expected_version);
       const bool changed =
           c.prepared("delete_object", "DELETE FROM config_objects WHERE kind = $1 AND name = $2",
                      Params().text(kind).text(name))
               .affected() > 0;
-      if (changed) {
-        insert_audit(c, audit);
-        bump_control_version(c);
-      }
+      if (changed) insert_audit(c, audit);
       return changed;
     });
   });
 }
 
-void PostgresStore::put_secret(const config::SealedSecret& v, const AuditRecord& audit) {
+void PostgresStore::put_secret(const config::SealedSecret& v, const AuditRecord& audit,
+                               std::int64_t expected_version) {
   with_connection([&](Connection& c) {
     transaction(c, [&] {
+      bump_control_version(c, expected_version);
       Params p;
       p.text(v.name).text(v.workspace).text(v.key_id).text(v.nonce).text(v.ciphertext);
       p.integer(v.created_at).integer(v.updated_at);
@@ -706,30 +727,29 @@ void PostgresStore::put_secret(const config::SealedSecret& v, const AuditRecord&
                  "SET workspace = $2, key_id = $3, nonce = $4, ciphertext = $5, updated_at = $7",
                  p);
       insert_audit(c, audit);
-      bump_control_version(c);
     });
   });
 }
 
-bool PostgresStore::delete_secret(std::string_view name, const AuditRecord& audit) {
+bool PostgresStore::delete_secret(std::string_view name, const AuditRecord& audit,
+                                  std::int64_t expected_version) {
   return with_connection([&](Connection& c) {
     return transaction(c, [&] {
+      bump_control_version(c, expected_version);
       const bool changed =
           c.prepared("delete_secret", "DELETE FROM secrets WHERE name = $1", Params().text(name))
               .affected() > 0;
-      if (changed) {
-        insert_audit(c, audit);
-        bump_control_version(c);
-      }
+      if (changed) insert_audit(c, audit);
       return changed;
     });
   });
 }
 
 void PostgresStore::replace_secrets(std::span<const config::SealedSecret> secrets,
-                                    const AuditRecord& audit) {
+                                    const AuditRecord& audit, std::int64_t expected_version) {
   with_connection([&](Connection& c) {
     transaction(c, [&] {
+      bump_control_version(c, expected_version);
       for (const auto& v : secrets) {
         Params p;
         p.text(v.name).text(v.key_id).text(v.nonce).text(v.ciphertext).integer(v.updated_at);
@@ -739,7 +759,6 @@ void PostgresStore::replace_secrets(std::span<const config::SealedSecret> secret
                    p);
       }
       insert_audit(c, audit);
-      bump_control_version(c);
     });
   });
 }

@@ -43,13 +43,16 @@ class PostgresStore : public GovernanceStore, public ResponseStore, public Contr
   bool delete_response(std::string_view id) override;
   std::int64_t control_version() override;
   config::StoredConfig load_control() override;
-  void put_object(const config::StoredObject& object, const AuditRecord& audit) override;
-  bool delete_object(std::string_view kind, std::string_view name,
-                     const AuditRecord& audit) override;
-  void put_secret(const config::SealedSecret& secret, const AuditRecord& audit) override;
-  bool delete_secret(std::string_view name, const AuditRecord& audit) override;
-  void replace_secrets(std::span<const config::SealedSecret> secrets,
-                       const AuditRecord& audit) override;
+  void put_object(const config::StoredObject& object, const AuditRecord& audit,
+                  std::int64_t expected_version) override;
+  bool delete_object(std::string_view kind, std::string_view name, const AuditRecord& audit,
+                     std::int64_t expected_version) override;
+  void put_secret(const config::SealedSecret& secret, const AuditRecord& audit,
+                  std::int64_t expected_version) override;
+  bool delete_secret(std::string_view name, const AuditRecord& audit,
+                     std::int64_t expected_version) override;
+  void replace_secrets(std::span<const config::SealedSecret> secrets, const AuditRecord& audit,
+                       std::int64_t expected_version) override;
   void append_audit(const AuditRecord& audit) override;
   std::vector<AuditRecord> audit(const AuditQuery& query) override;
 

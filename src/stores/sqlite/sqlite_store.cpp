@@ -544,8 +544,13 @@ std::int64_t SqliteStore::control_version() {
   return s.step() ? s.column_int(0) : 0;
 }
 
-void SqliteStore::bump_control_version() {
-  exec("UPDATE meta SET value = value + 1 WHERE name = 'control_version'");
+void SqliteStore::bump_control_version(std::int64_t expected) {
+  // Inside the caller's BEGIN IMMEDIATE: no other writer runs between this check and the write.
+  Statement s(db_,
+              "UPDATE meta SET value = value + 1 WHERE name = 'control_version' AND value = ?");
+  s.integer(1, expected);
+  s.step();
+  if (sqlite3_changes(db_) == 0) throw ControlConflict();
 }
 
 void SqliteStore::insert_audit(const AuditRecord& a) {
@@ -560,6 +565,16 @@ void SqliteStore::insert_audit(const AuditRecord& a) {
 config::StoredConfig SqliteStore::load_control() {
   std::lock_guard lock(mutex_);
   config::StoredConfig out;
+  // One read transaction: the rows and the version they belong to.
+  exec("BEGIN");
+  struct End {
+    sqlite3* db;
+    ~End() { sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr); }  // a read: nothing to lose
+  } end{db_};
+  {
+    Statement v(db_, "SELECT value FROM meta WHERE name = 'control_version'");
+    out.version = v.step() ? v.column_int(0) : 0;
+  }
   Statement o(db_,
               "SELECT kind, name, workspace, body, created_at, updated_at FROM config_objects "
               "ORDER BY kind, name");
@@ -577,9 +592,11 @@ config::StoredConfig SqliteStore::load_control() {
   return out;
 }
 
-void SqliteStore::put_object(const config::StoredObject& o, const AuditRecord& audit) {
+void SqliteStore::put_object(const config::StoredObject& o, const AuditRecord& audit,
+                             std::int64_t expected_version) {
   std::lock_guard lock(mutex_);
   transaction([&] {
+    bump_control_version(expected_version);
     Statement s(db_,
                 "INSERT INTO config_objects (kind, name, workspace, body, created_at, updated_at) "
                 "VALUES (?,?,?,?,?,?) ON CONFLICT (kind, name) DO UPDATE SET "
@@ -589,29 +606,28 @@ void SqliteStore::put_object(const config::StoredObject& o, const AuditRecord& a
     s.integer(5, o.created_at).integer(6, o.updated_at);
     s.step();
     insert_audit(audit);
-    bump_control_version();
   });
 }
 
 bool SqliteStore::delete_object(std::string_view kind, std::string_view name,
-                                const AuditRecord& audit) {
+                                const AuditRecord& audit, std::int64_t expected_version) {
   std::lock_guard lock(mutex_);
   return transaction([&] {
+    bump_control_version(expected_version);
     Statement s(db_, "DELETE FROM config_objects WHERE kind = ? AND name = ?");
     s.text(1, kind).text(2, name);
     s.step();
     const bool changed = sqlite3_changes(db_) > 0;
-    if (changed) {
-      insert_audit(audit);
-      bump_control_version();
-    }
+    if (changed) insert_audit(audit);
     return changed;
   });
 }
 
-void SqliteStore::put_secret(const config::SealedSecret& v, const AuditRecord& audit) {
+void SqliteStore::put_secret(const config::SealedSecret& v, const AuditRecord& audit,
+                             std::int64_t expected_version) {
   std::lock_guard lock(mutex_);
   transaction([&] {
+    bump_control_version(expected_version);
     Statement s(db_,
                 "INSERT INTO secrets (name, workspace, key_id, nonce, ciphertext, created_at, "
                 "updated_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT (name) DO UPDATE SET "
@@ -622,29 +638,28 @@ void SqliteStore::put_secret(const config::SealedSecret& v, const AuditRecord& a
     s.text(5, v.ciphertext).integer(6, v.created_at).integer(7, v.updated_at);
     s.step();
     insert_audit(audit);
-    bump_control_version();
   });
 }
 
-bool SqliteStore::delete_secret(std::string_view name, const AuditRecord& audit) {
+bool SqliteStore::delete_secret(std::string_view name, const AuditRecord& audit,
+                                std::int64_t expected_version) {
   std::lock_guard lock(mutex_);
   return transaction([&] {
+    bump_control_version(expected_version);
     Statement s(db_, "DELETE FROM secrets WHERE name = ?");
     s.text(1, name);
     s.step();
     const bool changed = sqlite3_changes(db_) > 0;
-    if (changed) {
-      insert_audit(audit);
-      bump_control_version();
-    }
+    if (changed) insert_audit(audit);
     return changed;
   });
 }
 
 void SqliteStore::replace_secrets(std::span<const config::SealedSecret> secrets,
-                                  const AuditRecord& audit) {
+                                  const AuditRecord& audit, std::int64_t expected_version) {
   std::lock_guard lock(mutex_);
   transaction([&] {
+    bump_control_version(expected_version);
     Statement s(db_,
                 "UPDATE secrets SET key_id = ?2, nonce = ?3, ciphertext = ?4, updated_at = ?5 "
                 "WHERE name = ?1");
@@ -655,7 +670,6 @@ void SqliteStore::replace_secrets(std::span<const config::SealedSecret> secrets,
       s.reset();
     }
     insert_audit(audit);
-    bump_control_version();
   });
 }
 

@@ -46,13 +46,16 @@ class SqliteStore : public GovernanceStore, public ResponseStore, public Control
   bool delete_response(std::string_view id) override;
   std::int64_t control_version() override;
   config::StoredConfig load_control() override;
-  void put_object(const config::StoredObject& object, const AuditRecord& audit) override;
-  bool delete_object(std::string_view kind, std::string_view name,
-                     const AuditRecord& audit) override;
-  void put_secret(const config::SealedSecret& secret, const AuditRecord& audit) override;
-  bool delete_secret(std::string_view name, const AuditRecord& audit) override;
-  void replace_secrets(std::span<const config::SealedSecret> secrets,
-                       const AuditRecord& audit) override;
+  void put_object(const config::StoredObject& object, const AuditRecord& audit,
+                  std::int64_t expected_version) override;
+  bool delete_object(std::string_view kind, std::string_view name, const AuditRecord& audit,
+                     std::int64_t expected_version) override;
+  void put_secret(const config::SealedSecret& secret, const AuditRecord& audit,
+                  std::int64_t expected_version) override;
+  bool delete_secret(std::string_view name, const AuditRecord& audit,
+                     std::int64_t expected_version) override;
+  void replace_secrets(std::span<const config::SealedSecret> secrets, const AuditRecord& audit,
+                       std::int64_t expected_version) override;
   void append_audit(const AuditRecord& audit) override;
   std::vector<AuditRecord> audit(const AuditQuery& query) override;
 
@@ -66,7 +69,8 @@ class SqliteStore : public GovernanceStore, public ResponseStore, public Control
   void migrate();
   void bump_version();
   void insert_audit(const AuditRecord& audit);  // inside the caller's transaction
-  void bump_control_version();
+  // Moves control_version from `expected` on; throws ControlConflict when it is not that.
+  void bump_control_version(std::int64_t expected);
 
   sqlite3* db_ = nullptr;
   std::mutex mutex_;

@@ -10,6 +10,7 @@
 #include <charconv>
 
 #include "admin/support.hpp"
+#include "config/workspace.hpp"
 #include "util/secret_box.hpp"
 
 namespace sluice::admin {
@@ -337,7 +338,7 @@ AdminAnswer config_object(const AdminRequest& req, std::string_view kind, std::s
   if (auto w = body->find("workspace"); w != body->end()) {
     if (w->value().is_null()) w->value() = "";  // (merge-patch null: back to the default)
     if (!w->value().is_string() ||
-        (!w->value().as_string().empty() && !valid_name(w->value().as_string())))
+        (!w->value().as_string().empty() && !config::is_workspace_name(w->value().as_string())))
       return fail(Error::invalid("workspace must be a name (letters, digits, '_', '-', '.').",
                                  "workspace"));
     workspace = std::string(w->value().as_string());
@@ -459,7 +460,7 @@ AdminAnswer secrets(const AdminRequest& req, std::string_view name, Runtime& run
                               "A secret named '" + secret.name + "' already exists."));
     if (auto w = body->find("workspace"); w != body->end()) {
       if (!w->value().is_string() ||
-          (!w->value().as_string().empty() && !valid_name(w->value().as_string())))
+          (!w->value().as_string().empty() && !config::is_workspace_name(w->value().as_string())))
         return fail(Error::invalid("workspace must be a name.", "workspace"));
       secret.workspace = std::string(w->value().as_string());
     }

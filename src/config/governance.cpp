@@ -6,6 +6,7 @@
 #include <set>
 
 #include "config/reader.hpp"
+#include "config/workspace.hpp"
 #include "util/key_secret.hpp"
 #include "util/store_urls.hpp"
 
@@ -62,8 +63,8 @@ std::int64_t read_time(const Reader& r, const YAML::Node& node, const std::strin
 KeySpec read_key(const Reader& r, const YAML::Node& node, const std::string& path,
                  const std::string& pepper) {
   r.expect_map(node, path,
-               {"id", "name", "key", "key_hash", "user", "team", "endpoints", "models", "expires",
-                "disabled", "metadata", "limits", "budget", "cache", "guardrails"});
+               {"id", "name", "key", "key_hash", "user", "team", "workspace", "endpoints", "models",
+                "expires", "disabled", "metadata", "limits", "budget", "cache", "guardrails"});
   KeySpec k;
   k.from_config = true;
   if (!node["name"]) r.fail(node, path, "'name' is required");
@@ -85,6 +86,12 @@ KeySpec read_key(const Reader& r, const YAML::Node& node, const std::string& pat
   }
   if (node["user"]) k.user = r.string(node["user"], path + ".user");
   if (node["team"]) k.team = r.string(node["team"], path + ".team");
+  if (node["workspace"]) {
+    k.workspace = r.string(node["workspace"], path + ".workspace");
+    if (!is_workspace_name(k.workspace) || k.workspace == "*")
+      r.fail(node["workspace"], path + ".workspace",
+             "must be a workspace name (letters, digits, '_', '-', '.')");
+  }
   if (node["endpoints"]) k.endpoints = string_list(r, node["endpoints"], path + ".endpoints");
   if (node["models"]) k.models = string_list(r, node["models"], path + ".models");
   if (node["expires"]) k.expires_at = read_time(r, node["expires"], path + ".expires");

@@ -68,6 +68,9 @@ struct KeySpec {
   std::string prefix;  // first characters of the secret, to recognise a key in lists
   std::string user;
   std::string team;
+  // The workspace the key belongs to ("" the default): it sees and calls only that workspace's
+  // endpoints and routes and those shared with every workspace ("*"). config/workspace.hpp.
+  std::string workspace;
   std::vector<std::string> endpoints;      // globs; empty: all
   std::vector<std::string> models;         // globs; empty: all
   std::optional<std::int64_t> expires_at;  // unix seconds

@@ -14,6 +14,7 @@
 #include "config/cors.hpp"
 #include "config/otel.hpp"
 #include "config/reader.hpp"
+#include "config/workspace.hpp"
 #include "observability/metrics.hpp"
 #include "providers/registry.hpp"
 #include "routing/health/target_health.hpp"
@@ -283,6 +284,28 @@ std::string stored_secret(const Reader& r, const YAML::Node& node, const std::st
   return *value;
 }
 
+// `workspace:` of an endpoint or route: a name, or "*" for one every workspace shares.
+std::string read_workspace(const Reader& r, const YAML::Node& node, const std::string& path) {
+  const std::string w = r.string(node, path);
+  if (!is_workspace_name(w))
+    r.fail(node, path, "must be a workspace name (letters, digits, '_', '-', '.') or \"*\"");
+  return w;
+}
+
+// A route (or an endpoint's fallback chain) reaches only endpoints its own workspace may see: a
+// shared route over one team's endpoint would hand that endpoint to every team.
+void check_destination_workspaces(const Reader& r, const YAML::Node& node, const std::string& path,
+                                  const Route& route, std::string_view workspace,
+                                  const Snapshot& snapshot) {
+  for (const auto& d : route.destinations) {
+    const std::string& w = snapshot.endpoints[d.endpoint].workspace;
+    if (!workspace_visible(workspace, w))
+      r.fail(node, path,
+             "'" + d.name + "' is in workspace '" + w + "', which '" + route.name +
+                 "' (workspace '" + std::string(workspace) + "') may not reach");
+  }
+}
+
 enum class EndpointForm {
   kEndpoint,     // `endpoints:` entry: endpoint_type
   kLegacyRoute,  // MLflow ≤ 2.8 `routes:` entry: route_type
@@ -302,15 +325,15 @@ Endpoint read_endpoint(const Reader& r, const YAML::Node& node, const std::strin
   if (form != EndpointForm::kEndpoint && node["endpoint_type"] && !node[type_key])
     type_key = "endpoint_type";
   if (form == EndpointForm::kNamedRoute) {
-    r.expect_map(
-        node, path,
-        {"name", type_key, "model", "limit", "timeout", "path", "prompt_template", "parameters",
-         "overrides", "limits", "fallbacks", "retry", "circuit_breaker", "cache", "guardrails"});
+    r.expect_map(node, path,
+                 {"name", type_key, "model", "limit", "timeout", "path", "prompt_template",
+                  "parameters", "overrides", "limits", "fallbacks", "retry", "circuit_breaker",
+                  "cache", "guardrails", "workspace"});
   } else {
-    r.expect_map(
-        node, path,
-        {"name", type_key, "model", "limit", "timeout", "prompt_template", "parameters",
-         "overrides", "limits", "fallbacks", "retry", "circuit_breaker", "cache", "guardrails"});
+    r.expect_map(node, path,
+                 {"name", type_key, "model", "limit", "timeout", "prompt_template", "parameters",
+                  "overrides", "limits", "fallbacks", "retry", "circuit_breaker", "cache",
+                  "guardrails", "workspace"});
   }
   for (const char* required : {"name", type_key, "model"}) {
     if (!node[required]) r.fail(node, path, std::string(required) + " is required");
@@ -322,6 +345,7 @@ Endpoint read_endpoint(const Reader& r, const YAML::Node& node, const std::strin
            "'" + e.name + "' may only contain letters, digits, '_', '-' and '.'");
   }
   e.operation = parse_operation(r, node[type_key], path + "." + type_key);
+  if (node["workspace"]) e.workspace = read_workspace(r, node["workspace"], path + ".workspace");
   e.prompt = read_prompt_spec(r, node, path);
   if (e.prompt && e.operation == model::Operation::kEmbeddings && !e.prompt->versions.empty()) {
     r.fail(node["prompt_template"], path + ".prompt_template",
@@ -565,9 +589,10 @@ void read_endpoint_routing(const Reader& r, Snapshot& snapshot, std::size_t inde
 
 Route read_route(const Reader& r, const YAML::Node& node, const std::string& path,
                  const Snapshot& snapshot) {
-  r.expect_map(node, path,
-               {"name", "task_type", "destinations", "routing_strategy", "strategy", "retry",
-                "timeout", "circuit_breaker", "fallback", "allow_pin", "cache", "guardrails"});
+  r.expect_map(
+      node, path,
+      {"name", "task_type", "destinations", "routing_strategy", "strategy", "retry", "timeout",
+       "circuit_breaker", "fallback", "allow_pin", "cache", "guardrails", "workspace"});
   for (const char* required : {"name", "task_type", "destinations"}) {
     if (!node[required]) r.fail(node, path, std::string(required) + " is required");
   }
@@ -582,6 +607,8 @@ Route read_route(const Reader& r, const YAML::Node& node, const std::string& pat
            "name '" + route.name + "' is already used by an endpoint or route");
   }
   route.operation = parse_operation(r, node["task_type"], path + ".task_type");
+  if (node["workspace"])
+    route.workspace = read_workspace(r, node["workspace"], path + ".workspace");
   const YAML::Node dests = node["destinations"];
   if (!dests.IsSequence() || dests.size() == 0)
     r.fail(dests, path + ".destinations", "must be a non-empty list");
@@ -873,8 +900,13 @@ SnapshotPtr build(const Reader& r, const YAML::Node& root) {
     check_cache(r, *snapshot, *snapshot->endpoints[i].cache, node, read[i].path);
     snapshot->endpoints[i].guardrails = read_guardrail_refs(
         r, node["guardrails"], read[i].path + ".guardrails", snapshot->guardrails);
-    if (node["fallbacks"] || node["retry"] || node["circuit_breaker"])
+    if (node["fallbacks"] || node["retry"] || node["circuit_breaker"]) {
       read_endpoint_routing(r, *snapshot, i, node, read[i].path);
+      const Endpoint& e = snapshot->endpoints[i];
+      if (e.routing)
+        check_destination_workspaces(r, node, read[i].path + ".fallbacks", *e.routing, e.workspace,
+                                     *snapshot);
+    }
   }
   for (std::size_t i = 0; routes && i < routes.size(); ++i) {
     const std::string path = "routes[" + std::to_string(i) + "]";
@@ -882,6 +914,8 @@ SnapshotPtr build(const Reader& r, const YAML::Node& root) {
     if (node.IsMap() && node["model"]) continue;
     if (node.IsMap() && node["path"]) r.fail(node, path, "a route with a path needs a model");
     Route route = read_route(r, node, path, *snapshot);
+    check_destination_workspaces(r, node["destinations"], path + ".destinations", route,
+                                 route.workspace, *snapshot);
     route.cache = read_cache_spec(r, node["cache"], path + ".cache", snapshot->cache.defaults);
     check_cache(r, *snapshot, *route.cache, node, path);
     route.guardrails =
@@ -902,6 +936,8 @@ SnapshotPtr build(const Reader& r, const YAML::Node& root) {
           read_guardrail_refs(sr, node["guardrails"], "guardrails", snapshot->guardrails);
       route.stored = true;
       route.workspace = workspace_of(*r.stored, "route", route.name);
+      check_destination_workspaces(sr, node["destinations"], "destinations", route, route.workspace,
+                                   *snapshot);
       snapshot->route_index.emplace(route.name, snapshot->routes.size());
       snapshot->routes.push_back(std::move(route));
     } catch (const LoadError& e) {

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "config/workspace.hpp"
 #include "tokenizer/chat_tokens.hpp"
 #include "tokenizer/encoding.hpp"
 #include "util/json_parse.hpp"
@@ -18,7 +19,8 @@ bool is_openai_model(std::string_view model) {
   return false;
 }
 
-Result<std::string> tokenize(std::string_view text, const config::Snapshot& snapshot) {
+Result<std::string> tokenize(std::string_view text, const config::Snapshot& snapshot,
+                             std::string_view workspace) {
   boost::system::error_code ec;
   json::value parsed = util::parse_json(text, ec);
   if (ec || !parsed.is_object()) return Error::invalid("The request body must be a JSON object.");
@@ -39,7 +41,8 @@ Result<std::string> tokenize(std::string_view text, const config::Snapshot& snap
   } else if (const auto* m = body.if_contains("model"); m && m->is_string()) {
     model = m->get_string();
     std::string_view provider = "openai";
-    if (const auto* endpoint = snapshot.find(model)) {
+    if (const auto* endpoint = snapshot.find(model);
+        endpoint != nullptr && config::workspace_visible(workspace, endpoint->workspace)) {
       model = endpoint->model_name;
       provider = endpoint->provider;
     }

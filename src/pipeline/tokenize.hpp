@@ -14,7 +14,10 @@
 
 namespace sluice::pipeline {
 
-Result<std::string> tokenize(std::string_view body, const config::Snapshot& snapshot);
+// `workspace`: the caller's (config/workspace.hpp); an endpoint it may not see is read as a
+// plain model name, as a name that is no endpoint is.
+Result<std::string> tokenize(std::string_view body, const config::Snapshot& snapshot,
+                             std::string_view workspace = "");
 
 // Whether `model` is one of OpenAI's, whose tokenizer (tiktoken's encodings) is known exactly.
 bool is_openai_model(std::string_view model);

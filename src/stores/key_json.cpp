@@ -7,6 +7,8 @@
 #include <cmath>
 #include <iostream>
 
+#include "config/workspace.hpp"
+
 namespace sluice::stores {
 
 namespace json = boost::json;
@@ -320,6 +322,7 @@ json::object key_to_json(const config::KeySpec& key) {
   o["prefix"] = key.prefix;
   o["user"] = key.user;
   o["team"] = key.team;
+  o["workspace"] = key.workspace;
   o["endpoints"] = globs_array(key.endpoints);
   o["models"] = globs_array(key.models);
   o["expires_at"] = key.expires_at ? json::value(*key.expires_at) : json::value(nullptr);
@@ -350,6 +353,11 @@ std::optional<Error> apply_key_fields(const json::object& body, config::KeySpec&
         return field_error(field, "must not contain control characters");
       std::string& target = field == "name" ? key.name : field == "user" ? key.user : key.team;
       target = std::string(text);
+    } else if (field == "workspace") {
+      if (!v.is_string() || (!v.get_string().empty() &&
+                             (!config::is_workspace_name(v.get_string()) || v.get_string() == "*")))
+        return field_error(field, "must be a workspace name (letters, digits, '_', '-', '.')");
+      key.workspace = std::string(v.get_string());
     } else if (field == "endpoints" || field == "models") {
       if (auto e = read_globs(v, field, field == "endpoints" ? key.endpoints : key.models))
         return e;

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <charconv>
 
+#include "config/workspace.hpp"
 #include "util/base64.hpp"
 
 namespace sluice::api::mlflow {
@@ -35,7 +36,7 @@ Error bad_token(std::string_view token, std::string_view why) {
 }  // namespace
 
 Result<std::string> list_endpoints(const config::Snapshot& snapshot, std::string_view page_token,
-                                   bool legacy, std::size_t page_size) {
+                                   bool legacy, std::string_view workspace, std::size_t page_size) {
   std::size_t start = 0;
   if (!page_token.empty()) {
     auto decoded = util::base64_decode(page_token);
@@ -53,9 +54,12 @@ Result<std::string> list_endpoints(const config::Snapshot& snapshot, std::string
     start = static_cast<std::size_t>(index->to_number<std::uint64_t>());
   }
   json::array items;
-  const auto& all = snapshot.endpoints;
+  std::vector<const config::Endpoint*> all;
+  for (const auto& e : snapshot.endpoints) {
+    if (config::workspace_visible(workspace, e.workspace)) all.push_back(&e);
+  }
   const std::size_t end = std::min(all.size(), start + page_size);
-  for (std::size_t i = start; i < end; ++i) items.push_back(describe(all[i], legacy));
+  for (std::size_t i = start; i < end; ++i) items.push_back(describe(*all[i], legacy));
   json::object out{{legacy ? "routes" : "endpoints", std::move(items)}};
   if (end < all.size()) {
     out["next_page_token"] = util::base64_encode(json::serialize(json::object{{"index", end}}));
@@ -64,8 +68,9 @@ Result<std::string> list_endpoints(const config::Snapshot& snapshot, std::string
 }
 
 Result<std::string> get_endpoint(const config::Snapshot& snapshot, std::string_view name,
-                                 bool legacy) {
+                                 bool legacy, std::string_view workspace) {
   const auto* e = snapshot.find(name);
+  if (e != nullptr && !config::workspace_visible(workspace, e->workspace)) e = nullptr;
   if (e == nullptr) {
     return Error::make(ErrorCode::kNotFound,
                        std::string(legacy ? "The route '" : "The endpoint '") + std::string(name) +
@@ -75,8 +80,10 @@ Result<std::string> get_endpoint(const config::Snapshot& snapshot, std::string_v
   return json::serialize(describe(*e, legacy));
 }
 
-Result<std::string> get_traffic_route(const config::Snapshot& snapshot, std::string_view name) {
+Result<std::string> get_traffic_route(const config::Snapshot& snapshot, std::string_view name,
+                                      std::string_view workspace) {
   const auto* r = snapshot.find_route(name);
+  if (r != nullptr && !config::workspace_visible(workspace, r->workspace)) r = nullptr;
   if (r == nullptr) {
     return Error::make(
         ErrorCode::kNotFound,

@@ -8,6 +8,7 @@
 
 #include "api/mlflow/catalog.hpp"
 #include "api/openai/render.hpp"
+#include "config/workspace.hpp"
 #include "observability/metrics.hpp"
 #include "observability/process_metrics.hpp"
 #include "pipeline/handler/handler.hpp"
@@ -29,8 +30,10 @@ constexpr std::size_t kInlineTokenizeBytes = 64 * 1024;
 
 // Whether the request's gateway key (if any) may call this endpoint.
 bool visible_to_key(const RequestContext& ctx, const config::Endpoint& e) {
-  return !ctx.key || (policies::key_allows_endpoint(*ctx.key, e.name) &&
-                      policies::key_allows_model(*ctx.key, e.model_name));
+  if (!ctx.key) return config::workspace_visible("", e.workspace);
+  return config::workspace_visible(ctx.key->workspace, e.workspace) &&
+         policies::key_allows_endpoint(*ctx.key, e.name) &&
+         policies::key_allows_model(*ctx.key, e.model_name);
 }
 
 // Undoes %XX escapes (a base64 page token arrives with '=' as %3D).
@@ -52,10 +55,8 @@ std::string percent_decode(std::string_view s) {
 
 asio::awaitable<void> Handler::models(Call& call) {
   // With a gateway key, the list shows what that key may call.
-  std::function<bool(const config::Endpoint&)> visible;
-  if (call.ctx.key) {
-    visible = [&ctx = call.ctx](const config::Endpoint& e) { return visible_to_key(ctx, e); };
-  }
+  std::function<bool(const config::Endpoint&)> visible =
+      [&ctx = call.ctx](const config::Endpoint& e) { return visible_to_key(ctx, e); };
   co_await send_json(call, 200, api::openai::render_models(*call.ctx.snapshot, visible));
 }
 
@@ -78,14 +79,16 @@ asio::awaitable<void> Handler::mlflow_catalog(Call& call) {
   const config::Snapshot& snapshot = *call.ctx.snapshot;
   const Kind kind = call.match.kind;
   Result<std::string> body = Error::invalid("");
+  const std::string_view workspace = call.ctx.key ? call.ctx.key->workspace : "";
   if (kind == Kind::kMlflowTrafficRoute) {
-    body = api::mlflow::get_traffic_route(snapshot, call.match.name);
+    body = api::mlflow::get_traffic_route(snapshot, call.match.name, workspace);
   } else if (kind == Kind::kMlflowGet || kind == Kind::kMlflowGetRoute) {
-    body = api::mlflow::get_endpoint(snapshot, call.match.name, kind == Kind::kMlflowGetRoute);
+    body = api::mlflow::get_endpoint(snapshot, call.match.name, kind == Kind::kMlflowGetRoute,
+                                     workspace);
   } else {
     body = api::mlflow::list_endpoints(
         snapshot, percent_decode(util::query_value(call.http.query(), "page_token")),
-        kind == Kind::kMlflowListRoutes);
+        kind == Kind::kMlflowListRoutes, workspace);
   }
   if (body) {
     co_await send_json(call, 200, std::move(*body));
@@ -130,13 +133,14 @@ asio::awaitable<void> Handler::tokenize(Call& call) {
   Result<std::string> body = Error::invalid("");
   const HttpRequest* http = &call.http;
   const config::Snapshot* snapshot = call.ctx.snapshot.get();
+  const std::string* workspace = call.ctx.key ? &call.ctx.key->workspace : nullptr;
   if (http->body.size() <= kInlineTokenizeBytes) {
-    body = pipeline::tokenize(http->body, *snapshot);
+    body = pipeline::tokenize(http->body, *snapshot, workspace ? *workspace : "");
   } else {
     body = co_await asio::co_spawn(
         env_.cpu,
-        [http, snapshot]() -> asio::awaitable<Result<std::string>> {
-          co_return pipeline::tokenize(http->body, *snapshot);
+        [http, snapshot, workspace]() -> asio::awaitable<Result<std::string>> {
+          co_return pipeline::tokenize(http->body, *snapshot, workspace ? *workspace : "");
         },
         asio::use_awaitable);
   }

@@ -3,6 +3,7 @@
 #include <functional>
 #include <iostream>
 
+#include "config/workspace.hpp"
 #include "observability/metrics.hpp"
 #include "pipeline/cors.hpp"
 #include "pipeline/handler/response_headers.hpp"
@@ -73,6 +74,10 @@ Handler::Handler(HandlerEnv env, upstream::Client& client)
   observers_.add(request_log_);
 }
 
+bool Handler::visible(const RequestContext& ctx, std::string_view workspace) {
+  return config::workspace_visible(ctx.key ? std::string_view(ctx.key->workspace) : "", workspace);
+}
+
 std::shared_ptr<const policies::Chains> Handler::chains_for(const RequestContext& ctx) {
   // Built on this worker the first time one of its requests sees a new snapshot; a request
   // still running on an older one holds that one's chains itself.
@@ -81,8 +86,17 @@ std::shared_ptr<const policies::Chains> Handler::chains_for(const RequestContext
   return chains_;
 }
 
-bool Handler::resolve(RequestContext& ctx, std::string_view name) {
-  if (const config::Endpoint* endpoint = ctx.snapshot->find(name)) {
+bool Handler::resolve(RequestContext& ctx, std::string_view name, bool any_workspace) {
+  // Another workspace's endpoints and routes do not exist for this key.
+  const config::Endpoint* found = ctx.snapshot->find(name);
+  if (!any_workspace) {
+    if (found != nullptr && !visible(ctx, found->workspace)) return false;
+    if (found == nullptr) {
+      const config::Route* route = ctx.snapshot->find_route(name);
+      if (route != nullptr && !visible(ctx, route->workspace)) return false;
+    }
+  }
+  if (const config::Endpoint* endpoint = found) {
     ctx.endpoint = endpoint;
     ctx.route = endpoint->routing.get();
     if (ctx.route == nullptr) {
@@ -185,9 +199,9 @@ asio::awaitable<void> Handler::handle_request(const HttpRequest& http, Responder
     ctx.presented_key = http.header("x-api-key");
   }
   PathMatch match = match_path(http.method, http.path());
-  if (match.kind == Kind::kNotFound && ctx.snapshot->find_path(http.path()) != nullptr) {
+  const config::Endpoint* named = nullptr;
+  if (match.kind == Kind::kNotFound && (named = ctx.snapshot->find_path(http.path())) != nullptr) {
     // A named route's own path (from the config, not the fixed table).
-    const auto* named = ctx.snapshot->find_path(http.path());
     match = PathMatch{};
     match.api = "openai";
     if (http.method == "POST") {
@@ -216,12 +230,18 @@ asio::awaitable<void> Handler::handle_request(const HttpRequest& http, Responder
       allowed = false;
     }
   }
+  if (allowed && named != nullptr && !visible(ctx, named->workspace)) {
+    // Another workspace's named path: answered as a path nobody named.
+    call.match = match_path(http.method, http.path());
+    call.api = &api::api_row(call.match.api);
+    ctx.api = call.match.api;
+  }
   static_assert(std::size(kPaths) == static_cast<std::size_t>(Kind::kCount),
                 "one function per PathMatch::Kind");
   if (allowed) {
     // Through std::invoke: GCC 12 at -O1 reports `(this->*path)(call)` under co_await as
     // maybe-uninitialized (a false positive, found by the ASan build).
-    const PathFunction path = kPaths[static_cast<std::size_t>(match.kind)];
+    const PathFunction path = kPaths[static_cast<std::size_t>(call.match.kind)];
     co_await std::invoke(path, this, call);
   }
   observers_.complete(ctx, http, call.answer);

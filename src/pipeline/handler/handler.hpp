@@ -86,8 +86,7 @@ class Handler : public SubRequests {
 
  private:
   boost::asio::awaitable<void> handle_request(const HttpRequest& http, Responder& out,
-                                              std::string request_id,
-                                              config::SnapshotPtr snapshot);
+                                              std::string request_id, config::SnapshotPtr snapshot);
   // A CORS preflight (server.cors on): 204 with the grants, or 403.
   boost::asio::awaitable<void> preflight(Call& call);
   // The paths (handler.cpp's table maps each PathMatch::Kind to one of these).
@@ -144,7 +143,12 @@ class Handler : public SubRequests {
   // Finds what `name` names (an endpoint or a route) and plans the destinations to try; sets
   // ctx.endpoint to the first. False when the name is unknown; a planning failure (a pin the
   // route does not allow, every breaker open) is left in ctx.plan_error.
-  bool resolve(RequestContext& ctx, std::string_view name);
+  // `any_workspace`: a name the config chose (a policy's sub-request), not the client: found
+  // whatever the key's workspace.
+  bool resolve(RequestContext& ctx, std::string_view name, bool any_workspace = false);
+  // Whether the request's key (none: the default workspace) may see an object in `workspace`
+  // (config/workspace.hpp).
+  static bool visible(const RequestContext& ctx, std::string_view workspace);
   // The chains of ctx's snapshot (built here on first use).
   std::shared_ptr<const policies::Chains> chains_for(const RequestContext& ctx);
   // A fresh request context for this worker.

@@ -29,8 +29,12 @@ asio::awaitable<bool> Handler::parse_invocation(Call& call) {
     co_return false;
   }
   if (call.match.kind == PathMatch::Kind::kNamedInvoke) {
-    // A named route's own path: the body holds template variables and parameters.
-    resolve(ctx, call.match.name);
+    // A named route's own path: the body holds template variables and parameters. (One the key
+    // may not see was answered as an unknown path before this; checked again all the same.)
+    if (!resolve(ctx, call.match.name)) {
+      co_await not_found(call);
+      co_return false;
+    }
     boost::system::error_code ec;
     json::value parsed =
         util::parse_json_keeping_numbers(http.body, ec, ctx.request.body.storage());
@@ -150,6 +154,7 @@ bool Handler::native_responses(const Call& call) const {
       !ec && body.is_object() ? body.get_object().if_contains("model") : nullptr;
   if (model == nullptr || !model->is_string()) return false;
   const config::Endpoint* e = call.ctx.snapshot->find(model->get_string());
+  if (e != nullptr && !visible(call.ctx, e->workspace)) e = nullptr;  // (answered as unknown)
   // Guardrails read and rewrite the translated form only, so a guarded request is translated.
   const bool guarded = (e != nullptr && !e->guardrails.empty()) ||
                        !call.ctx.snapshot->guardrails.default_on.empty() ||

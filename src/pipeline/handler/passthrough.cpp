@@ -58,6 +58,7 @@ asio::awaitable<void> Handler::passthrough(Call& call) {
     name = m->get_string();
   }
   ctx.endpoint = ctx.snapshot->find(name);
+  if (ctx.endpoint != nullptr && !visible(ctx, ctx.endpoint->workspace)) ctx.endpoint = nullptr;
   if (ctx.endpoint == nullptr) {
     Error e = Error::make(ErrorCode::kNotFound,
                           "The model '" + name + "' is not an endpoint of this gateway.");

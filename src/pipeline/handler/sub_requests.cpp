@@ -21,7 +21,7 @@ asio::awaitable<Result<model::Response>> Handler::call(const RequestContext& par
   observers_.start(ctx, http);
   Answered answered;
   Result<model::Response> result = Error::make(ErrorCode::kInternal, "");
-  if (!resolve(ctx, request.endpoint)) {
+  if (!resolve(ctx, request.endpoint, /*any_workspace=*/true)) {
     Error e = Error::make(ErrorCode::kNotFound,
                           "The sub-request names '" + request.endpoint +
                               "', which is not an endpoint or route of this config.");

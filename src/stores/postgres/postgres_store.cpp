@@ -67,6 +67,7 @@ Params key_params(const config::KeySpec& k) {
     p.null();
   }
   p.text(stores::globs_to_json(k.guardrails));  // (a list of names, stored as globs are)
+  p.text(k.workspace);
   return p;
 }
 
@@ -143,7 +144,8 @@ std::vector<config::KeySpec> PostgresStore::load_keys() {
     const Result r = c.prepared(
         "load_keys",
         "SELECT id, name, hash, prefix, user_name, team, endpoints, models, expires_at, disabled, "
-        "metadata, limits, budget, created_at, cache, guardrails FROM keys ORDER BY created_at, id",
+        "metadata, limits, budget, created_at, cache, guardrails, workspace FROM keys ORDER BY "
+        "created_at, id",
         Params());
     std::vector<config::KeySpec> out;
     for (int i = 0; i < r.rows(); ++i) {
@@ -164,6 +166,7 @@ std::vector<config::KeySpec> PostgresStore::load_keys() {
       k.created_at = r.integer(i, 13);
       if (!r.null(i, 14)) k.cache = stores::key_cache_from_json(r.text(i, 14));
       k.guardrails = stores::globs_from_json(r.text(i, 15));
+      k.workspace = r.text(i, 16);
       out.push_back(std::move(k));
     }
     return out;
@@ -181,12 +184,13 @@ std::int64_t PostgresStore::version() {
 void PostgresStore::insert_key(const config::KeySpec& key) {
   return with_connection([&](Connection& c) {
     transaction(c, [&] {
-      c.prepared("insert_key",
-                 "INSERT INTO keys (id, name, hash, prefix, user_name, team, endpoints, models, "
-                 "expires_at, disabled, metadata, limits, budget, created_at, updated_at, cache, "
-                 "guardrails) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
-                 "$15, $16, $17)",
-                 key_params(key));
+      c.prepared(
+          "insert_key",
+          "INSERT INTO keys (id, name, hash, prefix, user_name, team, endpoints, models, "
+          "expires_at, disabled, metadata, limits, budget, created_at, updated_at, cache, "
+          "guardrails, workspace) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
+          "$13, $14, $15, $16, $17, $18)",
+          key_params(key));
       bump_version(c);
     });
   });
@@ -201,7 +205,7 @@ bool PostgresStore::update_key(const config::KeySpec& key) {
                "UPDATE keys SET name = $2, hash = $3, prefix = $4, user_name = $5, team = $6, "
                "endpoints = $7, models = $8, expires_at = $9, disabled = $10, metadata = $11, "
                "limits = $12, budget = $13, created_at = $14, updated_at = $15, cache = $16, "
-               "guardrails = $17 WHERE id = $1",
+               "guardrails = $17, workspace = $18 WHERE id = $1",
                key_params(key))
               .affected() > 0;
       if (changed) bump_version(c);

@@ -107,6 +107,7 @@ void bind_key(Statement& s, const config::KeySpec& k) {
     s.null(16);
   }
   s.text(17, stores::globs_to_json(k.guardrails));  // (a list of names, stored as globs are)
+  s.text(18, k.workspace);
 }
 
 }  // namespace
@@ -193,8 +194,8 @@ std::vector<config::KeySpec> SqliteStore::load_keys() {
   Statement s(
       db_,
       "SELECT id, name, hash, prefix, user_name, team, endpoints, models, expires_at, "
-      "disabled, metadata, limits, budget, created_at, cache, guardrails FROM keys ORDER BY "
-      "created_at, id");
+      "disabled, metadata, limits, budget, created_at, cache, guardrails, workspace FROM keys "
+      "ORDER BY created_at, id");
   std::vector<config::KeySpec> out;
   while (s.step()) {
     config::KeySpec k;
@@ -214,6 +215,7 @@ std::vector<config::KeySpec> SqliteStore::load_keys() {
     k.created_at = s.column_int(13);
     if (!s.column_null(14)) k.cache = stores::key_cache_from_json(s.column_text(14));
     k.guardrails = stores::globs_from_json(s.column_text(15));
+    k.workspace = s.column_text(16);
     out.push_back(std::move(k));
   }
   return out;
@@ -235,7 +237,7 @@ void SqliteStore::insert_key(const config::KeySpec& key) {
     Statement s(db_,
                 "INSERT INTO keys (id, name, hash, prefix, user_name, team, endpoints, models, "
                 "expires_at, disabled, metadata, limits, budget, created_at, updated_at, cache, "
-                "guardrails) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                "guardrails, workspace) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     bind_key(s, key);
     s.step();
     bump_version();
@@ -249,7 +251,7 @@ bool SqliteStore::update_key(const config::KeySpec& key) {
                 "UPDATE keys SET id = ?1, name = ?2, hash = ?3, prefix = ?4, user_name = ?5, "
                 "team = ?6, endpoints = ?7, models = ?8, expires_at = ?9, disabled = ?10, "
                 "metadata = ?11, limits = ?12, budget = ?13, created_at = ?14, updated_at = ?15, "
-                "cache = ?16, guardrails = ?17 WHERE id = ?1");
+                "cache = ?16, guardrails = ?17, workspace = ?18 WHERE id = ?1");
     bind_key(s, key);
     s.step();
     const bool changed = sqlite3_changes(db_) > 0;

@@ -23,14 +23,14 @@ config::SnapshotPtr snapshot_with(int n) {
 
 TEST(MlflowCatalog, PagesWithMlflowTokens) {
   auto s = snapshot_with(5);
-  auto first = json::parse(list_endpoints(*s, "", false, 2).value()).as_object();
+  auto first = json::parse(list_endpoints(*s, "", false, "", 2).value()).as_object();
   ASSERT_EQ(first.at("endpoints").as_array().size(), 2u);
   std::string token(first.at("next_page_token").as_string());
   EXPECT_EQ(util::base64_decode(token).value(), R"({"index":2})");
-  auto second = json::parse(list_endpoints(*s, token, false, 2).value()).as_object();
+  auto second = json::parse(list_endpoints(*s, token, false, "", 2).value()).as_object();
   EXPECT_EQ(second.at("endpoints").at(0).at("name"), "e2");
   auto last =
-      json::parse(list_endpoints(*s, util::base64_encode(R"({"index": 4})"), false, 2).value())
+      json::parse(list_endpoints(*s, util::base64_encode(R"({"index": 4})"), false, "", 2).value())
           .as_object();
   EXPECT_EQ(last.at("endpoints").as_array().size(), 1u);
   EXPECT_FALSE(last.contains("next_page_token"));

@@ -7,7 +7,8 @@
 # Then how long a change made on one replica takes to be served by a second one on the same
 # SQLite store (ten changes, median and worst).
 #
-# Usage: bench/control_plane.sh [seconds]   (default 10; needs `make build` and bench/setup.sh)
+# Usage: [ORDER="cors stored file"] bench/control_plane.sh [seconds]
+#        (default 10 s; needs `make build` and bench/setup.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${1:-10}
@@ -63,7 +64,8 @@ printf 'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nw
 { cat "$WORK/post.lua"; printf 'wrk.headers["Origin"] = "https://app.example.com"\n'; } > "$WORK/cors.lua"
 
 declare -A RPS CPU
-for t in file stored cors; do
+# ORDER=... measures in another order (the machine's load drifts: swap it to see the drift).
+for t in ${ORDER:-file stored cors}; do
   url="http://127.0.0.1:${PORT[$t]}/v1/chat/completions"
   script="$WORK/post.lua"; [ "$t" = cors ] && script="$WORK/cors.lua"
   code=$(curl -s -o /dev/null -w '%{http_code}' "$url" -H 'content-type: application/json' -d @"$WORK/body.json")

@@ -79,7 +79,9 @@ asio::awaitable<void> Handler::mlflow_catalog(Call& call) {
   const config::Snapshot& snapshot = *call.ctx.snapshot;
   const Kind kind = call.match.kind;
   Result<std::string> body = Error::invalid("");
-  const std::string_view workspace = call.ctx.key ? call.ctx.key->workspace : "";
+  // (Not a ?: of a std::string and "": that makes a temporary string the view would outlive.)
+  std::string_view workspace;
+  if (call.ctx.key) workspace = call.ctx.key->workspace;
   if (kind == Kind::kMlflowTrafficRoute) {
     body = api::mlflow::get_traffic_route(snapshot, call.match.name, workspace);
   } else if (kind == Kind::kMlflowGet || kind == Kind::kMlflowGetRoute) {

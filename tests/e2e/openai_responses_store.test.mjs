@@ -175,12 +175,14 @@ test('a response belongs to its key; store: false keeps nothing; delete; a resta
 });
 
 test('a response is not read once its TTL has passed', async () => {
-  const gw = await startSluice(config(1), { env });
+  // TTL 2 s: expiry is kept in whole seconds, so with 1 s a retrieve a few ms after the create
+  // could already cross it (a flake seen in CI); 2 s leaves at least one whole second.
+  const gw = await startSluice(config(2), { env });
   try {
     const a = client(gw, KEY_A);
     const r = await a.responses.create({ model: 'gpt', input: 'Say hi' });
     assert.equal((await a.responses.retrieve(r.id)).id, r.id);
-    await new Promise((resolve) => setTimeout(resolve, 2100));
+    await new Promise((resolve) => setTimeout(resolve, 3100));
     await assert.rejects(a.responses.retrieve(r.id), (e) => e.status === 404);
     await assert.rejects(a.responses.create({ model: 'gpt', input: 'x', previous_response_id: r.id }), (e) => e.status === 400);
   } finally {

@@ -1,6 +1,7 @@
 #pragma once
 // The admin API (bearer auth.admin_key). Its own paths, so the server's path table knows only
-// the /admin/ prefix:
+// the /admin/ prefix (the admin key manages everything; a key with role: admin manages its own
+// workspace — docs/control-plane.md "Workspace admins"):
 //   POST   /admin/reload               reload the config file (the server answers it)
 //   GET    /admin/routes               routes with their destinations' health (the server)
 // and the governance resources, answered by a plain function so the CLI runs the very same code
@@ -44,8 +45,12 @@ struct AdminRequest {
   std::string_view path;
   std::string_view query;  // without '?'
   std::string_view body;
-  std::string_view actor =
-      "admin";  // who asks, for the audit trail: "admin" (the admin key), "cli"
+  // Who asks, for the audit trail: "admin" (the admin key), "cli", or "key:<id>" (a workspace
+  // admin key).
+  std::string actor = "admin";
+  // A workspace admin key's call: the one workspace it manages (admin/scope.hpp); nullopt for
+  // the admin key and the CLI, which manage every workspace.
+  std::optional<std::string> workspace{};
 };
 
 struct AdminAnswer {

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <set>
 
+#include "admin/scope.hpp"
 #include "admin/support.hpp"
 #include "governance/scope.hpp"
 #include "stores/key_json.hpp"
@@ -52,21 +53,25 @@ std::set<std::string> subjects_of(const config::BudgetSpec& b, Runtime& runtime,
 
 }  // namespace
 
-AdminAnswer budgets(Runtime& runtime, const config::Snapshot& snapshot) {
+AdminAnswer budgets(const AdminRequest& req, Runtime& runtime, const config::Snapshot& snapshot) {
   const auto now = now_ms();
   json::array data;
+  auto show = [&](const config::BudgetSpec& b, std::string_view name, std::string_view source) {
+    if (sees_budget(req, runtime, snapshot, b.scope, name))
+      data.emplace_back(budget_json(b, runtime, now, name, source));
+  };
   auto list = [&](const config::BudgetSpec& b, std::string_view source) {
     if (!b.match.empty() || b.scope == config::Scope::kGlobal) {
-      data.emplace_back(budget_json(b, runtime, now, b.match, source));
+      show(b, b.match, source);
       return;
     }
-    for (const auto& n : subjects_of(b, runtime, snapshot))
-      data.emplace_back(budget_json(b, runtime, now, n, source));
+    for (const auto& n : subjects_of(b, runtime, snapshot)) show(b, n, source);
   };
   for (const auto& b : snapshot.governance.budgets) list(b, "config");
   for (const auto& b : *runtime.store_budgets()) list(b, "store");
   for (const auto& k : all_keys(runtime, snapshot)) {
-    if (k->budget) data.emplace_back(budget_json(*k->budget, runtime, now, k->id, "key"));
+    if (k->budget && manages(req, k->workspace))
+      data.emplace_back(budget_json(*k->budget, runtime, now, k->id, "key"));
   }
   return json_answer(200, json::object{{"object", "list"}, {"data", std::move(data)}});
 }
@@ -77,12 +82,13 @@ std::set<std::string> subjects_of(const config::BudgetSpec& b, Runtime& runtime,
                                   const config::Snapshot& snapshot) {
   std::set<std::string> names;
   for (const auto& k : all_keys(runtime, snapshot)) {
-    governance::Subject s{k->id, k->team, k->user, {}, {}};
+    governance::Subject s{k->id, k->team, k->user, {}, {}, k->workspace};
     if (auto who = subject_in(b.scope, s)) names.emplace(*who);
   }
   for (const auto& e : snapshot.endpoints) {
     if (b.scope == config::Scope::kEndpoint) names.insert(e.name);
     if (b.scope == config::Scope::kProvider) names.insert(e.provider);
+    if (b.scope == config::Scope::kWorkspace && e.workspace != "*") names.insert(e.workspace);
   }
   return names;
 }
@@ -101,14 +107,38 @@ json::object stored_budget_json(const config::BudgetSpec& b, Runtime& runtime) {
   return o;
 }
 
+// A workspace admin's budget counts its workspace or one of its keys; nothing wider.
+std::optional<Error> check_budget_scope(const AdminRequest& req, Runtime& runtime,
+                                        const config::Snapshot& snapshot,
+                                        const config::BudgetSpec& b) {
+  if (sees_budget(req, runtime, snapshot, b.scope, b.match)) return std::nullopt;
+  Error e = admin_key_only("A budget wider than workspace '" + *req.workspace +
+                           "' (scope: workspace, or key with a key of the workspace as match)");
+  e.param = "scope";
+  return e;
+}
+
+// The workspace a budget's audit record is filed under: the one it counts, or its key's.
+std::string budget_workspace(const AdminRequest& req, const config::BudgetSpec& b) {
+  if (req.workspace) return *req.workspace;
+  if (b.scope == config::Scope::kWorkspace) return b.match;
+  return "";
+}
+
 }  // namespace
 
 std::optional<Error> check_budget_fallback(const config::BudgetSpec& b,
                                            const config::Snapshot& snapshot,
-                                           const std::string& field) {
-  if (b.on_exceed != config::OnExceed::kFallback || snapshot.find(b.fallback) != nullptr)
-    return std::nullopt;
-  const std::string why = snapshot.find_route(b.fallback) != nullptr
+                                           const std::string& field, const AdminRequest* req) {
+  if (b.on_exceed != config::OnExceed::kFallback) return std::nullopt;
+  const config::Endpoint* e = snapshot.find(b.fallback);
+  const config::Route* r = snapshot.find_route(b.fallback);
+  if (req != nullptr) {  // another workspace's names do not exist for a workspace admin
+    if (e != nullptr && !sees(*req, e->workspace)) e = nullptr;
+    if (r != nullptr && !sees(*req, r->workspace)) r = nullptr;
+  }
+  if (e != nullptr) return std::nullopt;
+  const std::string why = r != nullptr
                               ? "names a route, '" + b.fallback +
                                     "'; a budget falls back to an endpoint (sent there once)"
                               : "names no endpoint of the running config: '" + b.fallback + "'";
@@ -122,12 +152,16 @@ AdminAnswer create_budget(const AdminRequest& req, Runtime& runtime,
   if (!body) return fail(body.error());
   config::BudgetSpec b;
   if (auto e = apply_budget_fields(*body, b, /*creating=*/true)) return fail(*e);
-  if (auto e = check_budget_fallback(b, snapshot, "fallback")) return fail(*e);
+  // A workspace admin's budget is its workspace's (match: empty means its own) or one key's.
+  if (req.workspace && b.scope == config::Scope::kWorkspace && b.match.empty())
+    b.match = *req.workspace;
+  if (auto e = check_budget_scope(req, runtime, snapshot, b)) return fail(*e);
+  if (auto e = check_budget_fallback(b, snapshot, "fallback", &req)) return fail(*e);
   b.id = new_budget_id();
   b.created_at = now_ms() / 1000;
   runtime.store()->insert_budget(b);
   runtime.reload();
-  record_change(req, runtime, "create", "budget", b.id, nullptr,
+  record_change(req, runtime, "create", "budget", b.id, budget_workspace(req, b), nullptr,
                 json::parse(stores::budget_to_json(b)));
   return json_answer(201, stored_budget_json(b, runtime));
 }
@@ -142,7 +176,7 @@ AdminAnswer one_budget(const AdminRequest& req, std::string_view id, Runtime& ru
   for (const auto& b : *stored) {
     if (b.id == id) found = &b;
   }
-  if (found == nullptr)
+  if (found == nullptr || !sees_budget(req, runtime, snapshot, found->scope, found->match))
     return not_found("No budget with id '" + std::string(id) +
                      "' (budgets in the config file have none; change them there).");
   if (req.method == "GET") return json_answer(200, stored_budget_json(*found, runtime));
@@ -151,11 +185,12 @@ AdminAnswer one_budget(const AdminRequest& req, std::string_view id, Runtime& ru
     if (!body) return fail(body.error());
     config::BudgetSpec b = *found;
     if (auto e = apply_budget_fields(*body, b, /*creating=*/false)) return fail(*e);
-    if (auto e = check_budget_fallback(b, snapshot, "fallback")) return fail(*e);
+    if (auto e = check_budget_scope(req, runtime, snapshot, b)) return fail(*e);
+    if (auto e = check_budget_fallback(b, snapshot, "fallback", &req)) return fail(*e);
     const json::value before = json::parse(stores::budget_to_json(*found));
     runtime.store()->update_budget(b);
     runtime.reload();
-    record_change(req, runtime, "update", "budget", b.id, before,
+    record_change(req, runtime, "update", "budget", b.id, budget_workspace(req, b), before,
                   json::parse(stores::budget_to_json(b)));
     return json_answer(200, stored_budget_json(b, runtime));
   }
@@ -163,7 +198,8 @@ AdminAnswer one_budget(const AdminRequest& req, std::string_view id, Runtime& ru
     const json::value before = json::parse(stores::budget_to_json(*found));
     runtime.store()->delete_budget(id);
     runtime.reload();
-    record_change(req, runtime, "delete", "budget", std::string(id), before, nullptr);
+    record_change(req, runtime, "delete", "budget", std::string(id), budget_workspace(req, *found),
+                  before, nullptr);
     return json_answer(200, json::object{{"id", id}, {"object", "budget"}, {"deleted", true}});
   }
   return method_not_allowed(req.method, req.path);

@@ -9,6 +9,7 @@
 #include <cctype>
 #include <charconv>
 
+#include "admin/scope.hpp"
 #include "admin/support.hpp"
 #include "config/workspace.hpp"
 #include "util/secret_box.hpp"
@@ -254,14 +255,17 @@ std::optional<Error> unknown_field(const json::object& body,
 
 }  // namespace
 
-AdminAnswer list_endpoints(Runtime& runtime, const config::Snapshot& snapshot) {
+AdminAnswer list_endpoints(const AdminRequest& req, Runtime& runtime,
+                           const config::Snapshot& snapshot) {
   const auto stored = runtime.stored_config();
   json::array data;
-  for (const auto& e : snapshot.endpoints) data.emplace_back(endpoint_summary(e, *stored));
+  for (const auto& e : snapshot.endpoints) {
+    if (sees(req, e.workspace)) data.emplace_back(endpoint_summary(e, *stored));
+  }
   // Stored endpoints the running config left out (they did not load): shown with why, so they
   // can be fixed or deleted.
   for (const auto& o : stored->objects) {
-    if (o.kind != "endpoint") continue;
+    if (o.kind != "endpoint" || !sees(req, o.workspace)) continue;
     const auto* e = snapshot.find(o.name);
     if (e != nullptr && e->stored) continue;
     json::object entry = object_json(o);
@@ -281,6 +285,18 @@ AdminAnswer config_object(const AdminRequest& req, std::string_view kind, std::s
   const std::string k(kind);
   const auto current = std::make_shared<config::StoredConfig>(runtime.control()->load_control());
   const config::StoredObject* existing = name.empty() ? nullptr : find_object(*current, kind, name);
+  // Another workspace's objects do not exist for a workspace admin.
+  const std::string missing = "No " + k + " named '" + shown(name) + "'.";
+  if (!name.empty()) {
+    const bool hidden = existing != nullptr  ? !sees(req, existing->workspace)
+                        : kind == "endpoint" ? snapshot.find(name) != nullptr &&
+                                                   !sees(req, snapshot.find(name)->workspace)
+                                             : snapshot.find_route(name) != nullptr &&
+                                                   !sees(req, snapshot.find_route(name)->workspace);
+    if (hidden) return not_found(missing);
+    if (req.method != "GET" && existing != nullptr && !manages(req, existing->workspace))
+      return fail(admin_key_only("Changing a shared (\"*\") " + k));
+  }
   if (req.method == "GET") {
     if (existing != nullptr) return json_answer(200, object_json(*existing));
     if (kind == "endpoint") {
@@ -335,15 +351,17 @@ AdminAnswer config_object(const AdminRequest& req, std::string_view kind, std::s
   if (!body) return fail(body.error());
   // `workspace` belongs to the object, not to its definition.
   std::string workspace = existing ? existing->workspace : "";
+  std::optional<std::string> given;
   if (auto w = body->find("workspace"); w != body->end()) {
     if (w->value().is_null()) w->value() = "";  // (merge-patch null: back to the default)
     if (!w->value().is_string() ||
         (!w->value().as_string().empty() && !config::is_workspace_name(w->value().as_string())))
       return fail(Error::invalid("workspace must be a name (letters, digits, '_', '-', '.').",
                                  "workspace"));
-    workspace = std::string(w->value().as_string());
+    given = std::string(w->value().as_string());
     body->erase(w);
   }
+  if (auto e = place_in_workspace(req, given, workspace)) return fail(*e);
   json::object definition;
   if (req.method == "PATCH") {
     definition = json::parse(existing->body).as_object();
@@ -410,10 +428,13 @@ AdminAnswer secrets(const AdminRequest& req, std::string_view name, Runtime& run
   const config::StoredConfig current = runtime.control()->load_control();
   if (name.empty() && req.method == "GET") {
     json::array data;
-    for (const auto& s : current.secrets) data.emplace_back(secret_json(s, current));
+    for (const auto& s : current.secrets) {
+      if (manages(req, s.workspace)) data.emplace_back(secret_json(s, current));
+    }
     return json_answer(200, json::object{{"object", "list"}, {"data", std::move(data)}});
   }
   const config::SealedSecret* existing = name.empty() ? nullptr : find_secret(current, name);
+  if (existing != nullptr && !manages(req, existing->workspace)) existing = nullptr;
   if (!name.empty() && existing == nullptr)
     return not_found("No secret named '" + shown(name) + "'.");
   if (req.method == "GET" && existing) return json_answer(200, secret_json(*existing, current));
@@ -458,12 +479,14 @@ AdminAnswer secrets(const AdminRequest& req, std::string_view name, Runtime& run
     if (find_secret(current, secret.name))
       return fail(Error::make(ErrorCode::kConflict,
                               "A secret named '" + secret.name + "' already exists."));
+    std::optional<std::string> given;
     if (auto w = body->find("workspace"); w != body->end()) {
       if (!w->value().is_string() ||
           (!w->value().as_string().empty() && !config::is_workspace_name(w->value().as_string())))
         return fail(Error::invalid("workspace must be a name.", "workspace"));
-      secret.workspace = std::string(w->value().as_string());
+      given = std::string(w->value().as_string());
     }
+    if (auto e = place_in_workspace(req, given, secret.workspace)) return fail(*e);
     secret.created_at = now_ms() / 1000;
   } else {
     secret = *existing;
@@ -540,6 +563,7 @@ AdminAnswer audit(const AdminRequest& req, Runtime& runtime) {
     return fail(Error::invalid("'kind' must be endpoint, route, secret, key or budget.", "kind"));
   q.kind = kind;
   q.name = name;
+  q.workspace = req.workspace;
   if (!limit.empty()) {
     std::size_t n = 0;
     const auto [end, ec] = std::from_chars(limit.data(), limit.data() + limit.size(), n);
@@ -569,11 +593,12 @@ AdminAnswer audit(const AdminRequest& req, Runtime& runtime) {
 }
 
 void record_change(const AdminRequest& req, Runtime& runtime, std::string action, std::string kind,
-                   std::string name, const json::value& before, const json::value& after) {
+                   std::string name, std::string workspace, const json::value& before,
+                   const json::value& after) {
   if (runtime.control() == nullptr) return;
   auto text = [](const json::value& v) { return v.is_null() ? std::string() : json::serialize(v); };
   runtime.control()->append_audit(audit_of(req, std::move(action), std::move(kind), std::move(name),
-                                           "", text(before), text(after)));
+                                           std::move(workspace), text(before), text(after)));
 }
 
 }  // namespace sluice::admin

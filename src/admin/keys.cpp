@@ -1,6 +1,7 @@
 // /admin/keys: the gateway keys of the config file (read-only here) and of the store.
 #include <boost/json.hpp>
 
+#include "admin/scope.hpp"
 #include "admin/support.hpp"
 #include "stores/key_json.hpp"
 #include "util/key_secret.hpp"
@@ -41,9 +42,11 @@ std::optional<Error> check_guardrails(const config::KeySpec& key,
   return std::nullopt;
 }
 
-AdminAnswer list_keys(Runtime& runtime, const config::Snapshot& snapshot) {
+AdminAnswer list_keys(const AdminRequest& req, Runtime& runtime, const config::Snapshot& snapshot) {
   json::array data;
-  for (const auto& k : all_keys(runtime, snapshot)) data.emplace_back(stores::key_to_json(*k));
+  for (const auto& k : all_keys(runtime, snapshot)) {
+    if (manages(req, k->workspace)) data.emplace_back(stores::key_to_json(*k));
+  }
   return json_answer(200, json::object{{"object", "list"}, {"data", std::move(data)}});
 }
 
@@ -57,8 +60,12 @@ AdminAnswer create_key(const AdminRequest& req, Runtime& runtime,
   config::KeySpec key;
   key.id = new_key_id();
   if (auto e = apply_key_fields(*body, key)) return fail(*e);
+  std::optional<std::string> given;
+  if (body->contains("workspace")) given = key.workspace;
+  if (auto e = place_in_workspace(req, given, key.workspace)) return fail(*e);
   if (key.budget) {
-    if (auto e = check_budget_fallback(*key.budget, snapshot, "budget.fallback")) return fail(*e);
+    if (auto e = check_budget_fallback(*key.budget, snapshot, "budget.fallback", &req))
+      return fail(*e);
   }
   if (auto e = check_guardrails(key, snapshot)) return fail(*e);
   const std::string secret = new_secret();
@@ -67,13 +74,15 @@ AdminAnswer create_key(const AdminRequest& req, Runtime& runtime,
   key.created_at = now_ms() / 1000;
   runtime.store()->insert_key(key);
   runtime.reload();
-  record_change(req, runtime, "create", "key", key.id, nullptr, key_to_json(key));
+  record_change(req, runtime, "create", "key", key.id, key.workspace, nullptr, key_to_json(key));
   return json_answer(201, with_secret(key, secret));
 }
 
 AdminAnswer one_key(const AdminRequest& req, std::string_view id, std::string_view action,
                     Runtime& runtime, const config::Snapshot& snapshot) {
+  const std::string unknown = "No key with id '" + std::string(id) + "'.";
   if (const auto* declared = config_key(snapshot, id)) {
+    if (!manages(req, declared->workspace)) return not_found(unknown);
     if (req.method == "GET" && action.empty()) return json_answer(200, key_to_json(*declared));
     return fail(Error::make(
         ErrorCode::kConflict,
@@ -81,7 +90,7 @@ AdminAnswer one_key(const AdminRequest& req, std::string_view id, std::string_vi
   }
   if (auto a = need_store(runtime); a.error) return a;
   auto found = runtime.store_key(id);
-  if (found == nullptr) return not_found("No key with id '" + std::string(id) + "'.");
+  if (found == nullptr || !manages(req, found->workspace)) return not_found(unknown);
   if (action == "rotate") {
     if (req.method != "POST") return method_not_allowed(req.method, req.path);
     config::KeySpec key = *found;
@@ -90,7 +99,8 @@ AdminAnswer one_key(const AdminRequest& req, std::string_view id, std::string_vi
     key.prefix = secret_prefix(secret);
     runtime.store()->update_key(key);
     runtime.reload();
-    record_change(req, runtime, "rotate", "key", key.id, key_to_json(*found), key_to_json(key));
+    record_change(req, runtime, "rotate", "key", key.id, key.workspace, key_to_json(*found),
+                  key_to_json(key));
     return json_answer(200, with_secret(key, secret));
   }
   if (!action.empty()) return not_found("Not Found");
@@ -100,19 +110,27 @@ AdminAnswer one_key(const AdminRequest& req, std::string_view id, std::string_vi
     if (!body) return fail(body.error());
     config::KeySpec key = *found;
     if (auto e = apply_key_fields(*body, key)) return fail(*e);
+    if (!manages(req, key.workspace)) {
+      Error e = admin_key_only("Moving a key to another workspace");
+      e.param = "workspace";
+      return fail(e);
+    }
     if (key.budget) {
-      if (auto e = check_budget_fallback(*key.budget, snapshot, "budget.fallback")) return fail(*e);
+      if (auto e = check_budget_fallback(*key.budget, snapshot, "budget.fallback", &req))
+        return fail(*e);
     }
     if (auto e = check_guardrails(key, snapshot)) return fail(*e);
     runtime.store()->update_key(key);
     runtime.reload();
-    record_change(req, runtime, "update", "key", key.id, key_to_json(*found), key_to_json(key));
+    record_change(req, runtime, "update", "key", key.id, key.workspace, key_to_json(*found),
+                  key_to_json(key));
     return json_answer(200, key_to_json(key));
   }
   if (req.method == "DELETE") {
     runtime.store()->delete_key(id);
     runtime.reload();
-    record_change(req, runtime, "delete", "key", std::string(id), key_to_json(*found), nullptr);
+    record_change(req, runtime, "delete", "key", std::string(id), found->workspace,
+                  key_to_json(*found), nullptr);
     return json_answer(200, json::object{{"id", id}, {"object", "key"}, {"deleted", true}});
   }
   return method_not_allowed(req.method, req.path);

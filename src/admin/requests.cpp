@@ -5,6 +5,7 @@
 #include <boost/url/pct_string_view.hpp>
 #include <charconv>
 
+#include "admin/scope.hpp"
 #include "admin/support.hpp"
 
 namespace sluice::admin {
@@ -37,15 +38,19 @@ AdminAnswer requests(const AdminRequest& req, Runtime& runtime) {
           req.query, {{"since", &since}, {"until", &until}, {"status", &status}, {"limit", &limit}},
           where, filters, "/admin/requests", "since, until, status, limit"))
     return *bad;
+  if (auto e = confine_ledger(req, where)) return fail(*e);
   stores::RequestQuery q;
   for (const auto& [by, value] : where) {
     if (by == stores::SpendBy::kKey) {
       q.key_id = value;
     } else if (by == stores::SpendBy::kEndpoint) {
       q.endpoint = value;
+    } else if (by == stores::SpendBy::kWorkspace) {
+      q.workspace = value;
     } else {
-      return fail(Error::invalid("/admin/requests filters by key or endpoint (and status).",
-                                 std::string(stores::ledger_column(by))));
+      return fail(
+          Error::invalid("/admin/requests filters by key, endpoint or workspace (and status).",
+                         std::string(stores::ledger_column(by))));
     }
   }
   if (auto bad = read_time_window(since, until, "1d", q.since_ms, q.until_ms)) return *bad;
@@ -75,13 +80,13 @@ AdminAnswer requests(const AdminRequest& req, Runtime& runtime) {
   return json_answer(200, out);
 }
 
-AdminAnswer one_request(std::string_view encoded, Runtime& runtime) {
+AdminAnswer one_request(const AdminRequest& req, std::string_view encoded, Runtime& runtime) {
   if (auto a = need_request_log(runtime)) return *a;
   const auto id = boost::urls::make_pct_string_view(encoded);
   if (!id) return fail(Error::invalid("The request id in the path is not valid percent-encoding."));
   runtime.request_log()->flush();
   const auto r = runtime.store()->request(id->decode());
-  if (!r) return not_found("No such request in the request log.");
+  if (!r || !manages(req, r->workspace)) return not_found("No such request in the request log.");
   return json_answer(200, governance::request_record_object(*r, true));
 }
 

@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "admin/admin_api.hpp"
+#include "admin/scope.hpp"
 #include "admin/support.hpp"
 
 namespace sluice::admin {
@@ -48,13 +49,17 @@ AdminAnswer handle_admin(const AdminRequest& req, Runtime& runtime,
   try {
     std::string_view path = req.path;
     while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+    // The cache and teams span workspaces (a team's keys may sit in several).
+    if (req.workspace &&
+        (path == "/admin/cache" || path == "/admin/teams" || path.starts_with("/admin/teams/")))
+      return fail(admin_key_only(path == "/admin/cache" ? "/admin/cache" : "/admin/teams"));
     if (path == "/admin/cache") return cache(req, cache_store);
     if (path != "/admin/spend" && path != "/admin/usage" && path != "/admin/requests" &&
         path != "/admin/audit") {
       if (auto e = unknown_query(path, req.query)) return fail(*e);
     }
     if (path == "/admin/keys") {
-      if (req.method == "GET") return list_keys(runtime, snapshot);
+      if (req.method == "GET") return list_keys(req, runtime, snapshot);
       if (req.method == "POST") return create_key(req, runtime, snapshot);
       return method_not_allowed(req.method, path);
     }
@@ -67,7 +72,7 @@ AdminAnswer handle_admin(const AdminRequest& req, Runtime& runtime,
       return one_key(req, id, action, runtime, snapshot);
     }
     if (path == "/admin/endpoints") {
-      if (req.method == "GET") return list_endpoints(runtime, snapshot);
+      if (req.method == "GET") return list_endpoints(req, runtime, snapshot);
       if (req.method == "POST") return config_object(req, "endpoint", "", runtime, snapshot);
       return method_not_allowed(req.method, path);
     }
@@ -84,7 +89,7 @@ AdminAnswer handle_admin(const AdminRequest& req, Runtime& runtime,
       return audit(req, runtime);
     }
     if (path == "/admin/budgets") {
-      if (req.method == "GET") return budgets(runtime, snapshot);
+      if (req.method == "GET") return budgets(req, runtime, snapshot);
       if (req.method == "POST") return create_budget(req, runtime, snapshot);
       return method_not_allowed(req.method, path);
     }
@@ -94,7 +99,7 @@ AdminAnswer handle_admin(const AdminRequest& req, Runtime& runtime,
     if (path == "/admin/spend") return spend(req, runtime);
     if (path == "/admin/usage") return usage(req, runtime);
     if (path == "/admin/requests") return requests(req, runtime);
-    if (path.starts_with("/admin/requests/")) return one_request(path.substr(16), runtime);
+    if (path.starts_with("/admin/requests/")) return one_request(req, path.substr(16), runtime);
     if (path == "/admin/teams") return teams(runtime, snapshot);
     if (path.starts_with("/admin/teams/")) return one_team(path.substr(13), runtime, snapshot);
     return not_found("Not Found");

@@ -1,6 +1,7 @@
 // /admin/spend: the ledger grouped by key, team, user, endpoint, model, provider or day.
 #include <boost/json.hpp>
 
+#include "admin/scope.hpp"
 #include "admin/support.hpp"
 
 namespace sluice::admin {
@@ -22,10 +23,11 @@ AdminAnswer spend(const AdminRequest& req, Runtime& runtime) {
                              {"format", &format}},
                             q.where, filters, "/admin/spend", "by, since, until, per_day, format"))
     return *bad;
+  if (auto e = confine_ledger(req, q.where)) return fail(*e);
   auto by = stores::spend_by_named(by_name);
   if (!by)
-    return fail(
-        Error::invalid("'by' must be key, team, user, endpoint, model, provider or day.", "by"));
+    return fail(Error::invalid(
+        "'by' must be key, team, user, endpoint, model, provider, workspace or day.", "by"));
   q.by = *by;
   const auto from = since_ms(since, now_ms());
   if (!from)

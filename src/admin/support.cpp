@@ -107,8 +107,8 @@ std::optional<AdminAnswer> read_ledger_query(
     } else {
       return fail(Error::invalid("Unknown query parameter '" + p.key + "': " + std::string(path) +
                                      " takes " + std::string(takes) +
-                                     ", and key, team, user, endpoint, model or provider to "
-                                     "filter.",
+                                     ", and key, team, user, endpoint, model, provider or "
+                                     "workspace to filter.",
                                  p.key));
     }
   }
@@ -116,8 +116,8 @@ std::optional<AdminAnswer> read_ledger_query(
 }
 
 std::optional<AdminAnswer> read_time_window(const std::string& since, const std::string& until,
-                                            std::string_view default_since,
-                                            std::int64_t& since_out, std::int64_t& until_out) {
+                                            std::string_view default_since, std::int64_t& since_out,
+                                            std::int64_t& until_out) {
   const std::int64_t now = now_ms();
   const auto from = since_ms(since.empty() ? default_since : std::string_view(since), now);
   if (!from)

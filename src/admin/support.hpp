@@ -31,8 +31,8 @@ std::optional<std::int64_t> since_ms(std::string_view since, std::int64_t now);
 // `default_since`, `until` empty is now (inclusive). An answer (400 naming the parameter) when
 // one is unreadable.
 std::optional<AdminAnswer> read_time_window(const std::string& since, const std::string& until,
-                                            std::string_view default_since,
-                                            std::int64_t& since_out, std::int64_t& until_out);
+                                            std::string_view default_since, std::int64_t& since_out,
+                                            std::int64_t& until_out);
 // "7d", "24h", "30m" → ms; nullopt when unreadable.
 std::optional<std::int64_t> duration_ms(std::string_view text);
 std::string csv_field(std::string_view v);
@@ -57,21 +57,25 @@ std::vector<std::shared_ptr<const config::KeySpec>> all_keys(governance::Runtime
                                                              const config::Snapshot& snapshot);
 
 // The resources (keys.cpp, budgets.cpp, teams.cpp, spend.cpp), each given the path's parts.
-AdminAnswer list_keys(governance::Runtime& runtime, const config::Snapshot& snapshot);
+AdminAnswer list_keys(const AdminRequest& req, governance::Runtime& runtime,
+                      const config::Snapshot& snapshot);
 AdminAnswer create_key(const AdminRequest& req, governance::Runtime& runtime,
                        const config::Snapshot& snapshot);
 AdminAnswer one_key(const AdminRequest& req, std::string_view id, std::string_view action,
                     governance::Runtime& runtime, const config::Snapshot& snapshot);
-AdminAnswer budgets(governance::Runtime& runtime, const config::Snapshot& snapshot);
+AdminAnswer budgets(const AdminRequest& req, governance::Runtime& runtime,
+                    const config::Snapshot& snapshot);
 AdminAnswer create_budget(const AdminRequest& req, governance::Runtime& runtime,
                           const config::Snapshot& snapshot);
 AdminAnswer one_budget(const AdminRequest& req, std::string_view id, governance::Runtime& runtime,
                        const config::Snapshot& snapshot);
 // A budget whose on_exceed: fallback names no endpoint of the running config: a 400 on `field`
-// (a route is not one: the request is sent to its fallback once, as it is).
+// (a route is not one: the request is sent to its fallback once, as it is). A workspace admin's
+// budget may only fall back to an endpoint its workspace sees (another's answers as none).
 std::optional<Error> check_budget_fallback(const config::BudgetSpec& budget,
                                            const config::Snapshot& snapshot,
-                                           const std::string& field);
+                                           const std::string& field,
+                                           const AdminRequest* req = nullptr);
 // Shared with teams.cpp: a budget with what it has spent, as listed.
 boost::json::object budget_json(const config::BudgetSpec& b, governance::Runtime& runtime,
                                 std::int64_t now, std::string_view name, std::string_view source);
@@ -81,21 +85,22 @@ AdminAnswer one_team(std::string_view encoded, governance::Runtime& runtime,
 AdminAnswer spend(const AdminRequest& req, governance::Runtime& runtime);
 AdminAnswer usage(const AdminRequest& req, governance::Runtime& runtime);
 AdminAnswer requests(const AdminRequest& req, governance::Runtime& runtime);
-AdminAnswer one_request(std::string_view id, governance::Runtime& runtime);
+AdminAnswer one_request(const AdminRequest& req, std::string_view id, governance::Runtime& runtime);
 // GET and DELETE /admin/cache (cache.cpp); `store` null: the gateway has none.
 AdminAnswer cache(const AdminRequest& req, cache::ResponseCache* store);
 // The control plane (control_plane.cpp): `kind` is "endpoint" or "route"; `name` empty for the
 // collection.
-AdminAnswer list_endpoints(governance::Runtime& runtime, const config::Snapshot& snapshot);
+AdminAnswer list_endpoints(const AdminRequest& req, governance::Runtime& runtime,
+                           const config::Snapshot& snapshot);
 AdminAnswer config_object(const AdminRequest& req, std::string_view kind, std::string_view name,
                           governance::Runtime& runtime, const config::Snapshot& snapshot);
 AdminAnswer secrets(const AdminRequest& req, std::string_view name, governance::Runtime& runtime,
                     const config::Snapshot& snapshot);
 AdminAnswer audit(const AdminRequest& req, governance::Runtime& runtime);
-// Puts a change made through the admin API or the CLI (a key, a budget) in the audit trail;
-// `before`/`after` null when there is none. Never a secret in either.
+// Puts a change made through the admin API or the CLI (a key, a budget of `workspace`) in the
+// audit trail; `before`/`after` null when there is none. Never a secret in either.
 void record_change(const AdminRequest& req, governance::Runtime& runtime, std::string action,
-                   std::string kind, std::string name, const boost::json::value& before,
-                   const boost::json::value& after);
+                   std::string kind, std::string name, std::string workspace,
+                   const boost::json::value& before, const boost::json::value& after);
 
 }  // namespace sluice::admin

@@ -7,6 +7,7 @@
 #include <ctime>
 #include <map>
 
+#include "admin/scope.hpp"
 #include "admin/support.hpp"
 
 namespace sluice::admin {
@@ -110,11 +111,13 @@ AdminAnswer usage(const AdminRequest& req, Runtime& runtime) {
                              {"format", &format}},
                             q.where, filters, "/admin/usage", "by, bucket, since, until, format"))
     return *bad;
+  if (auto e = confine_ledger(req, q.where)) return fail(*e);
   if (!by_name.empty()) {
     q.by = stores::spend_by_named(by_name);
     if (!q.by || *q.by == stores::SpendBy::kDay)
       return fail(Error::invalid(
-          "'by' must be endpoint, model, provider, key, team or user (or left out).", "by"));
+          "'by' must be endpoint, model, provider, key, team, user or workspace (or left out).",
+          "by"));
   }
   const auto bucket_ms = duration_ms(bucket);
   if (!bucket_ms || *bucket_ms <= 0 || *bucket_ms > 366LL * 86'400'000)

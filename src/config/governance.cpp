@@ -42,7 +42,8 @@ Period read_period(const Reader& r, const YAML::Node& node, const std::string& p
 
 Scope read_scope(const Reader& r, const YAML::Node& node, const std::string& path) {
   auto s = scope_named(r.string(node, path));
-  if (!s) r.fail(node, path, "must be one of key, team, user, endpoint, provider, global");
+  if (!s)
+    r.fail(node, path, "must be one of key, team, user, endpoint, provider, workspace, global");
   return *s;
 }
 
@@ -62,9 +63,10 @@ std::int64_t read_time(const Reader& r, const YAML::Node& node, const std::strin
 
 KeySpec read_key(const Reader& r, const YAML::Node& node, const std::string& path,
                  const std::string& pepper) {
-  r.expect_map(node, path,
-               {"id", "name", "key", "key_hash", "user", "team", "workspace", "endpoints", "models",
-                "expires", "disabled", "metadata", "limits", "budget", "cache", "guardrails"});
+  r.expect_map(
+      node, path,
+      {"id", "name", "key", "key_hash", "user", "team", "workspace", "role", "endpoints", "models",
+       "expires", "disabled", "metadata", "limits", "budget", "cache", "guardrails"});
   KeySpec k;
   k.from_config = true;
   if (!node["name"]) r.fail(node, path, "'name' is required");
@@ -91,6 +93,12 @@ KeySpec read_key(const Reader& r, const YAML::Node& node, const std::string& pat
     if (!is_workspace_name(k.workspace) || k.workspace == "*")
       r.fail(node["workspace"], path + ".workspace",
              "must be a workspace name (letters, digits, '_', '-', '.')");
+  }
+  if (node["role"]) {
+    const std::string role = r.string(node["role"], path + ".role");
+    if (role != "admin" && role != "user")
+      r.fail(node["role"], path + ".role", "must be user or admin");
+    k.admin = role == "admin";
   }
   if (node["endpoints"]) k.endpoints = string_list(r, node["endpoints"], path + ".endpoints");
   if (node["models"]) k.models = string_list(r, node["models"], path + ".models");
@@ -202,6 +210,7 @@ std::optional<Scope> scope_named(std::string_view name) {
   if (name == "endpoint") return Scope::kEndpoint;
   if (name == "provider") return Scope::kProvider;
   if (name == "global") return Scope::kGlobal;
+  if (name == "workspace") return Scope::kWorkspace;
   return std::nullopt;
 }
 
@@ -219,6 +228,8 @@ std::string_view scope_name(Scope s) {
       return "provider";
     case Scope::kGlobal:
       return "global";
+    case Scope::kWorkspace:
+      return "workspace";
   }
   return "key";
 }

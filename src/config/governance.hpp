@@ -27,8 +27,8 @@ std::string_view period_name(Period period);
 std::int64_t period_seconds(Period period);  // a month is 30 days for limits
 
 // Who a limit or budget counts: each key, each team, each user, each endpoint, each provider,
-// or everything together.
-enum class Scope { kKey, kTeam, kUser, kEndpoint, kProvider, kGlobal };
+// each workspace (the key's; "" the default), or everything together.
+enum class Scope { kKey, kTeam, kUser, kEndpoint, kProvider, kGlobal, kWorkspace };
 std::optional<Scope> scope_named(std::string_view name);
 std::string_view scope_name(Scope scope);
 
@@ -71,6 +71,10 @@ struct KeySpec {
   // The workspace the key belongs to ("" the default): it sees and calls only that workspace's
   // endpoints and routes and those shared with every workspace ("*"). config/workspace.hpp.
   std::string workspace;
+  // `role: admin`: besides calling, the key manages its workspace through the admin API (its
+  // keys, endpoints, routes, secrets, budgets, spend, request log and audit trail;
+  // admin/scope.hpp).
+  bool admin = false;
   std::vector<std::string> endpoints;      // globs; empty: all
   std::vector<std::string> models;         // globs; empty: all
   std::optional<std::int64_t> expires_at;  // unix seconds

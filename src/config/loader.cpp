@@ -67,7 +67,7 @@ ServerConfig read_server(const Reader& r, const YAML::Node& node) {
                {"host", "port", "workers", "max_body_bytes", "max_header_bytes", "idle_timeout_ms",
                 "request_timeout_ms", "shutdown_timeout_ms", "access_log", "upstream_timeout",
                 "watch_config", "max_header_fields", "upstream_max_event_bytes",
-                "upstream_max_body_bytes", "reuse_port", "write_timeout_ms", "cors"});
+                "upstream_max_body_bytes", "reuse_port", "write_timeout_ms", "cors", "hosts"});
   if (node["host"]) s.host = r.string(node["host"], p + ".host");
   if (node["port"])
     s.port = static_cast<std::uint16_t>(r.integer(node["port"], p + ".port", 0, 65535));
@@ -127,6 +127,7 @@ ServerConfig read_server(const Reader& r, const YAML::Node& node) {
   if (node["upstream_timeout"])
     read_timeouts(r, node["upstream_timeout"], p + ".upstream_timeout", s.upstream_timeout);
   s.cors = read_cors(r, node["cors"]);
+  s.hosts = read_hosts(r, node["hosts"]);
   return s;
 }
 
@@ -265,9 +266,18 @@ std::string stored_secret(const Reader& r, const YAML::Node& node, const std::st
   const SealedSecret* found = nullptr;
   if (r.stored != nullptr) {
     for (const auto& s : r.stored->secrets) {
-      if (s.name == name) found = &s;
+      // A stored definition reaches only its own workspace's secrets and the shared ones.
+      if (s.name == name &&
+          (!r.stored_object() || s.workspace == "*" || s.workspace == r.workspace))
+        found = &s;
     }
   }
+  if (found == nullptr && r.stored_object())
+    r.fail(node, path,
+           "no secret named '" + name + "' in " +
+               (r.workspace.empty() ? std::string("the default workspace")
+                                    : "workspace '" + r.workspace + "'") +
+               " (create it with POST /admin/secrets)");
   if (found == nullptr)
     r.fail(node, path, "no secret named '" + name + "' (create it with POST /admin/secrets)");
   if (r.secrets_key.empty())
@@ -871,7 +881,8 @@ SnapshotPtr build(const Reader& r, const YAML::Node& root) {
   std::deque<Reader> stored_readers;
   std::vector<std::pair<const Reader*, YAML::Node>> stored_routes;
   for (const StoredObject& o : r.stored ? r.stored->objects : std::vector<StoredObject>{}) {
-    const Reader& sr = stored_readers.emplace_back(r, stored_source(o));
+    Reader& sr = stored_readers.emplace_back(r, stored_source(o));
+    sr.workspace = o.workspace;
     YAML::Node node;
     try {
       node = stored_node(sr, o);

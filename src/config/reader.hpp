@@ -42,6 +42,9 @@ class Reader {
         secrets_(parent.secrets_),
         positions_(false) {}
 
+  // A stored object's workspace: the stored secrets it may name are this workspace's and the
+  // shared ("*") ones. Unused for the file, which may name any.
+  std::string workspace;
   // The server's own paths, which a named route may not take (loader.hpp).
   std::function<bool(std::string_view)> reserved_path;
   // The store's endpoints, routes and sealed secrets (null: none, e.g. `sluice check-config`),

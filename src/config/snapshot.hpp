@@ -16,6 +16,7 @@
 #include "config/cors.hpp"
 #include "config/governance.hpp"
 #include "config/guardrails.hpp"
+#include "config/hosts.hpp"
 #include "config/otel.hpp"
 #include "config/route.hpp"
 #include "model/request.hpp"
@@ -58,6 +59,12 @@ struct ServerConfig {
   bool watch_config = true;         // reload when the config file changes (SIGHUP always does)
   UpstreamTimeouts upstream_timeout;
   CorsSpec cors;  // `cors:`: browser clients from other origins (config/cors.hpp)
+  // `hosts: {ml.example.com: ml-team}`: a request whose Host (lowercase, port dropped) is one of
+  // these is in that workspace: callers without a key are put there, keys of another workspace
+  // are refused (403), and so are other workspaces' admin keys (docs/control-plane.md).
+  HostWorkspaces hosts;
+  // The workspace server.hosts gives this Host header's value; null when none.
+  const std::string* host_workspace(std::string_view host) const;
 };
 
 // MLflow's `limit: {renewal_period, calls}`; enforced from the MLflow-compatibility issue on.

@@ -36,6 +36,7 @@ boost::json::object request_record_object(const stores::RequestRecord& r, bool w
                  {"key_id", r.key_id},
                  {"team", r.team},
                  {"user", r.user},
+                 {"workspace", r.workspace},
                  {"status", r.status},
                  {"stream", r.stream},
                  {"latency_ms", r.latency_ms},

@@ -15,6 +15,7 @@ struct Subject {
   std::string_view user;
   std::string_view endpoint;
   std::string_view provider;
+  std::string_view workspace;  // "" the default workspace (a name like any other here)
 };
 
 // The request's name in `scope`; nullopt when it has none there (no key, hence no team).
@@ -36,6 +37,8 @@ inline std::optional<std::string_view> subject_in(config::Scope scope, const Sub
       return present(s.provider);
     case config::Scope::kGlobal:
       return std::string_view("");
+    case config::Scope::kWorkspace:
+      return s.workspace;
   }
   return std::nullopt;
 }

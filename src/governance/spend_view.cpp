@@ -56,6 +56,7 @@ void SpendView::add(const stores::LedgerEntry& e) {
   if (!e.user.empty()) add_to(config::Scope::kUser, e.user, e.ts_ms, a);
   if (!e.endpoint.empty()) add_to(config::Scope::kEndpoint, e.endpoint, e.ts_ms, a);
   if (!e.provider.empty()) add_to(config::Scope::kProvider, e.provider, e.ts_ms, a);
+  add_to(config::Scope::kWorkspace, e.workspace, e.ts_ms, a);
   add_to(config::Scope::kGlobal, "", e.ts_ms, a);
 }
 
@@ -67,6 +68,7 @@ void SpendView::add_total(const stores::SpendTotal& t) {
   e.user = t.user;
   e.endpoint = t.endpoint;
   e.provider = t.provider;
+  e.workspace = t.workspace;
   e.cost_usd = t.cost_usd;
   e.prompt_tokens = t.tokens;  // the sum of both, counted the same way
   add(e);

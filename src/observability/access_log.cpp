@@ -123,6 +123,7 @@ std::string format_access_line(const AccessRecord& r) {
   if (r.saved_usd) money("saved_usd", *r.saved_usd);
   if (!r.key_id.empty()) add_quoted(o, "key_id", r.key_id);
   if (!r.team.empty()) add_quoted(o, "team", r.team);
+  if (!r.workspace.empty()) add_quoted(o, "workspace", r.workspace);
   if (!r.error.empty()) add_quoted(o, "error", r.error);
   if (!r.attempts.empty()) {
     key(o, "attempts");

@@ -56,7 +56,8 @@ struct AccessRecord {
   std::optional<double> saved_usd;  // a hit: what the provider would have charged
   std::string key_id;               // the gateway key's id (never the key)
   std::string team;
-  std::string error;  // short message when the request failed (already redacted)
+  std::string workspace;  // "" the default (not written)
+  std::string error;      // short message when the request failed (already redacted)
   std::vector<AttemptLog> attempts;
   std::vector<GuardrailLog> guardrails;  // names valid until the record is formatted
 };

@@ -96,6 +96,9 @@ struct RequestContext : RequestArena, routing::RouteCall {
   // Who is calling and what it cost; what each policy keeps for itself is in its own state.
   std::string_view presented_key;  // the gateway key the client sent (never logged)
   std::shared_ptr<const config::KeySpec> key;
+  // The workspace the request is in (config/workspace.hpp): its key's; without a key, the one
+  // server.hosts maps its Host to; else "" (the default). A view into the key or the snapshot.
+  std::string_view workspace;
   std::optional<double> cost_usd;  // once usage is known and the model has a price
   std::string streamed_text;       // a stream's text, to count tokens if the provider reports none
   std::uint64_t streamed_tokens = 0;  // tokens of the streamed text already counted and dropped

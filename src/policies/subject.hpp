@@ -14,6 +14,7 @@ inline governance::Subject subject_of(const pipeline::RequestContext& ctx) {
     s.team = ctx.key->team;
     s.user = ctx.key->user;
   }
+  s.workspace = ctx.workspace;
   if (ctx.endpoint != nullptr) {
     s.endpoint = ctx.endpoint->name;
     s.provider = ctx.endpoint->provider;

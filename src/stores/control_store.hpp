@@ -32,6 +32,7 @@ struct AuditQuery {
   std::int64_t since_ms = 0;
   std::int64_t until_ms = 0;
   std::string kind, name;
+  std::optional<std::string> workspace{};  // only this workspace's records ("" the default)
   std::size_t limit = 100;
 };
 

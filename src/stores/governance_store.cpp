@@ -9,6 +9,7 @@ std::optional<SpendBy> spend_by_named(std::string_view name) {
   if (name == "endpoint") return SpendBy::kEndpoint;
   if (name == "model") return SpendBy::kModel;
   if (name == "provider") return SpendBy::kProvider;
+  if (name == "workspace") return SpendBy::kWorkspace;
   if (name == "day") return SpendBy::kDay;
   return std::nullopt;
 }
@@ -27,6 +28,8 @@ std::string_view ledger_column(SpendBy by) {
       return "model";
     case SpendBy::kProvider:
       return "provider";
+    case SpendBy::kWorkspace:
+      return "workspace";
     case SpendBy::kDay:
       break;
   }

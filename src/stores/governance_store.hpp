@@ -26,6 +26,7 @@ struct LedgerEntry {
   std::string endpoint;
   std::string provider;
   std::string model;
+  std::string workspace{};  // the key's ("" the default workspace)
   unsigned status = 0;
   std::uint64_t prompt_tokens = 0;
   std::uint64_t completion_tokens = 0;
@@ -40,7 +41,7 @@ struct LedgerEntry {
   double latency_ms = 0;  // request read to answer end, as the client saw it
 };
 
-enum class SpendBy { kKey, kTeam, kUser, kEndpoint, kModel, kProvider, kDay };
+enum class SpendBy { kKey, kTeam, kUser, kEndpoint, kModel, kProvider, kWorkspace, kDay };
 std::optional<SpendBy> spend_by_named(std::string_view name);
 // The ledger column a grouping reads (the same in every store); empty for kDay, which each
 // store computes from ts_ms in its own SQL dialect.
@@ -136,6 +137,7 @@ struct RequestRecord {
   std::string method, path;
   std::string endpoint, route, provider, model;
   std::string key_id, team, user;
+  std::string workspace;  // the key's ("" the default workspace)
   unsigned status = 0;
   bool stream = false;
   double latency_ms = 0;
@@ -152,11 +154,12 @@ struct RequestRecord {
 };
 
 // GET /admin/requests: the newest first, at most `limit`, records from since_ms up to until_ms
-// whose columns equal the filters.
+// whose columns equal the filters (`workspace` only when set: "" is the default workspace).
 struct RequestQuery {
   std::int64_t since_ms = 0;
   std::int64_t until_ms = 0;
   std::string key_id, endpoint;
+  std::optional<std::string> workspace;
   std::optional<unsigned> status;
   std::size_t limit = 100;
 };
@@ -165,13 +168,13 @@ struct RequestQuery {
 inline constexpr const char* kRequestColumns =
     "ts_ms, request_id, api, method, path, endpoint, route, provider, model, key_id, team, "
     "user_name, status, stream, latency_ms, ttft_ms, prompt_tokens, completion_tokens, cost_usd, "
-    "cache_hit, error, attempts, guardrails, trace_id, prompt, answer, truncated";
-inline constexpr int kRequestColumnCount = 27;
+    "cache_hit, error, attempts, guardrails, trace_id, prompt, answer, truncated, workspace";
+inline constexpr int kRequestColumnCount = 28;
 // The same columns with no payload (NULL for prompt and answer): what a list reads.
 inline constexpr const char* kRequestListColumns =
     "ts_ms, request_id, api, method, path, endpoint, route, provider, model, key_id, team, "
     "user_name, status, stream, latency_ms, ttft_ms, prompt_tokens, completion_tokens, cost_usd, "
-    "cache_hit, error, attempts, guardrails, trace_id, NULL, NULL, truncated";
+    "cache_hit, error, attempts, guardrails, trace_id, NULL, NULL, truncated, workspace";
 
 // Binds a record's columns in kRequestColumns order through `b` (text, integer, real, boolean,
 // null: each takes the next parameter).
@@ -200,6 +203,7 @@ void bind_request_record(Binder& b, const RequestRecord& r) {
       b.null();
   }
   b.boolean(r.truncated);
+  b.text(r.workspace);
 }
 
 // Reads a row selected as kRequestColumns through `row` (text, integer, real, boolean, null,
@@ -228,13 +232,15 @@ RequestRecord read_request_record(const Row& row, bool whole) {
     if (!row.null(25)) r.answer = row.text(25);
   }
   r.truncated = row.boolean(26);
+  r.workspace = row.text(27);
   return r;
 }
 
-// Spend since a time, summed per (key, team, user, endpoint, provider, UTC day): what the
-// in-memory budget view is rebuilt from at start.
+// Spend since a time, summed per (key, team, user, endpoint, provider, workspace, UTC day): what
+// the in-memory budget view is rebuilt from at start.
 struct SpendTotal {
   std::string key_id, team, user, endpoint, provider;
+  std::string workspace;
   std::int64_t day = 0;  // days since the epoch
   double cost_usd = 0;
   std::uint64_t tokens = 0;  // prompt + completion, for token budgets

@@ -323,6 +323,7 @@ json::object key_to_json(const config::KeySpec& key) {
   o["user"] = key.user;
   o["team"] = key.team;
   o["workspace"] = key.workspace;
+  o["role"] = key.admin ? "admin" : "user";
   o["endpoints"] = globs_array(key.endpoints);
   o["models"] = globs_array(key.models);
   o["expires_at"] = key.expires_at ? json::value(*key.expires_at) : json::value(nullptr);
@@ -358,6 +359,10 @@ std::optional<Error> apply_key_fields(const json::object& body, config::KeySpec&
                              (!config::is_workspace_name(v.get_string()) || v.get_string() == "*")))
         return field_error(field, "must be a workspace name (letters, digits, '_', '-', '.')");
       key.workspace = std::string(v.get_string());
+    } else if (field == "role") {
+      if (!v.is_string() || (v.get_string() != "admin" && v.get_string() != "user"))
+        return field_error(field, "must be user or admin");
+      key.admin = v.get_string() == "admin";
     } else if (field == "endpoints" || field == "models") {
       if (auto e = read_globs(v, field, field == "endpoints" ? key.endpoints : key.models))
         return e;
@@ -440,7 +445,8 @@ std::optional<Error> apply_budget_fields(const json::object& body, config::Budge
     if (field == "scope") {
       auto scope = v.is_string() ? config::scope_named(v.get_string()) : std::nullopt;
       if (!scope)
-        return field_error(field, "must be key, team, user, endpoint, provider or global");
+        return field_error(field,
+                           "must be key, team, user, endpoint, provider, workspace or global");
       budget.scope = *scope;
     } else if (field == "match") {
       if (!v.is_string()) return field_error(field, "must be a string");

@@ -42,7 +42,7 @@ class SharedFakeStore : public stores::GovernanceStore {
     std::lock_guard lock(mutex_);
     ++reads_;
     std::vector<stores::SpendTotal> out;
-    for (const auto& [team, usd] : totals_) out.push_back({"", team, "", "", "", today(), usd});
+    for (const auto& [team, usd] : totals_) out.push_back({"", team, "", "", "", "", today(), usd});
     return out;
   }
   std::uint64_t ledger_count() override { return appended_; }

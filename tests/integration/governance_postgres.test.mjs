@@ -71,7 +71,7 @@ test('the PostgreSQL store unit tests (tests/stores/postgres) pass against this 
   const out = await new Promise((resolve) => execFile(unit, ['--gtest_filter=PostgresStoreTest.*'],
     { env: { ...process.env, SLUICE_TEST_POSTGRES_URL: db.url } }, (err, stdout, stderr) => resolve({ err, stdout: stdout + stderr })));
   assert.equal(out.err, null, out.stdout);
-  assert.match(out.stdout, /\[  PASSED  \] 9 tests\./, out.stdout);
+  assert.match(out.stdout, /\[  PASSED  \] 10 tests\./, out.stdout);
   assert.doesNotMatch(out.stdout, /SKIPPED/, out.stdout);
 });
 

@@ -109,6 +109,22 @@ inline void check_control_store(ControlStore& store) {
   window.since_ms = 1004;
   window.until_ms = 1006;
   EXPECT_EQ(store.audit(window).size(), 2u);
+
+  // A workspace admin reads its workspace's records only ("" is the default workspace).
+  AuditRecord theirs = audit_record(1011, "create", "key", "key_w");
+  theirs.workspace = "team-a";
+  theirs.actor = "key:key_wa";
+  store.append_audit(theirs);
+  AuditQuery team = all;
+  team.workspace = "team-a";
+  const auto team_trail = store.audit(team);
+  ASSERT_EQ(team_trail.size(), 1u);
+  EXPECT_EQ(team_trail[0].name, "key_w");
+  EXPECT_EQ(team_trail[0].actor, "key:key_wa");
+  team.workspace = "";
+  EXPECT_EQ(store.audit(team).size(), 9u);
+  team.workspace = "team-a' OR '1'='1";
+  EXPECT_TRUE(store.audit(team).empty());
 }
 
 }  // namespace sluice::stores

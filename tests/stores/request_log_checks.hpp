@@ -53,6 +53,7 @@ inline void check_request_log(GovernanceStore& store) {
   batch[2].user = "ann";
   batch[2].route = "main";
   batch[2].cost_usd = 0.5;
+  batch[2].workspace = "team-a";
   store.append_requests(batch);
 
   RequestQuery q;
@@ -77,6 +78,12 @@ inline void check_request_log(GovernanceStore& store) {
   q.key_id = "key_a' OR '1'='1";
   EXPECT_TRUE(store.find_requests(q).empty());
   q.key_id.clear();
+  q.workspace = "team-a";
+  ASSERT_EQ(store.find_requests(q).size(), 1u);
+  EXPECT_EQ(store.find_requests(q)[0].workspace, "team-a");
+  q.workspace = "";  // the default workspace
+  EXPECT_EQ(store.find_requests(q).size(), 2u);
+  q.workspace.reset();
   q.limit = 1;
   EXPECT_EQ(store.find_requests(q).size(), 1u);
   q.limit = 100;
@@ -102,6 +109,7 @@ inline void check_request_log(GovernanceStore& store) {
   EXPECT_EQ(one->user, "ann");
   EXPECT_EQ(one->route, "main");
   EXPECT_DOUBLE_EQ(one->cost_usd, 0.5);
+  EXPECT_EQ(one->workspace, "team-a");
   EXPECT_EQ(one->api, "openai");
   EXPECT_EQ(one->method, "POST");
   EXPECT_EQ(one->path, "/v1/chat/completions");

@@ -269,6 +269,11 @@ TEST_F(SqliteStoreTest, KeepsTheControlPlane) {
   check_control_store(store);
 }
 
+TEST_F(SqliteStoreTest, LedgerKeepsWorkspaces) {
+  SqliteStore store(path_);
+  check_ledger_workspace(store, 20'000LL * 86'400'000);
+}
+
 TEST_F(SqliteStoreTest, KeepsThePayloadLog) {
   SqliteStore store(path_);
   check_request_log(store);

@@ -5,6 +5,8 @@
 // without a latency (written before it was kept) counted in requests but not in `timed`.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "stores/governance_store.hpp"
 
 namespace sluice::stores {
@@ -85,6 +87,40 @@ void check_usage(GovernanceStore& store, std::int64_t hour, LegacyRow&& legacy_r
   EXPECT_EQ(chat[0].requests, 4u);
   q.where = {{SpendBy::kEndpoint, "chat' OR '1'='1"}};
   EXPECT_TRUE(store.usage(q).empty());
+}
+
+// The ledger keeps each row's workspace: spend groups and filters by it, and the per-day totals
+// the budget view is rebuilt from carry it (scope: workspace budgets after a restart).
+inline void check_ledger_workspace(GovernanceStore& store, std::int64_t day_ms) {
+  std::vector<LedgerEntry> batch = {usage_entry(day_ms + 1, "chat", 200, 5),
+                                    usage_entry(day_ms + 2, "chat", 200, 5),
+                                    usage_entry(day_ms + 3, "chat", 200, 5)};
+  batch[0].workspace = "team-a";
+  batch[1].workspace = "team-a";
+  batch[0].request_id = "req_ws_1";
+  batch[1].request_id = "req_ws_2";
+  batch[2].request_id = "req_ws_3";
+  store.append(batch);
+  SpendQuery q;
+  q.by = SpendBy::kWorkspace;
+  q.since_ms = day_ms;
+  q.until_ms = day_ms + 1000;
+  const auto rows = store.spend(q);
+  ASSERT_EQ(rows.size(), 2u);
+  std::map<std::string, std::uint64_t> requests;
+  for (const auto& r : rows) requests[r.group] = r.requests;
+  EXPECT_EQ(requests["team-a"], 2u);
+  EXPECT_EQ(requests[""], 1u);
+  q.by = SpendBy::kKey;
+  q.where = {{SpendBy::kWorkspace, "team-a"}};
+  const auto filtered = store.spend(q);
+  ASSERT_EQ(filtered.size(), 1u);
+  EXPECT_EQ(filtered[0].requests, 2u);
+  double team_usd = 0;
+  for (const auto& t : store.totals_since(day_ms)) {
+    if (t.workspace == "team-a") team_usd += t.cost_usd;
+  }
+  EXPECT_DOUBLE_EQ(team_usd, 0.5);
 }
 
 }  // namespace sluice::stores

@@ -5,8 +5,10 @@
 #include <boost/json.hpp>
 
 #include "admin/admin_api.hpp"
+#include "admin/scope.hpp"
 #include "pipeline/handler/handler.hpp"
 #include "pipeline/handler/response_headers.hpp"
+#include "policies/auth/auth.hpp"
 #include "routing/describe.hpp"
 #include "util/constant_time.hpp"
 
@@ -16,18 +18,30 @@ namespace json = boost::json;
 
 namespace {
 
-// Why the request may not use the admin API (no admin key configured: 404; wrong key: 401).
-std::optional<Error> admin_check(const HttpRequest& http, const RequestContext& ctx) {
-  const std::string& key = ctx.snapshot->admin_key;
-  if (key.empty()) {  // no admin key configured: the admin API does not exist
-    return Error::make(ErrorCode::kNotFound, "Not Found");
-  }
+// Who calls the admin API: the admin key (every workspace) or a gateway key with role: admin
+// (its own workspace; on a Host that server.hosts gives to a workspace, only that one's). An
+// error when neither: 404 when the config has no admin key and the caller is no workspace admin
+// (the admin API does not exist for it), 401 for a wrong key, 403 for a workspace admin on
+// another workspace's host.
+Result<admin::AdminRequest> admin_caller(const HttpRequest& http, const RequestContext& ctx,
+                                         const governance::Runtime& runtime) {
+  const std::string& admin_key = ctx.snapshot->admin_key;
   std::string_view auth = http.header("authorization");
   std::string_view given = auth.starts_with("Bearer ") ? auth.substr(7) : std::string_view{};
-  if (!util::constant_time_equal(given, key)) {
+  admin::AdminRequest caller;
+  if (!admin_key.empty() && util::constant_time_equal(given, admin_key)) return caller;
+  std::shared_ptr<const config::KeySpec> key;
+  if (!given.empty()) key = runtime.find_key(ctx.snapshot->governance, given);
+  if (key == nullptr || !key->admin) {
+    if (admin_key.empty()) return Error::make(ErrorCode::kNotFound, "Not Found");
     return Error::make(ErrorCode::kUnauthorized, "A valid admin key is required.");
   }
-  return std::nullopt;
+  if (auto e = policies::unusable(*key)) return *e;
+  const std::string* host = ctx.snapshot->server.host_workspace(http.header("host"));
+  if (host != nullptr && *host != key->workspace) return policies::wrong_host(*host);
+  caller.actor = "key:" + key->id;
+  caller.workspace = key->workspace;
+  return caller;
 }
 
 }  // namespace
@@ -46,8 +60,14 @@ asio::awaitable<void> Handler::admin(Call& call) {
     co_await method_not_allowed(call);
     co_return;
   }
-  if (auto denied = admin_check(call.http, call.ctx)) {
-    co_await send_error(call, *denied);
+  Result<admin::AdminRequest> caller = admin_caller(call.http, call.ctx, env_.governance);
+  if (!caller) {
+    co_await send_error(call, caller.error());
+    co_return;
+  }
+  if (caller->workspace && path.kind != admin::AdminPath::kGovernance) {
+    // Reloading the file and the routes' health are the whole gateway's.
+    co_await send_error(call, admin::admin_key_only(call.http.path()));
     co_return;
   }
   if (path.kind != admin::AdminPath::kGovernance) {
@@ -80,15 +100,21 @@ asio::awaitable<void> Handler::admin(Call& call) {
     co_return;
   }
   // Keys, budgets, teams, spend, cache: store reads and writes, on the blocking pool.
-  admin::AdminRequest request{call.http.method, call.http.path(), call.http.query(),
-                              call.http.body};
+  admin::AdminRequest request = std::move(*caller);
+  request.method = call.http.method;
+  request.path = call.http.path();
+  request.query = call.http.query();
+  request.body = call.http.body;
+  // Plain pointers in the lambda (GCC 12 may destroy a non-trivial capture of a co_spawned
+  // lambda twice: see catalog_paths.cpp); `request` lives in this frame past the co_await.
+  const admin::AdminRequest* asked = &request;
   auto* runtime = &env_.governance;
   auto* cache = env_.cache;
   const config::Snapshot* snapshot = call.ctx.snapshot.get();
   admin::AdminAnswer result = co_await asio::co_spawn(
       env_.blocking,
-      [request, runtime, snapshot, cache]() -> asio::awaitable<admin::AdminAnswer> {
-        co_return admin::handle_admin(request, *runtime, *snapshot, cache);
+      [asked, runtime, snapshot, cache]() -> asio::awaitable<admin::AdminAnswer> {
+        co_return admin::handle_admin(*asked, *runtime, *snapshot, cache);
       },
       asio::use_awaitable);
   if (result.error) {

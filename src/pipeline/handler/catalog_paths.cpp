@@ -30,8 +30,8 @@ constexpr std::size_t kInlineTokenizeBytes = 64 * 1024;
 
 // Whether the request's gateway key (if any) may call this endpoint.
 bool visible_to_key(const RequestContext& ctx, const config::Endpoint& e) {
-  if (!ctx.key) return config::workspace_visible("", e.workspace);
-  return config::workspace_visible(ctx.key->workspace, e.workspace) &&
+  if (!ctx.key) return config::workspace_visible(ctx.workspace, e.workspace);
+  return config::workspace_visible(ctx.workspace, e.workspace) &&
          policies::key_allows_endpoint(*ctx.key, e.name) &&
          policies::key_allows_model(*ctx.key, e.model_name);
 }
@@ -81,7 +81,7 @@ asio::awaitable<void> Handler::mlflow_catalog(Call& call) {
   Result<std::string> body = Error::invalid("");
   // (Not a ?: of a std::string and "": that makes a temporary string the view would outlive.)
   std::string_view workspace;
-  if (call.ctx.key) workspace = call.ctx.key->workspace;
+  workspace = call.ctx.workspace;
   if (kind == Kind::kMlflowTrafficRoute) {
     body = api::mlflow::get_traffic_route(snapshot, call.match.name, workspace);
   } else if (kind == Kind::kMlflowGet || kind == Kind::kMlflowGetRoute) {
@@ -135,14 +135,14 @@ asio::awaitable<void> Handler::tokenize(Call& call) {
   Result<std::string> body = Error::invalid("");
   const HttpRequest* http = &call.http;
   const config::Snapshot* snapshot = call.ctx.snapshot.get();
-  const std::string* workspace = call.ctx.key ? &call.ctx.key->workspace : nullptr;
+  const std::string_view* workspace = &call.ctx.workspace;
   if (http->body.size() <= kInlineTokenizeBytes) {
-    body = pipeline::tokenize(http->body, *snapshot, workspace ? *workspace : "");
+    body = pipeline::tokenize(http->body, *snapshot, *workspace);
   } else {
     body = co_await asio::co_spawn(
         env_.cpu,
         [http, snapshot, workspace]() -> asio::awaitable<Result<std::string>> {
-          co_return pipeline::tokenize(http->body, *snapshot, workspace ? *workspace : "");
+          co_return pipeline::tokenize(http->body, *snapshot, *workspace);
         },
         asio::use_awaitable);
   }

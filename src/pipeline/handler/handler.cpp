@@ -75,7 +75,7 @@ Handler::Handler(HandlerEnv env, upstream::Client& client)
 }
 
 bool Handler::visible(const RequestContext& ctx, std::string_view workspace) {
-  return config::workspace_visible(ctx.key ? std::string_view(ctx.key->workspace) : "", workspace);
+  return config::workspace_visible(ctx.workspace, workspace);
 }
 
 std::shared_ptr<const policies::Chains> Handler::chains_for(const RequestContext& ctx) {
@@ -219,6 +219,9 @@ asio::awaitable<void> Handler::handle_request(const HttpRequest& http, Responder
   Call call{http, match, &api::api_row(named_405 ? "mlflow" : match.api), ctx, out, {}};
   ctx.api = call.match.api;
   observers_.start(ctx, http);
+  // server.hosts: a Host of a workspace puts a caller without a key there.
+  const std::string* host_workspace = ctx.snapshot->server.host_workspace(http.header("host"));
+  if (host_workspace != nullptr) ctx.workspace = *host_workspace;
   bool allowed = true;
   if (ctx.snapshot->server.cors.enabled && is_preflight(http)) {
     // Browsers send no credentials with a preflight (Fetch §4.8), so it is answered before auth.
@@ -228,6 +231,11 @@ asio::awaitable<void> Handler::handle_request(const HttpRequest& http, Responder
     if (auto denied = policies::authenticate(ctx, env_.governance)) {
       co_await send_error(call, *denied);
       allowed = false;
+    } else if (host_workspace != nullptr && ctx.key->workspace != *host_workspace) {
+      co_await send_error(call, policies::wrong_host(*host_workspace));
+      allowed = false;
+    } else {
+      ctx.workspace = ctx.key->workspace;
     }
   }
   if (allowed && named != nullptr && !visible(ctx, named->workspace)) {

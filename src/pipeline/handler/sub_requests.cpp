@@ -17,6 +17,7 @@ asio::awaitable<Result<model::Response>> Handler::call(const RequestContext& par
   begin(ctx, http, parent.request_id + "/sub" + std::to_string(++sub_requests_));
   ctx.snapshot = parent.snapshot;  // the parent's config, whatever a reload did since
   ctx.key = parent.key;
+  ctx.workspace = parent.workspace;
   ctx.presented_key = parent.presented_key;
   observers_.start(ctx, http);
   Answered answered;

@@ -28,6 +28,7 @@ void AccessLogObserver::on_complete(const RequestContext& ctx, const HttpRequest
     r.key_id = ctx.key->id;
     r.team = ctx.key->team;
   }
+  r.workspace = ctx.workspace;
   r.error = answered.client_gone
                 ? (answered.error.empty() ? "client disconnected"
                                           : answered.error + "; client disconnected")

@@ -47,6 +47,7 @@ void RequestLogObserver::on_complete(const RequestContext& ctx, const HttpReques
     r.team = ctx.key->team;
     r.user = ctx.key->user;
   }
+  r.workspace = ctx.workspace;
   r.status = answered.client_gone && answered.status == 0 ? 499 : answered.status;
   r.stream = answered.stream;
   r.latency_ms = std::chrono::duration<double, std::milli>(Clock::now() - ctx.started).count();

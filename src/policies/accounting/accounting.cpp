@@ -49,6 +49,7 @@ void AccountingPolicy::account(RequestContext& ctx, AccountingState& state, unsi
     e.team = ctx.key->team;
     e.user = ctx.key->user;
   }
+  e.workspace = ctx.workspace;
   e.endpoint = ctx.endpoint->name;
   e.provider = ctx.endpoint->provider;
   e.model = ctx.endpoint->model_name;
@@ -86,7 +87,7 @@ void AccountingPolicy::account(RequestContext& ctx, AccountingState& state, unsi
   const bool has_budgets = !ctx.snapshot->governance.budgets.empty() ||
                            (ctx.key && ctx.key->budget) || (stored && !stored->empty());
   std::vector<double> before;
-  governance::Subject s{e.key_id, e.team, e.user, e.endpoint, e.provider};
+  governance::Subject s{e.key_id, e.team, e.user, e.endpoint, e.provider, e.workspace};
   auto each_budget = [&](auto&& f) {
     governance::each_budget(ctx.key.get(), ctx.snapshot->governance, stored,
                             [&](const config::BudgetSpec& b) {

@@ -52,16 +52,26 @@ std::optional<Error> authenticate(RequestContext& ctx, const governance::Runtime
   }
   auto key = runtime.find_key(g, ctx.presented_key);
   if (key == nullptr) return unauthorized("Invalid gateway key.", "invalid_api_key");
-  if (key->disabled) return unauthorized("This gateway key is disabled.", "key_disabled");
-  if (key->expires_at) {
+  if (auto e = unusable(*key)) return e;
+  ctx.key = std::move(key);
+  return std::nullopt;
+}
+
+std::optional<Error> unusable(const config::KeySpec& key) {
+  if (key.disabled) return unauthorized("This gateway key is disabled.", "key_disabled");
+  if (key.expires_at) {
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
-    if (now >= *key->expires_at)
-      return unauthorized("This gateway key has expired.", "key_expired");
+    if (now >= *key.expires_at) return unauthorized("This gateway key has expired.", "key_expired");
   }
-  ctx.key = std::move(key);
   return std::nullopt;
+}
+
+Error wrong_host(std::string_view host_workspace) {
+  return forbidden("This gateway key belongs to another workspace than '" +
+                       std::string(host_workspace) + "', which this host serves.",
+                   "wrong_workspace", "");
 }
 
 pipeline::Step AuthPolicy::on_request(RequestContext& ctx, void* /*state*/) const {

@@ -19,8 +19,14 @@ using pipeline::RequestContext;
 bool key_allows_endpoint(const config::KeySpec& key, std::string_view name);
 bool key_allows_model(const config::KeySpec& key, std::string_view model);
 
+// Why a key found by its secret may not be used (disabled, expired: 401); nullopt when it may.
+std::optional<Error> unusable(const config::KeySpec& key);
+
 // Sets ctx.key from ctx.presented_key; an error when the request may not go on.
 std::optional<Error> authenticate(RequestContext& ctx, const governance::Runtime& runtime);
+
+// The 403 for a key used on a Host that server.hosts gives to another workspace.
+Error wrong_host(std::string_view host_workspace);
 
 class AuthPolicy : public pipeline::Policy {
  public:

@@ -180,10 +180,10 @@ Step CachePolicy::on_request(RequestContext& ctx, void* state) const {
   const std::string_view team = ctx.key ? std::string_view(ctx.key->team) : std::string_view();
   st.scope = cache::scope_id(spec.scope, key_id, team);
   // Workspaces never share answers, not even on a shared ("*") endpoint.
-  if (ctx.key && !ctx.key->workspace.empty()) {
+  if (!ctx.workspace.empty()) {
     std::string scoped(1, 'w');  // (built in steps: GCC 12 misreads "w:" + s as -Wrestrict)
     scoped += ':';
-    scoped += ctx.key->workspace;
+    scoped += ctx.workspace;
     scoped += '/';
     scoped += st.scope;
     st.scope = std::move(scoped);

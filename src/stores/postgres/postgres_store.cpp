@@ -68,6 +68,7 @@ Params key_params(const config::KeySpec& k) {
   }
   p.text(stores::globs_to_json(k.guardrails));  // (a list of names, stored as globs are)
   p.text(k.workspace);
+  p.text(k.admin ? "admin" : "");
   return p;
 }
 
@@ -79,18 +80,20 @@ void bump_version(Connection& c) {
 constexpr const char* kInsertLedger =
     "INSERT INTO ledger (ts_ms, request_id, key_id, team, user_name, endpoint, provider, model, "
     "status, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, "
-    "cache_write_tokens, cost_usd, priced, saved_usd, guardrails, latency_ms) SELECT * FROM "
+    "cache_write_tokens, cost_usd, priced, saved_usd, guardrails, latency_ms, workspace) SELECT * "
+    "FROM "
     "unnest($1::bigint[], "
     "$2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], "
     "$9::integer[], $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], "
     "$15::double precision[], $16::boolean[], $17::double precision[], $18::text[], "
-    "$19::double precision[])";
+    "$19::double precision[], $20::text[])";
 
 constexpr const char* kAddToDaily =
-    "INSERT INTO spend_daily AS s (day, key_id, team, user_name, endpoint, provider, requests, "
-    "cost_usd, tokens) SELECT * FROM unnest($1::integer[], $2::text[], $3::text[], $4::text[], "
-    "$5::text[], $6::text[], $7::bigint[], $8::double precision[], $9::bigint[]) "
-    "ON CONFLICT (day, key_id, team, user_name, endpoint, provider) DO UPDATE SET "
+    "INSERT INTO spend_daily AS s (day, key_id, team, user_name, endpoint, provider, workspace, "
+    "requests, cost_usd, tokens) SELECT * FROM unnest($1::integer[], $2::text[], $3::text[], "
+    "$4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::double precision[], "
+    "$10::bigint[]) "
+    "ON CONFLICT (day, key_id, team, user_name, endpoint, provider, workspace) DO UPDATE SET "
     "requests = s.requests + excluded.requests, cost_usd = s.cost_usd + excluded.cost_usd, "
     "tokens = s.tokens + excluded.tokens";
 
@@ -144,7 +147,8 @@ std::vector<config::KeySpec> PostgresStore::load_keys() {
     const Result r = c.prepared(
         "load_keys",
         "SELECT id, name, hash, prefix, user_name, team, endpoints, models, expires_at, disabled, "
-        "metadata, limits, budget, created_at, cache, guardrails, workspace FROM keys ORDER BY "
+        "metadata, limits, budget, created_at, cache, guardrails, workspace, role FROM keys ORDER "
+        "BY "
         "created_at, id",
         Params());
     std::vector<config::KeySpec> out;
@@ -167,6 +171,7 @@ std::vector<config::KeySpec> PostgresStore::load_keys() {
       if (!r.null(i, 14)) k.cache = stores::key_cache_from_json(r.text(i, 14));
       k.guardrails = stores::globs_from_json(r.text(i, 15));
       k.workspace = r.text(i, 16);
+      k.admin = r.text(i, 17) == "admin";
       out.push_back(std::move(k));
     }
     return out;
@@ -188,8 +193,8 @@ void PostgresStore::insert_key(const config::KeySpec& key) {
           "insert_key",
           "INSERT INTO keys (id, name, hash, prefix, user_name, team, endpoints, models, "
           "expires_at, disabled, metadata, limits, budget, created_at, updated_at, cache, "
-          "guardrails, workspace) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
-          "$13, $14, $15, $16, $17, $18)",
+          "guardrails, workspace, role) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+          "$12, $13, $14, $15, $16, $17, $18, $19)",
           key_params(key));
       bump_version(c);
     });
@@ -205,7 +210,7 @@ bool PostgresStore::update_key(const config::KeySpec& key) {
                "UPDATE keys SET name = $2, hash = $3, prefix = $4, user_name = $5, team = $6, "
                "endpoints = $7, models = $8, expires_at = $9, disabled = $10, metadata = $11, "
                "limits = $12, budget = $13, created_at = $14, updated_at = $15, cache = $16, "
-               "guardrails = $17, workspace = $18 WHERE id = $1",
+               "guardrails = $17, workspace = $18, role = $19 WHERE id = $1",
                key_params(key))
               .affected() > 0;
       if (changed) bump_version(c);
@@ -319,11 +324,11 @@ bool PostgresStore::delete_budget(std::string_view id) {
 
 void PostgresStore::append(std::span<const LedgerEntry> entries) {
   if (entries.empty()) return;
-  ArrayLiteral cols[19];
+  ArrayLiteral cols[20];
   // The batch summed per subject and day. Sorted, so two replicas adding to the same rows lock
   // them in the same order and cannot deadlock.
   using Subject = std::tuple<std::int64_t, std::string_view, std::string_view, std::string_view,
-                             std::string_view, std::string_view>;
+                             std::string_view, std::string_view, std::string_view>;
   struct Sums {
     std::int64_t requests = 0;
     double cost = 0;
@@ -350,7 +355,9 @@ void PostgresStore::append(std::span<const LedgerEntry> entries) {
     cols[16].real(e.saved_usd);
     cols[17].text(e.guardrails);
     cols[18].real(e.latency_ms);
-    Sums& day = daily[{e.ts_ms / 86'400'000, e.key_id, e.team, e.user, e.endpoint, e.provider}];
+    cols[19].text(e.workspace);
+    Sums& day = daily[{e.ts_ms / 86'400'000, e.key_id, e.team, e.user, e.endpoint, e.provider,
+                       e.workspace}];
     ++day.requests;
     day.cost += e.cost_usd;
     day.tokens += static_cast<std::int64_t>(e.prompt_tokens + e.completion_tokens);
@@ -369,7 +376,7 @@ void PostgresStore::append(std::span<const LedgerEntry> entries) {
   const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
-  ArrayLiteral day, key, team, user, endpoint, provider, requests, cost, tokens;
+  ArrayLiteral day, key, team, user, endpoint, provider, workspace, requests, cost, tokens;
   for (const auto& [s, sums] : daily) {
     day.integer(std::get<0>(s));
     key.text(std::get<1>(s));
@@ -377,12 +384,14 @@ void PostgresStore::append(std::span<const LedgerEntry> entries) {
     user.text(std::get<3>(s));
     endpoint.text(std::get<4>(s));
     provider.text(std::get<5>(s));
+    workspace.text(std::get<6>(s));
     requests.integer(sums.requests);
     cost.real(sums.cost);
     tokens.integer(sums.tokens);
   }
   Params sums;
-  for (auto* col : {&day, &key, &team, &user, &endpoint, &provider, &requests, &cost, &tokens})
+  for (auto* col :
+       {&day, &key, &team, &user, &endpoint, &provider, &workspace, &requests, &cost, &tokens})
     sums.text(std::move(*col).finish());
 
   with_connection([&](Connection& c) {
@@ -522,6 +531,10 @@ std::vector<RequestRecord> PostgresStore::find_requests(const RequestQuery& q) {
     sql += " AND status = $" + std::to_string(++n);
     params.integer(*q.status);
   }
+  if (q.workspace) {
+    sql += " AND workspace = $" + std::to_string(++n);
+    params.text(*q.workspace);
+  }
   sql += " ORDER BY ts_ms DESC, id DESC LIMIT $" + std::to_string(++n);
   params.integer(static_cast<std::int64_t>(q.limit));
   return with_connection([&](Connection& c) {
@@ -555,14 +568,15 @@ std::vector<SpendTotal> PostgresStore::totals_since(std::int64_t since_ms) {
   return with_connection([&](Connection& c) {
     const Result r =
         c.prepared("totals_since",
-                   "SELECT key_id, team, user_name, endpoint, provider, day, cost_usd, "
-                   "tokens FROM spend_daily WHERE day >= $1",
+                   "SELECT key_id, team, user_name, endpoint, provider, workspace, day, "
+                   "cost_usd, tokens FROM spend_daily WHERE day >= $1",
                    Params().integer(since_ms / 86'400'000));
     std::vector<SpendTotal> out;
     out.reserve(static_cast<std::size_t>(r.rows()));
     for (int i = 0; i < r.rows(); ++i) {
       out.push_back({r.text(i, 0), r.text(i, 1), r.text(i, 2), r.text(i, 3), r.text(i, 4),
-                     r.integer(i, 5), r.real(i, 6), static_cast<std::uint64_t>(r.integer(i, 7))});
+                     r.text(i, 5), r.integer(i, 6), r.real(i, 7),
+                     static_cast<std::uint64_t>(r.integer(i, 8))});
     }
     return out;
   });
@@ -785,6 +799,10 @@ std::vector<AuditRecord> PostgresStore::audit(const AuditQuery& q) {
   if (!q.name.empty()) {
     sql += " AND name = $" + std::to_string(++n);
     params.text(q.name);
+  }
+  if (q.workspace) {
+    sql += " AND workspace = $" + std::to_string(++n);
+    params.text(*q.workspace);
   }
   sql += " ORDER BY id DESC LIMIT $" + std::to_string(++n);
   params.integer(static_cast<std::int64_t>(q.limit));

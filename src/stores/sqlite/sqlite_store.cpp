@@ -108,6 +108,7 @@ void bind_key(Statement& s, const config::KeySpec& k) {
   }
   s.text(17, stores::globs_to_json(k.guardrails));  // (a list of names, stored as globs are)
   s.text(18, k.workspace);
+  s.text(19, k.admin ? "admin" : "");
 }
 
 }  // namespace
@@ -191,11 +192,11 @@ int SqliteStore::schema_version() {
 
 std::vector<config::KeySpec> SqliteStore::load_keys() {
   std::lock_guard lock(mutex_);
-  Statement s(
-      db_,
-      "SELECT id, name, hash, prefix, user_name, team, endpoints, models, expires_at, "
-      "disabled, metadata, limits, budget, created_at, cache, guardrails, workspace FROM keys "
-      "ORDER BY created_at, id");
+  Statement s(db_,
+              "SELECT id, name, hash, prefix, user_name, team, endpoints, models, expires_at, "
+              "disabled, metadata, limits, budget, created_at, cache, guardrails, workspace, role "
+              "FROM keys "
+              "ORDER BY created_at, id");
   std::vector<config::KeySpec> out;
   while (s.step()) {
     config::KeySpec k;
@@ -216,6 +217,7 @@ std::vector<config::KeySpec> SqliteStore::load_keys() {
     if (!s.column_null(14)) k.cache = stores::key_cache_from_json(s.column_text(14));
     k.guardrails = stores::globs_from_json(s.column_text(15));
     k.workspace = s.column_text(16);
+    k.admin = s.column_text(17) == "admin";
     out.push_back(std::move(k));
   }
   return out;
@@ -237,7 +239,7 @@ void SqliteStore::insert_key(const config::KeySpec& key) {
     Statement s(db_,
                 "INSERT INTO keys (id, name, hash, prefix, user_name, team, endpoints, models, "
                 "expires_at, disabled, metadata, limits, budget, created_at, updated_at, cache, "
-                "guardrails, workspace) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                "guardrails, workspace, role) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     bind_key(s, key);
     s.step();
     bump_version();
@@ -251,7 +253,7 @@ bool SqliteStore::update_key(const config::KeySpec& key) {
                 "UPDATE keys SET id = ?1, name = ?2, hash = ?3, prefix = ?4, user_name = ?5, "
                 "team = ?6, endpoints = ?7, models = ?8, expires_at = ?9, disabled = ?10, "
                 "metadata = ?11, limits = ?12, budget = ?13, created_at = ?14, updated_at = ?15, "
-                "cache = ?16, guardrails = ?17, workspace = ?18 WHERE id = ?1");
+                "cache = ?16, guardrails = ?17, workspace = ?18, role = ?19 WHERE id = ?1");
     bind_key(s, key);
     s.step();
     const bool changed = sqlite3_changes(db_) > 0;
@@ -364,7 +366,7 @@ void SqliteStore::append(std::span<const LedgerEntry> entries) {
                 "INSERT INTO ledger (ts_ms, request_id, key_id, team, user_name, endpoint, "
                 "provider, model, status, prompt_tokens, completion_tokens, cached_tokens, "
                 "reasoning_tokens, cache_write_tokens, cost_usd, priced, saved_usd, guardrails, "
-                "latency_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                "latency_ms, workspace) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     for (const LedgerEntry& e : entries) {
       s.integer(1, e.ts_ms).text(2, e.request_id).text(3, e.key_id).text(4, e.team);
       s.text(5, e.user).text(6, e.endpoint).text(7, e.provider).text(8, e.model);
@@ -374,7 +376,7 @@ void SqliteStore::append(std::span<const LedgerEntry> entries) {
       s.integer(13, static_cast<std::int64_t>(e.reasoning_tokens));
       s.integer(14, static_cast<std::int64_t>(e.cache_write_tokens));
       s.real(15, e.cost_usd).integer(16, e.priced ? 1 : 0).real(17, e.saved_usd);
-      s.text(18, e.guardrails).real(19, e.latency_ms);
+      s.text(18, e.guardrails).real(19, e.latency_ms).text(20, e.workspace);
       s.step();
       s.reset();
     }
@@ -451,11 +453,13 @@ std::vector<RequestRecord> SqliteStore::find_requests(const RequestQuery& q) {
   if (!q.key_id.empty()) sql += " AND key_id = ?3";
   if (!q.endpoint.empty()) sql += " AND endpoint = ?4";
   if (q.status) sql += " AND status = ?5";
+  if (q.workspace) sql += " AND workspace = ?7";
   sql += " ORDER BY ts_ms DESC, id DESC LIMIT ?6";
   std::lock_guard lock(mutex_);
   Statement s(db_, sql.c_str());
   s.integer(1, q.since_ms).integer(2, q.until_ms).text(3, q.key_id).text(4, q.endpoint);
   s.integer(5, q.status.value_or(0)).integer(6, static_cast<std::int64_t>(q.limit));
+  s.text(7, q.workspace.value_or(""));
   std::vector<RequestRecord> out;
   while (s.step()) out.push_back(read_request_record(Row{s}, false));
   return out;
@@ -480,15 +484,15 @@ std::uint64_t SqliteStore::prune_requests(std::int64_t before_ms) {
 std::vector<SpendTotal> SqliteStore::totals_since(std::int64_t since_ms) {
   std::lock_guard lock(mutex_);
   Statement s(db_,
-              "SELECT key_id, team, user_name, endpoint, provider, ts_ms / 86400000, "
+              "SELECT key_id, team, user_name, endpoint, provider, workspace, ts_ms / 86400000, "
               "SUM(cost_usd), SUM(prompt_tokens + completion_tokens) FROM ledger "
-              "WHERE ts_ms >= ? GROUP BY 1, 2, 3, 4, 5, 6");
+              "WHERE ts_ms >= ? GROUP BY 1, 2, 3, 4, 5, 6, 7");
   s.integer(1, since_ms);
   std::vector<SpendTotal> out;
   while (s.step()) {
     out.push_back({s.column_text(0), s.column_text(1), s.column_text(2), s.column_text(3),
-                   s.column_text(4), s.column_int(5), s.column_real(6),
-                   static_cast<std::uint64_t>(s.column_int(7))});
+                   s.column_text(4), s.column_text(5), s.column_int(6), s.column_real(7),
+                   static_cast<std::uint64_t>(s.column_int(8))});
   }
   return out;
 }
@@ -686,11 +690,12 @@ std::vector<AuditRecord> SqliteStore::audit(const AuditQuery& q) {
       "WHERE ts_ms >= ?1 AND ts_ms < ?2";
   if (!q.kind.empty()) sql += " AND kind = ?3";
   if (!q.name.empty()) sql += " AND name = ?4";
+  if (q.workspace) sql += " AND workspace = ?6";
   sql += " ORDER BY id DESC LIMIT ?5";
   std::lock_guard lock(mutex_);
   Statement s(db_, sql.c_str());
   s.integer(1, q.since_ms).integer(2, q.until_ms).text(3, q.kind).text(4, q.name);
-  s.integer(5, static_cast<std::int64_t>(q.limit));
+  s.integer(5, static_cast<std::int64_t>(q.limit)).text(6, q.workspace.value_or(""));
   std::vector<AuditRecord> out;
   while (s.step()) {
     out.push_back({s.column_int(0), s.column_int(1), s.column_text(2), s.column_text(3),

@@ -8,8 +8,8 @@
 #include <cstdlib>
 #include <ctime>
 
-#include "stores/postgres/migrations.hpp"
 #include "stores/control_store_checks.hpp"
+#include "stores/postgres/migrations.hpp"
 #include "stores/request_log_checks.hpp"
 #include "stores/response_store_checks.hpp"
 #include "stores/usage_checks.hpp"
@@ -190,6 +190,11 @@ TEST_F(PostgresStoreTest, UsageInBucketsWithLatencyHistograms) {
         std::to_string(hour + 6) + ", 'req_old', 'chat', 200, 10, 4, 2, 1, 0.25, 0.125)";
     c.exec(sql.c_str());
   });
+}
+
+TEST_F(PostgresStoreTest, LedgerKeepsWorkspaces) {
+  PostgresStore store(url_, 1);
+  check_ledger_workspace(store, 20'000LL * 86'400'000);
 }
 
 TEST_F(PostgresStoreTest, KeepsThePayloadLog) {

@@ -812,8 +812,17 @@ std::string stored_source(const StoredObject& o) {
   return "stored " + o.kind + " '" + o.name + "'";
 }
 
-SnapshotPtr build(const Reader& r, const YAML::Node& root) {
+// Thrown by build() when stored endpoints fail after every endpoint was numbered (their cache,
+// guardrails or fallbacks): each one's name and why, so load() can build again without them.
+struct StoredLeftOut {
+  std::vector<std::pair<std::string, std::string>> objects;
+};
+
+// `left_out`: why stored objects were taken out before this build (kept as warnings first).
+SnapshotPtr build(const Reader& r, const YAML::Node& root,
+                  const std::vector<std::string>& left_out = {}) {
   auto snapshot = std::make_shared<Snapshot>();
+  snapshot->warnings = left_out;
   snapshot->source = r.source();
   if (!root || root.IsNull())
     throw LoadError{r.source() + ": the file is empty; expected 'endpoints:'"};
@@ -903,22 +912,32 @@ SnapshotPtr build(const Reader& r, const YAML::Node& root) {
     }
     read.push_back({node, "", &sr});
   }
+  StoredLeftOut failed;
   for (std::size_t i = 0; i < read.size(); ++i) {
     const Reader& r = *read[i].reader;
     const YAML::Node& node = read[i].node;
-    snapshot->endpoints[i].cache =
-        read_cache_spec(r, node["cache"], read[i].path + ".cache", snapshot->cache.defaults);
-    check_cache(r, *snapshot, *snapshot->endpoints[i].cache, node, read[i].path);
-    snapshot->endpoints[i].guardrails = read_guardrail_refs(
-        r, node["guardrails"], read[i].path + ".guardrails", snapshot->guardrails);
-    if (node["fallbacks"] || node["retry"] || node["circuit_breaker"]) {
-      read_endpoint_routing(r, *snapshot, i, node, read[i].path);
-      const Endpoint& e = snapshot->endpoints[i];
-      if (e.routing)
-        check_destination_workspaces(r, node, read[i].path + ".fallbacks", *e.routing, e.workspace,
-                                     *snapshot);
+    try {
+      snapshot->endpoints[i].cache =
+          read_cache_spec(r, node["cache"], read[i].path + ".cache", snapshot->cache.defaults);
+      check_cache(r, *snapshot, *snapshot->endpoints[i].cache, node, read[i].path);
+      snapshot->endpoints[i].guardrails = read_guardrail_refs(
+          r, node["guardrails"], read[i].path + ".guardrails", snapshot->guardrails);
+      if (node["fallbacks"] || node["retry"] || node["circuit_breaker"]) {
+        read_endpoint_routing(r, *snapshot, i, node, read[i].path);
+        const Endpoint& e = snapshot->endpoints[i];
+        if (e.routing)
+          check_destination_workspaces(r, node, read[i].path + ".fallbacks", *e.routing,
+                                       e.workspace, *snapshot);
+      }
+    } catch (const LoadError& e) {
+      // A stored endpoint whose cache, guardrails or fallbacks do not hold is left out like one
+      // whose model does not: the whole config is read again without it (load() below), as
+      // endpoints are already numbered by now.
+      if (!r.stored_object() || !r.stored->skip_broken) throw;
+      failed.objects.emplace_back(snapshot->endpoints[i].name, e.message);
     }
   }
+  if (!failed.objects.empty()) throw failed;
   for (std::size_t i = 0; routes && i < routes.size(); ++i) {
     const std::string path = "routes[" + std::to_string(i) + "]";
     const YAML::Node node = routes[i];
@@ -1019,28 +1038,43 @@ void check_tree(const YAML::Node& node, std::size_t depth, std::size_t& budget,
 Result<SnapshotPtr> load(const std::function<YAML::Node()>& parse, const std::string& source,
                          const EnvLookup& env, const ReservedPath& reserved,
                          const StoredConfig* stored) {
-  Reader reader(source, env);
-  reader.reserved_path = reserved;
-  reader.stored = stored;
-  try {
-    YAML::Node root = parse();
-    std::size_t budget = kMaxExpandedNodes;
-    check_tree(root, 0, budget, source);
-    return SnapshotPtr(build(reader, root));
-  } catch (const LoadError& e) {
-    // Whatever part of the loader wrote the message (a provider quoting a bad base URL, a file
-    // path that was a key), a value that came from a secret never appears in it.
-    return Error::invalid(util::mask_url_userinfo(util::redact_exact(e.message, reader.secrets())));
-  } catch (const YAML::BadFile&) {
-    return Error::invalid(source + ": cannot read the file");
+  // Stored endpoints found broken late in the build (StoredLeftOut): built again without them.
+  std::optional<StoredConfig> without;
+  std::vector<std::string> left_out;
+  for (;;) {
+    Reader reader(source, env);
+    reader.reserved_path = reserved;
+    reader.stored = without ? &*without : stored;
+    try {
+      YAML::Node root = parse();
+      std::size_t budget = kMaxExpandedNodes;
+      check_tree(root, 0, budget, source);
+      return build(reader, root, left_out);
+    } catch (const StoredLeftOut& out) {
+      if (!without) without = *stored;
+      for (const auto& [name, message] : out.objects) {
+        std::erase_if(without->objects, [&](const StoredObject& o) {
+          return o.kind == "endpoint" && o.name == name;
+        });
+        left_out.push_back(util::mask_url_userinfo(util::redact_exact(message, reader.secrets())));
+      }
+      continue;  // each round takes at least one object out, so this ends
+    } catch (const LoadError& e) {
+      // Whatever part of the loader wrote the message (a provider quoting a bad base URL, a file
+      // path that was a key), a value that came from a secret never appears in it.
+      return Error::invalid(
+          util::mask_url_userinfo(util::redact_exact(e.message, reader.secrets())));
+    } catch (const YAML::BadFile&) {
+      return Error::invalid(source + ": cannot read the file");
 
-  } catch (const YAML::Exception& e) {
-    return Error::invalid(source + ":" + std::to_string(e.mark.line + 1) + ":" +
-                          std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg);
-  } catch (const std::exception& e) {
-    // Whatever a part of the loader let escape (an I/O error from a stream) is a load error,
-    // never a crash of the gateway that was reloading.
-    return Error::invalid(util::redact_exact(source + ": " + e.what(), reader.secrets()));
+    } catch (const YAML::Exception& e) {
+      return Error::invalid(source + ":" + std::to_string(e.mark.line + 1) + ":" +
+                            std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg);
+    } catch (const std::exception& e) {
+      // Whatever a part of the loader let escape (an I/O error from a stream) is a load error,
+      // never a crash of the gateway that was reloading.
+      return Error::invalid(util::redact_exact(source + ": " + e.what(), reader.secrets()));
+    }
   }
 }
 

@@ -358,3 +358,32 @@ test('a stored name the file later takes is left out, not fatal, and can still b
     await stopCleanly(b);
   }
 });
+
+test('a stored endpoint whose fallback leaves the file is left out on restart, not fatal', async () => {
+  const dir = tempDir();
+  const db = join(dir, 'gw.db');
+  const withBackup = config(db) + '  - {name: backup, endpoint_type: llm/v1/chat, model: {provider: mock, name: backup}}\n';
+  let gw = await startSluice(withBackup, { env: envFor() });
+  try {
+    const r = await call(gw, 'POST', '/admin/endpoints',
+      { name: 'primary', endpoint_type: 'llm/v1/chat', model: { provider: 'mock', name: 'p' }, fallbacks: ['backup'] });
+    assert.equal(r.status, 201, await r.text());
+    assert.equal((await chat(gw, 'primary')).status, 200);
+  } finally {
+    await stopCleanly(gw);
+  }
+  // The fallback's endpoint is gone from the file: the gateway starts, without 'primary'.
+  gw = await startSluice(config(db), { env: envFor() });
+  try {
+    assert.match(gw.stderr(), /left out of the config: stored endpoint 'primary'.*backup/);
+    assert.equal((await chat(gw, 'local')).status, 200);
+    assert.equal((await chat(gw, 'primary')).status, 404);
+    const listed = await (await call(gw, 'GET', '/admin/endpoints')).json();
+    const primary = listed.data.find((e) => e.name === 'primary');
+    assert.equal(primary.loaded, false);
+    assert.match(primary.error, /backup/);
+    assert.equal((await call(gw, 'DELETE', '/admin/endpoints/primary')).status, 200);
+  } finally {
+    await stopCleanly(gw);
+  }
+});

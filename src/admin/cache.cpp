@@ -6,6 +6,7 @@
 
 #include "admin/support.hpp"
 #include "cache/cache_key.hpp"
+#include "config/workspace.hpp"
 #include "observability/metrics.hpp"
 
 namespace sluice::admin {
@@ -17,7 +18,8 @@ AdminAnswer cache(const AdminRequest& req, cache::ResponseCache* store) {
   // (A query that is absent may be a null view, which parse_query cannot take.)
   auto params = boost::urls::parse_query(req.query.empty() ? std::string_view("") : req.query);
   if (!params) return fail(Error::invalid("The query string is not valid URL encoding."));
-  std::string endpoint, scope;
+  std::string endpoint, scope, workspace;
+  bool has_workspace = false;
   for (const auto& p : boost::urls::params_view(*params)) {
     if (req.method == "DELETE" && p.key == "endpoint") {
       // Empty or repeated would drop more than asked (a script's empty variable: everything).
@@ -31,6 +33,12 @@ AdminAnswer cache(const AdminRequest& req, cache::ResponseCache* store) {
       scope = cache::scope_id(
           p.key == "key" ? config::CacheSpec::Scope::kKey : config::CacheSpec::Scope::kTeam,
           p.value, p.value);
+    } else if (req.method == "DELETE" && p.key == "workspace") {
+      // Cached answers of a named workspace are kept under "w:<name>/" (policies/cache).
+      if (has_workspace || !config::is_workspace_name(p.value) || p.value == "*")
+        return fail(Error::invalid("'workspace' must name one workspace, once.", p.key));
+      has_workspace = true;
+      workspace = p.value;
     } else if (req.method == "DELETE" && p.key == "global") {
       if (p.value != "true") return fail(Error::invalid("'global' takes only true.", p.key));
       if (!scope.empty()) return fail(Error::invalid("Give one of key, team or global.", p.key));
@@ -39,13 +47,25 @@ AdminAnswer cache(const AdminRequest& req, cache::ResponseCache* store) {
       return fail(Error::invalid(
           "Unknown query parameter '" + p.key + "': " +
               (req.method == "DELETE"
-                   ? "DELETE /admin/cache takes endpoint, and key, team or global=true."
+                   ? "DELETE /admin/cache takes endpoint, workspace, and key, team or "
+                     "global=true."
                    : "GET /admin/cache takes no query parameters."),
           p.key));
     }
   }
   if (req.method == "DELETE") {
-    auto [local, shared] = store->clear(endpoint, scope);
+    // A workspace alone: every scope of it; with key, team or global: that one in it. Without a
+    // workspace, key, team and global name the default workspace's entries.
+    const bool prefix = has_workspace && scope.empty();
+    if (has_workspace) {
+      std::string in(1, 'w');  // (built in steps: GCC 12 misreads "w:" + s as -Wrestrict)
+      in += ':';
+      in += workspace;
+      in += '/';
+      in += scope;
+      scope = std::move(in);
+    }
+    auto [local, shared] = store->clear(endpoint, scope, prefix);
     json::object out{{"deleted", local}};
     if (store->has_redis()) out["deleted_redis"] = shared ? json::value(*shared) : nullptr;
     if (store->has_redis() && !shared) out["warning"] = "Redis did not answer; its entries remain.";

@@ -102,12 +102,13 @@ void ResponseCache::land(const std::string& key) {
 }
 
 std::optional<std::uint64_t> ResponseCache::scan(std::string_view endpoint, std::string_view scope,
-                                                 bool erase) {
+                                                 bool erase, bool scope_prefix) {
   if (redis_ == nullptr) return std::nullopt;
   std::string pattern = "sluice:cache:";
   pattern += endpoint.empty() ? "*" : glob_escaped(endpoint);
   pattern += ':';
   pattern += scope.empty() ? "*" : glob_escaped(scope);
+  if (scope_prefix && !scope.empty()) pattern += '*';
   pattern += ":*";
   // Step by step (one SCAN of 1000 keys a call), each waited for here: an admin request on the
   // blocking pool. The promise is shared: the answer may come after a caller gave up.
@@ -138,12 +139,15 @@ ResponseCache::Totals ResponseCache::totals() {
 }
 
 std::pair<std::size_t, std::optional<std::uint64_t>> ResponseCache::clear(std::string_view endpoint,
-                                                                          std::string_view scope) {
-  semantic_.clear(endpoint, scope);
+                                                                          std::string_view scope,
+                                                                          bool scope_prefix) {
+  semantic_.clear(endpoint, scope, scope_prefix);
   const std::size_t local = memory_.erase_if([&](const CachedAnswer& a) {
-    return (endpoint.empty() || a.endpoint == endpoint) && (scope.empty() || a.scope == scope);
+    return (endpoint.empty() || a.endpoint == endpoint) &&
+           (scope.empty() ||
+            (scope_prefix ? std::string_view(a.scope).starts_with(scope) : a.scope == scope));
   });
-  return {local, scan(endpoint, scope, true)};
+  return {local, scan(endpoint, scope, true, scope_prefix)};
 }
 
 }  // namespace sluice::cache

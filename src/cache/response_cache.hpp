@@ -73,13 +73,16 @@ class ResponseCache {
   // Entries and bytes now. Blocks on Redis (an admin request, off the event loops).
   Totals totals();
   // Drops the entries of `endpoint` (empty: every endpoint) and, when `scope` is set, only
-  // those of that tenant (scope_id's form). Returns how many were dropped from memory and from
+  // those of that tenant (scope_id's form; `scope_prefix`: every scope that starts with it, as
+  // "w:team-a/" for all of a workspace's). Returns how many were dropped from memory and from
   // Redis (nullopt when Redis did not answer). Blocks on Redis.
   std::pair<std::size_t, std::optional<std::uint64_t>> clear(std::string_view endpoint,
-                                                             std::string_view scope);
+                                                             std::string_view scope,
+                                                             bool scope_prefix = false);
 
  private:
-  std::optional<std::uint64_t> scan(std::string_view endpoint, std::string_view scope, bool erase);
+  std::optional<std::uint64_t> scan(std::string_view endpoint, std::string_view scope, bool erase,
+                                    bool scope_prefix = false);
 
   MemoryCache memory_;
   SemanticIndex semantic_;

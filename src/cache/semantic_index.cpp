@@ -127,14 +127,16 @@ std::string SemanticIndex::index_name(std::string_view endpoint, std::string_vie
   return name;
 }
 
-std::size_t SemanticIndex::clear(std::string_view endpoint, std::string_view scope) {
+std::size_t SemanticIndex::clear(std::string_view endpoint, std::string_view scope,
+                                 bool scope_prefix) {
   std::lock_guard lock(mutex_);
   std::size_t n = 0;
   for (auto it = indexes_.begin(); it != indexes_.end();) {
     const std::string_view name = it->first;
     const auto sep = name.find('\x1f');
     if ((endpoint.empty() || name.substr(0, sep) == endpoint) &&
-        (scope.empty() || name.substr(sep + 1) == scope)) {
+        (scope.empty() || (scope_prefix ? name.substr(sep + 1).starts_with(scope)
+                                        : name.substr(sep + 1) == scope))) {
       n += it->second->points;
       total_bytes_ -= it->second->bytes;
       it = indexes_.erase(it);

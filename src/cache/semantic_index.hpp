@@ -47,8 +47,8 @@ class SemanticIndex {
   // The index of an endpoint's entries for a tenant (scope_id's form).
   static std::string index_name(std::string_view endpoint, std::string_view scope);
   // Drops the indexes of `endpoint` (empty: every one) and, when `scope` is set, only that
-  // tenant's; returns how many points they held.
-  std::size_t clear(std::string_view endpoint, std::string_view scope);
+  // tenant's (`scope_prefix`: every scope starting with it); returns how many points they held.
+  std::size_t clear(std::string_view endpoint, std::string_view scope, bool scope_prefix = false);
   std::size_t entries() const;
   // What the points hold: vectors, contexts and keys, with their bookkeeping.
   std::size_t bytes() const;

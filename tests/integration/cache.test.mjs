@@ -565,6 +565,34 @@ ${endpoint(up, 'other', 'ok')}
   });
 });
 
+test('workspaces never share cached answers, even on a shared endpoint; DELETE ?workspace= drops one workspace\'s', async () => {
+  await withGateway((up) => `${governed(join(tempDir('sluice-cache-'), 'sluice.db'))}
+cache: {scope: team}
+endpoints:
+${endpoint(up, 'shared', 'ok', 'workspace: "*"')}
+`, async ({ gw }) => {
+    const make = async (body) => withKey((await adminCall(gw, 'POST', '/admin/keys', body)).json.key);
+    const a = await make({ name: 'a', team: 'web', workspace: 'team-a' });
+    const b = await make({ name: 'b', team: 'web', workspace: 'team-b' });
+    const d = await make({ name: 'd', team: 'web' });
+    for (const who of [a, b, d]) assert.equal((await ask(gw, 'shared', 'same words', { headers: who })).cache, 'miss');
+    for (const who of [a, b, d]) assert.equal((await ask(gw, 'shared', 'same words', { headers: who })).cache, 'hit');
+    // team=web names the default workspace's team; workspace= reaches a named one's.
+    let r = await adminCall(gw, 'DELETE', '/admin/cache?team=web');
+    assert.deepEqual([r.status, r.json?.deleted], [200, 1], r.text);
+    r = await adminCall(gw, 'DELETE', '/admin/cache?workspace=team-a&team=web');
+    assert.deepEqual([r.status, r.json?.deleted], [200, 1], r.text);
+    assert.equal((await ask(gw, 'shared', 'same words', { headers: a })).cache, 'miss');
+    assert.equal((await ask(gw, 'shared', 'same words', { headers: b })).cache, 'hit');
+    assert.equal((await ask(gw, 'shared', 'same words', { headers: d })).cache, 'miss');
+    r = await adminCall(gw, 'DELETE', '/admin/cache?workspace=team-b');
+    assert.deepEqual([r.status, r.json?.deleted], [200, 1], r.text);
+    assert.equal((await ask(gw, 'shared', 'same words', { headers: b })).cache, 'miss');
+    for (const bad of ['workspace=', 'workspace=*', 'workspace=a&workspace=b', 'workspace=a%2Fb'])
+      assert.equal((await adminCall(gw, 'DELETE', `/admin/cache?${bad}`)).status, 400, bad);
+  });
+});
+
 test('a Redis store is shared by two gateways; with Redis down requests still succeed as misses', async () => {
   const upstream = await startMockUpstream();
   const redis = await startRedis();

@@ -50,6 +50,9 @@ int main(int argc, char** argv) {
   keys_create->add_option("--name", keys.name, "Name of the key")->required();
   keys_create->add_option("--team", keys.team, "Team the key belongs to");
   keys_create->add_option("--user", keys.user, "User or owner of the key");
+  keys_create->add_option("--workspace", keys.workspace, "Workspace the key belongs to");
+  keys_create->add_flag("--admin", keys.admin,
+                        "role: admin: the key manages its workspace through the admin API");
   keys_create->add_option("--endpoints", keys.endpoints, "Allowed endpoints/routes (globs)");
   keys_create->add_option("--models", keys.models, "Allowed provider models (globs)");
   keys_create->add_option("--expires-in-days", keys.expires_in_days, "Expire after N days");
@@ -81,9 +84,11 @@ int main(int argc, char** argv) {
   auto* budgets_list = budgets_cmd->add_subcommand("list", "List every budget with its spend");
   auto* budgets_create = budgets_cmd->add_subcommand("create", "Create a budget");
   budgets_create
-      ->add_option("--scope", budgets.scope, "key, team, user, endpoint, provider or global")
+      ->add_option("--scope", budgets.scope,
+                   "key, team, user, endpoint, provider, workspace or global")
       ->required()
-      ->check(CLI::IsMember({"key", "team", "user", "endpoint", "provider", "global"}));
+      ->check(
+          CLI::IsMember({"key", "team", "user", "endpoint", "provider", "workspace", "global"}));
   auto* budgets_update = budgets_cmd->add_subcommand("update", "Change a budget");
   auto* budgets_delete = budgets_cmd->add_subcommand("delete", "Delete a budget");
   for (auto* cmd : {budgets_update, budgets_delete})
@@ -112,15 +117,17 @@ int main(int argc, char** argv) {
   spend_cmd->add_option("-c,--config", spend.config, "Config file (names the store)")
       ->required()
       ->check(CLI::ExistingFile);
-  spend_cmd->add_option("--by", spend.by, "key, team, user, endpoint, model, provider or day")
-      ->check(CLI::IsMember({"key", "team", "user", "endpoint", "model", "provider", "day"}));
+  spend_cmd
+      ->add_option("--by", spend.by, "key, team, user, endpoint, model, provider, workspace or day")
+      ->check(CLI::IsMember(
+          {"key", "team", "user", "endpoint", "model", "provider", "workspace", "day"}));
   spend_cmd->add_option("--since", spend.since, "7d, 24h, 30m or 2026-11-01 (default 30d)");
   spend_cmd->add_option("--until", spend.until, "The end (exclusive), as --since");
   // One filter per ledger column; each given adds a condition.
-  std::string spend_filters[6];
-  static constexpr const char* kSpendFilters[] = {"key",      "team",  "user",
-                                                  "endpoint", "model", "provider"};
-  for (int i = 0; i < 6; ++i) {
+  std::string spend_filters[7];
+  static constexpr const char* kSpendFilters[] = {"key",   "team",     "user",     "endpoint",
+                                                  "model", "provider", "workspace"};
+  for (int i = 0; i < 7; ++i) {
     spend_cmd->add_option(std::string("--") + kSpendFilters[i], spend_filters[i],
                           std::string("Only this ") + kSpendFilters[i] + (i == 0 ? " id" : ""));
   }
@@ -171,6 +178,9 @@ int main(int argc, char** argv) {
       "rotate-key", "Re-seal every secret with a new key read from stdin");
   for (auto* sub : {secrets_create, secrets_update, secrets_delete})
     sub->add_option("name", control.name, "The secret's name")->required();
+  secrets_create->add_option("--workspace", control.workspace,
+                             "The workspace whose stored endpoints may use it (\"*\": shared "
+                             "endpoints'; none: the default workspace)");
   auto* audit_cmd = app.add_subcommand("audit", "Changes made through the admin API and CLI");
   audit_cmd->add_option("--since", control.since, "7d, 24h, 30m or 2026-11-01 (default 30d)");
   for (auto* sub :
@@ -187,7 +197,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (*serve_cmd) return sluice::cli::serve(serve);
   if (*check_cmd) return sluice::cli::check_config(check_path);
-  for (int i = 0; i < 6; ++i) {
+  for (int i = 0; i < 7; ++i) {
     if (!spend_filters[i].empty()) spend.where.emplace_back(kSpendFilters[i], spend_filters[i]);
   }
   if (*count_cmd) return sluice::cli::tokens_count(tokens);

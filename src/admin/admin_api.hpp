@@ -27,6 +27,7 @@
 //   POST   /admin/routes; GET, PATCH, DELETE /admin/routes/{name}   the same for routes
 //   GET, POST /admin/secrets; GET, PATCH, DELETE /admin/secrets/{name}   never the value
 //   GET    /admin/audit[?since&until&kind&name&limit]   every change, newest first
+//   GET    /admin/workspaces           every workspace with its keys, endpoints, routes, secrets
 // Blocking (it reads and writes the store): the server runs it on its blocking pool.
 
 #include <optional>

@@ -174,9 +174,9 @@ bool file_defines(const config::Snapshot& snapshot, std::string_view name) {
 // when the config does not load as it is (the file is broken: no change can be judged), the
 // changed object's own when it is left out (`kind` and `name`; empty for a delete), or the
 // objects that loaded before and would be left out.
-std::optional<Error> try_load(Runtime& runtime, const config::StoredConfig& current,
-                              config::StoredConfig candidate, std::string_view kind = {},
-                              std::string_view name = {}) {
+std::optional<Error> try_load(const AdminRequest& req, Runtime& runtime,
+                              const config::StoredConfig& current, config::StoredConfig candidate,
+                              std::string_view kind = {}, std::string_view name = {}) {
   config::StoredConfig now = current;
   now.skip_broken = now.dry_run = true;
   auto before = runtime.control_hooks().load(now);
@@ -198,11 +198,24 @@ std::optional<Error> try_load(Runtime& runtime, const config::StoredConfig& curr
     if (!present) return Error::invalid(prefix + "it does not load");
   }
   std::string broken;
+  std::size_t unseen = 0;  // broken objects of workspaces the caller does not see: counted only
   for (const auto& w : (*after)->warnings) {
     const auto& known = (*before)->warnings;
-    if (std::find(known.begin(), known.end(), w) == known.end())
+    if (std::find(known.begin(), known.end(), w) != known.end()) continue;
+    bool seen = true;
+    for (const auto& o : candidate.objects) {
+      if (w.starts_with("stored " + o.kind + " '" + o.name + "': ") && !sees(req, o.workspace))
+        seen = false;
+    }
+    if (seen) {
       broken += (broken.empty() ? "" : "; ") + w;
+    } else {
+      ++unseen;
+    }
   }
+  if (unseen > 0)
+    broken += (broken.empty() ? "" : "; and ") + std::to_string(unseen) +
+              " object(s) of other workspaces";
   if (!broken.empty()) return Error::invalid("it would break " + broken);
   return std::nullopt;
 }
@@ -227,9 +240,11 @@ void collect_users(const json::value& v, std::string_view name, bool& found) {
   }
 }
 
-json::object secret_json(const config::SealedSecret& s, const config::StoredConfig& stored) {
+json::object secret_json(const AdminRequest& req, const config::SealedSecret& s,
+                         const config::StoredConfig& stored) {
   json::array used_by;
   for (const auto& o : stored.objects) {
+    if (!sees(req, o.workspace)) continue;  // (another workspace's names are not shown)
     bool found = false;
     collect_users(json::parse(o.body), s.name, found);
     if (found) used_by.emplace_back(json::object{{"kind", o.kind}, {"name", o.name}});
@@ -285,16 +300,31 @@ AdminAnswer config_object(const AdminRequest& req, std::string_view kind, std::s
   const std::string k(kind);
   const auto current = std::make_shared<config::StoredConfig>(runtime.control()->load_control());
   const config::StoredObject* existing = name.empty() ? nullptr : find_object(*current, kind, name);
-  // Another workspace's objects do not exist for a workspace admin.
-  const std::string missing = "No " + k + " named '" + shown(name) + "'.";
   if (!name.empty()) {
-    const bool hidden = existing != nullptr  ? !sees(req, existing->workspace)
-                        : kind == "endpoint" ? snapshot.find(name) != nullptr &&
-                                                   !sees(req, snapshot.find(name)->workspace)
-                                             : snapshot.find_route(name) != nullptr &&
-                                                   !sees(req, snapshot.find_route(name)->workspace);
-    if (hidden) return not_found(missing);
-    if (req.method != "GET" && existing != nullptr && !manages(req, existing->workspace))
+    // What a named object takes; any other method is a 405 whatever the name.
+    if (req.method != "GET" && req.method != "PATCH" && req.method != "DELETE")
+      return method_not_allowed(req.method, req.path);
+    // Another workspace's objects do not exist for a workspace admin: any endpoint or route of
+    // this name (either kind, stored or the file's) it does not see answers as a name nobody
+    // uses, in the words each method uses for one.
+    const config::Endpoint* file_endpoint = snapshot.find(name);
+    const config::Route* file_route = snapshot.find_route(name);
+    if (file_route != nullptr && file_route->implicit) file_route = nullptr;
+    bool hidden = false;
+    for (const auto& o : current->objects) {
+      if (o.name == name && !sees(req, o.workspace)) hidden = true;
+    }
+    if (file_endpoint != nullptr && !sees(req, file_endpoint->workspace)) hidden = true;
+    if (file_route != nullptr && !sees(req, file_route->workspace)) hidden = true;
+    if (hidden)
+      return not_found("No " + k + " named '" + shown(name) + "'" +
+                       (req.method == "GET" ? "." : " in the store."));
+    // A shared one is seen, not changed (the file's or the store's).
+    const bool shared =
+        (existing != nullptr && existing->workspace == "*") ||
+        (existing == nullptr && file_endpoint != nullptr && file_endpoint->workspace == "*") ||
+        (existing == nullptr && file_route != nullptr && file_route->workspace == "*");
+    if (req.method != "GET" && req.workspace && shared)
       return fail(admin_key_only("Changing a shared (\"*\") " + k));
   }
   if (req.method == "GET") {
@@ -323,7 +353,7 @@ AdminAnswer config_object(const AdminRequest& req, std::string_view kind, std::s
     config::StoredConfig candidate = *current;
     std::erase_if(candidate.objects,
                   [&](const auto& o) { return o.kind == kind && o.name == name; });
-    if (auto e = try_load(runtime, *current, candidate)) {
+    if (auto e = try_load(req, runtime, *current, candidate)) {
       if (e->code == ErrorCode::kServiceUnavailable) return fail(*e);
       return fail(Error::make(ErrorCode::kConflict,
                               "'" + shown(name) + "' cannot be deleted: " + e->message));
@@ -406,7 +436,7 @@ AdminAnswer config_object(const AdminRequest& req, std::string_view kind, std::s
   std::sort(candidate.objects.begin(), candidate.objects.end(), [](const auto& a, const auto& b) {
     return a.kind != b.kind ? a.kind < b.kind : a.name < b.name;
   });
-  if (auto e = try_load(runtime, *current, candidate, kind, new_name)) {
+  if (auto e = try_load(req, runtime, *current, candidate, kind, new_name)) {
     if (e->code == ErrorCode::kServiceUnavailable) return fail(*e);
     return fail(validation_error(*e, kind, new_name));
   }
@@ -429,7 +459,7 @@ AdminAnswer secrets(const AdminRequest& req, std::string_view name, Runtime& run
   if (name.empty() && req.method == "GET") {
     json::array data;
     for (const auto& s : current.secrets) {
-      if (manages(req, s.workspace)) data.emplace_back(secret_json(s, current));
+      if (manages(req, s.workspace)) data.emplace_back(secret_json(req, s, current));
     }
     return json_answer(200, json::object{{"object", "list"}, {"data", std::move(data)}});
   }
@@ -437,11 +467,12 @@ AdminAnswer secrets(const AdminRequest& req, std::string_view name, Runtime& run
   if (existing != nullptr && !manages(req, existing->workspace)) existing = nullptr;
   if (!name.empty() && existing == nullptr)
     return not_found("No secret named '" + shown(name) + "'.");
-  if (req.method == "GET" && existing) return json_answer(200, secret_json(*existing, current));
+  if (req.method == "GET" && existing)
+    return json_answer(200, secret_json(req, *existing, current));
   if (req.method == "DELETE" && existing) {
     config::StoredConfig candidate = current;
     std::erase_if(candidate.secrets, [&](const auto& s) { return s.name == name; });
-    if (auto e = try_load(runtime, current, candidate)) {
+    if (auto e = try_load(req, runtime, current, candidate)) {
       if (e->code == ErrorCode::kServiceUnavailable) return fail(*e);
       return fail(Error::make(ErrorCode::kConflict,
                               "Secret '" + shown(name) + "' is in use: " + e->message));
@@ -468,7 +499,8 @@ AdminAnswer secrets(const AdminRequest& req, std::string_view name, Runtime& run
   if (!body) return fail(body.error());
   if (auto e = unknown_field(
           *body, create ? std::initializer_list<std::string_view>{"name", "value", "workspace"}
-                        : std::initializer_list<std::string_view>{"value"}))
+                 : !req.workspace ? std::initializer_list<std::string_view>{"value", "workspace"}
+                                  : std::initializer_list<std::string_view>{"value"}))
     return fail(*e);
   config::SealedSecret secret;
   if (create) {
@@ -487,41 +519,55 @@ AdminAnswer secrets(const AdminRequest& req, std::string_view name, Runtime& run
       given = std::string(w->value().as_string());
     }
     if (auto e = place_in_workspace(req, given, secret.workspace)) return fail(*e);
+    if (auto e = check_declared(snapshot, secret.workspace)) return fail(*e);
     secret.created_at = now_ms() / 1000;
   } else {
     secret = *existing;
+    // The admin key moves a secret to another workspace (its sealed value stays as it is).
+    if (auto w = body->find("workspace"); w != body->end()) {
+      if (!w->value().is_string() ||
+          (!w->value().as_string().empty() && !config::is_workspace_name(w->value().as_string())))
+        return fail(Error::invalid("workspace must be a name.", "workspace"));
+      secret.workspace = std::string(w->value().as_string());
+      if (auto e = check_declared(snapshot, secret.workspace)) return fail(*e);
+    }
   }
   const auto v = body->find("value");
-  if (v == body->end() || !v->value().is_string() || v->value().as_string().empty())
+  const bool move_only = update && v == body->end() && body->contains("workspace");
+  if (!move_only && (v == body->end() || !v->value().is_string() || v->value().as_string().empty()))
     return fail(Error::invalid("value must be a non-empty string.", "value"));
-  if (v->value().as_string().size() > kMaxSecretBytes)
-    return fail(Error::invalid("value is longer than 64 KiB.", "value"));
-  if (std::string_view(v->value().as_string()).find('\0') != std::string_view::npos)
-    return fail(Error::invalid("value must not contain NUL characters.", "value"));
-  // Every secret is sealed with one key: while the store holds secrets sealed with another (a
-  // rotation this gateway has not been given yet), sealing with this one would leave a secret
-  // that the other key cannot open.
-  const std::string key_id = util::secrets_key_id(snapshot.secrets_key);
-  for (const auto& other : current.secrets) {
-    if (other.key_id != key_id)
-      return fail(Error::make(
-          ErrorCode::kConflict,
-          "The stored secrets are sealed with key " + other.key_id + " and this gateway has key " +
-              key_id + " (a key rotation is under way): give it the new auth.secrets_key first."));
+  if (!move_only) {
+    if (v->value().as_string().size() > kMaxSecretBytes)
+      return fail(Error::invalid("value is longer than 64 KiB.", "value"));
+    if (std::string_view(v->value().as_string()).find('\0') != std::string_view::npos)
+      return fail(Error::invalid("value must not contain NUL characters.", "value"));
+    // Every secret is sealed with one key: while the store holds secrets sealed with another (a
+    // rotation this gateway has not been given yet), sealing with this one would leave a secret
+    // that the other key cannot open.
+    const std::string key_id = util::secrets_key_id(snapshot.secrets_key);
+    for (const auto& other : current.secrets) {
+      if (other.key_id != key_id)
+        return fail(Error::make(ErrorCode::kConflict,
+                                "The stored secrets are sealed with key " + other.key_id +
+                                    " and this gateway has key " + key_id +
+                                    " (a key rotation is under way): give it the new "
+                                    "auth.secrets_key first."));
+    }
+    const util::Sealed sealed =
+        util::seal(snapshot.secrets_key, v->value().as_string(), secret.name);
+    secret.key_id = key_id;
+    secret.nonce = sealed.nonce;
+    secret.ciphertext = sealed.ciphertext;
   }
-  const util::Sealed sealed = util::seal(snapshot.secrets_key, v->value().as_string(), secret.name);
-  secret.key_id = key_id;
-  secret.nonce = sealed.nonce;
-  secret.ciphertext = sealed.ciphertext;
   secret.updated_at = now_ms() / 1000;
   if (update) {
     config::StoredConfig candidate = current;
     for (auto& s : candidate.secrets) {
       if (s.name == secret.name) s = secret;
     }
-    if (auto e = try_load(runtime, current, candidate)) {
+    if (auto e = try_load(req, runtime, current, candidate)) {
       if (e->code == ErrorCode::kServiceUnavailable) return fail(*e);
-      return fail(Error::invalid(e->message, "value"));
+      return fail(Error::invalid(e->message, move_only ? "workspace" : "value"));
     }
   }
   const std::string before = update ? json::serialize(secret_audit(*existing)) : "";
@@ -536,7 +582,7 @@ AdminAnswer secrets(const AdminRequest& req, std::string_view name, Runtime& run
   }
   runtime.reload_control();
   config::StoredConfig after = current;
-  return json_answer(create ? 201 : 200, secret_json(secret, after));
+  return json_answer(create ? 201 : 200, secret_json(req, secret, after));
 }
 
 AdminAnswer audit(const AdminRequest& req, Runtime& runtime) {

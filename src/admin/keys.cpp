@@ -63,6 +63,8 @@ AdminAnswer create_key(const AdminRequest& req, Runtime& runtime,
   std::optional<std::string> given;
   if (body->contains("workspace")) given = key.workspace;
   if (auto e = place_in_workspace(req, given, key.workspace)) return fail(*e);
+  if (auto e = check_declared(snapshot, key.workspace)) return fail(*e);
+  if (auto e = check_admin_role(key)) return fail(*e);
   if (key.budget) {
     if (auto e = check_budget_fallback(*key.budget, snapshot, "budget.fallback", &req))
       return fail(*e);
@@ -115,6 +117,8 @@ AdminAnswer one_key(const AdminRequest& req, std::string_view id, std::string_vi
       e.param = "workspace";
       return fail(e);
     }
+    if (auto e = check_declared(snapshot, key.workspace)) return fail(*e);
+    if (auto e = check_admin_role(key)) return fail(*e);
     if (key.budget) {
       if (auto e = check_budget_fallback(*key.budget, snapshot, "budget.fallback", &req))
         return fail(*e);

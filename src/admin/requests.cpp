@@ -85,7 +85,7 @@ AdminAnswer one_request(const AdminRequest& req, std::string_view encoded, Runti
   const auto id = boost::urls::make_pct_string_view(encoded);
   if (!id) return fail(Error::invalid("The request id in the path is not valid percent-encoding."));
   runtime.request_log()->flush();
-  const auto r = runtime.store()->request(id->decode());
+  const auto r = runtime.store()->request(id->decode(), req.workspace);
   if (!r || !manages(req, r->workspace)) return not_found("No such request in the request log.");
   return json_answer(200, governance::request_record_object(*r, true));
 }

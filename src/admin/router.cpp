@@ -11,6 +11,8 @@ namespace sluice::admin {
 using governance::Runtime;
 
 AdminPath match_admin_path(std::string_view method, std::string_view path) {
+  // (As handle_admin reads it: "/admin/routes/" is the health view, not a route named "".)
+  while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
   if (path == "/admin/reload") return {AdminPath::kReload, method == "POST" ? "" : "POST"};
   if (path == "/admin/routes") {
     if (method == "POST") return {AdminPath::kGovernance, ""};
@@ -18,9 +20,9 @@ AdminPath match_admin_path(std::string_view method, std::string_view path) {
   }
   if (path == "/admin/cache")
     return {AdminPath::kGovernance, method == "GET" || method == "DELETE" ? "" : "GET, DELETE"};
-  for (std::string_view p :
-       {"/admin/keys", "/admin/spend", "/admin/usage", "/admin/requests", "/admin/budgets",
-        "/admin/teams", "/admin/endpoints", "/admin/routes", "/admin/secrets", "/admin/audit"}) {
+  for (std::string_view p : {"/admin/keys", "/admin/spend", "/admin/usage", "/admin/requests",
+                             "/admin/budgets", "/admin/teams", "/admin/endpoints", "/admin/routes",
+                             "/admin/secrets", "/admin/audit", "/admin/workspaces"}) {
     if (path == p || (path.starts_with(p) && path[p.size()] == '/'))
       return {AdminPath::kGovernance, ""};
   }
@@ -84,6 +86,10 @@ AdminAnswer handle_admin(const AdminRequest& req, Runtime& runtime,
     if (path == "/admin/secrets") return secrets(req, "", runtime, snapshot);
     if (path.starts_with("/admin/secrets/"))
       return secrets(req, path.substr(15), runtime, snapshot);
+    if (path == "/admin/workspaces") {
+      if (req.method != "GET") return method_not_allowed(req.method, path);
+      return workspaces(req, runtime, snapshot);
+    }
     if (path == "/admin/audit") {
       if (req.method != "GET") return method_not_allowed(req.method, path);
       return audit(req, runtime);

@@ -43,6 +43,19 @@ std::optional<Error> confine_ledger(const AdminRequest& req,
   return std::nullopt;
 }
 
+std::optional<Error> check_admin_role(const config::KeySpec& key) {
+  if (!key.admin || !key.workspace.empty()) return std::nullopt;
+  return Error::invalid(
+      "role: admin needs a workspace (the admin key manages the default workspace).", "role");
+}
+
+std::optional<Error> check_declared(const config::Snapshot& snapshot, std::string_view workspace) {
+  if (snapshot.workspace_declared(workspace)) return std::nullopt;
+  return Error::invalid("workspace: '" + std::string(workspace.substr(0, 64)) +
+                            "' is not declared in the config file's workspaces:.",
+                        "workspace");
+}
+
 bool key_in_workspace(governance::Runtime& runtime, const config::Snapshot& snapshot,
                       std::string_view id, std::string_view workspace) {
   if (const auto* k = config_key(snapshot, id)) return k->workspace == workspace;
@@ -54,7 +67,8 @@ bool key_in_workspace(governance::Runtime& runtime, const config::Snapshot& snap
 bool sees_budget(const AdminRequest& req, governance::Runtime& runtime,
                  const config::Snapshot& snapshot, config::Scope scope, std::string_view name) {
   if (!req.workspace) return true;
-  if (scope == config::Scope::kWorkspace) return name == *req.workspace;
+  // (An empty match is "each workspace apart", never one workspace's.)
+  if (scope == config::Scope::kWorkspace) return !name.empty() && name == *req.workspace;
   if (scope == config::Scope::kKey)
     return key_in_workspace(runtime, snapshot, name, *req.workspace);
   return false;

@@ -44,6 +44,13 @@ std::optional<Error> place_in_workspace(const AdminRequest& req,
 std::optional<Error> confine_ledger(const AdminRequest& req,
                                     std::vector<std::pair<stores::SpendBy, std::string>>& where);
 
+// A 400 on `role` for a key with role: admin in the default workspace (only the admin key
+// manages that one: it holds what the operator made without naming a workspace).
+std::optional<Error> check_admin_role(const config::KeySpec& key);
+
+// A 400 on `workspace` when the file declares workspaces (workspaces:) and not this one.
+std::optional<Error> check_declared(const config::Snapshot& snapshot, std::string_view workspace);
+
 // Whether the key with this id (the file's or the store's) belongs to `workspace`.
 bool key_in_workspace(governance::Runtime& runtime, const config::Snapshot& snapshot,
                       std::string_view id, std::string_view workspace);

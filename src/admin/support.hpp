@@ -97,6 +97,9 @@ AdminAnswer config_object(const AdminRequest& req, std::string_view kind, std::s
 AdminAnswer secrets(const AdminRequest& req, std::string_view name, governance::Runtime& runtime,
                     const config::Snapshot& snapshot);
 AdminAnswer audit(const AdminRequest& req, governance::Runtime& runtime);
+// GET /admin/workspaces (workspaces.cpp).
+AdminAnswer workspaces(const AdminRequest& req, governance::Runtime& runtime,
+                       const config::Snapshot& snapshot);
 // Puts a change made through the admin API or the CLI (a key, a budget of `workspace`) in the
 // audit trail; `before`/`after` null when there is none. Never a secret in either.
 void record_change(const AdminRequest& req, governance::Runtime& runtime, std::string action,

@@ -86,8 +86,9 @@ int secrets_list(const ControlOptions& o) {
 
 int secrets_create(const ControlOptions& o) {
   const std::string value = read_value();
-  return run_admin(o.config, "POST", "/admin/secrets", "",
-                   json::serialize(json::object{{"name", o.name}, {"value", value}}));
+  json::object body{{"name", o.name}, {"value", value}};
+  if (o.workspace) body["workspace"] = *o.workspace;
+  return run_admin(o.config, "POST", "/admin/secrets", "", json::serialize(body));
 }
 
 int secrets_update(const ControlOptions& o) {

@@ -3,6 +3,7 @@
 // (docs/control-plane.md) run in-process against the store the config names, and
 // `sluice secrets rotate-key`, which re-seals every stored secret under a new key.
 
+#include <optional>
 #include <string>
 
 namespace sluice::cli {
@@ -13,6 +14,7 @@ struct ControlOptions {
   std::string name;           // get, update, delete
   std::string file;           // create, update: the definition (a JSON object); "-" for stdin
   std::string since = "30d";  // audit
+  std::optional<std::string> workspace;  // secrets create: the workspace ("*": shared endpoints')
 };
 
 int objects_list(const ControlOptions& o);

@@ -99,6 +99,8 @@ void print_key_table(const std::string& body) {
 int keys_create(const KeysOptions& o) {
   json::object body{{"name", o.name}};
   if (!o.team.empty()) body["team"] = o.team;
+  if (!o.workspace.empty()) body["workspace"] = o.workspace;
+  if (o.admin) body["role"] = "admin";
   if (!o.user.empty()) body["user"] = o.user;
   if (!o.endpoints.empty()) body["endpoints"] = json::value_from(o.endpoints);
   if (!o.models.empty()) body["models"] = json::value_from(o.models);

@@ -15,6 +15,8 @@ struct KeysOptions {
   std::string name;
   std::string team;
   std::string user;
+  std::string workspace;
+  bool admin = false;  // --role admin
   std::vector<std::string> endpoints;
   std::vector<std::string> models;
   std::optional<unsigned> expires_in_days;

@@ -99,6 +99,11 @@ KeySpec read_key(const Reader& r, const YAML::Node& node, const std::string& pat
     if (role != "admin" && role != "user")
       r.fail(node["role"], path + ".role", "must be user or admin");
     k.admin = role == "admin";
+    // The default workspace holds what the operator made without naming one (secrets made with
+    // the CLI, say): only the admin key manages it.
+    if (k.admin && k.workspace.empty())
+      r.fail(node["role"], path + ".role",
+             "admin needs a workspace: (the admin key manages the default workspace)");
   }
   if (node["endpoints"]) k.endpoints = string_list(r, node["endpoints"], path + ".endpoints");
   if (node["models"]) k.models = string_list(r, node["models"], path + ".models");

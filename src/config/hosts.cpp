@@ -54,7 +54,8 @@ HostWorkspaces read_hosts(const Reader& r, const YAML::Node& node) {
   for (const auto& entry : node) {
     const std::string name = r.string(entry.first, "server.hosts");
     const std::string path = "server.hosts." + name;
-    const std::string host = lower(name);
+    std::string host = lower(name);
+    while (host.ends_with('.')) host.pop_back();  // as host_of() reads the header
     if (!host_name(host))
       r.fail(entry.first, path, "must be a host name without a port (as in the Host header)");
     const std::string workspace = r.string(entry.second, path);

@@ -266,10 +266,10 @@ std::string stored_secret(const Reader& r, const YAML::Node& node, const std::st
   const SealedSecret* found = nullptr;
   if (r.stored != nullptr) {
     for (const auto& s : r.stored->secrets) {
-      // A stored definition reaches only its own workspace's secrets and the shared ones.
-      if (s.name == name &&
-          (!r.stored_object() || s.workspace == "*" || s.workspace == r.workspace))
-        found = &s;
+      // A stored definition reaches only its own workspace's secrets (a shared "*" one only
+      // from a shared endpoint, which only the admin key makes: a workspace admin sets the base
+      // URL of what it makes, so any secret it could name, it could send anywhere).
+      if (s.name == name && (!r.stored_object() || s.workspace == r.workspace)) found = &s;
     }
   }
   if (found == nullptr && r.stored_object())
@@ -551,6 +551,11 @@ RouteTarget read_target(const Reader& r, const YAML::Node& node, const std::stri
   RouteTarget t;
   t.name = r.string(node, path);
   auto it = snapshot.index.find(t.name);
+  // A stored object (perhaps a workspace admin's) sees no other workspace's endpoints: they
+  // answer as absent, so no name or type of theirs shows.
+  if (it != snapshot.index.end() && r.stored_object() &&
+      !workspace_visible(r.workspace, snapshot.endpoints[it->second].workspace))
+    it = snapshot.index.end();
   if (it == snapshot.index.end()) r.fail(node, path, "'" + t.name + "' is not an endpoint");
   t.endpoint = it->second;
   const Endpoint& target = snapshot.endpoints[t.endpoint];
@@ -750,6 +755,9 @@ void check_cache(const Reader& r, Snapshot& snapshot, const CacheSpec& spec, con
     r.fail(where, path + ".cache.store", "redis needs stores.redis (the server to keep it in)");
   if (spec.mode == CacheSpec::Mode::kSemantic) {
     const Endpoint* e = snapshot.find(spec.embeddings_endpoint);
+    // (A stored object reaches only what its workspace sees; the file may name any.)
+    if (e != nullptr && r.stored_object() && !workspace_visible(r.workspace, e->workspace))
+      e = nullptr;
     if (spec.embeddings_endpoint.empty())
       r.fail(where, path + ".cache", "mode semantic needs embeddings_endpoint");
     if (e == nullptr || e->operation != model::Operation::kEmbeddings)
@@ -815,8 +823,67 @@ std::string stored_source(const StoredObject& o) {
 // Thrown by build() when stored endpoints fail after every endpoint was numbered (their cache,
 // guardrails or fallbacks): each one's name and why, so load() can build again without them.
 struct StoredLeftOut {
-  std::vector<std::pair<std::string, std::string>> objects;
+  struct Object {
+    std::string kind, name, message;
+  };
+  std::vector<Object> objects;
 };
+
+// `workspaces:`: a list of names, or of {name, description}.
+void read_workspaces(const Reader& r, const YAML::Node& node, Snapshot& s) {
+  if (!node) return;
+  if (!node.IsSequence()) r.fail(node, "workspaces", "must be a list of workspace names");
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    const std::string path = "workspaces[" + std::to_string(i) + "]";
+    const YAML::Node item = node[i];
+    std::string name, description;
+    if (item.IsMap()) {
+      r.expect_map(item, path, {"name", "description"});
+      if (!item["name"]) r.fail(item, path, "'name' is required");
+      name = r.string(item["name"], path + ".name");
+      if (item["description"]) description = r.string(item["description"], path + ".description");
+    } else {
+      name = r.string(item, path);
+    }
+    if (!is_workspace_name(name) || name == "*")
+      r.fail(item, path, "must be a workspace name (letters, digits, '_', '-', '.')");
+    for (const auto& [seen, _] : s.workspaces) {
+      if (seen == name) r.fail(item, path, "'" + name + "' is declared twice");
+    }
+    s.workspaces.emplace_back(name, description);
+  }
+}
+
+// With `workspaces:` declared, what names a workspace names a declared one. The file's objects
+// fail the load; stored ones are left out (StoredLeftOut) when the store may hold broken ones.
+void check_declared_workspaces(const Reader& r, const Snapshot& s) {
+  if (s.workspaces.empty()) return;
+  auto undeclared = [&](const std::string& what, const std::string& workspace) {
+    return r.source() + ": " + what + ": workspace '" + workspace +
+           "' is not declared in workspaces:";
+  };
+  for (const auto& k : s.governance.keys) {
+    if (!s.workspace_declared(k->workspace))
+      throw LoadError{undeclared("auth.keys '" + k->name + "'", k->workspace)};
+  }
+  for (const auto& [host, workspace] : s.server.hosts) {
+    if (!s.workspace_declared(workspace))
+      throw LoadError{undeclared("server.hosts." + host, workspace)};
+  }
+  StoredLeftOut failed;
+  auto check = [&](std::string_view kind, const std::string& name, const std::string& workspace,
+                   bool stored) {
+    if (s.workspace_declared(workspace)) return;
+    if (!stored) throw LoadError{undeclared(std::string(kind) + " '" + name + "'", workspace)};
+    const std::string message = "stored " + std::string(kind) + " '" + name + "': workspace: '" +
+                                workspace + "' is not declared in the file's workspaces:";
+    if (r.stored == nullptr || !r.stored->skip_broken) throw LoadError{message};
+    failed.objects.push_back({std::string(kind), name, message});
+  };
+  for (const auto& e : s.endpoints) check("endpoint", e.name, e.workspace, e.stored);
+  for (const auto& route : s.routes) check("route", route.name, route.workspace, route.stored);
+  if (!failed.objects.empty()) throw failed;
+}
 
 // `left_out`: why stored objects were taken out before this build (kept as warnings first).
 SnapshotPtr build(const Reader& r, const YAML::Node& root,
@@ -828,7 +895,8 @@ SnapshotPtr build(const Reader& r, const YAML::Node& root,
     throw LoadError{r.source() + ": the file is empty; expected 'endpoints:'"};
   r.expect_map(root, "",
                {"endpoints", "routes", "server", "auth", "limits", "budgets", "pricing", "stores",
-                "accounting", "cache", "guardrails", "otel", "request_log"});
+                "accounting", "cache", "guardrails", "otel", "request_log", "workspaces"});
+  read_workspaces(r, root["workspaces"], *snapshot);
   snapshot->server = read_server(r, root["server"]);
   snapshot->otel = read_otel(r, root["otel"], r.env());
   if (const YAML::Node auth = root["auth"]) {
@@ -934,7 +1002,7 @@ SnapshotPtr build(const Reader& r, const YAML::Node& root,
       // whose model does not: the whole config is read again without it (load() below), as
       // endpoints are already numbered by now.
       if (!r.stored_object() || !r.stored->skip_broken) throw;
-      failed.objects.emplace_back(snapshot->endpoints[i].name, e.message);
+      failed.objects.push_back({"endpoint", snapshot->endpoints[i].name, e.message});
     }
   }
   if (!failed.objects.empty()) throw failed;
@@ -976,6 +1044,7 @@ SnapshotPtr build(const Reader& r, const YAML::Node& root,
     }
   }
   check_budget_fallbacks(r, root, *snapshot);
+  check_declared_workspaces(r, *snapshot);
   // (A stored object's message may quote a value a secret resolved to.)
   for (auto& w : snapshot->warnings)
     w = util::mask_url_userinfo(util::redact_exact(w, r.secrets()));
@@ -1052,11 +1121,13 @@ Result<SnapshotPtr> load(const std::function<YAML::Node()>& parse, const std::st
       return build(reader, root, left_out);
     } catch (const StoredLeftOut& out) {
       if (!without) without = *stored;
-      for (const auto& [name, message] : out.objects) {
-        std::erase_if(without->objects, [&](const StoredObject& o) {
-          return o.kind == "endpoint" && o.name == name;
+      for (const auto& object : out.objects) {
+        const auto removed = std::erase_if(without->objects, [&](const StoredObject& o) {
+          return o.kind == object.kind && o.name == object.name;
         });
-        left_out.push_back(util::mask_url_userinfo(util::redact_exact(message, reader.secrets())));
+        if (removed == 0) return Error::invalid(object.message);  // (never loops)
+        left_out.push_back(
+            util::mask_url_userinfo(util::redact_exact(object.message, reader.secrets())));
       }
       continue;  // each round takes at least one object out, so this ends
     } catch (const LoadError& e) {

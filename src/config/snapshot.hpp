@@ -101,6 +101,18 @@ struct Snapshot {
   // Stored objects left out because they did not load (StoredConfig::skip_broken), one message
   // each, secrets redacted.
   std::vector<std::string> warnings;
+  // `workspaces:` — the workspaces the file declares (name, description). When any are, every
+  // workspace named anywhere (keys, endpoints, routes, secrets, server.hosts) must be one of
+  // them or "*": a typo would otherwise make a workspace of its own.
+  std::vector<std::pair<std::string, std::string>> workspaces;
+  // Whether `workspace` may be named here: "", "*" and declared ones, or any when none are.
+  bool workspace_declared(std::string_view workspace) const {
+    if (workspaces.empty() || workspace.empty() || workspace == "*") return true;
+    for (const auto& [name, _] : workspaces) {
+      if (name == workspace) return true;
+    }
+    return false;
+  }
   ServerConfig server;
   std::string admin_key;  // `auth.admin_key`: bearer for /admin/*; empty turns the admin API off
   // `auth.secrets_key` (or SLUICE_SECRETS_KEY): the 32 bytes that seal provider secrets in the

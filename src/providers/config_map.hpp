@@ -28,8 +28,9 @@ class ConfigMap {
 
   void add(const std::string& key, ConfigValue value) { values_[key] = std::move(value); }
 
-  // Whether a value may name a file the provider reads (a key file): true for the config file,
-  // false for definitions made through the admin API, which must not reach the host's files.
+  // Whether a value may name a file the provider reads (a key file), and a provider fall back on
+  // the host's environment (AWS_*): true for the config file, false for definitions made through
+  // the admin API, which must not reach the host's files or environment.
   bool files_allowed = true;
 
   // Reads a string key; marks it known. Non-scalars are an error.

@@ -269,7 +269,10 @@ class GovernanceStore {
   // before_ms, returns how many.
   virtual void append_requests(std::span<const RequestRecord> records) = 0;
   virtual std::vector<RequestRecord> find_requests(const RequestQuery& query) = 0;
-  virtual std::optional<RequestRecord> request(std::string_view request_id) = 0;
+  // `workspace` set: only a record of that workspace (a client picks its request ids, so another
+  // workspace's record of the same id must not hide this one's).
+  virtual std::optional<RequestRecord> request(
+      std::string_view request_id, const std::optional<std::string>& workspace = std::nullopt) = 0;
   virtual std::uint64_t prune_requests(std::int64_t before_ms) = 0;
   virtual std::vector<SpendTotal> totals_since(std::int64_t since_ms) = 0;
   virtual std::uint64_t ledger_count() = 0;

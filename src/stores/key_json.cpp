@@ -423,7 +423,7 @@ std::optional<Error> apply_key_fields(const json::object& body, config::KeySpec&
       key.guardrails = std::move(names);
     } else {
       return field_error(field,
-                         "is not a key field (name, user, team, endpoints, models, "
+                         "is not a key field (name, user, team, workspace, role, endpoints, models, "
                          "expires_at, disabled, metadata, limits, budget, cache, guardrails)");
     }
   }

@@ -36,7 +36,10 @@ class SharedFakeStore : public stores::GovernanceStore {
   std::vector<stores::RequestRecord> find_requests(const stores::RequestQuery&) override {
     return {};
   }
-  std::optional<stores::RequestRecord> request(std::string_view) override { return {}; }
+  std::optional<stores::RequestRecord> request(std::string_view,
+                                               const std::optional<std::string>&) override {
+    return {};
+  }
   std::uint64_t prune_requests(std::int64_t) override { return 0; }
   std::vector<stores::SpendTotal> totals_since(std::int64_t) override {
     std::lock_guard lock(mutex_);

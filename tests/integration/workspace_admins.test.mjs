@@ -21,9 +21,12 @@ const env = {
   PEPPER: 'pepper-for-workspace-admin-tests-0123',
   KEY_A: KEYS.a, KEY_B: KEYS.b, KEY_AA: KEYS.aAdmin, KEY_BA: KEYS.bAdmin, KEY_C: KEYS.c,
   SECRETS_KEY: 'ab'.repeat(32),
+  // The host's AWS credentials: the file's bedrock endpoints may use them, stored ones never.
+  AWS_ACCESS_KEY_ID: 'AKIAHOSTCREDENTIALS0', AWS_SECRET_ACCESS_KEY: 'host-secret-access-key-0123456789', AWS_REGION: 'us-east-1',
 };
 const mock = (name) => `{provider: mock, name: ${name}}`;
 const config = (db) => `
+workspaces: [team-a, {name: team-b, description: Research}, team-c]
 server:
   hosts: {ML.Example.com: team-a}
 auth:
@@ -46,6 +49,7 @@ endpoints:
   - {name: b-chat, workspace: team-b, endpoint_type: llm/v1/chat, model: ${mock('b')}}
   - {name: c-chat, workspace: team-c, endpoint_type: llm/v1/chat, model: ${mock('c')}}
   - {name: shared, workspace: "*", endpoint_type: llm/v1/chat, model: ${mock('s')}}
+  - {name: b-embed, workspace: team-b, endpoint_type: llm/v1/embeddings, model: ${mock('e')}}
 `;
 
 let gw;
@@ -105,13 +109,19 @@ test('a workspace admin lists, creates and changes only its workspace\'s keys', 
   r = await call('aAdmin', 'PATCH', `/admin/keys/${made.id}`, { workspace: 'team-b' });
   assert.equal(r.status, 403);
 
-  // Another workspace's keys answer exactly as keys that do not exist.
-  const none = await call('aAdmin', 'GET', '/admin/keys/no-such-key');
-  for (const [method, path] of [['GET', '/admin/keys/key-b'], ['PATCH', '/admin/keys/key-b'], ['DELETE', '/admin/keys/key-b'],
-    ['POST', '/admin/keys/key-b/rotate']]) {
-    r = await call('aAdmin', method, path, method === 'PATCH' ? { name: 'taken' } : undefined);
-    assert.equal(r.status, 404, `${method} ${path}`);
-    assert.equal(r.json.error.message.replace('key-b', 'X'), none.json.error.message.replace('no-such-key', 'X'));
+  // Another workspace's keys, the file's and the store's, answer exactly as keys that do not
+  // exist, method by method.
+  r = await call('bAdmin', 'POST', '/admin/keys', { name: 'made-by-b' });
+  assert.equal(r.status, 201);
+  const bStored = r.json.id;
+  for (const id of ['key-b', bStored]) {
+    for (const [method, suffix] of [['GET', ''], ['PATCH', ''], ['DELETE', ''], ['POST', '/rotate'], ['PUT', '']]) {
+      const body = method === 'PATCH' ? { name: 'taken' } : undefined;
+      const none = await call('aAdmin', method, `/admin/keys/no-such-key${suffix}`, body);
+      r = await call('aAdmin', method, `/admin/keys/${id}${suffix}`, body);
+      assert.equal(r.status, none.status, `${method} ${id}${suffix}`);
+      assert.equal(JSON.stringify(r.json).replaceAll(id, 'X'), JSON.stringify(none.json).replaceAll('no-such-key', 'X'));
+    }
   }
   // The key of team-b is untouched.
   assert.equal((await chat('b', 'b-chat')).status, 200);
@@ -154,19 +164,38 @@ test('a workspace admin manages its workspace\'s endpoints and secrets; another\
   // Not even the admin key can hand team-a's secret to team-b's endpoint.
   r = await call('admin', 'POST', '/admin/endpoints', { ...definition('b-stolen', 'a-openai'), workspace: 'team-b' });
   assert.equal(r.status, 400);
+  assert.match(r.json.error.message, /no secret named 'a-openai' in workspace 'team-b'/);
 
   // Listing: its own and the shared ones, not team-b's or team-c's.
   r = await call('aAdmin', 'GET', '/admin/endpoints');
   assert.deepEqual(r.json.data.map((e) => e.name).sort(), ['a-chat', 'a-stored', 'shared']);
   r = await call('bAdmin', 'GET', '/admin/endpoints');
-  assert.deepEqual(r.json.data.map((e) => e.name).sort(), ['b-chat', 'shared']);
+  assert.deepEqual(r.json.data.map((e) => e.name).sort(), ['b-chat', 'b-embed', 'shared']);
 
-  // Another workspace's endpoint answers as one that does not exist, for every method.
-  const none = await call('bAdmin', 'GET', '/admin/endpoints/no-such-endpoint');
-  for (const method of ['GET', 'PATCH', 'DELETE']) {
-    r = await call('bAdmin', method, '/admin/endpoints/a-stored', method === 'PATCH' ? { endpoint_type: 'llm/v1/chat' } : undefined);
-    assert.equal(r.status, 404, method);
-    assert.equal(r.json.error.message.replace('a-stored', 'X'), none.json.error.message.replace('no-such-endpoint', 'X'));
+  // Another workspace's endpoint (stored or the file's, under either kind's path) answers as a
+  // name nobody uses, method by method.
+  for (const [kind, name] of [['endpoints', 'a-stored'], ['routes', 'a-stored'], ['endpoints', 'a-chat'], ['routes', 'a-chat']]) {
+    for (const method of ['GET', 'PATCH', 'DELETE', 'POST', 'PUT']) {
+      const body = method === 'PATCH' ? { endpoint_type: 'llm/v1/chat' } : undefined;
+      const none = await call('bAdmin', method, `/admin/${kind}/no-such-name`, body);
+      r = await call('bAdmin', method, `/admin/${kind}/${name}`, body);
+      assert.equal(r.status, none.status, `${method} ${kind}/${name}`);
+      assert.equal(JSON.stringify(r.json).replaceAll(name, 'X'), JSON.stringify(none.json).replaceAll('no-such-name', 'X'), `${method} ${kind}/${name}`);
+    }
+  }
+  // Routes, fallbacks and a semantic cache cannot reach another workspace's endpoint, and say
+  // so as for a name nobody uses.
+  const reach = [
+    [{ name: 'b-route2', task_type: 'llm/v1/chat', destinations: [{ name: 'NAME' }] }, '/admin/routes'],
+    [{ name: 'b-fb', endpoint_type: 'llm/v1/chat', model: { provider: 'mock', name: 'x' }, fallbacks: ['NAME'] }, '/admin/endpoints'],
+    [{ name: 'b-sem', endpoint_type: 'llm/v1/chat', model: { provider: 'mock', name: 'x' }, cache: { mode: 'semantic', embeddings_endpoint: 'NAME' } }, '/admin/endpoints'],
+  ];
+  for (const [def, path] of reach) {
+    const none = await call('aAdmin', 'POST', path, JSON.parse(JSON.stringify(def).replace('NAME', 'no-such-name')));
+    r = await call('aAdmin', 'POST', path, JSON.parse(JSON.stringify(def).replace('NAME', path.endsWith('routes') ? 'b-chat' : def.cache ? 'b-embed' : 'b-chat')));
+    assert.equal(none.status, 400, JSON.stringify(none.json));
+    assert.equal(r.status, 400, `${path} ${JSON.stringify(r.json)}`);
+    assert.ok(!JSON.stringify(r.json).includes('team-b'), JSON.stringify(r.json));
   }
   r = await call('bAdmin', 'GET', '/admin/endpoints/a-chat');  // the file's, too
   assert.equal(r.status, 404);
@@ -183,7 +212,10 @@ test('a workspace admin manages its workspace\'s endpoints and secrets; another\
   assert.ok(r.json.data.every((x) => x.workspace === 'team-a'), JSON.stringify(r.json.data));
   assert.ok(r.json.data.some((x) => x.kind === 'endpoint' && x.name === 'a-stored' && x.actor === 'key:key-a-admin'));
   assert.ok(!JSON.stringify(r.json).includes('sk-team-a-provider-secret-123'));
+  r = await call('bAdmin', 'POST', '/admin/secrets', { name: 'b-own', value: 'sk-team-b-provider-secret-456' });
+  assert.equal(r.status, 201);
   r = await call('bAdmin', 'GET', '/admin/audit');
+  assert.ok(r.json.data.some((x) => x.kind === 'secret' && x.name === 'b-own' && x.actor === 'key:key-b-admin'), JSON.stringify(r.json.data));
   assert.ok(r.json.data.every((x) => x.workspace === 'team-b'));
   assert.ok(!r.json.data.some((x) => x.name === 'a-stored' || x.name === 'a-openai'));
   r = await call('admin', 'GET', '/admin/audit?kind=endpoint&name=a-stored');
@@ -313,4 +345,98 @@ test('server.hosts and role are checked like the rest of the config', async () =
     assert.notEqual(r.code, 0, yaml);
     assert.match(r.stderr + r.stdout, message);
   }
+});
+
+test('workspaces: declared in the file are listed with what they hold; undeclared names are refused', async () => {
+  let r = await call('admin', 'GET', '/admin/workspaces');
+  assert.equal(r.status, 200);
+  const byName = Object.fromEntries(r.json.data.map((w) => [w.name, w]));
+  assert.deepEqual(Object.keys(byName).sort(), ['', 'team-a', 'team-b', 'team-c']);
+  assert.equal(byName['team-b'].description, 'Research');
+  assert.equal(byName['team-b'].declared, true);
+  assert.equal(byName[''].default, true);
+  assert.ok(byName['team-a'].keys >= 2 && byName['team-a'].endpoints >= 1);
+  r = await call('aAdmin', 'GET', '/admin/workspaces');
+  assert.deepEqual(r.json.data.map((w) => w.name), ['team-a']);
+  // A name the file does not declare: a typo, refused wherever it is given.
+  r = await call('admin', 'POST', '/admin/keys', { name: 'typo', workspace: 'team-x' });
+  assert.equal(r.status, 400);
+  assert.equal(r.json.error.param, 'workspace');
+  r = await call('admin', 'POST', '/admin/endpoints', { name: 'typo', workspace: 'team-x', endpoint_type: 'llm/v1/chat', model: { provider: 'mock', name: 'm' } });
+  assert.equal(r.status, 400);
+  assert.match(r.json.error.message, /team-x' is not declared/);
+  r = await call('admin', 'POST', '/admin/secrets', { name: 'typo', workspace: 'team-x', value: 'v' });
+  assert.equal(r.status, 400);
+  const bad = await runSluice(['check-config', writeConfig(`workspaces: [team-a]
+endpoints:
+  - {name: m, workspace: team-y, endpoint_type: llm/v1/chat, model: {provider: mock, name: m}}
+`)]);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /endpoint 'm': workspace 'team-y' is not declared in workspaces:/);
+});
+
+test('a workspace admin needs a named workspace; two Host headers are refused', async () => {
+  let r = await call('admin', 'POST', '/admin/keys', { name: 'default-admin', role: 'admin' });
+  assert.equal(r.status, 400);
+  assert.equal(r.json.error.param, 'role');
+  r = await call('aAdmin', 'POST', '/admin/keys', { name: 'x', role: 'admin', workspace: '' });
+  assert.equal(r.status, 403);  // (not its workspace)
+  const bad = await runSluice(['check-config', writeConfig(`auth: {mode: keys, pepper: pepper-0123456789abcdef0123, keys: [{name: x, key_hash: "${'a'.repeat(64)}", role: admin}]}
+endpoints: []
+`)]);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /role: admin needs a workspace/);
+  // Raw, as no client library sends two.
+  const { connect } = await import('node:net');
+  const answer = await new Promise((resolve, reject) => {
+    const sock = connect(gw.port, '127.0.0.1', () => {
+      sock.end(`GET /admin/keys HTTP/1.1\r\nHost: other.example.com\r\nHost: ml.example.com\r\nAuthorization: Bearer ${KEYS.bAdmin}\r\nConnection: close\r\n\r\n`);
+    });
+    let text = '';
+    sock.on('data', (d) => (text += d));
+    sock.on('end', () => resolve(text));
+    sock.on('error', reject);
+  });
+  assert.match(answer, /^HTTP\/1\.1 400/);
+  assert.match(answer, /more than one Host header/);
+});
+
+test('shared secrets are for shared endpoints; the admin key moves a secret; stored endpoints never use the host\'s AWS credentials', async () => {
+  let r = await call('admin', 'POST', '/admin/secrets', { name: 'shared-openai', workspace: '*', value: 'sk-shared-provider-secret-789' });
+  assert.equal(r.status, 201, JSON.stringify(r.json));
+  const definition = (name, secret) => ({
+    name, endpoint_type: 'llm/v1/chat',
+    model: { provider: 'openai', name: 'gpt-4o', config: { openai_api_key: { secret }, openai_api_base: 'http://127.0.0.1:9/v1' } },
+  });
+  // A workspace admin sets the base URL of what it makes: a shared secret is not for it.
+  r = await call('aAdmin', 'POST', '/admin/endpoints', definition('a-takes-shared', 'shared-openai'));
+  assert.equal(r.status, 400);
+  assert.match(r.json.error.message, /no secret named 'shared-openai' in workspace 'team-a'/);
+  r = await call('admin', 'POST', '/admin/endpoints', { ...definition('shared-uses-shared', 'shared-openai'), workspace: '*' });
+  assert.equal(r.status, 201, JSON.stringify(r.json));
+  // The admin key moves a secret; a workspace admin cannot.
+  r = await call('admin', 'POST', '/admin/secrets', { name: 'to-move', value: 'sk-move-me-0123456789' });
+  assert.equal(r.status, 201);
+  r = await call('aAdmin', 'POST', '/admin/endpoints', definition('a-moved', 'to-move'));
+  assert.equal(r.status, 400);
+  r = await call('aAdmin', 'PATCH', '/admin/secrets/to-move', { workspace: 'team-a' });
+  assert.equal(r.status, 404);
+  r = await call('admin', 'PATCH', '/admin/secrets/to-move', { workspace: 'team-a' });
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  assert.equal(r.json.workspace, 'team-a');
+  r = await call('aAdmin', 'POST', '/admin/endpoints', definition('a-moved', 'to-move'));
+  assert.equal(r.status, 201, JSON.stringify(r.json));
+  r = await call('aAdmin', 'PATCH', '/admin/secrets/to-move', { workspace: 'team-b' });
+  assert.equal(r.status, 400);
+  assert.equal(r.json.error.param, 'workspace');
+  // Bedrock without keys: the file's endpoint may use AWS_*; a stored one may not.
+  r = await call('aAdmin', 'POST', '/admin/endpoints', { name: 'a-bedrock', endpoint_type: 'llm/v1/chat', model: { provider: 'bedrock', name: 'anthropic.claude-3-haiku-20240307-v1:0', config: { aws_region: 'us-east-1' } } });
+  assert.equal(r.status, 400);
+  assert.match(r.json.error.message, /needs aws_access_key_id and aws_secret_access_key/);
+  r = await call('admin', 'POST', '/admin/endpoints', { name: 'cfg-bedrock', endpoint_type: 'llm/v1/chat', model: { provider: 'bedrock', name: 'anthropic.claude-3-haiku-20240307-v1:0', config: { aws_region: 'us-east-1' } } });
+  assert.equal(r.status, 400);
+  const check = await runSluice(['check-config', writeConfig(`endpoints:
+  - {name: b, endpoint_type: llm/v1/chat, model: {provider: bedrock, name: anthropic.claude-3-haiku-20240307-v1:0, config: {aws_region: us-east-1}}}
+`)], { AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY, AWS_REGION: 'us-east-1' });
+  assert.equal(check.code, 0, check.stderr);
 });

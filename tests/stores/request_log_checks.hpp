@@ -117,6 +117,14 @@ inline void check_request_log(GovernanceStore& store) {
   EXPECT_EQ(one->model, "gpt-4o");
   EXPECT_EQ(one->status, 200u);
   EXPECT_EQ(one->prompt_tokens, 11u);
+  // The same id in two workspaces: each workspace reads its own.
+  auto theirs = store.request("req_1", std::string("team-a"));
+  ASSERT_TRUE(theirs);
+  EXPECT_EQ(theirs->ts_ms, 3000);
+  auto ours = store.request("req_1", std::string(""));
+  ASSERT_TRUE(ours);
+  EXPECT_EQ(ours->ts_ms, 1000);
+  EXPECT_FALSE(store.request("req_2", std::string("team-a")));
   auto bare = store.request("req_2");
   ASSERT_TRUE(bare);
   EXPECT_FALSE(bare->prompt);

@@ -32,7 +32,8 @@ Result<admin::AdminRequest> admin_caller(const HttpRequest& http, const RequestC
   if (!admin_key.empty() && util::constant_time_equal(given, admin_key)) return caller;
   std::shared_ptr<const config::KeySpec> key;
   if (!given.empty()) key = runtime.find_key(ctx.snapshot->governance, given);
-  if (key == nullptr || !key->admin) {
+  // (A workspace admin always has a named workspace: config and admin API refuse one without.)
+  if (key == nullptr || !key->admin || key->workspace.empty()) {
     if (admin_key.empty()) return Error::make(ErrorCode::kNotFound, "Not Found");
     return Error::make(ErrorCode::kUnauthorized, "A valid admin key is required.");
   }

@@ -223,7 +223,12 @@ asio::awaitable<void> Handler::handle_request(const HttpRequest& http, Responder
   const std::string* host_workspace = ctx.snapshot->server.host_workspace(http.header("host"));
   if (host_workspace != nullptr) ctx.workspace = *host_workspace;
   bool allowed = true;
-  if (ctx.snapshot->server.cors.enabled && is_preflight(http)) {
+  if (!ctx.snapshot->server.hosts.empty() &&
+      http.header_list("host").find(',') != std::string::npos) {
+    // Two Host headers (RFC 9112 §3.2: a 400): which one names the workspace is not ours to pick.
+    co_await send_error(call, Error::invalid("The request has more than one Host header."));
+    allowed = false;
+  } else if (ctx.snapshot->server.cors.enabled && is_preflight(http)) {
     // Browsers send no credentials with a preflight (Fetch §4.8), so it is answered before auth.
     co_await preflight(call);
     allowed = false;
@@ -232,6 +237,7 @@ asio::awaitable<void> Handler::handle_request(const HttpRequest& http, Responder
       co_await send_error(call, *denied);
       allowed = false;
     } else if (host_workspace != nullptr && ctx.key->workspace != *host_workspace) {
+      ctx.workspace = ctx.key->workspace;  // (logged as the key's)
       co_await send_error(call, policies::wrong_host(*host_workspace));
       allowed = false;
     } else {

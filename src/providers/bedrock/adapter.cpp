@@ -110,8 +110,12 @@ Result<std::shared_ptr<const ProviderAdapter>> make_bedrock_adapter(const Adapte
     }
     return std::string();
   };
-  auto env = [](const char* name) {
-    const char* v = std::getenv(name);
+  // The host's AWS_* environment is the config file's to use, never a stored definition's (one
+  // made through the admin API, perhaps by a workspace admin, must not sign with the host's
+  // credentials): files_allowed is false exactly for those.
+  const bool host_env = config.files_allowed;
+  auto env = [host_env](const char* name) {
+    const char* v = host_env ? std::getenv(name) : nullptr;
     return std::string(v ? v : "");
   };
   auto id = read("aws_access_key_id");

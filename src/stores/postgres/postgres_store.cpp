@@ -545,11 +545,16 @@ std::vector<RequestRecord> PostgresStore::find_requests(const RequestQuery& q) {
   });
 }
 
-std::optional<RequestRecord> PostgresStore::request(std::string_view request_id) {
+std::optional<RequestRecord> PostgresStore::request(std::string_view request_id,
+                                                    const std::optional<std::string>& workspace) {
   const std::string sql = std::string("SELECT ") + kRequestColumns +
-                          " FROM request_log WHERE request_id = $1 ORDER BY id DESC LIMIT 1";
+                          " FROM request_log WHERE request_id = $1" +
+                          (workspace ? " AND workspace = $2" : "") + " ORDER BY id DESC LIMIT 1";
   return with_connection([&](Connection& c) -> std::optional<RequestRecord> {
-    const Result r = c.query(sql, Params().text(request_id));
+    Params params;
+    params.text(request_id);
+    if (workspace) params.text(*workspace);
+    const Result r = c.query(sql, params);
     if (r.rows() == 0) return std::nullopt;
     return read_request_record(PgRow{r, 0}, true);
   });

@@ -465,12 +465,15 @@ std::vector<RequestRecord> SqliteStore::find_requests(const RequestQuery& q) {
   return out;
 }
 
-std::optional<RequestRecord> SqliteStore::request(std::string_view request_id) {
+std::optional<RequestRecord> SqliteStore::request(std::string_view request_id,
+                                                  const std::optional<std::string>& workspace) {
   const std::string sql = std::string("SELECT ") + kRequestColumns +
-                          " FROM request_log WHERE request_id = ? ORDER BY id DESC LIMIT 1";
+                          " FROM request_log WHERE request_id = ?1" +
+                          (workspace ? " AND workspace = ?2" : "") + " ORDER BY id DESC LIMIT 1";
   std::lock_guard lock(mutex_);
   Statement s(db_, sql.c_str());
   s.text(1, request_id);
+  if (workspace) s.text(2, *workspace);
   if (!s.step()) return std::nullopt;
   return read_request_record(Row{s}, true);
 }

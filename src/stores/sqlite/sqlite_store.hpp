@@ -37,7 +37,8 @@ class SqliteStore : public GovernanceStore, public ResponseStore, public Control
   std::vector<UsageRow> usage(const UsageQuery& query) override;
   void append_requests(std::span<const RequestRecord> records) override;
   std::vector<RequestRecord> find_requests(const RequestQuery& query) override;
-  std::optional<RequestRecord> request(std::string_view request_id) override;
+  std::optional<RequestRecord> request(std::string_view request_id,
+                                       const std::optional<std::string>& workspace) override;
   std::uint64_t prune_requests(std::int64_t before_ms) override;
   std::vector<SpendTotal> totals_since(std::int64_t since_ms) override;
   std::uint64_t ledger_count() override;

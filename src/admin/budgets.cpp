@@ -5,6 +5,7 @@
 
 #include "admin/scope.hpp"
 #include "admin/support.hpp"
+#include "config/workspace.hpp"
 #include "governance/scope.hpp"
 #include "stores/key_json.hpp"
 #include "util/key_secret.hpp"
@@ -118,6 +119,21 @@ std::optional<Error> check_budget_scope(const AdminRequest& req, Runtime& runtim
   return e;
 }
 
+// A budget for one workspace names a workspace: a name at all, and a declared one when the file
+// declares them (a typo would make a budget that never applies).
+std::optional<Error> check_budget_workspace(const config::Snapshot& snapshot,
+                                            const config::BudgetSpec& b) {
+  if (b.scope != config::Scope::kWorkspace || b.match.empty()) return std::nullopt;
+  if (!config::is_workspace_name(b.match) || b.match == "*")
+    return Error::invalid("match must be a workspace name (letters, digits, '_', '-', '.').",
+                          "match");
+  if (auto e = check_declared(snapshot, b.match)) {
+    e->param = "match";
+    return e;
+  }
+  return std::nullopt;
+}
+
 // The workspace a budget's audit record is filed under: the one it counts, or its key's.
 std::string budget_workspace(const AdminRequest& req, const config::BudgetSpec& b) {
   if (req.workspace) return *req.workspace;
@@ -156,6 +172,7 @@ AdminAnswer create_budget(const AdminRequest& req, Runtime& runtime,
   if (req.workspace && b.scope == config::Scope::kWorkspace && b.match.empty())
     b.match = *req.workspace;
   if (auto e = check_budget_scope(req, runtime, snapshot, b)) return fail(*e);
+  if (auto e = check_budget_workspace(snapshot, b)) return fail(*e);
   if (auto e = check_budget_fallback(b, snapshot, "fallback", &req)) return fail(*e);
   b.id = new_budget_id();
   b.created_at = now_ms() / 1000;
@@ -186,6 +203,7 @@ AdminAnswer one_budget(const AdminRequest& req, std::string_view id, Runtime& ru
     config::BudgetSpec b = *found;
     if (auto e = apply_budget_fields(*body, b, /*creating=*/false)) return fail(*e);
     if (auto e = check_budget_scope(req, runtime, snapshot, b)) return fail(*e);
+    if (auto e = check_budget_workspace(snapshot, b)) return fail(*e);
     if (auto e = check_budget_fallback(b, snapshot, "fallback", &req)) return fail(*e);
     const json::value before = json::parse(stores::budget_to_json(*found));
     runtime.store()->update_budget(b);

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "config/reader.hpp"
+#include "util/text.hpp"
 
 namespace sluice::config {
 
@@ -16,12 +17,6 @@ const char* const kDefaultExposeHeaders =
     "x-mlflow-gateway-overhead-duration-ms";
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // RFC 9110 §5.6.2 tchar.
 bool is_token(std::string_view s) {
@@ -82,7 +77,7 @@ std::vector<std::string> string_list(const Reader& r, const YAML::Node& node,
 bool CorsSpec::allows_origin(std::string_view origin) const {
   if (!enabled || origin.empty() || origin.size() > 512 || !is_origin(origin)) return false;
   if (any_origin) return true;
-  const std::string o = lower(origin);
+  const std::string o = util::ascii_lower(origin);
   if (std::find(origins.begin(), origins.end(), o) != origins.end()) return true;
   for (const auto& [scheme, suffix] : subdomain_origins) {
     if (!o.starts_with(scheme)) continue;
@@ -99,7 +94,7 @@ bool CorsSpec::allows_headers(std::string_view list) const {
   return each_element(list, [&](std::string_view name) {
     if (!is_token(name)) return false;
     if (any_header) return true;
-    const std::string n = lower(name);
+    const std::string n = util::ascii_lower(name);
     return std::find(headers.begin(), headers.end(), n) != headers.end();
   });
 }
@@ -140,13 +135,14 @@ CorsSpec read_cors(const Reader& r, const YAML::Node& node) {
       if (!is_origin(plain) || o.find('*', wild + 4) != std::string::npos)
         r.fail(node["allow_origins"][i], at,
                "'" + o + "' is not an origin pattern (scheme://*.host[:port])");
-      spec.subdomain_origins.emplace_back(lower(o.substr(0, wild + 3)), lower(o.substr(wild + 4)));
+      spec.subdomain_origins.emplace_back(util::ascii_lower(o.substr(0, wild + 3)),
+                                          util::ascii_lower(o.substr(wild + 4)));
       continue;
     }
     if (!is_origin(o))
       r.fail(node["allow_origins"][i], at,
              "'" + o + "' is not an origin (scheme://host[:port], no path or trailing '/')");
-    spec.origins.push_back(lower(o));
+    spec.origins.push_back(util::ascii_lower(o));
   }
   if (const YAML::Node h = node["allow_headers"]) {
     const auto names = string_list(r, h, p + ".allow_headers");
@@ -159,7 +155,7 @@ CorsSpec read_cors(const Reader& r, const YAML::Node& node) {
       if (!is_token(names[i]))
         r.fail(h[i], p + ".allow_headers[" + std::to_string(i) + "]",
                "'" + names[i] + "' is not a header name");
-      spec.headers.push_back(lower(names[i]));
+      spec.headers.push_back(util::ascii_lower(names[i]));
     }
   }
   if (const YAML::Node m = node["allow_methods"]) {

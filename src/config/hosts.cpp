@@ -8,16 +8,11 @@
 #include "config/reader.hpp"
 #include "config/snapshot.hpp"
 #include "config/workspace.hpp"
+#include "util/text.hpp"
 
 namespace sluice::config {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // A registered name or an IPv4 address (letters, digits, '-', '.'), or an IPv6 literal in
 // brackets: what a Host header's host part can be (RFC 3986 §3.2.2), without a port.
@@ -44,7 +39,7 @@ std::string host_of(std::string_view value) {
     value = value.substr(0, colon);
   }
   while (value.ends_with('.')) value.remove_suffix(1);  // "example.com." is the same host
-  return lower(value);
+  return util::ascii_lower(value);
 }
 
 HostWorkspaces read_hosts(const Reader& r, const YAML::Node& node) {
@@ -54,7 +49,7 @@ HostWorkspaces read_hosts(const Reader& r, const YAML::Node& node) {
   for (const auto& entry : node) {
     const std::string name = r.string(entry.first, "server.hosts");
     const std::string path = "server.hosts." + name;
-    std::string host = lower(name);
+    std::string host = util::ascii_lower(name);
     while (host.ends_with('.')) host.pop_back();  // as host_of() reads the header
     if (!host_name(host))
       r.fail(entry.first, path, "must be a host name without a port (as in the Host header)");

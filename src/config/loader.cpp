@@ -870,6 +870,14 @@ void check_declared_workspaces(const Reader& r, const Snapshot& s) {
     if (!s.workspace_declared(workspace))
       throw LoadError{undeclared("server.hosts." + host, workspace)};
   }
+  for (const auto& l : s.governance.limits) {
+    if (l.scope == Scope::kWorkspace && !s.workspace_declared(l.match))
+      throw LoadError{undeclared("limits (match)", l.match)};
+  }
+  for (const auto& b : s.governance.budgets) {
+    if (b.scope == Scope::kWorkspace && !s.workspace_declared(b.match))
+      throw LoadError{undeclared("budgets (match)", b.match)};
+  }
   StoredLeftOut failed;
   auto check = [&](std::string_view kind, const std::string& name, const std::string& workspace,
                    bool stored) {

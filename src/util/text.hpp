@@ -2,6 +2,7 @@
 // Small text helpers shared by config, template and request parsing.
 
 #include <cctype>
+#include <string>
 #include <string_view>
 
 namespace sluice::util {
@@ -20,6 +21,13 @@ inline std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
   return s;
+}
+
+// `s` with ASCII letters in lower case (host names, header names, origins).
+inline std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
 }
 
 // Equal but for the case of ASCII letters (HTTP tokens: media types, Cache-Control directives).

@@ -47,6 +47,13 @@ const admin = async (gw, path) => {
   const res = await fetch(gw.url + path, { headers: { authorization: `Bearer ${ADMIN}` } });
   return { status: res.status, json: await res.json() };
 };
+// One logged request. The record is queued once the answer has gone out (the observers run
+// after the client has it), so a client that asks at once may be ahead of it: asked until found.
+async function logged(gw, id) {
+  let found;
+  await eventually(async () => (found = await admin(gw, `/admin/requests/${id}`)).status === 200, 3000, `request ${id} in the log`);
+  return found;
+}
 const ask = (content, extra = {}, model = 'chat') => ({ model, messages: [{ role: 'user', content }], ...extra });
 
 test('records hold the prompt sent on and the answer the client got, streams assembled, every attempt; never the key', async () => {
@@ -70,7 +77,7 @@ test('records hold the prompt sent on and the answer the client got, streams ass
     assert.equal(list.json.data[0].request_id, masked.headers.get('x-request-id'), 'newest first');
     assert.equal(list.json.data[0].prompt, undefined, 'the list leaves payloads out');
 
-    const one = await admin(gw, `/admin/requests/${plain.headers.get('x-request-id')}`);
+    const one = await logged(gw, plain.headers.get('x-request-id'));
     assert.equal(one.status, 200);
     const r = one.json;
     assert.equal(r.endpoint, 'chat');
@@ -86,11 +93,11 @@ test('records hold the prompt sent on and the answer the client got, streams ass
     assert.equal(r.attempts[0].status, 200);
     assert.ok(r.latency_ms > 0 && r.prompt_tokens > 0);
 
-    const s = (await admin(gw, `/admin/requests/${streamed.headers.get('x-request-id')}`)).json;
+    const s = (await logged(gw, streamed.headers.get('x-request-id'))).json;
     assert.equal(s.stream, true);
     assert.equal(s.answer, 'a streamed answer in pieces', 'the stream assembled');
     assert.ok(s.ttft_ms > 0);
-    const m = (await admin(gw, `/admin/requests/${masked.headers.get('x-request-id')}`)).json;
+    const m = (await logged(gw, masked.headers.get('x-request-id'))).json;
     assert.equal(m.answer, 'mail <EMAIL_ADDRESS_1>');
     assert.equal(m.guardrails[0].name, 'pii-out');
 
@@ -124,7 +131,7 @@ test('redact: [pii] masks prompt and answer; max_bytes cuts and marks; capture a
   try {
     const res = await post(gw, '/v1/chat/completions', ask(`${'x'.repeat(30)} jane.doe@example.com and +44 20 7946 0958 after`));
     await res.json();
-    const r = (await admin(gw, `/admin/requests/${res.headers.get('x-request-id')}`)).json;
+    const r = (await logged(gw, res.headers.get('x-request-id'))).json;
     assert.doesNotMatch(r.prompt, /jane|doe@|7946/);
     assert.ok(Buffer.byteLength(r.prompt) <= 70, r.prompt);
     assert.equal(r.truncated, true);

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { request } from 'node:http';
-import { startSluice, runSluice, writeConfig, tempDir } from '../support/sluice.mjs';
+import { startSluice, runSluice, writeConfig, tempDir, eventually } from '../support/sluice.mjs';
 import { stopCleanly } from './helpers.mjs';
 
 const ADMIN = 'admin-key-for-workspace-admin-tests';
@@ -256,13 +256,14 @@ test('spend, usage and the request log: a workspace admin reads its workspace\'s
   assert.ok(!JSON.stringify(r.json).includes('b-chat'), JSON.stringify(r.json));
 
   // The request log: team-a's admin sees team-a's requests; team-b's answer as absent.
-  r = await call('aAdmin', 'GET', '/admin/requests');
+  await eventually(async () => (r = await call('aAdmin', 'GET', '/admin/requests')).json.data.length >= 2, 3000, 'team-a\'s requests logged');
   assert.equal(r.status, 200);
   assert.ok(r.json.data.length >= 2);
   assert.ok(r.json.data.every((x) => x.workspace === 'team-a'), JSON.stringify(r.json.data));
   assert.ok(!r.json.data.some((x) => x.key_id === 'key-b'));
-  const all = await call('admin', 'GET', '/admin/requests?workspace=team-b');
-  assert.ok(all.json.data.length >= 2);
+  // (A record is queued once its answer has gone out: the last may lag the client a moment.)
+  let all;
+  await eventually(async () => (all = await call('admin', 'GET', '/admin/requests?workspace=team-b')).json.data.length >= 2, 3000, 'team-b\'s requests logged');
   assert.ok(all.json.data.every((x) => x.workspace === 'team-b'));
   const bId = all.json.data[0].request_id;
   assert.equal((await call('admin', 'GET', `/admin/requests/${bId}`)).status, 200);
@@ -367,6 +368,16 @@ test('workspaces: declared in the file are listed with what they hold; undeclare
   assert.match(r.json.error.message, /team-x' is not declared/);
   r = await call('admin', 'POST', '/admin/secrets', { name: 'typo', workspace: 'team-x', value: 'v' });
   assert.equal(r.status, 400);
+  r = await call('admin', 'POST', '/admin/budgets', { scope: 'workspace', match: 'team-x', tokens: 5, per: 'day' });
+  assert.equal(r.status, 400);
+  assert.equal(r.json.error.param, 'match');
+  const typoLimit = await runSluice(['check-config', writeConfig(`workspaces: [team-a]
+limits:
+  - {scope: workspace, match: team-typo, requests: 5, per: minute}
+endpoints: []
+`)]);
+  assert.notEqual(typoLimit.code, 0);
+  assert.match(typoLimit.stderr, /workspace 'team-typo' is not declared/);
   const bad = await runSluice(['check-config', writeConfig(`workspaces: [team-a]
 endpoints:
   - {name: m, workspace: team-y, endpoint_type: llm/v1/chat, model: {provider: mock, name: m}}
@@ -439,4 +450,23 @@ test('shared secrets are for shared endpoints; the admin key moves a secret; sto
   - {name: b, endpoint_type: llm/v1/chat, model: {provider: bedrock, name: anthropic.claude-3-haiku-20240307-v1:0, config: {aws_region: us-east-1}}}
 `)], { AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY, AWS_REGION: 'us-east-1' });
   assert.equal(check.code, 0, check.stderr);
+});
+
+test('a budget\'s fallback in another workspace does not exist for the request, even when the name was free when the budget was made', async () => {
+  let r = await call('bAdmin', 'POST', '/admin/endpoints', { name: 'b-local', endpoint_type: 'llm/v1/chat', model: { provider: 'mock', name: 'l' } });
+  assert.equal(r.status, 201, JSON.stringify(r.json));
+  r = await call('bAdmin', 'POST', '/admin/keys', { name: 'capped', budget: { tokens: 1, per: 'day', on_exceed: 'fallback', fallback: 'b-local' } });
+  assert.equal(r.status, 201, JSON.stringify(r.json));
+  const capped = r.json.key;
+  assert.equal((await chat(capped, 'b-chat')).status, 200);  // spends the budget
+  r = await chat(capped, 'b-chat');
+  assert.equal(r.status, 200);  // sent to its fallback, in its workspace
+  assert.equal((await call('bAdmin', 'DELETE', '/admin/endpoints/b-local')).status, 200);
+  // team-a takes the freed name: team-b's over-budget requests must not go there.
+  r = await call('aAdmin', 'POST', '/admin/endpoints', { name: 'b-local', endpoint_type: 'llm/v1/chat', model: { provider: 'mock', name: 'taken' } });
+  assert.equal(r.status, 201, JSON.stringify(r.json));
+  r = await chat(capped, 'b-chat');
+  assert.equal(r.status, 429, JSON.stringify(r.json));
+  assert.match(r.json.error.message, /fallback endpoint does not exist/);
+  assert.equal((await call('aAdmin', 'DELETE', '/admin/endpoints/b-local')).status, 200);
 });

@@ -23,7 +23,8 @@ namespace {
 // error when neither: 404 when the config has no admin key and the caller is no workspace admin
 // (the admin API does not exist for it), 401 for a wrong key, 403 for a workspace admin on
 // another workspace's host.
-Result<admin::AdminRequest> admin_caller(const HttpRequest& http, const RequestContext& ctx,
+// A workspace admin's key and workspace go into `ctx` too, for the access log.
+Result<admin::AdminRequest> admin_caller(const HttpRequest& http, RequestContext& ctx,
                                          const governance::Runtime& runtime) {
   const std::string& admin_key = ctx.snapshot->admin_key;
   std::string_view auth = http.header("authorization");
@@ -42,6 +43,8 @@ Result<admin::AdminRequest> admin_caller(const HttpRequest& http, const RequestC
   if (host != nullptr && *host != key->workspace) return policies::wrong_host(*host);
   caller.actor = "key:" + key->id;
   caller.workspace = key->workspace;
+  ctx.key = key;
+  ctx.workspace = key->workspace;
   return caller;
 }
 

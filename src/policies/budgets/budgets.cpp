@@ -10,6 +10,7 @@
 #include <cmath>
 #include <limits>
 
+#include "config/workspace.hpp"
 #include "governance/scope.hpp"
 #include "governance/shared_holds.hpp"
 #include "observability/metrics.hpp"
@@ -113,6 +114,9 @@ void clamp_request(pipeline::RequestContext& ctx, std::uint64_t cap) {
 // chain of the endpoint it asked for: neither end may rewrite it with a prompt template, the key
 // must be allowed there, and a client that pinned a destination or refused fallbacks is refused.
 std::string_view fallback_refused(const pipeline::RequestContext& ctx, const config::Endpoint* to) {
+  // Another workspace's endpoint does not exist for this request, whoever named it: a budget
+  // names its fallback once, and the name may later belong to another workspace.
+  if (to != nullptr && !config::workspace_visible(ctx.workspace, to->workspace)) to = nullptr;
   if (to == nullptr) return "(Its fallback endpoint does not exist.)";
   if (to == ctx.endpoint) return "";
   if (to->operation != ctx.endpoint->operation)

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <ctime>
 
+#include "util/text.hpp"
+
 namespace sluice::providers::bedrock {
 namespace {
 
@@ -17,12 +19,6 @@ std::string hmac(std::string_view key, std::string_view data) {
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
   return std::string(reinterpret_cast<const char*>(out), len);
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 std::string trim(std::string_view s) {
@@ -88,7 +84,8 @@ void sign_v4(const AwsCredentials& credentials, const SigningInput& in,
     headers.emplace_back("X-Amz-Security-Token", credentials.session_token);
   // Canonical headers: lower-case names, sorted, trimmed values; host first among equals.
   std::vector<std::pair<std::string, std::string>> signed_headers{{"host", std::string(in.host)}};
-  for (const auto& [name, value] : headers) signed_headers.emplace_back(lower(name), trim(value));
+  for (const auto& [name, value] : headers)
+    signed_headers.emplace_back(util::ascii_lower(name), trim(value));
   std::sort(signed_headers.begin(), signed_headers.end());
   std::string canonical_headers, names;
   for (const auto& [name, value] : signed_headers) {

@@ -74,37 +74,18 @@ fuzz-build: tokenizer-deps
 	@cmake --build $(FUZZ_DIR) -j $(JOBS) --target $(addsuffix _fuzz,$(FUZZ_TARGETS))
 
 # Runs each of FUZZ_TARGETS for FUZZ_SECONDS on its corpus (seeded by scripts/fuzz_seeds; what
-# libFuzzer finds is added there). A crash, an invariant failure, an input slower than 10 s or
-# more than 2 GB of memory fails the target: its input lands in FUZZ_DIR/crashes/<target>/ and
-# make fails once every target has run. Logs: FUZZ_DIR/logs/<target>.log.
+# libFuzzer finds is added there), JOBS targets side by side (scripts/fuzz_one). A crash, an
+# invariant failure, an input slower than 10 s or more than 2 GB of memory fails the target: its
+# input lands in FUZZ_DIR/crashes/<target>/ and make fails once every target has run. Logs:
+# FUZZ_DIR/logs/<target>.log.
 fuzz: fuzz-build
 	@bash scripts/fuzz_seeds $(FUZZ_DIR)/corpus >/dev/null
-	@mkdir -p $(FUZZ_DIR)/logs; failed=""; \
-	for t in $(FUZZ_TARGETS); do \
-	  mkdir -p $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/crashes/$$t; \
-	  dict=""; if [ -f tests/fuzz/$$t.dict ]; then dict="-dict=tests/fuzz/$$t.dict"; fi; \
-	  log=$(FUZZ_DIR)/logs/$$t.log; \
-	  if ls tests/fuzz/crashes/$$t/* >/dev/null 2>&1 && \
-	     ! ./$(FUZZ_DIR)/$${t}_fuzz -timeout=10 $$(ls tests/fuzz/crashes/$$t/* | grep -v README) \
-	       >$(FUZZ_DIR)/logs/$$t.regressions.log 2>&1; then \
-	    failed="$$failed $$t(regression)"; \
-	    echo "  FAILED on a saved reproducer (log: $(FUZZ_DIR)/logs/$$t.regressions.log)"; fi; \
-	  echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
-	  if UBSAN_OPTIONS=print_stacktrace=1 ./$(FUZZ_DIR)/$${t}_fuzz $(FUZZ_DIR)/corpus/$$t $$dict \
-	       -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-	       -artifact_prefix=$(FUZZ_DIR)/crashes/$$t/ >$$log 2>&1; then \
-	    echo "  ok: $$(grep -o 'cov: [0-9]* ft: [0-9]*' $$log | tail -1)," \
-	         "$$(grep -o 'stat::number_of_executed_units: *[0-9]*' $$log | grep -o '[0-9]*$$') runs," \
-	         "$$(grep -o 'stat::average_exec_per_sec: *[0-9]*' $$log | grep -o '[0-9]*$$') exec/s"; \
-	  else \
-	    failed="$$failed $$t"; \
-	    echo "  FAILED (log: $$log):"; \
-	    grep -E 'runtime error|ERROR|FUZZ|SUMMARY|Test unit written|^    #[0-2] ' $$log | head -20 | \
-	      sed 's/^/    /'; \
-	  fi; \
-	done; \
-	if [ -n "$$failed" ]; then \
-	  echo "fuzz: failed:$$failed (reproduce: ./$(FUZZ_DIR)/<target>_fuzz <crash file>)"; exit 1; fi
+	@mkdir -p $(FUZZ_DIR)/logs; rm -f $(FUZZ_DIR)/logs/failed; \
+	printf '%s\n' $(FUZZ_TARGETS) | xargs -P $(JOBS) -I{} sh -c \
+	  'bash scripts/fuzz_one $(FUZZ_DIR) {} $(FUZZ_SECONDS) || echo {} >> $(FUZZ_DIR)/logs/failed' ; \
+	if [ -s $(FUZZ_DIR)/logs/failed ]; then \
+	  echo "fuzz: failed: $$(tr '\n' ' ' < $(FUZZ_DIR)/logs/failed)(reproduce: ./$(FUZZ_DIR)/<target>_fuzz <crash file>)"; \
+	  exit 1; fi
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')

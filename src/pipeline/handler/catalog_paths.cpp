@@ -28,12 +28,11 @@ namespace {
 // ordinary text); larger ones go to the CPU pool.
 constexpr std::size_t kInlineTokenizeBytes = 64 * 1024;
 
-// Whether the request's gateway key (if any) may call this endpoint.
+// Whether the request (its workspace, and its gateway key if any) may call this endpoint.
 bool visible_to_key(const RequestContext& ctx, const config::Endpoint& e) {
-  if (!ctx.key) return config::workspace_visible(ctx.workspace, e.workspace);
   return config::workspace_visible(ctx.workspace, e.workspace) &&
-         policies::key_allows_endpoint(*ctx.key, e.name) &&
-         policies::key_allows_model(*ctx.key, e.model_name);
+         (!ctx.key || (policies::key_allows_endpoint(*ctx.key, e.name) &&
+                       policies::key_allows_model(*ctx.key, e.model_name)));
 }
 
 // Undoes %XX escapes (a base64 page token arrives with '=' as %3D).

@@ -338,12 +338,12 @@ Endpoint read_endpoint(const Reader& r, const YAML::Node& node, const std::strin
     r.expect_map(node, path,
                  {"name", type_key, "model", "limit", "timeout", "path", "prompt_template",
                   "parameters", "overrides", "limits", "fallbacks", "retry", "circuit_breaker",
-                  "cache", "guardrails", "workspace"});
+                  "cache", "guardrails", "workspace", "raw_proxy"});
   } else {
     r.expect_map(node, path,
                  {"name", type_key, "model", "limit", "timeout", "prompt_template", "parameters",
                   "overrides", "limits", "fallbacks", "retry", "circuit_breaker", "cache",
-                  "guardrails", "workspace"});
+                  "guardrails", "workspace", "raw_proxy"});
   }
   for (const char* required : {"name", type_key, "model"}) {
     if (!node[required]) r.fail(node, path, std::string(required) + " is required");
@@ -356,6 +356,7 @@ Endpoint read_endpoint(const Reader& r, const YAML::Node& node, const std::strin
   }
   e.operation = parse_operation(r, node[type_key], path + "." + type_key);
   if (node["workspace"]) e.workspace = read_workspace(r, node["workspace"], path + ".workspace");
+  if (node["raw_proxy"]) e.raw_proxy = r.boolean(node["raw_proxy"], path + ".raw_proxy");
   e.prompt = read_prompt_spec(r, node, path);
   if (e.prompt && e.operation == model::Operation::kEmbeddings && !e.prompt->versions.empty()) {
     r.fail(node["prompt_template"], path + ".prompt_template",

@@ -94,6 +94,10 @@ struct Endpoint {
   std::vector<const GuardrailSpec*> guardrails;
   bool stored = false;    // made through the admin API (else the file's: read-only there)
   std::string workspace;  // "" for the default workspace
+  // `raw_proxy: true`: POST /gateway/proxy/{name}/{path} may send a client's body as it is to
+  // this endpoint's provider with its credentials (any model, no template or cache). Off unless
+  // asked for.
+  bool raw_proxy = false;
 };
 
 struct Snapshot {

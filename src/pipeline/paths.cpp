@@ -1,5 +1,8 @@
 #include "pipeline/paths.hpp"
 
+#include <cctype>
+#include <string>
+
 namespace sluice::pipeline {
 namespace {
 
@@ -131,6 +134,21 @@ PathMatch match_path(std::string_view method, std::string_view path) {
       return with_method(method, p.method, PathMatch{p.kind, p.api, std::nullopt, *name, {}, {}});
     }
   }
+  if (constexpr std::string_view kProxy = "/gateway/proxy/"; path.starts_with(kProxy)) {
+    // MLflow 3's raw proxy: the endpoint's name, then the provider's path (after the patterns:
+    // /gateway/proxy/mlflow/invocations still invokes an endpoint named proxy).
+    const std::string_view rest = path.substr(kProxy.size());
+    const auto slash = rest.find('/');
+    if (slash != 0 && slash != std::string_view::npos && slash + 1 < rest.size()) {
+      return with_method(method, "POST",
+                         PathMatch{Kind::kRawProxy,
+                                   kMlflow,
+                                   std::nullopt,
+                                   rest.substr(0, slash),
+                                   {},
+                                   rest.substr(slash + 1)});
+    }
+  }
   // An unknown path answers in the shape of the API its prefix belongs to.
   std::string_view family = kMlflow;
   if (path.starts_with("/v1/") || path.starts_with("/gateway/openai/") ||
@@ -138,6 +156,47 @@ PathMatch match_path(std::string_view method, std::string_view path) {
     family = kOpenAi;
   if (path.starts_with("/gateway/anthropic/")) family = kAnthropic;
   return PathMatch{Kind::kNotFound, family, std::nullopt, {}, {}, {}};
+}
+
+std::string_view proxy_path_problem(std::string_view path) {
+  // RFC 3986 §3.3: pchar = unreserved / pct-encoded / sub-delims / ":" / "@".
+  auto pchar = [](unsigned char c) {
+    return std::isalnum(c) != 0 ||
+           std::string_view("-._~!$&'()*+,;=:@%").find(static_cast<char>(c)) !=
+               std::string_view::npos;
+  };
+  auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
+  auto nibble = [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c)) != 0
+               ? c - '0'
+               : std::tolower(static_cast<unsigned char>(c)) - 'a' + 10;
+  };
+  std::size_t start = 0;
+  for (;;) {
+    const auto end = path.find('/', start);
+    const std::string_view seg =
+        path.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+    if (seg.empty()) return "an empty path segment";
+    std::string decoded;  // "." and ".." as a provider would read them
+    for (std::size_t i = 0; i < seg.size(); ++i) {
+      const char c = seg[i];
+      if (!pchar(static_cast<unsigned char>(c))) return "a character outside RFC 3986's path set";
+      if (c != '%') {
+        decoded += c;
+        continue;
+      }
+      if (i + 2 >= seg.size() || !hex(seg[i + 1]) || !hex(seg[i + 2]))
+        return "a '%' that starts no percent-encoding";
+      const int v = nibble(seg[i + 1]) * 16 + nibble(seg[i + 2]);
+      if (v == '/' || v == '\\') return "an encoded '/' or '\\'";
+      if (v < 0x20 || v == 0x7f) return "an encoded control character";
+      decoded += static_cast<char>(v);
+      i += 2;
+    }
+    if (decoded == "." || decoded == "..") return "a '.' or '..' segment";
+    if (end == std::string_view::npos) return {};
+    start = end + 1;
+  }
 }
 
 bool is_reserved_path(std::string_view path) {

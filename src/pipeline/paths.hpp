@@ -33,6 +33,7 @@ struct PathMatch {
     kCountTokens,     // POST /v1/messages/count_tokens, /v1/responses/input_tokens
     kPassthrough,     // POST /gateway/{openai,anthropic,gemini}/…: the provider's own API
     kStoredResponse,  // GET / DELETE /v1/responses/{id}: a response this gateway kept
+    kRawProxy,        // POST /gateway/proxy/{name}/{path}: the body sent on as it is (MLflow 3)
     kCount,           // (the number of kinds)
   };
   Kind kind = Kind::kNotFound;
@@ -43,11 +44,19 @@ struct PathMatch {
   std::string_view name;   // from the path
   std::string_view allow;  // for kMethodNotAllowed
   // kPassthrough: the provider's own path under its API root ("/chat/completions",
-  // ":generateContent", …).
+  // ":generateContent", …). kRawProxy: what follows the endpoint's name, without the '/'
+  // ("chat/completions"); not checked here (proxy_path_problem).
   std::string_view native;
 };
 
 PathMatch match_path(std::string_view method, std::string_view path);
+
+// Why the raw proxy must not send `path` (PathMatch::native of kRawProxy) on under a
+// provider's API root, or "" when it may: empty segments (a leading or doubled '/'), "." and
+// ".." (also percent-encoded: a provider that decodes them would climb out of its API root with
+// the endpoint's credentials), an encoded '/' or backslash, and bytes outside RFC 3986's pchar
+// set (§3.3; a raw backslash among them).
+std::string_view proxy_path_problem(std::string_view path);
 
 // Whether `path` is one of sluice's own paths or under one of its prefixes (/v1/, /api/,
 // /endpoints/, /gateway/, /admin/): a named route may not take it (config::load_file).

@@ -141,6 +141,13 @@ class ProviderAdapter {
   virtual Result<UpstreamRequest> passthrough_request(std::string_view native_path,
                                                       const boost::json::object& body,
                                                       bool stream) const;
+  // MLflow 3's raw proxy (POST /gateway/proxy/{endpoint}/{path}): the client's `body` sent as
+  // it is (its `model` too) to `path_and_query` under this endpoint's API root — the base its
+  // own calls use, e.g. https://api.openai.com/v1 — with the endpoint's credentials. The path
+  // was checked (pipeline::proxy_path_problem) and has no leading '/'. An error (501) for a
+  // provider without one.
+  virtual Result<UpstreamRequest> proxy_request(std::string_view path_and_query,
+                                                std::string body) const;
   // The client's `anthropic-beta` header (comma-separated betas) as this endpoint forwards it,
   // "" for none; betas left out are named in `dropped` ("anthropic-beta:<name>"). Only the
   // anthropic provider forwards betas, those its config allows.

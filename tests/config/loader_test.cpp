@@ -98,6 +98,17 @@ TEST(ConfigLoader, ReadsMlflowEndpointsAndServerSection) {
   EXPECT_EQ(s.find("nope"), nullptr);
 }
 
+// MLflow 3's raw proxy is opened per endpoint, never by default.
+TEST(ConfigLoader, RawProxyIsPerEndpointAndOffByDefault) {
+  auto r = load(
+      "endpoints:\n"
+      "  - {name: open, endpoint_type: llm/v1/chat, raw_proxy: true, model: {provider: mock}}\n"
+      "  - {name: shut, endpoint_type: llm/v1/chat, model: {provider: mock}}\n");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_TRUE((*r)->find("open")->raw_proxy);
+  EXPECT_FALSE((*r)->find("shut")->raw_proxy);
+}
+
 TEST(ConfigLoader, DefaultsWhenServerSectionIsAbsent) {
   auto r = load("endpoints: []");
   ASSERT_TRUE(r) << r.error().message;
@@ -131,6 +142,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"EmptyFile", "", "cfg.yaml", "the file is empty"},
         BadConfig{"BadYaml", "endpoints: [\n", "cfg.yaml:2:1", "invalid YAML"},
         BadConfig{"UnknownTopLevelKey", "endpoint: []\n", "cfg.yaml:1:1", "unknown key 'endpoint'"},
+        BadConfig{"RawProxyNotABoolean",
+                  "endpoints:\n  - name: a\n    endpoint_type: llm/v1/chat\n    raw_proxy: yes\n"
+                  "    model: {provider: mock}\n",
+                  "cfg.yaml:4:16", "raw_proxy: must be true or false"},
         BadConfig{"EndpointsNotAList", "endpoints: {a: 1}\n", "cfg.yaml:1:12", "must be a list"},
         BadConfig{"MissingName",
                   "endpoints:\n  - endpoint_type: llm/v1/chat\n    model: {provider: mock}\n",

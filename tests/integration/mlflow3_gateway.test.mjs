@@ -1,10 +1,12 @@
 // MLflow 3's tracking-server gateway paths with the real binary: /gateway/{endpoint}/mlflow/
 // invocations (chat and embeddings, streamed too), /gateway/mlflow/v1/chat/completions (the
 // endpoint in `model`), and the X-MLflow-Gateway-Duration-Ms / -Overhead-Duration-Ms headers on
-// every /gateway/ answer (and on no other path).
+// every /gateway/ answer (and on no other path); the raw proxy /gateway/proxy/{endpoint}/{path}
+// (body and model as sent, query kept, streams told by the provider's media type).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGatewayWithUpstream, post, stopCleanly } from './helpers.mjs';
+import http from 'node:http';
+import { startGatewayWithUpstream, post, stopCleanly, logFor, sseData } from './helpers.mjs';
 
 let env;
 before(async () => {
@@ -13,6 +15,10 @@ before(async () => {
   - name: slow
     endpoint_type: llm/v1/chat
     model: {provider: openai, name: slow-ok, config: {openai_api_key: sk-x-000000000000, openai_api_base: "{{UPSTREAM_BASE}}"}}
+  - name: proxied
+    endpoint_type: llm/v1/chat
+    raw_proxy: true
+    model: {provider: openai, name: configured-model, config: {openai_api_key: sk-proxy-key-0000000001, openai_api_base: "{{UPSTREAM_BASE}}"}}
 `,
   });
 });
@@ -82,4 +88,85 @@ test('the duration headers measure the gateway and its overhead; other paths hav
   assert.equal(v1.headers.get('x-mlflow-gateway-duration-ms'), null);
   const classic = await post(env.gateway, '/endpoints/chat-ok/invocations', chat);
   assert.equal(classic.headers.get('x-mlflow-gateway-duration-ms'), null);
+});
+
+// A raw request, for paths fetch() would normalise ("%2e%2e" is ".." to a WHATWG URL).
+function rawPost(gateway, path, body, headers = { 'content-type': 'application/json' }) {
+  const url = new URL(gateway.url);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: url.hostname, port: url.port, method: 'POST', path, headers }, (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+test('the raw proxy sends the body as it is under the endpoint\'s API root, query kept', async () => {
+  const sent = '{"model":"ok",  "messages":[{"role":"user","content":"Say hello"}],"extra":{"kept":[1,2.50]}}';
+  const r = await rawPost(env.gateway, '/gateway/proxy/proxied/chat/completions?trace=1&x=%20y', sent);
+  assert.equal(r.status, 200, r.text);
+  const up = env.upstream.requests.at(-1);
+  assert.equal(up.path, '/v1/chat/completions?trace=1&x=%20y');
+  assert.equal(up.body.model, 'ok', 'the client\'s model is not rewritten');
+  assert.deepEqual(up.body.extra, { kept: [1, 2.5] });
+  assert.equal(up.headers.authorization, 'Bearer sk-proxy-key-0000000001', 'the endpoint\'s credentials');
+  const body = JSON.parse(r.text);
+  assert.equal(body.object, 'chat.completion');
+  assert.equal(body.model, 'ok');
+  assert.match(r.headers['x-mlflow-gateway-duration-ms'], /^\d+$/);
+  assert.equal(r.headers['x-sluice-destination'], 'proxied');
+  const line = await logFor(env.gateway, { headers: new Headers({ 'x-request-id': r.headers['x-request-id'] }) });
+  assert.equal(line.total_tokens, 18, 'the provider\'s usage is counted');
+  assert.equal(line.endpoint, 'proxied');
+});
+
+test('the raw proxy streams when the provider answers with a stream, asked or not', async () => {
+  const r = await post(env.gateway, '/gateway/proxy/proxied/chat/completions',
+    { model: 'ok', messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_usage: true } });
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('content-type'), /text\/event-stream/);
+  const text = await r.text();
+  assert.match(text, /^: keep-alive\r\n/, 'the provider\'s bytes as they came');
+  assert.equal(sseData(text).at(-1), '[DONE]');
+  assert.equal((await logFor(env.gateway, r)).total_tokens, 18, 'usage read from the stream');
+
+  // ?alt=sse (Gemini's way): no `stream` in the body, the media type says it.
+  const g = await post(env.gateway, '/gateway/proxy/proxied/chat/completions?alt=sse',
+    { model: 'ok', messages: [{ role: 'user', content: 'hi' }] });
+  assert.equal(g.status, 200);
+  assert.match(g.headers.get('content-type'), /text\/event-stream/);
+  assert.ok(sseData(await g.text()).some((d) => d.includes('chat.completion.chunk')));
+  assert.equal(env.upstream.requests.at(-1).path, '/v1/chat/completions?alt=sse');
+});
+
+test('the raw proxy relays the provider\'s errors without its key, and refuses what it must', async () => {
+  const failed = await post(env.gateway, '/gateway/proxy/proxied/chat/completions', { model: 'fail-429', messages: [] });
+  assert.equal(failed.status, 429);
+  const failedText = await failed.text();
+  assert.match(failedText, /upstream says no/);
+  assert.ok(!failedText.includes('sk-proxy-key-0000000001'), 'the endpoint\'s key is not handed out');
+
+  const off = await post(env.gateway, '/gateway/proxy/chat-ok/chat/completions', { model: 'ok', messages: [] });
+  assert.equal(off.status, 403);
+  assert.match((await off.json()).detail, /raw_proxy: true/);
+  const calls = env.upstream.requests.length;
+  const missing = await post(env.gateway, '/gateway/proxy/nope/chat/completions', { model: 'ok' });
+  assert.equal(missing.status, 404);
+  assert.match((await missing.json()).detail, /'nope' does not exist/);
+  for (const path of ['%2e%2e/admin', '..%2Fadmin', 'a/../../admin', 'a//b', 'a%5c..', 'x%00']) {
+    const bad = await rawPost(env.gateway, `/gateway/proxy/proxied/${path}`, '{"model":"ok"}');
+    assert.equal(bad.status, 400, path);
+    assert.match(JSON.parse(bad.text).detail, /path to proxy/);
+  }
+  const notJson = await rawPost(env.gateway, '/gateway/proxy/proxied/chat/completions', 'model=ok', { 'content-type': 'application/x-www-form-urlencoded' });
+  assert.equal(notJson.status, 415);
+  const array = await rawPost(env.gateway, '/gateway/proxy/proxied/chat/completions', '[1]');
+  assert.equal(array.status, 400);
+  assert.equal(env.upstream.requests.length, calls, 'nothing refused reached the provider');
+  const get = await fetch(env.gateway.url + '/gateway/proxy/proxied/models');
+  assert.equal(get.status, 405);
+  assert.equal(get.headers.get('allow'), 'POST');
 });

@@ -97,3 +97,41 @@ TEST(Paths, StoredResponsesById) {
 }
 
 }  // namespace sluice::pipeline
+
+namespace sluice::pipeline {
+
+// MLflow 3's raw proxy: the endpoint's name, then everything after it as the provider's path;
+// POST only; an endpoint named "proxy" keeps its MLflow 3 invocation path.
+TEST(Paths, RawProxy) {
+  PathMatch m = match_path("POST", "/gateway/proxy/my-openai/chat/completions");
+  EXPECT_EQ(m.kind, Kind::kRawProxy);
+  EXPECT_EQ(m.name, "my-openai");
+  EXPECT_EQ(m.native, "chat/completions");
+  EXPECT_EQ(m.api, "mlflow");
+  EXPECT_EQ(match_path("POST", "/gateway/proxy/g/models/gemini:streamGenerateContent").native,
+            "models/gemini:streamGenerateContent");
+  PathMatch get = match_path("GET", "/gateway/proxy/my-openai/models");
+  EXPECT_EQ(get.kind, Kind::kMethodNotAllowed);
+  EXPECT_EQ(get.allow, "POST");
+  EXPECT_EQ(match_path("POST", "/gateway/proxy/mlflow/invocations").kind, Kind::kMlflowInvoke);
+  for (const char* none : {"/gateway/proxy/", "/gateway/proxy/e", "/gateway/proxy/e/",
+                           "/gateway/proxy//chat/completions"}) {
+    EXPECT_EQ(match_path("POST", none).kind, Kind::kNotFound) << none;
+  }
+}
+
+TEST(Paths, ProxyPathProblem) {
+  for (const char* fine : {"chat/completions", "v1/messages", "models/gemini-2.0:generateContent",
+                           "a%20b/c", "deployments/x/chat/completions", "x..y/.z", "%7Euser"}) {
+    EXPECT_EQ(proxy_path_problem(fine), "") << fine;
+  }
+  for (const char* bad :
+       {"",      "/chat", "a//b",     "a/",     "..",         "../admin", "a/../../b",
+        ".",     "a/./b", "%2e%2e/x", "%2E./x", ".%2e",       "a%2fb",    "a%2F..",
+        "a%5cb", "a\\b",  "a b",      "a%",     "a%2",        "a%zz",     "a%00b",
+        "a%0ab", "a\x7f", "a#b",      "a?b",    "caf\xc3\xa9"}) {
+    EXPECT_NE(proxy_path_problem(bad), "") << bad;
+  }
+}
+
+}  // namespace sluice::pipeline

@@ -115,7 +115,9 @@ function handle(req, res, body, state) {
     : model === 'bare' ? undefined
     : model === 'huge' ? { prompt_tokens: huge, completion_tokens: huge, total_tokens: 1 }
     : usage;
-  if (!body.stream) {
+  // Gemini's way of asking for a stream: ?alt=sse, with no `stream` in the body.
+  const streamed = body.stream || new URLSearchParams(req.url.split('?')[1] ?? '').get('alt') === 'sse';
+  if (!streamed) {
     if (isChat) {
       return json(res, 200, { id: 'chatcmpl-up', object: 'chat.completion', created: 1, model,
         choices: [{ index: 0, message: { role: 'assistant', content: answerText }, finish_reason: 'stop' }],

@@ -57,6 +57,7 @@ const Handler::PathFunction Handler::kPaths[] = {
     &Handler::count_tokens,        // kCountTokens
     &Handler::passthrough,         // kPassthrough
     &Handler::stored_response,     // kStoredResponse
+    &Handler::raw_proxy,           // kRawProxy
 };
 
 Handler::Handler(HandlerEnv env, upstream::Client& client)

@@ -6,6 +6,7 @@
 //   invoke.cpp           /v1/*, MLflow invocations, named routes: parse, chain, route, answer
 //   stream.cpp           relaying a provider's stream through the chain's stream hooks
 //   passthrough.cpp      /gateway/{openai,anthropic,gemini}/…: the provider's own API
+//   raw_proxy.cpp        /gateway/proxy/{endpoint}/…: MLflow 3's raw proxy
 //   catalog_paths.cpp    models, MLflow's endpoint catalogue, metrics, health, token counts
 //   admin_paths.cpp      /admin/… (admin/ answers the governance resources)
 //   sub_requests.cpp     a policy's call to another endpoint (sub_request.hpp)
@@ -94,6 +95,18 @@ class Handler : public SubRequests {
   boost::asio::awaitable<void> method_not_allowed(Call& call);
   boost::asio::awaitable<void> invoke(Call& call);
   boost::asio::awaitable<void> passthrough(Call& call);
+  boost::asio::awaitable<void> raw_proxy(Call& call);
+  // The provider's answer to a provider-native request (the passthrough, the raw proxy) sent to
+  // the client as it came, with the gateway's headers, the usage read from it (a stream by
+  // `reader`, null when it cannot be read) and the chain's answer and stream hooks. `dropped`:
+  // what the endpoint kept from the provider; `renderer`: the family's API when a policy may
+  // rewrite the answer in its shapes (null: pass or fail only); `responses`: OpenAI's Responses
+  // API, whose ids are kept. Ends the chain's run.
+  boost::asio::awaitable<void> relay_native(Call& call, Chain::Run& run,
+                                            upstream::Exchange& exchange,
+                                            const std::vector<std::string>& dropped,
+                                            providers::StreamTranslator* reader,
+                                            const api::InboundApi* renderer, bool responses);
   boost::asio::awaitable<void> models(Call& call);
   boost::asio::awaitable<void> model(Call& call);
   boost::asio::awaitable<void> mlflow_catalog(Call& call);

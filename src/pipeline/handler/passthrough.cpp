@@ -1,6 +1,7 @@
 // POST /gateway/{openai,anthropic,gemini}/…: the client's provider-native request relayed to
 // the endpoint its body (or path) names, with the endpoint's chain, logging and accounting. The
-// provider's bytes go back as they came unless a policy rewrites the answer or stream.
+// provider's bytes go back as they came unless a policy rewrites the answer or stream; the raw
+// proxy (raw_proxy.cpp) relays its answers the same way (relay_native).
 #include <boost/json.hpp>
 
 #include "pipeline/handler/handler.hpp"
@@ -21,9 +22,7 @@ asio::awaitable<void> Handler::passthrough(Call& call) {
   const PathMatch& match = call.match;
   const HttpRequest& http = call.http;
   RequestContext& ctx = call.ctx;
-  Responder& out = call.out;
   Answer& answer = call.answer;
-  const api::ErrorRenderer& errors = call.api->errors;
   // The family's own shapes can carry what a policy rewrites or answers (OpenAI's and
   // Anthropic's chat); on the others (Gemini, Responses) a policy's verdicts are limited to
   // pass and fail, and the provider's bytes go out as they came.
@@ -151,14 +150,33 @@ asio::awaitable<void> Handler::passthrough(Call& call) {
     run.complete(Outcome{answer.status, answer.client_gone, &*failure});
     co_return;
   }
-  const unsigned status = exchange->head().status;
+  // A stream is read along for its usage; a Responses stream by its own reader (its events are
+  // not chat chunks).
+  std::unique_ptr<providers::StreamTranslator> reader;
+  if (ctx.request.stream) {
+    reader = responses ? providers::openai::make_responses_usage_reader()
+                       : ctx.endpoint->adapter->open_stream(ctx.request);
+  }
+  co_await relay_native(call, run, *exchange, wire->dropped, reader.get(), renderer, responses);
+}
+
+asio::awaitable<void> Handler::relay_native(Call& call, Chain::Run& run,
+                                            upstream::Exchange& exchange,
+                                            const std::vector<std::string>& dropped,
+                                            providers::StreamTranslator* reader,
+                                            const api::InboundApi* renderer, bool responses) {
+  RequestContext& ctx = call.ctx;
+  Responder& out = call.out;
+  Answer& answer = call.answer;
+  const api::ErrorRenderer& errors = call.api->errors;
+  const unsigned status = exchange.head().status;
   HeaderList headers{{"x-request-id", ctx.request_id},
                      {"x-sluice-destination", ctx.endpoint->name},
                      {"x-sluice-attempts", std::to_string(ctx.attempts.size())}};
-  if (!wire->dropped.empty()) {
+  if (!dropped.empty()) {
     // What the endpoint's config kept from the provider (anthropic-beta values it does not allow).
     std::string list;
-    for (const auto& d : wire->dropped) list += (list.empty() ? "" : ", ") + d;
+    for (const auto& d : dropped) list += (list.empty() ? "" : ", ") + d;
     headers.emplace_back("x-sluice-dropped-params", std::move(list));
   }
   HeaderList governance_headers;
@@ -169,7 +187,7 @@ asio::awaitable<void> Handler::passthrough(Call& call) {
   // A policy that rewrites the stream or the answer needs it in the family's own shape again.
   const bool rewrite_stream =
       ok && ctx.request.stream && renderer != nullptr && run.watches_stream();
-  for (const auto& [k, v] : exchange->head().headers) {
+  for (const auto& [k, v] : exchange.head().headers) {
     std::string lower(k);
     for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (lower == "content-type" && rewrite_stream) continue;
@@ -189,22 +207,19 @@ asio::awaitable<void> Handler::passthrough(Call& call) {
     // Relayed byte for byte; the provider's own stream translator reads along for the usage and
     // the policies' stream hooks. When a policy may rewrite events, they are rendered again in
     // the family's shape instead.
-    // A Responses stream is read by its own reader (its events are not chat chunks).
-    auto reader = match.native == "/responses" ? providers::openai::make_responses_usage_reader()
-                                               : ctx.endpoint->adapter->open_stream(ctx.request);
     std::unique_ptr<api::StreamWriter> writer =
         rewrite_stream ? renderer->stream_writer(ctx.request) : nullptr;
     // A provider that echoes the key it was given must not hand it to the client.
     util::StreamRedactor redactor(ctx.endpoint->adapter->secrets());
     std::vector<model::StreamEvent> events;
-    bool readable = true;
+    bool readable = reader != nullptr;  // (none: the answer's usage cannot be read)
     answer.status = status;
     if (!co_await out.start_stream(status, std::move(headers))) {
       answer.client_gone = true;
     } else {
       for (;;) {
         const auto t0 = Clock::now();
-        auto piece = co_await exchange->read_some();
+        auto piece = co_await exchange.read_some();
         ctx.upstream_time += Clock::now() - t0;
         if (!piece) {
           answer.error = "stream failed: " + piece.error().message;
@@ -274,7 +289,7 @@ asio::awaitable<void> Handler::passthrough(Call& call) {
       }
     }
   } else {
-    auto body = co_await exchange->read_all(ctx.snapshot->server.upstream_max_body_bytes);
+    auto body = co_await exchange.read_all(ctx.snapshot->server.upstream_max_body_bytes);
     if (!body) {
       const Error read_error = body.error();
       co_await send_error(call, read_error);
@@ -293,7 +308,7 @@ asio::awaitable<void> Handler::passthrough(Call& call) {
         // The answer hooks see the answer in the internal shape; untouched, the provider's bytes
         // go out as they came.
         auto translated =
-            ctx.endpoint->adapter->translate_response(ctx.request, exchange->head(), sent);
+            ctx.endpoint->adapter->translate_response(ctx.request, exchange.head(), sent);
         if (!translated) {
           // The policies cannot check what they cannot read: the answer is not passed on
           // unchecked.

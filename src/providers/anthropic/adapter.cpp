@@ -84,6 +84,17 @@ Result<UpstreamRequest> AnthropicAdapter::passthrough_request(std::string_view n
   return out;
 }
 
+Result<UpstreamRequest> AnthropicAdapter::proxy_request(std::string_view path_and_query,
+                                                        std::string body) const {
+  UpstreamRequest out;
+  out.target = settings_.upstream.url.path + "/" + std::string(path_and_query);
+  out.headers.emplace_back("Content-Type", "application/json");
+  out.headers.emplace_back("x-api-key", settings_.api_key);
+  out.headers.emplace_back("anthropic-version", settings_.version);
+  out.body = std::move(body);
+  return out;
+}
+
 model::Usage AnthropicAdapter::passthrough_usage(std::string_view body) const {
   auto usage = common::object_member(body, "usage");
   return usage ? usage_from_anthropic(*usage) : model::Usage{};

@@ -49,6 +49,8 @@ class AnthropicAdapter : public ProviderAdapter {
                                               const boost::json::object& body,
                                               bool stream) const override;
   model::Usage passthrough_usage(std::string_view body) const override;
+  Result<UpstreamRequest> proxy_request(std::string_view path_and_query,
+                                        std::string body) const override;
   std::string anthropic_beta(std::string_view client,
                              std::vector<std::string>& dropped) const override;
 

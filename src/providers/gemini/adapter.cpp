@@ -70,6 +70,18 @@ Result<UpstreamRequest> GeminiAdapter::passthrough_request(std::string_view nati
   return out;
 }
 
+Result<UpstreamRequest> GeminiAdapter::proxy_request(std::string_view path_and_query,
+                                                     std::string body) const {
+  // Under the API version's root (Google AI: /v1beta, Vertex AI: /v1): the client names the
+  // model, and on Vertex AI the project and location, in the path.
+  UpstreamRequest out;
+  out.target = settings_.upstream.url.path + "/" + std::string(path_and_query);
+  out.headers.emplace_back("Content-Type", "application/json");
+  authorize(out);
+  out.body = std::move(body);
+  return out;
+}
+
 model::Usage GeminiAdapter::passthrough_usage(std::string_view body) const {
   auto usage = common::object_member(body, "usageMetadata");
   return usage ? usage_from_gemini(*usage) : model::Usage{};

@@ -50,6 +50,8 @@ class GeminiAdapter : public ProviderAdapter {
                                               const boost::json::object& body,
                                               bool stream) const override;
   model::Usage passthrough_usage(std::string_view body) const override;
+  Result<UpstreamRequest> proxy_request(std::string_view path_and_query,
+                                        std::string body) const override;
   std::optional<CredentialRefresh> credential_refresh(long long now) const override;
 
  private:

@@ -90,6 +90,24 @@ Result<UpstreamRequest> OpenAiAdapter::passthrough_request(std::string_view nati
   return out;
 }
 
+Result<UpstreamRequest> OpenAiAdapter::proxy_request(std::string_view path_and_query,
+                                                     std::string body) const {
+  // Under the API base as configured: an Azure client names its deployment and api-version in
+  // the path and query itself.
+  UpstreamRequest out;
+  out.target = settings_.upstream.url.path + "/" + std::string(path_and_query);
+  out.headers.emplace_back("Content-Type", "application/json");
+  if (!settings_.azure_deployment.empty() && !settings_.azure_bearer) {
+    out.headers.emplace_back("api-key", settings_.api_key);
+  } else if (!settings_.api_key.empty()) {
+    out.headers.emplace_back("Authorization", "Bearer " + settings_.api_key);
+  }
+  if (!settings_.organization.empty())
+    out.headers.emplace_back("OpenAI-Organization", settings_.organization);
+  out.body = std::move(body);
+  return out;
+}
+
 model::Usage OpenAiAdapter::passthrough_usage(std::string_view body) const {
   boost::system::error_code ec;
   json::value parsed = json::parse(body, ec);

@@ -50,6 +50,8 @@ class OpenAiAdapter : public ProviderAdapter {
                                               const boost::json::object& body,
                                               bool stream) const override;
   model::Usage passthrough_usage(std::string_view body) const override;
+  Result<UpstreamRequest> proxy_request(std::string_view path_and_query,
+                                        std::string body) const override;
 
  private:
   // Path prefix, auth and content headers shared by translated and passthrough requests.

@@ -1,0 +1,151 @@
+// POST /gateway/proxy/{endpoint}/{path}: MLflow 3's raw proxy. The client's JSON body goes as it
+// is — its `model` too — to {path}?{query} under the endpoint's API root with the endpoint's
+// credentials; the answer comes back as the provider sent it, as a stream when the provider
+// answers with one (text/event-stream or application/x-ndjson: the body need not say `stream`,
+// e.g. Gemini's ?alt=sse). Only for endpoints whose config says raw_proxy: true, since the client
+// then picks the model and the path. The chain runs as on the passthrough: keys, limits and
+// budgets apply; guardrails refuse (they cannot read a body of no known shape), templates and the
+// cache stand aside. Errors are MLflow's ({"detail": …}).
+#include <boost/json.hpp>
+
+#include "pipeline/handler/handler.hpp"
+#include "providers/anthropic_fields.hpp"
+#include "util/json_numbers.hpp"
+#include "util/text.hpp"
+
+namespace sluice::pipeline {
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace {
+
+// Whether the provider's answer is a stream, as MLflow reads it: by its media type.
+bool streamed_media_type(std::string_view content_type) {
+  const std::string_view type = util::trim(content_type.substr(0, content_type.find(';')));
+  return util::ascii_iequals(type, "text/event-stream") ||
+         util::ascii_iequals(type, "application/x-ndjson");
+}
+
+}  // namespace
+
+asio::awaitable<void> Handler::raw_proxy(Call& call) {
+  const PathMatch& match = call.match;
+  const HttpRequest& http = call.http;
+  RequestContext& ctx = call.ctx;
+  if (const std::string_view problem = proxy_path_problem(match.native); !problem.empty()) {
+    co_await send_error(call, Error::invalid("The path to proxy has " + std::string(problem) +
+                                             ": it is sent under the provider's API root as it "
+                                             "is, so it must be a plain relative path."));
+    co_return;
+  }
+  if (!util::is_json_media_type(http.header("content-type"))) {
+    co_await send_error(call,
+                        Error::make(ErrorCode::kUnsupportedMediaType, "Send application/json."));
+    co_return;
+  }
+  boost::system::error_code ec;
+  json::value parsed = util::parse_json_keeping_numbers(http.body, ec, ctx.request.body.storage());
+  if (ec || !parsed.is_object()) {
+    // Named first: GCC 12 destroys a temporary made in a ?: under co_await twice.
+    const Error bad =
+        Error::invalid(util::too_deep(ec) ? std::string(util::kTooDeepMessage)
+                                          : "The request body must be a JSON object.");
+    co_await send_error(call, bad);
+    co_return;
+  }
+  ctx.request.body = std::move(parsed.get_object());
+  const std::string name(match.name);
+  ctx.endpoint = ctx.snapshot->find(name);
+  // Another workspace's endpoint does not exist for this caller.
+  if (ctx.endpoint != nullptr && !visible(ctx, ctx.endpoint->workspace)) ctx.endpoint = nullptr;
+  if (ctx.endpoint == nullptr) {
+    co_await send_error(
+        call, Error::make(ErrorCode::kNotFound, "The endpoint '" + name + "' does not exist."));
+    co_return;
+  }
+  if (!ctx.endpoint->raw_proxy) {
+    co_await send_error(
+        call, Error::make(ErrorCode::kForbidden,
+                          "Endpoint '" + name +
+                              "' does not take the raw proxy: its configuration must say "
+                              "raw_proxy: true (the client then picks the model and the path)."));
+    co_return;
+  }
+  ctx.passthrough = true;
+  ctx.request.operation = ctx.endpoint->operation;
+  ctx.request.endpoint = name;
+  // What the body asks for, for the budgets' estimate; the answer's media type decides later.
+  const json::value* s = ctx.request.body.if_contains("stream");
+  ctx.request.stream = s != nullptr && s->is_bool() && s->get_bool();
+  const std::string_view dialect = ctx.endpoint->adapter->native_dialect();
+  if (dialect == "anthropic" && !http.header("anthropic-version").empty()) {
+    if (auto bad = client_anthropic_version(http, ctx.request.anthropic_version)) {
+      co_await send_error(call, *bad);
+      co_return;
+    }
+  }
+
+  auto chains = chains_for(ctx);
+  Chain::Run run(chains->of(ctx.endpoint), ctx);
+  call.answer.run = &run;
+  const Step::Kind decided = co_await run.request();
+  if (decided == Step::Kind::kAnswer) {
+    ctx.error = Error::make(ErrorCode::kNotImplemented,
+                            "A policy answered this request, but answers cannot be given on the "
+                            "raw proxy; use the endpoint's invocation paths.");
+  }
+  if (decided == Step::Kind::kFail || ctx.error) {
+    co_await send_error(call, *ctx.error);
+    run.complete(Outcome{call.answer.status, call.answer.client_gone, &*ctx.error});
+    co_return;
+  }
+  std::string target(match.native);
+  if (const std::string_view query = http.query(); !query.empty()) {
+    target += '?';
+    target += query;
+  }
+  auto wire = ctx.endpoint->adapter->proxy_request(target, http.body);
+  if (wire && dialect == "anthropic") {
+    if (!ctx.request.anthropic_version.empty())
+      providers::use_client_anthropic_version(*wire, ctx.request.anthropic_version);
+    // The endpoint's allow-list applies to the client's betas here too.
+    if (const std::string beta = http.header_list("anthropic-beta"); !beta.empty()) {
+      if (std::string kept = ctx.endpoint->adapter->anthropic_beta(beta, wire->dropped);
+          !kept.empty())
+        wire->headers.emplace_back("anthropic-beta", std::move(kept));
+    }
+  }
+  std::optional<Error> failure;
+  if (!wire) failure = wire.error();
+  std::unique_ptr<upstream::Exchange> exchange;
+  if (!failure) {
+    auto started = co_await router_.passthrough(ctx, *wire);
+    if (started) {
+      exchange = std::move(*started);
+    } else {
+      failure = started.error();
+    }
+  }
+  if (failure) {
+    co_await send_error(call, *failure);
+    run.complete(Outcome{call.answer.status, call.answer.client_gone, &*failure});
+    co_return;
+  }
+  std::string_view content_type;
+  for (const auto& [k, v] : exchange->head().headers) {
+    if (util::ascii_iequals(k, "content-type")) content_type = v;
+  }
+  ctx.request.stream = streamed_media_type(content_type);
+  call.answer.stream = ctx.request.stream;
+  // An event stream is read along for its usage by the endpoint's own stream reader, when it
+  // can read it (a chat stream of the endpoint's provider); otherwise the request is counted
+  // without tokens read from the stream.
+  std::unique_ptr<providers::StreamTranslator> reader;
+  if (ctx.request.stream &&
+      !util::ascii_iequals(util::trim(content_type.substr(0, content_type.find(';'))),
+                           "application/x-ndjson"))
+    reader = ctx.endpoint->adapter->open_stream(ctx.request);
+  co_await relay_native(call, run, *exchange, wire->dropped, reader.get(), nullptr, false);
+}
+
+}  // namespace sluice::pipeline

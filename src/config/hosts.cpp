@@ -30,15 +30,24 @@ bool host_name(std::string_view h) {
 }  // namespace
 
 std::string host_of(std::string_view value) {
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
-  if (value.starts_with('[')) {
-    const auto close = value.find(']');
-    if (close != std::string_view::npos) value = value.substr(0, close + 1);
-  } else if (const auto colon = value.rfind(':'); colon != std::string_view::npos) {
-    value = value.substr(0, colon);
+  auto trim = [](std::string_view& v) {
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  };
+  for (;;) {
+    // Until nothing changes, so that the result reads as itself again (the host fuzzer's
+    // rule; "a. :80" gave "a. ", which reads as "a").
+    const std::string_view before = value;
+    trim(value);
+    if (value.starts_with('[')) {
+      const auto close = value.find(']');
+      if (close != std::string_view::npos) value = value.substr(0, close + 1);
+    } else if (const auto colon = value.rfind(':'); colon != std::string_view::npos) {
+      value = value.substr(0, colon);
+    }
+    while (value.ends_with('.')) value.remove_suffix(1);  // "example.com." is the same host
+    if (value.size() == before.size()) break;
   }
-  while (value.ends_with('.')) value.remove_suffix(1);  // "example.com." is the same host
   return util::ascii_lower(value);
 }
 

@@ -437,6 +437,17 @@ Endpoint read_endpoint(const Reader& r, const YAML::Node& node, const std::strin
            "provider '" + e.provider + "' cannot serve " +
                std::string(model::endpoint_type_name(e.operation)));
   }
+  if (e.raw_proxy && !e.adapter->proxies()) {
+    r.fail(node["raw_proxy"], path + ".raw_proxy",
+           "provider '" + e.provider +
+               "' has no raw proxy (the OpenAI-compatible providers, anthropic, gemini and "
+               "vertex_ai have one)");
+  }
+  if (e.raw_proxy && node["guardrails"] && node["guardrails"].size() > 0) {
+    // They could never run: the raw proxy's body has no shape they read.
+    r.fail(node["raw_proxy"], path + ".raw_proxy",
+           "an endpoint with guardrails cannot take the raw proxy");
+  }
   return e;
 }
 

@@ -158,14 +158,30 @@ PathMatch match_path(std::string_view method, std::string_view path) {
   return PathMatch{Kind::kNotFound, family, std::nullopt, {}, {}, {}};
 }
 
+namespace {
+
+// RFC 3986 §3.3: pchar = unreserved / pct-encoded / sub-delims / ":" / "@" ('%' checked apart).
+bool pchar(unsigned char c) {
+  return std::isalnum(c) != 0 ||
+         std::string_view("-._~!$&'()*+,;=:@%").find(static_cast<char>(c)) !=
+             std::string_view::npos;
+}
+
+bool hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
+
+}  // namespace
+
+std::string_view proxy_query_problem(std::string_view query) {
+  for (std::size_t i = 0; i < query.size(); ++i) {
+    const auto c = static_cast<unsigned char>(query[i]);
+    if (!pchar(c) && c != '/' && c != '?') return "a character outside RFC 3986's query set";
+    if (c == '%' && (i + 2 >= query.size() || !hex(query[i + 1]) || !hex(query[i + 2])))
+      return "a '%' that starts no percent-encoding";
+  }
+  return {};
+}
+
 std::string_view proxy_path_problem(std::string_view path) {
-  // RFC 3986 §3.3: pchar = unreserved / pct-encoded / sub-delims / ":" / "@".
-  auto pchar = [](unsigned char c) {
-    return std::isalnum(c) != 0 ||
-           std::string_view("-._~!$&'()*+,;=:@%").find(static_cast<char>(c)) !=
-               std::string_view::npos;
-  };
-  auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
   auto nibble = [](char c) {
     return std::isdigit(static_cast<unsigned char>(c)) != 0
                ? c - '0'
@@ -190,10 +206,16 @@ std::string_view proxy_path_problem(std::string_view path) {
       const int v = nibble(seg[i + 1]) * 16 + nibble(seg[i + 2]);
       if (v == '/' || v == '\\') return "an encoded '/' or '\\'";
       if (v < 0x20 || v == 0x7f) return "an encoded control character";
+      // Servers that decode twice, or read overlong UTF-8 or full-width dots as '.', would find
+      // a climb in these: nothing a provider's API path needs.
+      if (v == '%') return "an encoded '%'";
+      if (v >= 0x80) return "an encoded byte outside ASCII";
       decoded += static_cast<char>(v);
       i += 2;
     }
-    if (decoded == "." || decoded == "..") return "a '.' or '..' segment";
+    // A path parameter after ';' (RFC 3986 §3.3) does not hide a climb from servers that drop it.
+    const std::string_view bare = std::string_view(decoded).substr(0, decoded.find(';'));
+    if (bare == "." || bare == "..") return "a '.' or '..' segment";
     if (end == std::string_view::npos) return {};
     start = end + 1;
   }

@@ -57,6 +57,9 @@ PathMatch match_path(std::string_view method, std::string_view path);
 // the endpoint's credentials), an encoded '/' or backslash, and bytes outside RFC 3986's pchar
 // set (§3.3; a raw backslash among them).
 std::string_view proxy_path_problem(std::string_view path);
+// The same for the raw proxy's query (without its '?'): "" when it is RFC 3986 query text
+// (§3.4: pchar, '/' and '?', every '%' starting an encoding).
+std::string_view proxy_query_problem(std::string_view query);
 
 // Whether `path` is one of sluice's own paths or under one of its prefixes (/v1/, /api/,
 // /endpoints/, /gateway/, /admin/): a named route may not take it (config::load_file).

@@ -148,6 +148,8 @@ class ProviderAdapter {
   // provider without one.
   virtual Result<UpstreamRequest> proxy_request(std::string_view path_and_query,
                                                 std::string body) const;
+  // Whether proxy_request can succeed (an endpoint's raw_proxy: true is refused at load if not).
+  virtual bool proxies() const { return false; }
   // The client's `anthropic-beta` header (comma-separated betas) as this endpoint forwards it,
   // "" for none; betas left out are named in `dropped` ("anthropic-beta:<name>"). Only the
   // anthropic provider forwards betas, those its config allows.

@@ -72,6 +72,16 @@ struct RouteCall {
   std::string prompt_version;               // the prompt template version used, if any
   bool named_path = false;                  // called on a named route's own path (POST /chat)
   bool passthrough = false;  // provider-native: relayed as it is, no templates or parameters
+  // The raw proxy (MLflow 3): the client's request is sent as it is, model included, so the
+  // model it is for is the one it names (proxied_model: its body's `model`, or a Gemini path's
+  // models/{m}; "" when it names none the gateway can read).
+  bool raw_proxy = false;
+  std::string proxied_model;
+  // The provider model this request is for: the endpoint's, or on the raw proxy the client's.
+  std::string_view model_name() const {
+    if (raw_proxy) return proxied_model;
+    return endpoint != nullptr ? std::string_view(endpoint->model_name) : std::string_view();
+  }
   model::Request request;
   std::chrono::steady_clock::duration upstream_time{};  // time spent waiting on providers
   bool upstream_called = false;

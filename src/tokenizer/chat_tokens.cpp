@@ -73,6 +73,15 @@ std::uint64_t max_completion_tokens(const json::object& body) {
   return max * (n > 1 ? n : 1);
 }
 
+std::uint64_t native_max_output_tokens(const json::object& body) {
+  for (const char* field : {"max_completion_tokens", "max_output_tokens", "max_tokens"}) {
+    if (std::uint64_t n = as_count(body.if_contains(field))) return n;
+  }
+  if (const auto* g = body.if_contains("generationConfig"); g && g->is_object())
+    return as_count(g->get_object().if_contains("maxOutputTokens"));
+  return 0;
+}
+
 void append_streamed_text(const json::object& chunk, std::string& out) {
   const auto* choices = chunk.if_contains("choices");
   if (choices == nullptr || !choices->is_array()) return;

@@ -109,6 +109,22 @@ TEST(ConfigLoader, RawProxyIsPerEndpointAndOffByDefault) {
   EXPECT_FALSE((*r)->find("shut")->raw_proxy);
 }
 
+// Refused at load where it could never work: a provider without one, an endpoint with
+// guardrails (they cannot read the raw body).
+TEST(ConfigLoader, RawProxyNeedsAProxyingProviderAndNoGuardrails) {
+  EXPECT_THAT(error_of("endpoints:\n"
+                       "  - {name: c, endpoint_type: llm/v1/chat, raw_proxy: true,\n"
+                       "     model: {provider: cohere, name: command, config: {cohere_api_key: "
+                       "sk-cohere-0000000000}}}\n"),
+              HasSubstr("provider 'cohere' has no raw proxy"));
+  EXPECT_THAT(
+      error_of("guardrails:\n  - {name: pii, type: pii, action: block}\n"
+               "endpoints:\n"
+               "  - {name: g, endpoint_type: llm/v1/chat, raw_proxy: true, guardrails: [pii],\n"
+               "     model: {provider: mock}}\n"),
+      HasSubstr("an endpoint with guardrails cannot take the raw proxy"));
+}
+
 TEST(ConfigLoader, DefaultsWhenServerSectionIsAbsent) {
   auto r = load("endpoints: []");
   ASSERT_TRUE(r) << r.error().message;

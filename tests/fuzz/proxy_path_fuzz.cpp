@@ -1,8 +1,10 @@
-// The raw proxy's path check (src/pipeline/paths.hpp proxy_path_problem) and the path table it
-// sits in, fed any text as a request path. match_path never throws; a raw proxy match splits the
-// path into the endpoint's name and the rest exactly; a path the check lets through has no empty
-// segment, only RFC 3986 pchar bytes, and no segment that a provider decoding it would read as
-// "." or ".." or that hides a '/', a backslash or a control character.
+// The raw proxy's path and query checks (src/pipeline/paths.hpp proxy_path_problem,
+// proxy_query_problem) and the path table they sit in, fed any text. match_path never throws;
+// a raw proxy match splits the path into the endpoint's name and the rest exactly. A query let
+// through has only RFC 3986 query bytes and well-formed encodings. A path let through has no
+// empty segment, only RFC 3986 pchar bytes, and no segment a provider decoding it would read as
+// "." or ".." (before any ';' parameter) or that hides a '/', a backslash, a '%', a control
+// character or a non-ASCII byte.
 #include <cctype>
 #include <string>
 
@@ -33,6 +35,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     SLUICE_FUZZ_CHECK(path == "/gateway/proxy/" + std::string(m.name) + "/" + std::string(m.native),
                       "name and path are the request path, split once");
   }
+  std::string_view query_problem;
+  sluice::fuzz::no_throw("proxy_query_problem", [&] { query_problem = proxy_query_problem(in); });
+  if (query_problem.empty()) {
+    for (std::size_t i = 0; i < in.size(); ++i) {
+      const auto c = static_cast<unsigned char>(in[i]);
+      SLUICE_FUZZ_CHECK(std::isalnum(c) != 0 ||
+                            std::string_view("-._~!$&'()*+,;=:@%/?").find(static_cast<char>(c)) !=
+                                std::string_view::npos,
+                        "a query let through has only RFC 3986 query bytes");
+      SLUICE_FUZZ_CHECK(
+          c != '%' || (i + 2 < in.size() && hex_value(in[i + 1]) >= 0 && hex_value(in[i + 2]) >= 0),
+          "every '%' of a query let through starts a percent-encoding");
+    }
+  }
   std::string_view problem;
   sluice::fuzz::no_throw("proxy_path_problem", [&] { problem = proxy_path_problem(in); });
   if (!problem.empty()) return 0;
@@ -58,12 +74,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           i + 2 < seg.size() && hex_value(seg[i + 1]) >= 0 && hex_value(seg[i + 2]) >= 0,
           "every '%' starts a percent-encoding");
       const int v = hex_value(seg[i + 1]) * 16 + hex_value(seg[i + 2]);
-      SLUICE_FUZZ_CHECK(v != '/' && v != '\\' && v >= 0x20 && v != 0x7f,
-                        "no encoded '/', backslash or control character");
+      SLUICE_FUZZ_CHECK(v != '/' && v != '\\' && v >= 0x20 && v != 0x7f && v != '%' && v < 0x80,
+                        "no encoded '/', backslash, '%', control character or non-ASCII byte");
       decoded += static_cast<char>(v);
       i += 2;
     }
-    SLUICE_FUZZ_CHECK(decoded != "." && decoded != "..", "no '.' or '..' segment");
+    const std::string bare = decoded.substr(0, decoded.find(';'));
+    SLUICE_FUZZ_CHECK(bare != "." && bare != "..", "no '.' or '..' segment, path parameters aside");
     if (end == std::string_view::npos) break;
     start = end + 1;
   }

@@ -7,6 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { startGatewayWithUpstream, post, stopCleanly, logFor, sseData } from './helpers.mjs';
+import { startSluice } from '../support/sluice.mjs';
 
 let env;
 before(async () => {
@@ -169,4 +170,85 @@ test('the raw proxy relays the provider\'s errors without its key, and refuses w
   const get = await fetch(env.gateway.url + '/gateway/proxy/proxied/models');
   assert.equal(get.status, 405);
   assert.equal(get.headers.get('allow'), 'POST');
+});
+
+test('the raw proxy counts what it relays: Responses streams, streams no reader reads, embeddings', async () => {
+  const responses = await post(env.gateway, '/gateway/proxy/proxied/responses', { model: 'ok', input: 'hi', stream: true });
+  assert.equal(responses.status, 200);
+  assert.match(await responses.text(), /response\.completed/);
+  const rl = await logFor(env.gateway, responses);
+  assert.equal(rl.prompt_tokens, 50, 'read from response.completed');
+  assert.equal(rl.completion_tokens, 90);
+
+  const nd = await post(env.gateway, '/gateway/proxy/proxied/api/chat', { model: 'ndjson', messages: [{ role: 'user', content: 'hi' }] });
+  assert.equal(nd.status, 200);
+  assert.match(nd.headers.get('content-type'), /application\/x-ndjson/);
+  assert.equal((await nd.text()).trim().split('\n').length, 4);
+  const nl = await logFor(env.gateway, nd);
+  assert.ok(nl.completion_tokens > 10, `estimated from the bytes: ${JSON.stringify(nl)}`);
+  assert.equal(nl.usage_estimated, true);
+
+  // ?alt=sse with no stream_options: the provider reports no usage; the text is counted.
+  const sse = await post(env.gateway, '/gateway/proxy/proxied/chat/completions?alt=sse', { model: 'ok', messages: [{ role: 'user', content: 'hi' }] });
+  await sse.text();
+  const sl = await logFor(env.gateway, sse);
+  assert.ok(sl.completion_tokens >= 3, JSON.stringify(sl));
+
+  // Embeddings through a chat endpoint: the provider's usage as it is, nothing estimated beside it.
+  const emb = await post(env.gateway, '/gateway/proxy/proxied/embeddings', { model: 'text-embedding-3-small', input: ['a', 'b'] });
+  assert.equal(emb.status, 200);
+  const el = await logFor(env.gateway, emb);
+  assert.equal(el.prompt_tokens, 3);
+  assert.ok(!el.completion_tokens, JSON.stringify(el));
+  assert.equal(el.provider_model, 'text-embedding-3-small', 'the model the client named');
+
+  const ctype = await post(env.gateway, '/gateway/proxy/proxied/chat/completions', { model: 'ctype-key' });
+  assert.equal(ctype.status, 200);
+  assert.ok(!ctype.headers.get('content-type').includes('sk-proxy-key'), ctype.headers.get('content-type'));
+});
+
+test('the raw proxy with gateway keys: workspaces, endpoint and model allow-lists', async () => {
+  const ADMIN = 'admin-key-for-raw-proxy-tests-0123';
+  const keys = { a: 'sk-raw-proxy-a-key-0123456789abcdef', b: 'sk-raw-proxy-b-key-0123456789abcdef', m: 'sk-raw-proxy-m-key-0123456789abcdef' };
+  const base = env.upstream.base;
+  const openai = (name) => `{provider: openai, name: ${name}, config: {openai_api_key: sk-proxy-key-0000000001, openai_api_base: "${base}"}}`;
+  const gw = await startSluice(`
+auth:
+  mode: keys
+  admin_key: ${ADMIN}
+  pepper: \${{ secrets.PEPPER }}
+  keys:
+    - {name: a, key: "\${{ secrets.KEY_A }}", workspace: team-a}
+    - {name: b, key: "\${{ secrets.KEY_B }}", workspace: team-b}
+    - {name: m, key: "\${{ secrets.KEY_M }}", workspace: team-a, endpoints: [a-raw], models: [ok]}
+endpoints:
+  - {name: a-raw, workspace: team-a, endpoint_type: llm/v1/chat, raw_proxy: true, model: ${openai('configured')}}
+  - {name: a-shut, workspace: team-a, endpoint_type: llm/v1/chat, model: ${openai('configured')}}
+`, { env: { PEPPER: 'pepper-for-raw-proxy-tests-0123456789', KEY_A: keys.a, KEY_B: keys.b, KEY_M: keys.m } });
+  try {
+    const call = (who, name, body) => fetch(`${gw.url}/gateway/proxy/${name}/chat/completions`, {
+      method: 'POST', headers: { authorization: `Bearer ${keys[who]}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body) });
+    const hi = { messages: [{ role: 'user', content: 'hi' }] };
+    assert.equal((await call('a', 'a-raw', { model: 'ok', ...hi })).status, 200);
+    // Another workspace's endpoint answers word for word as a name nobody uses.
+    const hidden = await call('b', 'a-raw', { model: 'ok', ...hi });
+    const none = await call('b', 'no-such', { model: 'ok', ...hi });
+    assert.equal(hidden.status, 404);
+    assert.equal((await hidden.json()).detail.replace('a-raw', 'X'), (await none.json()).detail.replace('no-such', 'X'));
+    // A key's models list holds against the model the client names, not the endpoint's.
+    const other = await call('m', 'a-raw', { model: 'fail-500', ...hi });
+    assert.equal(other.status, 403);
+    assert.match(JSON.stringify(await other.json()), /may not use the model/);
+    assert.equal((await call('m', 'a-raw', { model: 'ok', ...hi })).status, 200);
+    // A key that may not use an endpoint is told so, not how the endpoint is configured.
+    const shut = await call('m', 'a-shut', { model: 'ok', ...hi });
+    assert.equal(shut.status, 403);
+    const shutText = JSON.stringify(await shut.json());
+    assert.match(shutText, /may not use 'a-shut'/);
+    assert.ok(!shutText.includes('raw_proxy'), shutText);
+    assert.match((await (await call('a', 'a-shut', { model: 'ok', ...hi })).json()).detail, /raw_proxy: true/);
+  } finally {
+    await stopCleanly(gw);
+  }
 });

@@ -120,6 +120,14 @@ TEST(Paths, RawProxy) {
   }
 }
 
+TEST(Paths, ProxyQueryProblem) {
+  for (const char* fine : {"", "alt=sse", "beta=true&x=%20y", "a=/b?c", "k=v;w=1"})
+    EXPECT_EQ(proxy_query_problem(fine), "") << fine;
+  for (const char* bad : {"a#b", "a=\"x\"", "a=<b>", "a={}", "a|b", "a^b", "a`b", "a b", "a%",
+                          "a%g0", "caf\xc3\xa9", "a\\b"})
+    EXPECT_NE(proxy_query_problem(bad), "") << bad;
+}
+
 TEST(Paths, ProxyPathProblem) {
   for (const char* fine : {"chat/completions", "v1/messages", "models/gemini-2.0:generateContent",
                            "a%20b/c", "deployments/x/chat/completions", "x..y/.z", "%7Euser"}) {

@@ -86,6 +86,31 @@ function handle(req, res, body, state) {
     return res.end('{not json');
   }
   const path = req.url.split('?')[0];
+  if (model === 'ctype-key') {
+    // A provider that echoes the key it was given in a header.
+    const text = JSON.stringify({ ok: true });
+    res.writeHead(200, { 'content-type': `application/json; k=${key}`, 'content-length': Buffer.byteLength(text) });
+    return res.end(text);
+  }
+  if (model === 'ndjson') {
+    // A stream of another shape (Ollama's native API): no reader reads it.
+    res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+    for (const w of ['one', 'two', 'three']) res.write(JSON.stringify({ message: { content: `${w} words here` }, done: false }) + '\n');
+    res.write(JSON.stringify({ done: true }) + '\n');
+    return res.end();
+  }
+  if (path.endsWith('/responses')) {
+    // OpenAI's Responses API, just enough for accounting: the usage rides in response.completed.
+    const responseUsage = { input_tokens: 50, output_tokens: 90, total_tokens: 140 };
+    const response = { id: 'resp_up', object: 'response', model, status: 'completed',
+      output: [{ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'upstream answer' }] }], usage: responseUsage };
+    if (!body.stream) return json(res, 200, response);
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write(`event: response.created\ndata: ${JSON.stringify({ type: 'response.created', response: { ...response, status: 'in_progress', usage: null } })}\n\n`);
+    res.write(`event: response.output_text.delta\ndata: ${JSON.stringify({ type: 'response.output_text.delta', delta: 'upstream answer' })}\n\n`);
+    res.write(`event: response.completed\ndata: ${JSON.stringify({ type: 'response.completed', response })}\n\n`);
+    return res.end();
+  }
   if (path.endsWith('/embeddings')) {
     const inputs = Array.isArray(body.input) ? body.input : [body.input];
     if (body.encoding_format === 'base64') {

@@ -194,7 +194,9 @@ asio::awaitable<void> Handler::relay_native(Call& call, Chain::Run& run,
     const bool ratelimit = lower.starts_with("x-ratelimit-");
     if ((ratelimit && !ours) || lower == "content-type" || lower == "retry-after" ||
         lower.starts_with("anthropic-ratelimit-")) {
-      headers.emplace_back(k, v);
+      // A provider that echoes the key in a header (a Content-Type parameter) must not hand it
+      // out either.
+      headers.emplace_back(k, util::redact(v, ctx.endpoint->adapter->secrets()));
     }
   }
   for (auto& h : governance_headers) headers.push_back(std::move(h));
@@ -238,6 +240,8 @@ asio::awaitable<void> Handler::relay_native(Call& call, Chain::Run& run,
             unreadable = fed.error();
           }
         }
+        // What no reader reads is still counted: estimated from the bytes themselves.
+        if (!readable) keep_streamed_bytes(ctx, *piece);
         std::string kept_id;  // a Response's id, recorded before the client sees its end
         for (const auto& e : events) {
           if (!e.usage.empty()) ctx.usage = e.usage;

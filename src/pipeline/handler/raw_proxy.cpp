@@ -3,14 +3,18 @@
 // credentials; the answer comes back as the provider sent it, as a stream when the provider
 // answers with one (text/event-stream or application/x-ndjson: the body need not say `stream`,
 // e.g. Gemini's ?alt=sse). Only for endpoints whose config says raw_proxy: true, since the client
-// then picks the model and the path. The chain runs as on the passthrough: keys, limits and
-// budgets apply; guardrails refuse (they cannot read a body of no known shape), templates and the
-// cache stand aside. Errors are MLflow's ({"detail": …}).
+// then picks the model and the path. The chain runs as on the passthrough: keys (their `models`
+// against the model the client names), limits and budgets apply; guardrails refuse (they cannot
+// read a body of no known shape), templates and the cache stand aside. Errors are MLflow's
+// ({"detail": …}).
 #include <boost/json.hpp>
 
 #include "pipeline/handler/handler.hpp"
+#include "policies/auth/auth.hpp"
 #include "providers/anthropic_fields.hpp"
+#include "providers/openai/adapter.hpp"
 #include "util/json_numbers.hpp"
+#include "util/json_write.hpp"
 #include "util/text.hpp"
 
 namespace sluice::pipeline {
@@ -19,11 +23,21 @@ namespace json = boost::json;
 
 namespace {
 
-// Whether the provider's answer is a stream, as MLflow reads it: by its media type.
-bool streamed_media_type(std::string_view content_type) {
-  const std::string_view type = util::trim(content_type.substr(0, content_type.find(';')));
-  return util::ascii_iequals(type, "text/event-stream") ||
-         util::ascii_iequals(type, "application/x-ndjson");
+// The media type of a Content-Type value, without its parameters.
+std::string_view media_type(std::string_view content_type) {
+  return util::trim(content_type.substr(0, content_type.find(';')));
+}
+
+// The provider model a raw request names: its body's `model`, else (Gemini, Vertex AI) the
+// path's models/{model}:{method}; "" when it names none.
+std::string named_model(const json::object& body, std::string_view path) {
+  if (const json::value* m = body.if_contains("model"); m != nullptr && m->is_string())
+    return std::string(m->get_string());
+  constexpr std::string_view kModels = "models/";
+  const auto at = path.rfind(kModels);
+  if (at == std::string_view::npos || (at != 0 && path[at - 1] != '/')) return {};
+  std::string_view model = path.substr(at + kModels.size());
+  return std::string(model.substr(0, model.find_first_of(":/")));
 }
 
 }  // namespace
@@ -32,10 +46,17 @@ asio::awaitable<void> Handler::raw_proxy(Call& call) {
   const PathMatch& match = call.match;
   const HttpRequest& http = call.http;
   RequestContext& ctx = call.ctx;
-  if (const std::string_view problem = proxy_path_problem(match.native); !problem.empty()) {
-    co_await send_error(call, Error::invalid("The path to proxy has " + std::string(problem) +
-                                             ": it is sent under the provider's API root as it "
-                                             "is, so it must be a plain relative path."));
+  std::string_view problem = proxy_path_problem(match.native);
+  std::string_view part = "path";
+  if (problem.empty()) {
+    problem = proxy_query_problem(http.query());
+    part = "query";
+  }
+  if (!problem.empty()) {
+    co_await send_error(
+        call, Error::invalid("The " + std::string(part) + " to proxy has " + std::string(problem) +
+                             ": it is sent under the provider's API root as it "
+                             "is, so it must be plain RFC 3986 text."));
     co_return;
   }
   if (!util::is_json_media_type(http.header("content-type"))) {
@@ -63,7 +84,10 @@ asio::awaitable<void> Handler::raw_proxy(Call& call) {
         call, Error::make(ErrorCode::kNotFound, "The endpoint '" + name + "' does not exist."));
     co_return;
   }
-  if (!ctx.endpoint->raw_proxy) {
+  // A key that may not use the endpoint is told so by the chain (auth), as on every path, before
+  // it learns anything of the endpoint's config.
+  const bool key_may = !ctx.key || policies::key_allows_endpoint(*ctx.key, name);
+  if (key_may && !ctx.endpoint->raw_proxy) {
     co_await send_error(
         call, Error::make(ErrorCode::kForbidden,
                           "Endpoint '" + name +
@@ -72,6 +96,8 @@ asio::awaitable<void> Handler::raw_proxy(Call& call) {
     co_return;
   }
   ctx.passthrough = true;
+  ctx.raw_proxy = true;
+  ctx.proxied_model = named_model(ctx.request.body, match.native);
   ctx.request.operation = ctx.endpoint->operation;
   ctx.request.endpoint = name;
   // What the body asks for, for the budgets' estimate; the answer's media type decides later.
@@ -82,6 +108,30 @@ asio::awaitable<void> Handler::raw_proxy(Call& call) {
     if (auto bad = client_anthropic_version(http, ctx.request.anthropic_version)) {
       co_await send_error(call, *bad);
       co_return;
+    }
+  }
+  std::string target(match.native);
+  if (const std::string_view query = http.query(); !query.empty()) {
+    target += '?';
+    target += query;
+  }
+  // The JSON as read (numbers as written): what the gateway checked is what is sent, a
+  // duplicated `model` included (the last one, for both).
+  auto wire =
+      ctx.endpoint->adapter->proxy_request(target, util::serialize_with(ctx.request.body, {}));
+  if (!wire) {
+    // Before the chain: a provider without a raw proxy spends no limit or budget.
+    co_await send_error(call, wire.error());
+    co_return;
+  }
+  if (dialect == "anthropic") {
+    if (!ctx.request.anthropic_version.empty())
+      providers::use_client_anthropic_version(*wire, ctx.request.anthropic_version);
+    // The endpoint's allow-list applies to the client's betas here too.
+    if (const std::string beta = http.header_list("anthropic-beta"); !beta.empty()) {
+      if (std::string kept = ctx.endpoint->adapter->anthropic_beta(beta, wire->dropped);
+          !kept.empty())
+        wire->headers.emplace_back("anthropic-beta", std::move(kept));
     }
   }
 
@@ -99,26 +149,9 @@ asio::awaitable<void> Handler::raw_proxy(Call& call) {
     run.complete(Outcome{call.answer.status, call.answer.client_gone, &*ctx.error});
     co_return;
   }
-  std::string target(match.native);
-  if (const std::string_view query = http.query(); !query.empty()) {
-    target += '?';
-    target += query;
-  }
-  auto wire = ctx.endpoint->adapter->proxy_request(target, http.body);
-  if (wire && dialect == "anthropic") {
-    if (!ctx.request.anthropic_version.empty())
-      providers::use_client_anthropic_version(*wire, ctx.request.anthropic_version);
-    // The endpoint's allow-list applies to the client's betas here too.
-    if (const std::string beta = http.header_list("anthropic-beta"); !beta.empty()) {
-      if (std::string kept = ctx.endpoint->adapter->anthropic_beta(beta, wire->dropped);
-          !kept.empty())
-        wire->headers.emplace_back("anthropic-beta", std::move(kept));
-    }
-  }
   std::optional<Error> failure;
-  if (!wire) failure = wire.error();
   std::unique_ptr<upstream::Exchange> exchange;
-  if (!failure) {
+  {
     auto started = co_await router_.passthrough(ctx, *wire);
     if (started) {
       exchange = std::move(*started);
@@ -135,16 +168,19 @@ asio::awaitable<void> Handler::raw_proxy(Call& call) {
   for (const auto& [k, v] : exchange->head().headers) {
     if (util::ascii_iequals(k, "content-type")) content_type = v;
   }
-  ctx.request.stream = streamed_media_type(content_type);
+  const std::string_view type = media_type(content_type);
+  ctx.request.stream = util::ascii_iequals(type, "text/event-stream") ||
+                       util::ascii_iequals(type, "application/x-ndjson");
   call.answer.stream = ctx.request.stream;
-  // An event stream is read along for its usage by the endpoint's own stream reader, when it
-  // can read it (a chat stream of the endpoint's provider); otherwise the request is counted
-  // without tokens read from the stream.
+  // An event stream is read along for its usage by the endpoint's own reader (OpenAI's
+  // Responses API's events by theirs); what no reader reads is estimated from its bytes.
   std::unique_ptr<providers::StreamTranslator> reader;
-  if (ctx.request.stream &&
-      !util::ascii_iequals(util::trim(content_type.substr(0, content_type.find(';'))),
-                           "application/x-ndjson"))
-    reader = ctx.endpoint->adapter->open_stream(ctx.request);
+  if (ctx.request.stream && util::ascii_iequals(type, "text/event-stream")) {
+    const bool responses = dialect == "openai" &&
+                           (match.native == "responses" || match.native.ends_with("/responses"));
+    reader = responses ? providers::openai::make_responses_usage_reader()
+                       : ctx.endpoint->adapter->open_stream(ctx.request);
+  }
   co_await relay_native(call, run, *exchange, wire->dropped, reader.get(), nullptr, false);
 }
 

@@ -37,6 +37,11 @@ void keep_streamed_text(RequestContext& ctx, const model::StreamEvent& event) {
   fold_streamed_text(ctx);
 }
 
+void keep_streamed_bytes(RequestContext& ctx, std::string_view bytes) {
+  ctx.streamed_text.append(bytes);
+  fold_streamed_text(ctx);
+}
+
 void log_answer_text(RequestContext& ctx, const boost::json::object& chunk_or_answer) {
   if (!ctx.log_answer) return;
   ctx.answer_logged = true;
@@ -58,6 +63,9 @@ bool incomplete(RequestContext& ctx) {
   model::drop_implausible(ctx.usage);
   const model::Usage& u = ctx.usage;
   const bool embeddings = ctx.request.operation == model::Operation::kEmbeddings;
+  // The raw proxy's path may be anything (embeddings through a chat endpoint): usage the
+  // provider reported is taken as it is, and only an answer with none is counted here.
+  if (ctx.raw_proxy) return ctx.endpoint != nullptr && !u.prompt_tokens && !u.completion_tokens;
   return ctx.endpoint != nullptr && !(u.prompt_tokens && (u.completion_tokens || embeddings));
 }
 

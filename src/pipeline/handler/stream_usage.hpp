@@ -14,6 +14,10 @@ namespace sluice::pipeline {
 // to the last word boundary is counted into ctx.streamed_tokens and dropped, so memory stays
 // bounded however long the stream runs.
 void keep_streamed_text(RequestContext& ctx, const model::StreamEvent& event);
+// The same for a relayed stream no reader can read (a provider-native or raw proxy stream of
+// another shape): its bytes as they came, so its completion is estimated from them (over, with
+// the framing, never free).
+void keep_streamed_bytes(RequestContext& ctx, std::string_view bytes);
 
 // The payload log's answer: appends the text of a chunk or a whole answer (internal OpenAI shape)
 // to ctx.logged_answer when the request's answer is logged, at most `max_bytes` in all (cut at a

@@ -43,8 +43,9 @@ void AccessLogObserver::on_complete(const RequestContext& ctx, const HttpRequest
   r.prompt_version = ctx.prompt_version;
   if (ctx.endpoint != nullptr) {
     r.endpoint = ctx.endpoint->name;
-    r.provider = std::string(ctx.endpoint->adapter->provider());  // "azure" for Azure OpenAI
-    r.provider_model = ctx.endpoint->adapter->provider_model();
+    r.provider = std::string(ctx.endpoint->adapter->provider());      // "azure" for Azure OpenAI
+    r.provider_model = ctx.raw_proxy ? std::string(ctx.model_name())  // the client's, as sent
+                                     : ctx.endpoint->adapter->provider_model();
     if (ctx.upstream_called) r.upstream_latency_ms = millis(ctx.upstream_time);
   }
   log_.write(r);

@@ -39,7 +39,7 @@ void RequestLogObserver::on_complete(const RequestContext& ctx, const HttpReques
   {
     r.endpoint = ctx.endpoint->name;
     r.provider = ctx.endpoint->provider;
-    r.model = ctx.endpoint->model_name;
+    r.model = ctx.model_name();
   }
   if (ctx.route != nullptr) r.route = ctx.route->name;
   if (ctx.key) {

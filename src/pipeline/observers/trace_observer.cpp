@@ -197,7 +197,7 @@ void TraceObserver::on_complete(const RequestContext& ctx, const HttpRequest& ht
   server.end_unix_nano = unix_nano(now);
   gen_ai(server, otel, op, ctx.endpoint != nullptr ? ctx.endpoint->provider : "");
   if (!requested.empty()) server.set("gen_ai.request.model", requested);
-  if (ctx.endpoint != nullptr) server.set("gen_ai.response.model", ctx.endpoint->model_name);
+  if (ctx.endpoint != nullptr) server.set("gen_ai.response.model", std::string(ctx.model_name()));
   request_parameters(server, ctx.request.body);
   usage(server, ctx.usage);
   server.set("http.request.method", http.method);

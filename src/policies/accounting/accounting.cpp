@@ -21,8 +21,12 @@ void price_request(RequestContext& ctx) {
   }
   const auto& prices = ctx.snapshot->governance.prices;
   if (!prices) return;
-  if (const auto* price = prices->find(ctx.endpoint->provider, ctx.endpoint->model_name))
-    into = pricing::cost_usd(*price, ctx.usage);
+  // The raw proxy's model is the client's: priced as it when it has a price, else as the
+  // endpoint's (never free for a model name the price list lacks).
+  const auto* price = prices->find(ctx.endpoint->provider, ctx.model_name());
+  if (price == nullptr && ctx.raw_proxy)
+    price = prices->find(ctx.endpoint->provider, ctx.endpoint->model_name);
+  if (price != nullptr) into = pricing::cost_usd(*price, ctx.usage);
 }
 
 pipeline::Step AccountingPolicy::on_request(RequestContext& /*ctx*/, void* /*state*/) const {
@@ -52,7 +56,7 @@ void AccountingPolicy::account(RequestContext& ctx, AccountingState& state, unsi
   e.workspace = ctx.workspace;
   e.endpoint = ctx.endpoint->name;
   e.provider = ctx.endpoint->provider;
-  e.model = ctx.endpoint->model_name;
+  e.model = ctx.model_name();
   e.status = status;
   e.latency_ms =
       std::chrono::duration<double, std::milli>(pipeline::Clock::now() - ctx.started).count();

@@ -87,7 +87,9 @@ pipeline::Step AuthPolicy::on_request(RequestContext& ctx, void* /*state*/) cons
         forbidden("This gateway key may not use '" + std::string(asked) + "'.",
                   "endpoint_not_allowed", "model"));
   }
-  if (ctx.endpoint != nullptr && !key_allows_model(key, ctx.endpoint->model_name)) {
+  // (On the raw proxy, the model the client names; one it names in no way the gateway reads
+  // passes no `models` list.)
+  if (ctx.endpoint != nullptr && !key_allows_model(key, ctx.model_name())) {
     return pipeline::Step::fail(
         forbidden("This gateway key may not use the model behind '" + std::string(asked) + "'.",
                   "model_not_allowed", "model"));

@@ -31,18 +31,6 @@ std::uint64_t count_of(const boost::json::value* v) {
   return 0;
 }
 
-// The output cap of a body in a provider's own shape: OpenAI chat's max_completion_tokens or
-// max_tokens, the Responses API's max_output_tokens, Anthropic's max_tokens, Gemini's
-// generationConfig.maxOutputTokens. 0: none given.
-std::uint64_t passthrough_output_cap(const boost::json::object& body) {
-  for (const char* field : {"max_completion_tokens", "max_output_tokens", "max_tokens"}) {
-    if (std::uint64_t n = count_of(body.if_contains(field))) return n;
-  }
-  if (const auto* g = body.if_contains("generationConfig"); g && g->is_object())
-    return count_of(g->get_object().if_contains("maxOutputTokens"));
-  return 0;
-}
-
 // The budgets that cover the request as it now is (its key, endpoint and provider), each with
 // the spec it came from; `skip`: one left out (the budget a fallback escaped).
 using Covering = std::vector<const config::BudgetSpec*>;
@@ -214,7 +202,7 @@ WorstCase worst_case(const pipeline::RequestContext& ctx) {
     // `contents`), which the chat tokenizer does not read: a token per three bytes of the body,
     // more than text averages.
     w.prompt_tokens = boost::json::serialize(ctx.request.body).size() / 3 + 1;
-    w.output_tokens = passthrough_output_cap(ctx.request.body);
+    w.output_tokens = tokenizer::native_max_output_tokens(ctx.request.body);
   } else {
     const auto& encoding = tokenizer::Encoding::for_model(ctx.endpoint->model_name);
     w.prompt_tokens =

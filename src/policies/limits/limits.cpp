@@ -55,9 +55,11 @@ bool LimitsPolicy::collect(RequestContext& ctx, LimitsState& state, Wanted& want
   for (const auto* l : specs) tokens_needed = tokens_needed || l->tokens != 0;
   if (tokens_needed && ctx.endpoint != nullptr) {
     const auto& encoding = tokenizer::Encoding::for_model(ctx.endpoint->model_name);
+    // A provider-native body states its cap in its own shape (as the budgets read it).
     state.reserved_tokens =
         tokenizer::count_prompt_tokens(encoding, ctx.request.operation, ctx.request.body) +
-        tokenizer::max_completion_tokens(ctx.request.body);
+        (ctx.passthrough ? tokenizer::native_max_output_tokens(ctx.request.body)
+                         : tokenizer::max_completion_tokens(ctx.request.body));
   }
   for (const auto* l : specs) {
     auto who = governance::counted_as(l->scope, l->match, subject);

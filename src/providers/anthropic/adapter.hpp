@@ -51,6 +51,7 @@ class AnthropicAdapter : public ProviderAdapter {
   model::Usage passthrough_usage(std::string_view body) const override;
   Result<UpstreamRequest> proxy_request(std::string_view path_and_query,
                                         std::string body) const override;
+  bool proxies() const override { return true; }
   std::string anthropic_beta(std::string_view client,
                              std::vector<std::string>& dropped) const override;
 

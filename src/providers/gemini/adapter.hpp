@@ -52,6 +52,7 @@ class GeminiAdapter : public ProviderAdapter {
   model::Usage passthrough_usage(std::string_view body) const override;
   Result<UpstreamRequest> proxy_request(std::string_view path_and_query,
                                         std::string body) const override;
+  bool proxies() const override { return true; }
   std::optional<CredentialRefresh> credential_refresh(long long now) const override;
 
  private:

@@ -52,6 +52,7 @@ class OpenAiAdapter : public ProviderAdapter {
   model::Usage passthrough_usage(std::string_view body) const override;
   Result<UpstreamRequest> proxy_request(std::string_view path_and_query,
                                         std::string body) const override;
+  bool proxies() const override { return true; }
 
  private:
   // Path prefix, auth and content headers shared by translated and passthrough requests.

@@ -12,6 +12,17 @@ Error bad(std::string message) { return Error::invalid(std::move(message)); }
 
 }  // namespace
 
+std::string_view absolute_form_authority(std::string_view target) {
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (target.size() >= scheme.size() &&
+        boost::beast::iequals(target.substr(0, scheme.size()), scheme)) {
+      const std::string_view rest = target.substr(scheme.size());
+      return rest.substr(0, rest.find_first_of("/?"));
+    }
+  }
+  return {};
+}
+
 std::string origin_form(std::string_view target) {
   if (target.starts_with("/")) return std::string(target);
   for (std::string_view scheme : {"http://", "https://"}) {

@@ -26,5 +26,8 @@ std::optional<Error> check_request_head(const boost::beast::http::request_header
 // ("http://host/path?query", RFC 9112 §3.2.2) loses its scheme and authority; "" for a target
 // that is neither.
 std::string origin_form(std::string_view target);
+// The authority ("host:port") of an absolute-form target, "" for any other: RFC 9112 §3.2.2 has
+// the server use it instead of the Host header field.
+std::string_view absolute_form_authority(std::string_view target);
 
 }  // namespace sluice::server

@@ -181,11 +181,16 @@ class Session : public pipeline::Responder {
     request.target = origin_form(msg.target());
     if (request.target.empty()) request.target = std::string(msg.target());  // "*"
     request.headers.reserve(8);
+    // RFC 9112 §3.2.2: an absolute-form target's authority stands for the Host header field
+    // (server.hosts reads the workspace from it; found by a hostile probe).
+    const std::string_view authority = absolute_form_authority(msg.target());
     for (const auto& field : msg) {
       std::string name(field.name_string());
       for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (!authority.empty() && name == "host") continue;
       request.headers.emplace_back(std::move(name), std::string(field.value()));
     }
+    if (!authority.empty()) request.headers.emplace_back("host", std::string(authority));
     return request;
   }
 

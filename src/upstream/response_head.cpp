@@ -31,6 +31,13 @@ Result<HeadKind> check_response_head(unsigned status, std::string_view content_e
         "provider answered HTTP " + std::to_string(status) + " where a final answer was due",
         provider);
   }
+  if (status > 599) {
+    // RFC 9110 §15: status codes are 100..599; anything past is no answer a client could read
+    // (and would be relayed as such on the passthrough).
+    return unusable(
+        "provider answered HTTP " + std::to_string(status) + ", which is no HTTP status code",
+        provider);
+  }
   if (status >= 300 && status < 400) {
     return unusable("provider answered HTTP " + std::to_string(status) +
                         " (a redirect), which the gateway does not follow",

@@ -50,6 +50,8 @@ const answers = {
   'huge-header': (s) => s.write(`HTTP/1.1 200 OK\r\nX-Big: ${'a'.repeat(70000)}\r\nContent-Length: 2\r\n\r\n{}`),
   'gzip': (s) => s.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: 4\r\n\r\n\x1f\x8b\x08\x00'),
   'redirect': (s) => s.write('HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:1/elsewhere\r\nContent-Length: 0\r\n\r\n'),
+  // Found by a hostile probe: relayed as "999 <unknown-status>" on the passthrough.
+  'status-999': (s) => s.write('HTTP/1.1 999 Odd\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}'),
   'close-mid-header': (s) => { s.write('HTTP/1.1 200 OK\r\nContent-Ty'); s.destroy(); },
   'echo-key': (s, req) => {
     const key = /authorization: Bearer (\S+)/i.exec(req.head)?.[1] ?? '';
@@ -235,6 +237,7 @@ for (const [model, pattern] of [
   ['huge-header', /head is larger/],
   ['gzip', /Content-Encoding/],
   ['close-mid-header', /provider/],
+  ['status-999', /no HTTP status code/],
 ]) {
   test(`a provider answer "${model}" becomes a clean 502`, async () => {
     const res = await post(gateway, '/v1/chat/completions', chatBody(model));

@@ -410,6 +410,19 @@ endpoints: []
   });
   assert.match(answer, /^HTTP\/1\.1 400/);
   assert.match(answer, /more than one Host header/);
+  // An absolute-form target's authority stands for Host (RFC 9112 §3.2.2; found by a hostile
+  // probe: the Host header picked the workspace instead).
+  const absolute = await new Promise((resolve, reject) => {
+    const sock = connect(gw.port, '127.0.0.1', () => {
+      sock.end(`GET http://ml.example.com/admin/keys HTTP/1.1\r\nHost: other.example.com\r\nAuthorization: Bearer ${KEYS.bAdmin}\r\nConnection: close\r\n\r\n`);
+    });
+    let text = '';
+    sock.on('data', (d) => (text += d));
+    sock.on('end', () => resolve(text));
+    sock.on('error', reject);
+  });
+  assert.match(absolute, /^HTTP\/1\.1 403/);
+  assert.match(absolute, /wrong_workspace/);
 });
 
 test('shared secrets are for shared endpoints; the admin key moves a secret; stored endpoints never use the host\'s AWS credentials', async () => {

@@ -67,6 +67,12 @@ TEST(RequestFraming, TargetForms) {
   EXPECT_EQ(origin_form("HTTPS://gw"), "/");
   EXPECT_EQ(origin_form("http://gw?x"), "/?x");
   EXPECT_EQ(origin_form("http:///path"), "");
+  // The authority that stands for Host (RFC 9112 §3.2.2).
+  EXPECT_EQ(absolute_form_authority("http://ml.example.com:8080/v1/models?x"),
+            "ml.example.com:8080");
+  EXPECT_EQ(absolute_form_authority("HTTPS://gw?x"), "gw");
+  EXPECT_EQ(absolute_form_authority("/v1/models"), "");
+  EXPECT_EQ(absolute_form_authority("http:///path"), "");
   EXPECT_EQ(origin_form("ftp://gw/x"), "");
   EXPECT_EQ(origin_form("v1/models"), "");
   EXPECT_EQ(status_of("GET v1/models HTTP/1.1\r\nHost: a\r\n\r\n"), 400u);

@@ -187,10 +187,12 @@ asio::awaitable<void> Handler::relay_native(Call& call, Chain::Run& run,
   // A policy that rewrites the stream or the answer needs it in the family's own shape again.
   const bool rewrite_stream =
       ok && ctx.request.stream && renderer != nullptr && run.watches_stream();
+  bool typed = false;  // one Content-Type goes out, the provider's first (it may send two)
   for (const auto& [k, v] : exchange.head().headers) {
     std::string lower(k);
     for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (lower == "content-type" && rewrite_stream) continue;
+    if (lower == "content-type" && (rewrite_stream || typed)) continue;
+    if (lower == "content-type") typed = true;
     const bool ratelimit = lower.starts_with("x-ratelimit-");
     if ((ratelimit && !ours) || lower == "content-type" || lower == "retry-after" ||
         lower.starts_with("anthropic-ratelimit-")) {

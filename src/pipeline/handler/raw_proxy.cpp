@@ -166,7 +166,8 @@ asio::awaitable<void> Handler::raw_proxy(Call& call) {
   }
   std::string_view content_type;
   for (const auto& [k, v] : exchange->head().headers) {
-    if (util::ascii_iequals(k, "content-type")) content_type = v;
+    // The first, as relay_native passes it on.
+    if (content_type.empty() && util::ascii_iequals(k, "content-type")) content_type = v;
   }
   const std::string_view type = media_type(content_type);
   ctx.request.stream = util::ascii_iequals(type, "text/event-stream") ||

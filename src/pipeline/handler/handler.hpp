@@ -96,6 +96,10 @@ class Handler : public SubRequests {
   boost::asio::awaitable<void> invoke(Call& call);
   boost::asio::awaitable<void> passthrough(Call& call);
   boost::asio::awaitable<void> raw_proxy(Call& call);
+  // A provider-native request's body (the passthrough, the raw proxy): JSON, one object, read
+  // into ctx.request.body with its numbers as written. False when it answered an error (415,
+  // 400).
+  boost::asio::awaitable<bool> read_native_body(Call& call);
   // The provider's answer to a provider-native request (the passthrough, the raw proxy) sent to
   // the client as it came, with the gateway's headers, the usage read from it (a stream by
   // `reader`, null when it cannot be read) and the chain's answer and stream hooks. `dropped`:

@@ -18,6 +18,29 @@ namespace sluice::pipeline {
 namespace asio = boost::asio;
 namespace json = boost::json;
 
+asio::awaitable<bool> Handler::read_native_body(Call& call) {
+  const HttpRequest& http = call.http;
+  RequestContext& ctx = call.ctx;
+  if (!util::is_json_media_type(http.header("content-type"))) {
+    co_await send_error(call,
+                        Error::make(ErrorCode::kUnsupportedMediaType, "Send application/json."));
+    co_return false;
+  }
+  boost::system::error_code ec;
+  json::value parsed = util::parse_json_keeping_numbers(http.body, ec, ctx.request.body.storage());
+  if (ec || !parsed.is_object()) {
+    // Named first: GCC 12 destroys a temporary made in a ?: under co_await twice (a double free
+    // found by a hostile probe).
+    const Error bad =
+        Error::invalid(util::too_deep(ec) ? std::string(util::kTooDeepMessage)
+                                          : "The request body must be a JSON object.");
+    co_await send_error(call, bad);
+    co_return false;
+  }
+  ctx.request.body = std::move(parsed.get_object());
+  co_return true;
+}
+
 asio::awaitable<void> Handler::passthrough(Call& call) {
   const PathMatch& match = call.match;
   const HttpRequest& http = call.http;
@@ -29,23 +52,7 @@ asio::awaitable<void> Handler::passthrough(Call& call) {
   const api::InboundApi* renderer =
       match.native != "/responses" && *match.operation == model::Operation::kChat ? call.api->api
                                                                                   : nullptr;
-  if (!util::is_json_media_type(http.header("content-type"))) {
-    co_await send_error(call,
-                        Error::make(ErrorCode::kUnsupportedMediaType, "Send application/json."));
-    co_return;
-  }
-  boost::system::error_code ec;
-  json::value parsed = util::parse_json_keeping_numbers(http.body, ec, ctx.request.body.storage());
-  if (ec || !parsed.is_object()) {
-    // Named first: GCC 12 destroys a temporary made in a ?: under co_await twice (a double free
-    // found by a hostile probe).
-    const Error bad =
-        Error::invalid(util::too_deep(ec) ? std::string(util::kTooDeepMessage)
-                                          : "The request body must be a JSON object.");
-    co_await send_error(call, bad);
-    co_return;
-  }
-  ctx.request.body = std::move(parsed.get_object());
+  if (!co_await read_native_body(call)) co_return;
   std::string name(match.name);
   if (match.api != "gemini") {
     const json::value* m = ctx.request.body.if_contains("model");

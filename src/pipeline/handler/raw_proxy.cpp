@@ -13,7 +13,6 @@
 #include "policies/auth/auth.hpp"
 #include "providers/anthropic_fields.hpp"
 #include "providers/openai/adapter.hpp"
-#include "util/json_numbers.hpp"
 #include "util/json_write.hpp"
 #include "util/text.hpp"
 
@@ -59,22 +58,7 @@ asio::awaitable<void> Handler::raw_proxy(Call& call) {
                              "is, so it must be plain RFC 3986 text."));
     co_return;
   }
-  if (!util::is_json_media_type(http.header("content-type"))) {
-    co_await send_error(call,
-                        Error::make(ErrorCode::kUnsupportedMediaType, "Send application/json."));
-    co_return;
-  }
-  boost::system::error_code ec;
-  json::value parsed = util::parse_json_keeping_numbers(http.body, ec, ctx.request.body.storage());
-  if (ec || !parsed.is_object()) {
-    // Named first: GCC 12 destroys a temporary made in a ?: under co_await twice.
-    const Error bad =
-        Error::invalid(util::too_deep(ec) ? std::string(util::kTooDeepMessage)
-                                          : "The request body must be a JSON object.");
-    co_await send_error(call, bad);
-    co_return;
-  }
-  ctx.request.body = std::move(parsed.get_object());
+  if (!co_await read_native_body(call)) co_return;
   const std::string name(match.name);
   ctx.endpoint = ctx.snapshot->find(name);
   // Another workspace's endpoint does not exist for this caller.

@@ -74,12 +74,18 @@ std::uint64_t max_completion_tokens(const json::object& body) {
 }
 
 std::uint64_t native_max_output_tokens(const json::object& body) {
+  std::uint64_t max = 0;
+  std::uint64_t choices = as_count(body.if_contains("n"));
   for (const char* field : {"max_completion_tokens", "max_output_tokens", "max_tokens"}) {
-    if (std::uint64_t n = as_count(body.if_contains(field))) return n;
+    if ((max = as_count(body.if_contains(field))) != 0) break;
   }
-  if (const auto* g = body.if_contains("generationConfig"); g && g->is_object())
-    return as_count(g->get_object().if_contains("maxOutputTokens"));
-  return 0;
+  if (const auto* g = body.if_contains("generationConfig"); g && g->is_object()) {
+    if (max == 0) max = as_count(g->get_object().if_contains("maxOutputTokens"));
+    if (choices == 0) choices = as_count(g->get_object().if_contains("candidateCount"));
+  }
+  // Saturating, as max_completion_tokens.
+  if (choices > 1 && max > UINT64_MAX / 2 / choices) return UINT64_MAX / 2;
+  return max * (choices > 1 ? choices : 1);
 }
 
 void append_streamed_text(const json::object& chunk, std::string& out) {

@@ -23,7 +23,8 @@ std::uint64_t count_prompt_tokens(const Encoding& encoding, model::Operation ope
 std::uint64_t max_completion_tokens(const boost::json::object& body);
 // The output cap of a body in a provider's own shape (the passthrough, the raw proxy): OpenAI
 // chat's max_completion_tokens or max_tokens, the Responses API's max_output_tokens,
-// Anthropic's max_tokens, Gemini's generationConfig.maxOutputTokens; 0 when it gives none.
+// Anthropic's max_tokens, Gemini's generationConfig.maxOutputTokens; 0 when it gives none;
+// times n (OpenAI) or generationConfig.candidateCount (Gemini) for several choices.
 std::uint64_t native_max_output_tokens(const boost::json::object& body);
 
 // Appends the text a streamed chunk carries (chat deltas, completion text, tool arguments), for

@@ -241,6 +241,18 @@ endpoints:
     assert.equal(other.status, 403);
     assert.match(JSON.stringify(await other.json()), /may not use the model/);
     assert.equal((await call('m', 'a-raw', { model: 'ok', ...hi })).status, 200);
+    // The path's model (Gemini's models/{m}:…, Azure's deployments/{d}/…) is what the provider
+    // runs: it is the one checked, and a body naming another is refused (found by a review).
+    const at = (who, path, body) => fetch(`${gw.url}/gateway/proxy/a-raw/${path}`, {
+      method: 'POST', headers: { authorization: `Bearer ${keys[who]}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body) });
+    const viaPath = await at('m', 'models/fail-500:generateContent', hi);
+    assert.equal(viaPath.status, 403);
+    const both = await at('a', 'deployments/fail-500/chat/completions', { model: 'ok', ...hi });
+    assert.equal(both.status, 400);
+    assert.match((await both.json()).detail, /path names the model 'fail-500' and the body 'ok'/);
+    const long = await call('a', 'a-raw', { model: 'x'.repeat(300), ...hi });
+    assert.equal(long.status, 400);
     // A key that may not use an endpoint is told so, not how the endpoint is configured.
     const shut = await call('m', 'a-shut', { model: 'ok', ...hi });
     assert.equal(shut.status, 403);

@@ -20,6 +20,11 @@ TEST(NativeMaxOutputTokens, ReadsEachProvidersField) {
   EXPECT_EQ(cap(R"({"max_tokens": -3})"), 0u);
   EXPECT_EQ(cap(R"({"generationConfig": "x"})"), 0u);
   EXPECT_EQ(cap(R"({})"), 0u);
+  // Several choices each may take the cap (found by a review: the passthrough's limits once
+  // reserved one choice's worth).
+  EXPECT_EQ(cap(R"({"max_tokens": 4000, "n": 8})"), 32000u);
+  EXPECT_EQ(cap(R"({"generationConfig": {"maxOutputTokens": 64, "candidateCount": 3}})"), 192u);
+  EXPECT_EQ(cap(R"({"max_tokens": 9223372036854775807, "n": 1000})"), UINT64_MAX / 2);
   // The translated paths' reading is unchanged: it knows only the chat fields.
   EXPECT_EQ(max_completion_tokens(boost::json::parse(R"({"max_output_tokens": 1000})").as_object()),
             0u);

@@ -7,6 +7,7 @@
 // against the model the client names), limits and budgets apply; guardrails refuse (they cannot
 // read a body of no known shape), templates and the cache stand aside. Errors are MLflow's
 // ({"detail": …}).
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "pipeline/handler/handler.hpp"
@@ -27,16 +28,27 @@ std::string_view media_type(std::string_view content_type) {
   return util::trim(content_type.substr(0, content_type.find(';')));
 }
 
-// The provider model a raw request names: its body's `model`, else (Gemini, Vertex AI) the
-// path's models/{model}:{method}; "" when it names none.
-std::string named_model(const json::object& body, std::string_view path) {
-  if (const json::value* m = body.if_contains("model"); m != nullptr && m->is_string())
-    return std::string(m->get_string());
-  constexpr std::string_view kModels = "models/";
-  const auto at = path.rfind(kModels);
-  if (at == std::string_view::npos || (at != 0 && path[at - 1] != '/')) return {};
-  std::string_view model = path.substr(at + kModels.size());
-  return std::string(model.substr(0, model.find_first_of(":/")));
+// The model a raw request's path names, which the provider runs whatever the body says:
+// Gemini's and Vertex AI's models/{model}:{method}, Azure OpenAI's deployments/{deployment}/…;
+// "" when it names none.
+std::string_view path_model(std::string_view path) {
+  for (std::string_view marker : {std::string_view("models/"), std::string_view("deployments/")}) {
+    for (auto at = path.find(marker); at != std::string_view::npos;
+         at = path.find(marker, at + 1)) {
+      if (at != 0 && path[at - 1] != '/') continue;
+      std::string_view model = path.substr(at + marker.size());
+      model = model.substr(0, model.find_first_of(":/"));
+      if (!model.empty()) return model;
+    }
+  }
+  return {};
+}
+
+// A model name the gateway records and checks: printable ASCII of a sensible length.
+bool plain_model_name(std::string_view m) {
+  return m.size() <= 256 && std::all_of(m.begin(), m.end(), [](char c) {
+           return static_cast<unsigned char>(c) > 0x20 && static_cast<unsigned char>(c) < 0x7f;
+         });
 }
 
 }  // namespace
@@ -79,16 +91,38 @@ asio::awaitable<void> Handler::raw_proxy(Call& call) {
                               "raw_proxy: true (the client then picks the model and the path)."));
     co_return;
   }
+  // The model the request is for: the path's when it names one (what the provider runs), else
+  // the body's. Both naming different ones is refused: the gateway would check one and the
+  // provider run the other.
+  std::string_view body_model;
+  if (const json::value* m = ctx.request.body.if_contains("model"); m != nullptr && m->is_string())
+    body_model = m->get_string();
+  const std::string_view in_path = path_model(match.native);
+  if (!in_path.empty() && !body_model.empty() && in_path != body_model) {
+    co_await send_error(
+        call, Error::invalid("The path names the model '" + std::string(in_path) +
+                                 "' and the body '" + std::string(body_model) + "'; name one.",
+                             "model"));
+    co_return;
+  }
+  const std::string_view named = in_path.empty() ? body_model : in_path;
+  if (!plain_model_name(named)) {
+    co_await send_error(call, Error::invalid("The model must be a plain name of at most 256 "
+                                             "printable characters.",
+                                             "model"));
+    co_return;
+  }
   ctx.passthrough = true;
   ctx.raw_proxy = true;
-  ctx.proxied_model = named_model(ctx.request.body, match.native);
+  ctx.proxied_model = named;
   ctx.request.operation = ctx.endpoint->operation;
   ctx.request.endpoint = name;
   // What the body asks for, for the budgets' estimate; the answer's media type decides later.
   const json::value* s = ctx.request.body.if_contains("stream");
   ctx.request.stream = s != nullptr && s->is_bool() && s->get_bool();
   const std::string_view dialect = ctx.endpoint->adapter->native_dialect();
-  if (dialect == "anthropic" && !http.header("anthropic-version").empty()) {
+  // (A key that may not use the endpoint goes straight to the chain's refusal.)
+  if (key_may && dialect == "anthropic" && !http.header("anthropic-version").empty()) {
     if (auto bad = client_anthropic_version(http, ctx.request.anthropic_version)) {
       co_await send_error(call, *bad);
       co_return;
@@ -101,14 +135,16 @@ asio::awaitable<void> Handler::raw_proxy(Call& call) {
   }
   // The JSON as read (numbers as written): what the gateway checked is what is sent, a
   // duplicated `model` included (the last one, for both).
-  auto wire =
-      ctx.endpoint->adapter->proxy_request(target, util::serialize_with(ctx.request.body, {}));
-  if (!wire) {
+  auto wire = key_may ? ctx.endpoint->adapter->proxy_request(
+                            target, util::serialize_with(ctx.request.body, {}))
+                      : Result<providers::UpstreamRequest>(Error::make(
+                            ErrorCode::kForbidden, "This gateway key may not use '" + name + "'."));
+  if (!wire && key_may) {
     // Before the chain: a provider without a raw proxy spends no limit or budget.
     co_await send_error(call, wire.error());
     co_return;
   }
-  if (dialect == "anthropic") {
+  if (wire && dialect == "anthropic") {
     if (!ctx.request.anthropic_version.empty())
       providers::use_client_anthropic_version(*wire, ctx.request.anthropic_version);
     // The endpoint's allow-list applies to the client's betas here too.
@@ -135,7 +171,9 @@ asio::awaitable<void> Handler::raw_proxy(Call& call) {
   }
   std::optional<Error> failure;
   std::unique_ptr<upstream::Exchange> exchange;
-  {
+  if (!wire) {
+    failure = wire.error();  // (the chain refuses such a key first)
+  } else {
     auto started = co_await router_.passthrough(ctx, *wire);
     if (started) {
       exchange = std::move(*started);

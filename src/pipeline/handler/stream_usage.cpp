@@ -81,7 +81,9 @@ void complete_usage(RequestContext& ctx, const boost::json::object& answer) {
 void complete_usage(RequestContext& ctx, std::string_view answer_text) {
   if (!incomplete(ctx)) return;
   model::Usage& u = ctx.usage;
-  const bool embeddings = ctx.request.operation == model::Operation::kEmbeddings;
+  // (The raw proxy's path may be a chat call through an embeddings endpoint: its answer is
+  // counted too.)
+  const bool embeddings = ctx.request.operation == model::Operation::kEmbeddings && !ctx.raw_proxy;
   const auto& encoding = tokenizer::Encoding::for_model(ctx.endpoint->model_name);
   if (!u.prompt_tokens) {
     u.prompt_tokens =

@@ -233,17 +233,21 @@ WorstCase worst_case(const pipeline::RequestContext& ctx) {
   // A request that names its tier is served at it; one that does not (or says auto) may be
   // served at any the project defaults to, priority included: the dearest.
   const bool named_tier = tier != nullptr && tier->is_string() && tier->get_string() != "auto";
-  auto take = [&](const config::Endpoint& e) {
-    const pricing::ModelPrice* price = prices->find(e.provider, e.model_name);
+  auto take_model = [&](const config::Endpoint& e, std::string_view model) {
+    const pricing::ModelPrice* price = prices->find(e.provider, model);
     if (price == nullptr) return;
     if (named_tier) return rates(&price->for_tier(tier->get_string()));
     rates(price);
     for (const auto& [name, tiered] : price->service_tiers) rates(tiered.get());
   };
+  auto take = [&](const config::Endpoint& e) { take_model(e, e.model_name); };
   if (ctx.route != nullptr) {
     for (const auto& d : ctx.route->destinations) take(ctx.snapshot->endpoints[d.endpoint]);
   } else {
     take(*ctx.endpoint);
+    // The raw proxy runs the model the client names: held at the dearer of it and the
+    // endpoint's (what price_request charges, or more).
+    if (ctx.raw_proxy) take_model(*ctx.endpoint, ctx.model_name());
   }
   return w;
 }

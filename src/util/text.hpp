@@ -41,12 +41,16 @@ inline bool ascii_iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
+// The media type of a Content-Type value, without its parameters (RFC 9110 §8.3.1).
+inline std::string_view media_type(std::string_view content_type) {
+  return trim(content_type.substr(0, content_type.find(';')));
+}
+
 // Whether a Content-Type names JSON (or names nothing): "application/json", any case, with or
 // without parameters.
 inline bool is_json_media_type(std::string_view content_type) {
   if (content_type.empty()) return true;
-  std::string_view type = trim(content_type.substr(0, content_type.find(';')));
-  return ascii_iequals(type, "application/json");
+  return ascii_iequals(media_type(content_type), "application/json");
 }
 
 }  // namespace sluice::util

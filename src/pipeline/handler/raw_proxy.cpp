@@ -23,11 +23,6 @@ namespace json = boost::json;
 
 namespace {
 
-// The media type of a Content-Type value, without its parameters.
-std::string_view media_type(std::string_view content_type) {
-  return util::trim(content_type.substr(0, content_type.find(';')));
-}
-
 // The model a raw request's path names, which the provider runs whatever the body says:
 // Gemini's and Vertex AI's models/{model}:{method}, Azure OpenAI's deployments/{deployment}/…;
 // "" when it names none.
@@ -128,33 +123,6 @@ asio::awaitable<void> Handler::raw_proxy(Call& call) {
       co_return;
     }
   }
-  std::string target(match.native);
-  if (const std::string_view query = http.query(); !query.empty()) {
-    target += '?';
-    target += query;
-  }
-  // The JSON as read (numbers as written): what the gateway checked is what is sent, a
-  // duplicated `model` included (the last one, for both).
-  auto wire = key_may ? ctx.endpoint->adapter->proxy_request(
-                            target, util::serialize_with(ctx.request.body, {}))
-                      : Result<providers::UpstreamRequest>(Error::make(
-                            ErrorCode::kForbidden, "This gateway key may not use '" + name + "'."));
-  if (!wire && key_may) {
-    // Before the chain: a provider without a raw proxy spends no limit or budget.
-    co_await send_error(call, wire.error());
-    co_return;
-  }
-  if (wire && dialect == "anthropic") {
-    if (!ctx.request.anthropic_version.empty())
-      providers::use_client_anthropic_version(*wire, ctx.request.anthropic_version);
-    // The endpoint's allow-list applies to the client's betas here too.
-    if (const std::string beta = http.header_list("anthropic-beta"); !beta.empty()) {
-      if (std::string kept = ctx.endpoint->adapter->anthropic_beta(beta, wire->dropped);
-          !kept.empty())
-        wire->headers.emplace_back("anthropic-beta", std::move(kept));
-    }
-  }
-
   auto chains = chains_for(ctx);
   Chain::Run run(chains->of(ctx.endpoint), ctx);
   call.answer.run = &run;
@@ -169,10 +137,31 @@ asio::awaitable<void> Handler::raw_proxy(Call& call) {
     run.complete(Outcome{call.answer.status, call.answer.client_gone, &*ctx.error});
     co_return;
   }
+  // (A key that may not use the endpoint was refused by the chain; raw_proxy: true was checked
+  // for every other, and the loader allows it only where the adapter has a raw proxy.)
+  std::string target(match.native);
+  if (const std::string_view query = http.query(); !query.empty()) {
+    target += '?';
+    target += query;
+  }
+  // The JSON as read (numbers as written): what the gateway checked is what is sent, a
+  // duplicated `model` included (the last one, for both).
+  auto wire =
+      ctx.endpoint->adapter->proxy_request(target, util::serialize_with(ctx.request.body, {}));
+  if (wire && dialect == "anthropic") {
+    if (!ctx.request.anthropic_version.empty())
+      providers::use_client_anthropic_version(*wire, ctx.request.anthropic_version);
+    // The endpoint's allow-list applies to the client's betas here too.
+    if (const std::string beta = http.header_list("anthropic-beta"); !beta.empty()) {
+      if (std::string kept = ctx.endpoint->adapter->anthropic_beta(beta, wire->dropped);
+          !kept.empty())
+        wire->headers.emplace_back("anthropic-beta", std::move(kept));
+    }
+  }
   std::optional<Error> failure;
   std::unique_ptr<upstream::Exchange> exchange;
   if (!wire) {
-    failure = wire.error();  // (the chain refuses such a key first)
+    failure = wire.error();
   } else {
     auto started = co_await router_.passthrough(ctx, *wire);
     if (started) {
@@ -191,7 +180,7 @@ asio::awaitable<void> Handler::raw_proxy(Call& call) {
     // The first, as relay_native passes it on.
     if (content_type.empty() && util::ascii_iequals(k, "content-type")) content_type = v;
   }
-  const std::string_view type = media_type(content_type);
+  const std::string_view type = util::media_type(content_type);
   ctx.request.stream = util::ascii_iequals(type, "text/event-stream") ||
                        util::ascii_iequals(type, "application/x-ndjson");
   call.answer.stream = ctx.request.stream;

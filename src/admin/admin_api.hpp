@@ -74,6 +74,18 @@ AdminPath match_admin_path(std::string_view method, std::string_view path);
 // answer as filtered when it is not.
 std::optional<Error> unknown_query(std::string_view path, std::string_view query);
 
+// MLflow 3's gateway management API (mlflow_gateway.cpp, docs/mlflow-compat.md):
+//   POST /api/3.0/mlflow/gateway/{secrets,model-definitions,endpoints}/create
+//   GET  …/get?{id or name}, …/list[?provider&secret_id]
+//   POST or PATCH …/update; DELETE …/delete (the id in the JSON body or the query)
+//   POST /api/3.0/mlflow/gateway/endpoints/models/attach, POST or DELETE …/models/detach
+// also under /ajax-api/3.0/mlflow/gateway/ (MLflow's UI). The part of `path` after either
+// prefix ("secrets/create"), or "" when it is not one of these paths.
+std::string_view mlflow_gateway_rest(std::string_view path);
+// An error as MLflow's REST API gives it: {"error_code": "RESOURCE_DOES_NOT_EXIST", "message":
+// …} with the status MLflow maps that code to.
+AdminAnswer mlflow_error(const Error& error);
+
 // The governance resources (kGovernance paths). Blocking.
 AdminAnswer handle_admin(const AdminRequest& request, governance::Runtime& runtime,
                          const config::Snapshot& snapshot, cache::ResponseCache* cache = nullptr);

@@ -4,6 +4,8 @@
 // whole config from the file and the store as it would be after it (the same loader, the same
 // errors), written with its audit record in one transaction, then swapped in at once here and
 // within a second on every other replica (the store's control_version).
+#include "admin/control_plane.hpp"
+
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cctype>
@@ -11,6 +13,7 @@
 
 #include "admin/scope.hpp"
 #include "admin/support.hpp"
+#include "config/mlflow_objects.hpp"
 #include "config/workspace.hpp"
 #include "util/secret_box.hpp"
 
@@ -23,6 +26,8 @@ namespace {
 
 constexpr std::size_t kMaxSecretBytes = 64 * 1024;
 constexpr std::size_t kMaxBodyBytes = 256 * 1024;
+
+}  // namespace
 
 bool valid_name(std::string_view name) {
   return !name.empty() && name.size() <= 128 &&
@@ -41,6 +46,8 @@ std::optional<AdminAnswer> need_control(Runtime& runtime) {
                             "The control plane is not available in this process."));
   return std::nullopt;
 }
+
+namespace {
 
 // Whether a provider config key (or a header's name under it) holds a credential, which a
 // stored definition may only refer to as {"secret": NAME}, never hold: definitions are shown by
@@ -106,6 +113,8 @@ Error validation_error(const Error& e, std::string_view kind, std::string_view n
   return out;
 }
 
+}  // namespace
+
 stores::AuditRecord audit_of(const AdminRequest& req, std::string action, std::string kind,
                              std::string name, std::string workspace, std::string before,
                              std::string after) {
@@ -119,6 +128,8 @@ stores::AuditRecord audit_of(const AdminRequest& req, std::string action, std::s
           std::move(before),
           std::move(after)};
 }
+
+namespace {
 
 json::object object_json(const config::StoredObject& o) {
   json::object out{{"object", o.kind},           {"name", o.name},
@@ -169,6 +180,8 @@ bool file_defines(const config::Snapshot& snapshot, std::string_view name) {
   return false;
 }
 
+}  // namespace
+
 // What a change would break: the config is built as it is and as it would be with `candidate`
 // (leaving out stored objects that do not load, as a serving gateway does). The error: a 503
 // when the config does not load as it is (the file is broken: no change can be judged), the
@@ -176,7 +189,7 @@ bool file_defines(const config::Snapshot& snapshot, std::string_view name) {
 // objects that loaded before and would be left out.
 std::optional<Error> try_load(const AdminRequest& req, Runtime& runtime,
                               const config::StoredConfig& current, config::StoredConfig candidate,
-                              std::string_view kind = {}, std::string_view name = {}) {
+                              std::string_view kind, std::string_view name) {
   config::StoredConfig now = current;
   now.skip_broken = now.dry_run = true;
   auto before = runtime.control_hooks().load(now);
@@ -226,6 +239,8 @@ AdminAnswer conflict() {
                           "The control plane changed while this change was checked (another "
                           "admin call or replica); read it again and retry."));
 }
+
+namespace {
 
 // The endpoints and routes whose definitions refer to secret `name`.
 void collect_users(const json::value& v, std::string_view name, bool& found) {
@@ -605,8 +620,11 @@ AdminAnswer audit(const AdminRequest& req, Runtime& runtime) {
   stores::AuditQuery q;
   if (auto bad = read_time_window(since, until, "30d", q.since_ms, q.until_ms)) return *bad;
   if (!kind.empty() && kind != "endpoint" && kind != "route" && kind != "secret" && kind != "key" &&
-      kind != "budget")
-    return fail(Error::invalid("'kind' must be endpoint, route, secret, key or budget.", "kind"));
+      kind != "budget" && !config::mlflow::is_mlflow_kind(kind))
+    return fail(Error::invalid(
+        "'kind' must be endpoint, route, secret, key, budget, mlflow_secret, mlflow_model or "
+        "mlflow_endpoint.",
+        "kind"));
   q.kind = kind;
   q.name = name;
   q.workspace = req.workspace;

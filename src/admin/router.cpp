@@ -20,6 +20,7 @@ AdminPath match_admin_path(std::string_view method, std::string_view path) {
   }
   if (path == "/admin/cache")
     return {AdminPath::kGovernance, method == "GET" || method == "DELETE" ? "" : "GET, DELETE"};
+  if (!mlflow_gateway_rest(path).empty()) return {AdminPath::kGovernance, ""};
   for (std::string_view p : {"/admin/keys", "/admin/spend", "/admin/usage", "/admin/requests",
                              "/admin/budgets", "/admin/teams", "/admin/endpoints", "/admin/routes",
                              "/admin/secrets", "/admin/audit", "/admin/workspaces"}) {
@@ -48,7 +49,9 @@ std::optional<Error> unknown_query(std::string_view path, std::string_view query
 
 AdminAnswer handle_admin(const AdminRequest& req, Runtime& runtime,
                          const config::Snapshot& snapshot, cache::ResponseCache* cache_store) {
+  const bool mlflow = !mlflow_gateway_rest(req.path).empty();
   try {
+    if (mlflow) return mlflow_gateway(req, runtime, snapshot);
     std::string_view path = req.path;
     while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
     // The cache and teams span workspaces (a team's keys may sit in several).
@@ -111,8 +114,9 @@ AdminAnswer handle_admin(const AdminRequest& req, Runtime& runtime,
     return not_found("Not Found");
   } catch (const std::exception& e) {
     // The store's own words (a constraint, a locked file); no request data is in them.
-    return fail(
-        Error::make(ErrorCode::kServiceUnavailable, std::string("Store error: ") + e.what()));
+    Error error =
+        Error::make(ErrorCode::kServiceUnavailable, std::string("Store error: ") + e.what());
+    return mlflow ? mlflow_error(error) : fail(std::move(error));
   }
 }
 

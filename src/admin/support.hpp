@@ -97,6 +97,10 @@ AdminAnswer config_object(const AdminRequest& req, std::string_view kind, std::s
 AdminAnswer secrets(const AdminRequest& req, std::string_view name, governance::Runtime& runtime,
                     const config::Snapshot& snapshot);
 AdminAnswer audit(const AdminRequest& req, governance::Runtime& runtime);
+// MLflow 3's gateway management API (mlflow_gateway.cpp): a path mlflow_gateway_rest() takes;
+// errors already in MLflow's shape.
+AdminAnswer mlflow_gateway(const AdminRequest& req, governance::Runtime& runtime,
+                           const config::Snapshot& snapshot);
 // GET /admin/workspaces (workspaces.cpp).
 AdminAnswer workspaces(const AdminRequest& req, governance::Runtime& runtime,
                        const config::Snapshot& snapshot);

@@ -8,6 +8,7 @@
 
 #include "cli/governance.hpp"
 #include "config/loader.hpp"
+#include "config/mlflow_objects.hpp"
 #include "governance/runtime.hpp"
 #include "pipeline/paths.hpp"
 #include "util/secret_box.hpp"
@@ -163,6 +164,40 @@ int secrets_rotate_key(const ControlOptions& o) {
       next.updated_at = now;
       resealed.push_back(std::move(next));
     }
+    // MLflow's secrets hold their sealed values in their own rows.
+    std::vector<config::StoredObject> resealed_objects;
+    for (const auto& o : stored.objects) {
+      if (o.kind != config::mlflow::kSecretKind) continue;
+      boost::system::error_code ec;
+      json::value body = json::parse(o.body, ec);
+      json::object* sealed = nullptr;
+      if (!ec && body.is_object()) {
+        if (auto* s = body.as_object().if_contains("sealed"); s != nullptr && s->is_object())
+          sealed = &s->as_object();
+      }
+      auto text = [&](std::string_view k) {
+        const auto* v = sealed != nullptr ? sealed->if_contains(k) : nullptr;
+        return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
+      };
+      if (sealed != nullptr && text("key_id") == new_id) continue;  // (a rotation run twice)
+      const std::string aad = config::mlflow::secret_aad(o.name);
+      auto value = sealed != nullptr && text("key_id") == old_id
+                       ? util::open(old_key, {text("nonce"), text("ciphertext")}, aad)
+                       : std::nullopt;
+      if (!value) {
+        std::cerr << "sluice: MLflow secret '" << o.name << "' does not open with "
+                  << "auth.secrets_key (" << old_id << "); nothing was changed\n";
+        return 1;
+      }
+      const util::Sealed next = util::seal(*new_key, *value, aad);
+      (*sealed)["key_id"] = new_id;
+      (*sealed)["nonce"] = next.nonce;
+      (*sealed)["ciphertext"] = next.ciphertext;
+      config::StoredObject changed = o;
+      changed.body = json::serialize(body);
+      changed.updated_at = now;
+      resealed_objects.push_back(std::move(changed));
+    }
     stores::AuditRecord audit;
     audit.ts_ms = util::unix_now_ms();
     audit.actor = "cli";
@@ -170,14 +205,17 @@ int secrets_rotate_key(const ControlOptions& o) {
     audit.kind = "secret";
     audit.name.assign(1, '*');  // every secret (GCC 12 misreads `= "*"` here: -Wrestrict)
     audit.before = json::serialize(json::object{{"key_id", old_id}});
-    audit.after = json::serialize(json::object{{"key_id", new_id}, {"secrets", resealed.size()}});
+    audit.after = json::serialize(json::object{{"key_id", new_id},
+                                               {"secrets", resealed.size()},
+                                               {"mlflow_secrets", resealed_objects.size()}});
     try {
-      runtime.control()->replace_secrets(resealed, audit, stored.version);
+      runtime.control()->replace_secrets(resealed, resealed_objects, audit, stored.version);
     } catch (const stores::ControlConflict& e) {
       std::cerr << "sluice: " << e.what() << "; nothing was changed, run it again\n";
       return 1;
     }
-    std::cout << "re-sealed " << resealed.size() << " secret(s) with key " << new_id
+    std::cout << "re-sealed " << resealed.size() + resealed_objects.size() << " secret(s) with key "
+              << new_id
               << "; now set auth.secrets_key to the new key on every gateway (until then they "
                  "keep serving the secrets they had opened)\n";
     return 0;

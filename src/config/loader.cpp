@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
 #include <deque>
@@ -12,6 +13,7 @@
 #include <thread>
 
 #include "config/cors.hpp"
+#include "config/mlflow_objects.hpp"
 #include "config/otel.hpp"
 #include "config/reader.hpp"
 #include "config/workspace.hpp"
@@ -260,9 +262,49 @@ std::string key_from_file(const std::string& value) {
 
 // The value of the stored secret `node` names, opened with auth.secrets_key; remembered as a
 // secret so no error quotes it.
+// One value of an MLflow secret (config/mlflow_objects.hpp), named by the reference an expanded
+// MLflow endpoint carries: the secret of the endpoint's own workspace, opened with
+// auth.secrets_key.
+std::string mlflow_secret_value(const Reader& r, const YAML::Node& node, const std::string& path,
+                                const std::string& id, const std::string& field) {
+  const StoredObject* found = nullptr;
+  for (const auto& o : r.stored->objects) {
+    if (o.kind == mlflow::kSecretKind && o.name == id && o.workspace == r.workspace) found = &o;
+  }
+  if (found == nullptr) r.fail(node, path, "no MLflow secret '" + id + "'");
+  if (r.secrets_key.empty())
+    r.fail(node, path, "secrets need auth.secrets_key (or SLUICE_SECRETS_KEY) to be opened");
+  boost::system::error_code ec;
+  const boost::json::value body = boost::json::parse(found->body, ec);
+  const auto* sealed = !ec && body.is_object() ? body.get_object().if_contains("sealed") : nullptr;
+  auto text = [&](std::string_view k) {
+    const auto* v =
+        sealed != nullptr && sealed->is_object() ? sealed->get_object().if_contains(k) : nullptr;
+    return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
+  };
+  const std::string id_of_key = util::secrets_key_id(r.secrets_key);
+  if (text("key_id") != id_of_key)
+    r.fail(node, path,
+           "MLflow secret '" + id + "' was sealed with key " + text("key_id").substr(0, 32) +
+               ", not the configured auth.secrets_key (" + id_of_key +
+               "); see `sluice secrets rotate-key`");
+  auto opened =
+      util::open(r.secrets_key, {text("nonce"), text("ciphertext")}, mlflow::secret_aad(id));
+  if (!opened) r.fail(node, path, "MLflow secret '" + id + "' does not open with auth.secrets_key");
+  r.remember_secret(*opened);
+  const boost::json::value values = boost::json::parse(*opened, ec);
+  const auto* v = !ec && values.is_object() ? values.get_object().if_contains(field) : nullptr;
+  if (v == nullptr || !v->is_string())
+    r.fail(node, path, "MLflow secret '" + id + "' has no value '" + field + "'");
+  r.remember_secret(std::string(v->get_string()));
+  return std::string(v->get_string());
+}
+
 std::string stored_secret(const Reader& r, const YAML::Node& node, const std::string& path) {
   const std::string name = r.string(node, path);
   if (r.stored != nullptr && r.stored->placeholder_secrets) return "sluice-secret-placeholder";
+  if (auto ref = mlflow::parse_secret_reference(name); ref && r.stored != nullptr)
+    return mlflow_secret_value(r, node, path, ref->first, ref->second);
   const SealedSecret* found = nullptr;
   if (r.stored != nullptr) {
     for (const auto& s : r.stored->secrets) {
@@ -978,6 +1020,7 @@ SnapshotPtr build(const Reader& r, const YAML::Node& root,
   std::deque<Reader> stored_readers;
   std::vector<std::pair<const Reader*, YAML::Node>> stored_routes;
   for (const StoredObject& o : r.stored ? r.stored->objects : std::vector<StoredObject>{}) {
+    if (mlflow::is_mlflow_kind(o.kind)) continue;  // (expanded by load(); secrets read below)
     Reader& sr = stored_readers.emplace_back(r, stored_source(o));
     sr.workspace = o.workspace;
     YAML::Node node;
@@ -1130,6 +1173,20 @@ Result<SnapshotPtr> load(const std::function<YAML::Node()>& parse, const std::st
   // Stored endpoints found broken late in the build (StoredLeftOut): built again without them.
   std::optional<StoredConfig> without;
   std::vector<std::string> left_out;
+  // MLflow 3's gateway objects are served as the endpoints and routes they expand to.
+  std::optional<StoredConfig> expanded;
+  if (stored != nullptr &&
+      std::any_of(stored->objects.begin(), stored->objects.end(),
+                  [](const StoredObject& o) { return o.kind == mlflow::kEndpointKind; })) {
+    mlflow::Expansion x = mlflow::expand(*stored);
+    if (!x.problems.empty() && !stored->skip_broken) return Error::invalid(x.problems.front());
+    left_out.insert(left_out.end(), x.problems.begin(), x.problems.end());
+    expanded = *stored;
+    std::erase_if(expanded->objects,
+                  [](const StoredObject& o) { return o.kind == mlflow::kEndpointKind; });
+    for (auto& o : x.objects) expanded->objects.push_back(std::move(o));
+    stored = &*expanded;
+  }
   for (;;) {
     Reader reader(source, env);
     reader.reserved_path = reserved;

@@ -69,6 +69,10 @@ PathMatch match_path(std::string_view method, std::string_view path) {
   }
   if (path.starts_with("/admin/"))
     return PathMatch{Kind::kAdmin, kOpenAi, std::nullopt, {}, {}, {}};
+  // MLflow 3's gateway management API, answered by the admin API (admin/admin_api.hpp).
+  if (path.starts_with("/api/3.0/mlflow/gateway/") ||
+      path.starts_with("/ajax-api/3.0/mlflow/gateway/"))
+    return PathMatch{Kind::kAdmin, kMlflow, std::nullopt, {}, {}, {}};
   // Provider-native passthrough, as the newer MLflow gateway has it.
   struct Native {
     std::string_view path, family, native;

@@ -63,8 +63,10 @@ class ControlStore {
                           std::int64_t expected_version) = 0;
   virtual bool delete_secret(std::string_view name, const AuditRecord& audit,
                              std::int64_t expected_version) = 0;
-  // Every secret replaced at once (re-sealed under a new key), in one transaction.
+  // Every secret replaced at once (re-sealed under a new key), in one transaction, with the
+  // objects whose bodies hold sealed values (MLflow's secrets: config/mlflow_objects.hpp).
   virtual void replace_secrets(std::span<const config::SealedSecret> secrets,
+                               std::span<const config::StoredObject> objects,
                                const AuditRecord& audit, std::int64_t expected_version) = 0;
   // A change that is not the control plane's own (keys, budgets): only the record.
   virtual void append_audit(const AuditRecord& audit) = 0;

@@ -51,6 +51,8 @@ std::string new_key_id() { return new_id("key_"); }
 
 std::string new_budget_id() { return new_id("bud_"); }
 
+std::string new_object_id(const char* prefix) { return new_id(prefix); }
+
 namespace {
 
 // One HMAC context per thread, keyed with the pepper once: OpenSSL 3's one-shot HMAC() looks the

@@ -14,6 +14,9 @@ std::string new_secret();
 std::string new_key_id();
 // "bud_" + 16 hex digits: the id of a budget made through the admin API.
 std::string new_budget_id();
+// `prefix` + 16 hex digits: the id of another object made through an admin API (MLflow's
+// gateway objects: "s-", "d-", "e-", "m-").
+std::string new_object_id(const char* prefix);
 // The stored form: hex HMAC-SHA256 keyed with the server's pepper. Without the pepper a stolen
 // database cannot be checked against guesses offline.
 std::string hash_secret(std::string_view pepper, std::string_view secret);

@@ -56,7 +56,10 @@ inline void check_control_store(ControlStore& store) {
   config::SealedSecret resealed{"openai", "", "k2", "bjI=", "YzI=", 5, 9};
   config::SealedSecret resealed_other{"other", "", "k2", "bjM=", "YzM=", 6, 9};
   const std::int64_t before_reseal = store.control_version();
-  store.replace_secrets(std::vector{resealed, resealed_other},
+  // (and an object whose body holds sealed values: an MLflow secret)
+  const config::StoredObject resealed_object{"route", "r", "team-a", "{\"name\":\"r\",\"k\":2}",
+                                             0,       9};
+  store.replace_secrets(std::vector{resealed, resealed_other}, std::vector{resealed_object},
                         audit_record(1005, "rotate-key", "secret", "*"), store.control_version());
   EXPECT_EQ(store.control_version(), before_reseal + 1);
   loaded = store.load_control();
@@ -67,6 +70,11 @@ inline void check_control_store(ControlStore& store) {
   EXPECT_EQ(loaded.secrets[0].created_at, 5);
   EXPECT_EQ(loaded.secrets[0].updated_at, 9);
   EXPECT_EQ(loaded.secrets[1].nonce, "bjM=");
+  ASSERT_EQ(loaded.objects.size(), 2u);
+  EXPECT_EQ(loaded.objects[1].body, "{\"name\":\"r\",\"k\":2}");
+  EXPECT_EQ(loaded.objects[1].created_at, 101);
+  EXPECT_EQ(loaded.objects[1].updated_at, 9);
+  EXPECT_EQ(loaded.objects[0].body, "{\"name\":\"chat\",\"v\":2}");
 
   EXPECT_TRUE(store.delete_object("endpoint", "chat",
                                   audit_record(1006, "delete", "endpoint", "chat"),

@@ -48,6 +48,15 @@ Result<admin::AdminRequest> admin_caller(const HttpRequest& http, RequestContext
   return caller;
 }
 
+// An answer of the admin API as it is (MLflow 3's management API writes its own errors).
+asio::awaitable<void> send_answer(Handler::Call& call, admin::AdminAnswer result) {
+  call.answer.status = result.status;
+  HeaderList headers = response_headers(call.ctx, nullptr, Body::kJson);
+  headers.front().second = result.content_type;
+  call.answer.client_gone =
+      !co_await call.out.send(result.status, std::move(headers), std::move(result.body));
+}
+
 }  // namespace
 
 asio::awaitable<void> Handler::admin(Call& call) {
@@ -66,6 +75,10 @@ asio::awaitable<void> Handler::admin(Call& call) {
   }
   Result<admin::AdminRequest> caller = admin_caller(call.http, call.ctx, env_.governance);
   if (!caller) {
+    if (!admin::mlflow_gateway_rest(call.http.path()).empty()) {
+      co_await send_answer(call, admin::mlflow_error(caller.error()));
+      co_return;
+    }
     co_await send_error(call, caller.error());
     co_return;
   }
@@ -125,11 +138,7 @@ asio::awaitable<void> Handler::admin(Call& call) {
     co_await send_error(call, *result.error);
     co_return;
   }
-  call.answer.status = result.status;
-  HeaderList headers = response_headers(call.ctx, nullptr, Body::kJson);
-  headers.front().second = result.content_type;
-  call.answer.client_gone =
-      !co_await call.out.send(result.status, std::move(headers), std::move(result.body));
+  co_await send_answer(call, std::move(result));
 }
 
 }  // namespace sluice::pipeline

@@ -769,6 +769,7 @@ bool PostgresStore::delete_secret(std::string_view name, const AuditRecord& audi
 }
 
 void PostgresStore::replace_secrets(std::span<const config::SealedSecret> secrets,
+                                    std::span<const config::StoredObject> objects,
                                     const AuditRecord& audit, std::int64_t expected_version) {
   with_connection([&](Connection& c) {
     transaction(c, [&] {
@@ -779,6 +780,14 @@ void PostgresStore::replace_secrets(std::span<const config::SealedSecret> secret
         c.prepared("reseal_secret",
                    "UPDATE secrets SET key_id = $2, nonce = $3, ciphertext = $4, updated_at = $5 "
                    "WHERE name = $1",
+                   p);
+      }
+      for (const auto& o : objects) {
+        Params p;
+        p.text(o.kind).text(o.name).text(o.body).integer(o.updated_at);
+        c.prepared("reseal_object",
+                   "UPDATE config_objects SET body = $3, updated_at = $4 WHERE kind = $1 AND "
+                   "name = $2",
                    p);
       }
       insert_audit(c, audit);

@@ -52,7 +52,8 @@ class PostgresStore : public GovernanceStore, public ResponseStore, public Contr
                   std::int64_t expected_version) override;
   bool delete_secret(std::string_view name, const AuditRecord& audit,
                      std::int64_t expected_version) override;
-  void replace_secrets(std::span<const config::SealedSecret> secrets, const AuditRecord& audit,
+  void replace_secrets(std::span<const config::SealedSecret> secrets,
+                       std::span<const config::StoredObject> objects, const AuditRecord& audit,
                        std::int64_t expected_version) override;
   void append_audit(const AuditRecord& audit) override;
   std::vector<AuditRecord> audit(const AuditQuery& query) override;

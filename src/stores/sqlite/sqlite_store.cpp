@@ -665,6 +665,7 @@ bool SqliteStore::delete_secret(std::string_view name, const AuditRecord& audit,
 }
 
 void SqliteStore::replace_secrets(std::span<const config::SealedSecret> secrets,
+                                  std::span<const config::StoredObject> objects,
                                   const AuditRecord& audit, std::int64_t expected_version) {
   std::lock_guard lock(mutex_);
   transaction([&] {
@@ -677,6 +678,13 @@ void SqliteStore::replace_secrets(std::span<const config::SealedSecret> secrets,
       s.integer(5, v.updated_at);
       s.step();
       s.reset();
+    }
+    Statement o(
+        db_, "UPDATE config_objects SET body = ?3, updated_at = ?4 WHERE kind = ?1 AND name = ?2");
+    for (const auto& v : objects) {
+      o.text(1, v.kind).text(2, v.name).text(3, v.body).integer(4, v.updated_at);
+      o.step();
+      o.reset();
     }
     insert_audit(audit);
   });

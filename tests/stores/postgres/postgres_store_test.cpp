@@ -240,7 +240,7 @@ TEST_F(PostgresStoreTest, UpgradingKeepsBudgetsAndSumsThisMonthsTokens) {
           "INSERT INTO ledger (ts_ms, request_id, key_id, team, endpoint, provider, status, "
           "prompt_tokens, completion_tokens, cost_usd) VALUES ($1, $2, 'key_a', 'ml', 'chat', "
           "'openai', 200, 10, 5, 0.5)",
-          Params().integer(now_ms).text("r" + std::to_string(i)));
+          Params().integer(now_ms).text(std::string(1, 'r').append(std::to_string(i))));
     }
     c.query(
         "INSERT INTO spend_daily (day, key_id, team, user_name, endpoint, provider, requests, "

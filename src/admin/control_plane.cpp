@@ -212,13 +212,18 @@ std::optional<Error> try_load(const AdminRequest& req, Runtime& runtime,
   }
   std::string broken;
   std::size_t unseen = 0;  // broken objects of workspaces the caller does not see: counted only
+  // (with the endpoints and routes MLflow's endpoints are served as, in their workspaces)
+  const std::vector<config::StoredObject> generated = config::mlflow::expand(candidate).objects;
   for (const auto& w : (*after)->warnings) {
     const auto& known = (*before)->warnings;
     if (std::find(known.begin(), known.end(), w) != known.end()) continue;
     bool seen = true;
-    for (const auto& o : candidate.objects) {
-      if (w.starts_with("stored " + o.kind + " '" + o.name + "': ") && !sees(req, o.workspace))
-        seen = false;
+    const std::vector<config::StoredObject>* lists[] = {&candidate.objects, &generated};
+    for (const auto* list : lists) {
+      for (const auto& o : *list) {
+        if (w.starts_with("stored " + o.kind + " '" + o.name + "': ") && !sees(req, o.workspace))
+          seen = false;
+      }
     }
     if (seen) {
       broken += (broken.empty() ? "" : "; ") + w;
@@ -231,6 +236,23 @@ std::optional<Error> try_load(const AdminRequest& req, Runtime& runtime,
               " object(s) of other workspaces";
   if (!broken.empty()) return Error::invalid("it would break " + broken);
   return std::nullopt;
+}
+
+std::optional<Error> rotation_under_way(const config::StoredConfig& stored,
+                                        std::string_view key_id) {
+  std::string other;
+  for (const auto& s : stored.secrets) {
+    if (s.key_id != key_id) other = s.key_id;
+  }
+  for (const auto& o : stored.objects) {
+    if (o.kind != config::mlflow::kSecretKind) continue;
+    if (std::string id = config::mlflow::sealed_key_id(o); id != key_id) other = id;
+  }
+  if (other.empty()) return std::nullopt;
+  return Error::make(ErrorCode::kConflict,
+                     "The stored secrets are sealed with key " + shown(other) +
+                         " and this gateway has key " + std::string(key_id) +
+                         " (a key rotation is under way): give it the new auth.secrets_key first.");
 }
 
 // The store's write refused because another writer got there first: a 409 to retry.
@@ -260,6 +282,7 @@ json::object secret_json(const AdminRequest& req, const config::SealedSecret& s,
   json::array used_by;
   for (const auto& o : stored.objects) {
     if (!sees(req, o.workspace)) continue;  // (another workspace's names are not shown)
+    if (config::mlflow::is_mlflow_kind(o.kind)) continue;  // (they hold their own values)
     bool found = false;
     collect_users(json::parse(o.body), s.name, found);
     if (found) used_by.emplace_back(json::object{{"kind", o.kind}, {"name", o.name}});
@@ -560,14 +583,7 @@ AdminAnswer secrets(const AdminRequest& req, std::string_view name, Runtime& run
     // rotation this gateway has not been given yet), sealing with this one would leave a secret
     // that the other key cannot open.
     const std::string key_id = util::secrets_key_id(snapshot.secrets_key);
-    for (const auto& other : current.secrets) {
-      if (other.key_id != key_id)
-        return fail(Error::make(ErrorCode::kConflict,
-                                "The stored secrets are sealed with key " + other.key_id +
-                                    " and this gateway has key " + key_id +
-                                    " (a key rotation is under way): give it the new "
-                                    "auth.secrets_key first."));
-    }
+    if (auto e = rotation_under_way(current, key_id)) return fail(*e);
     const util::Sealed sealed =
         util::seal(snapshot.secrets_key, v->value().as_string(), secret.name);
     secret.key_id = key_id;
@@ -620,7 +636,8 @@ AdminAnswer audit(const AdminRequest& req, Runtime& runtime) {
   stores::AuditQuery q;
   if (auto bad = read_time_window(since, until, "30d", q.since_ms, q.until_ms)) return *bad;
   if (!kind.empty() && kind != "endpoint" && kind != "route" && kind != "secret" && kind != "key" &&
-      kind != "budget" && !config::mlflow::is_mlflow_kind(kind))
+      kind != "budget" && kind != config::mlflow::kSecretKind &&
+      kind != config::mlflow::kModelKind && kind != config::mlflow::kEndpointKind)
     return fail(Error::invalid(
         "'kind' must be endpoint, route, secret, key, budget, mlflow_secret, mlflow_model or "
         "mlflow_endpoint.",

@@ -29,6 +29,12 @@ std::optional<Error> try_load(const AdminRequest& req, governance::Runtime& runt
                               const config::StoredConfig& current, config::StoredConfig candidate,
                               std::string_view kind = {}, std::string_view name = {});
 
+// A 409 when the store holds a secret (sluice's, or an MLflow secret's values) sealed with another
+// key than `key_id`: a rotation this gateway has not been given yet, after which a value sealed
+// with this key could not be opened by the others.
+std::optional<Error> rotation_under_way(const config::StoredConfig& stored,
+                                        std::string_view key_id);
+
 // The store's write refused because another writer got there first: a 409 to retry.
 AdminAnswer conflict();
 

@@ -101,7 +101,7 @@ Result<std::map<std::string, std::string>> query_params(
   for (const auto& p : *params) {
     if (std::find(known.begin(), known.end(), std::string_view(p.key)) == known.end())
       return Error::invalid("Unknown parameter '" + shown(p.key) + "'.");
-    out.emplace(p.key, p.value);
+    out.emplace(p.key.decode(), p.value.decode());
   }
   return out;
 }
@@ -269,6 +269,10 @@ class Gateway {
     std::erase_if(candidate.objects,
                   [&](const auto& o) { return o.kind == object.kind && o.name == object.name; });
     candidate.objects.push_back(object);
+    // In the store's order (kind, then name), which decides which of two colliding names loads.
+    std::sort(candidate.objects.begin(), candidate.objects.end(), [](const auto& a, const auto& b) {
+      return a.kind != b.kind ? a.kind < b.kind : a.name < b.name;
+    });
     if (auto e = check(candidate)) return *e;
     const std::string before =
         existing != nullptr ? json::serialize(public_json(*existing)) : std::string();
@@ -364,42 +368,15 @@ class Gateway {
         return invalid("'secret_value." + std::string(k) + "' must not be empty.");
       masks[k] = masked(v.get_string());
     }
-    // Every secret is sealed with one key: while the store holds secrets sealed with another (a
-    // rotation this gateway has not been given yet), sealing with this one would leave a secret
-    // that the other key cannot open.
+    // Every secret is sealed with one key (control_plane.hpp).
     const std::string key_id = util::secrets_key_id(snapshot_.secrets_key);
-    for (const auto& s : current_.secrets) {
-      if (s.key_id != key_id) return rotation_under_way(s.key_id, key_id);
-    }
-    for (const auto* o : all_workspaces(mlf::kSecretKind)) {
-      const json::object other = parse_object(*o);
-      const auto* sealed = other.if_contains("sealed");
-      if (sealed != nullptr && sealed->is_object() &&
-          text_of(sealed->get_object(), "key_id") != key_id)
-        return rotation_under_way(text_of(sealed->get_object(), "key_id"), key_id);
-    }
+    if (auto e = admin::rotation_under_way(current_, key_id)) return mlflow_error(*e);
     const util::Sealed sealed = util::seal(snapshot_.secrets_key, json::serialize(*m),
                                            mlf::secret_aad(info["secret_id"].as_string()));
     info["masked_values"] = std::move(masks);
     info["sealed"] = json::object{
         {"key_id", key_id}, {"nonce", sealed.nonce}, {"ciphertext", sealed.ciphertext}};
     return std::nullopt;
-  }
-
-  static AdminAnswer rotation_under_way(const std::string& theirs, const std::string& ours) {
-    return mlflow_error(Error::make(
-        ErrorCode::kConflict, "The stored secrets are sealed with key " + theirs.substr(0, 32) +
-                                  " and this gateway has key " + ours +
-                                  " (a key rotation is under way): give it the new "
-                                  "auth.secrets_key first."));
-  }
-
-  std::vector<const StoredObject*> all_workspaces(std::string_view kind) const {
-    std::vector<const StoredObject*> out;
-    for (const auto& o : current_.objects) {
-      if (o.kind == kind) out.push_back(&o);
-    }
-    return out;
   }
 
   AdminAnswer get_secret() {
@@ -436,16 +413,19 @@ class Gateway {
     const StoredObject* existing = by_id(mlf::kSecretKind, text_of(*b, "secret_id"));
     if (existing == nullptr) return missing("No such secret.");
     json::object info = parse_object(*existing);
+    // An empty map (or null) leaves the values as they are, as MLflow's proto reads it.
     if (const auto* v = b->if_contains("secret_value");
-        v != nullptr && !(v->is_object() && v->get_object().empty())) {
+        v != nullptr && !v->is_null() && !(v->is_object() && v->get_object().empty())) {
       if (snapshot_.secrets_key.empty())
         return invalid(
             "Secrets need auth.secrets_key (or SLUICE_SECRETS_KEY) in the gateway's config.");
       if (auto e = seal_into(info, *v)) return *e;
     }
-    if (const auto* a = b->if_contains("auth_config"); a != nullptr) {
-      auto m = a->is_null() ? Result<json::object>(json::object{})
-                            : string_map(*a, "auth_config", kMaxTextBytes);
+    // Likewise auth_config: an empty map is "no change" (it would otherwise drop an api_base and
+    // send the key to the provider's default host).
+    if (const auto* a = b->if_contains("auth_config");
+        a != nullptr && !a->is_null() && !(a->is_object() && a->get_object().empty())) {
+      auto m = string_map(*a, "auth_config", kMaxTextBytes);
       if (!m) return mlflow_error(m.error());
       info["auth_config"] = *m;
     }
@@ -731,6 +711,7 @@ class Gateway {
     bool primary = false;
     std::vector<std::string> seen;
     for (const auto& item : m != nullptr && m->is_array() ? m->get_array() : json::array{}) {
+      if (!item.is_object()) continue;
       const std::string id = text_of(item.get_object(), "model_definition_id");
       if (std::find(seen.begin(), seen.end(), id) != seen.end())
         return invalid("Model definition '" + shown(id) + "' is attached twice.");
@@ -777,8 +758,10 @@ class Gateway {
         auto p = q->find(k);
         if (p == q->end()) continue;
         bool any = false;
-        for (const auto& m : j["model_mappings"].as_array()) {
-          const auto* d = m.get_object().if_contains("model_definition");
+        const auto* mappings = j.if_contains("model_mappings");
+        for (const auto& m :
+             mappings != nullptr && mappings->is_array() ? mappings->get_array() : json::array{}) {
+          const auto* d = m.is_object() ? m.get_object().if_contains("model_definition") : nullptr;
           if (d != nullptr && d->is_object() && text_of(d->get_object(), k) == p->second)
             any = true;
         }

@@ -5,6 +5,7 @@
 
 #include "admin/scope.hpp"
 #include "admin/support.hpp"
+#include "config/mlflow_objects.hpp"
 
 namespace sluice::admin {
 
@@ -32,8 +33,12 @@ AdminAnswer workspaces(const AdminRequest& req, Runtime& runtime,
     if (r.workspace != "*" && !r.implicit) ++all[r.workspace].routes;
   }
   if (runtime.control() != nullptr) {
-    for (const auto& s : runtime.stored_config()->secrets) {
+    const auto stored = runtime.stored_config();
+    for (const auto& s : stored->secrets) {
       if (s.workspace != "*") ++all[s.workspace].secrets;
+    }
+    for (const auto& o : stored->objects) {  // (MLflow's secrets count as secrets)
+      if (o.kind == config::mlflow::kSecretKind) ++all[o.workspace].secrets;
     }
   }
   json::array data;

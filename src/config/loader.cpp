@@ -260,8 +260,6 @@ std::string key_from_file(const std::string& value) {
   return key;
 }
 
-// The value of the stored secret `node` names, opened with auth.secrets_key; remembered as a
-// secret so no error quotes it.
 // One value of an MLflow secret (config/mlflow_objects.hpp), named by the reference an expanded
 // MLflow endpoint carries: the secret of the endpoint's own workspace, opened with
 // auth.secrets_key.
@@ -300,6 +298,8 @@ std::string mlflow_secret_value(const Reader& r, const YAML::Node& node, const s
   return std::string(v->get_string());
 }
 
+// The value of the stored secret `node` names, opened with auth.secrets_key; remembered as a
+// secret so no error quotes it.
 std::string stored_secret(const Reader& r, const YAML::Node& node, const std::string& path) {
   const std::string name = r.string(node, path);
   if (r.stored != nullptr && r.stored->placeholder_secrets) return "sluice-secret-placeholder";

@@ -12,6 +12,16 @@ std::string secret_aad(std::string_view secret_id) {
   return std::string(kSecretKind) + ":" + std::string(secret_id);
 }
 
+std::string sealed_key_id(const StoredObject& secret) {
+  boost::system::error_code ec;
+  const json::value body = json::parse(secret.body, ec);
+  const auto* sealed = !ec && body.is_object() ? body.get_object().if_contains("sealed") : nullptr;
+  const auto* id = sealed != nullptr && sealed->is_object()
+                       ? sealed->get_object().if_contains("key_id")
+                       : nullptr;
+  return id != nullptr && id->is_string() ? std::string(id->get_string()) : std::string();
+}
+
 std::string secret_reference(std::string_view secret_id, std::string_view field) {
   return "mlflow:" + std::string(secret_id) + "/" + std::string(field);
 }

@@ -36,6 +36,9 @@ inline bool is_mlflow_kind(std::string_view kind) { return kind.starts_with("mlf
 // copied onto another secret does not open.
 std::string secret_aad(std::string_view secret_id);
 
+// The id of the key a secret row's values are sealed with ("" when it has none).
+std::string sealed_key_id(const StoredObject& secret);
+
 // How an expanded endpoint's provider config names one value of an MLflow secret, in place of
 // the value: {secret: "mlflow:<secret_id>/<field>"} (a name no sluice secret can have: ':' and
 // '/' are not allowed in one). parse_secret_reference gives back the id and field, or nullopt

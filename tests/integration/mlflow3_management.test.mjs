@@ -136,6 +136,9 @@ test('a secret, a model definition and an endpoint made through MLflow\'s API se
     assert.equal((await r.json()).endpoint.name, 'chat');
     r = await call(a, 'GET', `${API}/secrets/get?secret_name=chat-key`);
     assert.equal((await JSON.parse(await keep(r))).secret.secret_id, secret.secret_id);
+    r = await call(a, 'GET', `${API}/secrets/get?secret_name=chat%2Dkey`);
+    assert.equal(r.status, 200, 'query parameters are percent-decoded');
+    await keep(r);
     r = await call(a, 'GET', `${API}/secrets/list?provider=openai`);
     assert.equal(JSON.parse(await keep(r)).secrets.length, 1);
     r = await call(a, 'GET', `${API}/secrets/list?provider=anthropic`);
@@ -154,9 +157,17 @@ test('a secret, a model definition and an endpoint made through MLflow\'s API se
     assert.equal((await r.json()).secret.masked_values.api_key, '********86-2');
     assert.equal((await post(a, '/v1/chat/completions', { model: 'chat', messages })).status, 200);
     assert.equal(upstream.seen.at(-1).auth, `Bearer ${SECRET}-2`);
+    // An empty auth_config is "no change" (as MLflow's proto reads an empty map): the key still
+    // goes to the api_base it was given, not to the provider's default host.
+    r = await call(a, 'POST', `${API}/secrets/update`, { secret_id: secret.secret_id, auth_config: {}, secret_value: {} });
+    assert.equal(r.status, 200, await r.clone().text());
+    assert.deepEqual((await r.json()).secret.auth_config, { api_base: upstream.base });
+    const before = upstream.seen.length;
+    assert.equal((await post(a, '/v1/chat/completions', { model: 'chat', messages })).status, 200);
+    assert.equal(upstream.seen.length, before + 1);
     r = await call(a, 'GET', '/admin/audit?kind=mlflow_secret');
     const audit = await keep(r);
-    assert.deepEqual(JSON.parse(audit).data.map((x) => x.action), ['update', 'create']);
+    assert.deepEqual(JSON.parse(audit).data.map((x) => x.action), ['update', 'update', 'create']);
 
     // The value is nowhere but in the provider's requests: not in an answer, a log, or the store.
     const stored = [db, `${db}-wal`].filter(existsSync).map((f) => readFileSync(f).toString('latin1')).join('');
@@ -204,6 +215,8 @@ test('traffic split and fallback: PRIMARY models share the traffic by weight, FA
     const failed = await post(gw, '/gateway/split/mlflow/invocations', { messages });
     assert.equal(failed.status, 503);
     await failed.arrayBuffer();
+    faulty.script('pa', []);  // (the one not picked keeps its 503 otherwise)
+    faulty.script('pb', []);
 
     // Detach one primary: all traffic to the other.
     const pb = endpoint.model_mappings.find((m) => m.model_definition.model_name === 'pb');
@@ -336,6 +349,13 @@ test('rotate-key re-seals MLflow secrets with the others', async () => {
   try {
     await eventually(() => /left out of the config: .*sealed with key/.test(gw.stderr()), 3000, 'the warning');
     assert.equal((await post(gw, '/gateway/chat/mlflow/invocations', { messages })).status, 404);
+    // Nothing new is sealed with the old key, by either API, while the store holds the new one.
+    const mixed = await call(gw, 'POST', '/admin/secrets', { name: 'mixed', value: 'x' });
+    assert.equal(mixed.status, 409);
+    assert.match((await mixed.json()).error.message, /key rotation is under way/);
+    const mlflowMixed = await call(gw, 'POST', `${API}/secrets/create`, { secret_name: 'mixed', secret_value: { api_key: 'x' } });
+    assert.equal(mlflowMixed.status, 409);
+    assert.equal((await mlflowMixed.json()).error_code, 'ABORTED');
   } finally {
     await stopCleanly(gw);
   }

@@ -16,6 +16,7 @@
 #include "config/mlflow_objects.hpp"
 #include "config/workspace.hpp"
 #include "util/secret_box.hpp"
+#include "util/utf8.hpp"
 
 namespace sluice::admin {
 
@@ -37,7 +38,7 @@ bool valid_name(std::string_view name) {
          });
 }
 
-std::string shown(std::string_view s) { return std::string(s.substr(0, 64)); }
+std::string shown(std::string_view s) { return std::string(util::utf8_prefix(s, 64)); }
 
 std::optional<AdminAnswer> need_control(Runtime& runtime) {
   if (auto a = need_store(runtime); a.error) return a;

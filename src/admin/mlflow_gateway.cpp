@@ -144,10 +144,45 @@ Result<json::object> string_map(const json::value& v, std::string_view key, std:
 }
 
 // What a list shows of a secret value: its last four characters when it is long enough that
-// they give nothing away, else nothing.
+// they give nothing away and they are plain ASCII (four bytes of a longer character would not be
+// text), else nothing.
 std::string masked(std::string_view value) {
   if (value.size() < 16) return "********";
-  return "********" + std::string(value.substr(value.size() - 4));
+  const std::string_view tail = value.substr(value.size() - 4);
+  if (!std::all_of(tail.begin(), tail.end(), [](char c) { return c > 0x20 && c < 0x7F; }))
+    return "********";
+  return "********" + std::string(tail);
+}
+
+// A value that goes into a request header (a key, a token) or a URL (auth_config): control
+// characters would make every call of the endpoint fail, or split the header. A service account
+// (vertex_credentials) is a JSON document and may hold line breaks.
+std::optional<std::string> control_character(const json::object& map, std::string_view key) {
+  for (const auto& [k, v] : map) {
+    const bool document = k == "vertex_credentials";
+    for (char c : v.get_string()) {
+      const auto u = static_cast<unsigned char>(c);
+      if ((u < 0x20 || u == 0x7F) && !(document && (c == '\n' || c == '\r' || c == '\t')))
+        return "'" + std::string(key) + "." + std::string(k) +
+               "' must not contain control characters.";
+    }
+  }
+  return std::nullopt;
+}
+
+// auth_config: text for the provider config, which a stored definition holds as it is (no
+// environment references: those are the config file's).
+Result<json::object> auth_config_of(const json::value& v) {
+  auto m = string_map(v, "auth_config", kMaxTextBytes);
+  if (!m) return m.error();
+  for (const auto& [k, value] : *m) {
+    if (std::string_view(value.get_string()).find('$') != std::string_view::npos)
+      return Error::invalid("'auth_config." + std::string(k) +
+                            "' must not contain '$' (environment references are for the config "
+                            "file).");
+  }
+  if (auto why = control_character(*m, "auth_config")) return Error::invalid(*why);
+  return m;
 }
 
 json::object parse_object(const StoredObject& o) {
@@ -329,7 +364,8 @@ class Gateway {
       return invalid("'secret_name' is required: letters, digits, '_', '-' and '.'.");
     if (by_field(mlf::kSecretKind, "secret_name", **name, new_workspace()) != nullptr)
       return exists("A secret named '" + **name + "' already exists.");
-    json::object info{{"secret_id", util::new_object_id("s-")}, {"secret_name", **name}};
+    const std::string id = util::new_object_id("s-");
+    json::object info{{"secret_id", id}, {"secret_name", **name}};
     for (const char* k : {"provider", "created_by"}) {
       auto v = text_field(*b, k, 128);
       if (!v) return mlflow_error(v.error());
@@ -339,29 +375,29 @@ class Gateway {
     info["last_updated_by"] = info["created_by"];
     const auto* value = b->if_contains("secret_value");
     if (value == nullptr) return invalid("'secret_value' is required.");
-    if (auto e = seal_into(info, *value)) return *e;
+    if (auto e = seal_into(info, id, *value)) return *e;
     info["auth_config"] = json::object{};
     if (const auto* a = b->if_contains("auth_config"); a != nullptr && !a->is_null()) {
-      auto m = string_map(*a, "auth_config", kMaxTextBytes);
+      auto m = auth_config_of(*a);
       if (!m) return mlflow_error(m.error());
       info["auth_config"] = *m;
     }
     const std::int64_t now = now_ms();
     info["created_at"] = now;
     info["last_updated_at"] = now;
-    const StoredObject object =
-        object_of(mlf::kSecretKind, std::string(info["secret_id"].as_string()), nullptr,
-                  new_workspace(), info);
+    const StoredObject object = object_of(mlf::kSecretKind, id, nullptr, new_workspace(), info);
     const json::object shown_info = public_json(object);
     if (auto a = write(nullptr, object, shown_info)) return *a;
     return json_answer(200, json::object{{"secret", shown_info}});
   }
 
   // Seals the values of `value` (a map of strings) into `info` ("sealed", "masked_values").
-  std::optional<AdminAnswer> seal_into(json::object& info, const json::value& value) {
+  std::optional<AdminAnswer> seal_into(json::object& info, const std::string& secret_id,
+                                       const json::value& value) {
     auto m = string_map(value, "secret_value", kMaxSecretBytes);
     if (!m) return mlflow_error(m.error());
     if (m->empty()) return invalid("'secret_value' must hold at least one value.");
+    if (auto why = control_character(*m, "secret_value")) return invalid(*why);
     json::object masks;
     for (const auto& [k, v] : *m) {
       if (v.get_string().empty())
@@ -371,8 +407,8 @@ class Gateway {
     // Every secret is sealed with one key (control_plane.hpp).
     const std::string key_id = util::secrets_key_id(snapshot_.secrets_key);
     if (auto e = admin::rotation_under_way(current_, key_id)) return mlflow_error(*e);
-    const util::Sealed sealed = util::seal(snapshot_.secrets_key, json::serialize(*m),
-                                           mlf::secret_aad(info["secret_id"].as_string()));
+    const util::Sealed sealed =
+        util::seal(snapshot_.secrets_key, json::serialize(*m), mlf::secret_aad(secret_id));
     info["masked_values"] = std::move(masks);
     info["sealed"] = json::object{
         {"key_id", key_id}, {"nonce", sealed.nonce}, {"ciphertext", sealed.ciphertext}};
@@ -419,13 +455,13 @@ class Gateway {
       if (snapshot_.secrets_key.empty())
         return invalid(
             "Secrets need auth.secrets_key (or SLUICE_SECRETS_KEY) in the gateway's config.");
-      if (auto e = seal_into(info, *v)) return *e;
+      if (auto e = seal_into(info, existing->name, *v)) return *e;
     }
     // Likewise auth_config: an empty map is "no change" (it would otherwise drop an api_base and
     // send the key to the provider's default host).
     if (const auto* a = b->if_contains("auth_config");
         a != nullptr && !a->is_null() && !(a->is_object() && a->get_object().empty())) {
-      auto m = string_map(*a, "auth_config", kMaxTextBytes);
+      auto m = auth_config_of(*a);
       if (!m) return mlflow_error(m.error());
       info["auth_config"] = *m;
     }
@@ -489,8 +525,9 @@ class Gateway {
         !pm)
       return invalid(pm.error().message);
     const std::int64_t now = now_ms();
+    const std::string id = existing != nullptr ? existing->name : util::new_object_id("d-");
+    def["model_definition_id"] = id;
     if (existing == nullptr) {
-      def["model_definition_id"] = util::new_object_id("d-");
       def["created_at"] = now;
       auto who = text_field(*b, "created_by", 128);
       if (!who) return mlflow_error(who.error());
@@ -503,9 +540,7 @@ class Gateway {
     }
     def["last_updated_at"] = now;
     def.erase("secret_name");  // (joined when shown)
-    const StoredObject object =
-        object_of(mlf::kModelKind, std::string(def["model_definition_id"].as_string()), existing,
-                  workspace, def);
+    const StoredObject object = object_of(mlf::kModelKind, id, existing, workspace, def);
     if (auto a = write(existing, object, def)) return *a;
     return json_answer(200, json::object{{"model_definition", model_json(object)}});
   }

@@ -4,6 +4,8 @@
 #include <boost/json.hpp>
 #include <cmath>
 
+#include "util/utf8.hpp"
+
 namespace sluice::config::mlflow {
 
 namespace json = boost::json;
@@ -119,7 +121,7 @@ Result<ProviderModel> provider_model(std::string_view provider, std::string_view
     b.auth("api_base", "api_base");
   } else if (provider == "databricks") {
     if (!mode.empty() && mode != "pat_token")
-      return Error::invalid("auth_mode '" + mode.substr(0, 64) +
+      return Error::invalid("auth_mode '" + std::string(util::utf8_prefix(mode, 64)) +
                             "' of provider databricks is not served by sluice (pat_token is)");
     b.secret("api_key", "databricks_token");
     b.auth("api_base", "databricks_host");
@@ -127,7 +129,7 @@ Result<ProviderModel> provider_model(std::string_view provider, std::string_view
     // Signed requests with access keys only: a bearer token, a role or the host's default
     // credential chain are not served (a stored definition never signs with the host's).
     if (mode != "access_keys")
-      return Error::invalid("auth_mode '" + mode.substr(0, 64) +
+      return Error::invalid("auth_mode '" + std::string(util::utf8_prefix(mode, 64)) +
                             "' of provider bedrock is not served by sluice (access_keys is)");
     out.provider = "bedrock";
     out.proxies = false;
@@ -139,7 +141,7 @@ Result<ProviderModel> provider_model(std::string_view provider, std::string_view
     b.auth("vertex_location", "vertex_location");
     b.secret("vertex_credentials", "vertex_credentials");
   } else {
-    return Error::invalid("provider '" + std::string(provider.substr(0, 64)) +
+    return Error::invalid("provider '" + std::string(util::utf8_prefix(provider, 64)) +
                           "' is not served by sluice through MLflow's gateway objects (openai, "
                           "azure, anthropic, mistral, gemini, groq, deepseek, xai, openrouter, "
                           "ollama, databricks, bedrock and vertex_ai are)");
@@ -215,14 +217,16 @@ void expand_one(const StoredConfig& stored, const StoredObject& o, Expansion& ou
   auto add = [&](const Member& m, bool weighted) {
     const StoredObject* model = find(stored, kModelKind, m.model_definition_id);
     if (model == nullptr)
-      throw std::invalid_argument("model definition '" + m.model_definition_id.substr(0, 64) +
+      throw std::invalid_argument("model definition '" +
+                                  std::string(util::utf8_prefix(m.model_definition_id, 64)) +
                                   "' does not exist");
     const json::object def = parsed(*model);
     const std::string secret_id = text_of(def, "secret_id");
     const StoredObject* secret = find(stored, kSecretKind, secret_id);
     if (secret == nullptr || secret->workspace != o.workspace)
       throw std::invalid_argument("model definition '" + text_of(def, "name") + "': secret '" +
-                                  secret_id.substr(0, 64) + "' does not exist");
+                                  std::string(util::utf8_prefix(secret_id, 64)) +
+                                  "' does not exist");
     const json::object sec = parsed(*secret);
     std::vector<std::string> fields;
     if (const auto* mv = sec.if_contains("masked_values"); mv != nullptr && mv->is_object()) {

@@ -16,4 +16,8 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i);
 // `s` with each byte that starts no valid sequence replaced by U+FFFD.
 std::string valid_utf8(std::string_view s);
 
+// The longest prefix of `s` of at most `max_bytes` that does not end inside a sequence (to quote
+// the start of a client's text in an error that must stay valid UTF-8).
+std::string_view utf8_prefix(std::string_view s, std::size_t max_bytes);
+
 }  // namespace sluice::util

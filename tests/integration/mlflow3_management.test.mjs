@@ -248,6 +248,22 @@ test('bad calls get MLflow\'s errors and change nothing; what is in use cannot b
     await expectError(await call(gw, 'POST', `${API}/secrets/create`, { secret_name: 'chat-key', secret_value: { api_key: 'k' } }), 400, 'RESOURCE_ALREADY_EXISTS');
     await expectError(await call(gw, 'POST', `${API}/secrets/create`, { secret_name: 'y', secret_value: { api_key: 7 } }), 400, 'INVALID_PARAMETER_VALUE', /api_key/);
     await expectError(await call(gw, 'POST', `${API}/secrets/create`, { secret_name: 'y', secret_value: { api_key: 'k' }, extra: 1 }), 400, 'INVALID_PARAMETER_VALUE', /extra/);
+    // What would break every call of the endpoint, or reach for the host's environment, is refused
+    // when it is given (found by a hostile probe: CR/LF in a key made every call a 500).
+    await expectError(await call(gw, 'POST', `${API}/secrets/create`, { secret_name: 'crlf', secret_value: { api_key: 'abc\r\nX-Injected: 1' } }), 400, 'INVALID_PARAMETER_VALUE', /control characters/);
+    await expectError(await call(gw, 'POST', `${API}/secrets/create`, { secret_name: 'env', secret_value: { api_key: 'k' }, auth_config: { api_base: 'http://x/${HOME}' } }), 400, 'INVALID_PARAMETER_VALUE', /'\$'/);
+    await expectError(await call(gw, 'PATCH', `${API}/secrets/update`, { secret_id: secret.secret_id, secret_value: { api_key: 'a\u0001b' } }), 400, 'INVALID_PARAMETER_VALUE', /control characters/);
+    // A value whose last bytes are part of a longer character is masked whole, and stays readable.
+    let r = await call(gw, 'POST', `${API}/secrets/create`, { secret_name: 'unicode', secret_value: { api_key: 'aaaaaaaaaaaaaaa\u00e9\u20ac' } });
+    assert.equal(r.status, 200, await r.clone().text());
+    assert.equal((await r.json()).secret.masked_values.api_key, '********');
+    r = await call(gw, 'GET', `${API}/secrets/get?secret_name=unicode`);
+    assert.equal((await r.json()).secret.secret_name, 'unicode');
+    // An error quoting a long name of the client's is cut between characters: valid UTF-8.
+    r = await call(gw, 'POST', `${API}/model-definitions/create`, { name: 'u', secret_id: secret.secret_id, provider: `${'a'.repeat(63)}\u00e9`, model_name: 'm' });
+    assert.equal(r.status, 400);
+    const bytes = new Uint8Array(await r.arrayBuffer());
+    assert.doesNotThrow(() => new TextDecoder('utf-8', { fatal: true }).decode(bytes));
     await expectError(await call(gw, 'GET', `${API}/secrets/get?secret_id=s-0000`), 404, 'RESOURCE_DOES_NOT_EXIST');
     await expectError(await call(gw, 'GET', `${API}/secrets/get?nope=1`), 400, 'INVALID_PARAMETER_VALUE', /nope/);
     await expectError(await call(gw, 'GET', `${API}/secrets/create`), 405, 'BAD_REQUEST');
@@ -263,7 +279,7 @@ test('bad calls get MLflow\'s errors and change nothing; what is in use cannot b
     await expectError(await call(gw, 'POST', `${API}/endpoints/create`,
       { name: 'bad-type', model_configs: [{ model_definition_id: defs[0].model_definition_id, linkage_type: 'SOMETIMES' }] }), 400, 'INVALID_PARAMETER_VALUE');
     // What a model's key misses is the loader's error, and nothing is written.
-    let r = await call(gw, 'POST', `${API}/secrets/create`, { secret_name: 'no-api-key', secret_value: { token: 'x' }, auth_config: { api_base: upstream.base } });
+    r = await call(gw, 'POST', `${API}/secrets/create`, { secret_name: 'no-api-key', secret_value: { token: 'x' }, auth_config: { api_base: upstream.base } });
     const { secret: other } = await r.json();
     r = await call(gw, 'POST', `${API}/model-definitions/create`, { name: 'keyless', secret_id: other.secret_id, provider: 'anthropic', model_name: 'm' });
     const keyless = (await r.json()).model_definition;

@@ -18,6 +18,18 @@ TEST(Utf8, KeepsValidTextAndReplacesWhatIsNot) {
 }
 
 // Found by a hostile probe: a request path of raw bytes made the access-log line invalid JSON.
+TEST(Utf8, APrefixNeverEndsInsideACharacter) {
+  const std::string text = std::string(63, 'a') + "\xc3\xa9" + "\xe2\x82\xac";  // a… é €
+  EXPECT_EQ(utf8_prefix(text, 64), std::string(63, 'a'));  // (é would be cut: left out)
+  EXPECT_EQ(utf8_prefix(text, 65), std::string(63, 'a') + "\xc3\xa9");
+  EXPECT_EQ(utf8_prefix(text, 67), std::string(63, 'a') + "\xc3\xa9");
+  EXPECT_EQ(utf8_prefix(text, 68), text);
+  EXPECT_EQ(utf8_prefix("\xe2\x82\xac", 2), "");
+  EXPECT_EQ(utf8_prefix("short", 64), "short");
+  for (std::size_t n = 0; n <= text.size(); ++n)
+    EXPECT_EQ(valid_utf8(utf8_prefix(text, n)), utf8_prefix(text, n)) << n;
+}
+
 TEST(Utf8, JsonStringsAreAlwaysValidUtf8) {
   std::string out;
   append_json_string(out, "/v1/responses/\xff\xfe");

@@ -79,6 +79,7 @@ std::optional<Error> unknown_query(std::string_view path, std::string_view query
 //   GET  …/get?{id or name}, …/list[?provider&secret_id]
 //   POST or PATCH …/update; DELETE …/delete (the id in the JSON body or the query)
 //   POST /api/3.0/mlflow/gateway/endpoints/models/attach, POST or DELETE …/models/detach
+//   …/budgets/{create,get,list,update,delete} and GET …/budgets/windows (store budgets)
 // also under /ajax-api/3.0/mlflow/gateway/ (MLflow's UI). The part of `path` after either
 // prefix ("secrets/create"), or "" when it is not one of these paths.
 std::string_view mlflow_gateway_rest(std::string_view path);

@@ -920,6 +920,8 @@ AdminAnswer mlflow_gateway(const AdminRequest& req, Runtime& runtime,
   while (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
   const auto slash = rest.find('/');
   if (slash == std::string_view::npos) return missing("No such MLflow gateway resource.");
+  if (rest.substr(0, slash) == "budgets")
+    return mlflow_budgets(req, rest.substr(slash + 1), runtime, snapshot);
   if (auto a = need_control(runtime)) return answer(*a);
   return Gateway(req, runtime, snapshot).route(rest.substr(0, slash), rest.substr(slash + 1));
 }

@@ -101,6 +101,9 @@ AdminAnswer audit(const AdminRequest& req, governance::Runtime& runtime);
 // errors already in MLflow's shape.
 AdminAnswer mlflow_gateway(const AdminRequest& req, governance::Runtime& runtime,
                            const config::Snapshot& snapshot);
+// …/budgets/{create,get,list,update,delete,windows} (mlflow_budgets.cpp): store budgets.
+AdminAnswer mlflow_budgets(const AdminRequest& req, std::string_view verb,
+                           governance::Runtime& runtime, const config::Snapshot& snapshot);
 // GET /admin/workspaces (workspaces.cpp).
 AdminAnswer workspaces(const AdminRequest& req, governance::Runtime& runtime,
                        const config::Snapshot& snapshot);

@@ -152,6 +152,7 @@ std::optional<OnExceed> on_exceed_named(std::string_view name) {
   if (name == "refuse") return OnExceed::kRefuse;
   if (name == "clamp") return OnExceed::kClamp;
   if (name == "fallback") return OnExceed::kFallback;
+  if (name == "alert") return OnExceed::kAlert;
   return std::nullopt;
 }
 
@@ -161,6 +162,8 @@ std::string_view on_exceed_name(OnExceed on_exceed) {
       return "clamp";
     case OnExceed::kFallback:
       return "fallback";
+    case OnExceed::kAlert:
+      return "alert";
     case OnExceed::kRefuse:
       break;
   }
@@ -278,7 +281,8 @@ BudgetSpec read_budget_spec(const Reader& r, const YAML::Node& node, const std::
   }
   if (node["on_exceed"]) {
     auto o = on_exceed_named(r.string(node["on_exceed"], path + ".on_exceed"));
-    if (!o) r.fail(node["on_exceed"], path + ".on_exceed", "must be refuse, clamp or fallback");
+    if (!o)
+      r.fail(node["on_exceed"], path + ".on_exceed", "must be refuse, clamp, fallback or alert");
     b.on_exceed = *o;
   }
   if (node["fallback"]) b.fallback = r.string(node["fallback"], path + ".fallback");

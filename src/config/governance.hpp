@@ -41,8 +41,9 @@ struct LimitSpec {
 };
 
 // What a request that does not fit a budget gets: a 429 (refuse), its output cap lowered to
-// what the budget still allows (clamp), or sent to a named cheaper endpoint (fallback).
-enum class OnExceed { kRefuse, kClamp, kFallback };
+// what the budget still allows (clamp), or sent to a named cheaper endpoint (fallback); or
+// nothing (alert: the budget only watches, and says when it is exceeded — MLflow's ALERT).
+enum class OnExceed { kRefuse, kClamp, kFallback, kAlert };
 std::optional<OnExceed> on_exceed_named(std::string_view name);
 std::string_view on_exceed_name(OnExceed on_exceed);
 

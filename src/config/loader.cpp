@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "config/alerts.hpp"
 #include "config/cors.hpp"
 #include "config/mlflow_objects.hpp"
 #include "config/otel.hpp"
@@ -957,10 +958,12 @@ SnapshotPtr build(const Reader& r, const YAML::Node& root,
     throw LoadError{r.source() + ": the file is empty; expected 'endpoints:'"};
   r.expect_map(root, "",
                {"endpoints", "routes", "server", "auth", "limits", "budgets", "pricing", "stores",
-                "accounting", "cache", "guardrails", "otel", "request_log", "workspaces"});
+                "accounting", "cache", "guardrails", "otel", "request_log", "workspaces",
+                "alerts"});
   read_workspaces(r, root["workspaces"], *snapshot);
   snapshot->server = read_server(r, root["server"]);
   snapshot->otel = read_otel(r, root["otel"], r.env());
+  snapshot->alerts = read_alerts(r, root["alerts"]);
   if (const YAML::Node auth = root["auth"]) {
     r.expect_map(auth, "auth", {"mode", "admin_key", "pepper", "keys", "secrets_key"});
     if (auth["admin_key"]) {

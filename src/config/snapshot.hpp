@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "config/alerts.hpp"
 #include "config/cache.hpp"
 #include "config/cors.hpp"
 #include "config/governance.hpp"
@@ -126,6 +127,7 @@ struct Snapshot {
   CacheConfig cache;            // the response cache's defaults and in-process store size
   GuardrailsConfig guardrails;  // `guardrails:`, by name; endpoints, routes and keys refer to them
   OtelSpec otel;                // `otel:` and the OTEL_* environment: traces
+  AlertsSpec alerts;            // `alerts:`: where budget alerts are sent
   std::vector<Endpoint> endpoints;
   std::unordered_map<std::string, std::size_t> index;  // name → position in endpoints
   std::vector<Route> routes;  // `routes:` with destinations (MLflow traffic routes and sluice's)

@@ -239,6 +239,19 @@ std::string Metrics::render(
           budget_rejected.load());
   counter("sluice_budget_alerts_total", "Budgets that crossed their alert threshold.",
           budget_alerts.load());
+  counter("sluice_budget_exceeded_total", "Budgets whose spend reached their cap.",
+          budget_exceeded.load());
+  out +=
+      "# HELP sluice_alert_webhooks_total Alert webhooks, by what became of them.\n"
+      "# TYPE sluice_alert_webhooks_total counter\n"
+      "sluice_alert_webhooks_total{outcome=\"sent\"} " +
+      std::to_string(alert_webhooks_sent.load()) +
+      "\n"
+      "sluice_alert_webhooks_total{outcome=\"failed\"} " +
+      std::to_string(alert_webhooks_failed.load()) +
+      "\n"
+      "sluice_alert_webhooks_total{outcome=\"dropped_queue_full\"} " +
+      std::to_string(alert_webhooks_dropped.load()) + "\n";
   counter("sluice_redis_failures_total",
           "Limit checks the shared Redis store could not answer (failed open or closed).",
           redis_failures.load());

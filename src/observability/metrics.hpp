@@ -89,6 +89,11 @@ class Metrics {
   std::atomic<std::uint64_t> limit_rejected{0};
   std::atomic<std::uint64_t> budget_rejected{0};
   std::atomic<std::uint64_t> budget_alerts{0};
+  std::atomic<std::uint64_t> budget_exceeded{0};
+  // Alert webhooks (upstream/webhook_sender.hpp).
+  std::atomic<std::uint64_t> alert_webhooks_sent{0};
+  std::atomic<std::uint64_t> alert_webhooks_failed{0};
+  std::atomic<std::uint64_t> alert_webhooks_dropped{0};
   std::atomic<std::uint64_t> ledger_written{0};
   std::atomic<std::uint64_t> ledger_errors{0};
   std::atomic<std::uint64_t> ledger_wait_ns{0};  // requests waiting for room in the queue

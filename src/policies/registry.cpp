@@ -67,7 +67,8 @@ const PolicyRow kRows[] = {
      }},
     {"accounting",
      [](const Site& site, Services& s) -> PolicyPtr {
-       return governed(site, s) ? std::make_shared<AccountingPolicy>(s.governance) : nullptr;
+       return governed(site, s) ? std::make_shared<AccountingPolicy>(s.governance, s.alerts)
+                                : nullptr;
      }},
     {"cache",
      [](const Site& site, Services& s) -> PolicyPtr {

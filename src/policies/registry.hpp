@@ -19,15 +19,17 @@
 #include "pipeline/chain.hpp"
 #include "pipeline/sub_request.hpp"
 #include "stores/counter_store.hpp"
+#include "upstream/webhook_sender.hpp"
 
 namespace sluice::policies {
 
 // What policies may use besides their config: the shared stores, and calls to other endpoints.
 struct Services {
-  governance::Runtime& governance;         // keys, limits, budgets, the spend ledger
-  stores::CounterStore& counters;          // MLflow's per-endpoint limit windows
-  pipeline::SubRequests* calls = nullptr;  // this worker's sub-request client
-  cache::ResponseCache* cache = nullptr;   // the response cache's stores (process-wide)
+  governance::Runtime& governance;            // keys, limits, budgets, the spend ledger
+  stores::CounterStore& counters;             // MLflow's per-endpoint limit windows
+  pipeline::SubRequests* calls = nullptr;     // this worker's sub-request client
+  cache::ResponseCache* cache = nullptr;      // the response cache's stores (process-wide)
+  upstream::WebhookSender* alerts = nullptr;  // where alert webhooks go (`alerts:`)
 };
 
 // Where a chain is being built.

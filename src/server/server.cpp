@@ -15,6 +15,7 @@
 #include "stores/memory/memory_counter_store.hpp"
 #include "upstream/client.hpp"
 #include "upstream/span_exporter.hpp"
+#include "upstream/webhook_sender.hpp"
 #include "util/url.hpp"
 
 namespace sluice::server {
@@ -232,6 +233,9 @@ int Server::run() {
   // and sends what they left queued when it is destroyed.
   std::unique_ptr<upstream::SpanExporter> spans = make_span_exporter(snapshot->otel);
   env.spans = spans.get();
+  // Alert webhooks too (`alerts:`, read per alert from the snapshot of its request).
+  upstream::WebhookSender alerts;
+  env.alerts = &alerts;
   std::vector<std::unique_ptr<Worker>> workers;
   for (unsigned i = 0; i < count; ++i) {
     auto worker = std::make_unique<Worker>(env);

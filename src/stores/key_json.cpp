@@ -141,7 +141,7 @@ std::optional<Error> read_budget_field(std::string_view k, const json::value& va
   }
   if (k == "on_exceed") {
     auto o = value.is_string() ? config::on_exceed_named(value.get_string()) : std::nullopt;
-    if (!o) return field_error(name, "must be refuse, clamp or fallback");
+    if (!o) return field_error(name, "must be refuse, clamp, fallback or alert");
     out.on_exceed = *o;
     return std::nullopt;
   }

@@ -388,7 +388,7 @@ test('budget caps and on_exceed are checked in the config, the admin API and the
       ['budgets:\n  - {scope: global, per: day}', /budgets\[0\].*'usd', 'tokens' or both are required/],
       ['budgets:\n  - {scope: global, usd: 1, on_exceed: fallback}', /on_exceed: fallback needs 'fallback'/],
       ['budgets:\n  - {scope: global, usd: 1, on_exceed: fallback, fallback: nowhere}', /budgets\[0\]\.fallback.*names no endpoint: 'nowhere'/],
-      ['budgets:\n  - {scope: global, usd: 1, on_exceed: later}', /must be refuse, clamp or fallback/],
+      ['budgets:\n  - {scope: global, usd: 1, on_exceed: later}', /must be refuse, clamp, fallback or alert/],
       ['budgets:\n  - {scope: global, tokens: 0}', /budgets\[0\]\.tokens/],
     ];
     for (const [section, message] of bad) {
@@ -407,7 +407,7 @@ test('budget caps and on_exceed are checked in the config, the admin API and the
       [{ scope: 'team', tokens: 1.5 }, /tokens' must be a whole number/],
       [{ scope: 'team', usd: 1, on_exceed: 'fallback' }, /'fallback' is required with on_exceed: fallback/],
       [{ scope: 'team', usd: 1, fallback: 'cheap' }, /'fallback' is only used with on_exceed: fallback/],
-      [{ scope: 'team', usd: 1, on_exceed: 'drop' }, /must be refuse, clamp or fallback/],
+      [{ scope: 'team', usd: 1, on_exceed: 'drop' }, /must be refuse, clamp, fallback or alert/],
       [{ scope: 'team', usd: 1, on_exceed: 'fallback', fallback: 'nowhere' }, /names no endpoint of the running config: 'nowhere'/],
       [{ scope: 'team', usd: 1, on_exceed: 'fallback', fallback: 'mixed' }, /names a route, 'mixed'; a budget falls back to an endpoint/],
     ];

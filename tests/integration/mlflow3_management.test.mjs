@@ -7,6 +7,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
+import http from 'node:http';
+import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import { startRecordingUpstream } from '../support/recording_upstream.mjs';
 import { startFaultUpstream } from '../support/fault_upstream.mjs';
@@ -374,5 +376,118 @@ test('rotate-key re-seals MLflow secrets with the others', async () => {
     assert.equal((await mlflowMixed.json()).error_code, 'ABORTED');
   } finally {
     await stopCleanly(gw);
+  }
+});
+
+test('budget policies: REJECT refuses once spent, ALERT only watches and sends MLflow\'s exceeded payload to the webhooks, signed', async () => {
+  const received = [];
+  const hooks = http.createServer((req, res) => {
+    let raw = '';
+    req.on('data', (d) => (raw += d));
+    req.on('end', () => {
+      received.push({ path: req.url, headers: req.headers, body: raw });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise((r) => hooks.listen(0, '127.0.0.1', r));
+  const HOOK_KEY = 'hook-signing-key-0123456789';
+  const yaml = `${config(join(tempDir(), 'gw.db'))}
+pricing:
+  openai:
+    gpt-4o-mini: {input: 500000, output: 500000}
+alerts:
+  webhooks:
+    - url: http://127.0.0.1:${hooks.address().port}/hooks/sluice
+      secret: \${{ secrets.HOOK_KEY }}
+      events: [budget.exceeded]
+`;
+  const gw = await startSluice(yaml, { env: { ...envFor(), HOOK_KEY } });
+  try {
+    const { endpoint } = await makeEndpoint(gw, { name: 'chat', models: [{ model: 'gpt-4o-mini' }] });
+    // Each request: 1 prompt + 1 completion token at $0.50 a token = $1.
+    let r = await call(gw, 'POST', `${API}/budgets/create`, {
+      budget_unit: 'USD', budget_amount: 2.5, duration: { unit: 'DAYS', value: 1 },
+      target_scope: 'ENDPOINT', target_value: endpoint.endpoint_id, budget_action: 'ALERT',
+    });
+    assert.equal(r.status, 200, await r.clone().text());
+    const { budget_policy: alert } = await r.json();
+    assert.match(alert.budget_policy_id, /^bud_/);
+    assert.deepEqual({ ...alert, budget_policy_id: undefined, created_at: undefined, last_updated_at: undefined }, {
+      budget_policy_id: undefined, budget_unit: 'USD', budget_amount: 2.5, duration: { unit: 'DAYS', value: 1 },
+      target_scope: 'ENDPOINT', target_value: endpoint.endpoint_id, budget_action: 'ALERT',
+      created_at: undefined, last_updated_at: undefined,
+    });
+    for (let i = 0; i < 3; i++) {
+      const x = await post(gw, '/gateway/chat/mlflow/invocations', { messages });
+      assert.equal(x.status, 200, 'an ALERT budget never refuses');
+      await x.arrayBuffer();
+    }
+    await eventually(() => received.length === 1, 5000, 'the budget.exceeded webhook');
+    const [hook] = received;
+    assert.equal(hook.path, '/hooks/sluice');
+    assert.equal(hook.headers['x-sluice-event'], 'budget.exceeded');
+    const expected = createHmac('sha256', HOOK_KEY).update(`${hook.headers['x-sluice-timestamp']}.${hook.body}`).digest('hex');
+    assert.equal(hook.headers['x-sluice-signature'], `sha256=${expected}`);
+    const payload = JSON.parse(hook.body);
+    assert.equal(payload.event, 'budget.exceeded');
+    assert.equal(payload.budget_policy_id, alert.budget_policy_id);
+    assert.equal(payload.budget_amount, 2.5);
+    assert.ok(Math.abs(payload.current_spend - 3) < 1e-9, hook.body);
+    assert.equal(payload.target_scope, 'ENDPOINT');
+    assert.equal(payload.duration_unit, 'DAYS');
+    assert.equal(payload.window_start % 86400000, 0);
+    // Windows: the current day and what it has spent.
+    r = await call(gw, 'GET', `${API}/budgets/windows`);
+    const { windows } = await r.json();
+    assert.equal(windows.length, 1);
+    assert.equal(windows[0].window_end_ms - windows[0].window_start_ms, 86400000);
+    assert.ok(Math.abs(windows[0].current_spend - 3) < 1e-9);
+
+    // A REJECT budget already spent refuses the next request (429), until it is raised.
+    r = await call(gw, 'POST', `${API}/budgets/create`, {
+      budget_amount: 2, duration: { unit: 'MONTHS', value: 1 }, target_scope: 'GLOBAL', budget_action: 'REJECT',
+    });
+    assert.equal(r.status, 200, await r.clone().text());
+    const { budget_policy: reject } = await r.json();
+    r = await post(gw, '/gateway/chat/mlflow/invocations', { messages });
+    assert.equal(r.status, 429, await r.clone().text());
+    r = await call(gw, 'PATCH', `${API}/budgets/update`, { budget_policy_id: reject.budget_policy_id, budget_amount: 100000 });
+    assert.equal(r.status, 200, await r.clone().text());
+    assert.equal((await r.json()).budget_policy.budget_amount, 100000);  // (room for the worst case: 16k tokens at $0.50)
+    assert.equal((await post(gw, '/gateway/chat/mlflow/invocations', { messages })).status, 200);
+    r = await call(gw, 'GET', `${API}/budgets/list?max_results=1`);
+    const page = await r.json();
+    assert.equal(page.budget_policies.length, 1);
+    assert.equal(page.next_page_token, '1');
+    r = await call(gw, 'GET', `${API}/budgets/list?page_token=1`);
+    assert.equal((await r.json()).budget_policies.length, 1);
+    r = await call(gw, 'GET', `${API}/budgets/get?budget_policy_id=${reject.budget_policy_id}`);
+    assert.equal((await r.json()).budget_policy.target_scope, 'GLOBAL');
+    // The same budgets under /admin/budgets.
+    const listed = await (await call(gw, 'GET', '/admin/budgets')).json();
+    assert.ok(listed.data.some((b) => b.id === alert.budget_policy_id && b.on_exceed === 'alert'));
+    r = await call(gw, 'DELETE', `${API}/budgets/delete`, { budget_policy_id: reject.budget_policy_id });
+    assert.deepEqual(await r.json(), {});
+
+    // What sluice's budgets cannot say is a 400; an unknown endpoint a 404.
+    const bad = async (body, status, pattern) => {
+      const x = await call(gw, 'POST', `${API}/budgets/create`, { budget_amount: 1, duration: { unit: 'DAYS', value: 1 }, target_scope: 'GLOBAL', budget_action: 'REJECT', ...body });
+      const text = await x.text();
+      assert.equal(x.status, status, text);
+      assert.match(JSON.parse(text).message, pattern);
+    };
+    await bad({ duration: { unit: 'WEEKS', value: 1 } }, 400, /per calendar day or month/);
+    await bad({ duration: { unit: 'DAYS', value: 7 } }, 400, /per calendar day or month/);
+    await bad({ budget_unit: 'EUR' }, 400, /USD/);
+    await bad({ budget_amount: -1 }, 400, /above 0/);
+    await bad({ target_scope: 'ENDPOINT', target_value: 'e-nope' }, 404, /No endpoint/);
+    await bad({ target_scope: 'USER' }, 400, /user name/);
+    const { endpoint: pair } = await makeEndpoint(gw, { name: 'pair', models: [{ model: 'gpt-4o-mini', weight: 0.5 }, { model: 'gpt-4o', weight: 0.5 }] });
+    await bad({ target_scope: 'ENDPOINT', target_value: pair.endpoint_id }, 400, /several models/);
+    await bad({ budget_action: 'SHOUT' }, 400, /ALERT or REJECT/);
+  } finally {
+    await stopCleanly(gw);
+    hooks.closeAllConnections();
+    await new Promise((r) => hooks.close(r));
   }
 });

@@ -64,7 +64,7 @@ Handler::Handler(HandlerEnv env, upstream::Client& client)
     : env_(env),
       client_(client),
       router_(client, [](routing::RouteCall& call) { return policies::PromptPolicy::apply(call); }),
-      services_{env.governance, env.counters, this, env.cache},
+      services_{env.governance, env.counters, this, env.cache, env.alerts},
       planner_(std::random_device{}()),
       access_log_(env.access_log),
       trace_(env.spans),

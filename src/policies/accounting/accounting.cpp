@@ -1,10 +1,13 @@
 #include "policies/accounting/accounting.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
+#include <cctype>
 #include <chrono>
 #include <iostream>
 
 #include "governance/scope.hpp"
+#include "governance/spend_view.hpp"
 #include "observability/metrics.hpp"
 
 namespace sluice::policies {
@@ -36,6 +39,39 @@ pipeline::Step AccountingPolicy::on_request(RequestContext& /*ctx*/, void* /*sta
 void AccountingPolicy::on_complete(RequestContext& ctx, void* state,
                                    const pipeline::Outcome& outcome) const {
   account(ctx, state_of(state), outcome.client_gone && outcome.status == 0 ? 499 : outcome.status);
+}
+
+void AccountingPolicy::send_alert(const RequestContext& ctx, std::string_view event,
+                                  const config::BudgetSpec& b, const std::string& subject,
+                                  double spent_usd, std::int64_t now_ms) const {
+  if (alerts_ == nullptr) return;
+  const auto& hooks = ctx.snapshot->alerts.webhooks;
+  if (std::none_of(hooks.begin(), hooks.end(), [&](const auto& h) { return h.wants(event); }))
+    return;
+  // MLflow's budget_policy.exceeded payload (mlflow/webhooks/types.py), and sluice's own fields.
+  std::string scope(config::scope_name(b.scope));
+  for (auto& c : scope) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  const bool monthly = b.per == config::Period::kMonth;
+  const boost::json::object body{
+      {"event", event},
+      {"ts_ms", now_ms},
+      {"budget_policy_id", b.id},
+      {"budget_unit", "USD"},
+      {"budget_amount", *b.usd},
+      {"current_spend", spent_usd},
+      {"duration_unit", monthly ? "MONTHS" : "DAYS"},
+      {"duration_value", 1},
+      {"target_scope", scope},
+      {"target_value", subject},
+      {"workspace", ctx.workspace.empty() ? std::string_view("default") : ctx.workspace},
+      {"window_start", monthly ? governance::month_start_ms(now_ms) : now_ms - now_ms % 86'400'000},
+      {"on_exceed", config::on_exceed_name(b.on_exceed)},
+      {"alert_at", b.alert_at},
+      {"request_id", ctx.request_id}};
+  const std::string text = boost::json::serialize(body);
+  for (const auto& h : hooks) {
+    if (h.wants(event)) alerts_->submit({h.url, h.target, h.secret, std::string(event), text});
+  }
 }
 
 void AccountingPolicy::account(RequestContext& ctx, AccountingState& state, unsigned status) const {
@@ -114,13 +150,23 @@ void AccountingPolicy::account(RequestContext& ctx, AccountingState& state, unsi
     each_budget([&](const config::BudgetSpec& b) {
       const double was = before[i++];
       if (was < 0 || !b.usd || *b.usd <= 0) return;
+      const double now_spent = was + e.cost_usd;
       const double threshold = *b.usd * b.alert_at;
-      if (was < threshold && was + e.cost_usd >= threshold) {
+      auto who = governance::counted_as(b.scope, b.match, s);
+      const std::string subject = who ? std::string(*who) : std::string();
+      if (was < threshold && now_spent >= threshold && b.alert_at < 1) {
         observability::Metrics::global().budget_alerts.fetch_add(1, std::memory_order_relaxed);
-        auto who = governance::counted_as(b.scope, b.match, s);
-        std::cerr << "sluice: budget alert: " << config::scope_name(b.scope) << " '"
-                  << (who ? *who : "") << "' has spent $" << was + e.cost_usd << " of $" << *b.usd
-                  << " this " << config::period_name(b.per) << "\n";
+        std::cerr << "sluice: budget alert: " << config::scope_name(b.scope) << " '" << subject
+                  << "' has spent $" << now_spent << " of $" << *b.usd << " this "
+                  << config::period_name(b.per) << "\n";
+        send_alert(ctx, config::kBudgetThreshold, b, subject, now_spent, now);
+      }
+      if (was < *b.usd && now_spent >= *b.usd) {
+        observability::Metrics::global().budget_exceeded.fetch_add(1, std::memory_order_relaxed);
+        std::cerr << "sluice: budget exceeded: " << config::scope_name(b.scope) << " '" << subject
+                  << "' has spent $" << now_spent << " of $" << *b.usd << " this "
+                  << config::period_name(b.per) << "\n";
+        send_alert(ctx, config::kBudgetExceeded, b, subject, now_spent, now);
       }
     });
   }

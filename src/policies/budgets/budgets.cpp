@@ -43,6 +43,9 @@ void collect(const pipeline::RequestContext& ctx, const governance::BudgetList& 
   governance::each_budget(
       ctx.key.get(), ctx.snapshot->governance, stored, [&](const config::BudgetSpec& b) {
         if (&b == skip) return true;
+        // An alert budget only watches: it never holds or refuses (the accounting policy says
+        // when it is crossed).
+        if (b.on_exceed == config::OnExceed::kAlert) return true;
         auto who = governance::counted_as(b.scope, b.match, s);
         if (!who) return true;
         holds.push_back(

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRecordingUpstream } from '../support/recording_upstream.mjs';
 import { startPostgres } from '../support/postgres_server.mjs';
-import { startSluice, eventually } from '../support/sluice.mjs';
+import { startSluice, runSluice, writeConfig, eventually } from '../support/sluice.mjs';
 import { stopCleanly } from './helpers.mjs';
 
 const ADMIN = 'admin-key-for-control-plane-pg-tests';
@@ -77,5 +77,53 @@ endpoints:
   } finally {
     await stopCleanly(a);
     await stopCleanly(b);
+  }
+});
+
+test('MLflow 3\'s gateway objects on PostgreSQL: made on one replica, served by the other; rotate-key re-seals them there', async () => {
+  const db = await pg.database();
+  const yaml = `
+auth:
+  admin_key: ${ADMIN}
+  secrets_key: \${{ secrets.TEST_SECRETS_KEY }}
+stores:
+  postgres: \${{ secrets.TEST_PG_URL }}
+endpoints:
+  - {name: local, endpoint_type: llm/v1/chat, model: {provider: mock, name: m}}
+`;
+  const OLD = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=';
+  const NEW = 'f0e1d2c3b4a5968778695a4b3c2d1e0f00112233445566778899aabbccddeeff';
+  const env = { TEST_PG_URL: db.url, TEST_SECRETS_KEY: OLD };
+  const API = '/api/3.0/mlflow/gateway';
+  const mlflow = async (gw, path, body) => {
+    const r = await fetch(gw.url + API + path, { method: 'POST', headers: admin, body: JSON.stringify(body) });
+    assert.equal(r.status, 200, await r.clone().text());
+    return r.json();
+  };
+  let a = await startSluice(yaml, { env });
+  const b = await startSluice(yaml, { env });
+  try {
+    const { secret } = await mlflow(a, '/secrets/create', { secret_name: 'k', secret_value: { api_key: SECRET }, auth_config: { api_base: upstream.base } });
+    const { model_definition: def } = await mlflow(a, '/model-definitions/create', { name: 'm', secret_id: secret.secret_id, provider: 'openai', model_name: 'gpt-4o-mini' });
+    await mlflow(a, '/endpoints/create', { name: 'ml', model_configs: [{ model_definition_id: def.model_definition_id }] });
+    await eventually(async () => (await said(b, 'ml')) === 'hi from gpt-4o-mini', 3000, 'replica b serves the MLflow endpoint');
+    assert.equal(upstream.seen.at(-1).auth, `Bearer ${SECRET}`);
+    const rows = await db.sql("SELECT kind || ' ' || body FROM config_objects ORDER BY kind");
+    assert.match(rows, /^mlflow_endpoint /m);
+    assert.match(rows, /"ciphertext"/);
+    assert.ok(!rows.includes(SECRET));
+  } finally {
+    await stopCleanly(a);
+    await stopCleanly(b);
+  }
+  const path = writeConfig(yaml);
+  const out = await runSluice(['secrets', 'rotate-key', '-c', path], env, NEW + '\n');
+  assert.equal(out.code, 0, out.stderr);
+  assert.match(out.stdout, /re-sealed 1 secret/);
+  a = await startSluice(yaml, { env: { ...env, TEST_SECRETS_KEY: NEW } });
+  try {
+    assert.equal(await said(a, 'ml'), 'hi from gpt-4o-mini');
+  } finally {
+    await stopCleanly(a);
   }
 });

@@ -512,15 +512,7 @@ class Gateway {
     if (secret == nullptr || secret->workspace != workspace)
       return missing("No secret with id '" + shown(text_of(def, "secret_id")) + "'.");
     // A provider sluice serves, with what this secret holds.
-    const json::object sec = parse_object(*secret);
-    std::vector<std::string> fields;
-    if (const auto* mv = sec.if_contains("masked_values"); mv != nullptr && mv->is_object()) {
-      for (const auto& [k, v] : mv->get_object()) fields.emplace_back(k);
-    }
-    json::object auth;
-    if (const auto* a = sec.if_contains("auth_config"); a != nullptr && a->is_object())
-      auth = a->get_object();
-    if (auto pm = mlf::provider_model(text_of(def, "provider"), secret->name, fields, auth,
+    if (auto pm = mlf::provider_model(text_of(def, "provider"), secret->name, parse_object(*secret),
                                       text_of(def, "model_name"));
         !pm)
       return invalid(pm.error().message);

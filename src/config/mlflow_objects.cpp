@@ -150,6 +150,18 @@ Result<ProviderModel> provider_model(std::string_view provider, std::string_view
   return out;
 }
 
+Result<ProviderModel> provider_model(std::string_view provider, std::string_view secret_id,
+                                     const json::object& secret, std::string_view model_name) {
+  std::vector<std::string> fields;
+  if (const auto* mv = secret.if_contains("masked_values"); mv != nullptr && mv->is_object()) {
+    for (const auto& [k, v] : mv->get_object()) fields.emplace_back(k);
+  }
+  json::object auth;
+  if (const auto* a = secret.if_contains("auth_config"); a != nullptr && a->is_object())
+    auth = a->get_object();
+  return provider_model(provider, secret_id, fields, auth, model_name);
+}
+
 namespace {
 
 const StoredObject* find(const StoredConfig& s, std::string_view kind, std::string_view id) {
@@ -227,16 +239,8 @@ void expand_one(const StoredConfig& stored, const StoredObject& o, Expansion& ou
       throw std::invalid_argument("model definition '" + text_of(def, "name") + "': secret '" +
                                   std::string(util::utf8_prefix(secret_id, 64)) +
                                   "' does not exist");
-    const json::object sec = parsed(*secret);
-    std::vector<std::string> fields;
-    if (const auto* mv = sec.if_contains("masked_values"); mv != nullptr && mv->is_object()) {
-      for (const auto& [k, v] : mv->get_object()) fields.emplace_back(k);
-    }
-    json::object auth;
-    if (const auto* a = sec.if_contains("auth_config"); a != nullptr && a->is_object())
-      auth = a->get_object();
     const std::string model_name = text_of(def, "model_name");
-    auto pm = provider_model(text_of(def, "provider"), secret_id, fields, auth, model_name);
+    auto pm = provider_model(text_of(def, "provider"), secret_id, parsed(*secret), model_name);
     if (!pm)
       throw std::invalid_argument("model definition '" + text_of(def, "name") +
                                   "': " + pm.error().message);

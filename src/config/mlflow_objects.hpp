@@ -59,6 +59,11 @@ Result<ProviderModel> provider_model(std::string_view provider, std::string_view
                                      const std::vector<std::string>& fields,
                                      const boost::json::object& auth_config,
                                      std::string_view model_name);
+// The same for a secret as its row's body holds it (GatewaySecretInfo: masked_values' keys,
+// auth_config).
+Result<ProviderModel> provider_model(std::string_view provider, std::string_view secret_id,
+                                     const boost::json::object& secret,
+                                     std::string_view model_name);
 
 // Every MLflow endpoint of `stored` as sluice endpoint and route objects (kind "endpoint" and
 // "route", bodies in the config file's form, the MLflow endpoint's workspace). `problems`: one

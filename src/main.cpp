@@ -102,7 +102,8 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"day", "month"}));
     cmd->add_option("--alert-at", budgets.alert_at, "Alert at this fraction of usd (0.8)")
         ->check(CLI::Range(0.0, 1.0));
-    cmd->add_option("--on-exceed", budgets.on_exceed, "refuse (default), clamp or fallback")
+    cmd->add_option("--on-exceed", budgets.on_exceed,
+                    "refuse (default), clamp, fallback or alert (only watch)")
         ->check(CLI::IsMember({"refuse", "clamp", "fallback"}));
     cmd->add_option("--fallback", budgets.fallback, "With --on-exceed fallback: the endpoint");
   }

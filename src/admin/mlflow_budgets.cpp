@@ -179,11 +179,20 @@ class Budgets {
       const std::string s = scope->is_string() ? std::string(scope->get_string()) : "";
       if (s == "GLOBAL" || s == "WORKSPACE") {
         if (!value.empty()) return invalid("'target_value' is for ENDPOINT and USER scopes only.");
-        b.scope = s == "GLOBAL" ? Scope::kGlobal : Scope::kWorkspace;
-        // A workspace admin's WORKSPACE budget is its own workspace's.
-        b.match = s == "WORKSPACE" && req_.workspace ? *req_.workspace : "";
+        const Scope next = s == "GLOBAL" ? Scope::kGlobal : Scope::kWorkspace;
+        // A workspace admin's WORKSPACE budget is its own workspace's; an update that sends the
+        // scope back as it was keeps the workspace the budget counts (shown without a target).
+        if (creating || b.scope != next)
+          b.match = s == "WORKSPACE" && req_.workspace ? *req_.workspace : "";
+        b.scope = next;
       } else if (s == "ENDPOINT") {
+        // The MLflow endpoint's id (as shown), or the name of one of sluice's own endpoints.
         auto e = mlflow_endpoint(req_, stored_, value, "");
+        if (!e) {
+          const config::Endpoint* own = snapshot_.find(value);
+          if (own != nullptr && sees(req_, own->workspace))
+            e = std::pair{value, value};
+        }
         if (!e)
           return mlflow_error(
               Error::make(ErrorCode::kNotFound, "No endpoint with id '" + shown(value) + "'."));
@@ -207,7 +216,7 @@ class Budgets {
     } else if (creating) {
       return invalid("'target_scope' is required.");
     } else if (target != nullptr) {
-      return invalid("'target_value' is given with 'target_scope'.");
+      return invalid("'target_value' is given without 'target_scope'.");
     }
     if (const auto* a = in.if_contains("budget_action"); a != nullptr && !a->is_null()) {
       const std::string action = a->is_string() ? std::string(a->get_string()) : "";
@@ -221,8 +230,8 @@ class Budgets {
     } else if (creating) {
       return invalid("'budget_action' is required.");
     }
-    // MLflow alerts when a budget is exceeded, not before.
-    b.alert_at = 1;
+    // MLflow alerts when a budget is exceeded, not before (an update keeps what the budget had).
+    if (creating) b.alert_at = 1;
     if (!sees_budget(req_, runtime_, snapshot_, b.scope, b.match))
       return mlflow_error(
           admin_key_only("A budget wider than workspace '" + req_.workspace.value_or("") + "'"));
@@ -287,7 +296,7 @@ class Budgets {
       const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
       if (ec != std::errc{} || end != v.data() + v.size() || (key == "max_results" && n == 0))
         return invalid(std::string(1, '\'').append(key).append("' must be a whole number."));
-      *slot = std::min<std::size_t>(n, 1000);
+      *slot = key == "max_results" ? std::min<std::size_t>(n, 1000) : n;
     }
     json::array out;
     for (std::size_t i = start; i < all.size() && out.size() < max; ++i)

@@ -31,7 +31,6 @@ AlertsSpec read_alerts(const Reader& r, const YAML::Node& node) {
     auto parsed = util::parse_base_url(url, why);
     if (!parsed) r.fail(h["url"], path + ".url", "'" + url + "' " + why);
     hook.url = *parsed;
-    // (parse_base_url keeps the path; a query, if any, is part of the target as written)
     hook.target = hook.url.path.empty() ? "/" : hook.url.path;
     if (h["secret"]) hook.secret = r.resolved(h["secret"], path + ".secret", secret);
     if (const YAML::Node events = h["events"]) {

@@ -8,8 +8,9 @@
 //         secret: ${{ secrets.ALERT_SIGNING_KEY }}   # optional: each POST is signed with it
 //         events: [budget.exceeded]                   # optional; default: every event
 //
-// Events: budget.threshold (spend crossed alert_at of usd), budget.exceeded (spend reached usd;
-// for an `on_exceed: alert` budget — MLflow's ALERT — the only thing that happens).
+// Events: budget.threshold (spend past alert_at of usd), budget.exceeded (spend at usd; what an
+// `on_exceed: alert` budget — MLflow's ALERT — is for: the others hold each request's worst case,
+// so their spend seldom gets there). Each once per budget, subject and window in a process.
 
 #include <string>
 #include <vector>
@@ -26,7 +27,7 @@ class Reader;
 
 struct AlertWebhook {
   util::BaseUrl url;
-  std::string target;               // the URL's path and query, "/" when empty
+  std::string target;               // the URL's path, "/" when empty (no query: util::BaseUrl)
   std::string secret;               // HMAC-SHA256 signing key; empty: unsigned
   std::vector<std::string> events;  // empty: every event
   bool wants(std::string_view event) const;

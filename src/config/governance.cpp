@@ -290,6 +290,8 @@ BudgetSpec read_budget_spec(const Reader& r, const YAML::Node& node, const std::
     r.fail(node, path, "on_exceed: fallback needs 'fallback': the endpoint to send requests to");
   if (b.on_exceed != OnExceed::kFallback && !b.fallback.empty())
     r.fail(node["fallback"], path + ".fallback", "is only used with on_exceed: fallback");
+  if (b.on_exceed == OnExceed::kAlert && (b.tokens != 0 || !b.usd))
+    r.fail(node["on_exceed"], path + ".on_exceed", "alert watches usd only (not tokens)");
   return b;
 }
 

@@ -229,6 +229,9 @@ std::optional<Error> check_budget(const config::BudgetSpec& b, const std::string
                        "is required with on_exceed: fallback (the endpoint to send requests to)");
   if (b.on_exceed != config::OnExceed::kFallback && !b.fallback.empty())
     return field_error(prefix + "fallback", "is only used with on_exceed: fallback");
+  // An alert budget says when its dollars are spent; a token cap it could not say anything of.
+  if (b.on_exceed == config::OnExceed::kAlert && (b.tokens != 0 || !b.usd))
+    return field_error(prefix + "tokens", "cannot be watched by on_exceed: alert (usd only)");
   return std::nullopt;
 }
 
@@ -422,9 +425,10 @@ std::optional<Error> apply_key_fields(const json::object& body, config::KeySpec&
       }
       key.guardrails = std::move(names);
     } else {
-      return field_error(field,
-                         "is not a key field (name, user, team, workspace, role, endpoints, models, "
-                         "expires_at, disabled, metadata, limits, budget, cache, guardrails)");
+      return field_error(
+          field,
+          "is not a key field (name, user, team, workspace, role, endpoints, models, "
+          "expires_at, disabled, metadata, limits, budget, cache, guardrails)");
     }
   }
   if (key.name.empty()) return field_error("name", "is required");

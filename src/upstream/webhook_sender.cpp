@@ -42,34 +42,46 @@ void WebhookSender::submit(WebhookDelivery delivery) {
 void WebhookSender::run() {
   asio::io_context io;
   Client client(io);
+  bool given_up = false;  // stopping, and a receiver already failed: the rest is dropped
   for (;;) {
     WebhookDelivery next;
+    bool stopping = false;
     {
       std::unique_lock lock(mutex_);
       ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // (stopping, nothing left)
       next = std::move(queue_.front());
       queue_.pop_front();
+      stopping = stopping_;
     }
-    bool sent = send(client, io, next);
-    if (!sent) {
+    auto& metrics = Metrics::global();
+    if (given_up) {
+      metrics.alert_webhooks_failed.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
+    std::string why;
+    bool sent = send(client, io, next, why);
+    if (!sent && !stopping) {
       std::unique_lock lock(mutex_);
       // Once more after a pause (not while stopping: a stop waits for one attempt at most).
       if (!ready_.wait_for(lock, kRetryDelay, [&] { return stopping_; })) {
         lock.unlock();
-        sent = send(client, io, next);
+        sent = send(client, io, next, why);
       }
     }
-    auto& metrics = Metrics::global();
     (sent ? metrics.alert_webhooks_sent : metrics.alert_webhooks_failed)
         .fetch_add(1, std::memory_order_relaxed);
-    if (!sent)
+    if (!sent) {
       std::cerr << "sluice: alert webhook " << next.event << " to " << next.url.origin()
-                << " was not delivered; dropped\n";
+                << " was not delivered (" << why << "); dropped\n";
+      std::lock_guard lock(mutex_);
+      given_up = stopping_;
+    }
   }
 }
 
-bool WebhookSender::send(Client& client, asio::io_context& io, const WebhookDelivery& delivery) {
+bool WebhookSender::send(Client& client, asio::io_context& io, const WebhookDelivery& delivery,
+                         std::string& why) {
   providers::UpstreamRequest request;
   request.target = delivery.target;
   request.body = delivery.body;
@@ -97,13 +109,17 @@ bool WebhookSender::send(Client& client, asio::io_context& io, const WebhookDeli
       io,
       [&]() -> asio::awaitable<void> {
         auto exchange = co_await client.start(upstream, request, timeouts, "alert");
-        if (!exchange) co_return;
+        if (!exchange) {
+          why = exchange.error().message;
+          co_return;
+        }
         status = (*exchange)->head().status;
         co_await (*exchange)->read_all(64 * 1024);  // (the answer's body is not read further)
       },
       asio::detached);
   io.restart();
   io.run();
+  if (status != 0 && (status < 200 || status >= 300)) why = "HTTP " + std::to_string(status);
   return status >= 200 && status < 300;
 }
 

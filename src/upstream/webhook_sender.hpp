@@ -1,6 +1,7 @@
 #pragma once
 // Delivers alert webhooks (config/alerts.hpp, docs/governance.md "Alerts") from a thread of its
-// own, so no event loop waits on a receiver: submit() queues (never blocks; past kMaxQueue the
+// own, so no event loop waits on a receiver (one after another: a slow receiver delays the
+// next alerts, never a request): submit() queues (never blocks; past kMaxQueue the
 // delivery is dropped and counted), the thread POSTs each JSON body to its URL with
 //   Content-Type: application/json
 //   X-Sluice-Event: budget.exceeded
@@ -42,7 +43,8 @@ class WebhookSender {
   static constexpr std::chrono::milliseconds kRetryDelay{2'000};
 
   WebhookSender();
-  // Sends what is queued (without the retry delay), then stops.
+  // Sends what is queued (no retries; after a first failure the rest is dropped, so a stop waits
+  // for one unanswered receiver at most), then stops.
   ~WebhookSender();
   WebhookSender(const WebhookSender&) = delete;
   WebhookSender& operator=(const WebhookSender&) = delete;
@@ -52,7 +54,9 @@ class WebhookSender {
 
  private:
   void run();
-  bool send(Client& client, boost::asio::io_context& io, const WebhookDelivery& delivery);
+  // `why`: what failed, for the log (never the body or the secret).
+  bool send(Client& client, boost::asio::io_context& io, const WebhookDelivery& delivery,
+            std::string& why);
 
   std::mutex mutex_;
   std::condition_variable ready_;

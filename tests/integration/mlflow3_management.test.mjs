@@ -428,6 +428,10 @@ alerts:
     assert.equal(hook.headers['x-sluice-event'], 'budget.exceeded');
     const expected = createHmac('sha256', HOOK_KEY).update(`${hook.headers['x-sluice-timestamp']}.${hook.body}`).digest('hex');
     assert.equal(hook.headers['x-sluice-signature'], `sha256=${expected}`);
+    // Once per window: the requests after it say nothing more.
+    for (let i = 0; i < 2; i++) await (await post(gw, '/gateway/chat/mlflow/invocations', { messages })).arrayBuffer();
+    await new Promise((res) => setTimeout(res, 300));
+    assert.equal(received.length, 1, 'budget.exceeded is sent once per window');
     const payload = JSON.parse(hook.body);
     assert.equal(payload.event, 'budget.exceeded');
     assert.equal(payload.budget_policy_id, alert.budget_policy_id);
@@ -441,7 +445,7 @@ alerts:
     const { windows } = await r.json();
     assert.equal(windows.length, 1);
     assert.equal(windows[0].window_end_ms - windows[0].window_start_ms, 86400000);
-    assert.ok(Math.abs(windows[0].current_spend - 3) < 1e-9);
+    assert.ok(Math.abs(windows[0].current_spend - 5) < 1e-9);
 
     // A REJECT budget already spent refuses the next request (429), until it is raised.
     r = await call(gw, 'POST', `${API}/budgets/create`, {
@@ -463,9 +467,20 @@ alerts:
     assert.equal((await r.json()).budget_policies.length, 1);
     r = await call(gw, 'GET', `${API}/budgets/get?budget_policy_id=${reject.budget_policy_id}`);
     assert.equal((await r.json()).budget_policy.target_scope, 'GLOBAL');
-    // The same budgets under /admin/budgets.
-    const listed = await (await call(gw, 'GET', '/admin/budgets')).json();
+    // The same budgets under /admin/budgets; an MLflow update keeps what it cannot say (alert_at).
+    let listed = await (await call(gw, 'GET', '/admin/budgets')).json();
     assert.ok(listed.data.some((b) => b.id === alert.budget_policy_id && b.on_exceed === 'alert'));
+    r = await call(gw, 'POST', '/admin/budgets', { scope: 'user', match: 'ann', usd: 50, per: 'day', alert_at: 0.5 });
+    const own = await r.json();
+    r = await call(gw, 'POST', `${API}/budgets/update`, { budget_policy_id: own.id, budget_amount: 60, target_scope: 'USER', target_value: 'ann' });
+    assert.equal(r.status, 200, await r.clone().text());
+    listed = await (await call(gw, 'GET', '/admin/budgets')).json();
+    const kept = listed.data.find((b) => b.id === own.id);
+    assert.equal(kept.usd, 60);
+    assert.equal(kept.alert_at, 0.5);
+    // An alert budget watches dollars: with tokens it is refused.
+    r = await call(gw, 'POST', '/admin/budgets', { scope: 'global', tokens: 1000, per: 'day', on_exceed: 'alert' });
+    assert.equal(r.status, 400, await r.clone().text());
     r = await call(gw, 'DELETE', `${API}/budgets/delete`, { budget_policy_id: reject.budget_policy_id });
     assert.deepEqual(await r.json(), {});
 

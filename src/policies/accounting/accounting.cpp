@@ -5,6 +5,8 @@
 #include <cctype>
 #include <chrono>
 #include <iostream>
+#include <mutex>
+#include <unordered_map>
 
 #include "governance/scope.hpp"
 #include "governance/spend_view.hpp"
@@ -41,6 +43,42 @@ void AccountingPolicy::on_complete(RequestContext& ctx, void* state,
   account(ctx, state_of(state), outcome.client_gone && outcome.status == 0 ? 499 : outcome.status);
 }
 
+namespace {
+
+std::int64_t window_start_ms(config::Period per, std::int64_t now_ms) {
+  return per == config::Period::kMonth ? governance::month_start_ms(now_ms)
+                                       : now_ms - now_ms % 86'400'000;
+}
+
+// Each alert once per budget, subject and window in this process: said by the first request
+// that finds the spend past the line, not only by the one that took it across (two requests on
+// two event loops may each read the spend before the other's cost is on it: both would see a
+// crossing, or neither). A restart, or another replica, may say it again.
+bool first_in_window(std::string_view event, const config::BudgetSpec& b,
+                     const std::string& subject, std::int64_t window) {
+  static std::mutex mutex;
+  static std::unordered_map<std::string, std::int64_t> sent;  // key → window it was sent in
+  std::string key(event);
+  key += '|';
+  if (!b.id.empty()) {
+    key += b.id;
+  } else {  // a budget of the file or of a key: what it is
+    key += config::scope_name(b.scope);
+    key += ':' + b.match + ':' + std::string(config::period_name(b.per)) + ':' +
+           std::to_string(b.usd.value_or(0));
+  }
+  key += '|' + subject;
+  std::lock_guard lock(mutex);
+  if (sent.size() >= 4096)  // windows over a month old are done with
+    std::erase_if(sent, [&](const auto& kv) { return kv.second < window - 32LL * 86'400'000; });
+  auto [it, inserted] = sent.try_emplace(std::move(key), window);
+  if (!inserted && it->second == window) return false;
+  it->second = window;
+  return true;
+}
+
+}  // namespace
+
 void AccountingPolicy::send_alert(const RequestContext& ctx, std::string_view event,
                                   const config::BudgetSpec& b, const std::string& subject,
                                   double spent_usd, std::int64_t now_ms) const {
@@ -64,7 +102,7 @@ void AccountingPolicy::send_alert(const RequestContext& ctx, std::string_view ev
       {"target_scope", scope},
       {"target_value", subject},
       {"workspace", ctx.workspace.empty() ? std::string_view("default") : ctx.workspace},
-      {"window_start", monthly ? governance::month_start_ms(now_ms) : now_ms - now_ms % 86'400'000},
+      {"window_start", window_start_ms(b.per, now_ms)},
       {"on_exceed", config::on_exceed_name(b.on_exceed)},
       {"alert_at", b.alert_at},
       {"request_id", ctx.request_id}};
@@ -122,7 +160,7 @@ void AccountingPolicy::account(RequestContext& ctx, AccountingState& state, unsi
     e.priced = true;
   }
 
-  // Budgets' alert thresholds: compare the spend before and after this request.
+  // Budgets' alert thresholds: the spend after this request against each line.
   const governance::BudgetList stored = runtime_.store_budgets_if_any();
   const bool has_budgets = !ctx.snapshot->governance.budgets.empty() ||
                            (ctx.key && ctx.key->budget) || (stored && !stored->empty());
@@ -154,14 +192,16 @@ void AccountingPolicy::account(RequestContext& ctx, AccountingState& state, unsi
       const double threshold = *b.usd * b.alert_at;
       auto who = governance::counted_as(b.scope, b.match, s);
       const std::string subject = who ? std::string(*who) : std::string();
-      if (was < threshold && now_spent >= threshold && b.alert_at < 1) {
+      const std::int64_t window = window_start_ms(b.per, now);
+      if (now_spent >= threshold && b.alert_at < 1 &&
+          first_in_window(config::kBudgetThreshold, b, subject, window)) {
         observability::Metrics::global().budget_alerts.fetch_add(1, std::memory_order_relaxed);
         std::cerr << "sluice: budget alert: " << config::scope_name(b.scope) << " '" << subject
                   << "' has spent $" << now_spent << " of $" << *b.usd << " this "
                   << config::period_name(b.per) << "\n";
         send_alert(ctx, config::kBudgetThreshold, b, subject, now_spent, now);
       }
-      if (was < *b.usd && now_spent >= *b.usd) {
+      if (now_spent >= *b.usd && first_in_window(config::kBudgetExceeded, b, subject, window)) {
         observability::Metrics::global().budget_exceeded.fetch_add(1, std::memory_order_relaxed);
         std::cerr << "sluice: budget exceeded: " << config::scope_name(b.scope) << " '" << subject
                   << "' has spent $" << now_spent << " of $" << *b.usd << " this "

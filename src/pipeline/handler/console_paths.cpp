@@ -16,7 +16,7 @@
 #include "pipeline/handler/response_headers.hpp"
 #include "policies/auth/auth.hpp"
 #include "util/constant_time.hpp"
-#include "util/time.hpp"
+#include "util/unix_time.hpp"
 
 namespace sluice::pipeline {
 namespace json = boost::json;
@@ -36,7 +36,105 @@ constexpr std::string_view kNotBuilt =
     "<p>The console was not built into this binary: build sluice with Node.js and the packages "
     "of <code>ui/</code> installed (<code>make build</code> does both).</p></html>";
 
+json::object session_json(const admin::ConsoleSession& s) {
+  return {{"object", "session"},
+          {"role", admin::role_name(s.role)},
+          {"workspace", s.workspace},
+          {"key_id", s.key_id},
+          {"csrf_token", s.csrf},
+          {"expires_at_ms", std::min(s.last_used_ms + admin::ConsoleSessions::kIdleMs,
+                                     s.created_ms + admin::ConsoleSessions::kMaxAgeMs)}};
+}
+
+std::string set_cookie(std::string_view value, std::int64_t max_age_s) {
+  return std::string(kCookie) + "=" + std::string(value) +
+         "; HttpOnly; SameSite=Strict; Path=/; Max-Age=" + std::to_string(max_age_s);
+}
+
 }  // namespace
+
+std::optional<admin::ConsoleSession> console_session_of(const HttpRequest& http,
+                                                        admin::ConsoleSessions& sessions) {
+  return sessions.use(admin::cookie_value(http.header("cookie"), kCookie), util::unix_now_ms());
+}
+
+asio::awaitable<void> Handler::console_session(Call& call) {
+  admin::ConsoleSessions& sessions = *env_.sessions;
+  const std::string_view method = call.http.method;
+  auto reply = [&](unsigned status, const json::object& body,
+                   std::string cookie) -> asio::awaitable<void> {
+    HeaderList headers = response_headers(call.ctx, nullptr, Body::kJson);
+    headers.emplace_back("Cache-Control", "no-store");
+    if (!cookie.empty()) headers.emplace_back("Set-Cookie", std::move(cookie));
+    call.answer.status = status;
+    call.answer.client_gone =
+        !co_await call.out.send(status, std::move(headers), json::serialize(body));
+  };
+  if (method == "GET") {
+    auto s = console_session_of(call.http, sessions);
+    if (!s) {
+      co_await send_error(call, Error::make(ErrorCode::kUnauthorized, "Not signed in."));
+      co_return;
+    }
+    co_await reply(200, session_json(*s), "");
+    co_return;
+  }
+  if (method == "DELETE") {
+    auto s = console_session_of(call.http, sessions);
+    // A cross-site page cannot read the token: signing someone out needs it too.
+    if (s && util::constant_time_equal(call.http.header("x-csrf-token"), s->csrf))
+      sessions.end(s->id);
+    else if (s) {
+      co_await send_error(call, Error::make(ErrorCode::kForbidden, "X-CSRF-Token is missing or wrong."));
+      co_return;
+    }
+    co_await reply(200, json::object{{"object", "session"}, {"deleted", true}}, set_cookie("", 0));
+    co_return;
+  }
+  if (method != "POST") {
+    call.match.allow = "GET, POST, DELETE";
+    co_await method_not_allowed(call);
+    co_return;
+  }
+  boost::system::error_code ec;
+  const json::value body = json::parse(call.http.body, ec);
+  const auto* k = !ec && body.is_object() ? body.get_object().if_contains("key") : nullptr;
+  if (k == nullptr || !k->is_string() || k->get_string().empty() || k->get_string().size() > 512) {
+    co_await send_error(call, Error::invalid("Send {\"key\": \"…\"}: the admin key, a workspace "
+                                             "admin key or a gateway key.", "key"));
+    co_return;
+  }
+  const std::string_view given = k->get_string();
+  const config::Snapshot& snapshot = *call.ctx.snapshot;
+  admin::ConsoleSession::Role role = admin::ConsoleSession::Role::kAdmin;
+  std::string key_id, workspace;
+  if (!snapshot.admin_key.empty() && util::constant_time_equal(given, snapshot.admin_key)) {
+    role = admin::ConsoleSession::Role::kAdmin;
+  } else {
+    auto key = env_.governance.find_key(snapshot.governance, given);
+    if (key == nullptr) {
+      co_await send_error(call, Error::make(ErrorCode::kUnauthorized, "That key is not valid here."));
+      co_return;
+    }
+    if (auto e = policies::unusable(*key)) {
+      co_await send_error(call, *e);
+      co_return;
+    }
+    const std::string* host = snapshot.server.host_workspace(call.http.header("host"));
+    if (host != nullptr && *host != key->workspace) {
+      co_await send_error(call, policies::wrong_host(*host));
+      co_return;
+    }
+    role = key->admin && !key->workspace.empty() ? admin::ConsoleSession::Role::kWorkspaceAdmin
+                                                 : admin::ConsoleSession::Role::kDeveloper;
+    key_id = key->id;
+    workspace = key->workspace;
+  }
+  const admin::ConsoleSession s =
+      sessions.create(role, std::move(key_id), std::move(workspace), util::unix_now_ms());
+  co_await reply(200, session_json(s),
+                 set_cookie(s.id, admin::ConsoleSessions::kMaxAgeMs / 1000));
+}
 
 asio::awaitable<void> Handler::console(Call& call) {
   std::string_view path = call.http.path();

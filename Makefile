@@ -12,7 +12,7 @@ LAYERS_DIR ?= build-layers
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= $(patsubst tests/fuzz/%_fuzz.cpp,%,$(sort $(wildcard tests/fuzz/*_fuzz.cpp)))
 
-.PHONY: all build run test test-asan test-tsan bootstrap tokenizer-deps sdk-deps bench fuzz layers \
+.PHONY: all build run test test-asan test-tsan bootstrap tokenizer-deps ui-deps sdk-deps bench fuzz layers \
         fuzz-build format clean
 
 all: build
@@ -25,7 +25,12 @@ tokenizer-deps: bootstrap
 	@if [ ! -d scripts/tokenizer/node_modules ] || [ scripts/tokenizer/package-lock.json -nt scripts/tokenizer/node_modules ]; then \
 	  cd scripts/tokenizer && npm ci --no-audit --no-fund --loglevel=error && touch node_modules; fi
 
-build: tokenizer-deps
+# Vite and the console's packages, pinned by ui/package-lock.json: the build embeds the console.
+ui-deps: bootstrap
+	@if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules ]; then \
+	  cd ui && npm ci --no-audit --no-fund --loglevel=error && touch node_modules; fi
+
+build: tokenizer-deps ui-deps
 	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 

@@ -69,6 +69,8 @@ PathMatch match_path(std::string_view method, std::string_view path) {
   }
   if (path.starts_with("/admin/"))
     return PathMatch{Kind::kAdmin, kOpenAi, std::nullopt, {}, {}, {}};
+  if (path == "/ui" || path.starts_with("/ui/"))
+    return PathMatch{Kind::kConsole, kOpenAi, std::nullopt, {}, {}, {}};
   // MLflow 3's gateway management API, answered by the admin API (admin/admin_api.hpp).
   if (path.starts_with("/api/3.0/mlflow/gateway/") ||
       path.starts_with("/ajax-api/3.0/mlflow/gateway/"))
@@ -229,7 +231,7 @@ bool is_reserved_path(std::string_view path) {
   if (match_path("POST", path).kind != Kind::kNotFound ||
       match_path("GET", path).kind != Kind::kNotFound)
     return true;
-  for (std::string_view prefix : {"/v1/", "/api/", "/endpoints/", "/gateway/", "/admin/"}) {
+  for (std::string_view prefix : {"/v1/", "/api/", "/endpoints/", "/gateway/", "/admin/", "/ui/"}) {
     if (path.starts_with(prefix) || std::string(path) + "/" == prefix) return true;
   }
   return false;

@@ -34,6 +34,7 @@ struct PathMatch {
     kPassthrough,     // POST /gateway/{openai,anthropic,gemini}/…: the provider's own API
     kStoredResponse,  // GET / DELETE /v1/responses/{id}: a response this gateway kept
     kRawProxy,        // POST /gateway/proxy/{name}/{path}: the body sent on as it is (MLflow 3)
+    kConsole,         // /ui, /ui/…: the web console's files and sign-in (console_paths.cpp)
     kCount,           // (the number of kinds)
   };
   Kind kind = Kind::kNotFound;

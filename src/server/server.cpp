@@ -236,6 +236,9 @@ int Server::run() {
   // Alert webhooks too (`alerts:`, read per alert from the snapshot of its request).
   upstream::WebhookSender alerts;
   env.alerts = &alerts;
+  // The console's sign-ins, shared by the workers.
+  admin::ConsoleSessions sessions;
+  env.sessions = &sessions;
   std::vector<std::unique_ptr<Worker>> workers;
   for (unsigned i = 0; i < count; ++i) {
     auto worker = std::make_unique<Worker>(env);

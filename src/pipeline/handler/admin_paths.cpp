@@ -25,9 +25,43 @@ namespace {
 // another workspace's host.
 // A workspace admin's key and workspace go into `ctx` too, for the access log.
 Result<admin::AdminRequest> admin_caller(const HttpRequest& http, RequestContext& ctx,
-                                         const governance::Runtime& runtime) {
+                                         const governance::Runtime& runtime,
+                                         admin::ConsoleSessions* sessions) {
   const std::string& admin_key = ctx.snapshot->admin_key;
   std::string_view auth = http.header("authorization");
+  // The console's session (its cookie) in place of a key; every change carries its CSRF token,
+  // so a page of another site that makes the browser send the cookie changes nothing.
+  if (auth.empty() && sessions != nullptr && !http.header("cookie").empty()) {
+    if (auto s = console_session_of(http, *sessions)) {
+      if (http.method != "GET" && !util::constant_time_equal(http.header("x-csrf-token"), s->csrf))
+        return Error::make(ErrorCode::kForbidden, "X-CSRF-Token is missing or wrong.");
+      admin::AdminRequest caller;
+      if (s->role == admin::ConsoleSession::Role::kAdmin) {
+        caller.actor = "console:admin";
+        return caller;
+      }
+      if (s->role == admin::ConsoleSession::Role::kWorkspaceAdmin) {
+        // The key may have been revoked or disabled since: the session ends with it.
+        auto key = runtime.store_key(s->key_id);
+        if (key == nullptr) {
+          for (const auto& k : ctx.snapshot->governance.keys) {
+            if (k->id == s->key_id) key = k;
+          }
+        }
+        if (key == nullptr || policies::unusable(*key) || !key->admin) {
+          sessions->end(s->id);
+          return Error::make(ErrorCode::kUnauthorized, "The key of this session is no longer valid.");
+        }
+        caller.actor = "key:" + s->key_id;
+        caller.workspace = s->workspace;
+        ctx.key = key;
+        ctx.workspace = key->workspace;
+        return caller;
+      }
+      return Error::make(ErrorCode::kForbidden,
+                         "A gateway key's session sees the developer view, not the admin API.");
+    }
+  }
   std::string_view given = auth.starts_with("Bearer ") ? auth.substr(7) : std::string_view{};
   admin::AdminRequest caller;
   if (!admin_key.empty() && util::constant_time_equal(given, admin_key)) return caller;
@@ -73,7 +107,8 @@ asio::awaitable<void> Handler::admin(Call& call) {
     co_await method_not_allowed(call);
     co_return;
   }
-  Result<admin::AdminRequest> caller = admin_caller(call.http, call.ctx, env_.governance);
+  Result<admin::AdminRequest> caller =
+      admin_caller(call.http, call.ctx, env_.governance, env_.sessions);
   if (!caller) {
     if (!admin::mlflow_gateway_rest(call.http.path()).empty()) {
       co_await send_answer(call, admin::mlflow_error(caller.error()));

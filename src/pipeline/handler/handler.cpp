@@ -27,6 +27,7 @@ bool needs_gateway_key(Kind kind) {
     case Kind::kMetrics:
     case Kind::kHealth:
     case Kind::kAdmin:
+    case Kind::kConsole:  // (its sign-in takes the key in the body)
       return false;
     default:
       return true;
@@ -58,6 +59,7 @@ const Handler::PathFunction Handler::kPaths[] = {
     &Handler::passthrough,         // kPassthrough
     &Handler::stored_response,     // kStoredResponse
     &Handler::raw_proxy,           // kRawProxy
+    &Handler::console,             // kConsole
 };
 
 Handler::Handler(HandlerEnv env, upstream::Client& client)

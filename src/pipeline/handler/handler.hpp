@@ -17,6 +17,7 @@
 #include <functional>
 #include <random>
 
+#include "admin/console_sessions.hpp"
 #include "api/registry.hpp"
 #include "config/snapshot_holder.hpp"
 #include "governance/runtime.hpp"
@@ -51,7 +52,12 @@ struct HandlerEnv {
   cache::ResponseCache* cache = nullptr;      // the response cache's stores (null: nothing cached)
   upstream::SpanExporter* spans = nullptr;    // traces (`otel:`); null: tracing is off
   upstream::WebhookSender* alerts = nullptr;  // alert webhooks (`alerts:`)
+  admin::ConsoleSessions* sessions = nullptr;  // the console's sign-ins (process-wide)
 };
+
+// The live console session the request's cookie names (its last use moved to now), if any.
+std::optional<admin::ConsoleSession> console_session_of(const HttpRequest& http,
+                                                        admin::ConsoleSessions& sessions);
 
 class Handler : public SubRequests {
  public:
@@ -118,6 +124,9 @@ class Handler : public SubRequests {
   boost::asio::awaitable<void> mlflow_limits(Call& call);
   boost::asio::awaitable<void> metrics(Call& call);
   boost::asio::awaitable<void> health(Call& call);
+  // /ui: the console's files and its sign-in (console_paths.cpp).
+  boost::asio::awaitable<void> console(Call& call);
+  boost::asio::awaitable<void> console_session(Call& call);
   boost::asio::awaitable<void> tokenize(Call& call);
   boost::asio::awaitable<void> count_tokens(Call& call);
   bool native_responses(const Call& call) const;

@@ -12,7 +12,7 @@ LAYERS_DIR ?= build-layers
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= $(patsubst tests/fuzz/%_fuzz.cpp,%,$(sort $(wildcard tests/fuzz/*_fuzz.cpp)))
 
-.PHONY: all build run test test-asan test-tsan bootstrap tokenizer-deps ui-deps sdk-deps bench fuzz layers \
+.PHONY: all build run test test-asan test-tsan bootstrap tokenizer-deps ui-deps sdk-deps browser-deps bench fuzz layers \
         fuzz-build format clean
 
 all: build
@@ -42,8 +42,14 @@ sdk-deps: bootstrap
 	@if [ ! -d tests/e2e/node_modules ] || [ tests/e2e/package-lock.json -nt tests/e2e/node_modules ]; then \
 	  cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error && touch node_modules; fi
 
-# Unit, integration and SDK tests against the Release build.
-test: build sdk-deps
+# playwright-core for the browser tests, pinned by tests/browser/package-lock.json (the browser
+# is Debian's chromium, installed by scripts/bootstrap).
+browser-deps: bootstrap
+	@if [ ! -d tests/browser/node_modules ] || [ tests/browser/package-lock.json -nt tests/browser/node_modules ]; then \
+	  cd tests/browser && npm ci --no-audit --no-fund --loglevel=error && touch node_modules; fi
+
+# Unit, integration, SDK, console and browser tests against the Release build.
+test: build sdk-deps browser-deps
 	ctest --test-dir $(BUILD_DIR) --output-on-failure
 
 # The same tests against an AddressSanitizer + UndefinedBehaviorSanitizer build.

@@ -19,6 +19,7 @@
 #include "util/unix_time.hpp"
 
 namespace sluice::pipeline {
+namespace asio = boost::asio;
 namespace json = boost::json;
 
 namespace {

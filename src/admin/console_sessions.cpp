@@ -66,10 +66,9 @@ ConsoleSession ConsoleSessions::create(ConsoleSession::Role role, std::string ke
   std::lock_guard lock(mutex_);
   std::erase_if(sessions_, [&](const auto& kv) { return expired(kv.second, now_ms); });
   while (sessions_.size() >= kMaxSessions) {
-    auto oldest = std::min_element(sessions_.begin(), sessions_.end(), [](const auto& a,
-                                                                         const auto& b) {
-      return a.second.last_used_ms < b.second.last_used_ms;
-    });
+    auto oldest = std::min_element(
+        sessions_.begin(), sessions_.end(),
+        [](const auto& a, const auto& b) { return a.second.last_used_ms < b.second.last_used_ms; });
     sessions_.erase(oldest);
   }
   sessions_.emplace(s.id, s);
@@ -115,7 +114,8 @@ std::string_view cookie_value(std::string_view header, std::string_view name) {
     if (eq == std::string_view::npos) continue;
     if (pair.substr(0, eq) == name) {
       std::string_view value = pair.substr(eq + 1);
-      while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+      while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
+        value.remove_suffix(1);
       if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
         value = value.substr(1, value.size() - 2);
       return value;

@@ -8,7 +8,7 @@
 namespace sluice::pipeline {
 
 struct ConsoleAsset {
-  std::string_view path;          // "/ui/index.html", "/ui/assets/index-<hash>.js"
+  std::string_view path;  // "/ui/index.html", "/ui/assets/index-<hash>.js"
   std::string_view content_type;
   const unsigned char* data;
   std::size_t size;

@@ -15,8 +15,9 @@ TEST(ConsoleSessions, ANewSessionHasUnguessableIdsAndIsFoundUntilIdleOrOld) {
   const ConsoleSession s = sessions.create(Role::kWorkspaceAdmin, "key_1", "team-a", t0);
   EXPECT_EQ(s.id.size(), 43u);    // 256 bits in base64url
   EXPECT_EQ(s.csrf.size(), 32u);  // 128 bits in hex
-  EXPECT_EQ(s.id.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
-            std::string::npos);
+  EXPECT_EQ(
+      s.id.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+      std::string::npos);
   auto found = sessions.use(s.id, t0 + 1000);
   ASSERT_TRUE(found);
   EXPECT_EQ(found->workspace, "team-a");

@@ -70,7 +70,7 @@ test('sign in with the admin key, see the overview of the requests made, sign ou
     return false;
   }, 10000, 'the overview to count the five requests');
   assert.ok(await page.$('figure.chart canvas'), 'the charts are drawn');
-  assert.match(await page.textContent('table'), /chat/);
+  assert.match(await page.textContent('table[aria-label="Top endpoints"]'), /chat/);
   await page.screenshot({ path: join(artifacts, 'overview.png'), fullPage: true });
 
   // The session is a cookie the page cannot read; the key is nowhere in the browser's storage.

@@ -50,7 +50,8 @@ Result<admin::AdminRequest> admin_caller(const HttpRequest& http, RequestContext
         }
         if (key == nullptr || policies::unusable(*key) || !key->admin) {
           sessions->end(s->id);
-          return Error::make(ErrorCode::kUnauthorized, "The key of this session is no longer valid.");
+          return Error::make(ErrorCode::kUnauthorized,
+                             "The key of this session is no longer valid.");
         }
         caller.actor = "key:" + s->key_id;
         caller.workspace = s->workspace;

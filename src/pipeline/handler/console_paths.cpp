@@ -52,6 +52,17 @@ std::string set_cookie(std::string_view value, std::int64_t max_age_s) {
          "; HttpOnly; SameSite=Strict; Path=/; Max-Age=" + std::to_string(max_age_s);
 }
 
+// A JSON answer of the session API, never cached, with the cookie when there is one.
+asio::awaitable<void> reply(Handler::Call& call, unsigned status, json::object body,
+                            std::string cookie) {
+  HeaderList headers = response_headers(call.ctx, nullptr, Body::kJson);
+  headers.emplace_back("Cache-Control", "no-store");
+  if (!cookie.empty()) headers.emplace_back("Set-Cookie", std::move(cookie));
+  call.answer.status = status;
+  call.answer.client_gone =
+      !co_await call.out.send(status, std::move(headers), json::serialize(body));
+}
+
 }  // namespace
 
 std::optional<admin::ConsoleSession> console_session_of(const HttpRequest& http,
@@ -62,22 +73,17 @@ std::optional<admin::ConsoleSession> console_session_of(const HttpRequest& http,
 asio::awaitable<void> Handler::console_session(Call& call) {
   admin::ConsoleSessions& sessions = *env_.sessions;
   const std::string_view method = call.http.method;
-  auto reply = [&](unsigned status, const json::object& body,
-                   std::string cookie) -> asio::awaitable<void> {
-    HeaderList headers = response_headers(call.ctx, nullptr, Body::kJson);
-    headers.emplace_back("Cache-Control", "no-store");
-    if (!cookie.empty()) headers.emplace_back("Set-Cookie", std::move(cookie));
-    call.answer.status = status;
-    call.answer.client_gone =
-        !co_await call.out.send(status, std::move(headers), json::serialize(body));
-  };
   if (method == "GET") {
     auto s = console_session_of(call.http, sessions);
     if (!s) {
-      co_await send_error(call, Error::make(ErrorCode::kUnauthorized, "Not signed in."));
+      {
+        const Error error = Error::make(ErrorCode::kUnauthorized, "Not signed in.");
+
+        co_await send_error(call, error);
+      }
       co_return;
     }
-    co_await reply(200, session_json(*s), "");
+    co_await reply(call, 200, session_json(*s), "");
     co_return;
   }
   if (method == "DELETE") {
@@ -86,10 +92,15 @@ asio::awaitable<void> Handler::console_session(Call& call) {
     if (s && util::constant_time_equal(call.http.header("x-csrf-token"), s->csrf))
       sessions.end(s->id);
     else if (s) {
-      co_await send_error(call, Error::make(ErrorCode::kForbidden, "X-CSRF-Token is missing or wrong."));
+      {
+        const Error error = Error::make(ErrorCode::kForbidden, "X-CSRF-Token is missing or wrong.");
+
+        co_await send_error(call, error);
+      }
       co_return;
     }
-    co_await reply(200, json::object{{"object", "session"}, {"deleted", true}}, set_cookie("", 0));
+    json::object gone{{"object", "session"}, {"deleted", true}};
+    co_await reply(call, 200, std::move(gone), set_cookie("", 0));
     co_return;
   }
   if (method != "POST") {
@@ -101,8 +112,14 @@ asio::awaitable<void> Handler::console_session(Call& call) {
   const json::value body = json::parse(call.http.body, ec);
   const auto* k = !ec && body.is_object() ? body.get_object().if_contains("key") : nullptr;
   if (k == nullptr || !k->is_string() || k->get_string().empty() || k->get_string().size() > 512) {
-    co_await send_error(call, Error::invalid("Send {\"key\": \"…\"}: the admin key, a workspace "
-                                             "admin key or a gateway key.", "key"));
+    {
+      const Error error = Error::invalid(
+          "Send {\"key\": \"…\"}: the admin key, a workspace "
+          "admin key or a gateway key.",
+          "key");
+
+      co_await send_error(call, error);
+    }
     co_return;
   }
   const std::string_view given = k->get_string();
@@ -114,7 +131,11 @@ asio::awaitable<void> Handler::console_session(Call& call) {
   } else {
     auto key = env_.governance.find_key(snapshot.governance, given);
     if (key == nullptr) {
-      co_await send_error(call, Error::make(ErrorCode::kUnauthorized, "That key is not valid here."));
+      {
+        const Error error = Error::make(ErrorCode::kUnauthorized, "That key is not valid here.");
+
+        co_await send_error(call, error);
+      }
       co_return;
     }
     if (auto e = policies::unusable(*key)) {
@@ -133,7 +154,7 @@ asio::awaitable<void> Handler::console_session(Call& call) {
   }
   const admin::ConsoleSession s =
       sessions.create(role, std::move(key_id), std::move(workspace), util::unix_now_ms());
-  co_await reply(200, session_json(s),
+  co_await reply(call, 200, session_json(s),
                  set_cookie(s.id, admin::ConsoleSessions::kMaxAgeMs / 1000));
 }
 
@@ -163,12 +184,13 @@ asio::awaitable<void> Handler::console(Call& call) {
     headers.emplace_back("Content-Type", "text/html; charset=utf-8");
     headers.emplace_back("Cache-Control", "no-store");
     call.answer.status = 200;
-    call.answer.client_gone = !co_await call.out.send(200, std::move(headers), std::string(kNotBuilt));
+    call.answer.client_gone =
+        !co_await call.out.send(200, std::move(headers), std::string(kNotBuilt));
     co_return;
   }
   headers.emplace_back("Content-Type", std::string(asset->content_type));
-  headers.emplace_back("Cache-Control", asset->immutable ? "public, max-age=31536000, immutable"
-                                                         : "no-cache");
+  headers.emplace_back("Cache-Control",
+                       asset->immutable ? "public, max-age=31536000, immutable" : "no-cache");
   call.answer.status = 200;
   std::string body = call.http.method == "HEAD"
                          ? std::string()

@@ -49,9 +49,9 @@ struct HandlerEnv {
   std::function<Result<void>()> reload;   // reload the config file (blocking)
   // The policies, in chain order (tests add their own).
   std::span<const policies::PolicyRow> policy_rows = policies::policy_rows();
-  cache::ResponseCache* cache = nullptr;      // the response cache's stores (null: nothing cached)
-  upstream::SpanExporter* spans = nullptr;    // traces (`otel:`); null: tracing is off
-  upstream::WebhookSender* alerts = nullptr;  // alert webhooks (`alerts:`)
+  cache::ResponseCache* cache = nullptr;       // the response cache's stores (null: nothing cached)
+  upstream::SpanExporter* spans = nullptr;     // traces (`otel:`); null: tracing is off
+  upstream::WebhookSender* alerts = nullptr;   // alert webhooks (`alerts:`)
   admin::ConsoleSessions* sessions = nullptr;  // the console's sign-ins (process-wide)
 };
 

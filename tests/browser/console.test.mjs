@@ -22,6 +22,9 @@ auth:
 stores: {sqlite: ${join(tempDir(), 'gw.db')}}
 endpoints:
   - {name: chat, endpoint_type: llm/v1/chat, model: {provider: mock, name: m}}
+  - {name: chat2, endpoint_type: llm/v1/chat, model: {provider: mock, name: m2}}
+routes:
+  - {name: both, task_type: llm/v1/chat, destinations: [{name: chat, weight: 3}, {name: chat2, weight: 1}]}
 `, { env: { PEPPER: 'pepper-for-console-tests-0123456' } });
   for (let i = 0; i < 5; i++) {
     const r = await fetch(`${gw.url}/v1/chat/completions`, {
@@ -72,6 +75,16 @@ test('sign in with the admin key, see the overview of the requests made, sign ou
   assert.ok(await page.$('figure.chart canvas'), 'the charts are drawn');
   assert.match(await page.textContent('table[aria-label="Top endpoints"]'), /chat/);
   await page.screenshot({ path: join(artifacts, 'overview.png'), fullPage: true });
+
+  // Endpoints: the file's endpoint with its provider and model; the route's split drawn.
+  await page.click('nav >> text=Endpoints');
+  await page.waitForSelector('table[aria-label="Endpoints"]');
+  const row = await page.textContent('table[aria-label="Endpoints"] tbody tr');
+  assert.match(row, /chat/);
+  assert.match(row, /mock/);
+  assert.match(row, /file/);
+  assert.match(await page.getAttribute('[aria-label="Route both"] .split', 'aria-label'), /chat 75%, chat2 25%/);
+  await page.screenshot({ path: join(artifacts, 'endpoints.png'), fullPage: true });
 
   // The session is a cookie the page cannot read; the key is nowhere in the browser's storage.
   const [cookie] = (await context.cookies()).filter((c) => c.name === 'sluice_session');

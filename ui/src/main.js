@@ -4,12 +4,14 @@ import { useEffect, useState } from 'preact/hooks';
 import htm from 'htm';
 import { api, currentSession, signIn, signOut } from './api.js';
 import { Overview } from './overview.js';
+import { Endpoints } from './endpoints.js';
 import './style.css';
 
 const html = htm.bind(h);
 
 const PAGES = [
   ['overview', 'Overview', Overview],
+  ['endpoints', 'Endpoints', Endpoints],
 ];
 
 function SignIn({ onSession }) {

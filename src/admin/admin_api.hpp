@@ -30,6 +30,7 @@
 //   GET    /admin/workspaces           every workspace with its keys, endpoints, routes, secrets
 // Blocking (it reads and writes the store): the server runs it on its blocking pool.
 
+#include <boost/json/object.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -86,6 +87,16 @@ std::string_view mlflow_gateway_rest(std::string_view path);
 // An error as MLflow's REST API gives it: {"error_code": "RESOURCE_DOES_NOT_EXIST", "message":
 // …} with the status MLflow maps that code to.
 AdminAnswer mlflow_error(const Error& error);
+
+// GET /v1/key (docs/governance.md "Your own key"): what the holder of a gateway key may know of
+// it — its settings as /admin/keys shows them (without metadata, which is the operator's), the
+// budgets that count every one of its requests (its own; key, team, user, workspace and global
+// scopes that match it) with what they have spent and what is left this period, and what the
+// key spent today and this month (USD, tokens). Endpoint- and provider-scoped budgets are left
+// out: they depend on what is called. Reads the spend view only (no store call): fine on an
+// event loop.
+boost::json::object own_key(const config::KeySpec& key, governance::Runtime& runtime,
+                            const config::Snapshot& snapshot);
 
 // The governance resources (kGovernance paths). Blocking.
 AdminAnswer handle_admin(const AdminRequest& request, governance::Runtime& runtime,

@@ -49,6 +49,7 @@ PathMatch match_path(std::string_view method, std::string_view path) {
       {"/v1/completions", "POST", Kind::kInvoke, kOpenAi, model::Operation::kCompletions},
       {"/v1/embeddings", "POST", Kind::kInvoke, kOpenAi, model::Operation::kEmbeddings},
       {"/v1/models", "GET", Kind::kOpenAiModels, kOpenAi, std::nullopt},
+      {"/v1/key", "GET", Kind::kKeyInfo, kOpenAi, std::nullopt},
       {"/v1/messages", "POST", Kind::kInvoke, kAnthropic, model::Operation::kChat},
       {"/v1/responses", "POST", Kind::kInvoke, kResponses, model::Operation::kChat},
       {"/v1/messages/count_tokens", "POST", Kind::kCountTokens, kAnthropic, std::nullopt},

@@ -35,6 +35,7 @@ struct PathMatch {
     kStoredResponse,  // GET / DELETE /v1/responses/{id}: a response this gateway kept
     kRawProxy,        // POST /gateway/proxy/{name}/{path}: the body sent on as it is (MLflow 3)
     kConsole,         // /ui, /ui/…: the web console's files and sign-in (console_paths.cpp)
+    kKeyInfo,         // GET /v1/key: the calling gateway key's settings, budgets and spend
     kCount,           // (the number of kinds)
   };
   Kind kind = Kind::kNotFound;

@@ -46,3 +46,58 @@ export function columns(usage, fields) {
   }
   return [xs.map((t) => t / 1000), ...fields.map((f) => xs.map((t) => byStart.get(t)?.[f] ?? 0))];
 }
+
+// "a, b*, , c" → ["a", "b*", "c"]: the globs a form field lists.
+export function globs(text) {
+  return text.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+// Unix seconds (or milliseconds, when `unit` is 'ms') as "2026-12-02 09:41" in UTC; '—' for none.
+export function when(v, unit = 's') {
+  if (!v) return '—';
+  const d = new Date(unit === 'ms' ? v : v * 1000);
+  return d.toISOString().slice(0, 16).replace('T', ' ');
+}
+
+// A server-sent event stream read in pieces (OpenAI's chat chunks, Anthropic's events): feed()
+// takes each piece as it arrives and returns the events completed by it, as {event, data}.
+// Lines end with \n, \r\n or \r (HTML's event-stream format); a piece may end anywhere, even
+// between \r and \n.
+export function sseReader() {
+  let buffer = '';
+  let event = '';
+  let data = [];
+  let skipLf = false;
+  return {
+    feed(text) {
+      const out = [];
+      buffer += text;
+      let start = 0;
+      for (let i = 0; i < buffer.length; i++) {
+        const c = buffer[i];
+        if (skipLf) {
+          skipLf = false;
+          if (c === '\n') { start = i + 1; continue; }
+        }
+        if (c !== '\n' && c !== '\r') continue;
+        const line = buffer.slice(start, i);
+        start = i + 1;
+        if (c === '\r') skipLf = true;
+        if (line === '') {
+          if (data.length) out.push({ event: event || 'message', data: data.join('\n') });
+          event = '';
+          data = [];
+        } else if (!line.startsWith(':')) {
+          const colon = line.indexOf(':');
+          const field = colon < 0 ? line : line.slice(0, colon);
+          let value = colon < 0 ? '' : line.slice(colon + 1);
+          if (value.startsWith(' ')) value = value.slice(1);
+          if (field === 'data') data.push(value);
+          else if (field === 'event') event = value;
+        }
+      }
+      buffer = buffer.slice(start);
+      return out;
+    },
+  };
+}

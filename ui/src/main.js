@@ -5,14 +5,37 @@ import htm from 'htm';
 import { api, currentSession, signIn, signOut } from './api.js';
 import { Overview } from './overview.js';
 import { Endpoints } from './endpoints.js';
+import { Keys } from './keys.js';
+import { Budgets } from './budgets.js';
+import { Secrets, Workspaces } from './directory.js';
+import { Requests } from './requests.js';
+import { Playground, forgetPlaygroundKey, setPlaygroundKey } from './playground.js';
+import { Developer } from './developer.js';
 import './style.css';
 
 const html = htm.bind(h);
 
-const PAGES = [
+const ADMIN_PAGES = [
   ['overview', 'Overview', Overview],
   ['endpoints', 'Endpoints', Endpoints],
+  ['keys', 'Keys', Keys],
+  ['budgets', 'Budgets', Budgets],
+  ['secrets', 'Secrets', Secrets],
+  ['workspaces', 'Workspaces', Workspaces],
+  ['requests', 'Request log', Requests],
+  ['playground', 'Playground', Playground],
 ];
+const DEVELOPER_PAGES = [
+  ['key', 'Your key', Developer],
+  ['playground', 'Playground', Playground],
+];
+
+// "#/requests/abc" → ['requests', 'abc'].
+function route() {
+  const path = location.hash.replace(/^#\/?/, '');
+  const slash = path.indexOf('/');
+  return slash < 0 ? [path, ''] : [path.slice(0, slash), path.slice(slash + 1)];
+}
 
 function SignIn({ onSession }) {
   const [key, setKey] = useState('');
@@ -22,6 +45,8 @@ function SignIn({ onSession }) {
     setError('');
     try {
       const session = await signIn(key);
+      // A gateway key is the playground's to send (in this page's memory, not its storage).
+      if (session.role === 'developer') setPlaygroundKey(key);
       setKey('');
       onSession(session);
     } catch (err) {
@@ -41,9 +66,10 @@ function SignIn({ onSession }) {
 }
 
 function Shell({ session, onSignOut }) {
-  const [page, setPage] = useState(location.hash.slice(2) || 'overview');
+  const PAGES = session.role === 'developer' ? DEVELOPER_PAGES : ADMIN_PAGES;
+  const [[page, param], setRoute] = useState(route());
   useEffect(() => {
-    const on = () => setPage(location.hash.slice(2) || 'overview');
+    const on = () => setRoute(route());
     addEventListener('hashchange', on);
     return () => removeEventListener('hashchange', on);
   }, []);
@@ -56,9 +82,9 @@ function Shell({ session, onSignOut }) {
         ${PAGES.map(([id, label]) => html`<a href=${`#/${id}`} aria-current=${id === current[0] ? 'page' : undefined}>${label}</a>`)}
       </nav>
       <span class="who">${session.role}${session.workspace ? ` · ${session.workspace}` : ''}</span>
-      <button onClick=${async () => { await signOut(); onSignOut(); }}>Sign out</button>
+      <button onClick=${async () => { await signOut(); forgetPlaygroundKey(); onSignOut(); }}>Sign out</button>
     </header>
-    <main><${Page} session=${session} api=${api} /></main>
+    <main><${Page} key=${current[0] + param} session=${session} api=${api} param=${param} /></main>
   </div>`;
 }
 

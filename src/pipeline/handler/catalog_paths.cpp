@@ -6,6 +6,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
+#include "admin/admin_api.hpp"
 #include "api/mlflow/catalog.hpp"
 #include "api/openai/render.hpp"
 #include "config/workspace.hpp"
@@ -57,6 +58,38 @@ asio::awaitable<void> Handler::models(Call& call) {
   std::function<bool(const config::Endpoint&)> visible =
       [&ctx = call.ctx](const config::Endpoint& e) { return visible_to_key(ctx, e); };
   co_await send_json(call, 200, api::openai::render_models(*call.ctx.snapshot, visible));
+}
+
+asio::awaitable<void> Handler::key_info(Call& call) {
+  if (!call.ctx.key) {
+    // Without gateway keys (auth.mode: keys) a request carries none to describe.
+    const Error error =
+        Error::make(ErrorCode::kNotFound,
+                    "This gateway does not use gateway keys: there is no key to describe.");
+    co_await send_error(call, error);
+    co_return;
+  }
+  json::object o = admin::own_key(*call.ctx.key, env_.governance, *call.ctx.snapshot);
+  // What it may call: the endpoints /v1/models lists for it, and the routes it may name.
+  json::array callable;
+  for (const auto& e : call.ctx.snapshot->endpoints) {
+    if (!visible_to_key(call.ctx, e)) continue;
+    callable.push_back(json::object{{"name", e.name},
+                                    {"object", "endpoint"},
+                                    {"endpoint_type", model::endpoint_type_name(e.operation)},
+                                    {"provider", e.provider},
+                                    {"model", e.model_name}});
+  }
+  for (const auto& r : call.ctx.snapshot->routes) {
+    if (r.implicit || !config::workspace_visible(call.ctx.workspace, r.workspace) ||
+        !policies::key_allows_endpoint(*call.ctx.key, r.name))
+      continue;
+    callable.push_back(json::object{{"name", r.name},
+                                    {"object", "route"},
+                                    {"endpoint_type", model::endpoint_type_name(r.operation)}});
+  }
+  o["callable"] = std::move(callable);
+  co_await send_json(call, 200, json::serialize(o));
 }
 
 asio::awaitable<void> Handler::model(Call& call) {

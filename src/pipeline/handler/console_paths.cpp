@@ -70,6 +70,28 @@ std::optional<admin::ConsoleSession> console_session_of(const HttpRequest& http,
   return sessions.use(admin::cookie_value(http.header("cookie"), kCookie), util::unix_now_ms());
 }
 
+std::shared_ptr<const config::KeySpec> console_session_key(const HttpRequest& http,
+                                                           admin::ConsoleSessions* sessions,
+                                                           const governance::Runtime& runtime,
+                                                           const config::Snapshot& snapshot) {
+  if (sessions == nullptr || http.header("cookie").empty() ||
+      !http.header("authorization").empty() || !http.header("x-api-key").empty())
+    return nullptr;
+  auto s = console_session_of(http, *sessions);
+  if (!s || s->key_id.empty()) return nullptr;
+  auto key = runtime.store_key(s->key_id);
+  if (key == nullptr) {
+    for (const auto& k : snapshot.governance.keys) {
+      if (k->id == s->key_id) key = k;
+    }
+  }
+  if (key == nullptr || policies::unusable(*key)) {
+    sessions->end(s->id);  // revoked, disabled or expired since: the session ends with it
+    return nullptr;
+  }
+  return key;
+}
+
 asio::awaitable<void> Handler::console_session(Call& call) {
   admin::ConsoleSessions& sessions = *env_.sessions;
   const std::string_view method = call.http.method;

@@ -60,6 +60,7 @@ const Handler::PathFunction Handler::kPaths[] = {
     &Handler::stored_response,     // kStoredResponse
     &Handler::raw_proxy,           // kRawProxy
     &Handler::console,             // kConsole
+    &Handler::key_info,            // kKeyInfo
 };
 
 Handler::Handler(HandlerEnv env, upstream::Client& client)
@@ -235,6 +236,12 @@ asio::awaitable<void> Handler::handle_request(const HttpRequest& http, Responder
     // Browsers send no credentials with a preflight (Fetch §4.8), so it is answered before auth.
     co_await preflight(call);
     allowed = false;
+  } else if (auto session_key =
+                 match.kind == Kind::kKeyInfo
+                     ? console_session_key(http, env_.sessions, env_.governance, *ctx.snapshot)
+                     : nullptr) {
+    ctx.key = session_key;
+    ctx.workspace = session_key->workspace;
   } else if (ctx.snapshot->governance.keys_required && needs_gateway_key(match.kind)) {
     if (auto denied = policies::authenticate(ctx, env_.governance)) {
       co_await send_error(call, *denied);

@@ -58,6 +58,13 @@ struct HandlerEnv {
 // The live console session the request's cookie names (its last use moved to now), if any.
 std::optional<admin::ConsoleSession> console_session_of(const HttpRequest& http,
                                                         admin::ConsoleSessions& sessions);
+// The gateway key behind the console session the request's cookie names (a developer's or a
+// workspace admin's), when the request carries no key of its own and that key is still usable;
+// null otherwise. GET /v1/key takes it, so the developer view needs no key in the page.
+std::shared_ptr<const config::KeySpec> console_session_key(const HttpRequest& http,
+                                                           admin::ConsoleSessions* sessions,
+                                                           const governance::Runtime& runtime,
+                                                           const config::Snapshot& snapshot);
 
 class Handler : public SubRequests {
  public:
@@ -119,6 +126,7 @@ class Handler : public SubRequests {
                                             providers::StreamTranslator* reader,
                                             const api::InboundApi* renderer, bool responses);
   boost::asio::awaitable<void> models(Call& call);
+  boost::asio::awaitable<void> key_info(Call& call);
   boost::asio::awaitable<void> model(Call& call);
   boost::asio::awaitable<void> mlflow_catalog(Call& call);
   boost::asio::awaitable<void> mlflow_limits(Call& call);

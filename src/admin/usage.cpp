@@ -24,21 +24,22 @@ constexpr std::int64_t kMaxBuckets = 10'000;
 
 // The p-quantile (0 < p < 1) of a row's latency histogram, interpolated linearly inside the
 // bucket it falls in, as Prometheus' histogram_quantile does; beyond the last bound, that bound.
-// nullopt when no latency is known.
-std::optional<double> percentile(const UsageRow& r, double p) {
-  if (r.timed == 0) return std::nullopt;
-  const double rank = p * static_cast<double>(r.timed);
+// nullopt when no latency is known. `timed` rows, `at_most` cumulative per bound.
+using Histogram = std::array<std::uint64_t, kUsageLatencyBoundsMs.size()>;
+std::optional<double> percentile(std::uint64_t timed, const Histogram& at_most, double p) {
+  if (timed == 0) return std::nullopt;
+  const double rank = p * static_cast<double>(timed);
   double lower = 0;
   std::uint64_t below = 0;
   for (std::size_t b = 0; b < kUsageLatencyBoundsMs.size(); ++b) {
-    if (static_cast<double>(r.at_most[b]) >= rank) {
-      const auto in_bucket = static_cast<double>(r.at_most[b] - below);
+    if (static_cast<double>(at_most[b]) >= rank) {
+      const auto in_bucket = static_cast<double>(at_most[b] - below);
       if (in_bucket == 0) return lower;
       return lower +
              (kUsageLatencyBoundsMs[b] - lower) * ((rank - static_cast<double>(below)) / in_bucket);
     }
     lower = kUsageLatencyBoundsMs[b];
-    below = r.at_most[b];
+    below = at_most[b];
   }
   return kUsageLatencyBoundsMs.back();
 }
@@ -55,13 +56,21 @@ void add(UsageRow& into, const UsageRow& r) {
   into.saved_usd += r.saved_usd;
   into.timed += r.timed;
   for (std::size_t b = 0; b < into.at_most.size(); ++b) into.at_most[b] += r.at_most[b];
+  into.first_token_timed += r.first_token_timed;
+  for (std::size_t b = 0; b < into.first_token_at_most.size(); ++b)
+    into.first_token_at_most[b] += r.first_token_at_most[b];
+}
+
+std::optional<double> percentile(const UsageRow& r, double p) {
+  return percentile(r.timed, r.at_most, p);
 }
 
 // Milliseconds with at most three decimals (microseconds), as JSON numbers stay short.
 double ms(double v) { return std::round(v * 1000.0) / 1000.0; }
 
-json::value latency_json(const UsageRow& r) {
-  const auto p50 = percentile(r, 0.50), p95 = percentile(r, 0.95), p99 = percentile(r, 0.99);
+json::value percentiles_json(std::uint64_t timed, const Histogram& at_most) {
+  const auto p50 = percentile(timed, at_most, 0.50), p95 = percentile(timed, at_most, 0.95),
+             p99 = percentile(timed, at_most, 0.99);
   if (!p50) return nullptr;
   return json::object{{"p50", ms(*p50)}, {"p95", ms(*p95)}, {"p99", ms(*p99)}};
 }
@@ -76,7 +85,8 @@ json::object figures(const UsageRow& r) {
                       {"cache_write_tokens", r.cache_write_tokens},
                       {"cost_usd", r.cost_usd},
                       {"saved_usd", r.saved_usd},
-                      {"latency_ms", latency_json(r)}};
+                      {"latency_ms", percentiles_json(r.timed, r.at_most)},
+                      {"ttft_ms", percentiles_json(r.first_token_timed, r.first_token_at_most)}};
 }
 
 std::string iso8601(std::int64_t ms_since_epoch) {
@@ -153,7 +163,7 @@ AdminAnswer usage(const AdminRequest& req, Runtime& runtime) {
     a.body = "bucket_start," + group +
              ",requests,errors,prompt_tokens,completion_tokens,cached_tokens,reasoning_tokens,"
              "cache_write_tokens,cost_usd,saved_usd,latency_p50_ms,latency_p95_ms,"
-             "latency_p99_ms\n";
+             "latency_p99_ms,ttft_p50_ms,ttft_p95_ms\n";
     for (const auto& r : rows) {
       a.body += iso8601(r.bucket_start_ms) + "," + csv_field(r.group) + "," +
                 std::to_string(r.requests) + "," + std::to_string(r.errors) + "," +
@@ -161,7 +171,9 @@ AdminAnswer usage(const AdminRequest& req, Runtime& runtime) {
                 std::to_string(r.cached_tokens) + "," + std::to_string(r.reasoning_tokens) + "," +
                 std::to_string(r.cache_write_tokens) + "," + money(r.cost_usd) + "," +
                 money(r.saved_usd) + "," + csv_latency(percentile(r, 0.50)) + "," +
-                csv_latency(percentile(r, 0.95)) + "," + csv_latency(percentile(r, 0.99)) + "\n";
+                csv_latency(percentile(r, 0.95)) + "," + csv_latency(percentile(r, 0.99)) + "," +
+                csv_latency(percentile(r.first_token_timed, r.first_token_at_most, 0.50)) + "," +
+                csv_latency(percentile(r.first_token_timed, r.first_token_at_most, 0.95)) + "\n";
     }
     return a;
   }

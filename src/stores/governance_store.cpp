@@ -47,6 +47,11 @@ std::string usage_sql(const UsageQuery& q, const std::function<std::string(int)>
     sql += ", SUM(CASE WHEN latency_ms <= " + std::to_string(static_cast<long long>(bound)) +
            " THEN 1 ELSE 0 END)";
   }
+  sql += ", COUNT(ttft_ms)";
+  for (double bound : kUsageLatencyBoundsMs) {
+    sql += ", SUM(CASE WHEN ttft_ms <= " + std::to_string(static_cast<long long>(bound)) +
+           " THEN 1 ELSE 0 END)";
+  }
   sql += " FROM ledger WHERE ts_ms >= " + param(1) + " AND ts_ms < " + param(2);
   // Column names from ledger_column (a fixed list), values as parameters.
   int n = 3;

@@ -39,6 +39,7 @@ struct LedgerEntry {
   // What guardrails did: a JSON array of {name, action, entity, on, count}; "" when none acted.
   std::string guardrails{};
   double latency_ms = 0;  // request read to answer end, as the client saw it
+  double ttft_ms = -1;    // streams: request read to the first content sent; -1 none (NULL)
 };
 
 enum class SpendBy { kKey, kTeam, kUser, kEndpoint, kModel, kProvider, kWorkspace, kDay };
@@ -97,12 +98,16 @@ struct UsageRow {
   // them took at most each bound of kUsageLatencyBoundsMs (cumulative).
   std::uint64_t timed = 0;
   std::array<std::uint64_t, kUsageLatencyBoundsMs.size()> at_most{};
+  // The same for the time to first token of streamed answers (rows with a ttft_ms).
+  std::uint64_t first_token_timed = 0;
+  std::array<std::uint64_t, kUsageLatencyBoundsMs.size()> first_token_at_most{};
 };
 
 // The SELECT for a UsageQuery, the same in SQLite and PostgreSQL: `param(n)` writes the n-th
 // (1-based) placeholder. Its parameters, in order: since_ms, until_ms, bucket_ms, then each
 // `where` value (text). Columns: bucket index (ts_ms / bucket_ms), group, requests, errors,
-// the five token sums, cost, saved, timed, then one per latency bound.
+// the five token sums, cost, saved, timed, one per latency bound, first_token_timed, then one per
+// latency bound for the time to first token.
 std::string usage_sql(const UsageQuery& q, const std::function<std::string(int)>& param);
 
 // One row of usage_sql()'s result, read through the store's own column getters
@@ -124,6 +129,10 @@ UsageRow usage_row(std::int64_t bucket_ms, Integer&& integer, Text&& text, Real&
   r.saved_usd = real(10);
   r.timed = count(11);
   for (std::size_t b = 0; b < r.at_most.size(); ++b) r.at_most[b] = count(12 + static_cast<int>(b));
+  const int ttft = 12 + static_cast<int>(r.at_most.size());
+  r.first_token_timed = count(ttft);
+  for (std::size_t b = 0; b < r.first_token_at_most.size(); ++b)
+    r.first_token_at_most[b] = count(ttft + 1 + static_cast<int>(b));
   return r;
 }
 

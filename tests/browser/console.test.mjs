@@ -4,7 +4,7 @@
 // Screenshots of each page go to SLUICE_ARTIFACTS (the build dir's browser-artifacts).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startSluice, eventually, tempDir } from '../support/sluice.mjs';
@@ -324,5 +324,94 @@ test('a workspace admin sees its own workspace only', async () => {
   await page.goto(`${gw.url}/ui/#/requests/${encodeURIComponent(other)}`);
   await page.waitForSelector('[role=alert]');
   assert.match(await page.textContent('[role=alert]'), /not|No/);
+  await context.close();
+});
+
+test('the quick start: sign in with the admin key README names, see its endpoints and their traffic', async () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const named = readme.match(/sign in with the admin key `([^`]+)`/)?.[1];
+  assert.ok(named, 'README names the quick start\'s admin key');
+  const yaml = readFileSync(new URL('../../examples/quickstart.yaml', import.meta.url), 'utf8')
+    .replace('sqlite: quickstart.db', `sqlite: ${join(tempDir(), 'quickstart.db')}`);
+  assert.match(yaml, new RegExp(`admin_key: ${named}\\n`));
+  const qs = await startSluice(yaml);
+  try {
+    for (const [path, body] of [
+      ['chat/completions', { model: 'chat', messages: [{ role: 'user', content: 'Hello!' }] }],
+      ['chat/completions', { model: 'chat', stream: true, messages: [{ role: 'user', content: 'Hello again!' }] }],
+      ['embeddings', { model: 'embeddings', input: 'Hello!' }],
+    ]) {
+      const r = await fetch(`${qs.url}/v1/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      assert.equal(r.status, 200);
+      await r.arrayBuffer();
+    }
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(`${qs.url}/ui`);
+    await page.fill('#key', named);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('[data-testid=requests]');
+    await eventually(async () => {
+      if ((await page.textContent('[data-testid=requests]')) === '3') return true;
+      await page.reload();
+      await page.waitForSelector('[data-testid=requests]');
+      return false;
+    }, 10000, 'the overview to count the three requests');
+    const top = await page.textContent('table[aria-label="Top endpoints"]');
+    assert.match(top, /chat/);
+    assert.match(top, /embeddings/);
+    await page.screenshot({ path: join(artifacts, 'quickstart-overview.png') });
+    await page.click('nav >> text=Endpoints');
+    await page.waitForSelector('table[aria-label="Endpoints"]');
+    const endpoints = await page.textContent('table[aria-label="Endpoints"]');
+    for (const name of ['chat', 'completions', 'embeddings']) assert.match(endpoints, new RegExp(name));
+    await context.close();
+  } finally {
+    await qs.stop();
+  }
+});
+
+test('stored endpoints: made, edited and deleted in the console; the file\'s are read-only', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await signIn(context, ADMIN);
+  await page.click('nav >> text=Endpoints');
+  await page.waitForSelector('table[aria-label="Endpoints"]');
+  assert.equal(await page.$('table[aria-label="Endpoints"] tr:has-text("chat2") >> text=Edit'), null, 'the file\'s are read-only');
+  await page.click('text=New endpoint or route');
+  // A broken definition: the loader's own words, nothing made.
+  await page.fill('textarea[name=definition]', '{"name": "made-here", "endpoint_type": "llm/v1/chat", "model": {"provider": "nope", "name": "x"}}');
+  await page.click('form.editor >> text=Save');
+  await page.waitForSelector('form.editor [role=alert]');
+  assert.match(await page.textContent('form.editor [role=alert]'), /nope/);
+  await page.fill('textarea[name=definition]', '{"name": "made-here", "endpoint_type": "llm/v1/chat", "model": {"provider": "mock", "name": "first", "config": {"text": "from the store"}}}');
+  await page.click('form.editor >> text=Save');
+  const row = await page.waitForSelector('table[aria-label="Endpoints"] tr:has-text("made-here")');
+  assert.match(await row.textContent(), /first/);
+  assert.match(await row.textContent(), /store/);
+  let r = await chat(SEED, 'made-here', 'hi');
+  assert.equal((await r.json()).choices[0].message.content, 'from the store');
+
+  // Edited: the change goes as a merge patch (the removed "text" becomes null).
+  await (await row.$('text=Edit')).click();
+  const text = await page.inputValue('textarea[name=definition]');
+  const definition = JSON.parse(text);
+  definition.model.name = 'second';
+  delete definition.model.config.text;
+  await page.fill('textarea[name=definition]', JSON.stringify(definition, null, 2));
+  await page.click('form.editor >> text=Save');
+  await page.waitForSelector('table[aria-label="Endpoints"] tr:has-text("made-here"):has-text("second")');
+  const stored = await (await fetch(`${gw.url}/admin/endpoints/made-here`, { headers: { authorization: `Bearer ${ADMIN}` } })).json();
+  assert.equal(stored.definition.model.name, 'second');
+  assert.equal(stored.definition.model.config?.text, undefined);
+  await page.screenshot({ path: join(artifacts, 'endpoints-stored.png'), fullPage: true });
+
+  await (await page.$('table[aria-label="Endpoints"] tr:has-text("made-here") >> text=Delete')).click();
+  await page.waitForSelector('table[aria-label="Endpoints"] tr:has-text("made-here")', { state: 'detached' });
+  r = await chat(SEED, 'made-here', 'hi');
+  assert.equal(r.status, 404);
+  // A file route cannot be edited here: said so.
+  await page.click('[aria-label="Route both"] >> text=Edit');
+  await page.waitForSelector('section > [role=alert]');
+  assert.match(await page.textContent('section > [role=alert]'), /config file/);
   await context.close();
 });

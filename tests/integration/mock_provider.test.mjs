@@ -3,7 +3,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { post, sseData, chatBody, floats, stopCleanly } from './helpers.mjs';
-import { startSluice } from '../support/sluice.mjs';
+import { join } from 'node:path';
+import { startSluice, tempDir } from '../support/sluice.mjs';
 
 let gw;
 before(async () => {
@@ -85,7 +86,10 @@ test('embeddings are deterministic, unit length, and base64 encodes the same flo
 });
 
 test('the quick start config serves all three endpoint types', async () => {
-  const yaml = readFileSync(new URL('../../examples/quickstart.yaml', import.meta.url), 'utf8');
+  // (Its SQLite file in a temporary directory, not in the working one.)
+  const yaml = readFileSync(new URL('../../examples/quickstart.yaml', import.meta.url), 'utf8')
+    .replace('sqlite: quickstart.db', `sqlite: ${join(tempDir(), 'quickstart.db')}`);
+  assert.match(yaml, /sqlite: \//);
   const qs = await startSluice(yaml);
   try {
     const chat = await (await post(qs, '/v1/chat/completions', chatBody('chat'))).json();

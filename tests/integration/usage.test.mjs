@@ -80,6 +80,11 @@ test('usage by endpoint: series whose sums equal the ledger as /admin/spend read
   assert.ok(u.json.totals.cost_usd > 0);
   const lat = byName.chat.totals.latency_ms;
   assert.ok(lat.p50 > 0 && lat.p50 <= lat.p95 && lat.p95 <= lat.p99, JSON.stringify(lat));
+  // Time to first token: from the one streamed request (chat's), none for the others.
+  const ttft = byName.chat.totals.ttft_ms;
+  assert.ok(ttft && ttft.p50 > 0 && ttft.p50 <= ttft.p95 && ttft.p95 <= lat.p99, JSON.stringify(ttft));
+  assert.equal(byName.other.totals.ttft_ms, null);
+  assert.deepEqual(u.json.totals.ttft_ms, ttft);
 });
 
 test('usage without by is one series; filters narrow it; CSV carries the same rows', async () => {
@@ -97,7 +102,7 @@ test('usage without by is one series; filters narrow it; CSV carries the same ro
   const [head, ...lines] = csv.text.trim().split('\n');
   assert.equal(head, 'bucket_start,endpoint,requests,errors,prompt_tokens,completion_tokens,'
     + 'cached_tokens,reasoning_tokens,cache_write_tokens,cost_usd,saved_usd,latency_p50_ms,'
-    + 'latency_p95_ms,latency_p99_ms');
+    + 'latency_p95_ms,latency_p99_ms,ttft_p50_ms,ttft_p95_ms');
   const requests = lines.map((l) => l.split(',')).reduce((a, f) => a + Number(f[2]), 0);
   assert.equal(requests, 7);
   assert.match(lines[0], /^\d{4}-\d\d-\d\dT\d\d:00:00Z,/);

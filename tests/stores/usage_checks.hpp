@@ -43,6 +43,9 @@ void check_usage(GovernanceStore& store, std::int64_t hour, LegacyRow&& legacy_r
       usage_entry(hour + 4, "embed", 200, 3),     // another group
       usage_entry(hour + h + 5, "chat", 429, 20)  // the next hour
   };
+  // Two streamed: a time to first token (the others have none: NULL in the store).
+  batch[1].ttft_ms = 30;  // ≤ 50
+  batch[2].ttft_ms = 7;   // ≤ 10
   store.append(batch);
   legacy_row();
 
@@ -71,7 +74,13 @@ void check_usage(GovernanceStore& store, std::int64_t hour, LegacyRow&& legacy_r
   EXPECT_EQ(rows[0].at_most[5], 2u);
   EXPECT_EQ(rows[0].at_most[6], 3u);
   EXPECT_EQ(rows[0].at_most.back(), 3u);
+  EXPECT_EQ(rows[0].first_token_timed, 2u) << "only streamed records have a time to first token";
+  EXPECT_EQ(rows[0].first_token_at_most[0], 0u);
+  EXPECT_EQ(rows[0].first_token_at_most[1], 1u);
+  EXPECT_EQ(rows[0].first_token_at_most[3], 2u);
+  EXPECT_EQ(rows[0].first_token_at_most.back(), 2u);
   EXPECT_EQ(rows[1].bucket_start_ms, hour);
+  EXPECT_EQ(rows[1].first_token_timed, 0u);
   EXPECT_EQ(rows[1].group, "embed");
   EXPECT_EQ(rows[1].at_most[0], 1u);
   EXPECT_EQ(rows[2].bucket_start_ms, hour + h);

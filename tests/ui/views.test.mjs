@@ -69,3 +69,24 @@ test('form fields and times', () => {
   assert.equal(when(1764633600), '2025-12-02 00:00');
   assert.equal(when(1764633600123, 'ms'), '2025-12-02 00:00');
 });
+
+test('an edited definition is sent as the merge patch that makes it', async () => {
+  const { mergePatch } = await import('../../ui/src/format.js');
+  const before = { name: 'e', model: { provider: 'openai', name: 'a', config: { openai_api_key: { secret: 'k' }, x: 1 } }, limit: { calls: 5 } };
+  const after = { name: 'e', model: { provider: 'openai', name: 'b', config: { openai_api_key: { secret: 'k' } } }, tags: ['t'] };
+  const patch = mergePatch(before, after);
+  assert.deepEqual(patch, { limit: null, model: { name: 'b', config: { x: null } }, tags: ['t'] });
+  // RFC 7396's apply gives `after` back.
+  const apply = (target, p) => {
+    if (p === null || typeof p !== 'object' || Array.isArray(p)) return p;
+    const out = target !== null && typeof target === 'object' && !Array.isArray(target) ? { ...target } : {};
+    for (const [k, v] of Object.entries(p)) {
+      if (v === null) delete out[k];
+      else out[k] = apply(out[k], v);
+    }
+    return out;
+  };
+  assert.deepEqual(apply(before, patch), after);
+  assert.deepEqual(mergePatch(after, after), {});
+  assert.deepEqual(mergePatch({ a: [1, 2] }, { a: [1] }), { a: [1] });
+});

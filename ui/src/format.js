@@ -101,3 +101,21 @@ export function sseReader() {
     },
   };
 }
+
+// The JSON merge patch (RFC 7396) that turns `before` into `after`: changed members as they are
+// now, removed ones as null, objects patched member by member; arrays and other values whole.
+// (A null inside `after` cannot be said by a merge patch; it becomes a removal.)
+export function mergePatch(before, after) {
+  const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (!isObject(before) || !isObject(after)) return after;
+  const patch = {};
+  for (const k of Object.keys(before)) if (!(k in after)) patch[k] = null;
+  for (const [k, v] of Object.entries(after)) {
+    if (!(k in before)) patch[k] = v;
+    else if (isObject(before[k]) && isObject(v)) {
+      const inner = mergePatch(before[k], v);
+      if (Object.keys(inner).length) patch[k] = inner;
+    } else if (JSON.stringify(before[k]) !== JSON.stringify(v)) patch[k] = v;
+  }
+  return patch;
+}

@@ -134,6 +134,9 @@ void AccountingPolicy::account(RequestContext& ctx, AccountingState& state, unsi
   e.status = status;
   e.latency_ms =
       std::chrono::duration<double, std::milli>(pipeline::Clock::now() - ctx.started).count();
+  if (ctx.first_token_at)
+    e.ttft_ms =
+        std::chrono::duration<double, std::milli>(*ctx.first_token_at - ctx.started).count();
   if (!ctx.guardrail_events.empty()) {
     boost::json::array acted;
     for (const auto& g : ctx.guardrail_events)

@@ -51,6 +51,12 @@ ArrayLiteral& ArrayLiteral::boolean(bool v) {
   return *this;
 }
 
+ArrayLiteral& ArrayLiteral::null() {
+  separate();
+  out_ += "NULL";  // unquoted: SQL NULL (a quoted "NULL" would be the text)
+  return *this;
+}
+
 std::string ArrayLiteral::finish() && {
   out_ += '}';
   return std::move(out_);

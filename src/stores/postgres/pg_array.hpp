@@ -18,6 +18,7 @@ class ArrayLiteral {
   ArrayLiteral& integer(std::int64_t v);
   ArrayLiteral& real(double v);  // shortest form that reads back as the same double
   ArrayLiteral& boolean(bool v);
+  ArrayLiteral& null();  // SQL NULL
   std::string finish() &&;
 
  private:

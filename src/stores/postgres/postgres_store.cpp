@@ -80,13 +80,14 @@ void bump_version(Connection& c) {
 constexpr const char* kInsertLedger =
     "INSERT INTO ledger (ts_ms, request_id, key_id, team, user_name, endpoint, provider, model, "
     "status, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, "
-    "cache_write_tokens, cost_usd, priced, saved_usd, guardrails, latency_ms, workspace) SELECT * "
+    "cache_write_tokens, cost_usd, priced, saved_usd, guardrails, latency_ms, workspace, ttft_ms) "
+    "SELECT * "
     "FROM "
     "unnest($1::bigint[], "
     "$2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], "
     "$9::integer[], $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], "
     "$15::double precision[], $16::boolean[], $17::double precision[], $18::text[], "
-    "$19::double precision[], $20::text[])";
+    "$19::double precision[], $20::text[], $21::double precision[])";
 
 constexpr const char* kAddToDaily =
     "INSERT INTO spend_daily AS s (day, key_id, team, user_name, endpoint, provider, workspace, "
@@ -324,7 +325,7 @@ bool PostgresStore::delete_budget(std::string_view id) {
 
 void PostgresStore::append(std::span<const LedgerEntry> entries) {
   if (entries.empty()) return;
-  ArrayLiteral cols[20];
+  ArrayLiteral cols[21];
   // The batch summed per subject and day. Sorted, so two replicas adding to the same rows lock
   // them in the same order and cannot deadlock.
   using Subject = std::tuple<std::int64_t, std::string_view, std::string_view, std::string_view,
@@ -356,6 +357,11 @@ void PostgresStore::append(std::span<const LedgerEntry> entries) {
     cols[17].text(e.guardrails);
     cols[18].real(e.latency_ms);
     cols[19].text(e.workspace);
+    if (e.ttft_ms >= 0) {
+      cols[20].real(e.ttft_ms);
+    } else {
+      cols[20].null();
+    }
     Sums& day = daily[{e.ts_ms / 86'400'000, e.key_id, e.team, e.user, e.endpoint, e.provider,
                        e.workspace}];
     ++day.requests;

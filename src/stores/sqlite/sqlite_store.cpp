@@ -366,7 +366,8 @@ void SqliteStore::append(std::span<const LedgerEntry> entries) {
                 "INSERT INTO ledger (ts_ms, request_id, key_id, team, user_name, endpoint, "
                 "provider, model, status, prompt_tokens, completion_tokens, cached_tokens, "
                 "reasoning_tokens, cache_write_tokens, cost_usd, priced, saved_usd, guardrails, "
-                "latency_ms, workspace) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                "latency_ms, workspace, ttft_ms) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     for (const LedgerEntry& e : entries) {
       s.integer(1, e.ts_ms).text(2, e.request_id).text(3, e.key_id).text(4, e.team);
       s.text(5, e.user).text(6, e.endpoint).text(7, e.provider).text(8, e.model);
@@ -377,6 +378,11 @@ void SqliteStore::append(std::span<const LedgerEntry> entries) {
       s.integer(14, static_cast<std::int64_t>(e.cache_write_tokens));
       s.real(15, e.cost_usd).integer(16, e.priced ? 1 : 0).real(17, e.saved_usd);
       s.text(18, e.guardrails).real(19, e.latency_ms).text(20, e.workspace);
+      if (e.ttft_ms >= 0) {
+        s.real(21, e.ttft_ms);
+      } else {
+        s.null(21);
+      }
       s.step();
       s.reset();
     }

@@ -26,6 +26,16 @@ TEST(PgArray, DoublesRoundTrip) {
   EXPECT_EQ(std::move(a).finish(), "{1.1,0.30000000000000004,1e-12,0}");
 }
 
+TEST(PgArray, NullIsUnquoted) {
+  // NULL unquoted is SQL NULL; the text "NULL" is quoted like any text.
+  ArrayLiteral a;
+  a.real(12.5).null().real(3);
+  EXPECT_EQ(std::move(a).finish(), "{12.5,NULL,3}");
+  ArrayLiteral b;
+  b.null().text("NULL");
+  EXPECT_EQ(std::move(b).finish(), "{NULL,\"NULL\"}");
+}
+
 TEST(PgArray, TextIsQuotedAndEscaped) {
   ArrayLiteral a;
   a.text("").text("plain").text(R"(say "hi")").text(R"(back\slash)").text("a,b{c}").text("NULL");

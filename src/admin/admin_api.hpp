@@ -93,7 +93,8 @@ AdminAnswer mlflow_error(const Error& error);
 // budgets that count every one of its requests (its own; key, team, user, workspace and global
 // scopes that match it) with what they have spent and what is left this period, and what the
 // key spent today and this month (USD, tokens). Endpoint- and provider-scoped budgets are left
-// out: they depend on what is called. Reads the spend view only (no store call): fine on an
+// out: they depend on what is called; a global budget shows its caps and whether it is
+// exceeded, not what the whole gateway spent. Reads the spend view only (no store call): fine on an
 // event loop.
 boost::json::object own_key(const config::KeySpec& key, governance::Runtime& runtime,
                             const config::Snapshot& snapshot);

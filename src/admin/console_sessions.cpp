@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <stdexcept>
+#include <vector>
 
 #include "util/digest.hpp"
 
@@ -53,7 +54,8 @@ std::string_view role_name(ConsoleSession::Role role) {
 }
 
 ConsoleSession ConsoleSessions::create(ConsoleSession::Role role, std::string key_id,
-                                       std::string workspace, std::int64_t now_ms) {
+                                       std::string workspace, std::string key_hash,
+                                       std::int64_t now_ms) {
   const auto id = random<32>();
   const auto csrf = random<16>();
   ConsoleSession s{base64url(id.data(), id.size()),
@@ -61,16 +63,24 @@ ConsoleSession ConsoleSessions::create(ConsoleSession::Role role, std::string ke
                    role,
                    std::move(key_id),
                    std::move(workspace),
+                   std::move(key_hash),
                    now_ms,
                    now_ms};
+  auto least_recent = [](const auto& a, const auto& b) {
+    return a.second.last_used_ms < b.second.last_used_ms;
+  };
   std::lock_guard lock(mutex_);
   std::erase_if(sessions_, [&](const auto& kv) { return expired(kv.second, now_ms); });
-  while (sessions_.size() >= kMaxSessions) {
-    auto oldest = std::min_element(
-        sessions_.begin(), sessions_.end(),
-        [](const auto& a, const auto& b) { return a.second.last_used_ms < b.second.last_used_ms; });
-    sessions_.erase(oldest);
+  std::vector<decltype(sessions_)::iterator> same_key;
+  for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
+    if (it->second.key_hash == s.key_hash) same_key.push_back(it);
   }
+  if (same_key.size() >= kMaxPerKey) {
+    sessions_.erase(*std::min_element(same_key.begin(), same_key.end(),
+                                      [&](auto a, auto b) { return least_recent(*a, *b); }));
+  }
+  while (sessions_.size() >= kMaxSessions)
+    sessions_.erase(std::min_element(sessions_.begin(), sessions_.end(), least_recent));
   sessions_.emplace(s.id, s);
   return s;
 }
@@ -91,12 +101,6 @@ std::optional<ConsoleSession> ConsoleSessions::use(std::string_view id, std::int
 bool ConsoleSessions::end(std::string_view id) {
   std::lock_guard lock(mutex_);
   return sessions_.erase(std::string(id)) > 0;
-}
-
-void ConsoleSessions::end_key(std::string_view key_id) {
-  if (key_id.empty()) return;
-  std::lock_guard lock(mutex_);
-  std::erase_if(sessions_, [&](const auto& kv) { return kv.second.key_id == key_id; });
 }
 
 std::size_t ConsoleSessions::size() const {

@@ -24,6 +24,10 @@ struct ConsoleSession {
   Role role = Role::kAdmin;
   std::string key_id;     // the key signed in with ("" for the admin key)
   std::string workspace;  // a workspace admin's or a developer key's
+  // What the key was when the session began: a gateway key's stored hash, or the SHA-256 of the
+  // admin key. A session holds only while its key still hashes the same (a rotated key, or a
+  // changed admin key, ends it).
+  std::string key_hash;
   std::int64_t created_ms = 0;
   std::int64_t last_used_ms = 0;
 };
@@ -34,18 +38,19 @@ class ConsoleSessions {
  public:
   static constexpr std::int64_t kIdleMs = 30LL * 60 * 1000;      // 30 minutes without a call
   static constexpr std::int64_t kMaxAgeMs = 12LL * 3600 * 1000;  // 12 hours in all
-  static constexpr std::size_t kMaxSessions = 10'000;            // the oldest go first past it
+  static constexpr std::size_t kMaxSessions = 10'000;  // the least recently used go first past it
+  // Sessions of one key (one key_hash): past it that key's least recently used goes, so a key's
+  // holder signing in again and again cannot push everyone else's sessions out.
+  static constexpr std::size_t kMaxPerKey = 32;
 
   // A new session for a caller already authenticated by its key.
   ConsoleSession create(ConsoleSession::Role role, std::string key_id, std::string workspace,
-                        std::int64_t now_ms);
+                        std::string key_hash, std::int64_t now_ms);
   // The live session `id` names, its last use moved to now; nullopt when unknown or expired
   // (an expired one is forgotten).
   std::optional<ConsoleSession> use(std::string_view id, std::int64_t now_ms);
   // Signs a session out; false when there was none.
   bool end(std::string_view id);
-  // Signs out every session of a key (it was revoked, rotated or disabled).
-  void end_key(std::string_view key_id);
   std::size_t size() const;
 
  private:

@@ -190,8 +190,7 @@ class Budgets {
         auto e = mlflow_endpoint(req_, stored_, value, "");
         if (!e) {
           const config::Endpoint* own = snapshot_.find(value);
-          if (own != nullptr && sees(req_, own->workspace))
-            e = std::pair{value, value};
+          if (own != nullptr && sees(req_, own->workspace)) e = std::pair{value, value};
         }
         if (!e)
           return mlflow_error(

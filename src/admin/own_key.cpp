@@ -43,10 +43,16 @@ json::object own_key(const config::KeySpec& key, governance::Runtime& runtime,
                                      own            ? "key"
                                      : b.id.empty() ? "config"
                                                     : "store");
-        if (b.usd) j["remaining_usd"] = std::max(0.0, *b.usd - j["spent_usd"].as_double());
-        if (b.tokens) {
-          const auto spent = j["spent_tokens"].to_number<std::uint64_t>();
-          j["remaining_tokens"] = spent >= b.tokens ? 0 : b.tokens - spent;
+        if (b.scope == config::Scope::kGlobal) {
+          // What the whole gateway spent is not one key's business; whether it is spent is.
+          j.erase("spent_usd");
+          j.erase("spent_tokens");
+        } else {
+          if (b.usd) j["remaining_usd"] = std::max(0.0, *b.usd - j["spent_usd"].as_double());
+          if (b.tokens) {
+            const auto spent = j["spent_tokens"].to_number<std::uint64_t>();
+            j["remaining_tokens"] = spent >= b.tokens ? 0 : b.tokens - spent;
+          }
         }
         budgets.emplace_back(std::move(j));
         return true;

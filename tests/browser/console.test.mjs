@@ -157,6 +157,13 @@ test('the files are served with their cache rules; unknown assets are 404', asyn
   // A deep link is the app too.
   assert.match(await (await fetch(`${gw.url}/ui/overview`)).text(), /<div id="app">/);
   assert.equal((await fetch(`${gw.url}/ui/`, { method: 'POST' })).status, 405);
+  const head = await fetch(`${gw.url}/ui/`, { method: 'HEAD' });
+  assert.equal(head.status, 405);
+  assert.equal(head.headers.get('allow'), 'GET');
+  // The console's API is the session alone: anything else under it is a JSON 404, not the app.
+  const api = await fetch(`${gw.url}/ui/api/nope`);
+  assert.equal(api.status, 404);
+  assert.match(api.headers.get('content-type'), /json/);
 });
 
 test('create a key, call an endpoint with it from the playground (streamed), find the request in the log, revoke the key', async () => {
@@ -298,6 +305,9 @@ test('a gateway key holder sees the developer view: what it may call, how, its s
   // Revoked, the session ends with the key.
   assert.equal((await fetch(`${gw.url}/admin/keys/${own.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN}` } })).status, 200);
   assert.equal((await fetch(`${gw.url}/v1/key`, { headers: asCookie })).status, 401);
+  // The page notices at its next call and asks to sign in again.
+  await page.click('nav >> text=Your key');
+  await page.waitForSelector('#key');
   await context.close();
 });
 
@@ -314,16 +324,20 @@ test('a workspace admin sees its own workspace only', async () => {
   await page.waitForSelector('table[aria-label="Keys"] tbody tr');
   const keys = await page.$$eval('table[aria-label="Keys"] tbody tr', (trs) => trs.map((t) => t.getAttribute('data-key')));
   assert.deepEqual(keys, ['key-a-admin']);
+  // Team-a's admin made no request: the log answers (a table, no error) and holds nothing of
+  // team-b's.
   await page.click('nav >> text=Request log');
-  await page.waitForSelector('table[aria-label="Requests"], form[aria-label="Search requests"] + p');
+  await page.waitForSelector('table[aria-label="Requests"]');
+  assert.equal(await page.$('main [role=alert]'), null);
   assert.doesNotMatch(await page.textContent('main'), /b-chat/);
+  assert.match(await page.textContent('main'), /No requests logged in this range/);
   await page.screenshot({ path: join(artifacts, 'workspace-admin.png'), fullPage: true });
   // Straight to another workspace's request: answered as one nobody made.
   const list = await (await fetch(`${gw.url}/admin/requests?workspace=team-b`, { headers: { authorization: `Bearer ${ADMIN}` } })).json();
   const other = list.data[0].request_id;
   await page.goto(`${gw.url}/ui/#/requests/${encodeURIComponent(other)}`);
   await page.waitForSelector('[role=alert]');
-  assert.match(await page.textContent('[role=alert]'), /not|No/);
+  assert.match(await page.textContent('[role=alert]'), /No such request in the request log/);
   await context.close();
 });
 

@@ -79,14 +79,30 @@ test('a key reads its own settings, budgets, spend and what it may call', async 
   const mine = own.budgets.find((b) => b.source === 'key');
   assert.equal(mine.usd, 2);
   assert.ok(Math.abs(mine.remaining_usd - (2 - cost)) < 1e-9);
+  // A global budget: its caps and whether it is spent, not what the whole gateway spent.
   const global = own.budgets.find((b) => b.scope === 'global');
-  assert.equal(global.remaining_tokens, 1000000 - own.usage.day.tokens);
+  assert.equal(global.tokens, 1000000);
   assert.equal(global.exceeded, false);
+  assert.equal(global.spent_tokens, undefined);
+  assert.equal(global.remaining_tokens, undefined);
+  const team = own.budgets.find((b) => b.scope === 'team');
+  assert.ok(Math.abs(team.remaining_usd - (50 - cost)) < 1e-9);
 
   // What it may call: its globs, in its workspace; the route by name.
   assert.deepEqual(own.callable.map((c) => `${c.object}:${c.name}:${c.endpoint_type}`).sort(),
     ['endpoint:chat:llm/v1/chat', 'endpoint:summarize:llm/v1/completions', 'route:both:llm/v1/chat']);
   assert.equal(own.callable.find((c) => c.name === 'chat').provider, 'mock');
+
+  // A route is callable when the key may use every destination's model.
+  const made = async (models) => (await (await fetch(`${gw.url}/admin/keys`, {
+    method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: `models-${models}`, models: [models] }),
+  })).json()).key;
+  const onlyM = await (await get({ authorization: `Bearer ${await made('m')}` })).json();
+  assert.ok(onlyM.callable.some((c) => c.name === 'both'));
+  const other = await (await get({ authorization: `Bearer ${await made('gpt-x')}` })).json();
+  assert.deepEqual(other.callable, []);
+  assert.equal(other.budgets.length, 1, 'the global one only');
 
   // Another workspace's key sees its own workspace's endpoints only.
   const b = await (await get({ 'x-api-key': B })).json();
@@ -167,6 +183,9 @@ endpoints:
     assert.equal(r.status, 404);
     const body = await r.json();
     assert.match(body.error.message, /does not use gateway keys/);
+    // A key sent anyway is checked: there is none to match here.
+    const wrong = await fetch(`${open.url}/v1/key`, { headers: { authorization: 'Bearer sk-nothing-0000000000000000' } });
+    assert.equal(wrong.status, 401);
   } finally {
     await open.stop();
   }

@@ -90,3 +90,13 @@ test('an edited definition is sent as the merge patch that makes it', async () =
   assert.deepEqual(mergePatch(after, after), {});
   assert.deepEqual(mergePatch({ a: [1, 2] }, { a: [1] }), { a: [1] });
 });
+
+test('a stream event gives its text, or says what went wrong; never throws', async () => {
+  const { streamChunk } = await import('../../ui/src/playground.js');
+  assert.deepEqual(streamChunk({ data: '{"choices":[{"delta":{"content":"Hi"}}]}' }), { text: 'Hi' });
+  assert.deepEqual(streamChunk({ data: '{"choices":[{"delta":{"role":"assistant"}}]}' }), { text: '' });
+  assert.deepEqual(streamChunk({ data: '[DONE]' }), {});
+  assert.deepEqual(streamChunk({ data: '{"error":{"message":"upstream went away","type":"api_error"}}' }), { error: 'upstream went away' });
+  assert.match(streamChunk({ data: 'not json' }).error, /not JSON: not json/);
+  assert.deepEqual(streamChunk({ data: 'null' }), { text: '' });
+});

@@ -21,7 +21,11 @@ async function call(method, path, body) {
   const text = await r.text();
   let parsed = null;
   try { parsed = text ? JSON.parse(text) : null; } catch { parsed = { message: text }; }
-  if (!r.ok) throw new ApiError(r.status, parsed);
+  if (!r.ok) {
+    // The session ended (idle, signed out elsewhere, its key rotated or revoked): back to sign-in.
+    if (r.status === 401 && !path.startsWith('/ui/api/session')) dispatchEvent(new Event('sluice:signed-out'));
+    throw new ApiError(r.status, parsed);
+  }
   return parsed;
 }
 

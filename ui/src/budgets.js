@@ -19,6 +19,10 @@ export function budgetLevel(b) {
 }
 
 export function Bar({ b }) {
+  // /v1/key shows a global budget's caps and state, not what the whole gateway spent.
+  if (b.spent_usd === undefined && b.spent_tokens === undefined) {
+    return html`<span class=${b.exceeded ? 'error' : ''}>${b.exceeded ? 'exceeded' : 'within its caps'}</span>`;
+  }
   const { share, state } = budgetLevel(b);
   const parts = [];
   if (b.usd) parts.push(`${usd(b.spent_usd)} of ${usd(b.usd)}`);

@@ -44,8 +44,8 @@ export function Developer({ api }) {
     </dl>
     <h3>Budgets</h3>
     ${key.budgets.length ? html`<table aria-label="Your budgets"><thead><tr><th scope="col">Scope</th><th scope="col">Per</th><th scope="col">Spent</th><th scope="col">Left</th></tr></thead>
-      <tbody>${key.budgets.map((b) => html`<tr><td>${b.scope}${b.match ? ` ${b.match}` : ''}</td><td>${b.per}</td><td><${Bar} b=${b} /></td>
-        <td>${[b.usd ? usd(b.remaining_usd) : '', b.tokens ? `${count(b.remaining_tokens)} tokens` : ''].filter(Boolean).join(', ')}</td></tr>`)}</tbody></table>`
+      <tbody>${key.budgets.map((b) => html`<tr><td>${b.scope}${b.match ? ` ${b.match}` : ''}${b.on_exceed === 'alert' ? html` <small class="muted">(alerts only, never refuses)</small>` : ''}</td><td>${b.per}</td><td><${Bar} b=${b} /></td>
+        <td>${b.scope === 'global' ? (b.exceeded ? 'none' : 'some') : [b.usd ? usd(b.remaining_usd) : '', b.tokens ? `${count(b.remaining_tokens)} tokens` : ''].filter(Boolean).join(', ')}</td></tr>`)}</tbody></table>`
       : html`<p>No budget counts this key.</p>`}
     <h3>Limits</h3>
     ${key.limits.length ? html`<ul>${key.limits.map((l) => html`<li>${[l.requests ? `${l.requests} requests` : '', l.tokens ? `${count(l.tokens)} tokens` : ''].filter(Boolean).join(' and ')} per ${l.per}</li>`)}</ul>`

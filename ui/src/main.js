@@ -90,7 +90,12 @@ function Shell({ session, onSignOut }) {
 
 function App() {
   const [session, setSession] = useState(undefined);
-  useEffect(() => { currentSession().then(setSession, () => setSession(null)); }, []);
+  useEffect(() => {
+    currentSession().then(setSession, () => setSession(null));
+    const ended = () => { forgetPlaygroundKey(); setSession(null); };
+    addEventListener('sluice:signed-out', ended);
+    return () => removeEventListener('sluice:signed-out', ended);
+  }, []);
   if (session === undefined) return html`<p class="loading">Loading…</p>`;
   if (!session) return html`<${SignIn} onSession=${setSession} />`;
   return html`<${Shell} session=${session} onSignOut=${() => setSession(null)} />`;

@@ -12,6 +12,20 @@ const html = htm.bind(h);
 const SHOWN_HEADERS = ['x-request-id', 'x-sluice-destination', 'x-sluice-attempts', 'x-sluice-cost-usd',
   'x-sluice-cache', 'x-sluice-overhead-ms', 'x-ratelimit-remaining-requests', 'x-ratelimit-remaining-tokens'];
 
+// One event of an OpenAI chat stream: the text it adds, or the error it carries (an error event
+// mid-stream, or data that is not JSON).
+export function streamChunk(ev) {
+  if (ev.data === '[DONE]') return {};
+  let chunk;
+  try {
+    chunk = JSON.parse(ev.data);
+  } catch {
+    return { error: `The stream sent something that is not JSON: ${ev.data.slice(0, 200)}` };
+  }
+  if (chunk?.error) return { error: chunk.error.message ?? JSON.stringify(chunk.error) };
+  return { text: chunk?.choices?.[0]?.delta?.content ?? '' };
+}
+
 let memoryKey = '';
 export function setPlaygroundKey(key) { memoryKey = key; }
 export function forgetPlaygroundKey() { memoryKey = ''; }
@@ -89,19 +103,21 @@ export function Playground({ api, session }) {
       const decoder = new TextDecoder();
       const sse = sseReader();
       let text = '';
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        for (const ev of sse.feed(decoder.decode(value, { stream: true }))) {
-          if (ev.data === '[DONE]') continue;
-          const chunk = JSON.parse(ev.data);
-          if (chunk.error) setError(chunk.error.message);
-          const piece = chunk.choices?.[0]?.delta?.content;
-          if (piece) {
-            text += piece;
-            setAnswer(text);
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          for (const ev of sse.feed(decoder.decode(value, { stream: true }))) {
+            const chunk = streamChunk(ev);
+            if (chunk.error) setError(chunk.error);
+            if (chunk.text) {
+              text += chunk.text;
+              setAnswer(text);
+            }
           }
         }
+      } finally {
+        reader.cancel().catch(() => {});
       }
     } catch (err) {
       if (err.name !== 'AbortError') setError(err.message);

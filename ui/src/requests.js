@@ -53,7 +53,11 @@ export function Requests({ api, param }) {
     api.get(requestQuery(filters)).then((r) => setList(r.data), (e) => setError(e.message));
   };
   useEffect(() => { if (!param) search(); }, [param]);
-  if (param) return html`<section aria-labelledby="requests-title"><h2 id="requests-title">Request log</h2><${OneRequest} api=${api} id=${decodeURIComponent(param)} /></section>`;
+  if (param) {
+    let id = param;
+    try { id = decodeURIComponent(param); } catch { /* a hand-typed '%': the id as written */ }
+    return html`<section aria-labelledby="requests-title"><h2 id="requests-title">Request log</h2><${OneRequest} api=${api} id=${id} /></section>`;
+  }
   const field = (name, label, props = {}) => html`<label>${label}
     <input name=${name} value=${filters[name]} ...${props} onInput=${(e) => setFilters({ ...filters, [name]: e.target.value })} /></label>`;
   return html`<section aria-labelledby="requests-title">

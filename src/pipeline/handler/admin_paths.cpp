@@ -32,31 +32,29 @@ Result<admin::AdminRequest> admin_caller(const HttpRequest& http, RequestContext
   // The console's session (its cookie) in place of a key; every change carries its CSRF token,
   // so a page of another site that makes the browser send the cookie changes nothing.
   if (auth.empty() && sessions != nullptr && !http.header("cookie").empty()) {
-    if (auto s = console_session_of(http, *sessions)) {
-      if (http.method != "GET" && !util::constant_time_equal(http.header("x-csrf-token"), s->csrf))
+    auto live = live_console_session(http, sessions, runtime, *ctx.snapshot);
+    // (Other cookies of the site are not the console's: those go on to the key check.)
+    if (!live && !admin::cookie_value(http.header("cookie"), "sluice_session").empty()) {
+      return Error::make(ErrorCode::kUnauthorized,
+                         "Not signed in: the console session has ended, or was made for "
+                         "another site or key. Sign in again.");
+    }
+    if (live) {
+      const admin::ConsoleSession& s = live->session;
+      // GET and HEAD change nothing (RFC 9110 §9.2.1); anything else needs the token.
+      if (http.method != "GET" && http.method != "HEAD" &&
+          !util::constant_time_equal(http.header("x-csrf-token"), s.csrf))
         return Error::make(ErrorCode::kForbidden, "X-CSRF-Token is missing or wrong.");
       admin::AdminRequest caller;
-      if (s->role == admin::ConsoleSession::Role::kAdmin) {
+      if (s.role == admin::ConsoleSession::Role::kAdmin) {
         caller.actor = "console:admin";
         return caller;
       }
-      if (s->role == admin::ConsoleSession::Role::kWorkspaceAdmin) {
-        // The key may have been revoked or disabled since: the session ends with it.
-        auto key = runtime.store_key(s->key_id);
-        if (key == nullptr) {
-          for (const auto& k : ctx.snapshot->governance.keys) {
-            if (k->id == s->key_id) key = k;
-          }
-        }
-        if (key == nullptr || policies::unusable(*key) || !key->admin) {
-          sessions->end(s->id);
-          return Error::make(ErrorCode::kUnauthorized,
-                             "The key of this session is no longer valid.");
-        }
-        caller.actor = "key:" + s->key_id;
-        caller.workspace = s->workspace;
-        ctx.key = key;
-        ctx.workspace = key->workspace;
+      if (s.role == admin::ConsoleSession::Role::kWorkspaceAdmin) {
+        caller.actor = "key:" + s.key_id;
+        caller.workspace = live->key->workspace;
+        ctx.key = live->key;
+        ctx.workspace = live->key->workspace;
         return caller;
       }
       return Error::make(ErrorCode::kForbidden,

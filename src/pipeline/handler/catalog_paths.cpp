@@ -84,12 +84,23 @@ asio::awaitable<void> Handler::key_info(Call& call) {
     if (r.implicit || !config::workspace_visible(call.ctx.workspace, r.workspace) ||
         !policies::key_allows_endpoint(*call.ctx.key, r.name))
       continue;
+    // The key's `models` are checked against the destination a request goes to: a route is
+    // callable when every destination's model is allowed.
+    bool models_allowed = true;
+    for (const auto& d : r.destinations) {
+      const config::Endpoint& e = call.ctx.snapshot->endpoints[d.endpoint];
+      models_allowed = models_allowed && policies::key_allows_model(*call.ctx.key, e.model_name);
+    }
+    if (!models_allowed) continue;
     callable.push_back(json::object{{"name", r.name},
                                     {"object", "route"},
                                     {"endpoint_type", model::endpoint_type_name(r.operation)}});
   }
   o["callable"] = std::move(callable);
-  co_await send_json(call, 200, json::serialize(o));
+  call.answer.status = 200;
+  HeaderList headers = response_headers(call.ctx, call.answer.run, Body::kJson);
+  headers.emplace_back("Cache-Control", "no-store");  // spend and budgets of this moment
+  call.answer.client_gone = !co_await call.out.send(200, std::move(headers), json::serialize(o));
 }
 
 asio::awaitable<void> Handler::model(Call& call) {

@@ -7,7 +7,6 @@
 //   DELETE /ui/api/session              → 200, the cookie cleared (needs X-CSRF-Token)
 // The admin API takes the session cookie in place of a bearer key (admin_paths.cpp), with the
 // session's CSRF token in X-CSRF-Token on every method but GET.
-// (Work in progress on the console-wip branch: not compiled yet.)
 #include <boost/json.hpp>
 
 #include "admin/console_sessions.hpp"
@@ -16,6 +15,7 @@
 #include "pipeline/handler/response_headers.hpp"
 #include "policies/auth/auth.hpp"
 #include "util/constant_time.hpp"
+#include "util/digest.hpp"
 #include "util/unix_time.hpp"
 
 namespace sluice::pipeline {
@@ -47,9 +47,23 @@ json::object session_json(const admin::ConsoleSession& s) {
                                      s.created_ms + admin::ConsoleSessions::kMaxAgeMs)}};
 }
 
-std::string set_cookie(std::string_view value, std::int64_t max_age_s) {
+// `secure`: the browser reached the gateway over HTTPS (a proxy in front says so with
+// X-Forwarded-Proto), so the cookie is never sent over plain HTTP.
+std::string set_cookie(std::string_view value, std::int64_t max_age_s, bool secure = false) {
   return std::string(kCookie) + "=" + std::string(value) +
-         "; HttpOnly; SameSite=Strict; Path=/; Max-Age=" + std::to_string(max_age_s);
+         "; HttpOnly; SameSite=Strict; Path=/; Max-Age=" + std::to_string(max_age_s) +
+         (secure ? "; Secure" : "");
+}
+
+// Content-Type application/json, any case, parameters ignored (RFC 9110 §8.3.1).
+bool json_media_type(std::string_view type) {
+  type = type.substr(0, type.find(';'));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+  constexpr std::string_view kJson = "application/json";
+  return type.size() == kJson.size() &&
+         std::equal(type.begin(), type.end(), kJson.begin(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) == b;
+         });
 }
 
 // A JSON answer of the session API, never cached, with the cookie when there is one.
@@ -65,38 +79,75 @@ asio::awaitable<void> reply(Handler::Call& call, unsigned status, json::object b
 
 }  // namespace
 
-std::optional<admin::ConsoleSession> console_session_of(const HttpRequest& http,
-                                                        admin::ConsoleSessions& sessions) {
-  return sessions.use(admin::cookie_value(http.header("cookie"), kCookie), util::unix_now_ms());
+bool same_origin_request(const HttpRequest& http) {
+  // Fetch Metadata (sent by every current browser): "none" is the user's own navigation.
+  const std::string_view site = http.header("sec-fetch-site");
+  if (!site.empty()) return site == "same-origin" || site == "none";
+  const std::string_view origin = http.header("origin");
+  if (origin.empty()) return true;
+  // RFC 6454 §7: scheme://host[:port]; the Host header is host[:port] (RFC 9110 §7.2).
+  const auto scheme_end = origin.find("://");
+  if (scheme_end == std::string_view::npos) return false;  // "null" and the like
+  const std::string_view host = http.header("host");
+  const std::string_view given = origin.substr(scheme_end + 3);
+  return !host.empty() && given.size() == host.size() &&
+         std::equal(given.begin(), given.end(), host.begin(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) ==
+                  std::tolower(static_cast<unsigned char>(b));
+         });
 }
 
-std::shared_ptr<const config::KeySpec> console_session_key(const HttpRequest& http,
-                                                           admin::ConsoleSessions* sessions,
-                                                           const governance::Runtime& runtime,
-                                                           const config::Snapshot& snapshot) {
-  if (sessions == nullptr || http.header("cookie").empty() ||
-      !http.header("authorization").empty() || !http.header("x-api-key").empty())
-    return nullptr;
-  auto s = console_session_of(http, *sessions);
-  if (!s || s->key_id.empty()) return nullptr;
+std::optional<LiveSession> live_console_session(const HttpRequest& http,
+                                                admin::ConsoleSessions* sessions,
+                                                const governance::Runtime& runtime,
+                                                const config::Snapshot& snapshot) {
+  if (sessions == nullptr || http.header("cookie").empty() || !same_origin_request(http))
+    return std::nullopt;
+  auto s = sessions->use(admin::cookie_value(http.header("cookie"), kCookie), util::unix_now_ms());
+  if (!s) return std::nullopt;
+  if (s->role == admin::ConsoleSession::Role::kAdmin) {
+    if (snapshot.admin_key.empty() ||
+        !util::constant_time_equal(util::sha256_hex(snapshot.admin_key), s->key_hash)) {
+      sessions->end(s->id);
+      return std::nullopt;
+    }
+    return LiveSession{std::move(*s), nullptr};
+  }
   auto key = runtime.store_key(s->key_id);
   if (key == nullptr) {
     for (const auto& k : snapshot.governance.keys) {
       if (k->id == s->key_id) key = k;
     }
   }
-  if (key == nullptr || policies::unusable(*key)) {
-    sessions->end(s->id);  // revoked, disabled or expired since: the session ends with it
-    return nullptr;
+  if (key == nullptr || policies::unusable(*key) ||
+      !util::constant_time_equal(key->hash, s->key_hash) || key->workspace != s->workspace ||
+      (s->role == admin::ConsoleSession::Role::kWorkspaceAdmin && !key->admin)) {
+    sessions->end(s->id);
+    return std::nullopt;
   }
-  return key;
+  const std::string* host = snapshot.server.host_workspace(http.header("host"));
+  if (host != nullptr && *host != key->workspace) return std::nullopt;
+  return LiveSession{std::move(*s), std::move(key)};
+}
+
+std::shared_ptr<const config::KeySpec> console_session_key(const HttpRequest& http,
+                                                           admin::ConsoleSessions* sessions,
+                                                           const governance::Runtime& runtime,
+                                                           const config::Snapshot& snapshot) {
+  if (!http.header("authorization").empty() || !http.header("x-api-key").empty()) return nullptr;
+  auto live = live_console_session(http, sessions, runtime, snapshot);
+  return live ? live->key : nullptr;
 }
 
 asio::awaitable<void> Handler::console_session(Call& call) {
+  if (env_.sessions == nullptr) {
+    co_await not_found(call);
+    co_return;
+  }
   admin::ConsoleSessions& sessions = *env_.sessions;
   const std::string_view method = call.http.method;
   if (method == "GET") {
-    auto s = console_session_of(call.http, sessions);
+    auto s = live_console_session(call.http, &sessions, env_.governance, *call.ctx.snapshot);
     if (!s) {
       {
         const Error error = Error::make(ErrorCode::kUnauthorized, "Not signed in.");
@@ -105,11 +156,12 @@ asio::awaitable<void> Handler::console_session(Call& call) {
       }
       co_return;
     }
-    co_await reply(call, 200, session_json(*s), "");
+    co_await reply(call, 200, session_json(s->session), "");
     co_return;
   }
   if (method == "DELETE") {
-    auto s = console_session_of(call.http, sessions);
+    auto s =
+        sessions.use(admin::cookie_value(call.http.header("cookie"), kCookie), util::unix_now_ms());
     // A cross-site page cannot read the token: signing someone out needs it too.
     if (s && util::constant_time_equal(call.http.header("x-csrf-token"), s->csrf))
       sessions.end(s->id);
@@ -130,6 +182,19 @@ asio::awaitable<void> Handler::console_session(Call& call) {
     co_await method_not_allowed(call);
     co_return;
   }
+  // Sign-in CSRF: a page of another site could otherwise post a form (text/plain bodies can be
+  // made to parse as JSON) and sign the browser in as the attacker.
+  if (!same_origin_request(call.http)) {
+    const Error error = Error::make(ErrorCode::kForbidden, "Sign in from the console's own page.");
+    co_await send_error(call, error);
+    co_return;
+  }
+  if (!json_media_type(call.http.header("content-type"))) {
+    const Error error = Error::make(ErrorCode::kUnsupportedMediaType,
+                                    "Send the key as JSON (Content-Type: application/json).");
+    co_await send_error(call, error);
+    co_return;
+  }
   boost::system::error_code ec;
   const json::value body = json::parse(call.http.body, ec);
   const auto* k = !ec && body.is_object() ? body.get_object().if_contains("key") : nullptr;
@@ -147,9 +212,10 @@ asio::awaitable<void> Handler::console_session(Call& call) {
   const std::string_view given = k->get_string();
   const config::Snapshot& snapshot = *call.ctx.snapshot;
   admin::ConsoleSession::Role role = admin::ConsoleSession::Role::kAdmin;
-  std::string key_id, workspace;
+  std::string key_id, workspace, key_hash;
   if (!snapshot.admin_key.empty() && util::constant_time_equal(given, snapshot.admin_key)) {
     role = admin::ConsoleSession::Role::kAdmin;
+    key_hash = util::sha256_hex(snapshot.admin_key);
   } else {
     auto key = env_.governance.find_key(snapshot.governance, given);
     if (key == nullptr) {
@@ -173,11 +239,15 @@ asio::awaitable<void> Handler::console_session(Call& call) {
                                                  : admin::ConsoleSession::Role::kDeveloper;
     key_id = key->id;
     workspace = key->workspace;
+    key_hash = key->hash;
   }
-  const admin::ConsoleSession s =
-      sessions.create(role, std::move(key_id), std::move(workspace), util::unix_now_ms());
+  // The session the browser had, if any, ends: one browser, one session.
+  sessions.end(admin::cookie_value(call.http.header("cookie"), kCookie));
+  const admin::ConsoleSession s = sessions.create(role, std::move(key_id), std::move(workspace),
+                                                  std::move(key_hash), util::unix_now_ms());
   co_await reply(call, 200, session_json(s),
-                 set_cookie(s.id, admin::ConsoleSessions::kMaxAgeMs / 1000));
+                 set_cookie(s.id, admin::ConsoleSessions::kMaxAgeMs / 1000,
+                            call.http.header("x-forwarded-proto") == "https"));
 }
 
 asio::awaitable<void> Handler::console(Call& call) {
@@ -186,8 +256,14 @@ asio::awaitable<void> Handler::console(Call& call) {
     co_await console_session(call);
     co_return;
   }
-  if (call.http.method != "GET" && call.http.method != "HEAD") {
-    call.match.allow = "GET, HEAD";
+  if (path.starts_with("/ui/api/")) {  // the console's API is the session alone
+    co_await not_found(call);
+    co_return;
+  }
+  // (HEAD is answered 405 like on every other path: the server sends bodies as they are, and a
+  // HEAD answer must carry the GET's length without its body.)
+  if (call.http.method != "GET") {
+    call.match.allow = "GET";
     co_await method_not_allowed(call);
     co_return;
   }
@@ -214,9 +290,7 @@ asio::awaitable<void> Handler::console(Call& call) {
   headers.emplace_back("Cache-Control",
                        asset->immutable ? "public, max-age=31536000, immutable" : "no-cache");
   call.answer.status = 200;
-  std::string body = call.http.method == "HEAD"
-                         ? std::string()
-                         : std::string(reinterpret_cast<const char*>(asset->data), asset->size);
+  std::string body(reinterpret_cast<const char*>(asset->data), asset->size);
   call.answer.client_gone = !co_await call.out.send(200, std::move(headers), std::move(body));
 }
 

@@ -34,6 +34,10 @@ bool needs_gateway_key(Kind kind) {
   }
 }
 
+bool carries_key(const HttpRequest& http) {
+  return !http.header("authorization").empty() || !http.header("x-api-key").empty();
+}
+
 }  // namespace
 
 // What each kind of path is answered by, in PathMatch::Kind's order.
@@ -242,8 +246,12 @@ asio::awaitable<void> Handler::handle_request(const HttpRequest& http, Responder
                      : nullptr) {
     ctx.key = session_key;
     ctx.workspace = session_key->workspace;
-  } else if (ctx.snapshot->governance.keys_required && needs_gateway_key(match.kind)) {
-    if (auto denied = policies::authenticate(ctx, env_.governance)) {
+  } else if ((ctx.snapshot->governance.keys_required && needs_gateway_key(match.kind)) ||
+             (match.kind == Kind::kKeyInfo && carries_key(http))) {
+    // (GET /v1/key describes the key a request carries, whether or not keys are required.)
+    auto denied = match.kind == Kind::kKeyInfo ? policies::identify_key(ctx, env_.governance)
+                                               : policies::authenticate(ctx, env_.governance);
+    if (denied) {
       co_await send_error(call, *denied);
       allowed = false;
     } else if (host_workspace != nullptr && ctx.key->workspace != *host_workspace) {

@@ -55,12 +55,26 @@ struct HandlerEnv {
   admin::ConsoleSessions* sessions = nullptr;  // the console's sign-ins (process-wide)
 };
 
-// The live console session the request's cookie names (its last use moved to now), if any.
-std::optional<admin::ConsoleSession> console_session_of(const HttpRequest& http,
-                                                        admin::ConsoleSessions& sessions);
-// The gateway key behind the console session the request's cookie names (a developer's or a
-// workspace admin's), when the request carries no key of its own and that key is still usable;
-// null otherwise. GET /v1/key takes it, so the developer view needs no key in the page.
+// A console session as it stands now. The request's cookie names it; it is live only while its
+// key still is what it was at sign-in: the admin key unchanged, or the gateway key not revoked,
+// disabled, expired, rotated (its hash changed), moved to another workspace or, for a workspace
+// admin, demoted. A session found dead is ended. A request a browser sent from another site (by
+// Sec-Fetch-Site, else Origin) gets no session at all (a CORS grant never carries the console's
+// cookie), nor one on a Host that server.hosts gives to another workspace.
+struct LiveSession {
+  admin::ConsoleSession session;
+  std::shared_ptr<const config::KeySpec> key;  // null for the admin key
+};
+std::optional<LiveSession> live_console_session(const HttpRequest& http,
+                                                admin::ConsoleSessions* sessions,
+                                                const governance::Runtime& runtime,
+                                                const config::Snapshot& snapshot);
+// Whether a browser sent this request from the gateway's own origin (or it is not a browser's:
+// neither Sec-Fetch-Site nor Origin).
+bool same_origin_request(const HttpRequest& http);
+// The gateway key behind the live console session the request's cookie names, when the request
+// carries no key of its own; null otherwise. GET /v1/key takes it, so the developer view needs
+// no key in the page.
 std::shared_ptr<const config::KeySpec> console_session_key(const HttpRequest& http,
                                                            admin::ConsoleSessions* sessions,
                                                            const governance::Runtime& runtime,

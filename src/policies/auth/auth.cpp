@@ -43,8 +43,12 @@ bool key_allows_model(const config::KeySpec& key, std::string_view model) {
 }
 
 std::optional<Error> authenticate(RequestContext& ctx, const governance::Runtime& runtime) {
+  if (!ctx.snapshot->governance.keys_required) return std::nullopt;
+  return identify_key(ctx, runtime);
+}
+
+std::optional<Error> identify_key(RequestContext& ctx, const governance::Runtime& runtime) {
   const auto& g = ctx.snapshot->governance;
-  if (!g.keys_required) return std::nullopt;
   if (ctx.presented_key.empty()) {
     return unauthorized(
         "Missing gateway key: send it as 'Authorization: Bearer <key>' or 'x-api-key: <key>'.",

@@ -24,6 +24,10 @@ std::optional<Error> unusable(const config::KeySpec& key);
 
 // Sets ctx.key from ctx.presented_key; an error when the request may not go on.
 std::optional<Error> authenticate(RequestContext& ctx, const governance::Runtime& runtime);
+// The key check itself, whether or not the config requires keys: the presented key (ctx.key on
+// success), or the 401 for none, an unknown, disabled or expired one. GET /v1/key uses it to
+// describe a key sent to a gateway that does not require them.
+std::optional<Error> identify_key(RequestContext& ctx, const governance::Runtime& runtime);
 
 // The 403 for a key used on a Host that server.hosts gives to another workspace.
 Error wrong_host(std::string_view host_workspace);

@@ -3,6 +3,7 @@
 export function usd(v) {
   if (v == null) return '—';
   if (v === 0) return '$0';
+  if (Math.abs(v) < 0.000001) return '<$0.000001';
   if (Math.abs(v) < 0.01) return `$${v.toPrecision(2)}`;
   return `$${v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 }
@@ -18,6 +19,7 @@ export function count(v) {
 
 export function ms(v) {
   if (v == null) return '—';
+  if (v === 0) return '0 ms';
   if (v < 1) return `${v.toFixed(2)} ms`;
   if (v < 1000) return `${Math.round(v)} ms`;
   return `${(v / 1000).toFixed(v < 10000 ? 2 : 1)} s`;
@@ -118,4 +120,17 @@ export function mergePatch(before, after) {
     } else if (JSON.stringify(before[k]) !== JSON.stringify(v)) patch[k] = v;
   }
   return patch;
+}
+
+// A single-series usage answer's per-bucket values at `paths` ('latency_ms.p95', 'ttft_ms.p50'):
+// uPlot's columns, null where a bucket had no request or no such value (a gap, not a zero).
+export function pick(usage, paths) {
+  const step = usage.bucket_ms;
+  const first = Math.floor(usage.since_ms / step) * step;
+  const byStart = new Map();
+  for (const s of usage.series ?? []) for (const p of s.points ?? []) byStart.set(p.start_ms, p);
+  const xs = [];
+  for (let t = first; t < usage.until_ms; t += step) xs.push(t);
+  const at = (p, path) => path.split('.').reduce((v, k) => (v == null ? null : v[k]), p) ?? null;
+  return [xs.map((t) => t / 1000), ...paths.map((path) => xs.map((t) => (byStart.has(t) ? at(byStart.get(t), path) : null)))];
 }

@@ -362,8 +362,12 @@ test('the quick start: sign in with the admin key README names, see its endpoint
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     await page.goto(`${qs.url}/ui`);
-    await page.fill('#key', named);
-    await page.click('button[type=submit]');
+    await page.waitForSelector('#key');
+    // By keyboard alone: the key field is the focus's first stop, Enter signs in.
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'key');
+    await page.keyboard.type(named);
+    await page.keyboard.press('Enter');
     await page.waitForSelector('[data-testid=requests]');
     await eventually(async () => {
       if ((await page.textContent('[data-testid=requests]')) === '3') return true;
@@ -380,6 +384,22 @@ test('the quick start: sign in with the admin key README names, see its endpoint
     const endpoints = await page.textContent('table[aria-label="Endpoints"]');
     for (const name of ['chat', 'completions', 'embeddings']) assert.match(endpoints, new RegExp(name));
     await context.close();
+
+    // Dark, when the system asks for it.
+    const dark = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'dark' });
+    const night = await dark.newPage();
+    await night.goto(`${qs.url}/ui`);
+    await night.fill('#key', named);
+    await night.click('button[type=submit]');
+    await night.waitForSelector('[data-testid=requests]');
+    const [bg, fg] = await night.evaluate(() => {
+      const style = getComputedStyle(document.body);
+      return [style.backgroundColor, style.color];
+    });
+    assert.equal(bg, 'rgb(20, 23, 27)');
+    assert.equal(fg, 'rgb(230, 233, 238)');
+    await night.screenshot({ path: join(artifacts, 'overview-dark.png') });
+    await dark.close();
   } finally {
     await qs.stop();
   }

@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { connect } from 'node:net';
 import { startSluice, tempDir } from '../support/sluice.mjs';
 
 const ADMIN = 'admin-key-for-console-session-tests';
@@ -43,6 +44,17 @@ async function makeKey(fields) {
   const r = await asAdmin('/admin/keys', 'POST', fields);
   assert.equal(r.status, 201);
   return r.json();
+}
+
+// A request as written (two headers of one name, which fetch() would join).
+function rawRequest(text) {
+  return new Promise((resolve, reject) => {
+    const sock = connect(gw.port, '127.0.0.1', () => sock.end(text));
+    let out = '';
+    sock.on('data', (d) => (out += d));
+    sock.on('end', () => resolve(out));
+    sock.on('error', reject);
+  });
 }
 
 const withSession = (s, path, method = 'GET', body) => fetch(`${gw.url}${path}`, {
@@ -131,6 +143,16 @@ test('a browser\'s cross-site request neither signs in nor rides on the cookie',
     assert.equal(r.status, 401, JSON.stringify(headers));
   }
   assert.equal((await fetch(`${gw.url}/admin/keys`, { headers: { cookie: s.session, 'sec-fetch-site': 'same-origin' } })).status, 200);
+  // Both headers must agree, and each comes once.
+  for (const headers of [
+    { 'sec-fetch-site': 'same-origin', origin: 'http://evil.example' },
+    { 'sec-fetch-site': 'none', origin: 'null' },
+  ]) {
+    assert.equal((await fetch(`${gw.url}/admin/keys`, { headers: { cookie: s.session, ...headers } })).status, 401, JSON.stringify(headers));
+    assert.equal((await signIn(ADMIN, headers)).status, 403, JSON.stringify(headers));
+  }
+  const twice = await rawRequest(`GET /admin/keys HTTP/1.1\r\nHost: ${host}\r\nCookie: ${s.session}\r\nOrigin: http://${host}\r\nOrigin: http://evil.example\r\nConnection: close\r\n\r\n`);
+  assert.match(twice, /^HTTP\/1\.1 401/);
   // HEAD changes nothing: no token needed. POST without it is refused.
   assert.notEqual((await fetch(`${gw.url}/admin/keys`, { method: 'HEAD', headers: { cookie: s.session } })).status, 403);
   assert.equal((await fetch(`${gw.url}/admin/keys`, { method: 'POST', headers: { cookie: s.session, 'content-type': 'application/json' }, body: '{"name":"x"}' })).status, 403);

@@ -38,8 +38,12 @@ endpoints:
   - {name: summarize, endpoint_type: llm/v1/completions, model: {provider: mock, name: m}}
   - {name: secret-chat, endpoint_type: llm/v1/chat, model: {provider: mock, name: m}}
   - {name: b-chat, workspace: team-b, endpoint_type: llm/v1/chat, model: {provider: mock, name: m}}
+  # Refuses every connection: a route over it falls back.
+  - {name: dead, endpoint_type: llm/v1/chat, model: {provider: openai, name: m, config: {openai_api_key: sk-x, openai_api_base: "http://127.0.0.1:9/v1"}}}
+  - {name: other-model, endpoint_type: llm/v1/chat, model: {provider: mock, name: m2}}
 routes:
   - {name: both, task_type: llm/v1/chat, destinations: [{name: chat}, {name: secret-chat}]}
+  - {name: fo, task_type: llm/v1/chat, strategy: fallback, destinations: [{name: dead}, {name: other-model}]}
 `, { env: { KEY, OTHER, B, PEPPER: 'pepper-for-key-info-tests-0123456789' } });
 });
 
@@ -189,4 +193,47 @@ endpoints:
   } finally {
     await open.stop();
   }
+});
+
+test('a key\'s models hold for every destination a route falls back to', async () => {
+  const made = await (await fetch(`${gw.url}/admin/keys`, {
+    method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'only-m', models: ['m'] }),
+  })).json();
+  const call = (model) => fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST', headers: { authorization: `Bearer ${made.key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }], max_tokens: 5 }),
+  });
+  // The first destination (model m) is down; the fallback's model m2 is not the key's to use.
+  const r = await call('fo');
+  assert.notEqual(r.status, 200, 'never answered by m2');
+  assert.ok(r.status >= 500, String(r.status));
+  assert.equal(r.headers.get('x-sluice-destination'), 'dead');
+  // A key that may use both gets the fallback's answer.
+  const any = await fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'fo', messages: [{ role: 'user', content: 'hi' }], max_tokens: 5 }),
+  });
+  assert.equal(any.status, 403, 'KEY may name chat, sum* and both only');
+  const open = await (await fetch(`${gw.url}/admin/keys`, {
+    method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'all-models' }),
+  })).json();
+  const ok = await fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST', headers: { authorization: `Bearer ${open.key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'fo', messages: [{ role: 'user', content: 'hi' }], max_tokens: 5 }),
+  });
+  assert.equal(ok.status, 200);
+  assert.equal(ok.headers.get('x-sluice-destination'), 'other-model');
+  // A key whose models match none of the route's: refused before anything is sent.
+  const none = await (await fetch(`${gw.url}/admin/keys`, {
+    method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'no-models', models: ['gpt-x'] }),
+  })).json();
+  const refused = await fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST', headers: { authorization: `Bearer ${none.key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'fo', messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  assert.equal(refused.status, 403);
+  assert.equal((await refused.json()).error.code, 'model_not_allowed');
 });

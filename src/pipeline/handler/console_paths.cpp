@@ -80,12 +80,18 @@ asio::awaitable<void> reply(Handler::Call& call, unsigned status, json::object b
 }  // namespace
 
 bool same_origin_request(const HttpRequest& http) {
+  // Two of either header: not a browser's request, and not one to guess about.
+  if (http.header_list("sec-fetch-site").find(',') != std::string::npos ||
+      http.header_list("origin").find(',') != std::string::npos)
+    return false;
   // Fetch Metadata (sent by every current browser): "none" is the user's own navigation.
   const std::string_view site = http.header("sec-fetch-site");
-  if (!site.empty()) return site == "same-origin" || site == "none";
+  if (!site.empty() && site != "same-origin" && site != "none") return false;
+  // And the Origin, when there is one, names this host (both must agree).
   const std::string_view origin = http.header("origin");
   if (origin.empty()) return true;
-  // RFC 6454 §7: scheme://host[:port]; the Host header is host[:port] (RFC 9110 §7.2).
+  // RFC 6454 §7: scheme://host[:port]; the Host header is host[:port] (RFC 9110 §7.2). The
+  // scheme is not compared: behind a TLS proxy the gateway cannot know its own.
   const auto scheme_end = origin.find("://");
   if (scheme_end == std::string_view::npos) return false;  // "null" and the like
   const std::string_view host = http.header("host");

@@ -121,6 +121,21 @@ bool Handler::resolve(RequestContext& ctx, std::string_view name, bool any_works
   }
   // Validation guarantees every destination names an endpoint of this snapshot.
   auto planned = planner_.plan(*ctx.route, *ctx.snapshot, ctx.choice, Clock::now(), ctx.plan);
+  if (planned && ctx.key && !ctx.key->models.empty()) {
+    // A key's `models` hold for every destination the request may reach, not only the first:
+    // a fallback or retry elsewhere never takes it to a model it may not use. With none left the
+    // first stays, for the auth policy to refuse (403 model_not_allowed).
+    routing::Plan allowed;
+    for (const auto i : ctx.plan) {
+      const auto& e = ctx.snapshot->endpoints[ctx.route->destinations[i].endpoint];
+      if (policies::key_allows_model(*ctx.key, e.model_name)) allowed.push_back(i);
+    }
+    if (!allowed.empty()) {
+      ctx.plan = std::move(allowed);
+    } else {
+      ctx.plan.resize(1);
+    }
+  }
   const auto& first = ctx.route->destinations[planned ? ctx.plan.front() : 0];
   ctx.endpoint = &ctx.snapshot->endpoints[first.endpoint];
   ctx.prompt_version = first.prompt_version;

@@ -25,13 +25,13 @@ config::StoredConfig rows_of(std::string_view in) {
     std::string_view kind;
     switch (record.front()) {
       case 's':
-        kind = config::kSecretKind;
+        kind = config::mlflow::kSecretKind;
         break;
       case 'd':
-        kind = config::kModelKind;
+        kind = config::mlflow::kModelKind;
         break;
       case 'e':
-        kind = config::kEndpointKind;
+        kind = config::mlflow::kEndpointKind;
         break;
       default:
         continue;
@@ -52,7 +52,7 @@ config::StoredConfig rows_of(std::string_view in) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const config::StoredConfig stored = rows_of(fuzz::as_text(data, size));
   fuzz::no_throw("config::mlflow expand", [&] {
-    const auto x = config::expand(stored);
+    const auto x = config::mlflow::expand(stored);
     for (const auto& p : x.problems)
       SLUICE_FUZZ_CHECK(p.starts_with("stored mlflow_endpoint '"), "a problem names its row: " + p);
     for (const auto& o : x.objects) {

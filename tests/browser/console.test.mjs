@@ -171,8 +171,9 @@ test('create a key, call an endpoint with it from the playground (streamed), fin
   const page = await signIn(context, ADMIN);
   await page.click('nav >> text=Keys');
   await page.waitForSelector('table[aria-label="Keys"]');
-  // The file's keys are read-only here.
+  // The file's keys are read-only here; this gateway requires keys, so no notice says otherwise.
   assert.match(await page.textContent('tr[data-key="key-seed"]'), /in the config file/);
+  assert.equal(await page.$('[data-testid=keys-not-required]'), null);
   await page.fill('form[aria-label="Create a key"] input[name=name]', 'playground-app');
   await page.fill('form[aria-label="Create a key"] input[name=team]', 'apps');
   await page.click('text=Create key');
@@ -308,6 +309,7 @@ test('a gateway key holder sees the developer view: what it may call, how, its s
   // The page notices at its next call and asks to sign in again.
   await page.click('nav >> text=Your key');
   await page.waitForSelector('#key');
+  assert.match(await page.textContent('[role=status]'), /Your session ended/);
   await context.close();
 });
 
@@ -375,6 +377,11 @@ test('the quick start: sign in with the admin key README names, see its endpoint
       await page.waitForSelector('[data-testid=requests]');
       return false;
     }, 10000, 'the overview to count the three requests');
+    // The quick start does not require keys: the Keys page says what that means.
+    await page.click('nav >> text=Keys');
+    await page.waitForSelector('[data-testid=keys-not-required]');
+    await page.click('nav >> text=Overview');
+    await page.waitForSelector('table[aria-label="Top endpoints"]');
     const top = await page.textContent('table[aria-label="Top endpoints"]');
     assert.match(top, /chat/);
     assert.match(top, /embeddings/);

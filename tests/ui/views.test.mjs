@@ -100,3 +100,10 @@ test('a stream event gives its text, or says what went wrong; never throws', asy
   assert.match(streamChunk({ data: 'not json' }).error, /not JSON: not json/);
   assert.deepEqual(streamChunk({ data: 'null' }), { text: '' });
 });
+
+test('a captured prompt is shown indented when it is JSON, as it is otherwise', async () => {
+  const { pretty } = await import('../../ui/src/requests.js');
+  assert.equal(pretty('[{"role":"user","content":"hi"}]'), '[\n  {\n    "role": "user",\n    "content": "hi"\n  }\n]');
+  assert.equal(pretty('plain <text>'), 'plain <text>');
+  assert.equal(pretty(null), null);
+});

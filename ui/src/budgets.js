@@ -54,10 +54,10 @@ function CreateForm({ api, onCreated }) {
     <label>Scope <select name="scope" value=${f.scope} onChange=${set('scope')}>
       ${['key', 'team', 'user', 'endpoint', 'provider', 'workspace', 'global'].map((s) => html`<option>${s}</option>`)}
     </select></label>
-    <label>Match (empty: each apart) <input name="match" value=${f.match} onInput=${set('match')} /></label>
-    <label>USD <input name="usd" type="number" min="0" step="0.01" required value=${f.usd} onInput=${set('usd')} /></label>
+    <label>Who (a key id, team, …; empty: each one its own budget) <input name="match" value=${f.match} onInput=${set('match')} /></label>
+    <label>USD <input name="usd" type="number" min="0" step="any" required value=${f.usd} onInput=${set('usd')} /></label>
     <label>Per <select name="per" value=${f.per} onChange=${set('per')}><option>day</option><option>month</option></select></label>
-    <label>When exceeded <select name="on_exceed" value=${f.on_exceed} onChange=${set('on_exceed')}><option>refuse</option><option>alert</option></select></label>
+    <label>When exceeded <select name="on_exceed" value=${f.on_exceed} onChange=${set('on_exceed')}><option value="refuse">refuse (429)</option><option value="clamp">clamp max_tokens to what is left</option><option value="alert">alert only</option></select></label>
     <button type="submit">Create budget</button>
     ${error && html`<p role="alert" class="error">${error}</p>`}
   </form>`;
@@ -79,7 +79,7 @@ export function Budgets({ api }) {
     ${error && html`<p role="alert" class="error">${error}</p>`}
     ${list && html`<table aria-label="Budgets">
       <thead><tr><th scope="col">Scope</th><th scope="col">Subject</th><th scope="col">Per</th><th scope="col">Spent this period</th>
-        <th scope="col">Alert at</th><th scope="col">When exceeded</th><th scope="col">Set in</th><th scope="col"></th></tr></thead>
+        <th scope="col">Alert at</th><th scope="col">When exceeded</th><th scope="col">Defined in</th><th scope="col"></th></tr></thead>
       <tbody>${list.map((b) => html`<tr>
         <td>${b.scope}</td><td>${b.match || (b.scope === 'global' ? 'all' : '—')}</td><td>${b.per}</td><td><${Bar} b=${b} /></td>
         <td>${percent(b.alert_at ?? 0.8, 1)}</td><td>${b.on_exceed ?? 'refuse'}</td><td>${b.source}</td>

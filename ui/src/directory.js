@@ -37,8 +37,8 @@ export function Secrets({ api }) {
     load();
   };
   return html`<section aria-labelledby="secrets-title">
-    <h2 id="secrets-title">Provider secrets</h2>
-    <p class="muted">Values are sealed in the store and never shown again; endpoints refer to them by name.</p>
+    <h2 id="secrets-title">Secrets</h2>
+    <p class="muted">Provider keys and other credentials, sealed in the store and never shown again; stored endpoints refer to them by name (<code>{"secret": NAME}</code>).</p>
     <form class="inline" onSubmit=${submit} aria-label="Add a secret">
       <label>Name <input name="name" required value=${name} onInput=${(e) => setName(e.target.value)} /></label>
       <label>Value <input name="value" type="password" autocomplete="off" required value=${value} onInput=${(e) => setValue(e.target.value)} /></label>
@@ -51,6 +51,7 @@ export function Secrets({ api }) {
         <td>${(s.used_by ?? []).map((u) => u.name ?? u).join(', ') || '—'}</td><td>${when(s.updated_at)}</td>
         <td><button class="danger" onClick=${() => remove(s)}>Delete</button></td></tr>`)}</tbody>
     </table>`}
+    ${list && list.length === 0 && html`<p>No secrets yet.</p>`}
   </section>`;
 }
 

@@ -51,7 +51,7 @@ function Editor({ api, session, editing, onDone }) {
       <label>Kind <select name="kind" value=${kind} onChange=${(e) => setKind(e.target.value)}><option>endpoint</option><option>route</option></select></label>
       ${session.role === 'admin' && html`<label>Workspace <input name="workspace" value=${workspace} onInput=${(e) => setWorkspace(e.target.value)} /></label>`}
     </div>`}
-    <label>Definition (an <code>endpoints:</code> or <code>routes:</code> entry of the config, in JSON; credentials as <code>{"secret": NAME}</code>)
+    <label><span>Definition: an <code>endpoints:</code> or <code>routes:</code> entry of the config, in JSON; credentials as <code>{"secret": NAME}</code></span>
       <textarea name="definition" rows="12" spellcheck="false" value=${text} onInput=${(e) => setText(e.target.value)}></textarea></label>
     <div><button type="submit">Save</button> <button type="button" onClick=${() => onDone(false)}>Cancel</button></div>
     ${error && html`<p role="alert" class="error">${error}</p>`}
@@ -91,7 +91,8 @@ export function Endpoints({ api, session }) {
     ${editing ? html`<${Editor} api=${api} session=${session} editing=${editing} onDone=${(changed) => { setEditing(null); if (changed) load(); }} />`
       : html`<button onClick=${() => setEditing({ kind: 'endpoint' })}>New endpoint or route</button>`}
     ${error && html`<p role="alert" class="error">${error}</p>`}
-    ${endpoints && html`<table aria-label="Endpoints">
+    ${endpoints && html`<p class="muted">Breaker, in flight, first byte and failures are kept for the endpoints a route sends to${session.role === 'admin' ? '' : ' (and shown to the admin key)'}.</p>
+    <table aria-label="Endpoints">
       <thead><tr><th scope="col">Name</th><th scope="col">Type</th><th scope="col">Provider</th><th scope="col">Model</th>
         <th scope="col">Defined in</th><th scope="col">Breaker</th><th scope="col">In flight</th><th scope="col">First byte</th><th scope="col">Failures</th><th scope="col"></th></tr></thead>
       <tbody>${endpoints.map((e) => {

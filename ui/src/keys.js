@@ -22,9 +22,11 @@ function Secret({ secret, onDone }) {
   return html`<div class="secret" role="status" aria-label="New key">
     <p>The secret of <strong>${secret.name}</strong> (${secret.id}). It is shown this once: copy it now.</p>
     <code data-testid="secret">${secret.value}</code>
-    <button onClick=${copy}>${copied ? 'Copied' : 'Copy'}</button>
-    <a href="#/playground" onClick=${() => setPlaygroundKey(secret.value)}>Use in the playground</a>
-    <button onClick=${onDone}>Done</button>
+    <div class="actions">
+      <button onClick=${copy}>${copied ? 'Copied' : 'Copy'}</button>
+      <a href="#/playground" onClick=${() => setPlaygroundKey(secret.value)}>Use in the playground</a>
+      <button onClick=${onDone}>Done</button>
+    </div>
   </div>`;
 }
 
@@ -79,6 +81,9 @@ export function Keys({ api, session }) {
   const shown = (k) => ({ id: k.id, name: k.name, value: k.key });
   return html`<section aria-labelledby="keys-title">
     <h2 id="keys-title">Keys</h2>
+    ${session.keys_required === false && html`<p class="notice" role="note" data-testid="keys-not-required">This gateway does not require
+      keys on requests (its config has no <code>auth.mode: keys</code>): keys made here identify callers that send
+      them, but a request without one, or with a revoked one, is still served.</p>`}
     ${secret && html`<${Secret} secret=${secret} onDone=${() => setSecret(null)} />`}
     <${CreateForm} api=${api} session=${session} onCreated=${(k) => { setSecret(shown(k)); load(); }} />
     ${error && html`<p role="alert" class="error">${error}</p>`}
@@ -90,12 +95,13 @@ export function Keys({ api, session }) {
         <td>${k.workspace || 'default'}</td><td>${k.role}</td><td>${k.endpoints?.length ? k.endpoints.join(', ') : 'all'}</td>
         <td>${k.disabled ? 'disabled' : k.expires_at && k.expires_at * 1000 < Date.now() ? 'expired' : 'active'}</td>
         <td>${when(k.created_at)}</td>
-        <td>${k.source === 'config' ? html`<span class="muted">in the config file</span>` : html`
+        <td class="actions">${k.source === 'config' ? html`<span class="muted">in the config file</span>` : html`
           <button onClick=${() => act(async () => setSecret(shown(await api.post(`/admin/keys/${encodeURIComponent(k.id)}/rotate`))))}>Rotate</button>
           <button onClick=${() => act(() => api.patch(`/admin/keys/${encodeURIComponent(k.id)}`, { disabled: !k.disabled }))}>${k.disabled ? 'Enable' : 'Disable'}</button>
-          <button class="danger" onClick=${() => confirm(`Revoke ${k.name}? Requests with it will be refused.`) && act(() => api.del(`/admin/keys/${encodeURIComponent(k.id)}`))}>Revoke</button>`}
+          <button class="danger" onClick=${() => confirm(`Revoke ${k.name}? ${session.keys_required === false ? 'It is deleted; this gateway does not require keys, so requests without one are still served.' : 'Requests with it will be refused.'}`) && act(() => api.del(`/admin/keys/${encodeURIComponent(k.id)}`))}>Revoke</button>`}
         </td></tr>`)}
       </tbody>
     </table>`}
+    ${keys && keys.length === 0 && html`<p>No keys yet.</p>`}
   </section>`;
 }

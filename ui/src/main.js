@@ -37,7 +37,7 @@ function route() {
   return slash < 0 ? [path, ''] : [path.slice(0, slash), path.slice(slash + 1)];
 }
 
-function SignIn({ onSession }) {
+function SignIn({ onSession, ended }) {
   const [key, setKey] = useState('');
   const [error, setError] = useState('');
   const submit = async (e) => {
@@ -61,6 +61,7 @@ function SignIn({ onSession }) {
              onInput=${(e) => setKey(e.target.value)} required />
       <button type="submit">Sign in</button>
       ${error && html`<p role="alert" class="error">${error}</p>`}
+      ${!error && ended && html`<p role="status" class="notice">Your session ended: it was idle too long, signed out elsewhere, or its key was rotated, revoked or changed. Sign in again.</p>`}
     </form>
   </main>`;
 }
@@ -89,15 +90,16 @@ function Shell({ session, onSignOut }) {
 }
 
 function App() {
+  const [ended, setEnded] = useState(false);
   const [session, setSession] = useState(undefined);
   useEffect(() => {
     currentSession().then(setSession, () => setSession(null));
-    const ended = () => { forgetPlaygroundKey(); setSession(null); };
-    addEventListener('sluice:signed-out', ended);
-    return () => removeEventListener('sluice:signed-out', ended);
+    const onEnded = () => { forgetPlaygroundKey(); setEnded(true); setSession(null); };
+    addEventListener('sluice:signed-out', onEnded);
+    return () => removeEventListener('sluice:signed-out', onEnded);
   }, []);
   if (session === undefined) return html`<p class="loading">Loading…</p>`;
-  if (!session) return html`<${SignIn} onSession=${setSession} />`;
+  if (!session) return html`<${SignIn} ended=${ended} onSession=${(s) => { setEnded(false); setSession(s); }} />`;
   return html`<${Shell} session=${session} onSignOut=${() => setSession(null)} />`;
 }
 

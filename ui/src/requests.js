@@ -17,6 +17,16 @@ export function requestQuery(f) {
   return `/admin/requests?${q}`;
 }
 
+// A captured prompt is JSON text (messages, input or prompt): indented when it reads as JSON.
+export function pretty(text) {
+  if (text == null) return null;
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    return text;
+  }
+}
+
 function OneRequest({ api, id }) {
   const [r, setR] = useState(null);
   const [error, setError] = useState('');
@@ -26,18 +36,18 @@ function OneRequest({ api, id }) {
   const rows = [['Time', when(r.ts_ms, 'ms')], ['API', `${r.api} ${r.method} ${r.path}`], ['Endpoint', r.endpoint],
     ['Route', r.route || '—'], ['Provider / model', `${r.provider || '—'} / ${r.model || '—'}`], ['Key', r.key_id || '—'],
     ['Team / user', `${r.team || '—'} / ${r.user || '—'}`], ['Status', r.status], ['Streamed', r.stream ? 'yes' : 'no'],
-    ['Latency', ms(r.latency_ms)], ['Time to first token', ms(r.ttft_ms)],
+    ['Latency (request read to answer end)', ms(r.latency_ms)], ['Time to first token', ms(r.ttft_ms)],
     ['Tokens (prompt / completion)', `${count(r.prompt_tokens)} / ${count(r.completion_tokens)}`], ['Cost', usd(r.cost_usd)],
     ['Cache', r.cache || '—'], ['Error', r.error || '—'], ['Trace id', r.trace_id || '—']];
   return html`<article aria-label="Request ${r.request_id}">
     <h3>Request <code>${r.request_id}</code></h3>
     <dl class="facts">${rows.map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}</dl>
     ${r.attempts?.length > 0 && html`<table aria-label="Attempts">
-      <thead><tr><th scope="col">Destination</th><th scope="col">Status</th><th scope="col">Time</th><th scope="col">Outcome</th></tr></thead>
+      <thead><tr><th scope="col">Destination</th><th scope="col">Status</th><th scope="col">Time to the provider's answer head</th><th scope="col">Outcome</th></tr></thead>
       <tbody>${r.attempts.map((a) => html`<tr><td>${a.destination}</td><td>${a.status}</td><td>${ms(a.ms)}</td><td>${a.outcome}</td></tr>`)}</tbody>
     </table>`}
     ${r.guardrails?.length > 0 && html`<h4>Guardrails</h4><pre>${JSON.stringify(r.guardrails, null, 2)}</pre>`}
-    <h4>Prompt</h4><pre data-testid="prompt">${r.prompt ?? 'not captured'}</pre>
+    <h4>Prompt</h4><pre data-testid="prompt">${pretty(r.prompt) ?? 'not captured'}</pre>
     <h4>Answer</h4><pre data-testid="logged-answer">${r.answer ?? 'not captured'}</pre>
     ${r.truncated && html`<p class="muted">Cut at request_log.max_bytes.</p>`}
     <p><a href="#/requests">Back to the log</a></p>

@@ -37,8 +37,11 @@ constexpr std::string_view kNotBuilt =
     "<p>The console was not built into this binary: build sluice with Node.js and the packages "
     "of <code>ui/</code> installed (<code>make build</code> does both).</p></html>";
 
-json::object session_json(const admin::ConsoleSession& s) {
+// `keys_required`: whether the gateway checks keys on requests (auth.mode: keys), so the console
+// can say that keys made or revoked without it change nothing on requests.
+json::object session_json(const admin::ConsoleSession& s, bool keys_required) {
   return {{"object", "session"},
+          {"keys_required", keys_required},
           {"role", admin::role_name(s.role)},
           {"workspace", s.workspace},
           {"key_id", s.key_id},
@@ -162,7 +165,8 @@ asio::awaitable<void> Handler::console_session(Call& call) {
       }
       co_return;
     }
-    co_await reply(call, 200, session_json(s->session), "");
+    co_await reply(call, 200, session_json(s->session, call.ctx.snapshot->governance.keys_required),
+                   "");
     co_return;
   }
   if (method == "DELETE") {
@@ -251,7 +255,7 @@ asio::awaitable<void> Handler::console_session(Call& call) {
   sessions.end(admin::cookie_value(call.http.header("cookie"), kCookie));
   const admin::ConsoleSession s = sessions.create(role, std::move(key_id), std::move(workspace),
                                                   std::move(key_hash), util::unix_now_ms());
-  co_await reply(call, 200, session_json(s),
+  co_await reply(call, 200, session_json(s, snapshot.governance.keys_required),
                  set_cookie(s.id, admin::ConsoleSessions::kMaxAgeMs / 1000,
                             call.http.header("x-forwarded-proto") == "https"));
 }

@@ -97,13 +97,16 @@ test('a key reads its own settings, budgets, spend and what it may call', async 
     ['endpoint:chat:llm/v1/chat', 'endpoint:summarize:llm/v1/completions', 'route:both:llm/v1/chat']);
   assert.equal(own.callable.find((c) => c.name === 'chat').provider, 'mock');
 
-  // A route is callable when the key may use every destination's model.
+  // A route is callable when the key may use some destination's model.
   const made = async (models) => (await (await fetch(`${gw.url}/admin/keys`, {
     method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
     body: JSON.stringify({ name: `models-${models}`, models: [models] }),
   })).json()).key;
   const onlyM = await (await get({ authorization: `Bearer ${await made('m')}` })).json();
   assert.ok(onlyM.callable.some((c) => c.name === 'both'));
+  // A route with one destination of its model: callable (its requests go to that one only).
+  const onlyM2 = await (await get({ authorization: `Bearer ${await made('m2')}` })).json();
+  assert.deepEqual(onlyM2.callable.map((c) => c.name).sort(), ['fo', 'other-model']);
   const other = await (await get({ authorization: `Bearer ${await made('gpt-x')}` })).json();
   assert.deepEqual(other.callable, []);
   assert.equal(other.budgets.length, 1, 'the global one only');

@@ -2,6 +2,7 @@
 // metrics, health, and the tokenizer (the input-token counters are in count_tokens.cpp). The
 // answers themselves are built next to their API (api/openai/render, api/mlflow/catalog,
 // api/anthropic, observability/metrics).
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
@@ -84,14 +85,14 @@ asio::awaitable<void> Handler::key_info(Call& call) {
     if (r.implicit || !config::workspace_visible(call.ctx.workspace, r.workspace) ||
         !policies::key_allows_endpoint(*call.ctx.key, r.name))
       continue;
-    // The key's `models` are checked against the destination a request goes to: a route is
-    // callable when every destination's model is allowed.
-    bool models_allowed = true;
-    for (const auto& d : r.destinations) {
-      const config::Endpoint& e = call.ctx.snapshot->endpoints[d.endpoint];
-      models_allowed = models_allowed && policies::key_allows_model(*call.ctx.key, e.model_name);
-    }
-    if (!models_allowed) continue;
+    // A request goes only to destinations whose model the key may use (Handler::resolve): the
+    // route is callable when there is one.
+    const bool some_model_allowed =
+        std::any_of(r.destinations.begin(), r.destinations.end(), [&](const auto& d) {
+          return policies::key_allows_model(*call.ctx.key,
+                                            call.ctx.snapshot->endpoints[d.endpoint].model_name);
+        });
+    if (!some_model_allowed) continue;
     callable.push_back(json::object{{"name", r.name},
                                     {"object", "route"},
                                     {"endpoint_type", model::endpoint_type_name(r.operation)}});

@@ -34,10 +34,6 @@ bool needs_gateway_key(Kind kind) {
   }
 }
 
-bool carries_key(const HttpRequest& http) {
-  return !http.header("authorization").empty() || !http.header("x-api-key").empty();
-}
-
 }  // namespace
 
 // What each kind of path is answered by, in PathMatch::Kind's order.
@@ -262,7 +258,7 @@ asio::awaitable<void> Handler::handle_request(const HttpRequest& http, Responder
     ctx.key = session_key;
     ctx.workspace = session_key->workspace;
   } else if ((ctx.snapshot->governance.keys_required && needs_gateway_key(match.kind)) ||
-             (match.kind == Kind::kKeyInfo && carries_key(http))) {
+             (match.kind == Kind::kKeyInfo && !ctx.presented_key.empty())) {
     // (GET /v1/key describes the key a request carries, whether or not keys are required.)
     auto denied = match.kind == Kind::kKeyInfo ? policies::identify_key(ctx, env_.governance)
                                                : policies::authenticate(ctx, env_.governance);

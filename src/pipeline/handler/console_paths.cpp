@@ -16,6 +16,7 @@
 #include "policies/auth/auth.hpp"
 #include "util/constant_time.hpp"
 #include "util/digest.hpp"
+#include "util/text.hpp"
 #include "util/unix_time.hpp"
 
 namespace sluice::pipeline {
@@ -62,11 +63,7 @@ std::string set_cookie(std::string_view value, std::int64_t max_age_s, bool secu
 bool json_media_type(std::string_view type) {
   type = type.substr(0, type.find(';'));
   while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
-  constexpr std::string_view kJson = "application/json";
-  return type.size() == kJson.size() &&
-         std::equal(type.begin(), type.end(), kJson.begin(), [](char a, char b) {
-           return std::tolower(static_cast<unsigned char>(a)) == b;
-         });
+  return util::ascii_iequals(type, "application/json");
 }
 
 // A JSON answer of the session API, never cached, with the cookie when there is one.
@@ -99,11 +96,7 @@ bool same_origin_request(const HttpRequest& http) {
   if (scheme_end == std::string_view::npos) return false;  // "null" and the like
   const std::string_view host = http.header("host");
   const std::string_view given = origin.substr(scheme_end + 3);
-  return !host.empty() && given.size() == host.size() &&
-         std::equal(given.begin(), given.end(), host.begin(), [](char a, char b) {
-           return std::tolower(static_cast<unsigned char>(a)) ==
-                  std::tolower(static_cast<unsigned char>(b));
-         });
+  return !host.empty() && util::ascii_iequals(given, host);
 }
 
 std::optional<LiveSession> live_console_session(const HttpRequest& http,
